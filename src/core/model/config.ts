@@ -1,0 +1,123 @@
+/**
+ * Validated configuration of assets and markets (zod schemas). Decimal strings
+ * come in, fixed-point bigints come out: one codec, used everywhere.
+ */
+import { z } from 'zod';
+import { PPM_DECIMALS, PRICE_DECIMALS, QTY_DECIMALS, RATE_DECIMALS, parseDecimal } from '../num/index.ts';
+
+/** A decimal string parsed to an integer at `decimals` scale; refuses floats, NaN, exponents. */
+export function decimalAt(decimals: number, what: string) {
+  return z.string().transform((text, ctx) => {
+    const r = parseDecimal(text, decimals);
+    if (!r.ok) {
+      ctx.addIssue({ code: 'custom', message: `${what}: ${r.issue.reason}` });
+      return z.NEVER;
+    }
+    return r.value;
+  });
+}
+/** A ratio given as a decimal fraction ("0.05" = 5%) → parts per million. */
+export const ratioPpm = (what: string, maxPpm = 10_000_000n) =>
+  decimalAt(PPM_DECIMALS, what).refine((v) => v >= 0n && v <= maxPpm, `${what} must be in [0, ${maxPpm} ppm]`);
+export const pricePx8 = (what: string) =>
+  decimalAt(PRICE_DECIMALS, what).refine((v) => v > 0n && v < 10n ** 24n, `${what} must be positive and sane`);
+export const qty9 = (what: string) =>
+  decimalAt(QTY_DECIMALS, what).refine((v) => v > 0n && v < 10n ** 27n, `${what} must be positive and sane`);
+export const rate9 = (what: string) => decimalAt(RATE_DECIMALS, what);
+export const id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'ids use letters, digits and _ . : -');
+
+export const AssetConfigSchema = z
+  .object({
+    id,
+    /** Smallest-unit decimals of balances (USDC 6, BTC 8, ETH 18). */
+    decimals: z.number().int().min(0).max(18),
+    /** Weight applied to a positive balance for initial / maintenance collateral value. */
+    initialWeight: ratioPpm('initialWeight', 1_000_000n).prefault('1'),
+    maintenanceWeight: ratioPpm('maintenanceWeight', 1_000_000n).prefault('1'),
+    /**
+     * Size haircut for very large balances (square-root style, Drift's IMF factor):
+     * weight = min(weight, 1.1 / (1 + factor·√(balance in whole tokens))). 0 disables.
+     */
+    sizeHaircutFactor: ratioPpm('sizeHaircutFactor').prefault('0'),
+    /** Yield-bearing token: valued at exchangeRate × price(underlying). */
+    yieldBearing: z.object({ underlying: id }).optional(),
+  })
+  .refine((a) => a.maintenanceWeight >= a.initialWeight, 'maintenanceWeight must be >= initialWeight');
+export type AssetConfig = z.output<typeof AssetConfigSchema>;
+
+const MaintenanceSchema = z.union([
+  z.object({ fractionOfInitial: ratioPpm('fractionOfInitial', 1_000_000n) }),
+  z.object({ ratio: ratioPpm('maintenance ratio', 1_000_000n) }),
+]);
+
+const BracketSchema = z.object({
+  /** Upper notional bound of this bracket in quote (decimal); omit for the last. */
+  notionalCap: z.string().optional(),
+  maintenanceRatio: ratioPpm('maintenanceRatio', 1_000_000n),
+  initialRatio: ratioPpm('initialRatio', 1_000_000n),
+  /** Published maintenance amount (Binance "cum"); checked for continuity, or derived when omitted. */
+  maintenanceAmount: z.string().optional(),
+});
+
+export const MarginModelConfigSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('fixed'),
+    initialRatio: ratioPpm('initialRatio', 1_000_000n),
+    maintenance: MaintenanceSchema,
+  }),
+  z.object({ kind: z.literal('brackets'), brackets: z.array(BracketSchema).min(1).max(64) }),
+  z.object({
+    kind: z.literal('sqrtSize'),
+    initialRatio: ratioPpm('initialRatio', 1_000_000n),
+    maintenance: MaintenanceSchema,
+    /** ratio = max(base, 0.8·base + factor·√(size in whole base units)) (Drift's IMF factor). */
+    imfFactor: ratioPpm('imfFactor'),
+  }),
+  z.object({
+    kind: z.literal('openInterestScaled'),
+    initialRatio: ratioPpm('initialRatio', 1_000_000n),
+    maintenance: MaintenanceSchema,
+    /** Open interest (quote notional) where IM starts rising from base towards 100%, and where it reaches it. */
+    openInterestLowerCap: z.string(),
+    openInterestUpperCap: z.string(),
+  }),
+]);
+export type MarginModelConfigInput = z.input<typeof MarginModelConfigSchema>;
+export type MarginModelConfig = z.output<typeof MarginModelConfigSchema>;
+
+export const FundingConfigSchema = z.object({
+  /** Funding interval in ms (8h default). */
+  intervalMs: z.number().int().positive().default(8 * 3600 * 1000),
+  /** Interest rate per interval (Binance: 0.0001 per 8h). */
+  interestRate: rate9('interestRate').prefault('0.0001'),
+  /** Clamp on (interest − premium), per interval (Binance: ±0.0005). */
+  clamp: rate9('clamp').prefault('0.0005'),
+  /** Absolute cap on the funding rate per interval. */
+  cap: rate9('cap').prefault('0.03'),
+});
+export type FundingConfig = z.output<typeof FundingConfigSchema>;
+
+export const MarketConfigSchema = z.object({
+  id,
+  kind: z.enum(['perpetual', 'future']),
+  /** Quote-per-base prices; the quote is the engine's settlement asset. */
+  base: id,
+  /** Base units per contract: sizes must be multiples of it (and of stepSize). */
+  contractSize: qty9('contractSize').prefault('0.000000001'),
+  tickSize: pricePx8('tickSize').prefault('0.00000001'),
+  stepSize: qty9('stepSize').prefault('0.000000001'),
+  margin: MarginModelConfigSchema,
+  funding: FundingConfigSchema.prefault({}),
+  takerFee: ratioPpm('takerFee', 100_000n).prefault('0'),
+  makerFee: ratioPpm('makerFee', 100_000n).prefault('0'),
+  /** Dated futures: expiry time (ms since epoch). */
+  expiryMs: z.number().int().positive().optional(),
+  /** Largest position size allowed (absurd-size guard), base units. */
+  maxPositionSize: qty9('maxPositionSize').prefault('1000000000'),
+});
+export type MarketConfigInput = z.input<typeof MarketConfigSchema>;
+export type MarketConfig = z.output<typeof MarketConfigSchema>;
