@@ -1,0 +1,222 @@
+/**
+ * Account figures (DESIGN §4): collateral value, unrealized PnL, equity, IM, MM,
+ * free collateral, health and margin ratio, for one margin *scope*: the cross
+ * scope of a subaccount (its balances and cross positions) or one isolated
+ * position with its own margin.
+ *
+ * Rounding is conservative: collateral and position values round down, requirements up.
+ * Figures are computed from a `ScopeView`, so hypotheticals (a fill before it
+ * happens, a liquidation size being searched) cost a small copy, not a state clone.
+ */
+import { applyLeverageCap } from '../margin/models.ts';
+import { collateralValueQuote, weightFor, yieldBearingPricePx8 } from '../collateral/valuation.ts';
+import { PPM, mulDiv } from '../num/index.ts';
+import type { EngineState, MarketState, Subaccount } from '../engine/state.ts';
+import { positionValue } from './position.ts';
+
+export type Scope = { kind: 'cross' } | { kind: 'isolated'; market: string };
+
+export function scopeName(scope: Scope): string {
+  return scope.kind === 'cross' ? 'cross' : `isolated:${scope.market}`;
+}
+
+export interface PositionLite {
+  readonly market: string;
+  readonly size: bigint;
+  readonly entryValue: bigint;
+}
+
+/** What a scope holds: positions, balances (cross) or isolated margin (settlement units). */
+export interface ScopeView {
+  readonly sub: Subaccount;
+  readonly scope: Scope;
+  readonly positions: readonly PositionLite[];
+  /** Collateral balances; for an isolated scope only the settlement asset. */
+  readonly balances: ReadonlyMap<string, bigint>;
+  /** Extra settlement-asset amount added to the balances (hypothetical cash flows). */
+  readonly settlementDelta: bigint;
+}
+
+export interface PositionFigures {
+  readonly market: string;
+  readonly size: bigint;
+  readonly entryValue: bigint;
+  readonly markPx8: bigint;
+  readonly notionalQuote: bigint;
+  readonly unrealizedPnlQuote: bigint;
+  readonly initialQuote: bigint;
+  readonly maintenanceQuote: bigint;
+}
+
+export interface ScopeFigures {
+  readonly collateralInitialQuote: bigint;
+  readonly collateralMaintenanceQuote: bigint;
+  /** Collateral at full weight (no haircut): what the scope would be worth liquidated at the oracle. */
+  readonly collateralRawQuote: bigint;
+  readonly unrealizedPnlQuote: bigint;
+  /** equity = maintenance-weighted collateral + unrealized PnL (liquidation trigger: equity < MM). */
+  readonly equityQuote: bigint;
+  readonly equityInitialQuote: bigint;
+  /** Net value at full weight; the scope is bankrupt when this is < 0. */
+  readonly netValueQuote: bigint;
+  readonly initialMarginQuote: bigint;
+  readonly maintenanceMarginQuote: bigint;
+  /** equityInitial − IM */
+  readonly freeCollateralQuote: bigint;
+  /** equity − MM */
+  readonly healthQuote: bigint;
+  readonly positions: readonly PositionFigures[];
+}
+
+export class MissingPriceError extends Error {
+  override name = 'MissingPriceError';
+}
+
+export function crossView(sub: Subaccount, settlementDelta = 0n): ScopeView {
+  const positions: PositionLite[] = [];
+  for (const p of sub.positions.values()) if (!p.isolated) positions.push(p);
+  return { sub, scope: { kind: 'cross' }, positions, balances: sub.balances, settlementDelta };
+}
+
+export function isolatedView(state: EngineState, sub: Subaccount, market: string, settlementDelta = 0n): ScopeView {
+  const p = sub.positions.get(market);
+  const margin = p?.isolated === true ? p.isolatedMargin : 0n;
+  return {
+    sub,
+    scope: { kind: 'isolated', market },
+    positions: p?.isolated === true ? [p] : [],
+    balances: new Map([[state.settlement.id, margin]]),
+    settlementDelta,
+  };
+}
+
+export function viewOf(state: EngineState, sub: Subaccount, scope: Scope): ScopeView {
+  return scope.kind === 'cross' ? crossView(sub) : isolatedView(state, sub, scope.market);
+}
+
+/** Price of a collateral asset in px8, through its exchange rate if yield-bearing. */
+export function assetPricePx8(state: EngineState, assetId: string): bigint | undefined {
+  if (assetId === state.settlement.id) return 10n ** 8n;
+  const asset = state.assets.get(assetId);
+  if (asset?.yieldBearing) {
+    const under = assetPricePx8(state, asset.yieldBearing.underlying);
+    const rate = state.exchangeRates18.get(assetId);
+    return under === undefined || rate === undefined ? undefined : yieldBearingPricePx8(rate, under);
+  }
+  return state.assetPricesPx8.get(assetId);
+}
+
+export function markOf(market: MarketState, marks?: ReadonlyMap<string, bigint>): bigint {
+  const px = marks?.get(market.config.id) ?? market.markPx8;
+  if (px === undefined) throw new MissingPriceError(`market ${market.config.id} has no mark price`);
+  return px;
+}
+
+/** Margin requirement of one position at a mark, with the user's leverage cap. */
+export function positionRequirement(
+  state: EngineState,
+  market: MarketState,
+  size: bigint,
+  markPx8: bigint,
+  maxLeverage: bigint | undefined,
+): { notionalQuote: bigint; initialQuote: bigint; maintenanceQuote: bigint } {
+  const qd = state.settlement.decimals;
+  const absSize = size < 0n ? -size : size;
+  const notionalQuote = positionValue(absSize, markPx8, qd, 'ceil');
+  const oiQuote = positionValue(market.openInterestQty9, markPx8, qd, 'ceil');
+  const req = applyLeverageCap(
+    market.model.requirement({ sizeQty9: absSize, notionalQuote }, { openInterestQuote: oiQuote }),
+    notionalQuote,
+    maxLeverage,
+  );
+  return { notionalQuote, initialQuote: req.initialQuote, maintenanceQuote: req.maintenanceQuote };
+}
+
+export function evaluate(state: EngineState, view: ScopeView, marks?: ReadonlyMap<string, bigint>): ScopeFigures {
+  const qd = state.settlement.decimals;
+  let collInit = 0n;
+  let collMaint = 0n;
+  let collRaw = 0n;
+  let sawSettlement = false;
+  for (const [assetId, stored] of view.balances) {
+    let balance = stored;
+    if (assetId === state.settlement.id) {
+      balance += view.settlementDelta;
+      sawSettlement = true;
+      collInit += balance;
+      collMaint += balance;
+      collRaw += balance;
+      continue;
+    }
+    if (balance === 0n) continue;
+    const asset = state.assets.get(assetId)!;
+    const px = assetPricePx8(state, assetId);
+    if (px === undefined) continue; // unpriced collateral counts for nothing (conservative)
+    const base = { balance, assetDecimals: asset.decimals, pricePx8: px, quoteDecimals: qd };
+    const haircut = asset.sizeHaircutFactor;
+    collInit += collateralValueQuote({ ...base, weightPpm: weightFor(asset, 'initial'), sizeHaircutFactorPpm: haircut });
+    collMaint += collateralValueQuote({
+      ...base,
+      weightPpm: weightFor(asset, 'maintenance'),
+      sizeHaircutFactorPpm: haircut,
+    });
+    collRaw += collateralValueQuote({ ...base, weightPpm: PPM, sizeHaircutFactorPpm: 0n });
+  }
+  if (!sawSettlement) {
+    collInit += view.settlementDelta;
+    collMaint += view.settlementDelta;
+    collRaw += view.settlementDelta;
+  }
+
+  let upnl = 0n;
+  let im = 0n;
+  let mm = 0n;
+  const positions: PositionFigures[] = [];
+  for (const p of view.positions) {
+    if (p.size === 0n) continue;
+    const market = state.markets.get(p.market)!;
+    const mark = markOf(market, marks);
+    const value = positionValue(p.size, mark, qd, 'floor');
+    const pnl = value - p.entryValue;
+    const req = positionRequirement(state, market, p.size, mark, view.sub.maxLeverage.get(p.market));
+    upnl += pnl;
+    im += req.initialQuote;
+    mm += req.maintenanceQuote;
+    positions.push({
+      market: p.market,
+      size: p.size,
+      entryValue: p.entryValue,
+      markPx8: mark,
+      notionalQuote: req.notionalQuote,
+      unrealizedPnlQuote: pnl,
+      initialQuote: req.initialQuote,
+      maintenanceQuote: req.maintenanceQuote,
+    });
+  }
+  const equity = collMaint + upnl;
+  const equityInit = collInit + upnl;
+  return {
+    collateralInitialQuote: collInit,
+    collateralMaintenanceQuote: collMaint,
+    collateralRawQuote: collRaw,
+    unrealizedPnlQuote: upnl,
+    equityQuote: equity,
+    equityInitialQuote: equityInit,
+    netValueQuote: collRaw + upnl,
+    initialMarginQuote: im,
+    maintenanceMarginQuote: mm,
+    freeCollateralQuote: equityInit - im,
+    healthQuote: equity - mm,
+    positions,
+  };
+}
+
+export function isLiquidatable(f: ScopeFigures): boolean {
+  return f.equityQuote < f.maintenanceMarginQuote;
+}
+
+/** MM / equity in ppm (rounded up); null when equity ≤ 0 (ratio unbounded). */
+export function marginRatioPpm(f: ScopeFigures): bigint | null {
+  if (f.equityQuote <= 0n) return null;
+  return mulDiv(f.maintenanceMarginQuote, PPM, f.equityQuote, 'ceil');
+}

@@ -1,0 +1,93 @@
+/**
+ * Commands: what a caller asks the engine to do. They arrive as JSON with
+ * decimal strings and are validated here; a malformed command is rejected with
+ * MALFORMED_COMMAND before anything else happens.
+ */
+import { z } from 'zod';
+import { AssetConfigSchema, MarketConfigSchema, decimalAt, id, pricePx8, qty9, rate9, ratioPpm } from '../model/config.ts';
+import { GuardsSchema, LiquidationPolicySchema, SubaccountRefSchema } from './config.ts';
+
+const time = z.number().int().min(0).max(8_640_000_000_000_000).optional();
+/** An amount in an asset's smallest units is parsed by the handler (it knows the decimals). */
+const amount = z.string().min(1).max(64);
+
+export const CommandSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('deposit'), to: SubaccountRefSchema, asset: id, amount, timeMs: time }),
+  z.object({ type: z.literal('withdraw'), from: SubaccountRefSchema, asset: id, amount, timeMs: time }),
+  z.object({
+    type: z.literal('transfer'),
+    from: SubaccountRefSchema,
+    to: SubaccountRefSchema,
+    asset: id,
+    amount,
+    timeMs: time,
+  }),
+  z.object({
+    type: z.literal('set_margin_mode'),
+    subaccount: SubaccountRefSchema,
+    market: id,
+    mode: z.enum(['cross', 'isolated']),
+  }),
+  z.object({
+    type: z.literal('set_leverage'),
+    subaccount: SubaccountRefSchema,
+    market: id,
+    /** Maximum leverage the user accepts ("20"); null removes the cap. */
+    maxLeverage: ratioPpm('maxLeverage', 1_000_000_000n).refine((v) => v >= 1_000_000n, 'leverage must be >= 1').nullable(),
+  }),
+  z.object({
+    type: z.literal('adjust_isolated_margin'),
+    subaccount: SubaccountRefSchema,
+    market: id,
+    /** Signed settlement-asset amount: + moves balance into the position, − releases it. */
+    amount,
+    timeMs: time,
+  }),
+  z.object({
+    type: z.literal('fill'),
+    market: id,
+    buyer: SubaccountRefSchema,
+    seller: SubaccountRefSchema,
+    size: qty9('size'),
+    price: pricePx8('price'),
+    /** Which side took liquidity (pays the taker fee). */
+    taker: z.enum(['buyer', 'seller']).default('buyer'),
+    timeMs: time,
+  }),
+  z.object({
+    type: z.literal('prices'),
+    timeMs: z.number().int().min(0),
+    marks: z.record(id, pricePx8('mark price')).default({}),
+    assets: z.record(id, pricePx8('asset price')).default({}),
+    /** Yield-bearing tokens: underlying units per token (decimal, 18 places). */
+    exchangeRates: z.record(id, decimalAt(18, 'exchange rate').refine((v) => v > 0n, 'must be > 0')).default({}),
+  }),
+  z.object({
+    type: z.literal('funding_tick'),
+    market: id,
+    timeMs: z.number().int().min(0),
+    /** Average premium index over the interval (decimal fraction); or give indexPrice. */
+    premiumIndex: rate9('premiumIndex').optional(),
+    indexPrice: pricePx8('indexPrice').optional(),
+  }),
+  z.object({ type: z.literal('settle_expiry'), market: id, price: pricePx8('settlement price'), timeMs: time }),
+  z.object({
+    type: z.literal('liquidate'),
+    subaccount: SubaccountRefSchema,
+    /** Liquidate the isolated position in this market instead of the cross scope. */
+    isolatedMarket: id.optional(),
+    liquidator: SubaccountRefSchema.optional(),
+    timeMs: time,
+  }),
+  z.object({ type: z.literal('set_market'), config: MarketConfigSchema }),
+  z.object({ type: z.literal('set_asset'), config: AssetConfigSchema }),
+  z.object({ type: z.literal('pause_liquidations'), market: id, paused: z.boolean() }),
+  z.object({
+    type: z.literal('set_policy'),
+    liquidation: LiquidationPolicySchema.optional(),
+    guards: GuardsSchema.optional(),
+  }),
+]);
+export type CommandInput = z.input<typeof CommandSchema>;
+export type Command = z.output<typeof CommandSchema>;
+export type CommandType = Command['type'];

@@ -1,0 +1,73 @@
+/**
+ * Engine-wide configuration: the settlement asset, collateral assets, markets,
+ * the liquidation policy and input guards. Validated with zod; decimal strings in.
+ */
+import { z } from 'zod';
+import { QTY_DECIMALS } from '../num/index.ts';
+import { AssetConfigSchema, MarketConfigSchema, decimalAt, id, ratioPpm } from '../model/config.ts';
+
+export const SubaccountRefSchema = z.object({ account: id, sub: id.default('0') });
+export type SubaccountRef = z.output<typeof SubaccountRefSchema>;
+
+/** Liquidation policy (LiquidationPolicy in DESIGN §5). Ratios are fractions of the closed notional. */
+export const LiquidationPolicySchema = z
+  .object({
+    /** What a partial liquidation restores: MM × (1 + targetBuffer), or IM. */
+    target: z.enum(['maintenance_buffer', 'initial']).default('maintenance_buffer'),
+    targetBuffer: ratioPpm('targetBuffer').prefault('0.1'),
+    /** A position whose remaining notional would be below this (quote, decimal) is closed in full. */
+    dustNotional: z.string().default('10'),
+    /** Penalty (fill discount + insurance fee) grows from min to max as equity falls from MM to 0. */
+    minPenalty: ratioPpm('minPenalty', 500_000n).prefault('0.005'),
+    maxPenalty: ratioPpm('maxPenalty', 500_000n).prefault('0.02'),
+    /** Share of the penalty paid to the liquidator as a price discount; the rest goes to the insurance fund. */
+    liquidatorShare: ratioPpm('liquidatorShare', 1_000_000n).prefault('0.5'),
+    /** Cap on the insurance-fund part of the penalty per step (quote, decimal); absent = no cap. */
+    maxInsuranceFeePerStep: z.string().optional(),
+    /** Per-window caps on partial liquidations (quote notional, decimal); bankrupt accounts are exempt. */
+    windowMs: z.number().int().positive().default(60_000),
+    maxAccountNotionalPerWindow: z.string().optional(),
+    maxMarketNotionalPerWindow: z.string().optional(),
+    /** Auto-deleveraging queue ranking. */
+    adlRanking: z.enum(['profit_x_leverage', 'profit', 'leverage']).default('profit_x_leverage'),
+  })
+  .refine((p) => p.maxPenalty >= p.minPenalty, 'maxPenalty must be >= minPenalty');
+export type LiquidationPolicy = z.output<typeof LiquidationPolicySchema>;
+
+export const GuardsSchema = z.object({
+  /** Largest accepted move of a mark or asset price in one update, as a fraction (wild-price guard). */
+  maxPriceMove: ratioPpm('maxPriceMove', 100_000_000n).prefault('0.5'),
+  /** Largest distance of a fill price from the mark, as a fraction. */
+  maxFillDeviation: ratioPpm('maxFillDeviation', 10_000_000n).prefault('0.1'),
+});
+export type Guards = z.output<typeof GuardsSchema>;
+
+export const EngineConfigSchema = z
+  .object({
+    /** The quote/settlement asset (e.g. USDC, 6 decimals): PnL, margin and funding are paid in it. */
+    settlementAsset: id,
+    assets: z.array(AssetConfigSchema).min(1).max(256),
+    markets: z.array(MarketConfigSchema).max(4096).default([]),
+    liquidation: LiquidationPolicySchema.prefault({}),
+    guards: GuardsSchema.prefault({}),
+    /** Backstop liquidator (e.g. a vault) used when a liquidation step names no liquidator. */
+    backstop: SubaccountRefSchema.optional(),
+  })
+  .superRefine((c, ctx) => {
+    const ids = new Set(c.assets.map((a) => a.id));
+    if (ids.size !== c.assets.length) ctx.addIssue({ code: 'custom', message: 'duplicate asset id' });
+    if (!ids.has(c.settlementAsset)) {
+      ctx.addIssue({ code: 'custom', message: `settlement asset ${c.settlementAsset} is not among assets` });
+    }
+    const mids = new Set(c.markets.map((m) => m.id));
+    if (mids.size !== c.markets.length) ctx.addIssue({ code: 'custom', message: 'duplicate market id' });
+    for (const a of c.assets) {
+      if (a.yieldBearing && !ids.has(a.yieldBearing.underlying)) {
+        ctx.addIssue({ code: 'custom', message: `asset ${a.id}: unknown underlying ${a.yieldBearing.underlying}` });
+      }
+    }
+  });
+export type EngineConfigInput = z.input<typeof EngineConfigSchema>;
+export type EngineConfig = z.output<typeof EngineConfigSchema>;
+
+export { QTY_DECIMALS, decimalAt };

@@ -1,0 +1,67 @@
+/**
+ * The working context of one command: read state, emit events. `emit` evolves
+ * the state at once, so later steps of the same command see earlier effects.
+ * Handlers validate everything before their first emit, so a rejected command
+ * changes nothing.
+ */
+import { type ScopeFigures, type ScopeView, MissingPriceError, evaluate } from '../account/figures.ts';
+import { parseDecimal } from '../num/index.ts';
+import type { AssetConfig } from '../model/config.ts';
+import type { SubaccountRef } from './config.ts';
+import { reject } from './errors.ts';
+import type { EngineEvent } from './events.ts';
+import { evolve } from './evolve.ts';
+import { type EngineState, type MarketState, type Subaccount, subaccountKey } from './state.ts';
+
+export class CommandContext {
+  readonly events: EngineEvent[] = [];
+  constructor(readonly state: EngineState) {}
+
+  emit(event: EngineEvent): void {
+    evolve(this.state, event);
+    this.events.push(event);
+  }
+
+  subaccount(ref: SubaccountRef): Subaccount {
+    const s = this.state.subaccounts.get(subaccountKey(ref));
+    if (!s) reject('UNKNOWN_SUBACCOUNT', `unknown subaccount ${subaccountKey(ref)}`);
+    return s;
+  }
+
+  market(id: string): MarketState {
+    const m = this.state.markets.get(id);
+    if (!m) reject('UNKNOWN_MARKET', `unknown market ${id}`);
+    return m;
+  }
+
+  asset(id: string): AssetConfig {
+    const a = this.state.assets.get(id);
+    if (!a) reject('UNKNOWN_ASSET', `unknown asset ${id}`);
+    return a;
+  }
+
+  /** Parses a strictly positive amount of `asset` in its smallest units. */
+  positiveAmount(text: string, asset: AssetConfig): bigint {
+    const r = parseDecimal(text, asset.decimals);
+    if (!r.ok) reject('INVALID_AMOUNT', `amount ${JSON.stringify(text)}: ${r.issue.reason}`);
+    if (r.value <= 0n) reject('INVALID_AMOUNT', `amount must be positive, got ${text}`);
+    if (r.value >= 10n ** 38n) reject('INVALID_AMOUNT', `amount ${text} is absurdly large`);
+    return r.value;
+  }
+
+  checkTime(timeMs: number | undefined): void {
+    if (timeMs !== undefined && timeMs < this.state.timeMs) {
+      reject('STALE_TIME', `command time ${timeMs} is before engine time ${this.state.timeMs}`);
+    }
+  }
+
+  /** Figures, turning a missing price into a NO_PRICE rejection. */
+  figures(view: ScopeView): ScopeFigures {
+    try {
+      return evaluate(this.state, view);
+    } catch (e) {
+      if (e instanceof MissingPriceError) reject('NO_PRICE', e.message);
+      throw e;
+    }
+  }
+}

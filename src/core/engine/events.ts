@@ -1,0 +1,87 @@
+/**
+ * Events: the facts the engine records. state = fold(evolve, events). Each event
+ * carries everything `evolve` needs; informational fields (figures before/after)
+ * make the journal an audit trail a risk team can read.
+ */
+import type { AssetConfig, MarketConfig } from '../model/config.ts';
+import type { EngineConfig, Guards, LiquidationPolicy, SubaccountRef } from './config.ts';
+
+/** A place money can sit. `external` is the outside world (deposits come from it). */
+export type Ledger =
+  | { kind: 'external' }
+  | { kind: 'balance'; sub: string }
+  | { kind: 'isolated'; sub: string; market: string }
+  | { kind: 'insurance' }
+  | { kind: 'fees' }
+  | { kind: 'socialized' };
+
+export type MoveReason =
+  | 'deposit'
+  | 'withdrawal'
+  | 'transfer'
+  | 'isolated_margin'
+  | 'trading_fee'
+  | 'liquidation_fee'
+  | 'insurance_cover'
+  | 'collateral_seized'
+  | 'socialized_loss'
+  | 'isolated_release';
+
+export type TradeReason = 'fill' | 'liquidation' | 'backstop' | 'adl';
+
+export type EngineEvent =
+  | { type: 'engine_configured'; config: EngineConfig }
+  | { type: 'subaccount_opened'; ref: SubaccountRef }
+  | { type: 'moved'; from: Ledger; to: Ledger; asset: string; amount: bigint; reason: MoveReason }
+  | { type: 'margin_mode_set'; sub: string; market: string; isolated: boolean }
+  | { type: 'leverage_set'; sub: string; market: string; maxLeverage: bigint | null }
+  | {
+      type: 'prices_updated';
+      timeMs: number;
+      marks: [string, bigint][];
+      assets: [string, bigint][];
+      exchangeRates: [string, bigint][];
+    }
+  | {
+      type: 'traded';
+      market: string;
+      buyer: string;
+      seller: string;
+      sizeQty9: bigint;
+      pricePx8: bigint;
+      /** Quote value size × price, computed once so both sides use the same number. */
+      valueQuote: bigint;
+      reason: TradeReason;
+    }
+  | { type: 'funding_settled'; market: string; timeMs: number; rate9: bigint; indexDelta18: bigint }
+  | { type: 'expiry_settled'; market: string; pricePx8: bigint }
+  | {
+      type: 'liquidation_started';
+      sub: string;
+      scope: string;
+      mode: 'partial' | 'full' | 'bankrupt';
+      equityQuote: bigint;
+      maintenanceQuote: bigint;
+    }
+  | {
+      type: 'liquidation_completed';
+      sub: string;
+      scope: string;
+      market: string;
+      mode: 'partial' | 'full' | 'bankrupt';
+      timeMs: number;
+      closedQty9: bigint;
+      closedNotionalQuote: bigint;
+      liquidatorRewardQuote: bigint;
+      insuranceFeeQuote: bigint;
+      healthBeforeQuote: bigint;
+      healthAfterQuote: bigint;
+    }
+  | { type: 'adl_ranked'; market: string; bankrupt: string; counterparty: string; score: bigint }
+  | { type: 'market_configured'; config: MarketConfig }
+  | { type: 'asset_configured'; config: AssetConfig }
+  | { type: 'market_paused'; market: string; paused: boolean }
+  | { type: 'policy_set'; policy: LiquidationPolicy; guards: Guards };
+
+export type EventType = EngineEvent['type'];
+export type Sequenced<E extends EngineEvent = EngineEvent> = E & { seq: number };

@@ -1,0 +1,284 @@
+/**
+ * evolve(state, event): the only code that writes engine state. Replay of the
+ * journal is a fold of this function, so anything it computes must depend on
+ * the event and the state alone (no clocks, no randomness, deterministic order).
+ */
+import { applyTrade, positionValue } from '../account/position.ts';
+import { createMarginModel } from '../margin/models.ts';
+import type { MarketConfig } from '../model/config.ts';
+import { InvariantError, divRound, pow10, FUNDING_INDEX_DECIMALS, QTY_DECIMALS } from '../num/index.ts';
+import type { EngineConfig } from './config.ts';
+import type { EngineEvent, Ledger } from './events.ts';
+import { type EngineState, type MarketState, type Position, type Subaccount, emptySubaccount, subaccountKey } from './state.ts';
+
+export function initialState(config: EngineConfig): EngineState {
+  const settlement = config.assets.find((a) => a.id === config.settlementAsset);
+  if (!settlement) throw new InvariantError('settlement asset missing from config');
+  const state: EngineState = {
+    config,
+    seq: 0,
+    timeMs: 0,
+    settlement,
+    assets: new Map(config.assets.map((a) => [a.id, a])),
+    markets: new Map(),
+    assetPricesPx8: new Map(),
+    exchangeRates18: new Map(),
+    subaccounts: new Map(),
+    insurance: new Map(),
+    feePool: 0n,
+    socializedLedger: 0n,
+    netDeposits: new Map(),
+    policy: config.liquidation,
+    guards: config.guards,
+    accountWindows: new Map(),
+    marketWindows: new Map(),
+  };
+  for (const m of config.markets) configureMarket(state, m);
+  return state;
+}
+
+function configureMarket(state: EngineState, config: MarketConfig): void {
+  const model = createMarginModel(config.margin, state.settlement.decimals);
+  const existing = state.markets.get(config.id);
+  if (existing) {
+    existing.config = config;
+    existing.model = model;
+    return;
+  }
+  const market: MarketState = {
+    config,
+    model,
+    markPx8: undefined,
+    fundingIndex: 0n,
+    lastFundingRate9: 0n,
+    lastFundingMs: 0,
+    openInterestQty9: 0n,
+    holders: new Set(),
+    settledPx8: undefined,
+    liquidationsPaused: false,
+  };
+  state.markets.set(config.id, market);
+}
+
+function sub(state: EngineState, key: string): Subaccount {
+  const s = state.subaccounts.get(key);
+  if (!s) throw new InvariantError(`event names unknown subaccount ${key}`);
+  return s;
+}
+
+function addBalance(s: Subaccount, asset: string, delta: bigint): void {
+  const next = (s.balances.get(asset) ?? 0n) + delta;
+  s.balances.set(asset, next);
+}
+
+function adjustLedger(state: EngineState, ledger: Ledger, asset: string, delta: bigint): void {
+  switch (ledger.kind) {
+    case 'external':
+      state.netDeposits.set(asset, (state.netDeposits.get(asset) ?? 0n) - delta);
+      return;
+    case 'balance':
+      addBalance(sub(state, ledger.sub), asset, delta);
+      return;
+    case 'isolated': {
+      const p = sub(state, ledger.sub).positions.get(ledger.market);
+      if (!p?.isolated || asset !== state.settlement.id) throw new InvariantError('no isolated position to fund');
+      p.isolatedMargin += delta;
+      return;
+    }
+    case 'insurance':
+      state.insurance.set(asset, (state.insurance.get(asset) ?? 0n) + delta);
+      return;
+    case 'fees':
+      if (asset !== state.settlement.id) throw new InvariantError('fee pool holds the settlement asset only');
+      state.feePool += delta;
+      return;
+    case 'socialized':
+      if (asset !== state.settlement.id) throw new InvariantError('socialized ledger holds the settlement asset');
+      state.socializedLedger += delta;
+      return;
+  }
+}
+
+/** Credits realized PnL or funding to where the position's money lives. */
+function creditPosition(state: EngineState, s: Subaccount, p: Position, amount: bigint): void {
+  if (p.isolated) p.isolatedMargin += amount;
+  else addBalance(s, state.settlement.id, amount);
+}
+
+function updatePosition(state: EngineState, s: Subaccount, market: MarketState, qtyDelta: bigint, value: bigint): void {
+  let p = s.positions.get(market.config.id);
+  if (!p) {
+    p = {
+      market: market.config.id,
+      size: 0n,
+      entryValue: 0n,
+      fundingIndex: market.fundingIndex,
+      isolatedMargin: 0n,
+      isolated: s.isolatedMarkets.has(market.config.id),
+    };
+    s.positions.set(market.config.id, p);
+    market.holders.add(s.key);
+  }
+  const longBefore = p.size > 0n ? p.size : 0n;
+  const r = applyTrade(p.size, p.entryValue, qtyDelta, value);
+  p.size = r.size;
+  p.entryValue = r.entryValue;
+  creditPosition(state, s, p, r.realized);
+  const longAfter = p.size > 0n ? p.size : 0n;
+  market.openInterestQty9 += longAfter - longBefore;
+  if (p.size === 0n) closePosition(state, s, market, p);
+}
+
+/** Removes a closed position; an isolated one releases what is left of its margin to the balance. */
+function closePosition(state: EngineState, s: Subaccount, market: MarketState, p: Position): void {
+  if (p.entryValue !== 0n) throw new InvariantError('closed position kept an entry value');
+  if (p.isolated && p.isolatedMargin !== 0n) addBalance(s, state.settlement.id, p.isolatedMargin);
+  s.positions.delete(p.market);
+  market.holders.delete(s.key);
+}
+
+/**
+ * Funding payments for one index step. Payers pay ceil(|size × Δ|); the pot is shared
+ * among receivers pro rata to size by the largest-remainder method, so funding paid
+ * equals funding received exactly (INV-03).
+ */
+function settleFunding(state: EngineState, market: MarketState, indexDelta18: bigint): void {
+  market.fundingIndex += indexDelta18;
+  const divisor = pow10(QTY_DECIMALS + FUNDING_INDEX_DECIMALS - state.settlement.decimals);
+  const receivers: { s: Subaccount; p: Position; weight: bigint }[] = [];
+  let pot = 0n;
+  let receiverWeight = 0n;
+  for (const key of market.holders) {
+    const s = sub(state, key);
+    const p = s.positions.get(market.config.id)!;
+    p.fundingIndex = market.fundingIndex;
+    const owed = p.size * indexDelta18; // > 0: this position pays
+    if (owed > 0n) {
+      const pay = divRound(owed, divisor, 'ceil');
+      creditPosition(state, s, p, -pay);
+      pot += pay;
+    } else if (owed < 0n) {
+      const weight = p.size < 0n ? -p.size : p.size;
+      receivers.push({ s, p, weight });
+      receiverWeight += weight;
+    }
+  }
+  if (receivers.length === 0) {
+    state.feePool += pot;
+    return;
+  }
+  const shares = receivers.map((r) => {
+    const exact = pot * r.weight;
+    return { r, amount: exact / receiverWeight, remainder: exact % receiverWeight };
+  });
+  let left = pot - shares.reduce((acc, x) => acc + x.amount, 0n);
+  const order = shares
+    .map((x, i) => ({ x, i }))
+    .sort((a, b) => (a.x.remainder === b.x.remainder ? a.i - b.i : a.x.remainder > b.x.remainder ? -1 : 1));
+  for (const { x } of order) {
+    if (left === 0n) break;
+    x.amount += 1n;
+    left -= 1n;
+  }
+  for (const x of shares) creditPosition(state, x.r.s, x.r.p, x.amount);
+}
+
+/** Cash-settles a dated future: each position realizes at the settlement price, rounding dust to fees. */
+function settleExpiry(state: EngineState, market: MarketState, px8: bigint): void {
+  let sumValues = 0n;
+  for (const key of [...market.holders]) {
+    const s = sub(state, key);
+    const p = s.positions.get(market.config.id)!;
+    const value = positionValue(p.size, px8, state.settlement.decimals, 'floor');
+    sumValues += value;
+    creditPosition(state, s, p, value - p.entryValue);
+    p.entryValue = 0n;
+    p.size = 0n;
+    closePosition(state, s, market, p);
+  }
+  // Σ size = 0, so the exact Σ value is 0; flooring leaves −sumValues ≥ 0 units unpaid.
+  state.feePool -= sumValues;
+  market.openInterestQty9 = 0n;
+  market.settledPx8 = px8;
+  market.markPx8 = px8;
+}
+
+export function evolve(state: EngineState, event: EngineEvent): void {
+  switch (event.type) {
+    case 'engine_configured':
+      throw new InvariantError('engine_configured is applied by initialState, not evolve');
+    case 'subaccount_opened':
+      state.subaccounts.set(subaccountKey(event.ref), emptySubaccount(event.ref));
+      return;
+    case 'moved':
+      adjustLedger(state, event.from, event.asset, -event.amount);
+      adjustLedger(state, event.to, event.asset, event.amount);
+      return;
+    case 'margin_mode_set': {
+      const s = sub(state, event.sub);
+      if (event.isolated) s.isolatedMarkets.add(event.market);
+      else s.isolatedMarkets.delete(event.market);
+      return;
+    }
+    case 'leverage_set': {
+      const s = sub(state, event.sub);
+      if (event.maxLeverage === null) s.maxLeverage.delete(event.market);
+      else s.maxLeverage.set(event.market, event.maxLeverage);
+      return;
+    }
+    case 'prices_updated':
+      state.timeMs = Math.max(state.timeMs, event.timeMs);
+      for (const [m, px] of event.marks) state.markets.get(m)!.markPx8 = px;
+      for (const [a, px] of event.assets) state.assetPricesPx8.set(a, px);
+      for (const [a, r] of event.exchangeRates) state.exchangeRates18.set(a, r);
+      return;
+    case 'traded': {
+      const market = state.markets.get(event.market)!;
+      updatePosition(state, sub(state, event.buyer), market, event.sizeQty9, event.valueQuote);
+      updatePosition(state, sub(state, event.seller), market, -event.sizeQty9, -event.valueQuote);
+      return;
+    }
+    case 'funding_settled': {
+      const market = state.markets.get(event.market)!;
+      state.timeMs = Math.max(state.timeMs, event.timeMs);
+      market.lastFundingRate9 = event.rate9;
+      market.lastFundingMs = event.timeMs;
+      settleFunding(state, market, event.indexDelta18);
+      return;
+    }
+    case 'expiry_settled':
+      settleExpiry(state, state.markets.get(event.market)!, event.pricePx8);
+      return;
+    case 'liquidation_completed': {
+      state.timeMs = Math.max(state.timeMs, event.timeMs);
+      if (event.mode === 'bankrupt') return; // caps apply to partial liquidations only
+      const w = state.policy.windowMs;
+      bump(state.accountWindows, event.sub, event.timeMs, w, event.closedNotionalQuote);
+      bump(state.marketWindows, event.market, event.timeMs, w, event.closedNotionalQuote);
+      return;
+    }
+    case 'liquidation_started':
+    case 'adl_ranked':
+      return;
+    case 'market_configured':
+      configureMarket(state, event.config);
+      return;
+    case 'asset_configured':
+      state.assets.set(event.config.id, event.config);
+      if (event.config.id === state.settlement.id) state.settlement = event.config;
+      return;
+    case 'market_paused':
+      state.markets.get(event.market)!.liquidationsPaused = event.paused;
+      return;
+    case 'policy_set':
+      state.policy = event.policy;
+      state.guards = event.guards;
+      return;
+  }
+}
+
+function bump(windows: Map<string, { startMs: number; notionalQuote: bigint }>, key: string, t: number, len: number, n: bigint) {
+  const w = windows.get(key);
+  if (!w || t >= w.startMs + len) windows.set(key, { startMs: t, notionalQuote: n });
+  else w.notionalQuote += n;
+}

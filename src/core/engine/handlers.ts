@@ -1,0 +1,252 @@
+/**
+ * Command handlers (all but liquidation, see ../liquidation/). Each validates
+ * first and emits after, so a rejection leaves the state untouched.
+ */
+import { crossView, isolatedView } from '../account/figures.ts';
+import { createMarginModel } from '../margin/models.ts';
+import {
+  PPM,
+  RATE_ONE,
+  abs,
+  clamp,
+  divRound,
+  mulDiv,
+  parseDecimal,
+} from '../num/index.ts';
+import type { Command } from './commands.ts';
+import type { CommandContext } from './context.ts';
+import { reject } from './errors.ts';
+import { subaccountKey } from './state.ts';
+import { emitSideCashflows, planSide, tradeValue } from './trade-plan.ts';
+
+type Cmd<T extends Command['type']> = Extract<Command, { type: T }>;
+
+export function deposit(ctx: CommandContext, c: Cmd<'deposit'>): void {
+  const asset = ctx.asset(c.asset);
+  const amount = ctx.positiveAmount(c.amount, asset);
+  ctx.checkTime(c.timeMs);
+  const key = subaccountKey(c.to);
+  if (!ctx.state.subaccounts.has(key)) ctx.emit({ type: 'subaccount_opened', ref: c.to });
+  ctx.emit({ type: 'moved', from: { kind: 'external' }, to: { kind: 'balance', sub: key }, asset: asset.id, amount, reason: 'deposit' });
+}
+
+/** Refuses taking `amount` of `assetId` out of a subaccount if it would overdraw or leave free collateral < 0. */
+function checkCanRemove(ctx: CommandContext, subKey: string, assetId: string, amount: bigint): void {
+  const s = ctx.state.subaccounts.get(subKey)!;
+  const balance = s.balances.get(assetId) ?? 0n;
+  if (balance < amount) reject('INSUFFICIENT_BALANCE', `balance ${balance} < ${amount}`, { asset: assetId });
+  const balances = new Map(s.balances);
+  balances.set(assetId, balance - amount);
+  const f = ctx.figures({ ...crossView(s), balances });
+  if (f.freeCollateralQuote < 0n) {
+    reject('INSUFFICIENT_MARGIN', `free collateral after removing ${amount} ${assetId} would be ${f.freeCollateralQuote}`);
+  }
+}
+
+export function withdraw(ctx: CommandContext, c: Cmd<'withdraw'>): void {
+  const asset = ctx.asset(c.asset);
+  const amount = ctx.positiveAmount(c.amount, asset);
+  ctx.checkTime(c.timeMs);
+  const s = ctx.subaccount(c.from);
+  checkCanRemove(ctx, s.key, asset.id, amount);
+  ctx.emit({ type: 'moved', from: { kind: 'balance', sub: s.key }, to: { kind: 'external' }, asset: asset.id, amount, reason: 'withdrawal' });
+}
+
+export function transfer(ctx: CommandContext, c: Cmd<'transfer'>): void {
+  const asset = ctx.asset(c.asset);
+  const amount = ctx.positiveAmount(c.amount, asset);
+  ctx.checkTime(c.timeMs);
+  const from = ctx.subaccount(c.from);
+  const toKey = subaccountKey(c.to);
+  if (toKey === from.key) reject('SAME_SUBACCOUNT', 'transfer to the same subaccount');
+  // A new subaccount of the same account is opened on first transfer; other accounts must exist.
+  if (!ctx.state.subaccounts.has(toKey) && c.to.account !== c.from.account) ctx.subaccount(c.to);
+  checkCanRemove(ctx, from.key, asset.id, amount);
+  if (!ctx.state.subaccounts.has(toKey)) ctx.emit({ type: 'subaccount_opened', ref: c.to });
+  ctx.emit({ type: 'moved', from: { kind: 'balance', sub: from.key }, to: { kind: 'balance', sub: toKey }, asset: asset.id, amount, reason: 'transfer' });
+}
+
+export function setMarginMode(ctx: CommandContext, c: Cmd<'set_margin_mode'>): void {
+  const s = ctx.subaccount(c.subaccount);
+  ctx.market(c.market);
+  if (s.positions.has(c.market)) reject('MODE_CHANGE_WITH_POSITION', `close the ${c.market} position before changing its margin mode`);
+  ctx.emit({ type: 'margin_mode_set', sub: s.key, market: c.market, isolated: c.mode === 'isolated' });
+}
+
+export function setLeverage(ctx: CommandContext, c: Cmd<'set_leverage'>): void {
+  const s = ctx.subaccount(c.subaccount);
+  ctx.market(c.market);
+  ctx.emit({ type: 'leverage_set', sub: s.key, market: c.market, maxLeverage: c.maxLeverage });
+}
+
+export function adjustIsolatedMargin(ctx: CommandContext, c: Cmd<'adjust_isolated_margin'>): void {
+  const s = ctx.subaccount(c.subaccount);
+  ctx.market(c.market);
+  ctx.checkTime(c.timeMs);
+  const settlement = ctx.state.settlement;
+  const r = parseDecimal(c.amount, settlement.decimals);
+  if (!r.ok) reject('INVALID_AMOUNT', `amount ${JSON.stringify(c.amount)}: ${r.issue.reason}`);
+  if (r.value === 0n || abs(r.value) >= 10n ** 38n) reject('INVALID_AMOUNT', `amount must be non-zero and sane, got ${c.amount}`);
+  const p = s.positions.get(c.market);
+  if (!p?.isolated) reject('UNKNOWN_MARKET', `no isolated position in ${c.market}`);
+  const iso = { kind: 'isolated', sub: s.key, market: c.market } as const;
+  const bal = { kind: 'balance', sub: s.key } as const;
+  if (r.value > 0n) {
+    checkCanRemove(ctx, s.key, settlement.id, r.value);
+    ctx.emit({ type: 'moved', from: bal, to: iso, asset: settlement.id, amount: r.value, reason: 'isolated_margin' });
+  } else {
+    const amount = -r.value;
+    if (amount > p.isolatedMargin) reject('INSUFFICIENT_BALANCE', `isolated margin ${p.isolatedMargin} < ${amount}`);
+    const f = ctx.figures(isolatedView(ctx.state, s, c.market, -amount));
+    if (f.freeCollateralQuote < 0n) reject('INSUFFICIENT_MARGIN', `isolated free collateral would be ${f.freeCollateralQuote}`);
+    ctx.emit({ type: 'moved', from: iso, to: bal, asset: settlement.id, amount, reason: 'isolated_margin' });
+  }
+}
+
+function checkOpen(ctx: CommandContext, marketId: string, timeMs: number | undefined): void {
+  const m = ctx.market(marketId);
+  const now = Math.max(timeMs ?? 0, ctx.state.timeMs);
+  if (m.settledPx8 !== undefined || (m.config.expiryMs !== undefined && now >= m.config.expiryMs)) {
+    reject('MARKET_EXPIRED', `market ${marketId} has expired`);
+  }
+}
+
+export function fill(ctx: CommandContext, c: Cmd<'fill'>): void {
+  const market = ctx.market(c.market);
+  ctx.checkTime(c.timeMs);
+  checkOpen(ctx, c.market, c.timeMs);
+  const buyer = ctx.subaccount(c.buyer);
+  const seller = ctx.subaccount(c.seller);
+  if (buyer.key === seller.key) reject('SAME_SUBACCOUNT', 'buyer and seller are the same subaccount');
+  const cfg = market.config;
+  if (c.size % cfg.stepSize !== 0n || c.size % cfg.contractSize !== 0n) {
+    reject('INVALID_SIZE', `size must be a multiple of the step ${cfg.stepSize} and contract size ${cfg.contractSize} (qty9)`);
+  }
+  if (c.price % cfg.tickSize !== 0n) reject('INVALID_PRICE', `price must be a multiple of the tick ${cfg.tickSize} (px8)`);
+  const mark = market.markPx8;
+  if (mark === undefined) reject('NO_PRICE', `market ${c.market} has no mark price yet`);
+  if (abs(c.price - mark) * PPM > mark * ctx.state.guards.maxFillDeviation) {
+    reject('FILL_PRICE_DEVIATION', `fill price ${c.price} is too far from the mark ${mark} (px8)`);
+  }
+  const value = tradeValue(ctx, c.size, c.price);
+  const takerFee = mulDiv(value, cfg.takerFee, PPM, 'ceil');
+  const makerFee = mulDiv(value, cfg.makerFee, PPM, 'ceil');
+  const buyerFee = c.taker === 'buyer' ? takerFee : makerFee;
+  const sellerFee = c.taker === 'seller' ? takerFee : makerFee;
+  const plans = [
+    planSide(ctx, buyer, market, c.size, value, buyerFee),
+    planSide(ctx, seller, market, -c.size, -value, sellerFee),
+  ];
+  for (const plan of plans) {
+    if (plan.refusal) reject(plan.refusal.code, `${plan.sub.key}: ${plan.refusal.message}`);
+  }
+  ctx.emit({ type: 'traded', market: cfg.id, buyer: buyer.key, seller: seller.key, sizeQty9: c.size, pricePx8: c.price, valueQuote: value, reason: 'fill' });
+  const fees = [buyerFee, sellerFee];
+  plans.forEach((plan, i) => emitSideCashflows(ctx, plan, cfg.id, fees[i]!));
+}
+
+export function prices(ctx: CommandContext, c: Cmd<'prices'>): void {
+  ctx.checkTime(c.timeMs);
+  const maxMove = ctx.state.guards.maxPriceMove;
+  const guard = (what: string, prev: bigint | undefined, next: bigint) => {
+    if (prev !== undefined && abs(next - prev) * PPM > prev * maxMove) {
+      reject('PRICE_MOVE_TOO_LARGE', `${what}: ${prev} → ${next} (px8) moves more than the guard allows`);
+    }
+  };
+  const marks: [string, bigint][] = [];
+  for (const [id, px] of Object.entries(c.marks)) {
+    const m = ctx.market(id);
+    if (m.settledPx8 !== undefined) reject('MARKET_EXPIRED', `market ${id} is settled`);
+    guard(`mark ${id}`, m.markPx8, px);
+    marks.push([id, px]);
+  }
+  const assets: [string, bigint][] = [];
+  for (const [id, px] of Object.entries(c.assets)) {
+    const a = ctx.asset(id);
+    if (a.id === ctx.state.settlement.id) reject('INVALID_PRICE', 'the settlement asset is priced at 1 by definition');
+    if (a.yieldBearing) reject('INVALID_PRICE', `${id} is yield-bearing: give its exchange rate instead`);
+    guard(`asset ${id}`, ctx.state.assetPricesPx8.get(id), px);
+    assets.push([id, px]);
+  }
+  const rates: [string, bigint][] = [];
+  for (const [id, rate] of Object.entries(c.exchangeRates)) {
+    if (!ctx.asset(id).yieldBearing) reject('INVALID_PRICE', `${id} is not yield-bearing`);
+    guard(`exchange rate ${id}`, ctx.state.exchangeRates18.get(id), rate);
+    rates.push([id, rate]);
+  }
+  marks.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  assets.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  rates.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  ctx.emit({ type: 'prices_updated', timeMs: c.timeMs, marks, assets, exchangeRates: rates });
+}
+
+/**
+ * Funding (Binance's published rule): rate = P + clamp(I − P, −clamp, +clamp), capped
+ * at ±cap, where P is the premium index and I the interest rate per interval. Longs
+ * pay shorts rate × mark per unit of size. The cumulative index steps by rate × mark.
+ */
+export function fundingRate9(premium9: bigint, interest9: bigint, clamp9: bigint, cap9: bigint): bigint {
+  const rate = premium9 + clamp(interest9 - premium9, -clamp9, clamp9);
+  return clamp(rate, -cap9, cap9);
+}
+
+export function fundingTick(ctx: CommandContext, c: Cmd<'funding_tick'>): void {
+  const market = ctx.market(c.market);
+  ctx.checkTime(c.timeMs);
+  if (market.config.kind !== 'perpetual') reject('NOT_A_PERPETUAL', `${c.market} has no funding`);
+  const mark = market.markPx8;
+  if (mark === undefined) reject('NO_PRICE', `market ${c.market} has no mark price yet`);
+  const due = market.lastFundingMs + market.config.funding.intervalMs;
+  if (market.lastFundingMs > 0 && c.timeMs < due) reject('FUNDING_TOO_EARLY', `next funding is due at ${due}`);
+  let premium: bigint;
+  if (c.premiumIndex !== undefined) premium = c.premiumIndex;
+  else if (c.indexPrice !== undefined) premium = divRound((mark - c.indexPrice) * RATE_ONE, c.indexPrice, 'halfEven');
+  else reject('MALFORMED_COMMAND', 'funding_tick needs premiumIndex or indexPrice');
+  const f = market.config.funding;
+  if (abs(premium) > RATE_ONE) reject('INVALID_PRICE', 'premium index beyond ±100% per interval');
+  const rate = fundingRate9(premium, f.interestRate, f.clamp, f.cap);
+  // index18 = rate (1e9) × price (1e8) × 10 → quote per whole base unit at 1e18.
+  const indexDelta18 = rate * mark * 10n;
+  ctx.emit({ type: 'funding_settled', market: c.market, timeMs: c.timeMs, rate9: rate, indexDelta18 });
+}
+
+export function settleExpiry(ctx: CommandContext, c: Cmd<'settle_expiry'>): void {
+  const market = ctx.market(c.market);
+  ctx.checkTime(c.timeMs);
+  const expiry = market.config.expiryMs;
+  if (market.config.kind !== 'future' || expiry === undefined) reject('NOT_A_FUTURE', `${c.market} is not a dated future`);
+  if (market.settledPx8 !== undefined) reject('MARKET_EXPIRED', `${c.market} is already settled`);
+  if (Math.max(c.timeMs ?? 0, ctx.state.timeMs) < expiry) reject('MARKET_NOT_EXPIRED', `${c.market} expires at ${expiry}`);
+  ctx.emit({ type: 'expiry_settled', market: c.market, pricePx8: c.price });
+}
+
+export function setMarket(ctx: CommandContext, c: Cmd<'set_market'>): void {
+  try {
+    createMarginModel(c.config.margin, ctx.state.settlement.decimals);
+  } catch (e) {
+    reject('INVALID_CONFIG', `margin model: ${(e as Error).message}`);
+  }
+  const existing = ctx.state.markets.get(c.config.id);
+  if (existing && (existing.config.kind !== c.config.kind || existing.config.base !== c.config.base)) {
+    reject('INVALID_CONFIG', 'a market keeps its kind and base asset');
+  }
+  ctx.emit({ type: 'market_configured', config: c.config });
+}
+
+export function setAsset(ctx: CommandContext, c: Cmd<'set_asset'>): void {
+  const existing = ctx.state.assets.get(c.config.id);
+  if (existing && existing.decimals !== c.config.decimals) reject('INVALID_CONFIG', 'an asset keeps its decimals');
+  if (c.config.yieldBearing && !ctx.state.assets.has(c.config.yieldBearing.underlying)) {
+    reject('UNKNOWN_ASSET', `unknown underlying ${c.config.yieldBearing.underlying}`);
+  }
+  ctx.emit({ type: 'asset_configured', config: c.config });
+}
+
+export function pauseLiquidations(ctx: CommandContext, c: Cmd<'pause_liquidations'>): void {
+  ctx.market(c.market);
+  ctx.emit({ type: 'market_paused', market: c.market, paused: c.paused });
+}
+
+export function setPolicy(ctx: CommandContext, c: Cmd<'set_policy'>): void {
+  ctx.emit({ type: 'policy_set', policy: c.liquidation ?? ctx.state.policy, guards: c.guards ?? ctx.state.guards });
+}

@@ -1,0 +1,108 @@
+/**
+ * Engine state. Only `evolve` (events → state) writes it. All collections are
+ * Maps/arrays with a deterministic order: insertion order of the event stream,
+ * which replay reproduces exactly.
+ *
+ * The money ledger (INV-01, docs/invariants.md): for every asset,
+ *   Σ subaccount balances + Σ isolated margins − Σ position entry values
+ *   + insurance fund + fee pool + socialized-loss ledger (≤ 0) = deposits − withdrawals,
+ * where entry values and isolated margins exist only in the settlement asset.
+ */
+import type { AssetConfig, MarketConfig } from '../model/config.ts';
+import type { EngineConfig, Guards, LiquidationPolicy, SubaccountRef } from './config.ts';
+import type { MarginModel } from '../margin/model.ts';
+
+export interface Position {
+  readonly market: string;
+  /** Signed size, base units at 9 decimals (long > 0). */
+  size: bigint;
+  /**
+   * Signed quote units paid to open the position (long > 0, short < 0): cost basis.
+   * Unrealized PnL = size × mark − entryValue.
+   */
+  entryValue: bigint;
+  /** The market's cumulative funding index when this position last settled funding (idx18). */
+  fundingIndex: bigint;
+  /** Isolated margin (quote units) if the position is isolated; 0n and unused in cross mode. */
+  isolatedMargin: bigint;
+  readonly isolated: boolean;
+}
+
+export interface Subaccount {
+  readonly key: string;
+  readonly ref: SubaccountRef;
+  /** Collateral balances per asset in the asset's smallest unit (settlement asset may go negative). */
+  readonly balances: Map<string, bigint>;
+  readonly positions: Map<string, Position>;
+  /** Markets this subaccount trades in isolated mode. */
+  readonly isolatedMarkets: Set<string>;
+  /** User leverage caps per market, ppm (20x = 20_000_000n): raise IM only. */
+  readonly maxLeverage: Map<string, bigint>;
+}
+
+export interface MarketState {
+  config: MarketConfig;
+  model: MarginModel;
+  /** Mark price px8, undefined until the first price update. */
+  markPx8: bigint | undefined;
+  /** Cumulative funding index (quote per whole base unit, 18 decimals). */
+  fundingIndex: bigint;
+  lastFundingRate9: bigint;
+  /** Time of the last funding settlement (0 = never). */
+  lastFundingMs: number;
+  /** Σ long sizes (= Σ |short sizes|), qty9. */
+  openInterestQty9: bigint;
+  /** Subaccount keys holding a position, in order of first entry. */
+  readonly holders: Set<string>;
+  /** Set when a dated future has been settled at expiry. */
+  settledPx8: bigint | undefined;
+  liquidationsPaused: boolean;
+}
+
+export interface LiquidationWindow {
+  startMs: number;
+  notionalQuote: bigint;
+}
+
+export interface EngineState {
+  config: EngineConfig;
+  /** Sequence number of the last event applied. */
+  seq: number;
+  /** Time of the last command with a time, ms since epoch. */
+  timeMs: number;
+  settlement: AssetConfig;
+  readonly assets: Map<string, AssetConfig>;
+  readonly markets: Map<string, MarketState>;
+  /** Collateral asset prices px8 (settlement asset is always 1). */
+  readonly assetPricesPx8: Map<string, bigint>;
+  /** Yield-bearing token exchange rates (underlying per token, 18 decimals). */
+  readonly exchangeRates18: Map<string, bigint>;
+  readonly subaccounts: Map<string, Subaccount>;
+  /** Insurance fund holdings per asset. */
+  readonly insurance: Map<string, bigint>;
+  /** Trading fees and funding rounding collected, settlement units. */
+  feePool: bigint;
+  /** Loss written off after insurance and ADL were exhausted; ≤ 0 (a debit of the venue). */
+  socializedLedger: bigint;
+  /** Net deposits (deposits − withdrawals) per asset, the right-hand side of INV-01. */
+  readonly netDeposits: Map<string, bigint>;
+  policy: LiquidationPolicy;
+  guards: Guards;
+  readonly accountWindows: Map<string, LiquidationWindow>;
+  readonly marketWindows: Map<string, LiquidationWindow>;
+}
+
+export function subaccountKey(ref: SubaccountRef): string {
+  return `${ref.account}/${ref.sub}`;
+}
+
+export function emptySubaccount(ref: SubaccountRef): Subaccount {
+  return {
+    key: subaccountKey(ref),
+    ref: { account: ref.account, sub: ref.sub },
+    balances: new Map(),
+    positions: new Map(),
+    isolatedMarkets: new Set(),
+    maxLeverage: new Map(),
+  };
+}

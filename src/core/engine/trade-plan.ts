@@ -1,0 +1,93 @@
+/**
+ * Planning one side of a trade before it happens: the position after it, the PnL
+ * it realizes, whether it adds risk, the isolated margin it needs, and whether
+ * the subaccount stays within initial margin. Used by fills and by liquidators
+ * taking over positions, so both obey one rule: a trade that adds risk must
+ * leave free collateral ≥ 0; a trade that only reduces risk is always allowed.
+ */
+import { type PositionLite, type ScopeView, crossView, isolatedView } from '../account/figures.ts';
+import { applyTrade, positionValue } from '../account/position.ts';
+import { max } from '../num/index.ts';
+import type { CommandContext } from './context.ts';
+import type { RejectionCode } from './errors.ts';
+import type { MarketState, Subaccount } from './state.ts';
+
+export interface SidePlan {
+  readonly sub: Subaccount;
+  readonly isolated: boolean;
+  readonly addsRisk: boolean;
+  readonly newSize: bigint;
+  /** Settlement units moved from the cross balance into the isolated position (≥ 0). */
+  readonly isolatedTopUp: bigint;
+  /** Why the side may not trade, or undefined if it may. */
+  readonly refusal: { code: RejectionCode; message: string } | undefined;
+}
+
+/** Replaces (or adds, or removes) one position in a view. */
+export function withPosition(view: ScopeView, next: PositionLite, settlementDelta: bigint): ScopeView {
+  const positions = view.positions.filter((p) => p.market !== next.market);
+  if (next.size !== 0n) positions.push(next);
+  return { ...view, positions, settlementDelta: view.settlementDelta + settlementDelta };
+}
+
+export function planSide(
+  ctx: CommandContext,
+  sub: Subaccount,
+  market: MarketState,
+  qtyDelta: bigint,
+  value: bigint,
+  fee: bigint,
+  failCode: RejectionCode = 'INSUFFICIENT_MARGIN',
+): SidePlan {
+  const state = ctx.state;
+  const id = market.config.id;
+  const current = sub.positions.get(id);
+  const size = current?.size ?? 0n;
+  const isolated = current?.isolated ?? sub.isolatedMarkets.has(id);
+  const r = applyTrade(size, current?.entryValue ?? 0n, qtyDelta, value);
+  const absBefore = size < 0n ? -size : size;
+  const absAfter = r.size < 0n ? -r.size : r.size;
+  const flips = size !== 0n && r.size !== 0n && size > 0n !== r.size > 0n;
+  const addsRisk = absAfter > absBefore || flips;
+  const next: PositionLite = { market: id, size: r.size, entryValue: r.entryValue };
+  let isolatedTopUp = 0n;
+  let refusal: SidePlan['refusal'];
+
+  if (absAfter > market.config.maxPositionSize && addsRisk) {
+    return { sub, isolated, addsRisk, newSize: r.size, isolatedTopUp, refusal: { code: 'POSITION_TOO_LARGE', message: `position would exceed ${market.config.maxPositionSize} qty9` } };
+  }
+
+  if (isolated) {
+    if (addsRisk && r.size !== 0n) {
+      const iso = withPosition(isolatedView(state, sub, id), next, r.realized);
+      const f = ctx.figures(iso);
+      isolatedTopUp = max(0n, -f.freeCollateralQuote);
+      const cross = ctx.figures(crossView(sub, -fee - isolatedTopUp));
+      const balance = sub.balances.get(state.settlement.id) ?? 0n;
+      if (cross.freeCollateralQuote < 0n || balance < isolatedTopUp + fee) {
+        refusal = { code: failCode, message: `isolated position needs ${isolatedTopUp} more margin than the subaccount can spare` };
+      }
+    }
+  } else if (addsRisk) {
+    const f = ctx.figures(withPosition(crossView(sub), next, r.realized - fee));
+    if (f.freeCollateralQuote < 0n) {
+      refusal = { code: failCode, message: `free collateral after the trade would be ${f.freeCollateralQuote}` };
+    }
+  }
+  return { sub, isolated, addsRisk, newSize: r.size, isolatedTopUp, refusal };
+}
+
+export function tradeValue(ctx: CommandContext, sizeQty9: bigint, pricePx8: bigint): bigint {
+  return positionValue(sizeQty9, pricePx8, ctx.state.settlement.decimals, 'halfEven');
+}
+
+/** Fees and isolated top-ups after a trade (the position exists by then). */
+export function emitSideCashflows(ctx: CommandContext, plan: SidePlan, market: string, fee: bigint): void {
+  const asset = ctx.state.settlement.id;
+  const bal = { kind: 'balance', sub: plan.sub.key } as const;
+  if (fee > 0n) ctx.emit({ type: 'moved', from: bal, to: { kind: 'fees' }, asset, amount: fee, reason: 'trading_fee' });
+  if (plan.isolatedTopUp > 0n && plan.newSize !== 0n) {
+    ctx.emit({ type: 'moved', from: bal, to: { kind: 'isolated', sub: plan.sub.key, market }, asset, amount: plan.isolatedTopUp, reason: 'isolated_margin' });
+  }
+}
+

@@ -1,0 +1,354 @@
+/**
+ * One liquidation step for one margin scope (a subaccount's cross scope or one
+ * isolated position).
+ *
+ * Solvent scope (net value ≥ 0): PARTIAL by default. Take the position with the
+ * largest maintenance requirement and close the least size (a multiple of the
+ * market step) that brings the scope back to the policy target — equity ≥
+ * MM × (1 + buffer), or equity ≥ IM — closing in full when the rest would be dust
+ * or the target is out of reach. The liquidator takes the size at the oracle price
+ * minus a discount (its reward) and the insurance fund charges a fee; together
+ * they are the penalty, which grows from minPenalty to maxPenalty as equity falls
+ * from MM to 0, never exceeds the maintenance margin the step releases (so a step
+ * never leaves the scope less healthy) and never exceeds the scope's net value
+ * (so the fill never goes past the bankruptcy price).
+ *
+ * Bankrupt scope (net value < 0): the waterfall. Non-settlement collateral is
+ * seized into the insurance fund; the insurance fund covers what it can; the rest
+ * of the deficit is absorbed by closing the largest position at its bankruptcy
+ * price against the ADL queue (opposing profitable positions); what ADL cannot
+ * absorb is written off to the socialized-loss ledger. Every step is an event.
+ */
+import {
+  type Scope,
+  type ScopeFigures,
+  type ScopeView,
+  evaluate,
+  isLiquidatable,
+  scopeName,
+  viewOf,
+} from '../account/figures.ts';
+import { applyTrade, positionValue, valueDivisor } from '../account/position.ts';
+import { PPM, clamp, divRound, max, min, mulDiv, parseDecimalUnsafe, roundToStep } from '../num/index.ts';
+import type { Command } from '../engine/commands.ts';
+import type { CommandContext } from '../engine/context.ts';
+import { reject } from '../engine/errors.ts';
+import type { Ledger } from '../engine/events.ts';
+import type { MarketState, Position, Subaccount } from '../engine/state.ts';
+import { emitSideCashflows, planSide, withPosition } from '../engine/trade-plan.ts';
+import { adlQueue } from './adl.ts';
+
+type LiquidateCmd = Extract<Command, { type: 'liquidate' }>;
+
+export function liquidate(ctx: CommandContext, c: LiquidateCmd): void {
+  const state = ctx.state;
+  ctx.checkTime(c.timeMs);
+  const sub = ctx.subaccount(c.subaccount);
+  const scope: Scope = c.isolatedMarket ? { kind: 'isolated', market: c.isolatedMarket } : { kind: 'cross' };
+  if (scope.kind === 'isolated') {
+    ctx.market(scope.market);
+    if (!sub.positions.get(scope.market)?.isolated) reject('NOT_LIQUIDATABLE', `no isolated position in ${scope.market}`);
+  }
+  const view = viewOf(state, sub, scope);
+  const before = ctx.figures(view);
+  if (!isLiquidatable(before)) {
+    reject('NOT_LIQUIDATABLE', `equity ${before.equityQuote} ≥ maintenance ${before.maintenanceMarginQuote}`);
+  }
+  for (const p of view.positions) {
+    if (state.markets.get(p.market)!.liquidationsPaused) reject('LIQUIDATIONS_PAUSED', `liquidations paused in ${p.market}`);
+  }
+  const liqRef = c.liquidator ?? state.config.backstop;
+  if (!liqRef) reject('NO_LIQUIDATOR', 'no liquidator named and no backstop configured');
+  const liquidator = ctx.subaccount(liqRef);
+  if (liquidator.key === sub.key) reject('SAME_SUBACCOUNT', 'an account cannot liquidate itself');
+  const timeMs = Math.max(c.timeMs ?? 0, state.timeMs);
+
+  if (before.netValueQuote < 0n) bankrupt(ctx, sub, scope, view, before, liquidator, timeMs);
+  else partial(ctx, sub, scope, view, before, liquidator, timeMs);
+}
+
+interface StepOutcome {
+  qty: bigint;
+  /** Quote the liquidatee receives (long) or pays (short) for `qty`, at the discounted price. */
+  value: bigint;
+  reward: bigint;
+  insuranceFee: bigint;
+  after: ScopeFigures;
+}
+
+function reachesTarget(ctx: CommandContext, f: ScopeFigures): boolean {
+  const p = ctx.state.policy;
+  if (p.target === 'initial') return f.equityInitialQuote >= f.initialMarginQuote;
+  return f.equityQuote * PPM >= f.maintenanceMarginQuote * (PPM + p.targetBuffer);
+}
+
+function partial(
+  ctx: CommandContext,
+  sub: Subaccount,
+  scope: Scope,
+  view: ScopeView,
+  before: ScopeFigures,
+  liquidator: Subaccount,
+  timeMs: number,
+): void {
+  const state = ctx.state;
+  const policy = state.policy;
+  const qd = state.settlement.decimals;
+  // The position carrying the most maintenance requirement goes first.
+  let target = before.positions[0]!;
+  for (const p of before.positions) if (p.maintenanceQuote > target.maintenanceQuote) target = p;
+  const market = state.markets.get(target.market)!;
+  const mark = target.markPx8;
+  const side = target.size > 0n ? 1n : -1n;
+  const absSize = side * target.size;
+  const step = market.config.stepSize;
+
+  // Penalty rate: min → max as equity falls from MM to 0 (linear in the shortfall).
+  const mm = before.maintenanceMarginQuote;
+  const shortfallPpm = clamp(mulDiv(mm - before.equityQuote, PPM, mm, 'ceil'), 0n, PPM);
+  const penaltyPpm = policy.minPenalty + mulDiv(policy.maxPenalty - policy.minPenalty, shortfallPpm, PPM, 'floor');
+  const rewardPpm = mulDiv(penaltyPpm, policy.liquidatorShare, PPM, 'floor');
+  const feePpm = penaltyPpm - rewardPpm;
+  const feeCap = policy.maxInsuranceFeePerStep === undefined ? undefined : parseDecimalUnsafe(policy.maxInsuranceFeePerStep, qd);
+
+  const outcome = (qty: bigint): StepOutcome => {
+    const atMark = positionValue(qty, mark, qd, 'halfEven');
+    let reward = mulDiv(atMark, rewardPpm, PPM, 'ceil');
+    let fee = mulDiv(atMark, feePpm, PPM, 'ceil');
+    if (feeCap !== undefined) fee = min(fee, feeCap);
+    // Never more than the maintenance margin this step releases, nor more than the net value.
+    const remaining = withPosition(view, closed(target, qty, side * atMark), 0n);
+    const released = mm - evaluate(state, remaining).maintenanceMarginQuote;
+    const budget = max(0n, min(released, before.netValueQuote));
+    reward = min(reward, budget);
+    fee = min(fee, budget - reward);
+    const value = atMark - side * reward; // long sells below the mark, short buys above it
+    const r = applyTrade(target.size, target.entryValue, -side * qty, -side * value);
+    const after = evaluate(state, withPosition(view, { market: target.market, size: r.size, entryValue: r.entryValue }, r.realized - fee));
+    return { qty, value, reward, insuranceFee: fee, after };
+  };
+
+  let qty = absSize;
+  let result = outcome(absSize);
+  if (reachesTarget(ctx, result.after)) {
+    // Smallest step multiple that reaches the target (binary search on exact figures).
+    let lo = 0n;
+    let hi = absSize / step;
+    while (hi - lo > 1n) {
+      const mid = (lo + hi) / 2n;
+      if (reachesTarget(ctx, outcome(mid * step).after)) hi = mid;
+      else lo = mid;
+    }
+    qty = hi * step;
+    const dust = parseDecimalUnsafe(policy.dustNotional, qd);
+    if (positionValue(absSize - qty, mark, qd, 'ceil') < dust) qty = absSize;
+  }
+  qty = applyWindowCaps(ctx, sub.key, market, mark, qty, timeMs);
+  result = outcome(qty);
+
+  const plan = planSide(ctx, liquidator, market, side * qty, side * result.value, 0n, 'LIQUIDATOR_INSUFFICIENT_MARGIN');
+  if (plan.refusal) reject(plan.refusal.code, plan.refusal.message);
+
+  const mode = qty === absSize && before.positions.length === 1 ? 'full' : 'partial';
+  const name = scopeName(scope);
+  ctx.emit({ type: 'liquidation_started', sub: sub.key, scope: name, mode, equityQuote: before.equityQuote, maintenanceQuote: mm });
+  if (result.insuranceFee > 0n) {
+    ctx.emit({ type: 'moved', from: scopeLedger(sub, scope), to: { kind: 'insurance' }, asset: state.settlement.id, amount: result.insuranceFee, reason: 'liquidation_fee' });
+  }
+  emitTrade(ctx, market, sub.key, liquidator.key, side, qty, result.value, 'liquidation');
+  emitSideCashflows(ctx, plan, market.config.id, 0n);
+  const after = ctx.figures(viewOf(state, sub, scope));
+  ctx.emit({
+    type: 'liquidation_completed',
+    sub: sub.key,
+    scope: name,
+    market: market.config.id,
+    mode,
+    timeMs,
+    closedQty9: qty,
+    closedNotionalQuote: positionValue(qty, mark, qd, 'ceil'),
+    liquidatorRewardQuote: result.reward,
+    insuranceFeeQuote: result.insuranceFee,
+    healthBeforeQuote: before.healthQuote,
+    healthAfterQuote: after.healthQuote,
+  });
+}
+
+function closed(target: { market: string; size: bigint; entryValue: bigint }, qty: bigint, signedValue: bigint) {
+  const r = applyTrade(target.size, target.entryValue, target.size > 0n ? -qty : qty, -signedValue);
+  return { market: target.market, size: r.size, entryValue: r.entryValue };
+}
+
+/** Trims a partial step to the per-window caps; rejects when a cap is already used up. */
+function applyWindowCaps(ctx: CommandContext, subKey: string, market: MarketState, mark: bigint, qty: bigint, timeMs: number): bigint {
+  const p = ctx.state.policy;
+  const qd = ctx.state.settlement.decimals;
+  const caps: [Map<string, { startMs: number; notionalQuote: bigint }>, string, string | undefined][] = [
+    [ctx.state.accountWindows, subKey, p.maxAccountNotionalPerWindow],
+    [ctx.state.marketWindows, market.config.id, p.maxMarketNotionalPerWindow],
+  ];
+  for (const [windows, key, capText] of caps) {
+    if (capText === undefined) continue;
+    const cap = parseDecimalUnsafe(capText, qd);
+    const w = windows.get(key);
+    const used = w && timeMs < w.startMs + p.windowMs ? w.notionalQuote : 0n;
+    const room = cap - used;
+    const roomQty = room <= 0n ? 0n : roundToStep(divRound(room * valueDivisor(qd), mark, 'floor'), market.config.stepSize, 'floor');
+    if (roomQty <= 0n) reject('LIQUIDATION_CAP_REACHED', `liquidation cap for ${key} is used up in this window`);
+    qty = min(qty, roomQty);
+  }
+  return qty;
+}
+
+function scopeLedger(sub: Subaccount, scope: Scope): Ledger {
+  return scope.kind === 'cross' ? { kind: 'balance', sub: sub.key } : { kind: 'isolated', sub: sub.key, market: scope.market };
+}
+
+/** The liquidatee (side = sign of its position) closes `qty` to `counterparty` for `value` quote. */
+function emitTrade(
+  ctx: CommandContext,
+  market: MarketState,
+  liquidatee: string,
+  counterparty: string,
+  side: bigint,
+  qty: bigint,
+  value: bigint,
+  reason: 'liquidation' | 'backstop' | 'adl',
+): void {
+  if (qty === 0n) return;
+  const pricePx8 = divRound(value * valueDivisor(ctx.state.settlement.decimals), qty, 'halfEven');
+  ctx.emit({
+    type: 'traded',
+    market: market.config.id,
+    buyer: side > 0n ? counterparty : liquidatee,
+    seller: side > 0n ? liquidatee : counterparty,
+    sizeQty9: qty,
+    pricePx8,
+    valueQuote: value,
+    reason,
+  });
+}
+
+interface PlannedClose {
+  readonly market: MarketState;
+  readonly position: Position;
+  readonly side: bigint;
+  readonly absSize: bigint;
+  /** Closes to ADL counterparties at the bankruptcy value, then the rest to the backstop at the mark. */
+  readonly adl: { counterparty: string; qty: bigint; value: bigint; score: bigint }[];
+  readonly backstopQty: bigint;
+  readonly backstopValue: bigint;
+}
+
+function bankrupt(
+  ctx: CommandContext,
+  sub: Subaccount,
+  scope: Scope,
+  view: ScopeView,
+  before: ScopeFigures,
+  liquidator: Subaccount,
+  timeMs: number,
+): void {
+  const state = ctx.state;
+  const qd = state.settlement.decimals;
+  const settlement = state.settlement.id;
+  const ledger = scopeLedger(sub, scope);
+  const name = scopeName(scope);
+  ctx.emit({ type: 'liquidation_started', sub: sub.key, scope: name, mode: 'bankrupt', equityQuote: before.equityQuote, maintenanceQuote: before.maintenanceMarginQuote });
+
+  // 1. Seize non-settlement collateral into the insurance fund (its value reduces the fund's loss).
+  if (scope.kind === 'cross') {
+    for (const [asset, bal] of [...sub.balances]) {
+      if (asset !== settlement && bal > 0n) {
+        ctx.emit({ type: 'moved', from: ledger, to: { kind: 'insurance' }, asset, amount: bal, reason: 'collateral_seized' });
+      }
+    }
+  }
+  // 2. Cash deficit if every position closed at the mark.
+  const cashView = viewOf(state, sub, scope);
+  const cash = evaluate(state, cashView).netValueQuote;
+  const deficit = max(0n, -cash);
+  // 3. Insurance fund covers what it can.
+  const cover = min(deficit, max(0n, state.insurance.get(settlement) ?? 0n));
+  if (cover > 0n) ctx.emit({ type: 'moved', from: { kind: 'insurance' }, to: ledger, asset: settlement, amount: cover, reason: 'insurance_cover' });
+  let uncovered = deficit - cover;
+
+  // 4. Plan the closes: the largest position absorbs the uncovered deficit at its bankruptcy value via ADL.
+  const positions = [...cashView.positions].map((p) => state.subaccounts.get(sub.key)!.positions.get(p.market)!);
+  positions.sort((a, b) => {
+    const na = a.size < 0n ? -a.size : a.size;
+    const nb = b.size < 0n ? -b.size : b.size;
+    const va = positionValue(na, state.markets.get(a.market)!.markPx8!, qd, 'floor');
+    const vb = positionValue(nb, state.markets.get(b.market)!.markPx8!, qd, 'floor');
+    return va === vb ? (a.market < b.market ? -1 : 1) : va > vb ? -1 : 1;
+  });
+  const plans: PlannedClose[] = [];
+  for (const p of positions) {
+    const market = state.markets.get(p.market)!;
+    const side = p.size > 0n ? 1n : -1n;
+    const absSize = side * p.size;
+    const atMark = positionValue(absSize, market.markPx8!, qd, 'halfEven');
+    const adl: PlannedClose['adl'] = [];
+    let rest = absSize;
+    let restValue = atMark;
+    if (uncovered > 0n) {
+      // Bankruptcy value: a long sells for more, a short buys back for less, by the deficit.
+      const bkrValue = side > 0n ? atMark + uncovered : max(0n, atMark - uncovered);
+      let valueLeft = bkrValue;
+      for (const cand of adlQueue(state, market, side as 1n | -1n, sub.key, state.policy.adlRanking)) {
+        if (rest === 0n) break;
+        const q = min(rest, cand.available);
+        const v = q === rest ? valueLeft : mulDiv(bkrValue, q, absSize, 'halfEven');
+        adl.push({ counterparty: cand.sub, qty: q, value: v, score: cand.score });
+        rest -= q;
+        valueLeft -= v;
+      }
+      const absorbed = absSize - rest;
+      uncovered = absorbed === absSize ? 0n : uncovered - mulDiv(uncovered, absorbed, absSize, 'floor');
+      restValue = rest === absSize ? atMark : mulDiv(atMark, rest, absSize, 'halfEven');
+    }
+    plans.push({ market, position: p, side, absSize, adl, backstopQty: rest, backstopValue: restValue });
+  }
+
+  // 5. Whatever the closes leave negative is socialized (recorded before the closes so the scope never goes below 0).
+  let finalCash = evaluate(state, { ...cashView, positions: [] }).netValueQuote;
+  for (const plan of plans) {
+    let size = plan.side * plan.absSize;
+    let entry = plan.position.entryValue;
+    const legs = [...plan.adl.map((a) => [a.qty, a.value] as const), [plan.backstopQty, plan.backstopValue] as const];
+    for (const [q, v] of legs) {
+      if (q === 0n) continue;
+      const r = applyTrade(size, entry, -plan.side * q, -plan.side * v);
+      size = r.size;
+      entry = r.entryValue;
+      finalCash += r.realized;
+    }
+  }
+  if (finalCash < 0n) {
+    ctx.emit({ type: 'moved', from: { kind: 'socialized' }, to: ledger, asset: settlement, amount: -finalCash, reason: 'socialized_loss' });
+  }
+
+  // 6. Execute.
+  for (const plan of plans) {
+    for (const a of plan.adl) {
+      ctx.emit({ type: 'adl_ranked', market: plan.market.config.id, bankrupt: sub.key, counterparty: a.counterparty, score: a.score });
+      emitTrade(ctx, plan.market, sub.key, a.counterparty, plan.side, a.qty, a.value, 'adl');
+    }
+    emitTrade(ctx, plan.market, sub.key, liquidator.key, plan.side, plan.backstopQty, plan.backstopValue, 'backstop');
+    const absSize = plan.absSize;
+    ctx.emit({
+      type: 'liquidation_completed',
+      sub: sub.key,
+      scope: name,
+      market: plan.market.config.id,
+      mode: 'bankrupt',
+      timeMs,
+      closedQty9: absSize,
+      closedNotionalQuote: positionValue(absSize, plan.market.markPx8!, qd, 'ceil'),
+      liquidatorRewardQuote: 0n,
+      insuranceFeeQuote: 0n,
+      healthBeforeQuote: before.healthQuote,
+      healthAfterQuote: evaluate(state, viewOf(state, sub, scope)).healthQuote,
+    });
+  }
+}

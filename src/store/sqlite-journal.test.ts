@@ -1,0 +1,119 @@
+/**
+ * SQLite-specific behaviour beyond the shared contract: pragmas, schema versioning,
+ * seq precision near Number.MAX_SAFE_INTEGER, and two connections on one file.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { JournalSchemaError, JournalSequenceError } from './journal.ts';
+import { SQLITE_JOURNAL_SCHEMA_VERSION, SqliteJournal } from './sqlite-journal.ts';
+
+describe('SqliteJournal', () => {
+  let dir: string;
+  let path: string;
+  const toClose: Array<{ close(): void }> = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'plimsoll-sqlite-'));
+    path = join(dir, 'journal.sqlite');
+  });
+
+  afterEach(() => {
+    for (const c of toClose.splice(0)) c.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function openJournal(durable?: boolean): SqliteJournal {
+    const j = SqliteJournal.open(path, durable === undefined ? {} : { durable });
+    toClose.push(j);
+    return j;
+  }
+
+  it('default_is_wal_with_synchronous_normal', () => {
+    expect(openJournal().info()).toEqual({
+      path,
+      journalMode: 'wal',
+      synchronous: 'NORMAL',
+      schemaVersion: SQLITE_JOURNAL_SCHEMA_VERSION,
+    });
+  });
+
+  it('durable_option_selects_synchronous_full', () => {
+    expect(openJournal(true).info().synchronous).toBe('FULL');
+  });
+
+  it('schema_version_is_recorded_in_its_table', () => {
+    openJournal().close();
+    const db = new Database(path, { readonly: true });
+    toClose.push(db);
+    expect(db.prepare('SELECT id, version FROM schema_version').all()).toEqual([{ id: 1, version: 1 }]);
+  });
+
+  it('refuses_a_newer_schema_version', () => {
+    openJournal().close();
+    const db = new Database(path);
+    db.prepare('UPDATE schema_version SET version = ?').run(SQLITE_JOURNAL_SCHEMA_VERSION + 1);
+    db.close();
+    expect(() => SqliteJournal.open(path)).toThrow(JournalSchemaError);
+  });
+
+  it('refuses_a_database_that_is_not_a_journal', () => {
+    const db = new Database(path);
+    db.exec('CREATE TABLE accounts (id INTEGER PRIMARY KEY)');
+    db.close();
+    expect(() => SqliteJournal.open(path)).toThrow(/not a Plimsoll journal/);
+  });
+
+  it('seq_near_max_safe_integer_keeps_precision_and_stops_at_the_limit', () => {
+    const start = Number.MAX_SAFE_INTEGER - 2;
+    openJournal().close();
+    const db = new Database(path);
+    db.prepare('INSERT INTO events (seq, type, json) VALUES (?, ?, ?)').run(BigInt(start), 'Seed', '{}');
+    db.close();
+
+    const j = openJournal();
+    expect(j.lastSeq()).toBe(start);
+    j.append([{ seq: start + 1, type: 'A', json: '{}' }]);
+    j.append([{ seq: Number.MAX_SAFE_INTEGER, type: 'B', json: '{}' }]);
+    expect(j.lastSeq()).toBe(Number.MAX_SAFE_INTEGER);
+    expect([...j.read(start)].map((e) => e.seq)).toEqual([start + 1, Number.MAX_SAFE_INTEGER]);
+    expect(() => j.append([{ seq: Number.MAX_SAFE_INTEGER + 1, type: 'C', json: '{}' }])).toThrow(
+      JournalSequenceError,
+    );
+  });
+
+  it('a_stored_seq_beyond_safe_integers_is_an_error_not_a_rounding', () => {
+    openJournal().close();
+    const db = new Database(path);
+    db.prepare('INSERT INTO events (seq, type, json) VALUES (?, ?, ?)').run(2n ** 53n + 1n, 'Huge', '{}');
+    db.close();
+    const j = openJournal();
+    expect(() => j.lastSeq()).toThrow(JournalSchemaError);
+  });
+
+  it('second_connection_cannot_append_a_stale_seq', () => {
+    const a = openJournal();
+    const b = openJournal();
+    a.append([{ seq: 1, type: 'A', json: '{}' }]);
+    expect(b.lastSeq()).toBe(1);
+    expect(() => b.append([{ seq: 1, type: 'B', json: '{}' }])).toThrow(JournalSequenceError);
+    b.append([{ seq: 2, type: 'B', json: '{}' }]);
+    expect([...a.read()].map((e) => e.type)).toEqual(['A', 'B']);
+  });
+
+  it('an_open_read_iterator_blocks_writes_until_closed', () => {
+    const j = openJournal();
+    j.append([
+      { seq: 1, type: 'A', json: '{}' },
+      { seq: 2, type: 'A', json: '{}' },
+    ]);
+    const it = j.read();
+    it.next();
+    expect(() => j.append([{ seq: 3, type: 'A', json: '{}' }])).toThrow();
+    it.return?.();
+    j.append([{ seq: 3, type: 'A', json: '{}' }]);
+    expect(j.lastSeq()).toBe(3);
+  });
+});
