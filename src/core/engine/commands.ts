@@ -79,6 +79,14 @@ export const CommandSchema = z.discriminatedUnion('type', [
     liquidator: SubaccountRefSchema.optional(),
     timeMs: time,
   }),
+  z.object({
+    type: z.literal('fund_insurance'),
+    /** Moves `amount` of `asset` from a subaccount's balance into the insurance fund (operator). */
+    from: SubaccountRefSchema,
+    asset: id,
+    amount,
+    timeMs: time,
+  }),
   z.object({ type: z.literal('set_market'), config: MarketConfigSchema }),
   z.object({ type: z.literal('set_asset'), config: AssetConfigSchema }),
   z.object({ type: z.literal('pause_liquidations'), market: id, paused: z.boolean() }),

@@ -204,6 +204,8 @@ function dispatch(ctx: CommandContext, c: Command): void {
       return h.withdraw(ctx, c);
     case 'transfer':
       return h.transfer(ctx, c);
+    case 'fund_insurance':
+      return h.fundInsurance(ctx, c);
     case 'set_margin_mode':
       return h.setMarginMode(ctx, c);
     case 'set_leverage':

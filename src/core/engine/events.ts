@@ -23,6 +23,7 @@ export type MoveReason =
   | 'trading_fee'
   | 'liquidation_fee'
   | 'insurance_cover'
+  | 'insurance_funding'
   | 'collateral_seized'
   | 'socialized_loss'
   | 'isolated_release';

@@ -66,6 +66,15 @@ export function transfer(ctx: CommandContext, c: Cmd<'transfer'>): void {
   ctx.emit({ type: 'moved', from: { kind: 'balance', sub: from.key }, to: { kind: 'balance', sub: toKey }, asset: asset.id, amount, reason: 'transfer' });
 }
 
+export function fundInsurance(ctx: CommandContext, c: Cmd<'fund_insurance'>): void {
+  const asset = ctx.asset(c.asset);
+  const amount = ctx.positiveAmount(c.amount, asset);
+  ctx.checkTime(c.timeMs);
+  const s = ctx.subaccount(c.from);
+  checkCanRemove(ctx, s.key, asset.id, amount);
+  ctx.emit({ type: 'moved', from: { kind: 'balance', sub: s.key }, to: { kind: 'insurance' }, asset: asset.id, amount, reason: 'insurance_funding' });
+}
+
 export function setMarginMode(ctx: CommandContext, c: Cmd<'set_margin_mode'>): void {
   const s = ctx.subaccount(c.subaccount);
   ctx.market(c.market);

@@ -1,0 +1,156 @@
+/**
+ * Liquidation engine cases. Numbers are derived in the comments from the policy's
+ * stated rules (penalty ramp, target MM × 1.1, waterfall order), by hand.
+ */
+import { describe, expect, it } from 'vitest';
+import { newVenue, ref } from '../../../test/support/fixtures.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { Sequenced } from '../engine/events.ts';
+
+const U = 1_000_000n;
+const usdc = (e: Engine, who: string) => e.state.subaccounts.get(`${who}/0`)?.balances.get('USDC') ?? 0n;
+const pos = (e: Engine, who: string) => e.state.subaccounts.get(`${who}/0`)?.positions.get('BTC-PERP');
+
+/** alice: 1000 USDC, long 0.1 BTC @ 60000 (taker fee 3 → balance 997); bob: the short side. */
+function aliceLong(opts: { insurance?: string; policy?: Record<string, unknown> } = {}): Engine {
+  const e = newVenue();
+  e.executeOrThrow({ type: 'deposit', to: ref('alice'), asset: 'USDC', amount: '1000' });
+  e.executeOrThrow({ type: 'deposit', to: ref('bob'), asset: 'USDC', amount: '100000' });
+  if (opts.insurance) e.executeOrThrow({ type: 'fund_insurance', from: ref('backstop'), asset: 'USDC', amount: opts.insurance });
+  if (opts.policy) e.executeOrThrow({ type: 'set_policy', liquidation: opts.policy });
+  e.executeOrThrow({ type: 'fill', market: 'BTC-PERP', buyer: ref('alice'), seller: ref('bob'), size: '0.1', price: '60000' });
+  return e;
+}
+
+const mark = (e: Engine, px: string, timeMs: number) => e.executeOrThrow({ type: 'prices', timeMs, marks: { 'BTC-PERP': px } });
+const ofType = <T extends Sequenced['type']>(evs: Sequenced[], t: T) => evs.filter((x) => x.type === t) as Extract<Sequenced, { type: T }>[];
+
+describe('partial liquidation', () => {
+  it('closes_the_least_size_that_restores_mm_plus_buffer', () => {
+    const e = aliceLong();
+    mark(e, '52600', 2);
+    // equity = 997 + 0.1 × (52600 − 60000) = 257 < MM = 5% × 5260 = 263 → liquidatable.
+    // penalty = 0.5% + 1.5% × ceil_ppm((263 − 257)/263 = 22814 ppm) = 5000 + 342 = 5342 ppm; half each.
+    // target: 257 − 0.005342·52600·q ≥ 1.1 · 0.05·52600·(0.1 − q) ⇔ q ≥ 0.012366 → 0.013 (step 0.001).
+    const evs = e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 });
+    const done = ofType(evs, 'liquidation_completed')[0]!;
+    expect(done.mode).toBe('partial');
+    expect(done.closedQty9).toBe(13_000_000n);
+    // reward = fee = ceil(683.8 × 0.002671) = 1.826430
+    expect(done.liquidatorRewardQuote).toBe(1_826_430n);
+    expect(done.insuranceFeeQuote).toBe(1_826_430n);
+    expect(e.state.insurance.get('USDC')).toBe(1_826_430n);
+    expect(pos(e, 'alice')!.size).toBe(87_000_000n);
+    expect(pos(e, 'backstop')!.size).toBe(13_000_000n);
+    expect(done.healthAfterQuote).toBeGreaterThan(done.healthBeforeQuote);
+    expect(e.liquidatable()).toEqual([]);
+  });
+
+  it('dust_remainder_is_closed_in_full', () => {
+    const e = aliceLong({ policy: { dustNotional: '5000' } });
+    mark(e, '52600', 2);
+    // the remainder 0.087 × 52600 = 4576.2 < 5000 → the whole 0.1 closes
+    const done = ofType(e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }), 'liquidation_completed')[0]!;
+    expect(done.mode).toBe('full');
+    expect(done.closedQty9).toBe(100_000_000n);
+    expect(pos(e, 'alice')).toBeUndefined();
+  });
+
+  it('initial_margin_target_closes_more', () => {
+    const e = aliceLong({ policy: { target: 'initial' } });
+    mark(e, '52600', 2);
+    // target equity ≥ IM: 257 − 280.99·q ≥ 526 − 5260·q ⇔ q ≥ 269 / 4979.01 = 0.05403 → 0.055
+    const done = ofType(e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }), 'liquidation_completed')[0]!;
+    expect(done.closedQty9).toBe(55_000_000n);
+  });
+
+  it('per_window_cap_limits_and_then_refuses', () => {
+    const e = aliceLong({ policy: { maxAccountNotionalPerWindow: '100', windowMs: 60000 } });
+    mark(e, '52600', 2);
+    // room 100 / 52600 = 0.0019 BTC → 0.001 (step)
+    const done = ofType(e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }), 'liquidation_completed')[0]!;
+    expect(done.closedQty9).toBe(1_000_000n);
+    // 52.6 used; room 47.4 < one step's 52.6 → refused until the window ends
+    const r = e.execute({ type: 'liquidate', subaccount: ref('alice'), timeMs: 3 });
+    expect(r.ok ? '' : r.rejection.code).toBe('LIQUIDATION_CAP_REACHED');
+    expect(e.execute({ type: 'liquidate', subaccount: ref('alice'), timeMs: 60_002 }).ok).toBe(true);
+  });
+
+  it('paused_market_refuses_liquidation', () => {
+    const e = aliceLong();
+    mark(e, '52600', 2);
+    e.executeOrThrow({ type: 'pause_liquidations', market: 'BTC-PERP', paused: true });
+    const r = e.execute({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 });
+    expect(r.ok ? '' : r.rejection.code).toBe('LIQUIDATIONS_PAUSED');
+  });
+
+  it('isolated_liquidation_leaves_the_cross_balance_alone', () => {
+    const e = newVenue();
+    e.executeOrThrow({ type: 'deposit', to: ref('alice'), asset: 'USDC', amount: '5000' });
+    e.executeOrThrow({ type: 'deposit', to: ref('bob'), asset: 'USDC', amount: '100000' });
+    e.executeOrThrow({ type: 'set_margin_mode', subaccount: ref('alice'), market: 'BTC-PERP', mode: 'isolated' });
+    e.executeOrThrow({ type: 'fill', market: 'BTC-PERP', buyer: ref('alice'), seller: ref('bob'), size: '0.1', price: '60000' });
+    const cross = usdc(e, 'alice'); // 5000 − 3 fee − 600 isolated margin
+    expect(cross).toBe(4397n * U);
+    mark(e, '56000', 2); // isolated equity 600 − 400 = 200 < MM 280
+    expect(e.liquidatable()).toEqual([{ ref: ref('alice'), scope: { kind: 'isolated', market: 'BTC-PERP' } }]);
+    expect(e.execute({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }).ok).toBe(false); // cross scope is healthy
+    e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), isolatedMarket: 'BTC-PERP', timeMs: 2 });
+    expect(usdc(e, 'alice')).toBe(cross);
+  });
+});
+
+describe('bankruptcy waterfall', () => {
+  it('insurance_fund_covers_the_deficit_first', () => {
+    const e = aliceLong({ insurance: '10000' });
+    mark(e, '45000', 2);
+    // net value = 997 + 0.1 × (45000 − 60000) = −503 → the fund pays 503, backstop takes 0.1 at 45000
+    const evs = e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 });
+    expect(ofType(evs, 'liquidation_started')[0]!.mode).toBe('bankrupt');
+    expect(e.state.insurance.get('USDC')).toBe(9497n * U);
+    expect(usdc(e, 'alice')).toBe(0n);
+    expect(pos(e, 'backstop')!.entryValue).toBe(4500n * U);
+    expect(ofType(evs, 'traded').map((t) => t.reason)).toEqual(['backstop']);
+  });
+
+  it('adl_absorbs_what_the_fund_cannot_at_the_bankruptcy_price', () => {
+    const e = aliceLong();
+    mark(e, '45000', 2);
+    // empty fund → bob's profitable short takes alice's 0.1 at the bankruptcy price (4500 + 503)/0.1 = 50030
+    const evs = e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 });
+    const adl = ofType(evs, 'traded').filter((t) => t.reason === 'adl');
+    expect(adl).toHaveLength(1);
+    expect(adl[0]!.valueQuote).toBe(5003n * U);
+    expect(adl[0]!.pricePx8).toBe(5_003_000_000_000n);
+    expect(usdc(e, 'alice')).toBe(0n);
+    // bob: short entry −6000 closed for 5003 → realizes 997 (he gives up 503 of his 1500 profit)
+    expect(usdc(e, 'bob')).toBe(100_000n * U - 1_200_000n + 997n * U);
+    expect(pos(e, 'bob')).toBeUndefined();
+    expect(e.state.socializedLedger).toBe(0n);
+  });
+
+  it('socialized_loss_when_no_opposing_position_is_profitable', () => {
+    const e = aliceLong();
+    e.executeOrThrow({ type: 'deposit', to: ref('carol'), asset: 'USDC', amount: '10000' });
+    mark(e, '44000', 2);
+    // bob closes his short by buying from carol, who goes short at 44000
+    e.executeOrThrow({ type: 'fill', market: 'BTC-PERP', buyer: ref('bob'), seller: ref('carol'), size: '0.1', price: '44000', taker: 'seller' });
+    mark(e, '45000', 3);
+    // carol's short (entry 44000) loses at 45000: nobody to deleverage → the 503 deficit is socialized
+    const evs = e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 3 });
+    expect(ofType(evs, 'traded').map((t) => t.reason)).toEqual(['backstop']);
+    expect(e.state.socializedLedger).toBe(-503n * U);
+    expect(usdc(e, 'alice')).toBe(0n);
+    const soc = ofType(evs, 'moved').filter((m) => m.reason === 'socialized_loss');
+    expect(soc.map((m) => m.amount)).toEqual([503n * U]);
+  });
+
+  it('seized_collateral_goes_to_the_insurance_fund', () => {
+    const e = aliceLong({ insurance: '10000' });
+    e.executeOrThrow({ type: 'deposit', to: ref('alice'), asset: 'ETH', amount: '0.01' });
+    mark(e, '45000', 2);
+    e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 });
+    expect(e.state.insurance.get('ETH')).toBe(10n ** 16n);
+    expect(e.state.subaccounts.get('alice/0')!.balances.get('ETH')).toBe(0n);
+  });
+});
