@@ -1,6 +1,7 @@
 /** Shared test fixtures: a small venue with USDC settlement, BTC and a yield-bearing token. */
-import { Engine, type JournalPort } from '../../src/core/engine/engine.ts';
+
 import type { EngineConfigInput } from '../../src/core/engine/config.ts';
+import { Engine, type JournalPort } from '../../src/core/engine/engine.ts';
 
 export function venueConfig(overrides: Partial<EngineConfigInput> = {}): EngineConfigInput {
   return {
@@ -9,7 +10,13 @@ export function venueConfig(overrides: Partial<EngineConfigInput> = {}): EngineC
       { id: 'USDC', decimals: 6 },
       { id: 'BTC', decimals: 8, initialWeight: '0.8', maintenanceWeight: '0.9' },
       { id: 'ETH', decimals: 18, initialWeight: '0.8', maintenanceWeight: '0.9' },
-      { id: 'stETH', decimals: 18, initialWeight: '0.75', maintenanceWeight: '0.85', yieldBearing: { underlying: 'ETH' } },
+      {
+        id: 'stETH',
+        decimals: 18,
+        initialWeight: '0.75',
+        maintenanceWeight: '0.85',
+        yieldBearing: { underlying: 'ETH' },
+      },
     ],
     markets: [
       {
@@ -38,7 +45,13 @@ export function venueConfig(overrides: Partial<EngineConfigInput> = {}): EngineC
 
 export function newVenue(opts: { journal?: JournalPort; config?: Partial<EngineConfigInput> } = {}): Engine {
   const engine = Engine.create(venueConfig(opts.config), opts.journal ? { journal: opts.journal } : {});
-  engine.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'BTC-PERP': '60000', 'ETH-PERP': '3000' }, assets: { BTC: '60000', ETH: '3000' }, exchangeRates: { stETH: '1.1' } });
+  engine.executeOrThrow({
+    type: 'prices',
+    timeMs: 1,
+    marks: { 'BTC-PERP': '60000', 'ETH-PERP': '3000' },
+    assets: { BTC: '60000', ETH: '3000' },
+    exchangeRates: { stETH: '1.1' },
+  });
   engine.executeOrThrow({ type: 'deposit', to: { account: 'backstop' }, asset: 'USDC', amount: '10000000' });
   return engine;
 }

@@ -8,10 +8,11 @@
  * Figures are computed from a `ScopeView`, so hypotheticals (a fill before it
  * happens, a liquidation size being searched) cost a small copy, not a state clone.
  */
-import { applyLeverageCap } from '../margin/models.ts';
+
 import { collateralValueQuote, weightFor, yieldBearingPricePx8 } from '../collateral/valuation.ts';
-import { PPM, mulDiv } from '../num/index.ts';
 import type { EngineState, MarketState, Subaccount } from '../engine/state.ts';
+import { applyLeverageCap } from '../margin/models.ts';
+import { mulDiv, PPM } from '../num/index.ts';
 import { positionValue } from './position.ts';
 
 export type Scope = { kind: 'cross' } | { kind: 'isolated'; market: string };
@@ -78,7 +79,12 @@ export function crossView(sub: Subaccount, settlementDelta = 0n): ScopeView {
   return { sub, scope: { kind: 'cross' }, positions, balances: sub.balances, settlementDelta };
 }
 
-export function isolatedView(state: EngineState, sub: Subaccount, market: string, settlementDelta = 0n): ScopeView {
+export function isolatedView(
+  state: EngineState,
+  sub: Subaccount,
+  market: string,
+  settlementDelta = 0n,
+): ScopeView {
   const p = sub.positions.get(market);
   const margin = p?.isolated === true ? p.isolatedMargin : 0n;
   return {
@@ -132,7 +138,11 @@ export function positionRequirement(
   return { notionalQuote, initialQuote: req.initialQuote, maintenanceQuote: req.maintenanceQuote };
 }
 
-export function evaluate(state: EngineState, view: ScopeView, marks?: ReadonlyMap<string, bigint>): ScopeFigures {
+export function evaluate(
+  state: EngineState,
+  view: ScopeView,
+  marks?: ReadonlyMap<string, bigint>,
+): ScopeFigures {
   const qd = state.settlement.decimals;
   let collInit = 0n;
   let collMaint = 0n;
@@ -154,7 +164,11 @@ export function evaluate(state: EngineState, view: ScopeView, marks?: ReadonlyMa
     if (px === undefined) continue; // unpriced collateral counts for nothing (conservative)
     const base = { balance, assetDecimals: asset.decimals, pricePx8: px, quoteDecimals: qd };
     const haircut = asset.sizeHaircutFactor;
-    collInit += collateralValueQuote({ ...base, weightPpm: weightFor(asset, 'initial'), sizeHaircutFactorPpm: haircut });
+    collInit += collateralValueQuote({
+      ...base,
+      weightPpm: weightFor(asset, 'initial'),
+      sizeHaircutFactorPpm: haircut,
+    });
     collMaint += collateralValueQuote({
       ...base,
       weightPpm: weightFor(asset, 'maintenance'),

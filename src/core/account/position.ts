@@ -5,7 +5,7 @@
  * and the buyer's tradeValue is the seller's with opposite sign, so trades never
  * create or destroy a unit (INV-01).
  */
-import { divRound, mulDiv, pow10, PRICE_DECIMALS, QTY_DECIMALS } from '../num/index.ts';
+import { divRound, mulDiv, PRICE_DECIMALS, pow10, QTY_DECIMALS } from '../num/index.ts';
 
 export interface TradeResult {
   size: bigint;

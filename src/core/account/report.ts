@@ -10,17 +10,18 @@
  * (1e-8) above it; for a short, liquidatable at it and not one unit below.
  * Bankruptcy price: likewise where net value (full-weight collateral + PnL) < 0.
  */
-import { PPM, formatDecimal } from '../num/index.ts';
-import { PRICE_DECIMALS, QTY_DECIMALS } from '../num/units.ts';
+
 import type { EngineState, Subaccount } from '../engine/state.ts';
+import { formatDecimal, PPM } from '../num/index.ts';
+import { PRICE_DECIMALS, QTY_DECIMALS } from '../num/units.ts';
 import {
-  type ScopeFigures,
-  type ScopeView,
   crossView,
   evaluate,
   isLiquidatable,
   isolatedView,
   marginRatioPpm,
+  type ScopeFigures,
+  type ScopeView,
 } from './figures.ts';
 
 const MAX_PX8 = 10n ** 20n; // 1e12 quote per base: beyond any real price
@@ -157,12 +158,20 @@ function scopeReport(state: EngineState, s: Subaccount, view: ScopeView, name: s
 
 export function subaccountReport(state: EngineState, s: Subaccount): SubaccountReport {
   const balances: Record<string, string> = {};
-  for (const [asset, bal] of s.balances) balances[asset] = formatDecimal(bal, state.assets.get(asset)!.decimals);
+  for (const [asset, bal] of s.balances)
+    balances[asset] = formatDecimal(bal, state.assets.get(asset)!.decimals);
   const isolated: ScopeReport[] = [];
   for (const p of s.positions.values()) {
-    if (p.isolated) isolated.push(scopeReport(state, s, isolatedView(state, s, p.market), `isolated:${p.market}`));
+    if (p.isolated)
+      isolated.push(scopeReport(state, s, isolatedView(state, s, p.market), `isolated:${p.market}`));
   }
-  return { account: s.ref.account, sub: s.ref.sub, balances, cross: scopeReport(state, s, crossView(s), 'cross'), isolated };
+  return {
+    account: s.ref.account,
+    sub: s.ref.sub,
+    balances,
+    cross: scopeReport(state, s, crossView(s), 'cross'),
+    isolated,
+  };
 }
 
 export { PPM };

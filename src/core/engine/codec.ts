@@ -2,8 +2,9 @@
  * JSON codec for events and snapshots. Bigints are written as {"$n":"123"} so no
  * amount ever passes through a JS number (and no string is mistaken for one).
  */
-import { InvariantError } from '../num/index.ts';
+
 import { createMarginModel } from '../margin/models.ts';
+import { InvariantError } from '../num/index.ts';
 import type { EngineEvent } from './events.ts';
 import type { EngineState, MarketState, Subaccount } from './state.ts';
 
@@ -26,7 +27,8 @@ export const decodeEvent = (json: string): EngineEvent => fromJson<EngineEvent>(
 
 /** A plain, canonically ordered picture of the state (maps become sorted entry lists). */
 export function stateToPlain(s: EngineState): unknown {
-  const sorted = <V>(m: ReadonlyMap<string, V>): [string, V][] => [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const sorted = <V>(m: ReadonlyMap<string, V>): [string, V][] =>
+    [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const sub = (x: Subaccount) => ({
     key: x.key,
     ref: x.ref,
@@ -88,7 +90,8 @@ export function encodeSnapshot(s: EngineState): string {
 export function decodeSnapshot(json: string): EngineState {
   // biome-ignore lint/suspicious/noExplicitAny: a decoded snapshot is checked field by field below
   const p = fromJson<any>(json);
-  if (typeof p.seq !== 'number' || !Array.isArray(p.subaccounts)) throw new InvariantError('not a Plimsoll snapshot');
+  if (typeof p.seq !== 'number' || !Array.isArray(p.subaccounts))
+    throw new InvariantError('not a Plimsoll snapshot');
   const markets = new Map<string, MarketState>();
   // biome-ignore lint/suspicious/noExplicitAny: see above
   for (const [id, m] of p.markets as [string, any][]) {

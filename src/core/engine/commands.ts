@@ -4,7 +4,16 @@
  * MALFORMED_COMMAND before anything else happens.
  */
 import { z } from 'zod';
-import { AssetConfigSchema, MarketConfigSchema, decimalAt, id, pricePx8, qty9, rate9, ratioPpm } from '../model/config.ts';
+import {
+  AssetConfigSchema,
+  decimalAt,
+  id,
+  MarketConfigSchema,
+  pricePx8,
+  qty9,
+  rate9,
+  ratioPpm,
+} from '../model/config.ts';
 import { GuardsSchema, LiquidationPolicySchema, SubaccountRefSchema } from './config.ts';
 
 const time = z.number().int().min(0).max(8_640_000_000_000_000).optional();
@@ -33,7 +42,9 @@ export const CommandSchema = z.discriminatedUnion('type', [
     subaccount: SubaccountRefSchema,
     market: id,
     /** Maximum leverage the user accepts ("20"); null removes the cap. */
-    maxLeverage: ratioPpm('maxLeverage', 1_000_000_000n).refine((v) => v >= 1_000_000n, 'leverage must be >= 1').nullable(),
+    maxLeverage: ratioPpm('maxLeverage', 1_000_000_000n)
+      .refine((v) => v >= 1_000_000n, 'leverage must be >= 1')
+      .nullable(),
   }),
   z.object({
     type: z.literal('adjust_isolated_margin'),
@@ -60,7 +71,12 @@ export const CommandSchema = z.discriminatedUnion('type', [
     marks: z.record(id, pricePx8('mark price')).default({}),
     assets: z.record(id, pricePx8('asset price')).default({}),
     /** Yield-bearing tokens: underlying units per token (decimal, 18 places). */
-    exchangeRates: z.record(id, decimalAt(18, 'exchange rate').refine((v) => v > 0n, 'must be > 0')).default({}),
+    exchangeRates: z
+      .record(
+        id,
+        decimalAt(18, 'exchange rate').refine((v) => v > 0n, 'must be > 0'),
+      )
+      .default({}),
   }),
   z.object({
     type: z.literal('funding_tick'),
@@ -70,7 +86,12 @@ export const CommandSchema = z.discriminatedUnion('type', [
     premiumIndex: rate9('premiumIndex').optional(),
     indexPrice: pricePx8('indexPrice').optional(),
   }),
-  z.object({ type: z.literal('settle_expiry'), market: id, price: pricePx8('settlement price'), timeMs: time }),
+  z.object({
+    type: z.literal('settle_expiry'),
+    market: id,
+    price: pricePx8('settlement price'),
+    timeMs: time,
+  }),
   z.object({
     type: z.literal('liquidate'),
     subaccount: SubaccountRefSchema,

@@ -3,8 +3,8 @@
  * the liquidation policy and input guards. Validated with zod; decimal strings in.
  */
 import { z } from 'zod';
+import { AssetConfigSchema, decimalAt, id, MarketConfigSchema, ratioPpm } from '../model/config.ts';
 import { QTY_DECIMALS } from '../num/index.ts';
-import { AssetConfigSchema, MarketConfigSchema, decimalAt, id, ratioPpm } from '../model/config.ts';
 
 export const SubaccountRefSchema = z.object({ account: id, sub: id.default('0') });
 export type SubaccountRef = z.output<typeof SubaccountRefSchema>;
@@ -63,11 +63,14 @@ export const EngineConfigSchema = z
     if (mids.size !== c.markets.length) ctx.addIssue({ code: 'custom', message: 'duplicate market id' });
     for (const a of c.assets) {
       if (a.yieldBearing && !ids.has(a.yieldBearing.underlying)) {
-        ctx.addIssue({ code: 'custom', message: `asset ${a.id}: unknown underlying ${a.yieldBearing.underlying}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `asset ${a.id}: unknown underlying ${a.yieldBearing.underlying}`,
+        });
       }
     }
   });
 export type EngineConfigInput = z.input<typeof EngineConfigSchema>;
 export type EngineConfig = z.output<typeof EngineConfigSchema>;
 
-export { QTY_DECIMALS, decimalAt };
+export { decimalAt, QTY_DECIMALS };

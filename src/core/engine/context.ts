@@ -4,9 +4,9 @@
  * Handlers validate everything before their first emit, so a rejected command
  * changes nothing.
  */
-import { type ScopeFigures, type ScopeView, MissingPriceError, evaluate } from '../account/figures.ts';
-import { parseDecimal } from '../num/index.ts';
+import { evaluate, MissingPriceError, type ScopeFigures, type ScopeView } from '../account/figures.ts';
 import type { AssetConfig } from '../model/config.ts';
+import { parseDecimal } from '../num/index.ts';
 import type { SubaccountRef } from './config.ts';
 import { reject } from './errors.ts';
 import type { EngineEvent } from './events.ts';

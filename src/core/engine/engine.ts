@@ -11,17 +11,17 @@
  * if (!r.ok) console.log(r.rejection.code);
  */
 import { z } from 'zod';
-import { type Scope, crossView, evaluate, isLiquidatable, isolatedView } from '../account/figures.ts';
+import { crossView, evaluate, isLiquidatable, isolatedView, type Scope } from '../account/figures.ts';
+import { liquidate } from '../liquidation/liquidate.ts';
 import { InvariantError } from '../num/index.ts';
+import { decodeEvent, decodeSnapshot, encodeEvent, encodeSnapshot, stateHash } from './codec.ts';
 import { type Command, CommandSchema } from './commands.ts';
 import { type EngineConfig, EngineConfigSchema, type SubaccountRef } from './config.ts';
 import { CommandContext } from './context.ts';
-import { decodeEvent, decodeSnapshot, encodeEvent, encodeSnapshot, stateHash } from './codec.ts';
-import { type Rejection, RejectedError } from './errors.ts';
+import { RejectedError, type Rejection } from './errors.ts';
 import type { EngineEvent, Sequenced } from './events.ts';
 import { evolve, initialState } from './evolve.ts';
 import * as h from './handlers.ts';
-import { liquidate } from '../liquidation/liquidate.ts';
 import type { EngineState } from './state.ts';
 
 /** The journal port (implemented by src/store: SQLite, in-memory). */
@@ -33,9 +33,7 @@ export interface JournalPort {
   latestSnapshot(): { seq: number; json: string } | undefined;
 }
 
-export type ExecuteResult =
-  | { ok: true; events: Sequenced[] }
-  | { ok: false; rejection: Rejection };
+export type ExecuteResult = { ok: true; events: Sequenced[] } | { ok: false; rejection: Rejection };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -68,7 +66,8 @@ export class Engine {
   static create(configInput: unknown, opts: { journal?: JournalPort } = {}): Engine {
     const config = parseEngineConfig(configInput);
     const journal = opts.journal;
-    if (journal && journal.lastSeq() > 0) throw new ConfigError('journal is not empty: use Engine.open to resume it');
+    if (journal && journal.lastSeq() > 0)
+      throw new ConfigError('journal is not empty: use Engine.open to resume it');
     const engine = new Engine(initialState(config), journal);
     engine.record([{ type: 'engine_configured', config }]);
     return engine;
@@ -86,7 +85,8 @@ export class Engine {
       const first = journal.read(0).next();
       if (first.done) throw new ConfigError('journal is empty: use Engine.create');
       const e = decodeEvent(first.value.json);
-      if (e.type !== 'engine_configured') throw new InvariantError('journal does not start with engine_configured');
+      if (e.type !== 'engine_configured')
+        throw new InvariantError('journal does not start with engine_configured');
       state = initialState(e.config);
       state.seq = first.value.seq;
       after = first.value.seq;
@@ -104,7 +104,8 @@ export class Engine {
     let state: EngineState | undefined;
     for (const e of events) {
       if (!state) {
-        if (e.type !== 'engine_configured') throw new InvariantError('replay must start with engine_configured');
+        if (e.type !== 'engine_configured')
+          throw new InvariantError('replay must start with engine_configured');
         state = initialState(e.config);
         state.seq = 1;
         continue;
@@ -160,7 +161,8 @@ export class Engine {
         }
       }
       const cross = crossView(s);
-      if (cross.positions.length > 0 && isLiquidatable(evaluate(this.st, cross))) out.push({ ref: s.ref, scope: { kind: 'cross' } });
+      if (cross.positions.length > 0 && isLiquidatable(evaluate(this.st, cross)))
+        out.push({ ref: s.ref, scope: { kind: 'cross' } });
     }
     return out;
   }
@@ -196,39 +198,28 @@ function strip(e: Sequenced): EngineEvent {
   return rest as EngineEvent;
 }
 
+type Handler<T extends Command['type']> = (ctx: CommandContext, c: Extract<Command, { type: T }>) => void;
+
+/** One handler per command type; the mapped type makes a missing one a compile error. */
+const HANDLERS: { [T in Command['type']]: Handler<T> } = {
+  deposit: h.deposit,
+  withdraw: h.withdraw,
+  transfer: h.transfer,
+  fund_insurance: h.fundInsurance,
+  set_margin_mode: h.setMarginMode,
+  set_leverage: h.setLeverage,
+  adjust_isolated_margin: h.adjustIsolatedMargin,
+  fill: h.fill,
+  prices: h.prices,
+  funding_tick: h.fundingTick,
+  settle_expiry: h.settleExpiry,
+  liquidate,
+  set_market: h.setMarket,
+  set_asset: h.setAsset,
+  pause_liquidations: h.pauseLiquidations,
+  set_policy: h.setPolicy,
+};
+
 function dispatch(ctx: CommandContext, c: Command): void {
-  switch (c.type) {
-    case 'deposit':
-      return h.deposit(ctx, c);
-    case 'withdraw':
-      return h.withdraw(ctx, c);
-    case 'transfer':
-      return h.transfer(ctx, c);
-    case 'fund_insurance':
-      return h.fundInsurance(ctx, c);
-    case 'set_margin_mode':
-      return h.setMarginMode(ctx, c);
-    case 'set_leverage':
-      return h.setLeverage(ctx, c);
-    case 'adjust_isolated_margin':
-      return h.adjustIsolatedMargin(ctx, c);
-    case 'fill':
-      return h.fill(ctx, c);
-    case 'prices':
-      return h.prices(ctx, c);
-    case 'funding_tick':
-      return h.fundingTick(ctx, c);
-    case 'settle_expiry':
-      return h.settleExpiry(ctx, c);
-    case 'liquidate':
-      return liquidate(ctx, c);
-    case 'set_market':
-      return h.setMarket(ctx, c);
-    case 'set_asset':
-      return h.setAsset(ctx, c);
-    case 'pause_liquidations':
-      return h.pauseLiquidations(ctx, c);
-    case 'set_policy':
-      return h.setPolicy(ctx, c);
-  }
+  (HANDLERS[c.type] as Handler<Command['type']>)(ctx, c);
 }

@@ -6,10 +6,17 @@
 import { applyTrade, positionValue } from '../account/position.ts';
 import { createMarginModel } from '../margin/models.ts';
 import type { MarketConfig } from '../model/config.ts';
-import { InvariantError, divRound, pow10, FUNDING_INDEX_DECIMALS, QTY_DECIMALS } from '../num/index.ts';
+import { divRound, FUNDING_INDEX_DECIMALS, InvariantError, pow10, QTY_DECIMALS } from '../num/index.ts';
 import type { EngineConfig } from './config.ts';
 import type { EngineEvent, Ledger } from './events.ts';
-import { type EngineState, type MarketState, type Position, type Subaccount, emptySubaccount, subaccountKey } from './state.ts';
+import {
+  type EngineState,
+  emptySubaccount,
+  type MarketState,
+  type Position,
+  type Subaccount,
+  subaccountKey,
+} from './state.ts';
 
 export function initialState(config: EngineConfig): EngineState {
   const settlement = config.assets.find((a) => a.id === config.settlementAsset);
@@ -81,7 +88,8 @@ function adjustLedger(state: EngineState, ledger: Ledger, asset: string, delta: 
       return;
     case 'isolated': {
       const p = sub(state, ledger.sub).positions.get(ledger.market);
-      if (!p?.isolated || asset !== state.settlement.id) throw new InvariantError('no isolated position to fund');
+      if (!p?.isolated || asset !== state.settlement.id)
+        throw new InvariantError('no isolated position to fund');
       p.isolatedMargin += delta;
       return;
     }
@@ -93,7 +101,8 @@ function adjustLedger(state: EngineState, ledger: Ledger, asset: string, delta: 
       state.feePool += delta;
       return;
     case 'socialized':
-      if (asset !== state.settlement.id) throw new InvariantError('socialized ledger holds the settlement asset');
+      if (asset !== state.settlement.id)
+        throw new InvariantError('socialized ledger holds the settlement asset');
       state.socializedLedger += delta;
       return;
   }
@@ -105,7 +114,13 @@ function creditPosition(state: EngineState, s: Subaccount, p: Position, amount: 
   else addBalance(s, state.settlement.id, amount);
 }
 
-function updatePosition(state: EngineState, s: Subaccount, market: MarketState, qtyDelta: bigint, value: bigint): void {
+function updatePosition(
+  state: EngineState,
+  s: Subaccount,
+  market: MarketState,
+  qtyDelta: bigint,
+  value: bigint,
+): void {
   let p = s.positions.get(market.config.id);
   if (!p) {
     p = {
@@ -277,7 +292,13 @@ export function evolve(state: EngineState, event: EngineEvent): void {
   }
 }
 
-function bump(windows: Map<string, { startMs: number; notionalQuote: bigint }>, key: string, t: number, len: number, n: bigint) {
+function bump(
+  windows: Map<string, { startMs: number; notionalQuote: bigint }>,
+  key: string,
+  t: number,
+  len: number,
+  n: bigint,
+) {
   const w = windows.get(key);
   if (!w || t >= w.startMs + len) windows.set(key, { startMs: t, notionalQuote: n });
   else w.notionalQuote += n;

@@ -4,15 +4,7 @@
  */
 import { crossView, isolatedView } from '../account/figures.ts';
 import { createMarginModel } from '../margin/models.ts';
-import {
-  PPM,
-  RATE_ONE,
-  abs,
-  clamp,
-  divRound,
-  mulDiv,
-  parseDecimal,
-} from '../num/index.ts';
+import { abs, clamp, divRound, mulDiv, PPM, parseDecimal, RATE_ONE } from '../num/index.ts';
 import type { Command } from './commands.ts';
 import type { CommandContext } from './context.ts';
 import { reject } from './errors.ts';
@@ -27,7 +19,14 @@ export function deposit(ctx: CommandContext, c: Cmd<'deposit'>): void {
   ctx.checkTime(c.timeMs);
   const key = subaccountKey(c.to);
   if (!ctx.state.subaccounts.has(key)) ctx.emit({ type: 'subaccount_opened', ref: c.to });
-  ctx.emit({ type: 'moved', from: { kind: 'external' }, to: { kind: 'balance', sub: key }, asset: asset.id, amount, reason: 'deposit' });
+  ctx.emit({
+    type: 'moved',
+    from: { kind: 'external' },
+    to: { kind: 'balance', sub: key },
+    asset: asset.id,
+    amount,
+    reason: 'deposit',
+  });
 }
 
 /** Refuses taking `amount` of `assetId` out of a subaccount if it would overdraw or leave free collateral < 0. */
@@ -39,7 +38,10 @@ function checkCanRemove(ctx: CommandContext, subKey: string, assetId: string, am
   balances.set(assetId, balance - amount);
   const f = ctx.figures({ ...crossView(s), balances });
   if (f.freeCollateralQuote < 0n) {
-    reject('INSUFFICIENT_MARGIN', `free collateral after removing ${amount} ${assetId} would be ${f.freeCollateralQuote}`);
+    reject(
+      'INSUFFICIENT_MARGIN',
+      `free collateral after removing ${amount} ${assetId} would be ${f.freeCollateralQuote}`,
+    );
   }
 }
 
@@ -49,7 +51,14 @@ export function withdraw(ctx: CommandContext, c: Cmd<'withdraw'>): void {
   ctx.checkTime(c.timeMs);
   const s = ctx.subaccount(c.from);
   checkCanRemove(ctx, s.key, asset.id, amount);
-  ctx.emit({ type: 'moved', from: { kind: 'balance', sub: s.key }, to: { kind: 'external' }, asset: asset.id, amount, reason: 'withdrawal' });
+  ctx.emit({
+    type: 'moved',
+    from: { kind: 'balance', sub: s.key },
+    to: { kind: 'external' },
+    asset: asset.id,
+    amount,
+    reason: 'withdrawal',
+  });
 }
 
 export function transfer(ctx: CommandContext, c: Cmd<'transfer'>): void {
@@ -63,7 +72,14 @@ export function transfer(ctx: CommandContext, c: Cmd<'transfer'>): void {
   if (!ctx.state.subaccounts.has(toKey) && c.to.account !== c.from.account) ctx.subaccount(c.to);
   checkCanRemove(ctx, from.key, asset.id, amount);
   if (!ctx.state.subaccounts.has(toKey)) ctx.emit({ type: 'subaccount_opened', ref: c.to });
-  ctx.emit({ type: 'moved', from: { kind: 'balance', sub: from.key }, to: { kind: 'balance', sub: toKey }, asset: asset.id, amount, reason: 'transfer' });
+  ctx.emit({
+    type: 'moved',
+    from: { kind: 'balance', sub: from.key },
+    to: { kind: 'balance', sub: toKey },
+    asset: asset.id,
+    amount,
+    reason: 'transfer',
+  });
 }
 
 export function fundInsurance(ctx: CommandContext, c: Cmd<'fund_insurance'>): void {
@@ -72,13 +88,21 @@ export function fundInsurance(ctx: CommandContext, c: Cmd<'fund_insurance'>): vo
   ctx.checkTime(c.timeMs);
   const s = ctx.subaccount(c.from);
   checkCanRemove(ctx, s.key, asset.id, amount);
-  ctx.emit({ type: 'moved', from: { kind: 'balance', sub: s.key }, to: { kind: 'insurance' }, asset: asset.id, amount, reason: 'insurance_funding' });
+  ctx.emit({
+    type: 'moved',
+    from: { kind: 'balance', sub: s.key },
+    to: { kind: 'insurance' },
+    asset: asset.id,
+    amount,
+    reason: 'insurance_funding',
+  });
 }
 
 export function setMarginMode(ctx: CommandContext, c: Cmd<'set_margin_mode'>): void {
   const s = ctx.subaccount(c.subaccount);
   ctx.market(c.market);
-  if (s.positions.has(c.market)) reject('MODE_CHANGE_WITH_POSITION', `close the ${c.market} position before changing its margin mode`);
+  if (s.positions.has(c.market))
+    reject('MODE_CHANGE_WITH_POSITION', `close the ${c.market} position before changing its margin mode`);
   ctx.emit({ type: 'margin_mode_set', sub: s.key, market: c.market, isolated: c.mode === 'isolated' });
 }
 
@@ -95,19 +119,29 @@ export function adjustIsolatedMargin(ctx: CommandContext, c: Cmd<'adjust_isolate
   const settlement = ctx.state.settlement;
   const r = parseDecimal(c.amount, settlement.decimals);
   if (!r.ok) reject('INVALID_AMOUNT', `amount ${JSON.stringify(c.amount)}: ${r.issue.reason}`);
-  if (r.value === 0n || abs(r.value) >= 10n ** 38n) reject('INVALID_AMOUNT', `amount must be non-zero and sane, got ${c.amount}`);
+  if (r.value === 0n || abs(r.value) >= 10n ** 38n)
+    reject('INVALID_AMOUNT', `amount must be non-zero and sane, got ${c.amount}`);
   const p = s.positions.get(c.market);
   if (!p?.isolated) reject('UNKNOWN_MARKET', `no isolated position in ${c.market}`);
   const iso = { kind: 'isolated', sub: s.key, market: c.market } as const;
   const bal = { kind: 'balance', sub: s.key } as const;
   if (r.value > 0n) {
     checkCanRemove(ctx, s.key, settlement.id, r.value);
-    ctx.emit({ type: 'moved', from: bal, to: iso, asset: settlement.id, amount: r.value, reason: 'isolated_margin' });
+    ctx.emit({
+      type: 'moved',
+      from: bal,
+      to: iso,
+      asset: settlement.id,
+      amount: r.value,
+      reason: 'isolated_margin',
+    });
   } else {
     const amount = -r.value;
-    if (amount > p.isolatedMargin) reject('INSUFFICIENT_BALANCE', `isolated margin ${p.isolatedMargin} < ${amount}`);
+    if (amount > p.isolatedMargin)
+      reject('INSUFFICIENT_BALANCE', `isolated margin ${p.isolatedMargin} < ${amount}`);
     const f = ctx.figures(isolatedView(ctx.state, s, c.market, -amount));
-    if (f.freeCollateralQuote < 0n) reject('INSUFFICIENT_MARGIN', `isolated free collateral would be ${f.freeCollateralQuote}`);
+    if (f.freeCollateralQuote < 0n)
+      reject('INSUFFICIENT_MARGIN', `isolated free collateral would be ${f.freeCollateralQuote}`);
     ctx.emit({ type: 'moved', from: iso, to: bal, asset: settlement.id, amount, reason: 'isolated_margin' });
   }
 }
@@ -129,9 +163,13 @@ export function fill(ctx: CommandContext, c: Cmd<'fill'>): void {
   if (buyer.key === seller.key) reject('SAME_SUBACCOUNT', 'buyer and seller are the same subaccount');
   const cfg = market.config;
   if (c.size % cfg.stepSize !== 0n || c.size % cfg.contractSize !== 0n) {
-    reject('INVALID_SIZE', `size must be a multiple of the step ${cfg.stepSize} and contract size ${cfg.contractSize} (qty9)`);
+    reject(
+      'INVALID_SIZE',
+      `size must be a multiple of the step ${cfg.stepSize} and contract size ${cfg.contractSize} (qty9)`,
+    );
   }
-  if (c.price % cfg.tickSize !== 0n) reject('INVALID_PRICE', `price must be a multiple of the tick ${cfg.tickSize} (px8)`);
+  if (c.price % cfg.tickSize !== 0n)
+    reject('INVALID_PRICE', `price must be a multiple of the tick ${cfg.tickSize} (px8)`);
   const mark = market.markPx8;
   if (mark === undefined) reject('NO_PRICE', `market ${c.market} has no mark price yet`);
   if (abs(c.price - mark) * PPM > mark * ctx.state.guards.maxFillDeviation) {
@@ -149,9 +187,18 @@ export function fill(ctx: CommandContext, c: Cmd<'fill'>): void {
   for (const plan of plans) {
     if (plan.refusal) reject(plan.refusal.code, `${plan.sub.key}: ${plan.refusal.message}`);
   }
-  ctx.emit({ type: 'traded', market: cfg.id, buyer: buyer.key, seller: seller.key, sizeQty9: c.size, pricePx8: c.price, valueQuote: value, reason: 'fill' });
-  const fees = [buyerFee, sellerFee];
-  plans.forEach((plan, i) => emitSideCashflows(ctx, plan, cfg.id, fees[i]!));
+  ctx.emit({
+    type: 'traded',
+    market: cfg.id,
+    buyer: buyer.key,
+    seller: seller.key,
+    sizeQty9: c.size,
+    pricePx8: c.price,
+    valueQuote: value,
+    reason: 'fill',
+  });
+  emitSideCashflows(ctx, plans[0]!, cfg.id, buyerFee);
+  emitSideCashflows(ctx, plans[1]!, cfg.id, sellerFee);
 }
 
 export function prices(ctx: CommandContext, c: Cmd<'prices'>): void {
@@ -172,7 +219,8 @@ export function prices(ctx: CommandContext, c: Cmd<'prices'>): void {
   const assets: [string, bigint][] = [];
   for (const [id, px] of Object.entries(c.assets)) {
     const a = ctx.asset(id);
-    if (a.id === ctx.state.settlement.id) reject('INVALID_PRICE', 'the settlement asset is priced at 1 by definition');
+    if (a.id === ctx.state.settlement.id)
+      reject('INVALID_PRICE', 'the settlement asset is priced at 1 by definition');
     if (a.yieldBearing) reject('INVALID_PRICE', `${id} is yield-bearing: give its exchange rate instead`);
     guard(`asset ${id}`, ctx.state.assetPricesPx8.get(id), px);
     assets.push([id, px]);
@@ -206,10 +254,12 @@ export function fundingTick(ctx: CommandContext, c: Cmd<'funding_tick'>): void {
   const mark = market.markPx8;
   if (mark === undefined) reject('NO_PRICE', `market ${c.market} has no mark price yet`);
   const due = market.lastFundingMs + market.config.funding.intervalMs;
-  if (market.lastFundingMs > 0 && c.timeMs < due) reject('FUNDING_TOO_EARLY', `next funding is due at ${due}`);
+  if (market.lastFundingMs > 0 && c.timeMs < due)
+    reject('FUNDING_TOO_EARLY', `next funding is due at ${due}`);
   let premium: bigint;
   if (c.premiumIndex !== undefined) premium = c.premiumIndex;
-  else if (c.indexPrice !== undefined) premium = divRound((mark - c.indexPrice) * RATE_ONE, c.indexPrice, 'halfEven');
+  else if (c.indexPrice !== undefined)
+    premium = divRound((mark - c.indexPrice) * RATE_ONE, c.indexPrice, 'halfEven');
   else reject('MALFORMED_COMMAND', 'funding_tick needs premiumIndex or indexPrice');
   const f = market.config.funding;
   if (abs(premium) > RATE_ONE) reject('INVALID_PRICE', 'premium index beyond ±100% per interval');
@@ -223,9 +273,11 @@ export function settleExpiry(ctx: CommandContext, c: Cmd<'settle_expiry'>): void
   const market = ctx.market(c.market);
   ctx.checkTime(c.timeMs);
   const expiry = market.config.expiryMs;
-  if (market.config.kind !== 'future' || expiry === undefined) reject('NOT_A_FUTURE', `${c.market} is not a dated future`);
+  if (market.config.kind !== 'future' || expiry === undefined)
+    reject('NOT_A_FUTURE', `${c.market} is not a dated future`);
   if (market.settledPx8 !== undefined) reject('MARKET_EXPIRED', `${c.market} is already settled`);
-  if (Math.max(c.timeMs ?? 0, ctx.state.timeMs) < expiry) reject('MARKET_NOT_EXPIRED', `${c.market} expires at ${expiry}`);
+  if (Math.max(c.timeMs ?? 0, ctx.state.timeMs) < expiry)
+    reject('MARKET_NOT_EXPIRED', `${c.market} expires at ${expiry}`);
   ctx.emit({ type: 'expiry_settled', market: c.market, pricePx8: c.price });
 }
 
@@ -244,7 +296,8 @@ export function setMarket(ctx: CommandContext, c: Cmd<'set_market'>): void {
 
 export function setAsset(ctx: CommandContext, c: Cmd<'set_asset'>): void {
   const existing = ctx.state.assets.get(c.config.id);
-  if (existing && existing.decimals !== c.config.decimals) reject('INVALID_CONFIG', 'an asset keeps its decimals');
+  if (existing && existing.decimals !== c.config.decimals)
+    reject('INVALID_CONFIG', 'an asset keeps its decimals');
   if (c.config.yieldBearing && !ctx.state.assets.has(c.config.yieldBearing.underlying)) {
     reject('UNKNOWN_ASSET', `unknown underlying ${c.config.yieldBearing.underlying}`);
   }
@@ -257,5 +310,9 @@ export function pauseLiquidations(ctx: CommandContext, c: Cmd<'pause_liquidation
 }
 
 export function setPolicy(ctx: CommandContext, c: Cmd<'set_policy'>): void {
-  ctx.emit({ type: 'policy_set', policy: c.liquidation ?? ctx.state.policy, guards: c.guards ?? ctx.state.guards });
+  ctx.emit({
+    type: 'policy_set',
+    policy: c.liquidation ?? ctx.state.policy,
+    guards: c.guards ?? ctx.state.guards,
+  });
 }

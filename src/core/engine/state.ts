@@ -8,9 +8,10 @@
  *   + insurance fund + fee pool + socialized-loss ledger (≤ 0) = deposits − withdrawals,
  * where entry values and isolated margins exist only in the settlement asset.
  */
+
+import type { MarginModel } from '../margin/model.ts';
 import type { AssetConfig, MarketConfig } from '../model/config.ts';
 import type { EngineConfig, Guards, LiquidationPolicy, SubaccountRef } from './config.ts';
-import type { MarginModel } from '../margin/model.ts';
 
 export interface Position {
   readonly market: string;

@@ -5,7 +5,7 @@
  * taking over positions, so both obey one rule: a trade that adds risk must
  * leave free collateral ≥ 0; a trade that only reduces risk is always allowed.
  */
-import { type PositionLite, type ScopeView, crossView, isolatedView } from '../account/figures.ts';
+import { crossView, isolatedView, type PositionLite, type ScopeView } from '../account/figures.ts';
 import { applyTrade, positionValue } from '../account/position.ts';
 import { max } from '../num/index.ts';
 import type { CommandContext } from './context.ts';
@@ -54,7 +54,17 @@ export function planSide(
   let refusal: SidePlan['refusal'];
 
   if (absAfter > market.config.maxPositionSize && addsRisk) {
-    return { sub, isolated, addsRisk, newSize: r.size, isolatedTopUp, refusal: { code: 'POSITION_TOO_LARGE', message: `position would exceed ${market.config.maxPositionSize} qty9` } };
+    return {
+      sub,
+      isolated,
+      addsRisk,
+      newSize: r.size,
+      isolatedTopUp,
+      refusal: {
+        code: 'POSITION_TOO_LARGE',
+        message: `position would exceed ${market.config.maxPositionSize} qty9`,
+      },
+    };
   }
 
   if (isolated) {
@@ -65,13 +75,19 @@ export function planSide(
       const cross = ctx.figures(crossView(sub, -fee - isolatedTopUp));
       const balance = sub.balances.get(state.settlement.id) ?? 0n;
       if (cross.freeCollateralQuote < 0n || balance < isolatedTopUp + fee) {
-        refusal = { code: failCode, message: `isolated position needs ${isolatedTopUp} more margin than the subaccount can spare` };
+        refusal = {
+          code: failCode,
+          message: `isolated position needs ${isolatedTopUp} more margin than the subaccount can spare`,
+        };
       }
     }
   } else if (addsRisk) {
     const f = ctx.figures(withPosition(crossView(sub), next, r.realized - fee));
     if (f.freeCollateralQuote < 0n) {
-      refusal = { code: failCode, message: `free collateral after the trade would be ${f.freeCollateralQuote}` };
+      refusal = {
+        code: failCode,
+        message: `free collateral after the trade would be ${f.freeCollateralQuote}`,
+      };
     }
   }
   return { sub, isolated, addsRisk, newSize: r.size, isolatedTopUp, refusal };
@@ -85,9 +101,16 @@ export function tradeValue(ctx: CommandContext, sizeQty9: bigint, pricePx8: bigi
 export function emitSideCashflows(ctx: CommandContext, plan: SidePlan, market: string, fee: bigint): void {
   const asset = ctx.state.settlement.id;
   const bal = { kind: 'balance', sub: plan.sub.key } as const;
-  if (fee > 0n) ctx.emit({ type: 'moved', from: bal, to: { kind: 'fees' }, asset, amount: fee, reason: 'trading_fee' });
+  if (fee > 0n)
+    ctx.emit({ type: 'moved', from: bal, to: { kind: 'fees' }, asset, amount: fee, reason: 'trading_fee' });
   if (plan.isolatedTopUp > 0n && plan.newSize !== 0n) {
-    ctx.emit({ type: 'moved', from: bal, to: { kind: 'isolated', sub: plan.sub.key, market }, asset, amount: plan.isolatedTopUp, reason: 'isolated_margin' });
+    ctx.emit({
+      type: 'moved',
+      from: bal,
+      to: { kind: 'isolated', sub: plan.sub.key, market },
+      asset,
+      amount: plan.isolatedTopUp,
+      reason: 'isolated_margin',
+    });
   }
 }
-

@@ -6,9 +6,9 @@
  */
 import { crossView, evaluate, isolatedView } from '../account/figures.ts';
 import { positionValue } from '../account/position.ts';
-import { mulDiv } from '../num/index.ts';
-import type { EngineState, MarketState } from '../engine/state.ts';
 import type { LiquidationPolicy } from '../engine/config.ts';
+import type { EngineState, MarketState } from '../engine/state.ts';
+import { mulDiv } from '../num/index.ts';
 
 export interface AdlCandidate {
   readonly sub: string;

@@ -16,14 +16,29 @@ function aliceLong(opts: { insurance?: string; policy?: Record<string, unknown> 
   const e = newVenue();
   e.executeOrThrow({ type: 'deposit', to: ref('alice'), asset: 'USDC', amount: '1000' });
   e.executeOrThrow({ type: 'deposit', to: ref('bob'), asset: 'USDC', amount: '100000' });
-  if (opts.insurance) e.executeOrThrow({ type: 'fund_insurance', from: ref('backstop'), asset: 'USDC', amount: opts.insurance });
+  if (opts.insurance)
+    e.executeOrThrow({
+      type: 'fund_insurance',
+      from: ref('backstop'),
+      asset: 'USDC',
+      amount: opts.insurance,
+    });
   if (opts.policy) e.executeOrThrow({ type: 'set_policy', liquidation: opts.policy });
-  e.executeOrThrow({ type: 'fill', market: 'BTC-PERP', buyer: ref('alice'), seller: ref('bob'), size: '0.1', price: '60000' });
+  e.executeOrThrow({
+    type: 'fill',
+    market: 'BTC-PERP',
+    buyer: ref('alice'),
+    seller: ref('bob'),
+    size: '0.1',
+    price: '60000',
+  });
   return e;
 }
 
-const mark = (e: Engine, px: string, timeMs: number) => e.executeOrThrow({ type: 'prices', timeMs, marks: { 'BTC-PERP': px } });
-const ofType = <T extends Sequenced['type']>(evs: Sequenced[], t: T) => evs.filter((x) => x.type === t) as Extract<Sequenced, { type: T }>[];
+const mark = (e: Engine, px: string, timeMs: number) =>
+  e.executeOrThrow({ type: 'prices', timeMs, marks: { 'BTC-PERP': px } });
+const ofType = <T extends Sequenced['type']>(evs: Sequenced[], t: T) =>
+  evs.filter((x) => x.type === t) as Extract<Sequenced, { type: T }>[];
 
 describe('partial liquidation', () => {
   it('closes_the_least_size_that_restores_mm_plus_buffer', () => {
@@ -50,7 +65,10 @@ describe('partial liquidation', () => {
     const e = aliceLong({ policy: { dustNotional: '5000' } });
     mark(e, '52600', 2);
     // the remainder 0.087 × 52600 = 4576.2 < 5000 → the whole 0.1 closes
-    const done = ofType(e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }), 'liquidation_completed')[0]!;
+    const done = ofType(
+      e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }),
+      'liquidation_completed',
+    )[0]!;
     expect(done.mode).toBe('full');
     expect(done.closedQty9).toBe(100_000_000n);
     expect(pos(e, 'alice')).toBeUndefined();
@@ -60,7 +78,10 @@ describe('partial liquidation', () => {
     const e = aliceLong({ policy: { target: 'initial' } });
     mark(e, '52600', 2);
     // target equity ≥ IM: 257 − 280.99·q ≥ 526 − 5260·q ⇔ q ≥ 269 / 4979.01 = 0.05403 → 0.055
-    const done = ofType(e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }), 'liquidation_completed')[0]!;
+    const done = ofType(
+      e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }),
+      'liquidation_completed',
+    )[0]!;
     expect(done.closedQty9).toBe(55_000_000n);
   });
 
@@ -68,7 +89,10 @@ describe('partial liquidation', () => {
     const e = aliceLong({ policy: { maxAccountNotionalPerWindow: '100', windowMs: 60000 } });
     mark(e, '52600', 2);
     // room 100 / 52600 = 0.0019 BTC → 0.001 (step)
-    const done = ofType(e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }), 'liquidation_completed')[0]!;
+    const done = ofType(
+      e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }),
+      'liquidation_completed',
+    )[0]!;
     expect(done.closedQty9).toBe(1_000_000n);
     // 52.6 used; room 47.4 < one step's 52.6 → refused until the window ends
     const r = e.execute({ type: 'liquidate', subaccount: ref('alice'), timeMs: 3 });
@@ -88,12 +112,26 @@ describe('partial liquidation', () => {
     const e = newVenue();
     e.executeOrThrow({ type: 'deposit', to: ref('alice'), asset: 'USDC', amount: '5000' });
     e.executeOrThrow({ type: 'deposit', to: ref('bob'), asset: 'USDC', amount: '100000' });
-    e.executeOrThrow({ type: 'set_margin_mode', subaccount: ref('alice'), market: 'BTC-PERP', mode: 'isolated' });
-    e.executeOrThrow({ type: 'fill', market: 'BTC-PERP', buyer: ref('alice'), seller: ref('bob'), size: '0.1', price: '60000' });
+    e.executeOrThrow({
+      type: 'set_margin_mode',
+      subaccount: ref('alice'),
+      market: 'BTC-PERP',
+      mode: 'isolated',
+    });
+    e.executeOrThrow({
+      type: 'fill',
+      market: 'BTC-PERP',
+      buyer: ref('alice'),
+      seller: ref('bob'),
+      size: '0.1',
+      price: '60000',
+    });
     const cross = usdc(e, 'alice'); // 5000 − 3 fee − 600 isolated margin
     expect(cross).toBe(4397n * U);
     mark(e, '56000', 2); // isolated equity 600 − 400 = 200 < MM 280
-    expect(e.liquidatable()).toEqual([{ ref: ref('alice'), scope: { kind: 'isolated', market: 'BTC-PERP' } }]);
+    expect(e.liquidatable()).toEqual([
+      { ref: ref('alice'), scope: { kind: 'isolated', market: 'BTC-PERP' } },
+    ]);
     expect(e.execute({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }).ok).toBe(false); // cross scope is healthy
     e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), isolatedMarket: 'BTC-PERP', timeMs: 2 });
     expect(usdc(e, 'alice')).toBe(cross);
@@ -134,7 +172,15 @@ describe('bankruptcy waterfall', () => {
     e.executeOrThrow({ type: 'deposit', to: ref('carol'), asset: 'USDC', amount: '10000' });
     mark(e, '44000', 2);
     // bob closes his short by buying from carol, who goes short at 44000
-    e.executeOrThrow({ type: 'fill', market: 'BTC-PERP', buyer: ref('bob'), seller: ref('carol'), size: '0.1', price: '44000', taker: 'seller' });
+    e.executeOrThrow({
+      type: 'fill',
+      market: 'BTC-PERP',
+      buyer: ref('bob'),
+      seller: ref('carol'),
+      size: '0.1',
+      price: '44000',
+      taker: 'seller',
+    });
     mark(e, '45000', 3);
     // carol's short (entry 44000) loses at 45000: nobody to deleverage → the 503 deficit is socialized
     const evs = e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 3 });

@@ -20,22 +20,22 @@
  * absorb is written off to the socialized-loss ledger. Every step is an event.
  */
 import {
+  evaluate,
+  isLiquidatable,
   type Scope,
   type ScopeFigures,
   type ScopeView,
-  evaluate,
-  isLiquidatable,
   scopeName,
   viewOf,
 } from '../account/figures.ts';
 import { applyTrade, positionValue, valueDivisor } from '../account/position.ts';
-import { PPM, clamp, divRound, max, min, mulDiv, parseDecimalUnsafe, roundToStep } from '../num/index.ts';
 import type { Command } from '../engine/commands.ts';
 import type { CommandContext } from '../engine/context.ts';
 import { reject } from '../engine/errors.ts';
 import type { Ledger } from '../engine/events.ts';
 import type { MarketState, Position, Subaccount } from '../engine/state.ts';
 import { emitSideCashflows, planSide, withPosition } from '../engine/trade-plan.ts';
+import { clamp, divRound, max, min, mulDiv, PPM, parseDecimalUnsafe, roundToStep } from '../num/index.ts';
 import { adlQueue } from './adl.ts';
 
 type LiquidateCmd = Extract<Command, { type: 'liquidate' }>;
@@ -47,7 +47,8 @@ export function liquidate(ctx: CommandContext, c: LiquidateCmd): void {
   const scope: Scope = c.isolatedMarket ? { kind: 'isolated', market: c.isolatedMarket } : { kind: 'cross' };
   if (scope.kind === 'isolated') {
     ctx.market(scope.market);
-    if (!sub.positions.get(scope.market)?.isolated) reject('NOT_LIQUIDATABLE', `no isolated position in ${scope.market}`);
+    if (!sub.positions.get(scope.market)?.isolated)
+      reject('NOT_LIQUIDATABLE', `no isolated position in ${scope.market}`);
   }
   const view = viewOf(state, sub, scope);
   const before = ctx.figures(view);
@@ -55,7 +56,8 @@ export function liquidate(ctx: CommandContext, c: LiquidateCmd): void {
     reject('NOT_LIQUIDATABLE', `equity ${before.equityQuote} ≥ maintenance ${before.maintenanceMarginQuote}`);
   }
   for (const p of view.positions) {
-    if (state.markets.get(p.market)!.liquidationsPaused) reject('LIQUIDATIONS_PAUSED', `liquidations paused in ${p.market}`);
+    if (state.markets.get(p.market)!.liquidationsPaused)
+      reject('LIQUIDATIONS_PAUSED', `liquidations paused in ${p.market}`);
   }
   const liqRef = c.liquidator ?? state.config.backstop;
   if (!liqRef) reject('NO_LIQUIDATOR', 'no liquidator named and no backstop configured');
@@ -63,7 +65,7 @@ export function liquidate(ctx: CommandContext, c: LiquidateCmd): void {
   if (liquidator.key === sub.key) reject('SAME_SUBACCOUNT', 'an account cannot liquidate itself');
   const timeMs = Math.max(c.timeMs ?? 0, state.timeMs);
 
-  if (before.netValueQuote < 0n) bankrupt(ctx, sub, scope, view, before, liquidator, timeMs);
+  if (before.netValueQuote < 0n) bankrupt(ctx, sub, scope, before, liquidator, timeMs);
   else partial(ctx, sub, scope, view, before, liquidator, timeMs);
 }
 
@@ -106,10 +108,14 @@ function partial(
   // Penalty rate: min → max as equity falls from MM to 0 (linear in the shortfall).
   const mm = before.maintenanceMarginQuote;
   const shortfallPpm = clamp(mulDiv(mm - before.equityQuote, PPM, mm, 'ceil'), 0n, PPM);
-  const penaltyPpm = policy.minPenalty + mulDiv(policy.maxPenalty - policy.minPenalty, shortfallPpm, PPM, 'floor');
+  const penaltyPpm =
+    policy.minPenalty + mulDiv(policy.maxPenalty - policy.minPenalty, shortfallPpm, PPM, 'floor');
   const rewardPpm = mulDiv(penaltyPpm, policy.liquidatorShare, PPM, 'floor');
   const feePpm = penaltyPpm - rewardPpm;
-  const feeCap = policy.maxInsuranceFeePerStep === undefined ? undefined : parseDecimalUnsafe(policy.maxInsuranceFeePerStep, qd);
+  const feeCap =
+    policy.maxInsuranceFeePerStep === undefined
+      ? undefined
+      : parseDecimalUnsafe(policy.maxInsuranceFeePerStep, qd);
 
   const outcome = (qty: bigint): StepOutcome => {
     const atMark = positionValue(qty, mark, qd, 'halfEven');
@@ -124,7 +130,10 @@ function partial(
     fee = min(fee, budget - reward);
     const value = atMark - side * reward; // long sells below the mark, short buys above it
     const r = applyTrade(target.size, target.entryValue, -side * qty, -side * value);
-    const after = evaluate(state, withPosition(view, { market: target.market, size: r.size, entryValue: r.entryValue }, r.realized - fee));
+    const after = evaluate(
+      state,
+      withPosition(view, { market: target.market, size: r.size, entryValue: r.entryValue }, r.realized - fee),
+    );
     return { qty, value, reward, insuranceFee: fee, after };
   };
 
@@ -146,14 +155,36 @@ function partial(
   qty = applyWindowCaps(ctx, sub.key, market, mark, qty, timeMs);
   result = outcome(qty);
 
-  const plan = planSide(ctx, liquidator, market, side * qty, side * result.value, 0n, 'LIQUIDATOR_INSUFFICIENT_MARGIN');
+  const plan = planSide(
+    ctx,
+    liquidator,
+    market,
+    side * qty,
+    side * result.value,
+    0n,
+    'LIQUIDATOR_INSUFFICIENT_MARGIN',
+  );
   if (plan.refusal) reject(plan.refusal.code, plan.refusal.message);
 
   const mode = qty === absSize && before.positions.length === 1 ? 'full' : 'partial';
   const name = scopeName(scope);
-  ctx.emit({ type: 'liquidation_started', sub: sub.key, scope: name, mode, equityQuote: before.equityQuote, maintenanceQuote: mm });
+  ctx.emit({
+    type: 'liquidation_started',
+    sub: sub.key,
+    scope: name,
+    mode,
+    equityQuote: before.equityQuote,
+    maintenanceQuote: mm,
+  });
   if (result.insuranceFee > 0n) {
-    ctx.emit({ type: 'moved', from: scopeLedger(sub, scope), to: { kind: 'insurance' }, asset: state.settlement.id, amount: result.insuranceFee, reason: 'liquidation_fee' });
+    ctx.emit({
+      type: 'moved',
+      from: scopeLedger(sub, scope),
+      to: { kind: 'insurance' },
+      asset: state.settlement.id,
+      amount: result.insuranceFee,
+      reason: 'liquidation_fee',
+    });
   }
   emitTrade(ctx, market, sub.key, liquidator.key, side, qty, result.value, 'liquidation');
   emitSideCashflows(ctx, plan, market.config.id, 0n);
@@ -174,13 +205,24 @@ function partial(
   });
 }
 
-function closed(target: { market: string; size: bigint; entryValue: bigint }, qty: bigint, signedValue: bigint) {
+function closed(
+  target: { market: string; size: bigint; entryValue: bigint },
+  qty: bigint,
+  signedValue: bigint,
+) {
   const r = applyTrade(target.size, target.entryValue, target.size > 0n ? -qty : qty, -signedValue);
   return { market: target.market, size: r.size, entryValue: r.entryValue };
 }
 
 /** Trims a partial step to the per-window caps; rejects when a cap is already used up. */
-function applyWindowCaps(ctx: CommandContext, subKey: string, market: MarketState, mark: bigint, qty: bigint, timeMs: number): bigint {
+function applyWindowCaps(
+  ctx: CommandContext,
+  subKey: string,
+  market: MarketState,
+  mark: bigint,
+  qty: bigint,
+  timeMs: number,
+): bigint {
   const p = ctx.state.policy;
   const qd = ctx.state.settlement.decimals;
   const caps: [Map<string, { startMs: number; notionalQuote: bigint }>, string, string | undefined][] = [
@@ -193,15 +235,21 @@ function applyWindowCaps(ctx: CommandContext, subKey: string, market: MarketStat
     const w = windows.get(key);
     const used = w && timeMs < w.startMs + p.windowMs ? w.notionalQuote : 0n;
     const room = cap - used;
-    const roomQty = room <= 0n ? 0n : roundToStep(divRound(room * valueDivisor(qd), mark, 'floor'), market.config.stepSize, 'floor');
-    if (roomQty <= 0n) reject('LIQUIDATION_CAP_REACHED', `liquidation cap for ${key} is used up in this window`);
+    const roomQty =
+      room <= 0n
+        ? 0n
+        : roundToStep(divRound(room * valueDivisor(qd), mark, 'floor'), market.config.stepSize, 'floor');
+    if (roomQty <= 0n)
+      reject('LIQUIDATION_CAP_REACHED', `liquidation cap for ${key} is used up in this window`);
     qty = min(qty, roomQty);
   }
   return qty;
 }
 
 function scopeLedger(sub: Subaccount, scope: Scope): Ledger {
-  return scope.kind === 'cross' ? { kind: 'balance', sub: sub.key } : { kind: 'isolated', sub: sub.key, market: scope.market };
+  return scope.kind === 'cross'
+    ? { kind: 'balance', sub: sub.key }
+    : { kind: 'isolated', sub: sub.key, market: scope.market };
 }
 
 /** The liquidatee (side = sign of its position) closes `qty` to `counterparty` for `value` quote. */
@@ -244,7 +292,6 @@ function bankrupt(
   ctx: CommandContext,
   sub: Subaccount,
   scope: Scope,
-  view: ScopeView,
   before: ScopeFigures,
   liquidator: Subaccount,
   timeMs: number,
@@ -254,13 +301,27 @@ function bankrupt(
   const settlement = state.settlement.id;
   const ledger = scopeLedger(sub, scope);
   const name = scopeName(scope);
-  ctx.emit({ type: 'liquidation_started', sub: sub.key, scope: name, mode: 'bankrupt', equityQuote: before.equityQuote, maintenanceQuote: before.maintenanceMarginQuote });
+  ctx.emit({
+    type: 'liquidation_started',
+    sub: sub.key,
+    scope: name,
+    mode: 'bankrupt',
+    equityQuote: before.equityQuote,
+    maintenanceQuote: before.maintenanceMarginQuote,
+  });
 
   // 1. Seize non-settlement collateral into the insurance fund (its value reduces the fund's loss).
   if (scope.kind === 'cross') {
     for (const [asset, bal] of [...sub.balances]) {
       if (asset !== settlement && bal > 0n) {
-        ctx.emit({ type: 'moved', from: ledger, to: { kind: 'insurance' }, asset, amount: bal, reason: 'collateral_seized' });
+        ctx.emit({
+          type: 'moved',
+          from: ledger,
+          to: { kind: 'insurance' },
+          asset,
+          amount: bal,
+          reason: 'collateral_seized',
+        });
       }
     }
   }
@@ -270,11 +331,21 @@ function bankrupt(
   const deficit = max(0n, -cash);
   // 3. Insurance fund covers what it can.
   const cover = min(deficit, max(0n, state.insurance.get(settlement) ?? 0n));
-  if (cover > 0n) ctx.emit({ type: 'moved', from: { kind: 'insurance' }, to: ledger, asset: settlement, amount: cover, reason: 'insurance_cover' });
+  if (cover > 0n)
+    ctx.emit({
+      type: 'moved',
+      from: { kind: 'insurance' },
+      to: ledger,
+      asset: settlement,
+      amount: cover,
+      reason: 'insurance_cover',
+    });
   let uncovered = deficit - cover;
 
   // 4. Plan the closes: the largest position absorbs the uncovered deficit at its bankruptcy value via ADL.
-  const positions = [...cashView.positions].map((p) => state.subaccounts.get(sub.key)!.positions.get(p.market)!);
+  const positions = [...cashView.positions].map(
+    (p) => state.subaccounts.get(sub.key)!.positions.get(p.market)!,
+  );
   positions.sort((a, b) => {
     const na = a.size < 0n ? -a.size : a.size;
     const nb = b.size < 0n ? -b.size : b.size;
@@ -315,7 +386,10 @@ function bankrupt(
   for (const plan of plans) {
     let size = plan.side * plan.absSize;
     let entry = plan.position.entryValue;
-    const legs = [...plan.adl.map((a) => [a.qty, a.value] as const), [plan.backstopQty, plan.backstopValue] as const];
+    const legs = [
+      ...plan.adl.map((a) => [a.qty, a.value] as const),
+      [plan.backstopQty, plan.backstopValue] as const,
+    ];
     for (const [q, v] of legs) {
       if (q === 0n) continue;
       const r = applyTrade(size, entry, -plan.side * q, -plan.side * v);
@@ -325,16 +399,38 @@ function bankrupt(
     }
   }
   if (finalCash < 0n) {
-    ctx.emit({ type: 'moved', from: { kind: 'socialized' }, to: ledger, asset: settlement, amount: -finalCash, reason: 'socialized_loss' });
+    ctx.emit({
+      type: 'moved',
+      from: { kind: 'socialized' },
+      to: ledger,
+      asset: settlement,
+      amount: -finalCash,
+      reason: 'socialized_loss',
+    });
   }
 
   // 6. Execute.
   for (const plan of plans) {
     for (const a of plan.adl) {
-      ctx.emit({ type: 'adl_ranked', market: plan.market.config.id, bankrupt: sub.key, counterparty: a.counterparty, score: a.score });
+      ctx.emit({
+        type: 'adl_ranked',
+        market: plan.market.config.id,
+        bankrupt: sub.key,
+        counterparty: a.counterparty,
+        score: a.score,
+      });
       emitTrade(ctx, plan.market, sub.key, a.counterparty, plan.side, a.qty, a.value, 'adl');
     }
-    emitTrade(ctx, plan.market, sub.key, liquidator.key, plan.side, plan.backstopQty, plan.backstopValue, 'backstop');
+    emitTrade(
+      ctx,
+      plan.market,
+      sub.key,
+      liquidator.key,
+      plan.side,
+      plan.backstopQty,
+      plan.backstopValue,
+      'backstop',
+    );
     const absSize = plan.absSize;
     ctx.emit({
       type: 'liquidation_completed',

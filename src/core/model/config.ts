@@ -3,7 +3,7 @@
  * come in, fixed-point bigints come out: one codec, used everywhere.
  */
 import { z } from 'zod';
-import { PPM_DECIMALS, PRICE_DECIMALS, QTY_DECIMALS, RATE_DECIMALS, parseDecimal } from '../num/index.ts';
+import { PPM_DECIMALS, PRICE_DECIMALS, parseDecimal, QTY_DECIMALS, RATE_DECIMALS } from '../num/index.ts';
 
 /** A decimal string parsed to an integer at `decimals` scale; refuses floats, NaN, exponents. */
 export function decimalAt(decimals: number, what: string) {
@@ -18,9 +18,15 @@ export function decimalAt(decimals: number, what: string) {
 }
 /** A ratio given as a decimal fraction ("0.05" = 5%) → parts per million. */
 export const ratioPpm = (what: string, maxPpm = 10_000_000n) =>
-  decimalAt(PPM_DECIMALS, what).refine((v) => v >= 0n && v <= maxPpm, `${what} must be in [0, ${maxPpm} ppm]`);
+  decimalAt(PPM_DECIMALS, what).refine(
+    (v) => v >= 0n && v <= maxPpm,
+    `${what} must be in [0, ${maxPpm} ppm]`,
+  );
 export const pricePx8 = (what: string) =>
-  decimalAt(PRICE_DECIMALS, what).refine((v) => v > 0n && v < 10n ** 24n, `${what} must be positive and sane`);
+  decimalAt(PRICE_DECIMALS, what).refine(
+    (v) => v > 0n && v < 10n ** 24n,
+    `${what} must be positive and sane`,
+  );
 export const qty9 = (what: string) =>
   decimalAt(QTY_DECIMALS, what).refine((v) => v > 0n && v < 10n ** 27n, `${what} must be positive and sane`);
 export const rate9 = (what: string) => decimalAt(RATE_DECIMALS, what);
@@ -91,7 +97,11 @@ export type MarginModelConfig = z.output<typeof MarginModelConfigSchema>;
 
 export const FundingConfigSchema = z.object({
   /** Funding interval in ms (8h default). */
-  intervalMs: z.number().int().positive().default(8 * 3600 * 1000),
+  intervalMs: z
+    .number()
+    .int()
+    .positive()
+    .default(8 * 3600 * 1000),
   /** Interest rate per interval (Binance: 0.0001 per 8h). */
   interestRate: rate9('interestRate').prefault('0.0001'),
   /** Clamp on (interest − premium), per interval (Binance: ±0.0005). */
