@@ -200,3 +200,19 @@ describe('bankruptcy waterfall', () => {
     expect(e.state.subaccounts.get('alice/0')!.balances.get('ETH')).toBe(0n);
   });
 });
+
+describe('edge cases', () => {
+  it('debt_with_haircut_collateral_and_no_positions_is_not_a_crash', () => {
+    const e = aliceLong();
+    e.executeOrThrow({ type: 'deposit', to: ref('alice'), asset: 'BTC', amount: '0.017' }); // BTC asset stays at 60000
+    mark(e, '40530', 2);
+    // alice closes at a 1947 loss (maker fee 0.02% × 4053 = 0.8106): USDC = 997 − 1947 − 0.8106 = −950.8106.
+    // BTC 0.017 × 60000 = 1020 at full weight (net value +69.19), 918 at 0.9 (equity −32.81 < MM = 0).
+    e.executeOrThrow({ type: 'fill', market: 'BTC-PERP', buyer: ref('bob'), seller: ref('alice'), size: '0.1', price: '40530' });
+    expect(usdc(e, 'alice')).toBe(-950_810_600n);
+    const before = e.stateHash();
+    const r = e.execute({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 });
+    expect(r.ok ? '' : r.rejection.code).toBe('NOT_LIQUIDATABLE');
+    expect(e.stateHash()).toBe(before);
+  });
+});

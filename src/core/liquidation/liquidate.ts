@@ -65,6 +65,10 @@ export function liquidate(ctx: CommandContext, c: LiquidateCmd): void {
   if (liquidator.key === sub.key) reject('SAME_SUBACCOUNT', 'an account cannot liquidate itself');
   const timeMs = Math.max(c.timeMs ?? 0, state.timeMs);
 
+  if (before.netValueQuote >= 0n && before.positions.length === 0) {
+    // Only collateral and a debt, still covered at full value: nothing a perp liquidation can close.
+    reject('NOT_LIQUIDATABLE', 'no positions to liquidate; the debt is covered by collateral at full value');
+  }
   if (before.netValueQuote < 0n) bankrupt(ctx, sub, scope, before, liquidator, timeMs);
   else partial(ctx, sub, scope, view, before, liquidator, timeMs);
 }
