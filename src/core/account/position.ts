@@ -5,7 +5,8 @@
  * and the buyer's tradeValue is the seller's with opposite sign, so trades never
  * create or destroy a unit (INV-01).
  */
-import { divRound, mulDiv, PRICE_DECIMALS, pow10, QTY_DECIMALS } from '../num/index.ts';
+import { signedValueQuote } from '../margin/notional.ts';
+import { mulDiv, PRICE_DECIMALS, pow10, QTY_DECIMALS } from '../num/index.ts';
 
 export interface TradeResult {
   size: bigint;
@@ -41,12 +42,5 @@ export function valueDivisor(quoteDecimals: number): bigint {
   return pow10(QTY_DECIMALS + PRICE_DECIMALS - quoteDecimals);
 }
 
-/** Signed value size × price in quote units with the given rounding. */
-export function positionValue(
-  sizeQty9: bigint,
-  px8: bigint,
-  quoteDecimals: number,
-  rounding: 'floor' | 'ceil' | 'halfEven',
-): bigint {
-  return divRound(sizeQty9 * px8, valueDivisor(quoteDecimals), rounding);
-}
+/** Signed value size × price in quote units (see margin/notional.ts for the derivation). */
+export const positionValue = signedValueQuote;

@@ -6,8 +6,10 @@ import { crossView, isolatedView } from '../account/figures.ts';
 import { createMarginModel } from '../margin/models.ts';
 import { abs, clamp, divRound, mulDiv, PPM, parseDecimal, RATE_ONE } from '../num/index.ts';
 import type { Command } from './commands.ts';
+import type { SubaccountRef } from './config.ts';
 import type { CommandContext } from './context.ts';
 import { reject } from './errors.ts';
+import type { Ledger, MoveReason } from './events.ts';
 import { subaccountKey } from './state.ts';
 import { emitSideCashflows, planSide, tradeValue } from './trade-plan.ts';
 
@@ -45,56 +47,51 @@ function checkCanRemove(ctx: CommandContext, subKey: string, assetId: string, am
   }
 }
 
-export function withdraw(ctx: CommandContext, c: Cmd<'withdraw'>): void {
+/** Moves a positive amount out of a subaccount's balance, refusing overdrafts and margin breaches. */
+function moveOut(
+  ctx: CommandContext,
+  c: { asset: string; amount: string; timeMs?: number | undefined },
+  fromRef: SubaccountRef,
+  to: (fromKey: string) => Ledger,
+  reason: MoveReason,
+  beforeEmit?: () => void,
+): void {
   const asset = ctx.asset(c.asset);
   const amount = ctx.positiveAmount(c.amount, asset);
   ctx.checkTime(c.timeMs);
-  const s = ctx.subaccount(c.from);
-  checkCanRemove(ctx, s.key, asset.id, amount);
-  ctx.emit({
-    type: 'moved',
-    from: { kind: 'balance', sub: s.key },
-    to: { kind: 'external' },
-    asset: asset.id,
-    amount,
-    reason: 'withdrawal',
-  });
-}
-
-export function transfer(ctx: CommandContext, c: Cmd<'transfer'>): void {
-  const asset = ctx.asset(c.asset);
-  const amount = ctx.positiveAmount(c.amount, asset);
-  ctx.checkTime(c.timeMs);
-  const from = ctx.subaccount(c.from);
-  const toKey = subaccountKey(c.to);
-  if (toKey === from.key) reject('SAME_SUBACCOUNT', 'transfer to the same subaccount');
-  // A new subaccount of the same account is opened on first transfer; other accounts must exist.
-  if (!ctx.state.subaccounts.has(toKey) && c.to.account !== c.from.account) ctx.subaccount(c.to);
+  const from = ctx.subaccount(fromRef);
+  const target = to(from.key);
   checkCanRemove(ctx, from.key, asset.id, amount);
-  if (!ctx.state.subaccounts.has(toKey)) ctx.emit({ type: 'subaccount_opened', ref: c.to });
+  beforeEmit?.();
   ctx.emit({
     type: 'moved',
     from: { kind: 'balance', sub: from.key },
-    to: { kind: 'balance', sub: toKey },
+    to: target,
     asset: asset.id,
     amount,
-    reason: 'transfer',
+    reason,
   });
 }
 
+export function withdraw(ctx: CommandContext, c: Cmd<'withdraw'>): void {
+  moveOut(ctx, c, c.from, () => ({ kind: 'external' }), 'withdrawal');
+}
+
 export function fundInsurance(ctx: CommandContext, c: Cmd<'fund_insurance'>): void {
-  const asset = ctx.asset(c.asset);
-  const amount = ctx.positiveAmount(c.amount, asset);
-  ctx.checkTime(c.timeMs);
-  const s = ctx.subaccount(c.from);
-  checkCanRemove(ctx, s.key, asset.id, amount);
-  ctx.emit({
-    type: 'moved',
-    from: { kind: 'balance', sub: s.key },
-    to: { kind: 'insurance' },
-    asset: asset.id,
-    amount,
-    reason: 'insurance_funding',
+  moveOut(ctx, c, c.from, () => ({ kind: 'insurance' }), 'insurance_funding');
+}
+
+export function transfer(ctx: CommandContext, c: Cmd<'transfer'>): void {
+  const toKey = subaccountKey(c.to);
+  const opens = !ctx.state.subaccounts.has(toKey);
+  const target = (fromKey: string): Ledger => {
+    if (toKey === fromKey) reject('SAME_SUBACCOUNT', 'transfer to the same subaccount');
+    // A new subaccount of the same account is opened on first transfer; other accounts must exist.
+    if (opens && c.to.account !== c.from.account) ctx.subaccount(c.to);
+    return { kind: 'balance', sub: toKey };
+  };
+  moveOut(ctx, c, c.from, target, 'transfer', () => {
+    if (opens) ctx.emit({ type: 'subaccount_opened', ref: c.to });
   });
 }
 
