@@ -98,3 +98,23 @@ describe('engine restart from a SQLite journal', () => {
     expect(Engine.open(eventsOnly).stateHash()).toBe(liveHash);
   });
 });
+
+describe('engine restart from a SQLite journal without a snapshot', () => {
+  it('opens, keeps journaling and closes cleanly', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plimsoll-'));
+    dirs.push(dir);
+    const file = join(dir, 'journal.sqlite');
+    const journal = SqliteJournal.open(file);
+    const engine = Engine.create(venueConfig(), { journal });
+    engine.executeOrThrow({ type: 'deposit', to: { account: 'a' }, asset: 'USDC', amount: '10' });
+    const hash = engine.stateHash();
+    journal.close();
+
+    const reopened = SqliteJournal.open(file);
+    const resumed = Engine.open(reopened);
+    expect(resumed.stateHash()).toBe(hash);
+    resumed.executeOrThrow({ type: 'deposit', to: { account: 'a' }, asset: 'USDC', amount: '5' });
+    expect(reopened.lastSeq()).toBe(resumed.state.seq);
+    reopened.close();
+  });
+});

@@ -129,7 +129,11 @@ export function positionRequirement(
   const qd = state.settlement.decimals;
   const absSize = size < 0n ? -size : size;
   const notionalQuote = positionValue(absSize, markPx8, qd, 'ceil');
-  const oiQuote = positionValue(market.openInterestQty9, markPx8, qd, 'ceil');
+  // Only the open-interest-scaled model reads the market's open interest.
+  const oiQuote =
+    market.config.margin.kind === 'openInterestScaled'
+      ? positionValue(market.openInterestQty9, markPx8, qd, 'ceil')
+      : 0n;
   const req = applyLeverageCap(
     market.model.requirement({ sizeQty9: absSize, notionalQuote }, { openInterestQuote: oiQuote }),
     notionalQuote,

@@ -70,17 +70,21 @@ export function stateToPlain(s: EngineState): unknown {
   };
 }
 
-/** 64-bit FNV-1a of the canonical state: equal hashes after replay prove equal state. */
+/**
+ * Hash of the canonical state: two independent 32-bit FNV-1a lanes (different
+ * offset bases) over the canonical JSON. Equal hashes after replay show equal state;
+ * it is a check, not a cryptographic commitment.
+ */
 export function stateHash(s: EngineState): string {
   const text = toJson(stateToPlain(s));
-  let h = 0xcbf29ce484222325n;
-  const prime = 0x100000001b3n;
-  const mask = 0xffffffffffffffffn;
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
   for (let i = 0; i < text.length; i++) {
-    h ^= BigInt(text.charCodeAt(i));
-    h = (h * prime) & mask;
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193) ^ (b >>> 15);
   }
-  return h.toString(16).padStart(16, '0');
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
 export function encodeSnapshot(s: EngineState): string {

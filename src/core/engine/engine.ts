@@ -82,7 +82,9 @@ export class Engine {
       state = decodeSnapshot(snap.json);
       after = snap.seq;
     } else {
-      const first = journal.read(0).next();
+      const it = journal.read(0);
+      const first = it.next();
+      it.return?.(); // close the cursor: SQLite keeps the statement busy otherwise
       if (first.done) throw new ConfigError('journal is empty: use Engine.create');
       const e = decodeEvent(first.value.json);
       if (e.type !== 'engine_configured')

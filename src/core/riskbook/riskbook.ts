@@ -1,0 +1,831 @@
+/**
+ * The risk book: a float64 screen that finds liquidation candidates fast (DESIGN §3, §6).
+ *
+ * The engine's exact figures (../account/figures.ts) are bigint and walk Maps; scanning
+ * every subaccount with them after each price tick costs microseconds per scope. The risk
+ * book keeps the same information as struct-of-arrays in typed arrays so a re-mark streams
+ * through contiguous memory:
+ *
+ * - per market, one *slot* per position: owning scope index (Int32Array), signed size in
+ *   whole base units, entry value in quote units (the settlement asset's smallest unit),
+ *   the cached maintenance ratio MM / notional taken from the exact model at the last exact
+ *   refresh, and the notional (quote units) up to which that ratio is still a valid upper
+ *   bound (Float64Arrays);
+ * - per *scope* (a subaccount's cross scope, or one isolated position): the settlement part
+ *   of its collateral (cross: settlement balance; isolated: its isolated margin), one column
+ *   per non-settlement asset holding `balance × maintenance weight` in whole tokens (so
+ *   collateral re-prices with the asset price), and the accumulators equity and MM.
+ *
+ * Screening rule: a scope is a candidate when
+ *
+ *     equity_f < MM_f × (1 + tolerance) + ε          (or either side is NaN)
+ *
+ * and candidates are CONFIRMED with the exact figures (`evaluate`) before anything acts.
+ *
+ * Why there are no false negatives. With exact figures E, M and float figures e, m:
+ * - collateral: the float value b·p·w differs from the exact ⌊b·p·w⌋ by < 1 quote unit per
+ *   asset (the weight, including the size haircut, is the exact one for the cached balance;
+ *   liabilities count at 100% as in `collateralValueQuote`);
+ * - positions: size × mark differs from ⌊size × mark⌋ by < 1 unit; MM_f = |size|·mark·ratio
+ *   where ratio ≥ the exact ratio at any notional ≤ the slot's cap — for models whose
+ *   ratio does not depend on price (fixed, sqrtSize, openInterestScaled: MM is a constant
+ *   ratio of notional at a given size) the cap is +∞ and the ratio exact up to the ceil of
+ *   one unit; for notional-dependent models (brackets, or any model the book does not
+ *   know) the ratio is the max of the exact ratios at the refresh mark and at the mark
+ *   × (1 + priceBand), which bounds MM/notional on the whole range below because that
+ *   ratio is non-decreasing in notional (brackets: mmr non-decreasing and MM continuous).
+ *   A slot whose notional exceeds its cap makes its scope's MM +∞, so the scope stays a
+ *   candidate until an exact refresh;
+ * - float64 rounding is ~1e-16 relative per operation.
+ * So e − E ≤ (#assets + #positions + 1) units + float error and m ≥ M − (#positions) units
+ * − float error; ε (default one hundredth of a whole quote unit, i.e. 10_000 units of USDC)
+ * absorbs both for any realistic scope, and tolerance > 0 only adds margin.
+ *
+ * What the book does not see by itself: events change subaccounts and prices change marks.
+ * `sync(state, events)` does both (refresh the touched subaccounts exactly, re-mark the
+ * markets and assets whose prices moved); `remarkAll` re-marks everything from scratch and
+ * also clears the float drift of incremental re-marks.
+ *
+ * Assumption: a position's MM does not depend on other accounts (open interest changes the
+ * IM of the openInterestScaled model, never its MM). A model whose MM depended on open
+ * interest would need its holders refreshed after every trade.
+ *
+ * @example
+ * const book = RiskBook.fromState(engine.state);
+ * engine.onEvents((events) => book.sync(engine.state, events));
+ * // after a price tick:
+ * for (const { ref, scope } of book.liquidatable(engine.state)) {
+ *   engine.execute({ type: 'liquidate', subaccount: ref, isolatedMarket: scope.kind === 'isolated' ? scope.market : undefined });
+ * }
+ */
+import {
+  assetPricePx8,
+  crossView,
+  evaluate,
+  isLiquidatable,
+  isolatedView,
+  positionRequirement,
+  type Scope,
+} from '../account/figures.ts';
+import { effectiveAssetWeightPpm } from '../collateral/valuation.ts';
+import type { SubaccountRef } from '../engine/config.ts';
+import type { EngineEvent, Ledger } from '../engine/events.ts';
+import type { EngineState, MarketState, Position, Subaccount } from '../engine/state.ts';
+import { divRound, PPM, PRICE_DECIMALS, QTY_DECIMALS } from '../num/index.ts';
+
+/** Models whose MM / notional does not depend on the mark price (at a fixed size). */
+const PRICE_INDEPENDENT_RATIO_MODELS: ReadonlySet<string> = new Set([
+  'fixed',
+  'sqrtSize',
+  'openInterestScaled',
+]);
+
+const QTY_SCALE = 10 ** QTY_DECIMALS;
+const PPM_NUMBER = Number(PPM);
+const CROSS: Scope = Object.freeze({ kind: 'cross' });
+
+export interface RiskBookOptions {
+  /**
+   * Relative price move (fraction, default 0.3) over which the cached MM ratio of a
+   * notional-dependent model (brackets) stays a valid upper bound; beyond it the scope is
+   * always a candidate until its next exact refresh.
+   */
+  readonly priceBand?: number;
+  /** Absolute slack added to the threshold, quote units (default 10^(quoteDecimals − 2), one cent of USDC). */
+  readonly epsilonQuote?: number;
+}
+
+/** A scope the float screen flags; `key` is the subaccount key (`account/sub`). */
+export interface Candidate {
+  readonly key: string;
+  readonly scope: Scope;
+}
+
+/** A scope the exact figures say is liquidatable (same shape as `Engine.liquidatable()`). */
+export interface Liquidatable {
+  readonly ref: SubaccountRef;
+  readonly scope: Scope;
+}
+
+/** Float figures of one scope, for inspection and tests. */
+export interface ScopeScreen {
+  readonly key: string;
+  readonly scope: Scope;
+  /** Settlement collateral (cross balance or isolated margin), quote units. */
+  readonly settlementQuote: number;
+  /** balance × maintenance weight, whole tokens, per non-settlement asset (non-zero only). */
+  readonly weightedAssets: Readonly<Record<string, number>>;
+  readonly equityQuote: number;
+  readonly maintenanceQuote: number;
+  readonly positions: readonly {
+    market: string;
+    sizeBase: number;
+    entryQuote: number;
+    mmRatio: number;
+    capQuote: number;
+  }[];
+}
+
+/** Where `touchedSubaccounts` learns who holds a market or an asset (before the events applied). */
+export interface HolderIndex {
+  marketHolders(market: string): Iterable<string>;
+  assetHolders(asset: string): Iterable<string>;
+}
+
+/**
+ * Subaccount keys whose exact figures an event batch may have changed, in first-seen order.
+ * funding_settled / expiry_settled / market_configured touch every holder of the market, and
+ * asset_configured every holder of the asset, as `holders` reports them (pass an index taken
+ * before the events were applied: expiry removes the holders from the state).
+ * Price updates touch no subaccount: they are handled by re-marking.
+ */
+export function touchedSubaccounts(events: readonly EngineEvent[], holders: HolderIndex): Set<string> {
+  const out = new Set<string>();
+  // Any ledger that names a subaccount (balance, isolated, and whatever kind is added later).
+  const ledger = (l: Ledger) => {
+    if ('sub' in l && typeof l.sub === 'string') out.add(l.sub);
+  };
+  for (const e of events) {
+    switch (e.type) {
+      case 'subaccount_opened':
+        out.add(`${e.ref.account}/${e.ref.sub}`);
+        break;
+      case 'moved':
+        ledger(e.from);
+        ledger(e.to);
+        break;
+      case 'margin_mode_set':
+      case 'leverage_set':
+      case 'liquidation_started':
+      case 'liquidation_completed':
+        out.add(e.sub);
+        break;
+      case 'traded':
+        out.add(e.buyer);
+        out.add(e.seller);
+        break;
+      case 'adl_ranked':
+        out.add(e.bankrupt);
+        out.add(e.counterparty);
+        break;
+      case 'funding_settled':
+      case 'expiry_settled':
+      case 'market_configured': {
+        const market = e.type === 'market_configured' ? e.config.id : e.market;
+        for (const k of holders.marketHolders(market)) out.add(k);
+        break;
+      }
+      case 'asset_configured':
+        for (const k of holders.assetHolders(e.config.id)) out.add(k);
+        break;
+      default: {
+        // An event type this code does not know yet: take every field that names a subaccount.
+        const loose = e as unknown as Record<string, unknown>;
+        for (const f of ['sub', 'buyer', 'seller', 'bankrupt', 'counterparty']) {
+          if (typeof loose[f] === 'string') out.add(loose[f] as string);
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** Positions of one market as struct-of-arrays; slots are kept dense by swap-remove. */
+class MarketSlots {
+  count = 0;
+  scope: Int32Array;
+  /** Signed size, whole base units. */
+  sizeBase: Float64Array;
+  /** Signed entry value (cost basis), quote units. */
+  entryQuote: Float64Array;
+  /** Exact MM / notional at the last exact refresh (upper bound up to capQuote). */
+  mmRatio: Float64Array;
+  /** Notional (quote units) above which mmRatio is no longer a proven bound; +∞ for price-independent models. */
+  capQuote: Float64Array;
+  /** scope index → slot. */
+  readonly slotOf = new Map<number, number>();
+  /** Mark used by the last re-mark, quote units per whole base unit (NaN: no mark). */
+  markQuote = Number.NaN;
+
+  constructor(
+    readonly id: string,
+    readonly index: number,
+    public priceIndependent: boolean,
+    capacity: number,
+  ) {
+    this.scope = new Int32Array(capacity);
+    this.sizeBase = new Float64Array(capacity);
+    this.entryQuote = new Float64Array(capacity);
+    this.mmRatio = new Float64Array(capacity);
+    this.capQuote = new Float64Array(capacity);
+  }
+
+  add(scope: number, sizeBase: number, entryQuote: number, mmRatio: number, capQuote: number): void {
+    if (this.count === this.scope.length) this.grow(Math.max(16, this.count * 2));
+    const i = this.count++;
+    this.scope[i] = scope;
+    this.sizeBase[i] = sizeBase;
+    this.entryQuote[i] = entryQuote;
+    this.mmRatio[i] = mmRatio;
+    this.capQuote[i] = capQuote;
+    this.slotOf.set(scope, i);
+  }
+
+  remove(scope: number): void {
+    const i = this.slotOf.get(scope);
+    if (i === undefined) return;
+    this.slotOf.delete(scope);
+    const last = --this.count;
+    if (i !== last) {
+      const moved = this.scope[last]!;
+      this.scope[i] = moved;
+      this.sizeBase[i] = this.sizeBase[last]!;
+      this.entryQuote[i] = this.entryQuote[last]!;
+      this.mmRatio[i] = this.mmRatio[last]!;
+      this.capQuote[i] = this.capQuote[last]!;
+      this.slotOf.set(moved, i);
+    }
+  }
+
+  private grow(capacity: number): void {
+    const g64 = (a: Float64Array) => {
+      const b = new Float64Array(capacity);
+      b.set(a.subarray(0, this.count));
+      return b;
+    };
+    const scope = new Int32Array(capacity);
+    scope.set(this.scope.subarray(0, this.count));
+    this.scope = scope;
+    this.sizeBase = g64(this.sizeBase);
+    this.entryQuote = g64(this.entryQuote);
+    this.mmRatio = g64(this.mmRatio);
+    this.capQuote = g64(this.capQuote);
+  }
+}
+
+export class RiskBook implements HolderIndex {
+  private readonly settlementId: string;
+  private readonly quoteDecimals: number;
+  private readonly bandPpm: bigint;
+  private readonly epsilonQuote: number;
+
+  // Scopes (indices 0 .. high−1; released indices are reused).
+  private capacity = 0;
+  private high = 0;
+  private readonly freeScopes: number[] = [];
+  private settleQuote = new Float64Array(0);
+  private equityQuote = new Float64Array(0);
+  private mmQuote = new Float64Array(0);
+  private posCount = new Int32Array(0);
+  private readonly scopeKey: (string | undefined)[] = [];
+  private readonly scopeOf: Scope[] = [];
+  private readonly scopeMarkets: number[][] = [];
+  private readonly crossScope = new Map<string, number>();
+  private readonly isolatedScopes = new Map<string, Map<string, number>>();
+  /** First-seen order of subaccounts (= state order when fed by fromState/sync). */
+  private readonly ordinal = new Map<string, number>();
+
+  // Non-settlement collateral assets, one column each.
+  private readonly assetIds: string[] = [];
+  private readonly assetColumn = new Map<string, number>();
+  private assetWeighted: Float64Array[] = [];
+  /** Price used by the last re-mark, quote units per whole token (0: unpriced). */
+  private readonly assetPriceQuote: number[] = [];
+  /** Number of scopes with a non-zero entry in each column. */
+  private readonly assetNonZero: number[] = [];
+
+  private readonly markets: MarketSlots[] = [];
+  private readonly marketById = new Map<string, MarketSlots>();
+
+  private constructor(state: Readonly<EngineState>, opts: RiskBookOptions) {
+    this.settlementId = state.settlement.id;
+    this.quoteDecimals = state.settlement.decimals;
+    const band = opts.priceBand ?? 0.3;
+    if (!(band >= 0 && band < 100)) throw new RangeError(`priceBand ${band} must be in [0, 100)`);
+    this.bandPpm = BigInt(Math.ceil(band * PPM_NUMBER));
+    this.epsilonQuote = opts.epsilonQuote ?? 10 ** Math.max(0, this.quoteDecimals - 2);
+  }
+
+  /**
+   * Builds the book from a state: every subaccount is read exactly once.
+   *
+   * @example const book = RiskBook.fromState(engine.state);
+   */
+  static fromState(state: Readonly<EngineState>, opts: RiskBookOptions = {}): RiskBook {
+    const book = new RiskBook(state, opts);
+    book.ensureScopeCapacity(state.subaccounts.size + 16);
+    for (const m of state.markets.values()) book.ensureMarket(m);
+    book.readPrices(state);
+    for (const key of state.subaccounts.keys()) book.refreshOne(state, key);
+    return book;
+  }
+
+  /** Number of live scopes. */
+  get scopeCount(): number {
+    return this.high - this.freeScopes.length;
+  }
+
+  /** Number of position slots over all markets. */
+  get slotCount(): number {
+    let n = 0;
+    for (const m of this.markets) n += m.count;
+    return n;
+  }
+
+  /**
+   * Re-reads these subaccounts exactly (balances, positions, cached ratios) and recomputes
+   * their float figures at the book's current marks. Unknown keys are dropped from the book.
+   */
+  refresh(state: Readonly<EngineState>, subaccountKeys: Iterable<string>): void {
+    for (const key of subaccountKeys) this.refreshOne(state, key);
+  }
+
+  /** `touchedSubaccounts(events, this)`: the book knows who held a market before the events. */
+  touchedSubaccounts(events: readonly EngineEvent[]): Set<string> {
+    return touchedSubaccounts(events, this);
+  }
+
+  marketHolders(market: string): Iterable<string> {
+    const m = this.marketById.get(market);
+    if (!m) return [];
+    const keys = new Set<string>();
+    for (let i = 0; i < m.count; i++) keys.add(this.scopeKey[m.scope[i]!]!);
+    return keys;
+  }
+
+  assetHolders(asset: string): Iterable<string> {
+    const col = this.assetColumn.get(asset);
+    if (col === undefined) return [];
+    const w = this.assetWeighted[col]!;
+    const keys = new Set<string>();
+    for (let s = 0; s < this.high; s++) if (w[s] !== 0) keys.add(this.scopeKey[s]!);
+    return keys;
+  }
+
+  /**
+   * Keeps the book in step with the engine: refreshes the subaccounts the events touched,
+   * then re-marks the markets (and assets) whose prices they moved.
+   *
+   * @example engine.onEvents((events) => book.sync(engine.state, events));
+   */
+  sync(state: Readonly<EngineState>, events: readonly EngineEvent[]): void {
+    const touched = this.touchedSubaccounts(events);
+    const marks = new Set<string>();
+    let assetsMoved = false;
+    for (const e of events) {
+      if (e.type === 'prices_updated') {
+        for (const [m] of e.marks) marks.add(m);
+        if (e.assets.length > 0 || e.exchangeRates.length > 0) assetsMoved = true;
+      } else if (e.type === 'expiry_settled') {
+        marks.add(e.market);
+      } else if (e.type === 'asset_configured') {
+        assetsMoved = true;
+      }
+    }
+    this.refresh(state, touched);
+    for (const m of marks) this.remarkMarket(state, m);
+    if (assetsMoved) this.remarkAssets(state);
+  }
+
+  /**
+   * Full re-mark: every position at the current marks and every collateral asset at its
+   * current price; per-scope equity and MM recomputed from scratch (no drift).
+   */
+  remarkAll(state: Readonly<EngineState>): void {
+    this.readPrices(state);
+    const n = this.high;
+    const eq = this.equityQuote;
+    const mm = this.mmQuote;
+    eq.set(this.settleQuote.subarray(0, n));
+    mm.fill(0, 0, n);
+    for (let a = 0; a < this.assetIds.length; a++) {
+      const p = this.assetPriceQuote[a]!;
+      if (p === 0 || this.assetNonZero[a] === 0) continue;
+      const w = this.assetWeighted[a]!;
+      for (let s = 0; s < n; s++) eq[s]! += w[s]! * p;
+    }
+    for (const m of this.markets) this.markSlots(m, m.markQuote, true);
+  }
+
+  /** Re-marks one market at its current mark (incremental: only scopes holding it change). */
+  remarkMarket(state: Readonly<EngineState>, marketId: string): void {
+    const ms = state.markets.get(marketId);
+    const m = this.marketById.get(marketId);
+    if (!ms || !m) return;
+    const next = this.markQuoteOf(ms);
+    const prev = m.markQuote;
+    if (next === prev) return;
+    if (!Number.isFinite(prev)) {
+      // A delta from NaN cannot be taken; rebuild (rare: first mark of a market with positions).
+      this.remarkAll(state);
+      return;
+    }
+    m.markQuote = next;
+    this.markSlots(m, next - prev, false);
+  }
+
+  /** Re-prices every collateral column at current asset prices (incremental per column). */
+  remarkAssets(state: Readonly<EngineState>): void {
+    const n = this.high;
+    const eq = this.equityQuote;
+    for (let a = 0; a < this.assetIds.length; a++) {
+      const next = this.assetPriceOf(state, this.assetIds[a]!);
+      const d = next - this.assetPriceQuote[a]!;
+      this.assetPriceQuote[a] = next;
+      if (d === 0 || this.assetNonZero[a] === 0) continue;
+      const w = this.assetWeighted[a]!;
+      for (let s = 0; s < n; s++) eq[s]! += w[s]! * d;
+    }
+  }
+
+  /**
+   * Scopes with positions whose float equity < float MM × (1 + tolerance) + ε (or NaN).
+   * A superset of the exactly liquidatable scopes; confirm before acting.
+   *
+   * @param tolerance relative slack on MM (fraction, default 0.02)
+   */
+  candidates(tolerance = 0.02): Candidate[] {
+    const out: Candidate[] = [];
+    const k = 1 + tolerance;
+    const eps = this.epsilonQuote;
+    const eq = this.equityQuote;
+    const mm = this.mmQuote;
+    const pc = this.posCount;
+    for (let s = 0; s < this.high; s++) {
+      if (pc[s] === 0) continue;
+      if (!(eq[s]! >= mm[s]! * k + eps)) out.push({ key: this.scopeKey[s]!, scope: this.scopeOf[s]! });
+    }
+    return out;
+  }
+
+  /**
+   * The candidates the exact figures say are liquidatable (equity < MM), in the engine's
+   * order: subaccounts in book order, isolated scopes in position order, then cross.
+   */
+  confirm(state: Readonly<EngineState>, candidates: readonly Candidate[]): Liquidatable[] {
+    const bySub = new Map<string, { cross: boolean; isolated: Set<string> }>();
+    for (const c of candidates) {
+      let e = bySub.get(c.key);
+      if (!e) bySub.set(c.key, (e = { cross: false, isolated: new Set() }));
+      if (c.scope.kind === 'cross') e.cross = true;
+      else e.isolated.add(c.scope.market);
+    }
+    const keys = [...bySub.keys()];
+    const ord = (k: string) => this.ordinal.get(k) ?? Number.MAX_SAFE_INTEGER;
+    keys.sort((a, b) => ord(a) - ord(b));
+    const out: Liquidatable[] = [];
+    for (const key of keys) {
+      const s = state.subaccounts.get(key);
+      if (!s) continue;
+      const want = bySub.get(key)!;
+      for (const p of s.positions.values()) {
+        if (p.isolated && want.isolated.has(p.market)) {
+          if (isLiquidatable(evaluate(state, isolatedView(state, s, p.market)))) {
+            out.push({ ref: s.ref, scope: { kind: 'isolated', market: p.market } });
+          }
+        }
+      }
+      if (want.cross) {
+        const view = crossView(s);
+        if (view.positions.length > 0 && isLiquidatable(evaluate(state, view)))
+          out.push({ ref: s.ref, scope: CROSS });
+      }
+    }
+    return out;
+  }
+
+  /** `confirm(state, candidates(tolerance))`: the fast path to `Engine.liquidatable()`. */
+  liquidatable(state: Readonly<EngineState>, tolerance = 0.02): Liquidatable[] {
+    return this.confirm(state, this.candidates(tolerance));
+  }
+
+  /** Float figures of one scope, or undefined if the book does not hold it. */
+  screen(key: string, scope: Scope): ScopeScreen | undefined {
+    const s =
+      scope.kind === 'cross' ? this.crossScope.get(key) : this.isolatedScopes.get(key)?.get(scope.market);
+    return s === undefined ? undefined : this.describeScope(s);
+  }
+
+  /** Every live scope's float figures, sorted by key then scope (for tests and diagnostics). */
+  describe(): ScopeScreen[] {
+    const out: ScopeScreen[] = [];
+    for (let s = 0; s < this.high; s++) if (this.scopeKey[s] !== undefined) out.push(this.describeScope(s));
+    const name = (x: ScopeScreen) => `${x.key}\u0000${x.scope.kind === 'cross' ? '' : x.scope.market}`;
+    return out.sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0));
+  }
+
+  /**
+   * Bytes of typed-array data one `remarkAll` touches, each array element read or written
+   * counted once (cache lines, repeated read-modify-writes and the scatter to per-scope
+   * accumulators are not counted twice): per scope settlement (8) + equity (8) + MM (8) +
+   * 8 per non-empty priced asset column; per slot scope (4) + size (8) + entry (8) +
+   * ratio (8), + cap (8) for notional-dependent markets.
+   */
+  remarkBytes(): number {
+    let perScope = 24;
+    for (let a = 0; a < this.assetIds.length; a++) {
+      if (this.assetPriceQuote[a] !== 0 && this.assetNonZero[a]! > 0) perScope += 8;
+    }
+    let bytes = this.high * perScope;
+    for (const m of this.markets) bytes += m.count * (m.priceIndependent ? 28 : 36);
+    return bytes;
+  }
+
+  // ---- internals ----
+
+  /** Adds (or with absolute=false, adds the change of) every slot's contribution at `markOrDelta`. */
+  private markSlots(m: MarketSlots, markOrDelta: number, absolute: boolean): void {
+    const eq = this.equityQuote;
+    const mm = this.mmQuote;
+    const sc = m.scope;
+    const size = m.sizeBase;
+    const entry = m.entryQuote;
+    const ratio = m.mmRatio;
+    const n = m.count;
+    const d = markOrDelta;
+    if (m.priceIndependent) {
+      if (absolute) {
+        for (let i = 0; i < n; i++) {
+          const s = sc[i]!;
+          const q = size[i]!;
+          eq[s]! += q * d - entry[i]!;
+          mm[s]! += Math.abs(q) * d * ratio[i]!;
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const s = sc[i]!;
+          const q = size[i]!;
+          eq[s]! += q * d;
+          mm[s]! += Math.abs(q) * d * ratio[i]!;
+        }
+      }
+      return;
+    }
+    const cap = m.capQuote;
+    const mark = m.markQuote;
+    for (let i = 0; i < n; i++) {
+      const s = sc[i]!;
+      const q = size[i]!;
+      const aq = Math.abs(q);
+      eq[s]! += absolute ? q * d - entry[i]! : q * d;
+      mm[s]! += aq * d * ratio[i]!;
+      if (aq * mark > cap[i]!) mm[s] = Number.POSITIVE_INFINITY;
+    }
+  }
+
+  private refreshOne(state: Readonly<EngineState>, key: string): void {
+    const sub = state.subaccounts.get(key);
+    const iso = this.isolatedScopes.get(key);
+    if (!sub) {
+      const cs = this.crossScope.get(key);
+      if (cs !== undefined) this.releaseScope(cs);
+      if (iso) for (const s of [...iso.values()]) this.releaseScope(s);
+      return;
+    }
+    let cs = this.crossScope.get(key);
+    if (cs === undefined) cs = this.allocateScope(key, CROSS);
+    this.clearScope(cs);
+    this.settleQuote[cs] = Number(sub.balances.get(this.settlementId) ?? 0n);
+    for (const [assetId, balance] of sub.balances) {
+      if (assetId === this.settlementId || balance === 0n) continue;
+      this.setWeighted(state, cs, assetId, balance);
+    }
+    let wanted: Set<string> | undefined;
+    for (const p of sub.positions.values()) {
+      if (p.size === 0n) continue;
+      if (!p.isolated) {
+        this.addSlot(state, sub, cs, p);
+        continue;
+      }
+      (wanted ??= new Set()).add(p.market);
+      let s = this.isolatedScopes.get(key)?.get(p.market);
+      if (s === undefined) s = this.allocateScope(key, { kind: 'isolated', market: p.market });
+      this.clearScope(s);
+      this.settleQuote[s] = Number(p.isolatedMargin);
+      this.addSlot(state, sub, s, p);
+      this.recompute(s);
+    }
+    this.recompute(cs);
+    const isoNow = this.isolatedScopes.get(key);
+    if (isoNow) {
+      for (const [market, s] of [...isoNow]) if (!wanted?.has(market)) this.releaseScope(s);
+    }
+  }
+
+  private addSlot(state: Readonly<EngineState>, sub: Subaccount, s: number, p: Position): void {
+    const ms = state.markets.get(p.market)!;
+    const m = this.ensureMarket(ms);
+    const mark = ms.markPx8;
+    let ratio = Number.NaN;
+    let cap = Number.POSITIVE_INFINITY;
+    if (mark !== undefined) {
+      const lev = sub.maxLeverage.get(p.market);
+      const r = positionRequirement(state as EngineState, ms, p.size, mark, lev);
+      ratio = r.notionalQuote > 0n ? Number(r.maintenanceQuote) / Number(r.notionalQuote) : 0;
+      if (!m.priceIndependent) {
+        const bandMark = mark + divRound(mark * this.bandPpm, PPM, 'ceil');
+        const rb = positionRequirement(state as EngineState, ms, p.size, bandMark, lev);
+        if (rb.notionalQuote > 0n)
+          ratio = Math.max(ratio, Number(rb.maintenanceQuote) / Number(rb.notionalQuote));
+        cap = Number(rb.notionalQuote);
+      }
+    }
+    m.add(s, Number(p.size) / QTY_SCALE, Number(p.entryValue), ratio, cap);
+    this.scopeMarkets[s]!.push(m.index);
+    this.posCount[s]! += 1;
+  }
+
+  /** Equity and MM of one scope from its arrays at the book's current marks and prices. */
+  private recompute(s: number): void {
+    let eq = this.settleQuote[s]!;
+    for (let a = 0; a < this.assetIds.length; a++) {
+      const w = this.assetWeighted[a]![s]!;
+      if (w !== 0) eq += w * this.assetPriceQuote[a]!;
+    }
+    let mm = 0;
+    for (const mi of this.scopeMarkets[s]!) {
+      const m = this.markets[mi]!;
+      const i = m.slotOf.get(s)!;
+      const q = m.sizeBase[i]!;
+      const aq = Math.abs(q);
+      eq += q * m.markQuote - m.entryQuote[i]!;
+      mm += aq * m.markQuote * m.mmRatio[i]!;
+      if (!m.priceIndependent && aq * m.markQuote > m.capQuote[i]!) mm = Number.POSITIVE_INFINITY;
+    }
+    this.equityQuote[s] = eq;
+    this.mmQuote[s] = mm;
+  }
+
+  private setWeighted(state: Readonly<EngineState>, s: number, assetId: string, balance: bigint): void {
+    const asset = state.assets.get(assetId);
+    if (!asset) return;
+    const col = this.ensureAsset(state, assetId);
+    // Assets count at the exact effective maintenance weight (size haircut included) for this
+    // balance; liabilities at 100%, as collateralValueQuote values them.
+    const weightPpm =
+      balance > 0n
+        ? effectiveAssetWeightPpm(balance, asset.decimals, asset.maintenanceWeight, asset.sizeHaircutFactor)
+        : PPM;
+    const v = (Number(balance) / 10 ** asset.decimals) * (Number(weightPpm) / PPM_NUMBER);
+    const w = this.assetWeighted[col]!;
+    if (w[s] === 0 && v !== 0) this.assetNonZero[col]! += 1;
+    w[s] = v;
+  }
+
+  private clearScope(s: number): void {
+    for (const mi of this.scopeMarkets[s]!) this.markets[mi]!.remove(s);
+    this.scopeMarkets[s] = [];
+    this.posCount[s] = 0;
+    this.settleQuote[s] = 0;
+    for (let a = 0; a < this.assetIds.length; a++) {
+      const w = this.assetWeighted[a]!;
+      if (w[s] !== 0) {
+        w[s] = 0;
+        this.assetNonZero[a]! -= 1;
+      }
+    }
+  }
+
+  private allocateScope(key: string, scope: Scope): number {
+    let s = this.freeScopes.pop();
+    if (s === undefined) {
+      s = this.high++;
+      this.ensureScopeCapacity(this.high);
+    }
+    this.scopeKey[s] = key;
+    this.scopeOf[s] = scope;
+    this.scopeMarkets[s] = [];
+    this.posCount[s] = 0;
+    this.equityQuote[s] = 0;
+    this.mmQuote[s] = 0;
+    if (scope.kind === 'cross') {
+      this.crossScope.set(key, s);
+      if (!this.ordinal.has(key)) this.ordinal.set(key, this.ordinal.size);
+    } else {
+      let m = this.isolatedScopes.get(key);
+      if (!m) this.isolatedScopes.set(key, (m = new Map()));
+      m.set(scope.market, s);
+    }
+    return s;
+  }
+
+  private releaseScope(s: number): void {
+    const key = this.scopeKey[s]!;
+    const scope = this.scopeOf[s]!;
+    this.clearScope(s);
+    this.equityQuote[s] = 0;
+    this.mmQuote[s] = 0;
+    this.scopeKey[s] = undefined;
+    this.scopeOf[s] = CROSS;
+    if (scope.kind === 'cross') this.crossScope.delete(key);
+    else {
+      const m = this.isolatedScopes.get(key)!;
+      m.delete(scope.market);
+      if (m.size === 0) this.isolatedScopes.delete(key);
+    }
+    this.freeScopes.push(s);
+  }
+
+  private ensureScopeCapacity(n: number): void {
+    if (n <= this.capacity) return;
+    const cap = Math.max(n, this.capacity * 2, 64);
+    const g = (a: Float64Array) => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.settleQuote = g(this.settleQuote);
+    this.equityQuote = g(this.equityQuote);
+    this.mmQuote = g(this.mmQuote);
+    const pc = new Int32Array(cap);
+    pc.set(this.posCount);
+    this.posCount = pc;
+    this.assetWeighted = this.assetWeighted.map(g);
+    this.capacity = cap;
+  }
+
+  private ensureMarket(ms: MarketState): MarketSlots {
+    const id = ms.config.id;
+    let m = this.marketById.get(id);
+    const independent = PRICE_INDEPENDENT_RATIO_MODELS.has(ms.model.kind);
+    if (!m) {
+      m = new MarketSlots(id, this.markets.length, independent, 16);
+      m.markQuote = this.markQuoteOf(ms);
+      this.markets.push(m);
+      this.marketById.set(id, m);
+    } else if (m.count === 0 || !independent) {
+      // A model change (market_configured) refreshes every holder; a market whose model may
+      // depend on notional keeps capped slots from then on (conservative).
+      m.priceIndependent = independent;
+    }
+    return m;
+  }
+
+  private ensureAsset(state: Readonly<EngineState>, assetId: string): number {
+    let col = this.assetColumn.get(assetId);
+    if (col !== undefined) return col;
+    col = this.assetIds.length;
+    this.assetIds.push(assetId);
+    this.assetColumn.set(assetId, col);
+    this.assetWeighted.push(new Float64Array(this.capacity));
+    this.assetPriceQuote.push(this.assetPriceOf(state, assetId));
+    this.assetNonZero.push(0);
+    return col;
+  }
+
+  private readPrices(state: Readonly<EngineState>): void {
+    for (const m of this.markets) {
+      const ms = state.markets.get(m.id);
+      m.markQuote = ms ? this.markQuoteOf(ms) : Number.NaN;
+    }
+    for (let a = 0; a < this.assetIds.length; a++)
+      this.assetPriceQuote[a] = this.assetPriceOf(state, this.assetIds[a]!);
+  }
+
+  /** px8 → quote units per whole unit (division by a power of ten is correctly rounded). */
+  private px8ToQuote(px8: bigint): number {
+    const shift = PRICE_DECIMALS - this.quoteDecimals;
+    return shift >= 0 ? Number(px8) / 10 ** shift : Number(px8) * 10 ** -shift;
+  }
+
+  private markQuoteOf(ms: MarketState): number {
+    return ms.markPx8 === undefined ? Number.NaN : this.px8ToQuote(ms.markPx8);
+  }
+
+  /** Unpriced collateral counts for nothing, as in `evaluate`. */
+  private assetPriceOf(state: Readonly<EngineState>, assetId: string): number {
+    const px = assetPricePx8(state as EngineState, assetId);
+    return px === undefined ? 0 : this.px8ToQuote(px);
+  }
+
+  private describeScope(s: number): ScopeScreen {
+    const weightedAssets: Record<string, number> = {};
+    const cols = this.assetIds.map((id, a) => ({ id, a })).sort((x, y) => (x.id < y.id ? -1 : 1));
+    for (const { id, a } of cols) {
+      const w = this.assetWeighted[a]![s]!;
+      if (w !== 0) weightedAssets[id] = w;
+    }
+    const positions = this.scopeMarkets[s]!.map((mi) => {
+      const m = this.markets[mi]!;
+      const i = m.slotOf.get(s)!;
+      return {
+        market: m.id,
+        sizeBase: m.sizeBase[i]!,
+        entryQuote: m.entryQuote[i]!,
+        mmRatio: m.mmRatio[i]!,
+        capQuote: m.capQuote[i]!,
+      };
+    });
+    positions.sort((a, b) => (a.market < b.market ? -1 : a.market > b.market ? 1 : 0));
+    return {
+      key: this.scopeKey[s]!,
+      scope: this.scopeOf[s]!,
+      settlementQuote: this.settleQuote[s]!,
+      weightedAssets,
+      equityQuote: this.equityQuote[s]!,
+      maintenanceQuote: this.mmQuote[s]!,
+      positions,
+    };
+  }
+}
