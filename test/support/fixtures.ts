@@ -9,7 +9,7 @@ export function venueConfig(overrides: Partial<EngineConfigInput> = {}): EngineC
     assets: [
       { id: 'USDC', decimals: 6 },
       { id: 'BTC', decimals: 8, initialWeight: '0.8', maintenanceWeight: '0.9' },
-      { id: 'ETH', decimals: 18, initialWeight: '0.8', maintenanceWeight: '0.9' },
+      { id: 'ETH', decimals: 18, initialWeight: '0.8', maintenanceWeight: '0.9', sizeHaircutFactor: '0.01' },
       {
         id: 'stETH',
         decimals: 18,

@@ -19,7 +19,16 @@
  * (yieldBearingPricePx8), rounded down.
  */
 import type { AssetConfig } from '../model/config.ts';
-import { divRound, InvariantError, PPM, PRICE_DECIMALS, pow10, type Rounding } from '../num/index.ts';
+import {
+  divRound,
+  InvariantError,
+  isqrt,
+  min,
+  PPM,
+  PRICE_DECIMALS,
+  pow10,
+  type Rounding,
+} from '../num/index.ts';
 import type { MarginKind } from './model.ts';
 import { sizeAtPrecision9, sizeDiscountAssetWeight } from './size-discount.ts';
 
@@ -83,8 +92,9 @@ export function collateralValueQuote(c: CollateralBalance): bigint {
     throw new InvariantError(`asset weight ${c.weightPpm} ppm outside [0, 1e6]`);
   if (c.balance === 0n) return 0n;
   if (c.balance > 0n) {
-    const w = effectiveAssetWeightPpm(c.balance, c.assetDecimals, c.weightPpm, c.sizeHaircutFactorPpm);
-    return weightedValue(c.balance, c, w, 'floor');
+    const capped = weightedValue(c.balance, c, c.weightPpm, 'floor');
+    if (c.sizeHaircutFactorPpm === 0n) return capped;
+    return min(capped, sizeHaircutValueQuote(c));
   }
   const lw = c.liabilityWeightPpm ?? PPM;
   if (lw < PPM) throw new InvariantError(`liability weight ${lw} ppm below 100%`);
@@ -112,4 +122,46 @@ export function yieldBearingPricePx8(exchangeRate18: bigint, underlyingPx8: bigi
  */
 export function weightFor(asset: AssetConfig, kind: MarginKind): bigint {
   return kind === 'initial' ? asset.initialWeight : asset.maintenanceWeight;
+}
+
+/**
+ * Value of a positive balance under the square-root size haircut, computed exactly:
+ *
+ *     V = balance × price × 1.1 / (1 + factor × √tokens)      (tokens = balance / 10^decimals)
+ *
+ * floored once. The real function is strictly increasing in the balance, so its
+ * exact floor never decreases: one more unit of collateral never lowers the value
+ * (INV-04). Drift's integer form floors the weight to a ppm step first, which can
+ * lower the value by a whole step when the balance grows by one unit; that form
+ * stays in size-discount.ts for the Drift preset.
+ *
+ * With M = balance × 10^d (so √tokens = √M / 10^d), V = N / (K·(E + G·√M)) where
+ * N = balance·price·11·10^6·10^d·(10^-shift if shift < 0), K = 10·10^shift, E = 10^6·10^d,
+ * G = factor (ppm). The floor is bracketed with a 20-digit root and settled by the
+ * exact test  v·K·E ≤ N  and  (v·K·G)²·M ≤ (N − v·K·E)².
+ */
+export function sizeHaircutValueQuote(c: CollateralBalance): bigint {
+  const shift = c.assetDecimals + PRICE_DECIMALS - c.quoteDecimals;
+  const d = pow10(c.assetDecimals);
+  const N = c.balance * c.pricePx8 * 11n * PPM * d * (shift < 0 ? pow10(-shift) : 1n);
+  const K = 10n * (shift >= 0 ? pow10(shift) : 1n);
+  const E = PPM * d;
+  const G = c.sizeHaircutFactorPpm;
+  const M = c.balance * d;
+  const fits = (v: bigint): boolean => {
+    const rest = N - v * K * E;
+    if (rest < 0n) return false;
+    const lhs = v * K * G;
+    return lhs * lhs * M <= rest * rest;
+  };
+  const P = 10n ** 20n;
+  const root = isqrt(M * P * P); // ⌊√M · 10^20⌋
+  let lo = (N * P) / (K * (E * P + G * (root + 1n))); // denominator ≥ exact: lo ≤ floor(V)
+  let hi = (N * P) / (K * (E * P + G * root)) + 1n; // denominator ≤ exact: floor(V) < hi
+  while (hi - lo > 1n) {
+    const mid = (lo + hi) / 2n;
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }

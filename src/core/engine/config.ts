@@ -20,6 +20,12 @@ export const LiquidationPolicySchema = z
     /** Penalty (fill discount + insurance fee) grows from min to max as equity falls from MM to 0. */
     minPenalty: ratioPpm('minPenalty', 500_000n).prefault('0.005'),
     maxPenalty: ratioPpm('maxPenalty', 500_000n).prefault('0.02'),
+    /**
+     * The penalty never takes more than this share of the maintenance margin the step
+     * releases, so each partial step improves health by at least the rest (and a
+     * target above MM stays reachable even where the penalty rate exceeds the MM rate).
+     */
+    maxPenaltyShareOfReleasedMargin: ratioPpm('maxPenaltyShareOfReleasedMargin', 1_000_000n).prefault('0.5'),
     /** Share of the penalty paid to the liquidator as a price discount; the rest goes to the insurance fund. */
     liquidatorShare: ratioPpm('liquidatorShare', 1_000_000n).prefault('0.5'),
     /** Cap on the insurance-fund part of the penalty per step (quote, decimal); absent = no cap. */

@@ -208,11 +208,66 @@ describe('edge cases', () => {
     mark(e, '40530', 2);
     // alice closes at a 1947 loss (maker fee 0.02% × 4053 = 0.8106): USDC = 997 − 1947 − 0.8106 = −950.8106.
     // BTC 0.017 × 60000 = 1020 at full weight (net value +69.19), 918 at 0.9 (equity −32.81 < MM = 0).
-    e.executeOrThrow({ type: 'fill', market: 'BTC-PERP', buyer: ref('bob'), seller: ref('alice'), size: '0.1', price: '40530' });
+    e.executeOrThrow({
+      type: 'fill',
+      market: 'BTC-PERP',
+      buyer: ref('bob'),
+      seller: ref('alice'),
+      size: '0.1',
+      price: '40530',
+    });
     expect(usdc(e, 'alice')).toBe(-950_810_600n);
     const before = e.stateHash();
     const r = e.execute({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 });
     expect(r.ok ? '' : r.rejection.code).toBe('NOT_LIQUIDATABLE');
     expect(e.stateHash()).toBe(before);
+  });
+});
+
+describe('bankrupt isolated scope', () => {
+  it('insurance_cover_is_not_paid_twice', () => {
+    // isolated long 1 BTC @ 60000 with 6000 isolated margin (IM 10%), 4000 left in the balance;
+    // at 50000 the isolated scope is worth 6000 − 10000 = −4000: the fund pays 4000, nothing is socialized.
+    const e = newVenue();
+    e.executeOrThrow({
+      type: 'set_market',
+      config: {
+        id: 'BTC-PERP',
+        kind: 'perpetual',
+        base: 'BTC',
+        stepSize: '0.001',
+        margin: { kind: 'fixed', initialRatio: '0.1', maintenance: { ratio: '0.05' } },
+      },
+    });
+    e.executeOrThrow({ type: 'deposit', to: ref('alice'), asset: 'USDC', amount: '10000' });
+    e.executeOrThrow({ type: 'deposit', to: ref('bob'), asset: 'USDC', amount: '100000' });
+    e.executeOrThrow({ type: 'fund_insurance', from: ref('backstop'), asset: 'USDC', amount: '100000' });
+    e.executeOrThrow({
+      type: 'set_margin_mode',
+      subaccount: ref('alice'),
+      market: 'BTC-PERP',
+      mode: 'isolated',
+    });
+    e.executeOrThrow({
+      type: 'fill',
+      market: 'BTC-PERP',
+      buyer: ref('alice'),
+      seller: ref('bob'),
+      size: '1',
+      price: '60000',
+    });
+    expect(usdc(e, 'alice')).toBe(4000n * U);
+    mark(e, '50000', 2);
+    const evs = e.executeOrThrow({
+      type: 'liquidate',
+      subaccount: ref('alice'),
+      isolatedMarket: 'BTC-PERP',
+      timeMs: 2,
+    });
+    const moved = ofType(evs, 'moved');
+    expect(moved.filter((m) => m.reason === 'insurance_cover').map((m) => m.amount)).toEqual([4000n * U]);
+    expect(moved.filter((m) => m.reason === 'socialized_loss')).toEqual([]);
+    expect(usdc(e, 'alice')).toBe(4000n * U);
+    expect(e.state.insurance.get('USDC')).toBe(96_000n * U);
   });
 });

@@ -9,8 +9,8 @@
  * or the target is out of reach. The liquidator takes the size at the oracle price
  * minus a discount (its reward) and the insurance fund charges a fee; together
  * they are the penalty, which grows from minPenalty to maxPenalty as equity falls
- * from MM to 0, never exceeds the maintenance margin the step releases (so a step
- * never leaves the scope less healthy) and never exceeds the scope's net value
+ * from MM to 0, never exceeds a share (default half) of the maintenance margin the
+ * step releases (so a step always leaves the scope healthier) and never exceeds the scope's net value
  * (so the fill never goes past the bankruptcy price).
  *
  * Bankrupt scope (net value < 0): the waterfall. Non-settlement collateral is
@@ -129,7 +129,10 @@ function partial(
     // Never more than the maintenance margin this step releases, nor more than the net value.
     const remaining = withPosition(view, closed(target, qty, side * atMark), 0n);
     const released = mm - evaluate(state, remaining).maintenanceMarginQuote;
-    const budget = max(0n, min(released, before.netValueQuote));
+    const budget = max(
+      0n,
+      min(mulDiv(released, policy.maxPenaltyShareOfReleasedMargin, PPM, 'floor'), before.netValueQuote),
+    );
     reward = min(reward, budget);
     fee = min(fee, budget - reward);
     const value = atMark - side * reward; // long sells below the mark, short buys above it
@@ -386,7 +389,8 @@ function bankrupt(
   }
 
   // 5. Whatever the closes leave negative is socialized (recorded before the closes so the scope never goes below 0).
-  let finalCash = evaluate(state, { ...cashView, positions: [] }).netValueQuote;
+  // Re-read the scope: the insurance cover above changed it (an isolated view is a copy).
+  let finalCash = evaluate(state, { ...viewOf(state, sub, scope), positions: [] }).netValueQuote;
   for (const plan of plans) {
     let size = plan.side * plan.absSize;
     let entry = plan.position.entryValue;

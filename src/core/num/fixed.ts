@@ -87,17 +87,17 @@ export function clamp(a: bigint, lo: bigint, hi: bigint): bigint {
 export function isqrt(n: bigint): bigint {
   if (n < 0n) throw new InvariantError(`isqrt of negative ${n}`);
   if (n < 2n) return n;
-  // Initial guess from float sqrt, then correct exactly.
-  let x = BigInt(Math.floor(Math.sqrt(Number(n))));
-  if (x === 0n) x = 1n;
+  // A float guess when n fits a double, else a power of two above the root.
+  const approx = Math.sqrt(Number(n));
+  let x = Number.isFinite(approx)
+    ? BigInt(Math.floor(approx)) + 1n
+    : 1n << BigInt((n.toString(2).length >> 1) + 1);
+  // One Newton step from any positive x lands at or above floor(√n) (AM–GM);
+  // from there the iteration decreases monotonically to floor(√n).
+  x = (x + n / x) >> 1n;
   for (;;) {
     const y = (x + n / x) >> 1n;
-    if (y >= x) {
-      // Newton from above converges; fix the last step from below if needed.
-      while (x * x > n) x -= 1n;
-      while ((x + 1n) * (x + 1n) <= n) x += 1n;
-      return x;
-    }
+    if (y >= x) return x;
     x = y;
   }
 }

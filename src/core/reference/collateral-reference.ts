@@ -49,8 +49,13 @@ export function refCollateralValueQuote(args: {
       assetDecimals > 9
         ? toBigint(dec(balance, assetDecimals - 9), 'floor')
         : balance * 10n ** BigInt(9 - assetDecimals);
-    const w = refSizeDiscountWeight(size9, args.sizeHaircutFactorPpm, args.weightPpm, 1_000_000n);
-    return toBigint(whole.times(dec(w, 6)), 'floor');
+    if (args.sizeHaircutFactorPpm === 0n || size9 === 0n)
+      return toBigint(whole.times(dec(args.weightPpm, 6)), 'floor');
+    // Exact (unfloored) square-root haircut: min(weight, 1.1 / (1 + f·√tokens)).
+    const tokens = dec(balance, assetDecimals);
+    const disc = new D('1.1').div(dec(args.sizeHaircutFactorPpm, 6).times(tokens.sqrt()).plus(1));
+    const w = dec(args.weightPpm, 6);
+    return toBigint(whole.times(disc.lt(w) ? disc : w), 'floor');
   }
   return toBigint(whole, 'floor');
 }

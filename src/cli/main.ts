@@ -1,0 +1,122 @@
+/**
+ * The `plimsoll` command line.
+ *
+ *   plimsoll demo [--crash 2025-10-10] [--accounts 3000] [--seed 42] [--journal FILE] [--json]
+ *   plimsoll risk FILE.json [--account ID]
+ *
+ * Exit codes: 0 success; 1 a failed check or an internal error; 2 a usage error
+ * (bad arguments, unreadable or invalid input), with a message on stderr.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CRASH_WINDOWS } from '../sim/data/crashes.ts';
+import { DEFAULT_ACCOUNTS, DEFAULT_CRASH, DEFAULT_SEED, MAX_ACCOUNTS, runDemo } from './demo.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
+import { riskCommand } from './risk.ts';
+
+function intInRange(name: string, lo: number, hi: number) {
+  return (text: string): number => {
+    if (!/^[0-9]+$/.test(text)) throw new InvalidArgumentError(`${name} must be a whole number`);
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < lo || n > hi)
+      throw new InvalidArgumentError(`${name} must be in [${lo}, ${hi}]`);
+    return n;
+  };
+}
+
+/** The program; `setExitCode` receives the exit code of a command that ran. */
+export function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command('plimsoll')
+    .description('Plimsoll: an exact margin and liquidation engine for crypto derivatives venues.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('demo')
+    .description(
+      'Replay a real crash minute by minute against a seeded population of traders and report what happened.',
+    )
+    .addOption(
+      new Option('--crash <id>', 'crash window to replay')
+        .choices(CRASH_WINDOWS.map((w) => w.id))
+        .default(DEFAULT_CRASH),
+    )
+    .option(
+      '--accounts <n>',
+      'number of traders',
+      intInRange('--accounts', 1, MAX_ACCOUNTS),
+      DEFAULT_ACCOUNTS,
+    )
+    .option('--seed <n>', 'seed of the population', intInRange('--seed', 0, 2 ** 32 - 1), DEFAULT_SEED)
+    .option('--journal <file>', 'SQLite journal to write (a new file; default: a temporary directory)')
+    .option('--json', 'print the metrics as JSON (money as decimal strings)', false)
+    .action((o: { crash: string; accounts: number; seed: number; journal?: string; json: boolean }) => {
+      setExitCode(
+        runDemo(
+          {
+            crash: o.crash,
+            accounts: o.accounts,
+            seed: o.seed,
+            json: o.json,
+            ...(o.journal === undefined ? {} : { journal: o.journal }),
+          },
+          { out: (t) => process.stdout.write(t), err: process.stderr },
+        ),
+      );
+    });
+
+  program
+    .command('risk')
+    .description(
+      'Print every margin figure, liquidation and bankruptcy price of the accounts in a scenario file (docs/risk-scenario.md).',
+    )
+    .argument('<file>', 'scenario JSON, e.g. examples/risk-scenario.json')
+    .option('--account <id>', 'report only this account')
+    .action((file: string, o: { account?: string }) => {
+      riskCommand(file, o.account === undefined ? {} : { account: o.account }, (t) =>
+        process.stdout.write(t),
+      );
+      setExitCode(EXIT_OK);
+    });
+
+  return program;
+}
+
+/** Runs the CLI on `argv` (process.argv layout); returns the exit code. */
+export function main(argv: readonly string[]): number {
+  let code = EXIT_OK;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    program.parse(argv as string[]);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Commander has printed its message; --help and --version exit 0, usage errors 2.
+      return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`plimsoll: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(
+      `plimsoll: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
+    return EXIT_FAILURE;
+  }
+  return code;
+}
+
+/** True when this module is the program being run (tsx src/cli/main.ts), not an import. */
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) process.exitCode = main(process.argv);

@@ -1,0 +1,417 @@
+/**
+ * Crash replay: a real 1-minute price series driven through the engine against
+ * a seeded population, with liquidations, funding, a SQLite journal and the
+ * end-of-run checks (INV-01 conservation, INV-02 replay = live).
+ *
+ * Per bar (one minute): the four points of `klinePath` (open, nearer extreme,
+ * farther extreme, close) at open time + 0 s, 20 s, 40 s and 59.999 s. Each point
+ * is one `prices` command setting the BTC-PERP mark and the BTC collateral price
+ * to the same value (the collateral follows the market), followed by
+ * liquidation rounds: the `LiquidationWatch` lists the scopes that crossed,
+ * each gets one `liquidate` step (the backstop vault is the liquidator), and
+ * rounds repeat until nothing is liquidatable (at most MAX_ROUNDS per point).
+ *
+ * Funding: a `funding_tick` at every 8-hour boundary (00:00, 08:00, 16:00 UTC)
+ * strictly after the opening minute. The bundled series are single price
+ * series (mark or trade prices, no index), so no premium can be derived from
+ * them; the premium index is the documented constant FUNDING_PREMIUM_INDEX = 0,
+ * which gives Binance's default rate of +0.01% per 8 h (the interest rate;
+ * longs pay shorts).
+ *
+ * Metrics come from the engine's events (`engine.onEvents`), never from
+ * re-deriving engine arithmetic.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crossView, evaluate } from '../core/account/figures.ts';
+import { Engine } from '../core/engine/engine.ts';
+import type { Sequenced } from '../core/engine/events.ts';
+import type { EngineState } from '../core/engine/state.ts';
+import { subaccountKey } from '../core/engine/state.ts';
+import { formatDecimal, parseDecimalUnsafe } from '../core/num/index.ts';
+import { SqliteJournal } from '../store/sqlite-journal.ts';
+import { type CrashWindow, crashWindow, loadCrashKlines } from './data/crashes.ts';
+import { compareDecimal } from './data/decimal.ts';
+import { type Kline, klinePath } from './data/klines.ts';
+import { LiquidationWatch, type WatchStats } from './liquidation-watch.ts';
+import { BASE_ASSET, generatePopulation, MARKET, type PopulationSummary, SETTLEMENT } from './population.ts';
+
+/** Offsets of the four intra-bar points within the minute, ms. */
+export const PATH_OFFSETS_MS = [0, 20_000, 40_000, 59_999] as const;
+/** Premium index used at every funding tick (see the module header). */
+export const FUNDING_PREMIUM_INDEX = '0';
+const FUNDING_INTERVAL_MS = 8 * 3600 * 1000;
+/** Bound on liquidation rounds after one price point. */
+export const MAX_ROUNDS = 50;
+
+export interface ReplayOptions {
+  /** Crash window id (see CRASH_WINDOWS): '2025-10-10', '2020-03-12', '2021-05-19'. */
+  readonly crash: string;
+  /** Number of traders. */
+  readonly accounts: number;
+  readonly seed: number;
+  /** SQLite journal file (must not exist or be empty); default: a new file in a temp directory. */
+  readonly journalPath?: string;
+  /** Called after each bar. */
+  readonly onProgress?: (p: { bar: number; bars: number; liquidations: number }) => void;
+}
+
+export interface ModeTotals {
+  steps: number;
+  /** Σ closed notional at the mark, USDC. */
+  notional: string;
+}
+
+export interface AssetConservation {
+  /** Σ balances + Σ isolated margins − Σ entry values + insurance + fee pool + socialized (settlement asset). */
+  readonly ledger: string;
+  /** Deposits − withdrawals. */
+  readonly netDeposits: string;
+  readonly ok: boolean;
+}
+
+export interface ReplayMetrics {
+  crash: {
+    id: string;
+    description: string;
+    series: string;
+    from: string;
+    to: string;
+    bars: number;
+    pricePoints: number;
+  };
+  price: { open: string; low: string; lowAt: string; high: string; close: string };
+  population: PopulationSummary & { seed: number };
+  liquidations: {
+    partial: ModeTotals;
+    full: ModeTotals;
+    bankrupt: ModeTotals;
+    /** Distinct scopes / subaccounts that were liquidated at least once. */
+    scopesLiquidated: number;
+    tradersLiquidated: number;
+    liquidatorRewards: string;
+    /** Liquidation fees paid into the insurance fund. */
+    insuranceFees: string;
+    /** Rejected liquidate commands by code (stale candidates, caps, ...). */
+    rejected: Record<string, number>;
+  };
+  insuranceFund: {
+    asset: string;
+    start: string;
+    min: string;
+    max: string;
+    end: string;
+    /** Paid out to cover bankrupt scopes. */
+    covered: string;
+    /** Non-settlement collateral seized from bankrupt scopes, per asset. */
+    seized: Record<string, string>;
+  };
+  adl: { fills: number; size: string; notional: string };
+  socializedLoss: string;
+  fees: { trading: string; feePoolEnd: string };
+  funding: { ticks: number; premiumIndex: string; rates: string[] };
+  backstopVault: { account: string; position: string; equity: string; deposit: string; pnl: string };
+  watch: WatchStats;
+  conservation: { ok: boolean; assets: Record<string, AssetConservation> };
+  replay: { identical: boolean; liveHash: string; replayedHash: string; events: number };
+}
+
+export interface ReplayResult {
+  readonly metrics: ReplayMetrics;
+  /** Not deterministic: wall-clock figures and the journal location. */
+  readonly run: {
+    wallTimeMs: number;
+    setupMs: number;
+    replayMs: number;
+    checkMs: number;
+    journalPath: string;
+  };
+}
+
+/**
+ * INV-01 (docs/invariants.md) for every asset: the ledger sum equals net deposits.
+ * Settlement asset: Σ balances + Σ isolated margins − Σ entry values + insurance
+ * + fee pool + socialized-loss ledger; other assets: Σ balances + insurance.
+ */
+export function conservation(state: EngineState): { ok: boolean; assets: Record<string, AssetConservation> } {
+  const assets: Record<string, AssetConservation> = {};
+  let ok = true;
+  for (const asset of state.assets.values()) {
+    let sum = 0n;
+    for (const s of state.subaccounts.values()) {
+      sum += s.balances.get(asset.id) ?? 0n;
+      if (asset.id === state.settlement.id) {
+        for (const p of s.positions.values()) sum += p.isolatedMargin - p.entryValue;
+      }
+    }
+    sum += state.insurance.get(asset.id) ?? 0n;
+    if (asset.id === state.settlement.id) sum += state.feePool + state.socializedLedger;
+    const net = state.netDeposits.get(asset.id) ?? 0n;
+    const fmt = (v: bigint) => formatDecimal(v, asset.decimals);
+    assets[asset.id] = { ledger: fmt(sum), netDeposits: fmt(net), ok: sum === net };
+    if (sum !== net) ok = false;
+  }
+  return { ok, assets };
+}
+
+const isoMinute = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
+function priceFacts(klines: readonly Kline[]): ReplayMetrics['price'] {
+  let low = klines[0]!;
+  let high = klines[0]!;
+  for (const k of klines) {
+    if (compareDecimal(k.low, low.low) < 0) low = k;
+    if (compareDecimal(k.high, high.high) > 0) high = k;
+  }
+  return {
+    open: klines[0]!.open,
+    low: low.low,
+    lowAt: `${isoMinute(low.openTimeMs)} UTC`,
+    high: high.high,
+    close: klines[klines.length - 1]!.close,
+  };
+}
+
+/** A fresh journal path in a new temporary directory. */
+export function tempJournalPath(): string {
+  return join(mkdtempSync(join(tmpdir(), 'plimsoll-demo-')), 'journal.sqlite');
+}
+
+/**
+ * Replays a bundled crash against a seeded population.
+ *
+ * @example
+ * const { metrics } = runCrashReplay({ crash: '2025-10-10', accounts: 300, seed: 42 });
+ * metrics.conservation.ok && metrics.replay.identical; // true
+ */
+export function runCrashReplay(opts: ReplayOptions): ReplayResult {
+  const t0 = performance.now();
+  const window: CrashWindow = crashWindow(opts.crash);
+  const klines = loadCrashKlines(opts.crash);
+  const first = klines[0]!;
+  const pop = generatePopulation({
+    accounts: opts.accounts,
+    seed: opts.seed,
+    openPrice: first.open,
+    timeMs: first.openTimeMs,
+  });
+  const journalPath = opts.journalPath ?? tempJournalPath();
+  const journal = SqliteJournal.open(journalPath);
+  let engine: Engine;
+  try {
+    engine = Engine.create(pop.config, { journal });
+  } catch (e) {
+    journal.close();
+    throw e;
+  }
+  const state = engine.state as EngineState;
+  const qd = state.settlement.decimals;
+  const usd = (v: bigint) => formatDecimal(v, qd);
+
+  // --- metrics from events -------------------------------------------------------------
+  const modes = {
+    partial: { steps: 0, notional: 0n },
+    full: { steps: 0, notional: 0n },
+    bankrupt: { steps: 0, notional: 0n },
+  };
+  const scopes = new Set<string>();
+  const traderKeys = new Set(pop.traders.map((t) => subaccountKey(t.ref)));
+  const tradersHit = new Set<string>();
+  let rewards = 0n;
+  let insuranceFees = 0n;
+  let covered = 0n;
+  const seized = new Map<string, bigint>();
+  let adlFills = 0;
+  let adlQty = 0n;
+  let adlNotional = 0n;
+  let socialized = 0n;
+  let tradingFees = 0n;
+  const fundingRates: string[] = [];
+  let tracking = false;
+  const ins = () => state.insurance.get(SETTLEMENT) ?? 0n;
+  let insMin = 0n;
+  let insMax = 0n;
+  engine.onEvents((events: readonly Sequenced[]) => {
+    for (const e of events) {
+      switch (e.type) {
+        case 'liquidation_completed': {
+          const m = modes[e.mode];
+          m.steps++;
+          m.notional += e.closedNotionalQuote;
+          scopes.add(`${e.sub}|${e.scope}`);
+          if (traderKeys.has(e.sub)) tradersHit.add(e.sub);
+          rewards += e.liquidatorRewardQuote;
+          insuranceFees += e.insuranceFeeQuote;
+          break;
+        }
+        case 'traded':
+          if (e.reason === 'adl') {
+            adlFills++;
+            adlQty += e.sizeQty9;
+            adlNotional += e.valueQuote < 0n ? -e.valueQuote : e.valueQuote;
+          }
+          break;
+        case 'moved':
+          if (e.reason === 'socialized_loss') socialized += e.amount;
+          else if (e.reason === 'trading_fee') tradingFees += e.amount;
+          else if (e.reason === 'insurance_cover') covered += e.amount;
+          else if (e.reason === 'collateral_seized')
+            seized.set(e.asset, (seized.get(e.asset) ?? 0n) + e.amount);
+          break;
+        case 'funding_settled':
+          fundingRates.push(formatDecimal(e.rate9, 9));
+          break;
+        default:
+          break;
+      }
+    }
+    if (tracking) {
+      const v = ins();
+      if (v < insMin) insMin = v;
+      if (v > insMax) insMax = v;
+    }
+  });
+  const watch = new LiquidationWatch(engine);
+
+  // --- setup ---------------------------------------------------------------------------
+  for (const c of pop.setup) {
+    const r = engine.execute(c);
+    if (!r.ok) {
+      journal.close();
+      throw new Error(`setup command ${c.type} rejected: ${r.rejection.code}: ${r.rejection.message}`);
+    }
+  }
+  const insStart = ins();
+  insMin = insStart;
+  insMax = insStart;
+  tracking = true;
+  const tSetup = performance.now();
+
+  // --- replay --------------------------------------------------------------------------
+  const rejected: Record<string, number> = {};
+  const liquidateAll = (timeMs: number) => {
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const cands = watch.candidates();
+      if (cands.length === 0) return;
+      let progressed = false;
+      for (const c of cands) {
+        const r = engine.execute({ type: 'liquidate', ...c.command, timeMs });
+        if (r.ok) progressed = true;
+        else rejected[r.rejection.code] = (rejected[r.rejection.code] ?? 0) + 1;
+      }
+      if (!progressed) return;
+    }
+    rejected.ROUND_LIMIT = (rejected.ROUND_LIMIT ?? 0) + 1;
+  };
+  const exec = (c: Parameters<Engine['executeOrThrow']>[0]) => {
+    try {
+      engine.executeOrThrow(c);
+    } catch (e) {
+      journal.close();
+      throw e;
+    }
+  };
+
+  let points = 0;
+  klines.forEach((k, bar) => {
+    if (k.openTimeMs > first.openTimeMs && k.openTimeMs % FUNDING_INTERVAL_MS === 0) {
+      exec({
+        type: 'funding_tick',
+        market: MARKET,
+        timeMs: k.openTimeMs,
+        premiumIndex: FUNDING_PREMIUM_INDEX,
+      });
+      liquidateAll(k.openTimeMs);
+    }
+    klinePath(k).forEach((px, i) => {
+      const timeMs = k.openTimeMs + PATH_OFFSETS_MS[i]!;
+      exec({ type: 'prices', timeMs, marks: { [MARKET]: px }, assets: { [BASE_ASSET]: px } });
+      points++;
+      liquidateAll(timeMs);
+    });
+    opts.onProgress?.({
+      bar: bar + 1,
+      bars: klines.length,
+      liquidations: modes.partial.steps + modes.full.steps + modes.bankrupt.steps,
+    });
+  });
+  const tReplay = performance.now();
+
+  // --- checks --------------------------------------------------------------------------
+  const cons = conservation(state);
+  const liveHash = engine.stateHash();
+  const events = state.seq;
+  const backstop = state.subaccounts.get(subaccountKey(pop.backstop))!;
+  const bf = evaluate(state, crossView(backstop));
+  const bpos = backstop.positions.get(MARKET)?.size ?? 0n;
+  const backstopDeposit = parseDecimalUnsafe(pop.summary.backstopDeposit, qd);
+  journal.close();
+  const reopened = SqliteJournal.open(journalPath);
+  let replayedHash: string;
+  try {
+    replayedHash = Engine.open(reopened).stateHash();
+  } finally {
+    reopened.close();
+  }
+  const tEnd = performance.now();
+
+  const metrics: ReplayMetrics = {
+    crash: {
+      id: window.id,
+      description: window.description,
+      series: window.series,
+      from: `${isoMinute(first.openTimeMs)} UTC`,
+      to: `${isoMinute(klines[klines.length - 1]!.openTimeMs + window.intervalMs - 1)} UTC`,
+      bars: klines.length,
+      pricePoints: points,
+    },
+    price: priceFacts(klines),
+    population: { ...pop.summary, seed: opts.seed },
+    liquidations: {
+      partial: { steps: modes.partial.steps, notional: usd(modes.partial.notional) },
+      full: { steps: modes.full.steps, notional: usd(modes.full.notional) },
+      bankrupt: { steps: modes.bankrupt.steps, notional: usd(modes.bankrupt.notional) },
+      scopesLiquidated: scopes.size,
+      tradersLiquidated: tradersHit.size,
+      liquidatorRewards: usd(rewards),
+      insuranceFees: usd(insuranceFees),
+      rejected,
+    },
+    insuranceFund: {
+      asset: SETTLEMENT,
+      start: usd(insStart),
+      min: usd(insMin),
+      max: usd(insMax),
+      end: usd(ins()),
+      covered: usd(covered),
+      seized: Object.fromEntries(
+        [...seized].map(([a, v]) => [a, formatDecimal(v, state.assets.get(a)!.decimals)] as const),
+      ),
+    },
+    adl: { fills: adlFills, size: formatDecimal(adlQty, 9), notional: usd(adlNotional) },
+    socializedLoss: usd(socialized),
+    fees: { trading: usd(tradingFees), feePoolEnd: usd(state.feePool) },
+    funding: { ticks: fundingRates.length, premiumIndex: FUNDING_PREMIUM_INDEX, rates: fundingRates },
+    backstopVault: {
+      account: pop.backstop.account,
+      position: formatDecimal(bpos, 9),
+      equity: usd(bf.equityQuote),
+      deposit: usd(backstopDeposit),
+      pnl: usd(bf.netValueQuote - backstopDeposit),
+    },
+    watch: { ...watch.stats },
+    conservation: cons,
+    replay: { identical: liveHash === replayedHash, liveHash, replayedHash, events },
+  };
+  return {
+    metrics,
+    run: {
+      wallTimeMs: Math.round(tEnd - t0),
+      setupMs: Math.round(tSetup - t0),
+      replayMs: Math.round(tReplay - tSetup),
+      checkMs: Math.round(tEnd - tReplay),
+      journalPath,
+    },
+  };
+}
