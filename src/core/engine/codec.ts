@@ -5,6 +5,7 @@
 
 import { createMarginModel } from '../margin/models.ts';
 import { InvariantError } from '../num/index.ts';
+import { decodeOracleState, oracleStateToPlain } from '../oracle/codec.ts';
 import type { EngineEvent } from './events.ts';
 import type { EngineState, MarketState, Subaccount } from './state.ts';
 
@@ -47,6 +48,7 @@ export function stateToPlain(s: EngineState): unknown {
     holders: [...m.holders],
     settledPx8: m.settledPx8 ?? null,
     liquidationsPaused: m.liquidationsPaused,
+    oracle: m.oracle ? { config: m.oracle.config, state: oracleStateToPlain(m.oracle.state) } : null,
   });
   return {
     config: s.config,
@@ -110,6 +112,10 @@ export function decodeSnapshot(json: string): EngineState {
       holders: new Set(m.holders),
       settledPx8: m.settledPx8 ?? undefined,
       liquidationsPaused: m.liquidationsPaused,
+      // the oracle codec revives its own Maps from its plain form
+      oracle: m.oracle
+        ? { config: m.oracle.config, state: decodeOracleState(toJson(m.oracle.state)) }
+        : undefined,
     });
   }
   const subaccounts = new Map<string, Subaccount>();

@@ -14,6 +14,7 @@ import {
   rate9,
   ratioPpm,
 } from '../model/config.ts';
+import { OracleConfigSchema } from '../oracle/config.ts';
 import { GuardsSchema, LiquidationPolicySchema, SubaccountRefSchema } from './config.ts';
 
 const time = z.number().int().min(0).max(8_640_000_000_000_000).optional();
@@ -108,6 +109,14 @@ export const CommandSchema = z.discriminatedUnion('type', [
     amount,
     timeMs: time,
   }),
+  z.object({
+    type: z.literal('oracle'),
+    market: id,
+    timeMs: z.number().int().min(0),
+    /** Raw oracle inputs (docs/oracle.md): each is validated by the oracle; a bad one is counted, never applied. */
+    inputs: z.array(z.unknown()).max(10_000).default([]),
+  }),
+  z.object({ type: z.literal('set_oracle'), config: OracleConfigSchema }),
   z.object({ type: z.literal('set_market'), config: MarketConfigSchema }),
   z.object({ type: z.literal('set_asset'), config: AssetConfigSchema }),
   z.object({ type: z.literal('pause_liquidations'), market: id, paused: z.boolean() }),

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { AssetConfigSchema, decimalAt, id, MarketConfigSchema, ratioPpm } from '../model/config.ts';
 import { QTY_DECIMALS } from '../num/index.ts';
+import { OracleConfigSchema } from '../oracle/config.ts';
 
 export const SubaccountRefSchema = z.object({ account: id, sub: id.default('0') });
 export type SubaccountRef = z.output<typeof SubaccountRefSchema>;
@@ -56,6 +57,11 @@ export const EngineConfigSchema = z
     markets: z.array(MarketConfigSchema).max(4096).default([]),
     liquidation: LiquidationPolicySchema.prefault({}),
     guards: GuardsSchema.prefault({}),
+    /**
+     * Guarded oracles per market (docs/oracle.md). A market with an oracle takes its mark
+     * from the oracle only, and is in safe mode while the oracle says so.
+     */
+    oracles: z.array(OracleConfigSchema).max(4096).default([]),
     /** Backstop liquidator (e.g. a vault) used when a liquidation step names no liquidator. */
     backstop: SubaccountRefSchema.optional(),
   })
@@ -67,6 +73,13 @@ export const EngineConfigSchema = z
     }
     const mids = new Set(c.markets.map((m) => m.id));
     if (mids.size !== c.markets.length) ctx.addIssue({ code: 'custom', message: 'duplicate market id' });
+    for (const o of c.oracles) {
+      if (!mids.has(o.market))
+        ctx.addIssue({ code: 'custom', message: `oracle for unknown market ${o.market}` });
+    }
+    if (new Set(c.oracles.map((o) => o.market)).size !== c.oracles.length) {
+      ctx.addIssue({ code: 'custom', message: 'more than one oracle for a market' });
+    }
     for (const a of c.assets) {
       if (a.yieldBearing && !ids.has(a.yieldBearing.underlying)) {
         ctx.addIssue({

@@ -216,6 +216,8 @@ const HANDLERS: { [T in Command['type']]: Handler<T> } = {
   funding_tick: h.fundingTick,
   settle_expiry: h.settleExpiry,
   liquidate,
+  oracle: h.oracle,
+  set_oracle: h.setOracle,
   set_market: h.setMarket,
   set_asset: h.setAsset,
   pause_liquidations: h.pauseLiquidations,

@@ -35,6 +35,10 @@ export const RejectionCodes = [
   'NO_LIQUIDATOR',
   'LIQUIDATIONS_PAUSED',
   'LIQUIDATION_CAP_REACHED',
+  // oracle
+  'SAFE_MODE',
+  'NO_ORACLE',
+  'MARK_FROM_ORACLE',
   // configuration
   'INVALID_CONFIG',
 ] as const;

@@ -4,6 +4,8 @@
  * make the journal an audit trail a risk team can read.
  */
 import type { AssetConfig, MarketConfig } from '../model/config.ts';
+import type { OracleConfig } from '../oracle/config.ts';
+import type { OracleTransition } from '../oracle/oracle.ts';
 import type { EngineConfig, Guards, LiquidationPolicy, SubaccountRef } from './config.ts';
 
 /** A place money can sit. `external` is the outside world (deposits come from it). */
@@ -79,6 +81,11 @@ export type EngineEvent =
       healthAfterQuote: bigint;
     }
   | { type: 'adl_ranked'; market: string; bankrupt: string; counterparty: string; score: bigint }
+  /** Raw oracle inputs at timeMs; evolve re-runs the pure oracle step, so replay reproduces it exactly. */
+  | { type: 'oracle_stepped'; market: string; timeMs: number; inputs: unknown[] }
+  /** Index reliable/unreliable, breaker tripped/released, safe mode entered/exited (informational). */
+  | { type: 'oracle_transition'; market: string; transition: OracleTransition }
+  | { type: 'oracle_configured'; config: OracleConfig }
   | { type: 'market_configured'; config: MarketConfig }
   | { type: 'asset_configured'; config: AssetConfig }
   | { type: 'market_paused'; market: string; paused: boolean }

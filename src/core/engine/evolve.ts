@@ -7,6 +7,9 @@ import { applyTrade, positionValue } from '../account/position.ts';
 import { createMarginModel } from '../margin/models.ts';
 import type { MarketConfig } from '../model/config.ts';
 import { divRound, FUNDING_INDEX_DECIMALS, InvariantError, pow10, QTY_DECIMALS } from '../num/index.ts';
+import type { OracleConfig } from '../oracle/config.ts';
+import { step as oracleStep } from '../oracle/oracle.ts';
+import { initialOracleState } from '../oracle/state.ts';
 import type { EngineConfig } from './config.ts';
 import type { EngineEvent, Ledger } from './events.ts';
 import {
@@ -41,6 +44,7 @@ export function initialState(config: EngineConfig): EngineState {
     marketWindows: new Map(),
   };
   for (const m of config.markets) configureMarket(state, m);
+  for (const o of config.oracles) configureOracle(state, o);
   return state;
 }
 
@@ -63,8 +67,27 @@ function configureMarket(state: EngineState, config: MarketConfig): void {
     holders: new Set(),
     settledPx8: undefined,
     liquidationsPaused: false,
+    oracle: undefined,
   };
   state.markets.set(config.id, market);
+}
+
+/** Attaches (or replaces) a market's oracle; a new oracle starts from its initial state (safe mode). */
+function configureOracle(state: EngineState, config: OracleConfig): void {
+  const market = state.markets.get(config.market);
+  if (!market) throw new InvariantError(`oracle for unknown market ${config.market}`);
+  const keep =
+    market.oracle && market.oracle.state.market === config.market ? market.oracle.state : undefined;
+  market.oracle = { config, state: keep ?? initialOracleState(config) };
+}
+
+/** Runs the pure oracle step; the guarded mark becomes the market's mark. */
+function stepOracle(market: MarketState, timeMs: number, inputs: unknown[]): void {
+  const oracle = market.oracle;
+  if (!oracle) throw new InvariantError(`market ${market.config.id} has no oracle`);
+  const r = oracleStep(oracle.config, oracle.state, { nowMs: timeMs, inputs });
+  oracle.state = r.state;
+  if (r.outputs?.mark.pricePx8 != null) market.markPx8 = r.outputs.mark.pricePx8;
 }
 
 function sub(state: EngineState, key: string): Subaccount {
@@ -277,6 +300,15 @@ export function evolve(state: EngineState, event: EngineEvent): void {
       return;
     case 'market_configured':
       configureMarket(state, event.config);
+      return;
+    case 'oracle_configured':
+      configureOracle(state, event.config);
+      return;
+    case 'oracle_stepped':
+      state.timeMs = Math.max(state.timeMs, event.timeMs);
+      stepOracle(state.markets.get(event.market)!, event.timeMs, event.inputs);
+      return;
+    case 'oracle_transition':
       return;
     case 'asset_configured':
       state.assets.set(event.config.id, event.config);

@@ -5,12 +5,14 @@
 import { crossView, isolatedView } from '../account/figures.ts';
 import { createMarginModel } from '../margin/models.ts';
 import { abs, clamp, divRound, mulDiv, PPM, parseDecimal, RATE_ONE } from '../num/index.ts';
+import { step as oracleStep, oracleTwapPx8 } from '../oracle/oracle.ts';
+import { increasesRisk } from '../oracle/safe-mode.ts';
 import type { Command } from './commands.ts';
 import type { SubaccountRef } from './config.ts';
 import type { CommandContext } from './context.ts';
 import { reject } from './errors.ts';
 import type { Ledger, MoveReason } from './events.ts';
-import { subaccountKey } from './state.ts';
+import { type MarketState, subaccountKey } from './state.ts';
 import { emitSideCashflows, planSide, tradeValue } from './trade-plan.ts';
 
 type Cmd<T extends Command['type']> = Extract<Command, { type: T }>;
@@ -183,6 +185,12 @@ export function fill(ctx: CommandContext, c: Cmd<'fill'>): void {
   ];
   for (const plan of plans) {
     if (plan.refusal) reject(plan.refusal.code, `${plan.sub.key}: ${plan.refusal.message}`);
+    if (inSafeMode(market) && increasesRisk(plan.sub.positions.get(cfg.id)?.size ?? 0n, plan.newSize)) {
+      reject(
+        'SAFE_MODE',
+        `${cfg.id} is in safe mode: only trades that reduce risk are accepted (${plan.sub.key})`,
+      );
+    }
   }
   ctx.emit({
     type: 'traded',
@@ -209,6 +217,7 @@ export function prices(ctx: CommandContext, c: Cmd<'prices'>): void {
   const marks: [string, bigint][] = [];
   for (const [id, px] of Object.entries(c.marks)) {
     const m = ctx.market(id);
+    if (m.oracle) reject('MARK_FROM_ORACLE', `${id} takes its mark from its oracle: send an oracle command`);
     if (m.settledPx8 !== undefined) reject('MARKET_EXPIRED', `market ${id} is settled`);
     guard(`mark ${id}`, m.markPx8, px);
     marks.push([id, px]);
@@ -257,7 +266,16 @@ export function fundingTick(ctx: CommandContext, c: Cmd<'funding_tick'>): void {
   if (c.premiumIndex !== undefined) premium = c.premiumIndex;
   else if (c.indexPrice !== undefined)
     premium = divRound((mark - c.indexPrice) * RATE_ONE, c.indexPrice, 'halfEven');
-  else reject('MALFORMED_COMMAND', 'funding_tick needs premiumIndex or indexPrice');
+  else if (market.oracle) {
+    // The oracle's TWAP of the guarded mark against its index (the premium over the interval).
+    const index = market.oracle.state.index.pricePx8;
+    const twap = oracleTwapPx8(market.oracle.config, market.oracle.state, c.timeMs);
+    if (index === null || !market.oracle.state.index.reliable || twap === null) {
+      reject('NO_PRICE', `${c.market}: the oracle has no reliable index or TWAP for funding`);
+    }
+    premium = divRound((twap - index) * RATE_ONE, index, 'halfEven');
+  } else
+    reject('MALFORMED_COMMAND', 'funding_tick needs premiumIndex or indexPrice (or an oracle on the market)');
   const f = market.config.funding;
   if (abs(premium) > RATE_ONE) reject('INVALID_PRICE', 'premium index beyond ±100% per interval');
   const rate = fundingRate9(premium, f.interestRate, f.clamp, f.cap);
@@ -312,4 +330,30 @@ export function setPolicy(ctx: CommandContext, c: Cmd<'set_policy'>): void {
     policy: c.liquidation ?? ctx.state.policy,
     guards: c.guards ?? ctx.state.guards,
   });
+}
+
+/** True while the market's oracle holds it in safe mode (index unreliable, breaker tripped, recovering). */
+export function inSafeMode(market: MarketState): boolean {
+  return market.oracle?.state.safeMode.active === true;
+}
+
+/**
+ * Oracle inputs for one market at timeMs: the pure oracle step runs now to refuse a
+ * step that goes back in time; evolve re-runs it from the event (replay is exact).
+ * Individual bad inputs are not a rejection: the oracle counts them and applies none.
+ */
+export function oracle(ctx: CommandContext, c: Cmd<'oracle'>): void {
+  const market = ctx.market(c.market);
+  if (!market.oracle) reject('NO_ORACLE', `${c.market} has no oracle configured`);
+  ctx.checkTime(c.timeMs);
+  const r = oracleStep(market.oracle.config, market.oracle.state, { nowMs: c.timeMs, inputs: c.inputs });
+  if (r.outputs === null) reject('STALE_TIME', r.rejections[0]?.message ?? 'oracle step refused');
+  ctx.emit({ type: 'oracle_stepped', market: c.market, timeMs: c.timeMs, inputs: c.inputs });
+  for (const transition of r.outputs.transitions)
+    ctx.emit({ type: 'oracle_transition', market: c.market, transition });
+}
+
+export function setOracle(ctx: CommandContext, c: Cmd<'set_oracle'>): void {
+  ctx.market(c.config.market);
+  ctx.emit({ type: 'oracle_configured', config: c.config });
 }

@@ -11,6 +11,8 @@
 
 import type { MarginModel } from '../margin/model.ts';
 import type { AssetConfig, MarketConfig } from '../model/config.ts';
+import type { OracleConfig } from '../oracle/config.ts';
+import type { OracleState } from '../oracle/state.ts';
 import type { EngineConfig, Guards, LiquidationPolicy, SubaccountRef } from './config.ts';
 
 export interface Position {
@@ -58,6 +60,8 @@ export interface MarketState {
   /** Set when a dated future has been settled at expiry. */
   settledPx8: bigint | undefined;
   liquidationsPaused: boolean;
+  /** The market's guarded oracle, when configured: its mark drives margin, its safe mode pauses liquidations. */
+  oracle: { config: OracleConfig; state: OracleState } | undefined;
 }
 
 export interface LiquidationWindow {

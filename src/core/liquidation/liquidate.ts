@@ -33,6 +33,7 @@ import type { Command } from '../engine/commands.ts';
 import type { CommandContext } from '../engine/context.ts';
 import { reject } from '../engine/errors.ts';
 import type { Ledger } from '../engine/events.ts';
+import { inSafeMode } from '../engine/handlers.ts';
 import type { MarketState, Position, Subaccount } from '../engine/state.ts';
 import { emitSideCashflows, planSide, withPosition } from '../engine/trade-plan.ts';
 import { clamp, divRound, max, min, mulDiv, PPM, parseDecimalUnsafe, roundToStep } from '../num/index.ts';
@@ -56,8 +57,13 @@ export function liquidate(ctx: CommandContext, c: LiquidateCmd): void {
     reject('NOT_LIQUIDATABLE', `equity ${before.equityQuote} ≥ maintenance ${before.maintenanceMarginQuote}`);
   }
   for (const p of view.positions) {
-    if (state.markets.get(p.market)!.liquidationsPaused)
-      reject('LIQUIDATIONS_PAUSED', `liquidations paused in ${p.market}`);
+    const m = state.markets.get(p.market)!;
+    if (m.liquidationsPaused) reject('LIQUIDATIONS_PAUSED', `liquidations paused in ${p.market}`);
+    if (inSafeMode(m))
+      reject(
+        'LIQUIDATIONS_PAUSED',
+        `${p.market} is in oracle safe mode: liquidations wait for a sound price`,
+      );
   }
   const liqRef = c.liquidator ?? state.config.backstop;
   if (!liqRef) reject('NO_LIQUIDATOR', 'no liquidator named and no backstop configured');

@@ -1,0 +1,54 @@
+/**
+ * Canonical JSON for OracleState (snapshots, state hashes, journals).
+ *
+ * Bigints are written as {"$n":"123"}, like the engine's codec, so no price ever
+ * passes through a JS number; Maps become entry lists in their (config / declaration)
+ * order, which is part of the state. decode(encode(s)) deep-equals s (INV-ORC-4).
+ */
+import { InvariantError } from '../num/index.ts';
+import { type OracleRejectionCode, OracleRejectionCodes } from './errors.ts';
+import type { OracleState, SourceState } from './state.ts';
+
+/** JSON with bigints as {"$n": "..."}. */
+export function oracleToJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? { $n: v.toString() } : v));
+}
+
+/** Inverse of oracleToJson. */
+export function oracleFromJson<T>(text: string): T {
+  return JSON.parse(text, (_k, v) => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const keys = Object.keys(v);
+      if (keys.length === 1 && keys[0] === '$n' && typeof v.$n === 'string') return BigInt(v.$n);
+    }
+    return v;
+  }) as T;
+}
+
+/** The state as plain data (Maps → entry arrays). */
+export function oracleStateToPlain(s: OracleState): unknown {
+  return { ...s, sources: [...s.sources], rejections: [...s.rejections] };
+}
+
+export function encodeOracleState(s: OracleState): string {
+  return oracleToJson(oracleStateToPlain(s));
+}
+
+export function decodeOracleState(json: string): OracleState {
+  // biome-ignore lint/suspicious/noExplicitAny: checked field by field below
+  const p = oracleFromJson<any>(json);
+  if (p === null || typeof p !== 'object' || !Array.isArray(p.sources) || !Array.isArray(p.rejections)) {
+    throw new InvariantError('not an oracle state');
+  }
+  const rejections = new Map<OracleRejectionCode, number>(OracleRejectionCodes.map((c) => [c, 0]));
+  for (const [code, n] of p.rejections as [string, number][]) {
+    if (!rejections.has(code as OracleRejectionCode))
+      throw new InvariantError(`unknown rejection code ${code}`);
+    rejections.set(code as OracleRejectionCode, n);
+  }
+  return {
+    ...p,
+    sources: new Map<string, SourceState>(p.sources),
+    rejections,
+  } as OracleState;
+}
