@@ -4,6 +4,7 @@
  *   plimsoll demo [--crash 2025-10-10] [--accounts 3000] [--seed 42] [--journal FILE] [--json]
  *   plimsoll risk FILE.json [--account ID]
  *   plimsoll oracle FILE.json | --replay 2025-10-10 [--inject-bad-print]
+ *   plimsoll liq-price --preset binance-usdm --wallet 1000 --position BTCUSDT:long:0.5@60000 [...]
  *
  * Exit codes: 0 success; 1 a failed check or an internal error; 2 a usage error
  * (bad arguments, unreadable or invalid input), with a message on stderr.
@@ -14,6 +15,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { CRASH_WINDOWS } from '../sim/data/crashes.ts';
 import { DEFAULT_ACCOUNTS, DEFAULT_CRASH, DEFAULT_SEED, MAX_ACCOUNTS, runDemo } from './demo.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
+import { registerLiqPriceCommand } from './liq-price-command.ts';
 import { registerOracleCommand } from './oracle-command.ts';
 import { riskCommand } from './risk.ts';
 
@@ -83,6 +85,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     });
 
   registerOracleCommand(program, { setExitCode });
+  registerLiqPriceCommand(program);
 
   return program;
 }
