@@ -105,8 +105,9 @@ export function renderSummary({ metrics: m, run }: ReplayResult): string {
     lines.push(`${a.padEnd(17)}${b.padStart(8)}${c.padStart(28)}`);
   table('Liquidations', 'steps', 'closed notional');
   const total = { steps: 0, notional: 0n };
-  for (const mode of ['partial', 'full', 'bankrupt'] as const) {
+  for (const mode of ['partial', 'full', 'bankrupt', 'backstop'] as const) {
     const t = l[mode];
+    if (mode === 'backstop' && t.steps === 0) continue;
     total.steps += t.steps;
     total.notional += parseDecimalUnsafe(t.notional, 18);
     table(`  ${mode}`, fmtInt(t.steps), usd(t.notional));

@@ -87,6 +87,8 @@ export interface ReplayMetrics {
     partial: ModeTotals;
     full: ModeTotals;
     bankrupt: ModeTotals;
+    /** Backstop takeovers (only with a backstopBelowMaintenanceShare policy). */
+    backstop: ModeTotals;
     /** Distinct scopes / subaccounts that were liquidated at least once. */
     scopesLiquidated: number;
     tradersLiquidated: number;
@@ -214,6 +216,7 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
     partial: { steps: 0, notional: 0n },
     full: { steps: 0, notional: 0n },
     bankrupt: { steps: 0, notional: 0n },
+    backstop: { steps: 0, notional: 0n },
   };
   const scopes = new Set<string>();
   const traderKeys = new Set(pop.traders.map((t) => subaccountKey(t.ref)));
@@ -333,7 +336,7 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
     opts.onProgress?.({
       bar: bar + 1,
       bars: klines.length,
-      liquidations: modes.partial.steps + modes.full.steps + modes.bankrupt.steps,
+      liquidations: modes.partial.steps + modes.full.steps + modes.bankrupt.steps + modes.backstop.steps,
     });
   });
   const tReplay = performance.now();
@@ -372,6 +375,7 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
       partial: { steps: modes.partial.steps, notional: usd(modes.partial.notional) },
       full: { steps: modes.full.steps, notional: usd(modes.full.notional) },
       bankrupt: { steps: modes.bankrupt.steps, notional: usd(modes.bankrupt.notional) },
+      backstop: { steps: modes.backstop.steps, notional: usd(modes.backstop.notional) },
       scopesLiquidated: scopes.size,
       tradersLiquidated: tradersHit.size,
       liquidatorRewards: usd(rewards),

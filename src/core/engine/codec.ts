@@ -69,6 +69,7 @@ export function stateToPlain(s: EngineState): unknown {
     guards: s.guards,
     accountWindows: sorted(s.accountWindows),
     marketWindows: sorted(s.marketWindows),
+    lastPartialMs: sorted(s.lastPartialMs),
   };
 }
 
@@ -148,5 +149,6 @@ export function decodeSnapshot(json: string): EngineState {
     guards: p.guards,
     accountWindows: new Map(p.accountWindows),
     marketWindows: new Map(p.marketWindows),
+    lastPartialMs: new Map(p.lastPartialMs ?? []),
   };
 }

@@ -13,6 +13,28 @@ export type SubaccountRef = z.output<typeof SubaccountRefSchema>;
 /** Liquidation policy (LiquidationPolicy in DESIGN §5). Ratios are fractions of the closed notional. */
 export const LiquidationPolicySchema = z
   .object({
+    /**
+     * How much one step closes: the least size that restores the target (default), or a fixed
+     * fraction of positions whose notional exceeds `aboveNotional` (Hyperliquid: 20% above
+     * 100,000 USDC), in full when smaller or when a partial step happened within `cooldownMs`.
+     */
+    sizing: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('restore_target') }),
+        z.object({
+          kind: z.literal('fraction'),
+          fraction: ratioPpm('fraction', 1_000_000n).refine((v) => v > 0n, 'fraction must be > 0'),
+          aboveNotional: z.string(),
+          cooldownMs: z.number().int().min(0),
+        }),
+      ])
+      .default({ kind: 'restore_target' }),
+    /**
+     * Backstop takeover (Hyperliquid's backstop liquidation): when equity falls below this share
+     * of MM (and the scope is not bankrupt), the backstop liquidator takes every position of the
+     * scope at the mark together with all of its collateral. Absent = never.
+     */
+    backstopBelowMaintenanceShare: ratioPpm('backstopBelowMaintenanceShare', 1_000_000n).optional(),
     /** What a partial liquidation restores: MM × (1 + targetBuffer), or IM. */
     target: z.enum(['maintenance_buffer', 'initial']).default('maintenance_buffer'),
     targetBuffer: ratioPpm('targetBuffer').prefault('0.1'),

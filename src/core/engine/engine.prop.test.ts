@@ -126,7 +126,7 @@ interface World {
   events: Sequenced[];
 }
 
-function newWorld(): World {
+function newWorld(policy?: Record<string, unknown>): World {
   const journal = new InMemoryJournal();
   const engine = Engine.create(venueConfig(), { journal });
   const world: World = { engine, journal, time: 1, marks: { ...BASE }, events: [] };
@@ -139,6 +139,7 @@ function newWorld(): World {
     exchangeRates: { stETH: '1.05' },
   });
   engine.executeOrThrow({ type: 'deposit', to: { account: 'backstop' }, asset: 'USDC', amount: '5000000' });
+  if (policy) engine.executeOrThrow({ type: 'set_policy', liquidation: policy });
   ACCOUNTS.forEach((account, i) => {
     engine.executeOrThrow({
       type: 'deposit',
@@ -294,6 +295,30 @@ describe('engine invariants over random command sequences', () => {
         }
       }),
       { numRuns: RUNS },
+    );
+  });
+
+  it('INV-01/05 under fraction sizing with cooldown and a backstop takeover below ⅔ MM', () => {
+    const policy = {
+      sizing: { kind: 'fraction', fraction: '0.2', aboveNotional: '20000', cooldownMs: 120_000 },
+      backstopBelowMaintenanceShare: '0.666667',
+      minPenalty: '0',
+      maxPenalty: '0',
+    };
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 5, maxLength: 60 }), (steps) => {
+        const w = newWorld(policy);
+        for (const s of steps) {
+          apply(w, s);
+          checkConservation(w.engine);
+        }
+        for (const e of w.events) {
+          if (e.type === 'liquidation_completed' && (e.mode === 'partial' || e.mode === 'full')) {
+            expect(e.healthAfterQuote, 'INV-05').toBeGreaterThanOrEqual(e.healthBeforeQuote);
+          }
+        }
+      }),
+      { numRuns: Math.max(50, RUNS / 5) },
     );
   });
 

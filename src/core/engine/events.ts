@@ -28,7 +28,8 @@ export type MoveReason =
   | 'insurance_funding'
   | 'collateral_seized'
   | 'socialized_loss'
-  | 'isolated_release';
+  | 'isolated_release'
+  | 'backstop_takeover';
 
 export type TradeReason = 'fill' | 'liquidation' | 'backstop' | 'adl';
 
@@ -62,7 +63,7 @@ export type EngineEvent =
       type: 'liquidation_started';
       sub: string;
       scope: string;
-      mode: 'partial' | 'full' | 'bankrupt';
+      mode: 'partial' | 'full' | 'bankrupt' | 'backstop';
       equityQuote: bigint;
       maintenanceQuote: bigint;
     }
@@ -71,7 +72,7 @@ export type EngineEvent =
       sub: string;
       scope: string;
       market: string;
-      mode: 'partial' | 'full' | 'bankrupt';
+      mode: 'partial' | 'full' | 'bankrupt' | 'backstop';
       timeMs: number;
       closedQty9: bigint;
       closedNotionalQuote: bigint;

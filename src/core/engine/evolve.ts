@@ -42,6 +42,7 @@ export function initialState(config: EngineConfig): EngineState {
     guards: config.guards,
     accountWindows: new Map(),
     marketWindows: new Map(),
+    lastPartialMs: new Map(),
   };
   for (const m of config.markets) configureMarket(state, m);
   for (const o of config.oracles) configureOracle(state, o);
@@ -289,7 +290,8 @@ export function evolve(state: EngineState, event: EngineEvent): void {
       return;
     case 'liquidation_completed': {
       state.timeMs = Math.max(state.timeMs, event.timeMs);
-      if (event.mode === 'bankrupt') return; // caps apply to partial liquidations only
+      if (event.mode === 'partial') state.lastPartialMs.set(`${event.sub}|${event.scope}`, event.timeMs);
+      if (event.mode === 'bankrupt' || event.mode === 'backstop') return; // caps apply to partial liquidations only
       const w = state.policy.windowMs;
       bump(state.accountWindows, event.sub, event.timeMs, w, event.closedNotionalQuote);
       bump(state.marketWindows, event.market, event.timeMs, w, event.closedNotionalQuote);

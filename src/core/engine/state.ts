@@ -95,6 +95,8 @@ export interface EngineState {
   guards: Guards;
   readonly accountWindows: Map<string, LiquidationWindow>;
   readonly marketWindows: Map<string, LiquidationWindow>;
+  /** Time of the last partial liquidation step per scope (`sub|scope`), for the fraction sizing's cooldown. */
+  readonly lastPartialMs: Map<string, number>;
 }
 
 export function subaccountKey(ref: SubaccountRef): string {

@@ -271,3 +271,65 @@ describe('bankrupt isolated scope', () => {
     expect(e.state.insurance.get('USDC')).toBe(96_000n * U);
   });
 });
+
+describe('fraction sizing with cooldown, and backstop takeover (Hyperliquid-style policies)', () => {
+  const fraction = {
+    sizing: { kind: 'fraction', fraction: '0.2', aboveNotional: '5000', cooldownMs: 30_000 },
+    minPenalty: '0',
+    maxPenalty: '0',
+  };
+
+  it('closes 20% of a large position, then the whole position within the cooldown', () => {
+    const e = aliceLong({ policy: fraction });
+    mark(e, '52600', 2);
+    // notional 0.1 × 52600 = 5260 > 5000 → 20% = 0.02
+    const first = ofType(
+      e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }),
+      'liquidation_completed',
+    )[0]!;
+    expect(first.mode).toBe('partial');
+    expect(first.closedQty9).toBe(20_000_000n);
+    // 0.08 left; at 51500: equity 997 − 0.1·(60000 − 52600) − 0.08·(52600 − 51500) = 257 − 88 = 169 < MM 206
+    mark(e, '51500', 1_000);
+    const second = ofType(
+      e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 1_000 }),
+      'liquidation_completed',
+    )[0]!;
+    expect(second.closedQty9).toBe(80_000_000n); // inside the 30 s cooldown: all of it
+    expect(pos(e, 'alice')).toBeUndefined();
+  });
+
+  it('closes a position under the threshold in full', () => {
+    const e = aliceLong({ policy: { ...fraction, sizing: { ...fraction.sizing, aboveNotional: '10000' } } });
+    mark(e, '52600', 2);
+    const done = ofType(
+      e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }),
+      'liquidation_completed',
+    )[0]!;
+    expect(done.closedQty9).toBe(100_000_000n);
+  });
+
+  it('backstop takes positions and collateral below two thirds of maintenance', () => {
+    const e = aliceLong({ policy: { backstopBelowMaintenanceShare: '0.666667' } });
+    const backstopBefore = usdc(e, 'backstop');
+    mark(e, '51000', 2);
+    // equity = 997 + 0.1 × (51000 − 60000) = 97 ≥ 0, MM = 255, ⅔·MM = 170 > 97 → takeover
+    const evs = e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 });
+    expect(ofType(evs, 'liquidation_started')[0]!.mode).toBe('backstop');
+    expect(pos(e, 'alice')).toBeUndefined();
+    expect(usdc(e, 'alice')).toBe(0n);
+    expect(usdc(e, 'backstop') - backstopBefore).toBe(97n * U);
+    expect(pos(e, 'backstop')!.entryValue).toBe(5100n * U); // 0.1 at the 51000 mark
+  });
+
+  it('above two thirds of maintenance it is an ordinary liquidation', () => {
+    const e = aliceLong({ policy: { backstopBelowMaintenanceShare: '0.666667' } });
+    mark(e, '52600', 2); // equity 257 ≥ ⅔ × 263
+    expect(
+      ofType(
+        e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }),
+        'liquidation_started',
+      )[0]!.mode,
+    ).toBe('partial');
+  });
+});

@@ -75,8 +75,11 @@ export function liquidate(ctx: CommandContext, c: LiquidateCmd): void {
     // Only collateral and a debt, still covered at full value: nothing a perp liquidation can close.
     reject('NOT_LIQUIDATABLE', 'no positions to liquidate; the debt is covered by collateral at full value');
   }
+  const share = state.policy.backstopBelowMaintenanceShare;
   if (before.netValueQuote < 0n) bankrupt(ctx, sub, scope, before, liquidator, timeMs);
-  else partial(ctx, sub, scope, view, before, liquidator, timeMs);
+  else if (share !== undefined && before.equityQuote * PPM < before.maintenanceMarginQuote * share) {
+    backstopTakeover(ctx, sub, scope, before, liquidator, timeMs);
+  } else partial(ctx, sub, scope, view, before, liquidator, timeMs);
 }
 
 interface StepOutcome {
@@ -152,7 +155,16 @@ function partial(
 
   let qty = absSize;
   let result = outcome(absSize);
-  if (reachesTarget(ctx, result.after)) {
+  const sizing = policy.sizing;
+  if (sizing.kind === 'fraction') {
+    // Fixed share of a large position, unless a partial step happened within the cooldown.
+    const last = state.lastPartialMs.get(`${sub.key}|${scopeName(scope)}`);
+    const cooling = last !== undefined && timeMs < last + sizing.cooldownMs;
+    const large = target.notionalQuote > parseDecimalUnsafe(sizing.aboveNotional, qd);
+    if (large && !cooling) {
+      qty = max(step, roundToStep(mulDiv(absSize, sizing.fraction, PPM, 'floor'), step, 'floor'));
+    }
+  } else if (reachesTarget(ctx, result.after)) {
     // Smallest step multiple that reaches the target (binary search on exact figures).
     let lo = 0n;
     let hi = absSize / step;
@@ -459,6 +471,99 @@ function bankrupt(
       insuranceFeeQuote: 0n,
       healthBeforeQuote: before.healthQuote,
       healthAfterQuote: evaluate(state, viewOf(state, sub, scope)).healthQuote,
+    });
+  }
+}
+
+/**
+ * Backstop takeover (Hyperliquid's backstop liquidation): the liquidator takes every position
+ * of the scope at the mark, and all of the scope's collateral with it — the maintenance margin
+ * left is its buffer for taking the positions on. The scope ends with nothing.
+ */
+function backstopTakeover(
+  ctx: CommandContext,
+  sub: Subaccount,
+  scope: Scope,
+  before: ScopeFigures,
+  liquidator: Subaccount,
+  timeMs: number,
+): void {
+  const state = ctx.state;
+  const qd = state.settlement.decimals;
+  const name = scopeName(scope);
+  ctx.emit({
+    type: 'liquidation_started',
+    sub: sub.key,
+    scope: name,
+    mode: 'backstop',
+    equityQuote: before.equityQuote,
+    maintenanceQuote: before.maintenanceMarginQuote,
+  });
+  const ledger = scopeLedger(sub, scope);
+  const positions = before.positions.map((p) => ({
+    market: state.markets.get(p.market)!,
+    size: p.size,
+    mark: p.markPx8,
+  }));
+  // Collateral first (while an isolated position still holds its margin), then the positions at the mark.
+  const settlement = state.settlement.id;
+  const atMark = positions.map((p) => positionValue(p.size < 0n ? -p.size : p.size, p.mark, qd, 'halfEven'));
+  let cash = evaluate(state, { ...viewOf(state, sub, scope), positions: [] }).netValueQuote;
+  positions.forEach((p, i) => {
+    const pos = sub.positions.get(p.market.config.id)!;
+    cash += applyTrade(pos.size, pos.entryValue, -p.size, -(p.size > 0n ? atMark[i]! : -atMark[i]!)).realized;
+  });
+  if (scope.kind === 'cross') {
+    for (const [asset, bal] of [...sub.balances]) {
+      if (asset !== settlement && bal > 0n) {
+        ctx.emit({
+          type: 'moved',
+          from: ledger,
+          to: { kind: 'balance', sub: liquidator.key },
+          asset,
+          amount: bal,
+          reason: 'backstop_takeover',
+        });
+      }
+    }
+  }
+  if (cash > 0n) {
+    ctx.emit({
+      type: 'moved',
+      from: ledger,
+      to: { kind: 'balance', sub: liquidator.key },
+      asset: settlement,
+      amount: cash,
+      reason: 'backstop_takeover',
+    });
+  }
+  positions.forEach((p, i) => {
+    emitTrade(
+      ctx,
+      p.market,
+      sub.key,
+      liquidator.key,
+      p.size > 0n ? 1n : -1n,
+      p.size < 0n ? -p.size : p.size,
+      atMark[i]!,
+      'backstop',
+    );
+  });
+  const after = evaluate(state, viewOf(state, sub, scope));
+  for (const p of positions) {
+    ctx.emit({
+      type: 'liquidation_completed',
+      sub: sub.key,
+      scope: name,
+      market: p.market.config.id,
+      mode: 'backstop',
+      timeMs,
+      closedQty9: p.size < 0n ? -p.size : p.size,
+      closedNotionalQuote: positionValue(p.size < 0n ? -p.size : p.size, p.mark, qd, 'ceil'),
+      liquidatorRewardQuote: 0n,
+      insuranceFeeQuote: 0n,
+      healthBeforeQuote: before.healthQuote,
+      healthAfterQuote: after.healthQuote,
     });
   }
 }

@@ -199,3 +199,35 @@ describe('the published liq_price formula is the engine’s trigger', () => {
 describe('hyperliquid preset shape', () => {
   it('is a valid engine configuration', () => expect(() => Engine.create(hyperliquidConfig())).not.toThrow());
 });
+
+describe('hyperliquid preset executes its liquidation rules in the engine', () => {
+  it('20% steps for a large position, the backstop below 2/3 MM', async () => {
+    const { Engine } = await import('../engine/engine.ts');
+    const e = Engine.create({ ...hyperliquidConfig(), backstop: { account: 'hlp' } });
+    const market = hyperliquidConfig().markets![0]!.id;
+    e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { [market]: '100000' } });
+    e.executeOrThrow({ type: 'deposit', to: { account: 'hlp' }, asset: 'USDC', amount: '100000000' });
+    e.executeOrThrow({ type: 'deposit', to: { account: 'mm' }, asset: 'USDC', amount: '100000000' });
+    e.executeOrThrow({ type: 'deposit', to: { account: 'whale' }, asset: 'USDC', amount: '150000' });
+    // 3 BTC at 100k = 300k notional on 150k: MM (first tier, 40x max → 1.25%) = 3,750
+    e.executeOrThrow({
+      type: 'fill',
+      market,
+      buyer: { account: 'whale' },
+      seller: { account: 'mm' },
+      size: '3',
+      price: '100000',
+    });
+    // at 51,300: equity 150,000 − 146,100 = 3,900 vs MM 1.25% × 153,900 = 1,923.75 → healthy; at 50,600: 1,800 < 1,897.5
+    e.executeOrThrow({ type: 'prices', timeMs: 2, marks: { [market]: '50600' } });
+    const step = e.executeOrThrow({ type: 'liquidate', subaccount: { account: 'whale' }, timeMs: 2 });
+    const done = step.find((x) => x.type === 'liquidation_completed');
+    expect(done?.type === 'liquidation_completed' && done.closedQty9).toBe(600_000_000n); // 20% of 3 BTC (notional 151,800 > 100,000)
+    // a crash below 2/3 MM but above bankruptcy: the backstop vault takes the rest
+    e.executeOrThrow({ type: 'prices', timeMs: 3, marks: { [market]: '50200' } });
+    const back = e.executeOrThrow({ type: 'liquidate', subaccount: { account: 'whale' }, timeMs: 3 });
+    const started = back.find((x) => x.type === 'liquidation_started');
+    expect(started?.type === 'liquidation_started' && started.mode).toBe('backstop');
+    expect(e.state.subaccounts.get('whale/0')!.positions.size).toBe(0);
+  });
+});

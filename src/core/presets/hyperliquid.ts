@@ -124,7 +124,17 @@ export function hyperliquidConfig(): EngineConfigInput {
       hyperliquidMarket('SOL', t.SOL!, '0.01'),
     ],
     // Liquidations go to the book with no clearance fee; the remaining collateral stays with the trader.
-    liquidation: { minPenalty: '0', maxPenalty: '0', target: 'maintenance_buffer', targetBuffer: '0.1' },
+    // Positions above 100,000 USDC go 20% at a time, in full within 30 s of a partial step; below
+    // 2/3 of MM the backstop vault takes the scope (2/3 in ppm rounds up to 0.666667: the backstop
+    // fires at most 1e-6·MM earlier than the exact fraction).
+    liquidation: {
+      minPenalty: '0',
+      maxPenalty: '0',
+      target: 'maintenance_buffer',
+      targetBuffer: '0.1',
+      sizing: { kind: 'fraction', fraction: '0.2', aboveNotional: '100000', cooldownMs: 30_000 },
+      backstopBelowMaintenanceShare: '0.666667',
+    },
   };
 }
 
