@@ -18,6 +18,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bench, do_not_optimize, run, summary } from 'mitata';
+import { benchPortfolio } from './portfolio.ts';
 import { Engine, type JournalPort } from '../src/core/engine/engine.ts';
 import { RiskBook } from '../src/core/riskbook/index.ts';
 import { SqliteJournal } from '../src/store/sqlite-journal.ts';
@@ -360,6 +361,9 @@ const a = preTrade();
 const b = remark();
 const c = journal();
 const d = scan();
+log('\n== e) portfolio margin: 200 options across 3 underlyings on the crypto-pm scenario grid');
+const e = benchPortfolio({ quick: QUICK, log: (t) => log(t) });
+results.portfolio = e;
 log('\n== mitata');
 await run();
 
@@ -375,6 +379,7 @@ const lines = [
     (x) =>
       `d) liquidation scan, ${d.n} accounts, ${x.label} (${x.liquidatable} liquidatable, ${x.candidates} candidates): exact ${fmtNs(x.exactMedianNs)}, risk book candidates+confirm ${fmtNs(x.bookMedianNs)} -> ${x.speedup.toFixed(0)}x (${x.speedupWithRemark.toFixed(0)}x with a full remarkAll ${fmtNs(x.remarkMedianNs)})`,
   ),
+  `e) portfolio margin, ${e.options} options + ${e.positions - e.options} futures across ${e.underlyings} underlyings, ${e.scenarios} scenarios: median ${e.medianMsPerAccount.toFixed(2)} ms per account (p99 ${e.p99MsPerAccount.toFixed(2)} ms), ${fmtRate(e.revaluationsPerSecond)} scenario revaluations`,
   '====',
 ];
 log();

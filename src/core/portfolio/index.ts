@@ -1,0 +1,11 @@
+/**
+ * Portfolio margin: standard per-position options margin, scenario (risk-matrix) portfolio
+ * margin with configurable grids and presets, liquidation ordering and distance to liquidation.
+ * Pure float64 screening and valuation (see model.ts); docs/portfolio-margin.md.
+ */
+export * from './file.ts';
+export * from './liquidation-order.ts';
+export * from './model.ts';
+export * from './risk-matrix.ts';
+export * from './scenarios.ts';
+export * from './standard-options.ts';
