@@ -18,10 +18,10 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bench, do_not_optimize, run, summary } from 'mitata';
-import { benchPortfolio } from './portfolio.ts';
 import { Engine, type JournalPort } from '../src/core/engine/engine.ts';
 import { RiskBook } from '../src/core/riskbook/index.ts';
 import { SqliteJournal } from '../src/store/sqlite-journal.ts';
+import { benchPortfolio } from './portfolio.ts';
 import { BASE_MARK, benchVenue, fmtNs, fmtRate, populate, stats, timeEach } from './support.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
