@@ -1,0 +1,414 @@
+/**
+ * Policy comparison: the same exogenous history, the same traders (same seed) and the
+ * same book model, run once per margin policy; one row of metrics per policy.
+ *
+ * What is shared across the runs (so the rows differ only by policy):
+ * - the trader intents (`drawTraders`), materialized under each policy
+ *   (`sizing: 'collateral'`: same deposits, each policy allows its own size;
+ *   `'positions'`: the same sizes as under the first policy, deposits topped up);
+ * - the insurance-fund seed: 0.05 % of the gross notional under the *venue's own*
+ *   margin (the demo venue's Binance brackets), the same USDC amount in every run;
+ * - the book: real banded depth for 2025-10-10 (data/BTCUSDT-bookDepth-2025-10-10.csv,
+ *   phantom bids repaired) or the parametric fallback, scaled by `depthScale`. By
+ *   default the scale is the population's open interest (Σ |trader size| under the
+ *   venue's own margin) over `referenceOpenInterestBase` (90,000 BTC — an assumed
+ *   round figure for the order of Binance's BTCUSDT perpetual open interest in
+ *   October 2025, not taken from the bundled data), i.e. the simulated venue's book
+ *   is as deep relative to its open interest as the source venue's.
+ *
+ * Run it: `npx tsx src/sim/lab/compare.ts [--crash 2025-10-10] [--accounts 1000] [--seed 42]`
+ * (`--help` for the rest).
+ *
+ * @example
+ * const { rows } = runComparison({ crash: '2025-10-10', accounts: 200, seed: 1 });
+ * console.log(formatTable(rows));
+ */
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { formatDecimal, parseDecimalUnsafe } from '../../core/num/index.ts';
+import { DATA_DIR, loadCrashKlines } from '../data/crashes.ts';
+import {
+  BookModel,
+  type BookModelOptions,
+  bandedDepthSource,
+  type DepthSource,
+  infiniteDepthSource,
+  NO_GAP,
+  NO_THINNING,
+  type ParametricDepthOptions,
+  parametricDepthSource,
+  type RepairStats,
+  readBookDepthSnapshots,
+  repairPhantomBids,
+} from '../liquidity/depth-model.ts';
+import { INSURANCE_SEED_PPM } from '../population.ts';
+import {
+  type CascadeMetrics,
+  type CascadeResult,
+  type KeeperOptions,
+  klinePoints,
+  openPriceOf,
+  type PricePoint,
+  runCascade,
+  type UnloadOptions,
+} from './cascade-sim.ts';
+import { DEFAULT_POLICIES, type MarginPolicy, tieredPolicy, venueFor } from './policies.ts';
+import { DEFAULT_POPULATION_SPEC, drawTraders, type LabPopulationSpec, materialize } from './population.ts';
+
+export const BOOK_DEPTH_FILE = 'BTCUSDT-bookDepth-2025-10-10.csv';
+/** Assumed order of magnitude of Binance BTCUSDT perpetual open interest, BTC (see the header). */
+export const REFERENCE_OPEN_INTEREST_BASE = 90_000;
+/**
+ * Parametric fallback: 2,500 × k^0.85 BTC within k % of the mid, close to the medians of the
+ * sound bid sides of the 2025-10-10 snapshots (00:00–15:30 UTC: 2,521 / 5,810 / 8,355 /
+ * 9,348 / 10,051 BTC within 1..5 %).
+ */
+export const PARAMETRIC_DEPTH: ParametricDepthOptions = { depthPerPct: 2_500, exponent: 0.85 };
+
+export interface CompareOptions {
+  readonly crash: string;
+  readonly accounts: number;
+  readonly seed: number;
+  readonly policies?: readonly MarginPolicy[];
+  /** 'auto': real snapshots where bundled (2025-10-10), else parametric. */
+  readonly depth?: 'auto' | 'real' | 'parametric' | 'infinite';
+  /** Multiplier of the source depth, or 'auto' (population OI / reference OI). */
+  readonly depthScale?: number | 'auto';
+  readonly referenceOpenInterestBase?: number;
+  readonly parametric?: ParametricDepthOptions;
+  /** Thinning, gap, resilience (defaults: off for real snapshots, on for parametric). */
+  readonly book?: Omit<BookModelOptions, 'depthScale'>;
+  readonly keeper?: Partial<KeeperOptions>;
+  readonly unload?: Partial<UnloadOptions>;
+  readonly sizing?: 'collateral' | 'positions';
+  /** Only the part of the window in [fromMs, toMs]. */
+  readonly fromMs?: number;
+  readonly toMs?: number;
+  readonly spec?: Partial<Omit<LabPopulationSpec, 'accounts' | 'seed'>>;
+}
+
+export interface ComparisonBook {
+  readonly source: 'real' | 'parametric' | 'infinite';
+  readonly depthScale: number;
+  readonly repair: RepairStats | undefined;
+}
+
+export interface Comparison {
+  readonly rows: CascadeMetrics[];
+  readonly results: CascadeResult[];
+  readonly book: ComparisonBook;
+  readonly insuranceSeed: string;
+  readonly path: { readonly from: number; readonly to: number; readonly points: number };
+}
+
+/** The exogenous path of a bundled crash, optionally cut to [fromMs, toMs]. */
+export function crashPath(crash: string, fromMs?: number, toMs?: number): PricePoint[] {
+  const klines = loadCrashKlines(crash).filter(
+    (k) => (fromMs === undefined || k.openTimeMs >= fromMs) && (toMs === undefined || k.openTimeMs <= toMs),
+  );
+  if (klines.length === 0) throw new RangeError('no bars in the requested part of the window');
+  return klinePoints(klines);
+}
+
+let cachedSnapshots: { snapshots: ReturnType<typeof repairPhantomBids> } | undefined;
+function realSnapshots() {
+  if (!cachedSnapshots)
+    cachedSnapshots = { snapshots: repairPhantomBids(readBookDepthSnapshots(DATA_DIR + BOOK_DEPTH_FILE)) };
+  return cachedSnapshots.snapshots;
+}
+
+/** Runs every policy over the same path, traders and book (see the module header). */
+export function runComparison(opts: CompareOptions): Comparison {
+  const policies = opts.policies ?? DEFAULT_POLICIES;
+  if (policies.length === 0) throw new RangeError('no policies to compare');
+  const path = crashPath(opts.crash, opts.fromMs, opts.toMs);
+  const spec: LabPopulationSpec = {
+    ...DEFAULT_POPULATION_SPEC,
+    ...opts.spec,
+    accounts: opts.accounts,
+    seed: opts.seed,
+  };
+  const intents = drawTraders(spec);
+
+  // The venue's own margin fixes what every run shares: insurance seed and book scale.
+  const openPrice = openPriceOf(path);
+  const baseline = materialize(intents, venueFor(tieredPolicy(), { openPrice, startMs: path[0]!.timeMs }), {
+    openPrice,
+    timeMs: path[0]!.timeMs,
+  });
+  const gross = parseDecimalUnsafe(baseline.summary.grossNotional, 6);
+  const insuranceSeed = formatDecimal((gross * INSURANCE_SEED_PPM) / 1_000_000n, 6);
+  const venueOiBase = Number(baseline.summary.longSize) + Number(baseline.summary.shortSize);
+
+  const kind =
+    opts.depth === undefined || opts.depth === 'auto'
+      ? opts.crash === '2025-10-10'
+        ? 'real'
+        : 'parametric'
+      : opts.depth;
+  let repair: RepairStats | undefined;
+  let makeSource: () => DepthSource;
+  let bookDefaults: Omit<BookModelOptions, 'depthScale'> = {};
+  if (kind === 'real') {
+    const r = realSnapshots();
+    repair = r.stats;
+    makeSource = () => bandedDepthSource(r.snapshots);
+    bookDefaults = { thinning: NO_THINNING, gap: NO_GAP };
+  } else if (kind === 'parametric') {
+    makeSource = () => parametricDepthSource(opts.parametric ?? PARAMETRIC_DEPTH);
+  } else makeSource = () => infiniteDepthSource();
+  const depthScale =
+    opts.depthScale === undefined || opts.depthScale === 'auto'
+      ? venueOiBase / (opts.referenceOpenInterestBase ?? REFERENCE_OPEN_INTEREST_BASE)
+      : opts.depthScale;
+  const bookOptions: BookModelOptions = {
+    ...bookDefaults,
+    ...opts.book,
+    thinning: { ...bookDefaults.thinning, ...opts.book?.thinning },
+    gap: { ...bookDefaults.gap, ...opts.book?.gap },
+    depthScale,
+  };
+
+  const results: CascadeResult[] = [];
+  let first: CascadeResult | undefined;
+  for (const policy of policies) {
+    const r = runCascade({
+      path,
+      intents,
+      policy,
+      book: new BookModel(makeSource(), bookOptions),
+      insuranceSeed,
+      ...(opts.keeper ? { keeper: opts.keeper } : {}),
+      ...(opts.unload ? { unload: opts.unload } : {}),
+      ...(opts.sizing === 'positions' && first ? { sizing: { positionsFrom: first.population } } : {}),
+      recordLiquidations: false,
+    });
+    first ??= r;
+    results.push(r);
+  }
+  return {
+    rows: results.map((r) => r.metrics),
+    results,
+    book: { source: kind, depthScale, repair },
+    insuranceSeed,
+    path: { from: path[0]!.timeMs, to: path[path.length - 1]!.timeMs, points: path.length },
+  };
+}
+
+const num = (s: string, digits = 0) =>
+  Number(s).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
+
+/** A fixed-width table, one row per policy. */
+export function formatTable(rows: readonly CascadeMetrics[]): string {
+  const head = [
+    'policy',
+    'opened',
+    'OI USDC',
+    'IM/OI',
+    'liqs p/f/b(/t)',
+    'liq notional',
+    'hit',
+    'bad debt',
+    'IF end',
+    'IF maxDD',
+    'ADL fills',
+    'ADL notional',
+    'socialized',
+    'peak depth',
+    'induced',
+    'lat p50/p95 s',
+    'impact ↓/↑',
+  ];
+  const body = rows.map((m) => [
+    m.policy,
+    String(m.population.opened),
+    num(m.openInterest.traderNotional),
+    pct(m.capitalEfficiency.start.ratio),
+    `${m.liquidations.partial.count}/${m.liquidations.full.count}/${m.liquidations.bankrupt.count}` +
+      (m.liquidations.backstop.count > 0 ? `/${m.liquidations.backstop.count}` : ''),
+    num(m.liquidations.notional),
+    String(m.liquidations.traders),
+    num(m.badDebt.total),
+    num(m.insuranceFund.end),
+    num(m.insuranceFund.maxDrawdown),
+    String(m.adl.fills),
+    num(m.adl.notional),
+    num(m.socializedLoss),
+    String(m.cascade.peakDepth),
+    String(m.cascade.induced),
+    `${(m.latency.p50Ms / 1000).toFixed(1)}/${(m.latency.p95Ms / 1000).toFixed(1)}`,
+    `${pct(m.cascade.maxDisplacement, 1)}/+${pct(m.cascade.maxDisplacementUp, 1)}`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+/** Per policy, the `n` minutes with the most liquidation steps: the cascades, made visible. */
+export function formatWorstMinutes(results: readonly CascadeResult[], n = 3): string {
+  const out: string[] = [];
+  const iso = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+  for (const r of results) {
+    const worst = [...r.timeline]
+      .filter((m) => m.liquidations > 0)
+      .sort((a, b) => b.liquidations - a.liquidations || a.timeMs - b.timeMs)
+      .slice(0, n)
+      .sort((a, b) => a.timeMs - b.timeMs);
+    const cells = worst.map((m) => {
+      const up = m.displacementHigh > -m.displacementLow;
+      const mark = up
+        ? `mark high ${num(m.markHigh)} (+${pct(m.displacementHigh, 1)})`
+        : `mark low ${num(m.markLow)} (${pct(m.displacementLow, 1)})`;
+      return `${iso(m.timeMs)} ${m.liquidations} steps, depth ${m.maxDepth}, exo ${num(m.exogenous)} → ${mark}`;
+    });
+    out.push(`${r.metrics.policy.padEnd(20)} ${cells.length === 0 ? 'no liquidations' : cells.join(' · ')}`);
+  }
+  return out.join('\n');
+}
+
+const HELP = `usage: npx tsx src/sim/lab/compare.ts [options]
+
+  --crash ID            2025-10-10 | 2020-03-12 | 2021-05-19 (default 2025-10-10)
+  --accounts N          traders (default 1000)
+  --seed S              population seed (default 42)
+  --depth KIND          auto | real | parametric | infinite (default auto)
+  --depth-scale X       multiplier of the source depth, or auto (default auto)
+  --reference-oi BTC    reference open interest for --depth-scale auto (default ${REFERENCE_OPEN_INTEREST_BASE})
+  --sizing MODE         collateral | positions (default collateral)
+  --from HH:MM          start of the part of the window (UTC, the window's day)
+  --to HH:MM            end of it
+  --keeper-delay MS     price update → first round (default 2000)
+  --round-ms MS         per liquidation round (default 1000)
+  --max-per-round N     liquidation steps per round (default 250)
+  --resilience F        share of the impact that recovers per minute (default 0.5)
+  --unload-limit F      the backstop never pushes the mid further than F from the
+                        exogenous price (default 0.1)
+  --json                metrics as JSON instead of the table`;
+
+function main(argv: string[]): void {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      crash: { type: 'string', default: '2025-10-10' },
+      accounts: { type: 'string', default: '1000' },
+      seed: { type: 'string', default: '42' },
+      depth: { type: 'string', default: 'auto' },
+      'depth-scale': { type: 'string', default: 'auto' },
+      'reference-oi': { type: 'string' },
+      sizing: { type: 'string', default: 'collateral' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      'keeper-delay': { type: 'string' },
+      'round-ms': { type: 'string' },
+      'max-per-round': { type: 'string' },
+      resilience: { type: 'string' },
+      'unload-limit': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const int = (s: string | undefined, what: string) => {
+    if (s === undefined) return undefined;
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`--${what} must be a whole number, got ${s}`);
+    return n;
+  };
+  const depth = values.depth as CompareOptions['depth'];
+  if (!['auto', 'real', 'parametric', 'infinite'].includes(depth as string))
+    throw new RangeError(`--depth must be auto, real, parametric or infinite`);
+  const sizing = values.sizing as 'collateral' | 'positions';
+  if (sizing !== 'collateral' && sizing !== 'positions')
+    throw new RangeError('--sizing: collateral | positions');
+  const klines = loadCrashKlines(values.crash);
+  const day = Math.floor(klines[0]!.openTimeMs / 86_400_000) * 86_400_000;
+  const hhmm = (s: string | undefined) => {
+    if (s === undefined) return undefined;
+    const m = /^(\d{1,2}):(\d{2})$/.exec(s);
+    if (!m) throw new RangeError(`times are HH:MM, got ${s}`);
+    return day + (Number(m[1]) * 60 + Number(m[2])) * 60_000;
+  };
+  const keeper: Partial<KeeperOptions> = {};
+  const kd = int(values['keeper-delay'], 'keeper-delay');
+  const rm = int(values['round-ms'], 'round-ms');
+  const mp = int(values['max-per-round'], 'max-per-round');
+  if (kd !== undefined) (keeper as { delayMs: number }).delayMs = kd;
+  if (rm !== undefined) (keeper as { roundMs: number }).roundMs = rm;
+  if (mp !== undefined) (keeper as { maxPerRound: number }).maxPerRound = mp;
+  const scale = values['depth-scale'] === 'auto' ? 'auto' : Number(values['depth-scale']);
+  if (scale !== 'auto' && !(scale > 0)) throw new RangeError('--depth-scale must be > 0 or auto');
+  const fromMs = hhmm(values.from);
+  const toMs = hhmm(values.to);
+  const t0 = performance.now();
+  const cmp = runComparison({
+    crash: values.crash,
+    accounts: int(values.accounts, 'accounts') ?? 1000,
+    seed: int(values.seed, 'seed') ?? 42,
+    depth,
+    depthScale: scale,
+    ...(values['reference-oi'] !== undefined
+      ? { referenceOpenInterestBase: Number(values['reference-oi']) }
+      : {}),
+    sizing,
+    ...(fromMs !== undefined ? { fromMs } : {}),
+    ...(toMs !== undefined ? { toMs } : {}),
+    keeper,
+    ...(values.resilience !== undefined ? { book: { resiliencePerMin: Number(values.resilience) } } : {}),
+    ...(values['unload-limit'] !== undefined
+      ? { unload: { maxDisplacement: Number(values['unload-limit']) } }
+      : {}),
+  });
+  const wall = (performance.now() - t0) / 1000;
+  if (values.json) {
+    console.log(
+      JSON.stringify(
+        { book: cmp.book, insuranceSeed: cmp.insuranceSeed, path: cmp.path, rows: cmp.rows },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  const r = cmp.book.repair;
+  console.log(
+    `Crash ${values.crash}: ${iso(cmp.path.from)} → ${iso(cmp.path.to)} UTC, ${cmp.path.points} price points · ` +
+      `${values.accounts} traders, seed ${values.seed}, sizing ${sizing}`,
+  );
+  console.log(
+    `Book: ${cmp.book.source} depth × ${cmp.book.depthScale.toPrecision(3)}` +
+      (r
+        ? ` (bookDepth snapshots: ${r.repaired} of ${r.snapshots} bid sides rebuilt from ${iso(r.firstCorruptMs ?? 0)} UTC, phantom ${r.phantom?.depth} BTC @ ${r.phantom?.price.toFixed(2)})`
+        : '') +
+      ` · insurance seed ${num(cmp.insuranceSeed)} USDC`,
+  );
+  console.log('');
+  console.log(formatTable(cmp.rows));
+  console.log('');
+  console.log(
+    'Busiest minutes (UTC): liquidation steps, deepest cascade, last exogenous price → furthest mark',
+  );
+  console.log(formatWorstMinutes(cmp.results));
+  console.log('');
+  const ok = cmp.rows.every((m) => m.conservation.ok);
+  console.log(
+    `Conservation (INV-01) ${ok ? '✓' : '✗'} in every run · wall time ${wall.toFixed(1)} s` +
+      ` · liqs: partial / full / bankrupt (/ backstop takeover) steps; IM/OI: Σ trader IM / Σ trader notional at the start; induced: liquidations at depth ≥ 2;` +
+      ` impact: largest move of the mark below / above the exogenous price`,
+  );
+  if (!ok) process.exitCode = 1;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    main(process.argv.slice(2));
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exitCode = 2;
+  }
+}
