@@ -4,6 +4,7 @@
  *   plimsoll demo [--crash 2025-10-10] [--accounts 3000] [--seed 42] [--journal FILE] [--json]
  *   plimsoll risk FILE.json [--account ID]
  *   plimsoll oracle FILE.json | --replay 2025-10-10 [--inject-bad-print]
+ *   plimsoll portfolio FILE.json [--model crypto-pm|paradex|span-16|simm|var] [--matrix]
  *   plimsoll liq-price --preset binance-usdm --wallet 1000 --position BTCUSDT:long:0.5@60000 [...]
  *
  * Exit codes: 0 success; 1 a failed check or an internal error; 2 a usage error
@@ -17,6 +18,7 @@ import { DEFAULT_ACCOUNTS, DEFAULT_CRASH, DEFAULT_SEED, MAX_ACCOUNTS, runDemo } 
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 import { registerLiqPriceCommand } from './liq-price-command.ts';
 import { registerOracleCommand } from './oracle-command.ts';
+import { registerPortfolioCommand } from './portfolio-command.ts';
 import { riskCommand } from './risk.ts';
 
 function intInRange(name: string, lo: number, hi: number) {
@@ -86,6 +88,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   registerOracleCommand(program, { setExitCode });
   registerLiqPriceCommand(program);
+  registerPortfolioCommand(program, { setExitCode });
 
   return program;
 }

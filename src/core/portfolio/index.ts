@@ -8,4 +8,6 @@ export * from './liquidation-order.ts';
 export * from './model.ts';
 export * from './risk-matrix.ts';
 export * from './scenarios.ts';
+export * from './simm.ts';
 export * from './standard-options.ts';
+export * from './var.ts';

@@ -1,0 +1,116 @@
+/**
+ * `plimsoll portfolio`: examples/portfolio-hedged.json through the command as registered on a
+ * commander program (main.ts registers it the same way), checked against the library.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import {
+  parsePortfolioFile,
+  portfolioMargin,
+  portfolioPreset,
+  scenarioTemplates,
+} from '../core/portfolio/index.ts';
+import { simmMargin } from '../core/portfolio/simm.ts';
+import { UsageError } from './errors.ts';
+import { main } from './main.ts';
+import { registerPortfolioCommand, runPortfolioCommand } from './portfolio-command.ts';
+
+const HEDGED = fileURLToPath(new URL('../../examples/portfolio-hedged.json', import.meta.url));
+const MULTI = fileURLToPath(new URL('../../examples/portfolio-multi.json', import.meta.url));
+const file = () => {
+  const r = parsePortfolioFile(JSON.parse(readFileSync(HEDGED, 'utf8')));
+  if (!r.ok) throw new Error(r.issues.join('; '));
+  return r.value;
+};
+const money = (x: number) =>
+  x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+function portfolio(...args: string[]): { text: string; code: number | undefined } {
+  let text = '';
+  let code: number | undefined;
+  const program = new Command('plimsoll').exitOverride().configureOutput({ writeErr: () => {} });
+  registerPortfolioCommand(program, { out: (t) => (text += t), setExitCode: (c) => (code = c) });
+  program.parse(['node', 'plimsoll', 'portfolio', ...args]);
+  return { text, code };
+}
+
+describe('portfolio FILE', () => {
+  it('prints_the_breakdown_matching_portfolioMargin', () => {
+    const pf = file();
+    const { text, code } = portfolio(HEDGED);
+    expect(code).toBe(0);
+    for (const a of pf.accounts) {
+      const r = portfolioMargin(a, pf.snapshot, pf.config);
+      expect(text).toContain(
+        `Account ${a.id}: equity ${money(r.equity)}  IM ${money(r.initialMargin)}  MM ${money(r.maintenanceMargin)}`,
+      );
+      expect(text).toContain(r.underlyings[0]!.worstScenario!.id);
+    }
+    expect(text).toContain('IM 6,372.59');
+    expect(text).toContain('IM 16,462.15');
+  });
+
+  it('json_agrees_with_the_library_for_every_model', () => {
+    const pf = file();
+    const data = JSON.parse(portfolio(HEDGED, '--json').text);
+    expect(data.accounts).toHaveLength(pf.accounts.length);
+    pf.accounts.forEach((a, i) => {
+      const r = portfolioMargin(a, pf.snapshot, pf.config);
+      expect(data.accounts[i].initialMargin).toBe(r.initialMargin);
+      expect(data.accounts[i].maintenanceMargin).toBe(r.maintenanceMargin);
+      expect(data.accounts[i].underlyings[0].worstScenario).toEqual(r.underlyings[0]!.worstScenario);
+    });
+    const span = JSON.parse(portfolio(HEDGED, '--json', '--model', 'span-16').text);
+    expect(span.accounts[0].initialMargin).toBe(
+      portfolioMargin(pf.accounts[0]!, pf.snapshot, portfolioPreset('span-16')).initialMargin,
+    );
+    const simm = JSON.parse(portfolio(HEDGED, '--json', '--model', 'simm').text);
+    expect(simm.accounts[1].initialMargin).toBe(simmMargin(pf.accounts[1]!, pf.snapshot).initialMargin);
+    const v = JSON.parse(portfolio(HEDGED, '--json', '--model', 'var', '--confidence', '0.975').text);
+    expect(v.accounts[2]).toMatchObject({ model: 'var', confidence: 0.975, observations: 730 });
+    expect(v.accounts[2].expectedShortfall).toBeGreaterThanOrEqual(v.accounts[2].valueAtRisk);
+  });
+
+  it('matrix_prints_every_scenario_row', () => {
+    const pf = file();
+    const { text } = portfolio(HEDGED, '--matrix', '--account', 'protective-put');
+    const scenarios = scenarioTemplates(pf.config);
+    const r = portfolioMargin(pf.accounts[0]!, pf.snapshot, pf.config, { includeMatrix: true });
+    expect(text).toContain(`scenario matrix (${scenarios.length} scenarios`);
+    const lines = text.split('\n');
+    for (const row of r.matrix!.rows) {
+      const line = lines.find((l) => l.trimStart().startsWith(`${row.id} `));
+      expect(line, row.id).toBeDefined();
+      expect(line).toContain(money(Math.abs(row.total)));
+    }
+    expect(text).not.toContain('hedged-short-straddle');
+  });
+
+  it('simm_and_var_print_their_breakdowns', () => {
+    const simm = portfolio(HEDGED, '--model', 'simm', '--account', 'hedged-short-straddle').text;
+    expect(simm).toMatch(/delta margin .* \+ vega margin .* \+ curvature margin/);
+    expect(simm).toContain('K curv');
+    const v = portfolio(MULTI, '--model', 'var', '--lookback', '365', '--horizon', '2').text;
+    expect(v).toContain('(4 tail days of 365)');
+    expect(v).toMatch(/ETH .* proxy/);
+  });
+
+  it('usage_errors', () => {
+    expect(() => runPortfolioCommand('/nonexistent.json')).toThrow(UsageError);
+    expect(() => runPortfolioCommand(HEDGED, { account: 'nobody' })).toThrow(/no account "nobody"/);
+    expect(() =>
+      runPortfolioCommand(fileURLToPath(new URL('../../examples/oracle-scenario.json', import.meta.url))),
+    ).toThrow(/invalid portfolio file/);
+    expect(() => portfolio(HEDGED, '--model', 'nope')).toThrow(CommanderError);
+    expect(() => portfolio(HEDGED, '--model', 'var', '--confidence', '2')).toThrow(CommanderError);
+    const err = process.stderr.write;
+    process.stderr.write = () => true;
+    try {
+      expect(main(['node', 'plimsoll', 'portfolio', '/nonexistent.json'])).toBe(2);
+    } finally {
+      process.stderr.write = err;
+    }
+  });
+});
