@@ -17,7 +17,7 @@
  *   is as deep relative to its open interest as the source venue's.
  *
  * Run it: `npx tsx src/sim/lab/compare.ts [--crash 2025-10-10] [--accounts 1000] [--seed 42]`
- * (`--help` for the rest).
+ * (`--help` for the rest; `--dynamic` adds the dynamic and predictive policies).
  *
  * @example
  * const { rows } = runComparison({ crash: '2025-10-10', accounts: 200, seed: 1 });
@@ -52,6 +52,7 @@ import {
   runCascade,
   type UnloadOptions,
 } from './cascade-sim.ts';
+import { dynamicPolicies } from './dynamic-policy.ts';
 import { DEFAULT_POLICIES, type MarginPolicy, tieredPolicy, venueFor } from './policies.ts';
 import { DEFAULT_POPULATION_SPEC, drawTraders, type LabPopulationSpec, materialize } from './population.ts';
 
@@ -285,6 +286,9 @@ const HELP = `usage: npx tsx src/sim/lab/compare.ts [options]
   --resilience F        share of the impact that recovers per minute (default 0.5)
   --unload-limit F      the backstop never pushes the mid further than F from the
                         exogenous price (default 0.1)
+  --dynamic             also run the dynamic and predictive policies
+                        (dynamic-ewma, dynamic-garch, dynamic-har, predictive-ewma;
+                        src/sim/lab/dynamic-policy.ts)
   --json                metrics as JSON instead of the table`;
 
 function main(argv: string[]): void {
@@ -306,6 +310,7 @@ function main(argv: string[]): void {
       resilience: { type: 'string' },
       'unload-limit': { type: 'string' },
       json: { type: 'boolean', default: false },
+      dynamic: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -355,6 +360,7 @@ function main(argv: string[]): void {
       ? { referenceOpenInterestBase: Number(values['reference-oi']) }
       : {}),
     sizing,
+    ...(values.dynamic ? { policies: [...DEFAULT_POLICIES, ...dynamicPolicies()] } : {}),
     ...(fromMs !== undefined ? { fromMs } : {}),
     ...(toMs !== undefined ? { toMs } : {}),
     keeper,
