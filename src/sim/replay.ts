@@ -21,6 +21,7 @@
  * Metrics come from the engine's events (`engine.onEvents`), never from
  * re-deriving engine arithmetic.
  */
+
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,7 @@ import { compareDecimal } from './data/decimal.ts';
 import { type Kline, klinePath } from './data/klines.ts';
 import { LiquidationWatch, type WatchStats } from './liquidation-watch.ts';
 import { BASE_ASSET, generatePopulation, MARKET, type PopulationSummary, SETTLEMENT } from './population.ts';
+import { InsurancePath, RunTotals } from './run-totals.ts';
 
 /** Offsets of the four intra-bar points within the minute, ms. */
 export const PATH_OFFSETS_MS = [0, 20_000, 40_000, 59_999] as const;
@@ -212,71 +214,19 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
   const usd = (v: bigint) => formatDecimal(v, qd);
 
   // --- metrics from events -------------------------------------------------------------
-  const modes = {
-    partial: { steps: 0, notional: 0n },
-    full: { steps: 0, notional: 0n },
-    bankrupt: { steps: 0, notional: 0n },
-    backstop: { steps: 0, notional: 0n },
-  };
-  const scopes = new Set<string>();
   const traderKeys = new Set(pop.traders.map((t) => subaccountKey(t.ref)));
-  const tradersHit = new Set<string>();
-  let rewards = 0n;
-  let insuranceFees = 0n;
-  let covered = 0n;
-  const seized = new Map<string, bigint>();
-  let adlFills = 0;
-  let adlQty = 0n;
-  let adlNotional = 0n;
-  let socialized = 0n;
-  let tradingFees = 0n;
+  const totals = new RunTotals(traderKeys);
+  const insurance = new InsurancePath();
   const fundingRates: string[] = [];
-  let tracking = false;
   const ins = () => state.insurance.get(SETTLEMENT) ?? 0n;
-  let insMin = 0n;
-  let insMax = 0n;
   engine.onEvents((events: readonly Sequenced[]) => {
     for (const e of events) {
-      switch (e.type) {
-        case 'liquidation_completed': {
-          const m = modes[e.mode];
-          m.steps++;
-          m.notional += e.closedNotionalQuote;
-          scopes.add(`${e.sub}|${e.scope}`);
-          if (traderKeys.has(e.sub)) tradersHit.add(e.sub);
-          rewards += e.liquidatorRewardQuote;
-          insuranceFees += e.insuranceFeeQuote;
-          break;
-        }
-        case 'traded':
-          if (e.reason === 'adl') {
-            adlFills++;
-            adlQty += e.sizeQty9;
-            adlNotional += e.valueQuote < 0n ? -e.valueQuote : e.valueQuote;
-          }
-          break;
-        case 'moved':
-          if (e.reason === 'socialized_loss') socialized += e.amount;
-          else if (e.reason === 'trading_fee') tradingFees += e.amount;
-          else if (e.reason === 'insurance_cover') covered += e.amount;
-          else if (e.reason === 'collateral_seized')
-            seized.set(e.asset, (seized.get(e.asset) ?? 0n) + e.amount);
-          break;
-        case 'funding_settled':
-          fundingRates.push(formatDecimal(e.rate9, 9));
-          break;
-        default:
-          break;
-      }
+      totals.observe(e);
+      if (e.type === 'funding_settled') fundingRates.push(formatDecimal(e.rate9, 9));
     }
-    if (tracking) {
-      const v = ins();
-      if (v < insMin) insMin = v;
-      if (v > insMax) insMax = v;
-    }
+    insurance.sample(ins());
   });
   const watch = new LiquidationWatch(engine);
-
   // --- setup ---------------------------------------------------------------------------
   for (const c of pop.setup) {
     const r = engine.execute(c);
@@ -286,9 +236,7 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
     }
   }
   const insStart = ins();
-  insMin = insStart;
-  insMax = insStart;
-  tracking = true;
+  insurance.start(insStart);
   const tSetup = performance.now();
 
   // --- replay --------------------------------------------------------------------------
@@ -336,7 +284,7 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
     opts.onProgress?.({
       bar: bar + 1,
       bars: klines.length,
-      liquidations: modes.partial.steps + modes.full.steps + modes.bankrupt.steps + modes.backstop.steps,
+      liquidations: totals.totalSteps(),
     });
   });
   const tReplay = performance.now();
@@ -372,30 +320,30 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
     price: priceFacts(klines),
     population: { ...pop.summary, seed: opts.seed },
     liquidations: {
-      partial: { steps: modes.partial.steps, notional: usd(modes.partial.notional) },
-      full: { steps: modes.full.steps, notional: usd(modes.full.notional) },
-      bankrupt: { steps: modes.bankrupt.steps, notional: usd(modes.bankrupt.notional) },
-      backstop: { steps: modes.backstop.steps, notional: usd(modes.backstop.notional) },
-      scopesLiquidated: scopes.size,
-      tradersLiquidated: tradersHit.size,
-      liquidatorRewards: usd(rewards),
-      insuranceFees: usd(insuranceFees),
+      partial: { steps: totals.modes.partial.steps, notional: usd(totals.modes.partial.notional) },
+      full: { steps: totals.modes.full.steps, notional: usd(totals.modes.full.notional) },
+      bankrupt: { steps: totals.modes.bankrupt.steps, notional: usd(totals.modes.bankrupt.notional) },
+      backstop: { steps: totals.modes.backstop.steps, notional: usd(totals.modes.backstop.notional) },
+      scopesLiquidated: totals.scopesHit.size,
+      tradersLiquidated: totals.tradersHit.size,
+      liquidatorRewards: usd(totals.rewards),
+      insuranceFees: usd(totals.insuranceFees),
       rejected,
     },
     insuranceFund: {
       asset: SETTLEMENT,
       start: usd(insStart),
-      min: usd(insMin),
-      max: usd(insMax),
+      min: usd(insurance.min),
+      max: usd(insurance.max),
       end: usd(ins()),
-      covered: usd(covered),
+      covered: usd(totals.covered),
       seized: Object.fromEntries(
-        [...seized].map(([a, v]) => [a, formatDecimal(v, state.assets.get(a)!.decimals)] as const),
+        [...totals.seized].map(([a, v]) => [a, formatDecimal(v, state.assets.get(a)!.decimals)] as const),
       ),
     },
-    adl: { fills: adlFills, size: formatDecimal(adlQty, 9), notional: usd(adlNotional) },
-    socializedLoss: usd(socialized),
-    fees: { trading: usd(tradingFees), feePoolEnd: usd(state.feePool) },
+    adl: { fills: totals.adlFills, size: formatDecimal(totals.adlQty, 9), notional: usd(totals.adlNotional) },
+    socializedLoss: usd(totals.socialized),
+    fees: { trading: usd(totals.tradingFees), feePoolEnd: usd(state.feePool) },
     funding: { ticks: fundingRates.length, premiumIndex: FUNDING_PREMIUM_INDEX, rates: fundingRates },
     backstopVault: {
       account: pop.backstop.account,

@@ -41,6 +41,7 @@
  * and for ratios in the report; every price and size reaches the engine as an exact
  * decimal string (px8, qty9), and all money comes from the engine's own events.
  */
+
 import { crossView, evaluate, isolatedView, type Scope } from '../../core/account/figures.ts';
 import type { CommandInput } from '../../core/engine/commands.ts';
 import { Engine, type JournalPort } from '../../core/engine/engine.ts';
@@ -53,6 +54,7 @@ import { klinePath } from '../data/klines.ts';
 import type { BookModel } from '../liquidity/depth-model.ts';
 import { BACKSTOP, BASE_ASSET, MARKET, SETTLEMENT } from '../population.ts';
 import { type AssetConservation, conservation, FUNDING_PREMIUM_INDEX, PATH_OFFSETS_MS } from '../replay.ts';
+import { InsurancePath, RunTotals } from '../run-totals.ts';
 import type { MarginPolicy, PolicyUpdate } from './policies.ts';
 import { venueFor } from './policies.ts';
 import {
@@ -343,32 +345,13 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
   const book = opts.book;
 
   // --- metrics from events -----------------------------------------------------------
-  const modes: Record<LiquidationMode, { count: number; notional: bigint }> = {
-    partial: { count: 0, notional: 0n },
-    full: { count: 0, notional: 0n },
-    bankrupt: { count: 0, notional: 0n },
-    backstop: { count: 0, notional: 0n },
-  };
   const traderKeys = new Set(pop.traders.map((t) => subaccountKey(t.ref)));
-  const scopesHit = new Set<string>();
-  const tradersHit = new Set<string>();
-  let rewards = 0n;
-  let insuranceFees = 0n;
-  let covered = 0n;
-  let socialized = 0n;
-  const seized = new Map<string, bigint>();
-  let adlFills = 0;
-  let adlQty = 0n;
-  let adlNotional = 0n;
+  const totals = new RunTotals(traderKeys);
+  const insurance = new InsurancePath();
   const stepsByDepth: number[] = [];
   const latencies: number[] = [];
   const records: LiquidationRecord[] = [];
-  let tracking = false;
   const ins = () => state.insurance.get(SETTLEMENT) ?? 0n;
-  let insMin = 0n;
-  let insMax = 0n;
-  let insPeak = 0n;
-  let insDrawdown = 0n;
   /** The episode whose liquidate command is executing (attributes depth and latency). */
   let current: Episode | undefined;
   let lastCompleted: { mode: LiquidationMode; healthy: boolean } | undefined;
@@ -380,15 +363,9 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
 
   engine.onEvents((events: readonly Sequenced[]) => {
     for (const e of events) {
+      totals.observe(e);
       switch (e.type) {
         case 'liquidation_completed': {
-          const m = modes[e.mode];
-          m.count++;
-          m.notional += e.closedNotionalQuote;
-          scopesHit.add(`${e.sub}|${e.scope}`);
-          if (traderKeys.has(e.sub)) tradersHit.add(e.sub);
-          rewards += e.liquidatorRewardQuote;
-          insuranceFees += e.insuranceFeeQuote;
           const depth = current?.depth ?? 1;
           const latency = current ? e.timeMs - current.since : 0;
           stepsByDepth[depth - 1] = (stepsByDepth[depth - 1] ?? 0) + 1;
@@ -411,30 +388,11 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
             });
           break;
         }
-        case 'traded':
-          if (e.reason === 'adl') {
-            adlFills++;
-            adlQty += e.sizeQty9;
-            adlNotional += e.valueQuote < 0n ? -e.valueQuote : e.valueQuote;
-          }
-          break;
-        case 'moved':
-          if (e.reason === 'socialized_loss') socialized += e.amount;
-          else if (e.reason === 'insurance_cover') covered += e.amount;
-          else if (e.reason === 'collateral_seized')
-            seized.set(e.asset, (seized.get(e.asset) ?? 0n) + e.amount);
-          break;
         default:
           break;
       }
     }
-    if (tracking) {
-      const v = ins();
-      if (v < insMin) insMin = v;
-      if (v > insMax) insMax = v;
-      if (v > insPeak) insPeak = v;
-      if (insPeak - v > insDrawdown) insDrawdown = insPeak - v;
-    }
+    insurance.sample(ins());
   });
 
   // --- setup -------------------------------------------------------------------------
@@ -444,10 +402,7 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
       throw new Error(`setup command ${c.type} rejected: ${r.rejection.code}: ${r.rejection.message}`);
   }
   const insStart = ins();
-  insMin = insStart;
-  insMax = insStart;
-  insPeak = insStart;
-  tracking = true;
+  insurance.start(insStart);
   const riskBook = RiskBook.fromState(state);
   engine.onEvents((events) => riskBook.sync(state, events));
   const step = market().config.stepSize || QTY_STEP_FALLBACK;
@@ -751,11 +706,12 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     const c = pop.setup.find((x) => x.type === 'deposit' && x.to.account === BACKSTOP.account);
     return c && c.type === 'deposit' ? parseDecimalUnsafe(c.amount, qd) : 0n;
   })();
+  const { modes } = totals;
   const all = Object.values(modes);
-  const total = all.reduce((a, m) => a + m.count, 0);
+  const total = totals.totalSteps();
   const totalNotional = all.reduce((a, m) => a + m.notional, 0n);
-  const mt = (x: { count: number; notional: bigint }): ModeTotals => ({
-    count: x.count,
+  const mt = (x: { steps: number; notional: bigint }): ModeTotals => ({
+    count: x.steps,
     notional: usd(x.notional),
   });
   const metrics: CascadeMetrics = {
@@ -773,29 +729,29 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
       full: mt(modes.full),
       bankrupt: mt(modes.bankrupt),
       backstop: mt(modes.backstop),
-      scopes: scopesHit.size,
-      traders: tradersHit.size,
-      liquidatorRewards: usd(rewards),
-      insuranceFees: usd(insuranceFees),
+      scopes: totals.scopesHit.size,
+      traders: totals.tradersHit.size,
+      liquidatorRewards: usd(totals.rewards),
+      insuranceFees: usd(totals.insuranceFees),
       rejected,
     },
     badDebt: {
-      insuranceCover: usd(covered),
-      socializedLoss: usd(socialized),
-      total: usd(covered + socialized),
+      insuranceCover: usd(totals.covered),
+      socializedLoss: usd(totals.socialized),
+      total: usd(totals.covered + totals.socialized),
     },
     insuranceFund: {
       start: usd(insStart),
       end: usd(ins()),
-      min: usd(insMin),
-      max: usd(insMax),
-      maxDrawdown: usd(insDrawdown),
+      min: usd(insurance.min),
+      max: usd(insurance.max),
+      maxDrawdown: usd(insurance.maxDrawdown),
       seized: Object.fromEntries(
-        [...seized].map(([a, v]) => [a, formatDecimal(v, state.assets.get(a)!.decimals)] as const),
+        [...totals.seized].map(([a, v]) => [a, formatDecimal(v, state.assets.get(a)!.decimals)] as const),
       ),
     },
-    adl: { fills: adlFills, size: formatDecimal(adlQty, 9), notional: usd(adlNotional) },
-    socializedLoss: usd(socialized),
+    adl: { fills: totals.adlFills, size: formatDecimal(totals.adlQty, 9), notional: usd(totals.adlNotional) },
+    socializedLoss: usd(totals.socialized),
     cascade: {
       peakDepth: stepsByDepth.length,
       stepsByDepth: Array.from({ length: stepsByDepth.length }, (_, i) => stepsByDepth[i] ?? 0),
