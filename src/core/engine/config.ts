@@ -57,6 +57,29 @@ export const LiquidationPolicySchema = z
     windowMs: z.number().int().positive().default(60_000),
     maxAccountNotionalPerWindow: z.string().optional(),
     maxMarketNotionalPerWindow: z.string().optional(),
+    /**
+     * Where a bankrupt scope's deficit that insurance and ADL could not absorb goes: the
+     * socialized-loss ledger (default), or (Drift v2) the open positions on the side opposite
+     * to the bankrupt position in its market, pro rata to size, through the funding index
+     * (a `loss_socialized` event); with no opposing position it falls back to the ledger.
+     */
+    socializeVia: z.enum(['ledger', 'funding_index']).default('ledger'),
+    /**
+     * Penalty of a non-bankrupt step. `ramp` (default): min→max rate on the closed notional.
+     * `to_bankruptcy` (Binance clearance): the target position is closed in full at its
+     * bankruptcy price — the scope's remaining margin for the closed part (net value × the MM
+     * share the step releases) goes to the insurance fund, the liquidator gets
+     * `1 − insuranceShare` of it as a price discount (default: all to the fund).
+     */
+    penalty: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('ramp') }),
+        z.object({
+          kind: z.literal('to_bankruptcy'),
+          insuranceShare: ratioPpm('insuranceShare', 1_000_000n).prefault('1'),
+        }),
+      ])
+      .default({ kind: 'ramp' }),
     /** Auto-deleveraging queue ranking. */
     adlRanking: z.enum(['profit_x_leverage', 'profit', 'leverage']).default('profit_x_leverage'),
   })

@@ -59,6 +59,12 @@ export type EngineEvent =
     }
   | { type: 'funding_settled'; market: string; timeMs: number; rate9: bigint; indexDelta18: bigint }
   | { type: 'expiry_settled'; market: string; pricePx8: bigint }
+  /**
+   * Loss socialized through the funding index (policy `socializeVia: 'funding_index'`): `amount`
+   * is charged to the open positions on `side` of `market` pro rata to size (largest remainder,
+   * ties by subaccount key, so Σ charged = amount exactly) and credited to `to`.
+   */
+  | { type: 'loss_socialized'; market: string; side: 'long' | 'short'; to: Ledger; amount: bigint }
   | {
       type: 'liquidation_started';
       sub: string;

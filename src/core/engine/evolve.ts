@@ -222,6 +222,46 @@ function settleFunding(state: EngineState, market: MarketState, indexDelta18: bi
   for (const x of shares) creditPosition(state, x.r.s, x.r.p, x.amount);
 }
 
+/**
+ * Charges `amount` to the positions on `side` of the market, pro rata to size by the
+ * largest-remainder method (ties by subaccount key), and credits it to `to`: Σ charged =
+ * amount exactly. Holders are taken in key order so live, journal and snapshot replay agree.
+ */
+function socializeLoss(
+  state: EngineState,
+  market: MarketState,
+  side: 'long' | 'short',
+  to: Ledger,
+  amount: bigint,
+): void {
+  const payers: { s: Subaccount; p: Position; weight: bigint }[] = [];
+  let total = 0n;
+  for (const key of [...market.holders].sort()) {
+    const s = sub(state, key);
+    const p = s.positions.get(market.config.id)!;
+    const weight = side === 'long' ? p.size : -p.size;
+    if (weight <= 0n) continue;
+    payers.push({ s, p, weight });
+    total += weight;
+  }
+  if (total === 0n) throw new InvariantError(`no ${side} positions in ${market.config.id} to socialize on`);
+  const shares = payers.map((x) => {
+    const exact = amount * x.weight;
+    return { x, charge: exact / total, remainder: exact % total };
+  });
+  let left = amount - shares.reduce((acc, y) => acc + y.charge, 0n);
+  const order = shares
+    .map((y, i) => ({ y, i }))
+    .sort((a, b) => (a.y.remainder === b.y.remainder ? a.i - b.i : a.y.remainder > b.y.remainder ? -1 : 1));
+  for (const { y } of order) {
+    if (left === 0n) break;
+    y.charge += 1n;
+    left -= 1n;
+  }
+  for (const y of shares) creditPosition(state, y.x.s, y.x.p, -y.charge);
+  adjustLedger(state, to, state.settlement.id, amount);
+}
+
 /** Cash-settles a dated future: each position realizes at the settlement price, rounding dust to fees. */
 function settleExpiry(state: EngineState, market: MarketState, px8: bigint): void {
   let sumValues = 0n;
@@ -285,6 +325,9 @@ export function evolve(state: EngineState, event: EngineEvent): void {
       settleFunding(state, market, event.indexDelta18);
       return;
     }
+    case 'loss_socialized':
+      socializeLoss(state, state.markets.get(event.market)!, event.side, event.to, event.amount);
+      return;
     case 'expiry_settled':
       settleExpiry(state, state.markets.get(event.market)!, event.pricePx8);
       return;

@@ -333,3 +333,107 @@ describe('fraction sizing with cooldown, and backstop takeover (Hyperliquid-styl
     ).toBe('partial');
   });
 });
+
+describe("socializeVia: 'funding_index' (Drift v2)", () => {
+  it('charges the opposite side pro rata to size, largest remainder, instead of the ledger', () => {
+    const e = aliceLong({ policy: { socializeVia: 'funding_index' } });
+    e.executeOrThrow({ type: 'deposit', to: ref('carol'), asset: 'USDC', amount: '10000' });
+    e.executeOrThrow({ type: 'deposit', to: ref('dave'), asset: 'USDC', amount: '10000' });
+    e.executeOrThrow({ type: 'deposit', to: ref('erin'), asset: 'USDC', amount: '10000' });
+    mark(e, '44000', 2);
+    // bob closes his short to carol (short 0.1 @ 44000); dave shorts 0.2 @ 44000 to erin.
+    e.executeOrThrow({
+      type: 'fill',
+      market: 'BTC-PERP',
+      buyer: ref('bob'),
+      seller: ref('carol'),
+      size: '0.1',
+      price: '44000',
+      taker: 'seller',
+    });
+    e.executeOrThrow({
+      type: 'fill',
+      market: 'BTC-PERP',
+      buyer: ref('erin'),
+      seller: ref('dave'),
+      size: '0.2',
+      price: '44000',
+    });
+    mark(e, '45000', 3);
+    const carol = usdc(e, 'carol');
+    const dave = usdc(e, 'dave');
+    // Shorts lose at 45000 → no ADL; deficit 997 + 0.1 × (45000 − 60000) = −503 USDC.
+    // Shorts carol 0.1, dave 0.2 share 503,000,000 units 1:2:
+    //   carol 503e6 × 1/3 = 167,666,666 rem ⅔; dave 503e6 × 2/3 = 335,333,333 rem ⅓;
+    //   1 unit left → the larger remainder (carol): 167,666,667 + 335,333,333 = 503,000,000.
+    const evs = e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 3 });
+    expect(ofType(evs, 'traded').map((t) => t.reason)).toEqual(['backstop']);
+    const soc = ofType(evs, 'loss_socialized');
+    expect(soc.map((s) => [s.market, s.side, s.amount])).toEqual([['BTC-PERP', 'short', 503n * U]]);
+    expect(ofType(evs, 'moved').filter((m) => m.reason === 'socialized_loss')).toEqual([]);
+    expect(carol - usdc(e, 'carol')).toBe(167_666_667n);
+    expect(dave - usdc(e, 'dave')).toBe(335_333_333n);
+    expect(e.state.socializedLedger).toBe(0n);
+    expect(usdc(e, 'alice')).toBe(0n);
+    expect(pos(e, 'alice')).toBeUndefined();
+  });
+
+  it('the default policy still writes the deficit to the ledger', () => {
+    const e = aliceLong();
+    expect(e.state.policy.socializeVia).toBe('ledger');
+    expect(e.state.policy.penalty).toEqual({ kind: 'ramp' });
+  });
+});
+
+describe("penalty: { kind: 'to_bankruptcy' } (Binance clearance)", () => {
+  it('closes the whole position at the bankruptcy price; the remaining margin goes to the fund', () => {
+    const e = aliceLong({ policy: { penalty: { kind: 'to_bankruptcy' } } });
+    mark(e, '52600', 2);
+    // equity = net value = 997 − 740 = 257 < MM 263. The whole 0.1 closes (released MM = all 263),
+    // penalty = 257 × 263/263 = 257, all to the fund; the backstop buys at the mark (5260).
+    const evs = e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 });
+    const done = ofType(evs, 'liquidation_completed')[0]!;
+    expect(done.mode).toBe('full');
+    expect(done.closedQty9).toBe(100_000_000n);
+    expect(done.insuranceFeeQuote).toBe(257n * U);
+    expect(done.liquidatorRewardQuote).toBe(0n);
+    expect(e.state.insurance.get('USDC')).toBe(257n * U);
+    expect(usdc(e, 'alice')).toBe(0n); // 997 − 740 − 257
+    expect(pos(e, 'backstop')!.entryValue).toBe(5260n * U);
+    // health −6 → 0: a whole-scope close leaves net value exactly 0 (never below bankruptcy).
+    expect(done.healthBeforeQuote).toBe(-6n * U);
+    expect(done.healthAfterQuote).toBe(0n);
+  });
+
+  it('insuranceShare splits the remaining margin with the liquidator as a price discount', () => {
+    const e = aliceLong({ policy: { penalty: { kind: 'to_bankruptcy', insuranceShare: '0.4' } } });
+    mark(e, '52600', 2);
+    // fee = floor(257 × 0.4) = 102.8, reward = 257 − 102.8 = 154.2 → fill 5260 − 154.2 = 5105.8
+    const done = ofType(
+      e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }),
+      'liquidation_completed',
+    )[0]!;
+    expect(done.insuranceFeeQuote).toBe(102_800_000n);
+    expect(done.liquidatorRewardQuote).toBe(154_200_000n);
+    expect(pos(e, 'backstop')!.entryValue).toBe(5_105_800_000n);
+    expect(usdc(e, 'alice')).toBe(0n); // 997 + (5105.8 − 6000) − 102.8
+  });
+
+  it('a window cap trims the close; the penalty is the closed part’s share of the margin', () => {
+    const e = aliceLong({
+      policy: { penalty: { kind: 'to_bankruptcy' }, maxAccountNotionalPerWindow: '2630' },
+    });
+    mark(e, '52600', 2);
+    // room 2630 / 52600 = 0.05 BTC; released MM = 263 − 131.5 = 131.5 → penalty = 257 × ½ = 128.5
+    const done = ofType(
+      e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }),
+      'liquidation_completed',
+    )[0]!;
+    expect(done.mode).toBe('partial');
+    expect(done.closedQty9).toBe(50_000_000n);
+    expect(done.insuranceFeeQuote).toBe(128_500_000n);
+    // balance 997 − 370 − 128.5 = 498.5; equity 498.5 − 370 = 128.5 vs MM 131.5: health −6 → −3
+    expect(usdc(e, 'alice')).toBe(498_500_000n);
+    expect(done.healthAfterQuote).toBe(-3n * U);
+  });
+});

@@ -130,8 +130,35 @@ function partial(
       ? undefined
       : parseDecimalUnsafe(policy.maxInsuranceFeePerStep, qd);
 
+  const toBankruptcy = policy.penalty.kind === 'to_bankruptcy' ? policy.penalty : undefined;
+
   const outcome = (qty: bigint): StepOutcome => {
     const atMark = positionValue(qty, mark, qd, 'halfEven');
+    if (toBankruptcy) {
+      // Closed at the bankruptcy price: the remaining margin of the closed part (net value ×
+      // the share of MM the step releases; all of it for a whole-scope close) is the penalty.
+      const rest = withPosition(view, closed(target, qty, side * atMark), 0n);
+      const released = mm - evaluate(state, rest).maintenanceMarginQuote;
+      const penalty = max(0n, mulDiv(before.netValueQuote, released, mm, 'floor'));
+      let fee = mulDiv(penalty, toBankruptcy.insuranceShare, PPM, 'floor');
+      let reward = penalty - fee;
+      if (side > 0n && reward > atMark) {
+        fee += reward - atMark; // a long never sells below zero
+        reward = atMark;
+      }
+      if (feeCap !== undefined) fee = min(fee, feeCap);
+      const value = atMark - side * reward;
+      const r = applyTrade(target.size, target.entryValue, -side * qty, -side * value);
+      const after = evaluate(
+        state,
+        withPosition(
+          view,
+          { market: target.market, size: r.size, entryValue: r.entryValue },
+          r.realized - fee,
+        ),
+      );
+      return { qty, value, reward, insuranceFee: fee, after };
+    }
     let reward = mulDiv(atMark, rewardPpm, PPM, 'ceil');
     let fee = mulDiv(atMark, feePpm, PPM, 'ceil');
     if (feeCap !== undefined) fee = min(fee, feeCap);
@@ -156,7 +183,9 @@ function partial(
   let qty = absSize;
   let result = outcome(absSize);
   const sizing = policy.sizing;
-  if (sizing.kind === 'fraction') {
+  if (toBankruptcy) {
+    // Binance closes the whole position (only the window caps below may trim it).
+  } else if (sizing.kind === 'fraction') {
     // Fixed share of a large position, unless a partial step happened within the cooldown.
     const last = state.lastPartialMs.get(`${sub.key}|${scopeName(scope)}`);
     const cooling = last !== undefined && timeMs < last + sizing.cooldownMs;
@@ -424,7 +453,17 @@ function bankrupt(
       finalCash += r.realized;
     }
   }
-  if (finalCash < 0n) {
+  const opposite = plans[0] ? opposingSide(ctx, plans[0], sub.key) : undefined;
+  if (finalCash < 0n && state.policy.socializeVia === 'funding_index' && opposite) {
+    // Drift v2: the opposite side of the bankrupt position's market pays, pro rata to size.
+    ctx.emit({
+      type: 'loss_socialized',
+      market: plans[0]!.market.config.id,
+      side: opposite,
+      to: ledger,
+      amount: -finalCash,
+    });
+  } else if (finalCash < 0n) {
     ctx.emit({
       type: 'moved',
       from: { kind: 'socialized' },
@@ -473,6 +512,21 @@ function bankrupt(
       healthAfterQuote: evaluate(state, viewOf(state, sub, scope)).healthQuote,
     });
   }
+}
+
+/** The side opposite to the planned close, when some other subaccount holds a position on it. */
+function opposingSide(
+  ctx: CommandContext,
+  plan: PlannedClose,
+  bankruptKey: string,
+): 'long' | 'short' | undefined {
+  const id = plan.market.config.id;
+  for (const key of plan.market.holders) {
+    if (key === bankruptKey) continue;
+    const size = ctx.state.subaccounts.get(key)!.positions.get(id)!.size;
+    if (plan.side > 0n ? size < 0n : size > 0n) return plan.side > 0n ? 'short' : 'long';
+  }
+  return undefined;
 }
 
 /**

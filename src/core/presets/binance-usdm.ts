@@ -169,6 +169,8 @@ export function binanceUsdmConfig(): EngineConfigInput {
       usdmMarket('BTCUSDT', 'BTC', BTCUSDT_BRACKETS, { tickSize: '0.1' }),
       usdmMarket('ETHUSDT', 'ETH', ETHUSDT_BRACKETS),
     ],
+    // Binance clearance: the position closes at its bankruptcy price, the margin left to the fund.
+    liquidation: { penalty: { kind: 'to_bankruptcy' } },
   };
 }
 
@@ -195,10 +197,9 @@ export const binanceUsdm: VenuePreset = {
   engineGaps: [
     {
       rule: 'Binance charges a liquidation clearance fee and sends what is left of the margin at the bankruptcy price to its insurance fund; the fee schedule is per symbol and not published as a formula.',
-      implementedBy:
-        '— (the engine penalty ramp minPenalty→maxPenalty stands in; set it to the symbol’s clearance fee)',
+      implementedBy: "— (executed by the engine: the preset sets `penalty: { kind: 'to_bankruptcy' }`)",
       engineNeeds:
-        'a liquidation policy whose penalty is "close at the bankruptcy price, the remaining margin to the insurance fund" instead of a rate on the closed notional',
+        'nothing for the remaining margin to the fund; a cross account closes one position per step (largest MM first) where Binance closes them together, and the clearance fee is not split out of the remaining margin',
     },
   ],
   closedForm: binanceLiquidationPrice,

@@ -175,6 +175,10 @@ export function touchedSubaccounts(events: readonly EngineEvent[], holders: Hold
         for (const k of holders.marketHolders(market)) out.add(k);
         break;
       }
+      case 'loss_socialized':
+        ledger(e.to);
+        for (const k of holders.marketHolders(e.market)) out.add(k);
+        break;
       case 'asset_configured':
         for (const k of holders.assetHolders(e.config.id)) out.add(k);
         break;
