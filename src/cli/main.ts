@@ -20,6 +20,7 @@ import { registerLiqPriceCommand } from './liq-price-command.ts';
 import { registerOracleCommand } from './oracle-command.ts';
 import { registerPortfolioCommand } from './portfolio-command.ts';
 import { riskCommand } from './risk.ts';
+import { registerSimulateCommand } from './simulate-command.ts';
 
 function intInRange(name: string, lo: number, hi: number) {
   return (text: string): number => {
@@ -89,6 +90,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerOracleCommand(program, { setExitCode });
   registerLiqPriceCommand(program);
   registerPortfolioCommand(program, { setExitCode });
+  registerSimulateCommand(program);
 
   return program;
 }
