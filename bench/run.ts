@@ -22,6 +22,7 @@ import { Engine, type JournalPort } from '../src/core/engine/engine.ts';
 import { RiskBook } from '../src/core/riskbook/index.ts';
 import { SqliteJournal } from '../src/store/sqlite-journal.ts';
 import { benchPortfolio } from './portfolio.ts';
+import { benchSim } from './sim.ts';
 import { BASE_MARK, benchVenue, fmtNs, fmtRate, populate, stats, timeEach } from './support.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -364,6 +365,11 @@ const d = scan();
 log('\n== e) portfolio margin: 200 options across 3 underlyings on the crypto-pm scenario grid');
 const e = benchPortfolio({ quick: QUICK, log: (t) => log(t) });
 results.portfolio = e;
+log(
+  `\n== f) simulation: ${QUICK ? '1,000' : '10,000'} accounts over the 2025-10-10 day of 1-minute prices, with liquidations`,
+);
+const f = benchSim({ quick: QUICK, log: (t) => log(t) });
+results.simulation = f;
 log('\n== mitata');
 await run();
 
@@ -380,6 +386,7 @@ const lines = [
       `d) liquidation scan, ${d.n} accounts, ${x.label} (${x.liquidatable} liquidatable, ${x.candidates} candidates): exact ${fmtNs(x.exactMedianNs)}, risk book candidates+confirm ${fmtNs(x.bookMedianNs)} -> ${x.speedup.toFixed(0)}x (${x.speedupWithRemark.toFixed(0)}x with a full remarkAll ${fmtNs(x.remarkMedianNs)})`,
   ),
   `e) portfolio margin, ${e.options} options + ${e.positions - e.options} futures across ${e.underlyings} underlyings, ${e.scenarios} scenarios: median ${e.medianMsPerAccount.toFixed(2)} ms per account (p99 ${e.p99MsPerAccount.toFixed(2)} ms), ${fmtRate(e.revaluationsPerSecond)} scenario revaluations`,
+  `f) simulation: ${f.accounts} accounts × ${f.ticks.toLocaleString('en-US')} ticks (2025-10-10, 1-minute prices, ${f.liquidations} liquidation steps, INV-01 ${f.conservationOk ? 'ok' : 'FAILED'}): ${f.wallSeconds.toFixed(1)} s → ${(f.accountTicksPerSecond / 1e6).toFixed(2)} M account-ticks/s`,
   '====',
 ];
 log();

@@ -14,6 +14,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CRASH_WINDOWS } from '../sim/data/crashes.ts';
+import { registerCalibrateCommand } from './calibrate-command.ts';
 import { DEFAULT_ACCOUNTS, DEFAULT_CRASH, DEFAULT_SEED, MAX_ACCOUNTS, runDemo } from './demo.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 import { registerLiqPriceCommand } from './liq-price-command.ts';
@@ -91,6 +92,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerLiqPriceCommand(program);
   registerPortfolioCommand(program, { setExitCode });
   registerSimulateCommand(program);
+  registerCalibrateCommand(program);
 
   return program;
 }
