@@ -15,6 +15,7 @@ import {
   formatCalibration,
   runCalibration,
 } from '../sim/lab/calibrate.ts';
+import { intInRange } from './args.ts';
 import { EXIT_FAILURE, EXIT_OK } from './errors.ts';
 
 export interface CalibrateOptions {
@@ -66,16 +67,6 @@ export function runCalibrate(
   );
   out(`Conservation (INV-01) ${ok ? '✓' : '✗'} in every run · wall time ${cal.wallSeconds.toFixed(1)} s\n`);
   return { code: ok ? EXIT_OK : EXIT_FAILURE, calibration: cal };
-}
-
-function intInRange(name: string, lo: number, hi: number) {
-  return (text: string): number => {
-    if (!/^[0-9]+$/.test(text)) throw new InvalidArgumentError(`${name} must be a whole number`);
-    const n = Number(text);
-    if (!Number.isSafeInteger(n) || n < lo || n > hi)
-      throw new InvalidArgumentError(`${name} must be in [${lo}, ${hi}]`);
-    return n;
-  };
 }
 
 function ratio(text: string): number {

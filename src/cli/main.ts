@@ -12,8 +12,9 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { CRASH_WINDOWS } from '../sim/data/crashes.ts';
+import { intInRange } from './args.ts';
 import { registerCalibrateCommand } from './calibrate-command.ts';
 import { DEFAULT_ACCOUNTS, DEFAULT_CRASH, DEFAULT_SEED, MAX_ACCOUNTS, runDemo } from './demo.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
@@ -22,16 +23,6 @@ import { registerOracleCommand } from './oracle-command.ts';
 import { registerPortfolioCommand } from './portfolio-command.ts';
 import { riskCommand } from './risk.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
-
-function intInRange(name: string, lo: number, hi: number) {
-  return (text: string): number => {
-    if (!/^[0-9]+$/.test(text)) throw new InvalidArgumentError(`${name} must be a whole number`);
-    const n = Number(text);
-    if (!Number.isSafeInteger(n) || n < lo || n > hi)
-      throw new InvalidArgumentError(`${name} must be in [${lo}, ${hi}]`);
-    return n;
-  };
-}
 
 /** The program; `setExitCode` receives the exit code of a command that ran. */
 export function buildProgram(setExitCode: (code: number) => void): Command {

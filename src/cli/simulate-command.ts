@@ -12,12 +12,13 @@
  */
 import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { CRASH_WINDOWS } from '../sim/data/crashes.ts';
 import { type Comparison, formatTable, runComparison } from '../sim/lab/compare.ts';
 import { dynamicPolicies } from '../sim/lab/dynamic-policy.ts';
 import { DEFAULT_POLICIES } from '../sim/lab/policies.ts';
 import { writeReport } from '../sim/report/report.ts';
+import { intInRange } from './args.ts';
 import { EXIT_FAILURE, EXIT_OK } from './errors.ts';
 
 export interface SimulateOptions {
@@ -87,16 +88,6 @@ export async function runSimulate(opts: SimulateOptions, io: SimulateIo): Promis
       `Report  ${files.html}\nMetrics ${files.metrics}\n`,
   );
   return { code: ok ? EXIT_OK : EXIT_FAILURE, comparison, files, wallSeconds };
-}
-
-function intInRange(name: string, lo: number, hi: number) {
-  return (text: string): number => {
-    if (!/^[0-9]+$/.test(text)) throw new InvalidArgumentError(`${name} must be a whole number`);
-    const n = Number(text);
-    if (!Number.isSafeInteger(n) || n < lo || n > hi)
-      throw new InvalidArgumentError(`${name} must be in [${lo}, ${hi}]`);
-    return n;
-  };
 }
 
 /** Adds the `simulate` command to `program`. */

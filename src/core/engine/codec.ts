@@ -1,27 +1,15 @@
 /**
- * JSON codec for events and snapshots. Bigints are written as {"$n":"123"} so no
- * amount ever passes through a JS number (and no string is mistaken for one).
+ * JSON codec for events and snapshots, on the shared bigint-safe JSON (num/json.ts).
  */
 
 import { createMarginModel } from '../margin/models.ts';
 import { InvariantError } from '../num/index.ts';
+import { fromJson, toJson } from '../num/json.ts';
 import { decodeOracleState, oracleStateToPlain } from '../oracle/codec.ts';
 import type { EngineEvent } from './events.ts';
 import type { EngineState, MarketState, Subaccount } from './state.ts';
 
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? { $n: v.toString() } : v));
-}
-
-export function fromJson<T>(text: string): T {
-  return JSON.parse(text, (_k, v) => {
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      const keys = Object.keys(v);
-      if (keys.length === 1 && keys[0] === '$n' && typeof v.$n === 'string') return BigInt(v.$n);
-    }
-    return v;
-  }) as T;
-}
+export { fromJson, toJson };
 
 export const encodeEvent = (e: EngineEvent): string => toJson(e);
 export const decodeEvent = (json: string): EngineEvent => fromJson<EngineEvent>(json);

@@ -6,24 +6,14 @@
  * order, which is part of the state. decode(encode(s)) deep-equals s (INV-ORC-4).
  */
 import { InvariantError } from '../num/index.ts';
+import { fromJson, toJson } from '../num/json.ts';
 import { type OracleRejectionCode, OracleRejectionCodes } from './errors.ts';
 import type { OracleState, SourceState } from './state.ts';
 
-/** JSON with bigints as {"$n": "..."}. */
-export function oracleToJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? { $n: v.toString() } : v));
-}
-
+/** JSON with bigints as {"$n": "..."} (the engine's codec, num/json.ts). */
+export const oracleToJson = toJson;
 /** Inverse of oracleToJson. */
-export function oracleFromJson<T>(text: string): T {
-  return JSON.parse(text, (_k, v) => {
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      const keys = Object.keys(v);
-      if (keys.length === 1 && keys[0] === '$n' && typeof v.$n === 'string') return BigInt(v.$n);
-    }
-    return v;
-  }) as T;
-}
+export const oracleFromJson = fromJson;
 
 /** The state as plain data (Maps → entry arrays). */
 export function oracleStateToPlain(s: OracleState): unknown {
