@@ -12,7 +12,9 @@
 import { collateralValueQuote, weightFor, yieldBearingPricePx8 } from '../collateral/valuation.ts';
 import type { EngineState, MarketState, Subaccount } from '../engine/state.ts';
 import { applyLeverageCap } from '../margin/models.ts';
+import { optionPositionRequirement } from '../margin/option-margin.ts';
 import { mulDiv, PPM } from '../num/index.ts';
+import { portfolioRequirementQuote } from './portfolio-scope.ts';
 import { positionValue } from './position.ts';
 
 export type Scope = { kind: 'cross' } | { kind: 'isolated'; market: string };
@@ -118,17 +120,27 @@ export function markOf(market: MarketState, marks?: ReadonlyMap<string, bigint>)
   return px;
 }
 
-/** Margin requirement of one position at a mark, with the user's leverage cap. */
+/**
+ * Margin requirement of one position at a mark, with the user's leverage cap. Option markets
+ * (standard options margin) read their underlying market's mark, from `marks` when given.
+ */
 export function positionRequirement(
   state: EngineState,
   market: MarketState,
   size: bigint,
   markPx8: bigint,
   maxLeverage: bigint | undefined,
+  marks?: ReadonlyMap<string, bigint>,
 ): { notionalQuote: bigint; initialQuote: bigint; maintenanceQuote: bigint } {
   const qd = state.settlement.decimals;
   const absSize = size < 0n ? -size : size;
   const notionalQuote = positionValue(absSize, markPx8, qd, 'ceil');
+  const terms = market.config.option;
+  if (market.config.margin.kind === 'standardOption' && terms !== undefined) {
+    const underlying = markOf(state.markets.get(terms.underlying)!, marks);
+    const req = optionPositionRequirement(market.config.margin, terms, size, underlying, markPx8, qd);
+    return { notionalQuote, ...req };
+  }
   // Only the open-interest-scaled model reads the market's open interest.
   const oiQuote =
     market.config.margin.kind === 'openInterestScaled'
@@ -196,7 +208,7 @@ export function evaluate(
     const mark = markOf(market, marks);
     const value = positionValue(p.size, mark, qd, 'floor');
     const pnl = value - p.entryValue;
-    const req = positionRequirement(state, market, p.size, mark, view.sub.maxLeverage.get(p.market));
+    const req = positionRequirement(state, market, p.size, mark, view.sub.maxLeverage.get(p.market), marks);
     upnl += pnl;
     im += req.initialQuote;
     mm += req.maintenanceQuote;
@@ -210,6 +222,12 @@ export function evaluate(
       initialQuote: req.initialQuote,
       maintenanceQuote: req.maintenanceQuote,
     });
+  }
+  if (view.scope.kind === 'cross' && view.sub.portfolioMargin && state.config.portfolio) {
+    // One requirement for the whole book (hedges offset); per-position figures stay standalone.
+    const pm = portfolioRequirementQuote(state, view.positions, marks);
+    im = pm.initialQuote;
+    mm = pm.maintenanceQuote;
   }
   const equity = collMaint + upnl;
   const equityInit = collInit + upnl;

@@ -119,7 +119,7 @@ export interface LiquidationPriceInput {
 }
 
 export interface MaintenanceDetail {
-  readonly model: 'fixed' | 'brackets' | 'sqrtSize' | 'openInterestScaled';
+  readonly model: 'fixed' | 'brackets' | 'sqrtSize' | 'openInterestScaled' | 'standardOption';
   /** Maintenance rate applied (fraction). */
   readonly maintenanceRate: string;
   /** Brackets: index (0-based), floor, cap (null = open-ended) and maintenance amount ("cum"). */
@@ -592,6 +592,13 @@ function maintenanceDetail(state: EngineState, market: MarketState, p: PositionF
   switch (m.kind) {
     case 'fixed':
       return { model: 'fixed', maintenanceRate: ratio(resolveMaintenancePpm(m.maintenance, m.initialRatio)) };
+    case 'standardOption':
+      // Not a ratio of notional: the rule reads the underlying's price; report the effective rate.
+      return {
+        model: 'standardOption',
+        maintenanceRate:
+          p.notionalQuote === 0n ? '0' : ratio(mulDiv(p.maintenanceQuote, PPM, p.notionalQuote, 'ceil')),
+      };
     case 'openInterestScaled':
       return {
         model: 'openInterestScaled',
@@ -629,6 +636,8 @@ function ladderOf(state: EngineState, market: MarketState, sizeQty9: bigint): La
     { floor: rat(0n), cap: null, mmr: ppm(mmPpm), amount: rat(0n) },
   ];
   switch (m.kind) {
+    case 'standardOption':
+      throw new Error('ladderOf: option markets have no maintenance ladder');
     case 'fixed':
     case 'openInterestScaled':
       return open(resolveMaintenancePpm(m.maintenance, m.initialRatio));
@@ -662,6 +671,8 @@ function linearInput(
     otherMm += p.maintenanceQuote;
     otherPnl += p.unrealizedPnlQuote;
   }
+  // The closed form is linear in the mark: it does not describe an option's requirement.
+  if (state.markets.get(target)!.config.margin.kind === 'standardOption') return null;
   const absSize = abs(pf.size);
   const ladder = ladderOf(state, state.markets.get(target)!, absSize);
   const input: LinearPositionInput = {

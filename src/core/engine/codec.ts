@@ -25,6 +25,8 @@ export function stateToPlain(s: EngineState): unknown {
     positions: sorted(x.positions),
     isolatedMarkets: [...x.isolatedMarkets].sort(),
     maxLeverage: sorted(x.maxLeverage),
+    // only when set, so states of engines without portfolio accounts hash as they always did
+    ...(x.portfolioMargin ? { portfolioMargin: true } : {}),
   });
   const market = (m: MarketState) => ({
     config: m.config,
@@ -117,6 +119,7 @@ export function decodeSnapshot(json: string): EngineState {
       positions: new Map(x.positions),
       isolatedMarkets: new Set(x.isolatedMarkets),
       maxLeverage: new Map(x.maxLeverage),
+      portfolioMargin: x.portfolioMargin === true,
     });
   }
   return {

@@ -48,6 +48,12 @@ export const CommandSchema = z.discriminatedUnion('type', [
       .nullable(),
   }),
   z.object({
+    type: z.literal('set_portfolio_margin'),
+    subaccount: SubaccountRefSchema,
+    /** true: the cross scope is margined by the engine's portfolio model; false: per position. */
+    enabled: z.boolean(),
+  }),
+  z.object({
     type: z.literal('adjust_isolated_margin'),
     subaccount: SubaccountRefSchema,
     market: id,
@@ -90,6 +96,7 @@ export const CommandSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('settle_expiry'),
     market: id,
+    /** A dated future's settlement price; for an option, its underlying's settlement price. */
     price: pricePx8('settlement price'),
     timeMs: time,
   }),

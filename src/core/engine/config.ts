@@ -3,7 +3,15 @@
  * the liquidation policy and input guards. Validated with zod; decimal strings in.
  */
 import { z } from 'zod';
-import { AssetConfigSchema, decimalAt, id, MarketConfigSchema, ratioPpm } from '../model/config.ts';
+import { EnginePortfolioSchema } from '../account/portfolio-scope.ts';
+import {
+  AssetConfigSchema,
+  decimalAt,
+  id,
+  MarketConfigSchema,
+  marketIssue,
+  ratioPpm,
+} from '../model/config.ts';
 import { QTY_DECIMALS } from '../num/index.ts';
 import { OracleConfigSchema } from '../oracle/config.ts';
 
@@ -107,6 +115,11 @@ export const EngineConfigSchema = z
      * from the oracle only, and is in safe mode while the oracle says so.
      */
     oracles: z.array(OracleConfigSchema).max(4096).default([]),
+    /**
+     * Portfolio margin (docs/portfolio-margin.md): the scenario model a subaccount's cross scope
+     * is margined with once it opts in (`set_portfolio_margin`). Absent = not offered.
+     */
+    portfolio: EnginePortfolioSchema.optional(),
     /** Backstop liquidator (e.g. a vault) used when a liquidation step names no liquidator. */
     backstop: SubaccountRefSchema.optional(),
   })
@@ -118,6 +131,11 @@ export const EngineConfigSchema = z
     }
     const mids = new Set(c.markets.map((m) => m.id));
     if (mids.size !== c.markets.length) ctx.addIssue({ code: 'custom', message: 'duplicate market id' });
+    const byId = new Map(c.markets.map((m) => [m.id, m]));
+    for (const m of c.markets) {
+      const issue = marketIssue(m, (id) => byId.get(id));
+      if (issue) ctx.addIssue({ code: 'custom', message: issue });
+    }
     for (const o of c.oracles) {
       if (!mids.has(o.market))
         ctx.addIssue({ code: 'custom', message: `oracle for unknown market ${o.market}` });

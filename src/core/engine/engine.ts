@@ -210,6 +210,7 @@ const HANDLERS: { [T in Command['type']]: Handler<T> } = {
   fund_insurance: h.fundInsurance,
   set_margin_mode: h.setMarginMode,
   set_leverage: h.setLeverage,
+  set_portfolio_margin: h.setPortfolioMargin,
   adjust_isolated_margin: h.adjustIsolatedMargin,
   fill: h.fill,
   prices: h.prices,

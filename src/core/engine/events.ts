@@ -39,6 +39,7 @@ export type EngineEvent =
   | { type: 'moved'; from: Ledger; to: Ledger; asset: string; amount: bigint; reason: MoveReason }
   | { type: 'margin_mode_set'; sub: string; market: string; isolated: boolean }
   | { type: 'leverage_set'; sub: string; market: string; maxLeverage: bigint | null }
+  | { type: 'portfolio_margin_set'; sub: string; enabled: boolean }
   | {
       type: 'prices_updated';
       timeMs: number;
@@ -58,7 +59,8 @@ export type EngineEvent =
       reason: TradeReason;
     }
   | { type: 'funding_settled'; market: string; timeMs: number; rate9: bigint; indexDelta18: bigint }
-  | { type: 'expiry_settled'; market: string; pricePx8: bigint }
+  /** A dated future settles at pricePx8; an option at its intrinsic value pricePx8 on underlyingPx8. */
+  | { type: 'expiry_settled'; market: string; pricePx8: bigint; underlyingPx8?: bigint }
   /**
    * Loss socialized through the funding index (policy `socializeVia: 'funding_index'`): `amount`
    * is charged to the open positions on `side` of `market` pro rata to size (largest remainder,

@@ -293,6 +293,9 @@ export function evolve(state: EngineState, event: EngineEvent): void {
       adjustLedger(state, event.from, event.asset, -event.amount);
       adjustLedger(state, event.to, event.asset, event.amount);
       return;
+    case 'portfolio_margin_set':
+      sub(state, event.sub).portfolioMargin = event.enabled;
+      return;
     case 'margin_mode_set': {
       const s = sub(state, event.sub);
       if (event.isolated) s.isolatedMarkets.add(event.market);

@@ -4,6 +4,8 @@
  */
 import { crossView, isolatedView } from '../account/figures.ts';
 import { createMarginModel } from '../margin/models.ts';
+import { intrinsicPx8 } from '../margin/option-margin.ts';
+import { marketIssue } from '../model/config.ts';
 import { abs, clamp, divRound, mulDiv, PPM, parseDecimal, RATE_ONE } from '../num/index.ts';
 import { step as oracleStep, oracleTwapPx8 } from '../oracle/oracle.ts';
 import { increasesRisk } from '../oracle/safe-mode.ts';
@@ -109,6 +111,25 @@ export function setLeverage(ctx: CommandContext, c: Cmd<'set_leverage'>): void {
   const s = ctx.subaccount(c.subaccount);
   ctx.market(c.market);
   ctx.emit({ type: 'leverage_set', sub: s.key, market: c.market, maxLeverage: c.maxLeverage });
+}
+
+/**
+ * Portfolio margin on or off for a subaccount's cross scope. The switch may not leave the
+ * scope short of initial margin unless it lowers the requirement (switching to the model
+ * that asks less is always allowed).
+ */
+export function setPortfolioMargin(ctx: CommandContext, c: Cmd<'set_portfolio_margin'>): void {
+  if (!ctx.state.config.portfolio) reject('INVALID_CONFIG', 'this engine offers no portfolio margin');
+  const s = ctx.subaccount(c.subaccount);
+  if (s.portfolioMargin === c.enabled) return;
+  const before = ctx.figures(crossView(s));
+  const after = ctx.figures(crossView({ ...s, portfolioMargin: c.enabled }));
+  if (after.freeCollateralQuote < 0n && after.initialMarginQuote > before.initialMarginQuote)
+    reject(
+      'INSUFFICIENT_MARGIN',
+      `${s.key}: free collateral would be ${after.freeCollateralQuote} under the ${c.enabled ? 'portfolio' : 'standard'} model`,
+    );
+  ctx.emit({ type: 'portfolio_margin_set', sub: s.key, enabled: c.enabled });
 }
 
 export function adjustIsolatedMargin(ctx: CommandContext, c: Cmd<'adjust_isolated_margin'>): void {
@@ -219,7 +240,8 @@ export function prices(ctx: CommandContext, c: Cmd<'prices'>): void {
     const m = ctx.market(id);
     if (m.oracle) reject('MARK_FROM_ORACLE', `${id} takes its mark from its oracle: send an oracle command`);
     if (m.settledPx8 !== undefined) reject('MARKET_EXPIRED', `market ${id} is settled`);
-    guard(`mark ${id}`, m.markPx8, px);
+    if (m.config.option) optionMarkGuard(ctx, m, px, c.marks, maxMove);
+    else guard(`mark ${id}`, m.markPx8, px);
     marks.push([id, px]);
   }
   const assets: [string, bigint][] = [];
@@ -241,6 +263,34 @@ export function prices(ctx: CommandContext, c: Cmd<'prices'>): void {
   assets.sort((a, b) => (a[0] < b[0] ? -1 : 1));
   rates.sort((a, b) => (a[0] < b[0] ? -1 : 1));
   ctx.emit({ type: 'prices_updated', timeMs: c.timeMs, marks, assets, exchangeRates: rates });
+}
+
+/**
+ * An option's mark is checked against its underlying (S: its mark in this update, else its
+ * current mark): it stays within the no-arbitrage bounds (a call is worth at most S, a put at
+ * most K), and it moves by at most the price guard's fraction of S — an option's value moves
+ * less than its underlying (|delta| ≤ 1) plus what a volatility change adds, so a relative
+ * guard on the option's own price would refuse ordinary moves of cheap options.
+ */
+function optionMarkGuard(
+  ctx: CommandContext,
+  m: MarketState,
+  px: bigint,
+  marks: Readonly<Record<string, bigint>>,
+  maxMove: bigint,
+): void {
+  const terms = m.config.option!;
+  const S = marks[terms.underlying] ?? ctx.market(terms.underlying).markPx8;
+  if (S === undefined)
+    reject('NO_PRICE', `option ${m.config.id}: its underlying ${terms.underlying} has no mark yet`);
+  const bound = terms.right === 'call' ? S : terms.strike;
+  if (px > bound)
+    reject('INVALID_PRICE', `option ${m.config.id}: mark ${px} above its no-arbitrage bound ${bound} (px8)`);
+  if (m.markPx8 !== undefined && abs(px - m.markPx8) * PPM > S * maxMove)
+    reject(
+      'PRICE_MOVE_TOO_LARGE',
+      `option ${m.config.id}: ${m.markPx8} → ${px} (px8) moves more than the guard allows`,
+    );
 }
 
 /**
@@ -288,12 +338,23 @@ export function settleExpiry(ctx: CommandContext, c: Cmd<'settle_expiry'>): void
   const market = ctx.market(c.market);
   ctx.checkTime(c.timeMs);
   const expiry = market.config.expiryMs;
-  if (market.config.kind !== 'future' || expiry === undefined)
-    reject('NOT_A_FUTURE', `${c.market} is not a dated future`);
+  if (market.config.kind === 'perpetual' || expiry === undefined)
+    reject('NOT_A_FUTURE', `${c.market} is not a dated future or an option`);
   if (market.settledPx8 !== undefined) reject('MARKET_EXPIRED', `${c.market} is already settled`);
   if (Math.max(c.timeMs ?? 0, ctx.state.timeMs) < expiry)
     reject('MARKET_NOT_EXPIRED', `${c.market} expires at ${expiry}`);
-  ctx.emit({ type: 'expiry_settled', market: c.market, pricePx8: c.price });
+  const terms = market.config.option;
+  if (terms === undefined) {
+    ctx.emit({ type: 'expiry_settled', market: c.market, pricePx8: c.price });
+    return;
+  }
+  // An option settles in cash at its intrinsic value on the underlying's settlement price.
+  ctx.emit({
+    type: 'expiry_settled',
+    market: c.market,
+    pricePx8: intrinsicPx8(terms, c.price),
+    underlyingPx8: c.price,
+  });
 }
 
 export function setMarket(ctx: CommandContext, c: Cmd<'set_market'>): void {
@@ -306,6 +367,10 @@ export function setMarket(ctx: CommandContext, c: Cmd<'set_market'>): void {
   if (existing && (existing.config.kind !== c.config.kind || existing.config.base !== c.config.base)) {
     reject('INVALID_CONFIG', 'a market keeps its kind and base asset');
   }
+  const issue = marketIssue(c.config, (id) =>
+    id === c.config.id ? c.config : ctx.state.markets.get(id)?.config,
+  );
+  if (issue) reject('INVALID_CONFIG', issue);
   ctx.emit({ type: 'market_configured', config: c.config });
 }
 

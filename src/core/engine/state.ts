@@ -41,6 +41,8 @@ export interface Subaccount {
   readonly isolatedMarkets: Set<string>;
   /** User leverage caps per market, ppm (20x = 20_000_000n): raise IM only. */
   readonly maxLeverage: Map<string, bigint>;
+  /** The cross scope is margined by the engine's portfolio (scenario) model instead of per position. */
+  portfolioMargin?: boolean;
 }
 
 export interface MarketState {
@@ -111,5 +113,6 @@ export function emptySubaccount(ref: SubaccountRef): Subaccount {
     positions: new Map(),
     isolatedMarkets: new Set(),
     maxLeverage: new Map(),
+    portfolioMargin: false,
   };
 }

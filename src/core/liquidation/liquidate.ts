@@ -22,6 +22,7 @@
 import {
   evaluate,
   isLiquidatable,
+  type PositionFigures,
   type Scope,
   type ScopeFigures,
   type ScopeView,
@@ -34,7 +35,7 @@ import type { CommandContext } from '../engine/context.ts';
 import { reject } from '../engine/errors.ts';
 import type { Ledger } from '../engine/events.ts';
 import { inSafeMode } from '../engine/handlers.ts';
-import type { MarketState, Position, Subaccount } from '../engine/state.ts';
+import type { EngineState, MarketState, Position, Subaccount } from '../engine/state.ts';
 import { emitSideCashflows, planSide, withPosition } from '../engine/trade-plan.ts';
 import { clamp, divRound, max, min, mulDiv, PPM, parseDecimalUnsafe, roundToStep } from '../num/index.ts';
 import { adlQueue } from './adl.ts';
@@ -109,9 +110,7 @@ function partial(
   const state = ctx.state;
   const policy = state.policy;
   const qd = state.settlement.decimals;
-  // The position carrying the most maintenance requirement goes first.
-  let target = before.positions[0]!;
-  for (const p of before.positions) if (p.maintenanceQuote > target.maintenanceQuote) target = p;
+  const target = pickTarget(state, view, before);
   const market = state.markets.get(target.market)!;
   const mark = target.markPx8;
   const side = target.size > 0n ? 1n : -1n;
@@ -257,6 +256,31 @@ function partial(
     healthBeforeQuote: before.healthQuote,
     healthAfterQuote: after.healthQuote,
   });
+}
+
+/**
+ * The position a partial step reduces. Per-position margin: the one carrying the most
+ * maintenance requirement. Portfolio margin (one requirement for the book, where closing a
+ * hedge can raise it): greedy by marginal requirement — the position whose full close releases
+ * the most maintenance margin per unit of notional (the penalty, the step's cost, is
+ * proportional to notional); positions whose close releases nothing are not candidates.
+ */
+function pickTarget(state: EngineState, view: ScopeView, before: ScopeFigures): PositionFigures {
+  let target = before.positions[0]!;
+  for (const p of before.positions) if (p.maintenanceQuote > target.maintenanceQuote) target = p;
+  if (view.scope.kind !== 'cross' || !view.sub.portfolioMargin || !state.config.portfolio) return target;
+  const mm = before.maintenanceMarginQuote;
+  let best: { p: PositionFigures; released: bigint; notional: bigint } | undefined;
+  for (const p of before.positions) {
+    if (p.notionalQuote === 0n) continue;
+    const without = withPosition(view, { market: p.market, size: 0n, entryValue: 0n }, 0n);
+    const released = mm - evaluate(state, without).maintenanceMarginQuote;
+    if (released <= 0n) continue;
+    // released / notional > best.released / best.notional, compared exactly
+    if (!best || released * best.notional > best.released * p.notionalQuote)
+      best = { p, released, notional: p.notionalQuote };
+  }
+  return best?.p ?? target;
 }
 
 function closed(

@@ -144,6 +144,15 @@ export function createMarginModel(config: MarginModelConfig, quoteDecimals: numb
         resolveMaintenancePpm(config.maintenance, config.initialRatio),
         config.imfFactor,
       );
+    case 'standardOption':
+      // Option requirements need the underlying's and the option's marks: figures.ts computes
+      // them with option-margin.ts. This model only names the kind.
+      return {
+        kind: 'standardOption',
+        requirement() {
+          throw new MarginConfigError('kind', 'standardOption is evaluated with the underlying price');
+        },
+      };
     case 'openInterestScaled':
       return openInterestModel(
         config.initialRatio,

@@ -69,6 +69,45 @@ const BracketSchema = z.object({
   maintenanceAmount: z.string().optional(),
 });
 
+/**
+ * Standard (per-position) options margin, exact (margin/option-margin.ts): with S the underlying
+ * market's mark, M the option's mark and OTM the out-of-the-money amount, per unit of a SHORT option
+ *   IM = max(base·S − OTM, floor·S + floorMark·M) + M   (put: also ≥ MM when putAtLeastMaintenance)
+ *   MM = max(underlying·S, mark·M) + M + liquidationFee·S
+ * and a LONG option needs its premium (IM = MM = M) or nothing. Defaults: Deribit's published rule.
+ */
+const rate = (what: string) => ratioPpm(what, 10_000_000n);
+export const StandardOptionMarginSchema = z.object({
+  initial: z
+    .object({
+      base: rate('initial.base').prefault('0.15'),
+      floor: rate('initial.floor').prefault('0.1'),
+      floorMarkCall: rate('initial.floorMarkCall').prefault('0'),
+      floorMarkPut: rate('initial.floorMarkPut').prefault('0'),
+      putAtLeastMaintenance: z.boolean().default(true),
+    })
+    .prefault({}),
+  maintenance: z
+    .object({
+      call: z
+        .object({
+          underlying: rate('maintenance.call.underlying'),
+          mark: rate('maintenance.call.mark').prefault('0'),
+        })
+        .prefault({ underlying: '0.075' }),
+      put: z
+        .object({
+          underlying: rate('maintenance.put.underlying'),
+          mark: rate('maintenance.put.mark').prefault('0'),
+        })
+        .prefault({ underlying: '0.075', mark: '0.075' }),
+      liquidationFee: rate('maintenance.liquidationFee').prefault('0'),
+    })
+    .prefault({}),
+  long: z.enum(['premium', 'none']).default('premium'),
+});
+export type StandardOptionMargin = z.output<typeof StandardOptionMarginSchema>;
+
 export const MarginModelConfigSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('fixed'),
@@ -82,6 +121,10 @@ export const MarginModelConfigSchema = z.discriminatedUnion('kind', [
     maintenance: MaintenanceSchema,
     /** ratio = max(base, 0.8·base + factor·√(size in whole base units)) (Drift's IMF factor). */
     imfFactor: ratioPpm('imfFactor'),
+  }),
+  z.object({
+    kind: z.literal('standardOption'),
+    ...StandardOptionMarginSchema.shape,
   }),
   z.object({
     kind: z.literal('openInterestScaled'),
@@ -111,9 +154,20 @@ export const FundingConfigSchema = z.object({
 });
 export type FundingConfig = z.output<typeof FundingConfigSchema>;
 
+/** A European option, cash-settled in the settlement asset (linear) at expiry on its underlying's price. */
+export const OptionTermsSchema = z.object({
+  /** The market whose mark is the option's underlying price S (a perpetual or dated future, same base). */
+  underlying: id,
+  right: z.enum(['call', 'put']),
+  strike: pricePx8('strike'),
+});
+export type OptionTerms = z.output<typeof OptionTermsSchema>;
+
 export const MarketConfigSchema = z.object({
   id,
-  kind: z.enum(['perpetual', 'future']),
+  kind: z.enum(['perpetual', 'future', 'option']),
+  /** Option markets: the contract (kind 'option' needs it, with expiryMs and a standardOption margin). */
+  option: OptionTermsSchema.optional(),
   /** Quote-per-base prices; the quote is the engine's settlement asset. */
   base: id,
   /** Base units per contract: sizes must be multiples of it (and of stepSize). */
@@ -131,3 +185,29 @@ export const MarketConfigSchema = z.object({
 });
 export type MarketConfigInput = z.input<typeof MarketConfigSchema>;
 export type MarketConfig = z.output<typeof MarketConfigSchema>;
+
+/**
+ * Cross-field rules of a market that need the other markets: an option names its contract,
+ * expiry and an existing non-option underlying market on the same base, and only options use
+ * the standardOption margin. Returns what is wrong, or undefined.
+ */
+export function marketIssue(
+  m: MarketConfig,
+  marketById: (id: string) => MarketConfig | undefined,
+): string | undefined {
+  const optionMargin = m.margin.kind === 'standardOption';
+  if (m.kind !== 'option') {
+    if (m.option !== undefined || optionMargin)
+      return `market ${m.id}: option terms and standardOption margin are for kind 'option'`;
+    return undefined;
+  }
+  if (m.option === undefined) return `option market ${m.id} needs option terms (underlying, right, strike)`;
+  if (m.expiryMs === undefined) return `option market ${m.id} needs expiryMs`;
+  if (!optionMargin) return `option market ${m.id} needs a standardOption margin`;
+  const u = marketById(m.option.underlying);
+  if (u === undefined) return `option market ${m.id}: unknown underlying market ${m.option.underlying}`;
+  if (u.kind === 'option') return `option market ${m.id}: the underlying must not be an option`;
+  if (u.base !== m.base)
+    return `option market ${m.id}: base ${m.base} differs from its underlying's ${u.base}`;
+  return undefined;
+}

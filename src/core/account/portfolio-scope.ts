@@ -1,0 +1,170 @@
+/**
+ * Portfolio margin of an engine scope: the positions of a subaccount in portfolio mode, put
+ * through the risk matrix (portfolio/risk-matrix.ts) and rounded UP to quote units.
+ *
+ * Mapping engine positions to the portfolio model (one underlying per base asset):
+ * - The reference price S of a base is the mark of the underlying market of the scope's first
+ *   option on that base, else of its first linear position's market.
+ * - A perpetual or future on market m (mark P_m) becomes a linear position of size q·P_m/S
+ *   (same quote exposure, so a scenario move x costs q·P_m·x, as on its own market).
+ * - An option with underlying mark U becomes an option on S with strike K·S/U and size q·U/S:
+ *   Black-76 is homogeneous of degree one in (F, K), so value, delta and every scenario P&L
+ *   are those of the option on U.
+ * - Each option's volatility is the one its mark implies (Black-76 at F = U, time to expiry
+ *   from the engine's clock), placed on a strike × expiry surface that passes through every
+ *   point; `fallbackVol` where a mark implies none (at intrinsic, expired).
+ *
+ * Float64 on purpose (risk screening, see portfolio/model.ts): the requirement is computed
+ * on demand, never stored, and rounded against the account at this boundary.
+ */
+import { z } from 'zod';
+import type { EngineState } from '../engine/state.ts';
+import { InvariantError, pow10 } from '../num/index.ts';
+import type { PortfolioAccount, PortfolioPosition } from '../portfolio/model.ts';
+import { type PortfolioRequirement, portfolioMargin } from '../portfolio/risk-matrix.ts';
+import {
+  type PortfolioMarginConfig,
+  PortfolioMarginConfigSchema,
+  type PortfolioPresetId,
+  portfolioPreset,
+} from '../portfolio/scenarios.ts';
+import { yearFraction } from '../pricing/black76.ts';
+import { impliedVolBlack76 } from '../pricing/implied-vol.ts';
+import type { VolInput } from '../pricing/vol-surface.ts';
+import { markOf, type PositionLite } from './figures.ts';
+
+/** Engine configuration of portfolio margin (subaccounts opt in with `set_portfolio_margin`). */
+export const EnginePortfolioSchema = z.object({
+  /** A preset ('crypto-pm', 'paradex-pm', 'span-16') or a full scenario configuration. */
+  model: z
+    .union([z.enum(['crypto-pm', 'paradex-pm', 'span-16']), PortfolioMarginConfigSchema])
+    .default('crypto-pm'),
+  /** Volatility (per √year) for an option whose mark implies none. */
+  fallbackVol: z.number().positive().max(10).default(0.8),
+});
+export type EnginePortfolio = z.output<typeof EnginePortfolioSchema>;
+
+const configCache = new WeakMap<EnginePortfolio, PortfolioMarginConfig>();
+function scenarioConfig(p: EnginePortfolio): PortfolioMarginConfig {
+  if (typeof p.model !== 'string') return p.model;
+  let c = configCache.get(p);
+  if (!c) {
+    c = portfolioPreset(p.model as PortfolioPresetId);
+    configCache.set(p, c);
+  }
+  return c;
+}
+
+const px = (px8: bigint) => Number(px8) / 1e8;
+const qty = (q9: bigint) => Number(q9) / 1e9;
+
+/** The portfolio account and market snapshot of a scope's positions (see the header). */
+export function portfolioInputs(
+  state: EngineState,
+  positions: readonly PositionLite[],
+  marks?: ReadonlyMap<string, bigint>,
+): { account: PortfolioAccount; snapshot: Parameters<typeof portfolioMargin>[1] } {
+  const cfg = state.config.portfolio;
+  if (!cfg) throw new InvariantError('portfolio margin is not configured');
+  const nowMs = Math.max(state.timeMs, 1);
+  const live = positions.filter((p) => p.size !== 0n);
+  const reference = new Map<string, number>();
+  for (const pass of ['option', 'linear'] as const) {
+    for (const p of live) {
+      const m = state.markets.get(p.market)!;
+      if (reference.has(m.config.base)) continue;
+      if (pass === 'option' && m.config.option)
+        reference.set(m.config.base, px(markOf(state.markets.get(m.config.option.underlying)!, marks)));
+      if (pass === 'linear' && !m.config.option) reference.set(m.config.base, px(markOf(m, marks)));
+    }
+  }
+  const out: PortfolioPosition[] = [];
+  const volPoints = new Map<string, Map<number, Map<number, number[]>>>(); // base → expiry → strike → vols
+  for (const p of live) {
+    const m = state.markets.get(p.market)!;
+    const base = m.config.base;
+    const S = reference.get(base)!;
+    const mark = px(markOf(m, marks));
+    const terms = m.config.option;
+    if (!terms) {
+      out.push({
+        type: 'perpetual',
+        id: p.market,
+        underlying: base,
+        size: (qty(p.size) * mark) / S,
+        entryPrice: S,
+      });
+      continue;
+    }
+    const U = px(markOf(state.markets.get(terms.underlying)!, marks));
+    const K = px(terms.strike);
+    const expiryMs = m.config.expiryMs!;
+    const iv = impliedVolBlack76({
+      kind: terms.right,
+      price: mark,
+      forward: U,
+      strike: K,
+      timeYears: yearFraction(nowMs, expiryMs),
+    });
+    const strike = (K * S) / U;
+    const vol = iv.ok ? iv.vol : cfg.fallbackVol;
+    const byExpiry = volPoints.get(base) ?? new Map<number, Map<number, number[]>>();
+    volPoints.set(base, byExpiry);
+    const byStrike = byExpiry.get(expiryMs) ?? new Map<number, number[]>();
+    byExpiry.set(expiryMs, byStrike);
+    byStrike.set(strike, [...(byStrike.get(strike) ?? []), vol]);
+    out.push({
+      type: 'option',
+      id: p.market,
+      underlying: base,
+      kind: terms.right,
+      strike,
+      expiryMs,
+      size: (qty(p.size) * U) / S,
+      settlement: 'linear',
+    });
+  }
+  const underlyings: Record<string, { spot: number; basisRate: number; vol: VolInput }> = {};
+  for (const [base, S] of reference) {
+    const byExpiry = volPoints.get(base);
+    const vol: VolInput = byExpiry
+      ? {
+          kind: 'strikeSurface',
+          interpolation: 'linear',
+          slices: [...byExpiry]
+            .sort((a, b) => a[0] - b[0])
+            .map(([expiryMs, byStrike]) => ({
+              expiryMs,
+              points: [...byStrike]
+                .sort((a, b) => a[0] - b[0])
+                // a call and a put at one strike: the mean of what their marks imply
+                .map(([strike, vols]) => ({ strike, vol: vols.reduce((x, y) => x + y, 0) / vols.length })),
+            })),
+        }
+      : { kind: 'flat', vol: cfg.fallbackVol };
+    underlyings[base] = { spot: S, basisRate: 0, vol };
+  }
+  return { account: { collateral: 0, positions: out }, snapshot: { nowMs, rate: 0, underlyings } };
+}
+
+/** Portfolio IM and MM of a scope's positions in quote units (rounded up), with the breakdown. */
+export function portfolioRequirementQuote(
+  state: EngineState,
+  positions: readonly PositionLite[],
+  marks?: ReadonlyMap<string, bigint>,
+  opts: { includeMatrix?: boolean } = {},
+): { initialQuote: bigint; maintenanceQuote: bigint; detail: PortfolioRequirement | null } {
+  if (!positions.some((p) => p.size !== 0n)) return { initialQuote: 0n, maintenanceQuote: 0n, detail: null };
+  const { account, snapshot } = portfolioInputs(state, positions, marks);
+  const detail = portfolioMargin(account, snapshot, scenarioConfig(state.config.portfolio!), opts);
+  const scale = Number(pow10(state.settlement.decimals));
+  const toQuote = (x: number): bigint => {
+    if (!Number.isFinite(x) || x < 0) throw new InvariantError(`portfolio requirement ${x} is not usable`);
+    return BigInt(Math.ceil(x * scale));
+  };
+  return {
+    initialQuote: toQuote(detail.initialMargin),
+    maintenanceQuote: toQuote(detail.maintenanceMargin),
+    detail,
+  };
+}
