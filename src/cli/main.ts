@@ -2,7 +2,7 @@
  * The `plimsoll` command line.
  *
  *   plimsoll demo [--crash 2025-10-10] [--accounts 3000] [--seed 42] [--journal FILE] [--json]
- *   plimsoll risk FILE.json [--account ID]
+ *   plimsoll risk FILE.json [--account ID] [--matrix]
  *   plimsoll oracle FILE.json | --replay 2025-10-10 [--inject-bad-print]
  *   plimsoll portfolio FILE.json [--model crypto-pm|paradex|span-16|simm|var] [--matrix]
  *   plimsoll liq-price --preset binance-usdm --wallet 1000 --position BTCUSDT:long:0.5@60000 [...]
@@ -72,9 +72,12 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     )
     .argument('<file>', 'scenario JSON, e.g. examples/risk-scenario.json')
     .option('--account <id>', 'report only this account')
-    .action((file: string, o: { account?: string }) => {
-      riskCommand(file, o.account === undefined ? {} : { account: o.account }, (t) =>
-        process.stdout.write(t),
+    .option('--matrix', 'portfolio-margin accounts: include the whole scenario × P&L matrix')
+    .action((file: string, o: { account?: string; matrix?: boolean }) => {
+      riskCommand(
+        file,
+        { ...(o.account === undefined ? {} : { account: o.account }), matrix: o.matrix === true },
+        (t) => process.stdout.write(t),
       );
       setExitCode(EXIT_OK);
     });

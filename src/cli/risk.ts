@@ -48,7 +48,10 @@ export function parseRiskScenario(text: string, source = 'scenario'): RiskScenar
 }
 
 /** Builds the scenario's state through engine commands and reports every account. */
-export function runRiskScenario(scenario: RiskScenario, opts: { account?: string } = {}): RiskResult {
+export function runRiskScenario(
+  scenario: RiskScenario,
+  opts: { account?: string; matrix?: boolean } = {},
+): RiskResult {
   if (opts.account !== undefined && !scenario.accounts.some((a) => a.account === opts.account)) {
     throw new UsageError(
       `--account ${opts.account}: no such account in the scenario (accounts: ${scenario.accounts.map((a) => a.account).join(', ')})`,
@@ -57,12 +60,16 @@ export function runRiskScenario(scenario: RiskScenario, opts: { account?: string
   const built = asUsage(() => buildScenario(scenario));
   const accounts = built.subaccounts
     .filter((s) => opts.account === undefined || s.ref.account === opts.account)
-    .map((s) => subaccountReport(built.state, s));
+    .map((s) => subaccountReport(built.state, s, { matrix: opts.matrix === true }));
   return { accounts };
 }
 
 /** The `risk` command: reads FILE, prints the reports as JSON. */
-export function riskCommand(file: string, opts: { account?: string }, out: (text: string) => void): void {
+export function riskCommand(
+  file: string,
+  opts: { account?: string; matrix?: boolean },
+  out: (text: string) => void,
+): void {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -223,7 +223,7 @@ export function evaluate(
       maintenanceQuote: req.maintenanceQuote,
     });
   }
-  if (view.scope.kind === 'cross' && view.sub.portfolioMargin && state.config.portfolio) {
+  if (view.scope.kind === 'cross' && view.sub.portfolioMargin && state.portfolio) {
     // One requirement for the whole book (hedges offset); per-position figures stay standalone.
     const pm = portfolioRequirementQuote(state, view.positions, marks);
     im = pm.initialQuote;

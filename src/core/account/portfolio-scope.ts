@@ -64,7 +64,7 @@ export function portfolioInputs(
   positions: readonly PositionLite[],
   marks?: ReadonlyMap<string, bigint>,
 ): { account: PortfolioAccount; snapshot: Parameters<typeof portfolioMargin>[1] } {
-  const cfg = state.config.portfolio;
+  const cfg = state.portfolio;
   if (!cfg) throw new InvariantError('portfolio margin is not configured');
   const nowMs = Math.max(state.timeMs, 1);
   const live = positions.filter((p) => p.size !== 0n);
@@ -156,7 +156,7 @@ export function portfolioRequirementQuote(
 ): { initialQuote: bigint; maintenanceQuote: bigint; detail: PortfolioRequirement | null } {
   if (!positions.some((p) => p.size !== 0n)) return { initialQuote: 0n, maintenanceQuote: 0n, detail: null };
   const { account, snapshot } = portfolioInputs(state, positions, marks);
-  const detail = portfolioMargin(account, snapshot, scenarioConfig(state.config.portfolio!), opts);
+  const detail = portfolioMargin(account, snapshot, scenarioConfig(state.portfolio!), opts);
   const scale = Number(pow10(state.settlement.decimals));
   const toQuote = (x: number): bigint => {
     if (!Number.isFinite(x) || x < 0) throw new InvariantError(`portfolio requirement ${x} is not usable`);

@@ -14,6 +14,8 @@
 import type { EngineState, Subaccount } from '../engine/state.ts';
 import { formatDecimal, PPM } from '../num/index.ts';
 import { PRICE_DECIMALS, QTY_DECIMALS } from '../num/units.ts';
+import type { PortfolioRequirement } from '../portfolio/risk-matrix.ts';
+import { type DistanceToLiquidation, distanceToLiquidation, scopeUnderlyings } from './distance.ts';
 import {
   crossView,
   evaluate,
@@ -23,6 +25,7 @@ import {
   type ScopeFigures,
   type ScopeView,
 } from './figures.ts';
+import { portfolioRequirementQuote } from './portfolio-scope.ts';
 
 const MAX_PX8 = 10n ** 20n; // 1e12 quote per base: beyond any real price
 
@@ -102,6 +105,14 @@ export interface ScopeReport {
     bankruptcyPrice: string | null;
     isolatedMargin?: string;
   }[];
+  /**
+   * Books with options or in portfolio margin: the nearest moves of each underlying at which
+   * the scope is liquidatable (account/distance.ts). A single market's liquidation price does
+   * not describe them: an option's mark follows its underlying.
+   */
+  distanceToLiquidation?: DistanceToLiquidation[];
+  /** Portfolio margin: the risk matrix breakdown (worst scenario per underlying, add-ons). */
+  portfolio?: PortfolioRequirement;
 }
 
 export interface SubaccountReport {
@@ -112,11 +123,37 @@ export interface SubaccountReport {
   isolated: ScopeReport[];
 }
 
-function scopeReport(state: EngineState, s: Subaccount, view: ScopeView, name: string): ScopeReport {
+export interface ReportOptions {
+  /** Portfolio accounts: include the whole scenario × P&L matrix. */
+  readonly matrix?: boolean;
+}
+
+function scopeReport(
+  state: EngineState,
+  s: Subaccount,
+  view: ScopeView,
+  name: string,
+  opts: ReportOptions = {},
+): ScopeReport {
   const qd = state.settlement.decimals;
   const q = (v: bigint) => formatDecimal(v, qd);
   const f = evaluate(state, view);
   const ratio = marginRatioPpm(f);
+  const portfolio =
+    view.scope.kind === 'cross' && s.portfolioMargin === true && state.portfolio !== undefined;
+  const hasOptions = view.positions.some((p) => state.markets.get(p.market)!.config.option !== undefined);
+  const extra: Pick<ScopeReport, 'distanceToLiquidation' | 'portfolio'> = {};
+  if (portfolio || hasOptions) {
+    extra.distanceToLiquidation = scopeUnderlyings(state, view).flatMap(
+      (u) => distanceToLiquidation(state, view, u) ?? [],
+    );
+  }
+  if (portfolio) {
+    const detail = portfolioRequirementQuote(state, view.positions, undefined, {
+      includeMatrix: opts.matrix === true,
+    }).detail;
+    if (detail) extra.portfolio = detail;
+  }
   return {
     scope: name,
     collateralValue: q(f.collateralMaintenanceQuote),
@@ -135,8 +172,10 @@ function scopeReport(state: EngineState, s: Subaccount, view: ScopeView, name: s
       const entryAbs = p.entryValue < 0n ? -p.entryValue : p.entryValue;
       // entry price = |entryValue| / |size|, shown at 8 decimals
       const entryPx = (entryAbs * 10n ** BigInt(QTY_DECIMALS + PRICE_DECIMALS - qd)) / abs;
-      const liq = liquidationPrice(state, view, p.market);
-      const bkr = bankruptcyPrice(state, view, p.market);
+      // an option's own mark alone does not move its requirement the way its underlying does
+      const option = state.markets.get(p.market)!.config.option !== undefined;
+      const liq = option ? null : liquidationPrice(state, view, p.market);
+      const bkr = option ? null : bankruptcyPrice(state, view, p.market);
       const pos = s.positions.get(p.market);
       return {
         market: p.market,
@@ -153,10 +192,15 @@ function scopeReport(state: EngineState, s: Subaccount, view: ScopeView, name: s
         ...(pos?.isolated ? { isolatedMargin: q(pos.isolatedMargin) } : {}),
       };
     }),
+    ...extra,
   };
 }
 
-export function subaccountReport(state: EngineState, s: Subaccount): SubaccountReport {
+export function subaccountReport(
+  state: EngineState,
+  s: Subaccount,
+  opts: ReportOptions = {},
+): SubaccountReport {
   const balances: Record<string, string> = {};
   for (const [asset, bal] of s.balances)
     balances[asset] = formatDecimal(bal, state.assets.get(asset)!.decimals);
@@ -169,7 +213,7 @@ export function subaccountReport(state: EngineState, s: Subaccount): SubaccountR
     account: s.ref.account,
     sub: s.ref.sub,
     balances,
-    cross: scopeReport(state, s, crossView(s), 'cross'),
+    cross: scopeReport(state, s, crossView(s), 'cross', opts),
     isolated,
   };
 }

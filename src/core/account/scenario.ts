@@ -47,6 +47,24 @@ import { type EngineState, type Subaccount, subaccountKey } from '../engine/stat
 import { formatDecimal, PRICE_DECIMALS, parseDecimal, QTY_DECIMALS } from '../num/index.ts';
 import { positionRequirement } from './figures.ts';
 
+/** The opening engine's requirements: nothing, so any scenario state can be built. */
+const ZERO_MARGIN = { kind: 'fixed', initialRatio: '0', maintenance: { ratio: '0' } };
+/** Options keep their kind; with zero rates a short needs only its mark (the rule's "+ M"). */
+const ZERO_OPTION_MARGIN = {
+  kind: 'standardOption',
+  initial: { base: '0', floor: '0', putAtLeastMaintenance: false },
+  maintenance: { call: { underlying: '0' }, put: { underlying: '0' } },
+  long: 'none',
+};
+/** A portfolio model with one scenario that moves nothing: requirement 0. */
+const ZERO_PORTFOLIO = {
+  name: 'opening',
+  core: { priceMoves: [0], volShocks: [0] },
+  priceRange: { default: 0.01 },
+  vol: { up: 0, down: 0 },
+  maintenanceFraction: 1,
+};
+
 /** A problem with a scenario (its JSON, its config, or a command the engine refused while building it). */
 export class ScenarioError extends Error {
   override name = 'ScenarioError';
@@ -74,6 +92,8 @@ const AccountSchema = z.strictObject({
   /** Leverage setting per market ("20"): raises IM only. */
   leverage: z.record(z.string(), decimalString).optional(),
   positions: z.array(PositionSchema).default([]),
+  /** Margin the cross scope with the config's portfolio model (config.portfolio). */
+  portfolioMargin: z.boolean().optional(),
 });
 /** The scenario file format (docs/risk-scenario.md). */
 export const ScenarioSchema = z.strictObject({
@@ -183,6 +203,7 @@ export function buildScenario(scenario: ScenarioInput): BuiltScenario {
       fail(`${where(i)}: the account id ${COUNTERPARTY.account} is reserved`);
   });
   const marketIds = new Set(config.markets.map((m) => m.id));
+  const marketConfig = new Map(config.markets.map((m) => [m.id, m]));
   const knownMarket = (id: string, at: string) => {
     if (!marketIds.has(id))
       fail(`${at}: unknown market ${JSON.stringify(id)} (config has ${[...marketIds].join(', ') || 'none'})`);
@@ -236,6 +257,9 @@ export function buildScenario(scenario: ScenarioInput): BuiltScenario {
         fail(`${pat}: a subaccount holds one position per market; ${p.market} appears twice`);
       markets.add(p.market);
       if (!(p.market in scenario.prices.marks)) fail(`${pat}: no mark price for ${p.market} in prices.marks`);
+      const underlying = marketConfig.get(p.market)!.option?.underlying;
+      if (underlying !== undefined && !(underlying in scenario.prices.marks))
+        fail(`${pat}: option ${p.market} needs a mark for its underlying ${underlying} in prices.marks`);
       const size = checkedDecimal(p.size, QTY_DECIMALS, `${pat}.size`, { nonZero: true });
       const entryPx8 = checkedDecimal(p.entryPrice, PRICE_DECIMALS, `${pat}.entryPrice`, { positive: true });
       const isolated = a.marginModes?.[p.market] === 'isolated';
@@ -262,6 +286,8 @@ export function buildScenario(scenario: ScenarioInput): BuiltScenario {
       book.set(p.market, (book.get(p.market) ?? 0n) + (size < 0n ? -size : size));
       return { ...p, size, entryPx8, isolated, isolatedMargin, reduce };
     });
+    if (a.portfolioMargin === true && config.portfolio === undefined)
+      fail(`${at}.portfolioMargin: the config has no portfolio model (config.portfolio)`);
     return { ref: refs[i]!, source: a, positions, leverage };
   });
 
@@ -275,9 +301,10 @@ export function buildScenario(scenario: ScenarioInput): BuiltScenario {
       takerFee: '0',
       makerFee: '0',
       tickSize: '0.00000001',
-      margin: { kind: 'fixed', initialRatio: '0', maintenance: { ratio: '0' } },
+      margin: m.kind === 'option' ? ZERO_OPTION_MARGIN : ZERO_MARGIN,
     })),
     guards: { ...rawGuards, maxPriceMove: '100', maxFillDeviation: '10' },
+    ...(rawConfig.portfolio === undefined ? {} : { portfolio: { model: ZERO_PORTFOLIO } }),
   };
   const engine = createEngine(openingConfig, 'config');
   const state = engine.state as EngineState;
@@ -290,17 +317,34 @@ export function buildScenario(scenario: ScenarioInput): BuiltScenario {
     }
   };
 
+  // Underlyings first: an option's mark is checked against its underlying's.
+  const linearMarks = Object.fromEntries(
+    Object.entries(scenario.prices.marks).filter(([id]) => marketConfig.get(id)!.kind !== 'option'),
+  );
   run(
     {
       type: 'prices',
       timeMs,
+      marks: linearMarks,
       assets: scenario.prices.assets,
       exchangeRates: scenario.prices.exchangeRates,
     },
     'prices',
   );
   // The counterparty only needs non-negative collateral under the zero-requirement model.
-  run({ type: 'deposit', to: COUNTERPARTY, asset: settlement, amount: '1', timeMs }, 'counterparty');
+  // (Short options need their mark even at zero rates: the counterparty of a long option gets
+  // more than any premium could be.)
+  const anyOption = config.markets.some((m) => m.kind === 'option');
+  run(
+    {
+      type: 'deposit',
+      to: COUNTERPARTY,
+      asset: settlement,
+      amount: anyOption ? '1000000000000' : '1',
+      timeMs,
+    },
+    'counterparty',
+  );
   parsed.forEach((a, i) => {
     for (const [asset, amount] of Object.entries(a.source.deposits)) {
       run({ type: 'deposit', to: a.ref, asset, amount, timeMs }, `${where(i)}: deposit ${asset}`);
@@ -319,6 +363,11 @@ export function buildScenario(scenario: ScenarioInput): BuiltScenario {
     for (const [m, mode] of Object.entries(a.source.marginModes ?? {})) {
       run({ type: 'set_margin_mode', subaccount: a.ref, market: m, mode }, `${where(i)}: margin mode ${m}`);
     }
+    if (a.source.portfolioMargin === true)
+      run(
+        { type: 'set_portfolio_margin', subaccount: a.ref, enabled: true },
+        `${where(i)}: portfolio margin`,
+      );
     const marks = Object.fromEntries(a.positions.map((p) => [p.market, px(p.entryPx8)]));
     run({ type: 'prices', timeMs, marks }, `${where(i)}: entry prices`);
     a.positions.forEach((p, j) => {
@@ -399,6 +448,7 @@ export function buildScenario(scenario: ScenarioInput): BuiltScenario {
       type: 'set_policy',
       liquidation: (rawConfig.liquidation ?? {}) as never,
       guards: (rawConfig.guards ?? {}) as never,
+      ...(rawConfig.portfolio === undefined ? {} : { portfolio: rawConfig.portfolio as never }),
     },
     'config policy',
   );

@@ -60,6 +60,7 @@ export function stateToPlain(s: EngineState): unknown {
     accountWindows: sorted(s.accountWindows),
     marketWindows: sorted(s.marketWindows),
     lastPartialMs: sorted(s.lastPartialMs),
+    ...(s.portfolio ? { portfolio: s.portfolio } : {}),
   };
 }
 
@@ -141,5 +142,6 @@ export function decodeSnapshot(json: string): EngineState {
     accountWindows: new Map(p.accountWindows),
     marketWindows: new Map(p.marketWindows),
     lastPartialMs: new Map(p.lastPartialMs ?? []),
+    ...(p.portfolio ? { portfolio: p.portfolio } : {}),
   };
 }

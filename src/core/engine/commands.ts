@@ -4,6 +4,7 @@
  * MALFORMED_COMMAND before anything else happens.
  */
 import { z } from 'zod';
+import { EnginePortfolioSchema } from '../account/portfolio-scope.ts';
 import {
   AssetConfigSchema,
   decimalAt,
@@ -131,6 +132,8 @@ export const CommandSchema = z.discriminatedUnion('type', [
     type: z.literal('set_policy'),
     liquidation: LiquidationPolicySchema.optional(),
     guards: GuardsSchema.optional(),
+    /** Portfolio margin model (null withdraws the offer; accounts in portfolio mode need one). */
+    portfolio: EnginePortfolioSchema.nullable().optional(),
   }),
 ]);
 export type CommandInput = z.input<typeof CommandSchema>;

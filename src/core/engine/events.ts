@@ -3,6 +3,7 @@
  * carries everything `evolve` needs; informational fields (figures before/after)
  * make the journal an audit trail a risk team can read.
  */
+import type { EnginePortfolio } from '../account/portfolio-scope.ts';
 import type { AssetConfig, MarketConfig } from '../model/config.ts';
 import type { OracleConfig } from '../oracle/config.ts';
 import type { OracleTransition } from '../oracle/oracle.ts';
@@ -98,7 +99,9 @@ export type EngineEvent =
   | { type: 'market_configured'; config: MarketConfig }
   | { type: 'asset_configured'; config: AssetConfig }
   | { type: 'market_paused'; market: string; paused: boolean }
-  | { type: 'policy_set'; policy: LiquidationPolicy; guards: Guards };
+  | { type: 'policy_set'; policy: LiquidationPolicy; guards: Guards }
+  /** The portfolio margin model offered to subaccounts (null: none). */
+  | { type: 'portfolio_model_set'; portfolio: EnginePortfolio | null };
 
 export type EventType = EngineEvent['type'];
 export type Sequenced<E extends EngineEvent = EngineEvent> = E & { seq: number };

@@ -43,6 +43,7 @@ export function initialState(config: EngineConfig): EngineState {
     accountWindows: new Map(),
     marketWindows: new Map(),
     lastPartialMs: new Map(),
+    ...(config.portfolio ? { portfolio: config.portfolio } : {}),
   };
   for (const m of config.markets) configureMarket(state, m);
   for (const o of config.oracles) configureOracle(state, o);
@@ -368,6 +369,10 @@ export function evolve(state: EngineState, event: EngineEvent): void {
     case 'policy_set':
       state.policy = event.policy;
       state.guards = event.guards;
+      return;
+    case 'portfolio_model_set':
+      if (event.portfolio === null) delete state.portfolio;
+      else state.portfolio = event.portfolio;
       return;
   }
 }

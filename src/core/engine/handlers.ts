@@ -119,7 +119,7 @@ export function setLeverage(ctx: CommandContext, c: Cmd<'set_leverage'>): void {
  * that asks less is always allowed).
  */
 export function setPortfolioMargin(ctx: CommandContext, c: Cmd<'set_portfolio_margin'>): void {
-  if (!ctx.state.config.portfolio) reject('INVALID_CONFIG', 'this engine offers no portfolio margin');
+  if (!ctx.state.portfolio) reject('INVALID_CONFIG', 'this engine offers no portfolio margin');
   const s = ctx.subaccount(c.subaccount);
   if (s.portfolioMargin === c.enabled) return;
   const before = ctx.figures(crossView(s));
@@ -390,11 +390,20 @@ export function pauseLiquidations(ctx: CommandContext, c: Cmd<'pause_liquidation
 }
 
 export function setPolicy(ctx: CommandContext, c: Cmd<'set_policy'>): void {
+  if (c.portfolio === null) {
+    for (const s of ctx.state.subaccounts.values())
+      if (s.portfolioMargin)
+        reject(
+          'INVALID_CONFIG',
+          `${s.key} is in portfolio margin: switch it off before withdrawing the model`,
+        );
+  }
   ctx.emit({
     type: 'policy_set',
     policy: c.liquidation ?? ctx.state.policy,
     guards: c.guards ?? ctx.state.guards,
   });
+  if (c.portfolio !== undefined) ctx.emit({ type: 'portfolio_model_set', portfolio: c.portfolio });
 }
 
 /** True while the market's oracle holds it in safe mode (index unreliable, breaker tripped, recovering). */

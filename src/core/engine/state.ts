@@ -9,6 +9,7 @@
  * where entry values and isolated margins exist only in the settlement asset.
  */
 
+import type { EnginePortfolio } from '../account/portfolio-scope.ts';
 import type { MarginModel } from '../margin/model.ts';
 import type { AssetConfig, MarketConfig } from '../model/config.ts';
 import type { OracleConfig } from '../oracle/config.ts';
@@ -95,6 +96,8 @@ export interface EngineState {
   readonly netDeposits: Map<string, bigint>;
   policy: LiquidationPolicy;
   guards: Guards;
+  /** Portfolio margin model offered to subaccounts (config.portfolio, changed by set_policy). */
+  portfolio?: EnginePortfolio;
   readonly accountWindows: Map<string, LiquidationWindow>;
   readonly marketWindows: Map<string, LiquidationWindow>;
   /** Time of the last partial liquidation step per scope (`sub|scope`), for the fraction sizing's cooldown. */

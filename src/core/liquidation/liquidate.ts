@@ -268,7 +268,7 @@ function partial(
 function pickTarget(state: EngineState, view: ScopeView, before: ScopeFigures): PositionFigures {
   let target = before.positions[0]!;
   for (const p of before.positions) if (p.maintenanceQuote > target.maintenanceQuote) target = p;
-  if (view.scope.kind !== 'cross' || !view.sub.portfolioMargin || !state.config.portfolio) return target;
+  if (view.scope.kind !== 'cross' || !view.sub.portfolioMargin || !state.portfolio) return target;
   const mm = before.maintenanceMarginQuote;
   let best: { p: PositionFigures; released: bigint; notional: bigint } | undefined;
   for (const p of before.positions) {
