@@ -22,6 +22,7 @@ import { Engine, type JournalPort } from '../src/core/engine/engine.ts';
 import { RiskBook } from '../src/core/riskbook/index.ts';
 import { SqliteJournal } from '../src/store/sqlite-journal.ts';
 import { benchPortfolio } from './portfolio.ts';
+import { benchPortfolioEngine } from './portfolio-engine.ts';
 import { benchSim } from './sim.ts';
 import { BASE_MARK, benchVenue, fmtNs, fmtRate, populate, stats, timeEach } from './support.ts';
 
@@ -365,6 +366,7 @@ const d = scan();
 log('\n== e) portfolio margin: 200 options across 3 underlyings on the crypto-pm scenario grid');
 const e = benchPortfolio({ quick: QUICK, log: (t) => log(t) });
 results.portfolio = e;
+results.portfolioEngine = benchPortfolioEngine({ quick: QUICK, log: (t) => log(t) });
 log(
   `\n== f) simulation: ${QUICK ? '1,000' : '10,000'} accounts over the 2025-10-10 day of 1-minute prices, with liquidations`,
 );

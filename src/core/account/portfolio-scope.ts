@@ -18,7 +18,7 @@
  * on demand, never stored, and rounded against the account at this boundary.
  */
 import { z } from 'zod';
-import type { EngineState } from '../engine/state.ts';
+import type { EngineState, MarketState } from '../engine/state.ts';
 import { InvariantError, pow10 } from '../num/index.ts';
 import type { PortfolioAccount, PortfolioPosition } from '../portfolio/model.ts';
 import { type PortfolioRequirement, portfolioMargin } from '../portfolio/risk-matrix.ts';
@@ -56,6 +56,27 @@ function scenarioConfig(p: EnginePortfolio): PortfolioMarginConfig {
 }
 
 const px = (px8: bigint) => Number(px8) / 1e8;
+
+/**
+ * The volatility an option's mark implies, remembered per market for the last (mark, underlying,
+ * time) it was solved for: a book is re-evaluated far more often than its marks change.
+ */
+const ivCache = new WeakMap<MarketState, { mark: number; U: number; nowMs: number; vol: number }>();
+function impliedVolOf(m: MarketState, mark: number, U: number, nowMs: number, fallbackVol: number): number {
+  const hit = ivCache.get(m);
+  if (hit && hit.mark === mark && hit.U === U && hit.nowMs === nowMs) return hit.vol;
+  const terms = m.config.option!;
+  const iv = impliedVolBlack76({
+    kind: terms.right,
+    price: mark,
+    forward: U,
+    strike: px(terms.strike),
+    timeYears: yearFraction(nowMs, m.config.expiryMs!),
+  });
+  const vol = iv.ok ? iv.vol : fallbackVol;
+  ivCache.set(m, { mark, U, nowMs, vol });
+  return vol;
+}
 const qty = (q9: bigint) => Number(q9) / 1e9;
 
 /** The portfolio account and market snapshot of a scope's positions (see the header). */
@@ -99,15 +120,8 @@ export function portfolioInputs(
     const U = px(markOf(state.markets.get(terms.underlying)!, marks));
     const K = px(terms.strike);
     const expiryMs = m.config.expiryMs!;
-    const iv = impliedVolBlack76({
-      kind: terms.right,
-      price: mark,
-      forward: U,
-      strike: K,
-      timeYears: yearFraction(nowMs, expiryMs),
-    });
+    const vol = impliedVolOf(m, mark, U, nowMs, cfg.fallbackVol);
     const strike = (K * S) / U;
-    const vol = iv.ok ? iv.vol : cfg.fallbackVol;
     const byExpiry = volPoints.get(base) ?? new Map<number, Map<number, number[]>>();
     volPoints.set(base, byExpiry);
     const byStrike = byExpiry.get(expiryMs) ?? new Map<number, number[]>();
