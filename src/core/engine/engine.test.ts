@@ -554,3 +554,16 @@ describe('bad input is rejected with a typed error and changes nothing', () => {
     });
   }
 });
+
+describe('event listeners', () => {
+  it('a listener sees accepted commands until it unsubscribes', () => {
+    const e = newVenue();
+    const seen: string[] = [];
+    const off = e.onEvents((events) => seen.push(...events.map((x) => x.type)));
+    e.executeOrThrow({ type: 'deposit', to: ref('ann'), asset: 'USDC', amount: '1' });
+    expect(e.execute({ type: 'withdraw', from: ref('ann'), asset: 'USDC', amount: '2' }).ok).toBe(false);
+    off();
+    e.executeOrThrow({ type: 'deposit', to: ref('ann'), asset: 'USDC', amount: '1' });
+    expect(seen).toEqual(['subaccount_opened', 'moved']);
+  });
+});

@@ -123,8 +123,13 @@ export class Engine {
     return this.st;
   }
 
-  onEvents(listener: Listener): void {
+  /** Calls `listener` with every accepted command's sequenced events; returns an unsubscribe function. */
+  onEvents(listener: Listener): () => void {
     this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
   }
 
   execute(input: unknown): ExecuteResult {
