@@ -2,7 +2,9 @@
  * `plimsoll portfolio`: examples/portfolio-hedged.json through the command as registered on a
  * commander program (main.ts registers it the same way), checked against the library.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
@@ -112,5 +114,50 @@ describe('portfolio FILE', () => {
     } finally {
       process.stderr.write = err;
     }
+  });
+});
+
+describe('var on the joint Binance BTC/ETH daily history', () => {
+  /** Close of a day in a CryptoDataDownload daily file, read straight from the CSV text. */
+  const closeOn = (name: string, day: string): number => {
+    const text = readFileSync(fileURLToPath(new URL(`../../data/${name}`, import.meta.url)), 'utf8');
+    const row = text.split('\n').find((l) => l.split(',')[1]?.startsWith(day));
+    if (!row) throw new Error(`${name}: no ${day}`);
+    return Number(row.split(',')[6]);
+  };
+
+  it('gives ETH its own returns and finds the 2020-03-12 crash as the worst day', () => {
+    const v = JSON.parse(portfolio(MULTI, '--json', '--model', 'var', '--history', 'binance-btc-eth').text);
+    const a = v.accounts[0];
+    expect(a.source).toMatch(/Binance_ETHUSDT_d.csv/);
+    const byId = Object.fromEntries(a.underlyings.map((u: { underlying: string }) => [u.underlying, u]));
+    expect(byId.ETH.source).toBe('own');
+    expect(byId.BTC.source).toBe('own');
+    expect(byId.SOL.source).toBe('proxy');
+    expect(a.observations).toBe(730);
+    expect(a.worstLabel).toBe('2020-03-12');
+  });
+
+  it('an ETH long loses on 2020-03-12 what the ETH closes in the file say, not what BTC did', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plimsoll-var-'));
+    const f = join(dir, 'eth.json');
+    writeFileSync(
+      f,
+      JSON.stringify({
+        preset: 'crypto-pm',
+        snapshot: {
+          nowMs: 1760083200000,
+          underlyings: { ETH: { spot: '4350', vol: { kind: 'flat', vol: 0.7 } } },
+        },
+        accounts: [
+          { id: 'eth', positions: [{ type: 'perpetual', underlying: 'ETH', size: '1', entryPrice: '4350' }] },
+        ],
+      }),
+    );
+    const v = JSON.parse(portfolio(f, '--json', '--model', 'var', '--history', 'binance-btc-eth').text);
+    const close = (day: string) => closeOn('Binance_ETHUSDT_d.csv', day);
+    // loss = S·(1 − c(03-12)/c(03-11)) = 4,350 × (1 − 107.82/194.61)
+    expect(v.accounts[0].worstLoss).toBeCloseTo(4350 * (1 - close('2020-03-12') / close('2020-03-11')), 6);
+    expect(v.accounts[0].worstLabel).toBe('2020-03-12');
   });
 });

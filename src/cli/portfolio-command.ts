@@ -27,10 +27,11 @@ import {
 } from '../core/portfolio/index.ts';
 import { type SimmRequirement, simmMargin, simmPreset } from '../core/portfolio/simm.ts';
 import { historicalVarMargin, type VarRequirement, varPreset } from '../core/portfolio/var.ts';
-import { logReturns, readDailyCandles, VOL_DATA_DIR } from '../sim/volatility/data.ts';
+import { logReturns, readCddCloses, readDailyCandles, VOL_DATA_DIR } from '../sim/volatility/data.ts';
 import { EXIT_OK, UsageError } from './errors.ts';
 
 export const PORTFOLIO_MODELS = ['file', 'crypto-pm', 'paradex', 'span-16', 'simm', 'var'] as const;
+export const VAR_HISTORIES = ['coinbase-btc', 'binance-btc-eth'] as const;
 export type PortfolioModel = (typeof PORTFOLIO_MODELS)[number];
 
 export interface PortfolioCommandOptions {
@@ -41,6 +42,7 @@ export interface PortfolioCommandOptions {
   confidence?: number;
   lookback?: number;
   horizon?: number;
+  history?: (typeof VAR_HISTORIES)[number];
 }
 
 export interface PortfolioCommandIo {
@@ -81,6 +83,14 @@ export function registerPortfolioCommand(program: Command, io: PortfolioCommandI
     .option('--confidence <c>', 'var: confidence', num('--confidence', 0.51, 0.9999), 0.99)
     .option('--lookback <days>', 'var: observations used', num('--lookback', 2, 100_000, true), 730)
     .option('--horizon <days>', 'var: horizon in days (√h scaling)', num('--horizon', 0.01, 365), 1)
+    .addOption(
+      new Option(
+        '--history <id>',
+        'var: returns — coinbase-btc (BTC daily 2015-07-21 → 2025-09-24, other underlyings proxied by BTC) or binance-btc-eth (joint Binance spot BTC and ETH daily 2017-08-17 → 2020-12-30, others proxied by BTC)',
+      )
+        .choices([...VAR_HISTORIES])
+        .default('coinbase-btc'),
+    )
     .action((file: string, o: PortfolioCommandOptions) => {
       out(runPortfolioCommand(file, o));
       io.setExitCode?.(EXIT_OK);
@@ -130,7 +140,7 @@ export function runPortfolioCommand(file: string, o: PortfolioCommandOptions = {
         horizonDays: o.horizon ?? 1,
         proxy: 'BTC',
       });
-      const history = btcHistory();
+      const history = o.history === 'binance-btc-eth' ? binanceBtcEthHistory() : btcHistory();
       title = `${cfg.name} (historical ${cfg.measure.toUpperCase()} at ${(100 * cfg.confidence).toFixed(2)}%, ${cfg.horizonDays}-day horizon, lookback ${cfg.lookback})`;
       results = accounts.map((a) => ({
         model: 'var',
@@ -170,6 +180,30 @@ function scenarioConfig(model: PortfolioModel, raw: unknown, pf: PortfolioFile) 
   const c = PortfolioMarginConfigSchema.safeParse({ ...portfolioPreset(id), ...overrides });
   if (!c.success) throw new UsageError(`overrides do not fit ${id}: ${c.error.message}`);
   return c.data;
+}
+
+/**
+ * Joint BTC and ETH daily log returns, Binance spot (CryptoDataDownload exports, data/SOURCE.md),
+ * on the days both files cover: the BTC/ETH co-movement of the same days, not a proxy.
+ */
+function binanceBtcEthHistory() {
+  const btc = readCddCloses(join(VOL_DATA_DIR, 'Binance_BTCUSDT_d.csv'), 86_400);
+  const eth = readCddCloses(join(VOL_DATA_DIR, 'Binance_ETHUSDT_d.csv'), 86_400);
+  const from = Math.max(btc.timeSec[0]!, eth.timeSec[0]!);
+  const to = Math.min(btc.timeSec[btc.timeSec.length - 1]!, eth.timeSec[eth.timeSec.length - 1]!);
+  const slice = (s: typeof btc) => {
+    const i0 = (from - s.timeSec[0]!) / 86_400;
+    return s.close.subarray(i0, i0 + (to - from) / 86_400 + 1);
+  };
+  const days = (to - from) / 86_400;
+  const labels = Array.from({ length: days }, (_, i) =>
+    new Date((from + (i + 1) * 86_400) * 1000).toISOString().slice(0, 10),
+  );
+  return {
+    series: { BTC: logReturns(slice(btc)), ETH: logReturns(slice(eth)) },
+    labels,
+    source: `data/Binance_BTCUSDT_d.csv + data/Binance_ETHUSDT_d.csv (Binance spot daily closes, joint ${labels[0]} → ${labels[labels.length - 1]}; other underlyings: BTC returns, β 1)`,
+  };
 }
 
 function btcHistory() {

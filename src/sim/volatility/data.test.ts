@@ -64,6 +64,23 @@ describe('readers reject malformed files', () => {
     );
     expect(Array.from(readCddCloses(f, 3600).close)).toEqual([1, 2]);
   });
+  it('a_bar_repeated_at_the_format_change_with_the_same_close_is_dropped', () => {
+    const f = join(dir, 'dup.csv');
+    // as in Binance_BTCUSDT_d.csv at 2017-12-18: the bar appears in both unix formats
+    writeFileSync(
+      f,
+      'banner\nunix,date,symbol,open,high,low,close\n1513641600000,x,BTC,1,1,1,3\n1513555200000,x,BTC,1,1,1,2\n1513555200.0,x,BTC,1,1,1,2\n1513468800.0,x,BTC,1,1,1,1\n',
+    );
+    expect(Array.from(readCddCloses(f, 86_400).close)).toEqual([1, 2, 3]);
+  });
+  it('a_repeated_bar_with_another_close_is_an_error', () => {
+    const f = join(dir, 'dup2.csv');
+    writeFileSync(
+      f,
+      'banner\nunix,date,symbol,open,high,low,close\n1513555200000,x,BTC,1,1,1,2\n1513555200.0,x,BTC,1,1,1,2.5\n',
+    );
+    expect(() => readCddCloses(f, 86_400)).toThrow(/different closes/);
+  });
   it('bad_daily_header', () => {
     const f = join(dir, 'daily.csv');
     writeFileSync(f, 'date,close\n');

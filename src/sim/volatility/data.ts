@@ -12,6 +12,9 @@
  *   exports: a banner line, then `unix,date,symbol,open,high,low,close,...`, newest first;
  *   `unix` is seconds or milliseconds (both occur; told apart by magnitude).
  *
+ * - `Binance_BTCUSDT_d.csv`, `Binance_ETHUSDT_d.csv`: Binance spot daily (CryptoDataDownload),
+ *   the joint BTC/ETH history of historical VaR (`--model var`).
+ *
  * Every reader checks that bars are evenly spaced (no gap, no duplicate) and prices positive,
  * and throws naming the file and line otherwise.
  */
@@ -97,10 +100,20 @@ export function readCddCloses(path: string, stepSec: number): CloseSeries {
     rows.push([Math.round(t), c]);
   }
   rows.sort((a, b) => a[0] - b[0]);
+  // The exports repeat the bar at their format change (seconds → milliseconds) with the same
+  // close: such exact repeats are dropped; a repeated bar with another close is an error.
+  const unique = rows.filter((r, i) => {
+    if (i === 0 || r[0] !== rows[i - 1]![0]) return true;
+    if (r[1] !== rows[i - 1]![1])
+      throw new HistoryFormatError(
+        `${path}: two bars at ${r[0]} with different closes ${rows[i - 1]![1]} and ${r[1]}`,
+      );
+    return false;
+  });
   return checkGrid(
     path,
-    rows.map((r) => r[0]),
-    rows.map((r) => r[1]),
+    unique.map((r) => r[0]),
+    unique.map((r) => r[1]),
     stepSec,
   );
 }
