@@ -118,28 +118,49 @@ export function markOf(market: MarketState, marks?: ReadonlyMap<string, bigint>)
   return px;
 }
 
-/** Margin requirement of one position at a mark, with the user's leverage cap. */
+/**
+ * Margin requirement of one position at a mark, with the user's leverage cap.
+ *
+ * With the market's `requirementOn: 'entry'` (Bybit) and the position's entry value given, the
+ * requirement is taken on |entry value| (already exact quote units) instead of the mark notional;
+ * `notionalQuote` is still the mark notional (what the position is worth now).
+ */
 export function positionRequirement(
   state: EngineState,
   market: MarketState,
   size: bigint,
   markPx8: bigint,
   maxLeverage: bigint | undefined,
+  entryValue?: bigint,
 ): { notionalQuote: bigint; initialQuote: bigint; maintenanceQuote: bigint } {
   const qd = state.settlement.decimals;
   const absSize = size < 0n ? -size : size;
   const notionalQuote = positionValue(absSize, markPx8, qd, 'ceil');
+  const basisQuote = requirementBasisQuote(market, notionalQuote, entryValue);
   // Only the open-interest-scaled model reads the market's open interest.
   const oiQuote =
     market.config.margin.kind === 'openInterestScaled'
       ? positionValue(market.openInterestQty9, markPx8, qd, 'ceil')
       : 0n;
   const req = applyLeverageCap(
-    market.model.requirement({ sizeQty9: absSize, notionalQuote }, { openInterestQuote: oiQuote }),
-    notionalQuote,
+    market.model.requirement(
+      { sizeQty9: absSize, notionalQuote: basisQuote },
+      { openInterestQuote: oiQuote },
+    ),
+    basisQuote,
     maxLeverage,
   );
   return { notionalQuote, initialQuote: req.initialQuote, maintenanceQuote: req.maintenanceQuote };
+}
+
+/** The notional a requirement is computed on: the mark notional, or |entry value| (`requirementOn: 'entry'`). */
+export function requirementBasisQuote(
+  market: MarketState,
+  markNotionalQuote: bigint,
+  entryValue: bigint | undefined,
+): bigint {
+  if (market.config.requirementOn !== 'entry' || entryValue === undefined) return markNotionalQuote;
+  return entryValue < 0n ? -entryValue : entryValue;
 }
 
 export function evaluate(
@@ -196,7 +217,14 @@ export function evaluate(
     const mark = markOf(market, marks);
     const value = positionValue(p.size, mark, qd, 'floor');
     const pnl = value - p.entryValue;
-    const req = positionRequirement(state, market, p.size, mark, view.sub.maxLeverage.get(p.market));
+    const req = positionRequirement(
+      state,
+      market,
+      p.size,
+      mark,
+      view.sub.maxLeverage.get(p.market),
+      p.entryValue,
+    );
     upnl += pnl;
     im += req.initialQuote;
     mm += req.maintenanceQuote;

@@ -121,6 +121,13 @@ export const MarketConfigSchema = z.object({
   tickSize: pricePx8('tickSize').prefault('0.00000001'),
   stepSize: qty9('stepSize').prefault('0.000000001'),
   margin: MarginModelConfigSchema,
+  /**
+   * Notional the margin requirement (IM and MM, and the bracket) is taken on: the position's value
+   * at the mark (absent: the default) or its entry value |entry value| (Bybit's isolated rule:
+   * "Liquidation Price Calculation under Isolated Mode" takes IM and MM at the entry price).
+   * Optional without a default so configurations without it keep their state hash.
+   */
+  requirementOn: z.enum(['mark', 'entry']).optional(),
   funding: FundingConfigSchema.prefault({}),
   takerFee: ratioPpm('takerFee', 100_000n).prefault('0'),
   makerFee: ratioPpm('makerFee', 100_000n).prefault('0'),

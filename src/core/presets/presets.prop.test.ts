@@ -4,7 +4,8 @@
  *  - at the reported price the engine says liquidatable (equity < MM): the scope is listed
  *    by Engine.liquidatable() once the mark is moved there by `prices` commands;
  *  - one unit (1e-8) beyond it on the safe side (above for a long, below for a short) it is not;
- *  - likewise the bankruptcy price and net value < 0.
+ *  - likewise the bankruptcy price and net value < 0;
+ *  - bybit-usdt (IM and MM on the entry notional): the engine's price is Bybit's published formula.
  * The lending preset (aave-v3) has no positions: its trigger is checked on the engine's figures
  * (Engine.liquidatable() skips position-less scopes — see docs/presets.md, engine gaps).
  */
@@ -163,6 +164,22 @@ describe('INV: the reported liquidation price is the engine’s own trigger (one
       );
     });
   }
+
+  it('bybit-usdt (requirementOn: entry): the engine’s LP is Bybit’s published formula, within rounding', () => {
+    // |engine − formula| × size ≤ 3 quote units (MM rounds up, position value down) + one 1e-8 step.
+    fc.assert(
+      fc.property(accountArb(SPECS['bybit-usdt']), (a) => {
+        const input = inputOf('bybit-usdt', a);
+        const r = liquidationPriceDetailed(input).result;
+        if (r.liquidationPrice === null || r.venueFormula?.liquidationPrice == null) return;
+        const d = parseDecimalUnsafe(r.venueFormula.differenceFromEngine!, PRICE_DECIMALS);
+        const size = parseDecimalUnsafe(a.first.size, 9);
+        const absD = d < 0n ? -d : d;
+        expect(absD * size <= 3n * 10n ** 9n + size, `engine − formula = ${d}`).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
 
   it('drift-v2 with SOL collateral (size-discounted weights) as well as USDC', () => {
     fc.assert(
