@@ -99,6 +99,11 @@ export const CommandSchema = z.discriminatedUnion('type', [
     /** Liquidate the isolated position in this market instead of the cross scope. */
     isolatedMarket: id.optional(),
     liquidator: SubaccountRefSchema.optional(),
+    /**
+     * Policy `dydx_fillable` only: the liquidator's fill price (a book fill), at least as good for
+     * the liquidatee as the fillable price (a sale at or above it, a purchase at or below it).
+     */
+    fillPrice: pricePx8('fillPrice').optional(),
     timeMs: time,
   }),
   z.object({

@@ -78,6 +78,21 @@ export const LiquidationPolicySchema = z
           kind: z.literal('to_bankruptcy'),
           insuranceShare: ratioPpm('insuranceShare', 1_000_000n).prefault('1'),
         }),
+        /**
+         * dYdX v4: the target position closes at the fillable price (liquidation/fill-price.ts);
+         * the insurance fund receives fill − bankruptcy quote, capped at `maxLiquidationFee` of
+         * the fill, or pays the shortfall. Defaults: dYdX's LiquidationsConfig_Default.
+         */
+        z.object({
+          kind: z.literal('dydx_fillable'),
+          maxLiquidationFee: ratioPpm('maxLiquidationFee', 1_000_000n).prefault('0.005'),
+          bankruptcyAdjustment: ratioPpm('bankruptcyAdjustment', 4_294_967_295n)
+            .refine((v) => v >= 1_000_000n, 'bankruptcyAdjustment must be >= 1')
+            .prefault('1'),
+          spreadToMaintenanceMarginRatio: ratioPpm('spreadToMaintenanceMarginRatio', 1_000_000n)
+            .refine((v) => v > 0n, 'spreadToMaintenanceMarginRatio must be > 0')
+            .prefault('0.1'),
+        }),
       ])
       .default({ kind: 'ramp' }),
     /** Auto-deleveraging queue ranking. */
