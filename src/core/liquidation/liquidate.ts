@@ -39,6 +39,7 @@ import { emitSideCashflows, planSide, withPosition } from '../engine/trade-plan.
 import { clamp, divRound, max, min, mulDiv, PPM, parseDecimalUnsafe, roundToStep } from '../num/index.ts';
 import { adlQueue } from './adl.ts';
 import { dydxBankruptcyQuote, dydxFillablePx8, dydxInsuranceDelta } from './fill-price.ts';
+import { liquidateLending } from './lending.ts';
 
 type LiquidateCmd = Extract<Command, { type: 'liquidate' }>;
 
@@ -72,6 +73,12 @@ export function liquidate(ctx: CommandContext, c: LiquidateCmd): void {
   if (liquidator.key === sub.key) reject('SAME_SUBACCOUNT', 'an account cannot liquidate itself');
   const timeMs = Math.max(c.timeMs ?? 0, state.timeMs);
 
+  if (state.policy.lending && scope.kind === 'cross' && before.positions.length === 0) {
+    // Aave v3: repay debt for collateral plus a bonus; with no collateral left, the waterfall below.
+    if (liquidateLending(ctx, sub, before, liquidator, c.collateralAsset)) return;
+  }
+  if (c.collateralAsset !== undefined)
+    reject('MALFORMED_COMMAND', 'collateralAsset is for lending liquidations (policy.lending) only');
   if (before.netValueQuote >= 0n && before.positions.length === 0) {
     // Only collateral and a debt, still covered at full value: nothing a perp liquidation can close.
     reject('NOT_LIQUIDATABLE', 'no positions to liquidate; the debt is covered by collateral at full value');

@@ -51,6 +51,13 @@ export const AssetConfigSchema = z
     sizeHaircutFactor: ratioPpm('sizeHaircutFactor').prefault('0'),
     /** Yield-bearing token: valued at exchangeRate × price(underlying). */
     yieldBearing: z.object({ underlying: id }).optional(),
+    /**
+     * Lending liquidation (policy `lending`, Aave v3): bonus on the collateral seized for repaid
+     * debt ("0.05": collateral worth 105% of the debt) and the protocol's share of that bonus,
+     * paid to the insurance fund (Aave's treasury). Absent: 0.
+     */
+    liquidationBonus: ratioPpm('liquidationBonus', 1_000_000n).optional(),
+    liquidationProtocolFee: ratioPpm('liquidationProtocolFee', 1_000_000n).optional(),
   })
   .refine((a) => a.maintenanceWeight >= a.initialWeight, 'maintenanceWeight must be >= initialWeight');
 export type AssetConfig = z.output<typeof AssetConfigSchema>;
