@@ -121,7 +121,11 @@ export function markOf(market: MarketState, marks?: ReadonlyMap<string, bigint>)
 }
 
 /**
- * Margin requirement of one position at a mark, with the user's leverage cap. Option markets
+ * Margin requirement of one position at a mark, with the user's leverage cap.
+ *
+ * With the market's `requirementOn: 'entry'` (Bybit) and the position's entry value given, the
+ * requirement is taken on |entry value| (already exact quote units) instead of the mark notional;
+ * `notionalQuote` is still the mark notional (what the position is worth now). Option markets
  * (standard options margin) read their underlying market's mark, from `marks` when given.
  */
 export function positionRequirement(
@@ -130,6 +134,7 @@ export function positionRequirement(
   size: bigint,
   markPx8: bigint,
   maxLeverage: bigint | undefined,
+  entryValue?: bigint,
   marks?: ReadonlyMap<string, bigint>,
 ): { notionalQuote: bigint; initialQuote: bigint; maintenanceQuote: bigint } {
   const qd = state.settlement.decimals;
@@ -141,17 +146,31 @@ export function positionRequirement(
     const req = optionPositionRequirement(market.config.margin, terms, size, underlying, markPx8, qd);
     return { notionalQuote, ...req };
   }
+  const basisQuote = requirementBasisQuote(market, notionalQuote, entryValue);
   // Only the open-interest-scaled model reads the market's open interest.
   const oiQuote =
     market.config.margin.kind === 'openInterestScaled'
       ? positionValue(market.openInterestQty9, markPx8, qd, 'ceil')
       : 0n;
   const req = applyLeverageCap(
-    market.model.requirement({ sizeQty9: absSize, notionalQuote }, { openInterestQuote: oiQuote }),
-    notionalQuote,
+    market.model.requirement(
+      { sizeQty9: absSize, notionalQuote: basisQuote },
+      { openInterestQuote: oiQuote },
+    ),
+    basisQuote,
     maxLeverage,
   );
   return { notionalQuote, initialQuote: req.initialQuote, maintenanceQuote: req.maintenanceQuote };
+}
+
+/** The notional a requirement is computed on: the mark notional, or |entry value| (`requirementOn: 'entry'`). */
+export function requirementBasisQuote(
+  market: MarketState,
+  markNotionalQuote: bigint,
+  entryValue: bigint | undefined,
+): bigint {
+  if (market.config.requirementOn !== 'entry' || entryValue === undefined) return markNotionalQuote;
+  return entryValue < 0n ? -entryValue : entryValue;
 }
 
 export function evaluate(
@@ -208,7 +227,15 @@ export function evaluate(
     const mark = markOf(market, marks);
     const value = positionValue(p.size, mark, qd, 'floor');
     const pnl = value - p.entryValue;
-    const req = positionRequirement(state, market, p.size, mark, view.sub.maxLeverage.get(p.market), marks);
+    const req = positionRequirement(
+      state,
+      market,
+      p.size,
+      mark,
+      view.sub.maxLeverage.get(p.market),
+      p.entryValue,
+      marks,
+    );
     upnl += pnl;
     im += req.initialQuote;
     mm += req.maintenanceQuote;

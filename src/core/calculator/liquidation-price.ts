@@ -659,7 +659,12 @@ function linearInput(
   state: EngineState,
   f: ScopeFigures,
   target: string,
-): { input: LinearPositionInput; maintenanceAtLp: (lpPx8: bigint) => LadderStep | undefined } | null {
+): {
+  input: LinearPositionInput;
+  maintenanceAtLp: (lpPx8: bigint) => LadderStep | undefined;
+  /** The market takes its requirement on the entry notional (`requirementOn: 'entry'`, Bybit). */
+  onEntry: boolean;
+} | null {
   const qd = state.settlement.decimals;
   const pf = f.positions.find((p) => p.market === target);
   if (!pf) return null;
@@ -685,11 +690,14 @@ function linearInput(
     otherUnrealizedPnl: quote(otherPnl),
     ladder,
   };
+  const onEntry = state.markets.get(target)!.config.requirementOn === 'entry';
   const maintenanceAtLp = (lpPx8: bigint) => {
-    const notional = ratScaled(signedValueQuote(absSize, lpPx8, qd, 'ceil'), qd);
+    const notional = onEntry
+      ? ratScaled(abs(pf.entryValue), qd)
+      : ratScaled(signedValueQuote(absSize, lpPx8, qd, 'ceil'), qd);
     return ladder.find((s) => s.cap === null || cmp(notional, s.cap) < 0);
   };
-  return { input, maintenanceAtLp };
+  return { input, maintenanceAtLp, onEntry };
 }
 
 function fmt(r: Rational, places = 8): string {
@@ -715,6 +723,16 @@ function explain(
   const i = linear.input;
   const step = linear.maintenanceAtLp(lpPx8) ?? i.ladder[0]!;
   const side = i.side === 1 ? '1' : '-1';
+  if (linear.onEntry) {
+    lines.push(
+      `Root of equity = MM with MM on the entry notional (requirementOn: entry; the engine's trigger): ` +
+        `LP = EP − side·(WB − TMM₁ + UPNL₁ − (size·EP·MMR − deduction))/size = ` +
+        `${fmt(i.entryPrice)} − (${side})·(${fmt(i.walletBalance)} − ${fmt(i.otherMaintenance)} + (${fmt(i.otherUnrealizedPnl)}) − ` +
+        `(${fmt(i.size, 9)}·${fmt(i.entryPrice)}·${fmt(step.mmr, 6)} − ${fmt(step.amount)}))/${fmt(i.size, 9)} ≈ ` +
+        `${formatDecimal(lpPx8, PRICE_DECIMALS)} (engine, exact to 1e-8 on the conservative side).`,
+    );
+    return lines.join('\n');
+  }
   lines.push(
     `Root of equity = MM for this account (the engine's trigger; MM rate and amount of the bracket at the liquidation price): ` +
       `LP = (WB − TMM₁ + UPNL₁ + cum − side·size·EP) / (size·MMR − side·size) = ` +

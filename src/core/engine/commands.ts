@@ -107,8 +107,20 @@ export const CommandSchema = z.discriminatedUnion('type', [
     /** Liquidate the isolated position in this market instead of the cross scope. */
     isolatedMarket: id.optional(),
     liquidator: SubaccountRefSchema.optional(),
+    /**
+     * Policy `dydx_fillable` only: the liquidator's fill price (a book fill), at least as good for
+     * the liquidatee as the fillable price (a sale at or above it, a purchase at or below it).
+     */
+    fillPrice: pricePx8('fillPrice').optional(),
+    /** Policy `lending` only: the collateral asset to seize (default: the largest by value). */
+    collateralAsset: id.optional(),
     timeMs: time,
   }),
+  /**
+   * Borrows `amount` of the settlement asset out of the subaccount (its balance may go negative:
+   * a debt), within its free collateral at initial weights (Aave's LTV). Needs policy `lending`.
+   */
+  z.object({ type: z.literal('borrow'), subaccount: SubaccountRefSchema, amount, timeMs: time }),
   z.object({
     type: z.literal('fund_insurance'),
     /** Moves `amount` of `asset` from a subaccount's balance into the insurance fund (operator). */

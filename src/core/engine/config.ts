@@ -86,8 +86,40 @@ export const LiquidationPolicySchema = z
           kind: z.literal('to_bankruptcy'),
           insuranceShare: ratioPpm('insuranceShare', 1_000_000n).prefault('1'),
         }),
+        /**
+         * dYdX v4: the target position closes at the fillable price (liquidation/fill-price.ts);
+         * the insurance fund receives fill − bankruptcy quote, capped at `maxLiquidationFee` of
+         * the fill, or pays the shortfall. Defaults: dYdX's LiquidationsConfig_Default.
+         */
+        z.object({
+          kind: z.literal('dydx_fillable'),
+          maxLiquidationFee: ratioPpm('maxLiquidationFee', 1_000_000n).prefault('0.005'),
+          bankruptcyAdjustment: ratioPpm('bankruptcyAdjustment', 4_294_967_295n)
+            .refine((v) => v >= 1_000_000n, 'bankruptcyAdjustment must be >= 1')
+            .prefault('1'),
+          spreadToMaintenanceMarginRatio: ratioPpm('spreadToMaintenanceMarginRatio', 1_000_000n)
+            .refine((v) => v > 0n, 'spreadToMaintenanceMarginRatio must be > 0')
+            .prefault('0.1'),
+        }),
       ])
       .default({ kind: 'ramp' }),
+    /**
+     * Lending liquidation (Aave v3.3) of position-less cross scopes with a debt (a negative
+     * settlement balance, taken with `borrow`): a step repays up to `closeFactor` of the debt —
+     * all of it when the health factor is ≤ `fullCloseBelowHealthFactor` or the scope's collateral
+     * or debt is below `fullCloseBelowValue` (quote, decimal) — from the liquidator's balance, for
+     * collateral worth the debt × (1 + the asset's liquidationBonus), the protocol's share of the
+     * bonus to the insurance fund (liquidation/lending.ts). Absent = off (borrowing refused).
+     */
+    lending: z
+      .object({
+        closeFactor: ratioPpm('closeFactor', 1_000_000n)
+          .refine((v) => v > 0n, 'closeFactor must be > 0')
+          .prefault('0.5'),
+        fullCloseBelowHealthFactor: ratioPpm('fullCloseBelowHealthFactor', 1_000_000n).prefault('0.95'),
+        fullCloseBelowValue: z.string().default('2000'),
+      })
+      .optional(),
     /** Auto-deleveraging queue ranking. */
     adlRanking: z.enum(['profit_x_leverage', 'profit', 'leverage']).default('profit_x_leverage'),
   })

@@ -405,6 +405,28 @@ describe('engine invariants over random command sequences', () => {
     expect(steps).toBeGreaterThan(0);
   });
 
+  it('INV-01/02 with penalty: dydx_fillable (fillable price, insurance fund takes or pays the difference)', () => {
+    let steps = 0;
+    fc.assert(
+      fc.property(
+        fc.array(step, { minLength: 20, maxLength: 60 }),
+        fc.integer({ min: 0, max: 59 }),
+        fc.constantFrom('0.005', '1'),
+        (cmds, snapAt, maxLiquidationFee) => {
+          const policy = { penalty: { kind: 'dydx_fillable', maxLiquidationFee } };
+          for (const e of conservedAndReplayed(policy, cmds, snapAt)) {
+            if (e.type === 'liquidation_completed' && (e.mode === 'full' || e.mode === 'partial')) {
+              steps++;
+              expect(e.liquidatorRewardQuote).toBe(0n);
+            }
+          }
+        },
+      ),
+      { numRuns: Math.max(100, RUNS / 5), seed: 13 },
+    );
+    expect(steps).toBeGreaterThan(0);
+  });
+
   it('INV-04: more collateral never lowers health', () => {
     fc.assert(
       fc.property(

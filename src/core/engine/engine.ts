@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { crossView, evaluate, isLiquidatable, isolatedView, type Scope } from '../account/figures.ts';
+import { borrow, isLendingLiquidatable } from '../liquidation/lending.ts';
 import { liquidate } from '../liquidation/liquidate.ts';
 import { InvariantError } from '../num/index.ts';
 import { decodeEvent, decodeSnapshot, encodeEvent, encodeSnapshot, stateHash } from './codec.ts';
@@ -161,7 +162,11 @@ export class Engine {
   liquidatable(): { ref: SubaccountRef; scope: Scope }[] {
     const out: { ref: SubaccountRef; scope: Scope }[] = [];
     for (const s of this.st.subaccounts.values()) {
-      if (s.positions.size === 0) continue;
+      if (s.positions.size === 0) {
+        // Lending (policy.lending): a position-less scope with a debt and equity < 0 (HF < 1).
+        if (isLendingLiquidatable(this.st, s)) out.push({ ref: s.ref, scope: { kind: 'cross' } });
+        continue;
+      }
       for (const p of s.positions.values()) {
         if (p.isolated && isLiquidatable(evaluate(this.st, isolatedView(this.st, s, p.market)))) {
           out.push({ ref: s.ref, scope: { kind: 'isolated', market: p.market } });
@@ -222,6 +227,7 @@ const HANDLERS: { [T in Command['type']]: Handler<T> } = {
   funding_tick: h.fundingTick,
   settle_expiry: h.settleExpiry,
   liquidate,
+  borrow,
   oracle: h.oracle,
   set_oracle: h.setOracle,
   set_market: h.setMarket,

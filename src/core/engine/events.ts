@@ -30,7 +30,9 @@ export type MoveReason =
   | 'collateral_seized'
   | 'socialized_loss'
   | 'isolated_release'
-  | 'backstop_takeover';
+  | 'backstop_takeover'
+  | 'borrow'
+  | 'debt_repaid';
 
 export type TradeReason = 'fill' | 'liquidation' | 'backstop' | 'adl';
 

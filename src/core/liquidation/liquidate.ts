@@ -39,6 +39,8 @@ import type { EngineState, MarketState, Position, Subaccount } from '../engine/s
 import { emitSideCashflows, planSide, withPosition } from '../engine/trade-plan.ts';
 import { clamp, divRound, max, min, mulDiv, PPM, parseDecimalUnsafe, roundToStep } from '../num/index.ts';
 import { adlQueue } from './adl.ts';
+import { dydxBankruptcyQuote, dydxFillablePx8, dydxInsuranceDelta } from './fill-price.ts';
+import { liquidateLending } from './lending.ts';
 
 type LiquidateCmd = Extract<Command, { type: 'liquidate' }>;
 
@@ -72,9 +74,21 @@ export function liquidate(ctx: CommandContext, c: LiquidateCmd): void {
   if (liquidator.key === sub.key) reject('SAME_SUBACCOUNT', 'an account cannot liquidate itself');
   const timeMs = Math.max(c.timeMs ?? 0, state.timeMs);
 
+  if (state.policy.lending && scope.kind === 'cross' && before.positions.length === 0) {
+    // Aave v3: repay debt for collateral plus a bonus; with no collateral left, the waterfall below.
+    if (liquidateLending(ctx, sub, before, liquidator, c.collateralAsset)) return;
+  }
+  if (c.collateralAsset !== undefined)
+    reject('MALFORMED_COMMAND', 'collateralAsset is for lending liquidations (policy.lending) only');
   if (before.netValueQuote >= 0n && before.positions.length === 0) {
     // Only collateral and a debt, still covered at full value: nothing a perp liquidation can close.
     reject('NOT_LIQUIDATABLE', 'no positions to liquidate; the debt is covered by collateral at full value');
+  }
+  if (c.fillPrice !== undefined && state.policy.penalty.kind !== 'dydx_fillable')
+    reject('MALFORMED_COMMAND', "fillPrice is for the liquidation policy penalty 'dydx_fillable' only");
+  if (state.policy.penalty.kind === 'dydx_fillable' && before.positions.length > 0) {
+    // dYdX v4: close at the fillable price; the waterfall only when the fund cannot pay a bankrupt close.
+    if (dydxStep(ctx, sub, scope, view, before, liquidator, timeMs, c.fillPrice)) return;
   }
   const share = state.policy.backstopBelowMaintenanceShare;
   if (before.netValueQuote < 0n) bankrupt(ctx, sub, scope, before, liquidator, timeMs);
@@ -281,6 +295,133 @@ function pickTarget(state: EngineState, view: ScopeView, before: ScopeFigures): 
       best = { p, released, notional: p.notionalQuote };
   }
   return best?.p ?? target;
+}
+
+/**
+ * dYdX v4 liquidation step (policy penalty `dydx_fillable`, formulas in ./fill-price.ts): the
+ * position with the largest MM closes in full (trimmed by the window caps unless the scope is
+ * bankrupt) to the liquidator at the fillable price — or at the liquidator's `fillPrice` when
+ * that is at least as good for the liquidatee — and the insurance fund receives fill −
+ * bankruptcy quote capped at the max liquidation fee, or pays the shortfall. The fund pays at
+ * most its balance: a bankrupt scope whose shortfall it cannot pay goes to the waterfall
+ * (returns false, nothing emitted; dYdX deleverages), a solvent one fills closer to its
+ * bankruptcy price by what the fund lacks.
+ */
+function dydxStep(
+  ctx: CommandContext,
+  sub: Subaccount,
+  scope: Scope,
+  view: ScopeView,
+  before: ScopeFigures,
+  liquidator: Subaccount,
+  timeMs: number,
+  fillPrice: bigint | undefined,
+): boolean {
+  const state = ctx.state;
+  const cfg = state.policy.penalty;
+  if (cfg.kind !== 'dydx_fillable') return false;
+  const qd = state.settlement.decimals;
+  let target = before.positions[0]!;
+  for (const p of before.positions) if (p.maintenanceQuote > target.maintenanceQuote) target = p;
+  const market = state.markets.get(target.market)!;
+  const mark = target.markPx8;
+  const side = target.size > 0n ? 1n : -1n;
+  const absSize = side * target.size;
+  const tnc = before.netValueQuote;
+  const tmmr = before.maintenanceMarginQuote;
+  const solvent = tnc >= 0n;
+  const qty = solvent ? applyWindowCaps(ctx, sub.key, market, mark, absSize, timeMs) : absSize;
+
+  const pnnv = target.entryValue + target.unrealizedPnlQuote; // signed value at the mark (floor)
+  const fillable = dydxFillablePx8(
+    pnnv,
+    target.maintenanceQuote,
+    target.size,
+    tnc,
+    tmmr,
+    cfg,
+    valueDivisor(qd),
+    market.config.tickSize,
+  );
+  let px = fillable;
+  if (fillPrice !== undefined) {
+    if (fillPrice % market.config.tickSize !== 0n)
+      reject('INVALID_PRICE', `fillPrice must be a multiple of the tick ${market.config.tickSize} (px8)`);
+    if (side > 0n ? fillPrice < fillable : fillPrice > fillable)
+      reject(
+        'INVALID_PRICE',
+        `fillPrice must be ${side > 0n ? 'at or above' : 'at or below'} the fillable price ${fillable} (px8)`,
+      );
+    px = fillPrice;
+  }
+  // Bankruptcy quote of the closed quantity: −DNNV − ⌊TNC × |DMMR| / TMMR⌋.
+  const rest = withPosition(view, closed(target, qty, side * positionValue(qty, mark, qd, 'halfEven')), 0n);
+  const dnnv = positionValue(target.size - side * qty, mark, qd, 'floor') - pnnv;
+  const dmmr = evaluate(state, rest).maintenanceMarginQuote - tmmr;
+  const bankruptcy = dydxBankruptcyQuote(tnc, tmmr, dnnv, dmmr);
+  let value = positionValue(qty, px, qd, 'floor'); // |fill quote|
+  let delta = dydxInsuranceDelta(value, side > 0n, bankruptcy, cfg.maxLiquidationFee);
+  const fund = max(0n, state.insurance.get(state.settlement.id) ?? 0n);
+  if (-delta > fund) {
+    if (!solvent) return false;
+    // The fund pays what it has; the fill moves towards the bankruptcy price by the rest.
+    const lacking = -delta - fund;
+    value = max(0n, side > 0n ? value + lacking : value - lacking);
+    delta = -fund;
+  }
+
+  const plan = planSide(
+    ctx,
+    liquidator,
+    market,
+    side * qty,
+    side * value,
+    0n,
+    'LIQUIDATOR_INSUFFICIENT_MARGIN',
+  );
+  if (plan.refusal) reject(plan.refusal.code, plan.refusal.message);
+
+  const mode = qty === absSize && before.positions.length === 1 ? 'full' : 'partial';
+  const name = scopeName(scope);
+  const ledger = scopeLedger(sub, scope);
+  ctx.emit({
+    type: 'liquidation_started',
+    sub: sub.key,
+    scope: name,
+    mode,
+    equityQuote: before.equityQuote,
+    maintenanceQuote: tmmr,
+  });
+  // The fund's payment is settled before the fill, as the waterfall's cover (the closing fill
+  // may release an isolated margin to the balance).
+  if (delta !== 0n) {
+    ctx.emit({
+      type: 'moved',
+      from: delta > 0n ? ledger : { kind: 'insurance' },
+      to: delta > 0n ? { kind: 'insurance' } : ledger,
+      asset: state.settlement.id,
+      amount: delta > 0n ? delta : -delta,
+      reason: delta > 0n ? 'liquidation_fee' : 'insurance_cover',
+    });
+  }
+  emitTrade(ctx, market, sub.key, liquidator.key, side, qty, value, 'liquidation');
+  emitSideCashflows(ctx, plan, market.config.id, 0n);
+  const after = ctx.figures(viewOf(state, sub, scope));
+  ctx.emit({
+    type: 'liquidation_completed',
+    sub: sub.key,
+    scope: name,
+    market: market.config.id,
+    mode,
+    timeMs,
+    closedQty9: qty,
+    closedNotionalQuote: positionValue(qty, mark, qd, 'ceil'),
+    liquidatorRewardQuote: 0n,
+    insuranceFeeQuote: delta > 0n ? delta : 0n,
+    healthBeforeQuote: before.healthQuote,
+    healthAfterQuote: after.healthQuote,
+  });
+  return true;
 }
 
 function closed(

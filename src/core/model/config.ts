@@ -51,6 +51,13 @@ export const AssetConfigSchema = z
     sizeHaircutFactor: ratioPpm('sizeHaircutFactor').prefault('0'),
     /** Yield-bearing token: valued at exchangeRate × price(underlying). */
     yieldBearing: z.object({ underlying: id }).optional(),
+    /**
+     * Lending liquidation (policy `lending`, Aave v3): bonus on the collateral seized for repaid
+     * debt ("0.05": collateral worth 105% of the debt) and the protocol's share of that bonus,
+     * paid to the insurance fund (Aave's treasury). Absent: 0.
+     */
+    liquidationBonus: ratioPpm('liquidationBonus', 1_000_000n).optional(),
+    liquidationProtocolFee: ratioPpm('liquidationProtocolFee', 1_000_000n).optional(),
   })
   .refine((a) => a.maintenanceWeight >= a.initialWeight, 'maintenanceWeight must be >= initialWeight');
 export type AssetConfig = z.output<typeof AssetConfigSchema>;
@@ -175,6 +182,13 @@ export const MarketConfigSchema = z.object({
   tickSize: pricePx8('tickSize').prefault('0.00000001'),
   stepSize: qty9('stepSize').prefault('0.000000001'),
   margin: MarginModelConfigSchema,
+  /**
+   * Notional the margin requirement (IM and MM, and the bracket) is taken on: the position's value
+   * at the mark (absent: the default) or its entry value |entry value| (Bybit's isolated rule:
+   * "Liquidation Price Calculation under Isolated Mode" takes IM and MM at the entry price).
+   * Optional without a default so configurations without it keep their state hash.
+   */
+  requirementOn: z.enum(['mark', 'entry']).optional(),
   funding: FundingConfigSchema.prefault({}),
   takerFee: ratioPpm('takerFee', 100_000n).prefault('0'),
   makerFee: ratioPpm('makerFee', 100_000n).prefault('0'),

@@ -19,6 +19,11 @@
  * the liquidator collateral worth the repaid debt × the liquidation bonus, of
  * which the protocol keeps a share of the bonus (liquidationProtocolFee).
  * Amounts round as Aave's PercentageMath does (half up, basis points).
+ *
+ * The engine executes this with the liquidation policy `lending` (the preset sets it) and the
+ * assets' `liquidationBonus` / `liquidationProtocolFee`: `borrow` opens the debt, Engine.liquidatable()
+ * lists the scope once HF < 1, and a `liquidate` step moves exactly what `liquidationCall` computes
+ * (liquidation/lending.ts).
  */
 import { evaluate, isLiquidatable, type ScopeView } from '../account/figures.ts';
 import { healthFactor } from '../collateral/health-factor.ts';
@@ -185,9 +190,19 @@ export function aaveConfig(
         decimals: r.decimals,
         initialWeight: bpsToRatio(r.ltvBps),
         maintenanceWeight: bpsToRatio(r.liquidationThresholdBps),
+        liquidationBonus: bpsToRatio(r.liquidationBonusBps - 10_000),
+        liquidationProtocolFee: bpsToRatio(r.liquidationProtocolFeeBps),
       })),
     ],
     markets: [],
+    // v3.3 close factor: 50%, 100% at HF ≤ 0.95 or below $2,000 of collateral or debt (liquidation/lending.ts).
+    liquidation: {
+      lending: {
+        closeFactor: bpsToRatio(Number(DEFAULT_LIQUIDATION_CLOSE_FACTOR)),
+        fullCloseBelowHealthFactor: '0.95',
+        fullCloseBelowValue: '2000',
+      },
+    },
   };
 }
 
@@ -380,23 +395,9 @@ export const aaveV3: VenuePreset = {
   config: () => aaveConfig(),
   engineGaps: [
     {
-      rule: 'An account is collateral and debt, with no positions; Engine.liquidatable() skips subaccounts without positions and `liquidate` refuses them while net value ≥ 0.',
-      implementedBy:
-        'lendingLiquidationPrice (engine figures on a ScopeView with a negative settlement balance)',
-      engineNeeds:
-        'a borrow command (negative balance) and liquidation of position-less scopes whose equity < 0',
-    },
-    {
-      rule: 'Close factor: at most 50% of the total debt per call, 100% when HF ≤ 0.95 or when total collateral or debt is below $2,000 (v3.3).',
-      implementedBy: 'maxCloseFactorBps',
-      engineNeeds:
-        'a liquidation step sized by a share of the debt (close factor) instead of the size that restores a margin target',
-    },
-    {
-      rule: 'The liquidator repays debt and receives collateral worth debt × liquidation bonus; the protocol keeps liquidationProtocolFee of the bonus.',
-      implementedBy: 'liquidationCall',
-      engineNeeds:
-        'a collateral-for-debt liquidation step (seize collateral at price × bonus) with a treasury share, per collateral asset',
+      rule: 'v3.3 leftover rule: a liquidation that would leave less than $1,000 of debt or collateral must close the whole position.',
+      implementedBy: '—',
+      engineNeeds: 'a minimum-leftover check in the lending liquidation step',
     },
     {
       rule: 'Debts in several assets, each at its oracle price (and e-mode categories with their own LT).',

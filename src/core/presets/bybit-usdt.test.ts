@@ -1,8 +1,9 @@
 /**
  * bybit-usdt preset: Bybit's published isolated liquidation price against the Bybit cases of
  * test/vectors/cex_liquidation_price.json (freqtrade's test_get_liquidation_price), and the
- * documented gap between that formula (MM at the entry notional) and the engine's trigger
- * (MM at the mark notional).
+ * engine's trigger with `requirementOn: 'entry'` (IM and MM on the entry notional, as Bybit):
+ * it is the published price, to 1e-8. With the default (MM on the mark notional) the engine's
+ * root differs by the MM on the price move.
  */
 import { describe, expect, it } from 'vitest';
 import cex from '../../../test/vectors/cex_liquidation_price.json' with { type: 'json' };
@@ -37,39 +38,60 @@ describe('cex_liquidation_price.json › Bybit isolated cases (the published for
   });
 });
 
-describe('Bybit’s formula vs the engine’s trigger, through the calculator (venueFormula)', () => {
+/** The Bybit case's market, with the requirement on the entry (the preset's) or on the mark notional. */
+function caseInput(i: In, requirementOn: 'mark' | 'entry') {
+  const config = {
+    ...bybitUsdtConfig(),
+    markets: [
+      {
+        id: 'X',
+        kind: 'perpetual' as const,
+        base: 'X',
+        requirementOn,
+        margin: {
+          kind: 'fixed' as const,
+          initialRatio: formatDecimal(1_000_000n / BigInt(i.leverage), 6),
+          maintenance: { ratio: String(i.mmr) },
+        },
+      },
+    ],
+  };
+  return {
+    preset: 'bybit-usdt' as const,
+    config,
+    positions: [
+      {
+        market: 'X',
+        side: i.side === 1 ? ('long' as const) : ('short' as const),
+        size: String(i.size),
+        entryPrice: String(i.entryPrice),
+        mode: 'isolated' as const,
+        leverage: String(i.leverage),
+      },
+    ],
+  };
+}
+
+describe('Bybit’s formula = the engine’s trigger with requirementOn: entry (the preset’s setting)', () => {
+  it('the preset’s markets take the requirement on the entry notional', () => {
+    for (const m of bybitUsdtConfig().markets ?? []) expect(m.requirementOn).toBe('entry');
+  });
+  it.each(bybit)('$name: engine LP = published LP to 1e-8, through the calculator', (c) => {
+    const i = c.inputs as unknown as In;
+    const r = liquidationPriceFor(caseInput(i, 'entry'));
+    const published = parseDecimalUnsafe(String(c.expected.liquidationPrice), 8);
+    expect(parseDecimalUnsafe(r.venueFormula!.liquidationPrice!, 8)).toBe(published);
+    // The engine's LP is the last 1e-8 step on the liquidatable side of the exact root.
+    const d = parseDecimalUnsafe(r.liquidationPrice!, 8) - published;
+    expect(d >= -1n && d <= 1n, `engine ${r.liquidationPrice} vs published ${published}`).toBe(true);
+    expect(parseDecimalUnsafe(r.venueFormula!.differenceFromEngine!, 8)).toBe(d);
+  });
+});
+
+describe('with requirementOn: mark the engine’s root is margin + uPnL = MM(mark) instead', () => {
   it.each(bybit)('$name: formula = published; engine = root of margin + uPnL = MM(mark)', (c) => {
     const i = c.inputs as unknown as In;
-    const lev = String(i.leverage);
-    const config = {
-      ...bybitUsdtConfig(),
-      markets: [
-        {
-          id: 'X',
-          kind: 'perpetual' as const,
-          base: 'X',
-          margin: {
-            kind: 'fixed' as const,
-            initialRatio: formatDecimal(1_000_000n / BigInt(i.leverage), 6),
-            maintenance: { ratio: String(i.mmr) },
-          },
-        },
-      ],
-    };
-    const r = liquidationPriceFor({
-      preset: 'bybit-usdt',
-      config,
-      positions: [
-        {
-          market: 'X',
-          side: i.side === 1 ? 'long' : 'short',
-          size: String(i.size),
-          entryPrice: String(i.entryPrice),
-          mode: 'isolated',
-          leverage: lev,
-        },
-      ],
-    });
+    const r = liquidationPriceFor(caseInput(i, 'mark'));
     // The isolated margin defaulted to size × EP / leverage = the published IM.
     expect(parseDecimalUnsafe(r.breakdown.walletBalance, 8)).toBe(
       parseDecimalUnsafe(String(i.walletBalance), 8),
@@ -99,4 +121,9 @@ describe('Bybit’s formula vs the engine’s trigger, through the calculator (v
 
 describe('bybit-usdt preset shape', () => {
   it('is a valid engine configuration', () => expect(() => Engine.create(bybitUsdtConfig())).not.toThrow());
+  it('refuses an unknown requirementOn', () => {
+    const c = bybitUsdtConfig();
+    const bad = { ...c, markets: c.markets!.map((m) => ({ ...m, requirementOn: 'index' })) };
+    expect(() => Engine.create(bad as never)).toThrow(/requirementOn/);
+  });
 });

@@ -12,12 +12,13 @@
  *     IM = size × EP / leverage,  MM = size × EP × MMR − deduction
  *
  * i.e. long LP = EP × (1 − 1/leverage + MMR) (+ deduction and extra margin
- * terms). The engine's trigger (equity < MM at the mark, MM on the mark notional)
- * gives the root of  margin + size·(P − EP) = size·P·MMR − deduction  instead,
- * EP·(1 − 1/leverage)/(1 − MMR) for a long: the two differ by the MM on the price
- * move, size·|EP − LP|·MMR (EP 10, 5×, MMR 1%: Bybit 8.1, engine 8.0808…). The
- * calculator reports both (venueFormula) and docs/presets.md lists the engine
- * feature that would close the gap.
+ * terms). The preset's markets set `requirementOn: 'entry'`, so the engine takes
+ * IM, MM and the risk-limit tier on |entry value| too: its trigger (equity < MM)
+ * is the root of  margin + size·(P − EP) = size·EP·MMR − deduction,  which is
+ * Bybit's LP (EP 10, 5×, MMR 1%: 8.1 for both). The engine's price is the highest
+ * (long) / lowest (short) 1e-8 step where the exact figures say liquidatable, so it
+ * sits within 1e-8 of the formula (position values round down). The calculator
+ * shows both (venueFormula).
  */
 import type { EngineConfigInput } from '../engine/config.ts';
 import { usdmMarket } from './binance-usdm.ts';
@@ -76,6 +77,8 @@ export function bybitUsdtConfig(): EngineConfigInput {
         ),
         takerFee: '0.00055',
         makerFee: '0.0002',
+        // Bybit takes IM and MM (and the tier) on the entry notional.
+        requirementOn: 'entry',
       },
     ],
   };
@@ -86,7 +89,7 @@ export const bybitUsdt: VenuePreset = {
   name: 'Bybit USDT perpetuals',
   kind: 'perpetuals',
   summary:
-    'Risk-limit tiers with maintenance-margin deduction (Binance’s shape); Bybit’s published isolated LP takes IM and MM at the entry price.',
+    'Risk-limit tiers with maintenance-margin deduction (Binance’s shape); IM and MM on the entry notional (requirementOn: entry), so the engine’s trigger is Bybit’s published isolated LP.',
   formula:
     'isolated long LP = EP − (IM − MM)/size − extra/size, short LP = EP + (IM − MM)/size + extra/size, IM = size·EP/leverage, MM = size·EP·MMR − deduction',
   sources: [
@@ -101,13 +104,6 @@ export const bybitUsdt: VenuePreset = {
     },
   ],
   config: bybitUsdtConfig,
-  engineGaps: [
-    {
-      rule: 'Bybit’s published liquidation price uses the maintenance margin of the entry notional (and the initial margin at entry), not of the mark notional.',
-      implementedBy: 'bybitIsolatedLiquidationPrice, bybitLiquidationPriceFromMargin',
-      engineNeeds:
-        'a margin-model option "maintenance on entry notional" (MM = |entry value| × MMR − deduction) so that the trigger and Bybit’s LP coincide',
-    },
-  ],
+  engineGaps: [],
   closedForm: bybitLiquidationPriceFromMargin,
 };

@@ -18,6 +18,10 @@
  *   insurance delta   = fill quote − bankruptcy quote; if > 0, capped at |fill quote| × max liquidation fee
  *                                                            (GetLiquidationInsuranceFundDelta)
  *
+ * The engine executes these with the liquidation policy `penalty: { kind: 'dydx_fillable' }`
+ * (the preset sets it; liquidation/fill-price.ts): a step closes the position at the fillable
+ * price (or a liquidator's better `fillPrice`) and moves the insurance delta.
+ *
  * DNNV / DMMR: change of the position's net notional / maintenance requirement
  * for the delta; PNNV / PMMR / PS: the position's net notional, maintenance
  * requirement and size; BA: bankruptcy adjustment (ppm); SMMR: spread to
@@ -142,13 +146,15 @@ export function dydxConfig(): EngineConfigInput {
       dydxMarket('SOL-USD', 'SOL', t['Mid-Cap']!, '0.01'),
     ],
     liquidation: {
-      // dYdX closes the whole position (within block limits) at the fillable price; the user pays at
-      // most the max liquidation fee (0.5%) to the insurance fund. Closest engine policy: a 0.5% fee, all
-      // of it to the insurance fund, target IM.
-      target: 'initial',
-      minPenalty: '0.005',
-      maxPenalty: '0.005',
-      liquidatorShare: '0',
+      // dYdX closes the whole position (within block limits) at the fillable price; the insurance fund
+      // takes fill − bankruptcy quote capped at the max liquidation fee (0.5%), or pays the shortfall
+      // (liquidation/fill-price.ts; dYdX's LiquidationsConfig_Default).
+      penalty: {
+        kind: 'dydx_fillable',
+        maxLiquidationFee: ppmText(DYDX_LIQUIDATIONS_CONFIG.maxLiquidationFeePpm),
+        bankruptcyAdjustment: ppmText(DYDX_LIQUIDATIONS_CONFIG.bankruptcyAdjustmentPpm),
+        spreadToMaintenanceMarginRatio: ppmText(DYDX_LIQUIDATIONS_CONFIG.spreadToMaintenanceMarginRatioPpm),
+      },
     },
   };
 }
@@ -303,17 +309,6 @@ export const dydxV4: VenuePreset = {
   ],
   config: dydxConfig,
   engineGaps: [
-    {
-      rule: 'The liquidation order closes the position at the fillable price (between the oracle and the bankruptcy price, by the bankruptcy adjustment and spread-to-MMR ratio) against the book.',
-      implementedBy: 'dydxFillablePrice',
-      engineNeeds: 'a liquidation price rule "fillable price" in place of oracle × (1 − penalty)',
-    },
-    {
-      rule: 'The insurance fund receives fill quote − bankruptcy quote, capped at the max liquidation fee (0.5%) of the fill, or pays the shortfall when negative.',
-      implementedBy: 'dydxInsuranceFundDelta, dydxBankruptcyPriceQuote',
-      engineNeeds:
-        'a penalty defined as "everything above the bankruptcy price, capped at a fee rate", with the insurance fund as its only recipient',
-    },
     {
       rule: 'Per-block limits on notional liquidated and insurance lost per subaccount and per position.',
       implementedBy:

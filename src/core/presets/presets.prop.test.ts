@@ -4,17 +4,20 @@
  *  - at the reported price the engine says liquidatable (equity < MM): the scope is listed
  *    by Engine.liquidatable() once the mark is moved there by `prices` commands;
  *  - one unit (1e-8) beyond it on the safe side (above for a long, below for a short) it is not;
- *  - likewise the bankruptcy price and net value < 0.
- * The lending preset (aave-v3) has no positions: its trigger is checked on the engine's figures
- * (Engine.liquidatable() skips position-less scopes — see docs/presets.md, engine gaps).
+ *  - likewise the bankruptcy price and net value < 0;
+ *  - bybit-usdt (IM and MM on the entry notional): the engine's price is Bybit's published formula.
+ * The lending preset (aave-v3) has no positions: its trigger is checked on the engine's figures and
+ * on the engine itself (policy `lending`: a `borrow`ed debt, listed by Engine.liquidatable() at the
+ * collateral's liquidation price, not 1e-8 above it).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluate, isLiquidatable, type ScopeView } from '../account/figures.ts';
 import { type CalculatorPosition, liquidationPriceDetailed } from '../calculator/liquidation-price.ts';
-import type { Engine } from '../engine/engine.ts';
+import { Engine } from '../engine/engine.ts';
 import type { EngineState } from '../engine/state.ts';
 import { formatDecimal, PRICE_DECIMALS, parseDecimalUnsafe } from '../num/index.ts';
+import { getPreset } from './index.ts';
 import type { PresetId } from './types.ts';
 
 const px = (v: bigint) => formatDecimal(v, PRICE_DECIMALS);
@@ -29,6 +32,19 @@ function moveMark(engine: Engine, market: string, target: bigint): void {
     const next = target > mark ? (target < up ? target : up) : target > down ? target : down;
     engine.executeOrThrow({ type: 'prices', timeMs: time++, marks: { [market]: px(next) } });
     mark = next;
+  }
+}
+
+/** Moves an asset price to `target` with `prices` commands, in steps the wild-price guard accepts. */
+function moveAsset(engine: Engine, asset: string, target: bigint): void {
+  let price = engine.state.assetPricesPx8.get(asset)!;
+  let time = engine.state.timeMs + 1;
+  while (price !== target) {
+    const up = (price * 14n) / 10n;
+    const down = (price * 7n) / 10n;
+    const next = target > price ? (target < up ? target : up) : target > down ? target : down;
+    engine.executeOrThrow({ type: 'prices', timeMs: time++, assets: { [asset]: px(next) } });
+    price = next;
   }
 }
 
@@ -164,6 +180,22 @@ describe('INV: the reported liquidation price is the engine’s own trigger (one
     });
   }
 
+  it('bybit-usdt (requirementOn: entry): the engine’s LP is Bybit’s published formula, within rounding', () => {
+    // |engine − formula| × size ≤ 3 quote units (MM rounds up, position value down) + one 1e-8 step.
+    fc.assert(
+      fc.property(accountArb(SPECS['bybit-usdt']), (a) => {
+        const input = inputOf('bybit-usdt', a);
+        const r = liquidationPriceDetailed(input).result;
+        if (r.liquidationPrice === null || r.venueFormula?.liquidationPrice == null) return;
+        const d = parseDecimalUnsafe(r.venueFormula.differenceFromEngine!, PRICE_DECIMALS);
+        const size = parseDecimalUnsafe(a.first.size, 9);
+        const absD = d < 0n ? -d : d;
+        expect(absD * size <= 3n * 10n ** 9n + size, `engine − formula = ${d}`).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('drift-v2 with SOL collateral (size-discounted weights) as well as USDC', () => {
     fc.assert(
       fc.property(
@@ -222,6 +254,21 @@ describe('INV: the reported liquidation price is the engine’s own trigger (one
           );
         expect(at(lp)).toBe(true);
         expect(at(lp + 1n)).toBe(false);
+        // The engine: borrow at twice the price (within the LTV), then move the WETH price there.
+        const engine = Engine.create(getPreset('aave-v3')!.config());
+        engine.executeOrThrow({
+          type: 'prices',
+          timeMs: 0,
+          assets: { WETH: px(parseDecimalUnsafe(price, 8) * 2n) },
+        });
+        engine.executeOrThrow({ type: 'deposit', to: { account: 'b' }, asset: 'WETH', amount: weth });
+        engine.executeOrThrow({ type: 'borrow', subaccount: { account: 'b' }, amount: debt });
+        const lendingListed = (p: bigint) => {
+          moveAsset(engine, 'WETH', p);
+          return engine.liquidatable().some((l) => l.ref.account === 'b');
+        };
+        expect(lendingListed(lp)).toBe(true);
+        expect(lendingListed(lp + 1n)).toBe(false);
       }),
       { numRuns: 40 },
     );

@@ -634,6 +634,9 @@ export class RiskBook implements HolderIndex {
           ratio = Math.max(ratio, Number(rb.maintenanceQuote) / Number(rb.notionalQuote));
         cap = Number(rb.notionalQuote);
       }
+      // Requirement on the entry value: no ratio bounds it at a lower mark, so the scope stays a
+      // candidate (MM +∞) and is always confirmed with the exact figures.
+      if (ms.config.requirementOn === 'entry') cap = 0;
     }
     m.add(s, Number(p.size) / QTY_SCALE, Number(p.entryValue), ratio, cap);
     this.scopeMarkets[s]!.push(m.index);
@@ -752,7 +755,9 @@ export class RiskBook implements HolderIndex {
   private ensureMarket(ms: MarketState): MarketSlots {
     const id = ms.config.id;
     let m = this.marketById.get(id);
-    const independent = PRICE_INDEPENDENT_RATIO_MODELS.has(ms.model.kind);
+    // MM on the entry value (`requirementOn: 'entry'`) is no ratio of the mark notional: capped slots.
+    const independent =
+      PRICE_INDEPENDENT_RATIO_MODELS.has(ms.model.kind) && ms.config.requirementOn !== 'entry';
     if (!m) {
       m = new MarketSlots(id, this.markets.length, independent, 16);
       m.markQuote = this.markQuoteOf(ms);
