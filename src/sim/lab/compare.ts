@@ -53,7 +53,9 @@ import {
   type UnloadOptions,
 } from './cascade-sim.ts';
 import { dynamicPolicies } from './dynamic-policy.ts';
+import { type HistorySpec, historyOf, loadHistory } from './histories.ts';
 import { DEFAULT_POLICIES, type MarginPolicy, tieredPolicy, venueFor } from './policies.ts';
+import { POLICY_NAMES, policiesByName } from './policy-registry.ts';
 import { DEFAULT_POPULATION_SPEC, drawTraders, type LabPopulationSpec, materialize } from './population.ts';
 
 export const BOOK_DEPTH_FILE = 'BTCUSDT-bookDepth-2025-10-10.csv';
@@ -67,7 +69,10 @@ export const REFERENCE_OPEN_INTEREST_BASE = 90_000;
 export const PARAMETRIC_DEPTH: ParametricDepthOptions = { depthPerPct: 2_500, exponent: 0.85 };
 
 export interface CompareOptions {
+  /** A bundled crash id; ignored when `history` is given. */
   readonly crash: string;
+  /** The history to run (default: the crash `crash`); see lab/histories.ts. */
+  readonly history?: HistorySpec;
   readonly accounts: number;
   readonly seed: number;
   readonly policies?: readonly MarginPolicy[];
@@ -100,6 +105,7 @@ export interface Comparison {
   readonly book: ComparisonBook;
   readonly insuranceSeed: string;
   readonly path: { readonly from: number; readonly to: number; readonly points: number };
+  readonly history: { readonly id: string; readonly description: string };
 }
 
 /** The exogenous path of a bundled crash, optionally cut to [fromMs, toMs]. */
@@ -122,7 +128,8 @@ function realSnapshots() {
 export function runComparison(opts: CompareOptions): Comparison {
   const policies = opts.policies ?? DEFAULT_POLICIES;
   if (policies.length === 0) throw new RangeError('no policies to compare');
-  const path = crashPath(opts.crash, opts.fromMs, opts.toMs);
+  const history = loadHistory(opts.history ?? { kind: 'crash', id: opts.crash }, opts.fromMs, opts.toMs);
+  const path = history.points;
   const spec: LabPopulationSpec = {
     ...DEFAULT_POPULATION_SPEC,
     ...opts.spec,
@@ -143,7 +150,7 @@ export function runComparison(opts: CompareOptions): Comparison {
 
   const kind =
     opts.depth === undefined || opts.depth === 'auto'
-      ? opts.crash === '2025-10-10'
+      ? history.realDepth
         ? 'real'
         : 'parametric'
       : opts.depth;
@@ -193,6 +200,7 @@ export function runComparison(opts: CompareOptions): Comparison {
     book: { source: kind, depthScale, repair },
     insuranceSeed,
     path: { from: path[0]!.timeMs, to: path[path.length - 1]!.timeMs, points: path.length },
+    history: { id: history.id, description: history.description },
   };
 }
 
@@ -272,6 +280,10 @@ export function formatWorstMinutes(results: readonly CascadeResult[], n = 3): st
 const HELP = `usage: npx tsx src/sim/lab/compare.ts [options]
 
   --crash ID            2025-10-10 | 2020-03-12 | 2021-05-19 (default 2025-10-10)
+  --path MODEL          a seeded synthetic path instead: gbm | jump | regime
+                        (src/sim/lab/histories.ts; seeded by --seed)
+  --minutes N           length of the synthetic path (default 1440)
+  --policies LIST       comma-separated policy names (${POLICY_NAMES.join(', ')})
   --accounts N          traders (default 1000)
   --seed S              population seed (default 42)
   --depth KIND          auto | real | parametric | infinite (default auto)
@@ -295,7 +307,10 @@ function main(argv: string[]): void {
   const { values } = parseArgs({
     args: argv,
     options: {
-      crash: { type: 'string', default: '2025-10-10' },
+      crash: { type: 'string' },
+      path: { type: 'string' },
+      minutes: { type: 'string' },
+      policies: { type: 'string' },
       accounts: { type: 'string', default: '1000' },
       seed: { type: 'string', default: '42' },
       depth: { type: 'string', default: 'auto' },
@@ -330,8 +345,21 @@ function main(argv: string[]): void {
   const sizing = values.sizing as 'collateral' | 'positions';
   if (sizing !== 'collateral' && sizing !== 'positions')
     throw new RangeError('--sizing: collateral | positions');
-  const klines = loadCrashKlines(values.crash);
-  const day = Math.floor(klines[0]!.openTimeMs / 86_400_000) * 86_400_000;
+  const seed = int(values.seed, 'seed') ?? 42;
+  const history = historyOf({
+    ...(values.crash !== undefined ? { crash: values.crash } : {}),
+    ...(values.path !== undefined ? { path: values.path } : {}),
+    ...(values.minutes !== undefined ? { minutes: int(values.minutes, 'minutes')! } : {}),
+    seed,
+  });
+  const whole = loadHistory(history);
+  const day = Math.floor(whole.points[0]!.timeMs / 86_400_000) * 86_400_000;
+  const policies =
+    values.policies !== undefined
+      ? policiesByName(values.policies)
+      : values.dynamic
+        ? [...DEFAULT_POLICIES, ...dynamicPolicies()]
+        : undefined;
   const hhmm = (s: string | undefined) => {
     if (s === undefined) return undefined;
     const m = /^(\d{1,2}):(\d{2})$/.exec(s);
@@ -351,16 +379,17 @@ function main(argv: string[]): void {
   const toMs = hhmm(values.to);
   const t0 = performance.now();
   const cmp = runComparison({
-    crash: values.crash,
+    crash: whole.id,
+    history,
     accounts: int(values.accounts, 'accounts') ?? 1000,
-    seed: int(values.seed, 'seed') ?? 42,
+    seed,
     depth,
     depthScale: scale,
     ...(values['reference-oi'] !== undefined
       ? { referenceOpenInterestBase: Number(values['reference-oi']) }
       : {}),
     sizing,
-    ...(values.dynamic ? { policies: [...DEFAULT_POLICIES, ...dynamicPolicies()] } : {}),
+    ...(policies ? { policies } : {}),
     ...(fromMs !== undefined ? { fromMs } : {}),
     ...(toMs !== undefined ? { toMs } : {}),
     keeper,
@@ -383,7 +412,7 @@ function main(argv: string[]): void {
   const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
   const r = cmp.book.repair;
   console.log(
-    `Crash ${values.crash}: ${iso(cmp.path.from)} → ${iso(cmp.path.to)} UTC, ${cmp.path.points} price points · ` +
+    `${history.kind === 'crash' ? 'Crash' : 'Path'} ${whole.id}: ${iso(cmp.path.from)} → ${iso(cmp.path.to)} UTC, ${cmp.path.points} price points · ` +
       `${values.accounts} traders, seed ${values.seed}, sizing ${sizing}`,
   );
   console.log(
