@@ -23,6 +23,7 @@ import { dynamicPolicies } from '../sim/lab/dynamic-policy.ts';
 import { historyOf, SYNTHETIC_MODEL_IDS } from '../sim/lab/histories.ts';
 import { DEFAULT_POLICIES } from '../sim/lab/policies.ts';
 import { POLICY_NAMES, policiesByName } from '../sim/lab/policy-registry.ts';
+import { type ResponseSpec, responseOptions } from '../sim/lab/responders.ts';
 import { writeReport } from '../sim/report/report.ts';
 import { intInRange } from './args.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors.ts';
@@ -35,6 +36,8 @@ export interface SimulateOptions {
   readonly minutes?: number;
   /** Comma-separated policy names (overrides `dynamic`). */
   readonly policies?: string;
+  /** Traders who respond to margin calls (lab/responders.ts); none if absent. */
+  readonly responses?: Partial<Omit<ResponseSpec, 'seed'>>;
   readonly accounts: number;
   readonly seed: number;
   readonly dynamic: boolean;
@@ -89,6 +92,7 @@ export async function runSimulate(opts: SimulateOptions, io: SimulateIo): Promis
           accounts: opts.accounts,
           seed: opts.seed,
           policies: [policy],
+          ...(opts.responses ? { responses: opts.responses } : {}),
         }),
       );
       bar?.increment();
@@ -123,6 +127,9 @@ interface SimulateFlags {
   path?: string;
   minutes?: number;
   policies?: string;
+  responders?: string;
+  responseDelay?: string;
+  responseDeposit?: string;
   accounts: number;
   seed: number;
   dynamic: boolean;
@@ -157,6 +164,15 @@ export function registerSimulateCommand(program: Command): Command {
       ),
     )
     .option('--minutes <n>', 'length of the synthetic path', intInRange('--minutes', 1, 14_400))
+    .option('--responders <share>', 'share of traders who respond to margin calls (default: none)')
+    .option(
+      '--response-delay <min>',
+      'median minutes from a margin call to the response (default 5; 0: at once)',
+    )
+    .option(
+      '--response-deposit <p>',
+      'probability that a response is a deposit, else a reduction (default 0.5)',
+    )
     .option(
       '--policies <list>',
       `comma-separated policies, instead of the default set (${POLICY_NAMES.join(', ')})`,
@@ -169,6 +185,16 @@ export function registerSimulateCommand(program: Command): Command {
     .action((o: SimulateFlags) => {
       if (o.minutes !== undefined && o.path === undefined)
         throw new UsageError('--minutes applies to synthetic paths (--path) only');
+      let responses: Partial<Omit<ResponseSpec, 'seed'>> | undefined;
+      try {
+        responses = responseOptions({
+          responders: o.responders,
+          delay: o.responseDelay,
+          deposit: o.responseDeposit,
+        });
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
       // The charts render asynchronously; the exit code is set when the report is written.
       runSimulate(
         {
@@ -176,6 +202,7 @@ export function registerSimulateCommand(program: Command): Command {
           ...(o.path !== undefined ? { path: o.path } : {}),
           ...(o.minutes !== undefined ? { minutes: o.minutes } : {}),
           ...(o.policies !== undefined ? { policies: o.policies } : {}),
+          ...(responses ? { responses } : {}),
           accounts: o.accounts,
           seed: o.seed,
           dynamic: o.dynamic,

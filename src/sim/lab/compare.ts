@@ -57,6 +57,7 @@ import { type HistorySpec, historyOf, loadHistory } from './histories.ts';
 import { DEFAULT_POLICIES, type MarginPolicy, tieredPolicy, venueFor } from './policies.ts';
 import { POLICY_NAMES, policiesByName } from './policy-registry.ts';
 import { DEFAULT_POPULATION_SPEC, drawTraders, type LabPopulationSpec, materialize } from './population.ts';
+import { DEFAULT_RESPONSE_SPEC, type ResponseSpec, responseOptions } from './responders.ts';
 
 export const BOOK_DEPTH_FILE = 'BTCUSDT-bookDepth-2025-10-10.csv';
 /** Assumed order of magnitude of Binance BTCUSDT perpetual open interest, BTC (see the header). */
@@ -91,6 +92,8 @@ export interface CompareOptions {
   readonly fromMs?: number;
   readonly toMs?: number;
   readonly spec?: Partial<Omit<LabPopulationSpec, 'accounts' | 'seed'>>;
+  /** Traders who respond to margin calls (defaults `DEFAULT_RESPONSE_SPEC`, seeded with `seed`); none if absent. */
+  readonly responses?: Partial<Omit<ResponseSpec, 'seed'>>;
 }
 
 export interface ComparisonBook {
@@ -189,6 +192,9 @@ export function runComparison(opts: CompareOptions): Comparison {
       ...(opts.keeper ? { keeper: opts.keeper } : {}),
       ...(opts.unload ? { unload: opts.unload } : {}),
       ...(opts.sizing === 'positions' && first ? { sizing: { positionsFrom: first.population } } : {}),
+      ...(opts.responses
+        ? { responses: { ...DEFAULT_RESPONSE_SPEC, ...opts.responses, seed: opts.seed } }
+        : {}),
       recordLiquidations: false,
     });
     first ??= r;
@@ -249,6 +255,18 @@ export function formatTable(rows: readonly CascadeMetrics[]): string {
     `${(m.latency.p50Ms / 1000).toFixed(1)}/${(m.latency.p95Ms / 1000).toFixed(1)}`,
     `${pct(m.cascade.maxDisplacement, 1)}/+${pct(m.cascade.maxDisplacementUp, 1)}`,
   ]);
+  // Margin-call responses, only when some run had responders (keeps the plain table as it was).
+  if (rows.some((m) => m.responses.responders > 0)) {
+    head.push('calls', 'deposits d/USDC', 'reduce r/BTC');
+    rows.forEach((m, i) => {
+      const r = m.responses;
+      body[i]!.push(
+        String(r.calls),
+        `${r.deposits.count}/${num(r.deposits.amount)}`,
+        `${r.reductions.count}/${Number(r.reductions.size).toFixed(3)}`,
+      );
+    });
+  }
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -301,6 +319,10 @@ const HELP = `usage: npx tsx src/sim/lab/compare.ts [options]
   --dynamic             also run the dynamic and predictive policies
                         (dynamic-ewma, dynamic-garch, dynamic-har, predictive-ewma;
                         src/sim/lab/dynamic-policy.ts)
+  --responders F        share of traders who respond to margin calls (default: none;
+                        src/sim/lab/responders.ts for the rest of the defaults)
+  --response-delay MIN  median minutes from the call to the response (default 5; 0 = at once)
+  --response-deposit P  probability that a response is a deposit, else a reduction (default 0.5)
   --json                metrics as JSON instead of the table`;
 
 function main(argv: string[]): void {
@@ -326,6 +348,9 @@ function main(argv: string[]): void {
       'unload-limit': { type: 'string' },
       json: { type: 'boolean', default: false },
       dynamic: { type: 'boolean', default: false },
+      responders: { type: 'string' },
+      'response-delay': { type: 'string' },
+      'response-deposit': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -390,6 +415,14 @@ function main(argv: string[]): void {
       : {}),
     sizing,
     ...(policies ? { policies } : {}),
+    ...(() => {
+      const r = responseOptions({
+        responders: values.responders,
+        delay: values['response-delay'],
+        deposit: values['response-deposit'],
+      });
+      return r ? { responses: r } : {};
+    })(),
     ...(fromMs !== undefined ? { fromMs } : {}),
     ...(toMs !== undefined ? { toMs } : {}),
     keeper,
