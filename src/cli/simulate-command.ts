@@ -18,7 +18,13 @@ import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { CRASH_WINDOWS } from '../sim/data/crashes.ts';
-import { type Comparison, formatTable, runComparison } from '../sim/lab/compare.ts';
+import {
+  type Comparison,
+  formatAccountLevel,
+  formatTable,
+  runComparison,
+  shareOf,
+} from '../sim/lab/compare.ts';
 import { dynamicPolicies } from '../sim/lab/dynamic-policy.ts';
 import { historyOf, SYNTHETIC_MODEL_IDS } from '../sim/lab/histories.ts';
 import { DEFAULT_POLICIES } from '../sim/lab/policies.ts';
@@ -36,6 +42,8 @@ export interface SimulateOptions {
   readonly minutes?: number;
   /** Comma-separated policy names (overrides `dynamic`). */
   readonly policies?: string;
+  /** Share of cash-and-carry traders (lab/population.ts `hedgedShare`; default 0). */
+  readonly hedged?: number;
   /** Traders who respond to margin calls (lab/responders.ts); none if absent. */
   readonly responses?: Partial<Omit<ResponseSpec, 'seed'>>;
   readonly accounts: number;
@@ -93,6 +101,7 @@ export async function runSimulate(opts: SimulateOptions, io: SimulateIo): Promis
           seed: opts.seed,
           policies: [policy],
           ...(opts.responses ? { responses: opts.responses } : {}),
+          ...(opts.hedged !== undefined ? { spec: { hedgedShare: opts.hedged } } : {}),
         }),
       );
       bar?.increment();
@@ -115,6 +124,8 @@ export async function runSimulate(opts: SimulateOptions, io: SimulateIo): Promis
   const wallSeconds = (performance.now() - t0) / 1000;
   const ok = comparison.rows.every((m) => m.conservation.ok);
   io.out(`${formatTable(comparison.rows)}\n\n`);
+  const accountLevel = formatAccountLevel(comparison.rows);
+  if (accountLevel) io.out(`${accountLevel}\n\n`);
   io.out(
     `Conservation (INV-01) ${ok ? '✓' : '✗'} in every run · wall time ${wallSeconds.toFixed(1)} s\n` +
       `Report  ${files.html}\nMetrics ${files.metrics}\n`,
@@ -128,12 +139,24 @@ interface SimulateFlags {
   minutes?: number;
   policies?: string;
   responders?: string;
+  hedged?: number;
   responseDelay?: string;
   responseDeposit?: string;
   accounts: number;
   seed: number;
   dynamic: boolean;
   out: string;
+}
+
+/** A share in [0, 1] (commander argParser). */
+function share(flag: string) {
+  return (text: string): number => {
+    try {
+      return shareOf(text, flag);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
 }
 
 /** Validates a policy list at parse time (a usage error names the known policies). */
@@ -164,6 +187,11 @@ export function registerSimulateCommand(program: Command): Command {
       ),
     )
     .option('--minutes <n>', 'length of the synthetic path', intInRange('--minutes', 1, 14_400))
+    .option(
+      '--hedged <share>',
+      'share of cash-and-carry traders: BTC collateral, short perpetual (default 0)',
+      share('--hedged'),
+    )
     .option('--responders <share>', 'share of traders who respond to margin calls (default: none)')
     .option(
       '--response-delay <min>',
@@ -203,6 +231,7 @@ export function registerSimulateCommand(program: Command): Command {
           ...(o.minutes !== undefined ? { minutes: o.minutes } : {}),
           ...(o.policies !== undefined ? { policies: o.policies } : {}),
           ...(responses ? { responses } : {}),
+          ...(o.hedged !== undefined ? { hedged: o.hedged } : {}),
           accounts: o.accounts,
           seed: o.seed,
           dynamic: o.dynamic,

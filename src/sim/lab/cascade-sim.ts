@@ -269,6 +269,17 @@ export interface CascadeMetrics {
     readonly samples: { readonly timeMs: number; readonly ratio: number }[];
     readonly mean: number;
     readonly max: number;
+    /**
+     * With a policy that has an account-level requirement (`accountInitialMargin`, e.g. the
+     * portfolio policy): Σ of it over the traders at the start, over the same notional, and the
+     * same for the hedged (cash-and-carry) traders alone against the engine's IM of those.
+     */
+    readonly accountLevel?: {
+      readonly initialMargin: number;
+      readonly ratio: number;
+      /** engineIm: the market model's IM of their positions, without their leverage-1 cap. */
+      readonly hedged: { readonly traders: number; readonly engineIm: number; readonly accountIm: number };
+    };
   };
   readonly prices: { readonly exogenousLow: string; readonly markLow: string };
   readonly backstop: { readonly position: string; readonly pnl: string };
@@ -456,6 +467,32 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     return { im, notional, ratio: notional > 0n ? Number(im) / Number(notional) : 0 };
   };
   const startFig = traderFigures();
+  const accountLevel = (() => {
+    const req = opts.policy.accountInitialMargin;
+    if (!req) return undefined;
+    let total = 0;
+    const hedged = { traders: 0, engineIm: 0, accountIm: 0 };
+    for (const t of pop.traders) {
+      if (!t.opened) continue;
+      const key = subaccountKey(t.ref);
+      const im = req.call(opts.policy, state, key) ?? 0; // whole USDC (float screening figure)
+      total += im;
+      if (t.hedged) {
+        // The market model's IM alone (the leverage-1 setting of these traders would cap it at 100 %).
+        const pos = state.subaccounts.get(key)!.positions.get(MARKET)!;
+        const abs = pos.size < 0n ? -pos.size : pos.size;
+        const req = market().model.requirement(
+          { sizeQty9: abs, notionalQuote: divRound(abs * market().markPx8!, 10n ** BigInt(17 - qd), 'ceil') },
+          { openInterestQuote: 0n },
+        );
+        hedged.traders++;
+        hedged.engineIm += Number(req.initialQuote) / 10 ** qd;
+        hedged.accountIm += im;
+      }
+    }
+    const notional = Number(startFig.notional) / 10 ** qd;
+    return { initialMargin: total, ratio: notional > 0 ? total / notional : 0, hedged };
+  })();
   const samples: { timeMs: number; ratio: number }[] = [{ timeMs: t0, ratio: startFig.ratio }];
 
   // --- helpers -------------------------------------------------------------------------
@@ -949,6 +986,7 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
       samples,
       mean: ratios.reduce((a, b) => a + b, 0) / ratios.length,
       max: Math.max(...ratios),
+      ...(accountLevel ? { accountLevel } : {}),
     },
     prices: { exogenousLow: fmtPx(exoLow), markLow: fmtPx(markLow) },
     backstop: {

@@ -295,6 +295,31 @@ export function formatWorstMinutes(results: readonly CascadeResult[], n = 3): st
   return out.join('\n');
 }
 
+/** A share in [0, 1] from a flag, or a RangeError naming the flag. */
+export function shareOf(text: string, flag: string): number {
+  const x = Number(text);
+  if (!/^[0-9]*\.?[0-9]+$/.test(text) || !(x >= 0 && x <= 1))
+    throw new RangeError(`${flag} must be a share in [0, 1], got ${text}`);
+  return x;
+}
+
+/** One line per run with an account-level requirement (the portfolio policy): what it would charge. */
+export function formatAccountLevel(rows: readonly CascadeMetrics[]): string {
+  const out: string[] = [];
+  for (const m of rows) {
+    const a = m.capitalEfficiency.accountLevel;
+    if (!a) continue;
+    const h = a.hedged;
+    out.push(
+      `${m.policy}: engine IM/OI ${pct(m.capitalEfficiency.start.ratio)} (per-market model) · account-level scenario IM/OI ${pct(a.ratio)}` +
+        (h.traders > 0
+          ? ` · ${h.traders} hedged traders: engine IM ${num(String(h.engineIm))} vs scenario IM ${num(String(h.accountIm))} USDC`
+          : ' · no hedged traders (--hedged)'),
+    );
+  }
+  return out.join('\n');
+}
+
 const HELP = `usage: npx tsx src/sim/lab/compare.ts [options]
 
   --crash ID            2025-10-10 | 2020-03-12 | 2021-05-19 (default 2025-10-10)
@@ -319,6 +344,8 @@ const HELP = `usage: npx tsx src/sim/lab/compare.ts [options]
   --dynamic             also run the dynamic and predictive policies
                         (dynamic-ewma, dynamic-garch, dynamic-har, predictive-ewma;
                         src/sim/lab/dynamic-policy.ts)
+  --hedged F            share of cash-and-carry traders (BTC collateral, short perpetual
+                        at leverage 1; default 0)
   --responders F        share of traders who respond to margin calls (default: none;
                         src/sim/lab/responders.ts for the rest of the defaults)
   --response-delay MIN  median minutes from the call to the response (default 5; 0 = at once)
@@ -349,6 +376,7 @@ function main(argv: string[]): void {
       json: { type: 'boolean', default: false },
       dynamic: { type: 'boolean', default: false },
       responders: { type: 'string' },
+      hedged: { type: 'string' },
       'response-delay': { type: 'string' },
       'response-deposit': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -415,6 +443,7 @@ function main(argv: string[]): void {
       : {}),
     sizing,
     ...(policies ? { policies } : {}),
+    ...(values.hedged !== undefined ? { spec: { hedgedShare: shareOf(values.hedged, '--hedged') } } : {}),
     ...(() => {
       const r = responseOptions({
         responders: values.responders,
@@ -463,6 +492,8 @@ function main(argv: string[]): void {
   );
   console.log(formatWorstMinutes(cmp.results));
   console.log('');
+  const al = formatAccountLevel(cmp.rows);
+  if (al) console.log(`${al}\n`);
   const ok = cmp.rows.every((m) => m.conservation.ok);
   console.log(
     `Conservation (INV-01) ${ok ? '✓' : '✗'} in every run · wall time ${wall.toFixed(1)} s` +

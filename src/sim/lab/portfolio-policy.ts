@@ -97,6 +97,7 @@ export function portfolioPolicy(opts: PortfolioPolicyOptions = {}): MarginPolicy
         margin: { kind: 'fixed', initialRatio: r.initialRatio, maintenance: { ratio: r.maintenanceRatio } },
       };
     },
+    accountInitialMargin: (state, key) => subaccountPortfolioMargin(state, key, config)?.initialMargin,
   };
 }
 
