@@ -21,6 +21,7 @@ import { CRASH_WINDOWS } from '../sim/data/crashes.ts';
 import {
   type Comparison,
   formatAccountLevel,
+  formatModesTable,
   formatTable,
   runComparison,
   shareOf,
@@ -124,6 +125,7 @@ export async function runSimulate(opts: SimulateOptions, io: SimulateIo): Promis
   const wallSeconds = (performance.now() - t0) / 1000;
   const ok = comparison.rows.every((m) => m.conservation.ok);
   io.out(`${formatTable(comparison.rows)}\n\n`);
+  io.out(`${formatModesTable(comparison.rows)}\n\n`);
   const accountLevel = formatAccountLevel(comparison.rows);
   if (accountLevel) io.out(`${accountLevel}\n\n`);
   io.out(

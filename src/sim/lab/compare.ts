@@ -47,6 +47,7 @@ import {
   type CascadeResult,
   type KeeperOptions,
   klinePoints,
+  type ModeTotals,
   openPriceOf,
   type PricePoint,
   runCascade,
@@ -273,6 +274,44 @@ export function formatTable(rows: readonly CascadeMetrics[]): string {
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
+/**
+ * Liquidations by mode with their notional, bad debt, insurance drawdown, ADL / socialized loss,
+ * peak cascade depth and capital efficiency: the risk lab's report table (README, docs/risk-lab.md).
+ */
+export function formatModesTable(rows: readonly CascadeMetrics[]): string {
+  const head = [
+    'policy',
+    'IM/OI',
+    'IM/OI mean',
+    'partial n / USDC',
+    'full n / USDC',
+    'bankrupt n / USDC',
+    'bad debt',
+    'IF maxDD',
+    'ADL n / USDC',
+    'socialized',
+    'peak depth',
+  ];
+  const mode = (x: ModeTotals) => `${x.count} / ${num(x.notional)}`;
+  const body = rows.map((m) => [
+    m.policy,
+    pct(m.capitalEfficiency.start.ratio),
+    pct(m.capitalEfficiency.mean),
+    mode(m.liquidations.partial),
+    mode(m.liquidations.full),
+    mode(m.liquidations.bankrupt),
+    num(m.badDebt.total),
+    num(m.insuranceFund.maxDrawdown),
+    `${m.adl.fills} / ${num(m.adl.notional)}`,
+    num(m.socializedLoss),
+    String(m.cascade.peakDepth),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
 /** Per policy, the `n` minutes with the most liquidation steps: the cascades, made visible. */
 export function formatWorstMinutes(results: readonly CascadeResult[], n = 3): string {
   const out: string[] = [];
@@ -311,9 +350,9 @@ export function formatAccountLevel(rows: readonly CascadeMetrics[]): string {
     if (!a) continue;
     const h = a.hedged;
     out.push(
-      `${m.policy}: engine IM/OI ${pct(m.capitalEfficiency.start.ratio)} (per-market model) · account-level scenario IM/OI ${pct(a.ratio)}` +
+      `${m.policy}: engine IM/OI ${pct(m.capitalEfficiency.start.ratio)} (per-market model, with leverage caps) · account-level scenario IM/OI ${pct(a.ratio)} (no caps)` +
         (h.traders > 0
-          ? ` · ${h.traders} hedged traders: engine IM ${num(String(h.engineIm))} vs scenario IM ${num(String(h.accountIm))} USDC`
+          ? ` · ${h.traders} hedged traders: market-model IM ${num(String(h.engineIm))} vs scenario IM ${num(String(h.accountIm))} USDC`
           : ' · no hedged traders (--hedged)'),
     );
   }
@@ -486,6 +525,8 @@ function main(argv: string[]): void {
   );
   console.log('');
   console.log(formatTable(cmp.rows));
+  console.log('');
+  console.log(formatModesTable(cmp.rows));
   console.log('');
   console.log(
     'Busiest minutes (UTC): liquidation steps, deepest cascade, last exogenous price → furthest mark',
