@@ -3,7 +3,11 @@
  * (src/sim/lab/compare.ts), print the summary table, and write a self-contained
  * report for a risk committee.
  *
- *   plimsoll simulate [--crash 2025-10-10] [--accounts 1000] [--seed 42] [--dynamic] [--out DIR]
+ *   plimsoll simulate [--crash 2025-10-10 | --path gbm|jump|regime [--minutes 1440]]
+ *                     [--accounts 1000] [--seed 42] [--dynamic | --policies LIST] [--out DIR]
+ *
+ * `--path` runs a seeded synthetic path (src/sim/lab/histories.ts) instead of a real crash;
+ * `--seed` seeds both the population and the path (the path from a derived stream).
  *
  * DIR/report.html: inline SVG charts (rendered server-side with vega-lite → vega), the
  * metrics table and how to read it; no scripts, no network. DIR/metrics.json: every
@@ -12,17 +16,37 @@
  */
 import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { CRASH_WINDOWS } from '../sim/data/crashes.ts';
-import { type Comparison, formatTable, runComparison } from '../sim/lab/compare.ts';
+import {
+  type Comparison,
+  formatAccountLevel,
+  formatModesTable,
+  formatTable,
+  runComparison,
+  shareOf,
+} from '../sim/lab/compare.ts';
 import { dynamicPolicies } from '../sim/lab/dynamic-policy.ts';
+import { historyOf, SYNTHETIC_MODEL_IDS } from '../sim/lab/histories.ts';
 import { DEFAULT_POLICIES } from '../sim/lab/policies.ts';
+import { POLICY_NAMES, policiesByName } from '../sim/lab/policy-registry.ts';
+import { type ResponseSpec, responseOptions } from '../sim/lab/responders.ts';
 import { writeReport } from '../sim/report/report.ts';
 import { intInRange } from './args.ts';
-import { EXIT_FAILURE, EXIT_OK } from './errors.ts';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors.ts';
 
 export interface SimulateOptions {
+  /** A bundled crash id (ignored when `path` is given). */
   readonly crash: string;
+  /** A synthetic path model instead of the crash, and its length in minutes. */
+  readonly path?: string;
+  readonly minutes?: number;
+  /** Comma-separated policy names (overrides `dynamic`). */
+  readonly policies?: string;
+  /** Share of cash-and-carry traders (lab/population.ts `hedgedShare`; default 0). */
+  readonly hedged?: number;
+  /** Traders who respond to margin calls (lab/responders.ts); none if absent. */
+  readonly responses?: Partial<Omit<ResponseSpec, 'seed'>>;
   readonly accounts: number;
   readonly seed: number;
   readonly dynamic: boolean;
@@ -43,7 +67,17 @@ export interface SimulateResult {
 
 /** Runs the comparison one policy at a time (same inputs as one call) so progress can be shown. */
 export async function runSimulate(opts: SimulateOptions, io: SimulateIo): Promise<SimulateResult> {
-  const policies = opts.dynamic ? [...DEFAULT_POLICIES, ...dynamicPolicies()] : [...DEFAULT_POLICIES];
+  const history = historyOf({
+    ...(opts.path === undefined ? { crash: opts.crash } : { path: opts.path }),
+    ...(opts.minutes !== undefined ? { minutes: opts.minutes } : {}),
+    seed: opts.seed,
+  });
+  const policies =
+    opts.policies !== undefined
+      ? policiesByName(opts.policies)
+      : opts.dynamic
+        ? [...DEFAULT_POLICIES, ...dynamicPolicies()]
+        : [...DEFAULT_POLICIES];
   const t0 = performance.now();
   const bar =
     io.err.isTTY === true
@@ -61,7 +95,15 @@ export async function runSimulate(opts: SimulateOptions, io: SimulateIo): Promis
       bar?.update({ policy: policy.name });
       bar?.render();
       parts.push(
-        runComparison({ crash: opts.crash, accounts: opts.accounts, seed: opts.seed, policies: [policy] }),
+        runComparison({
+          crash: opts.crash,
+          history,
+          accounts: opts.accounts,
+          seed: opts.seed,
+          policies: [policy],
+          ...(opts.responses ? { responses: opts.responses } : {}),
+          ...(opts.hedged !== undefined ? { spec: { hedgedShare: opts.hedged } } : {}),
+        }),
       );
       bar?.increment();
     }
@@ -75,7 +117,7 @@ export async function runSimulate(opts: SimulateOptions, io: SimulateIo): Promis
     results: parts.flatMap((p) => p.results),
   };
   const files = await writeReport(opts.out, comparison, {
-    crash: opts.crash,
+    crash: comparison.history.id,
     accounts: opts.accounts,
     seed: opts.seed,
     dynamic: opts.dynamic,
@@ -83,6 +125,9 @@ export async function runSimulate(opts: SimulateOptions, io: SimulateIo): Promis
   const wallSeconds = (performance.now() - t0) / 1000;
   const ok = comparison.rows.every((m) => m.conservation.ok);
   io.out(`${formatTable(comparison.rows)}\n\n`);
+  io.out(`${formatModesTable(comparison.rows)}\n\n`);
+  const accountLevel = formatAccountLevel(comparison.rows);
+  if (accountLevel) io.out(`${accountLevel}\n\n`);
   io.out(
     `Conservation (INV-01) ${ok ? '✓' : '✗'} in every run · wall time ${wallSeconds.toFixed(1)} s\n` +
       `Report  ${files.html}\nMetrics ${files.metrics}\n`,
@@ -90,26 +135,110 @@ export async function runSimulate(opts: SimulateOptions, io: SimulateIo): Promis
   return { code: ok ? EXIT_OK : EXIT_FAILURE, comparison, files, wallSeconds };
 }
 
+interface SimulateFlags {
+  crash?: string;
+  path?: string;
+  minutes?: number;
+  policies?: string;
+  responders?: string;
+  hedged?: number;
+  responseDelay?: string;
+  responseDeposit?: string;
+  accounts: number;
+  seed: number;
+  dynamic: boolean;
+  out: string;
+}
+
+/** A share in [0, 1] (commander argParser). */
+function share(flag: string) {
+  return (text: string): number => {
+    try {
+      return shareOf(text, flag);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
+}
+
+/** Validates a policy list at parse time (a usage error names the known policies). */
+function policyList(text: string): string {
+  try {
+    policiesByName(text);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  return text;
+}
+
 /** Adds the `simulate` command to `program`. */
 export function registerSimulateCommand(program: Command): Command {
   return program
     .command('simulate')
     .description(
-      'Compare margin policies over a real crash (same traders, same book) and write an HTML report and metrics.json.',
+      'Compare margin policies over a real crash or a seeded synthetic path (same traders, same book) and write an HTML report and metrics.json.',
     )
     .addOption(
-      new Option('--crash <id>', 'crash window to replay')
+      new Option('--crash <id>', 'crash window to replay (default 2025-10-10)')
         .choices(CRASH_WINDOWS.map((w) => w.id))
-        .default('2025-10-10'),
+        .conflicts('path'),
+    )
+    .addOption(
+      new Option('--path <model>', 'a seeded synthetic path instead of a crash (seeded by --seed)').choices(
+        SYNTHETIC_MODEL_IDS,
+      ),
+    )
+    .option('--minutes <n>', 'length of the synthetic path', intInRange('--minutes', 1, 14_400))
+    .option(
+      '--hedged <share>',
+      'share of cash-and-carry traders: BTC collateral, short perpetual (default 0)',
+      share('--hedged'),
+    )
+    .option('--responders <share>', 'share of traders who respond to margin calls (default: none)')
+    .option(
+      '--response-delay <min>',
+      'median minutes from a margin call to the response (default 5; 0: at once)',
+    )
+    .option(
+      '--response-deposit <p>',
+      'probability that a response is a deposit, else a reduction (default 0.5)',
+    )
+    .option(
+      '--policies <list>',
+      `comma-separated policies, instead of the default set (${POLICY_NAMES.join(', ')})`,
+      policyList,
     )
     .option('--accounts <n>', 'number of traders', intInRange('--accounts', 1, 100_000), 1000)
     .option('--seed <n>', 'seed of the population', intInRange('--seed', 0, 2 ** 32 - 1), 42)
     .option('--dynamic', 'also run the dynamic and predictive policies', false)
     .option('--out <dir>', 'directory for report.html and metrics.json', 'simulate-report')
-    .action((o: { crash: string; accounts: number; seed: number; dynamic: boolean; out: string }) => {
+    .action((o: SimulateFlags) => {
+      if (o.minutes !== undefined && o.path === undefined)
+        throw new UsageError('--minutes applies to synthetic paths (--path) only');
+      let responses: Partial<Omit<ResponseSpec, 'seed'>> | undefined;
+      try {
+        responses = responseOptions({
+          responders: o.responders,
+          delay: o.responseDelay,
+          deposit: o.responseDeposit,
+        });
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
       // The charts render asynchronously; the exit code is set when the report is written.
       runSimulate(
-        { crash: o.crash, accounts: o.accounts, seed: o.seed, dynamic: o.dynamic, out: resolve(o.out) },
+        {
+          crash: o.crash ?? '2025-10-10',
+          ...(o.path !== undefined ? { path: o.path } : {}),
+          ...(o.minutes !== undefined ? { minutes: o.minutes } : {}),
+          ...(o.policies !== undefined ? { policies: o.policies } : {}),
+          ...(responses ? { responses } : {}),
+          ...(o.hedged !== undefined ? { hedged: o.hedged } : {}),
+          accounts: o.accounts,
+          seed: o.seed,
+          dynamic: o.dynamic,
+          out: resolve(o.out),
+        },
         { out: (t) => process.stdout.write(t), err: process.stderr },
       ).then(
         (r) => {

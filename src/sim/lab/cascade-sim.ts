@@ -44,6 +44,7 @@
 
 import { crossView, evaluate, isolatedView, type Scope } from '../../core/account/figures.ts';
 import type { CommandInput } from '../../core/engine/commands.ts';
+import type { SubaccountRef } from '../../core/engine/config.ts';
 import { Engine, type JournalPort } from '../../core/engine/engine.ts';
 import type { EngineEvent, Sequenced } from '../../core/engine/events.ts';
 import { type EngineState, subaccountKey } from '../../core/engine/state.ts';
@@ -64,6 +65,7 @@ import {
   STREET,
   type TraderIntent,
 } from './population.ts';
+import { MarginCallDesk, type PendingResponse, type ResponseSpec } from './responders.ts';
 
 /** One exogenous price: time (ms since epoch) and price (decimal string, quote per BTC). */
 export interface PricePoint {
@@ -152,6 +154,8 @@ export interface CascadeRunOptions {
   /** Keep every liquidation step in the result (default true). */
   readonly recordLiquidations?: boolean;
   readonly journal?: JournalPort;
+  /** Traders who respond to margin calls (lab/responders.ts); default none. */
+  readonly responses?: ResponseSpec;
 }
 
 /** How a liquidation step closed (the engine's `liquidation_completed.mode`). */
@@ -265,10 +269,39 @@ export interface CascadeMetrics {
     readonly samples: { readonly timeMs: number; readonly ratio: number }[];
     readonly mean: number;
     readonly max: number;
+    /**
+     * With a policy that has an account-level requirement (`accountInitialMargin`, e.g. the
+     * portfolio policy): Σ of it over the traders at the start, over the same notional, and the
+     * same for the hedged (cash-and-carry) traders alone against the engine's IM of those.
+     */
+    readonly accountLevel?: {
+      readonly initialMargin: number;
+      readonly ratio: number;
+      /** engineIm: the market model's IM of their positions, without their leverage-1 cap. */
+      readonly hedged: { readonly traders: number; readonly engineIm: number; readonly accountIm: number };
+    };
   };
   readonly prices: { readonly exogenousLow: string; readonly markLow: string };
   readonly backstop: { readonly position: string; readonly pnl: string };
+  /** Margin calls and the traders' responses (all zero without `responses`). */
+  readonly responses: ResponseMetrics;
   readonly conservation: { readonly ok: boolean; readonly assets: Record<string, AssetConservation> };
+}
+
+export interface ResponseMetrics {
+  /** Traders who respond to calls. */
+  readonly responders: number;
+  /** Calls that scheduled a response (a responder's scope at or above the call ratio). */
+  readonly calls: number;
+  readonly deposits: { readonly count: number; readonly amount: string };
+  /** Reducing fills: count, BTC closed, notional at the fill prices (USDC). */
+  readonly reductions: { readonly count: number; readonly size: string; readonly notional: string };
+  /** Due responses with nothing left to do: the position was gone, or the deposit cap reached / not needed. */
+  readonly skipped: number;
+  /** Responses still waiting when the path ended. */
+  readonly pendingAtEnd: number;
+  /** Responses the engine rejected, by code. */
+  readonly rejected: Record<string, number>;
 }
 
 export interface CascadeResult {
@@ -301,10 +334,16 @@ function px8Of(price: string): bigint {
 
 const fmtPx = (px8: bigint) => formatDecimal(px8, 8);
 
-/** The opening price of a path as the engine takes it (px8, decimal string). */
+/**
+ * Tick of the lab venue's BTC-PERP (0.01, px8). The opening fills must be tick multiples, and
+ * a window cut from a mark-price series (8 decimals) rarely starts on one.
+ */
+const OPEN_TICK_PX8 = 1_000_000n;
+
+/** The opening (fill) price of a path as the engine takes it: px8, half-even to the tick, decimal string. */
 export function openPriceOf(path: readonly PricePoint[]): string {
   if (path.length === 0) throw new RangeError('empty price path');
-  return fmtPx(px8Of(path[0]!.price));
+  return fmtPx(divRound(px8Of(path[0]!.price), OPEN_TICK_PX8, 'halfEven') * OPEN_TICK_PX8);
 }
 
 /**
@@ -328,7 +367,8 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
   const first = opts.path[0]!;
   const t0 = first.timeMs;
   const openPx8 = px8Of(first.price);
-  const openPrice = fmtPx(openPx8);
+  // Fills at the tick-rounded price; the first mark is the exact exogenous price (within a tick of it).
+  const openPrice = openPriceOf(opts.path);
 
   const venue = venueFor(opts.policy, { openPrice, startMs: t0 });
   const pop = materialize(opts.intents, venue, {
@@ -427,6 +467,32 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     return { im, notional, ratio: notional > 0n ? Number(im) / Number(notional) : 0 };
   };
   const startFig = traderFigures();
+  const accountLevel = (() => {
+    const req = opts.policy.accountInitialMargin;
+    if (!req) return undefined;
+    let total = 0;
+    const hedged = { traders: 0, engineIm: 0, accountIm: 0 };
+    for (const t of pop.traders) {
+      if (!t.opened) continue;
+      const key = subaccountKey(t.ref);
+      const im = req.call(opts.policy, state, key) ?? 0; // whole USDC (float screening figure)
+      total += im;
+      if (t.hedged) {
+        // The market model's IM alone (the leverage-1 setting of these traders would cap it at 100 %).
+        const pos = state.subaccounts.get(key)!.positions.get(MARKET)!;
+        const abs = pos.size < 0n ? -pos.size : pos.size;
+        const req = market().model.requirement(
+          { sizeQty9: abs, notionalQuote: divRound(abs * market().markPx8!, 10n ** BigInt(17 - qd), 'ceil') },
+          { openInterestQuote: 0n },
+        );
+        hedged.traders++;
+        hedged.engineIm += Number(req.initialQuote) / 10 ** qd;
+        hedged.accountIm += im;
+      }
+    }
+    const notional = Number(startFig.notional) / 10 ** qd;
+    return { initialMargin: total, ratio: notional > 0 ? total / notional : 0, hedged };
+  })();
   const samples: { timeMs: number; ratio: number }[] = [{ timeMs: t0, ratio: startFig.ratio }];
 
   // --- helpers -------------------------------------------------------------------------
@@ -490,54 +556,77 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
   let bought = 0n;
   let unloadNotional = 0n;
   let deferred = 0;
+  /**
+   * A market order of `party` walking the book model: at most `want` (qty9), limited to what
+   * keeps the fill within `maxDeviationShare` of the engine's `maxFillDeviation` of the mark and,
+   * when `room` is given, to `room` BTC. The fill's price is the walk's average, tick-rounded
+   * against `party`; its impact moves the mark. Returns the quantity filled (0n: none).
+   */
+  const bookFill = (
+    party: SubaccountRef,
+    side: 'sell' | 'buy',
+    want: bigint,
+    timeMs: number,
+    room: number,
+    onReject: (code: string) => void,
+  ): bigint => {
+    const devLimit = (Number(state.guards.maxFillDeviation) / 1e6) * unloadOpts.maxDeviationShare;
+    const mark = market().markPx8!;
+    const markF = Number(mark) / 1e8;
+    book.advance(timeMs);
+    const q = book.maxQtyWithin(side, exoF, markF, devLimit, Math.min(Number(want) / 1e9, room));
+    const qty = (BigInt(Math.floor(q * 1e9)) / step) * step;
+    if (qty <= 0n) return 0n;
+    const preview = book.previewImpact(side, Number(qty) / 1e9, exoF);
+    let px = BigInt(Math.round(preview.avgPrice * 1e8));
+    px = divRound(px, tick, side === 'sell' ? 'floor' : 'ceil') * tick;
+    const band = (mark * state.guards.maxFillDeviation) / PPM;
+    const lo = divRound(mark - band, tick, 'ceil') * tick;
+    const hi = divRound(mark + band, tick, 'floor') * tick;
+    if (px < lo) px = lo;
+    if (px > hi) px = hi;
+    const r = engine.execute({
+      type: 'fill',
+      market: MARKET,
+      buyer: side === 'sell' ? STREET : party,
+      seller: side === 'sell' ? party : STREET,
+      size: formatDecimal(qty, 9),
+      price: fmtPx(px),
+      taker: side === 'sell' ? 'seller' : 'buyer',
+      timeMs: now(timeMs),
+    });
+    if (!r.ok) {
+      onReject(r.rejection.code);
+      return -1n;
+    }
+    book.impact(side, Number(qty) / 1e9, exoF);
+    lastFillNotional = divRound(qty * px, 10n ** BigInt(17 - qd), 'halfEven');
+    noteDisplacement();
+    return qty;
+  };
+  let lastFillNotional = 0n;
+
   /** Backstop unloads its position into the book; returns whether the mark moved. */
   const unload = (timeMs: number): boolean => {
     if (!unloadOpts.enabled) return false;
     let moved = false;
-    const devLimit = (Number(state.guards.maxFillDeviation) / 1e6) * unloadOpts.maxDeviationShare;
     for (let chunk = 0; chunk < unloadOpts.chunksPerRound; chunk++) {
       const inv = state.subaccounts.get(backstopKey)?.positions.get(MARKET)?.size ?? 0n;
       const absInv = inv < 0n ? -inv : inv;
       if (absInv < step) break;
       const side = inv > 0n ? 'sell' : 'buy';
-      const mark = market().markPx8!;
-      const markF = Number(mark) / 1e8;
       book.advance(timeMs);
       const room = book.roomTo(side, unloadOpts.maxDisplacement);
-      const q = book.maxQtyWithin(side, exoF, markF, devLimit, Math.min(Number(absInv) / 1e9, room));
-      const qty = (BigInt(Math.floor(q * 1e9)) / step) * step;
-      if (qty <= 0n) {
+      const qty = bookFill(BACKSTOP, side, absInv, timeMs, room, (code) => bump(`UNLOAD_${code}`));
+      if (qty < 0n) break;
+      if (qty === 0n) {
         deferred++;
         break;
       }
-      const preview = book.previewImpact(side, Number(qty) / 1e9, exoF);
-      let px = BigInt(Math.round(preview.avgPrice * 1e8));
-      px = divRound(px, tick, side === 'sell' ? 'floor' : 'ceil') * tick;
-      const band = (mark * state.guards.maxFillDeviation) / PPM;
-      const lo = divRound(mark - band, tick, 'ceil') * tick;
-      const hi = divRound(mark + band, tick, 'floor') * tick;
-      if (px < lo) px = lo;
-      if (px > hi) px = hi;
-      const r = engine.execute({
-        type: 'fill',
-        market: MARKET,
-        buyer: side === 'sell' ? STREET : BACKSTOP,
-        seller: side === 'sell' ? BACKSTOP : STREET,
-        size: formatDecimal(qty, 9),
-        price: fmtPx(px),
-        taker: side === 'sell' ? 'seller' : 'buyer',
-        timeMs: now(timeMs),
-      });
-      if (!r.ok) {
-        bump(`UNLOAD_${r.rejection.code}`);
-        break;
-      }
-      book.impact(side, Number(qty) / 1e9, exoF);
       unloadFills++;
       if (side === 'sell') sold += qty;
       else bought += qty;
-      unloadNotional += divRound(qty * px, 10n ** BigInt(17 - qd), 'halfEven');
-      noteDisplacement();
+      unloadNotional += lastFillNotional;
       const before = market().markPx8!;
       pushMark(markTarget(), timeMs);
       if (market().markPx8! !== before) moved = true;
@@ -614,6 +703,122 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     if (rounds > maxRoundsPerPoint) maxRoundsPerPoint = rounds;
   };
 
+  // --- margin calls and responses (lab/responders.ts) -------------------------------------
+  const desk = opts.responses ? new MarginCallDesk(opts.responses, pop.traders) : undefined;
+  const responderTraders = desk ? pop.traders.filter((t) => t.opened && desk.isResponder(t.ref.account)) : [];
+  const targetPpm = desk ? BigInt(Math.round(desk.spec.depositTargetRatio * 1e6)) : PPM;
+  const capPpm = desk ? BigInt(Math.round(desk.spec.maxDepositMultiple * 1e6)) : 0n;
+  const reducePpm = desk ? BigInt(Math.round(desk.spec.reduceFraction * 1e6)) : 0n;
+  const depositCap = new Map(
+    pop.traders.map((t) => [
+      t.ref.account,
+      (parseDecimalUnsafe(t.collateralUsd, 2) * 10n ** BigInt(qd - 2) * capPpm) / PPM,
+    ]),
+  );
+  const deposited = new Map<string, bigint>();
+  const resp = {
+    deposits: 0,
+    depositAmount: 0n,
+    reductions: 0,
+    reducedQty: 0n,
+    reducedNotional: 0n,
+    skipped: 0,
+  };
+  const respRejected: Record<string, number> = {};
+  const respReject = (code: string) => {
+    respRejected[code] = (respRejected[code] ?? 0) + 1;
+  };
+  /**
+   * Margin calls: a responder's scope whose margin ratio is at or above the call ratio (float
+   * screen of the risk book: a call is a notice, not money; what a response moves is computed
+   * exactly when it executes).
+   */
+  const scanCalls = (timeMs: number) => {
+    if (!desk) return;
+    for (const t of responderTraders) {
+      const key = subaccountKey(t.ref);
+      const scope: Scope = t.isolated ? { kind: 'isolated', market: MARKET } : { kind: 'cross' };
+      const id = t.isolated ? `${key}|isolated:${MARKET}` : `${key}|cross`;
+      if (desk.isPending(id)) continue;
+      const sc = riskBook.screen(key, scope);
+      if (!sc || sc.positions.length === 0) continue;
+      if (sc.equityQuote <= 0 || sc.maintenanceQuote >= desk.spec.callRatio * sc.equityQuote)
+        desk.call(id, t.ref, t.isolated ? MARKET : undefined, timeMs);
+    }
+  };
+  /** Executes one due response through the engine; returns whether it moved the mark. */
+  const respond = (p: PendingResponse, timeMs: number): boolean => {
+    const s = state.subaccounts.get(subaccountKey(p.ref));
+    const pos = s?.positions.get(MARKET);
+    if (!s || !pos || pos.size === 0n) {
+      resp.skipped++;
+      return false;
+    }
+    const t = now(timeMs);
+    if (p.action === 'deposit') {
+      const f = evaluate(state, p.isolatedMarket ? isolatedView(state, s, MARKET) : crossView(s));
+      // MM / (equity + d) = target  ⇔  d = MM / target − equity, rounded up.
+      const need = divRound(f.maintenanceMarginQuote * PPM, targetPpm, 'ceil') - f.equityQuote;
+      const room = (depositCap.get(p.ref.account) ?? 0n) - (deposited.get(p.ref.account) ?? 0n);
+      const amount = need < room ? need : room;
+      if (amount <= 0n) {
+        resp.skipped++;
+        return false;
+      }
+      const d = engine.execute({
+        type: 'deposit',
+        to: p.ref,
+        asset: SETTLEMENT,
+        amount: usd(amount),
+        timeMs: t,
+      });
+      if (!d.ok) {
+        respReject(d.rejection.code);
+        return false;
+      }
+      if (p.isolatedMarket) {
+        const a = engine.execute({
+          type: 'adjust_isolated_margin',
+          subaccount: p.ref,
+          market: MARKET,
+          amount: usd(amount),
+          timeMs: t,
+        });
+        if (!a.ok) respReject(a.rejection.code);
+      }
+      resp.deposits++;
+      resp.depositAmount += amount;
+      deposited.set(p.ref.account, (deposited.get(p.ref.account) ?? 0n) + amount);
+      return false;
+    }
+    const abs = pos.size < 0n ? -pos.size : pos.size;
+    let want = ((abs * reducePpm) / PPM / step) * step;
+    if (want < step) want = abs;
+    const before = market().markPx8!;
+    const qty = bookFill(
+      p.ref,
+      pos.size > 0n ? 'sell' : 'buy',
+      want,
+      t,
+      Number.POSITIVE_INFINITY,
+      respReject,
+    );
+    if (qty <= 0n) {
+      if (qty === 0n) resp.skipped++;
+      return false;
+    }
+    resp.reductions++;
+    resp.reducedQty += qty;
+    resp.reducedNotional += lastFillNotional;
+    pushMark(markTarget(), t);
+    return market().markPx8! !== before;
+  };
+  /** Responses due by `timeMs`, each at its own due time; a reduction that moved the mark may cascade. */
+  const respondDue = (timeMs: number) => {
+    if (!desk) return;
+    for (const p of desk.due(timeMs)) if (respond(p, p.dueMs)) cascade(now(p.dueMs));
+  };
+
   // --- the run ---------------------------------------------------------------------------
   const timeline: MinuteRow[] = [];
   let minute = -1;
@@ -683,6 +888,7 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
         policyUpdate(u);
       }
     }
+    respondDue(p.timeMs);
     const t = now(p.timeMs);
     exoPx8 = px8Of(p.price);
     exoF = Number(p.price);
@@ -692,6 +898,7 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     noteDisplacement();
     pushMark(markTarget(), t);
     cascade(t);
+    scanCalls(state.timeMs);
   }
   closeMinute();
 
@@ -779,11 +986,25 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
       samples,
       mean: ratios.reduce((a, b) => a + b, 0) / ratios.length,
       max: Math.max(...ratios),
+      ...(accountLevel ? { accountLevel } : {}),
     },
     prices: { exogenousLow: fmtPx(exoLow), markLow: fmtPx(markLow) },
     backstop: {
       position: formatDecimal(backstop.positions.get(MARKET)?.size ?? 0n, 9),
       pnl: usd(bf.netValueQuote - backstopDeposit),
+    },
+    responses: {
+      responders: responderTraders.length,
+      calls: desk?.calls ?? 0,
+      deposits: { count: resp.deposits, amount: usd(resp.depositAmount) },
+      reductions: {
+        count: resp.reductions,
+        size: formatDecimal(resp.reducedQty, 9),
+        notional: usd(resp.reducedNotional),
+      },
+      skipped: resp.skipped,
+      pendingAtEnd: desk?.pendingCount ?? 0,
+      rejected: respRejected,
     },
     conservation: conservation(state),
   };

@@ -47,14 +47,18 @@ import {
   type CascadeResult,
   type KeeperOptions,
   klinePoints,
+  type ModeTotals,
   openPriceOf,
   type PricePoint,
   runCascade,
   type UnloadOptions,
 } from './cascade-sim.ts';
 import { dynamicPolicies } from './dynamic-policy.ts';
+import { type HistorySpec, historyOf, loadHistory } from './histories.ts';
 import { DEFAULT_POLICIES, type MarginPolicy, tieredPolicy, venueFor } from './policies.ts';
+import { POLICY_NAMES, policiesByName } from './policy-registry.ts';
 import { DEFAULT_POPULATION_SPEC, drawTraders, type LabPopulationSpec, materialize } from './population.ts';
+import { DEFAULT_RESPONSE_SPEC, type ResponseSpec, responseOptions } from './responders.ts';
 
 export const BOOK_DEPTH_FILE = 'BTCUSDT-bookDepth-2025-10-10.csv';
 /** Assumed order of magnitude of Binance BTCUSDT perpetual open interest, BTC (see the header). */
@@ -67,7 +71,10 @@ export const REFERENCE_OPEN_INTEREST_BASE = 90_000;
 export const PARAMETRIC_DEPTH: ParametricDepthOptions = { depthPerPct: 2_500, exponent: 0.85 };
 
 export interface CompareOptions {
+  /** A bundled crash id; ignored when `history` is given. */
   readonly crash: string;
+  /** The history to run (default: the crash `crash`); see lab/histories.ts. */
+  readonly history?: HistorySpec;
   readonly accounts: number;
   readonly seed: number;
   readonly policies?: readonly MarginPolicy[];
@@ -86,6 +93,8 @@ export interface CompareOptions {
   readonly fromMs?: number;
   readonly toMs?: number;
   readonly spec?: Partial<Omit<LabPopulationSpec, 'accounts' | 'seed'>>;
+  /** Traders who respond to margin calls (defaults `DEFAULT_RESPONSE_SPEC`, seeded with `seed`); none if absent. */
+  readonly responses?: Partial<Omit<ResponseSpec, 'seed'>>;
 }
 
 export interface ComparisonBook {
@@ -100,6 +109,7 @@ export interface Comparison {
   readonly book: ComparisonBook;
   readonly insuranceSeed: string;
   readonly path: { readonly from: number; readonly to: number; readonly points: number };
+  readonly history: { readonly id: string; readonly description: string };
 }
 
 /** The exogenous path of a bundled crash, optionally cut to [fromMs, toMs]. */
@@ -122,7 +132,8 @@ function realSnapshots() {
 export function runComparison(opts: CompareOptions): Comparison {
   const policies = opts.policies ?? DEFAULT_POLICIES;
   if (policies.length === 0) throw new RangeError('no policies to compare');
-  const path = crashPath(opts.crash, opts.fromMs, opts.toMs);
+  const history = loadHistory(opts.history ?? { kind: 'crash', id: opts.crash }, opts.fromMs, opts.toMs);
+  const path = history.points;
   const spec: LabPopulationSpec = {
     ...DEFAULT_POPULATION_SPEC,
     ...opts.spec,
@@ -143,7 +154,7 @@ export function runComparison(opts: CompareOptions): Comparison {
 
   const kind =
     opts.depth === undefined || opts.depth === 'auto'
-      ? opts.crash === '2025-10-10'
+      ? history.realDepth
         ? 'real'
         : 'parametric'
       : opts.depth;
@@ -182,6 +193,9 @@ export function runComparison(opts: CompareOptions): Comparison {
       ...(opts.keeper ? { keeper: opts.keeper } : {}),
       ...(opts.unload ? { unload: opts.unload } : {}),
       ...(opts.sizing === 'positions' && first ? { sizing: { positionsFrom: first.population } } : {}),
+      ...(opts.responses
+        ? { responses: { ...DEFAULT_RESPONSE_SPEC, ...opts.responses, seed: opts.seed } }
+        : {}),
       recordLiquidations: false,
     });
     first ??= r;
@@ -193,6 +207,7 @@ export function runComparison(opts: CompareOptions): Comparison {
     book: { source: kind, depthScale, repair },
     insuranceSeed,
     path: { from: path[0]!.timeMs, to: path[path.length - 1]!.timeMs, points: path.length },
+    history: { id: history.id, description: history.description },
   };
 }
 
@@ -241,6 +256,56 @@ export function formatTable(rows: readonly CascadeMetrics[]): string {
     `${(m.latency.p50Ms / 1000).toFixed(1)}/${(m.latency.p95Ms / 1000).toFixed(1)}`,
     `${pct(m.cascade.maxDisplacement, 1)}/+${pct(m.cascade.maxDisplacementUp, 1)}`,
   ]);
+  // Margin-call responses, only when some run had responders (keeps the plain table as it was).
+  if (rows.some((m) => m.responses.responders > 0)) {
+    head.push('calls', 'deposits d/USDC', 'reduce r/BTC');
+    rows.forEach((m, i) => {
+      const r = m.responses;
+      body[i]!.push(
+        String(r.calls),
+        `${r.deposits.count}/${num(r.deposits.amount)}`,
+        `${r.reductions.count}/${Number(r.reductions.size).toFixed(3)}`,
+      );
+    });
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+/**
+ * Liquidations by mode with their notional, bad debt, insurance drawdown, ADL / socialized loss,
+ * peak cascade depth and capital efficiency: the risk lab's report table (README, docs/risk-lab.md).
+ */
+export function formatModesTable(rows: readonly CascadeMetrics[]): string {
+  const head = [
+    'policy',
+    'IM/OI',
+    'IM/OI mean',
+    'partial n / USDC',
+    'full n / USDC',
+    'bankrupt n / USDC',
+    'bad debt',
+    'IF maxDD',
+    'ADL n / USDC',
+    'socialized',
+    'peak depth',
+  ];
+  const mode = (x: ModeTotals) => `${x.count} / ${num(x.notional)}`;
+  const body = rows.map((m) => [
+    m.policy,
+    pct(m.capitalEfficiency.start.ratio),
+    pct(m.capitalEfficiency.mean),
+    mode(m.liquidations.partial),
+    mode(m.liquidations.full),
+    mode(m.liquidations.bankrupt),
+    num(m.badDebt.total),
+    num(m.insuranceFund.maxDrawdown),
+    `${m.adl.fills} / ${num(m.adl.notional)}`,
+    num(m.socializedLoss),
+    String(m.cascade.peakDepth),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -269,9 +334,38 @@ export function formatWorstMinutes(results: readonly CascadeResult[], n = 3): st
   return out.join('\n');
 }
 
+/** A share in [0, 1] from a flag, or a RangeError naming the flag. */
+export function shareOf(text: string, flag: string): number {
+  const x = Number(text);
+  if (!/^[0-9]*\.?[0-9]+$/.test(text) || !(x >= 0 && x <= 1))
+    throw new RangeError(`${flag} must be a share in [0, 1], got ${text}`);
+  return x;
+}
+
+/** One line per run with an account-level requirement (the portfolio policy): what it would charge. */
+export function formatAccountLevel(rows: readonly CascadeMetrics[]): string {
+  const out: string[] = [];
+  for (const m of rows) {
+    const a = m.capitalEfficiency.accountLevel;
+    if (!a) continue;
+    const h = a.hedged;
+    out.push(
+      `${m.policy}: engine IM/OI ${pct(m.capitalEfficiency.start.ratio)} (per-market model, with leverage caps) · account-level scenario IM/OI ${pct(a.ratio)} (no caps)` +
+        (h.traders > 0
+          ? ` · ${h.traders} hedged traders: market-model IM ${num(String(h.engineIm))} vs scenario IM ${num(String(h.accountIm))} USDC`
+          : ' · no hedged traders (--hedged)'),
+    );
+  }
+  return out.join('\n');
+}
+
 const HELP = `usage: npx tsx src/sim/lab/compare.ts [options]
 
   --crash ID            2025-10-10 | 2020-03-12 | 2021-05-19 (default 2025-10-10)
+  --path MODEL          a seeded synthetic path instead: gbm | jump | regime
+                        (src/sim/lab/histories.ts; seeded by --seed)
+  --minutes N           length of the synthetic path (default 1440)
+  --policies LIST       comma-separated policy names (${POLICY_NAMES.join(', ')})
   --accounts N          traders (default 1000)
   --seed S              population seed (default 42)
   --depth KIND          auto | real | parametric | infinite (default auto)
@@ -289,13 +383,22 @@ const HELP = `usage: npx tsx src/sim/lab/compare.ts [options]
   --dynamic             also run the dynamic and predictive policies
                         (dynamic-ewma, dynamic-garch, dynamic-har, predictive-ewma;
                         src/sim/lab/dynamic-policy.ts)
+  --hedged F            share of cash-and-carry traders (BTC collateral, short perpetual
+                        at leverage 1; default 0)
+  --responders F        share of traders who respond to margin calls (default: none;
+                        src/sim/lab/responders.ts for the rest of the defaults)
+  --response-delay MIN  median minutes from the call to the response (default 5; 0 = at once)
+  --response-deposit P  probability that a response is a deposit, else a reduction (default 0.5)
   --json                metrics as JSON instead of the table`;
 
 function main(argv: string[]): void {
   const { values } = parseArgs({
     args: argv,
     options: {
-      crash: { type: 'string', default: '2025-10-10' },
+      crash: { type: 'string' },
+      path: { type: 'string' },
+      minutes: { type: 'string' },
+      policies: { type: 'string' },
       accounts: { type: 'string', default: '1000' },
       seed: { type: 'string', default: '42' },
       depth: { type: 'string', default: 'auto' },
@@ -311,6 +414,10 @@ function main(argv: string[]): void {
       'unload-limit': { type: 'string' },
       json: { type: 'boolean', default: false },
       dynamic: { type: 'boolean', default: false },
+      responders: { type: 'string' },
+      hedged: { type: 'string' },
+      'response-delay': { type: 'string' },
+      'response-deposit': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -330,8 +437,21 @@ function main(argv: string[]): void {
   const sizing = values.sizing as 'collateral' | 'positions';
   if (sizing !== 'collateral' && sizing !== 'positions')
     throw new RangeError('--sizing: collateral | positions');
-  const klines = loadCrashKlines(values.crash);
-  const day = Math.floor(klines[0]!.openTimeMs / 86_400_000) * 86_400_000;
+  const seed = int(values.seed, 'seed') ?? 42;
+  const history = historyOf({
+    ...(values.crash !== undefined ? { crash: values.crash } : {}),
+    ...(values.path !== undefined ? { path: values.path } : {}),
+    ...(values.minutes !== undefined ? { minutes: int(values.minutes, 'minutes')! } : {}),
+    seed,
+  });
+  const whole = loadHistory(history);
+  const day = Math.floor(whole.points[0]!.timeMs / 86_400_000) * 86_400_000;
+  const policies =
+    values.policies !== undefined
+      ? policiesByName(values.policies)
+      : values.dynamic
+        ? [...DEFAULT_POLICIES, ...dynamicPolicies()]
+        : undefined;
   const hhmm = (s: string | undefined) => {
     if (s === undefined) return undefined;
     const m = /^(\d{1,2}):(\d{2})$/.exec(s);
@@ -351,16 +471,26 @@ function main(argv: string[]): void {
   const toMs = hhmm(values.to);
   const t0 = performance.now();
   const cmp = runComparison({
-    crash: values.crash,
+    crash: whole.id,
+    history,
     accounts: int(values.accounts, 'accounts') ?? 1000,
-    seed: int(values.seed, 'seed') ?? 42,
+    seed,
     depth,
     depthScale: scale,
     ...(values['reference-oi'] !== undefined
       ? { referenceOpenInterestBase: Number(values['reference-oi']) }
       : {}),
     sizing,
-    ...(values.dynamic ? { policies: [...DEFAULT_POLICIES, ...dynamicPolicies()] } : {}),
+    ...(policies ? { policies } : {}),
+    ...(values.hedged !== undefined ? { spec: { hedgedShare: shareOf(values.hedged, '--hedged') } } : {}),
+    ...(() => {
+      const r = responseOptions({
+        responders: values.responders,
+        delay: values['response-delay'],
+        deposit: values['response-deposit'],
+      });
+      return r ? { responses: r } : {};
+    })(),
     ...(fromMs !== undefined ? { fromMs } : {}),
     ...(toMs !== undefined ? { toMs } : {}),
     keeper,
@@ -383,7 +513,7 @@ function main(argv: string[]): void {
   const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
   const r = cmp.book.repair;
   console.log(
-    `Crash ${values.crash}: ${iso(cmp.path.from)} → ${iso(cmp.path.to)} UTC, ${cmp.path.points} price points · ` +
+    `${history.kind === 'crash' ? 'Crash' : 'Path'} ${whole.id}: ${iso(cmp.path.from)} → ${iso(cmp.path.to)} UTC, ${cmp.path.points} price points · ` +
       `${values.accounts} traders, seed ${values.seed}, sizing ${sizing}`,
   );
   console.log(
@@ -396,11 +526,15 @@ function main(argv: string[]): void {
   console.log('');
   console.log(formatTable(cmp.rows));
   console.log('');
+  console.log(formatModesTable(cmp.rows));
+  console.log('');
   console.log(
     'Busiest minutes (UTC): liquidation steps, deepest cascade, last exogenous price → furthest mark',
   );
   console.log(formatWorstMinutes(cmp.results));
   console.log('');
+  const al = formatAccountLevel(cmp.rows);
+  if (al) console.log(`${al}\n`);
   const ok = cmp.rows.every((m) => m.conservation.ok);
   console.log(
     `Conservation (INV-01) ${ok ? '✓' : '✗'} in every run · wall time ${wall.toFixed(1)} s` +

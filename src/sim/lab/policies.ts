@@ -24,6 +24,7 @@
  * };
  */
 import type { LiquidationPolicySchema } from '../../core/engine/config.ts';
+import type { EngineState } from '../../core/engine/state.ts';
 import type { MarginModelConfigInput, MarketConfigInput } from '../../core/model/config.ts';
 import type { BookCurves } from '../liquidity/depth-model.ts';
 import { demoVenueConfig, MARKET } from '../population.ts';
@@ -72,6 +73,13 @@ export interface MarginPolicy {
     readonly liquidation?: LiquidationPolicyInput;
   };
   onTick?(tick: PolicyTick): PolicyUpdate | undefined;
+  /**
+   * Optional: the policy's own *account-level* initial requirement of a subaccount (quote units,
+   * float screening figure), where it differs from what the engine's per-market model can
+   * charge (portfolio margin's hedge credit). The simulator reports Σ of it at the start beside
+   * the engine's IM; it does not change what the engine enforces.
+   */
+  accountInitialMargin?(state: EngineState, subaccountKey: string): number | undefined;
 }
 
 /** Fixed ratios: IM = notional × initial, MM = notional × maintenance (decimal fractions). */

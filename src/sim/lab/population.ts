@@ -77,6 +77,13 @@ export interface LabPopulationSpec {
   /** Share of the USDC-only traders in isolated mode (isolated margin is paid in USDC). */
   readonly isolatedShare: number;
   readonly marketMakers: number;
+  /**
+   * Share of traders who are *hedged* (cash and carry): all-BTC collateral, short the perpetual
+   * at leverage setting 1, so the short is about the BTC they hold (initial weight 0.9 × 97 %:
+   * ~87 % of it). Drawn from a separate stream: the other traders are the same as without it.
+   * Default 0 (`--hedged` on the command lines).
+   */
+  readonly hedgedShare?: number;
 }
 
 /**
@@ -137,6 +144,8 @@ export interface TraderIntent {
   /** For 'mixed': the BTC share of the value, ppm. */
   readonly btcSharePpm: bigint;
   readonly whale: boolean;
+  /** A cash-and-carry trader (see `LabPopulationSpec.hedgedShare`). */
+  readonly hedged?: boolean;
 }
 
 /** Draws every trader's intent from the seed (see the module header). */
@@ -147,6 +156,9 @@ export function drawTraders(spec: LabPopulationSpec): TraderIntent[] {
   const total = mix.usdc + mix.btc + mix.mixed;
   if (!(total > 0)) throw new RangeError('collateralMix weights must sum to > 0');
   const rng = new Rng(spec.seed);
+  const hedgedShare = spec.hedgedShare ?? 0;
+  if (!(hedgedShare >= 0 && hedgedShare <= 1)) throw new RangeError('hedgedShare must be in [0, 1]');
+  const hedgeRng = new Rng(spec.seed ^ 0x68656467);
   const width = String(spec.accounts).length;
   const out: TraderIntent[] = [];
   for (let i = 0; i < spec.accounts; i++) {
@@ -158,13 +170,29 @@ export function drawTraders(spec: LabPopulationSpec): TraderIntent[] {
     const collateral = m < mix.usdc ? 'USDC' : m < mix.usdc + mix.btc ? 'BTC' : 'mixed';
     const btcShare = collateral === 'mixed' ? rng.uniform(0.2, 0.8) : collateral === 'BTC' ? 1 : 0;
     const isolated = collateral === 'USDC' && rng.chance(spec.isolatedShare);
+    const ref = { account: `trader-${String(i + 1).padStart(width, '0')}`, sub: '0' };
+    const collateralCents = formatDecimal(BigInt(Math.max(1, Math.round(usd * 100))), 2);
+    if (hedgedShare > 0 && hedgeRng.chance(hedgedShare)) {
+      out.push({
+        ref,
+        side: 'short',
+        leverage: 1,
+        isolated: false,
+        collateral: 'BTC',
+        collateralUsd: collateralCents,
+        btcSharePpm: 1_000_000n,
+        whale,
+        hedged: true,
+      });
+      continue;
+    }
     out.push({
-      ref: { account: `trader-${String(i + 1).padStart(width, '0')}`, sub: '0' },
+      ref,
       side,
       leverage,
       isolated,
       collateral,
-      collateralUsd: formatDecimal(BigInt(Math.max(1, Math.round(usd * 100))), 2),
+      collateralUsd: collateralCents,
       btcSharePpm: BigInt(Math.round(btcShare * 1e6)),
       whale,
     });
@@ -196,6 +224,8 @@ export interface LabPopulationSummary {
   readonly btcCollateral: number;
   readonly mixedCollateral: number;
   readonly whales: number;
+  /** Cash-and-carry traders (BTC collateral, short perpetual). */
+  readonly hedged: number;
   /** Σ |size| of long / short traders, BTC. */
   readonly longSize: string;
   readonly shortSize: string;
@@ -440,6 +470,7 @@ export function materialize(
       btcCollateral: count((x) => x.collateral === 'BTC'),
       mixedCollateral: count((x) => x.collateral === 'mixed'),
       whales: count((x) => x.whale),
+      hedged: count((x) => x.hedged === true),
       longSize: formatDecimal(longQty, 9),
       shortSize: formatDecimal(shortQty, 9),
       grossNotional: usd(grossUsd6),
