@@ -1,6 +1,7 @@
 /**
- * Standard SIMM v2.5 against ISDA's SIMM unit tests: the Equity (C165-C223, C402-C432) and
- * Commodity (C224-C292, C433-C466) cases of ISDA's 10-day unit-test pack, as published in
+ * Standard SIMM v2.5 against ISDA's SIMM unit tests: the Equity (C165-C223, C402-C432),
+ * Commodity (C224-C292, C433-C466) and FX (C68-C80, C336-C359) cases of ISDA's 10-day
+ * unit-test pack, as published in
  * AcadiaSoft/simm-lib SimmTenDayTest.java @ 9f7b03ff (MIT), transcribed into
  * test/vectors/simm_isda_v2_5_unit_tests.json. ISDA's figures are rounded to whole USD, so each
  * total and each delta / vega / curvature column must match within 1 USD.
@@ -29,9 +30,9 @@ function measures(names: readonly string[]) {
 }
 
 describe('ISDA SIMM v2.5 unit tests (simm-lib SimmTenDayTest @ 9f7b03ff)', () => {
-  it('the vector file holds the transcribed Equity and Commodity cases', () => {
+  it('the vector file holds the transcribed Equity, Commodity and FX cases', () => {
     expect(vectors.source.simm_version).toContain('v2.5');
-    expect(vectors.cases.length).toBe(193);
+    expect(vectors.cases.length).toBe(229);
   });
 
   for (const c of vectors.cases) {
@@ -67,6 +68,18 @@ describe('worked steps (ISDA SIMM v2.5 formulas with its published parameters)',
     const same = simmStandardMargin([S.S_EQ_1!, { ...S.S_CM_1!, productClass: 'Equity' }]).initialMargin;
     expect(same).toBeCloseTo(Math.sqrt(eq * eq + cm * cm + 2 * 0.49 * eq * cm), 3);
     expect(measures(['S_EQ_1', 'S_CM_1']).total).toBeCloseTo(eq + cm, 3);
+  });
+
+  it('C70: two regular-volatility currencies, RW 7.4 and ρ 0.5', () => {
+    const [gbp, eur] = [7.4 * 910e6, 7.4 * -900e6];
+    expect(measures(['S_FX_5', 'S_FX_6']).delta).toBeCloseTo(
+      Math.sqrt(gbp ** 2 + eur ** 2 + 2 * 0.5 * gbp * eur),
+      3,
+    );
+  });
+
+  it('C69: FX delta to the calculation currency (USD) carries no risk', () => {
+    expect(measures(['S_FX_4']).total).toBe(0);
   });
 
   it('a qualifier nets its rows, so opposite rows cost nothing', () => {
@@ -109,7 +122,7 @@ describe('input validation', () => {
   });
 
   it('rejects unknown risk types, buckets and tenors with the field named', () => {
-    expect(bad({ ...ok, riskType: 'Risk_FX' })).toThrow(/riskType/);
+    expect(bad({ ...ok, riskType: 'Risk_IRCurve' })).toThrow(/riskType/);
     expect(bad({ ...ok, bucket: '13' })).toThrow(/unknown Equity bucket '13'/);
     expect(bad({ ...ok, riskType: 'Risk_Commodity', bucket: 'Residual' })).toThrow(
       /unknown Commodity bucket/,
@@ -118,5 +131,13 @@ describe('input validation', () => {
     expect(bad({ ...ok, riskType: 'Risk_EquityVol', label1: '7y' })).toThrow(/needs a vol tenor/);
     expect(bad({ ...ok, label1: '1y' })).toThrow(/takes no label1/);
     expect(bad({ ...ok, qualifier: '' })).toThrow(/qualifier/);
+  });
+
+  it('checks FX rows: no bucket, a currency or a currency pair', () => {
+    const fx = { riskType: 'Risk_FX', qualifier: 'EUR', amount: 1 };
+    expect(simmStandardMargin([fx as CrifRowInput]).initialMargin).toBeCloseTo(7.4, 12);
+    expect(bad({ ...fx, bucket: '1' })).toThrow(/FX takes no bucket/);
+    expect(bad({ ...fx, qualifier: 'EURUSD' })).toThrow(/ISO currency/);
+    expect(bad({ ...fx, riskType: 'Risk_FXVol', label1: '1y' })).toThrow(/currency pair/);
   });
 });

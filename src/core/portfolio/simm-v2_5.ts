@@ -1,6 +1,6 @@
 /**
  * ISDA SIMM v2.5 parameters (10-day margin period of risk, calculation currency USD) for the
- * Equity and Commodity risk classes: the published risk weights, correlations, historical
+ * Equity, Commodity and FX risk classes: the published risk weights, correlations, historical
  * volatility ratios and concentration thresholds.
  *
  * Source: ISDA SIMM v2.5 public methodology (Appendix 1), as transcribed in OpenSourceRisk/Engine
@@ -163,3 +163,59 @@ export const SIMM_TENOR_DAYS: Readonly<Record<string, number>> = {
   '20y': 7300,
   '30y': 10950,
 };
+
+/**
+ * FX risk class, calculation currency USD (a regular-volatility currency). Delta risk factors are
+ * currencies, vega risk factors currency pairs; one bucket.
+ */
+export const SIMM_V2_5_FX = {
+  /** High-volatility currency group; every other currency is regular. */
+  highVol: ['BRL', 'RUB', 'TRY', 'ZAR'] as readonly string[],
+  /**
+   * Risk weight by [volatility group of the calculation currency][group of the qualifier]
+   * (0 regular, 1 high). For vega, σ of a pair uses [group of one currency][group of the other].
+   */
+  rw: [
+    [7.4, 13.6],
+    [13.6, 14.6],
+  ] as readonly (readonly number[])[],
+  /** Delta correlation by [group][group] when the calculation currency is regular-volatility. */
+  deltaCorrRegularCalc: [
+    [0.5, 0.27],
+    [0.27, 0.42],
+  ] as readonly (readonly number[])[],
+  /** Correlation between two currency pairs' vega (and, squared, curvature). */
+  vegaCorr: 0.5,
+  vegaRw: 0.47,
+  hvr: 0.52,
+  /** Concentration categories: 1 significantly traded, 2 frequently traded, 3 all others. */
+  category1: ['USD', 'EUR', 'JPY', 'GBP', 'AUD', 'CHF', 'CAD'] as readonly string[],
+  category2: [
+    'BRL',
+    'CNY',
+    'HKD',
+    'INR',
+    'KRW',
+    'MXN',
+    'NOK',
+    'NZD',
+    'RUB',
+    'SEK',
+    'SGD',
+    'TRY',
+    'ZAR',
+  ] as readonly string[],
+  /** Delta threshold by category 1..3, USD millions. */
+  deltaThresholdMm: [5100, 1200, 190] as readonly number[],
+  /**
+   * Vega threshold by the categories of the pair's two currencies, USD millions (ORE lists them as
+   * FXVol buckets 1-6; this pairing of categories reproduces ISDA's C344-C349).
+   */
+  vegaThresholdMm: { '1-1': 2800, '1-2': 1300, '1-3': 550, '2-2': 490, '2-3': 310, '3-3': 200 } as Readonly<
+    Record<string, number>
+  >,
+} as const;
+
+/** ψ between FX and the Equity / Commodity risk classes (same product class only). */
+export const SIMM_V2_5_PSI_FX_EQUITY = 0.35;
+export const SIMM_V2_5_PSI_FX_COMMODITY = 0.41;
