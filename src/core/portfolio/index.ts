@@ -9,5 +9,7 @@ export * from './model.ts';
 export * from './risk-matrix.ts';
 export * from './scenarios.ts';
 export * from './simm.ts';
+export * from './simm-standard.ts';
+export * from './simm-v2_5.ts';
 export * from './standard-options.ts';
 export * from './var.ts';

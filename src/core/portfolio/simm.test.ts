@@ -1,6 +1,7 @@
 /**
- * SIMM-style margin: the aggregation formulas on hand-computed cases and properties. No ISDA
- * unit-test values are used (they are not public); the parameters are illustrative.
+ * SIMM-style margin: the aggregation formulas on hand-computed cases and properties; the
+ * parameters are illustrative. ISDA's unit-test values are checked on the standard model that
+ * shares this aggregation (simm-standard.test.ts).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -24,9 +24,10 @@
  * IM = DeltaMargin + VegaMargin + CurvatureMargin (SIMM's IM of a risk class); MM = fraction × IM.
  *
  * Risk weights and correlations are configuration. The defaults below are ILLUSTRATIVE: ISDA
- * publishes no crypto risk class, and its SIMM unit tests are not public, so nothing here is
- * calibrated to or checked against ISDA numbers; the formulas are tested on hand-computed cases
- * and properties (simm.test.ts). No concentration risk factor (CR = 1).
+ * publishes no crypto risk class, so they are not calibrated (simm.test.ts checks the formulas on
+ * hand-computed cases and properties). No concentration risk factor (CR = 1). The generic
+ * aggregation (simmAggregate, simmLambda, simmScalingFunction) is shared with the standard ISDA
+ * SIMM v2.5 model (simm-standard.ts), which reproduces ISDA's unit tests.
  *
  * Float64 screening figures, like the rest of src/core/portfolio (see model.ts).
  */
