@@ -22,6 +22,7 @@ import { registerLiqPriceCommand } from './liq-price-command.ts';
 import { registerOracleCommand } from './oracle-command.ts';
 import { registerPortfolioCommand } from './portfolio-command.ts';
 import { riskCommand } from './risk.ts';
+import { registerSimmCommand } from './simm-command.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
 
 /** The program; `setExitCode` receives the exit code of a command that ran. */
@@ -85,6 +86,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerOracleCommand(program, { setExitCode });
   registerLiqPriceCommand(program);
   registerPortfolioCommand(program, { setExitCode });
+  registerSimmCommand(program, { setExitCode });
   registerSimulateCommand(program);
   registerCalibrateCommand(program);
 
