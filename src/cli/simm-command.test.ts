@@ -38,7 +38,11 @@ describe('plimsoll simm: bad input', () => {
   };
   const header = 'RiskType,Qualifier,Bucket,Label1,AmountUSD\n';
   const cases: [string, string, RegExp][] = [
-    ['no_amount_column', write('a.csv', 'RiskType,Qualifier,Bucket,Label1\nRisk_Equity,X,1,\n'), /no AmountUSD/],
+    [
+      'no_amount_column',
+      write('a.csv', 'RiskType,Qualifier,Bucket,Label1\nRisk_Equity,X,1,\n'),
+      /no AmountUSD/,
+    ],
     ['nan_amount', write('b.csv', `${header}Risk_Equity,X,1,,NaN\n`), /not a finite number/],
     ['unknown_bucket', write('c.csv', `${header}Risk_Equity,X,13,,100\n`), /unknown Equity bucket '13'/],
     ['vega_without_tenor', write('d.csv', `${header}Risk_EquityVol,X,1,,100\n`), /vol tenor/],
