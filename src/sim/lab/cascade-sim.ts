@@ -729,21 +729,20 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     respRejected[code] = (respRejected[code] ?? 0) + 1;
   };
   /**
-   * Margin calls: a responder's scope whose margin ratio is at or above the call ratio (float
-   * screen of the risk book: a call is a notice, not money; what a response moves is computed
-   * exactly when it executes).
+   * Margin calls: a responder's scope whose margin ratio MM / equity is at or above the call
+   * ratio, i.e. equity < MM / callRatio — the risk book's float screen with slack
+   * 1 / callRatio − 1 on MM, one pass over its typed arrays (a call is a notice, not money; what a
+   * response moves is computed exactly when it executes). Scopes come in the book's order.
    */
+  const responderByKey = new Map(responderTraders.map((t) => [subaccountKey(t.ref), t] as const));
+  const callSlack = desk ? 1 / desk.spec.callRatio - 1 : 0;
   const scanCalls = (timeMs: number) => {
-    if (!desk) return;
-    for (const t of responderTraders) {
-      const key = subaccountKey(t.ref);
-      const scope: Scope = t.isolated ? { kind: 'isolated', market: MARKET } : { kind: 'cross' };
-      const id = t.isolated ? `${key}|isolated:${MARKET}` : `${key}|cross`;
-      if (desk.isPending(id)) continue;
-      const sc = riskBook.screen(key, scope);
-      if (!sc || sc.positions.length === 0) continue;
-      if (sc.equityQuote <= 0 || sc.maintenanceQuote >= desk.spec.callRatio * sc.equityQuote)
-        desk.call(id, t.ref, t.isolated ? MARKET : undefined, timeMs);
+    if (!desk || responderByKey.size === 0) return;
+    for (const c of riskBook.candidates(callSlack)) {
+      const t = responderByKey.get(c.key);
+      if (!t) continue;
+      const id = c.scope.kind === 'cross' ? `${c.key}|cross` : `${c.key}|isolated:${c.scope.market}`;
+      desk.call(id, t.ref, c.scope.kind === 'isolated' ? c.scope.market : undefined, timeMs);
     }
   };
   /** Executes one due response through the engine; returns whether it moved the mark. */

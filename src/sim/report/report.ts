@@ -93,7 +93,7 @@ export async function buildReportHtml(cmp: Comparison, meta: ReportMeta): Promis
 </head>
 <body>
 <h1>${esc(REPORT_TITLE)}</h1>
-<p class="meta">Crash ${esc(meta.crash)} · ${esc(iso(cmp.path.from))} → ${esc(iso(cmp.path.to))} UTC (${cmp.path.points} price points)
+<p class="meta">${/^\d{4}-\d{2}-\d{2}$/.test(meta.crash) ? 'Crash' : 'Path'} ${esc(meta.crash)} · ${esc(cmp.history.description)} · ${esc(iso(cmp.path.from))} → ${esc(iso(cmp.path.to))} UTC (${cmp.path.points} price points)
  · ${meta.accounts.toLocaleString('en-US')} simulated traders, seed ${meta.seed}
  · book: ${esc(cmp.book.source)} depth × ${cmp.book.depthScale.toPrecision(3)}
  · insurance seed ${Number(cmp.insuranceSeed).toLocaleString('en-US')} USDC
