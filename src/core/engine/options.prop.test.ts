@@ -14,6 +14,7 @@ import { ref, venueConfig } from '../../../test/support/fixtures.ts';
 import { InMemoryJournal } from '../../store/memory-journal.ts';
 import type { MarketConfigInput } from '../model/config.ts';
 import { black76Price, yearFraction } from '../pricing/black76.ts';
+import { RiskBook } from '../riskbook/riskbook.ts';
 import { Engine } from './engine.ts';
 
 const NOW = Date.UTC(2026, 10, 25);
@@ -91,6 +92,8 @@ describe('options and portfolio margin: conservation, rejections, replay', () =>
     for (const who of TRADERS)
       e.executeOrThrow({ type: 'deposit', to: ref(who), asset: 'USDC', amount: '15000' });
 
+    const book = RiskBook.fromState(e.state);
+    e.onEvents((events) => book.sync(e.state, events));
     // a starts in portfolio margin with a leveraged long (its IM is the ±16% scan of 80,000).
     e.executeOrThrow({ type: 'set_portfolio_margin', subaccount: ref('a'), enabled: true });
     e.executeOrThrow({
@@ -112,6 +115,8 @@ describe('options and portfolio margin: conservation, rejections, replay', () =>
     const liquidateAll = () => {
       for (let round = 0; round < 20; round++) {
         const due = e.liquidatable();
+        // The float screen never misses what the exact figures say (options, portfolio scopes).
+        expect(book.liquidatable(e.state)).toEqual(due);
         if (due.length === 0) return;
         for (const d of due) {
           const inPortfolio =

@@ -623,6 +623,22 @@ export class RiskBook implements HolderIndex {
     const mark = ms.markPx8;
     let ratio = Number.NaN;
     let cap = Number.POSITIVE_INFINITY;
+    if (ms.config.option !== undefined || sub.portfolioMargin === true) {
+      // An option's MM follows its underlying, and a portfolio scope has one requirement for the
+      // whole book: no per-slot ratio bounds either. An infinite ratio makes the scope's MM +∞
+      // (or NaN — 0·∞, ∞ − ∞ in incremental re-marks — which also screens as a candidate), so
+      // the scope is always confirmed with the exact figures.
+      m.add(
+        s,
+        Number(p.size) / QTY_SCALE,
+        Number(p.entryValue),
+        Number.POSITIVE_INFINITY,
+        Number.POSITIVE_INFINITY,
+      );
+      this.scopeMarkets[s]!.push(m.index);
+      this.posCount[s]! += 1;
+      return;
+    }
     if (mark !== undefined) {
       const lev = sub.maxLeverage.get(p.market);
       const r = positionRequirement(state as EngineState, ms, p.size, mark, lev);
