@@ -252,9 +252,13 @@ export function evaluate(
   }
   if (view.scope.kind === 'cross' && view.sub.portfolioMargin && state.portfolio) {
     // One requirement for the whole book (hedges offset); per-position figures stay standalone.
-    const pm = portfolioRequirementQuote(state, view.positions, marks);
+    // Collateral's price risk is in the scenarios (portfolio-scope.ts), so it counts at full
+    // value here instead of behind a haircut: a coin held against a short perpetual is a hedge.
+    const pm = portfolioRequirementQuote(state, view.positions, marks, { balances: view.balances });
     im = pm.initialQuote;
     mm = pm.maintenanceQuote;
+    collInit = collRaw;
+    collMaint = collRaw;
   }
   const equity = collMaint + upnl;
   const equityInit = collInit + upnl;

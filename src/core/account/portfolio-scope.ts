@@ -31,7 +31,7 @@ import {
 import { yearFraction } from '../pricing/black76.ts';
 import { impliedVolBlack76 } from '../pricing/implied-vol.ts';
 import type { VolInput } from '../pricing/vol-surface.ts';
-import { markOf, type PositionLite } from './figures.ts';
+import { assetPricePx8, markOf, type PositionLite } from './figures.ts';
 
 /** Engine configuration of portfolio margin (subaccounts opt in with `set_portfolio_margin`). */
 export const EnginePortfolioSchema = z.object({
@@ -84,6 +84,7 @@ export function portfolioInputs(
   state: EngineState,
   positions: readonly PositionLite[],
   marks?: ReadonlyMap<string, bigint>,
+  balances?: ReadonlyMap<string, bigint>,
 ): { account: PortfolioAccount; snapshot: Parameters<typeof portfolioMargin>[1] } {
   const cfg = state.portfolio;
   if (!cfg) throw new InvariantError('portfolio margin is not configured');
@@ -138,6 +139,24 @@ export function portfolioInputs(
       settlement: 'linear',
     });
   }
+  // Non-settlement balances: their price risk is in the scenarios (a coin held against a short
+  // perpetual on it is a hedge), as a linear exposure of the same quote value on their
+  // underlying (a yield-bearing token on the token it accrues). Debts are short exposures.
+  for (const [assetId, balance] of balances ?? []) {
+    if (assetId === state.settlement.id || balance === 0n) continue;
+    const asset = state.assets.get(assetId);
+    const pricePx8 = assetPricePx8(state, assetId);
+    if (!asset || pricePx8 === undefined) continue; // unpriced: worth nothing, risks nothing
+    const underlying = asset.yieldBearing?.underlying ?? assetId;
+    if (!reference.has(underlying)) {
+      const u = assetPricePx8(state, underlying);
+      if (u === undefined) continue;
+      reference.set(underlying, px(u));
+    }
+    const S = reference.get(underlying)!;
+    const value = (Number(balance) / 10 ** asset.decimals) * px(pricePx8);
+    out.push({ type: 'perpetual', id: `balance:${assetId}`, underlying, size: value / S, entryPrice: S });
+  }
   const underlyings: Record<string, { spot: number; basisRate: number; vol: VolInput }> = {};
   for (const [base, S] of reference) {
     const byExpiry = volPoints.get(base);
@@ -166,11 +185,13 @@ export function portfolioRequirementQuote(
   state: EngineState,
   positions: readonly PositionLite[],
   marks?: ReadonlyMap<string, bigint>,
-  opts: { includeMatrix?: boolean } = {},
+  opts: { includeMatrix?: boolean; balances?: ReadonlyMap<string, bigint> } = {},
 ): { initialQuote: bigint; maintenanceQuote: bigint; detail: PortfolioRequirement | null } {
-  if (!positions.some((p) => p.size !== 0n)) return { initialQuote: 0n, maintenanceQuote: 0n, detail: null };
-  const { account, snapshot } = portfolioInputs(state, positions, marks);
-  const detail = portfolioMargin(account, snapshot, scenarioConfig(state.portfolio!), opts);
+  const { account, snapshot } = portfolioInputs(state, positions, marks, opts.balances);
+  if (account.positions.length === 0) return { initialQuote: 0n, maintenanceQuote: 0n, detail: null };
+  const detail = portfolioMargin(account, snapshot, scenarioConfig(state.portfolio!), {
+    includeMatrix: opts.includeMatrix === true,
+  });
   const scale = Number(pow10(state.settlement.decimals));
   const toQuote = (x: number): bigint => {
     if (!Number.isFinite(x) || x < 0) throw new InvariantError(`portfolio requirement ${x} is not usable`);

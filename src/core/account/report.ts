@@ -151,6 +151,7 @@ function scopeReport(
   if (portfolio) {
     const detail = portfolioRequirementQuote(state, view.positions, undefined, {
       includeMatrix: opts.matrix === true,
+      balances: view.balances,
     }).detail;
     if (detail) extra.portfolio = detail;
   }

@@ -179,4 +179,25 @@ describe('portfolio margin in the engine', () => {
     expect(e.state.subaccounts.get('carol/0')!.positions.get('BTC-100000-P')!.size).toBe(1_000_000_000n);
     assertConserved(e.state);
   });
+
+  it('a coin held against a short perpetual is a hedge: IM is the hedged-delta floor, 1% of S (crypto-pm)', () => {
+    const e = venue();
+    e.executeOrThrow({ type: 'prices', timeMs: NOW, assets: { BTC: '100000' } });
+    e.executeOrThrow({ type: 'deposit', to: ref('carry'), asset: 'BTC', amount: '1' });
+    e.executeOrThrow({ type: 'set_portfolio_margin', subaccount: ref('carry'), enabled: true });
+    open(e, 'carry', 'BTC-PERP', '-1');
+    const f = figures(e, 'carry');
+    // Every scenario: the coin gains what the short loses (P&L 0). Delta contingency (floor):
+    // (2% × |net δ 0| + 1% × hedged δ (gross 2 − 0)/2) × 100,000 = 1,000; MM = ½ IM.
+    expect(Number(f.initialMarginQuote) / 1e6).toBeCloseTo(1_000, 4);
+    expect(Number(f.maintenanceMarginQuote) / 1e6).toBeCloseTo(500, 4);
+    // The coin counts at full value (its price risk is in the scenarios, not in a haircut),
+    // less the 50 USDC taker fee (0.05%) the short paid from the USDC balance.
+    expect(f.collateralMaintenanceQuote).toBe((100_000n - 50n) * 1_000_000n);
+    // Per position (standard): the short alone needs 10%, and the coin is haircut to 90%.
+    e.executeOrThrow({ type: 'set_portfolio_margin', subaccount: ref('carry'), enabled: false });
+    const g = figures(e, 'carry');
+    expect(g.initialMarginQuote).toBe(10_000n * 1_000_000n);
+    expect(g.collateralMaintenanceQuote).toBe((90_000n - 50n) * 1_000_000n);
+  });
 });
