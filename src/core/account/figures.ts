@@ -13,6 +13,7 @@ import { collateralValueQuote, weightFor, yieldBearingPricePx8 } from '../collat
 import type { EngineState, MarketState, Subaccount } from '../engine/state.ts';
 import { applyLeverageCap } from '../margin/models.ts';
 import { mulDiv, PPM } from '../num/index.ts';
+import { positiveHealthHaircut } from './pnl-haircut.ts';
 import { positionValue } from './position.ts';
 
 export type Scope = { kind: 'cross' } | { kind: 'isolated'; market: string };
@@ -239,8 +240,9 @@ export function evaluate(
       maintenanceQuote: req.maintenanceQuote,
     });
   }
-  const equity = collMaint + upnl;
-  const equityInit = collInit + upnl;
+  const haircut = positiveHealthHaircut(state, positions);
+  const equity = collMaint + upnl - haircut.maintenanceQuote;
+  const equityInit = collInit + upnl - haircut.initialQuote;
   return {
     collateralInitialQuote: collInit,
     collateralMaintenanceQuote: collMaint,
