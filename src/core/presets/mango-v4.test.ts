@@ -7,8 +7,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import vectors from '../../../test/vectors/mango_v4_health.json' with { type: 'json' };
+import { evaluate, type ScopeView } from '../account/figures.ts';
 import { liquidationPriceFor } from '../calculator/liquidation-price.ts';
 import { Engine } from '../engine/engine.ts';
+import { type EngineState, emptySubaccount } from '../engine/state.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../num/index.ts';
 import {
   MANGO_TEST_PERP_WEIGHTS,
@@ -225,5 +227,32 @@ describe('positive perp health at the overall asset weight (positiveHealthWeight
       { numRuns: 60 },
     );
     expect(haircutActive).toBeGreaterThan(10);
+  });
+});
+
+describe(`${F} › test_health1 perp cases through the engine’s figures (init health = equity at init weights − IM)`, () => {
+  // Cases 2–5: an account with only a perp (base lot 10, price 5, so one lot is 50 quote); the engine
+  // holds it as a SOL-PERP position of lots × 10 with entry value −quote. Its init health with the
+  // preset's positiveHealthWeight (0.95) is Mango's, positive perp health haircut included.
+  const perpOnly = cases.filter((c) => c.inputs.perp && c.inputs.only === undefined);
+  it('has the four perp-only cases', () => expect(perpOnly.length).toBe(4));
+  it.each(perpOnly)('$name', (c) => {
+    const [lots, quote] = c.inputs.perp as number[];
+    const e = Engine.create(mangoConfig());
+    e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'SOL-PERP': '5' } });
+    const state = e.state as EngineState;
+    const view: ScopeView = {
+      sub: emptySubaccount({ account: 'a', sub: '0' }),
+      scope: { kind: 'cross' },
+      positions: [
+        { market: 'SOL-PERP', size: BigInt(lots! * 10) * 10n ** 9n, entryValue: BigInt(-quote!) * 10n ** 6n },
+      ],
+      balances: new Map([['USDC', 0n]]),
+      settlementDelta: 0n,
+    };
+    const f = evaluate(state, view);
+    const health = f.equityInitialQuote - f.initialMarginQuote;
+    const d = health - parseDecimalUnsafe(c.expected.health, 6);
+    expect((d < 0n ? -d : d) <= parseDecimalUnsafe(c.tolerance.abs, 6)).toBe(true);
   });
 });
