@@ -14,6 +14,7 @@ import type { EngineState, MarketState, Subaccount } from '../engine/state.ts';
 import { applyLeverageCap } from '../margin/models.ts';
 import { optionPositionRequirement } from '../margin/option-margin.ts';
 import { mulDiv, PPM } from '../num/index.ts';
+import { positiveHealthHaircut } from './pnl-haircut.ts';
 import { portfolioRequirementQuote } from './portfolio-scope.ts';
 import { positionValue } from './position.ts';
 
@@ -260,8 +261,9 @@ export function evaluate(
     collInit = collRaw;
     collMaint = collRaw;
   }
-  const equity = collMaint + upnl;
-  const equityInit = collInit + upnl;
+  const haircut = positiveHealthHaircut(state, positions);
+  const equity = collMaint + upnl - haircut.maintenanceQuote;
+  const equityInit = collInit + upnl - haircut.initialQuote;
   return {
     collateralInitialQuote: collInit,
     collateralMaintenanceQuote: collMaint,

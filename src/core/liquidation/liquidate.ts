@@ -74,6 +74,8 @@ export function liquidate(ctx: CommandContext, c: LiquidateCmd): void {
   if (liquidator.key === sub.key) reject('SAME_SUBACCOUNT', 'an account cannot liquidate itself');
   const timeMs = Math.max(c.timeMs ?? 0, state.timeMs);
 
+  if (c.fillPrice !== undefined && state.policy.penalty.kind !== 'dydx_fillable')
+    reject('MALFORMED_COMMAND', "fillPrice is for the liquidation policy penalty 'dydx_fillable' only");
   if (state.policy.lending && scope.kind === 'cross' && before.positions.length === 0) {
     // Aave v3: repay debt for collateral plus a bonus; with no collateral left, the waterfall below.
     if (liquidateLending(ctx, sub, before, liquidator, c.collateralAsset)) return;
@@ -84,8 +86,6 @@ export function liquidate(ctx: CommandContext, c: LiquidateCmd): void {
     // Only collateral and a debt, still covered at full value: nothing a perp liquidation can close.
     reject('NOT_LIQUIDATABLE', 'no positions to liquidate; the debt is covered by collateral at full value');
   }
-  if (c.fillPrice !== undefined && state.policy.penalty.kind !== 'dydx_fillable')
-    reject('MALFORMED_COMMAND', "fillPrice is for the liquidation policy penalty 'dydx_fillable' only");
   if (state.policy.penalty.kind === 'dydx_fillable' && before.positions.length > 0) {
     // dYdX v4: close at the fillable price; the waterfall only when the fund cannot pay a bankrupt close.
     if (dydxStep(ctx, sub, scope, view, before, liquidator, timeMs, c.fillPrice)) return;

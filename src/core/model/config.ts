@@ -189,6 +189,17 @@ export const MarketConfigSchema = z.object({
    * Optional without a default so configurations without it keep their state hash.
    */
   requirementOn: z.enum(['mark', 'entry']).optional(),
+  /**
+   * Mango v4's unsettled-PnL haircut: a position's positive health (unrealized PnL − IM, resp.
+   * − MM) counts at these weights in the initial / maintenance equity (account/pnl-haircut.ts).
+   * Absent: in full.
+   */
+  positiveHealthWeight: z
+    .object({
+      initial: ratioPpm('positiveHealthWeight.initial', 1_000_000n),
+      maintenance: ratioPpm('positiveHealthWeight.maintenance', 1_000_000n),
+    })
+    .optional(),
   funding: FundingConfigSchema.prefault({}),
   takerFee: ratioPpm('takerFee', 100_000n).prefault('0'),
   makerFee: ratioPpm('makerFee', 100_000n).prefault('0'),

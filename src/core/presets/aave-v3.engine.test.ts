@@ -9,11 +9,12 @@
  *    or below $2,000) (aave-dao/aave-v3-origin docs/3.3/Aave-v3.3-features.md);
  *  - Aave's docs example (test/vectors/aave_v3_docs.json: collateral 10,000, LT 80%, debt 6,000 →
  *    HF 1.333, liquidatable once the collateral price falls to 75%);
- * and INV-01 (every asset conserved) after every step.
+ * and INV-01 (every asset conserved) and INV-02 (journal replay) after every step.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import docs from '../../../test/vectors/aave_v3_docs.json' with { type: 'json' };
+import { InMemoryJournal } from '../../store/memory-journal.ts';
 import { healthFactor } from '../collateral/health-factor.ts';
 import { Engine } from '../engine/engine.ts';
 import type { Sequenced } from '../engine/events.ts';
@@ -31,9 +32,13 @@ const ref = (account: string) => ({ account, sub: '0' });
 const E18 = 10n ** 18n;
 const U = 10n ** 6n;
 
+const journals = new WeakMap<Engine, InMemoryJournal>();
+
 /** borrower: `weth` WETH at `price`, borrows `debt` USDC; liquidator: 1,000,000 USDC. */
 function world(weth: string, price: string, debt: string, config = aaveConfig()) {
-  const engine = Engine.create(config);
+  const journal = new InMemoryJournal();
+  const engine = Engine.create(config, { journal });
+  journals.set(engine, journal);
   const wbtc = engine.state.assets.has('WBTC') ? { WBTC: '60000' } : {};
   engine.executeOrThrow({ type: 'prices', timeMs: 1, assets: { WETH: price, ...wbtc } });
   engine.executeOrThrow({ type: 'deposit', to: ref('borrower'), asset: 'WETH', amount: weth });
@@ -59,6 +64,9 @@ function conserved(e: Engine): void {
     }
     expect(total, `INV-01 ${asset}`).toBe(s.netDeposits.get(asset) ?? 0n);
   }
+  // INV-02: the journal (borrow, debt_repaid, collateral_seized, liquidation_fee events) replays to the same state.
+  const journal = journals.get(e);
+  if (journal) expect(Engine.open(journal).stateHash(), 'INV-02').toBe(e.stateHash());
 }
 
 const WETH = AAVE_V3_EXAMPLE_RESERVES[0]!;

@@ -8,7 +8,8 @@
  *  - TestGetFillablePrice full-close cases (both vector files): without a `fillPrice` the liquidation
  *    trades at exactly the published fillable price, and the insurance fund moves what the preset's
  *    `dydxInsuranceFundDelta` gives for that fill.
- * Every step conserves USDC (INV-01): Σ balances − Σ entry values + insurance + fee pool = deposits.
+ * Every step conserves USDC (INV-01: Σ balances − Σ entry values + insurance + fee pool = deposits)
+ * and the journal replays to the same state (INV-02).
  *
  * The dYdX subaccount (USDC asset position U, positions at the oracle) is built in the engine as a
  * wallet W = U + Σ size × entry price, with positions opened at an entry price away from the oracle
@@ -18,6 +19,7 @@
 import { describe, expect, it } from 'vitest';
 import fees from '../../../test/vectors/dydx_v4_liquidation_fees.json' with { type: 'json' };
 import vectors from '../../../test/vectors/dydx_v4_margin_liquidation.json' with { type: 'json' };
+import { InMemoryJournal } from '../../store/memory-journal.ts';
 import { Engine } from '../engine/engine.ts';
 import type { Sequenced } from '../engine/events.ts';
 import type { EngineState } from '../engine/state.ts';
@@ -76,6 +78,8 @@ function policyOf(cfg: Any) {
   };
 }
 
+const journals = new WeakMap<Engine, InMemoryJournal>();
+
 /** An engine on the dydx-v4 preset with the test perpetuals (no fees) and `trader` as the dYdX subaccount. */
 function world(usdc: string, positions: Pos[], policy: Any, insurance = '100000') {
   const base = dydxConfig();
@@ -88,7 +92,9 @@ function world(usdc: string, positions: Pos[], policy: Any, insurance = '100000'
     liquidation: { ...base.liquidation, ...policy },
     backstop: ref('liquidator'),
   };
-  const engine = Engine.create(config);
+  const journal = new InMemoryJournal();
+  const engine = Engine.create(config, { journal });
+  journals.set(engine, journal);
   let time = 1;
   const entries = positions.map((p) => {
     const long = !p.size.startsWith('-');
@@ -145,6 +151,9 @@ function conserved(e: Engine): void {
     for (const p of sub.positions.values()) total += p.isolatedMargin - p.entryValue;
   }
   expect(total, 'INV-01').toBe(s.netDeposits.get('USDC'));
+  // INV-02: the journal replays to the same state.
+  const journal = journals.get(e);
+  if (journal) expect(Engine.open(journal).stateHash(), 'INV-02').toBe(e.stateHash());
 }
 
 function subaccountOf(usdc: string, positions: Pos[]): DydxSubaccount {

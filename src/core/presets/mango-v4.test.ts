@@ -4,12 +4,16 @@
  * unweighted negative pnl, worst case of open bids/asks) and with deposit/borrow weight
  * scaling; and the engine mapping (perp = fixed model with ratio 1 − base asset weight).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import vectors from '../../../test/vectors/mango_v4_health.json' with { type: 'json' };
+import { evaluate, type ScopeView } from '../account/figures.ts';
 import { liquidationPriceFor } from '../calculator/liquidation-price.ts';
 import { Engine } from '../engine/engine.ts';
-import { parseDecimalUnsafe } from '../num/index.ts';
+import { type EngineState, emptySubaccount } from '../engine/state.ts';
+import { formatDecimal, parseDecimalUnsafe } from '../num/index.ts';
 import {
+  MANGO_TEST_PERP_WEIGHTS,
   type MangoPerp,
   type MangoToken,
   mangoConfig,
@@ -139,5 +143,116 @@ describe('mango-v4 preset shape and engine mapping', () => {
       expect(cmp(health(unsafe), rat(0n))).toBeLessThan(0);
       expect(cmp(health(safe), rat(0n))).toBeGreaterThanOrEqual(0);
     }
+  });
+});
+
+describe('positive perp health at the overall asset weight (positiveHealthWeight): engine LP = root of mangoHealth', () => {
+  // A USDC account with a SOL-PERP position and a profitable BTC-PERP position (same test weights):
+  // the BTC perp's positive health counts at 0.98 (maint), so the SOL-PERP liquidation price is the root
+  // of mangoHealth('maint') with the haircut — checked on both sides of the engine's price.
+  const config = {
+    ...mangoConfig(),
+    markets: [
+      mangoPerpMarket('SOL-PERP', 'SOL', MANGO_TEST_PERP_WEIGHTS),
+      mangoPerpMarket('BTC-PERP', 'BTC', MANGO_TEST_PERP_WEIGHTS),
+    ],
+  };
+  const cents = (n: number) => formatDecimal(BigInt(n), 2);
+  const perpOf = (sizeCents: bigint, entryCents: bigint, price: Rational): MangoPerp => ({
+    ...perp([0, 0, 0, 0]),
+    baseLots: sizeCents,
+    baseLotSize: 1n,
+    quote: rat(-sizeCents * entryCents, 10_000n),
+    price: { n: price.n, d: price.d * 100n },
+  });
+  it('configures the overall weights on the preset’s perp (init 0.95, maint 0.98)', () => {
+    const m = Engine.create(mangoConfig()).state.markets.get('SOL-PERP')!;
+    expect(m.config.positiveHealthWeight).toEqual({ initial: 950_000n, maintenance: 980_000n });
+  });
+  it('random accounts: maint health < 0 just past the engine’s LP, ≥ 0 just before it', () => {
+    let haircutActive = 0;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(1n, -1n),
+        fc.integer({ min: 100, max: 50_000 }), // SOL size, cents
+        fc.integer({ min: 5_000, max: 30_000 }), // SOL entry, cents
+        fc.constantFrom(1n, -1n),
+        fc.integer({ min: 1, max: 2_000 }), // BTC size, cents
+        fc.integer({ min: 2_000_000, max: 10_000_000 }), // BTC entry, cents
+        fc.integer({ min: 1_200, max: 4_000 }), // BTC profit move, 1e-4 (12%+: its perp health > 0)
+        fc.integer({ min: 2, max: 5 }), // leverage on both notionals (IM 20%)
+        (solSide, solSize, solEntry, btcSide, btcSize, btcEntry, move, lev) => {
+          const btcMark = (BigInt(btcEntry) * (10_000n + btcSide * BigInt(move))) / 10_000n;
+          const notional = BigInt(solSize) * BigInt(solEntry) + BigInt(btcSize) * BigInt(btcEntry);
+          const wallet = notional / 100n / BigInt(lev) + 1n;
+          const res = liquidationPriceFor({
+            preset: 'mango-v4',
+            config,
+            walletBalance: cents(Number(wallet)),
+            positions: [
+              {
+                market: 'SOL-PERP',
+                side: solSide > 0n ? 'long' : 'short',
+                size: cents(solSize),
+                entryPrice: cents(solEntry),
+              },
+              {
+                market: 'BTC-PERP',
+                side: btcSide > 0n ? 'long' : 'short',
+                size: cents(btcSize),
+                entryPrice: cents(btcEntry),
+              },
+            ],
+            marks: { 'BTC-PERP': formatDecimal(btcMark, 2) },
+            market: 'SOL-PERP',
+          });
+          if (res.liquidationPrice === null) return;
+          const lp = ratOf(res.liquidationPrice);
+          const btc = perpOf(btcSide * BigInt(btcSize), BigInt(btcEntry), rat(btcMark, 100n));
+          const health = (px: Rational) =>
+            mangoHealth(
+              'maint',
+              [token(1, 0, 0, Number(wallet) / 100)],
+              [perpOf(solSide * BigInt(solSize), BigInt(solEntry), px), btc],
+            );
+          if (cmp(mangoPerpHealth(btc, 'maint'), rat(0n)) > 0) haircutActive++;
+          // A price step that moves health by 0.9 × size × eps = 9e-5 ≫ the engine’s 1e-6 roundings.
+          const eps = rat(1n, 100n * BigInt(solSize)); // 1e-4 / size
+          const safe = solSide > 0n ? add(lp, eps) : sub(lp, eps);
+          const unsafe = solSide > 0n ? sub(lp, eps) : add(lp, eps);
+          expect(cmp(health(unsafe), rat(0n))).toBeLessThan(0);
+          expect(cmp(health(safe), rat(0n))).toBeGreaterThanOrEqual(0);
+        },
+      ),
+      { numRuns: 60 },
+    );
+    expect(haircutActive).toBeGreaterThan(10);
+  });
+});
+
+describe(`${F} › test_health1 perp cases through the engine’s figures (init health = equity at init weights − IM)`, () => {
+  // Cases 2–5: an account with only a perp (base lot 10, price 5, so one lot is 50 quote); the engine
+  // holds it as a SOL-PERP position of lots × 10 with entry value −quote. Its init health with the
+  // preset's positiveHealthWeight (0.95) is Mango's, positive perp health haircut included.
+  const perpOnly = cases.filter((c) => c.inputs.perp && c.inputs.only === undefined);
+  it('has the four perp-only cases', () => expect(perpOnly.length).toBe(4));
+  it.each(perpOnly)('$name', (c) => {
+    const [lots, quote] = c.inputs.perp as number[];
+    const e = Engine.create(mangoConfig());
+    e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'SOL-PERP': '5' } });
+    const state = e.state as EngineState;
+    const view: ScopeView = {
+      sub: emptySubaccount({ account: 'a', sub: '0' }),
+      scope: { kind: 'cross' },
+      positions: [
+        { market: 'SOL-PERP', size: BigInt(lots! * 10) * 10n ** 9n, entryValue: BigInt(-quote!) * 10n ** 6n },
+      ],
+      balances: new Map([['USDC', 0n]]),
+      settlementDelta: 0n,
+    };
+    const f = evaluate(state, view);
+    const health = f.equityInitialQuote - f.initialMarginQuote;
+    const d = health - parseDecimalUnsafe(c.expected.health, 6);
+    expect((d < 0n ? -d : d) <= parseDecimalUnsafe(c.tolerance.abs, 6)).toBe(true);
   });
 });

@@ -15,10 +15,10 @@
  * In Plimsoll's terms, with symmetric perp weights (liab = 2 − asset) a perp is the
  * `fixed` margin model with ratio 1 − baseAssetWeight (init → IM, maint → MM), a
  * token is a collateral asset with Mango's asset weights, and maint health < 0 is
- * equity < MM whenever the perp's health is not positive — always true at the
- * liquidation point of a single-perp account with non-negative USDC. The
- * overall-asset-weight haircut on positive perp health and liability weights
- * above 100% are not expressible (engineGaps).
+ * equity < MM. The overall-asset-weight haircut on positive perp health is the
+ * market's `positiveHealthWeight` (account/pnl-haircut.ts: positive uPnL − MM, resp.
+ * − IM, counts at the maint / init overall weight), so the engine's maint health is
+ * mangoHealth's. Liability weights above 100% are not expressible (engineGaps).
  */
 import type { EngineConfigInput } from '../engine/config.ts';
 import type { MarketConfigInput } from '../model/config.ts';
@@ -114,6 +114,9 @@ export interface MangoPerpWeights {
   readonly initBaseLiabWeight: string;
   readonly maintBaseAssetWeight: string;
   readonly maintBaseLiabWeight: string;
+  /** Overall asset weights of positive perp health (unsettled pnl haircut); absent: counted in full. */
+  readonly initOverallAssetWeight?: string;
+  readonly maintOverallAssetWeight?: string;
 }
 
 /**
@@ -145,6 +148,14 @@ export function mangoPerpMarket(
     stepSize,
     tickSize: '0.00000001',
     margin: { kind: 'fixed', initialRatio: text(im), maintenance: { ratio: text(mm) } },
+    ...(w.initOverallAssetWeight !== undefined && w.maintOverallAssetWeight !== undefined
+      ? {
+          positiveHealthWeight: {
+            initial: w.initOverallAssetWeight,
+            maintenance: w.maintOverallAssetWeight,
+          },
+        }
+      : {}),
     takerFee: '0.0004',
     makerFee: '0',
   };
@@ -156,6 +167,9 @@ export const MANGO_TEST_PERP_WEIGHTS: MangoPerpWeights = {
   initBaseLiabWeight: '1.2',
   maintBaseAssetWeight: '0.9',
   maintBaseLiabWeight: '1.1',
+  // test_health1's perp overall asset weights (init 0.95, maint 0.98)
+  initOverallAssetWeight: '0.95',
+  maintOverallAssetWeight: '0.98',
 };
 
 export function mangoConfig(): EngineConfigInput {
@@ -187,11 +201,6 @@ export const mangoV4: VenuePreset = {
   ],
   config: mangoConfig,
   engineGaps: [
-    {
-      rule: 'Positive perp health (unsettled profit) counts at the overall asset weight (init 0.95 / maint 0.98 in the tests); negative perp health counts in full.',
-      implementedBy: 'mangoPerpHealth',
-      engineNeeds: 'a haircut on positive unrealized PnL per market (a PnL asset weight) in the figures',
-    },
     {
       rule: 'Token borrows are weighted above 100% (maint/init liability weights), and init weights scale with the bank’s total deposits / borrows.',
       implementedBy: 'mangoHealth',

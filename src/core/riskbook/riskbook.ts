@@ -80,6 +80,16 @@ const PRICE_INDEPENDENT_RATIO_MODELS: ReadonlySet<string> = new Set([
   'openInterestScaled',
 ]);
 
+/**
+ * Markets the float screen cannot bound, whose holders' scopes stay candidates (capped slots with
+ * cap 0: MM +∞) and are always confirmed with the exact figures: a requirement on the entry value
+ * (`requirementOn: 'entry'`: no ratio of the mark notional bounds it at a lower mark) and a haircut
+ * on positive health (`positiveHealthWeight`: the exact equity is below the float one).
+ */
+function exactOnly(ms: { config: { requirementOn?: string; positiveHealthWeight?: unknown } }): boolean {
+  return ms.config.requirementOn === 'entry' || ms.config.positiveHealthWeight !== undefined;
+}
+
 const QTY_SCALE = 10 ** QTY_DECIMALS;
 const PPM_NUMBER = Number(PPM);
 const CROSS: Scope = Object.freeze({ kind: 'cross' });
@@ -650,9 +660,8 @@ export class RiskBook implements HolderIndex {
           ratio = Math.max(ratio, Number(rb.maintenanceQuote) / Number(rb.notionalQuote));
         cap = Number(rb.notionalQuote);
       }
-      // Requirement on the entry value: no ratio bounds it at a lower mark, so the scope stays a
-      // candidate (MM +∞) and is always confirmed with the exact figures.
-      if (ms.config.requirementOn === 'entry') cap = 0;
+      // The float screen cannot bound these: the scope stays a candidate (MM +∞), confirmed exactly.
+      if (exactOnly(ms)) cap = 0;
     }
     m.add(s, Number(p.size) / QTY_SCALE, Number(p.entryValue), ratio, cap);
     this.scopeMarkets[s]!.push(m.index);
@@ -771,9 +780,7 @@ export class RiskBook implements HolderIndex {
   private ensureMarket(ms: MarketState): MarketSlots {
     const id = ms.config.id;
     let m = this.marketById.get(id);
-    // MM on the entry value (`requirementOn: 'entry'`) is no ratio of the mark notional: capped slots.
-    const independent =
-      PRICE_INDEPENDENT_RATIO_MODELS.has(ms.model.kind) && ms.config.requirementOn !== 'entry';
+    const independent = PRICE_INDEPENDENT_RATIO_MODELS.has(ms.model.kind) && !exactOnly(ms);
     if (!m) {
       m = new MarketSlots(id, this.markets.length, independent, 16);
       m.markQuote = this.markQuoteOf(ms);
