@@ -279,6 +279,8 @@ export interface CascadeMetrics {
       readonly ratio: number;
       /** engineIm: the market model's IM of their positions, without their leverage-1 cap. */
       readonly hedged: { readonly traders: number; readonly engineIm: number; readonly accountIm: number };
+      /** Traders who took the engine's portfolio margin mode at the start (it lowered their IM). */
+      readonly portfolioAccounts: number;
     };
   };
   readonly prices: { readonly exogenousLow: string; readonly markLow: string };
@@ -441,6 +443,20 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     if (!r.ok)
       throw new Error(`setup command ${c.type} rejected: ${r.rejection.code}: ${r.rejection.message}`);
   }
+  // Portfolio margin, where the venue offers it: a trader switches when it lowers their initial
+  // margin (opt-in, as on a venue: hedged books take it, a BTC-collateral long — coin and
+  // perpetual adding up in the scenarios — does not); the engine checks the switch itself.
+  let portfolioAccounts = 0;
+  if (pop.config.portfolio !== undefined) {
+    for (const t of pop.traders) {
+      const sub = state.subaccounts.get(subaccountKey(t.ref));
+      if (!t.opened || !sub) continue;
+      const now = evaluate(state, crossView(sub)).initialMarginQuote;
+      const pm = evaluate(state, crossView({ ...sub, portfolioMargin: true })).initialMarginQuote;
+      if (pm < now && engine.execute({ type: 'set_portfolio_margin', subaccount: t.ref, enabled: true }).ok)
+        portfolioAccounts++;
+    }
+  }
   const insStart = ins();
   insurance.start(insStart);
   const riskBook = RiskBook.fromState(state);
@@ -491,7 +507,7 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
       }
     }
     const notional = Number(startFig.notional) / 10 ** qd;
-    return { initialMargin: total, ratio: notional > 0 ? total / notional : 0, hedged };
+    return { initialMargin: total, ratio: notional > 0 ? total / notional : 0, hedged, portfolioAccounts };
   })();
   const samples: { timeMs: number; ratio: number }[] = [{ timeMs: t0, ratio: startFig.ratio }];
 

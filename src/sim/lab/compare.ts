@@ -350,7 +350,7 @@ export function formatAccountLevel(rows: readonly CascadeMetrics[]): string {
     if (!a) continue;
     const h = a.hedged;
     out.push(
-      `${m.policy}: engine IM/OI ${pct(m.capitalEfficiency.start.ratio)} (per-market model, with leverage caps) · account-level scenario IM/OI ${pct(a.ratio)} (no caps)` +
+      `${m.policy}: engine IM/OI ${pct(m.capitalEfficiency.start.ratio)} (${a.portfolioAccounts} traders in the engine's portfolio mode, the rest on the per-market model with leverage caps) · account-level scenario IM/OI ${pct(a.ratio)} (no caps)` +
         (h.traders > 0
           ? ` · ${h.traders} hedged traders: market-model IM ${num(String(h.engineIm))} vs scenario IM ${num(String(h.accountIm))} USDC`
           : ' · no hedged traders (--hedged)'),

@@ -23,7 +23,7 @@
  *     : undefined,
  * };
  */
-import type { LiquidationPolicySchema } from '../../core/engine/config.ts';
+import type { EngineConfigInput, LiquidationPolicySchema } from '../../core/engine/config.ts';
 import type { EngineState } from '../../core/engine/state.ts';
 import type { MarginModelConfigInput, MarketConfigInput } from '../../core/model/config.ts';
 import type { BookCurves } from '../liquidity/depth-model.ts';
@@ -71,6 +71,14 @@ export interface MarginPolicy {
   configFor(context: PolicyContext): {
     readonly margin: MarginModelConfigInput;
     readonly liquidation?: LiquidationPolicyInput;
+    /**
+     * The engine's portfolio margin model (engine config `portfolio`). With it, every trader is
+     * offered portfolio mode after opening (`set_portfolio_margin`), and the engine accepts the
+     * switch only where it does not leave the account short of initial margin — opt-in, as on a
+     * venue: hedged accounts take it, a BTC-collateral long (whose coin and perpetual add up in
+     * the scenarios) keeps the per-position model.
+     */
+    readonly portfolio?: EngineConfigInput['portfolio'];
   };
   onTick?(tick: PolicyTick): PolicyUpdate | undefined;
   /**
@@ -118,6 +126,7 @@ export function venueFor(policy: MarginPolicy, ctx: Omit<PolicyContext, 'marketI
     ...venue,
     markets: venue.markets!.map((m) => (m.id === MARKET ? { ...m, margin: cfg.margin } : m)),
     ...(cfg.liquidation !== undefined ? { liquidation: cfg.liquidation } : {}),
+    ...(cfg.portfolio !== undefined ? { portfolio: cfg.portfolio } : {}),
   };
 }
 

@@ -82,6 +82,8 @@ describe('portfolio policy', () => {
     expect(a.hedged.traders).toBe(pm!.population.hedged);
     // Engine: 16 % of their short notional; the scenarios: a small net delta → far less.
     expect(a.hedged.accountIm).toBeLessThan(a.hedged.engineIm / 2);
+    // The engine enforces it: the hedged traders take its portfolio mode (it lowers their IM).
+    expect(a.portfolioAccounts).toBeGreaterThanOrEqual(pm!.population.hedged);
     expect(pm!.conservation.ok).toBe(true);
   });
 });

@@ -14,18 +14,16 @@
  *   one-BTC short at the opening price with the preset (default `crypto-pm`: ±16 % price
  *   range, delta floor 2 %, MM = ½ IM → IM 16 %, MM 8 %) and installs it as a `fixed` model
  *   (rounded up to the ppm). No tuning: the preset's published parameters as they are.
- * - Hedge credit is per *account*: a short perp against BTC collateral (cash and carry), or a
- *   long perp against a short dated future, loses little in every scenario, so the risk matrix
- *   charges it far less than the sum of its legs (`subaccountPortfolioMargin` computes it for
- *   any engine subaccount, the coin balance held as a perpetual with entry 0 as model.ts
- *   describes). The engine cannot charge that: its requirement of a scope is Σ over positions
- *   of each market's model (src/core/account/figures.ts), with collateral valued separately.
- *   Giving hedged accounts the credit in the engine needs a core change — a scope-level margin
- *   model ("portfolio" margin mode) whose IM/MM come from the risk matrix of the scope's
- *   positions and non-settlement balances, confirmed exactly and rounded up — which the lab
- *   does not make (src/core is not modified here). The comparison reports, beside the
- *   engine's figures, what the account-level requirement would have been
- *   (`portfolioCapitalEfficiency`).
+ * - Hedge credit is per *account*: a short perp against BTC collateral (cash and carry) loses
+ *   little in every scenario, so the risk matrix charges it far less than the sum of its legs.
+ *   The engine charges exactly that for subaccounts in its portfolio margin mode
+ *   (docs/portfolio-margin.md#in-the-engine: the risk matrix of the cross book, collateral
+ *   included). The policy configures the engine's `portfolio` model with the same preset and
+ *   the simulator offers every trader the switch after opening; the engine accepts it only
+ *   where it leaves the account with enough initial margin (opt-in, as on a venue): hedged
+ *   traders take it, a BTC-collateral long (coin and perpetual add up in the scenarios) stays on
+ *   the per-market ratio. `subaccountPortfolioMargin` is the same computation in the lab's own
+ *   terms, reported beside the engine's figures (`portfolioCapitalEfficiency`).
  *
  * @example
  * const p = portfolioPolicy();
@@ -95,6 +93,8 @@ export function portfolioPolicy(opts: PortfolioPolicyOptions = {}): MarginPolicy
       const r = linearRatios(config, Number(ctx.openPrice), ctx.startMs);
       return {
         margin: { kind: 'fixed', initialRatio: r.initialRatio, maintenance: { ratio: r.maintenanceRatio } },
+        // The engine's own portfolio mode, offered to every trader after opening (opt-in).
+        portfolio: { model: opts.config ?? opts.preset ?? 'crypto-pm' },
       };
     },
     accountInitialMargin: (state, key) => subaccountPortfolioMargin(state, key, config)?.initialMargin,
