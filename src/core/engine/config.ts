@@ -73,6 +73,12 @@ export const LiquidationPolicySchema = z
      */
     socializeVia: z.enum(['ledger', 'funding_index']).default('ledger'),
     /**
+     * With `funding_index`: who pays — the side opposite to the bankrupt position (default), or
+     * every other open position of the market, long and short, pro rata to |size| (Drift v2:
+     * cumulative_funding_rate_long += δ, short −= δ, so each base unit of both sides pays δ).
+     */
+    socializeSides: z.enum(['opposite', 'both']).default('opposite'),
+    /**
      * Penalty of a non-bankrupt step. `ramp` (default): min→max rate on the closed notional.
      * `to_bankruptcy` (Binance clearance): the target position is closed in full at its
      * bankruptcy price — the scope's remaining margin for the closed part (net value × the MM

@@ -382,6 +382,26 @@ describe('engine invariants over random command sequences', () => {
     expect(socialized).toBeGreaterThan(0);
   });
 
+  it("INV-01/02 with socializeSides: 'both' (loss charged to every other open position)", () => {
+    let socialized = 0;
+    fc.assert(
+      fc.property(
+        fc.array(step, { minLength: 20, maxLength: 60 }),
+        fc.integer({ min: 0, max: 59 }),
+        (steps, snapAt) => {
+          const evs = conservedAndReplayed(
+            { socializeVia: 'funding_index', socializeSides: 'both' },
+            steps,
+            snapAt,
+          );
+          for (const e of evs) if (e.type === 'loss_socialized' && e.side === 'both') socialized++;
+        },
+      ),
+      { numRuns: 300, seed: 7 }, // the sequences of the opposite-side test above, which reach socialization
+    );
+    expect(socialized).toBeGreaterThan(0);
+  });
+
   it('INV-01/02 with penalty: to_bankruptcy (remaining margin of the closed part to the fund)', () => {
     let steps = 0;
     fc.assert(

@@ -69,7 +69,15 @@ export type EngineEvent =
    * is charged to the open positions on `side` of `market` pro rata to size (largest remainder,
    * ties by subaccount key, so Σ charged = amount exactly) and credited to `to`.
    */
-  | { type: 'loss_socialized'; market: string; side: 'long' | 'short'; to: Ledger; amount: bigint }
+  | {
+      type: 'loss_socialized';
+      market: string;
+      /** 'both': every open position of the market except `exclude` (the bankrupt subaccount), pro rata to |size|. */
+      side: 'long' | 'short' | 'both';
+      to: Ledger;
+      amount: bigint;
+      exclude?: string;
+    }
   | {
       type: 'liquidation_started';
       sub: string;

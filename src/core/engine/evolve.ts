@@ -231,16 +231,18 @@ function settleFunding(state: EngineState, market: MarketState, indexDelta18: bi
 function socializeLoss(
   state: EngineState,
   market: MarketState,
-  side: 'long' | 'short',
+  side: 'long' | 'short' | 'both',
   to: Ledger,
   amount: bigint,
+  exclude: string | undefined,
 ): void {
   const payers: { s: Subaccount; p: Position; weight: bigint }[] = [];
   let total = 0n;
   for (const key of [...market.holders].sort()) {
+    if (key === exclude) continue;
     const s = sub(state, key);
     const p = s.positions.get(market.config.id)!;
-    const weight = side === 'long' ? p.size : -p.size;
+    const weight = side === 'both' ? (p.size < 0n ? -p.size : p.size) : side === 'long' ? p.size : -p.size;
     if (weight <= 0n) continue;
     payers.push({ s, p, weight });
     total += weight;
@@ -330,7 +332,14 @@ export function evolve(state: EngineState, event: EngineEvent): void {
       return;
     }
     case 'loss_socialized':
-      socializeLoss(state, state.markets.get(event.market)!, event.side, event.to, event.amount);
+      socializeLoss(
+        state,
+        state.markets.get(event.market)!,
+        event.side,
+        event.to,
+        event.amount,
+        event.exclude,
+      );
       return;
     case 'expiry_settled':
       settleExpiry(state, state.markets.get(event.market)!, event.pricePx8);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { newVenue, ref } from '../../../test/support/fixtures.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Sequenced } from '../engine/events.ts';
+import { driftFundingDeltaToResolveBankruptcy, driftSocializedPayment } from '../presets/drift-v2.ts';
 
 const U = 1_000_000n;
 const usdc = (e: Engine, who: string) => e.state.subaccounts.get(`${who}/0`)?.balances.get('USDC') ?? 0n;
@@ -376,6 +377,44 @@ describe("socializeVia: 'funding_index' (Drift v2)", () => {
     expect(e.state.socializedLedger).toBe(0n);
     expect(usdc(e, 'alice')).toBe(0n);
     expect(pos(e, 'alice')).toBeUndefined();
+  });
+
+  it("socializeSides 'both': every other open position pays pro rata to |size|, as Drift's funding delta charges", () => {
+    const e = aliceLong({ policy: { socializeVia: 'funding_index', socializeSides: 'both' } });
+    for (const who of ['carol', 'dave', 'erin'])
+      e.executeOrThrow({ type: 'deposit', to: ref(who), asset: 'USDC', amount: '10000' });
+    mark(e, '44000', 2);
+    e.executeOrThrow({
+      type: 'fill',
+      market: 'BTC-PERP',
+      buyer: ref('bob'),
+      seller: ref('carol'),
+      size: '0.1',
+      price: '44000',
+      taker: 'seller',
+    });
+    e.executeOrThrow({
+      type: 'fill',
+      market: 'BTC-PERP',
+      buyer: ref('erin'),
+      seller: ref('dave'),
+      size: '0.2',
+      price: '44000',
+    });
+    mark(e, '45000', 3);
+    const before = { carol: usdc(e, 'carol'), dave: usdc(e, 'dave'), erin: usdc(e, 'erin') };
+    // Same deficit, 503 USDC; payers: erin long 0.2, carol short 0.1, dave short 0.2 (alice excluded).
+    // Drift: δ = ⌈503e6 × 1e9 / (0.2e9 + 0.3e9)⌉ × 1e3, each position pays ⌈|base| × δ / 1e12⌉.
+    const delta = driftFundingDeltaToResolveBankruptcy(503n * U, 200_000_000n, -300_000_000n);
+    const drift = (base: bigint) => driftSocializedPayment(base, delta);
+    const evs = e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 3 });
+    const soc = ofType(evs, 'loss_socialized');
+    expect(soc.map((x) => [x.side, x.amount, x.exclude])).toEqual([['both', 503n * U, 'alice/0']]);
+    expect(before.erin - usdc(e, 'erin')).toBe(drift(200_000_000n)); // 201.2 USDC
+    expect(before.carol - usdc(e, 'carol')).toBe(drift(-100_000_000n)); // 100.6 USDC
+    expect(before.dave - usdc(e, 'dave')).toBe(drift(-200_000_000n)); // 201.2 USDC
+    expect(drift(200_000_000n) + drift(-100_000_000n) + drift(-200_000_000n)).toBe(503n * U);
+    expect(e.state.socializedLedger).toBe(0n);
   });
 
   it('the default policy still writes the deficit to the ledger', () => {

@@ -618,15 +618,17 @@ function bankrupt(
       finalCash += r.realized;
     }
   }
-  const opposite = plans[0] ? opposingSide(ctx, plans[0], sub.key) : undefined;
-  if (finalCash < 0n && state.policy.socializeVia === 'funding_index' && opposite) {
-    // Drift v2: the opposite side of the bankrupt position's market pays, pro rata to size.
+  const payers = plans[0] ? socializationPayers(ctx, plans[0], sub.key) : undefined;
+  if (finalCash < 0n && state.policy.socializeVia === 'funding_index' && payers) {
+    // Drift v2: the open positions of the bankrupt position's market pay, pro rata to size —
+    // the opposite side, or (socializeSides 'both') every other position, long and short.
     ctx.emit({
       type: 'loss_socialized',
       market: plans[0]!.market.config.id,
-      side: opposite,
+      side: payers,
       to: ledger,
       amount: -finalCash,
+      ...(payers === 'both' ? { exclude: sub.key } : {}),
     });
   } else if (finalCash < 0n) {
     ctx.emit({
@@ -680,15 +682,18 @@ function bankrupt(
 }
 
 /** The side opposite to the planned close, when some other subaccount holds a position on it. */
-function opposingSide(
+/** Who pays a socialized loss under the policy, or undefined when nobody can (→ the ledger). */
+function socializationPayers(
   ctx: CommandContext,
   plan: PlannedClose,
   bankruptKey: string,
-): 'long' | 'short' | undefined {
+): 'long' | 'short' | 'both' | undefined {
   const id = plan.market.config.id;
+  const both = ctx.state.policy.socializeSides === 'both';
   for (const key of plan.market.holders) {
     if (key === bankruptKey) continue;
     const size = ctx.state.subaccounts.get(key)!.positions.get(id)!.size;
+    if (both && size !== 0n) return 'both';
     if (plan.side > 0n ? size < 0n : size > 0n) return plan.side > 0n ? 'short' : 'long';
   }
   return undefined;

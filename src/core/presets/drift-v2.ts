@@ -255,8 +255,10 @@ export function driftConfig(): EngineConfigInput {
       minPenalty: '0.01',
       maxPenalty: '0.05',
       targetBuffer: '0.02',
-      // Drift: a bankrupt perp loss the insurance fund cannot cover goes through the funding index.
+      // Drift: a bankrupt perp loss the insurance fund cannot cover goes through the funding index,
+      // paid by every open base unit of both sides.
       socializeVia: 'funding_index',
+      socializeSides: 'both',
     },
   };
 }
@@ -281,12 +283,6 @@ export const driftV2: VenuePreset = {
   ],
   config: driftConfig,
   engineGaps: [
-    {
-      rule: 'A bankrupt perp loss the insurance fund cannot cover is paid by every open position of the market through the cumulative funding rate (longs += δ, shorts −= δ).',
-      implementedBy: 'driftFundingDeltaToResolveBankruptcy, driftSocializedPayment',
-      engineNeeds:
-        "partly executed: the preset sets `socializeVia: 'funding_index'`, so the engine charges the uncovered deficit to open positions through a `loss_socialized` event instead of the ledger — but to the side opposite to the bankrupt position only, exactly (largest remainder), where Drift charges every open base unit of both sides ⌈δ⌉; charging both sides remains",
-    },
     {
       rule: 'Liquidation size covers the margin shortage to MM + liquidation buffer (2% of notional) net of the liquidator and IF fees; the liquidator fee ramps after a grace period; the IF fee is the implied remainder × 95%.',
       implementedBy: 'driftBaseToCoverMarginShortage, driftLiquidationFee, driftPerpIfFee',
