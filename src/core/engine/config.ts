@@ -76,8 +76,9 @@ export const LiquidationPolicySchema = z
      * With `funding_index`: who pays — the side opposite to the bankrupt position (default), or
      * every other open position of the market, long and short, pro rata to |size| (Drift v2:
      * cumulative_funding_rate_long += δ, short −= δ, so each base unit of both sides pays δ).
+     * Absent = opposite (no default is written, so existing policies hash as before).
      */
-    socializeSides: z.enum(['opposite', 'both']).default('opposite'),
+    socializeSides: z.enum(['opposite', 'both']).optional(),
     /**
      * Penalty of a non-bankrupt step. `ramp` (default): min→max rate on the closed notional.
      * `to_bankruptcy` (Binance clearance): the target position is closed in full at its
