@@ -567,3 +567,25 @@ describe('event listeners', () => {
     expect(seen).toEqual(['subaccount_opened', 'moved']);
   });
 });
+
+describe('rejection messages speak in units a reader uses', () => {
+  it('money with its asset, prices and sizes as decimals', () => {
+    const e = newVenue();
+    e.executeOrThrow({ type: 'deposit', to: ref('ann'), asset: 'USDC', amount: '100' });
+    const fill = (size: string, price: string) =>
+      e.execute({ type: 'fill', market: 'BTC-PERP', buyer: ref('ann'), seller: ref('backstop'), size, price });
+    // 1 BTC at 60,000 needs 6,000 IM (10%) + a 30 USDC taker fee; ann has 100.
+    expect(fill('1', '60000')).toMatchObject({
+      ok: false,
+      rejection: { message: expect.stringMatching(/free collateral after the trade would be -5930 USDC$/) },
+    });
+    expect(fill('0.001', '70000')).toMatchObject({
+      ok: false,
+      rejection: { message: 'fill price 70000 is too far from the mark 60000' },
+    });
+    expect(e.execute({ type: 'withdraw', from: ref('ann'), asset: 'USDC', amount: '100.5' })).toMatchObject({
+      ok: false,
+      rejection: { message: 'balance 100 USDC < 100.5 USDC' },
+    });
+  });
+});

@@ -14,6 +14,7 @@ import type { SubaccountRef } from './config.ts';
 import type { CommandContext } from './context.ts';
 import { reject } from './errors.ts';
 import type { Ledger, MoveReason } from './events.ts';
+import * as fmt from './message-units.ts';
 import { type MarketState, subaccountKey } from './state.ts';
 import { emitSideCashflows, planSide, tradeValue } from './trade-plan.ts';
 
@@ -39,14 +40,19 @@ export function deposit(ctx: CommandContext, c: Cmd<'deposit'>): void {
 function checkCanRemove(ctx: CommandContext, subKey: string, assetId: string, amount: bigint): void {
   const s = ctx.state.subaccounts.get(subKey)!;
   const balance = s.balances.get(assetId) ?? 0n;
-  if (balance < amount) reject('INSUFFICIENT_BALANCE', `balance ${balance} < ${amount}`, { asset: assetId });
+  if (balance < amount)
+    reject(
+      'INSUFFICIENT_BALANCE',
+      `balance ${fmt.amountOf(ctx.state, assetId, balance)} < ${fmt.amountOf(ctx.state, assetId, amount)}`,
+      { asset: assetId },
+    );
   const balances = new Map(s.balances);
   balances.set(assetId, balance - amount);
   const f = ctx.figures({ ...crossView(s), balances });
   if (f.freeCollateralQuote < 0n) {
     reject(
       'INSUFFICIENT_MARGIN',
-      `free collateral after removing ${amount} ${assetId} would be ${f.freeCollateralQuote}`,
+      `free collateral after removing ${fmt.amountOf(ctx.state, assetId, amount)} would be ${fmt.quote(ctx.state, f.freeCollateralQuote)}`,
     );
   }
 }
@@ -127,7 +133,7 @@ export function setPortfolioMargin(ctx: CommandContext, c: Cmd<'set_portfolio_ma
   if (after.freeCollateralQuote < 0n && after.initialMarginQuote > before.initialMarginQuote)
     reject(
       'INSUFFICIENT_MARGIN',
-      `${s.key}: free collateral would be ${after.freeCollateralQuote} under the ${c.enabled ? 'portfolio' : 'standard'} model`,
+      `${s.key}: free collateral would be ${fmt.quote(ctx.state, after.freeCollateralQuote)} under the ${c.enabled ? 'portfolio' : 'standard'} model`,
     );
   ctx.emit({ type: 'portfolio_margin_set', sub: s.key, enabled: c.enabled });
 }
@@ -158,10 +164,16 @@ export function adjustIsolatedMargin(ctx: CommandContext, c: Cmd<'adjust_isolate
   } else {
     const amount = -r.value;
     if (amount > p.isolatedMargin)
-      reject('INSUFFICIENT_BALANCE', `isolated margin ${p.isolatedMargin} < ${amount}`);
+      reject(
+        'INSUFFICIENT_BALANCE',
+        `isolated margin ${fmt.quote(ctx.state, p.isolatedMargin)} < ${fmt.quote(ctx.state, amount)}`,
+      );
     const f = ctx.figures(isolatedView(ctx.state, s, c.market, -amount));
     if (f.freeCollateralQuote < 0n)
-      reject('INSUFFICIENT_MARGIN', `isolated free collateral would be ${f.freeCollateralQuote}`);
+      reject(
+        'INSUFFICIENT_MARGIN',
+        `isolated free collateral would be ${fmt.quote(ctx.state, f.freeCollateralQuote)}`,
+      );
     ctx.emit({ type: 'moved', from: iso, to: bal, asset: settlement.id, amount, reason: 'isolated_margin' });
   }
 }
@@ -185,15 +197,18 @@ export function fill(ctx: CommandContext, c: Cmd<'fill'>): void {
   if (c.size % cfg.stepSize !== 0n || c.size % cfg.contractSize !== 0n) {
     reject(
       'INVALID_SIZE',
-      `size must be a multiple of the step ${cfg.stepSize} and contract size ${cfg.contractSize} (qty9)`,
+      `size ${fmt.qty(c.size)} must be a multiple of the step ${fmt.qty(cfg.stepSize)} and contract size ${fmt.qty(cfg.contractSize)}`,
     );
   }
   if (c.price % cfg.tickSize !== 0n)
-    reject('INVALID_PRICE', `price must be a multiple of the tick ${cfg.tickSize} (px8)`);
+    reject(
+      'INVALID_PRICE',
+      `price ${fmt.px(c.price)} must be a multiple of the tick ${fmt.px(cfg.tickSize)}`,
+    );
   const mark = market.markPx8;
   if (mark === undefined) reject('NO_PRICE', `market ${c.market} has no mark price yet`);
   if (abs(c.price - mark) * PPM > mark * ctx.state.guards.maxFillDeviation) {
-    reject('FILL_PRICE_DEVIATION', `fill price ${c.price} is too far from the mark ${mark} (px8)`);
+    reject('FILL_PRICE_DEVIATION', `fill price ${fmt.px(c.price)} is too far from the mark ${fmt.px(mark)}`);
   }
   const value = tradeValue(ctx, c.size, c.price);
   const takerFee = mulDiv(value, cfg.takerFee, PPM, 'ceil');
@@ -232,7 +247,10 @@ export function prices(ctx: CommandContext, c: Cmd<'prices'>): void {
   const maxMove = ctx.state.guards.maxPriceMove;
   const guard = (what: string, prev: bigint | undefined, next: bigint) => {
     if (prev !== undefined && abs(next - prev) * PPM > prev * maxMove) {
-      reject('PRICE_MOVE_TOO_LARGE', `${what}: ${prev} → ${next} (px8) moves more than the guard allows`);
+      reject(
+        'PRICE_MOVE_TOO_LARGE',
+        `${what}: ${fmt.px(prev)} → ${fmt.px(next)} moves more than the guard allows`,
+      );
     }
   };
   const marks: [string, bigint][] = [];
@@ -285,11 +303,14 @@ function optionMarkGuard(
     reject('NO_PRICE', `option ${m.config.id}: its underlying ${terms.underlying} has no mark yet`);
   const bound = terms.right === 'call' ? S : terms.strike;
   if (px > bound)
-    reject('INVALID_PRICE', `option ${m.config.id}: mark ${px} above its no-arbitrage bound ${bound} (px8)`);
+    reject(
+      'INVALID_PRICE',
+      `option ${m.config.id}: mark ${fmt.px(px)} above its no-arbitrage bound ${fmt.px(bound)}`,
+    );
   if (m.markPx8 !== undefined && abs(px - m.markPx8) * PPM > S * maxMove)
     reject(
       'PRICE_MOVE_TOO_LARGE',
-      `option ${m.config.id}: ${m.markPx8} → ${px} (px8) moves more than the guard allows`,
+      `option ${m.config.id}: ${fmt.px(m.markPx8)} → ${fmt.px(px)} moves more than the guard allows`,
     );
 }
 

@@ -10,6 +10,7 @@ import { applyTrade, positionValue } from '../account/position.ts';
 import { max } from '../num/index.ts';
 import type { CommandContext } from './context.ts';
 import type { RejectionCode } from './errors.ts';
+import * as fmt from './message-units.ts';
 import type { MarketState, Subaccount } from './state.ts';
 
 export interface SidePlan {
@@ -62,7 +63,7 @@ export function planSide(
       isolatedTopUp,
       refusal: {
         code: 'POSITION_TOO_LARGE',
-        message: `position would exceed ${market.config.maxPositionSize} qty9`,
+        message: `position ${fmt.qty(r.size)} would exceed the market's maximum size ${fmt.qty(market.config.maxPositionSize)}`,
       },
     };
   }
@@ -77,7 +78,7 @@ export function planSide(
       if (cross.freeCollateralQuote < 0n || balance < isolatedTopUp + fee) {
         refusal = {
           code: failCode,
-          message: `isolated position needs ${isolatedTopUp} more margin than the subaccount can spare`,
+          message: `isolated position needs ${fmt.quote(state, isolatedTopUp)} more margin than the subaccount can spare`,
         };
       }
     }
@@ -86,7 +87,7 @@ export function planSide(
     if (f.freeCollateralQuote < 0n) {
       refusal = {
         code: failCode,
-        message: `free collateral after the trade would be ${f.freeCollateralQuote}`,
+        message: `free collateral after the trade would be ${fmt.quote(state, f.freeCollateralQuote)}`,
       };
     }
   }

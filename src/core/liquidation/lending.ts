@@ -31,6 +31,7 @@ import { collateralValueQuote } from '../collateral/valuation.ts';
 import type { Command } from '../engine/commands.ts';
 import type { CommandContext } from '../engine/context.ts';
 import { reject } from '../engine/errors.ts';
+import * as fmt from '../engine/message-units.ts';
 import type { EngineState, Subaccount } from '../engine/state.ts';
 import { PPM, parseDecimalUnsafe, pow10 } from '../num/index.ts';
 
@@ -229,7 +230,7 @@ export function borrow(ctx: CommandContext, c: BorrowCmd): void {
   if (f.freeCollateralQuote < 0n)
     reject(
       'INSUFFICIENT_MARGIN',
-      `free collateral after borrowing ${amount} would be ${f.freeCollateralQuote}`,
+      `free collateral after borrowing ${fmt.quote(state, amount)} would be ${fmt.quote(state, f.freeCollateralQuote)}`,
     );
   ctx.emit({
     type: 'moved',

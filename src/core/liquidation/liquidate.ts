@@ -35,6 +35,7 @@ import type { CommandContext } from '../engine/context.ts';
 import { reject } from '../engine/errors.ts';
 import type { Ledger } from '../engine/events.ts';
 import { inSafeMode } from '../engine/handlers.ts';
+import * as fmt from '../engine/message-units.ts';
 import type { EngineState, MarketState, Position, Subaccount } from '../engine/state.ts';
 import { emitSideCashflows, planSide, withPosition } from '../engine/trade-plan.ts';
 import { clamp, divRound, max, min, mulDiv, PPM, parseDecimalUnsafe, roundToStep } from '../num/index.ts';
@@ -57,7 +58,10 @@ export function liquidate(ctx: CommandContext, c: LiquidateCmd): void {
   const view = viewOf(state, sub, scope);
   const before = ctx.figures(view);
   if (!isLiquidatable(before)) {
-    reject('NOT_LIQUIDATABLE', `equity ${before.equityQuote} ≥ maintenance ${before.maintenanceMarginQuote}`);
+    reject(
+      'NOT_LIQUIDATABLE',
+      `equity ${fmt.quote(state, before.equityQuote)} ≥ maintenance ${fmt.quote(state, before.maintenanceMarginQuote)}`,
+    );
   }
   for (const p of view.positions) {
     const m = state.markets.get(p.market)!;
@@ -346,11 +350,14 @@ function dydxStep(
   let px = fillable;
   if (fillPrice !== undefined) {
     if (fillPrice % market.config.tickSize !== 0n)
-      reject('INVALID_PRICE', `fillPrice must be a multiple of the tick ${market.config.tickSize} (px8)`);
+      reject(
+        'INVALID_PRICE',
+        `fillPrice ${fmt.px(fillPrice)} must be a multiple of the tick ${fmt.px(market.config.tickSize)}`,
+      );
     if (side > 0n ? fillPrice < fillable : fillPrice > fillable)
       reject(
         'INVALID_PRICE',
-        `fillPrice must be ${side > 0n ? 'at or above' : 'at or below'} the fillable price ${fillable} (px8)`,
+        `fillPrice ${fmt.px(fillPrice)} must be ${side > 0n ? 'at or above' : 'at or below'} the fillable price ${fmt.px(fillable)}`,
       );
     px = fillPrice;
   }
