@@ -573,7 +573,14 @@ describe('rejection messages speak in units a reader uses', () => {
     const e = newVenue();
     e.executeOrThrow({ type: 'deposit', to: ref('ann'), asset: 'USDC', amount: '100' });
     const fill = (size: string, price: string) =>
-      e.execute({ type: 'fill', market: 'BTC-PERP', buyer: ref('ann'), seller: ref('backstop'), size, price });
+      e.execute({
+        type: 'fill',
+        market: 'BTC-PERP',
+        buyer: ref('ann'),
+        seller: ref('backstop'),
+        size,
+        price,
+      });
     // 1 BTC at 60,000 needs 6,000 IM (10%) + a 30 USDC taker fee; ann has 100.
     expect(fill('1', '60000')).toMatchObject({
       ok: false,

@@ -86,7 +86,8 @@ describe('risk score properties', () => {
           if (p.liquidationPrice === null) return;
           // Already at or past the liquidation price (probability 1): "closer" has no meaning, and
           // moving from beyond towards the mark can round across it (found: a short with liq < mark).
-          if (p.side === 'long' ? p.liquidationPrice >= p.markPrice : p.liquidationPrice <= p.markPrice) return;
+          if (p.side === 'long' ? p.liquidationPrice >= p.markPrice : p.liquidationPrice <= p.markPrice)
+            return;
           // move the liquidation price a fraction `closer` of the way (in log terms) to the mark
           const liq2 = p.liquidationPrice * (p.markPrice / p.liquidationPrice) ** closer;
           const base = scoreAccount({ account: 'a', equity, positions: [p] }, { horizonYears: T });
