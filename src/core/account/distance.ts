@@ -3,7 +3,7 @@
  * options and to portfolio margin, where no single market's mark explains the trigger.
  *
  * The underlying (a base asset) moves by x: every linear market on it is marked at mark·(1+x),
- * every option on it is repriced by Black-76 at its underlying's moved mark with the volatility
+ * a collateral asset of the same id is priced at price·(1+x), every option on it is repriced by Black-76 at its underlying's moved mark with the volatility
  * its current mark implies (sticky strike; `fallbackVol` where the mark implies none), and the
  * scope's figures are evaluated exactly by the engine at those marks. The result is the nearest
  * move down and up at which the scope is liquidatable — found on a grid (so a non-monotone book,
@@ -128,7 +128,17 @@ export function distanceToLiquidation(
   const referenceMarket = refMarketState.config.option?.underlying ?? refPos.market;
   const referencePrice = Number(markOf(state.markets.get(referenceMarket)!)) / 1e8;
   const marksAt = movedMarks(state, view, base, fallbackVol);
-  const bad = (x: number) => isLiquidatable(evaluate(state, view, marksAt(x)));
+  // Collateral in the underlying moves with it (a yield-bearing token on it follows through its
+  // exchange rate): a coin held against a short is as hedged here as in the figures.
+  const coinPx8 = state.assetPricesPx8.get(base);
+  const stateAt = (x: number): EngineState => {
+    if (coinPx8 === undefined || x === 0) return state;
+    const prices = new Map(state.assetPricesPx8);
+    const moved = BigInt(Math.round(Number(coinPx8) * (1 + x)));
+    prices.set(base, moved > 0n ? moved : 1n);
+    return { ...state, assetPricesPx8: prices };
+  };
+  const bad = (x: number) => isLiquidatable(evaluate(stateAt(x), view, marksAt(x)));
   const crossing = (dir: -1 | 1): LiquidationCrossing | null => {
     if (bad(0)) return { move: 0, price: referencePrice };
     const limit = dir < 0 ? MAX_DOWN : MAX_UP;

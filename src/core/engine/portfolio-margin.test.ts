@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { assertConserved } from '../../../test/support/conservation.ts';
 import { ref, venueConfig } from '../../../test/support/fixtures.ts';
+import { distanceToLiquidation } from '../account/distance.ts';
 import { crossView, evaluate } from '../account/figures.ts';
 import { portfolioRequirementQuote } from '../account/portfolio-scope.ts';
 import type { MarketConfigInput } from '../model/config.ts';
@@ -194,6 +195,11 @@ describe('portfolio margin in the engine', () => {
     // The coin counts at full value (its price risk is in the scenarios, not in a haircut),
     // less the 50 USDC taker fee (0.05%) the short paid from the USDC balance.
     expect(f.collateralMaintenanceQuote).toBe((100_000n - 50n) * 1_000_000n);
+    // Hedged both ways: the coin moves with the perpetual in the distance search, so no move of
+    // BTC up to +1000 % or down to −99 % liquidates the book (equity ≈ 100,000 × (1+x) − x·100,000).
+    const d = distanceToLiquidation(e.state, crossView(e.state.subaccounts.get('carry/0')!), 'BTC')!;
+    expect(d.down).toBeNull();
+    expect(d.up).toBeNull();
     // Per position (standard): the short alone needs 10%, and the coin is haircut to 90%.
     e.executeOrThrow({ type: 'set_portfolio_margin', subaccount: ref('carry'), enabled: false });
     const g = figures(e, 'carry');
