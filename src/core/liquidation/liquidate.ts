@@ -226,53 +226,20 @@ function partial(
   qty = applyWindowCaps(ctx, sub.key, market, mark, qty, timeMs);
   result = outcome(qty);
 
-  const plan = planSide(
-    ctx,
+  executeStep(ctx, {
+    sub,
+    scope,
+    before,
     liquidator,
     market,
-    side * qty,
-    side * result.value,
-    0n,
-    'LIQUIDATOR_INSUFFICIENT_MARGIN',
-  );
-  if (plan.refusal) reject(plan.refusal.code, plan.refusal.message);
-
-  const mode = qty === absSize && before.positions.length === 1 ? 'full' : 'partial';
-  const name = scopeName(scope);
-  ctx.emit({
-    type: 'liquidation_started',
-    sub: sub.key,
-    scope: name,
-    mode,
-    equityQuote: before.equityQuote,
-    maintenanceQuote: mm,
-  });
-  if (result.insuranceFee > 0n) {
-    ctx.emit({
-      type: 'moved',
-      from: scopeLedger(sub, scope),
-      to: { kind: 'insurance' },
-      asset: state.settlement.id,
-      amount: result.insuranceFee,
-      reason: 'liquidation_fee',
-    });
-  }
-  emitTrade(ctx, market, sub.key, liquidator.key, side, qty, result.value, 'liquidation');
-  emitSideCashflows(ctx, plan, market.config.id, 0n);
-  const after = ctx.figures(viewOf(state, sub, scope));
-  ctx.emit({
-    type: 'liquidation_completed',
-    sub: sub.key,
-    scope: name,
-    market: market.config.id,
-    mode,
+    side,
+    qty,
+    value: result.value,
+    mark,
+    full: qty === absSize && before.positions.length === 1,
     timeMs,
-    closedQty9: qty,
-    closedNotionalQuote: positionValue(qty, mark, qd, 'ceil'),
-    liquidatorRewardQuote: result.reward,
-    insuranceFeeQuote: result.insuranceFee,
-    healthBeforeQuote: before.healthQuote,
-    healthAfterQuote: after.healthQuote,
+    insuranceDelta: result.insuranceFee,
+    reward: result.reward,
   });
 }
 
@@ -284,8 +251,7 @@ function partial(
  * proportional to notional); positions whose close releases nothing are not candidates.
  */
 function pickTarget(state: EngineState, view: ScopeView, before: ScopeFigures): PositionFigures {
-  let target = before.positions[0]!;
-  for (const p of before.positions) if (p.maintenanceQuote > target.maintenanceQuote) target = p;
+  const target = largestMaintenance(before);
   if (view.scope.kind !== 'cross' || !view.sub.portfolioMargin || !state.portfolio) return target;
   const mm = before.maintenanceMarginQuote;
   let best: { p: PositionFigures; released: bigint; notional: bigint } | undefined;
@@ -325,8 +291,7 @@ function dydxStep(
   const cfg = state.policy.penalty;
   if (cfg.kind !== 'dydx_fillable') return false;
   const qd = state.settlement.decimals;
-  let target = before.positions[0]!;
-  for (const p of before.positions) if (p.maintenanceQuote > target.maintenanceQuote) target = p;
+  const target = largestMaintenance(before);
   const market = state.markets.get(target.market)!;
   const mark = target.markPx8;
   const side = target.size > 0n ? 1n : -1n;
@@ -377,9 +342,64 @@ function dydxStep(
     delta = -fund;
   }
 
+  executeStep(ctx, {
+    sub,
+    scope,
+    before,
+    liquidator,
+    market,
+    side,
+    qty,
+    value,
+    mark,
+    full: qty === absSize && before.positions.length === 1,
+    timeMs,
+    insuranceDelta: delta,
+    reward: 0n,
+  });
+  return true;
+}
+
+/** The position carrying the most maintenance requirement (the first of equals). */
+function largestMaintenance(f: ScopeFigures): PositionFigures {
+  let target = f.positions[0]!;
+  for (const p of f.positions) if (p.maintenanceQuote > target.maintenanceQuote) target = p;
+  return target;
+}
+
+interface Step {
+  readonly sub: Subaccount;
+  readonly scope: Scope;
+  readonly before: ScopeFigures;
+  readonly liquidator: Subaccount;
+  readonly market: MarketState;
+  /** Side of the liquidated position (1 long, −1 short). */
+  readonly side: bigint;
+  readonly qty: bigint;
+  /** |quote| the liquidatee receives (long) or pays (short) for `qty`. */
+  readonly value: bigint;
+  readonly mark: bigint;
+  /** The scope's only position closed in full. */
+  readonly full: boolean;
+  readonly timeMs: number;
+  /** To the insurance fund from the scope (> 0), or from the fund to the scope (< 0). */
+  readonly insuranceDelta: bigint;
+  /** The liquidator's price discount, for the record. */
+  readonly reward: bigint;
+}
+
+/**
+ * Checks the liquidator can take the position, then records one liquidation step: started, the
+ * insurance fund's part (settled before the fill, as the waterfall's cover — the closing fill
+ * may release an isolated margin to the balance), the trade, the liquidator's cash flows, and
+ * completed with the health after.
+ */
+function executeStep(ctx: CommandContext, st: Step): void {
+  const state = ctx.state;
+  const { sub, scope, before, market, side, qty, value, insuranceDelta: delta } = st;
   const plan = planSide(
     ctx,
-    liquidator,
+    st.liquidator,
     market,
     side * qty,
     side * value,
@@ -387,8 +407,7 @@ function dydxStep(
     'LIQUIDATOR_INSUFFICIENT_MARGIN',
   );
   if (plan.refusal) reject(plan.refusal.code, plan.refusal.message);
-
-  const mode = qty === absSize && before.positions.length === 1 ? 'full' : 'partial';
+  const mode = st.full ? 'full' : 'partial';
   const name = scopeName(scope);
   const ledger = scopeLedger(sub, scope);
   ctx.emit({
@@ -397,10 +416,8 @@ function dydxStep(
     scope: name,
     mode,
     equityQuote: before.equityQuote,
-    maintenanceQuote: tmmr,
+    maintenanceQuote: before.maintenanceMarginQuote,
   });
-  // The fund's payment is settled before the fill, as the waterfall's cover (the closing fill
-  // may release an isolated margin to the balance).
   if (delta !== 0n) {
     ctx.emit({
       type: 'moved',
@@ -411,7 +428,7 @@ function dydxStep(
       reason: delta > 0n ? 'liquidation_fee' : 'insurance_cover',
     });
   }
-  emitTrade(ctx, market, sub.key, liquidator.key, side, qty, value, 'liquidation');
+  emitTrade(ctx, market, sub.key, st.liquidator.key, side, qty, value, 'liquidation');
   emitSideCashflows(ctx, plan, market.config.id, 0n);
   const after = ctx.figures(viewOf(state, sub, scope));
   ctx.emit({
@@ -420,15 +437,14 @@ function dydxStep(
     scope: name,
     market: market.config.id,
     mode,
-    timeMs,
+    timeMs: st.timeMs,
     closedQty9: qty,
-    closedNotionalQuote: positionValue(qty, mark, qd, 'ceil'),
-    liquidatorRewardQuote: 0n,
+    closedNotionalQuote: positionValue(qty, st.mark, state.settlement.decimals, 'ceil'),
+    liquidatorRewardQuote: st.reward,
     insuranceFeeQuote: delta > 0n ? delta : 0n,
     healthBeforeQuote: before.healthQuote,
     healthAfterQuote: after.healthQuote,
   });
-  return true;
 }
 
 function closed(

@@ -81,13 +81,20 @@ const PRICE_INDEPENDENT_RATIO_MODELS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Markets the float screen cannot bound, whose holders' scopes stay candidates (capped slots with
- * cap 0: MM +∞) and are always confirmed with the exact figures: a requirement on the entry value
- * (`requirementOn: 'entry'`: no ratio of the mark notional bounds it at a lower mark) and a haircut
- * on positive health (`positiveHealthWeight`: the exact equity is below the float one).
+ * Markets the float screen cannot bound, whose holders' scopes stay candidates (slots with an
+ * infinite ratio: MM +∞) and are always confirmed with the exact figures: a requirement on the
+ * entry value (`requirementOn: 'entry'`: no ratio of the mark notional bounds it at a lower mark),
+ * a haircut on positive health (`positiveHealthWeight`: the exact equity is below the float one),
+ * and options (their MM follows the underlying's price, not their own notional).
  */
-function exactOnly(ms: { config: { requirementOn?: string; positiveHealthWeight?: unknown } }): boolean {
-  return ms.config.requirementOn === 'entry' || ms.config.positiveHealthWeight !== undefined;
+function exactOnly(ms: {
+  config: { requirementOn?: string; positiveHealthWeight?: unknown; option?: unknown };
+}): boolean {
+  return (
+    ms.config.requirementOn === 'entry' ||
+    ms.config.positiveHealthWeight !== undefined ||
+    ms.config.option !== undefined
+  );
 }
 
 const QTY_SCALE = 10 ** QTY_DECIMALS;
@@ -631,24 +638,19 @@ export class RiskBook implements HolderIndex {
     const ms = state.markets.get(p.market)!;
     const m = this.ensureMarket(ms);
     const mark = ms.markPx8;
-    let ratio = Number.NaN;
-    let cap = Number.POSITIVE_INFINITY;
-    if (ms.config.option !== undefined || sub.portfolioMargin === true) {
-      // An option's MM follows its underlying, and a portfolio scope has one requirement for the
-      // whole book: no per-slot ratio bounds either. An infinite ratio makes the scope's MM +∞
-      // (or NaN — 0·∞, ∞ − ∞ in incremental re-marks — which also screens as a candidate), so
-      // the scope is always confirmed with the exact figures.
-      m.add(
-        s,
-        Number(p.size) / QTY_SCALE,
-        Number(p.entryValue),
-        Number.POSITIVE_INFINITY,
-        Number.POSITIVE_INFINITY,
-      );
+    if (exactOnly(ms) || sub.portfolioMargin === true) {
+      // No per-slot ratio bounds these (see exactOnly; a portfolio scope has one requirement for
+      // the whole book). An infinite ratio makes the scope's MM +∞ — or NaN (0·∞, ∞ − ∞ in
+      // incremental re-marks), which screens as a candidate too — so it is always confirmed
+      // with the exact figures.
+      const inf = Number.POSITIVE_INFINITY;
+      m.add(s, Number(p.size) / QTY_SCALE, Number(p.entryValue), inf, inf);
       this.scopeMarkets[s]!.push(m.index);
       this.posCount[s]! += 1;
       return;
     }
+    let ratio = Number.NaN;
+    let cap = Number.POSITIVE_INFINITY;
     if (mark !== undefined) {
       const lev = sub.maxLeverage.get(p.market);
       const r = positionRequirement(state as EngineState, ms, p.size, mark, lev);
@@ -660,8 +662,6 @@ export class RiskBook implements HolderIndex {
           ratio = Math.max(ratio, Number(rb.maintenanceQuote) / Number(rb.notionalQuote));
         cap = Number(rb.notionalQuote);
       }
-      // The float screen cannot bound these: the scope stays a candidate (MM +∞), confirmed exactly.
-      if (exactOnly(ms)) cap = 0;
     }
     m.add(s, Number(p.size) / QTY_SCALE, Number(p.entryValue), ratio, cap);
     this.scopeMarkets[s]!.push(m.index);
