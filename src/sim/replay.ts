@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { crossView, evaluate } from '../core/account/figures.ts';
 import { Engine } from '../core/engine/engine.ts';
 import type { Sequenced } from '../core/engine/events.ts';
+import { ledgerSums } from '../core/engine/invariants.ts';
 import type { EngineState } from '../core/engine/state.ts';
 import { subaccountKey } from '../core/engine/state.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../core/num/index.ts';
@@ -141,20 +142,10 @@ export interface ReplayResult {
 export function conservation(state: EngineState): { ok: boolean; assets: Record<string, AssetConservation> } {
   const assets: Record<string, AssetConservation> = {};
   let ok = true;
-  for (const asset of state.assets.values()) {
-    let sum = 0n;
-    for (const s of state.subaccounts.values()) {
-      sum += s.balances.get(asset.id) ?? 0n;
-      if (asset.id === state.settlement.id) {
-        for (const p of s.positions.values()) sum += p.isolatedMargin - p.entryValue;
-      }
-    }
-    sum += state.insurance.get(asset.id) ?? 0n;
-    if (asset.id === state.settlement.id) sum += state.feePool + state.socializedLedger;
-    const net = state.netDeposits.get(asset.id) ?? 0n;
-    const fmt = (v: bigint) => formatDecimal(v, asset.decimals);
-    assets[asset.id] = { ledger: fmt(sum), netDeposits: fmt(net), ok: sum === net };
-    if (sum !== net) ok = false;
+  for (const [id, { ledger, netDeposits }] of ledgerSums(state)) {
+    const fmt = (v: bigint) => formatDecimal(v, state.assets.get(id)!.decimals);
+    assets[id] = { ledger: fmt(ledger), netDeposits: fmt(netDeposits), ok: ledger === netDeposits };
+    if (ledger !== netDeposits) ok = false;
   }
   return { ok, assets };
 }

@@ -11,6 +11,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { assertConserved } from '../../../test/support/conservation.ts';
 import { venueConfig } from '../../../test/support/fixtures.ts';
 import { InMemoryJournal } from '../../store/memory-journal.ts';
 import { crossView, evaluate } from '../account/figures.ts';
@@ -256,16 +257,7 @@ function apply(w: World, s: Step): void {
 
 function checkConservation(engine: Engine): void {
   const s = engine.state;
-  for (const asset of s.assets.keys()) {
-    let lhs = s.insurance.get(asset) ?? 0n;
-    if (asset === s.settlement.id) lhs += s.feePool + s.socializedLedger;
-    for (const x of s.subaccounts.values()) {
-      lhs += x.balances.get(asset) ?? 0n;
-      if (asset === s.settlement.id)
-        for (const p of x.positions.values()) lhs += p.isolatedMargin - p.entryValue;
-    }
-    expect(lhs, `INV-01 ${asset}`).toBe(s.netDeposits.get(asset) ?? 0n);
-  }
+  assertConserved(s);
   for (const m of s.markets.values()) {
     let net = 0n;
     let longs = 0n;

@@ -5,6 +5,7 @@
  * from the engine's own output.
  */
 import { describe, expect, it } from 'vitest';
+import { assertConserved } from '../../../test/support/conservation.ts';
 import { newVenue, ref, venueConfig } from '../../../test/support/fixtures.ts';
 import { subaccountReport } from '../account/report.ts';
 import { Engine } from './engine.ts';
@@ -19,16 +20,6 @@ function funded(...who: [string, string][]): Engine {
   for (const [name, amount] of who)
     e.executeOrThrow({ type: 'deposit', to: ref(name), asset: 'USDC', amount });
   return e;
-}
-
-function conservation(e: Engine): { lhs: bigint; rhs: bigint } {
-  const s = e.state;
-  let lhs = s.feePool + s.socializedLedger + (s.insurance.get('USDC') ?? 0n);
-  for (const x of s.subaccounts.values()) {
-    lhs += x.balances.get('USDC') ?? 0n;
-    for (const p of x.positions.values()) lhs += p.isolatedMargin - p.entryValue;
-  }
-  return { lhs, rhs: s.netDeposits.get('USDC') ?? 0n };
 }
 
 describe('deposits, withdrawals, transfers', () => {
@@ -138,7 +129,7 @@ describe('fills, fees and PnL', () => {
     expect(usdc(e, 'alice')).toBe(1100n * U);
     expect(pos(e, 'alice')!.size).toBe(-40_000_000n);
     expect(pos(e, 'alice')!.entryValue).toBe(-2440n * U);
-    expect(conservation(e).lhs).toBe(conservation(e).rhs);
+    assertConserved(e.state);
   });
 
   it('open_interest_counts_one_side', () => {

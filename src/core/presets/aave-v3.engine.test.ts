@@ -13,12 +13,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { assertConserved } from '../../../test/support/conservation.ts';
 import docs from '../../../test/vectors/aave_v3_docs.json' with { type: 'json' };
 import { InMemoryJournal } from '../../store/memory-journal.ts';
 import { healthFactor } from '../collateral/health-factor.ts';
 import { Engine } from '../engine/engine.ts';
 import type { Sequenced } from '../engine/events.ts';
-import type { EngineState } from '../engine/state.ts';
 import { formatDecimal, PRICE_DECIMALS, parseDecimalUnsafe } from '../num/index.ts';
 import {
   AAVE_V3_EXAMPLE_RESERVES,
@@ -53,17 +53,7 @@ const setPrice = (e: Engine, price: string, timeMs = 3) =>
 
 /** INV-01 for every asset: Σ balances (− entry values, + margins) + insurance (+ fee pool, socialized) = deposits. */
 function conserved(e: Engine): void {
-  const s = e.state as EngineState;
-  for (const asset of s.assets.keys()) {
-    let total = s.insurance.get(asset) ?? 0n;
-    if (asset === s.settlement.id) total += s.feePool + s.socializedLedger;
-    for (const sub of s.subaccounts.values()) {
-      total += sub.balances.get(asset) ?? 0n;
-      if (asset === s.settlement.id)
-        for (const p of sub.positions.values()) total += p.isolatedMargin - p.entryValue;
-    }
-    expect(total, `INV-01 ${asset}`).toBe(s.netDeposits.get(asset) ?? 0n);
-  }
+  assertConserved(e.state);
   // INV-02: the journal (borrow, debt_repaid, collateral_seized, liquidation_fee events) replays to the same state.
   const journal = journals.get(e);
   if (journal) expect(Engine.open(journal).stateHash(), 'INV-02').toBe(e.stateHash());

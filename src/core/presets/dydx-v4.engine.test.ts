@@ -17,12 +17,12 @@
  * the marks moved to the oracle: the engine's net value is then dYdX's TNC.
  */
 import { describe, expect, it } from 'vitest';
+import { assertConserved } from '../../../test/support/conservation.ts';
 import fees from '../../../test/vectors/dydx_v4_liquidation_fees.json' with { type: 'json' };
 import vectors from '../../../test/vectors/dydx_v4_margin_liquidation.json' with { type: 'json' };
 import { InMemoryJournal } from '../../store/memory-journal.ts';
 import { Engine } from '../engine/engine.ts';
 import type { Sequenced } from '../engine/events.ts';
-import type { EngineState } from '../engine/state.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../num/index.ts';
 import {
   type DydxSubaccount,
@@ -144,13 +144,7 @@ const insuranceOf = (e: Engine) => e.state.insurance.get('USDC') ?? 0n;
 
 /** INV-01 for USDC: Σ balances + isolated margins − Σ entry values + insurance + fee pool + socialized. */
 function conserved(e: Engine): void {
-  const s = e.state as EngineState;
-  let total = (s.insurance.get('USDC') ?? 0n) + s.feePool + s.socializedLedger;
-  for (const sub of s.subaccounts.values()) {
-    total += sub.balances.get('USDC') ?? 0n;
-    for (const p of sub.positions.values()) total += p.isolatedMargin - p.entryValue;
-  }
-  expect(total, 'INV-01').toBe(s.netDeposits.get('USDC'));
+  assertConserved(e.state);
   // INV-02: the journal replays to the same state.
   const journal = journals.get(e);
   if (journal) expect(Engine.open(journal).stateHash(), 'INV-02').toBe(e.stateHash());
