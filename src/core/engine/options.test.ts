@@ -43,6 +43,20 @@ function venue(): Engine {
 const usdc = (e: Engine, who: string) => e.state.subaccounts.get(`${who}/0`)!.balances.get('USDC') ?? 0n;
 const fig = (e: Engine, who: string) => evaluate(e.state, crossView(e.state.subaccounts.get(`${who}/0`)!));
 const D = 1_000_000n;
+/** The writer sells `size` of an option to the buyer at `price`. */
+const fillOf = (market: string, size: string, price: string, timeMs: number) => ({
+  type: 'fill',
+  market,
+  buyer: ref('buyer'),
+  seller: ref('writer'),
+  size,
+  price,
+  timeMs,
+});
+const write = (e: Engine, market: string, size: string, price: string, timeMs = 3_000) =>
+  e.execute(fillOf(market, size, price, timeMs));
+const writeOrThrow = (e: Engine, market: string, size: string, price: string, timeMs = 3_000) =>
+  e.executeOrThrow(fillOf(market, size, price, timeMs));
 
 describe('standard options margin, exact, against published examples', () => {
   const vectors = JSON.parse(
@@ -105,15 +119,7 @@ describe('option markets in the engine', () => {
     e.executeOrThrow({ type: 'deposit', to: ref('buyer'), asset: 'USDC', amount: '2500' });
     // Short put, S 100,000, K 90,000, M 2,500: OTM 10,000;
     // IM = max(0.15·100,000 − 10,000, 0.1·100,000) + 2,500 = 12,500; MM = max(7,500, 187.5) + 2,500 = 10,000.
-    e.executeOrThrow({
-      type: 'fill',
-      market: 'BTC-90000-P',
-      buyer: ref('buyer'),
-      seller: ref('writer'),
-      size: '1',
-      price: '2500',
-      timeMs: 3_000,
-    });
+    writeOrThrow(e, 'BTC-90000-P', '1', '2500');
     const w = fig(e, 'writer');
     expect(w.initialMarginQuote).toBe(12_500n * D);
     expect(w.maintenanceMarginQuote).toBe(10_000n * D);
@@ -122,15 +128,7 @@ describe('option markets in the engine', () => {
     expect(b.freeCollateralQuote).toBe(0n);
     // One more put needs another 12,500 of free collateral: refused, nothing changes.
     const before = e.stateHash();
-    const r = e.execute({
-      type: 'fill',
-      market: 'BTC-90000-P',
-      buyer: ref('buyer'),
-      seller: ref('writer'),
-      size: '0.01',
-      price: '2500',
-      timeMs: 3_000,
-    });
+    const r = write(e, 'BTC-90000-P', '0.01', '2500');
     expect(r.ok).toBe(false);
     expect(e.stateHash()).toBe(before);
   });
@@ -139,15 +137,7 @@ describe('option markets in the engine', () => {
     const e = venue();
     e.executeOrThrow({ type: 'deposit', to: ref('writer'), asset: 'USDC', amount: '20000' });
     e.executeOrThrow({ type: 'deposit', to: ref('buyer'), asset: 'USDC', amount: '5000' });
-    e.executeOrThrow({
-      type: 'fill',
-      market: 'BTC-90000-P',
-      buyer: ref('buyer'),
-      seller: ref('writer'),
-      size: '1',
-      price: '2500',
-      timeMs: 3_000,
-    });
+    writeOrThrow(e, 'BTC-90000-P', '1', '2500');
     expect(
       e.execute({ type: 'settle_expiry', market: 'BTC-90000-P', price: '80000', timeMs: EXPIRY - 1 }),
     ).toMatchObject({ ok: false, rejection: { code: 'MARKET_NOT_EXPIRED' } });
@@ -166,17 +156,10 @@ describe('option markets in the engine', () => {
     expect(usdc(e, 'writer')).toBe(12_500n * D);
     expect(e.state.subaccounts.get('buyer/0')!.positions.size).toBe(0);
     assertConserved(e.state);
-    expect(
-      e.execute({
-        type: 'fill',
-        market: 'BTC-90000-P',
-        buyer: ref('buyer'),
-        seller: ref('writer'),
-        size: '1',
-        price: '1',
-        timeMs: EXPIRY + 1,
-      }),
-    ).toMatchObject({ ok: false, rejection: { code: 'MARKET_EXPIRED' } });
+    expect(write(e, 'BTC-90000-P', '1', '1', EXPIRY + 1)).toMatchObject({
+      ok: false,
+      rejection: { code: 'MARKET_EXPIRED' },
+    });
   });
 
   it('expires worthless out of the money: the writer keeps the premium', () => {
@@ -184,15 +167,7 @@ describe('option markets in the engine', () => {
     // 2 short calls K 110,000 at S 100,000, M 1,500: IM = 2 × (max(15,000 − 10,000, 10,000) + 1,500).
     e.executeOrThrow({ type: 'deposit', to: ref('writer'), asset: 'USDC', amount: '23000' });
     e.executeOrThrow({ type: 'deposit', to: ref('buyer'), asset: 'USDC', amount: '5000' });
-    e.executeOrThrow({
-      type: 'fill',
-      market: 'BTC-110000-C',
-      buyer: ref('buyer'),
-      seller: ref('writer'),
-      size: '2',
-      price: '1500',
-      timeMs: 3_000,
-    });
+    writeOrThrow(e, 'BTC-110000-C', '2', '1500');
     e.executeOrThrow({ type: 'settle_expiry', market: 'BTC-110000-C', price: '109999.99', timeMs: EXPIRY });
     expect(usdc(e, 'buyer')).toBe(2_000n * D);
     expect(usdc(e, 'writer')).toBe(26_000n * D);
@@ -203,15 +178,7 @@ describe('option markets in the engine', () => {
     const e = venue();
     e.executeOrThrow({ type: 'deposit', to: ref('writer'), asset: 'USDC', amount: '12500' });
     e.executeOrThrow({ type: 'deposit', to: ref('buyer'), asset: 'USDC', amount: '5000' });
-    e.executeOrThrow({
-      type: 'fill',
-      market: 'BTC-90000-P',
-      buyer: ref('buyer'),
-      seller: ref('writer'),
-      size: '1',
-      price: '2500',
-      timeMs: 3_000,
-    });
+    writeOrThrow(e, 'BTC-90000-P', '1', '2500');
     e.executeOrThrow({ type: 'prices', timeMs: 60_000, marks: { 'BTC-PERP': '92000' } });
     e.executeOrThrow({ type: 'prices', timeMs: 60_000, marks: { 'BTC-90000-P': '6000' } });
     // equity 12,500 + 2,500 − 6,000 = 9,000; MM = max(0.075·92,000, 0.075·6,000) + 6,000 = 12,900.
