@@ -24,28 +24,17 @@ import { InMemoryJournal } from '../../store/memory-journal.ts';
 import { Engine } from '../engine/engine.ts';
 import type { Sequenced } from '../engine/events.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../num/index.ts';
+import { group, TEST_TIER } from './dydx-v4.testkit.ts';
 import {
   type DydxSubaccount,
   dydxConfig,
   dydxFillablePrice,
   dydxInsuranceFundDelta,
   dydxMarket,
-  type LiquidityTier,
 } from './dydx-v4.ts';
 import { toScaled } from './rational.ts';
 
 type Any = Record<string, unknown>;
-const group = (cases: readonly { group?: string }[], g: string) =>
-  cases.filter((c) => c.group === g) as unknown as { name: string; inputs: Any; expected: Any }[];
-
-/** dYdX's test perpetuals: IMF 20%, maintenance 50% of it (10%), no OI scaling. */
-const TEST_TIER: LiquidityTier = {
-  name: 'test 20/10',
-  initialMarginPpm: 200_000n,
-  maintenanceFractionPpm: 500_000n,
-  openInterestLowerCap: '0',
-  openInterestUpperCap: '0',
-};
 const px8 = (t: string) => parseDecimalUnsafe(t, 8);
 const q9 = (t: string) => parseDecimalUnsafe(t, 9);
 const ref = (account: string) => ({ account, sub: '0' });

@@ -15,6 +15,7 @@ import { Engine } from '../engine/engine.ts';
 import { createMarginModel, oiAdjustedInitialPpm } from '../margin/models.ts';
 import { MarginModelConfigSchema } from '../model/config.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../num/index.ts';
+import { group, TEST_TIER } from './dydx-v4.testkit.ts';
 import {
   DYDX_LIQUIDITY_TIERS,
   type DydxSubaccount,
@@ -31,17 +32,6 @@ import { div, mul, rat, ratToString } from './rational.ts';
 const F1 = 'dydx_v4_margin_liquidation.json';
 const F2 = 'dydx_v4_liquidation_fees.json';
 type Any = Record<string, unknown>;
-const group = (cases: readonly { group?: string }[], g: string) =>
-  cases.filter((c) => c.group === g) as unknown as { name: string; inputs: Any; expected: Any }[];
-
-/** The test perpetuals: IMF 20%, maintenance 10% (= 50% of initial), no OI scaling. */
-const TEST_TIER: LiquidityTier = {
-  name: 'test 20/10',
-  initialMarginPpm: 200_000n,
-  maintenanceFractionPpm: 500_000n,
-  openInterestLowerCap: '0',
-  openInterestUpperCap: '0',
-};
 const q9 = (text: string) => parseDecimalUnsafe(text, 9);
 const px8 = (text: string) => parseDecimalUnsafe(text, 8);
 const atomic: Record<string, number> = { 'BTC-USD': 8, 'ETH-USD': 9 };
