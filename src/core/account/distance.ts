@@ -12,8 +12,8 @@
  */
 import type { EngineState } from '../engine/state.ts';
 import { black76Price, yearFraction } from '../pricing/black76.ts';
-import { impliedVolBlack76 } from '../pricing/implied-vol.ts';
 import { evaluate, isLiquidatable, markOf, type ScopeView } from './figures.ts';
+import { impliedVolOf, px } from './portfolio-scope.ts';
 
 export interface LiquidationCrossing {
   /** Fractional move of the underlying (−0.12 = −12%). */
@@ -63,27 +63,21 @@ function movedMarks(state: EngineState, view: ScopeView, base: string, fallbackV
     if (m.config.base !== base || p.size === 0n) continue;
     const terms = m.config.option;
     if (!terms) {
-      linear.set(p.market, Number(markOf(m)) / 1e8);
+      linear.set(p.market, px(markOf(m)));
       continue;
     }
-    const U = Number(markOf(state.markets.get(terms.underlying)!)) / 1e8;
+    const U = px(markOf(state.markets.get(terms.underlying)!));
     linear.set(terms.underlying, U);
-    const strike = Number(terms.strike) / 1e8;
+    const strike = px(terms.strike);
     const t = yearFraction(nowMs, m.config.expiryMs!);
-    const iv = impliedVolBlack76({
-      kind: terms.right,
-      price: Number(markOf(m)) / 1e8,
-      forward: U,
-      strike,
-      timeYears: t,
-    });
+    const vol = impliedVolOf(m, px(markOf(m)), U, nowMs, fallbackVol);
     options.push({
       id: p.market,
       right: terms.right,
       strike,
       underlying: terms.underlying,
       t,
-      vol: iv.ok ? iv.vol : fallbackVol,
+      vol,
     });
   }
   const px8 = (x: number) => {
@@ -94,7 +88,7 @@ function movedMarks(state: EngineState, view: ScopeView, base: string, fallbackV
     const marks = new Map<string, bigint>();
     for (const [id, px] of linear) marks.set(id, px8(px * (1 + x)));
     for (const o of options) {
-      const F = Number(marks.get(o.underlying)!) / 1e8;
+      const F = px(marks.get(o.underlying)!);
       const v = black76Price({
         kind: o.right,
         forward: F,
@@ -126,7 +120,7 @@ export function distanceToLiquidation(
   if (!refPos) return null;
   const refMarketState = state.markets.get(refPos.market)!;
   const referenceMarket = refMarketState.config.option?.underlying ?? refPos.market;
-  const referencePrice = Number(markOf(state.markets.get(referenceMarket)!)) / 1e8;
+  const referencePrice = px(markOf(state.markets.get(referenceMarket)!));
   const marksAt = movedMarks(state, view, base, fallbackVol);
   // Collateral in the underlying moves with it (a yield-bearing token on it follows through its
   // exchange rate): a coin held against a short is as hedged here as in the figures.

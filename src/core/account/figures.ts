@@ -222,6 +222,9 @@ export function evaluate(
   let im = 0n;
   let mm = 0n;
   const positions: PositionFigures[] = [];
+  // Positive-health haircuts (pnl-haircut.ts), zero on markets without positiveHealthWeight.
+  let haircutInit = 0n;
+  let haircutMaint = 0n;
   for (const p of view.positions) {
     if (p.size === 0n) continue;
     const market = state.markets.get(p.market)!;
@@ -240,6 +243,14 @@ export function evaluate(
     upnl += pnl;
     im += req.initialQuote;
     mm += req.maintenanceQuote;
+    const cut = positiveHealthHaircut(
+      market.config.positiveHealthWeight,
+      pnl,
+      req.initialQuote,
+      req.maintenanceQuote,
+    );
+    haircutInit += cut.initialQuote;
+    haircutMaint += cut.maintenanceQuote;
     positions.push({
       market: p.market,
       size: p.size,
@@ -261,9 +272,8 @@ export function evaluate(
     collInit = collRaw;
     collMaint = collRaw;
   }
-  const haircut = positiveHealthHaircut(state, positions);
-  const equity = collMaint + upnl - haircut.maintenanceQuote;
-  const equityInit = collInit + upnl - haircut.initialQuote;
+  const equity = collMaint + upnl - haircutMaint;
+  const equityInit = collInit + upnl - haircutInit;
   return {
     collateralInitialQuote: collInit,
     collateralMaintenanceQuote: collMaint,

@@ -10,30 +10,25 @@
  * so health = equity − MM is Mango's maint health (mangoHealth) for such an account, rounded
  * against the account (the haircut rounds up). Net value (bankruptcy) is not haircut.
  */
-import type { EngineState } from '../engine/state.ts';
+import type { MarketConfig } from '../model/config.ts';
 import { divRound, PPM } from '../num/index.ts';
 
-interface PositionHealthInput {
-  readonly market: string;
-  readonly unrealizedPnlQuote: bigint;
-  readonly initialQuote: bigint;
-  readonly maintenanceQuote: bigint;
-}
-
-/** Σ haircuts of the scope's positions on markets with `positiveHealthWeight` (quote units, ≥ 0). */
+/**
+ * One position's haircuts (quote units, ≥ 0) on a market with `positiveHealthWeight`; zero
+ * elsewhere. Called from the figures' position loop, which already holds the market.
+ */
 export function positiveHealthHaircut(
-  state: EngineState,
-  positions: readonly PositionHealthInput[],
+  weight: MarketConfig['positiveHealthWeight'],
+  unrealizedPnlQuote: bigint,
+  initialQuote: bigint,
+  maintenanceQuote: bigint,
 ): { initialQuote: bigint; maintenanceQuote: bigint } {
-  let initialQuote = 0n;
-  let maintenanceQuote = 0n;
-  for (const p of positions) {
-    const w = state.markets.get(p.market)?.config.positiveHealthWeight;
-    if (!w) continue;
-    const hm = p.unrealizedPnlQuote - p.maintenanceQuote;
-    if (hm > 0n) maintenanceQuote += divRound(hm * (PPM - w.maintenance), PPM, 'ceil');
-    const hi = p.unrealizedPnlQuote - p.initialQuote;
-    if (hi > 0n) initialQuote += divRound(hi * (PPM - w.initial), PPM, 'ceil');
-  }
-  return { initialQuote, maintenanceQuote };
+  if (!weight) return NONE;
+  const hm = unrealizedPnlQuote - maintenanceQuote;
+  const hi = unrealizedPnlQuote - initialQuote;
+  return {
+    maintenanceQuote: hm > 0n ? divRound(hm * (PPM - weight.maintenance), PPM, 'ceil') : 0n,
+    initialQuote: hi > 0n ? divRound(hi * (PPM - weight.initial), PPM, 'ceil') : 0n,
+  };
 }
+const NONE = Object.freeze({ initialQuote: 0n, maintenanceQuote: 0n });

@@ -19,7 +19,7 @@
  */
 import { z } from 'zod';
 import type { EngineState, MarketState } from '../engine/state.ts';
-import { InvariantError, pow10 } from '../num/index.ts';
+import { InvariantError, PRICE_DECIMALS, pow10, QTY_DECIMALS, toNumber } from '../num/index.ts';
 import type { PortfolioAccount, PortfolioPosition } from '../portfolio/model.ts';
 import { type PortfolioRequirement, portfolioMargin } from '../portfolio/risk-matrix.ts';
 import {
@@ -55,14 +55,21 @@ function scenarioConfig(p: EnginePortfolio): PortfolioMarginConfig {
   return c;
 }
 
-const px = (px8: bigint) => Number(px8) / 1e8;
+/** px8 → float64 price. */
+export const px = (px8: bigint) => toNumber(px8, PRICE_DECIMALS);
 
 /**
  * The volatility an option's mark implies, remembered per market for the last (mark, underlying,
  * time) it was solved for: a book is re-evaluated far more often than its marks change.
  */
 const ivCache = new WeakMap<MarketState, { mark: number; U: number; nowMs: number; vol: number }>();
-function impliedVolOf(m: MarketState, mark: number, U: number, nowMs: number, fallbackVol: number): number {
+export function impliedVolOf(
+  m: MarketState,
+  mark: number,
+  U: number,
+  nowMs: number,
+  fallbackVol: number,
+): number {
   const hit = ivCache.get(m);
   if (hit && hit.mark === mark && hit.U === U && hit.nowMs === nowMs) return hit.vol;
   const terms = m.config.option!;
@@ -77,7 +84,7 @@ function impliedVolOf(m: MarketState, mark: number, U: number, nowMs: number, fa
   ivCache.set(m, { mark, U, nowMs, vol });
   return vol;
 }
-const qty = (q9: bigint) => Number(q9) / 1e9;
+const qty = (q9: bigint) => toNumber(q9, QTY_DECIMALS);
 
 /** The portfolio account and market snapshot of a scope's positions (see the header). */
 export function portfolioInputs(
