@@ -19,7 +19,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bench, do_not_optimize, run, summary } from 'mitata';
 import { Engine, type JournalPort } from '../src/core/engine/engine.ts';
-import { RiskBook } from '../src/core/riskbook/index.ts';
+import { RiskBook } from '../src/riskbook/index.ts';
 import { SqliteJournal } from '../src/store/sqlite-journal.ts';
 import { benchPortfolio } from './portfolio.ts';
 import { benchPortfolioEngine } from './portfolio-engine.ts';

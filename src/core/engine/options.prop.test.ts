@@ -11,10 +11,10 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { assertConserved } from '../../../test/support/conservation.ts';
 import { ref, venueConfig } from '../../../test/support/fixtures.ts';
+import { RiskBook } from '../../riskbook/riskbook.ts';
 import { InMemoryJournal } from '../../store/memory-journal.ts';
 import type { MarketConfigInput } from '../model/config.ts';
 import { black76Price, yearFraction } from '../pricing/black76.ts';
-import { RiskBook } from '../riskbook/riskbook.ts';
 import { Engine } from './engine.ts';
 
 const NOW = Date.UTC(2026, 10, 25);

@@ -49,7 +49,7 @@ import { Engine, type JournalPort } from '../../core/engine/engine.ts';
 import type { EngineEvent, Sequenced } from '../../core/engine/events.ts';
 import { type EngineState, subaccountKey } from '../../core/engine/state.ts';
 import { divRound, formatDecimal, PPM, parseDecimalUnsafe } from '../../core/num/index.ts';
-import { RiskBook } from '../../core/riskbook/index.ts';
+import { RiskBook } from '../../riskbook/index.ts';
 import type { Kline } from '../data/klines.ts';
 import { klinePath } from '../data/klines.ts';
 import type { BookModel } from '../liquidity/depth-model.ts';

@@ -44,7 +44,7 @@
  * runComparison({ crash: '2025-10-10', accounts: 200, seed: 1, policies: [p] });
  * p.trace; // one decision per evaluation: σ_h, add-on, boost, target, MM, IM
  */
-import type { MarginModelConfigInput } from '../../core/model/config.ts';
+
 import {
   fitEwma,
   fitGarch,
@@ -54,7 +54,8 @@ import {
   type HarCoefficients,
   harWithCoefficients,
   type VarianceForecast,
-} from '../../core/risk/volatility/index.ts';
+} from '../../analytics/volatility/index.ts';
+import type { MarginModelConfigInput } from '../../core/model/config.ts';
 import { type BookCurves, BookModel, NO_GAP, NO_THINNING } from '../liquidity/depth-model.ts';
 import type { MarginPolicy, PolicyTick, PolicyUpdate } from './policies.ts';
 

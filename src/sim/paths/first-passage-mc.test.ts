@@ -1,5 +1,5 @@
 /**
- * Monte Carlo vs the closed-form first-passage probability (src/core/risk/first-passage.ts).
+ * Monte Carlo vs the closed-form first-passage probability (src/analytics/first-passage.ts).
  *
  * The MC uses a coarse grid (50 steps) with the Brownian-bridge correction, which makes it an
  * unbiased estimator of the continuously monitored probability, so the closed form must lie
@@ -8,7 +8,7 @@
  * away by a factor exp(0.5826 σ √Δt)).
  */
 import { describe, expect, it } from 'vitest';
-import { type GbmHitInput, gbmHitProbability } from '../../core/risk/first-passage.ts';
+import { type GbmHitInput, gbmHitProbability } from '../../analytics/first-passage.ts';
 import { Rng } from '../rng.ts';
 import { gbmHitProbabilityMc, hitProbabilityMc } from './first-passage-mc.ts';
 import { simulateGbm } from './gbm.ts';

@@ -13,7 +13,7 @@
  * Dybvig & Zhou 1997). With `bridge: true` (default) each path contributes
  * 1 - Π_k (1 - p_k) (or 1 if it ended a step beyond the barrier), which is an UNBIASED
  * estimate of the continuously monitored probability for any grid, so it can be compared
- * with the closed form (src/core/risk/first-passage.ts) at a few standard errors. With
+ * with the closed form (src/analytics/first-passage.ts) at a few standard errors. With
  * `bridge: false` it counts discrete hits only: the probability for a barrier monitored at
  * the grid times, which is lower (Broadie, Glasserman & Kou 1997).
  *
@@ -27,7 +27,7 @@
  *   horizonYears: 0.25, paths: 20_000, steps: 50 }, new Rng(1));
  * est.probability; est.standardError;
  */
-import type { GbmHitInput } from '../../core/risk/first-passage.ts';
+import type { GbmHitInput } from '../../analytics/first-passage.ts';
 import type { Rng } from '../rng.ts';
 import { Variates } from './samplers.ts';
 

@@ -1,5 +1,5 @@
 /**
- * Simulated GARCH(1,1) returns (see src/core/risk/volatility/garch.ts for the model):
+ * Simulated GARCH(1,1) returns (see src/analytics/volatility/garch.ts for the model):
  *
  *   r_t = σ_t z_t,   σ²_t = ω + α r²_{t-1} + β σ²_{t-1},
  *
@@ -9,7 +9,7 @@
  * @example
  * const { returns } = simulateGarch({ omega: 1e-5, alpha: 0.08, beta: 0.9, n: 5000 }, new Rng(1));
  */
-import type { GarchParams } from '../../core/risk/volatility/garch.ts';
+import type { GarchParams } from '../../analytics/volatility/garch.ts';
 import type { Rng } from '../rng.ts';
 import { Variates } from './samplers.ts';
 

@@ -1,7 +1,7 @@
 /**
  * Sampling intervals for synthetic paths, in years of 365 days (crypto trades 24/7).
  */
-import { DAYS_PER_YEAR, HOURS_PER_YEAR, MINUTES_PER_YEAR } from '../../core/risk/first-passage.ts';
+import { DAYS_PER_YEAR, HOURS_PER_YEAR, MINUTES_PER_YEAR } from '../../analytics/first-passage.ts';
 
 /** A path's step: one minute, one hour or one day. */
 export type PathInterval = 'minute' | 'hour' | 'day';

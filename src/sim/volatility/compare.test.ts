@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RISKMETRICS_DAILY_LAMBDA } from '../../core/risk/volatility/ewma.ts';
+import { RISKMETRICS_DAILY_LAMBDA } from '../../analytics/volatility/ewma.ts';
 import { simulateGarch } from '../paths/garch.ts';
 import { Rng } from '../rng.ts';
 import {

@@ -12,7 +12,7 @@
  * between, keep their parameters while their filter is updated with the new data — the way a
  * risk system runs them. The target is the realised-variance proxy summed over the same h
  * periods: squared returns for daily-only data, the sum of squared hourly returns (daily RV)
- * when hourly data exist. Losses are QLIKE and MSE (src/core/risk/volatility/losses.ts,
+ * when hourly data exist. Losses are QLIKE and MSE (src/analytics/volatility/losses.ts,
  * Patton 2011); origins whose target is exactly 0 (no price change) are dropped for all
  * models, since QLIKE is infinite there. Each model is compared with a reference (EWMA by
  * default) by the Diebold–Mariano test with the HLN correction (./diebold-mariano.ts).
@@ -26,11 +26,11 @@
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ewmaLambdaForInterval, fitEwma, RISKMETRICS_DAILY_LAMBDA } from '../../core/risk/volatility/ewma.ts';
-import { fitGarch, type GarchParams, garchWithParams } from '../../core/risk/volatility/garch.ts';
-import { fitHar, type HarCoefficients, harWithCoefficients } from '../../core/risk/volatility/har.ts';
-import { mseLoss, qlike } from '../../core/risk/volatility/losses.ts';
-import type { VarianceForecast } from '../../core/risk/volatility/types.ts';
+import { ewmaLambdaForInterval, fitEwma, RISKMETRICS_DAILY_LAMBDA } from '../../analytics/volatility/ewma.ts';
+import { fitGarch, type GarchParams, garchWithParams } from '../../analytics/volatility/garch.ts';
+import { fitHar, type HarCoefficients, harWithCoefficients } from '../../analytics/volatility/har.ts';
+import { mseLoss, qlike } from '../../analytics/volatility/losses.ts';
+import type { VarianceForecast } from '../../analytics/volatility/types.ts';
 import { dailyFromIntraday, logReturns, readCddCloses, readDailyCandles, VOL_DATA_DIR } from './data.ts';
 import { type DieboldMarianoResult, dieboldMariano } from './diebold-mariano.ts';
 

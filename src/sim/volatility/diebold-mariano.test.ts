@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normCdf } from '../../core/risk/normal.ts';
+import { normCdf } from '../../analytics/normal.ts';
 import { dieboldMariano } from './diebold-mariano.ts';
 
 describe('Diebold–Mariano', () => {

@@ -17,7 +17,7 @@
  * const { statistic, pValue } = dieboldMariano(lossesGarch, lossesEwma, 1);
  * // statistic < 0 and pValue < 0.05: GARCH has significantly lower loss than EWMA
  */
-import { normCdf } from '../../core/risk/normal.ts';
+import { normCdf } from '../../analytics/normal.ts';
 
 /** Result of {@link dieboldMariano}. */
 export interface DieboldMarianoResult {

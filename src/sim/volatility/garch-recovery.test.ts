@@ -8,7 +8,7 @@
  * consistent but noisier: tolerances 0.04 / 0.06 / 0.03.
  */
 import { describe, expect, it } from 'vitest';
-import { fitGarch, type GarchParams, garchWithParams } from '../../core/risk/volatility/garch.ts';
+import { fitGarch, type GarchParams, garchWithParams } from '../../analytics/volatility/garch.ts';
 import { simulateGarch } from '../paths/garch.ts';
 import { Rng } from '../rng.ts';
 

@@ -5,7 +5,7 @@
  * tolerance ±0.06 on each slope and 25% on the intercept.
  */
 import { describe, expect, it } from 'vitest';
-import { fitHar } from '../../core/risk/volatility/har.ts';
+import { fitHar } from '../../analytics/volatility/har.ts';
 import { Variates } from '../paths/samplers.ts';
 
 function simulateHar(b: readonly [number, number, number, number], n: number, seed: number): Float64Array {

@@ -66,12 +66,12 @@ import {
   isolatedView,
   positionRequirement,
   type Scope,
-} from '../account/figures.ts';
-import { effectiveAssetWeightPpm } from '../collateral/valuation.ts';
-import type { SubaccountRef } from '../engine/config.ts';
-import type { EngineEvent, Ledger } from '../engine/events.ts';
-import type { EngineState, MarketState, Position, Subaccount } from '../engine/state.ts';
-import { divRound, PPM, PRICE_DECIMALS, QTY_DECIMALS } from '../num/index.ts';
+} from '../core/account/figures.ts';
+import { effectiveAssetWeightPpm } from '../core/collateral/valuation.ts';
+import type { SubaccountRef } from '../core/engine/config.ts';
+import type { EngineEvent, Ledger } from '../core/engine/events.ts';
+import type { EngineState, MarketState, Position, Subaccount } from '../core/engine/state.ts';
+import { divRound, PPM, PRICE_DECIMALS, QTY_DECIMALS } from '../core/num/index.ts';
 
 /** Models whose MM / notional does not depend on the mark price (at a fixed size). */
 const PRICE_INDEPENDENT_RATIO_MODELS: ReadonlySet<string> = new Set([

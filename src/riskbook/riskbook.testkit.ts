@@ -4,9 +4,9 @@
  * haircut) and stETH (yield-bearing), and a population builder driven by plain specs so
  * fast-check can generate them.
  */
-import { venueConfig } from '../../../test/support/fixtures.ts';
-import { Engine } from '../engine/engine.ts';
-import { formatDecimal, parseDecimalUnsafe } from '../num/index.ts';
+import { venueConfig } from '../../test/support/fixtures.ts';
+import { Engine } from '../core/engine/engine.ts';
+import { formatDecimal, parseDecimalUnsafe } from '../core/num/index.ts';
 import type { ScopeScreen } from './riskbook.ts';
 
 export const MARKETS = ['BTC-PERP', 'ETH-PERP', 'SOL-PERP', 'DOGE-PERP'] as const;

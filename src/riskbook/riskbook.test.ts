@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { newVenue, ref } from '../../../test/support/fixtures.ts';
-import type { Engine } from '../engine/engine.ts';
+import { newVenue, ref } from '../../test/support/fixtures.ts';
+import type { Engine } from '../core/engine/engine.ts';
 import { diffScreens, priceMove, riskVenue } from './riskbook.testkit.ts';
 import { RiskBook, touchedSubaccounts } from './riskbook.ts';
 

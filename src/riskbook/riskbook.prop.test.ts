@@ -11,7 +11,7 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { expect } from 'vitest';
-import type { Engine } from '../engine/engine.ts';
+import type { Engine } from '../core/engine/engine.ts';
 import {
   type AccountSpec,
   diffScreens,
