@@ -39,6 +39,8 @@ export function decodeOracleState(json: string): OracleState {
   return {
     ...p,
     sources: new Map<string, SourceState>(p.sources),
+    // States written before move confirmation existed have no window yet.
+    confirmation: p.confirmation ?? { buckets: [] },
     rejections,
   } as OracleState;
 }

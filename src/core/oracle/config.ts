@@ -101,6 +101,20 @@ export const RecoveryConfigSchema = z.object({
 });
 export type RecoveryConfig = z.output<typeof RecoveryConfigSchema>;
 
+export const ConfirmationConfigSchema = z
+  .object({
+    /**
+     * A move is acted on (liquidations it causes) only once it has persisted this long (ms)
+     * without a fresh source dissenting; default 5 min.
+     */
+    windowMs: positiveMs('confirmation.windowMs').default(300_000),
+    /** The mark's range over the window is kept in buckets of this length (ms); default 1 s. */
+    bucketMs: positiveMs('confirmation.bucketMs').default(1_000),
+  })
+  .refine((c) => c.windowMs % c.bucketMs === 0, 'confirmation.windowMs must be a multiple of bucketMs')
+  .refine((c) => c.windowMs / c.bucketMs <= 10_000, 'the confirmation window holds at most 10 000 buckets');
+export type ConfirmationConfig = z.output<typeof ConfirmationConfigSchema>;
+
 export const OracleConfigSchema = z
   .object({
     /** The market this oracle prices. */
@@ -122,6 +136,12 @@ export const OracleConfigSchema = z
     /** Circuit breaker on the mark; absent = none. */
     breaker: BreakerConfigSchema.optional(),
     recovery: RecoveryConfigSchema.prefault({}),
+    /**
+     * Move confirmation (confirmation.ts): liquidations caused by a move wait until it has
+     * persisted for windowMs with no fresh source dissenting. Absent: on with the defaults
+     * when there are two or more sources, off with one; null: off.
+     */
+    confirmation: ConfirmationConfigSchema.nullable().optional(),
   })
   .superRefine((c, ctx) => {
     const ids = new Set(c.sources.map((s) => s.id));

@@ -5,6 +5,7 @@
 export * from './breaker.ts';
 export * from './codec.ts';
 export * from './config.ts';
+export * from './confirmation.ts';
 export * from './decay.ts';
 export * from './errors.ts';
 export * from './im-price.ts';

@@ -26,6 +26,7 @@
 
 import { type BreakerTransition, movesMoreThan, stepBreaker } from './breaker.ts';
 import type { OracleConfig } from './config.ts';
+import { type CredibleRange, confirmationOf, credibleRange, stepConfirmation } from './confirmation.ts';
 import { type OracleRejection, type OracleRejectionCode, oracleRejection } from './errors.ts';
 import { computeIndex, isHealthy, type SourceVerdict } from './index-price.ts';
 import { markCandidatePx8, premiumSample9, updatePremiumEma } from './mark.ts';
@@ -76,6 +77,12 @@ export interface OracleOutputs {
   readonly twapPx8: bigint | null;
   readonly breaker: { readonly tripped: boolean; readonly anchorPx8: bigint | null };
   readonly safeMode: { readonly active: boolean; readonly reasons: readonly SafeModeReason[] };
+  /**
+   * The credible range (confirmation.ts): marks of the confirmation window and dissenting
+   * sources; liquidations are judged at its end most favourable to each position. Null when
+   * confirmation is off or before the first mark.
+   */
+  readonly confirmation: CredibleRange | null;
   readonly transitions: readonly OracleTransition[];
 }
 
@@ -202,6 +209,12 @@ export function step(config: OracleConfig, state: OracleState, input: OracleStep
   );
   transitions.push(...sm.transitions);
 
+  const conf = confirmationOf(config);
+  const confirmation = conf
+    ? stepConfirmation(conf, state.confirmation, state.markPx8, br.markPx8, nowMs)
+    : state.confirmation;
+  const range = conf ? credibleRange(conf, confirmation, br.markPx8, idx.verdicts) : null;
+
   const next = countRejections(
     {
       ...state,
@@ -215,6 +228,7 @@ export function step(config: OracleConfig, state: OracleState, input: OracleStep
       breaker: br.state,
       twap,
       safeMode: sm.state,
+      confirmation,
     },
     rejections,
     perSource,
@@ -243,6 +257,7 @@ export function step(config: OracleConfig, state: OracleState, input: OracleStep
       twapPx8: twapAt(config.twap, twap, nowMs),
       breaker: { tripped: br.state.tripped, anchorPx8: br.state.anchorPx8 },
       safeMode: { active: sm.state.active, reasons: sm.state.reasons },
+      confirmation: range,
       transitions,
     },
   };
@@ -271,6 +286,32 @@ export function observe(
 /** Re-evaluates the market at nowMs without new inputs (sources age, safe mode may end). */
 export function tick(config: OracleConfig, state: OracleState, nowMs: number): OracleStepResult {
   return step(config, state, { nowMs });
+}
+
+/** What the oracle says about its market at a given time, without changing its state. */
+export interface OracleAssessment {
+  /** Safe mode now, or at nowMs once sources have aged (a mark nobody refreshed is stale). */
+  readonly safeMode: boolean;
+  readonly reasons: readonly SafeModeReason[];
+  /** The credible range at nowMs (null when confirmation is off or there is no mark). */
+  readonly confirmation: CredibleRange | null;
+}
+
+/**
+ * The market as it would be evaluated at nowMs (the later of nowMs and the last step), read
+ * only: a held mark whose sources have all gone quiet shows as safe mode here before any
+ * oracle step says so. Safe mode is reported if the last step or the re-evaluation says so.
+ */
+export function assessAt(config: OracleConfig, state: OracleState, nowMs: number): OracleAssessment {
+  const at = Math.max(nowMs, state.timeMs ?? 0);
+  const r = tick(config, state, at);
+  const reasons = new Set<SafeModeReason>(state.safeMode.active ? state.safeMode.reasons : []);
+  for (const x of r.outputs?.safeMode.reasons ?? []) reasons.add(x);
+  return {
+    safeMode: state.safeMode.active || r.outputs === null || r.outputs.safeMode.active,
+    reasons: [...reasons],
+    confirmation: r.outputs?.confirmation ?? null,
+  };
 }
 
 /** The TWAP of the guarded mark at nowMs (px8), e.g. for funding; null before any mark. */

@@ -78,6 +78,19 @@ export interface TwapState {
   readonly sinceMs: number | null;
 }
 
+/** The guarded mark's range inside one bucket of the confirmation window. */
+export interface ConfirmationBucket {
+  /** Bucket number, floor(time / bucketMs). */
+  readonly bucket: number;
+  readonly lowPx8: bigint;
+  readonly highPx8: bigint;
+}
+
+export interface ConfirmationState {
+  /** Buckets of the confirmation window, oldest first (empty when confirmation is off). */
+  readonly buckets: readonly ConfirmationBucket[];
+}
+
 export type SafeModeReason = 'no_mark' | 'index_unreliable' | 'recovering' | 'breaker_tripped';
 
 export interface SafeModeState {
@@ -106,6 +119,8 @@ export interface OracleState {
   readonly breaker: BreakerState;
   readonly twap: TwapState;
   readonly safeMode: SafeModeState;
+  /** Recent marks for move confirmation (confirmation.ts). */
+  readonly confirmation: ConfirmationState;
   /** Rejected inputs by code (every code present, in declaration order). */
   readonly rejections: ReadonlyMap<OracleRejectionCode, number>;
 }
@@ -139,6 +154,7 @@ export function initialOracleState(config: OracleConfig): OracleState {
     },
     twap: { buckets: [], lastPx8: null, sinceMs: null },
     safeMode: { active: true, sinceMs: null, reasons: ['no_mark', 'index_unreliable'] },
+    confirmation: { buckets: [] },
     rejections: new Map(OracleRejectionCodes.map((c) => [c, 0])),
   };
 }
