@@ -15,6 +15,7 @@ import type { CommandContext } from './context.ts';
 import { reject } from './errors.ts';
 import type { Ledger, MoveReason } from './events.ts';
 import * as fmt from './message-units.ts';
+import { commandNow, exposedMarkets, refuseWhileUnsafe } from './price-trust.ts';
 import { type MarketState, subaccountKey } from './state.ts';
 import { emitSideCashflows, planSide, tradeValue } from './trade-plan.ts';
 
@@ -71,6 +72,13 @@ function moveOut(
   ctx.checkTime(c.timeMs);
   const from = ctx.subaccount(fromRef);
   const target = to(from.key);
+  refuseWhileUnsafe(
+    ctx,
+    exposedMarkets(ctx.state, crossView(from)),
+    commandNow(ctx.state, c.timeMs),
+    reason,
+    from.key,
+  );
   checkCanRemove(ctx, from.key, asset.id, amount);
   beforeEmit?.();
   ctx.emit({
@@ -151,6 +159,15 @@ export function adjustIsolatedMargin(ctx: CommandContext, c: Cmd<'adjust_isolate
   if (!p?.isolated) reject('UNKNOWN_MARKET', `no isolated position in ${c.market}`);
   const iso = { kind: 'isolated', sub: s.key, market: c.market } as const;
   const bal = { kind: 'balance', sub: s.key } as const;
+  const out = r.value > 0n ? crossView(s) : isolatedView(ctx.state, s, c.market);
+  const now = commandNow(ctx.state, c.timeMs);
+  refuseWhileUnsafe(
+    ctx,
+    exposedMarkets(ctx.state, out),
+    now,
+    'moving margin out',
+    `${s.key} ${r.value > 0n ? 'cross' : c.market}`,
+  );
   if (r.value > 0n) {
     checkCanRemove(ctx, s.key, settlement.id, r.value);
     ctx.emit({
@@ -221,12 +238,19 @@ export function fill(ctx: CommandContext, c: Cmd<'fill'>): void {
   ];
   for (const plan of plans) {
     if (plan.refusal) reject(plan.refusal.code, `${plan.sub.key}: ${plan.refusal.message}`);
-    if (inSafeMode(market) && increasesRisk(plan.sub.positions.get(cfg.id)?.size ?? 0n, plan.newSize)) {
+    if (!increasesRisk(plan.sub.positions.get(cfg.id)?.size ?? 0n, plan.newSize)) continue;
+    if (inSafeMode(market)) {
       reject(
         'SAFE_MODE',
         `${cfg.id} is in safe mode: only trades that reduce risk are accepted (${plan.sub.key})`,
       );
     }
+    // Risk may not grow in a scope valued at a price nobody can vouch for (price-trust.ts);
+    // an isolated position draws on the cross scope only through a top-up.
+    const markets = [cfg.id];
+    if (!plan.isolated || plan.isolatedTopUp > 0n)
+      markets.push(...exposedMarkets(ctx.state, crossView(plan.sub)));
+    refuseWhileUnsafe(ctx, markets, commandNow(ctx.state, c.timeMs), 'a risk-increasing fill', plan.sub.key);
   }
   ctx.emit({
     type: 'traded',

@@ -36,6 +36,7 @@ import { reject } from '../engine/errors.ts';
 import type { Ledger } from '../engine/events.ts';
 import { inSafeMode } from '../engine/handlers.ts';
 import * as fmt from '../engine/message-units.ts';
+import { liquidationHold } from '../engine/price-trust.ts';
 import type { EngineState, MarketState, Position, Subaccount } from '../engine/state.ts';
 import { emitSideCashflows, planSide, withPosition } from '../engine/trade-plan.ts';
 import { clamp, divRound, max, min, mulDiv, PPM, parseDecimalUnsafe, roundToStep } from '../num/index.ts';
@@ -72,6 +73,8 @@ export function liquidate(ctx: CommandContext, c: LiquidateCmd): void {
         `${p.market} is in oracle safe mode: liquidations wait for a sound price`,
       );
   }
+  const hold = liquidationHold(state, view, Math.max(c.timeMs ?? 0, state.timeMs));
+  if (hold) reject('LIQUIDATIONS_PAUSED', hold.message, hold.details);
   const liqRef = c.liquidator ?? state.config.backstop;
   if (!liqRef) reject('NO_LIQUIDATOR', 'no liquidator named and no backstop configured');
   const liquidator = ctx.subaccount(liqRef);

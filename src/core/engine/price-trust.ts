@@ -1,0 +1,121 @@
+/**
+ * Price trust: what a margin scope may do while a price it depends on cannot be trusted.
+ *
+ * A scope is *exposed* to the markets of its positions (and, for an option position, to its
+ * underlying, whose mark values it). Collateral assets take their prices from `prices`
+ * commands, never from a market's oracle, so they add no oracle exposure.
+ *
+ * 1. **Safe mode protects the venue.** While an exposed market's oracle is in safe mode —
+ *    or would be at the command's time because its sources have gone quiet (the mark is
+ *    stale: assessAt re-evaluates the oracle without changing it) — value may not leave the
+ *    scope and risk may not grow: withdrawals, transfers out, insurance funding, isolated
+ *    margin moves out of the scope, borrows and risk-increasing fills are refused with
+ *    SAFE_MODE. We refuse rather than value the scope at the worse of the held mark and the
+ *    last trustworthy observation: while feeds are down there is no trustworthy observation
+ *    of where the price is *now*, and any finite haircut is a guess a crash can beat (a
+ *    held mark 16.7 % too high let an account walk out with 70 % of its equity and come
+ *    back bankrupt). Deposits, transfers in, and trades that reduce risk stay open.
+ * 2. **A colluding majority is slowed, not trusted.** A scope is liquidated only if it is
+ *    liquidatable with each position's mark replaced by the end of its market's credible
+ *    range (../oracle/confirmation.ts) most favourable to that position: a move no
+ *    independent check confirms (too recent, or contradicted by a fresh dissenting source)
+ *    cannot be the cause of a liquidation.
+ */
+import { evaluate, isLiquidatable, type ScopeView } from '../account/figures.ts';
+import { assessAt } from '../oracle/oracle.ts';
+import type { SafeModeReason } from '../oracle/state.ts';
+import type { CommandContext } from './context.ts';
+import { reject } from './errors.ts';
+import type { EngineState } from './state.ts';
+
+/** The markets a scope's value depends on, in position order, without duplicates. */
+export function exposedMarkets(state: EngineState, view: ScopeView): string[] {
+  const out = new Set<string>();
+  for (const p of view.positions) {
+    out.add(p.market);
+    const underlying = state.markets.get(p.market)?.config.option?.underlying;
+    if (underlying !== undefined) out.add(underlying);
+  }
+  return [...out];
+}
+
+export interface UnsafeMarket {
+  readonly market: string;
+  readonly reasons: readonly SafeModeReason[];
+}
+
+/** The markets among `markets` whose oracle is (or at nowMs would be) in safe mode. */
+export function unsafeMarkets(state: EngineState, markets: Iterable<string>, nowMs: number): UnsafeMarket[] {
+  const out: UnsafeMarket[] = [];
+  for (const id of markets) {
+    const oracle = state.markets.get(id)?.oracle;
+    if (oracle === undefined) continue;
+    const a = assessAt(oracle.config, oracle.state, nowMs);
+    if (a.safeMode) out.push({ market: id, reasons: a.reasons });
+  }
+  return out;
+}
+
+/** The command's time, or the engine's when it gives none. */
+export function commandNow(state: EngineState, timeMs: number | undefined): number {
+  return Math.max(timeMs ?? 0, state.timeMs);
+}
+
+/**
+ * Refuses with SAFE_MODE when any of `markets` has no trustworthy price at nowMs.
+ * @param action what was asked, for the message ("withdrawal", "risk-increasing fill", …)
+ */
+export function refuseWhileUnsafe(
+  ctx: CommandContext,
+  markets: Iterable<string>,
+  nowMs: number,
+  action: string,
+  scopeName: string,
+): void {
+  const unsafe = unsafeMarkets(ctx.state, markets, nowMs);
+  const first = unsafe[0];
+  if (first === undefined) return;
+  reject(
+    'SAFE_MODE',
+    `${scopeName}: ${action} refused while ${first.market} has no trustworthy price (${first.reasons.join(', ')})`,
+    { markets: unsafe.map((u) => u.market), reasons: [...first.reasons] },
+  );
+}
+
+export interface LiquidationHold {
+  readonly message: string;
+  readonly details: { reason: 'safe_mode' | 'unconfirmed_move'; markets: string[] };
+}
+
+/**
+ * Why a liquidatable scope must not be liquidated at nowMs, or null when it may be: a
+ * market it is exposed to has no trustworthy price, or the scope is not liquidatable at
+ * the credible prices most favourable to it.
+ */
+export function liquidationHold(state: EngineState, view: ScopeView, nowMs: number): LiquidationHold | null {
+  const unsafe = unsafeMarkets(state, exposedMarkets(state, view), nowMs);
+  if (unsafe.length > 0) {
+    const markets = unsafe.map((u) => u.market);
+    return {
+      message: `${markets.join(', ')} in oracle safe mode: liquidations wait for a sound price`,
+      details: { reason: 'safe_mode', markets },
+    };
+  }
+  const marks = new Map<string, bigint>();
+  const moved: string[] = [];
+  for (const p of view.positions) {
+    const m = state.markets.get(p.market);
+    if (m?.oracle === undefined || m.markPx8 === undefined || p.size === 0n) continue;
+    const range = assessAt(m.oracle.config, m.oracle.state, nowMs).confirmation;
+    if (range === null) continue;
+    const best = p.size > 0n ? range.highPx8 : range.lowPx8;
+    if (best === m.markPx8) continue;
+    marks.set(p.market, best);
+    moved.push(p.market);
+  }
+  if (marks.size === 0 || isLiquidatable(evaluate(state, view, marks))) return null;
+  return {
+    message: `not liquidatable at the credible prices of ${moved.join(', ')}: the move is not confirmed yet`,
+    details: { reason: 'unconfirmed_move', markets: moved },
+  };
+}
