@@ -1,0 +1,168 @@
+/**
+ * A colluding majority is slowed, not trusted: liquidations caused by a move that no
+ * independent check confirms wait (core/oracle/confirmation.ts, core/engine/price-trust.ts).
+ *
+ * The population: 20 longs from 5x to 24x, opened at the true price of 60,000 with 1,000
+ * USDC each (IM 2 %, MM 1 %); none is liquidatable at 60,000, so each one liquidated while
+ * the true price stays at 60,000 is a healthy account liquidated. A keeper tries every
+ * liquidatable scope after every oracle step. Each scenario runs with confirmation off
+ * (`confirmation: null`, the behaviour before the rule) and with the default rule (5 min).
+ */
+import { describe, expect, it } from 'vitest';
+import { venueConfig } from '../../test/support/fixtures.ts';
+import { Engine } from '../core/engine/engine.ts';
+import { DEFAULT_CONFIRMATION } from '../core/oracle/confirmation.ts';
+
+const TRUE_PX = 60_000;
+const W = DEFAULT_CONFIRMATION.windowMs;
+
+function oracleConfig(confirmation: null | undefined) {
+  return {
+    market: 'BTC-PERP',
+    sources: [
+      { id: 'a', maxAgeMs: 30_000 },
+      { id: 'b', maxAgeMs: 30_000 },
+      { id: 'c', maxAgeMs: 30_000 },
+    ],
+    minSources: 2,
+    maxDeviation: '0.02',
+    mark: { kind: 'index' as const },
+    breaker: { maxMovePerInterval: '0.1', intervalMs: 60_000 },
+    recovery: { minHealthyMs: 60_000 },
+    ...(confirmation === null ? { confirmation: null } : {}),
+  };
+}
+
+const btcMarket = (initialRatio: string, mm: string) =>
+  venueConfig().markets!.map((m) =>
+    m.id === 'BTC-PERP'
+      ? { ...m, margin: { kind: 'fixed' as const, initialRatio, maintenance: { ratio: mm } } }
+      : m,
+  );
+
+const px = (n: number) => n.toFixed(2);
+
+/** Steps every `dt` ms from t0 to t1, each source printing prices(t)[i] (null: silent). */
+type Prices = (t: number) => readonly [number | null, number | null, number | null];
+
+interface Outcome {
+  /** First accepted liquidation time per account. */
+  readonly liquidated: Map<string, number>;
+  readonly bankrupt: Set<string>;
+}
+
+function keeperStep(e: Engine, t: number, out: Outcome): void {
+  for (const l of e.liquidatable()) {
+    const r = e.execute({ type: 'liquidate', subaccount: l.ref, timeMs: t });
+    if (!r.ok) continue;
+    if (!out.liquidated.has(l.ref.account)) out.liquidated.set(l.ref.account, t);
+    for (const ev of r.events)
+      if (ev.type === 'liquidation_started' && ev.mode === 'bankrupt') out.bankrupt.add(l.ref.account);
+  }
+}
+
+function scenario(confirmation: null | undefined, prices: Prices, durationMs: number, dt = 5_000): Outcome {
+  const e = Engine.create(
+    venueConfig({ markets: btcMarket('0.02', '0.01'), oracles: [oracleConfig(confirmation)] }),
+  );
+  e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'ETH-PERP': '3000' } });
+  for (const account of ['backstop', 'mm'])
+    e.executeOrThrow({ type: 'deposit', to: { account }, asset: 'USDC', amount: '100000000' });
+  const step = (t: number, p: readonly (number | null)[]) =>
+    e.executeOrThrow({
+      type: 'oracle',
+      market: 'BTC-PERP',
+      timeMs: t,
+      inputs: ['a', 'b', 'c'].flatMap((source, i) =>
+        p[i] == null ? [] : [{ source, price: px(p[i]!), timestampMs: t }],
+      ),
+    });
+  let t = 1_000_000;
+  for (; t <= 1_070_000; t += dt) step(t, [TRUE_PX, TRUE_PX, TRUE_PX]);
+  expect(e.state.markets.get('BTC-PERP')!.oracle!.state.safeMode.active).toBe(false);
+  for (let lev = 5; lev <= 24; lev++) {
+    const who = { account: `long${lev}x` };
+    e.executeOrThrow({ type: 'deposit', to: who, asset: 'USDC', amount: '1000' });
+    const size = ((1000 * lev) / TRUE_PX).toFixed(3);
+    e.executeOrThrow({
+      type: 'fill',
+      market: 'BTC-PERP',
+      buyer: who,
+      seller: { account: 'mm' },
+      size,
+      price: px(TRUE_PX),
+      timeMs: t,
+    });
+  }
+  // Healthy at the true price: none is liquidatable before the scenario starts.
+  expect(e.liquidatable().filter((l) => l.ref.account.startsWith('long'))).toEqual([]);
+  const out: Outcome = { liquidated: new Map(), bankrupt: new Set() };
+  const start = t;
+  for (; t <= start + durationMs; t += dt) {
+    step(t, prices(t - start));
+    keeperStep(e, t, out);
+  }
+  out.liquidated.delete('mm');
+  return out;
+}
+
+describe('a colluding majority is slowed, not trusted', () => {
+  it('two_of_three_print_minus_20pct_for_less_than_the_window_then_return', () => {
+    // a and b print 48,000 for 4 min (< the 5 min window), then return; c stays honest.
+    const lie = 4 * 60_000;
+    const prices: Prices = (t) => {
+      const fake = t >= 60_000 && t < 60_000 + lie ? TRUE_PX * 0.8 : TRUE_PX;
+      return [fake, fake, TRUE_PX];
+    };
+    const before = scenario(null, prices, 15 * 60_000);
+    const after = scenario(undefined, prices, 15 * 60_000);
+    // Without confirmation: once the breaker follows the "new level", all 20 go.
+    expect(before.liquidated.size).toBe(20);
+    expect(before.bankrupt.size).toBe(19);
+    expect(after.liquidated.size).toBe(0);
+  });
+
+  it('two_of_three_drift_minus_1pct_per_minute', () => {
+    const prices: Prices = (t) => {
+      const fake = TRUE_PX * (1 - 0.01 * (t / 60_000));
+      return [fake, fake, TRUE_PX];
+    };
+    const before = scenario(null, prices, 30 * 60_000);
+    const after = scenario(undefined, prices, 30 * 60_000);
+    expect(before.liquidated.size).toBe(20); // nothing trips: 1 %/min is inside the breaker
+    expect(after.liquidated.size).toBe(0); // the honest source dissents all along
+  });
+
+  it('a_real_crash_all_sources_agree_still_liquidates_within_the_window_plus_a_step', () => {
+    // All three fall 20 % at once and stay there.
+    const prices: Prices = (t) => {
+      const p = t >= 60_000 ? TRUE_PX * 0.8 : TRUE_PX;
+      return [p, p, p];
+    };
+    const before = scenario(null, prices, 15 * 60_000);
+    const after = scenario(undefined, prices, 15 * 60_000);
+    expect(before.liquidated.size).toBe(20);
+    expect([...after.liquidated.keys()].sort()).toEqual([...before.liquidated.keys()].sort());
+    for (const [who, t] of before.liquidated) {
+      const delay = after.liquidated.get(who)! - t;
+      expect(delay, who).toBeGreaterThanOrEqual(0);
+      expect(delay, who).toBeLessThanOrEqual(W + 5_000);
+    }
+  });
+
+  it('a_real_slow_fall_all_sources_drifting_together_liquidates_each_within_the_window', () => {
+    const prices: Prices = (t) => {
+      const p = TRUE_PX * (1 - 0.01 * (t / 60_000));
+      return [p, p, p];
+    };
+    const before = scenario(null, prices, 30 * 60_000);
+    const after = scenario(undefined, prices, 30 * 60_000);
+    expect(before.liquidated.size).toBe(20);
+    expect(after.liquidated.size).toBe(20);
+    for (const [who, t] of before.liquidated) {
+      const delay = after.liquidated.get(who)! - t;
+      expect(delay, who).toBeGreaterThanOrEqual(0);
+      expect(delay, who).toBeLessThanOrEqual(W + 5_000);
+    }
+  });
+});
