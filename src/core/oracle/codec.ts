@@ -40,7 +40,7 @@ export function decodeOracleState(json: string): OracleState {
     ...p,
     sources: new Map<string, SourceState>(p.sources),
     // States written before move confirmation existed have no window yet.
-    confirmation: p.confirmation ?? { buckets: [] },
+    confirmation: p.confirmation ?? { buckets: [], dissent: [] },
     rejections,
   } as OracleState;
 }

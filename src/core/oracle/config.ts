@@ -104,10 +104,10 @@ export type RecoveryConfig = z.output<typeof RecoveryConfigSchema>;
 export const ConfirmationConfigSchema = z
   .object({
     /**
-     * A move is acted on (liquidations it causes) only once it has persisted this long (ms)
-     * without a fresh source dissenting; default 5 min.
+     * A move causes liquidations only once it has persisted this long (ms); a source that
+     * has disagreed with the others this long holds them while it disagrees. Default 30 s.
      */
-    windowMs: positiveMs('confirmation.windowMs').default(300_000),
+    windowMs: positiveMs('confirmation.windowMs').default(30_000),
     /** The mark's range over the window is kept in buckets of this length (ms); default 1 s. */
     bucketMs: positiveMs('confirmation.bucketMs').default(1_000),
   })

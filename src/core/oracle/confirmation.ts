@@ -3,14 +3,18 @@
  *
  * The index is a median, so a majority of sources that agree can set it to any price. No
  * rule can tell a colluding majority from a real move at the instant it happens; two
- * checks can refuse to *act* on a move that nothing independent confirms:
+ * independent checks can refuse to *act* on a move nothing confirms:
  *
- * - **time**: a move must persist. The oracle remembers the range of the guarded mark over
- *   the last `windowMs` (in buckets of `bucketMs`);
+ * - **time**: a move must persist. The oracle keeps the range of the guarded mark over the
+ *   last `windowMs` (in buckets of `bucketMs`, plus the bucket in progress, so a price stays
+ *   in the range for at least windowMs and at most windowMs + bucketMs after it was last
+ *   the mark);
  * - **dissent**: a move must not be contradicted. A source that is fresh (observed within
- *   the window, not stale, confidence in bounds) but dropped because it disagrees with the
- *   others by more than maxDeviation is a dissenter: its price stays in the range for as
- *   long as it keeps dissenting.
+ *   the window) but dropped because it disagrees with the others by more than maxDeviation
+ *   has *dissented* since the first evaluation it was so dropped; once it has dissented for
+ *   `windowMs` without a break its price joins the range, for as long as it keeps dissenting.
+ *   (A disagreement shorter than the window is noise — a late print, a thin book, a wick on
+ *   one venue; one that outlasts it is evidence.)
  *
  * The result is a *credible range* [lowPx8, highPx8] that always contains the mark. The
  * engine liquidates a scope only when it is liquidatable with each market's mark replaced
@@ -18,16 +22,18 @@
  * at the high end, a short at the low end): a liquidation caused by an unconfirmed move
  * waits; one that every credible price agrees with proceeds at once.
  *
- * Bounds (docs/oracle.md, "Move confirmation"): when every source agrees, a move that
- * persists is acted on at most `windowMs` after it happened (the first step once the
- * older marks have left the window; the window counts whole buckets, so it may end up to
- * one bucket earlier). A dissenter delays as long as it dissents, but an observation older
- * than the window never counts, so a slow source that simply has not reported since the
- * move delays it by at most the window too. Pure and deterministic: part of the oracle step.
+ * Why there is no gap: a colluding majority moves the index away from an honest source at
+ * some time s, and the mark follows at t0 ≥ s (at once, or when a tripped breaker releases).
+ * The time check holds the move until at least t0 + windowMs; the honest source dissents
+ * from s and counts from s + windowMs ≤ t0 + windowMs. When every source agrees there is no
+ * dissenter and a move that persists is acted on at most windowMs + bucketMs after the mark
+ * made it. A lone source that is stuck but fresh holds liquidations for as long as it
+ * dissents — docs/oracle.md, "Move confirmation", lists this and the other limits.
+ * Pure and deterministic: part of the oracle step, so replay re-runs it exactly.
  */
 import type { ConfirmationConfig, OracleConfig } from './config.ts';
 import type { SourceVerdict } from './index-price.ts';
-import type { ConfirmationBucket, ConfirmationState } from './state.ts';
+import type { ConfirmationBucket, ConfirmationState, Dissent } from './state.ts';
 
 /** The credible range at one evaluation. */
 export interface CredibleRange {
@@ -40,7 +46,7 @@ export interface CredibleRange {
 }
 
 /** Default confirmation of an oracle with two or more sources. */
-export const DEFAULT_CONFIRMATION: ConfirmationConfig = { windowMs: 300_000, bucketMs: 1_000 };
+export const DEFAULT_CONFIRMATION: ConfirmationConfig = { windowMs: 30_000, bucketMs: 1_000 };
 
 /**
  * The confirmation rule in force: the configured one, none when `confirmation` is null, and
@@ -63,40 +69,51 @@ function widen(b: ConfirmationBucket | undefined, bucket: number, px: bigint): C
 }
 
 /**
- * Records the marks in force at nowMs (the one held until now and the new one) and drops
- * the buckets that left the window.
+ * Records the marks in force at nowMs (the one held until now and the new one), drops the
+ * buckets that left the window, and updates since when each source has been dissenting.
  * @param prevMarkPx8 the guarded mark in force up to nowMs (px8), null before the first
  * @param markPx8 the guarded mark from nowMs on (px8), null before the first
+ * @param verdicts this evaluation's source verdicts, in config order
  */
 export function stepConfirmation(
   cfg: ConfirmationConfig,
   st: ConfirmationState,
   prevMarkPx8: bigint | null,
   markPx8: bigint | null,
+  verdicts: readonly SourceVerdict[],
   nowMs: number,
 ): ConfirmationState {
   const current = Math.floor(nowMs / cfg.bucketMs);
-  const oldest = current - cfg.windowMs / cfg.bucketMs + 1;
+  // windowMs / bucketMs whole buckets before the current one: a price stays ≥ windowMs.
+  const oldest = current - cfg.windowMs / cfg.bucketMs;
   const buckets = st.buckets.filter((b) => b.bucket >= oldest);
   let last = buckets[buckets.length - 1];
   const had = last !== undefined && last.bucket === current;
   for (const px of [prevMarkPx8, markPx8]) if (px !== null) last = widen(last, current, px);
-  if (last === undefined || last.bucket !== current) return { buckets };
-  if (had) buckets[buckets.length - 1] = last;
-  else buckets.push(last);
-  return { buckets };
+  if (last !== undefined && last.bucket === current) {
+    if (had) buckets[buckets.length - 1] = last;
+    else buckets.push(last);
+  }
+  const dissent: Dissent[] = [];
+  for (const v of verdicts) {
+    if (v.reason !== 'deviation') continue;
+    const since = st.dissent.find((d) => d.source === v.source)?.sinceMs ?? nowMs;
+    dissent.push({ source: v.source, sinceMs: since });
+  }
+  return { buckets, dissent };
 }
 
 /**
- * The credible range at nowMs: the marks of the window and the prices of the dissenters
- * (sources dropped for `deviation` whose observation is at most windowMs old). Null before
- * the first mark.
+ * The credible range at nowMs: the marks of the window, and the prices of the sources that
+ * have dissented for at least windowMs and whose observation is at most windowMs old.
+ * Null before the first mark.
  */
 export function credibleRange(
   cfg: ConfirmationConfig,
   st: ConfirmationState,
   markPx8: bigint | null,
   verdicts: readonly SourceVerdict[],
+  nowMs: number,
 ): CredibleRange | null {
   if (markPx8 === null) return null;
   let lowPx8 = markPx8;
@@ -107,8 +124,9 @@ export function credibleRange(
   }
   const dissenters: string[] = [];
   for (const v of verdicts) {
-    if (v.reason !== 'deviation' || v.pricePx8 === null || v.ageMs === null || v.ageMs > cfg.windowMs)
-      continue;
+    const d = st.dissent.find((x) => x.source === v.source);
+    if (d === undefined || nowMs - d.sinceMs < cfg.windowMs) continue;
+    if (v.pricePx8 === null || v.ageMs === null || v.ageMs > cfg.windowMs) continue;
     dissenters.push(v.source);
     if (v.pricePx8 < lowPx8) lowPx8 = v.pricePx8;
     if (v.pricePx8 > highPx8) highPx8 = v.pricePx8;

@@ -211,9 +211,9 @@ export function step(config: OracleConfig, state: OracleState, input: OracleStep
 
   const conf = confirmationOf(config);
   const confirmation = conf
-    ? stepConfirmation(conf, state.confirmation, state.markPx8, br.markPx8, nowMs)
+    ? stepConfirmation(conf, state.confirmation, state.markPx8, br.markPx8, idx.verdicts, nowMs)
     : state.confirmation;
-  const range = conf ? credibleRange(conf, confirmation, br.markPx8, idx.verdicts) : null;
+  const range = conf ? credibleRange(conf, confirmation, br.markPx8, idx.verdicts, nowMs) : null;
 
   const next = countRejections(
     {

@@ -86,9 +86,17 @@ export interface ConfirmationBucket {
   readonly highPx8: bigint;
 }
 
+/** A source dropped for deviation at every evaluation since sinceMs (ms). */
+export interface Dissent {
+  readonly source: string;
+  readonly sinceMs: number;
+}
+
 export interface ConfirmationState {
   /** Buckets of the confirmation window, oldest first (empty when confirmation is off). */
   readonly buckets: readonly ConfirmationBucket[];
+  /** The sources dissenting now, in config order. */
+  readonly dissent: readonly Dissent[];
 }
 
 export type SafeModeReason = 'no_mark' | 'index_unreliable' | 'recovering' | 'breaker_tripped';
@@ -154,7 +162,7 @@ export function initialOracleState(config: OracleConfig): OracleState {
     },
     twap: { buckets: [], lastPx8: null, sinceMs: null },
     safeMode: { active: true, sinceMs: null, reasons: ['no_mark', 'index_unreliable'] },
-    confirmation: { buckets: [] },
+    confirmation: { buckets: [], dissent: [] },
     rejections: new Map(OracleRejectionCodes.map((c) => [c, 0])),
   };
 }
