@@ -15,7 +15,7 @@ import type { CommandContext } from './context.ts';
 import { reject } from './errors.ts';
 import type { Ledger, MoveReason } from './events.ts';
 import * as fmt from './message-units.ts';
-import { commandNow, exposedMarkets, refuseWhileUnsafe } from './price-trust.ts';
+import { commandNow, exposedMarkets, refuseAtAdversePrices, refuseWhileUnsafe } from './price-trust.ts';
 import { type MarketState, subaccountKey } from './state.ts';
 import { emitSideCashflows, planSide, tradeValue } from './trade-plan.ts';
 
@@ -38,7 +38,13 @@ export function deposit(ctx: CommandContext, c: Cmd<'deposit'>): void {
 }
 
 /** Refuses taking `amount` of `assetId` out of a subaccount if it would overdraw or leave free collateral < 0. */
-function checkCanRemove(ctx: CommandContext, subKey: string, assetId: string, amount: bigint): void {
+function checkCanRemove(
+  ctx: CommandContext,
+  subKey: string,
+  assetId: string,
+  amount: bigint,
+  nowMs: number,
+): void {
   const s = ctx.state.subaccounts.get(subKey)!;
   const balance = s.balances.get(assetId) ?? 0n;
   if (balance < amount)
@@ -49,13 +55,15 @@ function checkCanRemove(ctx: CommandContext, subKey: string, assetId: string, am
     );
   const balances = new Map(s.balances);
   balances.set(assetId, balance - amount);
-  const f = ctx.figures({ ...crossView(s), balances });
+  const after = { ...crossView(s), balances };
+  const f = ctx.figures(after);
   if (f.freeCollateralQuote < 0n) {
     reject(
       'INSUFFICIENT_MARGIN',
       `free collateral after removing ${fmt.amountOf(ctx.state, assetId, amount)} would be ${fmt.quote(ctx.state, f.freeCollateralQuote)}`,
     );
   }
+  refuseAtAdversePrices(ctx, after, nowMs, `removing ${fmt.amountOf(ctx.state, assetId, amount)}`);
 }
 
 /** Moves a positive amount out of a subaccount's balance, refusing overdrafts and margin breaches. */
@@ -79,7 +87,7 @@ function moveOut(
     reason,
     from.key,
   );
-  checkCanRemove(ctx, from.key, asset.id, amount);
+  checkCanRemove(ctx, from.key, asset.id, amount, commandNow(ctx.state, c.timeMs));
   beforeEmit?.();
   ctx.emit({
     type: 'moved',
@@ -169,7 +177,7 @@ export function adjustIsolatedMargin(ctx: CommandContext, c: Cmd<'adjust_isolate
     `${s.key} ${r.value > 0n ? 'cross' : c.market}`,
   );
   if (r.value > 0n) {
-    checkCanRemove(ctx, s.key, settlement.id, r.value);
+    checkCanRemove(ctx, s.key, settlement.id, r.value, now);
     ctx.emit({
       type: 'moved',
       from: bal,
@@ -185,12 +193,14 @@ export function adjustIsolatedMargin(ctx: CommandContext, c: Cmd<'adjust_isolate
         'INSUFFICIENT_BALANCE',
         `isolated margin ${fmt.quote(ctx.state, p.isolatedMargin)} < ${fmt.quote(ctx.state, amount)}`,
       );
-    const f = ctx.figures(isolatedView(ctx.state, s, c.market, -amount));
+    const after = isolatedView(ctx.state, s, c.market, -amount);
+    const f = ctx.figures(after);
     if (f.freeCollateralQuote < 0n)
       reject(
         'INSUFFICIENT_MARGIN',
         `isolated free collateral would be ${fmt.quote(ctx.state, f.freeCollateralQuote)}`,
       );
+    refuseAtAdversePrices(ctx, after, now, `releasing ${fmt.quote(ctx.state, amount)}`);
     ctx.emit({ type: 'moved', from: iso, to: bal, asset: settlement.id, amount, reason: 'isolated_margin' });
   }
 }

@@ -82,6 +82,77 @@ export function refuseWhileUnsafe(
   );
 }
 
+/**
+ * Each oracle-priced position's mark replaced by the end of its credible range least
+ * favourable to it (a long at the low end, a short at the high end), where that differs
+ * from the mark; empty when every range is just the mark.
+ */
+export function adverseMarks(state: EngineState, view: ScopeView, nowMs: number): Map<string, bigint> {
+  return rangeMarks(state, view, nowMs, 'adverse').marks;
+}
+
+function rangeMarks(
+  state: EngineState,
+  view: ScopeView,
+  nowMs: number,
+  side: 'favourable' | 'adverse',
+): { marks: Map<string, bigint>; moved: string[] } {
+  const marks = new Map<string, bigint>();
+  const moved: string[] = [];
+  for (const p of view.positions) {
+    const m = state.markets.get(p.market);
+    if (m?.oracle === undefined || m.markPx8 === undefined || p.size === 0n) continue;
+    const range = assessAt(m.oracle.config, m.oracle.state, nowMs).confirmation;
+    if (range === null) continue;
+    const high = p.size > 0n === (side === 'favourable');
+    const px = high ? range.highPx8 : range.lowPx8;
+    if (px === m.markPx8) continue;
+    marks.set(p.market, px);
+    moved.push(p.market);
+  }
+  return { marks, moved };
+}
+
+/**
+ * Refuses (INSUFFICIENT_MARGIN) taking value out of a scope when, after it, the scope's
+ * free collateral would be negative at the credible prices least favourable to it: profit
+ * from a move nothing has confirmed yet cannot leave the venue.
+ * @param after the scope as it would be after the removal
+ */
+export function refuseAtAdversePrices(
+  ctx: CommandContext,
+  after: ScopeView,
+  nowMs: number,
+  action: string,
+): void {
+  const marks = adverseMarks(ctx.state, after, nowMs);
+  if (marks.size === 0) return;
+  const f = evaluate(ctx.state, after, marks);
+  if (f.freeCollateralQuote < 0n)
+    reject(
+      'INSUFFICIENT_MARGIN',
+      `${action}: free collateral would be negative at the credible prices of ${[...marks.keys()].join(', ')} (the last move is not confirmed yet)`,
+      { markets: [...marks.keys()] },
+    );
+}
+
+/**
+ * Both guards on value leaving a scope: refused while an exposed market has no trustworthy
+ * price, and refused when the scope after it would be short at the credible prices least
+ * favourable to it.
+ */
+export function guardValueOut(
+  ctx: CommandContext,
+  before: ScopeView,
+  after: ScopeView,
+  timeMs: number | undefined,
+  action: string,
+): void {
+  const now = commandNow(ctx.state, timeMs);
+  refuseWhileUnsafe(ctx, exposedMarkets(ctx.state, before), now, action, before.sub.key);
+  refuseAtAdversePrices(ctx, after, now, action);
+}
+
 export interface LiquidationHold {
   readonly message: string;
   readonly details: { reason: 'safe_mode' | 'unconfirmed_move'; markets: string[] };
@@ -101,18 +172,7 @@ export function liquidationHold(state: EngineState, view: ScopeView, nowMs: numb
       details: { reason: 'safe_mode', markets },
     };
   }
-  const marks = new Map<string, bigint>();
-  const moved: string[] = [];
-  for (const p of view.positions) {
-    const m = state.markets.get(p.market);
-    if (m?.oracle === undefined || m.markPx8 === undefined || p.size === 0n) continue;
-    const range = assessAt(m.oracle.config, m.oracle.state, nowMs).confirmation;
-    if (range === null) continue;
-    const best = p.size > 0n ? range.highPx8 : range.lowPx8;
-    if (best === m.markPx8) continue;
-    marks.set(p.market, best);
-    moved.push(p.market);
-  }
+  const { marks, moved } = rangeMarks(state, view, nowMs, 'favourable');
   if (marks.size === 0 || isLiquidatable(evaluate(state, view, marks))) return null;
   return {
     message: `not liquidatable at the credible prices of ${moved.join(', ')}: the move is not confirmed yet`,

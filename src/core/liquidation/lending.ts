@@ -32,7 +32,7 @@ import type { Command } from '../engine/commands.ts';
 import type { CommandContext } from '../engine/context.ts';
 import { reject } from '../engine/errors.ts';
 import * as fmt from '../engine/message-units.ts';
-import { commandNow, exposedMarkets, refuseWhileUnsafe } from '../engine/price-trust.ts';
+import { guardValueOut } from '../engine/price-trust.ts';
 import type { EngineState, Subaccount } from '../engine/state.ts';
 import { PPM, parseDecimalUnsafe, pow10 } from '../num/index.ts';
 
@@ -227,13 +227,7 @@ export function borrow(ctx: CommandContext, c: BorrowCmd): void {
   const amount = ctx.positiveAmount(c.amount, state.settlement);
   ctx.checkTime(c.timeMs);
   const sub = ctx.subaccount(c.subaccount);
-  refuseWhileUnsafe(
-    ctx,
-    exposedMarkets(state, crossView(sub)),
-    commandNow(state, c.timeMs),
-    'borrow',
-    sub.key,
-  );
+  guardValueOut(ctx, crossView(sub), crossView(sub, -amount), c.timeMs, 'borrow');
   const f = ctx.figures(crossView(sub, -amount));
   if (f.freeCollateralQuote < 0n)
     reject(
