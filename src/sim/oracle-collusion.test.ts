@@ -62,7 +62,13 @@ function keeperStep(e: Engine, t: number, out: Outcome): void {
   }
 }
 
-function scenario(confirmation: null | undefined, prices: Prices, durationMs: number, dt = 5_000): Outcome {
+function scenario(
+  confirmation: null | undefined,
+  prices: Prices,
+  durationMs: number,
+  dt = 5_000,
+  onStep?: (e: Engine, t: number, sinceStart: number) => void,
+): Outcome {
   const e = Engine.create(
     venueConfig({ markets: btcMarket('0.02', '0.01'), oracles: [oracleConfig(confirmation)] }),
   );
@@ -102,6 +108,7 @@ function scenario(confirmation: null | undefined, prices: Prices, durationMs: nu
   for (; t <= start + durationMs; t += dt) {
     step(t, prices(t - start));
     keeperStep(e, t, out);
+    onStep?.(e, t, t - start);
   }
   out.liquidated.delete('mm');
   return out;
@@ -165,6 +172,46 @@ describe('a colluding majority is slowed, not trusted', () => {
       expect(delay, who).toBeGreaterThanOrEqual(0);
       expect(delay, who).toBeLessThanOrEqual(W + 5_000);
     }
+  });
+});
+
+describe('limits of the rule, written down in docs/oracle.md', () => {
+  it('a_majority_that_never_returns_is_held_for_as_long_as_the_honest_source_dissents', () => {
+    const prices: Prices = (t) => (t >= 60_000 ? [48_000, 48_000, TRUE_PX] : [TRUE_PX, TRUE_PX, TRUE_PX]);
+    expect(scenario(undefined, prices, 60 * 60_000, 15_000).liquidated.size).toBe(0);
+  });
+
+  it('a_majority_whose_honest_dissenter_is_silenced_is_acted_on_after_the_window', () => {
+    // a and b drift as before, and c stops reporting after 1 min: nobody is left to dissent.
+    const prices: Prices = (t) => {
+      const fake = TRUE_PX * (1 - 0.01 * (t / 60_000));
+      return [fake, fake, t < 60_000 ? TRUE_PX : null];
+    };
+    expect(scenario(undefined, prices, 30 * 60_000).liquidated.size).toBe(20);
+  });
+
+  it('unconfirmed_profit_cannot_back_a_withdrawal', () => {
+    // a and b print +20 %; c stays honest. A long's profit at the new mark is not withdrawable.
+    const prices: Prices = (t) => (t >= 60_000 ? [72_000, 72_000, TRUE_PX] : [TRUE_PX, TRUE_PX, TRUE_PX]);
+    const tried = (confirmation: null | undefined) => {
+      const codes: string[] = [];
+      scenario(confirmation, prices, 10 * 60_000, 5_000, (e, t, since) => {
+        if (since !== 9 * 60_000) return;
+        // long10x (0.166 BTC on 1,000) shows ≈ 1,992 of profit at the colluders' mark, enough
+        // margin to take 950 of its cash out; at the honest 60,000 that would leave it short.
+        const r = e.execute({
+          type: 'withdraw',
+          from: { account: 'long10x' },
+          asset: 'USDC',
+          amount: '950',
+          timeMs: t,
+        });
+        codes.push(r.ok ? 'accepted' : r.rejection.code);
+      });
+      return codes;
+    };
+    expect(tried(null)).toEqual(['accepted']);
+    expect(tried(undefined)).toEqual(['INSUFFICIENT_MARGIN']);
   });
 });
 
