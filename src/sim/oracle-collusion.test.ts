@@ -6,7 +6,7 @@
  * USDC each (IM 2 %, MM 1 %); none is liquidatable at 60,000, so each one liquidated while
  * the true price stays at 60,000 is a healthy account liquidated. A keeper tries every
  * liquidatable scope after every oracle step. Each scenario runs with confirmation off
- * (`confirmation: null`, the behaviour before the rule) and with the default rule (5 min).
+ * (`confirmation: null`, the behaviour before the rule) and with the default rule (30 s).
  */
 import { describe, expect, it } from 'vitest';
 import { venueConfig } from '../../test/support/fixtures.ts';
@@ -115,8 +115,8 @@ function scenario(
 }
 
 describe('a colluding majority is slowed, not trusted', () => {
-  it('two_of_three_print_minus_20pct_for_less_than_the_window_then_return', () => {
-    // a and b print 48,000 for 4 min (< the 5 min window), then return; c stays honest.
+  it('two_of_three_print_minus_20pct_for_4_min_then_return', () => {
+    // a and b print 48,000 for 4 min, then return; c stays honest (and dissents after the window).
     const lie = 4 * 60_000;
     const prices: Prices = (t) => {
       const fake = t >= 60_000 && t < 60_000 + lie ? TRUE_PX * 0.8 : TRUE_PX;
