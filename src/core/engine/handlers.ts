@@ -37,7 +37,10 @@ export function deposit(ctx: CommandContext, c: Cmd<'deposit'>): void {
   });
 }
 
-/** Refuses taking `amount` of `assetId` out of a subaccount if it would overdraw or leave free collateral < 0. */
+/**
+ * Refuses taking `amount` of `assetId` out of a subaccount if it would overdraw or leave free
+ * collateral < 0, at the marks and at the credible prices least favourable to it (price-trust.ts).
+ */
 function checkCanRemove(
   ctx: CommandContext,
   subKey: string,
@@ -80,14 +83,9 @@ function moveOut(
   ctx.checkTime(c.timeMs);
   const from = ctx.subaccount(fromRef);
   const target = to(from.key);
-  refuseWhileUnsafe(
-    ctx,
-    exposedMarkets(ctx.state, crossView(from)),
-    commandNow(ctx.state, c.timeMs),
-    reason,
-    from.key,
-  );
-  checkCanRemove(ctx, from.key, asset.id, amount, commandNow(ctx.state, c.timeMs));
+  const now = commandNow(ctx.state, c.timeMs);
+  refuseWhileUnsafe(ctx, exposedMarkets(ctx.state, crossView(from)), now, reason, from.key);
+  checkCanRemove(ctx, from.key, asset.id, amount, now);
   beforeEmit?.();
   ctx.emit({
     type: 'moved',
