@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { venueConfig } from '../../test/support/fixtures.ts';
 import { Engine } from '../core/engine/engine.ts';
 import { DEFAULT_CONFIRMATION } from '../core/oracle/confirmation.ts';
+import { InMemoryJournal } from '../store/memory-journal.ts';
 import { crashOracleConfig, loadCrashObservations, replaySteps } from './feeds/crash-replay.ts';
 
 const TRUE_PX = 60_000;
@@ -68,9 +69,11 @@ function scenario(
   durationMs: number,
   dt = 5_000,
   onStep?: (e: Engine, t: number, sinceStart: number) => void,
+  journal?: InMemoryJournal,
 ): Outcome {
   const e = Engine.create(
     venueConfig({ markets: btcMarket('0.02', '0.01'), oracles: [oracleConfig(confirmation)] }),
+    journal ? { journal } : {},
   );
   e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'ETH-PERP': '3000' } });
   for (const account of ['backstop', 'mm'])
@@ -172,6 +175,42 @@ describe('a colluding majority is slowed, not trusted', () => {
       expect(delay, who).toBeGreaterThanOrEqual(0);
       expect(delay, who).toBeLessThanOrEqual(W + 5_000);
     }
+  });
+});
+
+describe('the rule is replayable from the journal', () => {
+  it('replay_and_snapshots_reproduce_the_confirmation_state_and_its_decisions', () => {
+    const journal = new InMemoryJournal();
+    const prices: Prices = (t) => {
+      const fake = TRUE_PX * (1 - 0.01 * (t / 60_000));
+      return [fake, fake, TRUE_PX];
+    };
+    let live: Engine | undefined;
+    scenario(
+      undefined,
+      prices,
+      20 * 60_000,
+      5_000,
+      (e, _t, since) => {
+        live = e;
+        if (since === 10 * 60_000) e.snapshot();
+      },
+      journal,
+    );
+    const e = live!;
+    const dissent = e.state.markets.get('BTC-PERP')!.oracle!.state.confirmation.dissent;
+    expect(dissent.map((d) => d.source)).toEqual(['c']); // the honest source, dissenting
+    const reopened = Engine.open(journal);
+    expect(reopened.stateHash()).toBe(e.stateHash());
+    const fresh = new InMemoryJournal();
+    fresh.append([...journal.read(0)]);
+    expect(Engine.open(fresh).stateHash()).toBe(e.stateHash());
+    // The same liquidation is held the same way by the live and the replayed engine.
+    const cmd = { type: 'liquidate', subaccount: { account: 'long24x' }, timeMs: e.state.timeMs };
+    const a = e.execute(cmd);
+    const b = reopened.execute(cmd);
+    expect(a.ok ? null : a.rejection).toEqual(b.ok ? null : b.rejection);
+    expect(a.ok ? '' : a.rejection.details).toMatchObject({ reason: 'unconfirmed_move' });
   });
 });
 
