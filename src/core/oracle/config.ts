@@ -138,8 +138,9 @@ export const OracleConfigSchema = z
     recovery: RecoveryConfigSchema.prefault({}),
     /**
      * Move confirmation (confirmation.ts): liquidations caused by a move wait until it has
-     * persisted for windowMs with no fresh source dissenting. Absent: on with the defaults
-     * when there are two or more sources, off with one; null: off.
+     * persisted for windowMs, and for as long as a fresh source has disagreed with it for
+     * windowMs or more. Absent: on with the defaults when there are two or more sources, off
+     * with one; null: off.
      */
     confirmation: ConfirmationConfigSchema.nullable().optional(),
   })
