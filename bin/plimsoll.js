@@ -1,8 +1,13 @@
 #!/usr/bin/env node
-// Launcher for `npx plimsoll ...` in this repository: registers tsx's ESM loader so the
-// TypeScript sources run as they are (no build step), then hands over to src/cli/main.ts.
-import { register } from 'tsx/esm/api';
+// `plimsoll` command: runs the compiled CLI in dist/ (built by `npm run build`, which
+// `npm install` in a clone and `npm pack` run through the `prepare` script). To run the
+// TypeScript sources directly while developing: `npm run plimsoll -- <command>`.
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const entry = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('plimsoll: dist/ is missing; run `npm run build` (or `npm install`) first\n');
+  process.exit(1);
+}
+const { main } = await import(entry.href);
 process.exitCode = main(process.argv);

@@ -10,7 +10,7 @@
  * Exit codes: 0 success; 1 a failed check or an internal error; 2 a usage error
  * (bad arguments, unreadable or invalid input), with a message on stderr.
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { CRASH_WINDOWS } from '../sim/data/crashes.ts';
@@ -25,10 +25,17 @@ import { riskCommand } from './risk.ts';
 import { registerSimmCommand } from './simm-command.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
 
+/** The package's version, read from package.json two folders up (src/cli or dist/cli). */
+function packageVersion(): string {
+  const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return typeof pkg === 'object' && pkg !== null && 'version' in pkg ? String(pkg.version) : 'unknown';
+}
+
 /** The program; `setExitCode` receives the exit code of a command that ran. */
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('plimsoll')
     .description('Plimsoll: an exact margin and liquidation engine for crypto derivatives venues.')
+    .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 

@@ -1,0 +1,66 @@
+/**
+ * `plimsoll/engine`: the engine a venue embeds — validated commands in, sequenced
+ * events out, state = fold(events) — with the figures it reads from that state
+ * (equity, IM, MM, health, liquidation and bankruptcy prices) and the checks that
+ * prove a run sound (state hash after replay, ledger sums for conservation).
+ *
+ * This file only re-exports: it is the published surface, so internal modules
+ * can move without breaking importers.
+ */
+export {
+  crossView,
+  evaluate,
+  isLiquidatable,
+  isolatedView,
+  MissingPriceError,
+  marginRatioPpm,
+  type Scope,
+  type ScopeFigures,
+  type ScopeView,
+  scopeName,
+  viewOf,
+} from '../core/account/figures.ts';
+export {
+  bankruptcyPrice,
+  liquidationPrice,
+  type ReportOptions,
+  type ScopeReport,
+  type SubaccountReport,
+  subaccountReport,
+} from '../core/account/report.ts';
+export {
+  decodeEvent,
+  decodeSnapshot,
+  encodeEvent,
+  encodeSnapshot,
+  stateHash,
+  stateToPlain,
+} from '../core/engine/codec.ts';
+export { type Command, type CommandInput, CommandSchema, type CommandType } from '../core/engine/commands.ts';
+export {
+  type EngineConfig,
+  type EngineConfigInput,
+  EngineConfigSchema,
+  type Guards,
+  type LiquidationPolicy,
+  type SubaccountRef,
+} from '../core/engine/config.ts';
+export {
+  ConfigError,
+  Engine,
+  EngineRejectedError,
+  type ExecuteResult,
+  type JournalPort,
+  parseEngineConfig,
+} from '../core/engine/engine.ts';
+export { type Rejection, type RejectionCode, RejectionCodes } from '../core/engine/errors.ts';
+export type { EngineEvent, EventType, Sequenced } from '../core/engine/events.ts';
+export { type LedgerSum, ledgerSums } from '../core/engine/invariants.ts';
+export type {
+  EngineState,
+  MarketState,
+  Position,
+  Subaccount,
+} from '../core/engine/state.ts';
+export { subaccountKey } from '../core/engine/state.ts';
+export type { AssetConfig, MarketConfig, MarketConfigInput } from '../core/model/config.ts';
