@@ -32,11 +32,14 @@ import { ledgerSums } from '../core/engine/invariants.ts';
 import type { EngineState } from '../core/engine/state.ts';
 import { subaccountKey } from '../core/engine/state.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../core/num/index.ts';
+import {
+  LiquidationPriceIndex as LiquidationWatch,
+  type IndexStats as WatchStats,
+} from '../riskbook/index.ts';
 import { SqliteJournal } from '../store/sqlite-journal.ts';
 import { type CrashWindow, crashWindow, loadCrashKlines } from './data/crashes.ts';
 import { compareDecimal } from './data/decimal.ts';
 import { type Kline, klinePath } from './data/klines.ts';
-import { LiquidationWatch, type WatchStats } from './liquidation-watch.ts';
 import { BASE_ASSET, generatePopulation, MARKET, type PopulationSummary, SETTLEMENT } from './population.ts';
 import { InsurancePath, RunTotals } from './run-totals.ts';
 
