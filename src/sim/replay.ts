@@ -31,8 +31,11 @@ import type { Sequenced } from '../core/engine/events.ts';
 import { ledgerSums } from '../core/engine/invariants.ts';
 import type { EngineState } from '../core/engine/state.ts';
 import { subaccountKey } from '../core/engine/state.ts';
+import { type KeeperOptions, keeperTick, liquidationRounds } from '../core/keeper/index.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../core/num/index.ts';
 import {
+  type IndexStats,
+  LiquidationPriceIndex,
   LiquidationPriceIndex as LiquidationWatch,
   type IndexStats as WatchStats,
 } from '../riskbook/index.ts';
@@ -120,7 +123,7 @@ export interface ReplayMetrics {
   fees: { trading: string; feePoolEnd: string };
   funding: { ticks: number; premiumIndex: string; rates: string[] };
   backstopVault: { account: string; position: string; equity: string; deposit: string; pnl: string };
-  watch: WatchStats;
+  watch: IndexStats;
   conservation: { ok: boolean; assets: Record<string, AssetConservation> };
   replay: { identical: boolean; liveHash: string; replayedHash: string; events: number };
 }
@@ -220,7 +223,7 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
     }
     insurance.sample(ins());
   });
-  const watch = new LiquidationWatch(engine);
+  const index = new LiquidationPriceIndex(engine);
   // --- setup ---------------------------------------------------------------------------
   for (const c of pop.setup) {
     const r = engine.execute(c);
@@ -235,19 +238,10 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
 
   // --- replay --------------------------------------------------------------------------
   const rejected: Record<string, number> = {};
-  const liquidateAll = (timeMs: number) => {
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      const cands = watch.candidates();
-      if (cands.length === 0) return;
-      let progressed = false;
-      for (const c of cands) {
-        const r = engine.execute({ type: 'liquidate', ...c.command, timeMs });
-        if (r.ok) progressed = true;
-        else rejected[r.rejection.code] = (rejected[r.rejection.code] ?? 0) + 1;
-      }
-      if (!progressed) return;
-    }
-    rejected.ROUND_LIMIT = (rejected.ROUND_LIMIT ?? 0) + 1;
+  const keeper: KeeperOptions = { finder: index, maxRounds: MAX_ROUNDS };
+  const tally = (r: { rejected: Record<string, number>; capped: boolean }) => {
+    for (const [code, n] of Object.entries(r.rejected)) rejected[code] = (rejected[code] ?? 0) + n;
+    if (r.capped) rejected.ROUND_LIMIT = (rejected.ROUND_LIMIT ?? 0) + 1;
   };
   const exec = (c: Parameters<Engine['executeOrThrow']>[0]) => {
     try {
@@ -267,13 +261,21 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
         timeMs: k.openTimeMs,
         premiumIndex: FUNDING_PREMIUM_INDEX,
       });
-      liquidateAll(k.openTimeMs);
+      tally(liquidationRounds(engine, k.openTimeMs, keeper));
     }
     klinePath(k).forEach((px, i) => {
       const timeMs = k.openTimeMs + PATH_OFFSETS_MS[i]!;
-      exec({ type: 'prices', timeMs, marks: { [MARKET]: px }, assets: { [BASE_ASSET]: px } });
+      const tick = keeperTick(
+        engine,
+        { timeMs, prices: [{ marks: { [MARKET]: px }, assets: { [BASE_ASSET]: px } }] },
+        keeper,
+      );
+      if (Object.keys(tick.priceRejected).length > 0) {
+        journal.close();
+        throw new Error(`prices at ${timeMs} rejected: ${JSON.stringify(tick.priceRejected)}`);
+      }
       points++;
-      liquidateAll(timeMs);
+      tally(tick);
     });
     opts.onProgress?.({
       bar: bar + 1,
@@ -346,7 +348,7 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
       deposit: usd(backstopDeposit),
       pnl: usd(bf.netValueQuote - backstopDeposit),
     },
-    watch: { ...watch.stats },
+    watch: { ...index.stats },
     conservation: cons,
     replay: { identical: liveHash === replayedHash, liveHash, replayedHash, events },
   };
