@@ -48,8 +48,9 @@ import type { SubaccountRef } from '../../core/engine/config.ts';
 import { Engine, type JournalPort } from '../../core/engine/engine.ts';
 import type { EngineEvent, Sequenced } from '../../core/engine/events.ts';
 import { type EngineState, subaccountKey } from '../../core/engine/state.ts';
+import { type LiquidationCandidate, liquidationRounds, scopeId } from '../../core/keeper/index.ts';
 import { divRound, formatDecimal, PPM, parseDecimalUnsafe } from '../../core/num/index.ts';
-import { RiskBook } from '../../riskbook/index.ts';
+import { RiskBookFinder } from '../../riskbook/index.ts';
 import type { Kline } from '../data/klines.ts';
 import { klinePath } from '../data/klines.ts';
 import type { BookModel } from '../liquidity/depth-model.ts';
@@ -459,8 +460,8 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
   }
   const insStart = ins();
   insurance.start(insStart);
-  const riskBook = RiskBook.fromState(state);
-  engine.onEvents((events) => riskBook.sync(state, events));
+  const finder = new RiskBookFinder(engine);
+  const riskBook = finder.book;
   const step = market().config.stepSize || QTY_STEP_FALLBACK;
   const tick = market().config.tickSize;
   const backstopKey = subaccountKey(BACKSTOP);
@@ -660,13 +661,11 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
   const episodes = new Map<string, Episode>();
   let episodeOrder = 0;
   let maxRoundsPerPoint = 0;
-  /** Re-screens; new episodes start at `sinceMs` with `depth`; healthy scopes end theirs. */
-  const check = (sinceMs: number, depth: number) => {
-    const found = riskBook.liquidatable(state);
+  /** Tracks episodes: new ones start at `sinceMs` with `depth`; scopes no longer found end theirs. */
+  const track = (found: readonly LiquidationCandidate[], sinceMs: number, depth: number) => {
     const ids = new Set<string>();
     for (const c of found) {
-      const key = subaccountKey(c.ref);
-      const id = c.scope.kind === 'cross' ? `${key}|cross` : `${key}|isolated:${c.scope.market}`;
+      const id = scopeId(subaccountKey(c.ref), c.scope);
       ids.add(id);
       if (!episodes.has(id))
         episodes.set(id, { id, ref: c.ref, scope: c.scope, since: sinceMs, depth, order: episodeOrder++ });
@@ -674,49 +673,61 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     for (const id of [...episodes.keys()]) if (!ids.has(id)) episodes.delete(id);
   };
 
-  /** Liquidation rounds after a price update at `updateMs` (exogenous or funding: depth 1). */
+  /**
+   * Liquidation rounds after a price update at `updateMs` (exogenous or funding: depth 1): the
+   * keeper loop (core/keeper) with the risk book as finder; the lab's hooks time the rounds
+   * (keeper delay, per-round processing), queue the oldest episodes first (at most
+   * `maxPerRound`), attribute each step to its episode, and let the backstop unload between
+   * rounds (a sale that moves the mark may make more scopes liquidatable: the next round).
+   */
   const cascade = (updateMs: number) => {
     let depthOfNew = 1;
     let sinceMs = updateMs;
     let at = updateMs + keeper.delayMs;
-    let rounds = 0;
-    for (; rounds < maxRounds; rounds++) {
-      check(sinceMs, depthOfNew);
-      if (episodes.size === 0 && !holdsInventory()) break;
-      const queue = [...episodes.values()].sort((a, b) => a.since - b.since || a.order - b.order);
-      const execAt = now(at);
-      roundMaxDepth = 0;
-      let progressed = false;
-      for (const ep of queue.slice(0, keeper.maxPerRound)) {
-        current = ep;
-        lastCompleted = undefined;
-        const r = engine.execute({
-          type: 'liquidate',
-          subaccount: ep.ref,
-          ...(ep.scope.kind === 'isolated' ? { isolatedMarket: ep.scope.market } : {}),
-          timeMs: execAt,
-        });
-        current = undefined;
-        if (!r.ok) {
-          bump(r.rejection.code);
-          continue;
-        }
-        progressed = true;
-        const done = lastCompleted as { mode: string; healthy: boolean } | undefined;
-        if (done && (done.mode !== 'partial' || done.healthy)) episodes.delete(ep.id);
-      }
-      if (roundMaxDepth > inventoryDepth) inventoryDepth = roundMaxDepth;
-      const soldDepth = inventoryDepth;
-      const moved = unload(execAt);
-      if (!holdsInventory()) inventoryDepth = 0;
-      if (!progressed && !moved) break;
-      // New scopes were pushed over by this round's steps or by the sale of what earlier steps took.
-      depthOfNew = Math.max(roundMaxDepth, moved ? soldDepth : 0) + 1;
-      sinceMs = execAt;
-      at = execAt + keeper.roundMs;
-    }
-    if (rounds >= maxRounds) bump('ROUND_LIMIT');
-    if (rounds > maxRoundsPerPoint) maxRoundsPerPoint = rounds;
+    const r = liquidationRounds(
+      engine,
+      updateMs,
+      { finder, maxRounds },
+      {
+        onCandidates: (found) => track(found, sinceMs, depthOfNew),
+        pending: holdsInventory,
+        roundTime: () => {
+          roundMaxDepth = 0;
+          return now(at);
+        },
+        select: () =>
+          [...episodes.values()]
+            .sort((a, b) => a.since - b.since || a.order - b.order)
+            .slice(0, keeper.maxPerRound),
+        beforeStep: (c) => {
+          current = episodes.get(scopeId(subaccountKey(c.ref), c.scope));
+          lastCompleted = undefined;
+        },
+        afterStep: (_c, res) => {
+          const ep = current;
+          current = undefined;
+          if (!res.ok) {
+            bump(res.rejection.code);
+            return;
+          }
+          const done = lastCompleted as { mode: string; healthy: boolean } | undefined;
+          if (ep && done && (done.mode !== 'partial' || done.healthy)) episodes.delete(ep.id);
+        },
+        afterRound: (execAt) => {
+          if (roundMaxDepth > inventoryDepth) inventoryDepth = roundMaxDepth;
+          const soldDepth = inventoryDepth;
+          const moved = unload(execAt);
+          if (!holdsInventory()) inventoryDepth = 0;
+          // New scopes were pushed over by this round's steps or by the sale of what earlier steps took.
+          depthOfNew = Math.max(roundMaxDepth, moved ? soldDepth : 0) + 1;
+          sinceMs = execAt;
+          at = execAt + keeper.roundMs;
+          return moved;
+        },
+      },
+    );
+    if (r.capped) bump('ROUND_LIMIT');
+    if (r.rounds > maxRoundsPerPoint) maxRoundsPerPoint = r.rounds;
   };
 
   // --- margin calls and responses (lab/responders.ts) -------------------------------------
