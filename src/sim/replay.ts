@@ -302,50 +302,20 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
   const progress = (bar: number) =>
     opts.onProgress?.({ bar, bars: klines.length, liquidations: totals.totalSteps() });
 
-  let points = 0;
-  if (oracleFeed) {
-    // The guarded mark: each distinct observation time (and every whole minute) is one tick whose
-    // observations go to the engine's `oracle` command; the BTC collateral follows the new mark.
-    const oracleKeeper: KeeperOptions = { ...keeper, assetsFollowMarks: { [BASE_ASSET]: MARKET } };
-    let nextFunding = (Math.floor(first.openTimeMs / FUNDING_INTERVAL_MS) + 1) * FUNDING_INTERVAL_MS;
-    let bar = 0;
-    for (const step of oracleFeed.steps) {
-      while (nextFunding <= step.nowMs) {
-        fundingAt(nextFunding);
-        nextFunding += FUNDING_INTERVAL_MS;
-      }
-      const tick = keeperTick(
+  const points = oracleFeed
+    ? driveOracleTicks(
         engine,
-        { timeMs: step.nowMs, observations: [{ market: MARKET, inputs: step.inputs }] },
-        oracleKeeper,
-      );
-      points++;
-      tally(tick);
-      oracleFeed.observe(step.nowMs, step.inputs.length, tick);
-      const b = Math.min(klines.length, Math.floor((step.nowMs - first.openTimeMs) / 60_000) + 1);
-      if (b !== bar) progress((bar = b));
-    }
-  } else {
-    klines.forEach((k, bar) => {
-      if (k.openTimeMs > first.openTimeMs && k.openTimeMs % FUNDING_INTERVAL_MS === 0)
-        fundingAt(k.openTimeMs);
-      klinePath(k).forEach((px, i) => {
-        const timeMs = k.openTimeMs + PATH_OFFSETS_MS[i]!;
-        const tick = keeperTick(
-          engine,
-          { timeMs, prices: [{ marks: { [MARKET]: px }, assets: { [BASE_ASSET]: px } }] },
-          keeper,
-        );
-        if (Object.keys(tick.priceRejected).length > 0) {
-          journal.close();
-          throw new Error(`prices at ${timeMs} rejected: ${JSON.stringify(tick.priceRejected)}`);
-        }
-        points++;
-        tally(tick);
+        oracleFeed,
+        keeper,
+        { first: first.openTimeMs, bars: klines.length },
+        fundingAt,
+        tally,
+        progress,
+      )
+    : driveKlinePoints(engine, klines, keeper, fundingAt, tally, progress, (timeMs, codes) => {
+        journal.close();
+        throw new Error(`prices at ${timeMs} rejected: ${JSON.stringify(codes)}`);
       });
-      progress(bar + 1);
-    });
-  }
   const tReplay = performance.now();
 
   // --- checks --------------------------------------------------------------------------
@@ -428,4 +398,76 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
       journalPath,
     },
   };
+}
+
+type Tally = (r: { rejected: Record<string, number>; capped: boolean }) => void;
+
+/**
+ * The oracle feed: one keeper tick per observation time (and whole minute) — the observations
+ * go to the engine's `oracle` command, the BTC collateral follows the guarded mark, then
+ * liquidation rounds; a funding tick at every 8-hour boundary. Returns the ticks driven.
+ */
+function driveOracleTicks(
+  engine: Engine,
+  feed: OracleFeed,
+  keeper: KeeperOptions,
+  window: { first: number; bars: number },
+  fundingAt: (timeMs: number) => void,
+  tally: Tally,
+  progress: (bar: number) => void,
+): number {
+  const oracleKeeper: KeeperOptions = { ...keeper, assetsFollowMarks: { [BASE_ASSET]: MARKET } };
+  let nextFunding = (Math.floor(window.first / FUNDING_INTERVAL_MS) + 1) * FUNDING_INTERVAL_MS;
+  let bar = 0;
+  let ticks = 0;
+  for (const step of feed.steps) {
+    while (nextFunding <= step.nowMs) {
+      fundingAt(nextFunding);
+      nextFunding += FUNDING_INTERVAL_MS;
+    }
+    const tick = keeperTick(
+      engine,
+      { timeMs: step.nowMs, observations: [{ market: MARKET, inputs: step.inputs }] },
+      oracleKeeper,
+    );
+    ticks++;
+    tally(tick);
+    feed.observe(step.nowMs, step.inputs.length, tick);
+    const b = Math.min(window.bars, Math.floor((step.nowMs - window.first) / 60_000) + 1);
+    if (b !== bar) progress((bar = b));
+  }
+  return ticks;
+}
+
+/**
+ * The kline series: four `prices` points per bar (`klinePath`), each one keeper tick; a funding
+ * tick at every 8-hour boundary after the first bar. Returns the points driven.
+ */
+function driveKlinePoints(
+  engine: Engine,
+  klines: readonly Kline[],
+  keeper: KeeperOptions,
+  fundingAt: (timeMs: number) => void,
+  tally: Tally,
+  progress: (bar: number) => void,
+  onRejected: (timeMs: number, codes: Record<string, number>) => never,
+): number {
+  const first = klines[0]!;
+  let points = 0;
+  klines.forEach((k, bar) => {
+    if (k.openTimeMs > first.openTimeMs && k.openTimeMs % FUNDING_INTERVAL_MS === 0) fundingAt(k.openTimeMs);
+    klinePath(k).forEach((px, i) => {
+      const timeMs = k.openTimeMs + PATH_OFFSETS_MS[i]!;
+      const tick = keeperTick(
+        engine,
+        { timeMs, prices: [{ marks: { [MARKET]: px }, assets: { [BASE_ASSET]: px } }] },
+        keeper,
+      );
+      if (Object.keys(tick.priceRejected).length > 0) onRejected(timeMs, tick.priceRejected);
+      points++;
+      tally(tick);
+    });
+    progress(bar + 1);
+  });
+  return points;
 }
