@@ -51,7 +51,8 @@ import { InsurancePath, RunTotals } from './run-totals.ts';
 export const PATH_OFFSETS_MS = [0, 20_000, 40_000, 59_999] as const;
 /** Premium index used at every funding tick (see the module header). */
 export const FUNDING_PREMIUM_INDEX = '0';
-const FUNDING_INTERVAL_MS = 8 * 3600 * 1000;
+/** Funding settles every 8 hours (00:00, 08:00, 16:00 UTC), in the demo and the lab. */
+export const FUNDING_INTERVAL_MS = 8 * 3600 * 1000;
 /** Bound on liquidation rounds after one price point. */
 export const MAX_ROUNDS = 50;
 

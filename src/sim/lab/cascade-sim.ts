@@ -53,7 +53,7 @@ import { Engine } from '../../core/engine/engine.ts';
 import { type EngineState, subaccountKey } from '../../core/engine/state.ts';
 import { RiskBookFinder } from '../../riskbook/index.ts';
 import { BACKSTOP, MARKET, SETTLEMENT } from '../population.ts';
-import { FUNDING_PREMIUM_INDEX } from '../replay.ts';
+import { FUNDING_INTERVAL_MS, FUNDING_PREMIUM_INDEX } from '../replay.ts';
 import { InsurancePath, RunTotals } from '../run-totals.ts';
 import { BookTrader } from './cascade/book-trader.ts';
 import { accountLevelFigures, traderFigures } from './cascade/capital.ts';
@@ -87,7 +87,6 @@ export {
   type UnloadOptions,
 } from './cascade/types.ts';
 
-const FUNDING_INTERVAL_MS = 8 * 3600 * 1000;
 const QTY_STEP_FALLBACK = 1_000_000n;
 
 /**
