@@ -6,6 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { formatDecimal, parseDecimalUnsafe } from '../core/num/index.ts';
 import { CRASH_WINDOWS } from '../sim/data/crashes.ts';
+import { hasOracleFeed } from '../sim/oracle-feed.ts';
 import { type ReplayResult, runCrashReplay } from '../sim/replay.ts';
 import { UsageError } from './errors.ts';
 import { fmtChange, fmtDecimal, fmtInt, fmtPercent, fmtRate, fmtSeconds } from './format.ts';
@@ -16,6 +17,8 @@ export interface DemoOptions {
   readonly seed: number;
   readonly journal?: string;
   readonly json: boolean;
+  /** 'oracle' | 'klines' (see ReplayOptions.prices); default: oracle where the day has a multi-source feed. */
+  readonly prices?: 'oracle' | 'klines';
 }
 
 export const DEFAULT_CRASH = '2025-10-10';
@@ -40,6 +43,11 @@ export function runDemo(opts: DemoOptions, io: Io): number {
       `journal ${opts.journal} already exists; give a new file name (the demo writes a fresh journal)`,
     );
   }
+  if (opts.prices === 'oracle' && !hasOracleFeed(opts.crash)) {
+    throw new UsageError(
+      `--prices oracle needs several price sources; ${opts.crash} has one series (use --prices klines)`,
+    );
+  }
   const tty = io.err.isTTY === true;
   const progress = tty
     ? (p: { bar: number; bars: number; liquidations: number }) => {
@@ -54,6 +62,7 @@ export function runDemo(opts: DemoOptions, io: Io): number {
     accounts: opts.accounts,
     seed: opts.seed,
     ...(opts.journal === undefined ? {} : { journalPath: opts.journal }),
+    ...(opts.prices === undefined ? {} : { prices: opts.prices }),
     ...(progress === undefined ? {} : { onProgress: progress }),
   });
   if (tty) io.err.write('\r\x1b[2K');
@@ -82,12 +91,25 @@ export function renderSummary({ metrics: m, run }: ReplayResult): string {
     : `${m.crash.from} → ${m.crash.to}`;
   row(
     'Window',
-    `${span} · ${fmtInt(m.crash.bars)} one-minute bars · ${fmtInt(m.crash.pricePoints)} price points`,
+    `${span} · ${fmtInt(m.crash.bars)} one-minute bars · ${fmtInt(m.crash.pricePoints)} ${m.crash.prices === 'oracle' ? 'oracle ticks' : 'price points'}`,
   );
   row(
     'Price',
     `open ${fmtDecimal(m.price.open)} · low ${fmtDecimal(m.price.low)} at ${m.price.lowAt} (${fmtChange(m.price.open, m.price.low)}) · close ${fmtDecimal(m.price.close)}`,
   );
+  const o = m.oracle;
+  if (o) {
+    const hm = (s: string) => s.slice(11, 19);
+    row(
+      'Oracle',
+      `guarded mark from ${fmtInt(o.inputs)} observations (Binance COIN-M 1m, USDⓈ-M 5m, Gemini trades, book depth) · mark low ${fmtDecimal(o.markLow)} at ${hm(o.markLowAt)}`,
+    );
+    const periods = o.safeMode.periods.map((p) => `${hm(p.from)} → ${p.to === null ? 'end' : hm(p.to)}`);
+    row(
+      '',
+      `safe mode ${periods.length === 0 ? 'never' : periods.join(', ')} · breaker trips ${fmtInt(o.breaker.trips)} · liquidations held at ${fmtInt(o.held.ticks)} ticks (up to ${fmtInt(o.held.maxScopes)} scopes)`,
+    );
+  }
   row(
     'Traders',
     `${fmtInt(p.traders)}: ${fmtInt(p.longs)} long / ${fmtInt(p.shorts)} short · ${fmtInt(p.isolated)} isolated · ${fmtInt(p.btcCollateral)} on BTC collateral · ${fmtInt(p.whales)} whales`,

@@ -57,21 +57,37 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     )
     .option('--seed <n>', 'seed of the population', intInRange('--seed', 0, 2 ** 32 - 1), DEFAULT_SEED)
     .option('--journal <file>', 'SQLite journal to write (a new file; default: a temporary directory)')
+    .addOption(
+      new Option(
+        '--prices <source>',
+        "where the marks come from: 'oracle' (the day's multi-source observations through the engine's oracle; 2025-10-10) or 'klines' (the one kline series as prices commands); default: oracle where the day has several sources",
+      ).choices(['oracle', 'klines']),
+    )
     .option('--json', 'print the metrics as JSON (money as decimal strings)', false)
-    .action((o: { crash: string; accounts: number; seed: number; journal?: string; json: boolean }) => {
-      setExitCode(
-        runDemo(
-          {
-            crash: o.crash,
-            accounts: o.accounts,
-            seed: o.seed,
-            json: o.json,
-            ...(o.journal === undefined ? {} : { journal: o.journal }),
-          },
-          { out: (t) => process.stdout.write(t), err: process.stderr },
-        ),
-      );
-    });
+    .action(
+      (o: {
+        crash: string;
+        accounts: number;
+        seed: number;
+        journal?: string;
+        json: boolean;
+        prices?: 'oracle' | 'klines';
+      }) => {
+        setExitCode(
+          runDemo(
+            {
+              crash: o.crash,
+              accounts: o.accounts,
+              seed: o.seed,
+              json: o.json,
+              ...(o.prices === undefined ? {} : { prices: o.prices }),
+              ...(o.journal === undefined ? {} : { journal: o.journal }),
+            },
+            { out: (t) => process.stdout.write(t), err: process.stderr },
+          ),
+        );
+      },
+    );
 
   program
     .command('risk')

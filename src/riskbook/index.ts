@@ -1,4 +1,14 @@
-/** Float64 liquidation screen with exact confirmation (DESIGN §6): see ./riskbook.ts. */
+/**
+ * Fast candidate finders behind core's CandidateFinder port: the float64 risk book with exact
+ * confirmation (./riskbook.ts, ./risk-book-finder.ts) and the exact liquidation-price index
+ * (./liquidation-price-index.ts).
+ */
+export {
+  type IndexCandidate,
+  type IndexStats,
+  LiquidationPriceIndex,
+} from './liquidation-price-index.ts';
+export { RiskBookFinder, type RiskBookFinderOptions } from './risk-book-finder.ts';
 export {
   type Candidate,
   type HolderIndex,

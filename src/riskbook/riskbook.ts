@@ -386,7 +386,8 @@ export class RiskBook implements HolderIndex {
 
   /**
    * Keeps the book in step with the engine: refreshes the subaccounts the events touched,
-   * then re-marks the markets (and assets) whose prices they moved.
+   * then re-marks the markets (and assets) whose prices they moved (`prices_updated`, an
+   * oracle step, expiry settlement).
    *
    * @example engine.onEvents((events) => book.sync(engine.state, events));
    */
@@ -398,7 +399,8 @@ export class RiskBook implements HolderIndex {
       if (e.type === 'prices_updated') {
         for (const [m] of e.marks) marks.add(m);
         if (e.assets.length > 0 || e.exchangeRates.length > 0) assetsMoved = true;
-      } else if (e.type === 'expiry_settled') {
+      } else if (e.type === 'expiry_settled' || e.type === 'oracle_stepped') {
+        // A market with an oracle takes its mark from its oracle steps, not from prices_updated.
         marks.add(e.market);
       } else if (e.type === 'asset_configured') {
         assetsMoved = true;

@@ -31,12 +31,19 @@ import type { Sequenced } from '../core/engine/events.ts';
 import { ledgerSums } from '../core/engine/invariants.ts';
 import type { EngineState } from '../core/engine/state.ts';
 import { subaccountKey } from '../core/engine/state.ts';
+import {
+  type CandidateFinder,
+  type KeeperOptions,
+  keeperTick,
+  liquidationRounds,
+} from '../core/keeper/index.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../core/num/index.ts';
+import { type IndexStats, LiquidationPriceIndex, RiskBookFinder } from '../riskbook/index.ts';
 import { SqliteJournal } from '../store/sqlite-journal.ts';
 import { type CrashWindow, crashWindow, loadCrashKlines } from './data/crashes.ts';
 import { compareDecimal } from './data/decimal.ts';
 import { type Kline, klinePath } from './data/klines.ts';
-import { LiquidationWatch, type WatchStats } from './liquidation-watch.ts';
+import { hasOracleFeed, type OracleFacts, OracleFeed, setOracleCommand } from './oracle-feed.ts';
 import { BASE_ASSET, generatePopulation, MARKET, type PopulationSummary, SETTLEMENT } from './population.ts';
 import { InsurancePath, RunTotals } from './run-totals.ts';
 
@@ -44,7 +51,8 @@ import { InsurancePath, RunTotals } from './run-totals.ts';
 export const PATH_OFFSETS_MS = [0, 20_000, 40_000, 59_999] as const;
 /** Premium index used at every funding tick (see the module header). */
 export const FUNDING_PREMIUM_INDEX = '0';
-const FUNDING_INTERVAL_MS = 8 * 3600 * 1000;
+/** Funding settles every 8 hours (00:00, 08:00, 16:00 UTC), in the demo and the lab. */
+export const FUNDING_INTERVAL_MS = 8 * 3600 * 1000;
 /** Bound on liquidation rounds after one price point. */
 export const MAX_ROUNDS = 50;
 
@@ -56,6 +64,13 @@ export interface ReplayOptions {
   readonly seed: number;
   /** SQLite journal file (must not exist or be empty); default: a new file in a temp directory. */
   readonly journalPath?: string;
+  /**
+   * Where the marks come from: 'oracle' — the day's real multi-source observations through the
+   * engine's `oracle` command (guarded index and mark, breaker, safe mode; only windows with
+   * several sources, see ORACLE_REPLAY_DAYS); 'klines' — the window's one kline series as `prices`
+   * commands, four points per bar. Default: 'oracle' where a feed exists, else 'klines'.
+   */
+  readonly prices?: 'oracle' | 'klines';
   /** Called after each bar. */
   readonly onProgress?: (p: { bar: number; bars: number; liquidations: number }) => void;
 }
@@ -83,7 +98,11 @@ export interface ReplayMetrics {
     to: string;
     bars: number;
     pricePoints: number;
+    /** 'oracle': guarded marks from the multi-source feed; 'klines': the kline path as `prices`. */
+    prices: 'oracle' | 'klines';
   };
+  /** What the oracle made of the observations (only with prices 'oracle'). */
+  oracle?: OracleFacts;
   price: { open: string; low: string; lowAt: string; high: string; close: string };
   population: PopulationSummary & { seed: number };
   liquidations: {
@@ -117,7 +136,10 @@ export interface ReplayMetrics {
   fees: { trading: string; feePoolEnd: string };
   funding: { ticks: number; premiumIndex: string; rates: string[] };
   backstopVault: { account: string; position: string; equity: string; deposit: string; pnl: string };
-  watch: WatchStats;
+  /** The keeper's candidate finder. */
+  finder: string;
+  /** The liquidation-price index's work (kline path only). */
+  watch?: IndexStats;
   conservation: { ok: boolean; assets: Record<string, AssetConservation> };
   replay: { identical: boolean; liveHash: string; replayedHash: string; events: number };
 }
@@ -217,7 +239,6 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
     }
     insurance.sample(ins());
   });
-  const watch = new LiquidationWatch(engine);
   // --- setup ---------------------------------------------------------------------------
   for (const c of pop.setup) {
     const r = engine.execute(c);
@@ -226,25 +247,45 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
       throw new Error(`setup command ${c.type} rejected: ${r.rejection.code}: ${r.rejection.message}`);
     }
   }
+  // With a multi-source feed, the market's mark comes from its guarded oracle from here on.
+  const oracleFeed =
+    (opts.prices ?? (hasOracleFeed(opts.crash) ? 'oracle' : 'klines')) === 'oracle' &&
+    hasOracleFeed(opts.crash)
+      ? new OracleFeed(
+          opts.crash,
+          first.openTimeMs,
+          klines[klines.length - 1]!.openTimeMs + window.intervalMs - 1,
+          MARKET,
+          engine,
+        )
+      : undefined;
+  if (opts.prices === 'oracle' && !oracleFeed) {
+    journal.close();
+    throw new Error(`crash ${opts.crash} has a single price series: no oracle feed (use prices 'klines')`);
+  }
+  if (oracleFeed) {
+    const r = engine.execute(setOracleCommand(MARKET));
+    if (!r.ok) {
+      journal.close();
+      throw new Error(`set_oracle rejected: ${r.rejection.code}: ${r.rejection.message}`);
+    }
+    oracleFeed.start(first.openTimeMs);
+  }
+  // The finder: the exact liquidation-price index for the kline path (a few thousand points); the
+  // float risk book for the oracle feed, whose every tick also re-prices the BTC collateral (the
+  // index would evaluate every BTC-collateral scope exactly at each of its ~28,000 ticks).
+  const index = oracleFeed ? undefined : new LiquidationPriceIndex(engine);
+  const finder: CandidateFinder = index ?? new RiskBookFinder(engine);
   const insStart = ins();
   insurance.start(insStart);
   const tSetup = performance.now();
 
   // --- replay --------------------------------------------------------------------------
   const rejected: Record<string, number> = {};
-  const liquidateAll = (timeMs: number) => {
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      const cands = watch.candidates();
-      if (cands.length === 0) return;
-      let progressed = false;
-      for (const c of cands) {
-        const r = engine.execute({ type: 'liquidate', ...c.command, timeMs });
-        if (r.ok) progressed = true;
-        else rejected[r.rejection.code] = (rejected[r.rejection.code] ?? 0) + 1;
-      }
-      if (!progressed) return;
-    }
-    rejected.ROUND_LIMIT = (rejected.ROUND_LIMIT ?? 0) + 1;
+  const keeper: KeeperOptions = { finder, maxRounds: MAX_ROUNDS };
+  const tally = (r: { rejected: Record<string, number>; capped: boolean }) => {
+    for (const [code, n] of Object.entries(r.rejected)) rejected[code] = (rejected[code] ?? 0) + n;
+    if (r.capped) rejected.ROUND_LIMIT = (rejected.ROUND_LIMIT ?? 0) + 1;
   };
   const exec = (c: Parameters<Engine['executeOrThrow']>[0]) => {
     try {
@@ -255,29 +296,27 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
     }
   };
 
-  let points = 0;
-  klines.forEach((k, bar) => {
-    if (k.openTimeMs > first.openTimeMs && k.openTimeMs % FUNDING_INTERVAL_MS === 0) {
-      exec({
-        type: 'funding_tick',
-        market: MARKET,
-        timeMs: k.openTimeMs,
-        premiumIndex: FUNDING_PREMIUM_INDEX,
+  const fundingAt = (timeMs: number) => {
+    exec({ type: 'funding_tick', market: MARKET, timeMs, premiumIndex: FUNDING_PREMIUM_INDEX });
+    tally(liquidationRounds(engine, timeMs, keeper));
+  };
+  const progress = (bar: number) =>
+    opts.onProgress?.({ bar, bars: klines.length, liquidations: totals.totalSteps() });
+
+  const points = oracleFeed
+    ? driveOracleTicks(
+        engine,
+        oracleFeed,
+        keeper,
+        { first: first.openTimeMs, bars: klines.length },
+        fundingAt,
+        tally,
+        progress,
+      )
+    : driveKlinePoints(engine, klines, keeper, fundingAt, tally, progress, (timeMs, codes) => {
+        journal.close();
+        throw new Error(`prices at ${timeMs} rejected: ${JSON.stringify(codes)}`);
       });
-      liquidateAll(k.openTimeMs);
-    }
-    klinePath(k).forEach((px, i) => {
-      const timeMs = k.openTimeMs + PATH_OFFSETS_MS[i]!;
-      exec({ type: 'prices', timeMs, marks: { [MARKET]: px }, assets: { [BASE_ASSET]: px } });
-      points++;
-      liquidateAll(timeMs);
-    });
-    opts.onProgress?.({
-      bar: bar + 1,
-      bars: klines.length,
-      liquidations: totals.totalSteps(),
-    });
-  });
   const tReplay = performance.now();
 
   // --- checks --------------------------------------------------------------------------
@@ -307,7 +346,9 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
       to: `${isoMinute(klines[klines.length - 1]!.openTimeMs + window.intervalMs - 1)} UTC`,
       bars: klines.length,
       pricePoints: points,
+      prices: oracleFeed ? 'oracle' : 'klines',
     },
+    ...(oracleFeed ? { oracle: oracleFeed.facts() } : {}),
     price: priceFacts(klines),
     population: { ...pop.summary, seed: opts.seed },
     liquidations: {
@@ -343,7 +384,8 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
       deposit: usd(backstopDeposit),
       pnl: usd(bf.netValueQuote - backstopDeposit),
     },
-    watch: { ...watch.stats },
+    finder: finder.name,
+    ...(index ? { watch: { ...index.stats } } : {}),
     conservation: cons,
     replay: { identical: liveHash === replayedHash, liveHash, replayedHash, events },
   };
@@ -357,4 +399,76 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
       journalPath,
     },
   };
+}
+
+type Tally = (r: { rejected: Record<string, number>; capped: boolean }) => void;
+
+/**
+ * The oracle feed: one keeper tick per observation time (and whole minute) — the observations
+ * go to the engine's `oracle` command, the BTC collateral follows the guarded mark, then
+ * liquidation rounds; a funding tick at every 8-hour boundary. Returns the ticks driven.
+ */
+function driveOracleTicks(
+  engine: Engine,
+  feed: OracleFeed,
+  keeper: KeeperOptions,
+  window: { first: number; bars: number },
+  fundingAt: (timeMs: number) => void,
+  tally: Tally,
+  progress: (bar: number) => void,
+): number {
+  const oracleKeeper: KeeperOptions = { ...keeper, assetsFollowMarks: { [BASE_ASSET]: MARKET } };
+  let nextFunding = (Math.floor(window.first / FUNDING_INTERVAL_MS) + 1) * FUNDING_INTERVAL_MS;
+  let bar = 0;
+  let ticks = 0;
+  for (const step of feed.steps) {
+    while (nextFunding <= step.nowMs) {
+      fundingAt(nextFunding);
+      nextFunding += FUNDING_INTERVAL_MS;
+    }
+    const tick = keeperTick(
+      engine,
+      { timeMs: step.nowMs, observations: [{ market: MARKET, inputs: step.inputs }] },
+      oracleKeeper,
+    );
+    ticks++;
+    tally(tick);
+    feed.observe(step.nowMs, step.inputs.length, tick);
+    const b = Math.min(window.bars, Math.floor((step.nowMs - window.first) / 60_000) + 1);
+    if (b !== bar) progress((bar = b));
+  }
+  return ticks;
+}
+
+/**
+ * The kline series: four `prices` points per bar (`klinePath`), each one keeper tick; a funding
+ * tick at every 8-hour boundary after the first bar. Returns the points driven.
+ */
+function driveKlinePoints(
+  engine: Engine,
+  klines: readonly Kline[],
+  keeper: KeeperOptions,
+  fundingAt: (timeMs: number) => void,
+  tally: Tally,
+  progress: (bar: number) => void,
+  onRejected: (timeMs: number, codes: Record<string, number>) => never,
+): number {
+  const first = klines[0]!;
+  let points = 0;
+  klines.forEach((k, bar) => {
+    if (k.openTimeMs > first.openTimeMs && k.openTimeMs % FUNDING_INTERVAL_MS === 0) fundingAt(k.openTimeMs);
+    klinePath(k).forEach((px, i) => {
+      const timeMs = k.openTimeMs + PATH_OFFSETS_MS[i]!;
+      const tick = keeperTick(
+        engine,
+        { timeMs, prices: [{ marks: { [MARKET]: px }, assets: { [BASE_ASSET]: px } }] },
+        keeper,
+      );
+      if (Object.keys(tick.priceRejected).length > 0) onRejected(timeMs, tick.priceRejected);
+      points++;
+      tally(tick);
+    });
+    progress(bar + 1);
+  });
+  return points;
 }

@@ -1,7 +1,9 @@
 /**
  * `plimsoll demo` end to end on the 2025-10-10 crash with 300 accounts: the metrics
  * say money was conserved (INV-01) and the journal replays to the live state
- * (INV-02), and the same seed gives the same metrics.
+ * (INV-02), and the same seed gives the same metrics. The marks come from the day's
+ * multi-source observations through the engine's oracle, so its safe mode shows in the
+ * demo; `--prices klines` replays the one kline series instead.
  */
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,9 +24,10 @@ describe('plimsoll demo --json', () => {
   const journal = join(mkdtempSync(join(tmpdir(), 'plimsoll-e2e-')), 'demo.sqlite');
   // biome-ignore lint/suspicious/noExplicitAny: parsed JSON output
   let first: any;
+  // A demo run replays ~28,000 oracle ticks: allow for a busy machine.
   beforeAll(() => {
     first = runJson(['--journal', journal]);
-  });
+  }, 180_000);
 
   it('conserves_money_and_replays_identically', () => {
     expect(first.conservation.ok).toBe(true);
@@ -37,7 +40,10 @@ describe('plimsoll demo --json', () => {
 
   it('reports_the_crash_and_the_liquidations', () => {
     expect(first.crash.id).toBe('2025-10-10');
-    expect(first.crash.pricePoints).toBe(5760);
+    // One keeper tick per oracle step: the 28,438 steps of `plimsoll oracle --replay 2025-10-10`.
+    expect(first.crash.prices).toBe('oracle');
+    expect(first.crash.pricePoints).toBe(28438);
+    expect(first.oracle.steps).toBe(28438);
     expect(first.price.low).toBe('102497.48513403');
     expect(first.population.traders).toBe(300);
     const l = first.liquidations;
@@ -53,6 +59,19 @@ describe('plimsoll demo --json', () => {
       expect(typeof v).toBe('string');
       expect(v).toMatch(/^-?\d+(\.\d+)?$/);
     }
+  });
+
+  it('runs_the_guarded_oracle_whose_safe_mode_holds_liquidations', () => {
+    // The safe-mode window the oracle replay finds on this day (docs/oracle.md): the two
+    // Binance series disagree by ~4 % while Gemini is silent.
+    expect(first.oracle.safeMode.periods).toContainEqual({
+      from: '2025-10-10 21:17:59 UTC',
+      to: '2025-10-10 21:19:59 UTC',
+      seconds: 120,
+    });
+    // The guarded mark (1m closes, medians, a smoothed basis) never reaches the kline's intra-bar low.
+    expect(Number(first.oracle.markLow)).toBeGreaterThan(Number(first.price.low));
+    expect(first.finder).toBe('risk-book');
   });
 
   it('writes_the_journal_where_asked', () => {
@@ -71,7 +90,19 @@ describe('plimsoll demo --json', () => {
     const { run: _a, ...m1 } = first;
     const { run: _b, ...m2 } = second;
     expect(m2).toEqual(m1);
-  });
+  }, 180_000);
+});
+
+describe('plimsoll demo --prices klines', () => {
+  it('replays_the_kline_path_with_prices_commands', () => {
+    const m = runJson(['--prices', 'klines']);
+    expect(m.crash.prices).toBe('klines');
+    expect(m.crash.pricePoints).toBe(5760);
+    expect(m.oracle).toBeUndefined();
+    expect(m.finder).toBe('liquidation-price-index');
+    expect(m.conservation.ok).toBe(true);
+    expect(m.replay.identical).toBe(true);
+  }, 180_000);
 });
 
 describe('plimsoll demo usage errors', () => {
@@ -80,6 +111,7 @@ describe('plimsoll demo usage errors', () => {
     [['demo', '--accounts', 'many'], /--accounts/],
     [['demo', '--crash', '1999-01-01'], /Allowed choices/],
     [['demo', '--bogus'], /unknown option/],
+    [['demo', '--crash', '2021-05-19', '--prices', 'oracle'], /one series/],
   ])('%j', (args, message) => {
     const r = cli(args);
     expect(r.status).toBe(2);

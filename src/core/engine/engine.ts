@@ -11,8 +11,9 @@
  * if (!r.ok) console.log(r.rejection.code);
  */
 import { z } from 'zod';
-import { crossView, evaluate, isLiquidatable, isolatedView, type Scope } from '../account/figures.ts';
-import { borrow, isLendingLiquidatable } from '../liquidation/lending.ts';
+import type { Scope } from '../account/figures.ts';
+import { exactLiquidatable } from '../keeper/exact-scan.ts';
+import { borrow } from '../liquidation/lending.ts';
 import { liquidate } from '../liquidation/liquidate.ts';
 import { InvariantError } from '../num/index.ts';
 import { decodeEvent, decodeSnapshot, encodeEvent, encodeSnapshot, stateHash } from './codec.ts';
@@ -158,25 +159,9 @@ export class Engine {
     return r.events;
   }
 
-  /** Scopes whose exact figures say equity < MM, in subaccount order. */
+  /** Scopes whose exact figures say equity < MM, in subaccount order (the keeper's exact scan). */
   liquidatable(): { ref: SubaccountRef; scope: Scope }[] {
-    const out: { ref: SubaccountRef; scope: Scope }[] = [];
-    for (const s of this.st.subaccounts.values()) {
-      if (s.positions.size === 0) {
-        // Lending (policy.lending): a position-less scope with a debt and equity < 0 (HF < 1).
-        if (isLendingLiquidatable(this.st, s)) out.push({ ref: s.ref, scope: { kind: 'cross' } });
-        continue;
-      }
-      for (const p of s.positions.values()) {
-        if (p.isolated && isLiquidatable(evaluate(this.st, isolatedView(this.st, s, p.market)))) {
-          out.push({ ref: s.ref, scope: { kind: 'isolated', market: p.market } });
-        }
-      }
-      const cross = crossView(s);
-      if (cross.positions.length > 0 && isLiquidatable(evaluate(this.st, cross)))
-        out.push({ ref: s.ref, scope: { kind: 'cross' } });
-    }
-    return out;
+    return exactLiquidatable(this.st);
   }
 
   stateHash(): string {

@@ -1,19 +1,19 @@
 /**
- * The liquidation watch finds exactly the scopes the engine's own O(all accounts) scan
+ * The liquidation-price index finds exactly the scopes the engine's own O(all accounts) scan
  * (`engine.liquidatable()`) finds, at every price point of a real crash, while only
  * evaluating the index hits and the exact set.
  */
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../core/engine/engine.ts';
+import { LiquidationPriceIndex } from '../riskbook/liquidation-price-index.ts';
 import { loadCrashKlines } from './data/crashes.ts';
 import { klinePath } from './data/klines.ts';
-import { LiquidationWatch } from './liquidation-watch.ts';
 import { BASE_ASSET, generatePopulation, MARKET } from './population.ts';
 
 const scopeId = (key: string, scope: { kind: string; market?: string }) =>
   `${key}|${scope.kind === 'cross' ? 'cross' : `isolated:${scope.market}`}`;
 
-describe('LiquidationWatch', () => {
+describe('LiquidationPriceIndex', () => {
   it('agrees_with_the_engine_full_scan_at_every_price_point', () => {
     const klines = loadCrashKlines('2021-05-19');
     const first = klines[0]!;
@@ -25,7 +25,7 @@ describe('LiquidationWatch', () => {
     });
     const engine = Engine.create(pop.config);
     for (const c of pop.setup) engine.executeOrThrow(c);
-    const watch = new LiquidationWatch(engine);
+    const watch = new LiquidationPriceIndex(engine);
     let checked = 0;
     let liquidated = 0;
     for (const k of klines) {
@@ -64,7 +64,7 @@ describe('LiquidationWatch', () => {
     const pop = generatePopulation({ accounts: 100, seed: 3, openPrice: '60000', timeMs: 1 });
     const engine = Engine.create(pop.config);
     for (const c of pop.setup) engine.executeOrThrow(c);
-    const watch = new LiquidationWatch(engine);
+    const watch = new LiquidationPriceIndex(engine);
     watch.refresh();
     const btcHolders = pop.traders.filter((t) => t.collateralAsset === 'BTC').length;
     // Market makers and traders on BTC collateral: exact set; the backstop holds no position yet.

@@ -1,6 +1,7 @@
 /**
- * Liquidation watch: which margin scopes may have crossed their liquidation
- * trigger after a price step, without an exact scan of every account per tick.
+ * Liquidation-price index (a CandidateFinder, core/keeper/finder.ts): which margin scopes
+ * may have crossed their liquidation trigger after a price step, without an exact scan of
+ * every account per tick.
  *
  * Two kinds of scope:
  * - **Indexed**: one position, collateral in the settlement asset only (every
@@ -31,13 +32,13 @@
  * Every candidate is then confirmed with the exact figures, and the engine's
  * `liquidate` command re-checks and rejects NOT_LIQUIDATABLE anyway.
  *
- * DESIGN §6 describes the production version of this (a typed-array risk book
- * with a float screen); this one is the simple exact index.
+ * The float risk book (./riskbook.ts) is the other fast finder (a typed-array float screen);
+ * this one is the simple exact index.
  *
  * @example
- * const watch = new LiquidationWatch(engine);    // subscribes to engine events
+ * const index = new LiquidationPriceIndex(engine);    // subscribes to engine events
  * engine.executeOrThrow({ type: 'prices', timeMs, marks: { 'BTC-PERP': '102497.48' } });
- * for (const c of watch.candidates()) engine.execute({ type: 'liquidate', subaccount: c.ref, ...c.command, timeMs });
+ * keeperTick(engine, { timeMs }, { finder: index, maxRounds: 50 });
  */
 import {
   crossView,
@@ -51,12 +52,12 @@ import {
 import { valueDivisor } from '../core/account/position.ts';
 import { liquidationPrice } from '../core/account/report.ts';
 import type { SubaccountRef } from '../core/engine/config.ts';
-import type { Engine } from '../core/engine/engine.ts';
 import type { Sequenced } from '../core/engine/events.ts';
 import type { EngineState, Subaccount } from '../core/engine/state.ts';
+import type { CandidateFinder, EventSource, LiquidationCandidate } from '../core/keeper/finder.ts';
 
 /** A scope to liquidate, confirmed liquidatable by the exact figures. */
-export interface WatchCandidate {
+export interface IndexCandidate {
   readonly ref: SubaccountRef;
   readonly subKey: string;
   readonly scope: Scope;
@@ -86,7 +87,7 @@ interface ExactEntry {
   healthyAt: number;
 }
 
-export interface WatchStats {
+export interface IndexStats {
   /** Scopes currently in the price index / in the exact set. */
   indexedScopes: number;
   exactScopes: number;
@@ -125,7 +126,8 @@ interface MarketIndex {
   maxBandPx8: bigint;
 }
 
-export class LiquidationWatch {
+export class LiquidationPriceIndex implements CandidateFinder {
+  readonly name = 'liquidation-price-index';
   private readonly dirty = new Set<string>();
   private allDirty = true;
   private readonly bySub = new Map<string, { indexed: IndexEntry[]; exact: ExactEntry[]; never: number }>();
@@ -139,7 +141,7 @@ export class LiquidationWatch {
    * configuration. An exact scope found healthy in the current epoch is not re-evaluated.
    */
   private epoch = 0;
-  readonly stats: WatchStats = {
+  readonly stats: IndexStats = {
     indexedScopes: 0,
     exactScopes: 0,
     neverLiquidatable: 0,
@@ -149,8 +151,14 @@ export class LiquidationWatch {
     skippedUnchanged: 0,
   };
 
-  constructor(private readonly engine: Engine) {
+  constructor(private readonly engine: EventSource) {
     engine.onEvents((events) => this.observe(events));
+  }
+
+  /** CandidateFinder: the confirmed candidates as (ref, scope); `state` must be the engine's. */
+  liquidatable(state: Readonly<EngineState>): LiquidationCandidate[] {
+    if (state !== this.engine.state) throw new Error('liquidation-price index: state of another engine');
+    return this.candidates().map((c) => ({ ref: c.ref, scope: c.scope }));
   }
 
   private get state(): EngineState {
@@ -203,10 +211,10 @@ export class LiquidationWatch {
   }
 
   /** Confirmed liquidatable scopes at the current marks, in a deterministic order. */
-  candidates(): WatchCandidate[] {
+  candidates(): IndexCandidate[] {
     this.refresh();
     const state = this.state;
-    const out: WatchCandidate[] = [];
+    const out: IndexCandidate[] = [];
     const confirm = (
       e: { subKey: string; ref: SubaccountRef; scope: Scope },
       fromIndex: boolean,
@@ -288,7 +296,7 @@ export class LiquidationWatch {
       const idx = this.markets.get(e.market)!;
       const arr = e.long ? idx.longs : idx.shorts;
       const i = lowerBound(arr, e);
-      if (arr[i] !== e) throw new Error(`liquidation watch: index entry ${e.id} not found`);
+      if (arr[i] !== e) throw new Error(`liquidation-price index: index entry ${e.id} not found`);
       arr.splice(i, 1);
       this.stats.indexedScopes--;
     }
