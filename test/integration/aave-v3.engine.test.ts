@@ -13,20 +13,20 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assertConserved } from '../../../test/support/conservation.ts';
-import docs from '../../../test/vectors/aave_v3_docs.json' with { type: 'json' };
-import { InMemoryJournal } from '../../store/memory-journal.ts';
-import { healthFactor } from '../collateral/health-factor.ts';
-import { Engine } from '../engine/engine.ts';
-import type { Sequenced } from '../engine/events.ts';
-import { formatDecimal, PRICE_DECIMALS, parseDecimalUnsafe } from '../num/index.ts';
+import { healthFactor } from '../../src/core/collateral/health-factor.ts';
+import { Engine } from '../../src/core/engine/engine.ts';
+import type { Sequenced } from '../../src/core/engine/events.ts';
+import { formatDecimal, PRICE_DECIMALS, parseDecimalUnsafe } from '../../src/core/num/index.ts';
 import {
   AAVE_V3_EXAMPLE_RESERVES,
   aaveConfig,
   liquidationCall,
   maxCloseFactorBps,
   percentMul,
-} from './aave-v3.ts';
+} from '../../src/core/presets/aave-v3.ts';
+import { InMemoryJournal } from '../../src/store/memory-journal.ts';
+import { assertConserved } from '../support/conservation.ts';
+import docs from '../vectors/aave_v3_docs.json' with { type: 'json' };
 
 const ref = (account: string) => ({ account, sub: '0' });
 const E18 = 10n ** 18n;
