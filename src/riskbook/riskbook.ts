@@ -59,7 +59,6 @@
  * }
  */
 import {
-  assetPricePx8,
   crossView,
   evaluate,
   isLiquidatable,
@@ -67,10 +66,11 @@ import {
   positionRequirement,
   type Scope,
 } from '../core/account/figures.ts';
+import { assetPricePx8 } from '../core/account/prices.ts';
 import { effectiveAssetWeightPpm } from '../core/collateral/valuation.ts';
-import type { SubaccountRef } from '../core/engine/config.ts';
 import type { EngineEvent, Ledger } from '../core/engine/events.ts';
-import type { EngineState, MarketState, Position, Subaccount } from '../core/engine/state.ts';
+import type { SubaccountRef } from '../core/model/engine-config.ts';
+import type { EngineState, MarketState, Position, Subaccount } from '../core/model/state.ts';
 import { divRound, PPM, PRICE_DECIMALS, QTY_DECIMALS } from '../core/num/index.ts';
 
 /** Models whose MM / notional does not depend on the mark price (at a fixed size). */

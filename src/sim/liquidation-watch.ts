@@ -44,16 +44,16 @@ import {
   evaluate,
   isLiquidatable,
   isolatedView,
-  MissingPriceError,
   type Scope,
   viewOf,
 } from '../core/account/figures.ts';
 import { valueDivisor } from '../core/account/position.ts';
+import { MissingPriceError } from '../core/account/prices.ts';
 import { liquidationPrice } from '../core/account/report.ts';
-import type { SubaccountRef } from '../core/engine/config.ts';
 import type { Engine } from '../core/engine/engine.ts';
 import type { Sequenced } from '../core/engine/events.ts';
-import type { EngineState, Subaccount } from '../core/engine/state.ts';
+import type { SubaccountRef } from '../core/model/engine-config.ts';
+import type { EngineState, Subaccount } from '../core/model/state.ts';
 
 /** A scope to liquidate, confirmed liquidatable by the exact figures. */
 export interface WatchCandidate {

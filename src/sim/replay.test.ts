@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../core/engine/engine.ts';
-import type { EngineState } from '../core/engine/state.ts';
+import type { EngineState } from '../core/model/state.ts';
 import { generatePopulation } from './population.ts';
 import { conservation, runCrashReplay } from './replay.ts';
 

@@ -10,10 +10,11 @@
  * e.g. a short straddle, reports its nearest crossing) and refined by bisection to 1e-6.
  * Float64 marks (risk screening); the engine evaluates them exactly.
  */
-import type { EngineState } from '../engine/state.ts';
+import type { EngineState } from '../model/state.ts';
 import { black76Price, yearFraction } from '../pricing/black76.ts';
-import { evaluate, isLiquidatable, markOf, type ScopeView } from './figures.ts';
+import { evaluate, isLiquidatable, type ScopeView } from './figures.ts';
 import { impliedVolOf, px } from './portfolio-scope.ts';
+import { markOf } from './prices.ts';
 
 export interface LiquidationCrossing {
   /** Fractional move of the underlying (−0.12 = −12%). */

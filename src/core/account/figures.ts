@@ -9,25 +9,20 @@
  * happens, a liquidation size being searched) cost a small copy, not a state clone.
  */
 
-import { collateralValueQuote, weightFor, yieldBearingPricePx8 } from '../collateral/valuation.ts';
-import type { EngineState, MarketState, Subaccount } from '../engine/state.ts';
+import { collateralValueQuote, weightFor } from '../collateral/valuation.ts';
 import { applyLeverageCap } from '../margin/models.ts';
 import { optionPositionRequirement } from '../margin/option-margin.ts';
+import type { EngineState, MarketState, Subaccount } from '../model/state.ts';
 import { mulDiv, PPM } from '../num/index.ts';
 import { positiveHealthHaircut } from './pnl-haircut.ts';
 import { portfolioRequirementQuote } from './portfolio-scope.ts';
 import { positionValue } from './position.ts';
+import { assetPricePx8, MissingPriceError, markOf, type PositionLite } from './prices.ts';
 
 export type Scope = { kind: 'cross' } | { kind: 'isolated'; market: string };
 
 export function scopeName(scope: Scope): string {
   return scope.kind === 'cross' ? 'cross' : `isolated:${scope.market}`;
-}
-
-export interface PositionLite {
-  readonly market: string;
-  readonly size: bigint;
-  readonly entryValue: bigint;
 }
 
 /** What a scope holds: positions, balances (cross) or isolated margin (settlement units). */
@@ -72,10 +67,6 @@ export interface ScopeFigures {
   readonly positions: readonly PositionFigures[];
 }
 
-export class MissingPriceError extends Error {
-  override name = 'MissingPriceError';
-}
-
 export function crossView(sub: Subaccount, settlementDelta = 0n): ScopeView {
   const positions: PositionLite[] = [];
   for (const p of sub.positions.values()) if (!p.isolated) positions.push(p);
@@ -101,24 +92,6 @@ export function isolatedView(
 
 export function viewOf(state: EngineState, sub: Subaccount, scope: Scope): ScopeView {
   return scope.kind === 'cross' ? crossView(sub) : isolatedView(state, sub, scope.market);
-}
-
-/** Price of a collateral asset in px8, through its exchange rate if yield-bearing. */
-export function assetPricePx8(state: EngineState, assetId: string): bigint | undefined {
-  if (assetId === state.settlement.id) return 10n ** 8n;
-  const asset = state.assets.get(assetId);
-  if (asset?.yieldBearing) {
-    const under = assetPricePx8(state, asset.yieldBearing.underlying);
-    const rate = state.exchangeRates18.get(assetId);
-    return under === undefined || rate === undefined ? undefined : yieldBearingPricePx8(rate, under);
-  }
-  return state.assetPricesPx8.get(assetId);
-}
-
-export function markOf(market: MarketState, marks?: ReadonlyMap<string, bigint>): bigint {
-  const px = marks?.get(market.config.id) ?? market.markPx8;
-  if (px === undefined) throw new MissingPriceError(`market ${market.config.id} has no mark price`);
-  return px;
 }
 
 /**

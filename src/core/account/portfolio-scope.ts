@@ -17,32 +17,20 @@
  * Float64 on purpose (risk screening, see portfolio/model.ts): the requirement is computed
  * on demand, never stored, and rounded against the account at this boundary.
  */
-import { z } from 'zod';
-import type { EngineState, MarketState } from '../engine/state.ts';
+import type { EnginePortfolio } from '../model/engine-config.ts';
+import type { EngineState, MarketState } from '../model/state.ts';
 import { InvariantError, PRICE_DECIMALS, pow10, QTY_DECIMALS, toNumber } from '../num/index.ts';
 import type { PortfolioAccount, PortfolioPosition } from '../portfolio/model.ts';
 import { type PortfolioRequirement, portfolioMargin } from '../portfolio/risk-matrix.ts';
 import {
   type PortfolioMarginConfig,
-  PortfolioMarginConfigSchema,
   type PortfolioPresetId,
   portfolioPreset,
 } from '../portfolio/scenarios.ts';
 import { yearFraction } from '../pricing/black76.ts';
 import { impliedVolBlack76 } from '../pricing/implied-vol.ts';
 import type { VolInput } from '../pricing/vol-surface.ts';
-import { assetPricePx8, markOf, type PositionLite } from './figures.ts';
-
-/** Engine configuration of portfolio margin (subaccounts opt in with `set_portfolio_margin`). */
-export const EnginePortfolioSchema = z.object({
-  /** A preset ('crypto-pm', 'paradex-pm', 'span-16') or a full scenario configuration. */
-  model: z
-    .union([z.enum(['crypto-pm', 'paradex-pm', 'span-16']), PortfolioMarginConfigSchema])
-    .default('crypto-pm'),
-  /** Volatility (per √year) for an option whose mark implies none. */
-  fallbackVol: z.number().positive().max(10).default(0.8),
-});
-export type EnginePortfolio = z.output<typeof EnginePortfolioSchema>;
+import { assetPricePx8, markOf, type PositionLite } from './prices.ts';
 
 const configCache = new WeakMap<EnginePortfolio, PortfolioMarginConfig>();
 function scenarioConfig(p: EnginePortfolio): PortfolioMarginConfig {

@@ -11,7 +11,7 @@
  * Bankruptcy price: likewise where net value (full-weight collateral + PnL) < 0.
  */
 
-import type { EngineState, Subaccount } from '../engine/state.ts';
+import type { EngineState, Subaccount } from '../model/state.ts';
 import { formatDecimal, PPM } from '../num/index.ts';
 import { PRICE_DECIMALS, QTY_DECIMALS } from '../num/units.ts';
 import type { PortfolioRequirement } from '../portfolio/risk-matrix.ts';

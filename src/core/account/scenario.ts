@@ -41,9 +41,9 @@
  */
 import { z } from 'zod';
 import type { CommandInput } from '../engine/commands.ts';
-import type { EngineConfig, SubaccountRef } from '../engine/config.ts';
 import { Engine, EngineRejectedError } from '../engine/engine.ts';
-import { type EngineState, type Subaccount, subaccountKey } from '../engine/state.ts';
+import type { EngineConfig, SubaccountRef } from '../model/engine-config.ts';
+import { type EngineState, type Subaccount, subaccountKey } from '../model/state.ts';
 import { formatDecimal, PRICE_DECIMALS, parseDecimal, QTY_DECIMALS } from '../num/index.ts';
 import { positionRequirement } from './figures.ts';
 

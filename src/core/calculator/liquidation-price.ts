@@ -46,11 +46,11 @@ import {
 } from '../account/figures.ts';
 import { bankruptcyPrice, liquidationPrice } from '../account/report.ts';
 import { buildScenario, ScenarioError, type ScenarioInput } from '../account/scenario.ts';
-import type { EngineConfigInput } from '../engine/config.ts';
 import { Engine } from '../engine/engine.ts';
-import type { EngineState, MarketState, Subaccount } from '../engine/state.ts';
 import { bracketFor, compileBrackets, resolveMaintenancePpm, sizePremiumRatio } from '../margin/models.ts';
 import { signedValueQuote } from '../margin/notional.ts';
+import type { EngineConfigInput } from '../model/engine-config.ts';
+import type { EngineState, MarketState, Subaccount } from '../model/state.ts';
 import {
   abs,
   divRound,

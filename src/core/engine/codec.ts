@@ -3,11 +3,11 @@
  */
 
 import { createMarginModel } from '../margin/models.ts';
+import type { EngineState, MarketState, Subaccount } from '../model/state.ts';
 import { InvariantError } from '../num/index.ts';
 import { fromJson, toJson } from '../num/json.ts';
 import { decodeOracleState, oracleStateToPlain } from '../oracle/codec.ts';
 import type { EngineEvent } from './events.ts';
-import type { EngineState, MarketState, Subaccount } from './state.ts';
 
 export { fromJson, toJson };
 

@@ -4,7 +4,6 @@
  * MALFORMED_COMMAND before anything else happens.
  */
 import { z } from 'zod';
-import { EnginePortfolioSchema } from '../account/portfolio-scope.ts';
 import {
   AssetConfigSchema,
   decimalAt,
@@ -15,8 +14,13 @@ import {
   rate9,
   ratioPpm,
 } from '../model/config.ts';
+import {
+  EnginePortfolioSchema,
+  GuardsSchema,
+  LiquidationPolicySchema,
+  SubaccountRefSchema,
+} from '../model/engine-config.ts';
 import { OracleConfigSchema } from '../oracle/config.ts';
-import { GuardsSchema, LiquidationPolicySchema, SubaccountRefSchema } from './config.ts';
 
 const time = z.number().int().min(0).max(8_640_000_000_000_000).optional();
 /** An amount in an asset's smallest units is parsed by the handler (it knows the decimals). */

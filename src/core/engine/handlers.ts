@@ -6,16 +6,16 @@ import { crossView, isolatedView } from '../account/figures.ts';
 import { createMarginModel } from '../margin/models.ts';
 import { intrinsicPx8 } from '../margin/option-margin.ts';
 import { marketIssue } from '../model/config.ts';
+import type { SubaccountRef } from '../model/engine-config.ts';
+import { type MarketState, subaccountKey } from '../model/state.ts';
 import { abs, clamp, divRound, mulDiv, PPM, parseDecimal, RATE_ONE } from '../num/index.ts';
 import { step as oracleStep, oracleTwapPx8 } from '../oracle/oracle.ts';
 import { increasesRisk } from '../oracle/safe-mode.ts';
 import type { Command } from './commands.ts';
-import type { SubaccountRef } from './config.ts';
 import type { CommandContext } from './context.ts';
 import { reject } from './errors.ts';
 import type { Ledger, MoveReason } from './events.ts';
 import * as fmt from './message-units.ts';
-import { type MarketState, subaccountKey } from './state.ts';
 import { emitSideCashflows, planSide, tradeValue } from './trade-plan.ts';
 
 type Cmd<T extends Command['type']> = Extract<Command, { type: T }>;

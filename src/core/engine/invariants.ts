@@ -3,7 +3,7 @@
  * the net deposits it must equal. Settlement asset: Σ balances + Σ isolated margins − Σ entry
  * values + insurance + fee pool + socialized-loss ledger; other assets: Σ balances + insurance.
  */
-import type { EngineState } from './state.ts';
+import type { EngineState } from '../model/state.ts';
 
 export interface LedgerSum {
   readonly ledger: bigint;

@@ -5,13 +5,14 @@
  * taking over positions, so both obey one rule: a trade that adds risk must
  * leave free collateral ≥ 0; a trade that only reduces risk is always allowed.
  */
-import { crossView, isolatedView, type PositionLite, type ScopeView } from '../account/figures.ts';
+import { crossView, isolatedView, type ScopeView } from '../account/figures.ts';
 import { applyTrade, positionValue } from '../account/position.ts';
+import type { PositionLite } from '../account/prices.ts';
+import type { MarketState, Subaccount } from '../model/state.ts';
 import { max } from '../num/index.ts';
 import type { CommandContext } from './context.ts';
 import type { RejectionCode } from './errors.ts';
 import * as fmt from './message-units.ts';
-import type { MarketState, Subaccount } from './state.ts';
 
 export interface SidePlan {
   readonly sub: Subaccount;

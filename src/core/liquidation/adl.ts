@@ -6,8 +6,8 @@
  */
 import { crossView, evaluate, isolatedView } from '../account/figures.ts';
 import { positionValue } from '../account/position.ts';
-import type { LiquidationPolicy } from '../engine/config.ts';
-import type { EngineState, MarketState } from '../engine/state.ts';
+import type { LiquidationPolicy } from '../model/engine-config.ts';
+import type { EngineState, MarketState } from '../model/state.ts';
 import { mulDiv } from '../num/index.ts';
 
 export interface AdlCandidate {

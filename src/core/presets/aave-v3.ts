@@ -28,9 +28,9 @@
 import { evaluate, isLiquidatable, type ScopeView } from '../account/figures.ts';
 import { healthFactor } from '../collateral/health-factor.ts';
 import { collateralValueQuote } from '../collateral/valuation.ts';
-import type { EngineConfigInput } from '../engine/config.ts';
 import { Engine } from '../engine/engine.ts';
-import { type EngineState, emptySubaccount } from '../engine/state.ts';
+import type { EngineConfigInput } from '../model/engine-config.ts';
+import { type EngineState, emptySubaccount } from '../model/state.ts';
 import { divRound, formatDecimal, PPM, PRICE_DECIMALS, parseDecimal, pow10 } from '../num/index.ts';
 import { add, div, mul, rat, ratScaled, sub, toScaled } from './rational.ts';
 import type { VenuePreset } from './types.ts';

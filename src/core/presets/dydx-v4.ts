@@ -29,10 +29,11 @@
  * dYdX's quote quantums), sizes qty9, prices px8; the dYdX vectors convert base
  * quantums with the market's atomic resolution.
  */
-import type { EngineConfigInput } from '../engine/config.ts';
+
 import { signedValueQuote } from '../margin/notional.ts';
 import { maintenanceFractionPpm } from '../margin/ratios.ts';
 import type { MarketConfigInput } from '../model/config.ts';
+import type { EngineConfigInput } from '../model/engine-config.ts';
 import { abs, divRound, formatDecimal, InvariantError, min, PPM } from '../num/index.ts';
 import { clamp, div, mul, ONE, type Rational, rat, ratScaled, sub, ZERO } from './rational.ts';
 import type { VenuePreset } from './types.ts';

@@ -10,7 +10,7 @@ import vectors from '../../../test/vectors/mango_v4_health.json' with { type: 'j
 import { evaluate, type ScopeView } from '../account/figures.ts';
 import { liquidationPriceFor } from '../calculator/liquidation-price.ts';
 import { Engine } from '../engine/engine.ts';
-import { type EngineState, emptySubaccount } from '../engine/state.ts';
+import { type EngineState, emptySubaccount } from '../model/state.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../num/index.ts';
 import {
   MANGO_TEST_PERP_WEIGHTS,

@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluate, isLiquidatable, type ScopeView } from '../account/figures.ts';
 import { type CalculatorPosition, liquidationPriceDetailed } from '../calculator/liquidation-price.ts';
 import { Engine } from '../engine/engine.ts';
-import type { EngineState } from '../engine/state.ts';
+import type { EngineState } from '../model/state.ts';
 import { formatDecimal, PRICE_DECIMALS, parseDecimalUnsafe } from '../num/index.ts';
 import { getPreset } from './index.ts';
 import type { PresetId } from './types.ts';

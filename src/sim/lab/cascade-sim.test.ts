@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EngineState } from '../../core/engine/state.ts';
+import type { EngineState } from '../../core/model/state.ts';
 import { DATA_DIR, loadCrashKlines } from '../data/crashes.ts';
 import {
   BookModel,

@@ -44,10 +44,10 @@
 
 import { crossView, evaluate, isolatedView, type Scope } from '../../core/account/figures.ts';
 import type { CommandInput } from '../../core/engine/commands.ts';
-import type { SubaccountRef } from '../../core/engine/config.ts';
 import { Engine, type JournalPort } from '../../core/engine/engine.ts';
 import type { EngineEvent, Sequenced } from '../../core/engine/events.ts';
-import { type EngineState, subaccountKey } from '../../core/engine/state.ts';
+import type { SubaccountRef } from '../../core/model/engine-config.ts';
+import { type EngineState, subaccountKey } from '../../core/model/state.ts';
 import { divRound, formatDecimal, PPM, parseDecimalUnsafe } from '../../core/num/index.ts';
 import { RiskBook } from '../../riskbook/index.ts';
 import type { Kline } from '../data/klines.ts';

@@ -23,9 +23,10 @@
  *     : undefined,
  * };
  */
-import type { EngineConfigInput, LiquidationPolicySchema } from '../../core/engine/config.ts';
-import type { EngineState } from '../../core/engine/state.ts';
+
 import type { MarginModelConfigInput, MarketConfigInput } from '../../core/model/config.ts';
+import type { EngineConfigInput, LiquidationPolicySchema } from '../../core/model/engine-config.ts';
+import type { EngineState } from '../../core/model/state.ts';
 import type { BookCurves } from '../liquidity/depth-model.ts';
 import { demoVenueConfig, MARKET } from '../population.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../core/engine/engine.ts';
-import type { EngineState } from '../../core/engine/state.ts';
+import type { EngineState } from '../../core/model/state.ts';
 import { conservation } from '../replay.ts';
 import { Rng } from '../rng.ts';
 import { DEFAULT_POLICIES, venueFor } from './policies.ts';

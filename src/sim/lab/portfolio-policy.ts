@@ -29,7 +29,7 @@
  * const p = portfolioPolicy();
  * p.configFor(ctx).margin; // { kind: 'fixed', initialRatio: '0.16', maintenance: { ratio: '0.08' } }
  */
-import type { EngineState } from '../../core/engine/state.ts';
+import type { EngineState } from '../../core/model/state.ts';
 import {
   type MarketSnapshot,
   type PortfolioAccount,

@@ -9,12 +9,17 @@
  * where entry values and isolated margins exist only in the settlement asset.
  */
 
-import type { EnginePortfolio } from '../account/portfolio-scope.ts';
 import type { MarginModel } from '../margin/model.ts';
-import type { AssetConfig, MarketConfig } from '../model/config.ts';
 import type { OracleConfig } from '../oracle/config.ts';
 import type { OracleState } from '../oracle/state.ts';
-import type { EngineConfig, Guards, LiquidationPolicy, SubaccountRef } from './config.ts';
+import type { AssetConfig, MarketConfig } from './config.ts';
+import type {
+  EngineConfig,
+  EnginePortfolio,
+  Guards,
+  LiquidationPolicy,
+  SubaccountRef,
+} from './engine-config.ts';
 
 export interface Position {
   readonly market: string;
