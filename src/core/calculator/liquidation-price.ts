@@ -4,7 +4,7 @@
  * them, with the full margin breakdown that explains the number.
  *
  * Everything is computed by the engine: the account is built with the shared
- * scenario builder (src/core/account/scenario.ts: positions opened fee-free
+ * scenario builder (src/core/calculator/scenario.ts: positions opened fee-free
  * against a synthetic counterparty at their entry prices, then the preset's real
  * markets, prices and policy), and the prices are the engine's own trigger found
  * by exact bisection (src/core/account/report.ts): for a long, the scope is
@@ -45,7 +45,7 @@ import {
   type ScopeView,
 } from '../account/figures.ts';
 import { bankruptcyPrice, liquidationPrice } from '../account/report.ts';
-import { buildScenario, ScenarioError, type ScenarioInput } from '../account/scenario.ts';
+import { buildScenario, ScenarioError, type ScenarioInput } from './scenario.ts';
 import { Engine } from '../engine/engine.ts';
 import { bracketFor, compileBrackets, resolveMaintenancePpm, sizePremiumRatio } from '../margin/models.ts';
 import { signedValueQuote } from '../margin/notional.ts';

@@ -7,7 +7,7 @@ import { createMarginModel } from '../margin/models.ts';
 import { intrinsicPx8 } from '../margin/option-margin.ts';
 import { marketIssue } from '../model/config.ts';
 import type { SubaccountRef } from '../model/engine-config.ts';
-import { type MarketState, subaccountKey } from '../model/state.ts';
+import { inSafeMode, type MarketState, subaccountKey } from '../model/state.ts';
 import { abs, clamp, divRound, mulDiv, PPM, parseDecimal, RATE_ONE } from '../num/index.ts';
 import { step as oracleStep, oracleTwapPx8 } from '../oracle/oracle.ts';
 import { increasesRisk } from '../oracle/safe-mode.ts';
@@ -428,10 +428,6 @@ export function setPolicy(ctx: CommandContext, c: Cmd<'set_policy'>): void {
 }
 
 /** True while the market's oracle holds it in safe mode (index unreliable, breaker tripped, recovering). */
-export function inSafeMode(market: MarketState): boolean {
-  return market.oracle?.state.safeMode.active === true;
-}
-
 /**
  * Oracle inputs for one market at timeMs: the pure oracle step runs now to refuse a
  * step that goes back in time; evolve re-runs it from the event (replay is exact).

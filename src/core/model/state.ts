@@ -124,3 +124,8 @@ export function emptySubaccount(ref: SubaccountRef): Subaccount {
     portfolioMargin: false,
   };
 }
+
+/** Whether the market's oracle has it in safe mode (risk-increasing trades and withdrawals refused). */
+export function inSafeMode(market: MarketState): boolean {
+  return market.oracle?.state.safeMode.active === true;
+}

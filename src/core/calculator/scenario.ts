@@ -2,7 +2,7 @@
  * Scenarios: an engine state described as accounts with deposits, margin modes,
  * leverage settings and positions at given entry prices, plus the prices to
  * evaluate them at (docs/risk-scenario.md). `plimsoll risk` and the
- * liquidation-price calculator (src/core/calculator) both build their state here,
+ * liquidation-price calculator (./liquidation-price.ts) both build their state here,
  * so the figures they print are the engine's own.
  *
  * The state is built through engine commands only:
@@ -45,7 +45,7 @@ import { Engine, EngineRejectedError } from '../engine/engine.ts';
 import type { EngineConfig, SubaccountRef } from '../model/engine-config.ts';
 import { type EngineState, type Subaccount, subaccountKey } from '../model/state.ts';
 import { formatDecimal, PRICE_DECIMALS, parseDecimal, QTY_DECIMALS } from '../num/index.ts';
-import { positionRequirement } from './figures.ts';
+import { positionRequirement } from '../account/figures.ts';
 
 /** The opening engine's requirements: nothing, so any scenario state can be built. */
 const ZERO_MARGIN = { kind: 'fixed', initialRatio: '0', maintenance: { ratio: '0' } };
