@@ -17,7 +17,7 @@ import { mulDiv, PPM } from '../num/index.ts';
 import { positiveHealthHaircut } from './pnl-haircut.ts';
 import { portfolioRequirementQuote } from './portfolio-scope.ts';
 import { positionValue } from './position.ts';
-import { assetPricePx8, MissingPriceError, markOf, type PositionLite } from './prices.ts';
+import { assetPricePx8, markOf, type PositionLite } from './prices.ts';
 
 export type Scope = { kind: 'cross' } | { kind: 'isolated'; market: string };
 
@@ -92,6 +92,13 @@ export function isolatedView(
 
 export function viewOf(state: EngineState, sub: Subaccount, scope: Scope): ScopeView {
   return scope.kind === 'cross' ? crossView(sub) : isolatedView(state, sub, scope.market);
+}
+
+/** Replaces (or adds, or removes) one position in a view. */
+export function withPosition(view: ScopeView, next: PositionLite, settlementDelta: bigint): ScopeView {
+  const positions = view.positions.filter((p) => p.market !== next.market);
+  if (next.size !== 0n) positions.push(next);
+  return { ...view, positions, settlementDelta: view.settlementDelta + settlementDelta };
 }
 
 /**

@@ -45,7 +45,6 @@ import {
   type ScopeView,
 } from '../account/figures.ts';
 import { bankruptcyPrice, liquidationPrice } from '../account/report.ts';
-import { buildScenario, ScenarioError, type ScenarioInput } from './scenario.ts';
 import { Engine } from '../engine/engine.ts';
 import { bracketFor, compileBrackets, resolveMaintenancePpm, sizePremiumRatio } from '../margin/models.ts';
 import { signedValueQuote } from '../margin/notional.ts';
@@ -66,6 +65,7 @@ import { type LendingInput, type LendingResult, lendingLiquidationPrice } from '
 import { getPreset } from '../presets/index.ts';
 import { cmp, type Rational, rat, ratScaled, toScaled } from '../presets/rational.ts';
 import type { LadderStep, LinearPositionInput, VenuePreset } from '../presets/types.ts';
+import { buildScenario, ScenarioError, type ScenarioInput } from './scenario.ts';
 
 /** A problem with the calculator's input (unknown preset or market, malformed decimals, …). */
 export class CalculatorError extends Error {

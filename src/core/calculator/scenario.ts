@@ -40,12 +40,12 @@
  * on); anything else is a bug.
  */
 import { z } from 'zod';
+import { positionRequirement } from '../account/figures.ts';
 import type { CommandInput } from '../engine/commands.ts';
 import { Engine, EngineRejectedError } from '../engine/engine.ts';
 import type { EngineConfig, SubaccountRef } from '../model/engine-config.ts';
 import { type EngineState, type Subaccount, subaccountKey } from '../model/state.ts';
 import { formatDecimal, PRICE_DECIMALS, parseDecimal, QTY_DECIMALS } from '../num/index.ts';
-import { positionRequirement } from '../account/figures.ts';
 
 /** The opening engine's requirements: nothing, so any scenario state can be built. */
 const ZERO_MARGIN = { kind: 'fixed', initialRatio: '0', maintenance: { ratio: '0' } };

@@ -12,8 +12,6 @@
  */
 import { z } from 'zod';
 import { crossView, evaluate, isLiquidatable, isolatedView, type Scope } from '../account/figures.ts';
-import { borrow, isLendingLiquidatable } from '../liquidation/lending.ts';
-import { liquidate } from '../liquidation/liquidate.ts';
 import { type EngineConfig, EngineConfigSchema, type SubaccountRef } from '../model/engine-config.ts';
 import type { EngineState } from '../model/state.ts';
 import { InvariantError } from '../num/index.ts';
@@ -24,6 +22,8 @@ import { RejectedError, type Rejection } from './errors.ts';
 import type { EngineEvent, Sequenced } from './events.ts';
 import { evolve, initialState } from './evolve.ts';
 import * as h from './handlers.ts';
+import { borrow, isLendingLiquidatable } from './liquidation/lending.ts';
+import { liquidate } from './liquidation/liquidate.ts';
 
 /** The journal port (implemented by src/store: SQLite, in-memory). */
 export interface JournalPort {

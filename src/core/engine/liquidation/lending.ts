@@ -25,16 +25,16 @@
  * `collateralAsset`, else the largest by value). A scope with debt and no collateral left goes to
  * the bankrupt waterfall (insurance, then the socialized-loss ledger) — Aave v3.3's deficit.
  */
-import { crossView, evaluate, isLiquidatable, type ScopeFigures } from '../account/figures.ts';
-import { assetPricePx8 } from '../account/prices.ts';
-import { HEALTH_FACTOR_ONE, healthFactor } from '../collateral/health-factor.ts';
-import { collateralValueQuote } from '../collateral/valuation.ts';
-import type { Command } from '../engine/commands.ts';
-import type { CommandContext } from '../engine/context.ts';
-import { reject } from '../engine/errors.ts';
-import * as fmt from '../engine/message-units.ts';
-import type { EngineState, Subaccount } from '../model/state.ts';
-import { PPM, parseDecimalUnsafe, pow10 } from '../num/index.ts';
+import { crossView, evaluate, isLiquidatable, type ScopeFigures } from '../../account/figures.ts';
+import { assetPricePx8 } from '../../account/prices.ts';
+import { HEALTH_FACTOR_ONE, healthFactor } from '../../collateral/health-factor.ts';
+import { collateralValueQuote } from '../../collateral/valuation.ts';
+import type { EngineState, Subaccount } from '../../model/state.ts';
+import { PPM, parseDecimalUnsafe, pow10 } from '../../num/index.ts';
+import type { Command } from '../commands.ts';
+import type { CommandContext } from '../context.ts';
+import { reject } from '../errors.ts';
+import * as fmt from '../message-units.ts';
 
 const PX8_ONE = 10n ** 8n;
 
