@@ -4,7 +4,8 @@
  * Dependencies point one way: core ← riskbook, analytics ← store ← sim, server ← cli.
  * `src/core` is the exact engine and imports nothing outside itself; no module in `src` may
  * import itself back through a chain of others (no circles), tests included. Type-only
- * imports count: a circle through types still ties the modules together.
+ * imports count: a circle through types still ties the modules together. Inside core the
+ * engine (and the presets and calculator that build one) sits on the math, never under it.
  */
 /** A layer may not import any layer listed after it. */
 const layers = [
@@ -64,6 +65,24 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: '[.](test|testkit)[.]ts$' },
       to: { path: '^test/' },
+    },
+    {
+      name: 'core-below-the-engine',
+      comment:
+        'Inside core, the engine sits on the math: account figures, liquidation math, margin, collateral, pricing, portfolio, oracle and the model (config and state shapes) do not import the engine, the presets or the calculator built on it.',
+      severity: 'error',
+      from: {
+        path: '^src/core/(num|model|pricing|margin|collateral|oracle|portfolio|account|liquidation|reference)/',
+        pathNot: '[.]test[.]ts$',
+      },
+      to: { path: '^src/core/(engine|presets|calculator)/' },
+    },
+    {
+      name: 'core-figures-below-liquidation',
+      comment: 'Account figures are read by liquidation, never the other way round.',
+      severity: 'error',
+      from: { path: '^src/core/(num|model|pricing|margin|collateral|oracle|portfolio|account)/' },
+      to: { path: '^src/core/liquidation/' },
     },
     ...upward,
   ],

@@ -1,6 +1,6 @@
 /**
  * The engine executes Aave v3.3's liquidation on the aave-v3 preset (policy `lending`,
- * liquidation/lending.ts): `borrow` opens a debt (a negative USDC balance) within the LTV,
+ * engine/liquidation/lending.ts): `borrow` opens a debt (a negative USDC balance) within the LTV,
  * Engine.liquidatable() lists the position-less scope once HF < 1 (equity < 0), and a `liquidate`
  * step repays debt up to the close factor from the liquidator for collateral + bonus, the protocol's
  * share of the bonus to the insurance fund (treasury). Checked against:

@@ -120,7 +120,7 @@ export const LiquidationPolicySchema = z
      * all of it when the health factor is ≤ `fullCloseBelowHealthFactor` or the scope's collateral
      * or debt is below `fullCloseBelowValue` (quote, decimal) — from the liquidator's balance, for
      * collateral worth the debt × (1 + the asset's liquidationBonus), the protocol's share of the
-     * bonus to the insurance fund (liquidation/lending.ts). Absent = off (borrowing refused).
+     * bonus to the insurance fund (engine/liquidation/lending.ts). Absent = off (borrowing refused).
      */
     lending: z
       .object({

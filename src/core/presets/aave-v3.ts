@@ -23,7 +23,7 @@
  * The engine executes this with the liquidation policy `lending` (the preset sets it) and the
  * assets' `liquidationBonus` / `liquidationProtocolFee`: `borrow` opens the debt, Engine.liquidatable()
  * lists the scope once HF < 1, and a `liquidate` step moves exactly what `liquidationCall` computes
- * (liquidation/lending.ts).
+ * (engine/liquidation/lending.ts).
  */
 import { evaluate, isLiquidatable, type ScopeView } from '../account/figures.ts';
 import { healthFactor } from '../collateral/health-factor.ts';
@@ -195,7 +195,7 @@ export function aaveConfig(
       })),
     ],
     markets: [],
-    // v3.3 close factor: 50%, 100% at HF ≤ 0.95 or below $2,000 of collateral or debt (liquidation/lending.ts).
+    // v3.3 close factor: 50%, 100% at HF ≤ 0.95 or below $2,000 of collateral or debt (engine/liquidation/lending.ts).
     liquidation: {
       lending: {
         closeFactor: bpsToRatio(Number(DEFAULT_LIQUIDATION_CLOSE_FACTOR)),
