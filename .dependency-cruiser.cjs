@@ -72,7 +72,7 @@ module.exports = {
         'Inside core, the engine sits on the math: account figures, liquidation math, margin, collateral, pricing, portfolio, oracle and the model (config and state shapes) do not import the engine, the presets or the calculator built on it.',
       severity: 'error',
       from: {
-        path: '^src/core/(num|model|pricing|margin|collateral|oracle|portfolio|account|liquidation|reference)/',
+        path: '^src/core/(num|model|pricing|margin|collateral|oracle|portfolio|account|liquidation)/',
         pathNot: '[.]test[.]ts$',
       },
       to: { path: '^src/core/(engine|presets|calculator)/' },
@@ -83,6 +83,14 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/core/(num|model|pricing|margin|collateral|oracle|portfolio|account)/' },
       to: { path: '^src/core/liquidation/' },
+    },
+    {
+      name: 'reference-is-for-tests',
+      comment:
+        'src/core/reference holds venue formulas re-implemented as test references: only tests (and other references) import them.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['[.](test|testkit)[.]ts$', '^src/core/reference/'] },
+      to: { path: '^src/core/reference/' },
     },
     ...upward,
   ],

@@ -53,7 +53,7 @@ import { liquidationPrice } from '../core/account/report.ts';
 import type { Engine } from '../core/engine/engine.ts';
 import type { Sequenced } from '../core/engine/events.ts';
 import type { SubaccountRef } from '../core/model/engine-config.ts';
-import type { EngineState, Subaccount } from '../core/model/state.ts';
+import type { ReadonlyEngineState, ReadonlySubaccount } from '../core/model/state.ts';
 
 /** A scope to liquidate, confirmed liquidatable by the exact figures. */
 export interface WatchCandidate {
@@ -153,8 +153,8 @@ export class LiquidationWatch {
     engine.onEvents((events) => this.observe(events));
   }
 
-  private get state(): EngineState {
-    return this.engine.state as EngineState;
+  private get state(): ReadonlyEngineState {
+    return this.engine.state;
   }
 
   /** Marks the subaccounts touched by `events` for recomputation. */
@@ -300,7 +300,7 @@ export class LiquidationWatch {
     this.bySub.delete(subKey);
   }
 
-  private add(s: Subaccount): void {
+  private add(s: ReadonlySubaccount): void {
     if (s.positions.size === 0) return;
     const state = this.state;
     const entries = { indexed: [] as IndexEntry[], exact: [] as ExactEntry[], never: 0 };

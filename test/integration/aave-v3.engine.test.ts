@@ -17,13 +17,8 @@ import { healthFactor } from '../../src/core/collateral/health-factor.ts';
 import { Engine } from '../../src/core/engine/engine.ts';
 import type { Sequenced } from '../../src/core/engine/events.ts';
 import { formatDecimal, PRICE_DECIMALS, parseDecimalUnsafe } from '../../src/core/num/index.ts';
-import {
-  AAVE_V3_EXAMPLE_RESERVES,
-  aaveConfig,
-  liquidationCall,
-  maxCloseFactorBps,
-  percentMul,
-} from '../../src/core/presets/aave-v3.ts';
+import { AAVE_V3_EXAMPLE_RESERVES, aaveConfig, maxCloseFactorBps } from '../../src/core/presets/aave-v3.ts';
+import { liquidationCall, percentMul } from '../../src/core/reference/aave-v3.ts';
 import { InMemoryJournal } from '../../src/store/memory-journal.ts';
 import { assertConserved } from '../support/conservation.ts';
 import docs from '../vectors/aave_v3_docs.json' with { type: 'json' };

@@ -21,14 +21,13 @@ import { Engine } from '../../src/core/engine/engine.ts';
 import type { Sequenced } from '../../src/core/engine/events.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../../src/core/num/index.ts';
 import { group, TEST_TIER } from '../../src/core/presets/dydx-v4.testkit.ts';
+import { dydxConfig, dydxMarket } from '../../src/core/presets/dydx-v4.ts';
+import { toScaled } from '../../src/core/presets/rational.ts';
 import {
   type DydxSubaccount,
-  dydxConfig,
   dydxFillablePrice,
   dydxInsuranceFundDelta,
-  dydxMarket,
-} from '../../src/core/presets/dydx-v4.ts';
-import { toScaled } from '../../src/core/presets/rational.ts';
+} from '../../src/core/reference/dydx-v4.ts';
 import { InMemoryJournal } from '../../src/store/memory-journal.ts';
 import { assertConserved } from '../support/conservation.ts';
 import fees from '../vectors/dydx_v4_liquidation_fees.json' with { type: 'json' };

@@ -12,7 +12,7 @@
 import { collateralValueQuote, weightFor } from '../collateral/valuation.ts';
 import { applyLeverageCap } from '../margin/models.ts';
 import { optionPositionRequirement } from '../margin/option-margin.ts';
-import type { EngineState, MarketState, Subaccount } from '../model/state.ts';
+import type { ReadonlyEngineState, ReadonlyMarketState, ReadonlySubaccount } from '../model/state.ts';
 import { mulDiv, PPM } from '../num/index.ts';
 import { positiveHealthHaircut } from './pnl-haircut.ts';
 import { portfolioRequirementQuote } from './portfolio-scope.ts';
@@ -27,7 +27,7 @@ export function scopeName(scope: Scope): string {
 
 /** What a scope holds: positions, balances (cross) or isolated margin (settlement units). */
 export interface ScopeView {
-  readonly sub: Subaccount;
+  readonly sub: ReadonlySubaccount;
   readonly scope: Scope;
   readonly positions: readonly PositionLite[];
   /** Collateral balances; for an isolated scope only the settlement asset. */
@@ -67,15 +67,15 @@ export interface ScopeFigures {
   readonly positions: readonly PositionFigures[];
 }
 
-export function crossView(sub: Subaccount, settlementDelta = 0n): ScopeView {
+export function crossView(sub: ReadonlySubaccount, settlementDelta = 0n): ScopeView {
   const positions: PositionLite[] = [];
   for (const p of sub.positions.values()) if (!p.isolated) positions.push(p);
   return { sub, scope: { kind: 'cross' }, positions, balances: sub.balances, settlementDelta };
 }
 
 export function isolatedView(
-  state: EngineState,
-  sub: Subaccount,
+  state: ReadonlyEngineState,
+  sub: ReadonlySubaccount,
   market: string,
   settlementDelta = 0n,
 ): ScopeView {
@@ -90,7 +90,7 @@ export function isolatedView(
   };
 }
 
-export function viewOf(state: EngineState, sub: Subaccount, scope: Scope): ScopeView {
+export function viewOf(state: ReadonlyEngineState, sub: ReadonlySubaccount, scope: Scope): ScopeView {
   return scope.kind === 'cross' ? crossView(sub) : isolatedView(state, sub, scope.market);
 }
 
@@ -110,8 +110,8 @@ export function withPosition(view: ScopeView, next: PositionLite, settlementDelt
  * (standard options margin) read their underlying market's mark, from `marks` when given.
  */
 export function positionRequirement(
-  state: EngineState,
-  market: MarketState,
+  state: ReadonlyEngineState,
+  market: ReadonlyMarketState,
   size: bigint,
   markPx8: bigint,
   maxLeverage: bigint | undefined,
@@ -146,7 +146,7 @@ export function positionRequirement(
 
 /** The notional a requirement is computed on: the mark notional, or |entry value| (`requirementOn: 'entry'`). */
 export function requirementBasisQuote(
-  market: MarketState,
+  market: ReadonlyMarketState,
   markNotionalQuote: bigint,
   entryValue: bigint | undefined,
 ): bigint {
@@ -155,7 +155,7 @@ export function requirementBasisQuote(
 }
 
 export function evaluate(
-  state: EngineState,
+  state: ReadonlyEngineState,
   view: ScopeView,
   marks?: ReadonlyMap<string, bigint>,
 ): ScopeFigures {

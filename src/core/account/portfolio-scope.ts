@@ -18,7 +18,7 @@
  * on demand, never stored, and rounded against the account at this boundary.
  */
 import type { EnginePortfolio } from '../model/engine-config.ts';
-import type { EngineState, MarketState } from '../model/state.ts';
+import type { ReadonlyEngineState, ReadonlyMarketState } from '../model/state.ts';
 import { InvariantError, PRICE_DECIMALS, pow10, QTY_DECIMALS, toNumber } from '../num/index.ts';
 import type { PortfolioAccount, PortfolioPosition } from '../portfolio/model.ts';
 import { type PortfolioRequirement, portfolioMargin } from '../portfolio/risk-matrix.ts';
@@ -50,9 +50,9 @@ export const px = (px8: bigint) => toNumber(px8, PRICE_DECIMALS);
  * The volatility an option's mark implies, remembered per market for the last (mark, underlying,
  * time) it was solved for: a book is re-evaluated far more often than its marks change.
  */
-const ivCache = new WeakMap<MarketState, { mark: number; U: number; nowMs: number; vol: number }>();
+const ivCache = new WeakMap<ReadonlyMarketState, { mark: number; U: number; nowMs: number; vol: number }>();
 export function impliedVolOf(
-  m: MarketState,
+  m: ReadonlyMarketState,
   mark: number,
   U: number,
   nowMs: number,
@@ -76,7 +76,7 @@ const qty = (q9: bigint) => toNumber(q9, QTY_DECIMALS);
 
 /** The portfolio account and market snapshot of a scope's positions (see the header). */
 export function portfolioInputs(
-  state: EngineState,
+  state: ReadonlyEngineState,
   positions: readonly PositionLite[],
   marks?: ReadonlyMap<string, bigint>,
   balances?: ReadonlyMap<string, bigint>,
@@ -177,7 +177,7 @@ export function portfolioInputs(
 
 /** Portfolio IM and MM of a scope's positions in quote units (rounded up), with the breakdown. */
 export function portfolioRequirementQuote(
-  state: EngineState,
+  state: ReadonlyEngineState,
   positions: readonly PositionLite[],
   marks?: ReadonlyMap<string, bigint>,
   opts: { includeMatrix?: boolean; balances?: ReadonlyMap<string, bigint> } = {},

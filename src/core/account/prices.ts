@@ -4,7 +4,7 @@
  * portfolio margin and liquidation read prices here, so none of them depends on another for them.
  */
 import { yieldBearingPricePx8 } from '../collateral/valuation.ts';
-import type { EngineState, MarketState } from '../model/state.ts';
+import type { ReadonlyEngineState, ReadonlyMarketState } from '../model/state.ts';
 
 /** A position as the figures see it: market, signed size and entry value (quote units). */
 export interface PositionLite {
@@ -18,7 +18,7 @@ export class MissingPriceError extends Error {
 }
 
 /** Price of a collateral asset in px8, through its exchange rate if yield-bearing. */
-export function assetPricePx8(state: EngineState, assetId: string): bigint | undefined {
+export function assetPricePx8(state: ReadonlyEngineState, assetId: string): bigint | undefined {
   if (assetId === state.settlement.id) return 10n ** 8n;
   const asset = state.assets.get(assetId);
   if (asset?.yieldBearing) {
@@ -29,7 +29,7 @@ export function assetPricePx8(state: EngineState, assetId: string): bigint | und
   return state.assetPricesPx8.get(assetId);
 }
 
-export function markOf(market: MarketState, marks?: ReadonlyMap<string, bigint>): bigint {
+export function markOf(market: ReadonlyMarketState, marks?: ReadonlyMap<string, bigint>): bigint {
   const px = marks?.get(market.config.id) ?? market.markPx8;
   if (px === undefined) throw new MissingPriceError(`market ${market.config.id} has no mark price`);
   return px;

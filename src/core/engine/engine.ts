@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import { crossView, evaluate, isLiquidatable, isolatedView, type Scope } from '../account/figures.ts';
 import { type EngineConfig, EngineConfigSchema, type SubaccountRef } from '../model/engine-config.ts';
-import type { EngineState } from '../model/state.ts';
+import type { EngineState, ReadonlyEngineState } from '../model/state.ts';
 import { InvariantError } from '../num/index.ts';
 import { decodeEvent, decodeSnapshot, encodeEvent, encodeSnapshot, stateHash } from './codec.ts';
 import { type Command, CommandSchema } from './commands.ts';
@@ -120,7 +120,8 @@ export class Engine {
     return state;
   }
 
-  get state(): Readonly<EngineState> {
+  /** The current state, read-only: change it with commands. */
+  get state(): ReadonlyEngineState {
     return this.st;
   }
 

@@ -13,7 +13,7 @@ import {
   withPosition,
 } from '../account/figures.ts';
 import { applyTrade } from '../account/position.ts';
-import type { EngineState } from '../model/state.ts';
+import type { ReadonlyEngineState } from '../model/state.ts';
 
 /** The position carrying the most maintenance requirement (the first of equals). */
 export function largestMaintenance(f: ScopeFigures): PositionFigures {
@@ -29,7 +29,11 @@ export function largestMaintenance(f: ScopeFigures): PositionFigures {
  * the most maintenance margin per unit of notional (the penalty, the step's cost, is
  * proportional to notional); positions whose close releases nothing are not candidates.
  */
-export function pickTarget(state: EngineState, view: ScopeView, before: ScopeFigures): PositionFigures {
+export function pickTarget(
+  state: ReadonlyEngineState,
+  view: ScopeView,
+  before: ScopeFigures,
+): PositionFigures {
   const target = largestMaintenance(before);
   if (view.scope.kind !== 'cross' || !view.sub.portfolioMargin || !state.portfolio) return target;
   const mm = before.maintenanceMarginQuote;

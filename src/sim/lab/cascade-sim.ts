@@ -47,7 +47,7 @@ import type { CommandInput } from '../../core/engine/commands.ts';
 import { Engine, type JournalPort } from '../../core/engine/engine.ts';
 import type { EngineEvent, Sequenced } from '../../core/engine/events.ts';
 import type { SubaccountRef } from '../../core/model/engine-config.ts';
-import { type EngineState, subaccountKey } from '../../core/model/state.ts';
+import { subaccountKey } from '../../core/model/state.ts';
 import { divRound, formatDecimal, PPM, parseDecimalUnsafe } from '../../core/num/index.ts';
 import { RiskBook } from '../../riskbook/index.ts';
 import type { Kline } from '../data/klines.ts';
@@ -380,7 +380,7 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     ...(opts.insuranceSeed !== undefined ? { insuranceSeed: opts.insuranceSeed } : {}),
   });
   const engine = Engine.create(pop.config, opts.journal ? { journal: opts.journal } : {});
-  const state = engine.state as EngineState;
+  const state = engine.state;
   const qd = state.settlement.decimals;
   const usd = (v: bigint) => formatDecimal(v, qd);
   const market = () => state.markets.get(MARKET)!;

@@ -6,7 +6,7 @@
  */
 import { type Scope, type ScopeFigures, scopeName, viewOf } from '../../account/figures.ts';
 import { positionValue, valueDivisor } from '../../account/position.ts';
-import type { MarketState, Subaccount } from '../../model/state.ts';
+import type { MarketState, ReadonlyMarketState, Subaccount } from '../../model/state.ts';
 import { divRound, min, parseDecimalUnsafe, roundToStep } from '../../num/index.ts';
 import type { CommandContext } from '../context.ts';
 import { reject } from '../errors.ts';
@@ -134,7 +134,7 @@ export function scopeLedger(sub: Subaccount, scope: Scope): Ledger {
 /** The liquidatee (side = sign of its position) closes `qty` to `counterparty` for `value` quote. */
 export function emitTrade(
   ctx: CommandContext,
-  market: MarketState,
+  market: ReadonlyMarketState,
   liquidatee: string,
   counterparty: string,
   side: bigint,
