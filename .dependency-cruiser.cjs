@@ -43,6 +43,41 @@ const upward = layers.flatMap((from) => {
   ];
 });
 
+/**
+ * Inside core, folders on a level may import only lower levels: numbers, then pricing, then the
+ * portfolio and oracle math, the model (configuration and state shapes), margin, collateral, the
+ * account figures, the liquidation math, the engine (with its liquidation steps), and on top the
+ * presets and the calculator that build engines (and the test references). Tests are exempt
+ * (a figures test may build an engine), but not from the circle rule.
+ */
+const coreLevels = [
+  ['num'],
+  ['pricing'],
+  ['portfolio', 'oracle'],
+  ['model'],
+  ['margin'],
+  ['collateral'],
+  ['account'],
+  ['liquidation'],
+  ['engine'],
+  ['presets'],
+  ['calculator', 'reference'],
+];
+const coreInside = coreLevels.flatMap((level, i) => {
+  const higher = coreLevels.slice(i + 1).flat();
+  const peers = level.length > 1 ? level : [];
+  return level.map((folder) => {
+    const forbidden = [...higher, ...peers.filter((p) => p !== folder)];
+    return {
+      name: `core-${folder}-imports-upward`,
+      comment: `core/${folder} may not import core/${forbidden.join(', core/')} (inside core, dependencies point down: ${coreLevels.map((l) => l.join('/')).join(' ← ')})`,
+      severity: 'error',
+      from: { path: `^src/core/${folder}/`, pathNot: '[.](test|testkit)[.]ts$' },
+      to: { path: forbidden.map((f) => `^src/core/${f}/`) },
+    };
+  });
+}).filter((r) => r.to.path.length > 0);
+
 module.exports = {
   forbidden: [
     {
@@ -66,24 +101,7 @@ module.exports = {
       from: { path: '^src/', pathNot: '[.](test|testkit)[.]ts$' },
       to: { path: '^test/' },
     },
-    {
-      name: 'core-below-the-engine',
-      comment:
-        'Inside core, the engine sits on the math: account figures, liquidation math, margin, collateral, pricing, portfolio, oracle and the model (config and state shapes) do not import the engine, the presets or the calculator built on it.',
-      severity: 'error',
-      from: {
-        path: '^src/core/(num|model|pricing|margin|collateral|oracle|portfolio|account|liquidation)/',
-        pathNot: '[.]test[.]ts$',
-      },
-      to: { path: '^src/core/(engine|presets|calculator)/' },
-    },
-    {
-      name: 'core-figures-below-liquidation',
-      comment: 'Account figures are read by liquidation, never the other way round.',
-      severity: 'error',
-      from: { path: '^src/core/(num|model|pricing|margin|collateral|oracle|portfolio|account)/' },
-      to: { path: '^src/core/liquidation/' },
-    },
+    ...coreInside,
     {
       name: 'reference-is-for-tests',
       comment:

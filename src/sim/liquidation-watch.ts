@@ -47,11 +47,11 @@ import {
   type Scope,
   viewOf,
 } from '../core/account/figures.ts';
-import { valueDivisor } from '../core/account/position.ts';
 import { MissingPriceError } from '../core/account/prices.ts';
 import { liquidationPrice } from '../core/account/report.ts';
 import type { Engine } from '../core/engine/engine.ts';
 import type { Sequenced } from '../core/engine/events.ts';
+import { valueDivisor } from '../core/margin/notional.ts';
 import type { SubaccountRef } from '../core/model/engine-config.ts';
 import type { ReadonlyEngineState, ReadonlySubaccount } from '../core/model/state.ts';
 

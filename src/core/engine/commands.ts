@@ -4,22 +4,14 @@
  * MALFORMED_COMMAND before anything else happens.
  */
 import { z } from 'zod';
-import {
-  AssetConfigSchema,
-  decimalAt,
-  id,
-  MarketConfigSchema,
-  pricePx8,
-  qty9,
-  rate9,
-  ratioPpm,
-} from '../model/config.ts';
+import { AssetConfigSchema, MarketConfigSchema } from '../model/config.ts';
 import {
   EnginePortfolioSchema,
   GuardsSchema,
   LiquidationPolicySchema,
   SubaccountRefSchema,
 } from '../model/engine-config.ts';
+import { decimalAt, id, pricePx8, qty9, rate9, ratioPpm } from '../num/schema.ts';
 import { OracleConfigSchema } from '../oracle/config.ts';
 
 const time = z.number().int().min(0).max(8_640_000_000_000_000).optional();

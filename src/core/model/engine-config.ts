@@ -4,9 +4,10 @@
  */
 import { z } from 'zod';
 import { QTY_DECIMALS } from '../num/index.ts';
+import { decimalAt, id, ratioPpm } from '../num/schema.ts';
 import { OracleConfigSchema } from '../oracle/config.ts';
 import { PortfolioMarginConfigSchema } from '../portfolio/scenarios.ts';
-import { AssetConfigSchema, decimalAt, id, MarketConfigSchema, marketIssue, ratioPpm } from './config.ts';
+import { AssetConfigSchema, MarketConfigSchema, marketIssue } from './config.ts';
 
 /** Engine configuration of portfolio margin (subaccounts opt in with `set_portfolio_margin`). */
 export const EnginePortfolioSchema = z.object({

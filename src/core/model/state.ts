@@ -9,7 +9,6 @@
  * where entry values and isolated margins exist only in the settlement asset.
  */
 
-import type { MarginModel } from '../margin/model.ts';
 import type { OracleConfig } from '../oracle/config.ts';
 import type { OracleState } from '../oracle/state.ts';
 import type { AssetConfig, MarketConfig } from './config.ts';
@@ -20,6 +19,7 @@ import type {
   LiquidationPolicy,
   SubaccountRef,
 } from './engine-config.ts';
+import type { MarginModel } from './margin-model.ts';
 
 export interface Position {
   readonly market: string;

@@ -10,9 +10,10 @@ import {
   type ScopeView,
   withPosition,
 } from '../../account/figures.ts';
-import { positionValue, valueDivisor } from '../../account/position.ts';
+import { positionValue } from '../../account/position.ts';
 import { dydxBankruptcyQuote, dydxFillablePx8, dydxInsuranceDelta } from '../../liquidation/fill-price.ts';
 import { closed, largestMaintenance } from '../../liquidation/target.ts';
+import { valueDivisor } from '../../margin/notional.ts';
 import type { Subaccount } from '../../model/state.ts';
 import { max } from '../../num/index.ts';
 import type { CommandContext } from '../context.ts';

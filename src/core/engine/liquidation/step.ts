@@ -5,7 +5,8 @@
  * The steps (partial, dYdX, waterfall, backstop) decide sizes and prices; this module writes them.
  */
 import { type Scope, type ScopeFigures, scopeName, viewOf } from '../../account/figures.ts';
-import { positionValue, valueDivisor } from '../../account/position.ts';
+import { positionValue } from '../../account/position.ts';
+import { valueDivisor } from '../../margin/notional.ts';
 import type { MarketState, ReadonlyMarketState, Subaccount } from '../../model/state.ts';
 import { divRound, min, parseDecimalUnsafe, roundToStep } from '../../num/index.ts';
 import type { CommandContext } from '../context.ts';
