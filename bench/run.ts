@@ -105,7 +105,7 @@ function remark() {
   log(`== b) full re-mark: RiskBook.remarkAll, ${n} accounts × 4 positions (4 markets)`);
   // The population is built through the engine (real deposits and fills): at ~10 µs per
   // command 100k accounts take a few seconds, well under the 60 s budget, so there is no
-  // need to fabricate an EngineState.
+  // need to fabricate an ReadonlyEngineState.
   const engine = benchVenue(4);
   const t0 = performance.now();
   const pop = populate(engine, { accounts: n, markets: 4, positionsPerAccount: 4, seed: 7, ethShare: 0.1 });

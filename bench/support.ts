@@ -2,9 +2,10 @@
  * Bench support: venue configurations with N markets, seeded populations built through
  * the engine (every position comes from a real fill), and timing statistics.
  */
-import type { EngineConfigInput } from '../src/core/engine/config.ts';
+
 import { Engine, type JournalPort } from '../src/core/engine/engine.ts';
 import type { MarginModelConfigInput } from '../src/core/model/config.ts';
+import type { EngineConfigInput } from '../src/core/model/engine-config.ts';
 
 /** Deterministic PRNG (mulberry32): benches must build the same population every run. */
 export function rng(seed: number): () => number {

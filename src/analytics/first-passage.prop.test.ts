@@ -8,8 +8,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { normalCdf } from '../core/pricing/normal.ts';
 import { brownianHitProbability, gbmHitProbability, liquidationProbability } from './first-passage.ts';
-import { normCdf } from './normal.ts';
 
 const distance = fc.double({ min: 1e-4, max: 3, noNaN: true });
 const drift = fc.double({ min: -5, max: 5, noNaN: true });
@@ -25,7 +25,7 @@ describe('first passage properties', () => {
         expect(p).toBeGreaterThanOrEqual(0);
         expect(p).toBeLessThanOrEqual(1);
         // P(X_T beyond the barrier) = Φ((-a + mT)/(σ√T)) <= P(touch before T)
-        expect(p).toBeGreaterThanOrEqual(normCdf((-a + m * T) / (s * Math.sqrt(T))) - eps);
+        expect(p).toBeGreaterThanOrEqual(normalCdf((-a + m * T) / (s * Math.sqrt(T))) - eps);
       }),
       { numRuns: 2000 },
     );

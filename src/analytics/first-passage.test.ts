@@ -6,16 +6,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { normalCdf } from '../core/pricing/normal.ts';
 import {
   brownianHitProbability,
   gbmHitProbability,
   liquidationProbability,
   MINUTES_PER_YEAR,
 } from './first-passage.ts';
-import { normCdf } from './normal.ts';
 
 const vectors = JSON.parse(
-  readFileSync(new URL('./testdata/first_passage_mpmath.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../test/vectors/first_passage_mpmath.json', import.meta.url), 'utf8'),
 ) as {
   firstPassage: {
     name: string;
@@ -58,7 +58,7 @@ describe('closed form vs independent calculations', () => {
   for (const [name, S, L, sigma, T] of driftless) {
     it(name, () => {
       // ν = μ - σ²/2 = 0 ⇔ μ = σ²/2: the log price is a driftless Brownian motion.
-      const want = 2 * normCdf(Math.log(L / S) / (sigma * Math.sqrt(T)));
+      const want = 2 * normalCdf(Math.log(L / S) / (sigma * Math.sqrt(T)));
       const got = gbmHitProbability({
         spot: S,
         barrier: L,

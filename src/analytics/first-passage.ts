@@ -32,7 +32,7 @@
  * // BTC at 60,000, long liquidated at 54,000, 60% annual vol, next 7 days:
  * liquidationProbability('long', 60_000, 54_000, 0.6, 7 / 365); // ≈ 0.2158
  */
-import { normCdf, normScaledTail, normSf } from './normal.ts';
+import { normalCdf, normalScaledTail, normalSf } from '../core/pricing/normal.ts';
 
 /** Days per year used to turn hours/days into years: crypto trades 24/7, 365 days. */
 export const DAYS_PER_YEAR = 365;
@@ -69,15 +69,15 @@ export function brownianHitProbability(
   // Zero volatility (or so small that σ² underflows): the path is the line m·t.
   if (!(s2 > 0) || !(sd > 0)) return m * horizon >= a ? 1 : 0;
   if (horizon === Number.POSITIVE_INFINITY) return m >= 0 ? 1 : Math.exp((2 * m * a) / s2);
-  const first = normCdf((-a + m * horizon) / sd);
+  const first = normalCdf((-a + m * horizon) / sd);
   // Second term exp(2ma/σ²) · Φ(-z), z = (a + mT)/(σ√T). For z > 0 it is formed as
   // exp(-(a - mT)²/(2σ²T)) · Φ(-z)·exp(z²/2), since 2ma/σ² - z²/2 = -(a - mT)²/(2σ²T):
   // no overflow, no cancellation of two huge exponents. For z <= 0, m < 0 and exp(2ma/σ²) < 1.
   const z = (a + m * horizon) / sd;
   const second =
     z > 0
-      ? Math.exp(-((a - m * horizon) ** 2) / (2 * s2 * horizon)) * normScaledTail(z)
-      : Math.exp((2 * m * a) / s2) * normSf(z);
+      ? Math.exp(-((a - m * horizon) ** 2) / (2 * s2 * horizon)) * normalScaledTail(z)
+      : Math.exp((2 * m * a) / s2) * normalSf(z);
   const p = first + second;
   return Math.min(1, Math.max(0, p));
 }

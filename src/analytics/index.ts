@@ -3,6 +3,5 @@
  * account risk scores. Pure: no I/O, no clock, no randomness.
  */
 export * from './first-passage.ts';
-export * from './normal.ts';
 export * from './score.ts';
 export * from './volatility/index.ts';

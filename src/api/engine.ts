@@ -12,7 +12,6 @@ export {
   evaluate,
   isLiquidatable,
   isolatedView,
-  MissingPriceError,
   marginRatioPpm,
   type Scope,
   type ScopeFigures,
@@ -20,6 +19,7 @@ export {
   scopeName,
   viewOf,
 } from '../core/account/figures.ts';
+export { MissingPriceError } from '../core/account/prices.ts';
 export {
   bankruptcyPrice,
   liquidationPrice,
@@ -38,14 +38,6 @@ export {
 } from '../core/engine/codec.ts';
 export { type Command, type CommandInput, CommandSchema, type CommandType } from '../core/engine/commands.ts';
 export {
-  type EngineConfig,
-  type EngineConfigInput,
-  EngineConfigSchema,
-  type Guards,
-  type LiquidationPolicy,
-  type SubaccountRef,
-} from '../core/engine/config.ts';
-export {
   ConfigError,
   Engine,
   EngineRejectedError,
@@ -56,11 +48,19 @@ export {
 export { type Rejection, type RejectionCode, RejectionCodes } from '../core/engine/errors.ts';
 export type { EngineEvent, EventType, Sequenced } from '../core/engine/events.ts';
 export { type LedgerSum, ledgerSums } from '../core/engine/invariants.ts';
-export type {
-  EngineState,
-  MarketState,
-  Position,
-  Subaccount,
-} from '../core/engine/state.ts';
-export { subaccountKey } from '../core/engine/state.ts';
 export type { AssetConfig, MarketConfig, MarketConfigInput } from '../core/model/config.ts';
+export {
+  type EngineConfig,
+  type EngineConfigInput,
+  EngineConfigSchema,
+  type Guards,
+  type LiquidationPolicy,
+  type SubaccountRef,
+} from '../core/model/engine-config.ts';
+export type {
+  ReadonlyEngineState,
+  ReadonlyMarketState,
+  ReadonlyPosition,
+  ReadonlySubaccount,
+} from '../core/model/state.ts';
+export { subaccountKey } from '../core/model/state.ts';

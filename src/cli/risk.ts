@@ -5,7 +5,7 @@
  * liquidation and bankruptcy price — as JSON.
  *
  * The state is built through engine commands only, by the shared scenario
- * builder (src/core/account/scenario.ts: an opening engine with zero fees and
+ * builder (src/core/calculator/scenario.ts: an opening engine with zero fees and
  * zero requirements, fills against a synthetic counterparty at the entry prices,
  * then the scenario's real markets, leverage, prices and policy), so the figures
  * are the engine's own. The liquidation-price calculator builds its state the
@@ -20,7 +20,7 @@ import {
   type Scenario,
   ScenarioError,
   ScenarioSchema,
-} from '../core/account/scenario.ts';
+} from '../core/calculator/scenario.ts';
 import { UsageError } from './errors.ts';
 
 export { COUNTERPARTY };

@@ -9,10 +9,10 @@
 import { fc, test } from '@fast-check/vitest';
 import { expect } from 'vitest';
 import type { Engine } from '../core/engine/engine.ts';
-import { subaccountKey } from '../core/engine/state.ts';
 import { exactLiquidatable } from '../core/keeper/exact-scan.ts';
 import { type CandidateFinder, type LiquidationCandidate, scopeId } from '../core/keeper/finder.ts';
 import { isHeld, keeperTick } from '../core/keeper/loop.ts';
+import { subaccountKey } from '../core/model/state.ts';
 import { LiquidationPriceIndex } from './liquidation-price-index.ts';
 import { RiskBookFinder } from './risk-book-finder.ts';
 import { type AccountSpec, MARKETS, populate, priceMove, riskVenue } from './riskbook.testkit.ts';

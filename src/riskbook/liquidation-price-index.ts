@@ -45,16 +45,16 @@ import {
   evaluate,
   isLiquidatable,
   isolatedView,
-  MissingPriceError,
   type Scope,
   viewOf,
 } from '../core/account/figures.ts';
-import { valueDivisor } from '../core/account/position.ts';
+import { MissingPriceError } from '../core/account/prices.ts';
 import { liquidationPrice } from '../core/account/report.ts';
-import type { SubaccountRef } from '../core/engine/config.ts';
 import type { Sequenced } from '../core/engine/events.ts';
-import type { EngineState, Subaccount } from '../core/engine/state.ts';
 import type { CandidateFinder, EventSource, LiquidationCandidate } from '../core/keeper/finder.ts';
+import { valueDivisor } from '../core/margin/notional.ts';
+import type { SubaccountRef } from '../core/model/engine-config.ts';
+import type { ReadonlyEngineState, ReadonlySubaccount } from '../core/model/state.ts';
 
 /** A scope to liquidate, confirmed liquidatable by the exact figures. */
 export interface IndexCandidate {
@@ -156,13 +156,13 @@ export class LiquidationPriceIndex implements CandidateFinder {
   }
 
   /** CandidateFinder: the confirmed candidates as (ref, scope); `state` must be the engine's. */
-  liquidatable(state: Readonly<EngineState>): LiquidationCandidate[] {
+  liquidatable(state: ReadonlyEngineState): LiquidationCandidate[] {
     if (state !== this.engine.state) throw new Error('liquidation-price index: state of another engine');
     return this.candidates().map((c) => ({ ref: c.ref, scope: c.scope }));
   }
 
-  private get state(): EngineState {
-    return this.engine.state as EngineState;
+  private get state(): ReadonlyEngineState {
+    return this.engine.state;
   }
 
   /** Marks the subaccounts touched by `events` for recomputation. */
@@ -308,7 +308,7 @@ export class LiquidationPriceIndex implements CandidateFinder {
     this.bySub.delete(subKey);
   }
 
-  private add(s: Subaccount): void {
+  private add(s: ReadonlySubaccount): void {
     if (s.positions.size === 0) return;
     const state = this.state;
     const entries = { indexed: [] as IndexEntry[], exact: [] as ExactEntry[], never: 0 };

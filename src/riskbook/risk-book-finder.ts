@@ -7,8 +7,9 @@
  * const finder = new RiskBookFinder(engine);            // after the population is set up
  * keeperTick(engine, { timeMs, prices: [{ marks: { 'BTC-PERP': '58000' } }] }, { finder, maxRounds: 50 });
  */
-import type { EngineState } from '../core/engine/state.ts';
+
 import type { CandidateFinder, EventSource, LiquidationCandidate } from '../core/keeper/finder.ts';
+import type { ReadonlyEngineState } from '../core/model/state.ts';
 import { RiskBook, type RiskBookOptions } from './riskbook.ts';
 
 export interface RiskBookFinderOptions extends RiskBookOptions {
@@ -28,7 +29,7 @@ export class RiskBookFinder implements CandidateFinder {
     engine.onEvents((events) => this.book.sync(engine.state, events));
   }
 
-  liquidatable(state: Readonly<EngineState>): LiquidationCandidate[] {
+  liquidatable(state: ReadonlyEngineState): LiquidationCandidate[] {
     return this.book.liquidatable(state, this.tolerance);
   }
 }

@@ -59,7 +59,6 @@
  * }
  */
 import {
-  assetPricePx8,
   crossView,
   evaluate,
   isLiquidatable,
@@ -67,10 +66,16 @@ import {
   positionRequirement,
   type Scope,
 } from '../core/account/figures.ts';
+import { assetPricePx8 } from '../core/account/prices.ts';
 import { effectiveAssetWeightPpm } from '../core/collateral/valuation.ts';
-import type { SubaccountRef } from '../core/engine/config.ts';
 import type { EngineEvent, Ledger } from '../core/engine/events.ts';
-import type { EngineState, MarketState, Position, Subaccount } from '../core/engine/state.ts';
+import type { SubaccountRef } from '../core/model/engine-config.ts';
+import type {
+  ReadonlyEngineState,
+  ReadonlyMarketState,
+  ReadonlyPosition,
+  ReadonlySubaccount,
+} from '../core/model/state.ts';
 import { divRound, PPM, PRICE_DECIMALS, QTY_DECIMALS } from '../core/num/index.ts';
 
 /** Models whose MM / notional does not depend on the mark price (at a fixed size). */
@@ -319,7 +324,7 @@ export class RiskBook implements HolderIndex {
   private readonly markets: MarketSlots[] = [];
   private readonly marketById = new Map<string, MarketSlots>();
 
-  private constructor(state: Readonly<EngineState>, opts: RiskBookOptions) {
+  private constructor(state: ReadonlyEngineState, opts: RiskBookOptions) {
     this.settlementId = state.settlement.id;
     this.quoteDecimals = state.settlement.decimals;
     const band = opts.priceBand ?? 0.3;
@@ -333,7 +338,7 @@ export class RiskBook implements HolderIndex {
    *
    * @example const book = RiskBook.fromState(engine.state);
    */
-  static fromState(state: Readonly<EngineState>, opts: RiskBookOptions = {}): RiskBook {
+  static fromState(state: ReadonlyEngineState, opts: RiskBookOptions = {}): RiskBook {
     const book = new RiskBook(state, opts);
     book.ensureScopeCapacity(state.subaccounts.size + 16);
     for (const m of state.markets.values()) book.ensureMarket(m);
@@ -358,7 +363,7 @@ export class RiskBook implements HolderIndex {
    * Re-reads these subaccounts exactly (balances, positions, cached ratios) and recomputes
    * their float figures at the book's current marks. Unknown keys are dropped from the book.
    */
-  refresh(state: Readonly<EngineState>, subaccountKeys: Iterable<string>): void {
+  refresh(state: ReadonlyEngineState, subaccountKeys: Iterable<string>): void {
     for (const key of subaccountKeys) this.refreshOne(state, key);
   }
 
@@ -391,7 +396,7 @@ export class RiskBook implements HolderIndex {
    *
    * @example engine.onEvents((events) => book.sync(engine.state, events));
    */
-  sync(state: Readonly<EngineState>, events: readonly EngineEvent[]): void {
+  sync(state: ReadonlyEngineState, events: readonly EngineEvent[]): void {
     const touched = this.touchedSubaccounts(events);
     const marks = new Set<string>();
     let assetsMoved = false;
@@ -415,7 +420,7 @@ export class RiskBook implements HolderIndex {
    * Full re-mark: every position at the current marks and every collateral asset at its
    * current price; per-scope equity and MM recomputed from scratch (no drift).
    */
-  remarkAll(state: Readonly<EngineState>): void {
+  remarkAll(state: ReadonlyEngineState): void {
     this.readPrices(state);
     const n = this.high;
     const eq = this.equityQuote;
@@ -432,7 +437,7 @@ export class RiskBook implements HolderIndex {
   }
 
   /** Re-marks one market at its current mark (incremental: only scopes holding it change). */
-  remarkMarket(state: Readonly<EngineState>, marketId: string): void {
+  remarkMarket(state: ReadonlyEngineState, marketId: string): void {
     const ms = state.markets.get(marketId);
     const m = this.marketById.get(marketId);
     if (!ms || !m) return;
@@ -449,7 +454,7 @@ export class RiskBook implements HolderIndex {
   }
 
   /** Re-prices every collateral column at current asset prices (incremental per column). */
-  remarkAssets(state: Readonly<EngineState>): void {
+  remarkAssets(state: ReadonlyEngineState): void {
     const n = this.high;
     const eq = this.equityQuote;
     for (let a = 0; a < this.assetIds.length; a++) {
@@ -486,7 +491,7 @@ export class RiskBook implements HolderIndex {
    * The candidates the exact figures say are liquidatable (equity < MM), in the engine's
    * order: subaccounts in book order, isolated scopes in position order, then cross.
    */
-  confirm(state: Readonly<EngineState>, candidates: readonly Candidate[]): Liquidatable[] {
+  confirm(state: ReadonlyEngineState, candidates: readonly Candidate[]): Liquidatable[] {
     const bySub = new Map<string, { cross: boolean; isolated: Set<string> }>();
     for (const c of candidates) {
       let e = bySub.get(c.key);
@@ -519,7 +524,7 @@ export class RiskBook implements HolderIndex {
   }
 
   /** `confirm(state, candidates(tolerance))`: the fast path to `Engine.liquidatable()`. */
-  liquidatable(state: Readonly<EngineState>, tolerance = 0.02): Liquidatable[] {
+  liquidatable(state: ReadonlyEngineState, tolerance = 0.02): Liquidatable[] {
     return this.confirm(state, this.candidates(tolerance));
   }
 
@@ -597,7 +602,7 @@ export class RiskBook implements HolderIndex {
     }
   }
 
-  private refreshOne(state: Readonly<EngineState>, key: string): void {
+  private refreshOne(state: ReadonlyEngineState, key: string): void {
     const sub = state.subaccounts.get(key);
     const iso = this.isolatedScopes.get(key);
     if (!sub) {
@@ -636,7 +641,7 @@ export class RiskBook implements HolderIndex {
     }
   }
 
-  private addSlot(state: Readonly<EngineState>, sub: Subaccount, s: number, p: Position): void {
+  private addSlot(state: ReadonlyEngineState, sub: ReadonlySubaccount, s: number, p: ReadonlyPosition): void {
     const ms = state.markets.get(p.market)!;
     const m = this.ensureMarket(ms);
     const mark = ms.markPx8;
@@ -655,11 +660,11 @@ export class RiskBook implements HolderIndex {
     let cap = Number.POSITIVE_INFINITY;
     if (mark !== undefined) {
       const lev = sub.maxLeverage.get(p.market);
-      const r = positionRequirement(state as EngineState, ms, p.size, mark, lev);
+      const r = positionRequirement(state, ms, p.size, mark, lev);
       ratio = r.notionalQuote > 0n ? Number(r.maintenanceQuote) / Number(r.notionalQuote) : 0;
       if (!m.priceIndependent) {
         const bandMark = mark + divRound(mark * this.bandPpm, PPM, 'ceil');
-        const rb = positionRequirement(state as EngineState, ms, p.size, bandMark, lev);
+        const rb = positionRequirement(state, ms, p.size, bandMark, lev);
         if (rb.notionalQuote > 0n)
           ratio = Math.max(ratio, Number(rb.maintenanceQuote) / Number(rb.notionalQuote));
         cap = Number(rb.notionalQuote);
@@ -691,7 +696,7 @@ export class RiskBook implements HolderIndex {
     this.mmQuote[s] = mm;
   }
 
-  private setWeighted(state: Readonly<EngineState>, s: number, assetId: string, balance: bigint): void {
+  private setWeighted(state: ReadonlyEngineState, s: number, assetId: string, balance: bigint): void {
     const asset = state.assets.get(assetId);
     if (!asset) return;
     const col = this.ensureAsset(state, assetId);
@@ -779,7 +784,7 @@ export class RiskBook implements HolderIndex {
     this.capacity = cap;
   }
 
-  private ensureMarket(ms: MarketState): MarketSlots {
+  private ensureMarket(ms: ReadonlyMarketState): MarketSlots {
     const id = ms.config.id;
     let m = this.marketById.get(id);
     const independent = PRICE_INDEPENDENT_RATIO_MODELS.has(ms.model.kind) && !exactOnly(ms);
@@ -796,7 +801,7 @@ export class RiskBook implements HolderIndex {
     return m;
   }
 
-  private ensureAsset(state: Readonly<EngineState>, assetId: string): number {
+  private ensureAsset(state: ReadonlyEngineState, assetId: string): number {
     let col = this.assetColumn.get(assetId);
     if (col !== undefined) return col;
     col = this.assetIds.length;
@@ -808,7 +813,7 @@ export class RiskBook implements HolderIndex {
     return col;
   }
 
-  private readPrices(state: Readonly<EngineState>): void {
+  private readPrices(state: ReadonlyEngineState): void {
     for (const m of this.markets) {
       const ms = state.markets.get(m.id);
       m.markQuote = ms ? this.markQuoteOf(ms) : Number.NaN;
@@ -823,13 +828,13 @@ export class RiskBook implements HolderIndex {
     return shift >= 0 ? Number(px8) / 10 ** shift : Number(px8) * 10 ** -shift;
   }
 
-  private markQuoteOf(ms: MarketState): number {
+  private markQuoteOf(ms: ReadonlyMarketState): number {
     return ms.markPx8 === undefined ? Number.NaN : this.px8ToQuote(ms.markPx8);
   }
 
   /** Unpriced collateral counts for nothing, as in `evaluate`. */
-  private assetPriceOf(state: Readonly<EngineState>, assetId: string): number {
-    const px = assetPricePx8(state as EngineState, assetId);
+  private assetPriceOf(state: ReadonlyEngineState, assetId: string): number {
+    const px = assetPricePx8(state, assetId);
     return px === undefined ? 0 : this.px8ToQuote(px);
   }
 

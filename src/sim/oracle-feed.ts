@@ -9,8 +9,8 @@
  */
 import type { CommandInput } from '../core/engine/commands.ts';
 import type { Sequenced } from '../core/engine/events.ts';
-import type { EngineState } from '../core/engine/state.ts';
 import type { TickReport } from '../core/keeper/index.ts';
+import type { ReadonlyEngineState } from '../core/model/state.ts';
 import { formatDecimal } from '../core/num/index.ts';
 import {
   crashOracleConfig,
@@ -81,7 +81,7 @@ export class OracleFeed {
     toMs: number,
     private readonly market: string,
     private readonly engine: {
-      readonly state: Readonly<EngineState>;
+      readonly state: ReadonlyEngineState;
       onEvents(l: (events: readonly Sequenced[]) => void): () => void;
     },
   ) {

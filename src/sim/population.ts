@@ -30,7 +30,7 @@
  */
 import { collateralValueQuote } from '../core/collateral/valuation.ts';
 import type { CommandInput } from '../core/engine/commands.ts';
-import type { EngineConfigInput, SubaccountRef } from '../core/engine/config.ts';
+import type { EngineConfigInput, SubaccountRef } from '../core/model/engine-config.ts';
 import { divRound, formatDecimal, PPM, parseDecimalUnsafe, pow10 } from '../core/num/index.ts';
 import { Rng } from './rng.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { decodeSnapshot, encodeSnapshot } from '../core/engine/codec.ts';
 import { Engine } from '../core/engine/engine.ts';
-import type { EngineState } from '../core/engine/state.ts';
 import { generatePopulation } from './population.ts';
 import { conservation, runCrashReplay } from './replay.ts';
 
@@ -25,8 +25,9 @@ describe('conservation', () => {
     const pop = generatePopulation({ accounts: 20, seed: 1, openPrice: '60000', timeMs: 1 });
     const engine = Engine.create(pop.config);
     for (const c of pop.setup) engine.executeOrThrow(c);
-    const state = engine.state as EngineState;
-    expect(conservation(state).ok).toBe(true);
+    expect(conservation(engine.state).ok).toBe(true);
+    // A copy of the state to corrupt (the engine's own is read-only: commands change it).
+    const state = decodeSnapshot(encodeSnapshot(engine.state));
     const s = state.subaccounts.get('trader-01/0')!;
     s.balances.set('USDC', (s.balances.get('USDC') ?? 0n) + 1n);
     const c = conservation(state);

@@ -29,14 +29,14 @@ import { crossView, evaluate } from '../core/account/figures.ts';
 import { Engine } from '../core/engine/engine.ts';
 import type { Sequenced } from '../core/engine/events.ts';
 import { ledgerSums } from '../core/engine/invariants.ts';
-import type { EngineState } from '../core/engine/state.ts';
-import { subaccountKey } from '../core/engine/state.ts';
 import {
   type CandidateFinder,
   type KeeperOptions,
   keeperTick,
   liquidationRounds,
 } from '../core/keeper/index.ts';
+import type { ReadonlyEngineState } from '../core/model/state.ts';
+import { subaccountKey } from '../core/model/state.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../core/num/index.ts';
 import { type IndexStats, LiquidationPriceIndex, RiskBookFinder } from '../riskbook/index.ts';
 import { SqliteJournal } from '../store/sqlite-journal.ts';
@@ -161,7 +161,10 @@ export interface ReplayResult {
  * Settlement asset: Σ balances + Σ isolated margins − Σ entry values + insurance
  * + fee pool + socialized-loss ledger; other assets: Σ balances + insurance.
  */
-export function conservation(state: EngineState): { ok: boolean; assets: Record<string, AssetConservation> } {
+export function conservation(state: ReadonlyEngineState): {
+  ok: boolean;
+  assets: Record<string, AssetConservation>;
+} {
   const assets: Record<string, AssetConservation> = {};
   let ok = true;
   for (const [id, { ledger, netDeposits }] of ledgerSums(state)) {
@@ -222,7 +225,7 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
     journal.close();
     throw e;
   }
-  const state = engine.state as EngineState;
+  const state = engine.state;
   const qd = state.settlement.decimals;
   const usd = (v: bigint) => formatDecimal(v, qd);
 

@@ -1,7 +1,7 @@
 /** Shared test fixtures: a small venue with USDC settlement, BTC and a yield-bearing token. */
 
-import type { EngineConfigInput } from '../../src/core/engine/config.ts';
 import { Engine, type JournalPort } from '../../src/core/engine/engine.ts';
+import type { EngineConfigInput } from '../../src/core/model/engine-config.ts';
 
 export function venueConfig(overrides: Partial<EngineConfigInput> = {}): EngineConfigInput {
   return {

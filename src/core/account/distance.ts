@@ -10,10 +10,11 @@
  * e.g. a short straddle, reports its nearest crossing) and refined by bisection to 1e-6.
  * Float64 marks (risk screening); the engine evaluates them exactly.
  */
-import type { EngineState } from '../engine/state.ts';
+import type { ReadonlyEngineState } from '../model/state.ts';
 import { black76Price, yearFraction } from '../pricing/black76.ts';
-import { evaluate, isLiquidatable, markOf, type ScopeView } from './figures.ts';
+import { evaluate, isLiquidatable, type ScopeView } from './figures.ts';
 import { impliedVolOf, px } from './portfolio-scope.ts';
+import { markOf } from './prices.ts';
 
 export interface LiquidationCrossing {
   /** Fractional move of the underlying (−0.12 = −12%). */
@@ -37,7 +38,7 @@ const MAX_DOWN = -0.99;
 const MAX_UP = 10;
 
 /** The bases a scope holds positions in, in position order. */
-export function scopeUnderlyings(state: EngineState, view: ScopeView): string[] {
+export function scopeUnderlyings(state: ReadonlyEngineState, view: ScopeView): string[] {
   const out: string[] = [];
   for (const p of view.positions) {
     const base = state.markets.get(p.market)!.config.base;
@@ -47,7 +48,7 @@ export function scopeUnderlyings(state: EngineState, view: ScopeView): string[] 
 }
 
 /** Marks of every market of `base` that the scope's positions depend on, after a move x. */
-function movedMarks(state: EngineState, view: ScopeView, base: string, fallbackVol: number) {
+function movedMarks(state: ReadonlyEngineState, view: ScopeView, base: string, fallbackVol: number) {
   const nowMs = Math.max(state.timeMs, 1);
   const linear = new Map<string, number>();
   const options: {
@@ -109,7 +110,7 @@ function movedMarks(state: EngineState, view: ScopeView, base: string, fallbackV
  * @example distanceToLiquidation(state, crossView(sub), 'BTC') // { down: { move: −0.083, price: 91,700 }, up: null, … }
  */
 export function distanceToLiquidation(
-  state: EngineState,
+  state: ReadonlyEngineState,
   view: ScopeView,
   base: string,
   fallbackVol = state.portfolio?.fallbackVol ?? 0.8,
@@ -125,7 +126,7 @@ export function distanceToLiquidation(
   // Collateral in the underlying moves with it (a yield-bearing token on it follows through its
   // exchange rate): a coin held against a short is as hedged here as in the figures.
   const coinPx8 = state.assetPricesPx8.get(base);
-  const stateAt = (x: number): EngineState => {
+  const stateAt = (x: number): ReadonlyEngineState => {
     if (coinPx8 === undefined || x === 0) return state;
     const prices = new Map(state.assetPricesPx8);
     const moved = BigInt(Math.round(Number(coinPx8) * (1 + x)));

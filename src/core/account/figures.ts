@@ -9,14 +9,15 @@
  * happens, a liquidation size being searched) cost a small copy, not a state clone.
  */
 
-import { collateralValueQuote, weightFor, yieldBearingPricePx8 } from '../collateral/valuation.ts';
-import type { EngineState, MarketState, Subaccount } from '../engine/state.ts';
+import { collateralValueQuote, weightFor } from '../collateral/valuation.ts';
 import { applyLeverageCap } from '../margin/models.ts';
 import { optionPositionRequirement } from '../margin/option-margin.ts';
+import type { ReadonlyEngineState, ReadonlyMarketState, ReadonlySubaccount } from '../model/state.ts';
 import { mulDiv, PPM } from '../num/index.ts';
 import { positiveHealthHaircut } from './pnl-haircut.ts';
 import { portfolioRequirementQuote } from './portfolio-scope.ts';
 import { positionValue } from './position.ts';
+import { assetPricePx8, markOf, type PositionLite } from './prices.ts';
 
 export type Scope = { kind: 'cross' } | { kind: 'isolated'; market: string };
 
@@ -24,15 +25,9 @@ export function scopeName(scope: Scope): string {
   return scope.kind === 'cross' ? 'cross' : `isolated:${scope.market}`;
 }
 
-export interface PositionLite {
-  readonly market: string;
-  readonly size: bigint;
-  readonly entryValue: bigint;
-}
-
 /** What a scope holds: positions, balances (cross) or isolated margin (settlement units). */
 export interface ScopeView {
-  readonly sub: Subaccount;
+  readonly sub: ReadonlySubaccount;
   readonly scope: Scope;
   readonly positions: readonly PositionLite[];
   /** Collateral balances; for an isolated scope only the settlement asset. */
@@ -72,19 +67,15 @@ export interface ScopeFigures {
   readonly positions: readonly PositionFigures[];
 }
 
-export class MissingPriceError extends Error {
-  override name = 'MissingPriceError';
-}
-
-export function crossView(sub: Subaccount, settlementDelta = 0n): ScopeView {
+export function crossView(sub: ReadonlySubaccount, settlementDelta = 0n): ScopeView {
   const positions: PositionLite[] = [];
   for (const p of sub.positions.values()) if (!p.isolated) positions.push(p);
   return { sub, scope: { kind: 'cross' }, positions, balances: sub.balances, settlementDelta };
 }
 
 export function isolatedView(
-  state: EngineState,
-  sub: Subaccount,
+  state: ReadonlyEngineState,
+  sub: ReadonlySubaccount,
   market: string,
   settlementDelta = 0n,
 ): ScopeView {
@@ -99,26 +90,15 @@ export function isolatedView(
   };
 }
 
-export function viewOf(state: EngineState, sub: Subaccount, scope: Scope): ScopeView {
+export function viewOf(state: ReadonlyEngineState, sub: ReadonlySubaccount, scope: Scope): ScopeView {
   return scope.kind === 'cross' ? crossView(sub) : isolatedView(state, sub, scope.market);
 }
 
-/** Price of a collateral asset in px8, through its exchange rate if yield-bearing. */
-export function assetPricePx8(state: EngineState, assetId: string): bigint | undefined {
-  if (assetId === state.settlement.id) return 10n ** 8n;
-  const asset = state.assets.get(assetId);
-  if (asset?.yieldBearing) {
-    const under = assetPricePx8(state, asset.yieldBearing.underlying);
-    const rate = state.exchangeRates18.get(assetId);
-    return under === undefined || rate === undefined ? undefined : yieldBearingPricePx8(rate, under);
-  }
-  return state.assetPricesPx8.get(assetId);
-}
-
-export function markOf(market: MarketState, marks?: ReadonlyMap<string, bigint>): bigint {
-  const px = marks?.get(market.config.id) ?? market.markPx8;
-  if (px === undefined) throw new MissingPriceError(`market ${market.config.id} has no mark price`);
-  return px;
+/** Replaces (or adds, or removes) one position in a view. */
+export function withPosition(view: ScopeView, next: PositionLite, settlementDelta: bigint): ScopeView {
+  const positions = view.positions.filter((p) => p.market !== next.market);
+  if (next.size !== 0n) positions.push(next);
+  return { ...view, positions, settlementDelta: view.settlementDelta + settlementDelta };
 }
 
 /**
@@ -130,8 +110,8 @@ export function markOf(market: MarketState, marks?: ReadonlyMap<string, bigint>)
  * (standard options margin) read their underlying market's mark, from `marks` when given.
  */
 export function positionRequirement(
-  state: EngineState,
-  market: MarketState,
+  state: ReadonlyEngineState,
+  market: ReadonlyMarketState,
   size: bigint,
   markPx8: bigint,
   maxLeverage: bigint | undefined,
@@ -166,7 +146,7 @@ export function positionRequirement(
 
 /** The notional a requirement is computed on: the mark notional, or |entry value| (`requirementOn: 'entry'`). */
 export function requirementBasisQuote(
-  market: MarketState,
+  market: ReadonlyMarketState,
   markNotionalQuote: bigint,
   entryValue: bigint | undefined,
 ): bigint {
@@ -175,7 +155,7 @@ export function requirementBasisQuote(
 }
 
 export function evaluate(
-  state: EngineState,
+  state: ReadonlyEngineState,
   view: ScopeView,
   marks?: ReadonlyMap<string, bigint>,
 ): ScopeFigures {

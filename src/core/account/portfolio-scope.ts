@@ -17,32 +17,20 @@
  * Float64 on purpose (risk screening, see portfolio/model.ts): the requirement is computed
  * on demand, never stored, and rounded against the account at this boundary.
  */
-import { z } from 'zod';
-import type { EngineState, MarketState } from '../engine/state.ts';
+import type { EnginePortfolio } from '../model/engine-config.ts';
+import type { ReadonlyEngineState, ReadonlyMarketState } from '../model/state.ts';
 import { InvariantError, PRICE_DECIMALS, pow10, QTY_DECIMALS, toNumber } from '../num/index.ts';
 import type { PortfolioAccount, PortfolioPosition } from '../portfolio/model.ts';
 import { type PortfolioRequirement, portfolioMargin } from '../portfolio/risk-matrix.ts';
 import {
   type PortfolioMarginConfig,
-  PortfolioMarginConfigSchema,
   type PortfolioPresetId,
   portfolioPreset,
 } from '../portfolio/scenarios.ts';
 import { yearFraction } from '../pricing/black76.ts';
 import { impliedVolBlack76 } from '../pricing/implied-vol.ts';
 import type { VolInput } from '../pricing/vol-surface.ts';
-import { assetPricePx8, markOf, type PositionLite } from './figures.ts';
-
-/** Engine configuration of portfolio margin (subaccounts opt in with `set_portfolio_margin`). */
-export const EnginePortfolioSchema = z.object({
-  /** A preset ('crypto-pm', 'paradex-pm', 'span-16') or a full scenario configuration. */
-  model: z
-    .union([z.enum(['crypto-pm', 'paradex-pm', 'span-16']), PortfolioMarginConfigSchema])
-    .default('crypto-pm'),
-  /** Volatility (per √year) for an option whose mark implies none. */
-  fallbackVol: z.number().positive().max(10).default(0.8),
-});
-export type EnginePortfolio = z.output<typeof EnginePortfolioSchema>;
+import { assetPricePx8, markOf, type PositionLite } from './prices.ts';
 
 const configCache = new WeakMap<EnginePortfolio, PortfolioMarginConfig>();
 function scenarioConfig(p: EnginePortfolio): PortfolioMarginConfig {
@@ -62,9 +50,9 @@ export const px = (px8: bigint) => toNumber(px8, PRICE_DECIMALS);
  * The volatility an option's mark implies, remembered per market for the last (mark, underlying,
  * time) it was solved for: a book is re-evaluated far more often than its marks change.
  */
-const ivCache = new WeakMap<MarketState, { mark: number; U: number; nowMs: number; vol: number }>();
+const ivCache = new WeakMap<ReadonlyMarketState, { mark: number; U: number; nowMs: number; vol: number }>();
 export function impliedVolOf(
-  m: MarketState,
+  m: ReadonlyMarketState,
   mark: number,
   U: number,
   nowMs: number,
@@ -88,7 +76,7 @@ const qty = (q9: bigint) => toNumber(q9, QTY_DECIMALS);
 
 /** The portfolio account and market snapshot of a scope's positions (see the header). */
 export function portfolioInputs(
-  state: EngineState,
+  state: ReadonlyEngineState,
   positions: readonly PositionLite[],
   marks?: ReadonlyMap<string, bigint>,
   balances?: ReadonlyMap<string, bigint>,
@@ -189,7 +177,7 @@ export function portfolioInputs(
 
 /** Portfolio IM and MM of a scope's positions in quote units (rounded up), with the breakdown. */
 export function portfolioRequirementQuote(
-  state: EngineState,
+  state: ReadonlyEngineState,
   positions: readonly PositionLite[],
   marks?: ReadonlyMap<string, bigint>,
   opts: { includeMatrix?: boolean; balances?: ReadonlyMap<string, bigint> } = {},

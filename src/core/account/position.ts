@@ -6,7 +6,7 @@
  * create or destroy a unit (INV-01).
  */
 import { signedValueQuote } from '../margin/notional.ts';
-import { mulDiv, PRICE_DECIMALS, pow10, QTY_DECIMALS } from '../num/index.ts';
+import { mulDiv } from '../num/index.ts';
 
 export interface TradeResult {
   size: bigint;
@@ -35,11 +35,6 @@ export function applyTrade(size: bigint, entryValue: bigint, qtyDelta: bigint, v
   const removedEntry = entryValue - keptEntry;
   const realized = -closeValue - removedEntry;
   return { size: size + qtyDelta, entryValue: keptEntry + openValue, realized };
-}
-
-/** Divisor turning qty9 × px8 into quote units of `quoteDecimals`. */
-export function valueDivisor(quoteDecimals: number): bigint {
-  return pow10(QTY_DECIMALS + PRICE_DECIMALS - quoteDecimals);
 }
 
 /** Signed value size × price in quote units (see margin/notional.ts for the derivation). */

@@ -11,7 +11,7 @@
  * Bankruptcy price: likewise where net value (full-weight collateral + PnL) < 0.
  */
 
-import type { EngineState, Subaccount } from '../engine/state.ts';
+import type { ReadonlyEngineState, ReadonlySubaccount } from '../model/state.ts';
 import { formatDecimal, PPM } from '../num/index.ts';
 import { PRICE_DECIMALS, QTY_DECIMALS } from '../num/units.ts';
 import type { PortfolioRequirement } from '../portfolio/risk-matrix.ts';
@@ -34,7 +34,7 @@ const MAX_PX8 = 10n ** 20n; // 1e12 quote per base: beyond any real price
  * `bad` holds; for a short, the lowest. null when no price in (0, MAX] triggers it.
  */
 export function triggerPrice(
-  state: EngineState,
+  state: ReadonlyEngineState,
   view: ScopeView,
   market: string,
   bad: (f: ScopeFigures) => boolean,
@@ -72,9 +72,9 @@ export function triggerPrice(
   return hi;
 }
 
-export const liquidationPrice = (state: EngineState, view: ScopeView, market: string) =>
+export const liquidationPrice = (state: ReadonlyEngineState, view: ScopeView, market: string) =>
   triggerPrice(state, view, market, isLiquidatable);
-export const bankruptcyPrice = (state: EngineState, view: ScopeView, market: string) =>
+export const bankruptcyPrice = (state: ReadonlyEngineState, view: ScopeView, market: string) =>
   triggerPrice(state, view, market, (f) => f.netValueQuote < 0n);
 
 export interface ScopeReport {
@@ -129,8 +129,8 @@ export interface ReportOptions {
 }
 
 function scopeReport(
-  state: EngineState,
-  s: Subaccount,
+  state: ReadonlyEngineState,
+  s: ReadonlySubaccount,
   view: ScopeView,
   name: string,
   opts: ReportOptions = {},
@@ -198,8 +198,8 @@ function scopeReport(
 }
 
 export function subaccountReport(
-  state: EngineState,
-  s: Subaccount,
+  state: ReadonlyEngineState,
+  s: ReadonlySubaccount,
   opts: ReportOptions = {},
 ): SubaccountReport {
   const balances: Record<string, string> = {};

@@ -4,7 +4,7 @@
  * them, with the full margin breakdown that explains the number.
  *
  * Everything is computed by the engine: the account is built with the shared
- * scenario builder (src/core/account/scenario.ts: positions opened fee-free
+ * scenario builder (src/core/calculator/scenario.ts: positions opened fee-free
  * against a synthetic counterparty at their entry prices, then the preset's real
  * markets, prices and policy), and the prices are the engine's own trigger found
  * by exact bisection (src/core/account/report.ts): for a long, the scope is
@@ -45,12 +45,11 @@ import {
   type ScopeView,
 } from '../account/figures.ts';
 import { bankruptcyPrice, liquidationPrice } from '../account/report.ts';
-import { buildScenario, ScenarioError, type ScenarioInput } from '../account/scenario.ts';
-import type { EngineConfigInput } from '../engine/config.ts';
 import { Engine } from '../engine/engine.ts';
-import type { EngineState, MarketState, Subaccount } from '../engine/state.ts';
 import { bracketFor, compileBrackets, resolveMaintenancePpm, sizePremiumRatio } from '../margin/models.ts';
 import { signedValueQuote } from '../margin/notional.ts';
+import type { EngineConfigInput } from '../model/engine-config.ts';
+import type { ReadonlyEngineState, ReadonlyMarketState, ReadonlySubaccount } from '../model/state.ts';
 import {
   abs,
   divRound,
@@ -66,6 +65,7 @@ import { type LendingInput, type LendingResult, lendingLiquidationPrice } from '
 import { getPreset } from '../presets/index.ts';
 import { cmp, type Rational, rat, ratScaled, toScaled } from '../presets/rational.ts';
 import type { LadderStep, LinearPositionInput, VenuePreset } from '../presets/types.ts';
+import { buildScenario, ScenarioError, type ScenarioInput } from './scenario.ts';
 
 /** A problem with the calculator's input (unknown preset or market, malformed decimals, …). */
 export class CalculatorError extends Error {
@@ -202,7 +202,7 @@ export interface DetailedResult {
   readonly result: LiquidationPriceResult;
   /** The engine holding the account (perpetual presets; null for lending presets). */
   readonly engine: Engine | null;
-  readonly state: EngineState;
+  readonly state: ReadonlyEngineState;
   readonly view: ScopeView | null;
   readonly market: string;
 }
@@ -346,7 +346,7 @@ function compute(
   } catch (e) {
     fail(`preset ${preset.id} config: ${(e as Error).message}`);
   }
-  const ref = reference.state as EngineState;
+  const ref = reference.state;
   const settlement = ref.settlement;
   const qd = settlement.decimals;
   const q = (v: bigint) => formatDecimal(v, qd);
@@ -539,8 +539,8 @@ function compute(
 }
 
 function describeScope(
-  state: EngineState,
-  sub: Subaccount,
+  state: ReadonlyEngineState,
+  sub: ReadonlySubaccount,
   view: ScopeView,
   f: ScopeFigures,
   isolated: boolean,
@@ -585,7 +585,11 @@ function describeScope(
 }
 
 /** The maintenance ratio (ppm) a market applies to a position of |size| sizeQty9, and bracket info. */
-function maintenanceDetail(state: EngineState, market: MarketState, p: PositionFigures): MaintenanceDetail {
+function maintenanceDetail(
+  state: ReadonlyEngineState,
+  market: ReadonlyMarketState,
+  p: PositionFigures,
+): MaintenanceDetail {
   const qd = state.settlement.decimals;
   const m = market.config.margin;
   const ratio = (ppm: bigint) => formatDecimal(ppm, 6);
@@ -628,7 +632,7 @@ function maintenanceDetail(state: EngineState, market: MarketState, p: PositionF
 }
 
 /** The market's maintenance ladder as exact rationals (whole quote units). */
-function ladderOf(state: EngineState, market: MarketState, sizeQty9: bigint): LadderStep[] {
+function ladderOf(state: ReadonlyEngineState, market: ReadonlyMarketState, sizeQty9: bigint): LadderStep[] {
   const qd = state.settlement.decimals;
   const m = market.config.margin;
   const ppm = (v: bigint): Rational => rat(v, PPM);
@@ -656,7 +660,7 @@ function ladderOf(state: EngineState, market: MarketState, sizeQty9: bigint): La
 }
 
 function linearInput(
-  state: EngineState,
+  state: ReadonlyEngineState,
   f: ScopeFigures,
   target: string,
 ): {

@@ -3,11 +3,18 @@
  */
 
 import { createMarginModel } from '../margin/models.ts';
+import type {
+  EngineState,
+  MarketState,
+  ReadonlyEngineState,
+  ReadonlyMarketState,
+  ReadonlySubaccount,
+  Subaccount,
+} from '../model/state.ts';
 import { InvariantError } from '../num/index.ts';
 import { fromJson, toJson } from '../num/json.ts';
 import { decodeOracleState, oracleStateToPlain } from '../oracle/codec.ts';
 import type { EngineEvent } from './events.ts';
-import type { EngineState, MarketState, Subaccount } from './state.ts';
 
 export { fromJson, toJson };
 
@@ -15,10 +22,10 @@ export const encodeEvent = (e: EngineEvent): string => toJson(e);
 export const decodeEvent = (json: string): EngineEvent => fromJson<EngineEvent>(json);
 
 /** A plain, canonically ordered picture of the state (maps become sorted entry lists). */
-export function stateToPlain(s: EngineState): unknown {
+export function stateToPlain(s: ReadonlyEngineState): unknown {
   const sorted = <V>(m: ReadonlyMap<string, V>): [string, V][] =>
     [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const sub = (x: Subaccount) => ({
+  const sub = (x: ReadonlySubaccount) => ({
     key: x.key,
     ref: x.ref,
     balances: sorted(x.balances),
@@ -28,7 +35,7 @@ export function stateToPlain(s: EngineState): unknown {
     // only when set, so states of engines without portfolio accounts hash as they always did
     ...(x.portfolioMargin ? { portfolioMargin: true } : {}),
   });
-  const market = (m: MarketState) => ({
+  const market = (m: ReadonlyMarketState) => ({
     config: m.config,
     markPx8: m.markPx8 ?? null,
     fundingIndex: m.fundingIndex,
@@ -69,7 +76,7 @@ export function stateToPlain(s: EngineState): unknown {
  * offset bases) over the canonical JSON. Equal hashes after replay show equal state;
  * it is a check, not a cryptographic commitment.
  */
-export function stateHash(s: EngineState): string {
+export function stateHash(s: ReadonlyEngineState): string {
   const text = toJson(stateToPlain(s));
   let a = 0x811c9dc5;
   let b = 0x050c5d1f;
@@ -81,7 +88,7 @@ export function stateHash(s: EngineState): string {
   return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
-export function encodeSnapshot(s: EngineState): string {
+export function encodeSnapshot(s: ReadonlyEngineState): string {
   return toJson(stateToPlain(s));
 }
 

@@ -4,19 +4,15 @@
  * MALFORMED_COMMAND before anything else happens.
  */
 import { z } from 'zod';
-import { EnginePortfolioSchema } from '../account/portfolio-scope.ts';
+import { AssetConfigSchema, MarketConfigSchema } from '../model/config.ts';
 import {
-  AssetConfigSchema,
-  decimalAt,
-  id,
-  MarketConfigSchema,
-  pricePx8,
-  qty9,
-  rate9,
-  ratioPpm,
-} from '../model/config.ts';
+  EnginePortfolioSchema,
+  GuardsSchema,
+  LiquidationPolicySchema,
+  SubaccountRefSchema,
+} from '../model/engine-config.ts';
+import { decimalAt, id, pricePx8, qty9, rate9, ratioPpm } from '../num/schema.ts';
 import { OracleConfigSchema } from '../oracle/config.ts';
-import { GuardsSchema, LiquidationPolicySchema, SubaccountRefSchema } from './config.ts';
 
 const time = z.number().int().min(0).max(8_640_000_000_000_000).optional();
 /** An amount in an asset's smallest units is parsed by the handler (it knows the decimals). */

@@ -4,14 +4,15 @@
  * Handlers validate everything before their first emit, so a rejected command
  * changes nothing.
  */
-import { evaluate, MissingPriceError, type ScopeFigures, type ScopeView } from '../account/figures.ts';
+import { evaluate, type ScopeFigures, type ScopeView } from '../account/figures.ts';
+import { MissingPriceError } from '../account/prices.ts';
 import type { AssetConfig } from '../model/config.ts';
+import type { SubaccountRef } from '../model/engine-config.ts';
+import { type EngineState, type MarketState, type Subaccount, subaccountKey } from '../model/state.ts';
 import { parseDecimal } from '../num/index.ts';
-import type { SubaccountRef } from './config.ts';
 import { reject } from './errors.ts';
 import type { EngineEvent } from './events.ts';
 import { evolve } from './evolve.ts';
-import { type EngineState, type MarketState, type Subaccount, subaccountKey } from './state.ts';
 
 export class CommandContext {
   readonly events: EngineEvent[] = [];

@@ -12,19 +12,19 @@
  */
 import { z } from 'zod';
 import type { Scope } from '../account/figures.ts';
-import { exactLiquidatable } from '../keeper/exact-scan.ts';
-import { borrow } from '../liquidation/lending.ts';
-import { liquidate } from '../liquidation/liquidate.ts';
+import { exactLiquidatable } from '../liquidation/exact-scan.ts';
+import { type EngineConfig, EngineConfigSchema, type SubaccountRef } from '../model/engine-config.ts';
+import type { EngineState, ReadonlyEngineState } from '../model/state.ts';
 import { InvariantError } from '../num/index.ts';
 import { decodeEvent, decodeSnapshot, encodeEvent, encodeSnapshot, stateHash } from './codec.ts';
 import { type Command, CommandSchema } from './commands.ts';
-import { type EngineConfig, EngineConfigSchema, type SubaccountRef } from './config.ts';
 import { CommandContext } from './context.ts';
 import { RejectedError, type Rejection } from './errors.ts';
 import type { EngineEvent, Sequenced } from './events.ts';
 import { evolve, initialState } from './evolve.ts';
 import * as h from './handlers.ts';
-import type { EngineState } from './state.ts';
+import { borrow } from './liquidation/lending.ts';
+import { liquidate } from './liquidation/liquidate.ts';
 
 /** The journal port (implemented by src/store: SQLite, in-memory). */
 export interface JournalPort {
@@ -121,7 +121,8 @@ export class Engine {
     return state;
   }
 
-  get state(): Readonly<EngineState> {
+  /** The current state, read-only: change it with commands. */
+  get state(): ReadonlyEngineState {
     return this.st;
   }
 

@@ -3,11 +3,17 @@
  * carries everything `evolve` needs; informational fields (figures before/after)
  * make the journal an audit trail a risk team can read.
  */
-import type { EnginePortfolio } from '../account/portfolio-scope.ts';
+
 import type { AssetConfig, MarketConfig } from '../model/config.ts';
+import type {
+  EngineConfig,
+  EnginePortfolio,
+  Guards,
+  LiquidationPolicy,
+  SubaccountRef,
+} from '../model/engine-config.ts';
 import type { OracleConfig } from '../oracle/config.ts';
 import type { OracleTransition } from '../oracle/oracle.ts';
-import type { EngineConfig, Guards, LiquidationPolicy, SubaccountRef } from './config.ts';
 
 /** A place money can sit. `external` is the outside world (deposits come from it). */
 export type Ledger =

@@ -6,12 +6,7 @@
 import { applyTrade, positionValue } from '../account/position.ts';
 import { createMarginModel } from '../margin/models.ts';
 import type { MarketConfig } from '../model/config.ts';
-import { divRound, FUNDING_INDEX_DECIMALS, InvariantError, pow10, QTY_DECIMALS } from '../num/index.ts';
-import type { OracleConfig } from '../oracle/config.ts';
-import { step as oracleStep } from '../oracle/oracle.ts';
-import { initialOracleState } from '../oracle/state.ts';
-import type { EngineConfig } from './config.ts';
-import type { EngineEvent, Ledger } from './events.ts';
+import type { EngineConfig } from '../model/engine-config.ts';
 import {
   type EngineState,
   emptySubaccount,
@@ -19,7 +14,12 @@ import {
   type Position,
   type Subaccount,
   subaccountKey,
-} from './state.ts';
+} from '../model/state.ts';
+import { divRound, FUNDING_INDEX_DECIMALS, InvariantError, pow10, QTY_DECIMALS } from '../num/index.ts';
+import type { OracleConfig } from '../oracle/config.ts';
+import { step as oracleStep } from '../oracle/oracle.ts';
+import { initialOracleState } from '../oracle/state.ts';
+import type { EngineEvent, Ledger } from './events.ts';
 
 export function initialState(config: EngineConfig): EngineState {
   const settlement = config.assets.find((a) => a.id === config.settlementAsset);

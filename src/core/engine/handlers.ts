@@ -6,17 +6,17 @@ import { crossView, isolatedView } from '../account/figures.ts';
 import { createMarginModel } from '../margin/models.ts';
 import { intrinsicPx8 } from '../margin/option-margin.ts';
 import { marketIssue } from '../model/config.ts';
+import type { SubaccountRef } from '../model/engine-config.ts';
+import { inSafeMode, type MarketState, subaccountKey } from '../model/state.ts';
 import { abs, clamp, divRound, mulDiv, PPM, parseDecimal, RATE_ONE } from '../num/index.ts';
 import { step as oracleStep, oracleTwapPx8 } from '../oracle/oracle.ts';
 import { increasesRisk } from '../oracle/safe-mode.ts';
 import type { Command } from './commands.ts';
-import type { SubaccountRef } from './config.ts';
 import type { CommandContext } from './context.ts';
 import { reject } from './errors.ts';
 import type { Ledger, MoveReason } from './events.ts';
 import * as fmt from './message-units.ts';
 import { commandNow, exposedMarkets, refuseAtAdversePrices, refuseWhileUnsafe } from './price-trust.ts';
-import { type MarketState, subaccountKey } from './state.ts';
 import { emitSideCashflows, planSide, tradeValue } from './trade-plan.ts';
 
 type Cmd<T extends Command['type']> = Extract<Command, { type: T }>;
@@ -460,10 +460,6 @@ export function setPolicy(ctx: CommandContext, c: Cmd<'set_policy'>): void {
 }
 
 /** True while the market's oracle holds it in safe mode (index unreliable, breaker tripped, recovering). */
-export function inSafeMode(market: MarketState): boolean {
-  return market.oracle?.state.safeMode.active === true;
-}
-
 /**
  * Oracle inputs for one market at timeMs: the pure oracle step runs now to refuse a
  * step that goes back in time; evolve re-runs it from the event (replay is exact).

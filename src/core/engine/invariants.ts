@@ -3,14 +3,14 @@
  * the net deposits it must equal. Settlement asset: Σ balances + Σ isolated margins − Σ entry
  * values + insurance + fee pool + socialized-loss ledger; other assets: Σ balances + insurance.
  */
-import type { EngineState } from './state.ts';
+import type { ReadonlyEngineState } from '../model/state.ts';
 
 export interface LedgerSum {
   readonly ledger: bigint;
   readonly netDeposits: bigint;
 }
 
-export function ledgerSums(state: EngineState): Map<string, LedgerSum> {
+export function ledgerSums(state: ReadonlyEngineState): Map<string, LedgerSum> {
   const out = new Map<string, LedgerSum>();
   for (const asset of state.assets.keys()) {
     const settlement = asset === state.settlement.id;

@@ -3,8 +3,9 @@
  * money with its asset ("−3,000 USDC", not −3000000000). Messages are for people; the exact
  * integers stay in the events and state.
  */
+
+import type { EngineState } from '../model/state.ts';
 import { formatDecimal, PRICE_DECIMALS, QTY_DECIMALS } from '../num/index.ts';
-import type { EngineState } from './state.ts';
 
 /** A px8 price as a decimal ("60000.5"). */
 export const px = (px8: bigint): string => formatDecimal(px8, PRICE_DECIMALS);

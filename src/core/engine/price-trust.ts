@@ -22,11 +22,11 @@
  *    cannot be the cause of a liquidation.
  */
 import { evaluate, isLiquidatable, type ScopeView } from '../account/figures.ts';
+import type { EngineState } from '../model/state.ts';
 import { assessAt } from '../oracle/oracle.ts';
 import type { SafeModeReason } from '../oracle/state.ts';
 import type { CommandContext } from './context.ts';
 import { reject } from './errors.ts';
-import type { EngineState } from './state.ts';
 
 /** The markets a scope's value depends on, in position order, without duplicates. */
 export function exposedMarkets(state: EngineState, view: ScopeView): string[] {

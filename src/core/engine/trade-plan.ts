@@ -5,13 +5,14 @@
  * taking over positions, so both obey one rule: a trade that adds risk must
  * leave free collateral ≥ 0; a trade that only reduces risk is always allowed.
  */
-import { crossView, isolatedView, type PositionLite, type ScopeView } from '../account/figures.ts';
+import { crossView, isolatedView, withPosition } from '../account/figures.ts';
 import { applyTrade, positionValue } from '../account/position.ts';
+import type { PositionLite } from '../account/prices.ts';
+import type { MarketState, Subaccount } from '../model/state.ts';
 import { max } from '../num/index.ts';
 import type { CommandContext } from './context.ts';
 import type { RejectionCode } from './errors.ts';
 import * as fmt from './message-units.ts';
-import type { MarketState, Subaccount } from './state.ts';
 
 export interface SidePlan {
   readonly sub: Subaccount;
@@ -22,13 +23,6 @@ export interface SidePlan {
   readonly isolatedTopUp: bigint;
   /** Why the side may not trade, or undefined if it may. */
   readonly refusal: { code: RejectionCode; message: string } | undefined;
-}
-
-/** Replaces (or adds, or removes) one position in a view. */
-export function withPosition(view: ScopeView, next: PositionLite, settlementDelta: bigint): ScopeView {
-  const positions = view.positions.filter((p) => p.market !== next.market);
-  if (next.size !== 0n) positions.push(next);
-  return { ...view, positions, settlementDelta: view.settlementDelta + settlementDelta };
 }
 
 export function planSide(

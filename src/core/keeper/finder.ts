@@ -12,21 +12,18 @@
  * when built); `liquidatable` itself only reads the state.
  */
 import type { Scope } from '../account/figures.ts';
-import type { SubaccountRef } from '../engine/config.ts';
 import type { Sequenced } from '../engine/events.ts';
-import type { EngineState } from '../engine/state.ts';
+import type { LiquidationCandidate } from '../liquidation/exact-scan.ts';
+import type { SubaccountRef } from '../model/engine-config.ts';
+import type { ReadonlyEngineState } from '../model/state.ts';
 
-/** A scope the exact figures say is liquidatable. */
-export interface LiquidationCandidate {
-  readonly ref: SubaccountRef;
-  readonly scope: Scope;
-}
+export type { LiquidationCandidate };
 
 export interface CandidateFinder {
   /** A short name for reports ("exact-scan", "liquidation-price-index", "risk-book"). */
   readonly name: string;
   /** Liquidatable scopes at the current state, confirmed exactly, in a deterministic order. */
-  liquidatable(state: Readonly<EngineState>): LiquidationCandidate[];
+  liquidatable(state: ReadonlyEngineState): LiquidationCandidate[];
 }
 
 /** The `liquidate` command fields naming a candidate's scope. */
@@ -46,6 +43,6 @@ export function scopeId(subKey: string, scope: Scope): string {
 
 /** What an indexing finder needs of the engine: its state and its event stream (Engine fits). */
 export interface EventSource {
-  readonly state: Readonly<EngineState>;
+  readonly state: ReadonlyEngineState;
   onEvents(listener: (events: readonly Sequenced[]) => void): () => void;
 }

@@ -18,10 +18,10 @@
  * book model), pick and order the steps of a round, and attribute each step.
  */
 import { type Scope, viewOf } from '../account/figures.ts';
-import type { SubaccountRef } from '../engine/config.ts';
 import type { Rejection } from '../engine/errors.ts';
 import type { Sequenced } from '../engine/events.ts';
-import { type EngineState, subaccountKey } from '../engine/state.ts';
+import type { SubaccountRef } from '../model/engine-config.ts';
+import { type ReadonlyEngineState, subaccountKey } from '../model/state.ts';
 import { formatDecimal, PRICE_DECIMALS } from '../num/index.ts';
 import type { OracleInputRaw } from '../oracle/index.ts';
 import { type CandidateFinder, type LiquidationCandidate, liquidateFields } from './finder.ts';
@@ -30,7 +30,7 @@ import { type CandidateFinder, type LiquidationCandidate, liquidateFields } from
 export type ExecuteResult = { ok: true; events: Sequenced[] } | { ok: false; rejection: Rejection };
 
 export interface KeeperEngine {
-  readonly state: Readonly<EngineState>;
+  readonly state: ReadonlyEngineState;
   execute(input: unknown): ExecuteResult;
 }
 
@@ -103,8 +103,8 @@ const bump = (m: Record<string, number>, code: string) => {
 };
 
 /** True when the engine would refuse to liquidate this scope now (paused market or oracle safe mode). */
-export function isHeld(state: Readonly<EngineState>, c: { ref: SubaccountRef; scope: Scope }): boolean {
-  const st = state as EngineState;
+export function isHeld(state: ReadonlyEngineState, c: { ref: SubaccountRef; scope: Scope }): boolean {
+  const st = state;
   const sub = st.subaccounts.get(subaccountKey(c.ref));
   if (!sub) return false;
   for (const p of viewOf(st, sub, c.scope).positions) {

@@ -6,8 +6,8 @@
  */
 import { crossView, evaluate, isolatedView } from '../account/figures.ts';
 import { positionValue } from '../account/position.ts';
-import type { LiquidationPolicy } from '../engine/config.ts';
-import type { EngineState, MarketState } from '../engine/state.ts';
+import type { LiquidationPolicy } from '../model/engine-config.ts';
+import type { ReadonlyEngineState, ReadonlyMarketState } from '../model/state.ts';
 import { mulDiv } from '../num/index.ts';
 
 export interface AdlCandidate {
@@ -25,8 +25,8 @@ const SCALE = 10n ** 12n;
  * ranked best-first, excluding `exclude`.
  */
 export function adlQueue(
-  state: EngineState,
-  market: MarketState,
+  state: ReadonlyEngineState,
+  market: ReadonlyMarketState,
   bankruptSide: 1n | -1n,
   exclude: string,
   ranking: LiquidationPolicy['adlRanking'],

@@ -18,7 +18,7 @@
  *
  * The fill price is rounded to the market tick in the liquidatee's favour (a sale up, a purchase
  * down), as dYdX converts the fillable price to subticks; the fill quote is ⌊|qty × price|⌋
- * (dYdX's FillAmountToQuoteQuantums). The same formulas are in the dydx-v4 preset
+ * (dYdX's FillAmountToQuoteQuantums). The same formulas are in reference/dydx-v4.ts
  * (`dydxFillablePrice`, `dydxInsuranceFundDelta`) on a dYdX-shaped subaccount; the tests run the
  * engine against dYdX's published cases and against those functions.
  */

@@ -19,9 +19,9 @@
  * max leverage is per bracket), MM does not.
  */
 import type { MarginModelConfig } from '../model/config.ts';
+import type { MarginRequirement } from '../model/margin-model.ts';
 import { divRound, formatDecimal, InvariantError, PPM, parseDecimal } from '../num/index.ts';
 import { MarginConfigError } from './errors.ts';
-import type { MarginRequirement } from './model.ts';
 
 /** One bracket as configured (`brackets` model of MarginModelConfigSchema). */
 export type BracketConfig = Extract<MarginModelConfig, { kind: 'brackets' }>['brackets'][number];

@@ -3,8 +3,9 @@
  * at least notional / maxLeverage. Only IM is raised — the cap limits how much
  * a user may open, it does not move the liquidation trigger (MM).
  */
+
+import type { MarginRequirement } from '../model/margin-model.ts';
 import { divRound, InvariantError, PPM } from '../num/index.ts';
-import type { MarginRequirement } from './model.ts';
 
 /**
  * @param req requirement from the market's margin model, quote units

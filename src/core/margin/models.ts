@@ -16,10 +16,15 @@
  * is applied by the caller on top.
  */
 import type { MarginModelConfig } from '../model/config.ts';
+import type {
+  MarginModel,
+  MarginRequirement,
+  MarketContext,
+  PositionExposure,
+} from '../model/margin-model.ts';
 import { divRound, PPM, parseDecimal } from '../num/index.ts';
 import { type Bracket, bracketsRequirement, compileBrackets } from './brackets.ts';
 import { MarginConfigError } from './errors.ts';
-import type { MarginModel, MarginRequirement, MarketContext, PositionExposure } from './model.ts';
 import { oiScaledInitialMarginQuote } from './open-interest.ts';
 import { resolveMaintenancePpm } from './ratios.ts';
 import { sizePremiumRatio } from './size-premium.ts';

@@ -33,6 +33,11 @@ function productToQuote(product: bigint, quoteDecimals: number, rounding: Roundi
   return shift >= 0 ? divRound(product, pow10(shift), rounding) : product * pow10(-shift);
 }
 
+/** Divisor turning qty9 × px8 into quote units of `quoteDecimals`. */
+export function valueDivisor(quoteDecimals: number): bigint {
+  return pow10(QTY_DECIMALS + PRICE_DECIMALS - quoteDecimals);
+}
+
 /**
  * |size| × price in quote units.
  *

@@ -17,9 +17,9 @@
  * again), so the seller keeps cash to buy the option back on top of the risk amount.
  */
 
-import { valueDivisor } from '../account/position.ts';
 import type { OptionTerms, StandardOptionMargin } from '../model/config.ts';
 import { divRound, PPM } from '../num/index.ts';
+import { valueDivisor } from './notional.ts';
 
 export interface OptionRequirement {
   readonly initialQuote: bigint;

@@ -22,7 +22,7 @@
  * });
  */
 import { z } from 'zod';
-import { id, ratioPpm } from '../model/config.ts';
+import { id, ratioPpm } from '../num/schema.ts';
 import { pow2neg18 } from './decay.ts';
 
 const ms = (what: string) =>

@@ -12,15 +12,8 @@ import hf from '../../../test/vectors/aave_v3_health_factor.json' with { type: '
 import { liquidationPriceFor } from '../calculator/liquidation-price.ts';
 import { Engine } from '../engine/engine.ts';
 import { divRound, formatDecimal, parseDecimalUnsafe } from '../num/index.ts';
-import {
-  aaveConfig,
-  aaveV3,
-  lendingLiquidationPrice,
-  liquidationCall,
-  maxCloseFactorBps,
-  percentDiv,
-  percentMul,
-} from './aave-v3.ts';
+import { liquidationCall, percentDiv, percentMul } from '../reference/aave-v3.ts';
+import { aaveConfig, aaveV3, lendingLiquidationPrice, maxCloseFactorBps } from './aave-v3.ts';
 
 const H = 'aave_v3_health_factor.json';
 const byName = (name: string) => hf.cases.find((c) => c.name === name)!;

@@ -23,21 +23,20 @@
  * The engine executes this with the liquidation policy `lending` (the preset sets it) and the
  * assets' `liquidationBonus` / `liquidationProtocolFee`: `borrow` opens the debt, Engine.liquidatable()
  * lists the scope once HF < 1, and a `liquidate` step moves exactly what `liquidationCall` computes
- * (liquidation/lending.ts).
+ * (engine/liquidation/lending.ts).
  */
 import { evaluate, isLiquidatable, type ScopeView } from '../account/figures.ts';
 import { healthFactor } from '../collateral/health-factor.ts';
 import { collateralValueQuote } from '../collateral/valuation.ts';
-import type { EngineConfigInput } from '../engine/config.ts';
 import { Engine } from '../engine/engine.ts';
-import { type EngineState, emptySubaccount } from '../engine/state.ts';
+import type { EngineConfigInput } from '../model/engine-config.ts';
+import { emptySubaccount, type ReadonlyEngineState } from '../model/state.ts';
 import { divRound, formatDecimal, PPM, PRICE_DECIMALS, parseDecimal, pow10 } from '../num/index.ts';
 import { add, div, mul, rat, ratScaled, sub, toScaled } from './rational.ts';
 import type { VenuePreset } from './types.ts';
 
 /** Aave's PercentageMath: basis points, 1e4 = 100%. */
 export const PERCENTAGE_FACTOR = 10_000n;
-const HALF_PERCENT = 5_000n;
 /** HF at 18 decimals (wad). */
 export const WAD = 10n ** 18n;
 /** Close factor 50% (DEFAULT_LIQUIDATION_CLOSE_FACTOR, bps). */
@@ -48,16 +47,6 @@ export const MAX_LIQUIDATION_CLOSE_FACTOR = 10_000n;
 export const CLOSE_FACTOR_HF_THRESHOLD = 950_000_000_000_000_000n;
 /** $2,000 in the base currency (8 decimals): below it (collateral or debt) the close factor is 100% (v3.3+). */
 export const MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD = 2_000n * 10n ** 8n;
-
-/** value × percentage / 1e4, half up (PercentageMath.percentMul). */
-export function percentMul(value: bigint, percentageBps: bigint): bigint {
-  return (value * percentageBps + HALF_PERCENT) / PERCENTAGE_FACTOR;
-}
-
-/** value × 1e4 / percentage, half up (PercentageMath.percentDiv). */
-export function percentDiv(value: bigint, percentageBps: bigint): bigint {
-  return (value * PERCENTAGE_FACTOR + percentageBps / 2n) / percentageBps;
-}
 
 /**
  * The share of the debt a liquidator may repay in one call (v3.3+ rules), in bps;
@@ -79,66 +68,6 @@ export function maxCloseFactorBps(
     totalDebtBase < MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD;
   if (healthFactorWad <= CLOSE_FACTOR_HF_THRESHOLD || small) return MAX_LIQUIDATION_CLOSE_FACTOR;
   return DEFAULT_LIQUIDATION_CLOSE_FACTOR;
-}
-
-export interface LiquidationCallInput {
-  /** Debt the liquidator offers to repay, debt-asset smallest units (already capped by the close factor). */
-  readonly debtToCover: bigint;
-  /** Oracle prices in the base currency (any common scale, e.g. USD × 1e8). */
-  readonly debtPrice: bigint;
-  readonly collateralPrice: bigint;
-  readonly debtDecimals: number;
-  readonly collateralDecimals: number;
-  /** The user's balance of the collateral asset, smallest units. */
-  readonly userCollateralBalance: bigint;
-  /** Liquidation bonus in bps, > 1e4 (10500 = 5% bonus). */
-  readonly liquidationBonusBps: bigint;
-  /** Protocol's share of the bonus, bps (1000 = 10%); 0 for none. */
-  readonly liquidationProtocolFeeBps: bigint;
-}
-
-export interface LiquidationCallResult {
-  /** Collateral sent to the liquidator (bonus included, protocol fee excluded). */
-  readonly collateralToLiquidator: bigint;
-  /** Debt actually repaid (less than offered when the collateral runs out). */
-  readonly debtRepaid: bigint;
-  /** Collateral sent to the treasury: protocol fee share of the bonus. */
-  readonly protocolFee: bigint;
-}
-
-/**
- * Collateral seized for a debt repayment (LiquidationLogic._calculateAvailableCollateralToLiquidate,
- * Aave v3.0.1+), exactly as Aave rounds:
- *
- *     base = debtPrice × debtToCover × 10^collDec / (collPrice × 10^debtDec)        (floor)
- *     max  = percentMul(base, bonus)
- *     if max > balance: collateral = balance, debt = percentDiv(collPrice × balance × 10^debtDec / (debtPrice × 10^collDec), bonus)
- *     else collateral = max, debt = debtToCover
- *     fee  = percentMul(collateral − percentDiv(collateral, bonus), protocolFee);  liquidator gets collateral − fee
- */
-export function liquidationCall(i: LiquidationCallInput): LiquidationCallResult {
-  const collUnit = pow10(i.collateralDecimals);
-  const debtUnit = pow10(i.debtDecimals);
-  const base = (i.debtPrice * i.debtToCover * collUnit) / (i.collateralPrice * debtUnit);
-  const maxCollateral = percentMul(base, i.liquidationBonusBps);
-  let collateral: bigint;
-  let debt: bigint;
-  if (maxCollateral > i.userCollateralBalance) {
-    collateral = i.userCollateralBalance;
-    debt = percentDiv(
-      (i.collateralPrice * collateral * debtUnit) / (i.debtPrice * collUnit),
-      i.liquidationBonusBps,
-    );
-  } else {
-    collateral = maxCollateral;
-    debt = i.debtToCover;
-  }
-  let fee = 0n;
-  if (i.liquidationProtocolFeeBps !== 0n) {
-    const bonusCollateral = collateral - percentDiv(collateral, i.liquidationBonusBps);
-    fee = percentMul(bonusCollateral, i.liquidationProtocolFeeBps);
-  }
-  return { collateralToLiquidator: collateral - fee, debtRepaid: debt, protocolFee: fee };
 }
 
 /** Aave reserve parameters of a collateral asset (bps). */
@@ -195,7 +124,7 @@ export function aaveConfig(
       })),
     ],
     markets: [],
-    // v3.3 close factor: 50%, 100% at HF ≤ 0.95 or below $2,000 of collateral or debt (liquidation/lending.ts).
+    // v3.3 close factor: 50%, 100% at HF ≤ 0.95 or below $2,000 of collateral or debt (engine/liquidation/lending.ts).
     liquidation: {
       lending: {
         closeFactor: bpsToRatio(Number(DEFAULT_LIQUIDATION_CLOSE_FACTOR)),
@@ -242,7 +171,7 @@ export interface LendingResult {
   readonly formulaLiquidationPrice: string | null;
   readonly differenceFromEngine: string | null;
   readonly formula: string;
-  readonly state: EngineState;
+  readonly state: ReadonlyEngineState;
 }
 
 function parse(text: string, decimals: number, where: string): bigint {
@@ -254,7 +183,11 @@ function parse(text: string, decimals: number, where: string): bigint {
 const MAX_PX8 = 10n ** 20n;
 
 /** Highest px8 of `asset` for which `bad` holds (bad for low prices); null if none in (0, MAX]. */
-function assetTriggerPrice(state: EngineState, asset: string, bad: (s: EngineState) => boolean) {
+function assetTriggerPrice(
+  state: ReadonlyEngineState,
+  asset: string,
+  bad: (s: ReadonlyEngineState) => boolean,
+) {
   const at = (px: bigint) => bad({ ...state, assetPricesPx8: new Map(state.assetPricesPx8).set(asset, px) });
   if (!at(1n)) return null;
   if (at(MAX_PX8)) return MAX_PX8;
@@ -285,7 +218,7 @@ export function lendingLiquidationPrice(input: LendingInput): LendingResult {
     if (!(a in input.prices)) throw new RangeError(`prices.${a}: missing`);
   }
   engine.executeOrThrow({ type: 'prices', timeMs: 0, assets: input.prices });
-  const state = engine.state as EngineState;
+  const state = engine.state;
   const qd = settlement.decimals;
   const debt = parse(input.debt, qd, 'debt');
   if (debt < 0n) throw new RangeError('debt: must not be negative');

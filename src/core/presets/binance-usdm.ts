@@ -25,8 +25,9 @@
  * reproduces Binance's published numbers (preset tests) and why the calculator
  * cross-checks the two.
  */
-import type { EngineConfigInput } from '../engine/config.ts';
+
 import type { MarginModelConfigInput, MarketConfigInput } from '../model/config.ts';
+import type { EngineConfigInput } from '../model/engine-config.ts';
 import { add, cmp, div, mul, type Rational, rat, sub, ZERO } from './rational.ts';
 import type { ClosedFormResult, LadderStep, LinearPositionInput, VenuePreset } from './types.ts';
 

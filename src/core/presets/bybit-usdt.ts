@@ -20,7 +20,7 @@
  * sits within 1e-8 of the formula (position values round down). The calculator
  * shows both (venueFormula).
  */
-import type { EngineConfigInput } from '../engine/config.ts';
+import type { EngineConfigInput } from '../model/engine-config.ts';
 import { usdmMarket } from './binance-usdm.ts';
 import { add, cmp, div, mul, type Rational, sub, ZERO } from './rational.ts';
 import type { ClosedFormResult, LinearPositionInput, VenuePreset } from './types.ts';

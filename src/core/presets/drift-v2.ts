@@ -30,10 +30,10 @@
  * 1e4, fees 1e6, prices 1e6, quote 1e6, base 1e9, funding rate 1e9.
  */
 import { sizeDiscountAssetWeight } from '../collateral/size-discount.ts';
-import type { EngineConfigInput } from '../engine/config.ts';
 import { baseToCoverMarginShortage } from '../margin/liquidation-math.ts';
 import { sizePremiumRatio } from '../margin/size-premium.ts';
 import type { MarketConfigInput } from '../model/config.ts';
+import type { EngineConfigInput } from '../model/engine-config.ts';
 import { divRound, formatDecimal, InvariantError, pow10 } from '../num/index.ts';
 import type { VenuePreset } from './types.ts';
 

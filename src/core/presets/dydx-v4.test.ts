@@ -15,18 +15,15 @@ import { Engine } from '../engine/engine.ts';
 import { createMarginModel, oiAdjustedInitialPpm } from '../margin/models.ts';
 import { MarginModelConfigSchema } from '../model/config.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../num/index.ts';
-import { group, TEST_TIER } from './dydx-v4.testkit.ts';
 import {
-  DYDX_LIQUIDITY_TIERS,
   type DydxSubaccount,
   dydxBankruptcyPriceQuote,
-  dydxConfig,
   dydxFillablePrice,
   dydxInsuranceFundDelta,
   dydxIsLiquidatable,
-  dydxMarket,
-  type LiquidityTier,
-} from './dydx-v4.ts';
+} from '../reference/dydx-v4.ts';
+import { group, TEST_TIER } from './dydx-v4.testkit.ts';
+import { DYDX_LIQUIDITY_TIERS, dydxConfig, dydxMarket, type LiquidityTier } from './dydx-v4.ts';
 import { div, mul, rat, ratToString } from './rational.ts';
 
 const F1 = 'dydx_v4_margin_liquidation.json';

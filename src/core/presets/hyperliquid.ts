@@ -28,8 +28,9 @@
  * maintenance margin a backstop liquidation transfers the positions (and, cross,
  * the collateral) to the liquidator vault.
  */
-import type { EngineConfigInput } from '../engine/config.ts';
+
 import type { MarginModelConfigInput, MarketConfigInput } from '../model/config.ts';
+import type { EngineConfigInput } from '../model/engine-config.ts';
 import { formatDecimal } from '../num/index.ts';
 import { add, cmp, div, mul, type Rational, rat, sub, ZERO } from './rational.ts';
 import type { ClosedFormResult, LinearPositionInput, VenuePreset } from './types.ts';

@@ -10,7 +10,7 @@ import vectors from '../../../test/vectors/mango_v4_health.json' with { type: 'j
 import { evaluate, type ScopeView } from '../account/figures.ts';
 import { liquidationPriceFor } from '../calculator/liquidation-price.ts';
 import { Engine } from '../engine/engine.ts';
-import { type EngineState, emptySubaccount } from '../engine/state.ts';
+import { emptySubaccount } from '../model/state.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../num/index.ts';
 import {
   MANGO_TEST_PERP_WEIGHTS,
@@ -240,7 +240,7 @@ describe(`${F} › test_health1 perp cases through the engine’s figures (init 
     const [lots, quote] = c.inputs.perp as number[];
     const e = Engine.create(mangoConfig());
     e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'SOL-PERP': '5' } });
-    const state = e.state as EngineState;
+    const state = e.state;
     const view: ScopeView = {
       sub: emptySubaccount({ account: 'a', sub: '0' }),
       scope: { kind: 'cross' },

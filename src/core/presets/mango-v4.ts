@@ -20,8 +20,9 @@
  * − IM, counts at the maint / init overall weight), so the engine's maint health is
  * mangoHealth's. Liability weights above 100% are not expressible (engineGaps).
  */
-import type { EngineConfigInput } from '../engine/config.ts';
+
 import type { MarketConfigInput } from '../model/config.ts';
+import type { EngineConfigInput } from '../model/engine-config.ts';
 import { add, cmp, div, min, mul, ONE, type Rational, ratOf, sub, ZERO } from './rational.ts';
 import type { VenuePreset } from './types.ts';
 

@@ -15,7 +15,6 @@ import { describe, expect, it } from 'vitest';
 import { evaluate, isLiquidatable, type ScopeView } from '../account/figures.ts';
 import { type CalculatorPosition, liquidationPriceDetailed } from '../calculator/liquidation-price.ts';
 import { Engine } from '../engine/engine.ts';
-import type { EngineState } from '../engine/state.ts';
 import { formatDecimal, PRICE_DECIMALS, parseDecimalUnsafe } from '../num/index.ts';
 import { getPreset } from './index.ts';
 import type { PresetId } from './types.ts';
@@ -62,7 +61,7 @@ const listed = (engine: Engine, view: ScopeView) =>
 function checkTrigger(presetId: PresetId, input: Parameters<typeof liquidationPriceDetailed>[0]): void {
   const d = liquidationPriceDetailed(input);
   const r = d.result;
-  const state = d.state as EngineState;
+  const state = d.state;
   const view = d.view!;
   const long = r.side === 'long';
   const at = (price: bigint) => evaluate(state, view, new Map([[d.market, price]]));

@@ -11,7 +11,7 @@
  * rules the engine cannot execute yet; each is implemented and tested as a pure
  * function so a venue team can see what the engine would need.
  */
-import type { EngineConfigInput } from '../engine/config.ts';
+import type { EngineConfigInput } from '../model/engine-config.ts';
 import type { Rational } from './rational.ts';
 
 export type PresetId =

@@ -1,12 +1,24 @@
 /**
  * The normal distribution against independent references:
  * - test/vectors/pricing_mpmath.json (mpmath at 60 digits: Φ, φ, Φ⁻¹, erf/erfc/erfcx),
- * - test/vectors/lets_be_rational_cpp.json (Jäckel's C++ norm_cdf).
+ * - test/vectors/lets_be_rational_cpp.json (Jäckel's C++ norm_cdf),
+ * - test/vectors/first_passage_mpmath.json (mpmath at 50 digits: Φ and ln Φ from −38 to 8).
  */
 import { describe, expect, it } from 'vitest';
+import fp from '../../../test/vectors/first_passage_mpmath.json' with { type: 'json' };
 import lbr from '../../../test/vectors/lets_be_rational_cpp.json' with { type: 'json' };
 import mpm from '../../../test/vectors/pricing_mpmath.json' with { type: 'json' };
-import { erf, erfc, erfcx, normalCdf, normalInv, normalPdf } from './normal.ts';
+import {
+  erf,
+  erfc,
+  erfcx,
+  normalCdf,
+  normalInv,
+  normalLogCdf,
+  normalPdf,
+  normalScaledTail,
+  normalSf,
+} from './normal.ts';
 
 const relErr = (got: number, want: number) =>
   want === 0 ? Math.abs(got) : Math.abs(got - want) / Math.abs(want);
@@ -89,5 +101,53 @@ describe('normal distribution edges', () => {
     expect(normalInv(1)).toBe(Number.POSITIVE_INFINITY);
     expect(Number.isNaN(normalInv(-0.1))).toBe(true);
     expect(Number.isNaN(normalInv(1.1))).toBe(true);
+  });
+});
+
+describe('first_passage_mpmath.json › Φ, ln Φ and the scaled tail', () => {
+  it('has_a_source', () => expect(fp.source).toMatch(/mpmath/));
+  it.each(fp.normal)('x = $x', ({ x, cdf, logCdf }) => {
+    const want = Number(cdf);
+    // Subnormal results carry fewer bits: allow half an ulp of the smallest subnormal, relative to the value.
+    const tol = want < SUBNORMAL_LIMIT ? Math.max(2e-14, 5e-324 / want) : 2e-14;
+    expect(relErr(normalCdf(x), want)).toBeLessThanOrEqual(tol);
+    expect(relErr(normalLogCdf(x), Number(logCdf))).toBeLessThan(2e-14);
+  });
+  it.each(fp.normal.filter((v) => v.x < 0))('scaled tail at y = −$x', ({ x, logCdf }) => {
+    // Φ(−y)·exp(y²/2) = exp(ln Φ(−y) + y²/2)
+    const want = Math.exp(Number(logCdf) + (x * x) / 2);
+    expect(relErr(normalScaledTail(-x), want)).toBeLessThan(1e-12);
+  });
+});
+
+describe('tails and logarithms', () => {
+  it('scaled_tail_limits', () => {
+    expect(normalScaledTail(0)).toBe(0.5);
+    expect(relErr(normalScaledTail(1e8), 1 / (1e8 * Math.sqrt(2 * Math.PI)))).toBeLessThan(1e-12);
+    expect(normalScaledTail(Number.POSITIVE_INFINITY)).toBe(0);
+    expect(() => normalScaledTail(-1)).toThrow(RangeError);
+  });
+  it('survival_is_the_mirrored_cdf', () => {
+    for (const x of [-7, -2.5, -0.3, 0, 0.3, 2.5, 7, 30]) expect(normalSf(x)).toBe(normalCdf(-x));
+  });
+  it('log_cdf_far_tail_does_not_underflow', () => {
+    // ln Φ(−x) ≈ −x²/2 − ln(x√(2π)) for large x
+    const x = 1e5;
+    expect(normalLogCdf(-x)).toBeCloseTo(-(x * x) / 2 - Math.log(x * Math.sqrt(2 * Math.PI)), 3);
+  });
+  it('log_cdf_limits', () => {
+    expect(normalLogCdf(0)).toBe(Math.log(0.5));
+    expect(normalLogCdf(Number.POSITIVE_INFINITY)).toBe(0);
+    expect(normalLogCdf(Number.NEGATIVE_INFINITY)).toBe(Number.NEGATIVE_INFINITY);
+    expect(normalLogCdf(Number.NaN)).toBeNaN();
+  });
+  it('cdf_at_zero_is_exactly_half', () => expect(normalCdf(0)).toBe(0.5));
+  it('quantile_round_trips_through_either_tail', () => {
+    for (const p of [1e-300, 1e-12, 1e-4, 0.01, 0.025, 0.3, 0.5, 0.7, 0.975, 0.99, 1 - 1e-9]) {
+      const x = normalInv(p);
+      const back = p < 0.5 ? normalCdf(x) : 1 - normalSf(x);
+      expect(relErr(back, p)).toBeLessThan(1e-12);
+    }
+    expect(normalInv(0.975)).toBeCloseTo(1.959963984540054, 14);
   });
 });

@@ -23,6 +23,9 @@
  * - erf, erfc, erfcx = e^{x²}·erfc(x): Cody's CALERF (same paper, netlib SPECFUN).
  *   erfcx gives the Mills ratio Φ(−z)/φ(z) = √(π/2)·erfcx(z/√2) that the normalised Black
  *   function is built on (normalised-black.ts).
+ * - 1 − Φ, ln Φ and the scaled tail Φ(−y)·e^{y²/2}: the same ANORM rationals, without the
+ *   exponential (scaled tail) or with it taken as a logarithm (ln Φ never underflows), for the
+ *   first-passage probabilities of the risk analytics (analytics/first-passage.ts).
  * - Φ⁻¹: M. J. Wichura, "Algorithm AS 241: The percentage points of the normal
  *   distribution", Applied Statistics 37 (1988) 477–484 (PPND16, ~1e−16 relative).
  *
@@ -90,22 +93,37 @@ const CDF_ONE = 8.572;
 /** e^{−700} (normal); splitting it off keeps the subnormal tail at one rounding. */
 const EXP_MINUS_700 = Math.exp(-700);
 
-/**
- * Lower tail Φ(x) for x ≤ −√32: Φ(x) = e^{−x²/2}/|x| · (1/√(2π) − R(1/x²)/x²).
- * For x < −37.4 the result is subnormal: the large exponential is split into
- * e^{700−xs²/2} (normal) × e^{−700} so the product rounds once.
- */
-function lowerTail(x: number): number {
-  const y = -x;
-  const xsq = 1 / (x * x);
+/** R(y) = Φ(−y)·e^{y²/2} for y ≥ √32: (1/√(2π) − R(1/y²)/y²)/y, Cody's asymptotic range. */
+function farTailRational(y: number): number {
+  const xsq = 1 / (y * y);
   let xnum = P[5]! * xsq;
   let xden = xsq;
   for (let i = 0; i < 4; i++) {
     xnum = (xnum + P[i]!) * xsq;
     xden = (xden + Q[i]!) * xsq;
   }
-  let r = (xsq * (xnum + P[4]!)) / (xden + Q[4]!);
-  r = (ONE_OVER_SQRT_TWO_PI - r) / y;
+  const r = (xsq * (xnum + P[4]!)) / (xden + Q[4]!);
+  return (ONE_OVER_SQRT_TWO_PI - r) / y;
+}
+
+/** R(y) = Φ(−y)·e^{y²/2} for THRESH_ANORM < y ≤ √32: Cody's middle range. */
+function midTailRational(y: number): number {
+  let xnum = C[8]! * y;
+  let xden = y;
+  for (let i = 0; i < 7; i++) {
+    xnum = (xnum + C[i]!) * y;
+    xden = (xden + D[i]!) * y;
+  }
+  return (xnum + C[7]!) / (xden + D[7]!);
+}
+
+/**
+ * Lower tail Φ(x) for x ≤ −√32: Φ(x) = e^{−x²/2}/|x| · (1/√(2π) − R(1/x²)/x²).
+ * For x < −37.4 the result is subnormal: the large exponential is split into
+ * e^{700−xs²/2} (normal) × e^{−700} so the product rounds once.
+ */
+function lowerTail(x: number): number {
+  const r = farTailRational(-x);
   const xs = Math.trunc(x * 16) / 16;
   const del = (x - xs) * (x + xs);
   const halfSq = xs * xs * 0.5; // exact
@@ -133,18 +151,53 @@ export function normalCdf(x: number): number {
     return 0.5 + (x * (xnum + A[3]!)) / (xden + B[3]!);
   }
   if (y <= ROOT32) {
-    let xnum = C[8]! * y;
-    let xden = y;
-    for (let i = 0; i < 7; i++) {
-      xnum = (xnum + C[i]!) * y;
-      xden = (xden + D[i]!) * y;
-    }
-    const r = (xnum + C[7]!) / (xden + D[7]!);
-    const tail = expMinusHalfSquare(y) * r; // Φ(−|x|)
+    const tail = expMinusHalfSquare(y) * midTailRational(y); // Φ(−|x|)
     return x > 0 ? 1 - tail : tail;
   }
   if (x < 0) return x < CDF_UNDERFLOW ? 0 : lowerTail(x);
   return x >= CDF_ONE ? 1 : 1 - lowerTail(-x);
+}
+
+/**
+ * Upper tail 1 − Φ(x) = Φ(−x), computed directly (relative accuracy for large x, no cancellation).
+ * @example normalSf(3) // 0.0013498980316300946
+ */
+export function normalSf(x: number): number {
+  return normalCdf(-x);
+}
+
+/**
+ * The scaled upper tail Φ(−y)·e^{y²/2} for y ≥ 0 (the Mills ratio Φ(−y)/φ(y) divided by √(2π)):
+ * Cody's rational part on its own. Finite for every y, ≈ 1/(y√(2π)) for large y; a product
+ * e^A·Φ(−y) with A ≈ y²/2 (first-passage probabilities) is formed as e^{A−y²/2}·normalScaledTail(y)
+ * without overflow or cancellation.
+ * @example normalScaledTail(0) // 0.5
+ */
+export function normalScaledTail(y: number): number {
+  if (!(y >= 0)) throw new RangeError(`normalScaledTail needs y >= 0, got ${y}`);
+  if (y === Number.POSITIVE_INFINITY) return 0;
+  if (y <= THRESH_ANORM) return normalSf(y) * Math.exp(0.5 * y * y);
+  return y <= ROOT32 ? midTailRational(y) : farTailRational(y);
+}
+
+/**
+ * ln Φ(x), accurate in the far lower tail where Φ(x) itself underflows (to x ≈ −1.3e154, beyond
+ * which x² overflows and the result is −∞): ln Φ(x) = −x²/2 + ln(Φ(x)·e^{x²/2}), with x² split
+ * as in the cdf so that it is exact.
+ * @example normalLogCdf(-40) // -804.6084420137538
+ */
+export function normalLogCdf(x: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  if (x > 0) {
+    const sf = normalSf(x);
+    return sf === 0 ? 0 : Math.log1p(-sf);
+  }
+  if (x >= -THRESH_ANORM) return Math.log(normalCdf(x));
+  const y = -x;
+  if (y === Number.POSITIVE_INFINITY) return Number.NEGATIVE_INFINITY;
+  const ys = Math.trunc(y * 16) / 16;
+  const del = (y - ys) * (y + ys);
+  return -ys * ys * 0.5 - del * 0.5 + Math.log(normalScaledTail(y));
 }
 
 // ---- Cody CALERF (erf, erfc, erfcx) ----

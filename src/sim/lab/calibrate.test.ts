@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { runCalibrate } from '../../cli/calibrate-command.ts';
 import {
   bestPoint,
   calibrationPolicy,
@@ -87,22 +86,5 @@ describe('runCalibration (tiny real run)', () => {
     const again = runCalibration(opts);
     expect(again.points).toEqual(cal.points);
     expect(formatCalibration(cal.points)).toContain('mm1%/buf0.1/pen2%/restore');
-  });
-  it('cli_reports_the_best_point_or_none', () => {
-    let text = '';
-    const r = runCalibrate({ ...opts, maxImOi: 0.0001, json: false }, (t) => {
-      text += t;
-    });
-    expect(r.code).toBe(0);
-    expect(text).toContain('No grid point meets IM/OI ≤ 0.01%');
-    expect(text).toContain('Conservation (INV-01) ✓ in every run');
-    text = '';
-    runCalibrate({ ...opts, maxImOi: 1, json: true }, (t) => {
-      text += t;
-    });
-    expect(JSON.parse(text).best.name).toBe(
-      cal.points.find((p) => p.frontier && p.badDebtUsd === Math.min(...cal.points.map((q) => q.badDebtUsd)))
-        ?.name,
-    );
   });
 });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { EngineState } from '../../core/engine/state.ts';
 import { DATA_DIR, loadCrashKlines } from '../data/crashes.ts';
 import {
   BookModel,
@@ -30,7 +29,7 @@ const run = (o: Partial<CascadeRunOptions> & Pick<CascadeRunOptions, 'book'>) =>
 /** INV-01 at the end of every run, on the engine's own state. */
 const conserved = (r: ReturnType<typeof runCascade>) => {
   expect(r.metrics.conservation.ok).toBe(true);
-  expect(conservation(r.engine.state as EngineState).ok).toBe(true);
+  expect(conservation(r.engine.state).ok).toBe(true);
 };
 
 describe('runCascade on the 2025-10-10 crash', () => {

@@ -50,7 +50,7 @@
 
 import { crossView, evaluate } from '../../core/account/figures.ts';
 import { Engine } from '../../core/engine/engine.ts';
-import { type EngineState, subaccountKey } from '../../core/engine/state.ts';
+import { type ReadonlyEngineState, subaccountKey } from '../../core/model/state.ts';
 import { RiskBookFinder } from '../../riskbook/index.ts';
 import { BACKSTOP, MARKET, SETTLEMENT } from '../population.ts';
 import { FUNDING_INTERVAL_MS, FUNDING_PREMIUM_INDEX } from '../replay.ts';
@@ -255,7 +255,7 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
  */
 function switchToPortfolioMargin(engine: Engine, pop: CascadeResult['population']): number {
   if (pop.config.portfolio === undefined) return 0;
-  const state = engine.state as EngineState;
+  const state = engine.state;
   let n = 0;
   for (const t of pop.traders) {
     const sub = state.subaccounts.get(subaccountKey(t.ref));

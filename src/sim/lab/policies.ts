@@ -23,9 +23,10 @@
  *     : undefined,
  * };
  */
-import type { EngineConfigInput, LiquidationPolicySchema } from '../../core/engine/config.ts';
-import type { EngineState } from '../../core/engine/state.ts';
+
 import type { MarginModelConfigInput, MarketConfigInput } from '../../core/model/config.ts';
+import type { EngineConfigInput, LiquidationPolicySchema } from '../../core/model/engine-config.ts';
+import type { ReadonlyEngineState } from '../../core/model/state.ts';
 import type { BookCurves } from '../liquidity/depth-model.ts';
 import { demoVenueConfig, MARKET } from '../population.ts';
 
@@ -87,7 +88,7 @@ export interface MarginPolicy {
    * charge (portfolio margin's hedge credit). The simulator reports Σ of it at the start beside
    * the engine's IM; it does not change what the engine enforces.
    */
-  accountInitialMargin?(state: EngineState, subaccountKey: string): number | undefined;
+  accountInitialMargin?(state: ReadonlyEngineState, subaccountKey: string): number | undefined;
 }
 
 /** Fixed ratios: IM = notional × initial, MM = notional × maintenance (decimal fractions). */

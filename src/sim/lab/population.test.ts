@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../core/engine/engine.ts';
-import type { EngineState } from '../../core/engine/state.ts';
 import { conservation } from '../replay.ts';
 import { Rng } from '../rng.ts';
 import { DEFAULT_POLICIES, venueFor } from './policies.ts';
@@ -62,7 +61,7 @@ describe('materialize', () => {
       );
       const engine = Engine.create(pop.config);
       for (const c of pop.setup) engine.executeOrThrow(c);
-      expect(conservation(engine.state as EngineState).ok).toBe(true);
+      expect(conservation(engine.state).ok).toBe(true);
       expect(pop.summary.opened).toBeGreaterThan(140);
       expect(pop.summary.whales).toBe(intents.filter((x) => x.whale).length);
     });

@@ -33,9 +33,9 @@
  */
 import { collateralValueQuote } from '../../core/collateral/valuation.ts';
 import type { CommandInput } from '../../core/engine/commands.ts';
-import type { EngineConfigInput, SubaccountRef } from '../../core/engine/config.ts';
 import { applyLeverageCap, createMarginModel } from '../../core/margin/models.ts';
 import { type AssetConfig, AssetConfigSchema, MarginModelConfigSchema } from '../../core/model/config.ts';
+import type { EngineConfigInput, SubaccountRef } from '../../core/model/engine-config.ts';
 import { divRound, formatDecimal, PPM, parseDecimalUnsafe, pow10 } from '../../core/num/index.ts';
 import { BACKSTOP, BASE_ASSET, INSURANCE_SEED_PPM, MARKET, SETTLEMENT, TREASURY } from '../population.ts';
 import { Rng } from '../rng.ts';

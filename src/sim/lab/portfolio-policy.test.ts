@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { crossView, evaluate } from '../../core/account/figures.ts';
 import { Engine } from '../../core/engine/engine.ts';
-import { subaccountKey } from '../../core/engine/state.ts';
+import { subaccountKey } from '../../core/model/state.ts';
 import { cryptoPmPreset } from '../../core/portfolio/index.ts';
 import { BASE_ASSET, MARKET, SETTLEMENT } from '../population.ts';
 import { runComparison } from './compare.ts';

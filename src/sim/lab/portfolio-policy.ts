@@ -29,7 +29,7 @@
  * const p = portfolioPolicy();
  * p.configFor(ctx).margin; // { kind: 'fixed', initialRatio: '0.16', maintenance: { ratio: '0.08' } }
  */
-import type { EngineState } from '../../core/engine/state.ts';
+import type { ReadonlyEngineState } from '../../core/model/state.ts';
 import {
   type MarketSnapshot,
   type PortfolioAccount,
@@ -108,7 +108,7 @@ export function portfolioPolicy(opts: PortfolioPolicyOptions = {}): MarginPolicy
  * collateral. Float64 screening figures (quote units), not money.
  */
 export function subaccountPortfolioMargin(
-  state: EngineState,
+  state: ReadonlyEngineState,
   key: string,
   config: PortfolioMarginConfig,
 ): PortfolioRequirement | undefined {

@@ -28,7 +28,7 @@
  * desk.call('trader-1/0|cross', { account: 'trader-1', sub: '0' }, undefined, t); // if a responder
  * desk.due(t + 3_600_000); // the responses due by then, in order
  */
-import type { SubaccountRef } from '../../core/engine/config.ts';
+import type { SubaccountRef } from '../../core/model/engine-config.ts';
 import { Rng } from '../rng.ts';
 import { type Distribution, sample } from './population.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normCdf } from '../../analytics/normal.ts';
+import { normalCdf } from '../../core/pricing/normal.ts';
 import { dieboldMariano } from './diebold-mariano.ts';
 
 describe('Diebold–Mariano', () => {
@@ -9,7 +9,7 @@ describe('Diebold–Mariano', () => {
     const r = dieboldMariano([1, 2, 3, 4], [0, 0, 0, 0], 1);
     expect(r.meanDifference).toBe(2.5);
     expect(r.statistic).toBeCloseTo((2.5 / Math.sqrt(1.25 / 4)) * Math.sqrt(0.75), 12);
-    expect(r.pValue).toBeCloseTo(2 * normCdf(-r.statistic), 15);
+    expect(r.pValue).toBeCloseTo(2 * normalCdf(-r.statistic), 15);
   });
 
   it('hand_computed_two_step_newey_west', () => {

@@ -17,7 +17,7 @@
  * const { statistic, pValue } = dieboldMariano(lossesGarch, lossesEwma, 1);
  * // statistic < 0 and pValue < 0.05: GARCH has significantly lower loss than EWMA
  */
-import { normCdf } from '../../analytics/normal.ts';
+import { normalCdf } from '../../core/pricing/normal.ts';
 
 /** Result of {@link dieboldMariano}. */
 export interface DieboldMarianoResult {
@@ -66,5 +66,5 @@ export function dieboldMariano(
   const h = horizon;
   const hln = Math.sqrt(Math.max(0, (n + 1 - 2 * h + (h * (h - 1)) / n) / n));
   const statistic = dm * hln;
-  return { statistic, pValue: 2 * normCdf(-Math.abs(statistic)), meanDifference: mean, n };
+  return { statistic, pValue: 2 * normalCdf(-Math.abs(statistic)), meanDifference: mean, n };
 }

@@ -6,7 +6,7 @@
  * is this in chunks: what it took over goes back into the book, never pushing the mid more than
  * `maxDisplacement` from the exogenous price (the rest waits for the book to recover).
  */
-import type { SubaccountRef } from '../../../core/engine/config.ts';
+import type { SubaccountRef } from '../../../core/model/engine-config.ts';
 import { divRound, formatDecimal, PPM } from '../../../core/num/index.ts';
 import { BACKSTOP, MARKET } from '../../population.ts';
 import { STREET } from '../population.ts';

@@ -4,7 +4,7 @@
  * policy) — the same at the account level, with the hedged (cash-and-carry) traders apart.
  */
 import { crossView, evaluate, isolatedView } from '../../../core/account/figures.ts';
-import { type EngineState, subaccountKey } from '../../../core/engine/state.ts';
+import { type ReadonlyEngineState, subaccountKey } from '../../../core/model/state.ts';
 import { divRound } from '../../../core/num/index.ts';
 import { MARKET } from '../../population.ts';
 import type { MarginPolicy } from '../policies.ts';
@@ -18,7 +18,7 @@ export interface TraderFigures {
 }
 
 /** Σ IM and Σ notional over every scope of `traderKeys`; ratio = IM / notional. */
-export function traderFigures(state: EngineState, traderKeys: Iterable<string>): TraderFigures {
+export function traderFigures(state: ReadonlyEngineState, traderKeys: Iterable<string>): TraderFigures {
   let im = 0n;
   let notional = 0n;
   for (const key of traderKeys) {
@@ -39,7 +39,7 @@ export function traderFigures(state: EngineState, traderKeys: Iterable<string>):
 /** The account-level figures at the start, for a policy with `accountInitialMargin`; else undefined. */
 export function accountLevelFigures(
   policy: MarginPolicy,
-  state: EngineState,
+  state: ReadonlyEngineState,
   pop: LabPopulation,
   start: TraderFigures,
   portfolioAccounts: number,

@@ -5,13 +5,13 @@
  */
 import type { CommandInput } from '../../../core/engine/commands.ts';
 import type { Engine } from '../../../core/engine/engine.ts';
-import type { EngineState, MarketState } from '../../../core/engine/state.ts';
+import type { ReadonlyEngineState, ReadonlyMarketState } from '../../../core/model/state.ts';
 import { formatDecimal } from '../../../core/num/index.ts';
 import type { BookModel } from '../../liquidity/depth-model.ts';
 import { MARKET } from '../../population.ts';
 
 export class RunContext {
-  readonly state: EngineState;
+  readonly state: ReadonlyEngineState;
   /** Settlement decimals. */
   readonly qd: number;
   /** Refused commands by code (liquidations, unload fills, ROUND_LIMIT). */
@@ -21,14 +21,14 @@ export class RunContext {
     readonly engine: Engine,
     readonly book: BookModel,
   ) {
-    this.state = engine.state as EngineState;
+    this.state = engine.state;
     this.qd = this.state.settlement.decimals;
   }
 
   readonly usd = (v: bigint): string => formatDecimal(v, this.qd);
 
   /** The simulated market (BTC-PERP). */
-  market(): MarketState {
+  market(): ReadonlyMarketState {
     return this.state.markets.get(MARKET)!;
   }
 

@@ -9,10 +9,10 @@
  * was first found. Both are read from the engine's events while the step executes.
  */
 import type { Scope } from '../../../core/account/figures.ts';
-import type { SubaccountRef } from '../../../core/engine/config.ts';
 import type { Sequenced } from '../../../core/engine/events.ts';
-import { subaccountKey } from '../../../core/engine/state.ts';
 import { type LiquidationCandidate, scopeId } from '../../../core/keeper/index.ts';
+import type { SubaccountRef } from '../../../core/model/engine-config.ts';
+import { subaccountKey } from '../../../core/model/state.ts';
 import type { MinuteTimeline } from './timeline.ts';
 import type { LiquidationMode, LiquidationRecord } from './types.ts';
 

@@ -4,7 +4,7 @@
  * the capital-efficiency samples and the responses. Money is the engine's; floats are ratios.
  */
 import { crossView, evaluate } from '../../../core/account/figures.ts';
-import { subaccountKey } from '../../../core/engine/state.ts';
+import { subaccountKey } from '../../../core/model/state.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../../../core/num/index.ts';
 import { BACKSTOP, MARKET } from '../../population.ts';
 import { conservation } from '../../replay.ts';

@@ -9,7 +9,7 @@
  * through the book model, which may move the mark and start a cascade.
  */
 import { crossView, evaluate, isolatedView } from '../../../core/account/figures.ts';
-import { subaccountKey } from '../../../core/engine/state.ts';
+import { subaccountKey } from '../../../core/model/state.ts';
 import { divRound, formatDecimal, PPM, parseDecimalUnsafe } from '../../../core/num/index.ts';
 import type { RiskBook } from '../../../riskbook/index.ts';
 import { MARKET, SETTLEMENT } from '../../population.ts';

@@ -3,10 +3,10 @@
  * stated rules (penalty ramp, target MM × 1.1, waterfall order), by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { newVenue, ref } from '../../../test/support/fixtures.ts';
-import type { Engine } from '../engine/engine.ts';
-import type { Sequenced } from '../engine/events.ts';
-import { driftFundingDeltaToResolveBankruptcy, driftSocializedPayment } from '../presets/drift-v2.ts';
+import { newVenue, ref } from '../../../../test/support/fixtures.ts';
+import { driftFundingDeltaToResolveBankruptcy, driftSocializedPayment } from '../../presets/drift-v2.ts';
+import type { Engine } from '../engine.ts';
+import type { Sequenced } from '../events.ts';
 
 const U = 1_000_000n;
 const usdc = (e: Engine, who: string) => e.state.subaccounts.get(`${who}/0`)?.balances.get('USDC') ?? 0n;

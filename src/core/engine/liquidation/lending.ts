@@ -25,16 +25,17 @@
  * `collateralAsset`, else the largest by value). A scope with debt and no collateral left goes to
  * the bankrupt waterfall (insurance, then the socialized-loss ledger) — Aave v3.3's deficit.
  */
-import { assetPricePx8, crossView, evaluate, isLiquidatable, type ScopeFigures } from '../account/figures.ts';
-import { HEALTH_FACTOR_ONE, healthFactor } from '../collateral/health-factor.ts';
-import { collateralValueQuote } from '../collateral/valuation.ts';
-import type { Command } from '../engine/commands.ts';
-import type { CommandContext } from '../engine/context.ts';
-import { reject } from '../engine/errors.ts';
-import * as fmt from '../engine/message-units.ts';
-import { guardValueOut } from '../engine/price-trust.ts';
-import type { EngineState, Subaccount } from '../engine/state.ts';
-import { PPM, parseDecimalUnsafe, pow10 } from '../num/index.ts';
+import { crossView, evaluate, isLiquidatable, type ScopeFigures } from '../../account/figures.ts';
+import { assetPricePx8 } from '../../account/prices.ts';
+import { HEALTH_FACTOR_ONE, healthFactor } from '../../collateral/health-factor.ts';
+import { collateralValueQuote } from '../../collateral/valuation.ts';
+import type { EngineState, Subaccount } from '../../model/state.ts';
+import { PPM, parseDecimalUnsafe, pow10 } from '../../num/index.ts';
+import type { Command } from '../commands.ts';
+import type { CommandContext } from '../context.ts';
+import { reject } from '../errors.ts';
+import * as fmt from '../message-units.ts';
+import { guardValueOut } from '../price-trust.ts';
 
 const PX8_ONE = 10n ** 8n;
 
@@ -139,13 +140,6 @@ export function planLendingLiquidation(
     collateralToLiquidator: collateral - protocolFee,
     protocolFee,
   };
-}
-
-/** A position-less cross scope with a debt that the lending policy liquidates (equity < 0). */
-export function isLendingLiquidatable(state: EngineState, sub: Subaccount): boolean {
-  if (!state.policy.lending || sub.positions.size > 0) return false;
-  if ((sub.balances.get(state.settlement.id) ?? 0n) >= 0n) return false;
-  return isLiquidatable(evaluate(state, crossView(sub)));
 }
 
 /**

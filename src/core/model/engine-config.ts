@@ -3,17 +3,22 @@
  * the liquidation policy and input guards. Validated with zod; decimal strings in.
  */
 import { z } from 'zod';
-import { EnginePortfolioSchema } from '../account/portfolio-scope.ts';
-import {
-  AssetConfigSchema,
-  decimalAt,
-  id,
-  MarketConfigSchema,
-  marketIssue,
-  ratioPpm,
-} from '../model/config.ts';
 import { QTY_DECIMALS } from '../num/index.ts';
+import { decimalAt, id, ratioPpm } from '../num/schema.ts';
 import { OracleConfigSchema } from '../oracle/config.ts';
+import { PortfolioMarginConfigSchema } from '../portfolio/scenarios.ts';
+import { AssetConfigSchema, MarketConfigSchema, marketIssue } from './config.ts';
+
+/** Engine configuration of portfolio margin (subaccounts opt in with `set_portfolio_margin`). */
+export const EnginePortfolioSchema = z.object({
+  /** A preset ('crypto-pm', 'paradex-pm', 'span-16') or a full scenario configuration. */
+  model: z
+    .union([z.enum(['crypto-pm', 'paradex-pm', 'span-16']), PortfolioMarginConfigSchema])
+    .default('crypto-pm'),
+  /** Volatility (per √year) for an option whose mark implies none. */
+  fallbackVol: z.number().positive().max(10).default(0.8),
+});
+export type EnginePortfolio = z.output<typeof EnginePortfolioSchema>;
 
 export const SubaccountRefSchema = z.object({ account: id, sub: id.default('0') });
 export type SubaccountRef = z.output<typeof SubaccountRefSchema>;
@@ -116,7 +121,7 @@ export const LiquidationPolicySchema = z
      * all of it when the health factor is ≤ `fullCloseBelowHealthFactor` or the scope's collateral
      * or debt is below `fullCloseBelowValue` (quote, decimal) — from the liquidator's balance, for
      * collateral worth the debt × (1 + the asset's liquidationBonus), the protocol's share of the
-     * bonus to the insurance fund (liquidation/lending.ts). Absent = off (borrowing refused).
+     * bonus to the insurance fund (engine/liquidation/lending.ts). Absent = off (borrowing refused).
      */
     lending: z
       .object({

@@ -9,13 +9,13 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { assertConserved } from '../../../test/support/conservation.ts';
-import { ref, venueConfig } from '../../../test/support/fixtures.ts';
-import { RiskBook } from '../../riskbook/riskbook.ts';
-import { InMemoryJournal } from '../../store/memory-journal.ts';
-import type { MarketConfigInput } from '../model/config.ts';
-import { black76Price, yearFraction } from '../pricing/black76.ts';
-import { Engine } from './engine.ts';
+import { Engine } from '../../src/core/engine/engine.ts';
+import type { MarketConfigInput } from '../../src/core/model/config.ts';
+import { black76Price, yearFraction } from '../../src/core/pricing/black76.ts';
+import { RiskBook } from '../../src/riskbook/riskbook.ts';
+import { InMemoryJournal } from '../../src/store/memory-journal.ts';
+import { assertConserved } from '../support/conservation.ts';
+import { ref, venueConfig } from '../support/fixtures.ts';
 
 const NOW = Date.UTC(2026, 10, 25);
 const EXPIRY = NOW + 7 * 86_400_000;

@@ -1,6 +1,6 @@
 """Golden vectors for src/analytics (normal CDF and first-passage probabilities).
 
-Run: python3 src/analytics/testdata/generate_first_passage_mpmath.py > src/analytics/testdata/first_passage_mpmath.json
+Run: python3 test/vectors/generate_first_passage_mpmath.py > test/vectors/first_passage_mpmath.json
 
 Every value is computed with mpmath at 50 significant digits, independently of the TypeScript:
 - normal CDF: mpmath.ncdf;

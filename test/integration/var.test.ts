@@ -6,9 +6,14 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { logReturns, readDailyCandles, VOL_DATA_DIR } from '../../sim/volatility/data.ts';
-import { account, protectivePut, shortStraddle, snapshot } from './portfolio.testkit.ts';
-import { historicalVarEs, historicalVarMargin, varPreset } from './var.ts';
+import {
+  account,
+  protectivePut,
+  shortStraddle,
+  snapshot,
+} from '../../src/core/portfolio/portfolio.testkit.ts';
+import { historicalVarEs, historicalVarMargin, varPreset } from '../../src/core/portfolio/var.ts';
+import { logReturns, readDailyCandles, VOL_DATA_DIR } from '../../src/sim/volatility/data.ts';
 
 /** Deterministic pseudo-random returns (LCG, fat-ish tails). */
 function returns(n: number, seed = 7): number[] {

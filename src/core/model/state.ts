@@ -9,12 +9,17 @@
  * where entry values and isolated margins exist only in the settlement asset.
  */
 
-import type { EnginePortfolio } from '../account/portfolio-scope.ts';
-import type { MarginModel } from '../margin/model.ts';
-import type { AssetConfig, MarketConfig } from '../model/config.ts';
 import type { OracleConfig } from '../oracle/config.ts';
 import type { OracleState } from '../oracle/state.ts';
-import type { EngineConfig, Guards, LiquidationPolicy, SubaccountRef } from './config.ts';
+import type { AssetConfig, MarketConfig } from './config.ts';
+import type {
+  EngineConfig,
+  EnginePortfolio,
+  Guards,
+  LiquidationPolicy,
+  SubaccountRef,
+} from './engine-config.ts';
+import type { MarginModel } from './margin-model.ts';
 
 export interface Position {
   readonly market: string;
@@ -104,6 +109,56 @@ export interface EngineState {
   readonly lastPartialMs: Map<string, number>;
 }
 
+/**
+ * The engine state as everything outside the engine sees it (`engine.state`): every map, set and
+ * field read-only, so the only way to change the state is a command. Read functions (figures,
+ * reports, risk screens, invariant checks) take these types; evolve writes the mutable ones above,
+ * which are assignable to them. Configuration objects (markets, assets, policy, oracle) are the
+ * validated configurations, replaced whole by commands and never changed in place; their fields
+ * keep their own types.
+ */
+export type ReadonlyPosition = Readonly<Position>;
+
+export interface ReadonlySubaccount {
+  readonly key: string;
+  readonly ref: Readonly<SubaccountRef>;
+  readonly balances: ReadonlyMap<string, bigint>;
+  readonly positions: ReadonlyMap<string, ReadonlyPosition>;
+  readonly isolatedMarkets: ReadonlySet<string>;
+  readonly maxLeverage: ReadonlyMap<string, bigint>;
+  readonly portfolioMargin?: boolean | undefined;
+}
+
+export interface ReadonlyMarketState extends Readonly<Omit<MarketState, 'holders' | 'oracle'>> {
+  readonly holders: ReadonlySet<string>;
+  readonly oracle: { readonly config: OracleConfig; readonly state: Readonly<OracleState> } | undefined;
+}
+
+type StateMaps =
+  | 'assets'
+  | 'markets'
+  | 'assetPricesPx8'
+  | 'exchangeRates18'
+  | 'subaccounts'
+  | 'insurance'
+  | 'netDeposits'
+  | 'accountWindows'
+  | 'marketWindows'
+  | 'lastPartialMs';
+
+export interface ReadonlyEngineState extends Readonly<Omit<EngineState, StateMaps>> {
+  readonly assets: ReadonlyMap<string, AssetConfig>;
+  readonly markets: ReadonlyMap<string, ReadonlyMarketState>;
+  readonly assetPricesPx8: ReadonlyMap<string, bigint>;
+  readonly exchangeRates18: ReadonlyMap<string, bigint>;
+  readonly subaccounts: ReadonlyMap<string, ReadonlySubaccount>;
+  readonly insurance: ReadonlyMap<string, bigint>;
+  readonly netDeposits: ReadonlyMap<string, bigint>;
+  readonly accountWindows: ReadonlyMap<string, Readonly<LiquidationWindow>>;
+  readonly marketWindows: ReadonlyMap<string, Readonly<LiquidationWindow>>;
+  readonly lastPartialMs: ReadonlyMap<string, number>;
+}
+
 export function subaccountKey(ref: SubaccountRef): string {
   return `${ref.account}/${ref.sub}`;
 }
@@ -118,4 +173,9 @@ export function emptySubaccount(ref: SubaccountRef): Subaccount {
     maxLeverage: new Map(),
     portfolioMargin: false,
   };
+}
+
+/** Whether the market's oracle has it in safe mode (risk-increasing trades and withdrawals refused). */
+export function inSafeMode(market: ReadonlyMarketState): boolean {
+  return market.oracle?.state.safeMode.active === true;
 }

@@ -17,22 +17,21 @@
  * the marks moved to the oracle: the engine's net value is then dYdX's TNC.
  */
 import { describe, expect, it } from 'vitest';
-import { assertConserved } from '../../../test/support/conservation.ts';
-import fees from '../../../test/vectors/dydx_v4_liquidation_fees.json' with { type: 'json' };
-import vectors from '../../../test/vectors/dydx_v4_margin_liquidation.json' with { type: 'json' };
-import { InMemoryJournal } from '../../store/memory-journal.ts';
-import { Engine } from '../engine/engine.ts';
-import type { Sequenced } from '../engine/events.ts';
-import { formatDecimal, parseDecimalUnsafe } from '../num/index.ts';
-import { group, TEST_TIER } from './dydx-v4.testkit.ts';
+import { Engine } from '../../src/core/engine/engine.ts';
+import type { Sequenced } from '../../src/core/engine/events.ts';
+import { formatDecimal, parseDecimalUnsafe } from '../../src/core/num/index.ts';
+import { group, TEST_TIER } from '../../src/core/presets/dydx-v4.testkit.ts';
+import { dydxConfig, dydxMarket } from '../../src/core/presets/dydx-v4.ts';
+import { toScaled } from '../../src/core/presets/rational.ts';
 import {
   type DydxSubaccount,
-  dydxConfig,
   dydxFillablePrice,
   dydxInsuranceFundDelta,
-  dydxMarket,
-} from './dydx-v4.ts';
-import { toScaled } from './rational.ts';
+} from '../../src/core/reference/dydx-v4.ts';
+import { InMemoryJournal } from '../../src/store/memory-journal.ts';
+import { assertConserved } from '../support/conservation.ts';
+import fees from '../vectors/dydx_v4_liquidation_fees.json' with { type: 'json' };
+import vectors from '../vectors/dydx_v4_margin_liquidation.json' with { type: 'json' };
 
 type Any = Record<string, unknown>;
 const px8 = (t: string) => parseDecimalUnsafe(t, 8);

@@ -2,7 +2,7 @@
  * Scenarios: an engine state described as accounts with deposits, margin modes,
  * leverage settings and positions at given entry prices, plus the prices to
  * evaluate them at (docs/risk-scenario.md). `plimsoll risk` and the
- * liquidation-price calculator (src/core/calculator) both build their state here,
+ * liquidation-price calculator (./liquidation-price.ts) both build their state here,
  * so the figures they print are the engine's own.
  *
  * The state is built through engine commands only:
@@ -40,12 +40,12 @@
  * on); anything else is a bug.
  */
 import { z } from 'zod';
+import { positionRequirement } from '../account/figures.ts';
 import type { CommandInput } from '../engine/commands.ts';
-import type { EngineConfig, SubaccountRef } from '../engine/config.ts';
 import { Engine, EngineRejectedError } from '../engine/engine.ts';
-import { type EngineState, type Subaccount, subaccountKey } from '../engine/state.ts';
+import type { EngineConfig, SubaccountRef } from '../model/engine-config.ts';
+import { type ReadonlyEngineState, type ReadonlySubaccount, subaccountKey } from '../model/state.ts';
 import { formatDecimal, PRICE_DECIMALS, parseDecimal, QTY_DECIMALS } from '../num/index.ts';
-import { positionRequirement } from './figures.ts';
 
 /** The opening engine's requirements: nothing, so any scenario state can be built. */
 const ZERO_MARGIN = { kind: 'fixed', initialRatio: '0', maintenance: { ratio: '0' } };
@@ -125,9 +125,9 @@ export type ScenarioInput = Omit<Scenario, 'accounts'> & { accounts: ScenarioAcc
 export interface BuiltScenario {
   /** The engine holding the scenario's state under the scenario's own config. */
   readonly engine: Engine;
-  readonly state: EngineState;
+  readonly state: ReadonlyEngineState;
   /** The scenario's subaccounts, in file order. */
-  readonly subaccounts: readonly Subaccount[];
+  readonly subaccounts: readonly ReadonlySubaccount[];
   /** The validated config. */
   readonly config: EngineConfig;
 }
@@ -185,7 +185,7 @@ function createEngine(config: unknown, what: string): Engine {
  */
 export function buildScenario(scenario: ScenarioInput): BuiltScenario {
   const reference = createEngine(scenario.config, 'config');
-  const refState = reference.state as EngineState;
+  const refState = reference.state;
   const config = refState.config as EngineConfig;
   const rawConfig = scenario.config as Json;
   const settlement = config.settlementAsset;
@@ -307,7 +307,7 @@ export function buildScenario(scenario: ScenarioInput): BuiltScenario {
     ...(rawConfig.portfolio === undefined ? {} : { portfolio: { model: ZERO_PORTFOLIO } }),
   };
   const engine = createEngine(openingConfig, 'config');
-  const state = engine.state as EngineState;
+  const state = engine.state;
   const run = (c: CommandInput, what: string) => {
     try {
       engine.executeOrThrow(c);

@@ -1,6 +1,6 @@
 /**
  * The engine executes Aave v3.3's liquidation on the aave-v3 preset (policy `lending`,
- * liquidation/lending.ts): `borrow` opens a debt (a negative USDC balance) within the LTV,
+ * engine/liquidation/lending.ts): `borrow` opens a debt (a negative USDC balance) within the LTV,
  * Engine.liquidatable() lists the position-less scope once HF < 1 (equity < 0), and a `liquidate`
  * step repays debt up to the close factor from the liquidator for collateral + bonus, the protocol's
  * share of the bonus to the insurance fund (treasury). Checked against:
@@ -13,20 +13,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assertConserved } from '../../../test/support/conservation.ts';
-import docs from '../../../test/vectors/aave_v3_docs.json' with { type: 'json' };
-import { InMemoryJournal } from '../../store/memory-journal.ts';
-import { healthFactor } from '../collateral/health-factor.ts';
-import { Engine } from '../engine/engine.ts';
-import type { Sequenced } from '../engine/events.ts';
-import { formatDecimal, PRICE_DECIMALS, parseDecimalUnsafe } from '../num/index.ts';
-import {
-  AAVE_V3_EXAMPLE_RESERVES,
-  aaveConfig,
-  liquidationCall,
-  maxCloseFactorBps,
-  percentMul,
-} from './aave-v3.ts';
+import { healthFactor } from '../../src/core/collateral/health-factor.ts';
+import { Engine } from '../../src/core/engine/engine.ts';
+import type { Sequenced } from '../../src/core/engine/events.ts';
+import { formatDecimal, PRICE_DECIMALS, parseDecimalUnsafe } from '../../src/core/num/index.ts';
+import { AAVE_V3_EXAMPLE_RESERVES, aaveConfig, maxCloseFactorBps } from '../../src/core/presets/aave-v3.ts';
+import { liquidationCall, percentMul } from '../../src/core/reference/aave-v3.ts';
+import { InMemoryJournal } from '../../src/store/memory-journal.ts';
+import { assertConserved } from '../support/conservation.ts';
+import docs from '../vectors/aave_v3_docs.json' with { type: 'json' };
 
 const ref = (account: string) => ({ account, sub: '0' });
 const E18 = 10n ** 18n;

@@ -11,12 +11,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assertConserved } from '../../../test/support/conservation.ts';
-import { venueConfig } from '../../../test/support/fixtures.ts';
-import { InMemoryJournal } from '../../store/memory-journal.ts';
-import { crossView, evaluate } from '../account/figures.ts';
-import { Engine } from './engine.ts';
-import type { Sequenced } from './events.ts';
+import { crossView, evaluate } from '../../src/core/account/figures.ts';
+import { Engine } from '../../src/core/engine/engine.ts';
+import type { Sequenced } from '../../src/core/engine/events.ts';
+import { InMemoryJournal } from '../../src/store/memory-journal.ts';
+import { assertConserved } from '../support/conservation.ts';
+import { venueConfig } from '../support/fixtures.ts';
 
 const RUNS = Number(process.env.PROP_RUNS ?? 1000);
 const ACCOUNTS = ['a', 'b', 'c', 'd', 'e', 'f'];

@@ -1,6 +1,6 @@
 /**
  * The margin-model port. A market's requirement for one position comes from a
- * pluggable model chosen by validated configuration (see ../model/config.ts).
+ * pluggable model chosen by validated configuration (see ./config.ts).
  *
  * All outputs are in quote units (the settlement asset's smallest unit) and are
  * rounded UP: a requirement is never understated by rounding.

@@ -1,0 +1,57 @@
+/**
+ * The partial step (solvent scope, the default policy), recorded as events; its pricing and size
+ * are pure functions in core/liquidation/partial-step.ts: close the least size of the target
+ * position (a multiple of the market step) that brings the scope back to the policy target —
+ * equity ≥ MM × (1 + buffer), or equity ≥ IM — closing in full when the rest would be dust or
+ * the target is out of reach; or a fixed fraction of a large position (sizing 'fraction'); or
+ * the whole position at the bankruptcy price (penalty 'to_bankruptcy', Binance).
+ *
+ * The liquidator takes the size at the oracle price minus a discount (its reward) and the
+ * insurance fund charges a fee; together they are the penalty, which grows from minPenalty to
+ * maxPenalty as equity falls from MM to 0, never exceeds a share (default half) of the
+ * maintenance margin the step releases (so a step always leaves the scope healthier) and never
+ * exceeds the scope's net value (so the fill never goes past the bankruptcy price).
+ */
+import type { Scope, ScopeFigures, ScopeView } from '../../account/figures.ts';
+import { scopeName } from '../../account/figures.ts';
+import { partialOutcome, partialPricing, partialStepSize } from '../../liquidation/partial-step.ts';
+import { pickTarget } from '../../liquidation/target.ts';
+import type { Subaccount } from '../../model/state.ts';
+import type { CommandContext } from '../context.ts';
+import { applyWindowCaps, executeStep } from './step.ts';
+
+export function partial(
+  ctx: CommandContext,
+  sub: Subaccount,
+  scope: Scope,
+  view: ScopeView,
+  before: ScopeFigures,
+  liquidator: Subaccount,
+  timeMs: number,
+): void {
+  const state = ctx.state;
+  const target = pickTarget(state, view, before);
+  const market = state.markets.get(target.market)!;
+  const pricing = partialPricing(state, view, before, target);
+  const { mark, side } = pricing;
+  const absSize = side * target.size;
+  let qty = partialStepSize(pricing, market.config.stepSize, `${sub.key}|${scopeName(scope)}`, timeMs);
+  qty = applyWindowCaps(ctx, sub.key, market, mark, qty, timeMs);
+  const result = partialOutcome(pricing, qty);
+
+  executeStep(ctx, {
+    sub,
+    scope,
+    before,
+    liquidator,
+    market,
+    side,
+    qty,
+    value: result.value,
+    mark,
+    full: qty === absSize && before.positions.length === 1,
+    timeMs,
+    insuranceDelta: result.insuranceFee,
+    reward: result.reward,
+  });
+}

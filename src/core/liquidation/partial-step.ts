@@ -1,0 +1,172 @@
+/**
+ * The partial step's pricing and size, pure functions of a read-only state (the engine's partial
+ * step, engine/liquidation/partial.ts, records the result). The penalty rate grows from
+ * minPenalty to maxPenalty as equity falls from MM to 0; the liquidator's share is a discount on
+ * the mark, the rest an insurance fee; both are capped by a share of the maintenance margin the
+ * step releases and by the scope's net value. With penalty 'to_bankruptcy' (Binance) the close is
+ * at the bankruptcy price and the margin left in the closed part is the penalty. The size is the
+ * least multiple of the market step that reaches the policy target (binary search on exact
+ * figures), a fixed fraction of a large position (sizing 'fraction'), or all of it.
+ */
+import {
+  evaluate,
+  type PositionFigures,
+  type ScopeFigures,
+  type ScopeView,
+  withPosition,
+} from '../account/figures.ts';
+import { applyTrade, positionValue } from '../account/position.ts';
+import type { LiquidationPolicy } from '../model/engine-config.ts';
+import type { ReadonlyEngineState } from '../model/state.ts';
+import { clamp, max, min, mulDiv, PPM, parseDecimalUnsafe, roundToStep } from '../num/index.ts';
+import { closed } from './target.ts';
+
+export interface StepOutcome {
+  qty: bigint;
+  /** Quote the liquidatee receives (long) or pays (short) for `qty`, at the discounted price. */
+  value: bigint;
+  reward: bigint;
+  insuranceFee: bigint;
+  after: ScopeFigures;
+}
+
+/** Everything a partial step's outcome depends on but its size. */
+export interface PartialPricing {
+  readonly state: ReadonlyEngineState;
+  readonly view: ScopeView;
+  readonly before: ScopeFigures;
+  readonly target: PositionFigures;
+  readonly mark: bigint;
+  /** Side of the target position (1 long, −1 short). */
+  readonly side: bigint;
+  readonly rewardPpm: bigint;
+  readonly feePpm: bigint;
+  readonly feeCap: bigint | undefined;
+}
+
+export function partialPricing(
+  state: ReadonlyEngineState,
+  view: ScopeView,
+  before: ScopeFigures,
+  target: PositionFigures,
+): PartialPricing {
+  const policy = state.policy;
+  // Penalty rate: min → max as equity falls from MM to 0 (linear in the shortfall).
+  const mm = before.maintenanceMarginQuote;
+  const shortfallPpm = clamp(mulDiv(mm - before.equityQuote, PPM, mm, 'ceil'), 0n, PPM);
+  const penaltyPpm =
+    policy.minPenalty + mulDiv(policy.maxPenalty - policy.minPenalty, shortfallPpm, PPM, 'floor');
+  const rewardPpm = mulDiv(penaltyPpm, policy.liquidatorShare, PPM, 'floor');
+  const feeCap =
+    policy.maxInsuranceFeePerStep === undefined
+      ? undefined
+      : parseDecimalUnsafe(policy.maxInsuranceFeePerStep, state.settlement.decimals);
+  return {
+    state,
+    view,
+    before,
+    target,
+    mark: target.markPx8,
+    side: target.size > 0n ? 1n : -1n,
+    rewardPpm,
+    feePpm: penaltyPpm - rewardPpm,
+    feeCap,
+  };
+}
+
+/** Price, reward, fee and the figures after closing `qty` of the target. */
+export function partialOutcome(p: PartialPricing, qty: bigint): StepOutcome {
+  const { state, view, before, target, mark, side, rewardPpm, feePpm, feeCap } = p;
+  const policy = state.policy;
+  const qd = state.settlement.decimals;
+  const mm = before.maintenanceMarginQuote;
+  const toBankruptcy = policy.penalty.kind === 'to_bankruptcy' ? policy.penalty : undefined;
+  const atMark = positionValue(qty, mark, qd, 'halfEven');
+  if (toBankruptcy) {
+    // Closed at the bankruptcy price: the remaining margin of the closed part (net value ×
+    // the share of MM the step releases; all of it for a whole-scope close) is the penalty.
+    const rest = withPosition(view, closed(target, qty, side * atMark), 0n);
+    const released = mm - evaluate(state, rest).maintenanceMarginQuote;
+    const penalty = max(0n, mulDiv(before.netValueQuote, released, mm, 'floor'));
+    let fee = mulDiv(penalty, toBankruptcy.insuranceShare, PPM, 'floor');
+    let reward = penalty - fee;
+    if (side > 0n && reward > atMark) {
+      fee += reward - atMark; // a long never sells below zero
+      reward = atMark;
+    }
+    if (feeCap !== undefined) fee = min(fee, feeCap);
+    const value = atMark - side * reward;
+    const r = applyTrade(target.size, target.entryValue, -side * qty, -side * value);
+    const after = evaluate(
+      state,
+      withPosition(view, { market: target.market, size: r.size, entryValue: r.entryValue }, r.realized - fee),
+    );
+    return { qty, value, reward, insuranceFee: fee, after };
+  }
+  let reward = mulDiv(atMark, rewardPpm, PPM, 'ceil');
+  let fee = mulDiv(atMark, feePpm, PPM, 'ceil');
+  if (feeCap !== undefined) fee = min(fee, feeCap);
+  // Never more than the maintenance margin this step releases, nor more than the net value.
+  const remaining = withPosition(view, closed(target, qty, side * atMark), 0n);
+  const released = mm - evaluate(state, remaining).maintenanceMarginQuote;
+  const budget = max(
+    0n,
+    min(mulDiv(released, policy.maxPenaltyShareOfReleasedMargin, PPM, 'floor'), before.netValueQuote),
+  );
+  reward = min(reward, budget);
+  fee = min(fee, budget - reward);
+  const value = atMark - side * reward; // long sells below the mark, short buys above it
+  const r = applyTrade(target.size, target.entryValue, -side * qty, -side * value);
+  const after = evaluate(
+    state,
+    withPosition(view, { market: target.market, size: r.size, entryValue: r.entryValue }, r.realized - fee),
+  );
+  return { qty, value, reward, insuranceFee: fee, after };
+}
+
+export function reachesTarget(policy: LiquidationPolicy, f: ScopeFigures): boolean {
+  if (policy.target === 'initial') return f.equityInitialQuote >= f.initialMarginQuote;
+  return f.equityQuote * PPM >= f.maintenanceMarginQuote * (PPM + policy.targetBuffer);
+}
+
+/**
+ * The size of a partial step before the window caps: all of the target under 'to_bankruptcy';
+ * under sizing 'fraction' a fixed share of a large position unless the scope (`scopeKey`, as in
+ * state.lastPartialMs) had a partial step within the cooldown; otherwise the least step multiple
+ * that reaches the target, all of it when the rest would be dust or the target is out of reach.
+ */
+export function partialStepSize(
+  p: PartialPricing,
+  stepSize: bigint,
+  scopeKey: string,
+  timeMs: number,
+): bigint {
+  const { state, target, mark, side } = p;
+  const policy = state.policy;
+  const qd = state.settlement.decimals;
+  const absSize = side * target.size;
+  const sizing = policy.sizing;
+  if (policy.penalty.kind === 'to_bankruptcy') return absSize; // Binance closes the whole position
+  if (sizing.kind === 'fraction') {
+    // Fixed share of a large position, unless a partial step happened within the cooldown.
+    const last = state.lastPartialMs.get(scopeKey);
+    const cooling = last !== undefined && timeMs < last + sizing.cooldownMs;
+    const large = target.notionalQuote > parseDecimalUnsafe(sizing.aboveNotional, qd);
+    if (large && !cooling) {
+      return max(stepSize, roundToStep(mulDiv(absSize, sizing.fraction, PPM, 'floor'), stepSize, 'floor'));
+    }
+    return absSize;
+  }
+  if (!reachesTarget(policy, partialOutcome(p, absSize).after)) return absSize;
+  // Smallest step multiple that reaches the target (binary search on exact figures).
+  let lo = 0n;
+  let hi = absSize / stepSize;
+  while (hi - lo > 1n) {
+    const mid = (lo + hi) / 2n;
+    if (reachesTarget(policy, partialOutcome(p, mid * stepSize).after)) hi = mid;
+    else lo = mid;
+  }
+  const qty = hi * stepSize;
+  const dust = parseDecimalUnsafe(policy.dustNotional, qd);
+  return positionValue(absSize - qty, mark, qd, 'ceil') < dust ? absSize : qty;
+}
