@@ -100,12 +100,21 @@ describe('the keeper in oracle safe mode', () => {
       { timeMs: 11_000, observations: [{ market: 'BTC-PERP', inputs: quotes(11_000, '54500') }] },
       { finder, maxRounds: 0 },
     );
-    const after = keeperTick(
+    const unconfirmed = keeperTick(
       e,
       { timeMs: 17_000, observations: [{ market: 'BTC-PERP', inputs: quotes(17_000, '54500') }] },
       { finder, maxRounds: 50 },
     );
     expect(e.state.markets.get('BTC-PERP')!.oracle!.state.safeMode.active).toBe(false);
+    // Out of safe mode, but the move to 54,500 is younger than the confirmation window (30 s by
+    // default with several sources): the keeper sets the scopes aside instead of being refused.
+    expect(unconfirmed.held).toBe(5);
+    expect(unconfirmed.rejected).toEqual({});
+    const after = keeperTick(
+      e,
+      { timeMs: 41_000, observations: [{ market: 'BTC-PERP', inputs: quotes(41_000, '54500') }] },
+      { finder, maxRounds: 50 },
+    );
     expect(after.held).toBe(0);
     expect(Object.values(after.steps).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(5);
   });

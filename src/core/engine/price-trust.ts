@@ -22,14 +22,14 @@
  *    cannot be the cause of a liquidation.
  */
 import { evaluate, isLiquidatable, type ScopeView } from '../account/figures.ts';
-import type { EngineState } from '../model/state.ts';
+import type { ReadonlyEngineState } from '../model/state.ts';
 import { assessAt } from '../oracle/oracle.ts';
 import type { SafeModeReason } from '../oracle/state.ts';
 import type { CommandContext } from './context.ts';
 import { reject } from './errors.ts';
 
 /** The markets a scope's value depends on, in position order, without duplicates. */
-export function exposedMarkets(state: EngineState, view: ScopeView): string[] {
+export function exposedMarkets(state: ReadonlyEngineState, view: ScopeView): string[] {
   const out = new Set<string>();
   for (const p of view.positions) {
     out.add(p.market);
@@ -45,7 +45,11 @@ export interface UnsafeMarket {
 }
 
 /** The markets among `markets` whose oracle is (or at nowMs would be) in safe mode. */
-export function unsafeMarkets(state: EngineState, markets: Iterable<string>, nowMs: number): UnsafeMarket[] {
+export function unsafeMarkets(
+  state: ReadonlyEngineState,
+  markets: Iterable<string>,
+  nowMs: number,
+): UnsafeMarket[] {
   const out: UnsafeMarket[] = [];
   for (const id of markets) {
     const oracle = state.markets.get(id)?.oracle;
@@ -57,7 +61,7 @@ export function unsafeMarkets(state: EngineState, markets: Iterable<string>, now
 }
 
 /** The command's time, or the engine's when it gives none. */
-export function commandNow(state: EngineState, timeMs: number | undefined): number {
+export function commandNow(state: ReadonlyEngineState, timeMs: number | undefined): number {
   return Math.max(timeMs ?? 0, state.timeMs);
 }
 
@@ -87,12 +91,16 @@ export function refuseWhileUnsafe(
  * favourable to it (a long at the low end, a short at the high end), where that differs
  * from the mark; empty when every range is just the mark.
  */
-export function adverseMarks(state: EngineState, view: ScopeView, nowMs: number): Map<string, bigint> {
+export function adverseMarks(
+  state: ReadonlyEngineState,
+  view: ScopeView,
+  nowMs: number,
+): Map<string, bigint> {
   return rangeMarks(state, view, nowMs, 'adverse').marks;
 }
 
 function rangeMarks(
-  state: EngineState,
+  state: ReadonlyEngineState,
   view: ScopeView,
   nowMs: number,
   side: 'favourable' | 'adverse',
@@ -163,7 +171,11 @@ export interface LiquidationHold {
  * market it is exposed to has no trustworthy price, or the scope is not liquidatable at
  * the credible prices most favourable to it.
  */
-export function liquidationHold(state: EngineState, view: ScopeView, nowMs: number): LiquidationHold | null {
+export function liquidationHold(
+  state: ReadonlyEngineState,
+  view: ScopeView,
+  nowMs: number,
+): LiquidationHold | null {
   const unsafe = unsafeMarkets(state, exposedMarkets(state, view), nowMs);
   if (unsafe.length > 0) {
     const markets = unsafe.map((u) => u.market);

@@ -20,6 +20,7 @@
 import { type Scope, viewOf } from '../account/figures.ts';
 import type { Rejection } from '../engine/errors.ts';
 import type { Sequenced } from '../engine/events.ts';
+import { liquidationHold } from '../engine/price-trust.ts';
 import type { SubaccountRef } from '../model/engine-config.ts';
 import { type ReadonlyEngineState, subaccountKey } from '../model/state.ts';
 import { formatDecimal, PRICE_DECIMALS } from '../num/index.ts';
@@ -94,7 +95,7 @@ export interface TickReport {
   readonly capped: boolean;
   /** Refused `liquidate` commands by code. */
   readonly rejected: Record<string, number>;
-  /** Liquidatable scopes set aside because a market of theirs is paused or in safe mode (last round). */
+  /** Liquidatable scopes set aside (last round): a market of theirs is paused or in safe mode, or the move is unconfirmed. */
   readonly held: number;
 }
 
@@ -102,16 +103,25 @@ const bump = (m: Record<string, number>, code: string) => {
   m[code] = (m[code] ?? 0) + 1;
 };
 
-/** True when the engine would refuse to liquidate this scope now (paused market or oracle safe mode). */
-export function isHeld(state: ReadonlyEngineState, c: { ref: SubaccountRef; scope: Scope }): boolean {
-  const st = state;
-  const sub = st.subaccounts.get(subaccountKey(c.ref));
+/**
+ * True when the engine would refuse to liquidate this scope at `nowMs`: a market of its is paused
+ * or in oracle safe mode, or (with `nowMs`) the oracle holds the move that made it liquidatable
+ * until the move is confirmed (the engine's own `liquidationHold`, so the keeper and the engine
+ * cannot disagree). Held scopes are set aside for the tick instead of being retried every round.
+ */
+export function isHeld(
+  state: ReadonlyEngineState,
+  c: { ref: SubaccountRef; scope: Scope },
+  nowMs?: number,
+): boolean {
+  const sub = state.subaccounts.get(subaccountKey(c.ref));
   if (!sub) return false;
-  for (const p of viewOf(st, sub, c.scope).positions) {
-    const m = st.markets.get(p.market);
+  const view = viewOf(state, sub, c.scope);
+  for (const p of view.positions) {
+    const m = state.markets.get(p.market);
     if (m && (m.liquidationsPaused || m.oracle?.state.safeMode.active === true)) return true;
   }
-  return false;
+  return nowMs !== undefined && liquidationHold(state, view, Math.max(nowMs, state.timeMs)) !== null;
 }
 
 /**
@@ -177,7 +187,9 @@ export function liquidationRounds(
       break;
     }
     const found = opts.finder.liquidatable(engine.state);
-    const ready = found.filter((c) => !isHeld(engine.state, c));
+    // Held is judged at the tick's time; a scope the engine still refuses at the round's time is
+    // counted in `rejected`.
+    const ready = found.filter((c) => !isHeld(engine.state, c, timeMs));
     held = found.length - ready.length;
     hooks.onCandidates?.(ready, rounds);
     if (ready.length === 0 && !(hooks.pending?.() ?? false)) break;
