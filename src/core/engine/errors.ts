@@ -9,6 +9,7 @@ export const RejectionCodes = [
   'INVALID_PRICE',
   'INVALID_SIZE',
   'STALE_TIME',
+  'FUTURE_TIME',
   // references
   'UNKNOWN_SUBACCOUNT',
   'UNKNOWN_MARKET',
@@ -41,6 +42,10 @@ export const RejectionCodes = [
   'MARK_FROM_ORACLE',
   // configuration
   'INVALID_CONFIG',
+  // engine (not business outcomes: never remembered under a command id)
+  'COMMAND_ID_CONFLICT',
+  'JOURNAL_WRITE_FAILED',
+  'ENGINE_HALTED',
 ] as const;
 export type RejectionCode = (typeof RejectionCodes)[number];
 

@@ -8,6 +8,7 @@ import type { AssetConfig, MarketConfig } from '../model/config.ts';
 import type { OracleConfig } from '../oracle/config.ts';
 import type { OracleTransition } from '../oracle/oracle.ts';
 import type { EngineConfig, Guards, LiquidationPolicy, SubaccountRef } from './config.ts';
+import type { RejectionCode } from './errors.ts';
 
 /** A place money can sit. `external` is the outside world (deposits come from it). */
 export type Ledger =
@@ -111,7 +112,20 @@ export type EngineEvent =
   | { type: 'market_paused'; market: string; paused: boolean }
   | { type: 'policy_set'; policy: LiquidationPolicy; guards: Guards }
   /** The portfolio margin model offered to subaccounts (null: none). */
-  | { type: 'portfolio_model_set'; portfolio: EnginePortfolio | null };
+  | { type: 'portfolio_model_set'; portfolio: EnginePortfolio | null }
+  /**
+   * Closes the events of a command that carried a client command id: the `count` events before
+   * this one (seqs firstSeq .. firstSeq + count − 1) are its outcome. `digest` identifies the
+   * validated command, so a different command under the same id is told apart.
+   */
+  | { type: 'command_accepted'; commandId: string; digest: string; firstSeq: number; count: number }
+  /** A command with a client command id was rejected: a repeat gets the same rejection. */
+  | {
+      type: 'command_rejected';
+      commandId: string;
+      digest: string;
+      rejection: { code: RejectionCode; message: string };
+    };
 
 export type EventType = EngineEvent['type'];
 export type Sequenced<E extends EngineEvent = EngineEvent> = E & { seq: number };

@@ -15,6 +15,7 @@ import type { AssetConfig, MarketConfig } from '../model/config.ts';
 import type { OracleConfig } from '../oracle/config.ts';
 import type { OracleState } from '../oracle/state.ts';
 import type { EngineConfig, Guards, LiquidationPolicy, SubaccountRef } from './config.ts';
+import type { RejectionCode } from './errors.ts';
 
 export interface Position {
   readonly market: string;
@@ -102,7 +103,25 @@ export interface EngineState {
   readonly marketWindows: Map<string, LiquidationWindow>;
   /** Time of the last partial liquidation step per scope (`sub|scope`), for the fraction sizing's cooldown. */
   readonly lastPartialMs: Map<string, number>;
+  /**
+   * Outcomes of the commands that carried a client command id, oldest first; at most
+   * `config.commandIdRetention` (default DEFAULT_COMMAND_ID_RETENTION) entries, the oldest
+   * dropped first. Built by evolve from command_accepted / command_rejected, so replay rebuilds it.
+   */
+  readonly commandIds: Map<string, CommandOutcome>;
 }
+
+/** What a repeated command id is answered with. */
+export type CommandOutcome =
+  | { readonly ok: true; readonly digest: string; readonly firstSeq: number; readonly count: number }
+  | {
+      readonly ok: false;
+      readonly digest: string;
+      readonly rejection: { code: RejectionCode; message: string };
+    };
+
+/** Command ids remembered when the configuration does not say (FIFO: the oldest is forgotten first). */
+export const DEFAULT_COMMAND_ID_RETENTION = 100_000;
 
 export function subaccountKey(ref: SubaccountRef): string {
   return `${ref.account}/${ref.sub}`;
