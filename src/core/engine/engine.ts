@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { crossView, evaluate, isLiquidatable, isolatedView, type Scope } from '../account/figures.ts';
 import { borrow, isLendingLiquidatable } from '../liquidation/lending.ts';
 import { liquidate } from '../liquidation/liquidate.ts';
+import { RESERVED_KEYS } from '../model/config.ts';
 import { InvariantError } from '../num/index.ts';
 import {
   decodeEvent,
@@ -205,9 +206,8 @@ export class Engine {
       if (e instanceof RejectedError && ctx.events.length === 0) {
         if (commandId === undefined) return { ok: false, rejection: e.rejection };
         // remembered under its id (and journaled), so a repeat gets the same rejection
-        const { code, message } = e.rejection;
         const marker = new CommandContext(this.st);
-        marker.emit({ type: 'command_rejected', commandId, digest, rejection: { code, message } });
+        marker.emit({ type: 'command_rejected', commandId, digest, rejection: e.rejection });
         const r = this.commit(marker.events);
         return r.ok ? { ok: false, rejection: e.rejection } : r;
       }
@@ -416,22 +416,44 @@ function briefError(error: z.ZodError): string {
   return bounded(lines.join('\n'));
 }
 
+/** At most this many values (objects, arrays and scalars, keys included) in one command. */
+export const MAX_COMMAND_NODES = 200_000;
+
 /**
- * Size limits checked before the schema runs, so a huge command is refused in time
- * proportional to the limit, not to its size: at most MAX_PRICE_ENTRIES keys in each map of
- * a `prices` command; no key named __proto__, constructor or prototype in them.
+ * Limits checked before the schema runs, so a huge command is refused in time proportional to
+ * the limit, not to its size: at most MAX_PRICE_ENTRIES keys in each map of a `prices` command,
+ * at most MAX_COMMAND_NODES values in all, and no key named __proto__, constructor or prototype
+ * anywhere (such keys reach an object's prototype in JavaScript).
  */
 function boundsProblem(input: unknown): string | undefined {
   if (typeof input !== 'object' || input === null) return undefined;
   const c = input as Record<string, unknown>;
-  if (c.type !== 'prices') return undefined;
-  for (const field of ['marks', 'assets', 'exchangeRates'] as const) {
-    const m = c[field];
-    if (typeof m !== 'object' || m === null) continue;
-    let n = 0;
-    for (const k in m) {
-      if (!Object.hasOwn(m, k)) continue;
-      if (++n > MAX_PRICE_ENTRIES) return `${field}: at most ${MAX_PRICE_ENTRIES} entries per prices command`;
+  if (c.type === 'prices') {
+    for (const field of ['marks', 'assets', 'exchangeRates'] as const) {
+      const m = c[field];
+      if (typeof m !== 'object' || m === null) continue;
+      let n = 0;
+      for (const k in m) {
+        if (!Object.hasOwn(m, k)) continue;
+        if (++n > MAX_PRICE_ENTRIES)
+          return `${field}: at most ${MAX_PRICE_ENTRIES} entries per prices command`;
+      }
+    }
+  }
+  let budget = MAX_COMMAND_NODES;
+  const stack: unknown[] = [input];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (--budget < 0) return `command too large: more than ${MAX_COMMAND_NODES} values`;
+    if (typeof v !== 'object' || v === null) continue;
+    if (Array.isArray(v)) {
+      for (const x of v) stack.push(x);
+      continue;
+    }
+    for (const k of Object.keys(v)) {
+      if (RESERVED_KEYS.has(k)) return `key ${k} is not allowed`;
+      budget -= 1;
+      stack.push((v as Record<string, unknown>)[k]);
     }
   }
   return undefined;

@@ -8,7 +8,7 @@ import type { AssetConfig, MarketConfig } from '../model/config.ts';
 import type { OracleConfig } from '../oracle/config.ts';
 import type { OracleTransition } from '../oracle/oracle.ts';
 import type { EngineConfig, Guards, LiquidationPolicy, SubaccountRef } from './config.ts';
-import type { RejectionCode } from './errors.ts';
+import type { Rejection } from './errors.ts';
 
 /** A place money can sit. `external` is the outside world (deposits come from it). */
 export type Ledger =
@@ -124,7 +124,7 @@ export type EngineEvent =
       type: 'command_rejected';
       commandId: string;
       digest: string;
-      rejection: { code: RejectionCode; message: string };
+      rejection: Rejection;
     };
 
 export type EventType = EngineEvent['type'];

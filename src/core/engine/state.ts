@@ -15,7 +15,7 @@ import type { AssetConfig, MarketConfig } from '../model/config.ts';
 import type { OracleConfig } from '../oracle/config.ts';
 import type { OracleState } from '../oracle/state.ts';
 import type { EngineConfig, Guards, LiquidationPolicy, SubaccountRef } from './config.ts';
-import type { RejectionCode } from './errors.ts';
+import type { Rejection } from './errors.ts';
 
 export interface Position {
   readonly market: string;
@@ -117,7 +117,7 @@ export type CommandOutcome =
   | {
       readonly ok: false;
       readonly digest: string;
-      readonly rejection: { code: RejectionCode; message: string };
+      readonly rejection: Rejection;
     };
 
 /** Command ids remembered when the configuration does not say (FIFO: the oldest is forgotten first). */
