@@ -11,6 +11,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { assertConserved } from '../../../test/support/conservation.ts';
 import { ref, venueConfig } from '../../../test/support/fixtures.ts';
+import { propRuns, sequences } from '../../../test/support/prop.ts';
 import { RiskBook } from '../../riskbook/riskbook.ts';
 import { InMemoryJournal } from '../../store/memory-journal.ts';
 import type { MarketConfigInput } from '../model/config.ts';
@@ -75,8 +76,8 @@ const reached = {
 };
 
 describe('options and portfolio margin: conservation, rejections, replay', () => {
-  test.prop([fc.array(step, { minLength: 5, maxLength: 40 }), fc.integer({ min: 80_000, max: 120_000 })], {
-    numRuns: 60,
+  test.prop([sequences(step, 5, 40), fc.integer({ min: 80_000, max: 120_000 })], {
+    numRuns: propRuns(40, 0.05),
   })('INV-01, INV-06 and INV-02 hold through fills, crashes, liquidations and expiry', (steps, settleAt) => {
     const journal = new InMemoryJournal();
     const base = venueConfig();
