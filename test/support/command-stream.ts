@@ -17,9 +17,21 @@ function mulberry32(seed: number): () => number {
   };
 }
 
+/** The stream of the kill -9 crash test (src/store/crash.test.ts, crash-writer.ts). */
+export const CRASH_STREAM_LENGTH = 30_000;
+export const CRASH_STREAM_SEED = 42;
+
 const ACCOUNTS = ['a', 'b', 'c', 'd', 'e', 'f'];
 
-export function commandStream(length: number, seed = 1): Record<string, unknown>[] {
+/**
+ * `length` commands from `seed`. About 30% carry a client command id (`allIds`: every new
+ * command, as `k-<index>`); about 5% are retries: the very same object (and id) as an earlier one.
+ */
+export function commandStream(
+  length: number,
+  seed = 1,
+  opts: { allIds?: boolean } = {},
+): Record<string, unknown>[] {
   const rnd = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const out: Record<string, unknown>[] = [];
@@ -27,7 +39,8 @@ export function commandStream(length: number, seed = 1): Record<string, unknown>
   let timeMs = 1_000;
   for (let i = 0; i < length; i++) {
     const r = rnd();
-    const id = rnd() < 0.3 ? { commandId: `c-${seed}-${i}` } : {};
+    const withId = rnd() < 0.3 || opts.allIds === true;
+    const id = withId ? { commandId: opts.allIds === true ? `k-${i}` : `c-${seed}-${i}` } : {};
     if (i > 0 && rnd() < 0.05) {
       // a retry: the same command (and id) again
       out.push(out[Math.floor(rnd() * out.length)]!);

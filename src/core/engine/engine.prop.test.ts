@@ -273,7 +273,7 @@ function checkConservation(engine: Engine): void {
 }
 
 describe('engine invariants over random command sequences', () => {
-  it('the sequences reach their stated length (not fast-check's default size of about 20)', () => {
+  it("the sequences reach their stated length (not fast-check's default size of about 20)", () => {
     const lengths = fc.sample(sequences(step, 5, 60), 300).map((s) => s.length);
     expect(Math.max(...lengths)).toBeGreaterThanOrEqual(55);
   });
