@@ -176,7 +176,12 @@ describe('INV-12 one writer per journal', () => {
     expect(() => reader.append([{ seq: reader.lastSeq() + 1, type: 'x', json: '{}' }])).toThrow(
       JournalReadOnlyError,
     );
-    expect(() => Engine.open(reader).execute(commandStream(1, 3)[0])).not.toThrow();
+    const readOnlyEngine = Engine.open(reader);
+    expect(readOnlyEngine.execute(commandStream(1, 3)[0])).toMatchObject({
+      ok: false,
+      rejection: { code: 'JOURNAL_WRITE_FAILED' },
+    });
+    expect(readOnlyEngine.stateHash()).toBe(hash);
     reader.close();
     engine.executeOrThrow({ type: 'deposit', to: { account: 'x' }, asset: 'USDC', amount: '1' });
     first.close();
