@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO } from '../../test/cli/run-cli.ts';
 import { commandStream } from '../../test/support/command-stream.ts';
+import { FaultyJournal } from '../../test/support/faulty-journal.ts';
 import { newVenue } from '../../test/support/fixtures.ts';
 import { Engine, type ExecuteResult } from '../core/engine/engine.ts';
 import { JournalLockedError, JournalReadOnlyError, type StoredEvent } from './journal.ts';
@@ -26,29 +27,6 @@ function tempFile(): string {
   const dir = mkdtempSync(join(tmpdir(), 'plimsoll-durable-'));
   dirs.push(dir);
   return join(dir, 'journal.sqlite');
-}
-
-/** An in-memory journal whose n-th append (counted from `armed`) throws; reads can fail too. */
-class FaultyJournal extends InMemoryJournal {
-  appends = 0;
-  failOn = 0;
-  failReads = false;
-  /** 'before': nothing written; 'after': the batch is written, then the call throws anyway. */
-  mode: 'before' | 'after' = 'before';
-  override append(events: readonly StoredEvent[]): void {
-    this.appends += 1;
-    if (this.appends === this.failOn && this.mode === 'before') throw new Error('disk full');
-    super.append(events);
-    if (this.appends === this.failOn) throw new Error('connection lost after commit');
-  }
-  override read(afterSeq?: number): IterableIterator<StoredEvent> {
-    if (this.failReads) throw new Error('journal unreadable');
-    return super.read(afterSeq);
-  }
-  override latestSnapshot() {
-    if (this.failReads) throw new Error('journal unreadable');
-    return super.latestSnapshot();
-  }
 }
 
 const STREAM = commandStream(60, 7);
@@ -72,7 +50,7 @@ describe('INV-11 fail-stop, write-ahead: a failed append leaves the state as bef
     for (let k = 1; k <= total; k++) {
       const journal = new FaultyJournal();
       const engine = newVenue({ journal });
-      journal.failOn = journal.appends + k;
+      journal.failIn(k);
       let failedAt = -1;
       const listenFrom = journal.lastSeq();
       const heard: number[] = [];
@@ -98,7 +76,7 @@ describe('INV-11 fail-stop, write-ahead: a failed append leaves the state as bef
     const journal = new FaultyJournal();
     const engine = newVenue({ journal });
     journal.mode = 'after';
-    journal.failOn = journal.appends + 1;
+    journal.failIn(1);
     const r = engine.execute({ type: 'deposit', to: { account: 'x' }, asset: 'USDC', amount: '5' });
     expect(r.ok).toBe(true);
     expect(engine.state.subaccounts.get('x/0')?.balances.get('USDC')).toBe(5_000_000n);
@@ -110,7 +88,7 @@ describe('INV-11 fail-stop, write-ahead: a failed append leaves the state as bef
     const engine = newVenue({ journal });
     const hashBefore = engine.stateHash();
     const seqBefore = journal.lastSeq();
-    journal.failOn = journal.appends + 1;
+    journal.failIn(1);
     journal.failReads = true;
     const r = engine.execute({ type: 'deposit', to: { account: 'x' }, asset: 'USDC', amount: '5' });
     expect(r).toMatchObject({ ok: false, rejection: { code: 'ENGINE_HALTED' } });
