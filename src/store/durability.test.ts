@@ -15,8 +15,7 @@ import { commandStream } from '../../test/support/command-stream.ts';
 import { FaultyJournal } from '../../test/support/faulty-journal.ts';
 import { newVenue } from '../../test/support/fixtures.ts';
 import { Engine, type ExecuteResult } from '../core/engine/engine.ts';
-import { JournalLockedError, JournalReadOnlyError, type StoredEvent } from './journal.ts';
-import { InMemoryJournal } from './memory-journal.ts';
+import { JournalLockedError, JournalReadOnlyError } from './journal.ts';
 import { SqliteJournal, writerLockPath } from './sqlite-journal.ts';
 
 const dirs: string[] = [];
