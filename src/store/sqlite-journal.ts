@@ -21,6 +21,8 @@
  * at once with JournalLockedError before it touches the journal, and a crashed writer leaves no
  * stale lock. The journal itself stays in WAL mode, so `{ readOnly: true }` openers (reports,
  * replay) read it while the writer works; they take no lock and cannot append.
+ * (`PRAGMA locking_mode = EXCLUSIVE` on the journal itself would be simpler, but in WAL mode it
+ * shuts readers out: a read-only connection gets SQLITE_BUSY.)
  *
  * Caveat of a single connection: while a `read()` iterator is open (not exhausted and not
  * returned/broken out of), the connection is busy and other calls on this journal throw.
