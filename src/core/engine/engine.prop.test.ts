@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assertConserved } from '../../../test/support/conservation.ts';
 import { venueConfig } from '../../../test/support/fixtures.ts';
-import { executed, PROP_RUNS, propRuns, sequences, stepIndex } from '../../../test/support/prop.ts';
+import { executed, propRuns, sequences, stepIndex } from '../../../test/support/prop.ts';
 import { InMemoryJournal } from '../../store/memory-journal.ts';
 import { crossView, evaluate } from '../account/figures.ts';
 import { Engine } from './engine.ts';
@@ -280,7 +280,6 @@ describe('engine invariants over random command sequences', () => {
 
   const started = performance.now();
   afterAll(() => {
-    if (PROP_RUNS === undefined) return;
     const s = (performance.now() - started) / 1000;
     const rate = Math.round(executed.commands / s);
     console.log(`property run: ${executed.commands} commands in ${s.toFixed(1)} s (${rate} commands/s)`);
