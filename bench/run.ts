@@ -199,7 +199,7 @@ function journal() {
   log('== c) journal: SQLite append through the engine, replay with Engine.open');
   const path = join(tmpdir(), `plimsoll-bench-${process.pid}.sqlite`);
   const cleanup = () => {
-    for (const p of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(p)) rmSync(p);
+    for (const p of [path, `${path}-wal`, `${path}-shm`, `${path}.writer-lock`]) if (existsSync(p)) rmSync(p);
   };
   cleanup();
   try {

@@ -67,6 +67,24 @@ export class JournalClosedError extends Error {
   }
 }
 
+/** Another writer holds the journal (in this or another process); nothing was opened or changed. */
+export class JournalLockedError extends Error {
+  override name = 'JournalLockedError';
+  constructor(readonly path: string) {
+    super(
+      `journal ${path} is open for writing elsewhere (one writer per journal); open it with { readOnly: true } to read`,
+    );
+  }
+}
+
+/** A write to a journal opened read-only. */
+export class JournalReadOnlyError extends Error {
+  override name = 'JournalReadOnlyError';
+  constructor(readonly path: string) {
+    super(`journal ${path} was opened read-only`);
+  }
+}
+
 /** The stored schema is newer (or otherwise other) than this code understands. */
 export class JournalSchemaError extends Error {
   override name = 'JournalSchemaError';

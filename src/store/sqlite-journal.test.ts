@@ -1,13 +1,18 @@
 /**
  * SQLite-specific behaviour beyond the shared contract: pragmas, schema versioning,
- * seq precision near Number.MAX_SAFE_INTEGER, and two connections on one file.
+ * seq precision near Number.MAX_SAFE_INTEGER, one writer per file, read-only openers.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { JournalSchemaError, JournalSequenceError } from './journal.ts';
+import {
+  JournalLockedError,
+  JournalReadOnlyError,
+  JournalSchemaError,
+  JournalSequenceError,
+} from './journal.ts';
 import { SQLITE_JOURNAL_SCHEMA_VERSION, SqliteJournal } from './sqlite-journal.ts';
 
 describe('SqliteJournal', () => {
@@ -93,14 +98,26 @@ describe('SqliteJournal', () => {
     expect(() => j.lastSeq()).toThrow(JournalSchemaError);
   });
 
-  it('second_connection_cannot_append_a_stale_seq', () => {
+  it('second_writer_is_refused_readers_see_the_writer', () => {
     const a = openJournal();
-    const b = openJournal();
+    expect(() => openJournal()).toThrow(JournalLockedError);
+    const reader = SqliteJournal.open(path, { readOnly: true });
+    toClose.push(reader);
     a.append([{ seq: 1, type: 'A', json: '{}' }]);
-    expect(b.lastSeq()).toBe(1);
-    expect(() => b.append([{ seq: 1, type: 'B', json: '{}' }])).toThrow(JournalSequenceError);
-    b.append([{ seq: 2, type: 'B', json: '{}' }]);
-    expect([...a.read()].map((e) => e.type)).toEqual(['A', 'B']);
+    expect(reader.lastSeq()).toBe(1);
+    expect(() => reader.append([{ seq: 2, type: 'B', json: '{}' }])).toThrow(JournalReadOnlyError);
+    expect(() => reader.saveSnapshot({ seq: 1, json: '{}' })).toThrow(JournalReadOnlyError);
+  });
+
+  it('a_row_written_behind_the_writers_back_makes_its_stale_seq_fail', () => {
+    const a = openJournal();
+    a.append([{ seq: 1, type: 'A', json: '{}' }]);
+    const raw = new Database(path); // not a SqliteJournal: takes no writer lock
+    raw.prepare("INSERT INTO events (seq, type, json) VALUES (2, 'B', '{}')").run();
+    raw.close();
+    expect(() => a.append([{ seq: 2, type: 'A', json: '{}' }])).toThrow(JournalSequenceError);
+    a.append([{ seq: 3, type: 'A', json: '{}' }]);
+    expect([...a.read()].map((e) => e.type)).toEqual(['A', 'B', 'A']);
   });
 
   it('an_open_read_iterator_blocks_writes_until_closed', () => {

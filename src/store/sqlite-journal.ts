@@ -14,6 +14,16 @@
  * Integers come back as bigint (`defaultSafeIntegers(true)`) and are converted to number
  * only after checking they are safe, so a seq can never silently lose precision.
  *
+ * One writer: a journal opened for writing holds an exclusive lock on a companion file
+ * `<path>.writer-lock` (a SQLite database held in an open EXCLUSIVE transaction) for as long as
+ * it is open. SQLite's file locks are per connection within a process and are released by the
+ * operating system when a process dies, so a second writer — in this process or another — fails
+ * at once with JournalLockedError before it touches the journal, and a crashed writer leaves no
+ * stale lock. The journal itself stays in WAL mode, so `{ readOnly: true }` openers (reports,
+ * replay) read it while the writer works; they take no lock and cannot append.
+ * (`PRAGMA locking_mode = EXCLUSIVE` on the journal itself would be simpler, but in WAL mode it
+ * shuts readers out: a read-only connection gets SQLITE_BUSY.)
+ *
  * Caveat of a single connection: while a `read()` iterator is open (not exhausted and not
  * returned/broken out of), the connection is busy and other calls on this journal throw.
  * Finish or `break` the loop before appending (recovery reads everything, then appends).
@@ -22,6 +32,8 @@ import Database from 'better-sqlite3';
 import {
   type Journal,
   JournalClosedError,
+  JournalLockedError,
+  JournalReadOnlyError,
   JournalSchemaError,
   normalizeAfterSeq,
   type StoredEvent,
@@ -38,6 +50,8 @@ export interface SqliteJournalOptions {
   readonly durable?: boolean;
   /** Milliseconds to wait for a lock held by another connection; default 5000. */
   readonly busyTimeoutMs?: number;
+  /** true: open an existing journal for reading only (no writer lock; append/saveSnapshot throw). */
+  readonly readOnly?: boolean;
 }
 
 /** Effective settings of an open journal, for diagnostics and tests. */
@@ -66,6 +80,8 @@ export class SqliteJournal implements Journal {
   private constructor(
     private readonly db: Database.Database,
     private readonly path: string,
+    /** The held writer lock (undefined for read-only and in-memory journals). */
+    private readonly writerLock: Database.Database | undefined,
   ) {
     this.stmtLastSeq = db.prepare<[], bigint | null>('SELECT MAX(seq) FROM events').pluck();
     this.stmtInsert = db.prepare<[bigint, string, string]>(
@@ -105,22 +121,41 @@ export class SqliteJournal implements Journal {
    * journal.close();
    */
   static open(path: string | ':memory:', options: SqliteJournalOptions = {}): SqliteJournal {
-    const db = new Database(path);
+    const busy = `busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`;
+    if (options.readOnly === true) {
+      const db = new Database(path, { readonly: true, fileMustExist: true });
+      try {
+        db.defaultSafeIntegers(true);
+        db.pragma(busy);
+        const version = readSchemaVersion(db);
+        if (version === undefined) throw new JournalSchemaError('not a Plimsoll journal: no schema_version');
+        checkVersion(version);
+        return new SqliteJournal(db, path, undefined);
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+    }
+    const lock = path === ':memory:' ? undefined : takeWriterLock(path);
+    let db: Database.Database | undefined;
     try {
+      db = new Database(path);
       db.defaultSafeIntegers(true);
-      db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+      db.pragma(busy);
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${options.durable === true ? 'FULL' : 'NORMAL'}`);
       migrate(db);
-      return new SqliteJournal(db, path);
+      return new SqliteJournal(db, path, lock);
     } catch (err) {
-      db.close();
+      db?.close();
+      lock?.close();
       throw err;
     }
   }
 
   append(events: readonly StoredEvent[]): void {
     this.ensureOpen();
+    if (this.db.readonly) throw new JournalReadOnlyError(this.path);
     if (Array.isArray(events) && events.length === 0) return;
     this.appendTx(events);
   }
@@ -137,6 +172,7 @@ export class SqliteJournal implements Journal {
 
   saveSnapshot(snapshot: StoredSnapshot): void {
     this.ensureOpen();
+    if (this.db.readonly) throw new JournalReadOnlyError(this.path);
     this.snapshotTx(snapshot);
   }
 
@@ -146,8 +182,10 @@ export class SqliteJournal implements Journal {
     return row === undefined ? undefined : { seq: toSeq(row[0]), json: row[1] };
   }
 
+  /** Closes the journal and releases its writer lock; idempotent. */
   close(): void {
     if (this.db.open) this.db.close();
+    if (this.writerLock?.open) this.writerLock.close(); // ends the EXCLUSIVE transaction: lock released
   }
 
   /** Effective pragmas and schema version. */
@@ -179,6 +217,40 @@ export class SqliteJournal implements Journal {
   private ensureOpen(): void {
     if (!this.db.open) throw new JournalClosedError();
   }
+}
+
+/** The companion lock file of a journal file. */
+export function writerLockPath(path: string): string {
+  return `${path}.writer-lock`;
+}
+
+/**
+ * Takes the journal's writer lock: an EXCLUSIVE transaction on the companion lock database,
+ * held open until close (or process death). Fails at once (no busy wait) when another
+ * connection holds it.
+ */
+function takeWriterLock(path: string): Database.Database {
+  const lockPath = writerLockPath(path);
+  const lock = new Database(lockPath);
+  try {
+    lock.pragma('busy_timeout = 0');
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('BEGIN EXCLUSIVE');
+    return lock;
+  } catch (err) {
+    lock.close();
+    if ((err as { code?: unknown }).code === 'SQLITE_BUSY') throw new JournalLockedError(path);
+    throw err;
+  }
+}
+
+function checkVersion(version: number): void {
+  if (version > SQLITE_JOURNAL_SCHEMA_VERSION) {
+    throw new JournalSchemaError(
+      `journal schema version ${version} is newer than supported version ${SQLITE_JOURNAL_SCHEMA_VERSION}`,
+    );
+  }
+  if (version < 1) throw new JournalSchemaError(`invalid journal schema version ${version}`);
 }
 
 /** A stored integer as a JS number, refusing values beyond Number.MAX_SAFE_INTEGER. */
@@ -238,12 +310,7 @@ function migrate(db: Database.Database): void {
       );
       return;
     }
-    if (version > SQLITE_JOURNAL_SCHEMA_VERSION) {
-      throw new JournalSchemaError(
-        `journal schema version ${version} is newer than supported version ${SQLITE_JOURNAL_SCHEMA_VERSION}`,
-      );
-    }
-    if (version < 1) throw new JournalSchemaError(`invalid journal schema version ${version}`);
+    checkVersion(version);
     // Future: `if (version < 2) { ...; UPDATE schema_version SET version = 2 }`.
   }).immediate();
 }

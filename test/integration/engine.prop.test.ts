@@ -10,15 +10,15 @@
  * Sequences include crashes (±40% jumps), liquidations, ADL and socialized losses.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { crossView, evaluate } from '../../src/core/account/figures.ts';
 import { Engine } from '../../src/core/engine/engine.ts';
 import type { Sequenced } from '../../src/core/engine/events.ts';
 import { InMemoryJournal } from '../../src/store/memory-journal.ts';
 import { assertConserved } from '../support/conservation.ts';
 import { venueConfig } from '../support/fixtures.ts';
+import { executed, propRuns, sequences, stepIndex } from '../support/prop.ts';
 
-const RUNS = Number(process.env.PROP_RUNS ?? 1000);
 const ACCOUNTS = ['a', 'b', 'c', 'd', 'e', 'f'];
 const MARKETS = ['BTC-PERP', 'ETH-PERP'] as const;
 const BASE = { 'BTC-PERP': 60000, 'ETH-PERP': 3000 } as const;
@@ -246,6 +246,7 @@ function apply(w: World, s: Step): void {
   for (const cmd of toCommand(w, s)) {
     const before = w.engine.stateHash();
     const r = w.engine.execute(cmd);
+    executed.commands += 1;
     if (!r.ok) {
       expect(w.engine.stateHash(), `INV-06 ${r.rejection.code}`).toBe(before);
     } else if (s.k === 'move') {
@@ -272,9 +273,21 @@ function checkConservation(engine: Engine): void {
 }
 
 describe('engine invariants over random command sequences', () => {
+  it("the sequences reach their stated length (not fast-check's default size of about 20)", () => {
+    const lengths = fc.sample(sequences(step, 5, 60), 300).map((s) => s.length);
+    expect(Math.max(...lengths)).toBeGreaterThanOrEqual(55);
+  });
+
+  const started = performance.now();
+  afterAll(() => {
+    const s = (performance.now() - started) / 1000;
+    const rate = Math.round(executed.commands / s);
+    console.log(`property run: ${executed.commands} commands in ${s.toFixed(1)} s (${rate} commands/s)`);
+  });
+
   it('INV-01/05/06: conservation to the unit, partial liquidations never lower health, rejections change nothing', () => {
     fc.assert(
-      fc.property(fc.array(step, { minLength: 5, maxLength: 60 }), (steps) => {
+      fc.property(sequences(step, 5, 60), (steps) => {
         const w = newWorld();
         for (const s of steps) {
           apply(w, s);
@@ -286,7 +299,7 @@ describe('engine invariants over random command sequences', () => {
           }
         }
       }),
-      { numRuns: RUNS },
+      { numRuns: propRuns(500) },
     );
   });
 
@@ -298,7 +311,7 @@ describe('engine invariants over random command sequences', () => {
       maxPenalty: '0',
     };
     fc.assert(
-      fc.property(fc.array(step, { minLength: 5, maxLength: 60 }), (steps) => {
+      fc.property(sequences(step, 5, 60), (steps) => {
         const w = newWorld(policy);
         for (const s of steps) {
           apply(w, s);
@@ -310,29 +323,25 @@ describe('engine invariants over random command sequences', () => {
           }
         }
       }),
-      { numRuns: Math.max(50, RUNS / 5) },
+      { numRuns: propRuns(100, 0.2) },
     );
   });
 
   it('INV-02: replay from the journal and from a snapshot equals the live state', () => {
     fc.assert(
-      fc.property(
-        fc.array(step, { minLength: 5, maxLength: 60 }),
-        fc.integer({ min: 0, max: 59 }),
-        (steps, snapAt) => {
-          const w = newWorld();
-          steps.forEach((s, i) => {
-            apply(w, s);
-            if (i === snapAt) w.engine.snapshot();
-          });
-          const live = w.engine.stateHash();
-          expect(Engine.open(w.journal).stateHash()).toBe(live);
-          const fromScratch = new InMemoryJournal();
-          fromScratch.append([...w.journal.read(0)]);
-          expect(Engine.open(fromScratch).stateHash()).toBe(live);
-        },
-      ),
-      { numRuns: Math.max(50, RUNS / 5) },
+      fc.property(sequences(step, 5, 60), stepIndex(60), (steps, snapAt) => {
+        const w = newWorld();
+        steps.forEach((s, i) => {
+          apply(w, s);
+          if (i === snapAt) w.engine.snapshot();
+        });
+        const live = w.engine.stateHash();
+        expect(Engine.open(w.journal).stateHash()).toBe(live);
+        const fromScratch = new InMemoryJournal();
+        fromScratch.append([...w.journal.read(0)]);
+        expect(Engine.open(fromScratch).stateHash()).toBe(live);
+      }),
+      { numRuns: propRuns(100, 0.2) },
     );
   });
 
@@ -355,21 +364,17 @@ describe('engine invariants over random command sequences', () => {
   it("INV-01/02 with socializeVia: 'funding_index' (loss charged to the opposite side)", () => {
     let socialized = 0;
     fc.assert(
-      fc.property(
-        fc.array(step, { minLength: 20, maxLength: 60 }),
-        fc.integer({ min: 0, max: 59 }),
-        (steps, snapAt) => {
-          const evs = conservedAndReplayed({ socializeVia: 'funding_index' }, steps, snapAt);
-          for (const e of evs) {
-            if (e.type === 'loss_socialized') socialized++;
-            expect(
-              e.type === 'moved' && e.reason === 'socialized_loss',
-              'an opposite side always exists here: no ledger write',
-            ).toBe(false);
-          }
-        },
-      ),
-      { numRuns: 300, seed: 7 },
+      fc.property(sequences(step, 20, 60), stepIndex(60), (steps, snapAt) => {
+        const evs = conservedAndReplayed({ socializeVia: 'funding_index' }, steps, snapAt);
+        for (const e of evs) {
+          if (e.type === 'loss_socialized') socialized++;
+          expect(
+            e.type === 'moved' && e.reason === 'socialized_loss',
+            'an opposite side always exists here: no ledger write',
+          ).toBe(false);
+        }
+      }),
+      { numRuns: propRuns(150, 0.2), seed: 7 },
     );
     expect(socialized).toBeGreaterThan(0);
   });
@@ -377,19 +382,15 @@ describe('engine invariants over random command sequences', () => {
   it("INV-01/02 with socializeSides: 'both' (loss charged to every other open position)", () => {
     let socialized = 0;
     fc.assert(
-      fc.property(
-        fc.array(step, { minLength: 20, maxLength: 60 }),
-        fc.integer({ min: 0, max: 59 }),
-        (steps, snapAt) => {
-          const evs = conservedAndReplayed(
-            { socializeVia: 'funding_index', socializeSides: 'both' },
-            steps,
-            snapAt,
-          );
-          for (const e of evs) if (e.type === 'loss_socialized' && e.side === 'both') socialized++;
-        },
-      ),
-      { numRuns: 300, seed: 7 }, // the sequences of the opposite-side test above, which reach socialization
+      fc.property(sequences(step, 20, 60), stepIndex(60), (steps, snapAt) => {
+        const evs = conservedAndReplayed(
+          { socializeVia: 'funding_index', socializeSides: 'both' },
+          steps,
+          snapAt,
+        );
+        for (const e of evs) if (e.type === 'loss_socialized' && e.side === 'both') socialized++;
+      }),
+      { numRuns: propRuns(150, 0.2), seed: 7 }, // the sequences of the opposite-side test above, which reach socialization
     );
     expect(socialized).toBeGreaterThan(0);
   });
@@ -398,8 +399,8 @@ describe('engine invariants over random command sequences', () => {
     let steps = 0;
     fc.assert(
       fc.property(
-        fc.array(step, { minLength: 20, maxLength: 60 }),
-        fc.integer({ min: 0, max: 59 }),
+        sequences(step, 20, 60),
+        stepIndex(60),
         fc.constantFrom('1', '0.5'),
         (cmds, snapAt, insuranceShare) => {
           const policy = { penalty: { kind: 'to_bankruptcy', insuranceShare } };
@@ -412,7 +413,7 @@ describe('engine invariants over random command sequences', () => {
           }
         },
       ),
-      { numRuns: Math.max(100, RUNS / 5), seed: 11 },
+      { numRuns: propRuns(60, 0.2), seed: 11 },
     );
     expect(steps).toBeGreaterThan(0);
   });
@@ -421,8 +422,8 @@ describe('engine invariants over random command sequences', () => {
     let steps = 0;
     fc.assert(
       fc.property(
-        fc.array(step, { minLength: 20, maxLength: 60 }),
-        fc.integer({ min: 0, max: 59 }),
+        sequences(step, 20, 60),
+        stepIndex(60),
         fc.constantFrom('0.005', '1'),
         (cmds, snapAt, maxLiquidationFee) => {
           const policy = { penalty: { kind: 'dydx_fillable', maxLiquidationFee } };
@@ -434,7 +435,7 @@ describe('engine invariants over random command sequences', () => {
           }
         },
       ),
-      { numRuns: Math.max(100, RUNS / 5), seed: 13 },
+      { numRuns: propRuns(60, 0.2), seed: 13 },
     );
     expect(steps).toBeGreaterThan(0);
   });
@@ -442,7 +443,7 @@ describe('engine invariants over random command sequences', () => {
   it('INV-04: more collateral never lowers health', () => {
     fc.assert(
       fc.property(
-        fc.array(step, { minLength: 5, maxLength: 40 }),
+        sequences(step, 5, 40),
         fc.constantFrom('USDC', 'BTC', 'ETH', 'stETH'),
         fc.bigInt({ min: 1n, max: 10n ** 22n }),
         (steps, asset, extra) => {
@@ -460,7 +461,7 @@ describe('engine invariants over random command sequences', () => {
           }
         },
       ),
-      { numRuns: Math.max(50, RUNS / 5) },
+      { numRuns: propRuns(100, 0.2) },
     );
   });
 
@@ -470,7 +471,7 @@ describe('engine invariants over random command sequences', () => {
     let socialized = 0;
     let partial = 0;
     fc.assert(
-      fc.property(fc.array(step, { minLength: 20, maxLength: 60 }), (steps) => {
+      fc.property(sequences(step, 20, 60), (steps) => {
         const w = newWorld();
         for (const s of steps) apply(w, s);
         for (const e of w.events) {
@@ -479,7 +480,7 @@ describe('engine invariants over random command sequences', () => {
           if (e.type === 'liquidation_completed' && e.mode !== 'bankrupt') partial++;
         }
       }),
-      { numRuns: 300, seed: 7 },
+      { numRuns: propRuns(150, 0.2), seed: 7 },
     );
     expect(partial).toBeGreaterThan(0);
     expect(adl).toBeGreaterThan(0);

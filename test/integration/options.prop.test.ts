@@ -16,6 +16,7 @@ import { RiskBook } from '../../src/riskbook/riskbook.ts';
 import { InMemoryJournal } from '../../src/store/memory-journal.ts';
 import { assertConserved } from '../support/conservation.ts';
 import { ref, venueConfig } from '../support/fixtures.ts';
+import { propRuns, sequences } from '../support/prop.ts';
 
 const NOW = Date.UTC(2026, 10, 25);
 const EXPIRY = NOW + 7 * 86_400_000;
@@ -75,8 +76,8 @@ const reached = {
 };
 
 describe('options and portfolio margin: conservation, rejections, replay', () => {
-  test.prop([fc.array(step, { minLength: 5, maxLength: 40 }), fc.integer({ min: 80_000, max: 120_000 })], {
-    numRuns: 60,
+  test.prop([sequences(step, 5, 40), fc.integer({ min: 80_000, max: 120_000 })], {
+    numRuns: propRuns(40, 0.05),
   })('INV-01, INV-06 and INV-02 hold through fills, crashes, liquidations and expiry', (steps, settleAt) => {
     const journal = new InMemoryJournal();
     const base = venueConfig();

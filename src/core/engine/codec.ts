@@ -68,6 +68,9 @@ export function stateToPlain(s: ReadonlyEngineState): unknown {
     marketWindows: sorted(s.marketWindows),
     lastPartialMs: sorted(s.lastPartialMs),
     ...(s.portfolio ? { portfolio: s.portfolio } : {}),
+    // oldest first (the order decides which id is forgotten next); only when used, so states
+    // of engines whose commands carry no ids hash as they always did
+    ...(s.commandIds.size > 0 ? { commandIds: [...s.commandIds] } : {}),
   };
 }
 
@@ -77,7 +80,11 @@ export function stateToPlain(s: ReadonlyEngineState): unknown {
  * it is a check, not a cryptographic commitment.
  */
 export function stateHash(s: ReadonlyEngineState): string {
-  const text = toJson(stateToPlain(s));
+  return textHash(toJson(stateToPlain(s)));
+}
+
+/** The two-lane FNV-1a hash of a text (16 hex digits): state hashes and command digests. */
+export function textHash(text: string): string {
   let a = 0x811c9dc5;
   let b = 0x050c5d1f;
   for (let i = 0; i < text.length; i++) {
@@ -149,6 +156,7 @@ export function decodeSnapshot(json: string): EngineState {
     accountWindows: new Map(p.accountWindows),
     marketWindows: new Map(p.marketWindows),
     lastPartialMs: new Map(p.lastPartialMs ?? []),
+    commandIds: new Map(p.commandIds ?? []),
     ...(p.portfolio ? { portfolio: p.portfolio } : {}),
   };
 }

@@ -15,14 +15,43 @@ import { decimalAt, id, pricePx8, qty9, rate9, ratioPpm } from '../num/schema.ts
 import { OracleConfigSchema } from '../oracle/config.ts';
 
 const time = z.number().int().min(0).max(8_640_000_000_000_000).optional();
+/**
+ * A client command id (idempotency key, docs/durability.md): a repeat of the same id returns
+ * the first outcome and changes nothing. 1–128 letters, digits and _ . : -
+ */
+export const COMMAND_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+const commandIdSchema = z
+  .string()
+  .max(128)
+  .regex(COMMAND_ID_PATTERN, 'commandId: 1-128 letters, digits and _ . : -')
+  .optional();
+/** At most this many entries in each map of a `prices` command (marks, assets, exchangeRates). */
+export const MAX_PRICE_ENTRIES = 4096;
+/** At most this many raw inputs in one `oracle` command. */
+export const MAX_ORACLE_INPUTS = 10_000;
 /** An amount in an asset's smallest units is parsed by the handler (it knows the decimals). */
 const amount = z.string().min(1).max(64);
 
 export const CommandSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('deposit'), to: SubaccountRefSchema, asset: id, amount, timeMs: time }),
-  z.object({ type: z.literal('withdraw'), from: SubaccountRefSchema, asset: id, amount, timeMs: time }),
+  z.object({
+    type: z.literal('deposit'),
+    commandId: commandIdSchema,
+    to: SubaccountRefSchema,
+    asset: id,
+    amount,
+    timeMs: time,
+  }),
+  z.object({
+    type: z.literal('withdraw'),
+    commandId: commandIdSchema,
+    from: SubaccountRefSchema,
+    asset: id,
+    amount,
+    timeMs: time,
+  }),
   z.object({
     type: z.literal('transfer'),
+    commandId: commandIdSchema,
     from: SubaccountRefSchema,
     to: SubaccountRefSchema,
     asset: id,
@@ -31,12 +60,14 @@ export const CommandSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('set_margin_mode'),
+    commandId: commandIdSchema,
     subaccount: SubaccountRefSchema,
     market: id,
     mode: z.enum(['cross', 'isolated']),
   }),
   z.object({
     type: z.literal('set_leverage'),
+    commandId: commandIdSchema,
     subaccount: SubaccountRefSchema,
     market: id,
     /** Maximum leverage the user accepts ("20"); null removes the cap. */
@@ -46,12 +77,14 @@ export const CommandSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('set_portfolio_margin'),
+    commandId: commandIdSchema,
     subaccount: SubaccountRefSchema,
     /** true: the cross scope is margined by the engine's portfolio model; false: per position. */
     enabled: z.boolean(),
   }),
   z.object({
     type: z.literal('adjust_isolated_margin'),
+    commandId: commandIdSchema,
     subaccount: SubaccountRefSchema,
     market: id,
     /** Signed settlement-asset amount: + moves balance into the position, − releases it. */
@@ -60,6 +93,7 @@ export const CommandSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('fill'),
+    commandId: commandIdSchema,
     market: id,
     buyer: SubaccountRefSchema,
     seller: SubaccountRefSchema,
@@ -71,6 +105,7 @@ export const CommandSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('prices'),
+    commandId: commandIdSchema,
     timeMs: z.number().int().min(0),
     marks: z.record(id, pricePx8('mark price')).default({}),
     assets: z.record(id, pricePx8('asset price')).default({}),
@@ -84,6 +119,7 @@ export const CommandSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('funding_tick'),
+    commandId: commandIdSchema,
     market: id,
     timeMs: z.number().int().min(0),
     /** Average premium index over the interval (decimal fraction); or give indexPrice. */
@@ -92,6 +128,7 @@ export const CommandSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('settle_expiry'),
+    commandId: commandIdSchema,
     market: id,
     /** A dated future's settlement price; for an option, its underlying's settlement price. */
     price: pricePx8('settlement price'),
@@ -99,6 +136,7 @@ export const CommandSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('liquidate'),
+    commandId: commandIdSchema,
     subaccount: SubaccountRefSchema,
     /** Liquidate the isolated position in this market instead of the cross scope. */
     isolatedMarket: id.optional(),
@@ -116,9 +154,16 @@ export const CommandSchema = z.discriminatedUnion('type', [
    * Borrows `amount` of the settlement asset out of the subaccount (its balance may go negative:
    * a debt), within its free collateral at initial weights (Aave's LTV). Needs policy `lending`.
    */
-  z.object({ type: z.literal('borrow'), subaccount: SubaccountRefSchema, amount, timeMs: time }),
+  z.object({
+    type: z.literal('borrow'),
+    commandId: commandIdSchema,
+    subaccount: SubaccountRefSchema,
+    amount,
+    timeMs: time,
+  }),
   z.object({
     type: z.literal('fund_insurance'),
+    commandId: commandIdSchema,
     /** Moves `amount` of `asset` from a subaccount's balance into the insurance fund (operator). */
     from: SubaccountRefSchema,
     asset: id,
@@ -127,17 +172,24 @@ export const CommandSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('oracle'),
+    commandId: commandIdSchema,
     market: id,
     timeMs: z.number().int().min(0),
     /** Raw oracle inputs (docs/oracle.md): each is validated by the oracle; a bad one is counted, never applied. */
-    inputs: z.array(z.unknown()).max(10_000).default([]),
+    inputs: z.array(z.unknown()).max(MAX_ORACLE_INPUTS).default([]),
   }),
-  z.object({ type: z.literal('set_oracle'), config: OracleConfigSchema }),
-  z.object({ type: z.literal('set_market'), config: MarketConfigSchema }),
-  z.object({ type: z.literal('set_asset'), config: AssetConfigSchema }),
-  z.object({ type: z.literal('pause_liquidations'), market: id, paused: z.boolean() }),
+  z.object({ type: z.literal('set_oracle'), commandId: commandIdSchema, config: OracleConfigSchema }),
+  z.object({ type: z.literal('set_market'), commandId: commandIdSchema, config: MarketConfigSchema }),
+  z.object({ type: z.literal('set_asset'), commandId: commandIdSchema, config: AssetConfigSchema }),
+  z.object({
+    type: z.literal('pause_liquidations'),
+    commandId: commandIdSchema,
+    market: id,
+    paused: z.boolean(),
+  }),
   z.object({
     type: z.literal('set_policy'),
+    commandId: commandIdSchema,
     liquidation: LiquidationPolicySchema.optional(),
     guards: GuardsSchema.optional(),
     /** Portfolio margin model (null withdraws the offer; accounts in portfolio mode need one). */

@@ -2,53 +2,9 @@
  * Business outcomes are values: a command either yields events or a Rejection
  * with a stable code. Codes are grouped by area and never reused.
  */
-export const RejectionCodes = [
-  // input
-  'MALFORMED_COMMAND',
-  'INVALID_AMOUNT',
-  'INVALID_PRICE',
-  'INVALID_SIZE',
-  'STALE_TIME',
-  // references
-  'UNKNOWN_SUBACCOUNT',
-  'UNKNOWN_MARKET',
-  'UNKNOWN_ASSET',
-  'SAME_SUBACCOUNT',
-  // prices
-  'NO_PRICE',
-  'PRICE_MOVE_TOO_LARGE',
-  'FILL_PRICE_DEVIATION',
-  // margin
-  'INSUFFICIENT_BALANCE',
-  'INSUFFICIENT_MARGIN',
-  'LIQUIDATOR_INSUFFICIENT_MARGIN',
-  'MODE_CHANGE_WITH_POSITION',
-  'POSITION_TOO_LARGE',
-  // markets
-  'MARKET_EXPIRED',
-  'MARKET_NOT_EXPIRED',
-  'NOT_A_FUTURE',
-  'FUNDING_TOO_EARLY',
-  'NOT_A_PERPETUAL',
-  // liquidation
-  'NOT_LIQUIDATABLE',
-  'NO_LIQUIDATOR',
-  'LIQUIDATIONS_PAUSED',
-  'LIQUIDATION_CAP_REACHED',
-  // oracle
-  'SAFE_MODE',
-  'NO_ORACLE',
-  'MARK_FROM_ORACLE',
-  // configuration
-  'INVALID_CONFIG',
-] as const;
-export type RejectionCode = (typeof RejectionCodes)[number];
+import { type Rejection, type RejectionCode, RejectionCodes } from '../model/rejection.ts';
 
-export interface Rejection {
-  readonly code: RejectionCode;
-  readonly message: string;
-  readonly details?: Record<string, unknown>;
-}
+export { type Rejection, type RejectionCode, RejectionCodes };
 
 /** Thrown inside command handlers, caught by the engine and returned as a value. */
 export class RejectedError extends Error {

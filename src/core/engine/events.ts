@@ -12,6 +12,7 @@ import type {
   LiquidationPolicy,
   SubaccountRef,
 } from '../model/engine-config.ts';
+import type { Rejection } from '../model/rejection.ts';
 import type { OracleConfig } from '../oracle/config.ts';
 import type { OracleTransition } from '../oracle/oracle.ts';
 
@@ -117,7 +118,20 @@ export type EngineEvent =
   | { type: 'market_paused'; market: string; paused: boolean }
   | { type: 'policy_set'; policy: LiquidationPolicy; guards: Guards }
   /** The portfolio margin model offered to subaccounts (null: none). */
-  | { type: 'portfolio_model_set'; portfolio: EnginePortfolio | null };
+  | { type: 'portfolio_model_set'; portfolio: EnginePortfolio | null }
+  /**
+   * Closes the events of a command that carried a client command id: the `count` events before
+   * this one (seqs firstSeq .. firstSeq + count − 1) are its outcome. `digest` identifies the
+   * validated command, so a different command under the same id is told apart.
+   */
+  | { type: 'command_accepted'; commandId: string; digest: string; firstSeq: number; count: number }
+  /** A command with a client command id was rejected: a repeat gets the same rejection. */
+  | {
+      type: 'command_rejected';
+      commandId: string;
+      digest: string;
+      rejection: Rejection;
+    };
 
 export type EventType = EngineEvent['type'];
 export type Sequenced<E extends EngineEvent = EngineEvent> = E & { seq: number };

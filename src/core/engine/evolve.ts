@@ -8,6 +8,8 @@ import { createMarginModel } from '../margin/models.ts';
 import type { MarketConfig } from '../model/config.ts';
 import type { EngineConfig } from '../model/engine-config.ts';
 import {
+  type CommandOutcome,
+  DEFAULT_COMMAND_ID_RETENTION,
   type EngineState,
   emptySubaccount,
   type MarketState,
@@ -20,6 +22,17 @@ import type { OracleConfig } from '../oracle/config.ts';
 import { step as oracleStep } from '../oracle/oracle.ts';
 import { initialOracleState } from '../oracle/state.ts';
 import type { EngineEvent, Ledger } from './events.ts';
+
+/** Records a command id's outcome, forgetting the oldest ids beyond the retention (FIFO). */
+function rememberCommand(state: EngineState, commandId: string, outcome: CommandOutcome): void {
+  const retain = state.config.commandIdRetention ?? DEFAULT_COMMAND_ID_RETENTION;
+  state.commandIds.delete(commandId); // a re-used id (after it was forgotten) moves to the newest place
+  state.commandIds.set(commandId, outcome);
+  for (const oldest of state.commandIds.keys()) {
+    if (state.commandIds.size <= retain) break;
+    state.commandIds.delete(oldest);
+  }
+}
 
 export function initialState(config: EngineConfig): EngineState {
   const settlement = config.assets.find((a) => a.id === config.settlementAsset);
@@ -43,6 +56,7 @@ export function initialState(config: EngineConfig): EngineState {
     accountWindows: new Map(),
     marketWindows: new Map(),
     lastPartialMs: new Map(),
+    commandIds: new Map(),
     ...(config.portfolio ? { portfolio: config.portfolio } : {}),
   };
   for (const m of config.markets) configureMarket(state, m);
@@ -355,6 +369,21 @@ export function evolve(state: EngineState, event: EngineEvent): void {
     }
     case 'liquidation_started':
     case 'adl_ranked':
+      return;
+    case 'command_accepted':
+      rememberCommand(state, event.commandId, {
+        ok: true,
+        digest: event.digest,
+        firstSeq: event.firstSeq,
+        count: event.count,
+      });
+      return;
+    case 'command_rejected':
+      rememberCommand(state, event.commandId, {
+        ok: false,
+        digest: event.digest,
+        rejection: event.rejection,
+      });
       return;
     case 'market_configured':
       configureMarket(state, event.config);

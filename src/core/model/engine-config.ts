@@ -166,6 +166,11 @@ export const EngineConfigSchema = z
     portfolio: EnginePortfolioSchema.optional(),
     /** Backstop liquidator (e.g. a vault) used when a liquidation step names no liquidator. */
     backstop: SubaccountRefSchema.optional(),
+    /**
+     * How many client command ids the engine remembers (docs/durability.md); absent = 100,000.
+     * The oldest id is forgotten first; a forgotten id is a new command again.
+     */
+    commandIdRetention: z.number().int().min(0).max(10_000_000).optional(),
   })
   .superRefine((c, ctx) => {
     const ids = new Set(c.assets.map((a) => a.id));

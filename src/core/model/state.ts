@@ -20,6 +20,7 @@ import type {
   SubaccountRef,
 } from './engine-config.ts';
 import type { MarginModel } from './margin-model.ts';
+import type { Rejection } from './rejection.ts';
 
 export interface Position {
   readonly market: string;
@@ -107,6 +108,12 @@ export interface EngineState {
   readonly marketWindows: Map<string, LiquidationWindow>;
   /** Time of the last partial liquidation step per scope (`sub|scope`), for the fraction sizing's cooldown. */
   readonly lastPartialMs: Map<string, number>;
+  /**
+   * Outcomes of the commands that carried a client command id, oldest first; at most
+   * `config.commandIdRetention` (default DEFAULT_COMMAND_ID_RETENTION) entries, the oldest
+   * dropped first. Built by evolve from command_accepted / command_rejected, so replay rebuilds it.
+   */
+  readonly commandIds: Map<string, CommandOutcome>;
 }
 
 /**
@@ -144,7 +151,8 @@ type StateMaps =
   | 'netDeposits'
   | 'accountWindows'
   | 'marketWindows'
-  | 'lastPartialMs';
+  | 'lastPartialMs'
+  | 'commandIds';
 
 export interface ReadonlyEngineState extends Readonly<Omit<EngineState, StateMaps>> {
   readonly assets: ReadonlyMap<string, AssetConfig>;
@@ -157,7 +165,19 @@ export interface ReadonlyEngineState extends Readonly<Omit<EngineState, StateMap
   readonly accountWindows: ReadonlyMap<string, Readonly<LiquidationWindow>>;
   readonly marketWindows: ReadonlyMap<string, Readonly<LiquidationWindow>>;
   readonly lastPartialMs: ReadonlyMap<string, number>;
+  readonly commandIds: ReadonlyMap<string, CommandOutcome>;
 }
+/** What a repeated command id is answered with. */
+export type CommandOutcome =
+  | { readonly ok: true; readonly digest: string; readonly firstSeq: number; readonly count: number }
+  | {
+      readonly ok: false;
+      readonly digest: string;
+      readonly rejection: Rejection;
+    };
+
+/** Command ids remembered when the configuration does not say (FIFO: the oldest is forgotten first). */
+export const DEFAULT_COMMAND_ID_RETENTION = 100_000;
 
 export function subaccountKey(ref: SubaccountRef): string {
   return `${ref.account}/${ref.sub}`;

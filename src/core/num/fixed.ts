@@ -113,7 +113,13 @@ export function roundToStep(a: bigint, step: bigint, rounding: Rounding): bigint
   return divRound(a, step, rounding) * step;
 }
 
-const DECIMAL_RE = /^([+-])?(\d+)(?:\.(\d+))?$/;
+/**
+ * Canonical decimal text: an optional '-', an integer part without leading zeros ('0' or
+ * 1-9 then digits), an optional '.' and at least one digit. No whitespace, no '+', no
+ * exponent, no '.5' or '5.'. Trailing fractional zeros are allowed ('1.50' = 1.5); a
+ * negative zero ('-0', '-0.00') is refused.
+ */
+const DECIMAL_RE = /^(-)?(0|[1-9]\d*)(?:\.(\d+))?$/;
 
 export type ParseIssue = { input: unknown; reason: string };
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; issue: ParseIssue };
@@ -128,10 +134,22 @@ export function parseDecimal(input: unknown, decimals: number): ParseResult<bigi
   if (typeof input !== 'string') {
     return { ok: false, issue: { input, reason: 'must be a decimal string, not ' + typeof input } };
   }
-  const m = DECIMAL_RE.exec(input.trim());
-  if (m === null) return { ok: false, issue: { input, reason: 'not a plain decimal number' } };
+  if (input.length > 80) return { ok: false, issue: { input: `${input.slice(0, 40)}…`, reason: 'too long' } };
+  const m = DECIMAL_RE.exec(input);
+  if (m === null) {
+    return {
+      ok: false,
+      issue: {
+        input,
+        reason: 'not a canonical decimal (digits, one optional -, no spaces/+/exponent/leading zeros)',
+      },
+    };
+  }
   const [, signChar, intPart = '0', fracRaw = ''] = m;
   const frac = fracRaw.replace(/0+$/, '');
+  if (signChar === '-' && /^0+$/.test(intPart + frac)) {
+    return { ok: false, issue: { input, reason: 'negative zero' } };
+  }
   if (frac.length > decimals) {
     return { ok: false, issue: { input, reason: `more than ${decimals} decimal places` } };
   }

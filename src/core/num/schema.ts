@@ -32,8 +32,15 @@ export const pricePx8 = (what: string) =>
 export const qty9 = (what: string) =>
   decimalAt(QTY_DECIMALS, what).refine((v) => v > 0n && v < 10n ** 27n, `${what} must be positive and sane`);
 export const rate9 = (what: string) => decimalAt(RATE_DECIMALS, what);
+/** Names that would reach an object's prototype if used as a key (refused as ids and map keys). */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 export const id = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[A-Za-z0-9_.:-]+$/, 'ids use letters, digits and _ . : -');
+  // one regex (no extra check on the hot path): the reserved names are excluded by the lookahead
+  .regex(
+    /^(?!(?:__proto__|constructor|prototype)$)[A-Za-z0-9_.:-]+$/,
+    'ids use letters, digits and _ . : - (and are not __proto__, constructor or prototype)',
+  );
