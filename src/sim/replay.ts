@@ -44,8 +44,9 @@ import { type CrashWindow, crashWindow, loadCrashKlines } from './data/crashes.t
 import { compareDecimal } from './data/decimal.ts';
 import { type Kline, klinePath } from './data/klines.ts';
 import { hasOracleFeed, type OracleFacts, OracleFeed, setOracleCommand } from './oracle-feed.ts';
-import { BASE_ASSET, generatePopulation, MARKET, type PopulationSummary, SETTLEMENT } from './population.ts';
+import { demoPopulation, type PopulationSummary } from './population.ts';
 import { InsurancePath, RunTotals } from './run-totals.ts';
+import { BASE_ASSET, MARKET, SETTLEMENT } from './venue.ts';
 
 /** Offsets of the four intra-bar points within the minute, ms. */
 export const PATH_OFFSETS_MS = [0, 20_000, 40_000, 59_999] as const;
@@ -104,7 +105,13 @@ export interface ReplayMetrics {
   /** What the oracle made of the observations (only with prices 'oracle'). */
   oracle?: OracleFacts;
   price: { open: string; low: string; lowAt: string; high: string; close: string };
-  population: PopulationSummary & { seed: number };
+  population: PopulationSummary & {
+    /** Number of market makers and the deposit of each, and the backstop vault's deposit (USDC). */
+    marketMakers: number;
+    marketMakerDeposit: string;
+    backstopDeposit: string;
+    seed: number;
+  };
   liquidations: {
     partial: ModeTotals;
     full: ModeTotals;
@@ -207,7 +214,7 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
   const window: CrashWindow = crashWindow(opts.crash);
   const klines = loadCrashKlines(opts.crash);
   const first = klines[0]!;
-  const pop = generatePopulation({
+  const pop = demoPopulation({
     accounts: opts.accounts,
     seed: opts.seed,
     openPrice: first.open,
@@ -326,7 +333,7 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
   const backstop = state.subaccounts.get(subaccountKey(pop.backstop))!;
   const bf = evaluate(state, crossView(backstop));
   const bpos = backstop.positions.get(MARKET)?.size ?? 0n;
-  const backstopDeposit = parseDecimalUnsafe(pop.summary.backstopDeposit, qd);
+  const backstopDeposit = parseDecimalUnsafe(pop.deposits.backstop, qd);
   journal.close();
   const reopened = SqliteJournal.open(journalPath);
   let replayedHash: string;
@@ -350,7 +357,13 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
     },
     ...(oracleFeed ? { oracle: oracleFeed.facts() } : {}),
     price: priceFacts(klines),
-    population: { ...pop.summary, seed: opts.seed },
+    population: {
+      ...pop.summary,
+      marketMakers: pop.marketMakers.length,
+      marketMakerDeposit: pop.deposits.marketMaker,
+      backstopDeposit: pop.deposits.backstop,
+      seed: opts.seed,
+    },
     liquidations: {
       partial: { steps: totals.modes.partial.steps, notional: usd(totals.modes.partial.notional) },
       full: { steps: totals.modes.full.steps, notional: usd(totals.modes.full.notional) },

@@ -52,9 +52,10 @@ import { crossView, evaluate } from '../../core/account/figures.ts';
 import { Engine } from '../../core/engine/engine.ts';
 import { type EngineState, subaccountKey } from '../../core/engine/state.ts';
 import { RiskBookFinder } from '../../riskbook/index.ts';
-import { BACKSTOP, MARKET, SETTLEMENT } from '../population.ts';
+import { materialize } from '../population.ts';
 import { FUNDING_INTERVAL_MS, FUNDING_PREMIUM_INDEX } from '../replay.ts';
 import { InsurancePath, RunTotals } from '../run-totals.ts';
+import { BACKSTOP, MARKET, SETTLEMENT } from '../venue.ts';
 import { BookTrader } from './cascade/book-trader.ts';
 import { accountLevelFigures, traderFigures } from './cascade/capital.ts';
 import { RunContext } from './cascade/context.ts';
@@ -69,7 +70,6 @@ import type { CascadeResult, CascadeRunOptions } from './cascade/types.ts';
 import { DEFAULT_KEEPER, DEFAULT_UNLOAD } from './cascade/types.ts';
 import type { PolicyUpdate } from './policies.ts';
 import { venueFor } from './policies.ts';
-import { materialize } from './population.ts';
 
 export { arrayPoints, klinePoints, openPriceOf, type PricePoint } from './cascade/path.ts';
 export {

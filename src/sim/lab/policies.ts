@@ -27,7 +27,7 @@ import type { EngineConfigInput, LiquidationPolicySchema } from '../../core/engi
 import type { EngineState } from '../../core/engine/state.ts';
 import type { MarginModelConfigInput, MarketConfigInput } from '../../core/model/config.ts';
 import type { BookCurves } from '../liquidity/depth-model.ts';
-import { demoVenueConfig, MARKET } from '../population.ts';
+import { demoVenueConfig, MARKET } from '../venue.ts';
 
 export type LiquidationPolicyInput = import('zod').input<typeof LiquidationPolicySchema>;
 

@@ -8,7 +8,7 @@ import type { Engine } from '../../../core/engine/engine.ts';
 import type { EngineState, MarketState } from '../../../core/engine/state.ts';
 import { formatDecimal } from '../../../core/num/index.ts';
 import type { BookModel } from '../../liquidity/depth-model.ts';
-import { MARKET } from '../../population.ts';
+import { MARKET } from '../../venue.ts';
 
 export class RunContext {
   readonly state: EngineState;
