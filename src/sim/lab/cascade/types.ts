@@ -54,7 +54,7 @@ export interface CascadeRunOptions {
   /** A fresh book model for this run (it is stateful). */
   readonly book: BookModel;
   readonly keeper?: Partial<KeeperOptions>;
-  /** Population sizing (see lab/population.ts `materialize`). */
+  /** Population sizing (see sim/population.ts `materialize`). */
   readonly sizing?: 'collateral' | { readonly positionsFrom: Population };
   /** Insurance-fund seed, USDC decimal (default 0.05 % of the gross notional). */
   readonly insuranceSeed?: string;
