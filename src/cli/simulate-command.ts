@@ -43,7 +43,7 @@ export interface SimulateOptions {
   readonly minutes?: number;
   /** Comma-separated policy names (overrides `dynamic`). */
   readonly policies?: string;
-  /** Share of cash-and-carry traders (lab/population.ts `hedgedShare`; default 0). */
+  /** Share of cash-and-carry traders (sim/population.ts `hedgedShare`; default 0). */
   readonly hedged?: number;
   /** Traders who respond to margin calls (lab/responders.ts); none if absent. */
   readonly responses?: Partial<Omit<ResponseSpec, 'seed'>>;

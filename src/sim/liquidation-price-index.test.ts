@@ -8,7 +8,8 @@ import { Engine } from '../core/engine/engine.ts';
 import { LiquidationPriceIndex } from '../riskbook/liquidation-price-index.ts';
 import { loadCrashKlines } from './data/crashes.ts';
 import { klinePath } from './data/klines.ts';
-import { BASE_ASSET, generatePopulation, MARKET } from './population.ts';
+import { demoPopulation } from './population.ts';
+import { BASE_ASSET, MARKET } from './venue.ts';
 
 const scopeId = (key: string, scope: { kind: string; market?: string }) =>
   `${key}|${scope.kind === 'cross' ? 'cross' : `isolated:${scope.market}`}`;
@@ -17,7 +18,7 @@ describe('LiquidationPriceIndex', () => {
   it('agrees_with_the_engine_full_scan_at_every_price_point', () => {
     const klines = loadCrashKlines('2021-05-19');
     const first = klines[0]!;
-    const pop = generatePopulation({
+    const pop = demoPopulation({
       accounts: 250,
       seed: 7,
       openPrice: first.open,
@@ -61,12 +62,12 @@ describe('LiquidationPriceIndex', () => {
   });
 
   it('indexes_usdc_only_single_position_scopes_and_checks_btc_collateral_exactly', () => {
-    const pop = generatePopulation({ accounts: 100, seed: 3, openPrice: '60000', timeMs: 1 });
+    const pop = demoPopulation({ accounts: 100, seed: 3, openPrice: '60000', timeMs: 1 });
     const engine = Engine.create(pop.config);
     for (const c of pop.setup) engine.executeOrThrow(c);
     const watch = new LiquidationPriceIndex(engine);
     watch.refresh();
-    const btcHolders = pop.traders.filter((t) => t.collateralAsset === 'BTC').length;
+    const btcHolders = pop.traders.filter((t) => t.collateral === 'BTC').length;
     // Market makers and traders on BTC collateral: exact set; the backstop holds no position yet.
     expect(watch.stats.exactScopes).toBe(btcHolders);
     // Every other scope is in the index, or provably never liquidatable (over-collateralized market makers).

@@ -1,349 +1,465 @@
 /**
- * A seeded population of traders on a BTC USDⓈ-M-like venue, for demos and
- * crash replays.
+ * Seeded synthetic trader populations on the demo venue (venue.ts) — the one
+ * generator behind the crash demo and the risk lab; each is a spec of it
+ * (`DEMO_POPULATION_SPEC`, `LAB_POPULATION_SPEC`). Everything comes from one seed
+ * (`Rng`); random floats become exact integers at once and every amount reaches the
+ * engine as a decimal string.
  *
- * The venue (`demoVenueConfig`): settlement USDC (6 dp); collateral USDC and BTC
- * (BTC counts 90% for initial and 95% for maintenance margin, with a Drift-style
- * size haircut for very large balances); one market, BTC-PERP, margined with
- * Binance's published BTCUSDT leverage brackets; Binance's VIP-0 futures fees
- * (taker 0.05%, maker 0.02%); default funding (8 h, 0.01% interest, ±0.05% clamp)
- * and the engine's default liquidation policy; a backstop vault as liquidator.
+ * Two steps, so that several margin policies can be compared on the *same* traders:
+ * 1. `drawTraders(spec)` draws each trader's *intent* from the seed: collateral (a
+ *    lognormal / log-uniform body plus a tail of whales), desired leverage
+ *    (lognormal or log-uniform, whole numbers), side, collateral mix (USDC, BTC, or
+ *    both) and margin mode (a share of the USDC-only traders is isolated).
+ * 2. `materialize(intents, venue, …)` turns the intents into the commands that open
+ *    them on a venue configured with one policy, each trader by a fill against one of
+ *    the market makers at the opening price. Sizing:
+ *    - `'collateral'` (default): same deposits; each trader opens the largest size
+ *      whose initial requirement under *this* policy (with the trader's leverage
+ *      setting as a cap, and the bracket of the notional) plus the taker fee fits in
+ *      97 % of the collateral's initial value — so a stricter policy means less open
+ *      interest;
+ *    - `{ positionsFrom }`: the same sizes as another materialized population; a
+ *      deposit that does not cover this policy's requirement is topped up.
+ *    Requirements are computed exactly with the venue's own margin model
+ *    (`createMarginModel`) and the engine's leverage-cap rule.
  *
- * The population (`generatePopulation`): N traders, each with one BTC-PERP
- * position opened by a fill against one of a few market makers at the first
- * price of the replay, so every trader starts flat in PnL:
- * - collateral log-uniform 100 – 50,000 USDC, 1% whales with 20× that;
- * - leverage log-uniform 2× – 50× (an integer setting, as venues take it),
- *   lowered where the bracket of the resulting notional allows less;
- * - 55% long / 45% short;
- * - 15% post BTC instead of USDC as collateral (cross margin only: isolated
- *   margin is paid in the settlement asset);
- * - 20% of the USDC traders trade in isolated mode (`set_margin_mode` before the
- *   fill, then the engine tops the position up to notional / leverage).
- * The market makers and the backstop vault are funded from the population's
- * totals, so they can carry the book however the dice fall; a treasury account
- * seeds the insurance fund with 0.05% of the gross opening notional
- * (`fund_insurance`); after that the fund grows only by liquidation fees.
+ * Around the traders: market makers (the other side of every opening fill, funded
+ * with their gross flow at 1× + 10,000 USDC), the backstop vault (the venue's
+ * liquidator: 2 × the long notional + 10,000), an external-liquidity account
+ * `STREET` that buys what the liquidator unloads into the lab's book model (3 × the
+ * gross notional + 1,000,000; left out with `street: false`), and the treasury
+ * seeding the insurance fund (0.05 % of the gross notional, `fund_insurance`).
  *
- * Everything comes from one seed (`Rng`); random floats are turned into exact
- * integers at once and every amount reaches the engine as a decimal string.
+ * @example
+ * const intents = drawTraders({ ...LAB_POPULATION_SPEC, accounts: 200, seed: 7 });
+ * const pop = materialize(intents, demoVenueConfig(), { openPrice: '121662', timeMs: 1760054400000 });
+ * const engine = Engine.create(pop.config);
+ * for (const c of pop.setup) engine.executeOrThrow(c);
  */
 import { collateralValueQuote } from '../core/collateral/valuation.ts';
 import type { CommandInput } from '../core/engine/commands.ts';
+import { applyLeverageCap, createMarginModel } from '../core/margin/models.ts';
+import { type AssetConfig, AssetConfigSchema, MarginModelConfigSchema } from '../core/model/config.ts';
 import type { EngineConfigInput, SubaccountRef } from '../core/model/engine-config.ts';
 import { divRound, formatDecimal, PPM, parseDecimalUnsafe, pow10 } from '../core/num/index.ts';
 import { Rng } from './rng.ts';
+import {
+  BACKSTOP,
+  BASE_ASSET,
+  BTC_DECIMALS,
+  demoVenueConfig,
+  INSURANCE_SEED_PPM,
+  MARKET,
+  USDC_DECIMALS as QD,
+  SETTLEMENT,
+  TREASURY,
+} from './venue.ts';
 
-export const SETTLEMENT = 'USDC';
-export const MARKET = 'BTC-PERP';
-export const BASE_ASSET = 'BTC';
-const USDC_DECIMALS = 6;
-const BTC_DECIMALS = 8;
+/** A distribution of a positive quantity. Lognormal is given by its median and σ of the log. */
+export type Distribution =
+  | { readonly kind: 'constant'; readonly value: number }
+  | { readonly kind: 'uniform'; readonly min: number; readonly max: number }
+  | { readonly kind: 'logUniform'; readonly min: number; readonly max: number }
+  | {
+      readonly kind: 'lognormal';
+      readonly median: number;
+      readonly sigma: number;
+      readonly min?: number;
+      readonly max?: number;
+    }
+  /** Pareto(scale, α): P(X > x) = (scale / x)^α for x ≥ scale; optional cap. */
+  | { readonly kind: 'pareto'; readonly scale: number; readonly alpha: number; readonly max?: number };
 
-/**
- * Binance USDⓈ-M BTCUSDT leverage brackets: notional cap (USDT), maintenance
- * margin rate, max leverage, maintenance amount ("cum").
- *
- * Source: test/vectors/binance_usdm_btcusdt_brackets.json — Binance's ladder as
- * captured in freqtrade's test fixtures (freqtrade/freqtrade
- * tests/exchange/test_binance.py::test_get_maintenance_ratio_and_amt_binance and
- * the `leverage_tiers` fixture in tests/conftest.py). The initial ratio is
- * 1 / max leverage (1/3 rounded up to 0.333334 so IM is never below a third);
- * the published maintenance amounts are passed along so the engine checks the
- * ladder's MM continuity against them. Binance caps the last bracket at 1e9;
- * here it is open-ended (the engine's last bracket has no cap).
- */
-export const BINANCE_BTCUSDT_BRACKETS = [
-  { notionalCap: '50000', maintenanceRatio: '0.004', initialRatio: '0.008', maintenanceAmount: '0' }, // 125×
-  { notionalCap: '250000', maintenanceRatio: '0.005', initialRatio: '0.01', maintenanceAmount: '50' }, // 100×
-  { notionalCap: '1000000', maintenanceRatio: '0.01', initialRatio: '0.02', maintenanceAmount: '1300' }, // 50×
-  { notionalCap: '7500000', maintenanceRatio: '0.025', initialRatio: '0.05', maintenanceAmount: '16300' }, // 20×
-  { notionalCap: '40000000', maintenanceRatio: '0.05', initialRatio: '0.1', maintenanceAmount: '203800' }, // 10×
-  { notionalCap: '100000000', maintenanceRatio: '0.1', initialRatio: '0.2', maintenanceAmount: '2203800' }, // 5×
-  { notionalCap: '200000000', maintenanceRatio: '0.125', initialRatio: '0.25', maintenanceAmount: '4703800' }, // 4×
-  {
-    notionalCap: '400000000',
-    maintenanceRatio: '0.15',
-    initialRatio: '0.333334',
-    maintenanceAmount: '9703800',
-  }, // 3×
-  { notionalCap: '600000000', maintenanceRatio: '0.25', initialRatio: '0.5', maintenanceAmount: '49703800' }, // 2×
-  { maintenanceRatio: '0.5', initialRatio: '1', maintenanceAmount: '199703800' }, // 1×
-] as const;
-
-/** Binance USDⓈ-M VIP-0 fees (taker 0.05%, maker 0.02%), as published on its fee schedule. */
-export const TAKER_FEE = '0.0005';
-export const MAKER_FEE = '0.0002';
-
-/** BTC collateral weights: 90% for opening (initial), 95% for the liquidation trigger. */
-const BTC_INITIAL_WEIGHT = '0.9';
-const BTC_MAINTENANCE_WEIGHT = '0.95';
-/**
- * Drift-style size haircut: weight = min(w, 1.1 / (1 + 0.01·√BTC)); it starts to
- * cut the 95% maintenance weight above ≈ 249 BTC.
- */
-const BTC_SIZE_HAIRCUT = '0.01';
-
-export const BACKSTOP: SubaccountRef = { account: 'backstop-vault', sub: '0' };
-/** The venue's treasury: deposits the insurance fund's seed and moves it in with `fund_insurance`. */
-export const TREASURY: SubaccountRef = { account: 'venue-treasury', sub: '0' };
-/** Insurance fund seed as a fraction of the traders' gross opening notional (0.05%). */
-export const INSURANCE_SEED_PPM = 500n;
-
-/** The demo venue's engine configuration (validated by Engine.create). */
-export function demoVenueConfig(): EngineConfigInput {
-  return {
-    settlementAsset: SETTLEMENT,
-    assets: [
-      { id: SETTLEMENT, decimals: USDC_DECIMALS },
-      {
-        id: BASE_ASSET,
-        decimals: BTC_DECIMALS,
-        initialWeight: BTC_INITIAL_WEIGHT,
-        maintenanceWeight: BTC_MAINTENANCE_WEIGHT,
-        sizeHaircutFactor: BTC_SIZE_HAIRCUT,
-      },
-    ],
-    markets: [
-      {
-        id: MARKET,
-        kind: 'perpetual',
-        base: BASE_ASSET,
-        // Binance's BTCUSDT step is 0.001 BTC; the tick is 0.01 here (Binance: 0.1) so the
-        // first price of every bundled window (e.g. 5611.02) is a valid fill price.
-        stepSize: '0.001',
-        tickSize: '0.01',
-        margin: { kind: 'brackets', brackets: BINANCE_BTCUSDT_BRACKETS.map((b) => ({ ...b })) },
-        takerFee: TAKER_FEE,
-        makerFee: MAKER_FEE,
-      },
-    ],
-    backstop: BACKSTOP,
-  };
+export interface CollateralMix {
+  /** Relative weights (normalized): USDC only, BTC only, both. */
+  readonly usdc: number;
+  readonly btc: number;
+  readonly mixed: number;
 }
 
-export interface PopulationOptions {
-  /** Number of traders (market makers and the backstop come on top). */
+export interface PopulationSpec {
   readonly accounts: number;
   readonly seed: number;
-  /** The price every trader opens at (decimal string, quote per BTC). */
-  readonly openPrice: string;
-  /** Time of the opening commands, ms since epoch. */
-  readonly timeMs: number;
-  /** Number of market makers (default 4). */
-  readonly marketMakers?: number;
+  /** Collateral value of an ordinary trader, USD. */
+  readonly collateralUsd: Distribution;
+  /** Whales: this share of traders draws its collateral from `whales.collateralUsd` instead. */
+  readonly whales: { readonly share: number; readonly collateralUsd: Distribution };
+  /** Desired leverage (floored to a whole number ≥ 1). */
+  readonly leverage: Distribution;
+  /** Share of longs. */
+  readonly longShare: number;
+  readonly collateralMix: CollateralMix;
+  /** Share of the USDC-only traders in isolated mode (isolated margin is paid in USDC). */
+  readonly isolatedShare: number;
+  readonly marketMakers: number;
+  /**
+   * Share of traders who are *hedged* (cash and carry): all-BTC collateral, short the perpetual
+   * at leverage setting 1, so the short is about the BTC they hold (initial weight 0.9 × 97 %:
+   * ~87 % of it). Drawn from a separate stream: the other traders are the same as without it.
+   * Default 0 (`--hedged` on the command lines).
+   */
+  readonly hedgedShare?: number;
 }
 
-export interface Trader {
+/**
+ * Defaults: collateral lognormal with median 2,000 USD (σ 1.4, 50 – 250,000); 1 %
+ * whales with Pareto(250,000, α 1.3) collateral capped at 10 M; desired leverage
+ * lognormal with median 10× (σ 0.8, 1× – 125×); 55 % long; collateral 80 % USDC,
+ * 15 % BTC, 5 % both; 20 % of the USDC traders isolated; 4 market makers.
+ */
+export const LAB_POPULATION_SPEC: PopulationSpec = {
+  accounts: 1000,
+  seed: 42,
+  collateralUsd: { kind: 'lognormal', median: 2_000, sigma: 1.4, min: 50, max: 250_000 },
+  whales: { share: 0.01, collateralUsd: { kind: 'pareto', scale: 250_000, alpha: 1.3, max: 10_000_000 } },
+  leverage: { kind: 'lognormal', median: 10, sigma: 0.8, min: 1, max: 125 },
+  longShare: 0.55,
+  collateralMix: { usdc: 0.8, btc: 0.15, mixed: 0.05 },
+  isolatedShare: 0.2,
+  marketMakers: 4,
+};
+
+/**
+ * The crash demo's traders: collateral log-uniform 100 – 50,000 USD; 1 % whales with
+ * 20× that (log-uniform 2,000 – 1,000,000); desired leverage log-uniform 2× – 50×
+ * (capped by the bracket of the notional when sized); 55 % long; 15 % on BTC
+ * collateral, the rest USDC; 20 % of the USDC traders isolated; 4 market makers.
+ */
+export const DEMO_POPULATION_SPEC: PopulationSpec = {
+  accounts: 3000,
+  seed: 42,
+  collateralUsd: { kind: 'logUniform', min: 100, max: 50_000 },
+  whales: { share: 0.01, collateralUsd: { kind: 'logUniform', min: 2_000, max: 1_000_000 } },
+  leverage: { kind: 'logUniform', min: 2, max: 50 },
+  longShare: 0.55,
+  collateralMix: { usdc: 0.85, btc: 0.15, mixed: 0 },
+  isolatedShare: 0.2,
+  marketMakers: 4,
+};
+
+/** One draw of `d`. */
+export function sample(rng: Rng, d: Distribution): number {
+  switch (d.kind) {
+    case 'constant':
+      return d.value;
+    case 'uniform':
+      return rng.uniform(d.min, d.max);
+    case 'logUniform':
+      return rng.logUniform(d.min, d.max);
+    case 'lognormal': {
+      const v = d.median * Math.exp(d.sigma * standardNormal(rng));
+      return Math.min(d.max ?? Number.POSITIVE_INFINITY, Math.max(d.min ?? 0, v));
+    }
+    case 'pareto': {
+      const u = 1 - rng.next(); // (0, 1]
+      return Math.min(d.max ?? Number.POSITIVE_INFINITY, d.scale * u ** (-1 / d.alpha));
+    }
+  }
+}
+
+/** Box–Muller (one of the pair), from two uniforms of the seeded stream. */
+function standardNormal(rng: Rng): number {
+  const u1 = 1 - rng.next();
+  const u2 = rng.next();
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+}
+
+/** What a trader wants, independent of any margin policy. */
+export interface TraderIntent {
   readonly ref: SubaccountRef;
   readonly side: 'long' | 'short';
-  /** Leverage setting (integer ×). */
+  /** Leverage setting the trader asks for (whole number ≥ 1). */
   readonly leverage: number;
   readonly isolated: boolean;
-  readonly collateralAsset: 'USDC' | 'BTC';
-  /** Deposit in the collateral asset, decimal string. */
-  readonly deposit: string;
+  readonly collateral: 'USDC' | 'BTC' | 'mixed';
+  /** Collateral value in USD, whole cents (decimal string). */
+  readonly collateralUsd: string;
+  /** For 'mixed': the BTC share of the value, ppm. */
+  readonly btcSharePpm: bigint;
   readonly whale: boolean;
-  /** |size| in BTC, decimal string (a multiple of 0.001). */
+  /** A cash-and-carry trader (see `PopulationSpec.hedgedShare`). */
+  readonly hedged?: boolean;
+}
+
+/** Draws every trader's intent from the seed (see the module header). */
+export function drawTraders(spec: PopulationSpec): TraderIntent[] {
+  if (!Number.isInteger(spec.accounts) || spec.accounts < 1)
+    throw new RangeError('accounts must be a positive integer');
+  const mix = spec.collateralMix;
+  const total = mix.usdc + mix.btc + mix.mixed;
+  if (!(total > 0)) throw new RangeError('collateralMix weights must sum to > 0');
+  const rng = new Rng(spec.seed);
+  const hedgedShare = spec.hedgedShare ?? 0;
+  if (!(hedgedShare >= 0 && hedgedShare <= 1)) throw new RangeError('hedgedShare must be in [0, 1]');
+  const hedgeRng = new Rng(spec.seed ^ 0x68656467);
+  const width = String(spec.accounts).length;
+  const out: TraderIntent[] = [];
+  for (let i = 0; i < spec.accounts; i++) {
+    const whale = rng.chance(spec.whales.share);
+    const usd = sample(rng, whale ? spec.whales.collateralUsd : spec.collateralUsd);
+    const leverage = Math.max(1, Math.floor(sample(rng, spec.leverage)));
+    const side = rng.chance(spec.longShare) ? 'long' : 'short';
+    const m = rng.next() * total;
+    const collateral = m < mix.usdc ? 'USDC' : m < mix.usdc + mix.btc ? 'BTC' : 'mixed';
+    const btcShare = collateral === 'mixed' ? rng.uniform(0.2, 0.8) : collateral === 'BTC' ? 1 : 0;
+    const isolated = collateral === 'USDC' && rng.chance(spec.isolatedShare);
+    const ref = { account: `trader-${String(i + 1).padStart(width, '0')}`, sub: '0' };
+    const collateralCents = formatDecimal(BigInt(Math.max(1, Math.round(usd * 100))), 2);
+    if (hedgedShare > 0 && hedgeRng.chance(hedgedShare)) {
+      out.push({
+        ref,
+        side: 'short',
+        leverage: 1,
+        isolated: false,
+        collateral: 'BTC',
+        collateralUsd: collateralCents,
+        btcSharePpm: 1_000_000n,
+        whale,
+        hedged: true,
+      });
+      continue;
+    }
+    out.push({
+      ref,
+      side,
+      leverage,
+      isolated,
+      collateral,
+      collateralUsd: collateralCents,
+      btcSharePpm: BigInt(Math.round(btcShare * 1e6)),
+      whale,
+    });
+  }
+  return out;
+}
+
+/** The external-liquidity account that takes the liquidator's unloads (the book model's other side). */
+export const STREET: SubaccountRef = { account: 'street-liquidity', sub: '0' };
+
+export interface MaterializedTrader extends TraderIntent {
+  /** Whether the opening fill is in the setup (false: too small for one step under this policy). */
+  readonly opened: boolean;
+  /** |size| BTC (multiple of the step), and its notional at the opening price (USDC). */
   readonly size: string;
-  /** Notional at the opening price, USDC decimal string. */
   readonly notional: string;
-  /** The market maker on the other side of the opening fill. */
+  /** Deposits actually made (after any top-up). */
+  readonly depositUsdc: string;
+  readonly depositBtc: string;
   readonly counterparty: SubaccountRef;
 }
 
 export interface PopulationSummary {
   readonly traders: number;
+  readonly opened: number;
   readonly longs: number;
   readonly shorts: number;
   readonly isolated: number;
   readonly btcCollateral: number;
+  readonly mixedCollateral: number;
   readonly whales: number;
-  readonly marketMakers: number;
-  /** Σ long sizes of the traders, BTC. */
+  /** Cash-and-carry traders (BTC collateral, short perpetual). */
+  readonly hedged: number;
+  /** Σ |size| of long / short traders, BTC. */
   readonly longSize: string;
-  /** Σ |short sizes| of the traders, BTC. */
   readonly shortSize: string;
-  /** Σ notional of the traders at the opening price, USDC. */
+  /** Σ trader notional at the opening price, USDC. */
   readonly grossNotional: string;
-  /** Deposit of each market maker and of the backstop vault, USDC. */
-  readonly marketMakerDeposit: string;
-  readonly backstopDeposit: string;
-  /** Insurance fund seed moved in by the treasury before trading, USDC. */
+  /** Σ trader deposits valued at the opening price, USDC. */
+  readonly collateralValue: string;
   readonly insuranceSeed: string;
+  /** Traders whose deposit was topped up (positions sizing). */
+  readonly toppedUp: number;
 }
 
 export interface Population {
   readonly config: EngineConfigInput;
-  /** Commands that fund every account and open every position, in order. */
   readonly setup: CommandInput[];
-  readonly traders: Trader[];
+  readonly traders: MaterializedTrader[];
   readonly marketMakers: SubaccountRef[];
   readonly backstop: SubaccountRef;
+  readonly street: SubaccountRef;
   readonly summary: PopulationSummary;
+  /** Deposit of each market maker, of the backstop vault and of `STREET` (0 without it), USDC. */
+  readonly deposits: { readonly marketMaker: string; readonly backstop: string; readonly street: string };
 }
 
-interface Bracket {
-  capUsd6: bigint | undefined;
-  initialPpm: bigint;
-  maxLeverage: bigint;
+export interface MaterializeOptions {
+  /** Opening price, decimal string (quote per BTC, a multiple of the market's tick). */
+  readonly openPrice: string;
+  readonly timeMs: number;
+  readonly sizing?: 'collateral' | { readonly positionsFrom: Population };
+  /** Insurance-fund seed, USDC decimal; default 0.05 % of this population's gross notional. */
+  readonly insuranceSeed?: string;
+  readonly marketMakers?: number;
+  /** Fund the external-liquidity account `STREET` (default true; the demo has no book model). */
+  readonly street?: boolean;
 }
 
-const BRACKETS: Bracket[] = BINANCE_BTCUSDT_BRACKETS.map((b) => {
-  const initialPpm = parseDecimalUnsafe(b.initialRatio, 6);
-  return {
-    capUsd6: 'notionalCap' in b ? parseDecimalUnsafe(b.notionalCap, USDC_DECIMALS) : undefined,
-    initialPpm,
-    maxLeverage: PPM / initialPpm,
-  };
-});
-
-function bracketOf(notionalUsd6: bigint): Bracket {
-  return BRACKETS.find((b) => b.capUsd6 === undefined || notionalUsd6 < b.capUsd6)!;
-}
-
-/** Largest notional (USDC units) whose bracket IM fits in `budgetUsd6`. */
-function maxNotionalFor(budgetUsd6: bigint): bigint {
-  let best = 0n;
-  for (const b of BRACKETS) {
-    let n = (budgetUsd6 * PPM) / b.initialPpm;
-    if (b.capUsd6 !== undefined && n >= b.capUsd6) n = b.capUsd6 - 1n;
-    if (n > best) best = n;
-  }
-  return best;
-}
-
-const QTY_STEP = 1_000_000n; // 0.001 BTC in qty9
-const usd = (v: bigint) => formatDecimal(v, USDC_DECIMALS);
-const btcQty = (v: bigint) => formatDecimal(v, 9);
-
-/** Rounds a positive amount up to a round figure with two significant digits (display-friendly deposits). */
-function roundUp2(v: bigint): bigint {
-  const digits = v.toString().length;
-  if (digits <= 2) return v;
-  const unit = pow10(digits - 2);
-  return divRound(v, unit, 'ceil') * unit;
-}
+const SLACK_PPM = 970_000n; // 97 %: fee rounding and a little room
 
 /**
- * A seeded population and the commands that open it.
- *
- * @example
- * const pop = generatePopulation({ accounts: 300, seed: 42, openPrice: '121662', timeMs: 1760054400000 });
- * const engine = Engine.create(pop.config);
- * for (const c of pop.setup) engine.executeOrThrow(c);
+ * The commands that open `intents` on `venue` (a `demoVenueConfig()`-shaped
+ * config: USDC settlement, BTC collateral, one BTC-PERP market, a backstop).
  */
-export function generatePopulation(opts: PopulationOptions): Population {
-  if (!Number.isInteger(opts.accounts) || opts.accounts < 1)
-    throw new RangeError('accounts must be a positive integer');
-  const rng = new Rng(opts.seed);
+export function materialize(
+  intents: readonly TraderIntent[],
+  venue: EngineConfigInput,
+  opts: MaterializeOptions,
+): Population {
   const pricePx8 = parseDecimalUnsafe(opts.openPrice, 8);
   if (pricePx8 <= 0n) throw new RangeError('openPrice must be positive');
+  const market = venue.markets?.find((m) => m.id === MARKET);
+  if (!market) throw new RangeError(`venue has no ${MARKET} market`);
+  const model = createMarginModel(MarginModelConfigSchema.parse(market.margin), QD);
+  const takerPpm = parseDecimalUnsafe(market.takerFee ?? '0', 6);
+  const step = parseDecimalUnsafe(market.stepSize ?? '0.000000001', 9);
+  const btcAsset: AssetConfig = AssetConfigSchema.parse(venue.assets.find((a) => a.id === BASE_ASSET)!);
   const t = opts.timeMs;
   const mmCount = opts.marketMakers ?? 4;
   const marketMakers: SubaccountRef[] = Array.from({ length: mmCount }, (_, i) => ({
     account: `market-maker-${i + 1}`,
     sub: '0',
   }));
-  const width = String(opts.accounts).length;
-  const takerPpm = parseDecimalUnsafe(TAKER_FEE, 6);
-  const traders: Trader[] = [];
+  const reference =
+    typeof opts.sizing === 'object'
+      ? new Map(opts.sizing.positionsFrom.traders.map((x) => [x.ref.account, x] as const))
+      : undefined;
+
+  /** Notional (ceil), IM with the leverage cap, and taker fee of a size at the opening price. */
+  const cost = (qty: bigint, levPpm: bigint) => {
+    const notional = divRound(qty * pricePx8, 10n ** 11n, 'ceil');
+    const req = applyLeverageCap(
+      model.requirement({ sizeQty9: qty, notionalQuote: notional }, { openInterestQuote: 0n }),
+      notional,
+      levPpm,
+    );
+    const value = divRound(qty * pricePx8, 10n ** 11n, 'halfEven');
+    return { notional, total: req.initialQuote + divRound(value * takerPpm, PPM, 'ceil') + 2n };
+  };
+  /** Initial-weight value of the BTC part (with the size haircut), USDC units. */
+  const btcValue = (sats: bigint) =>
+    collateralValueQuote({
+      balance: sats,
+      assetDecimals: BTC_DECIMALS,
+      pricePx8,
+      weightPpm: btcAsset.initialWeight,
+      sizeHaircutFactorPpm: btcAsset.sizeHaircutFactor,
+      quoteDecimals: QD,
+    });
+  const usdToSats = (usd6: bigint) => (usd6 * 10n ** 10n) / pricePx8; // usd6 × 1e8 × 1e8 / (px8 × 1e6)
+
+  const traders: MaterializedTrader[] = [];
   const traderCommands: CommandInput[] = [];
   let longQty = 0n;
   let shortQty = 0n;
   let grossUsd6 = 0n;
+  let collateralUsd6 = 0n;
+  let toppedUp = 0;
 
-  for (let i = 0; i < opts.accounts; i++) {
-    const ref: SubaccountRef = { account: `trader-${String(i + 1).padStart(width, '0')}`, sub: '0' };
-    const whale = rng.chance(0.01);
-    const collateralUsd = rng.logUniform(100, 50_000) * (whale ? 20 : 1);
-    const wantLeverage = Math.floor(rng.logUniform(2, 50));
-    const side = rng.chance(0.55) ? 'long' : 'short';
-    const btc = rng.chance(0.15);
-    const isolated = !btc && rng.chance(0.2);
+  intents.forEach((intent, i) => {
     const counterparty = marketMakers[i % mmCount]!;
+    const valueUsd6 = parseDecimalUnsafe(intent.collateralUsd, QD);
+    const btcPartUsd6 = (valueUsd6 * intent.btcSharePpm) / PPM;
+    let usdc = valueUsd6 - btcPartUsd6;
+    let sats = usdToSats(btcPartUsd6);
+    const levPpm = BigInt(intent.leverage) * PPM;
+    const budget = () => ((usdc + btcValue(sats)) * SLACK_PPM) / PPM;
 
-    // Deposit (exact from here on): whole cents of USDC, or the BTC worth as much.
-    const valueUsd6 = BigInt(Math.round(collateralUsd * 100)) * 10_000n;
-    let depositText: string;
-    let budgetUsd6: bigint;
-    if (btc) {
-      // sats = usd6 × 1e8 (px8) × 1e8 (sats) / (px8 × 1e6)
-      const sats = (valueUsd6 * 10n ** 10n) / pricePx8;
-      depositText = formatDecimal(sats, BTC_DECIMALS);
-      budgetUsd6 = collateralValueQuote({
-        balance: sats,
-        assetDecimals: BTC_DECIMALS,
-        pricePx8,
-        weightPpm: parseDecimalUnsafe(BTC_INITIAL_WEIGHT, 6),
-        sizeHaircutFactorPpm: parseDecimalUnsafe(BTC_SIZE_HAIRCUT, 6),
-        quoteDecimals: USDC_DECIMALS,
-      });
+    let qty: bigint;
+    const ref = reference?.get(intent.ref.account);
+    if (reference) {
+      qty = ref?.opened ? parseDecimalUnsafe(ref.size, 9) : 0n;
+      const need = qty > 0n ? cost(qty, levPpm).total : 0n;
+      if (qty > 0n && budget() < need) {
+        // Top up: scale both parts so the initial value covers the requirement.
+        const have = budget();
+        const factorPpm = have > 0n ? divRound(need * PPM, have, 'ceil') + 1_000n : 0n;
+        if (factorPpm > 0n) {
+          usdc = divRound(usdc * factorPpm, PPM, 'ceil');
+          sats = divRound(sats * factorPpm, PPM, 'ceil');
+        } else usdc = divRound(need * PPM, SLACK_PPM, 'ceil');
+        while (budget() < need) usdc += 1_000_000n;
+        toppedUp++;
+      }
     } else {
-      depositText = usd(valueUsd6);
-      budgetUsd6 = valueUsd6;
+      // Largest size (in steps) whose IM (with the leverage cap) + fee fits the budget; cost is monotone.
+      const b = budget();
+      let lo = 0n;
+      let hi = (b * BigInt(intent.leverage) * 10n ** 11n) / pricePx8 / step + 2n;
+      while (hi - lo > 1n) {
+        const mid = (lo + hi) / 2n;
+        if (cost(mid * step, levPpm).total <= b) lo = mid;
+        else hi = mid;
+      }
+      qty = lo * step;
     }
-    // 3% slack for the taker fee and rounding: notional × (1/L + fee) ≤ 0.97 × budget.
-    const lev = BigInt(wantLeverage);
-    const spendable = (budgetUsd6 * 97n) / 100n;
-    let notional = (spendable * lev * PPM) / (PPM + lev * takerPpm);
-    const cap = maxNotionalFor((spendable * PPM) / (PPM + takerPpm));
-    if (notional > cap) notional = cap;
-    const leverage = Number(lev < bracketOf(notional).maxLeverage ? lev : bracketOf(notional).maxLeverage);
-    let qty = ((notional * 10n ** 11n) / pricePx8 / QTY_STEP) * QTY_STEP; // usd6 × 1e(9+8−6) / px8
-    if (qty < QTY_STEP) qty = QTY_STEP;
-    const notionalUsd6 = divRound(qty * pricePx8, 10n ** 11n, 'ceil');
-
-    const trader: Trader = {
-      ref,
-      side,
-      leverage,
-      isolated,
-      collateralAsset: btc ? 'BTC' : 'USDC',
-      deposit: depositText,
-      whale,
-      size: btcQty(qty),
-      notional: usd(notionalUsd6),
+    const opened = qty > 0n;
+    const notionalUsd6 = opened ? cost(qty, levPpm).notional : 0n;
+    const trader: MaterializedTrader = {
+      ...intent,
+      opened,
+      size: formatDecimal(qty, 9),
+      notional: formatDecimal(notionalUsd6, QD),
+      depositUsdc: formatDecimal(usdc, QD),
+      depositBtc: formatDecimal(sats, BTC_DECIMALS),
       counterparty,
     };
     traders.push(trader);
-    if (side === 'long') longQty += qty;
+    collateralUsd6 += usdc + divRound(sats * pricePx8, 10n ** 10n, 'floor');
+    if (usdc > 0n)
+      traderCommands.push({
+        type: 'deposit',
+        to: intent.ref,
+        asset: SETTLEMENT,
+        amount: trader.depositUsdc,
+        timeMs: t,
+      });
+    if (sats > 0n)
+      traderCommands.push({
+        type: 'deposit',
+        to: intent.ref,
+        asset: BASE_ASSET,
+        amount: trader.depositBtc,
+        timeMs: t,
+      });
+    if (!opened) return;
+    if (intent.side === 'long') longQty += qty;
     else shortQty += qty;
     grossUsd6 += notionalUsd6;
-
-    traderCommands.push({
-      type: 'deposit',
-      to: ref,
-      asset: btc ? BASE_ASSET : SETTLEMENT,
-      amount: depositText,
-      timeMs: t,
-    });
-    if (isolated)
-      traderCommands.push({ type: 'set_margin_mode', subaccount: ref, market: MARKET, mode: 'isolated' });
+    if (intent.isolated)
+      traderCommands.push({
+        type: 'set_margin_mode',
+        subaccount: intent.ref,
+        market: MARKET,
+        mode: 'isolated',
+      });
     traderCommands.push({
       type: 'set_leverage',
-      subaccount: ref,
+      subaccount: intent.ref,
       market: MARKET,
-      maxLeverage: String(leverage),
+      maxLeverage: String(intent.leverage),
     });
     traderCommands.push({
       type: 'fill',
       market: MARKET,
-      buyer: side === 'long' ? ref : counterparty,
-      seller: side === 'long' ? counterparty : ref,
-      size: btcQty(qty),
+      buyer: intent.side === 'long' ? intent.ref : counterparty,
+      seller: intent.side === 'long' ? counterparty : intent.ref,
+      size: trader.size,
       price: opts.openPrice,
-      taker: side === 'long' ? 'buyer' : 'seller',
+      taker: intent.side === 'long' ? 'buyer' : 'seller',
       timeMs: t,
     });
-  }
+  });
 
-  // Market makers: each can carry its own gross flow at 1× (they are the venue's deep book).
+  const usd = (v: bigint) => formatDecimal(v, QD);
   const mmDeposit = roundUp2(grossUsd6 / BigInt(mmCount) + 10_000_000_000n);
-  // Backstop vault: enough to take over every long at 1× (the crash side) twice over.
   const longUsd6 = divRound(longQty * pricePx8, 10n ** 11n, 'ceil');
   const backstopDeposit = roundUp2(2n * longUsd6 + 10_000_000_000n);
-  const insuranceSeed = roundUp2((grossUsd6 * INSURANCE_SEED_PPM) / PPM + 1n);
+  const streetDeposit = opts.street === false ? 0n : roundUp2(3n * grossUsd6 + 1_000_000_000_000n);
+  const insuranceSeed =
+    opts.insuranceSeed !== undefined
+      ? parseDecimalUnsafe(opts.insuranceSeed, QD)
+      : roundUp2((grossUsd6 * INSURANCE_SEED_PPM) / PPM + 1n);
 
   const setup: CommandInput[] = [
     {
@@ -353,34 +469,94 @@ export function generatePopulation(opts: PopulationOptions): Population {
       assets: { [BASE_ASSET]: opts.openPrice },
     },
     { type: 'deposit', to: BACKSTOP, asset: SETTLEMENT, amount: usd(backstopDeposit), timeMs: t },
-    { type: 'deposit', to: TREASURY, asset: SETTLEMENT, amount: usd(insuranceSeed), timeMs: t },
-    { type: 'fund_insurance', from: TREASURY, asset: SETTLEMENT, amount: usd(insuranceSeed), timeMs: t },
+    ...(streetDeposit > 0n
+      ? [
+          {
+            type: 'deposit',
+            to: STREET,
+            asset: SETTLEMENT,
+            amount: usd(streetDeposit),
+            timeMs: t,
+          } as CommandInput,
+        ]
+      : []),
+    ...(insuranceSeed > 0n
+      ? ([
+          { type: 'deposit', to: TREASURY, asset: SETTLEMENT, amount: usd(insuranceSeed), timeMs: t },
+          {
+            type: 'fund_insurance',
+            from: TREASURY,
+            asset: SETTLEMENT,
+            amount: usd(insuranceSeed),
+            timeMs: t,
+          },
+        ] as CommandInput[])
+      : []),
     ...marketMakers.map(
       (m): CommandInput => ({ type: 'deposit', to: m, asset: SETTLEMENT, amount: usd(mmDeposit), timeMs: t }),
     ),
     ...traderCommands,
   ];
 
+  const count = (f: (x: MaterializedTrader) => boolean) => traders.filter(f).length;
   return {
-    config: demoVenueConfig(),
+    config: venue,
     setup,
     traders,
     marketMakers,
     backstop: BACKSTOP,
+    street: STREET,
     summary: {
       traders: traders.length,
-      longs: traders.filter((x) => x.side === 'long').length,
-      shorts: traders.filter((x) => x.side === 'short').length,
-      isolated: traders.filter((x) => x.isolated).length,
-      btcCollateral: traders.filter((x) => x.collateralAsset === 'BTC').length,
-      whales: traders.filter((x) => x.whale).length,
-      marketMakers: mmCount,
-      longSize: btcQty(longQty),
-      shortSize: btcQty(shortQty),
+      opened: count((x) => x.opened),
+      longs: count((x) => x.opened && x.side === 'long'),
+      shorts: count((x) => x.opened && x.side === 'short'),
+      isolated: count((x) => x.opened && x.isolated),
+      btcCollateral: count((x) => x.collateral === 'BTC'),
+      mixedCollateral: count((x) => x.collateral === 'mixed'),
+      whales: count((x) => x.whale),
+      hedged: count((x) => x.hedged === true),
+      longSize: formatDecimal(longQty, 9),
+      shortSize: formatDecimal(shortQty, 9),
       grossNotional: usd(grossUsd6),
-      marketMakerDeposit: usd(mmDeposit),
-      backstopDeposit: usd(backstopDeposit),
+      collateralValue: usd(collateralUsd6),
       insuranceSeed: usd(insuranceSeed),
+      toppedUp,
     },
+    deposits: { marketMaker: usd(mmDeposit), backstop: usd(backstopDeposit), street: usd(streetDeposit) },
   };
+}
+
+/** Rounds a positive amount up to two significant digits (display-friendly deposits). */
+function roundUp2(v: bigint): bigint {
+  const digits = v.toString().length;
+  if (digits <= 2) return v;
+  const unit = pow10(digits - 2);
+  return divRound(v, unit, 'ceil') * unit;
+}
+
+export interface DemoPopulationOptions {
+  readonly accounts: number;
+  readonly seed: number;
+  /** The price every trader opens at (decimal string, quote per BTC). */
+  readonly openPrice: string;
+  /** Time of the opening commands, ms since epoch. */
+  readonly timeMs: number;
+}
+
+/**
+ * The crash demo's population: `DEMO_POPULATION_SPEC` drawn with `accounts` and `seed`,
+ * opened on `demoVenueConfig()` (no `STREET`: the demo has no book model).
+ *
+ * @example
+ * const pop = demoPopulation({ accounts: 300, seed: 42, openPrice: '121662', timeMs: 1760054400000 });
+ */
+export function demoPopulation(opts: DemoPopulationOptions): Population {
+  const intents = drawTraders({ ...DEMO_POPULATION_SPEC, accounts: opts.accounts, seed: opts.seed });
+  return materialize(intents, demoVenueConfig(), {
+    openPrice: opts.openPrice,
+    timeMs: opts.timeMs,
+    marketMakers: DEMO_POPULATION_SPEC.marketMakers,
+    street: false,
+  });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeSnapshot, encodeSnapshot } from '../core/engine/codec.ts';
 import { Engine } from '../core/engine/engine.ts';
-import { generatePopulation } from './population.ts';
+import { demoPopulation } from './population.ts';
 import { conservation, runCrashReplay } from './replay.ts';
 
 describe('runCrashReplay', () => {
@@ -22,7 +22,7 @@ describe('runCrashReplay', () => {
 
 describe('conservation', () => {
   it('detects_a_unit_created_out_of_nothing', () => {
-    const pop = generatePopulation({ accounts: 20, seed: 1, openPrice: '60000', timeMs: 1 });
+    const pop = demoPopulation({ accounts: 20, seed: 1, openPrice: '60000', timeMs: 1 });
     const engine = Engine.create(pop.config);
     for (const c of pop.setup) engine.executeOrThrow(c);
     expect(conservation(engine.state).ok).toBe(true);

@@ -11,12 +11,8 @@
  * each gets one `liquidate` step (the backstop vault is the liquidator), and
  * rounds repeat until nothing is liquidatable (at most MAX_ROUNDS per point).
  *
- * Funding: a `funding_tick` at every 8-hour boundary (00:00, 08:00, 16:00 UTC)
- * strictly after the opening minute. The bundled series are single price
- * series (mark or trade prices, no index), so no premium can be derived from
- * them; the premium index is the documented constant FUNDING_PREMIUM_INDEX = 0,
- * which gives Binance's default rate of +0.01% per 8 h (the interest rate;
- * longs pay shorts).
+ * The walk over the ticks and the funding at 8-hour boundaries are the crash driver's
+ * (crash-driver.ts), the same as the risk lab's.
  *
  * Metrics come from the engine's events (`engine.onEvents`), never from
  * re-deriving engine arithmetic.
@@ -40,19 +36,17 @@ import { subaccountKey } from '../core/model/state.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../core/num/index.ts';
 import { type IndexStats, LiquidationPriceIndex, RiskBookFinder } from '../riskbook/index.ts';
 import { SqliteJournal } from '../store/sqlite-journal.ts';
+import { driveCrash, FUNDING_PREMIUM_INDEX } from './crash-driver.ts';
 import { type CrashWindow, crashWindow, loadCrashKlines } from './data/crashes.ts';
 import { compareDecimal } from './data/decimal.ts';
 import { type Kline, klinePath } from './data/klines.ts';
 import { hasOracleFeed, type OracleFacts, OracleFeed, setOracleCommand } from './oracle-feed.ts';
-import { BASE_ASSET, generatePopulation, MARKET, type PopulationSummary, SETTLEMENT } from './population.ts';
+import { demoPopulation, type PopulationSummary } from './population.ts';
 import { InsurancePath, RunTotals } from './run-totals.ts';
+import { BASE_ASSET, MARKET, SETTLEMENT } from './venue.ts';
 
 /** Offsets of the four intra-bar points within the minute, ms. */
 export const PATH_OFFSETS_MS = [0, 20_000, 40_000, 59_999] as const;
-/** Premium index used at every funding tick (see the module header). */
-export const FUNDING_PREMIUM_INDEX = '0';
-/** Funding settles every 8 hours (00:00, 08:00, 16:00 UTC), in the demo and the lab. */
-export const FUNDING_INTERVAL_MS = 8 * 3600 * 1000;
 /** Bound on liquidation rounds after one price point. */
 export const MAX_ROUNDS = 50;
 
@@ -104,7 +98,13 @@ export interface ReplayMetrics {
   /** What the oracle made of the observations (only with prices 'oracle'). */
   oracle?: OracleFacts;
   price: { open: string; low: string; lowAt: string; high: string; close: string };
-  population: PopulationSummary & { seed: number };
+  population: PopulationSummary & {
+    /** Number of market makers and the deposit of each, and the backstop vault's deposit (USDC). */
+    marketMakers: number;
+    marketMakerDeposit: string;
+    backstopDeposit: string;
+    seed: number;
+  };
   liquidations: {
     partial: ModeTotals;
     full: ModeTotals;
@@ -210,7 +210,7 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
   const window: CrashWindow = crashWindow(opts.crash);
   const klines = loadCrashKlines(opts.crash);
   const first = klines[0]!;
-  const pop = generatePopulation({
+  const pop = demoPopulation({
     accounts: opts.accounts,
     seed: opts.seed,
     openPrice: first.open,
@@ -329,7 +329,7 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
   const backstop = state.subaccounts.get(subaccountKey(pop.backstop))!;
   const bf = evaluate(state, crossView(backstop));
   const bpos = backstop.positions.get(MARKET)?.size ?? 0n;
-  const backstopDeposit = parseDecimalUnsafe(pop.summary.backstopDeposit, qd);
+  const backstopDeposit = parseDecimalUnsafe(pop.deposits.backstop, qd);
   journal.close();
   const reopened = SqliteJournal.open(journalPath);
   let replayedHash: string;
@@ -353,7 +353,13 @@ export function runCrashReplay(opts: ReplayOptions): ReplayResult {
     },
     ...(oracleFeed ? { oracle: oracleFeed.facts() } : {}),
     price: priceFacts(klines),
-    population: { ...pop.summary, seed: opts.seed },
+    population: {
+      ...pop.summary,
+      marketMakers: pop.marketMakers.length,
+      marketMakerDeposit: pop.deposits.marketMaker,
+      backstopDeposit: pop.deposits.backstop,
+      seed: opts.seed,
+    },
     liquidations: {
       partial: { steps: totals.modes.partial.steps, notional: usd(totals.modes.partial.notional) },
       full: { steps: totals.modes.full.steps, notional: usd(totals.modes.full.notional) },
@@ -409,7 +415,7 @@ type Tally = (r: { rejected: Record<string, number>; capped: boolean }) => void;
 /**
  * The oracle feed: one keeper tick per observation time (and whole minute) — the observations
  * go to the engine's `oracle` command, the BTC collateral follows the guarded mark, then
- * liquidation rounds; a funding tick at every 8-hour boundary. Returns the ticks driven.
+ * liquidation rounds; funding by the crash driver. Returns the ticks driven.
  */
 function driveOracleTicks(
   engine: Engine,
@@ -421,31 +427,28 @@ function driveOracleTicks(
   progress: (bar: number) => void,
 ): number {
   const oracleKeeper: KeeperOptions = { ...keeper, assetsFollowMarks: { [BASE_ASSET]: MARKET } };
-  let nextFunding = (Math.floor(window.first / FUNDING_INTERVAL_MS) + 1) * FUNDING_INTERVAL_MS;
   let bar = 0;
-  let ticks = 0;
-  for (const step of feed.steps) {
-    while (nextFunding <= step.nowMs) {
-      fundingAt(nextFunding);
-      nextFunding += FUNDING_INTERVAL_MS;
-    }
-    const tick = keeperTick(
-      engine,
-      { timeMs: step.nowMs, observations: [{ market: MARKET, inputs: step.inputs }] },
-      oracleKeeper,
-    );
-    ticks++;
-    tally(tick);
-    feed.observe(step.nowMs, step.inputs.length, tick);
-    const b = Math.min(window.bars, Math.floor((step.nowMs - window.first) / 60_000) + 1);
-    if (b !== bar) progress((bar = b));
-  }
-  return ticks;
+  const ticks = feed.steps.map((step) => ({ timeMs: step.nowMs, step }));
+  return driveCrash(ticks, {
+    startMs: window.first,
+    funding: fundingAt,
+    tick: ({ step }) => {
+      const tick = keeperTick(
+        engine,
+        { timeMs: step.nowMs, observations: [{ market: MARKET, inputs: step.inputs }] },
+        oracleKeeper,
+      );
+      tally(tick);
+      feed.observe(step.nowMs, step.inputs.length, tick);
+      const b = Math.min(window.bars, Math.floor((step.nowMs - window.first) / 60_000) + 1);
+      if (b !== bar) progress((bar = b));
+    },
+  });
 }
 
 /**
- * The kline series: four `prices` points per bar (`klinePath`), each one keeper tick; a funding
- * tick at every 8-hour boundary after the first bar. Returns the points driven.
+ * The kline series: four `prices` points per bar (`klinePath`), each one keeper tick; funding by
+ * the crash driver. Returns the points driven.
  */
 function driveKlinePoints(
   engine: Engine,
@@ -456,22 +459,26 @@ function driveKlinePoints(
   progress: (bar: number) => void,
   onRejected: (timeMs: number, codes: Record<string, number>) => never,
 ): number {
-  const first = klines[0]!;
-  let points = 0;
-  klines.forEach((k, bar) => {
-    if (k.openTimeMs > first.openTimeMs && k.openTimeMs % FUNDING_INTERVAL_MS === 0) fundingAt(k.openTimeMs);
-    klinePath(k).forEach((px, i) => {
-      const timeMs = k.openTimeMs + PATH_OFFSETS_MS[i]!;
+  const points = klines.flatMap((k, bar) =>
+    klinePath(k).map((px, i, path) => ({
+      timeMs: k.openTimeMs + PATH_OFFSETS_MS[i]!,
+      px,
+      bar,
+      last: i === path.length - 1,
+    })),
+  );
+  return driveCrash(points, {
+    startMs: klines[0]!.openTimeMs,
+    funding: fundingAt,
+    tick: ({ timeMs, px, bar, last }) => {
       const tick = keeperTick(
         engine,
         { timeMs, prices: [{ marks: { [MARKET]: px }, assets: { [BASE_ASSET]: px } }] },
         keeper,
       );
       if (Object.keys(tick.priceRejected).length > 0) onRejected(timeMs, tick.priceRejected);
-      points++;
       tally(tick);
-    });
-    progress(bar + 1);
+      if (last) progress(bar + 1);
+    },
   });
-  return points;
 }

@@ -10,17 +10,17 @@ import {
   readBookDepthSnapshots,
   repairPhantomBids,
 } from '../liquidity/depth-model.ts';
-import { MARKET } from '../population.ts';
+import { drawTraders, LAB_POPULATION_SPEC } from '../population.ts';
 import { conservation } from '../replay.ts';
+import { MARKET } from '../venue.ts';
 import { arrayPoints, type CascadeRunOptions, klinePoints, runCascade } from './cascade-sim.ts';
 import { BOOK_DEPTH_FILE } from './compare.ts';
 import { DEFAULT_POLICIES, type MarginPolicy, staticPolicy } from './policies.ts';
-import { DEFAULT_POPULATION_SPEC, drawTraders } from './population.ts';
 
 const day = loadCrashKlines('2025-10-10');
 const crashPath = klinePoints(day);
 const staticLow = DEFAULT_POLICIES[0]!;
-const intents = drawTraders({ ...DEFAULT_POPULATION_SPEC, accounts: 120, seed: 9 });
+const intents = drawTraders({ ...LAB_POPULATION_SPEC, accounts: 120, seed: 9 });
 const realSnapshots = repairPhantomBids(readBookDepthSnapshots(DATA_DIR + BOOK_DEPTH_FILE)).snapshots;
 
 const run = (o: Partial<CascadeRunOptions> & Pick<CascadeRunOptions, 'book'>) =>

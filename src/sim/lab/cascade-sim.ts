@@ -40,7 +40,8 @@
  * driver), book-trader.ts (fills against the book model, the backstop's unload), episodes.ts
  * (depth and latency), rounds.ts (per update: the keeper's rounds), responses.ts (margin calls),
  * timeline.ts (per minute), capital.ts (capital efficiency), report.ts (the metrics); this file
- * sets a run up and walks the path point by point.
+ * sets a run up and hands the path to the crash driver (../crash-driver.ts, the demo's too),
+ * which walks it point by point and settles funding at 8-hour boundaries.
  *
  * Everything is a function of the inputs (no clock, no randomness beyond the
  * population's seed): same inputs, same metrics. Floats are used for the book model
@@ -52,9 +53,10 @@ import { crossView, evaluate } from '../../core/account/figures.ts';
 import { Engine } from '../../core/engine/engine.ts';
 import { type ReadonlyEngineState, subaccountKey } from '../../core/model/state.ts';
 import { RiskBookFinder } from '../../riskbook/index.ts';
-import { BACKSTOP, MARKET, SETTLEMENT } from '../population.ts';
-import { FUNDING_INTERVAL_MS, FUNDING_PREMIUM_INDEX } from '../replay.ts';
+import { driveCrash, FUNDING_PREMIUM_INDEX } from '../crash-driver.ts';
+import { materialize } from '../population.ts';
 import { InsurancePath, RunTotals } from '../run-totals.ts';
+import { BACKSTOP, MARKET, SETTLEMENT } from '../venue.ts';
 import { BookTrader } from './cascade/book-trader.ts';
 import { accountLevelFigures, traderFigures } from './cascade/capital.ts';
 import { RunContext } from './cascade/context.ts';
@@ -69,7 +71,6 @@ import type { CascadeResult, CascadeRunOptions } from './cascade/types.ts';
 import { DEFAULT_KEEPER, DEFAULT_UNLOAD } from './cascade/types.ts';
 import type { PolicyUpdate } from './policies.ts';
 import { venueFor } from './policies.ts';
-import { materialize } from './population.ts';
 
 export { arrayPoints, klinePoints, openPriceOf, type PricePoint } from './cascade/path.ts';
 export {
@@ -166,7 +167,6 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
   const cascade = (updateMs: number) => rounds.run(updateMs);
   const responses = new ResponseRunner(ctx, opts.responses, pop, finder.book, trader, mark, step);
 
-  // --- the run: point by point -----------------------------------------------------------
   let marketInput = pop.config.markets!.find((m) => m.id === MARKET)!;
   const policyUpdate = (u: PolicyUpdate | undefined) => {
     if (!u) return;
@@ -177,53 +177,60 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     }
     if (u.liquidation) ctx.exec({ type: 'set_policy', liquidation: u.liquidation });
   };
-  /** A new minute: funding at 8-hour boundaries, capital samples, the policy's tick. */
-  const openMinute = (m: number, i: number) => {
-    timeline.close(ctx.usd(ins()), book.state(), ctx.usd);
-    timeline.open(m, ctx.market().markPx8!, book.displacement);
-    const mt = timeline.minuteStartMs;
-    if (opts.funding !== false && mt > t0 && mt % FUNDING_INTERVAL_MS === 0 && i > 0) {
-      ctx.exec({
-        type: 'funding_tick',
-        market: MARKET,
-        timeMs: ctx.now(mt),
-        premiumIndex: FUNDING_PREMIUM_INDEX,
-      });
-      cascade(ctx.now(mt));
-    }
-    if (m > 0 && sampleEvery > 0 && m % sampleEvery === 0)
-      samples.push({ timeMs: mt, ratio: traderFigures(state, traderKeys).ratio });
-    if (opts.policy.onTick) {
-      const market = ctx.market();
-      policyUpdate(
-        opts.policy.onTick({
-          timeMs: mt,
-          minute: m,
-          exogenousPx: mark.exoF,
-          markPx: Number(market.markPx8!) / 1e8,
-          realizedVolPerMin: book.state().realizedVolPerMin,
-          book: book.curves(),
-          openInterestBase: Number(market.openInterestQty9) / 1e9,
-          market: marketInput,
+  // --- the run: the crash driver walks the path point by point ----------------------------
+  driveCrash(opts.path, {
+    startMs: t0,
+    /** A new minute: the timeline's row. */
+    minuteStart: (m) => {
+      timeline.close(ctx.usd(ins()), book.state(), ctx.usd);
+      timeline.open(m, ctx.market().markPx8!, book.displacement);
+    },
+    ...(opts.funding === false
+      ? {}
+      : {
+          funding: (boundaryMs: number) => {
+            ctx.exec({
+              type: 'funding_tick',
+              market: MARKET,
+              timeMs: ctx.now(boundaryMs),
+              premiumIndex: FUNDING_PREMIUM_INDEX,
+            });
+            cascade(ctx.now(boundaryMs));
+          },
         }),
-      );
-    }
-  };
-
-  for (let i = 0; i < opts.path.length; i++) {
-    const p = opts.path[i]!;
-    const m = Math.floor((p.timeMs - t0) / 60_000);
-    if (m !== timeline.minute) openMinute(m, i);
-    responses.respondDue(p.timeMs, cascade);
-    const t = ctx.now(p.timeMs);
-    mark.setExogenous(p.price);
-    timeline.lastExo = p.price;
-    book.observe(t, mark.exoF);
-    mark.noteDisplacement();
-    mark.push(mark.target(), t);
-    cascade(t);
-    responses.scanCalls(state.timeMs);
-  }
+    /** After the minute's funding: capital samples, the policy's tick. */
+    minuteReady: (m) => {
+      const mt = timeline.minuteStartMs;
+      if (m > 0 && sampleEvery > 0 && m % sampleEvery === 0)
+        samples.push({ timeMs: mt, ratio: traderFigures(state, traderKeys).ratio });
+      if (opts.policy.onTick) {
+        const market = ctx.market();
+        policyUpdate(
+          opts.policy.onTick({
+            timeMs: mt,
+            minute: m,
+            exogenousPx: mark.exoF,
+            markPx: Number(market.markPx8!) / 1e8,
+            realizedVolPerMin: book.state().realizedVolPerMin,
+            book: book.curves(),
+            openInterestBase: Number(market.openInterestQty9) / 1e9,
+            market: marketInput,
+          }),
+        );
+      }
+    },
+    tick: (p) => {
+      responses.respondDue(p.timeMs, cascade);
+      const t = ctx.now(p.timeMs);
+      mark.setExogenous(p.price);
+      timeline.lastExo = p.price;
+      book.observe(t, mark.exoF);
+      mark.noteDisplacement();
+      mark.push(mark.target(), t);
+      cascade(t);
+      responses.scanCalls(state.timeMs);
+    },
+  });
   timeline.close(ctx.usd(ins()), book.state(), ctx.usd);
 
   const metrics = cascadeMetrics({

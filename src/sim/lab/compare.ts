@@ -41,7 +41,8 @@ import {
   readBookDepthSnapshots,
   repairPhantomBids,
 } from '../liquidity/depth-model.ts';
-import { INSURANCE_SEED_PPM } from '../population.ts';
+import { drawTraders, LAB_POPULATION_SPEC, materialize, type PopulationSpec } from '../population.ts';
+import { INSURANCE_SEED_PPM } from '../venue.ts';
 import {
   type CascadeMetrics,
   type CascadeResult,
@@ -57,7 +58,6 @@ import { dynamicPolicies } from './dynamic-policy.ts';
 import { type HistorySpec, historyOf, loadHistory } from './histories.ts';
 import { DEFAULT_POLICIES, type MarginPolicy, tieredPolicy, venueFor } from './policies.ts';
 import { POLICY_NAMES, policiesByName } from './policy-registry.ts';
-import { DEFAULT_POPULATION_SPEC, drawTraders, type LabPopulationSpec, materialize } from './population.ts';
 import { DEFAULT_RESPONSE_SPEC, type ResponseSpec, responseOptions } from './responders.ts';
 
 export const BOOK_DEPTH_FILE = 'BTCUSDT-bookDepth-2025-10-10.csv';
@@ -92,7 +92,7 @@ export interface CompareOptions {
   /** Only the part of the window in [fromMs, toMs]. */
   readonly fromMs?: number;
   readonly toMs?: number;
-  readonly spec?: Partial<Omit<LabPopulationSpec, 'accounts' | 'seed'>>;
+  readonly spec?: Partial<Omit<PopulationSpec, 'accounts' | 'seed'>>;
   /** Traders who respond to margin calls (defaults `DEFAULT_RESPONSE_SPEC`, seeded with `seed`); none if absent. */
   readonly responses?: Partial<Omit<ResponseSpec, 'seed'>>;
 }
@@ -134,8 +134,8 @@ export function runComparison(opts: CompareOptions): Comparison {
   if (policies.length === 0) throw new RangeError('no policies to compare');
   const history = loadHistory(opts.history ?? { kind: 'crash', id: opts.crash }, opts.fromMs, opts.toMs);
   const path = history.points;
-  const spec: LabPopulationSpec = {
-    ...DEFAULT_POPULATION_SPEC,
+  const spec: PopulationSpec = {
+    ...LAB_POPULATION_SPEC,
     ...opts.spec,
     accounts: opts.accounts,
     seed: opts.seed,

@@ -28,7 +28,7 @@ import type { MarginModelConfigInput, MarketConfigInput } from '../../core/model
 import type { EngineConfigInput, LiquidationPolicySchema } from '../../core/model/engine-config.ts';
 import type { ReadonlyEngineState } from '../../core/model/state.ts';
 import type { BookCurves } from '../liquidity/depth-model.ts';
-import { demoVenueConfig, MARKET } from '../population.ts';
+import { demoVenueConfig, MARKET } from '../venue.ts';
 
 export type LiquidationPolicyInput = import('zod').input<typeof LiquidationPolicySchema>;
 

@@ -3,7 +3,7 @@ import { crossView, evaluate } from '../../core/account/figures.ts';
 import { Engine } from '../../core/engine/engine.ts';
 import { subaccountKey } from '../../core/model/state.ts';
 import { cryptoPmPreset } from '../../core/portfolio/index.ts';
-import { BASE_ASSET, MARKET, SETTLEMENT } from '../population.ts';
+import { BASE_ASSET, MARKET, SETTLEMENT } from '../venue.ts';
 import { runComparison } from './compare.ts';
 import { staticPolicy, venueFor } from './policies.ts';
 import { linearRatios, portfolioPolicy, subaccountPortfolioMargin } from './portfolio-policy.ts';

@@ -39,7 +39,7 @@ import {
   portfolioMargin,
   portfolioPreset,
 } from '../../core/portfolio/index.ts';
-import { BASE_ASSET } from '../population.ts';
+import { BASE_ASSET } from '../venue.ts';
 import type { MarginPolicy } from './policies.ts';
 
 export interface PortfolioPolicyOptions {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseDecimalUnsafe } from '../../core/num/index.ts';
 import { BookModel, infiniteDepthSource } from '../liquidity/depth-model.ts';
-import { SETTLEMENT } from '../population.ts';
+import { drawTraders, LAB_POPULATION_SPEC } from '../population.ts';
+import { SETTLEMENT } from '../venue.ts';
 import { arrayPoints, runCascade } from './cascade-sim.ts';
 import { runComparison } from './compare.ts';
 import { staticPolicy } from './policies.ts';
-import { DEFAULT_POPULATION_SPEC, drawTraders } from './population.ts';
 import { DEFAULT_RESPONSE_SPEC, MarginCallDesk, type ResponseSpec, responseOptions } from './responders.ts';
 
 const traders = Array.from({ length: 200 }, (_, i) => ({ ref: { account: `t${i}`, sub: '0' } }));
@@ -59,7 +59,7 @@ describe('responses in the cascade', () => {
     Array.from({ length: 80 }, (_, i) => (60_000 * 0.9975 ** i * 0.97 ** Math.floor(i / 20)).toFixed(2)),
     Date.UTC(2025, 0, 1),
   );
-  const intents = drawTraders({ ...DEFAULT_POPULATION_SPEC, accounts: 40, seed: 4 });
+  const intents = drawTraders({ ...LAB_POPULATION_SPEC, accounts: 40, seed: 4 });
   const run = (responses?: ResponseSpec) =>
     runCascade({
       path,

@@ -29,8 +29,8 @@
  * desk.due(t + 3_600_000); // the responses due by then, in order
  */
 import type { SubaccountRef } from '../../core/model/engine-config.ts';
+import { type Distribution, sample } from '../population.ts';
 import { Rng } from '../rng.ts';
-import { type Distribution, sample } from './population.ts';
 
 export interface ResponseSpec {
   /** Share of traders who respond to margin calls, [0, 1]. */

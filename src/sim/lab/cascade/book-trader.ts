@@ -8,8 +8,8 @@
  */
 import type { SubaccountRef } from '../../../core/model/engine-config.ts';
 import { divRound, formatDecimal, PPM } from '../../../core/num/index.ts';
-import { BACKSTOP, MARKET } from '../../population.ts';
-import { STREET } from '../population.ts';
+import { STREET } from '../../population.ts';
+import { BACKSTOP, MARKET } from '../../venue.ts';
 import type { RunContext } from './context.ts';
 import type { MarkDriver } from './mark.ts';
 import { fmtPx } from './path.ts';

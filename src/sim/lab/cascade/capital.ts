@@ -6,9 +6,9 @@
 import { crossView, evaluate, isolatedView } from '../../../core/account/figures.ts';
 import { type ReadonlyEngineState, subaccountKey } from '../../../core/model/state.ts';
 import { divRound } from '../../../core/num/index.ts';
-import { MARKET } from '../../population.ts';
+import type { Population } from '../../population.ts';
+import { MARKET } from '../../venue.ts';
 import type { MarginPolicy } from '../policies.ts';
-import type { LabPopulation } from '../population.ts';
 import type { CascadeMetrics } from './types.ts';
 
 export interface TraderFigures {
@@ -40,7 +40,7 @@ export function traderFigures(state: ReadonlyEngineState, traderKeys: Iterable<s
 export function accountLevelFigures(
   policy: MarginPolicy,
   state: ReadonlyEngineState,
-  pop: LabPopulation,
+  pop: Population,
   start: TraderFigures,
   portfolioAccounts: number,
 ): CascadeMetrics['capitalEfficiency']['accountLevel'] {

@@ -8,7 +8,7 @@ import type { Engine } from '../../../core/engine/engine.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState } from '../../../core/model/state.ts';
 import { formatDecimal } from '../../../core/num/index.ts';
 import type { BookModel } from '../../liquidity/depth-model.ts';
-import { MARKET } from '../../population.ts';
+import { MARKET } from '../../venue.ts';
 
 export class RunContext {
   readonly state: ReadonlyEngineState;

@@ -5,7 +5,7 @@
  * exogenous price and the largest displacements, for the report and the timeline.
  */
 import { PPM } from '../../../core/num/index.ts';
-import { BASE_ASSET, MARKET } from '../../population.ts';
+import { BASE_ASSET, MARKET } from '../../venue.ts';
 import type { RunContext } from './context.ts';
 import { fmtPx, px8Of } from './path.ts';
 import type { MinuteTimeline } from './timeline.ts';

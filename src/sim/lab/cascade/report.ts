@@ -6,11 +6,11 @@
 import { crossView, evaluate } from '../../../core/account/figures.ts';
 import { subaccountKey } from '../../../core/model/state.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../../../core/num/index.ts';
-import { BACKSTOP, MARKET } from '../../population.ts';
+import type { Population } from '../../population.ts';
 import { conservation } from '../../replay.ts';
 import type { InsurancePath, RunTotals } from '../../run-totals.ts';
+import { BACKSTOP, MARKET } from '../../venue.ts';
 import type { MarginPolicy } from '../policies.ts';
-import type { LabPopulation } from '../population.ts';
 import type { BookTrader } from './book-trader.ts';
 import type { TraderFigures } from './capital.ts';
 import type { RunContext } from './context.ts';
@@ -24,7 +24,7 @@ export interface ReportInputs {
   readonly ctx: RunContext;
   readonly policy: MarginPolicy;
   readonly path: readonly PricePoint[];
-  readonly pop: LabPopulation;
+  readonly pop: Population;
   readonly totals: RunTotals;
   readonly insurance: InsurancePath;
   readonly insStart: bigint;

@@ -12,8 +12,8 @@ import { crossView, evaluate, isolatedView } from '../../../core/account/figures
 import { subaccountKey } from '../../../core/model/state.ts';
 import { divRound, formatDecimal, PPM, parseDecimalUnsafe } from '../../../core/num/index.ts';
 import type { RiskBook } from '../../../riskbook/index.ts';
-import { MARKET, SETTLEMENT } from '../../population.ts';
-import type { LabPopulation } from '../population.ts';
+import type { Population } from '../../population.ts';
+import { MARKET, SETTLEMENT } from '../../venue.ts';
 import { MarginCallDesk, type PendingResponse, type ResponseSpec } from '../responders.ts';
 import type { BookTrader } from './book-trader.ts';
 import type { RunContext } from './context.ts';
@@ -22,12 +22,12 @@ import type { ResponseMetrics } from './types.ts';
 
 export class ResponseRunner {
   private readonly desk: MarginCallDesk | undefined;
-  private readonly responders: LabPopulation['traders'];
+  private readonly responders: Population['traders'];
   private readonly targetPpm: bigint;
   private readonly reducePpm: bigint;
   private readonly depositCap: Map<string, bigint>;
   private readonly deposited = new Map<string, bigint>();
-  private readonly byKey: Map<string, LabPopulation['traders'][number]>;
+  private readonly byKey: Map<string, Population['traders'][number]>;
   private readonly callSlack: number;
   private deposits = 0;
   private depositAmount = 0n;
@@ -40,7 +40,7 @@ export class ResponseRunner {
   constructor(
     private readonly ctx: RunContext,
     spec: ResponseSpec | undefined,
-    pop: LabPopulation,
+    pop: Population,
     private readonly riskBook: RiskBook,
     private readonly trader: BookTrader,
     private readonly mark: MarkDriver,

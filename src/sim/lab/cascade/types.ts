@@ -5,9 +5,9 @@
 import type { Engine, JournalPort } from '../../../core/engine/engine.ts';
 import type { EngineEvent } from '../../../core/engine/events.ts';
 import type { BookModel } from '../../liquidity/depth-model.ts';
+import type { Population, PopulationSummary, TraderIntent } from '../../population.ts';
 import type { AssetConservation } from '../../replay.ts';
 import type { MarginPolicy } from '../policies.ts';
-import type { LabPopulation, LabPopulationSummary, TraderIntent } from '../population.ts';
 import type { ResponseSpec } from '../responders.ts';
 import type { PricePoint } from './path.ts';
 
@@ -54,8 +54,8 @@ export interface CascadeRunOptions {
   /** A fresh book model for this run (it is stateful). */
   readonly book: BookModel;
   readonly keeper?: Partial<KeeperOptions>;
-  /** Population sizing (see lab/population.ts `materialize`). */
-  readonly sizing?: 'collateral' | { readonly positionsFrom: LabPopulation };
+  /** Population sizing (see sim/population.ts `materialize`). */
+  readonly sizing?: 'collateral' | { readonly positionsFrom: Population };
   /** Insurance-fund seed, USDC decimal (default 0.05 % of the gross notional). */
   readonly insuranceSeed?: string;
   /** How the backstop unloads into the book (default: all of it, every round). */
@@ -114,7 +114,7 @@ export interface ModeTotals {
 export interface CascadeMetrics {
   readonly policy: string;
   readonly window: { readonly from: number; readonly to: number; readonly points: number };
-  readonly population: LabPopulationSummary;
+  readonly population: PopulationSummary;
   readonly openInterest: {
     /** Σ |trader notional| at the opening price, USDC. */
     readonly traderNotional: string;
@@ -225,6 +225,6 @@ export interface CascadeResult {
   readonly metrics: CascadeMetrics;
   readonly timeline: MinuteRow[];
   readonly liquidations: LiquidationRecord[];
-  readonly population: LabPopulation;
+  readonly population: Population;
   readonly engine: Engine;
 }
