@@ -1,11 +1,11 @@
 /**
- * Drift protocol-v2's liquidation and spot formulas, re-implemented from programs/drift/src/math
- * (liquidation.rs, margin.rs) as an independent check of the engine: a test
- * reference only. The engine does not run these; the drift-v2 preset configures what it does
- * execute (sqrtSize margin, size-discounted spot weights, socialized loss through the funding
- * index) and docs/presets.md lists the rest as venue rules the engine does not execute yet.
- * Numbers come from the same repository's Rust tests (math/liquidation/tests.rs,
- * math/margin/tests.rs; test/vectors/drift_v2_*.json).
+ * Drift protocol-v2's liquidation and spot formulas, re-implemented from
+ * https://github.com/drift-labs/protocol-v2 (programs/drift/src/math/liquidation.rs, margin.rs)
+ * as an independent check of the engine: a test reference only. The engine does not run these;
+ * the drift-v2 preset configures what it does execute (the sqrtSize margin model, socialized
+ * loss through the funding index) and docs/presets.md lists the rest as venue rules the engine
+ * does not execute yet. Numbers come from the same repository's Rust tests
+ * (math/liquidation/tests.rs, math/margin/tests.rs; test/vectors/drift_v2_*.json).
  *
  * - The liquidation size (calculate_base_asset_amount_to_cover_margin_shortage): the liquidator
  *   takes over just enough base to cover the margin shortage net of fees,
