@@ -7,7 +7,7 @@
  *     maintenance: h = uPnL − MM;  h > 0 → equity −= ⌈h × (1 − maintenance weight)⌉
  *     initial:     h = uPnL − IM;  h > 0 → initial equity −= ⌈h × (1 − initial weight)⌉
  *
- * so health = equity − MM is Mango's maint health (mangoHealth) for such an account, rounded
+ * so health = equity − MM is Mango's maint health (mangoHealth, reference/mango-v4.ts) for such an account, rounded
  * against the account (the haircut rounds up). Net value (bankruptcy) is not haircut.
  */
 import type { MarketConfig } from '../model/config.ts';

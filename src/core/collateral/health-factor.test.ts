@@ -5,7 +5,8 @@
 import Big from 'big.js';
 import { describe, expect, it } from 'vitest';
 import vectors from '../../../test/vectors/aave_v3_health_factor.json' with { type: 'json' };
-import { availableBorrowsQuote, HEALTH_FACTOR_NO_DEBT, healthFactor } from './health-factor.ts';
+import { availableBorrowsQuote } from '../reference/aave-v3.ts';
+import { HEALTH_FACTOR_NO_DEBT, healthFactor } from './health-factor.ts';
 
 const FILE = 'aave_v3_health_factor.json';
 const byName = (name: string) => vectors.cases.find((c) => c.name === name)!;

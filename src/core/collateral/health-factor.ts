@@ -9,9 +9,6 @@
  * account never looks healthier than it is; Aave's on-chain wadDiv rounds half
  * up, so it may differ by one wad unit). With no debt the factor is unbounded:
  * HEALTH_FACTOR_NO_DEBT (uint256 max, as Aave returns on chain).
- *
- * Borrowing power uses the loan-to-value ratios the same way:
- * available = max(0, Σ collateral_i × ltv_i − debt).
  */
 import { divRound, InvariantError, PPM } from '../num/index.ts';
 
@@ -27,13 +24,6 @@ export interface ThresholdedCollateral {
   readonly valueQuote: bigint;
   /** Liquidation threshold, ppm (Aave bps × 100; 82.5% = 825_000n). */
   readonly liquidationThresholdPpm: bigint;
-}
-
-export interface LtvCollateral {
-  /** Collateral value, quote units, ≥ 0. */
-  readonly valueQuote: bigint;
-  /** Loan-to-value ratio, ppm. */
-  readonly ltvPpm: bigint;
 }
 
 /**
@@ -54,21 +44,4 @@ export function healthFactor(collaterals: readonly ThresholdedCollateral[], debt
   }
   if (debtQuote === 0n) return HEALTH_FACTOR_NO_DEBT;
   return divRound(weighted * HEALTH_FACTOR_ONE, PPM * debtQuote, 'floor');
-}
-
-/**
- * Borrowing power left: max(0, ⌊Σ value × ltv⌋ − debt), quote units.
- *
- * @param collaterals collateral values (quote units) with loan-to-value ratios (ppm)
- * @param debtQuote total debt, quote units (≥ 0)
- */
-export function availableBorrowsQuote(collaterals: readonly LtvCollateral[], debtQuote: bigint): bigint {
-  if (debtQuote < 0n) throw new InvariantError(`negative debt ${debtQuote}`);
-  let weighted = 0n;
-  for (const c of collaterals) {
-    if (c.valueQuote < 0n || c.ltvPpm < 0n) throw new InvariantError('negative collateral input');
-    weighted += c.valueQuote * c.ltvPpm;
-  }
-  const capacity = divRound(weighted, PPM, 'floor');
-  return capacity > debtQuote ? capacity - debtQuote : 0n;
 }

@@ -35,8 +35,6 @@ import { divRound, formatDecimal, PPM, PRICE_DECIMALS, parseDecimal, pow10 } fro
 import { add, div, mul, rat, ratScaled, sub, toScaled } from './rational.ts';
 import type { VenuePreset } from './types.ts';
 
-/** Aave's PercentageMath: basis points, 1e4 = 100%. */
-export const PERCENTAGE_FACTOR = 10_000n;
 /** HF at 18 decimals (wad). */
 export const WAD = 10n ** 18n;
 /** Close factor 50% (DEFAULT_LIQUIDATION_CLOSE_FACTOR, bps). */

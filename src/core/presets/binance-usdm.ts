@@ -28,8 +28,8 @@
 
 import type { MarginModelConfigInput, MarketConfigInput } from '../model/config.ts';
 import type { EngineConfigInput } from '../model/engine-config.ts';
-import { add, cmp, div, mul, type Rational, rat, sub, ZERO } from './rational.ts';
-import type { ClosedFormResult, LadderStep, LinearPositionInput, VenuePreset } from './types.ts';
+import { add, cmp, div, mul, rat, sub, ZERO } from './rational.ts';
+import type { ClosedFormResult, LinearPositionInput, VenuePreset } from './types.ts';
 
 /** One row of a published leverage-bracket table (quote amounts and ratios as decimal strings). */
 export interface BracketRow {
@@ -149,17 +149,6 @@ export function binanceLiquidationPrice(p: LinearPositionInput): ClosedFormResul
       return { price: lp, bracket: b };
   }
   return { price: null, bracket: -1 };
-}
-
-/** Maintenance margin of a notional on a ladder (exact): N × MMR_b − cum_b, at least 0. */
-export function ladderMaintenance(ladder: readonly LadderStep[], notional: Rational): Rational {
-  for (const step of ladder) {
-    if (step.cap === null || cmp(notional, step.cap) < 0) {
-      const mm = sub(mul(notional, step.mmr), step.amount);
-      return cmp(mm, ZERO) < 0 ? ZERO : mm;
-    }
-  }
-  return ZERO;
 }
 
 export function binanceUsdmConfig(): EngineConfigInput {

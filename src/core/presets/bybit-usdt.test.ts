@@ -10,7 +10,8 @@ import cex from '../../../test/vectors/cex_liquidation_price.json' with { type: 
 import { liquidationPriceFor } from '../calculator/liquidation-price.ts';
 import { Engine } from '../engine/engine.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../num/index.ts';
-import { bybitIsolatedLiquidationPrice, bybitUsdtConfig } from './bybit-usdt.ts';
+import { bybitIsolatedLiquidationPrice } from '../reference/bybit-usdt.ts';
+import { bybitUsdtConfig } from './bybit-usdt.ts';
 import { div, mul, ratOf, sub, toScaled } from './rational.ts';
 
 const bybit = cex.cases.filter((c) => (c.inputs as { exchange?: string }).exchange === 'bybit');

@@ -18,35 +18,19 @@
  * Bybit's LP (EP 10, 5×, MMR 1%: 8.1 for both). The engine's price is the highest
  * (long) / lowest (short) 1e-8 step where the exact figures say liquidatable, so it
  * sits within 1e-8 of the formula (position values round down). The calculator
- * shows both (venueFormula).
+ * shows both (venueFormula, bybitLiquidationPriceFromMargin).
  */
 import type { EngineConfigInput } from '../model/engine-config.ts';
 import { usdmMarket } from './binance-usdm.ts';
-import { add, cmp, div, mul, type Rational, sub, ZERO } from './rational.ts';
+import { add, cmp, div, mul, sub, ZERO } from './rational.ts';
 import type { ClosedFormResult, LinearPositionInput, VenuePreset } from './types.ts';
 
-export interface BybitIsolatedInput {
-  readonly side: 1 | -1;
-  readonly entryPrice: Rational;
-  readonly size: Rational;
-  readonly leverage: Rational;
-  readonly maintenanceMarginRate: Rational;
-  readonly mmDeduction?: Rational;
-  readonly extraMargin?: Rational;
-}
-
-/** Bybit's published isolated liquidation price (module header), exactly; null when ≤ 0. */
-export function bybitIsolatedLiquidationPrice(i: BybitIsolatedInput): Rational | null {
-  const im = div(mul(i.size, i.entryPrice), i.leverage);
-  const mm = sub(mul(mul(i.size, i.entryPrice), i.maintenanceMarginRate), i.mmDeduction ?? ZERO);
-  const shift = div(add(sub(im, mm), i.extraMargin ?? ZERO), i.size);
-  const lp = i.side === 1 ? sub(i.entryPrice, shift) : add(i.entryPrice, shift);
-  return cmp(lp, ZERO) > 0 ? lp : null;
-}
-
 /**
- * The same formula on the calculator's input: the scope's margin (isolated
- * margin = IM + extra margin) against MM at the entry notional.
+ * Bybit's published isolated liquidation price (module header), exactly, on the
+ * calculator's input: the scope's margin (isolated margin = IM + extra margin)
+ * against MM at the entry notional. The formula on Bybit's own inputs (entry price,
+ * leverage, MMR), the tests' reference, is bybitIsolatedLiquidationPrice in
+ * reference/bybit-usdt.ts.
  */
 export function bybitLiquidationPriceFromMargin(p: LinearPositionInput): ClosedFormResult {
   const entryNotional = mul(p.size, p.entryPrice);

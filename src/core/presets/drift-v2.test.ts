@@ -18,17 +18,16 @@ import { createMarginModel } from '../margin/models.ts';
 import { AssetConfigSchema, MarketConfigSchema } from '../model/config.ts';
 import {
   driftBaseToCoverMarginShortage,
-  driftConfig,
   driftDepositInterestDeltaToResolveBankruptcy,
   driftFundingDeltaToResolveBankruptcy,
   driftLiabilityTransferToCoverMarginShortage,
   driftLiquidationFee,
   driftPerpIfFee,
-  driftPerpMarket,
   driftSizePremium,
   driftSocializedPayment,
   driftSpotAssetWeight,
-} from './drift-v2.ts';
+} from '../reference/drift-v2.ts';
+import { driftConfig, driftPerpMarket } from './drift-v2.ts';
 
 type N = Record<string, number>;
 const groupOf = (cases: readonly { group?: string; name: string }[], g: string) =>

@@ -12,10 +12,10 @@ import { Engine } from '../engine/engine.ts';
 import { compileBrackets } from '../margin/models.ts';
 import { MarginModelConfigSchema } from '../model/config.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../num/index.ts';
+import { hyperliquidLiquidationOrder } from '../reference/hyperliquid.ts';
 import {
   HYPERLIQUID_MARGIN_TABLES,
   hyperliquidConfig,
-  hyperliquidLiquidationOrder,
   hyperliquidMaintenanceRate,
   type MarginTier,
   marginTableModel,

@@ -1,7 +1,8 @@
 /**
  * The venue presets (DESIGN §5): each a configuration of Plimsoll's models plus
- * the venue's formulas, documented in docs/presets.md with the venue's published
- * rules and links.
+ * the venue's closed-form liquidation price where it publishes one, documented in
+ * docs/presets.md with the venue's published rules and links. (The venue formulas
+ * the engine does not run are test references in core/reference/.)
  *
  * @example
  *   import { getPreset } from './index.ts';

@@ -12,15 +12,8 @@ import { liquidationPriceFor } from '../calculator/liquidation-price.ts';
 import { Engine } from '../engine/engine.ts';
 import { emptySubaccount } from '../model/state.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../num/index.ts';
-import {
-  MANGO_TEST_PERP_WEIGHTS,
-  type MangoPerp,
-  type MangoToken,
-  mangoConfig,
-  mangoHealth,
-  mangoPerpHealth,
-  mangoPerpMarket,
-} from './mango-v4.ts';
+import { type MangoPerp, type MangoToken, mangoHealth, mangoPerpHealth } from '../reference/mango-v4.ts';
+import { MANGO_TEST_PERP_WEIGHTS, mangoConfig, mangoPerpMarket } from './mango-v4.ts';
 import { add, cmp, type Rational, rat, ratOf, sub, toScaled } from './rational.ts';
 
 const F = 'mango_v4_health.json';

@@ -18,96 +18,14 @@
  * equity < MM. The overall-asset-weight haircut on positive perp health is the
  * market's `positiveHealthWeight` (account/pnl-haircut.ts: positive uPnL − MM, resp.
  * − IM, counts at the maint / init overall weight), so the engine's maint health is
- * mangoHealth's. Liability weights above 100% are not expressible (engineGaps).
+ * Mango's (checked against mangoHealth, the tests' reference in reference/mango-v4.ts).
+ * Liability weights above 100% and open orders are not expressible (engineGaps).
  */
 
 import type { MarketConfigInput } from '../model/config.ts';
 import type { EngineConfigInput } from '../model/engine-config.ts';
-import { add, cmp, div, min, mul, ONE, type Rational, ratOf, sub, ZERO } from './rational.ts';
+import { cmp, ONE, type Rational, ratOf, sub } from './rational.ts';
 import type { VenuePreset } from './types.ts';
-
-export type HealthType = 'init' | 'maint';
-
-export interface MangoToken {
-  /** Native balance (may be negative = borrow). */
-  readonly balance: Rational;
-  readonly price: Rational;
-  readonly initAssetWeight: Rational;
-  readonly initLiabWeight: Rational;
-  readonly maintAssetWeight: Rational;
-  readonly maintLiabWeight: Rational;
-  /** Init-health weight scaling by the bank's total deposits / borrows (native). */
-  readonly bank?: {
-    readonly deposits: Rational;
-    readonly borrows: Rational;
-    readonly depositWeightScaleStartQuote?: Rational;
-    readonly borrowWeightScaleStartQuote?: Rational;
-  };
-}
-
-export interface MangoPerp {
-  readonly baseLots: bigint;
-  readonly baseLotSize: bigint;
-  /** Quote position, native settle-token units. */
-  readonly quote: Rational;
-  readonly price: Rational;
-  readonly bidsLots?: bigint;
-  readonly asksLots?: bigint;
-  readonly initBaseAssetWeight: Rational;
-  readonly initBaseLiabWeight: Rational;
-  readonly maintBaseAssetWeight: Rational;
-  readonly maintBaseLiabWeight: Rational;
-  readonly initOverallAssetWeight: Rational;
-  readonly maintOverallAssetWeight: Rational;
-}
-
-function tokenHealth(t: MangoToken, type: HealthType): Rational {
-  const value = mul(t.balance, t.price);
-  if (cmp(t.balance, ZERO) >= 0) {
-    let w = type === 'init' ? t.initAssetWeight : t.maintAssetWeight;
-    const start = t.bank?.depositWeightScaleStartQuote;
-    if (type === 'init' && t.bank && start) {
-      const deposits = mul(t.bank.deposits, t.price);
-      if (cmp(deposits, start) > 0) w = mul(w, div(start, deposits));
-    }
-    return mul(value, w);
-  }
-  let w = type === 'init' ? t.initLiabWeight : t.maintLiabWeight;
-  const start = t.bank?.borrowWeightScaleStartQuote;
-  if (type === 'init' && t.bank && start) {
-    const borrows = mul(t.bank.borrows, t.price);
-    if (cmp(borrows, start) > 0) w = mul(w, div(borrows, start));
-  }
-  return mul(value, w);
-}
-
-/** Health of one perp position in the worse of "bids fill" / "asks fill", haircut when positive. */
-export function mangoPerpHealth(p: MangoPerp, type: HealthType): Rational {
-  const lot = (lots: bigint) => mul({ n: lots * p.baseLotSize, d: 1n }, p.price);
-  const aw = type === 'init' ? p.initBaseAssetWeight : p.maintBaseAssetWeight;
-  const lw = type === 'init' ? p.initBaseLiabWeight : p.maintBaseLiabWeight;
-  const health = (baseLots: bigint, quote: Rational) =>
-    add(mul(lot(baseLots), baseLots >= 0n ? aw : lw), quote);
-  const bids = p.bidsLots ?? 0n;
-  const asks = p.asksLots ?? 0n;
-  const bidsFill = health(p.baseLots + bids, sub(p.quote, lot(bids)));
-  const asksFill = health(p.baseLots - asks, add(p.quote, lot(asks)));
-  const worst = min(bidsFill, asksFill);
-  if (cmp(worst, ZERO) <= 0) return worst;
-  return mul(worst, type === 'init' ? p.initOverallAssetWeight : p.maintOverallAssetWeight);
-}
-
-/** Account health (module header): liquidatable when maint health < 0. */
-export function mangoHealth(
-  type: HealthType,
-  tokens: readonly MangoToken[],
-  perps: readonly MangoPerp[],
-): Rational {
-  let h = ZERO;
-  for (const t of tokens) h = add(h, tokenHealth(t, type));
-  for (const p of perps) h = add(h, mangoPerpHealth(p, type));
-  return h;
-}
 
 /** Mango perp-market weights (decimal strings). */
 export interface MangoPerpWeights {
@@ -204,13 +122,13 @@ export const mangoV4: VenuePreset = {
   engineGaps: [
     {
       rule: 'Token borrows are weighted above 100% (maint/init liability weights), and init weights scale with the bank’s total deposits / borrows.',
-      implementedBy: 'mangoHealth',
+      implementedBy: 'mangoHealth (test reference, reference/mango-v4.ts)',
       engineNeeds:
         'liability weights on negative non-settlement balances and size-scaled init weights by venue-wide totals',
     },
     {
       rule: 'Open orders count in the worse of "all bids fill" and "all asks fill".',
-      implementedBy: 'mangoPerpHealth (bidsLots/asksLots)',
+      implementedBy: 'mangoPerpHealth, bidsLots/asksLots (test reference, reference/mango-v4.ts)',
       engineNeeds: 'open orders in the account state (the engine has only positions)',
     },
   ],

@@ -2,14 +2,16 @@
  * Venue presets (DESIGN §5 "venues are presets"): a well-known venue's published
  * margin and liquidation rules expressed as a configuration of Plimsoll's own
  * models — assets, markets with their margin model, liquidation policy — plus,
- * where the venue's rule is more than "liquidatable when equity < MM", the
- * venue's formulas as exact pure functions in the preset's module.
+ * where the venue publishes one, its closed-form liquidation price (the
+ * calculator shows it next to the engine's). The venue's other formulas are
+ * re-implemented in core/reference/<venue>.ts as the tests' references.
  *
  * A preset's `config()` is an `EngineConfigInput`: `Engine.create` validates it
  * with the same zod schemas as any other configuration (a preset is not a
  * privileged path into the engine). `engineGaps` lists, precisely, the venue
  * rules the engine cannot execute yet; each is implemented and tested as a pure
- * function so a venue team can see what the engine would need.
+ * function (a test reference in core/reference/) so a venue team can see what
+ * the engine would need.
  */
 import type { EngineConfigInput } from '../model/engine-config.ts';
 import type { Rational } from './rational.ts';
@@ -33,7 +35,7 @@ export interface PresetSource {
 export interface EngineGap {
   /** The venue's rule, in one sentence. */
   readonly rule: string;
-  /** The function in the preset module that computes it exactly. */
+  /** The function that computes it exactly (a test reference in core/reference/<venue>.ts), or '—'. */
   readonly implementedBy: string;
   /** What the engine's policy would need to execute it. */
   readonly engineNeeds: string;

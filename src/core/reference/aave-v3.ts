@@ -3,10 +3,18 @@
  * it: the debt a liquidator may repay (close factor), the collateral it receives with the bonus,
  * and the protocol's share of the bonus — half-up basis-point arithmetic. A test reference only:
  * the engine's lending liquidation (engine/liquidation/lending.ts) is checked against it.
+ *
+ * Also the borrowing power of aave-utilities' user summary (packages/math-utils,
+ * generate-raw-user-summary: available borrows = Σ collateral × LTV − debt, at least 0), the
+ * counterpart of the engine's free collateral at initial (LTV) weights.
+ *
+ * Sources: https://github.com/aave-dao/aave-v3-origin (LiquidationLogic.sol),
+ * https://github.com/aave/aave-utilities (test/vectors/aave_v3_health_factor.json).
  */
-import { pow10 } from '../num/index.ts';
-import { PERCENTAGE_FACTOR } from '../presets/aave-v3.ts';
+import { divRound, InvariantError, PPM, pow10 } from '../num/index.ts';
 
+/** Aave's PercentageMath: basis points, 1e4 = 100%. */
+export const PERCENTAGE_FACTOR = 10_000n;
 const HALF_PERCENT = 5_000n;
 
 /** value × percentage / 1e4, half up (PercentageMath.percentMul). */
@@ -77,4 +85,28 @@ export function liquidationCall(i: LiquidationCallInput): LiquidationCallResult 
     fee = percentMul(bonusCollateral, i.liquidationProtocolFeeBps);
   }
   return { collateralToLiquidator: collateral - fee, debtRepaid: debt, protocolFee: fee };
+}
+
+export interface LtvCollateral {
+  /** Collateral value, quote units, ≥ 0. */
+  readonly valueQuote: bigint;
+  /** Loan-to-value ratio, ppm. */
+  readonly ltvPpm: bigint;
+}
+
+/**
+ * Borrowing power left: max(0, ⌊Σ value × ltv⌋ − debt), quote units.
+ *
+ * @param collaterals collateral values (quote units) with loan-to-value ratios (ppm)
+ * @param debtQuote total debt, quote units (≥ 0)
+ */
+export function availableBorrowsQuote(collaterals: readonly LtvCollateral[], debtQuote: bigint): bigint {
+  if (debtQuote < 0n) throw new InvariantError(`negative debt ${debtQuote}`);
+  let weighted = 0n;
+  for (const c of collaterals) {
+    if (c.valueQuote < 0n || c.ltvPpm < 0n) throw new InvariantError('negative collateral input');
+    weighted += c.valueQuote * c.ltvPpm;
+  }
+  const capacity = divRound(weighted, PPM, 'floor');
+  return capacity > debtQuote ? capacity - debtQuote : 0n;
 }

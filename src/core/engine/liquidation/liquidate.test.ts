@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { newVenue, ref } from '../../../../test/support/fixtures.ts';
-import { driftFundingDeltaToResolveBankruptcy, driftSocializedPayment } from '../../presets/drift-v2.ts';
+import { driftFundingDeltaToResolveBankruptcy, driftSocializedPayment } from '../../reference/drift-v2.ts';
 import type { Engine } from '../engine.ts';
 import type { Sequenced } from '../events.ts';
 

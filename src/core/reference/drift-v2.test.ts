@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import vectors from '../../../test/vectors/drift_v2_liquidation_margin.json' with { type: 'json' };
-import { baseToCoverMarginShortage } from './liquidation-math.ts';
+import { driftBaseToCoverMarginShortage } from './drift-v2.ts';
 
 const FILE = 'drift_v2_liquidation_margin.json';
 const cases = vectors.cases.filter((c) => c.group === 'calculate_base_asset_amount_to_cover_margin_shortage');
@@ -15,7 +15,7 @@ describe(`${FILE} › calculate_base_asset_amount_to_cover_margin_shortage`, () 
   it('has the cases we expect', () => expect(cases.length).toBe(3));
   it.each(cases)('$name', (c) => {
     const i = c.inputs as unknown as Record<string, number>;
-    const got = baseToCoverMarginShortage({
+    const got = driftBaseToCoverMarginShortage({
       shortageQuote: BigInt(i.marginShortage_quote!),
       marginRatioPpm: BigInt(i.marginRatio_1e4!) * 100n,
       liquidationFeePpm: BigInt(i.liquidationFee_1e6!),
@@ -29,7 +29,7 @@ describe(`${FILE} › calculate_base_asset_amount_to_cover_margin_shortage`, () 
   });
 });
 
-describe('baseToCoverMarginShortage edges', () => {
+describe('driftBaseToCoverMarginShortage edges', () => {
   const base = {
     shortageQuote: 10_000000n,
     marginRatioPpm: 100_000n,
@@ -39,19 +39,21 @@ describe('baseToCoverMarginShortage edges', () => {
     quoteDecimals: 6,
   };
   it("'ceil' covers the shortage where 'floor' may fall one qty9 short", () => {
-    expect(baseToCoverMarginShortage({ ...base, rounding: 'floor' })).toBe(333_333_333n);
-    expect(baseToCoverMarginShortage({ ...base, rounding: 'ceil' })).toBe(333_333_334n);
+    expect(driftBaseToCoverMarginShortage({ ...base, rounding: 'floor' })).toBe(333_333_333n);
+    expect(driftBaseToCoverMarginShortage({ ...base, rounding: 'ceil' })).toBe(333_333_334n);
   });
   it('has no answer when fees eat the whole margin ratio or the price is 0', () => {
-    expect(baseToCoverMarginShortage({ ...base, liquidationFeePpm: 100_000n, rounding: 'floor' })).toBeNull();
     expect(
-      baseToCoverMarginShortage({
+      driftBaseToCoverMarginShortage({ ...base, liquidationFeePpm: 100_000n, rounding: 'floor' }),
+    ).toBeNull();
+    expect(
+      driftBaseToCoverMarginShortage({
         ...base,
         liquidationFeePpm: 50_000n,
         insuranceFundFeePpm: 50_000n,
         rounding: 'floor',
       }),
     ).toBeNull();
-    expect(baseToCoverMarginShortage({ ...base, pricePx8: 0n, rounding: 'floor' })).toBeNull();
+    expect(driftBaseToCoverMarginShortage({ ...base, pricePx8: 0n, rounding: 'floor' })).toBeNull();
   });
 });
