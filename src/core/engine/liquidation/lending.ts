@@ -25,7 +25,7 @@
  * `collateralAsset`, else the largest by value). A scope with debt and no collateral left goes to
  * the bankrupt waterfall (insurance, then the socialized-loss ledger) — Aave v3.3's deficit.
  */
-import { crossView, evaluate, isLiquidatable, type ScopeFigures } from '../../account/figures.ts';
+import { crossView, type ScopeFigures } from '../../account/figures.ts';
 import { assetPricePx8 } from '../../account/prices.ts';
 import { HEALTH_FACTOR_ONE, healthFactor } from '../../collateral/health-factor.ts';
 import { collateralValueQuote } from '../../collateral/valuation.ts';
