@@ -41,6 +41,7 @@ import {
   readBookDepthSnapshots,
   repairPhantomBids,
 } from '../liquidity/depth-model.ts';
+import { hasOracleFeed } from '../oracle-feed.ts';
 import { drawTraders, LAB_POPULATION_SPEC, materialize, type PopulationSpec } from '../population.ts';
 import { INSURANCE_SEED_PPM } from '../venue.ts';
 import {
@@ -95,6 +96,12 @@ export interface CompareOptions {
   readonly spec?: Partial<Omit<PopulationSpec, 'accounts' | 'seed'>>;
   /** Traders who respond to margin calls (defaults `DEFAULT_RESPONSE_SPEC`, seeded with `seed`); none if absent. */
   readonly responses?: Partial<Omit<ResponseSpec, 'seed'>>;
+  /**
+   * Where the marks come from: 'klines' (default) — the exogenous path displaced by the book, as
+   * `prices` commands; 'oracle' — the day's real multi-source observations, displaced by the book,
+   * through the engine's `oracle` command (only crashes with several sources: `hasOracleFeed`).
+   */
+  readonly prices?: 'oracle' | 'klines';
 }
 
 export interface ComparisonBook {
@@ -134,6 +141,10 @@ export function runComparison(opts: CompareOptions): Comparison {
   if (policies.length === 0) throw new RangeError('no policies to compare');
   const history = loadHistory(opts.history ?? { kind: 'crash', id: opts.crash }, opts.fromMs, opts.toMs);
   const path = history.points;
+  const spec0 = opts.history ?? { kind: 'crash', id: opts.crash };
+  const oracleDay = spec0.kind === 'crash' && hasOracleFeed(spec0.id) ? spec0.id : undefined;
+  if (opts.prices === 'oracle' && oracleDay === undefined)
+    throw new RangeError(`${history.id} has a single price series: no oracle feed (use prices 'klines')`);
   const spec: PopulationSpec = {
     ...LAB_POPULATION_SPEC,
     ...opts.spec,
@@ -197,6 +208,7 @@ export function runComparison(opts: CompareOptions): Comparison {
         ? { responses: { ...DEFAULT_RESPONSE_SPEC, ...opts.responses, seed: opts.seed } }
         : {}),
       recordLiquidations: false,
+      ...(opts.prices === 'oracle' && oracleDay !== undefined ? { oracle: oracleDay } : {}),
     });
     first ??= r;
     results.push(r);
