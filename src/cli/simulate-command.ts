@@ -22,6 +22,7 @@ import {
   type Comparison,
   formatAccountLevel,
   formatModesTable,
+  formatOracle,
   formatTable,
   runComparison,
   shareOf,
@@ -141,6 +142,8 @@ export async function runSimulate(opts: SimulateOptions, io: SimulateIo): Promis
   io.out(`${formatModesTable(comparison.rows)}\n\n`);
   const accountLevel = formatAccountLevel(comparison.rows);
   if (accountLevel) io.out(`${accountLevel}\n\n`);
+  const oracle = formatOracle(comparison.rows);
+  if (oracle) io.out(`${oracle}\n\n`);
   io.out(
     `Conservation (INV-01) ${ok ? '✓' : '✗'} in every run · wall time ${wallSeconds.toFixed(1)} s\n` +
       `Report  ${files.html}\nMetrics ${files.metrics}\n`,

@@ -20,7 +20,7 @@ import { conservation } from '../replay.ts';
 import { MARKET } from '../venue.ts';
 import { displaceInputs, displacePrice, mergeTicks } from './cascade/oracle-ticks.ts';
 import { klinePoints, runCascade } from './cascade-sim.ts';
-import { BOOK_DEPTH_FILE, runComparison } from './compare.ts';
+import { BOOK_DEPTH_FILE, formatOracle, runComparison } from './compare.ts';
 import { DEFAULT_POLICIES } from './policies.ts';
 
 const from = Date.parse('2025-10-10T21:05:00Z');
@@ -62,6 +62,8 @@ describe('runCascade with the 2025-10-10 oracle feed', () => {
     expect(r.metrics.prices.markLow).not.toBe(klines.metrics.prices.markLow);
     expect(r.metrics.prices.markLow).toBe(r.metrics.oracle?.markLow);
     expect(r.metrics.oracle?.steps).toBeGreaterThan(stepped / 2);
+    expect(formatOracle([r.metrics])).toMatch(/^static-low: guarded mark low [\d,.]+ at .* safe mode \d+×/m);
+    expect(formatOracle([klines.metrics])).toBe('');
     // INV-01 and INV-02.
     expect(r.metrics.conservation.ok).toBe(true);
     expect(conservation(r.engine.state).ok).toBe(true);

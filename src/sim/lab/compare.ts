@@ -371,6 +371,25 @@ export function formatAccountLevel(rows: readonly CascadeMetrics[]): string {
   return out.join('\n');
 }
 
+/**
+ * With the oracle feed: per policy, what the engine's oracle made of the displaced observations
+ * (safe mode, breaker, scopes held). Empty on a kline run.
+ */
+export function formatOracle(rows: readonly CascadeMetrics[]): string {
+  const out: string[] = [];
+  for (const m of rows) {
+    const o = m.oracle;
+    if (!o) continue;
+    const secs = o.safeMode.periods.reduce((a, p) => a + (p.seconds ?? 0), 0);
+    out.push(
+      `${m.policy}: guarded mark low ${num(o.markLow, 2)} at ${o.markLowAt.slice(11)} · safe mode ${o.safeMode.entered}× (${Math.round(secs)} s) · breaker ${o.breaker.trips} trips · liquidations held at ${o.held.ticks} ticks (at most ${o.held.maxScopes} scopes)`,
+    );
+  }
+  return out.length === 0
+    ? ''
+    : `Oracle (${rows.find((m) => m.oracle)!.oracle!.steps.toLocaleString('en-US')} ticks of the day's observations, displaced by the book):\n${out.join('\n')}`;
+}
+
 const HELP = `usage: npx tsx src/sim/lab/compare.ts [options]
 
   --crash ID            2025-10-10 | 2020-03-12 | 2021-05-19 (default 2025-10-10)
@@ -401,6 +420,9 @@ const HELP = `usage: npx tsx src/sim/lab/compare.ts [options]
                         src/sim/lab/responders.ts for the rest of the defaults)
   --response-delay MIN  median minutes from the call to the response (default 5; 0 = at once)
   --response-deposit P  probability that a response is a deposit, else a reduction (default 0.5)
+  --prices SOURCE       oracle | klines: the day's multi-source observations through the engine's
+                        oracle (2025-10-10), or the kline path as prices commands (default: oracle
+                        where the crash has several sources, else klines)
   --json                metrics as JSON instead of the table`;
 
 function main(argv: string[]): void {
@@ -430,6 +452,7 @@ function main(argv: string[]): void {
       hedged: { type: 'string' },
       'response-delay': { type: 'string' },
       'response-deposit': { type: 'string' },
+      prices: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -481,6 +504,11 @@ function main(argv: string[]): void {
   if (scale !== 'auto' && !(scale > 0)) throw new RangeError('--depth-scale must be > 0 or auto');
   const fromMs = hhmm(values.from);
   const toMs = hhmm(values.to);
+  if (values.prices !== undefined && values.prices !== 'oracle' && values.prices !== 'klines')
+    throw new RangeError('--prices: oracle | klines');
+  const prices =
+    (values.prices as 'oracle' | 'klines' | undefined) ??
+    (history.kind === 'crash' && hasOracleFeed(history.id) ? 'oracle' : 'klines');
   const t0 = performance.now();
   const cmp = runComparison({
     crash: whole.id,
@@ -493,6 +521,7 @@ function main(argv: string[]): void {
       ? { referenceOpenInterestBase: Number(values['reference-oi']) }
       : {}),
     sizing,
+    prices,
     ...(policies ? { policies } : {}),
     ...(values.hedged !== undefined ? { spec: { hedgedShare: shareOf(values.hedged, '--hedged') } } : {}),
     ...(() => {
@@ -547,6 +576,8 @@ function main(argv: string[]): void {
   console.log('');
   const al = formatAccountLevel(cmp.rows);
   if (al) console.log(`${al}\n`);
+  const oracle = formatOracle(cmp.rows);
+  if (oracle) console.log(`${oracle}\n`);
   const ok = cmp.rows.every((m) => m.conservation.ok);
   console.log(
     `Conservation (INV-01) ${ok ? '✓' : '✗'} in every run · wall time ${wall.toFixed(1)} s` +
