@@ -2,6 +2,16 @@
  * Liquidation-cascade simulator: drives the real engine through an exogenous
  * price path plus the endogenous impact of liquidation sales on a book model.
  *
+ * Where the mark comes from: on a single price series, the exogenous path displaced by the
+ * book (step 1 below, `prices` commands). With `oracle` (a day with a multi-source feed,
+ * 2025-10-10) the day's real observations reach the engine's `oracle` command at their own
+ * times, each price displaced by the book's displacement at that moment (./cascade/oracle-ticks.ts,
+ * with the demo's feed ../oracle-feed.ts): the guarded mark (breaker, safe mode, move
+ * confirmation) is the mark, the BTC collateral follows it, and the keeper's rounds run after each
+ * oracle step (liquidations the oracle holds wait); the exogenous points still drive the book
+ * model, the responders and the per-minute work, and a sale reaches the mark with the next
+ * observations (the episodes found then are one level deeper than the sales since).
+ *
  * Per exogenous price point (the real crash klines via `klinePoints`, or any array
  * via `arrayPoints`):
  * 1. the book model observes the point (volatility, thinning, gap, decay of the
