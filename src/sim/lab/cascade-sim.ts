@@ -61,7 +61,7 @@
 
 import { crossView, evaluate } from '../../core/account/figures.ts';
 import { Engine } from '../../core/engine/engine.ts';
-import { type ReadonlyEngineState, subaccountKey } from '../../core/model/state.ts';
+import { subaccountKey } from '../../core/model/state.ts';
 import { RiskBookFinder } from '../../riskbook/index.ts';
 import { driveCrash, FUNDING_PREMIUM_INDEX } from '../crash-driver.ts';
 import { OracleFeed, setOracleCommand } from '../oracle-feed.ts';
