@@ -54,8 +54,8 @@ export interface SimulateOptions {
   readonly dynamic: boolean;
   readonly out: string;
   /**
-   * 'oracle' | 'klines' (see CompareOptions.prices); default: oracle where the crash has a
-   * multi-source feed (2025-10-10), else klines.
+   * 'oracle' | 'klines' (see CompareOptions.prices); default 'klines'. 'oracle' only where the
+   * crash has a multi-source feed (2025-10-10).
    */
   readonly prices?: 'oracle' | 'klines';
 }
@@ -79,7 +79,7 @@ export async function runSimulate(opts: SimulateOptions, io: SimulateIo): Promis
     throw new UsageError(
       `--prices oracle needs several price sources; ${opts.path === undefined ? opts.crash : `the ${opts.path} path`} has one series (use --prices klines)`,
     );
-  const prices = opts.prices ?? (feed ? 'oracle' : 'klines');
+  const prices = opts.prices ?? 'klines';
   const history = historyOf({
     ...(opts.path === undefined ? { crash: opts.crash } : { path: opts.path }),
     ...(opts.minutes !== undefined ? { minutes: opts.minutes } : {}),
@@ -230,7 +230,7 @@ export function registerSimulateCommand(program: Command): Command {
     .addOption(
       new Option(
         '--prices <source>',
-        "where the marks come from: 'oracle' (the day's multi-source observations, displaced by the book, through the engine's oracle; 2025-10-10) or 'klines' (the one kline series, displaced by the book, as prices commands); default: oracle where the day has several sources",
+        "where the marks come from: 'oracle' (the day's multi-source observations, displaced by the book, through the engine's oracle; 2025-10-10) or 'klines' (the one kline series, displaced by the book, as prices commands); default: klines",
       ).choices(['oracle', 'klines']),
     )
     .option('--dynamic', 'also run the dynamic and predictive policies', false)

@@ -421,8 +421,7 @@ const HELP = `usage: npx tsx src/sim/lab/compare.ts [options]
   --response-delay MIN  median minutes from the call to the response (default 5; 0 = at once)
   --response-deposit P  probability that a response is a deposit, else a reduction (default 0.5)
   --prices SOURCE       oracle | klines: the day's multi-source observations through the engine's
-                        oracle (2025-10-10), or the kline path as prices commands (default: oracle
-                        where the crash has several sources, else klines)
+                        oracle (2025-10-10), or the kline path as prices commands (default klines)
   --json                metrics as JSON instead of the table`;
 
 function main(argv: string[]): void {
@@ -506,9 +505,7 @@ function main(argv: string[]): void {
   const toMs = hhmm(values.to);
   if (values.prices !== undefined && values.prices !== 'oracle' && values.prices !== 'klines')
     throw new RangeError('--prices: oracle | klines');
-  const prices =
-    (values.prices as 'oracle' | 'klines' | undefined) ??
-    (history.kind === 'crash' && hasOracleFeed(history.id) ? 'oracle' : 'klines');
+  const prices = (values.prices as 'oracle' | 'klines' | undefined) ?? 'klines';
   const t0 = performance.now();
   const cmp = runComparison({
     crash: whole.id,
