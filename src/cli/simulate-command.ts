@@ -22,6 +22,7 @@ import {
   type Comparison,
   formatAccountLevel,
   formatModesTable,
+  formatOracle,
   formatTable,
   runComparison,
   shareOf,
@@ -31,6 +32,7 @@ import { historyOf, SYNTHETIC_MODEL_IDS } from '../sim/lab/histories.ts';
 import { DEFAULT_POLICIES } from '../sim/lab/policies.ts';
 import { POLICY_NAMES, policiesByName } from '../sim/lab/policy-registry.ts';
 import { type ResponseSpec, responseOptions } from '../sim/lab/responders.ts';
+import { hasOracleFeed } from '../sim/oracle-feed.ts';
 import { writeReport } from '../sim/report/report.ts';
 import { intInRange } from './args.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors.ts';
@@ -51,6 +53,11 @@ export interface SimulateOptions {
   readonly seed: number;
   readonly dynamic: boolean;
   readonly out: string;
+  /**
+   * 'oracle' | 'klines' (see CompareOptions.prices); default 'klines'. 'oracle' only where the
+   * crash has a multi-source feed (2025-10-10).
+   */
+  readonly prices?: 'oracle' | 'klines';
 }
 
 export interface SimulateIo {
@@ -67,6 +74,12 @@ export interface SimulateResult {
 
 /** Runs the comparison one policy at a time (same inputs as one call) so progress can be shown. */
 export async function runSimulate(opts: SimulateOptions, io: SimulateIo): Promise<SimulateResult> {
+  const feed = opts.path === undefined && hasOracleFeed(opts.crash);
+  if (opts.prices === 'oracle' && !feed)
+    throw new UsageError(
+      `--prices oracle needs several price sources; ${opts.path === undefined ? opts.crash : `the ${opts.path} path`} has one series (use --prices klines)`,
+    );
+  const prices = opts.prices ?? 'klines';
   const history = historyOf({
     ...(opts.path === undefined ? { crash: opts.crash } : { path: opts.path }),
     ...(opts.minutes !== undefined ? { minutes: opts.minutes } : {}),
@@ -101,6 +114,7 @@ export async function runSimulate(opts: SimulateOptions, io: SimulateIo): Promis
           accounts: opts.accounts,
           seed: opts.seed,
           policies: [policy],
+          prices,
           ...(opts.responses ? { responses: opts.responses } : {}),
           ...(opts.hedged !== undefined ? { spec: { hedgedShare: opts.hedged } } : {}),
         }),
@@ -128,6 +142,8 @@ export async function runSimulate(opts: SimulateOptions, io: SimulateIo): Promis
   io.out(`${formatModesTable(comparison.rows)}\n\n`);
   const accountLevel = formatAccountLevel(comparison.rows);
   if (accountLevel) io.out(`${accountLevel}\n\n`);
+  const oracle = formatOracle(comparison.rows);
+  if (oracle) io.out(`${oracle}\n\n`);
   io.out(
     `Conservation (INV-01) ${ok ? '✓' : '✗'} in every run · wall time ${wallSeconds.toFixed(1)} s\n` +
       `Report  ${files.html}\nMetrics ${files.metrics}\n`,
@@ -148,6 +164,7 @@ interface SimulateFlags {
   seed: number;
   dynamic: boolean;
   out: string;
+  prices?: 'oracle' | 'klines';
 }
 
 /** A share in [0, 1] (commander argParser). */
@@ -210,11 +227,21 @@ export function registerSimulateCommand(program: Command): Command {
     )
     .option('--accounts <n>', 'number of traders', intInRange('--accounts', 1, 100_000), 1000)
     .option('--seed <n>', 'seed of the population', intInRange('--seed', 0, 2 ** 32 - 1), 42)
+    .addOption(
+      new Option(
+        '--prices <source>',
+        "where the marks come from: 'oracle' (the day's multi-source observations, displaced by the book, through the engine's oracle; 2025-10-10) or 'klines' (the one kline series, displaced by the book, as prices commands); default: klines",
+      ).choices(['oracle', 'klines']),
+    )
     .option('--dynamic', 'also run the dynamic and predictive policies', false)
     .option('--out <dir>', 'directory for report.html and metrics.json', 'simulate-report')
     .action((o: SimulateFlags) => {
       if (o.minutes !== undefined && o.path === undefined)
         throw new UsageError('--minutes applies to synthetic paths (--path) only');
+      if (o.prices === 'oracle' && (o.path !== undefined || !hasOracleFeed(o.crash ?? '2025-10-10')))
+        throw new UsageError(
+          `--prices oracle needs several price sources; ${o.path ?? o.crash} has one series (use --prices klines)`,
+        );
       let responses: Partial<Omit<ResponseSpec, 'seed'>> | undefined;
       try {
         responses = responseOptions({
@@ -238,6 +265,7 @@ export function registerSimulateCommand(program: Command): Command {
           seed: o.seed,
           dynamic: o.dynamic,
           out: resolve(o.out),
+          ...(o.prices !== undefined ? { prices: o.prices } : {}),
         },
         { out: (t) => process.stdout.write(t), err: process.stderr },
       ).then(

@@ -66,6 +66,9 @@ describe('plimsoll simulate', () => {
       [['--hedged', '1.5'], /--hedged must be a share in \[0, 1\]/],
       [['--responders', '0.3', '--response-delay', 'soon'], /--response-delay must be minutes/],
       [['--response-deposit', '0.5'], /need --responders/],
+      [['--crash', '2021-05-19', '--prices', 'oracle'], /2021-05-19 has one series/],
+      [['--path', 'gbm', '--prices', 'oracle'], /gbm has one series/],
+      [['--prices', 'tape'], /Allowed choices are oracle, klines/],
     ];
     for (const [args, message] of cases) {
       let err = '';

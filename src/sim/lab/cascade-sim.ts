@@ -2,6 +2,16 @@
  * Liquidation-cascade simulator: drives the real engine through an exogenous
  * price path plus the endogenous impact of liquidation sales on a book model.
  *
+ * Where the mark comes from: on a single price series, the exogenous path displaced by the
+ * book (step 1 below, `prices` commands). With `oracle` (a day with a multi-source feed,
+ * 2025-10-10) the day's real observations reach the engine's `oracle` command at their own
+ * times, each price displaced by the book's displacement at that moment (./cascade/oracle-ticks.ts,
+ * with the demo's feed ../oracle-feed.ts): the guarded mark (breaker, safe mode, move
+ * confirmation) is the mark, the BTC collateral follows it, and the keeper's rounds run after each
+ * oracle step (liquidations the oracle holds wait); the exogenous points still drive the book
+ * model, the responders and the per-minute work, and a sale reaches the mark with the next
+ * observations (the episodes found then are one level deeper than the sales since).
+ *
  * Per exogenous price point (the real crash klines via `klinePoints`, or any array
  * via `arrayPoints`):
  * 1. the book model observes the point (volatility, thinning, gap, decay of the
@@ -54,14 +64,16 @@ import { Engine } from '../../core/engine/engine.ts';
 import { subaccountKey } from '../../core/model/state.ts';
 import { RiskBookFinder } from '../../riskbook/index.ts';
 import { driveCrash, FUNDING_PREMIUM_INDEX } from '../crash-driver.ts';
+import { OracleFeed, setOracleCommand } from '../oracle-feed.ts';
 import { materialize } from '../population.ts';
 import { InsurancePath, RunTotals } from '../run-totals.ts';
-import { BACKSTOP, MARKET, SETTLEMENT } from '../venue.ts';
+import { BACKSTOP, BASE_ASSET, MARKET, SETTLEMENT } from '../venue.ts';
 import { BookTrader } from './cascade/book-trader.ts';
 import { accountLevelFigures, traderFigures } from './cascade/capital.ts';
 import { RunContext } from './cascade/context.ts';
 import { Episodes } from './cascade/episodes.ts';
 import { MarkDriver } from './cascade/mark.ts';
+import { displaceInputs, type LabTick, mergeTicks } from './cascade/oracle-ticks.ts';
 import { fmtPx, openPriceOf, px8Of } from './cascade/path.ts';
 import { cascadeMetrics } from './cascade/report.ts';
 import { ResponseRunner } from './cascade/responses.ts';
@@ -147,6 +159,13 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
   const portfolioAccounts = switchToPortfolioMargin(engine, pop);
   const insStart = ins();
   insurance.start(insStart);
+  // With a multi-source feed, the market's mark comes from its guarded oracle from here on.
+  const last = opts.path[opts.path.length - 1]!;
+  const feed = opts.oracle ? new OracleFeed(opts.oracle, t0, last.timeMs, MARKET, engine) : undefined;
+  if (feed) {
+    ctx.exec(setOracleCommand(MARKET));
+    feed.start(t0);
+  }
   const finder = new RiskBookFinder(engine);
   const step = ctx.market().config.stepSize || QTY_STEP_FALLBACK;
   const startFig = traderFigures(state, traderKeys);
@@ -154,7 +173,7 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
   const samples: { timeMs: number; ratio: number }[] = [{ timeMs: t0, ratio: startFig.ratio }];
 
   // --- the parts -----------------------------------------------------------------------
-  const mark = new MarkDriver(ctx, timeline, openPx8, first.price);
+  const mark = new MarkDriver(ctx, timeline, openPx8, first.price, feed ? 'oracle' : 'prices');
   const trader = new BookTrader(
     ctx,
     mark,
@@ -163,7 +182,15 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     ctx.market().config.tickSize,
     subaccountKey(BACKSTOP),
   );
-  const rounds = new CascadeRounds(ctx, finder, episodes, trader, keeper, opts.maxRounds ?? 200);
+  const rounds = new CascadeRounds(
+    ctx,
+    finder,
+    episodes,
+    trader,
+    keeper,
+    opts.maxRounds ?? 200,
+    feed !== undefined,
+  );
   const cascade = (updateMs: number) => rounds.run(updateMs);
   const responses = new ResponseRunner(ctx, opts.responses, pop, finder.book, trader, mark, step);
 
@@ -178,7 +205,10 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     if (u.liquidation) ctx.exec({ type: 'set_policy', liquidation: u.liquidation });
   };
   // --- the run: the crash driver walks the path point by point ----------------------------
-  driveCrash(opts.path, {
+  const ticks: readonly LabTick[] = feed
+    ? mergeTicks(opts.path, feed.steps)
+    : opts.path.map((point) => ({ kind: 'point', timeMs: point.timeMs, point }));
+  driveCrash(ticks, {
     startMs: t0,
     /** A new minute: the timeline's row. */
     minuteStart: (m) => {
@@ -219,15 +249,30 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
         );
       }
     },
-    tick: (p) => {
+    tick: (tick) => {
+      if (tick.kind === 'oracle') {
+        // The observations, each displaced by the book at this moment, through the oracle.
+        const t = ctx.now(tick.timeMs);
+        book.advance(t);
+        const inputs = displaceInputs(tick.step.inputs, book.displacement);
+        const report = rounds.tick(
+          { timeMs: t, observations: [{ market: MARKET, inputs }] },
+          { [BASE_ASSET]: MARKET },
+        );
+        feed!.observe(t, inputs.length, report);
+        mark.noteEngineMark();
+        return;
+      }
+      const p = tick.point;
       responses.respondDue(p.timeMs, cascade);
       const t = ctx.now(p.timeMs);
       mark.setExogenous(p.price);
       timeline.lastExo = p.price;
       book.observe(t, mark.exoF);
       mark.noteDisplacement();
+      // With the oracle feed the mark moves with the next observations (push only records it).
       mark.push(mark.target(), t);
-      cascade(t);
+      if (!feed) cascade(t);
       responses.scanCalls(state.timeMs);
     },
   });
@@ -251,6 +296,7 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     accountLevel,
     responses: responses.metrics(),
   });
+  if (feed) Object.assign(metrics, { oracle: feed.facts() });
   return { metrics, timeline: timeline.rows, liquidations: episodes.records, population: pop, engine };
 }
 

@@ -41,6 +41,7 @@ import {
   readBookDepthSnapshots,
   repairPhantomBids,
 } from '../liquidity/depth-model.ts';
+import { hasOracleFeed } from '../oracle-feed.ts';
 import { drawTraders, LAB_POPULATION_SPEC, materialize, type PopulationSpec } from '../population.ts';
 import { INSURANCE_SEED_PPM } from '../venue.ts';
 import {
@@ -95,6 +96,12 @@ export interface CompareOptions {
   readonly spec?: Partial<Omit<PopulationSpec, 'accounts' | 'seed'>>;
   /** Traders who respond to margin calls (defaults `DEFAULT_RESPONSE_SPEC`, seeded with `seed`); none if absent. */
   readonly responses?: Partial<Omit<ResponseSpec, 'seed'>>;
+  /**
+   * Where the marks come from: 'klines' (default) — the exogenous path displaced by the book, as
+   * `prices` commands; 'oracle' — the day's real multi-source observations, displaced by the book,
+   * through the engine's `oracle` command (only crashes with several sources: `hasOracleFeed`).
+   */
+  readonly prices?: 'oracle' | 'klines';
 }
 
 export interface ComparisonBook {
@@ -134,6 +141,10 @@ export function runComparison(opts: CompareOptions): Comparison {
   if (policies.length === 0) throw new RangeError('no policies to compare');
   const history = loadHistory(opts.history ?? { kind: 'crash', id: opts.crash }, opts.fromMs, opts.toMs);
   const path = history.points;
+  const spec0 = opts.history ?? { kind: 'crash', id: opts.crash };
+  const oracleDay = spec0.kind === 'crash' && hasOracleFeed(spec0.id) ? spec0.id : undefined;
+  if (opts.prices === 'oracle' && oracleDay === undefined)
+    throw new RangeError(`${history.id} has a single price series: no oracle feed (use prices 'klines')`);
   const spec: PopulationSpec = {
     ...LAB_POPULATION_SPEC,
     ...opts.spec,
@@ -197,6 +208,7 @@ export function runComparison(opts: CompareOptions): Comparison {
         ? { responses: { ...DEFAULT_RESPONSE_SPEC, ...opts.responses, seed: opts.seed } }
         : {}),
       recordLiquidations: false,
+      ...(opts.prices === 'oracle' && oracleDay !== undefined ? { oracle: oracleDay } : {}),
     });
     first ??= r;
     results.push(r);
@@ -359,6 +371,25 @@ export function formatAccountLevel(rows: readonly CascadeMetrics[]): string {
   return out.join('\n');
 }
 
+/**
+ * With the oracle feed: per policy, what the engine's oracle made of the displaced observations
+ * (safe mode, breaker, scopes held). Empty on a kline run.
+ */
+export function formatOracle(rows: readonly CascadeMetrics[]): string {
+  const out: string[] = [];
+  for (const m of rows) {
+    const o = m.oracle;
+    if (!o) continue;
+    const secs = o.safeMode.periods.reduce((a, p) => a + (p.seconds ?? 0), 0);
+    out.push(
+      `${m.policy}: guarded mark low ${num(o.markLow, 2)} at ${o.markLowAt.slice(11)} · safe mode ${o.safeMode.entered}× (${Math.round(secs)} s) · breaker ${o.breaker.trips} trips · liquidations held at ${o.held.ticks} ticks (at most ${o.held.maxScopes} scopes)`,
+    );
+  }
+  return out.length === 0
+    ? ''
+    : `Oracle (${rows.find((m) => m.oracle)!.oracle!.steps.toLocaleString('en-US')} ticks of the day's observations, displaced by the book):\n${out.join('\n')}`;
+}
+
 const HELP = `usage: npx tsx src/sim/lab/compare.ts [options]
 
   --crash ID            2025-10-10 | 2020-03-12 | 2021-05-19 (default 2025-10-10)
@@ -389,6 +420,8 @@ const HELP = `usage: npx tsx src/sim/lab/compare.ts [options]
                         src/sim/lab/responders.ts for the rest of the defaults)
   --response-delay MIN  median minutes from the call to the response (default 5; 0 = at once)
   --response-deposit P  probability that a response is a deposit, else a reduction (default 0.5)
+  --prices SOURCE       oracle | klines: the day's multi-source observations through the engine's
+                        oracle (2025-10-10), or the kline path as prices commands (default klines)
   --json                metrics as JSON instead of the table`;
 
 function main(argv: string[]): void {
@@ -418,6 +451,7 @@ function main(argv: string[]): void {
       hedged: { type: 'string' },
       'response-delay': { type: 'string' },
       'response-deposit': { type: 'string' },
+      prices: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -469,6 +503,9 @@ function main(argv: string[]): void {
   if (scale !== 'auto' && !(scale > 0)) throw new RangeError('--depth-scale must be > 0 or auto');
   const fromMs = hhmm(values.from);
   const toMs = hhmm(values.to);
+  if (values.prices !== undefined && values.prices !== 'oracle' && values.prices !== 'klines')
+    throw new RangeError('--prices: oracle | klines');
+  const prices = (values.prices as 'oracle' | 'klines' | undefined) ?? 'klines';
   const t0 = performance.now();
   const cmp = runComparison({
     crash: whole.id,
@@ -481,6 +518,7 @@ function main(argv: string[]): void {
       ? { referenceOpenInterestBase: Number(values['reference-oi']) }
       : {}),
     sizing,
+    prices,
     ...(policies ? { policies } : {}),
     ...(values.hedged !== undefined ? { spec: { hedgedShare: shareOf(values.hedged, '--hedged') } } : {}),
     ...(() => {
@@ -535,6 +573,8 @@ function main(argv: string[]): void {
   console.log('');
   const al = formatAccountLevel(cmp.rows);
   if (al) console.log(`${al}\n`);
+  const oracle = formatOracle(cmp.rows);
+  if (oracle) console.log(`${oracle}\n`);
   const ok = cmp.rows.every((m) => m.conservation.ok);
   console.log(
     `Conservation (INV-01) ${ok ? '✓' : '✗'} in every run · wall time ${wall.toFixed(1)} s` +

@@ -1,8 +1,11 @@
 /**
- * The engine's mark in the cascade simulator: the exogenous price × (1 + the book model's
- * displacement), sent as `prices` commands (mark and BTC collateral together) split so that no
- * update moves more than 90 % of the engine's `maxPriceMove` guard. Tracks the lowest mark and
- * exogenous price and the largest displacements, for the report and the timeline.
+ * The engine's mark in the cascade simulator. On a single price series (`prices` mode): the
+ * exogenous price × (1 + the book model's displacement), sent as `prices` commands (mark and BTC
+ * collateral together) split so that no update moves more than 90 % of the engine's
+ * `maxPriceMove` guard. With the oracle feed (`oracle` mode) the engine's guarded oracle sets the
+ * mark from the displaced observations (./oracle-ticks.ts): `push` sends nothing and only records
+ * the mark the engine holds. Tracks the lowest mark and exogenous price and the largest
+ * displacements, for the report and the timeline.
  */
 import { PPM } from '../../../core/num/index.ts';
 import { BASE_ASSET, MARKET } from '../../venue.ts';
@@ -25,6 +28,8 @@ export class MarkDriver {
     private readonly timeline: MinuteTimeline,
     openPx8: bigint,
     firstPrice: string,
+    /** 'oracle': the engine's oracle sets the mark; `push` only records it. */
+    readonly mode: 'prices' | 'oracle' = 'prices',
   ) {
     this.exoPx8 = openPx8;
     this.exoF = Number(firstPrice);
@@ -57,6 +62,10 @@ export class MarkDriver {
   /** Moves mark and BTC price to `target`, in steps within 90 % of the price guard. */
   push(target: bigint, timeMs: number): void {
     const { ctx } = this;
+    if (this.mode === 'oracle') {
+      this.noteEngineMark();
+      return;
+    }
     const limit = (ctx.state.guards.maxPriceMove * 9n) / 10n;
     let cur = ctx.market().markPx8!;
     while (cur !== target) {
@@ -74,5 +83,12 @@ export class MarkDriver {
     }
     if (target < this.markLow) this.markLow = target;
     this.timeline.noteMark(target);
+  }
+
+  /** Records the mark the engine holds (the guarded mark, in oracle mode). */
+  noteEngineMark(): void {
+    const mark = this.ctx.market().markPx8!;
+    if (mark < this.markLow) this.markLow = mark;
+    this.timeline.noteMark(mark);
   }
 }

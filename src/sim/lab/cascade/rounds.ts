@@ -5,8 +5,20 @@
  * open episodes oldest first (at most `maxPerRound` steps), attributes each step to its episode,
  * then lets the backstop unload into the book. A sale that moves the mark may make more scopes
  * liquidatable: the next round, one cascade level deeper.
+ *
+ * With the oracle feed (`tick`), the observations go through the keeper tick's `oracle` step
+ * first; a sale moves the engine's mark only when the next observations arrive, so the scopes
+ * found then are one level deeper than the deepest liquidation sold since (carried depth).
  */
-import { type CandidateFinder, liquidationRounds } from '../../../core/keeper/index.ts';
+import {
+  type CandidateFinder,
+  keeperTick,
+  type KeeperOptions as LoopOptions,
+  liquidationRounds,
+  type RoundHooks,
+  type TickInput,
+  type TickReport,
+} from '../../../core/keeper/index.ts';
 import type { BookTrader } from './book-trader.ts';
 import type { RunContext } from './context.ts';
 import type { Episodes } from './episodes.ts';
@@ -25,45 +37,79 @@ export class CascadeRounds {
     private readonly trader: BookTrader,
     private readonly keeper: KeeperOptions,
     private readonly maxRounds: number,
+    /** The oracle feed sets the mark: sales reach it at the next oracle tick (carried depth). */
+    private readonly carry = false,
   ) {}
+
+  /** Depth of the deepest liquidation sold since the last oracle tick + 1 (oracle feed only). */
+  private carriedDepth = 0;
 
   /** Liquidation rounds after a price update at `updateMs` (exogenous or funding: depth 1). */
   run(updateMs: number): void {
+    const r = liquidationRounds(this.ctx.engine, updateMs, this.options(), this.hooks(updateMs, 1));
+    this.tally(r);
+  }
+
+  /**
+   * A keeper tick with oracle observations (the engine's `oracle` command, the BTC collateral
+   * following the guarded mark), then the rounds. Episodes found are one level deeper than the
+   * sales that displaced the observations.
+   */
+  tick(input: TickInput, assetsFollowMarks: Record<string, string>): TickReport {
+    const depth = Math.max(1, this.carriedDepth);
+    this.carriedDepth = 0;
+    const r = keeperTick(
+      this.ctx.engine,
+      input,
+      { ...this.options(), assetsFollowMarks },
+      this.hooks(input.timeMs, depth),
+    );
+    this.tally(r);
+    return r;
+  }
+
+  private options(): LoopOptions {
+    return { finder: this.finder, maxRounds: this.maxRounds };
+  }
+
+  private hooks(updateMs: number, firstDepth: number): RoundHooks {
     const { ctx, episodes, trader, keeper } = this;
-    let depthOfNew = 1;
+    let depthOfNew = firstDepth;
     let sinceMs = updateMs;
     let at = updateMs + keeper.delayMs;
-    const r = liquidationRounds(
-      ctx.engine,
-      updateMs,
-      { finder: this.finder, maxRounds: this.maxRounds },
-      {
-        onCandidates: (found) => episodes.track(found, sinceMs, depthOfNew),
-        pending: () => trader.holdsInventory(),
-        roundTime: () => {
-          episodes.roundMaxDepth = 0;
-          return ctx.now(at);
-        },
-        select: () => episodes.queue().slice(0, keeper.maxPerRound),
-        beforeStep: (c) => episodes.begin(c),
-        afterStep: (_c, res) => {
-          if (!res.ok) ctx.bump(res.rejection.code);
-          episodes.end(res.ok);
-        },
-        afterRound: (execAt) => {
-          const roundMaxDepth = episodes.roundMaxDepth;
-          if (roundMaxDepth > this.inventoryDepth) this.inventoryDepth = roundMaxDepth;
-          const soldDepth = this.inventoryDepth;
-          const moved = trader.unload(execAt);
-          if (!trader.holdsInventory()) this.inventoryDepth = 0;
-          // New scopes were pushed over by this round's steps or by the sale of what earlier steps took.
-          depthOfNew = Math.max(roundMaxDepth, moved ? soldDepth : 0) + 1;
-          sinceMs = execAt;
-          at = execAt + keeper.roundMs;
-          return moved;
-        },
+    return {
+      onCandidates: (found) => episodes.track(found, sinceMs, depthOfNew),
+      pending: () => trader.holdsInventory(),
+      roundTime: () => {
+        episodes.roundMaxDepth = 0;
+        return ctx.now(at);
       },
-    );
+      select: () => episodes.queue().slice(0, keeper.maxPerRound),
+      beforeStep: (c) => episodes.begin(c),
+      afterStep: (_c, res) => {
+        if (!res.ok) ctx.bump(res.rejection.code);
+        episodes.end(res.ok);
+      },
+      afterRound: (execAt) => {
+        const roundMaxDepth = episodes.roundMaxDepth;
+        if (roundMaxDepth > this.inventoryDepth) this.inventoryDepth = roundMaxDepth;
+        const soldDepth = this.inventoryDepth;
+        const fillsBefore = trader.unloadFills;
+        const moved = trader.unload(execAt);
+        if (this.carry && trader.unloadFills > fillsBefore)
+          this.carriedDepth = Math.max(this.carriedDepth, soldDepth + 1);
+        if (!trader.holdsInventory()) this.inventoryDepth = 0;
+        // New scopes were pushed over by this round's steps or by the sale of what earlier steps took.
+        depthOfNew = Math.max(roundMaxDepth, moved ? soldDepth : 0) + 1;
+        sinceMs = execAt;
+        at = execAt + keeper.roundMs;
+        return moved;
+      },
+    };
+  }
+
+  private tally(r: { capped: boolean; rounds: number }): void {
+    const { ctx } = this;
     if (r.capped) ctx.bump('ROUND_LIMIT');
     if (r.rounds > this.maxRoundsPerPoint) this.maxRoundsPerPoint = r.rounds;
   }

@@ -4,7 +4,9 @@
  */
 import type { Engine, JournalPort } from '../../../core/engine/engine.ts';
 import type { EngineEvent } from '../../../core/engine/events.ts';
+import type { OracleReplayDay } from '../../feeds/crash-replay.ts';
 import type { BookModel } from '../../liquidity/depth-model.ts';
+import type { OracleFacts } from '../../oracle-feed.ts';
 import type { Population, PopulationSummary, TraderIntent } from '../../population.ts';
 import type { AssetConservation } from '../../replay.ts';
 import type { MarginPolicy } from '../policies.ts';
@@ -71,6 +73,12 @@ export interface CascadeRunOptions {
   readonly journal?: JournalPort;
   /** Traders who respond to margin calls (lab/responders.ts); default none. */
   readonly responses?: ResponseSpec;
+  /**
+   * A day with a multi-source feed (sim/oracle-feed.ts): its real observations, displaced by the
+   * book, go through the engine's `oracle` command and the guarded mark is the mark; absent: the
+   * path's prices (displaced) are the mark, as `prices` commands.
+   */
+  readonly oracle?: OracleReplayDay;
 }
 
 /** How a liquidation step closed (the engine's `liquidation_completed.mode`). */
@@ -203,6 +211,8 @@ export interface CascadeMetrics {
   /** Margin calls and the traders' responses (all zero without `responses`). */
   readonly responses: ResponseMetrics;
   readonly conservation: { readonly ok: boolean; readonly assets: Record<string, AssetConservation> };
+  /** With the oracle feed: what the engine's oracle made of the observations (safe mode, breaker, held). */
+  readonly oracle?: OracleFacts;
 }
 
 export interface ResponseMetrics {
