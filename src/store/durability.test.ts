@@ -170,7 +170,9 @@ describe('INV-12 one writer per journal', () => {
 
   it('two processes racing to open the same file: exactly one wins, the loser changes nothing', async () => {
     const file = tempFile();
-    // Each child starts, says READY, waits for GO on stdin, then opens: both open at once.
+    // Each child starts, says READY, waits for GO on stdin, then opens: both open at once. The
+    // winner keeps its lock until END, sent once both have answered, so a slow loser cannot
+    // open after the winner has closed.
     const script = `
       import { SqliteJournal } from './src/store/sqlite-journal.ts';
       import { Engine } from './src/core/engine/engine.ts';
@@ -182,7 +184,9 @@ describe('INV-12 one writer per journal', () => {
         try { journal = SqliteJournal.open(file); } catch (e) { console.log('LOST ' + e.name); process.exit(0); }
         const engine = journal.lastSeq() === 0 ? Engine.create(venueConfig(), { journal }) : Engine.open(journal);
         for (let i = 0; i < 100; i++) engine.executeOrThrow({ type: 'deposit', to: { account: who }, asset: 'USDC', amount: '1' });
-        setTimeout(() => { console.log('WON ' + engine.state.seq); journal.close(); process.exit(0); }, 1500);
+        console.log('WON ' + engine.state.seq);
+        // hold the lock until the test has heard from both processes (however slow the machine)
+        process.stdin.once('data', () => { journal.close(); process.exit(0); });
       });
     `;
     const children = ['p1', 'p2'].map((who) =>
@@ -207,7 +211,23 @@ describe('INV-12 one writer per journal', () => {
           ),
       ),
     );
+    const answered = children.map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          let out = '';
+          p.stdout.on('data', (d) => {
+            out += String(d);
+            if (out.includes('WON') || out.includes('LOST')) resolve();
+          });
+          p.on('close', () => resolve());
+        }),
+    );
     for (const p of children) p.stdin.write('GO\n');
+    await Promise.all(answered);
+    for (const p of children) {
+      p.stdin.on('error', () => {}); // the loser may have exited already
+      if (p.exitCode === null) p.stdin.write('END\n');
+    }
     const outs = await Promise.all(outputs);
     const winners = outs.filter((o) => o.includes('WON'));
     const losers = outs.filter((o) => o.includes('LOST JournalLockedError'));
