@@ -1,5 +1,5 @@
 /**
- * The oracle wired into the engine (issue 3): the guarded mark drives margin; safe mode
+ * The oracle wired into the engine: the guarded mark drives margin; safe mode
  * pauses liquidations and refuses risk-increasing trades while allowing reductions; the
  * engine records the transitions; and on the real 2025-10-10 data an injected 10x / 0.1x
  * print changes neither the mark nor anyone's liquidation status.

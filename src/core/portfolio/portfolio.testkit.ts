@@ -1,6 +1,6 @@
 /**
  * Fixtures for the portfolio tests: a market snapshot on two underlyings and the hedged books
- * of issue 5 (long future + long put; short straddle delta-hedged with a future).
+ * of the portfolio-margin work (long future + long put; short straddle delta-hedged with a future).
  */
 import {
   type MarketSnapshot,

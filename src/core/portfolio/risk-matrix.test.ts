@@ -1,5 +1,5 @@
 /**
- * Risk-matrix portfolio margin: the hedged books of issue 5 on every preset, and the published
+ * Risk-matrix portfolio margin: the hedged books (long future + long put; delta-hedged short straddle) on every preset, and the published
  * worked numbers (test/vectors/portfolio_margin_published.json): Dederi's futures P&L table and
  * contingency, Paradex's minimum delta example, Deribit's net-short-per-strike contingency,
  * McMillan's SPAN risk arrays.
@@ -48,7 +48,7 @@ function hedgedStraddle(cfg: PortfolioMarginConfig) {
   return account(shortStraddle(-net));
 }
 
-describe('hedged books (issue 5)', () => {
+describe('hedged books', () => {
   for (const [name, cfg] of PRESETS) {
     it(`${name}: long_future_plus_long_put`, () => {
       const acct = account(protectivePut());

@@ -1,5 +1,5 @@
 /**
- * Dynamic and predictive margin policies for the risk lab (issue 6, item 4).
+ * Dynamic and predictive margin policies for the risk lab.
  *
  * `dynamicPolicy`: the maintenance ratio follows a volatility forecast over the
  * liquidation horizon plus a liquidity add-on from the book's depth,
