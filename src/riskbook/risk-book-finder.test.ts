@@ -3,48 +3,24 @@
  * `oracle_stepped`, not `prices_updated`): as a finder it still agrees with the exact scan.
  */
 import { describe, expect, it } from 'vitest';
-import { venueConfig } from '../../test/support/fixtures.ts';
+import { longsAgainstWhale, quotes, threeSourceOracle, venueConfig } from '../../test/support/fixtures.ts';
 import { Engine } from '../core/engine/engine.ts';
 import { exactLiquidatable } from '../core/keeper/exact-scan.ts';
 import { keeperTick } from '../core/keeper/loop.ts';
 import { LiquidationPriceIndex } from './liquidation-price-index.ts';
 import { RiskBookFinder } from './risk-book-finder.ts';
 
-const oracleConfig = {
-  market: 'BTC-PERP',
-  sources: [
-    { id: 'a', maxAgeMs: 120_000 },
-    { id: 'b', maxAgeMs: 120_000 },
-    { id: 'c', maxAgeMs: 120_000 },
-  ],
-  minSources: 2,
-  maxDeviation: '0.02',
-  mark: { kind: 'index' as const },
-  breaker: { maxMovePerInterval: '0.5', intervalMs: 60_000 },
+const oracleConfig = threeSourceOracle({
+  maxAgeMs: 120_000,
+  maxMovePerInterval: '0.5',
   recovery: { minHealthyMs: 5_000, sourceProbationMs: 0 },
-};
-const quotes = (t: number, px: string) =>
-  ['a', 'b', 'c'].map((source) => ({ source, price: px, timestampMs: t }));
+});
 
 function openBook(): Engine {
   const e = Engine.create(venueConfig({ oracles: [oracleConfig] }));
-  e.executeOrThrow({ type: 'deposit', to: { account: 'backstop' }, asset: 'USDC', amount: '10000000' });
-  e.executeOrThrow({ type: 'deposit', to: { account: 'whale' }, asset: 'USDC', amount: '10000000' });
   e.executeOrThrow({ type: 'oracle', market: 'BTC-PERP', timeMs: 1_000, inputs: quotes(1_000, '60000') });
   e.executeOrThrow({ type: 'oracle', market: 'BTC-PERP', timeMs: 7_000, inputs: quotes(7_000, '60000') });
-  for (let i = 0; i < 5; i++) {
-    const account = `t${i}`;
-    e.executeOrThrow({ type: 'deposit', to: { account }, asset: 'USDC', amount: String(700 + 10 * i) });
-    e.executeOrThrow({
-      type: 'fill',
-      market: 'BTC-PERP',
-      buyer: { account },
-      seller: { account: 'whale' },
-      size: '0.1',
-      price: '60000',
-      timeMs: 8_000,
-    });
-  }
+  longsAgainstWhale(e, 5, 8_000);
   return e;
 }
 

@@ -9,7 +9,7 @@
  * (`confirmation: null`, the behaviour before the rule) and with the default rule (30 s).
  */
 import { describe, expect, it } from 'vitest';
-import { venueConfig } from '../../test/support/fixtures.ts';
+import { threeSourceOracle, venueConfig } from '../../test/support/fixtures.ts';
 import { Engine } from '../core/engine/engine.ts';
 import { DEFAULT_CONFIRMATION } from '../core/oracle/confirmation.ts';
 import { InMemoryJournal } from '../store/memory-journal.ts';
@@ -19,20 +19,12 @@ const TRUE_PX = 60_000;
 const W = DEFAULT_CONFIRMATION.windowMs;
 
 function oracleConfig(confirmation: null | undefined) {
-  return {
-    market: 'BTC-PERP',
-    sources: [
-      { id: 'a', maxAgeMs: 30_000 },
-      { id: 'b', maxAgeMs: 30_000 },
-      { id: 'c', maxAgeMs: 30_000 },
-    ],
-    minSources: 2,
-    maxDeviation: '0.02',
-    mark: { kind: 'index' as const },
-    breaker: { maxMovePerInterval: '0.1', intervalMs: 60_000 },
+  return threeSourceOracle({
+    maxAgeMs: 30_000,
+    maxMovePerInterval: '0.1',
     recovery: { minHealthyMs: 60_000 },
     ...(confirmation === null ? { confirmation: null } : {}),
-  };
+  });
 }
 
 const btcMarket = (initialRatio: string, mm: string) =>

@@ -57,3 +57,51 @@ export function newVenue(opts: { journal?: JournalPort; config?: Partial<EngineC
 }
 
 export const ref = (account: string, sub = '0') => ({ account, sub });
+
+/**
+ * Oracle config input for BTC-PERP on three equal sources a, b, c: mark = index, at least two
+ * sources within `maxDeviation` (default 2 %), a breaker and recovery the caller tunes.
+ */
+export function threeSourceOracle(opts: {
+  maxAgeMs: number;
+  maxMovePerInterval: string;
+  recovery: { minHealthyMs: number; sourceProbationMs?: number };
+  confirmation?: null;
+}) {
+  return {
+    market: 'BTC-PERP',
+    sources: ['a', 'b', 'c'].map((id) => ({ id, maxAgeMs: opts.maxAgeMs })),
+    minSources: 2,
+    maxDeviation: '0.02',
+    mark: { kind: 'index' as const },
+    breaker: { maxMovePerInterval: opts.maxMovePerInterval, intervalMs: 60_000 },
+    recovery: opts.recovery,
+    ...(opts.confirmation === null ? { confirmation: null } : {}),
+  };
+}
+
+/** The same price from sources a, b and c at time t. */
+export const quotes = (t: number, px: string) =>
+  ['a', 'b', 'c'].map((source) => ({ source, price: px, timestampMs: t }));
+
+/**
+ * Funds the backstop and a deep-pocketed `whale`, then opens `count` 0.1 BTC longs at 60,000
+ * (accounts t0, t1, …, collateral 700 + 10·i USDC) against the whale at `timeMs`.
+ */
+export function longsAgainstWhale(engine: Engine, count: number, timeMs: number): void {
+  engine.executeOrThrow({ type: 'deposit', to: { account: 'backstop' }, asset: 'USDC', amount: '10000000' });
+  engine.executeOrThrow({ type: 'deposit', to: { account: 'whale' }, asset: 'USDC', amount: '10000000' });
+  for (let i = 0; i < count; i++) {
+    const account = `t${i}`;
+    engine.executeOrThrow({ type: 'deposit', to: { account }, asset: 'USDC', amount: String(700 + 10 * i) });
+    engine.executeOrThrow({
+      type: 'fill',
+      market: 'BTC-PERP',
+      buyer: { account },
+      seller: { account: 'whale' },
+      size: '0.1',
+      price: '60000',
+      timeMs,
+    });
+  }
+}

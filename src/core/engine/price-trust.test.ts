@@ -9,23 +9,15 @@
  * return she is bankrupt by 7,000 (10,000 − 7,000 − 10,000 of loss).
  */
 import { describe, expect, it } from 'vitest';
-import { venueConfig } from '../../../test/support/fixtures.ts';
+import { threeSourceOracle, venueConfig } from '../../../test/support/fixtures.ts';
 import { crossView, evaluate } from '../account/figures.ts';
 import { Engine } from './engine.ts';
 
-const oracleConfig = {
-  market: 'BTC-PERP',
-  sources: [
-    { id: 'a', maxAgeMs: 10_000 },
-    { id: 'b', maxAgeMs: 10_000 },
-    { id: 'c', maxAgeMs: 10_000 },
-  ],
-  minSources: 2,
-  maxDeviation: '0.02',
-  mark: { kind: 'index' as const },
-  breaker: { maxMovePerInterval: '0.1', intervalMs: 60_000 },
+const oracleConfig = threeSourceOracle({
+  maxAgeMs: 10_000,
+  maxMovePerInterval: '0.1',
   recovery: { minHealthyMs: 5_000 },
-};
+});
 
 const T0 = 1_000_000;
 

@@ -3,7 +3,7 @@
  * safe-mode markets set aside instead of spun on.
  */
 import { describe, expect, it } from 'vitest';
-import { venueConfig } from '../../../test/support/fixtures.ts';
+import { longsAgainstWhale, venueConfig } from '../../../test/support/fixtures.ts';
 import { Engine } from '../engine/engine.ts';
 import { exactLiquidatable, exactScan } from './exact-scan.ts';
 import { keeperTick } from './loop.ts';
@@ -12,21 +12,7 @@ import { keeperTick } from './loop.ts';
 function book(): Engine {
   const e = Engine.create(venueConfig());
   e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'BTC-PERP': '60000' } });
-  e.executeOrThrow({ type: 'deposit', to: { account: 'backstop' }, asset: 'USDC', amount: '10000000' });
-  e.executeOrThrow({ type: 'deposit', to: { account: 'whale' }, asset: 'USDC', amount: '10000000' });
-  for (let i = 0; i < 10; i++) {
-    const account = `t${i}`;
-    e.executeOrThrow({ type: 'deposit', to: { account }, asset: 'USDC', amount: String(700 + 10 * i) });
-    e.executeOrThrow({
-      type: 'fill',
-      market: 'BTC-PERP',
-      buyer: { account },
-      seller: { account: 'whale' },
-      size: '0.1',
-      price: '60000',
-      timeMs: 2,
-    });
-  }
+  longsAgainstWhale(e, 10, 2);
   return e;
 }
 
