@@ -11,7 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO } from '../../test/cli/run-cli.ts';
-import { CRASH_STREAM_LENGTH, CRASH_STREAM_SEED, commandStream } from '../../test/support/command-stream.ts';
+import {
+  CRASH_STREAM_LENGTH,
+  CRASH_STREAM_SEED,
+  commandStream,
+  mulberry32,
+} from '../../test/support/command-stream.ts';
 import { assertConserved } from '../../test/support/conservation.ts';
 import { newVenue } from '../../test/support/fixtures.ts';
 import { decodeEvent } from '../core/engine/codec.ts';
@@ -21,18 +26,6 @@ import { SqliteJournal } from './sqlite-journal.ts';
 const KILLS = Number(process.env.CRASH_KILLS ?? 20);
 const dir = mkdtempSync(join(tmpdir(), 'plimsoll-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** mulberry32 for the kill delays (seeded: a failure can be rerun). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Starts the writer from `from`; kills it `delayMs` after it opened the journal. Returns its acks. */
 function runAndKill(
@@ -81,7 +74,7 @@ describe('INV-11 under kill -9', () => {
     setup.close();
 
     const stream = commandStream(CRASH_STREAM_LENGTH, CRASH_STREAM_SEED, { allIds: true });
-    const random = rng(2026);
+    const random = mulberry32(2026); // seeded kill delays: a failure can be rerun
     const acknowledged: number[] = [];
     let kills = 0;
     let next = 0;

@@ -226,14 +226,18 @@ export function writerLockPath(path: string): string {
 
 /**
  * Takes the journal's writer lock: an EXCLUSIVE transaction on the companion lock database,
- * held open until close (or process death). Fails at once (no busy wait) when another
- * connection holds it.
+ * held open until close (or process death). Fails within LOCK_WAIT_MS when another connection
+ * holds it. The short wait is not politeness: two openers racing on a fresh lock file can each
+ * hold the SHARED lock the other needs to escalate, and with no wait at all both are refused
+ * (seen in the two-process race test); with a wait, SQLite's busy handler lets exactly one win.
  */
+const LOCK_WAIT_MS = 250;
+
 function takeWriterLock(path: string): Database.Database {
   const lockPath = writerLockPath(path);
   const lock = new Database(lockPath);
   try {
-    lock.pragma('busy_timeout = 0');
+    lock.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
     lock.pragma('locking_mode = EXCLUSIVE');
     lock.exec('BEGIN EXCLUSIVE');
     return lock;

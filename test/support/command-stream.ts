@@ -5,8 +5,8 @@
  * engine's answers, so two engines fed the same prefix must reach the same state.
  */
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
+/** mulberry32: a small seeded PRNG, uniform in [0, 1) (the stream is defined by it). */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
