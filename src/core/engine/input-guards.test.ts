@@ -110,16 +110,17 @@ describe('INV-15 strict, bounded input', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it('100,000 invalid marks are refused quickly with a small message', () => {
+  it('100,000 invalid marks are refused by the size bound, before any value is parsed', () => {
+    // The bound is checked before the schema, so the refusal names the bound, not a bad price
+    // (parsing all 100,000 values took 2.4 s and produced a 6 MB message). No timing here:
+    // the speed of input checks belongs in the benchmarks.
     const e = newVenue();
     const marks: Record<string, string> = {};
     for (let i = 0; i < 100_000; i++) marks[`M${i}`] = 'not a price';
-    const t0 = performance.now();
     const message = refused(e, { type: 'prices', timeMs: 2, marks }, 'MALFORMED_COMMAND');
-    const ms = performance.now() - t0;
-    expect(ms).toBeLessThan(200); // was 2.4 s
-    expect(message.length).toBeLessThan(500); // was 6 MB
+    expect(message.length).toBeLessThan(500);
     expect(message).toMatch(/at most 4096/);
+    expect(message).not.toMatch(/not a price|decimal/i);
   });
 
   it('a rejection lists at most a few problems, in bounded text', () => {
