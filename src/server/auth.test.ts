@@ -34,7 +34,7 @@ describe('signed requests', () => {
     const unknown = signedHeaders({ id: 'mallory', secret: 'y'.repeat(64) }, 'POST', '/v1/withdrawals', body);
     expect((await send(unknown)).status).toBe(401);
 
-    const alice = h.KEYS_FOR_TEST.alice;
+    const alice = h.KEYS_FOR_TEST.alice!;
     const wrongSecret = signedHeaders(
       { id: 'alice', secret: 'z'.repeat(64) },
       'POST',
@@ -75,9 +75,9 @@ describe('signed requests', () => {
 
   it('signs the path with its query string', async () => {
     const h = harness();
-    const headers = signedHeaders(h.KEYS_FOR_TEST.op, 'GET', '/v1/audit?limit=5', '');
+    const headers = signedHeaders(h.KEYS_FOR_TEST.op!, 'GET', '/v1/audit?limit=5', '');
     expect((await h.app.request('/v1/audit?limit=5', { headers })).status).toBe(200);
-    const other = signedHeaders(h.KEYS_FOR_TEST.op, 'GET', '/v1/audit?limit=5', '');
+    const other = signedHeaders(h.KEYS_FOR_TEST.op!, 'GET', '/v1/audit?limit=5', '');
     expect((await h.app.request('/v1/audit?limit=6', { headers: other })).status).toBe(401);
   });
 });
