@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { commandStream } from '../../test/support/command-stream.ts';
 import { FaultyDeferredJournal, FaultyStore } from '../../test/support/faulty-deferred-journal.ts';
 import { newVenue, venueConfig } from '../../test/support/fixtures.ts';
+import { postgresAvailable, testDatabase } from '../../test/support/postgres.ts';
 import { Engine, type ExecuteResult } from '../core/engine/engine.ts';
 import type { Sequenced } from '../core/engine/events.ts';
 import type { DeferredJournal } from '../store/deferred-journal.ts';
@@ -20,6 +21,7 @@ import { openEngine } from '../store/open-store.ts';
 import { CommitPipeline, type CommitPipelineOptions } from './commit-pipeline.ts';
 
 const STREAM = commandStream(300, 11);
+const POSTGRES = await postgresAvailable('the commit pipeline');
 /** The venue's setup (prices, backstop deposit) as commands, as newVenue runs them. */
 const SETUP: unknown[] = [
   {
@@ -276,6 +278,17 @@ const STORES: StoreCase[] = [
       return { open: async () => DeferredSqliteJournal.open(path), dispose: async () => {} };
     },
   },
+  ...(POSTGRES
+    ? [
+        {
+          name: 'PostgreSQL',
+          make: () => {
+            const db = testDatabase();
+            return { open: () => db.open(), dispose: () => db.dispose() };
+          },
+        },
+      ]
+    : []),
 ];
 
 describe.each(STORES)('CommitPipeline on $name', (store) => {

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { postgresAvailable, runSql, testDatabase } from '../../test/support/postgres.ts';
 import type { DeferredJournal } from './deferred-journal.ts';
 import { DeferredSqliteJournal } from './deferred-sqlite-journal.ts';
 import {
@@ -29,6 +30,8 @@ interface DeferredCase {
   readonly name: string;
   harness(): DeferredHarness;
 }
+
+const POSTGRES = await postgresAvailable('the deferred journal contract');
 
 const CASES: DeferredCase[] = [
   {
@@ -52,6 +55,30 @@ const CASES: DeferredCase[] = [
       };
     },
   },
+  ...(POSTGRES
+    ? [
+        {
+          name: 'PostgresJournal',
+          harness: (): DeferredHarness => {
+            const db = testDatabase();
+            const q = `"${db.schema}"`;
+            return {
+              open: (opts) => db.open(opts),
+              close: (j) => db.close(j),
+              // a trigger that raises on insert: the group's transaction must roll back entirely
+              breakNextWrite: async () => {
+                await runSql(`CREATE FUNCTION ${q}.fail_insert() RETURNS trigger LANGUAGE plpgsql AS
+                  $$ BEGIN RAISE EXCEPTION 'disk full'; END $$`);
+                await runSql(
+                  `CREATE TRIGGER fail_insert BEFORE INSERT ON ${q}.events FOR EACH ROW EXECUTE FUNCTION ${q}.fail_insert()`,
+                );
+              },
+              dispose: () => db.dispose(),
+            };
+          },
+        },
+      ]
+    : []),
 ];
 
 function events(from: number, to: number): StoredEvent[] {

@@ -10,6 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { postgresAvailable, testDatabase } from '../../test/support/postgres.ts';
+import type { DeferredJournal } from './deferred-journal.ts';
 import { DeferredSqliteJournal } from './deferred-sqlite-journal.ts';
 import {
   type Journal,
@@ -20,6 +22,8 @@ import {
 } from './journal.ts';
 import { InMemoryJournal } from './memory-journal.ts';
 import { SqliteJournal } from './sqlite-journal.ts';
+
+const POSTGRES = await postgresAvailable('the journal contract');
 
 interface Harness {
   /** Opens the journal under test (a fresh, empty one per test). */
@@ -77,6 +81,24 @@ const ADAPTERS: readonly AdapterCase[] = [
       };
     },
   },
+  ...(POSTGRES
+    ? [
+        {
+          name: 'PostgresJournal',
+          persistent: true,
+          harness: (): Harness => {
+            const db = testDatabase();
+            return {
+              open: () => db.open(),
+              reopen: () => db.open(),
+              settle: (j) => (j as DeferredJournal).flush(),
+              close: (j) => db.close(j as DeferredJournal),
+              dispose: () => db.dispose(),
+            };
+          },
+        },
+      ]
+    : []),
 ];
 
 /** Events seq from..to inclusive, with distinguishable type and json. */

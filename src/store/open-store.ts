@@ -30,7 +30,13 @@ export function isPostgresUrl(spec: string): boolean {
  * const journal2 = await openStore('./plimsoll.sqlite', { durable: true });
  */
 export async function openStore(spec: string, options: OpenStoreOptions = {}): Promise<DeferredJournal> {
-  if (isPostgresUrl(spec)) throw new Error('the PostgreSQL journal is not available in this build yet');
+  if (isPostgresUrl(spec)) {
+    const { PostgresJournal } = await import('./postgres-journal.ts');
+    return PostgresJournal.open(spec, {
+      ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}),
+      ...(options.schema !== undefined ? { schema: options.schema } : {}),
+    });
+  }
   const sqlite: SqliteJournalOptions = {
     ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}),
     ...(options.durable !== undefined ? { durable: options.durable } : {}),
