@@ -405,3 +405,55 @@ describe('replay and snapshots', () => {
     expect(plainB).toEqual(plainA);
   });
 });
+
+describe('docs/orders.md', () => {
+  it('the worked example', () => {
+    const e = funded(['alice', '1000'], ['bob', '100000']);
+    e.executeOrThrow(buy('o1', '0.1', '59000'));
+    expect(cross(e, 'alice').openOrderInitialMarginQuote).toBe(602_950_000n);
+    expect(cross(e, 'alice').freeCollateralQuote).toBe(397_050_000n);
+    e.executeOrThrow({ ...buy('o2', '0.1', '61000'), side: 'sell' });
+    expect(cross(e, 'alice').openOrderInitialMarginQuote).toBe(606n * U);
+    e.executeOrThrow({
+      type: 'fill',
+      market: 'BTC-PERP',
+      buyer: ref('alice'),
+      seller: ref('bob'),
+      size: '0.04',
+      price: '59000',
+      buyOrderId: 'o1',
+    });
+    expect(cross(e, 'alice').openOrderInitialMarginQuote).toBe(364_820_000n);
+  });
+});
+
+describe('isolated markets', () => {
+  it("an isolated market's order is reserved in the cross scope and its fill tops the position up", () => {
+    // 0.1 at 60,000: IM 600 + fee 3 = 603 reserved from the cross balance; free 0.
+    const e = funded(['alice', '603'], ['bob', '100000']);
+    e.executeOrThrow({
+      type: 'set_margin_mode',
+      subaccount: ref('alice'),
+      market: 'BTC-PERP',
+      mode: 'isolated',
+    });
+    e.executeOrThrow(buy('o1', '0.1', '60000'));
+    expect(cross(e, 'alice').freeCollateralQuote).toBe(0n);
+    expect(code(e.execute({ type: 'withdraw', from: ref('alice'), asset: 'USDC', amount: '0.000001' }))).toBe(
+      'INSUFFICIENT_MARGIN',
+    );
+    e.executeOrThrow({
+      type: 'fill',
+      market: 'BTC-PERP',
+      buyer: ref('alice'),
+      seller: ref('bob'),
+      size: '0.1',
+      price: '60000',
+      buyOrderId: 'o1',
+    });
+    // the fee (3) and the isolated top-up (600) came out of the 603
+    expect(usdc(e, 'alice')).toBe(0n);
+    expect(e.state.subaccounts.get('alice/0')!.positions.get('BTC-PERP')!.isolatedMargin).toBe(600n * U);
+    assertConserved(e.state);
+  });
+});
