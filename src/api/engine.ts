@@ -23,6 +23,7 @@ export { MissingPriceError } from '../core/account/prices.ts';
 export {
   bankruptcyPrice,
   liquidationPrice,
+  type OpenOrderReport,
   type ReportOptions,
   type ScopeReport,
   type SubaccountReport,
@@ -46,8 +47,21 @@ export {
   parseEngineConfig,
 } from '../core/engine/engine.ts';
 export { type Rejection, type RejectionCode, RejectionCodes } from '../core/engine/errors.ts';
-export type { EngineEvent, EventType, Sequenced } from '../core/engine/events.ts';
+export type {
+  EngineEvent,
+  EventType,
+  OrderCancelReason,
+  OrderRecord,
+  Sequenced,
+} from '../core/engine/events.ts';
 export { type LedgerSum, ledgerSums } from '../core/engine/invariants.ts';
+export {
+  checkOrder,
+  type OrderCheck,
+  type OrderCheckFigures,
+  type OrderCheckInput,
+} from '../core/engine/order-check.ts';
+export { MAX_OPEN_ORDERS_PER_SUBACCOUNT } from '../core/engine/orders.ts';
 export type { AssetConfig, MarketConfig, MarketConfigInput } from '../core/model/config.ts';
 export {
   type EngineConfig,
@@ -58,6 +72,7 @@ export {
   type SubaccountRef,
 } from '../core/model/engine-config.ts';
 export type {
+  Order,
   ReadonlyEngineState,
   ReadonlyMarketState,
   ReadonlyPosition,
