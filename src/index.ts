@@ -25,6 +25,7 @@
  */
 
 export {
+  adlQueueView,
   type Command,
   type CommandInput,
   ConfigError,
@@ -34,8 +35,11 @@ export {
   type EngineEvent,
   EngineRejectedError,
   type ExecuteResult,
+  insuranceFund,
   type JournalPort,
   ledgerSums,
+  type MarginBreakdown,
+  marginBreakdown,
   parseEngineConfig,
   type ReadonlyEngineState,
   type Rejection,
@@ -44,8 +48,12 @@ export {
   type Sequenced,
   type SubaccountRef,
   type SubaccountReport,
+  socializedLossLedger,
   subaccountKey,
   subaccountReport,
+  type WhatIfResult,
+  type WhatIfScenario,
+  whatIf,
 } from './api/engine.ts';
 export * as presets from './api/presets.ts';
 export { InMemoryJournal, type Journal, SqliteJournal } from './api/store.ts';
