@@ -11,6 +11,8 @@ import type { EngineConfigInput } from '../model/engine-config.ts';
 import type { ReadonlySubaccount } from '../model/state.ts';
 import { parseDecimal } from '../num/index.ts';
 import { binanceUsdmConfig } from '../presets/binance-usdm.ts';
+import { driftConfig } from '../presets/drift-v2.ts';
+import { dydxConfig } from '../presets/dydx-v4.ts';
 import { type MarginBreakdown, marginBreakdown, type ScopeBreakdown } from './breakdown.ts';
 import { type ScopeReport, subaccountReport } from './report.ts';
 
@@ -274,5 +276,46 @@ describe('margin breakdown: other models and scopes', () => {
       expect(g.requirement).toBe(
         Math.max(g.scanRisk - g.correlationCredit + g.addOns, g.deltaFloor, g.shortOptionFloor),
       );
+  });
+
+  it('drift_size_premium_binds_for_a_large_position', () => {
+    // Drift SOL-PERP (10% / 5%, IMF factor 0.001): ratio = max(base, 0.8·base + factor·√size).
+    // 100,000 SOL: √(100,000) = 316.2277…, IM ratio 0.08 + 0.3162277 = 0.396227 (ppm, floored),
+    // MM ratio 0.04 + 0.3162277 = 0.356227. At 100 USDC: notional 10,000,000 →
+    // IM 3,962,270, MM 3,562,270; the premium over the base ratios 0.296227 and 0.306227.
+    const e = Engine.create(driftConfig());
+    e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'SOL-PERP': '100' } });
+    e.executeOrThrow({ type: 'deposit', to: ref('mm'), asset: 'USDC', amount: '100000000' });
+    e.executeOrThrow({ type: 'deposit', to: ref('a'), asset: 'USDC', amount: '5000000' });
+    buy(e, 'a', 'SOL-PERP', '100000', '100');
+    const p = assertReportMatches(e.state, e.state.subaccounts.get('a/0')!).cross.positions[0]!;
+    if (p.model.kind !== 'sqrtSize') throw new Error('expected sqrtSize');
+    same(p.model.initialRatio, '0.396227');
+    same(p.model.maintenanceRatio, '0.356227');
+    same(p.model.sizePremiumInitialRatio, '0.296227');
+    same(p.model.sizePremiumMaintenanceRatio, '0.306227');
+    same(p.initialMargin, '3962270');
+    same(p.maintenanceMargin, '3562270');
+  });
+
+  it('dydx_open_interest_add_on', () => {
+    // dYdX Mid-Cap SOL-USD: base IMF 5%, MM 60% of it = 3%, OI caps 40M / 100M USDC.
+    // OI 700,000 SOL × 100 = 70,000,000: IMF = 0.05 + (70M − 40M) / (100M − 40M) × 0.95 = 0.525.
+    // a's 1,000 SOL (notional 100,000): IM 52,500 = base 5,000 + OI add-on 47,500; MM 3,000.
+    const e = Engine.create(dydxConfig());
+    e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'SOL-USD': '100' } });
+    e.executeOrThrow({ type: 'deposit', to: ref('mm'), asset: 'USDC', amount: '1000000000' });
+    e.executeOrThrow({ type: 'deposit', to: ref('whale'), asset: 'USDC', amount: '1000000000' });
+    e.executeOrThrow({ type: 'deposit', to: ref('a'), asset: 'USDC', amount: '100000' });
+    buy(e, 'whale', 'SOL-USD', '699000', '100');
+    buy(e, 'a', 'SOL-USD', '1000', '100');
+    const p = assertReportMatches(e.state, e.state.subaccounts.get('a/0')!).cross.positions[0]!;
+    if (p.model.kind !== 'openInterestScaled') throw new Error('expected openInterestScaled');
+    same(p.model.openInterest, '70000000');
+    same(p.model.adjustedInitialRatio, '0.525');
+    same(p.model.baseInitialMargin, '5000');
+    same(p.model.openInterestAddOn, '47500');
+    same(p.initialMargin, '52500');
+    same(p.maintenanceMargin, '3000');
   });
 });
