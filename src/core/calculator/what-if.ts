@@ -16,7 +16,8 @@
  * the other side opened a new position (it only matters to open-interest-scaled margin).
  * What-if does not refuse a trade the engine would refuse for margin (that is the question it
  * answers: free collateral after < 0 shows it); it does refuse what the engine could never
- * execute (an unknown market, a size off the step, a price off the tick).
+ * execute (an unknown market, a size off the step, a price off the tick or further from the mark
+ * than the fill-deviation guard, a withdrawal beyond the balance).
  *
  * Order: deposits/withdrawals first, then the trades in the order given (a trade without a
  * price fills at the market's current mark), then the price moves.
@@ -217,6 +218,12 @@ function applyWhatIfTrade(
       'INVALID_PRICE',
       `${at}.price: ${t.price} must be positive and a multiple of the tick ${formatDecimal(cfg.tickSize, PRICE_DECIMALS)}`,
     );
+  const deviation = price > mark ? price - mark : mark - price;
+  if (deviation * PPM > mark * state.guards.maxFillDeviation)
+    throw new WhatIfError(
+      'INVALID_PRICE',
+      `${at}.price: ${formatDecimal(price, PRICE_DECIMALS)} is too far from the mark ${formatDecimal(mark, PRICE_DECIMALS)} (maxFillDeviation)`,
+    );
   const absValue = positionValue(size, price, qd, 'halfEven');
   const fee = mulDiv(absValue, t.liquidity === 'maker' ? cfg.makerFee : cfg.takerFee, PPM, 'ceil');
   const qtyDelta = t.side === 'buy' ? size : -size;
@@ -337,7 +344,13 @@ export function whatIf(
         `deposits[${i}].asset: unknown asset ${JSON.stringify(c.asset)}`,
       );
     const amount = parseOr('INVALID_AMOUNT', c.amount, asset.decimals, `deposits[${i}].amount`);
-    sub.balances.set(asset.id, (sub.balances.get(asset.id) ?? 0n) + amount);
+    const next = (sub.balances.get(asset.id) ?? 0n) + amount;
+    if (amount < 0n && next < 0n)
+      throw new WhatIfError(
+        'INVALID_AMOUNT',
+        `deposits[${i}].amount: withdraws more ${asset.id} than the balance`,
+      );
+    sub.balances.set(asset.id, next);
   }
   for (const [i, t] of (scenario.trades ?? []).entries())
     applyWhatIfTrade(state, sub, markets, assetPrices, t, i);
