@@ -269,12 +269,17 @@ describe('margin breakdown: other models and scopes', () => {
     expect(Number(btc.bindingScenario!.priceMove)).toBeLessThan(0);
     expect(Number(btc.bindingScenario!.loss)).toBeGreaterThan(0);
     // The model's own sum (float64, same order) and the exact IM: its float rounded up to 1e-6.
-    const sum = pm.detail.groups.reduce((a, g) => a + g.requirement, 0);
-    expect(sum).toBe(pm.detail.initialMargin);
+    // (The float strings read back exactly: String(x) is the shortest round-tripping decimal.)
+    const sum = pm.groups.reduce((a, g) => a + Number(g.requirement), 0);
+    expect(sum).toBe(Number(pm.initialMarginUnrounded));
     expect(X(b.cross.initialMargin)).toBe(X((Math.ceil(sum * 1e6) / 1e6).toFixed(6)));
-    for (const g of pm.detail.groups)
-      expect(g.requirement).toBe(
-        Math.max(g.scanRisk - g.correlationCredit + g.addOns, g.deltaFloor, g.shortOptionFloor),
+    for (const g of pm.groups)
+      expect(Number(g.requirement)).toBe(
+        Math.max(
+          Number(g.scanRisk) - Number(g.correlationCredit) + Number(g.addOns),
+          Number(g.deltaFloor),
+          Number(g.shortOptionFloor),
+        ),
       );
   });
 

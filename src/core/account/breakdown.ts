@@ -36,7 +36,6 @@ import {
   parseDecimal,
   QTY_DECIMALS,
 } from '../num/index.ts';
-import type { PortfolioRequirement } from '../portfolio/risk-matrix.ts';
 import {
   crossView,
   evaluate,
@@ -218,8 +217,6 @@ export interface PortfolioBreakdown {
   readonly initialMarginUnrounded: string;
   readonly maintenanceFraction: string;
   readonly maintenanceMarginUnrounded: string;
-  /** The raw model output. */
-  readonly detail: PortfolioRequirement;
 }
 
 export interface ScopeBreakdown {
@@ -526,6 +523,7 @@ function collateralBreakdown(
   return out;
 }
 
+/** A float64 as the shortest decimal that reads back to the same number (so sums can be re-checked). */
 const num = (x: number) => String(x);
 
 function portfolioBreakdown(state: ReadonlyEngineState, view: ScopeView): PortfolioBreakdown | undefined {
@@ -567,7 +565,6 @@ function portfolioBreakdown(state: ReadonlyEngineState, view: ScopeView): Portfo
     initialMarginUnrounded: num(detail.initialMargin),
     maintenanceFraction: num(fraction),
     maintenanceMarginUnrounded: num(detail.maintenanceMargin),
-    detail,
   };
 }
 
