@@ -25,6 +25,7 @@
  */
 
 export {
+  adlQueueView,
   type Command,
   type CommandInput,
   ConfigError,
@@ -35,8 +36,11 @@ export {
   type EngineEvent,
   EngineRejectedError,
   type ExecuteResult,
+  insuranceFund,
   type JournalPort,
   ledgerSums,
+  type MarginBreakdown,
+  marginBreakdown,
   type OrderCheck,
   type OrderCheckInput,
   parseEngineConfig,
@@ -47,8 +51,12 @@ export {
   type Sequenced,
   type SubaccountRef,
   type SubaccountReport,
+  socializedLossLedger,
   subaccountKey,
   subaccountReport,
+  type WhatIfResult,
+  type WhatIfScenario,
+  whatIf,
 } from './api/engine.ts';
 export * as presets from './api/presets.ts';
 export { InMemoryJournal, type Journal, SqliteJournal } from './api/store.ts';

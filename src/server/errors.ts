@@ -75,6 +75,12 @@ export const HTTP_STATUS: { readonly [C in ApiErrorCode]: ContentfulStatusCode }
   SAFE_MODE: 503,
   NO_ORACLE: 404,
   MARK_FROM_ORACLE: 409,
+  // engine: orders
+  DUPLICATE_ORDER_ID: 409,
+  UNKNOWN_ORDER: 404,
+  ORDER_MISMATCH: 409,
+  REDUCE_ONLY_REJECTED: 422,
+  TOO_MANY_ORDERS: 422,
   // engine: configuration
   INVALID_CONFIG: 400,
   // engine: not business outcomes
