@@ -4,7 +4,7 @@
  * the same state from the journal.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -92,6 +92,9 @@ describe('plimsoll serve (end to end)', () => {
       await expect(
         new PlimsollClient({ url: first.info.url }).request('POST', '/v1/deposits', {}),
       ).rejects.toBeInstanceOf(PlimsollApiError);
+      const metrics = await (await fetch(`${first.info.url}/metrics`)).text();
+      expect(metrics).toMatch(/plimsoll_commit_groups [1-9]/);
+      expect(metrics).toMatch(/plimsoll_pretrade_check_seconds_count\{kind="fill"\} 1/);
       state = await op.state();
       expect(state.seq).toBeGreaterThan(first.info.seq);
     } finally {
