@@ -166,7 +166,12 @@ export class CommitPipeline implements CommandSink {
     if (this.recovering || this.queue.length > 0 || this.full()) {
       return new Promise((resolve, reject) => this.queue.push({ command, resolve, reject }));
     }
-    return this.run(command);
+    try {
+      return this.run(command);
+    } catch (err) {
+      // an engine bug (the engine restored itself from the journal, or halted): the caller's 500
+      return Promise.reject(err);
+    }
   }
 
   onCommitted(listener: Listener): () => void {
