@@ -225,6 +225,32 @@ describe('CommitPipeline: a failed flush', () => {
     },
   );
 
+  it('a_command_applied_while_the_failing_group_was_being_written_fails_with_it_and_is_never_published', async () => {
+    const store = new FaultyStore();
+    const { pipeline } = await startOn(store);
+    store.delayMs = 'tick';
+    store.failIn(1);
+    const heard: Sequenced[] = [];
+    pipeline.onCommitted((evs) => heard.push(...evs));
+    const durableBefore = store.events.length;
+    const a = pipeline.submit({ type: 'deposit', to: { account: 'x' }, asset: 'USDC', amount: '5' });
+    await new Promise((r) => setImmediate(r)); // the flush of A's group is now being written
+    expect(pipeline.journal.pendingCount()).toBeGreaterThan(0);
+    const b = pipeline.submit({ type: 'deposit', to: { account: 'y' }, asset: 'USDC', amount: '7' });
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(!ra.ok && ra.rejection.code).toBe('JOURNAL_WRITE_FAILED');
+    expect(!rb.ok && rb.rejection.code).toBe('JOURNAL_WRITE_FAILED');
+    expect(heard).toEqual([]);
+    expect(store.events.length).toBe(durableBefore);
+    expect(pipeline.engine.state.subaccounts.has('y/0')).toBe(false);
+    const rc = await pipeline.submit({ type: 'deposit', to: { account: 'y' }, asset: 'USDC', amount: '7' });
+    expect(rc.ok).toBe(true);
+    expect(pipeline.engine.state.subaccounts.has('y/0')).toBe(true);
+    expect(heard.map((e) => e.seq)).toEqual(rc.ok ? rc.events.map((e) => e.seq) : []);
+    expect(pipeline.engine.stateHash()).toBe(foldHash(store));
+    await pipeline.close();
+  });
+
   it('a_lost_commit_answer_whose_group_landed_is_acknowledged_after_all', async () => {
     const store = new FaultyStore();
     const { pipeline } = await startOn(store);
