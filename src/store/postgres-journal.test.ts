@@ -118,6 +118,11 @@ describe.runIf(POSTGRES)('PostgresJournal', () => {
     const reader = await db.open({ readOnly: true });
     expect([...reader.read()]).toEqual(events(1, 3));
     expect(() => reader.append(events(4, 4))).toThrow(JournalReadOnlyError);
+    // later commits: not in the reader's synchronous view, but readRange reads them
+    writer.append(events(4, 5));
+    await writer.flush();
+    expect(reader.lastSeq()).toBe(3);
+    expect(await reader.readRange(3, 10)).toEqual(events(4, 5));
     expect(() => reader.saveSnapshot({ seq: 1, json: '' })).toThrow(JournalReadOnlyError);
   });
 

@@ -13,7 +13,8 @@
  * refused with JournalLockedError before it changes anything. PostgreSQL releases the lock when
  * the session ends — close(), a killed process, a dropped connection — so no stale lock
  * remains (and a writer whose connection dropped fails its next flush: it no longer holds the lock).
- * `{ readOnly: true }` opens without the lock, for reports and replay.
+ * `{ readOnly: true }` opens without the lock, for reports and replay: it reads the journal as
+ * it was at open (readRange also sees later commits).
  *
  * The engine's port is synchronous, so the journal keeps in memory what the engine may read:
  * loaded at open (the latest snapshot and every event after it, plus up to `retainEvents`
@@ -199,7 +200,8 @@ export class PostgresJournal extends BufferedJournal {
   async readRange(afterSeq: number, limit: number): Promise<StoredEvent[]> {
     this.ensureOpen();
     checkRange(afterSeq, limit);
-    const durable = this.durableSeq();
+    // a reader sees what the writer committed since; a writer only what it knows is committed
+    const durable = this.readOnly ? Number.MAX_SAFE_INTEGER : this.durableSeq();
     const res = await this.readers.query<{ seq: bigint; type: string; json: string }>(
       `SELECT seq, type, json FROM ${this.tables.events} WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
       [String(Math.max(0, afterSeq)), String(durable), Math.min(limit, MAX_READ_RANGE)],
