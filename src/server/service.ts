@@ -33,6 +33,8 @@ export interface ServiceOptions {
    * directory (PostgreSQL).
    */
   readonly dataDir?: string;
+  /** PostgreSQL only: the schema holding the journal's tables (default 'plimsoll'). */
+  readonly pgSchema?: string;
   /** Snapshot the engine every this many events (default 10,000; 0: never). */
   readonly snapshotEvery?: number;
   /** Engine configuration for a first start (JSON object); else `preset`. */
@@ -99,7 +101,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   try {
     sink = await CommitPipeline.start(
       async () => {
-        const journal = await openStore(store, { durable: true });
+        const journal = await openStore(store, {
+          durable: true,
+          ...(opts.pgSchema === undefined ? {} : { schema: opts.pgSchema }),
+        });
         try {
           if (journal.lastSeq() === 0) created = true;
           return { journal, engine: await openEngine(journal, { config, clock: { now } }) };
