@@ -24,11 +24,21 @@ interface Started {
   };
 }
 
-/** The bin (compiled CLI) when dist has the serve command; else the TypeScript sources. */
+/**
+ * The bin (compiled CLI) when dist is built from the current server sources; else the TypeScript
+ * sources through the same CLI entry (a stale dist would test old code).
+ */
 function entry(): string[] {
-  return existsSync(join(REPO, 'dist/cli/serve-command.js'))
-    ? ['bin/plimsoll.js']
-    : ['--import', 'tsx', 'src/cli/main.ts'];
+  const built = join(REPO, 'dist/server/service.js');
+  const sources = [
+    join(REPO, 'src/cli/serve-command.ts'),
+    ...readdirSync(join(REPO, 'src/server'), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => join(REPO, 'src/server', f)),
+  ];
+  const fresh = existsSync(built) && sources.every((f) => statSync(f).mtimeMs <= statSync(built).mtimeMs);
+  return fresh ? ['bin/plimsoll.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
 }
 
 function startServe(store: string): Promise<Started> {
