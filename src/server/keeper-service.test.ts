@@ -45,7 +45,9 @@ describe('KeeperService', () => {
 
     const metrics = await registry.getMetricsAsJSON();
     const hist = metrics.find((m) => m.name === 'plimsoll_liquidation_latency_seconds');
-    const count = hist?.values.find((v) => v.metricName === 'plimsoll_liquidation_latency_seconds_count');
+    const count = hist?.values.find(
+      (v) => (v as { metricName?: string }).metricName === 'plimsoll_liquidation_latency_seconds_count',
+    );
     expect(count?.value).toBe(libSteps);
     await keeper.stop();
   });
