@@ -1,0 +1,21 @@
+/** Every route group of the HTTP API, in the order they are documented. */
+import type { RouteDef } from '../route.ts';
+import { accountRoutes } from './accounts.ts';
+import { calculatorRoutes } from './calculator.ts';
+import { fundRoutes } from './funds.ts';
+import { marketDataRoutes } from './market-data.ts';
+import { operatorRoutes } from './operator.ts';
+import { systemRoutes } from './system.ts';
+import { tradingRoutes } from './trading.ts';
+
+export function allRoutes(openApi: () => unknown): RouteDef[] {
+  return [
+    ...systemRoutes(openApi),
+    ...marketDataRoutes,
+    ...accountRoutes,
+    ...fundRoutes,
+    ...tradingRoutes,
+    ...calculatorRoutes,
+    ...operatorRoutes,
+  ];
+}
