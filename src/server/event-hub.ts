@@ -29,7 +29,12 @@ export interface JournalRecord {
 /** Who is looking: the operator sees everything; a trader key sees its accounts' events and public ones. */
 export type Viewer =
   | { readonly operator: true }
-  | { readonly operator: false; readonly accounts: readonly string[] };
+  | {
+      readonly operator: false;
+      readonly accounts: readonly string[];
+      /** Receives the keeper's liquidation orders (a liquidator key). */
+      readonly orders?: boolean;
+    };
 
 /** The transport side of a subscriber (a WebSocket, or a fake in tests). */
 export interface SubscriberTransport {
@@ -105,6 +110,7 @@ class Subscription {
   live = false;
   closed = false;
   private readonly own: ReadonlySet<string> | undefined;
+  readonly notices: boolean;
 
   constructor(
     readonly transport: SubscriberTransport,
@@ -114,6 +120,7 @@ class Subscription {
     private readonly publicEvents: boolean,
   ) {
     this.cursor = since;
+    this.notices = viewer.operator || viewer.orders === true;
     if (viewer.operator) this.own = accounts ? new Set(accounts) : undefined;
     else this.own = new Set(accounts ?? viewer.accounts);
   }
@@ -205,6 +212,20 @@ export class EventHub {
       s.closed = true;
       this.subs.delete(s);
     };
+  }
+
+  /**
+   * Sends a message outside the event sequence (no seq: the keeper's liquidation orders) to the
+   * live subscribers that take notices (operator and liquidator keys).
+   */
+  notice(message: Record<string, unknown>): void {
+    const text = JSON.stringify(message);
+    for (const s of this.subs) {
+      if (!s.live || s.closed || !s.notices) continue;
+      s.transport.send(text);
+      if (s.transport.bufferedAmount() > this.maxBuffered)
+        this.drop(s, CLOSE_TOO_SLOW, `too slow; resume with since=${s.cursor}`);
+    }
   }
 
   /** Closes every subscriber (server shutdown). */

@@ -70,6 +70,14 @@ export interface KeeperServiceOptions {
   readonly onError?: (error: unknown) => void;
   /** Monotonic seconds (tests inject it). */
   readonly now?: () => number;
+  /**
+   * The venue's clock (ms since the epoch): liquidations carry max(engine time, clock), so a
+   * move the oracle holds as unconfirmed can be confirmed by time passing. Without it (a replay
+   * of market time) they carry the engine's time.
+   */
+  readonly clock?: () => number;
+  /** While scopes are held (unconfirmed move, safe mode), look again after this long (default 500 ms). */
+  readonly holdRetryMs?: number;
 }
 
 /** What the keeper did so far (tests, the replay driver's log). */
@@ -100,6 +108,7 @@ export class KeeperService {
   private readonly latency: Histogram | undefined;
   private readonly stepsCounter: Counter | undefined;
   private readonly now: () => number;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly sink: CommandSink,
@@ -147,6 +156,7 @@ export class KeeperService {
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.idle();
   }
 
@@ -164,6 +174,9 @@ export class KeeperService {
     if (this.running || this.stopped) return;
     this.running = (async () => {
       try {
+        // Not inside the commit's listeners: the finder (an event-fed index) syncs first, and a
+        // burst of commits in the same turn coalesces into one pass.
+        await new Promise((r) => setImmediate(r));
         while (this.dirty && !this.stopped) {
           this.dirty = false;
           const since = this.triggeredAt;
@@ -195,9 +208,10 @@ export class KeeperService {
     const maxRounds = this.opts.maxRounds ?? 50;
     for (let round = 0; round < maxRounds; round++) {
       const state = this.sink.engine.state;
-      const timeMs = state.timeMs;
+      const timeMs = Math.max(state.timeMs, this.opts.clock?.() ?? 0);
       const found = this.currentFinder().liquidatable(state);
       const ready = found.filter((c) => !isHeld(state, c, timeMs));
+      if (ready.length < found.length) this.retryLater(triggeredAt);
       if (ready.length === 0) return;
       if (this.opts.mode === 'orders') {
         this.stats.orders += ready.length;
@@ -235,6 +249,18 @@ export class KeeperService {
     // capped: another pass picks up what is left
     this.dirty = true;
     this.triggeredAt ??= triggeredAt;
+  }
+
+  /** Held scopes: another pass later (the latency still counts from the original trigger). */
+  private retryLater(triggeredAt: number | undefined): void {
+    if (this.retryTimer || this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (triggeredAt !== undefined)
+        this.triggeredAt = Math.min(this.triggeredAt ?? triggeredAt, triggeredAt);
+      this.trigger();
+    }, this.opts.holdRetryMs ?? 500);
+    this.retryTimer.unref?.();
   }
 }
 
