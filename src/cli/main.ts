@@ -6,6 +6,7 @@
  *   plimsoll oracle FILE.json | --replay 2025-10-10 [--inject-bad-print]
  *   plimsoll portfolio FILE.json [--model crypto-pm|paradex|span-16|simm|var] [--matrix]
  *   plimsoll liq-price --preset binance-usdm --wallet 1000 --position BTCUSDT:long:0.5@60000 [...]
+ *   plimsoll serve [--store PATH] [--preset ID | --config FILE] [--keys FILE] [--host H] [--port N] [--json]
  *
  * Exit codes: 0 success; 1 a failed check or an internal error; 2 a usage error
  * (bad arguments, unreadable or invalid input), with a message on stderr.
@@ -22,6 +23,7 @@ import { registerLiqPriceCommand } from './liq-price-command.ts';
 import { registerOracleCommand } from './oracle-command.ts';
 import { registerPortfolioCommand } from './portfolio-command.ts';
 import { riskCommand } from './risk.ts';
+import { registerServeCommand } from './serve-command.ts';
 import { registerSimmCommand } from './simm-command.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
 
@@ -112,6 +114,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerSimmCommand(program, { setExitCode });
   registerSimulateCommand(program);
   registerCalibrateCommand(program);
+  registerServeCommand(program, { setExitCode });
 
   return program;
 }

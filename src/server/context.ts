@@ -40,6 +40,26 @@ export function commandTime(ctx: AppContext): number {
   return Math.max(ctx.now(), ctx.sink.engine.state.timeMs);
 }
 
+/**
+ * The `timeMs` of a command: the client's when given; else the server's clock, except under a
+ * commandId (a repeat must be the same command, so the server may not stamp a new time on it): an
+ * optional time is then left out, and a required one must come from the client.
+ */
+export function stampTime(
+  ctx: AppContext,
+  body: { timeMs?: number | undefined; commandId?: string | undefined },
+  required: boolean,
+): { timeMs?: number } {
+  if (body.timeMs !== undefined) return { timeMs: body.timeMs };
+  if (body.commandId === undefined) return { timeMs: commandTime(ctx) };
+  if (required)
+    throw new ApiError(
+      'INVALID_REQUEST',
+      'timeMs: required with a commandId (a repeat must carry the same time)',
+    );
+  return {};
+}
+
 export function engineOf(ctx: AppContext): Engine {
   return ctx.sink.engine;
 }

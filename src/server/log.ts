@@ -27,6 +27,11 @@ export interface LogOptions {
   readonly destination?: DestinationStream;
 }
 
+/** Log lines to standard error (the service keeps standard output for its startup line). */
+export function stderrDestination(): DestinationStream {
+  return pino.destination(2);
+}
+
 export function createLogger(opts: LogOptions = {}): Logger {
   return pino(
     {

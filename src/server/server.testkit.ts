@@ -35,6 +35,8 @@ export interface Harness extends PlimsollApp {
     extraHeaders?: Record<string, string>,
     // biome-ignore lint/suspicious/noExplicitAny: tests read response fields directly
   ): Promise<{ status: number; body: any; headers: Headers }>;
+  /** The test keys by id. */
+  readonly KEYS_FOR_TEST: Record<string, ApiKey>;
   /** seq and state hash: what a refused request must leave unchanged. */
   fingerprint(): { seq: number; journal: number; hash: string };
 }
@@ -70,6 +72,7 @@ export function harness(opts: { rateLimit?: RateLimitOptions; now?: () => number
     engine,
     journal,
     call,
+    KEYS_FOR_TEST: Object.fromEntries(KEYS.map((k) => [k.id, k])),
     fingerprint: () => ({ seq: engine.state.seq, journal: journal.lastSeq(), hash: engine.stateHash() }),
   };
 }

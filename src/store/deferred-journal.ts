@@ -5,9 +5,11 @@
  * command only after the flush that carries its events has resolved; a flush that fails leaves
  * the durable journal as it was before the group, and the caller reopens the engine from it.
  *
- * `read` serves what is durable (the engine folds it on open and on restore); `readRange` reads
- * durable events asynchronously for clients catching up (a WebSocket resume), without holding
- * every event in memory.
+ * `read` serves the journal as the engine wrote it — durable events, then the buffered ones — so
+ * the engine's own fold (its restore after a fault, the answer to a repeated command id) agrees
+ * with its memory; right after open (and after `discardPending()`) that is exactly what is
+ * durable. `readRange` reads only durable events, asynchronously, for clients catching up (a
+ * WebSocket resume), without holding every event in memory.
  */
 import type { Journal, StoredEvent } from './journal.ts';
 

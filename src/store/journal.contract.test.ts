@@ -1,11 +1,18 @@
 /**
  * One contract suite for every Journal adapter: the in-memory journal, SQLite in memory
- * and SQLite on a file (which also gets the close-and-reopen cases).
+ * and SQLite on a file (which also gets the close-and-reopen cases), and the deferred
+ * (group-commit) journals, which must keep the same contract while buffering: their `read`
+ * serves what was appended, flushed or not; their harness flushes (`settle`) before a
+ * close-and-reopen. The deferred-only behaviour (flush, discardPending, readRange) is in
+ * deferred-journal.contract.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { postgresAvailable, testDatabase } from '../../test/support/postgres.ts';
+import type { DeferredJournal } from './deferred-journal.ts';
+import { DeferredSqliteJournal } from './deferred-sqlite-journal.ts';
 import {
   type Journal,
   JournalClosedError,
@@ -16,12 +23,18 @@ import {
 import { InMemoryJournal } from './memory-journal.ts';
 import { SqliteJournal } from './sqlite-journal.ts';
 
+const POSTGRES = await postgresAvailable('the journal contract');
+
 interface Harness {
   /** Opens the journal under test (a fresh, empty one per test). */
-  open(): Journal;
+  open(): Journal | Promise<Journal>;
   /** Opens the same storage again (only for persistent adapters). */
-  reopen?(): Journal;
-  dispose(): void;
+  reopen?(): Journal | Promise<Journal>;
+  /** Makes what was appended durable (deferred journals flush); before a close-and-reopen. */
+  settle?(journal: Journal): Promise<void>;
+  /** Closes a journal (waiting for its connections and lock to be released). */
+  close?(journal: Journal): Promise<void>;
+  dispose(): void | Promise<void>;
 }
 
 interface AdapterCase {
@@ -54,6 +67,38 @@ const ADAPTERS: readonly AdapterCase[] = [
       };
     },
   },
+  {
+    name: 'DeferredSqliteJournal(file)',
+    persistent: true,
+    harness: () => {
+      const dir = mkdtempSync(join(tmpdir(), 'plimsoll-journal-'));
+      const path = join(dir, 'journal.sqlite');
+      return {
+        open: () => DeferredSqliteJournal.open(path),
+        reopen: () => DeferredSqliteJournal.open(path),
+        settle: (j) => (j as DeferredSqliteJournal).flush(),
+        dispose: () => rmSync(dir, { recursive: true, force: true }),
+      };
+    },
+  },
+  ...(POSTGRES
+    ? [
+        {
+          name: 'PostgresJournal',
+          persistent: true,
+          harness: (): Harness => {
+            const db = testDatabase();
+            return {
+              open: () => db.open(),
+              reopen: () => db.open(),
+              settle: (j) => (j as DeferredJournal).flush(),
+              close: (j) => db.close(j as DeferredJournal),
+              dispose: () => db.dispose(),
+            };
+          },
+        },
+      ]
+    : []),
 ];
 
 /** Events seq from..to inclusive, with distinguishable type and json. */
@@ -74,15 +119,18 @@ describe.each(ADAPTERS)('Journal contract: $name', (adapter) => {
   let journal: Journal;
   const open: Journal[] = [];
 
-  beforeEach(() => {
+  beforeEach(async () => {
     harness = adapter.harness();
-    journal = harness.open();
+    journal = await harness.open();
     open.push(journal);
   });
 
-  afterEach(() => {
-    for (const j of open.splice(0)) j.close();
-    harness.dispose();
+  afterEach(async () => {
+    for (const j of open.splice(0)) {
+      if (harness.close) await harness.close(j);
+      else j.close();
+    }
+    await harness.dispose();
   });
 
   describe('empty journal', () => {
@@ -268,10 +316,13 @@ describe.each(ADAPTERS)('Journal contract: $name', (adapter) => {
   });
 
   describe('volume', () => {
-    it('round_trips_100k_events', () => {
+    it('round_trips_100k_events', async () => {
       const total = 100_000;
       const batchSize = 10_000;
-      for (let from = 1; from <= total; from += batchSize) journal.append(events(from, from + batchSize - 1));
+      for (let from = 1; from <= total; from += batchSize) {
+        journal.append(events(from, from + batchSize - 1));
+        await harness.settle?.(journal);
+      }
       expect(journal.lastSeq()).toBe(total);
       let expected = 1;
       for (const e of journal.read()) {
@@ -287,7 +338,7 @@ describe.each(ADAPTERS)('Journal contract: $name', (adapter) => {
 
   if (adapter.persistent) {
     describe('persistence', () => {
-      it('reopened_journal_reads_back_identical_records', () => {
+      it('reopened_journal_reads_back_identical_records', async () => {
         const tricky: StoredEvent = {
           seq: 6,
           type: 'Note',
@@ -297,9 +348,10 @@ describe.each(ADAPTERS)('Journal contract: $name', (adapter) => {
         journal.append([tricky]);
         journal.saveSnapshot({ seq: 5, json: '{"at":5}' });
         const before = [...journal.read()];
-        journal.close();
+        await harness.settle?.(journal);
+        await (harness.close?.(journal) ?? journal.close());
 
-        const again = harness.reopen!();
+        const again = await harness.reopen!();
         open.push(again);
         expect(again.lastSeq()).toBe(6);
         expect([...again.read()]).toEqual(before);
@@ -308,8 +360,9 @@ describe.each(ADAPTERS)('Journal contract: $name', (adapter) => {
 
         again.append(events(7, 8));
         expect(() => again.append(events(8, 8))).toThrow(JournalSequenceError);
-        again.close();
-        const third = harness.reopen!();
+        await harness.settle?.(again);
+        await (harness.close?.(again) ?? again.close());
+        const third = await harness.reopen!();
         open.push(third);
         expect(third.lastSeq()).toBe(8);
       });

@@ -76,6 +76,7 @@ export class SqliteJournal implements Journal {
   private readonly stmtLatestSnapshot: Database.Statement<[], SnapshotRow>;
   private readonly appendTx: (events: readonly StoredEvent[]) => void;
   private readonly snapshotTx: (snapshot: StoredSnapshot) => void;
+  private readonly groupTx: (events: readonly StoredEvent[], snapshots: readonly StoredSnapshot[]) => void;
 
   private constructor(
     private readonly db: Database.Database,
@@ -109,6 +110,16 @@ export class SqliteJournal implements Journal {
       this.stmtSaveSnapshot.run(BigInt(s.seq), s.json);
     });
     this.snapshotTx = (s) => snapshot.immediate(s);
+    // A group (deferred-sqlite-journal.ts): every event, then every snapshot, one transaction.
+    const group = db.transaction((events: readonly StoredEvent[], snapshots: readonly StoredSnapshot[]) => {
+      let last = this.queryLastSeq();
+      validateBatch(last, events);
+      last += events.length;
+      for (const s of snapshots) validateSnapshot(last, s);
+      for (const e of events) this.stmtInsert.run(BigInt(e.seq), e.type, e.json);
+      for (const s of snapshots) this.stmtSaveSnapshot.run(BigInt(s.seq), s.json);
+    });
+    this.groupTx = (events, snapshots) => group.immediate(events, snapshots);
   }
 
   /**
@@ -158,6 +169,18 @@ export class SqliteJournal implements Journal {
     if (this.db.readonly) throw new JournalReadOnlyError(this.path);
     if (Array.isArray(events) && events.length === 0) return;
     this.appendTx(events);
+  }
+
+  /**
+   * Appends `events` and stores `snapshots` (each with a seq up to the batch's last) in ONE
+   * transaction: one commit, one fsync with `durable`, for a whole group of commands. All or
+   * nothing: a bad record or seq throws and writes nothing.
+   */
+  appendGroup(events: readonly StoredEvent[], snapshots: readonly StoredSnapshot[] = []): void {
+    this.ensureOpen();
+    if (this.db.readonly) throw new JournalReadOnlyError(this.path);
+    if (events.length === 0 && snapshots.length === 0) return;
+    this.groupTx(events, snapshots);
   }
 
   read(afterSeq?: number): IterableIterator<StoredEvent> {

@@ -5,7 +5,7 @@
  * margin). Each request becomes one engine command.
  */
 import { requireMove } from '../access.ts';
-import { commandTime, execute } from '../context.ts';
+import { execute, stampTime } from '../context.ts';
 import { type RouteDef, route } from '../route.ts';
 import {
   CommandReplySchema,
@@ -40,7 +40,7 @@ export const fundRoutes: RouteDef[] = [
         amount: body.amount,
         ...cid(body.commandId),
       };
-      return (await execute(ctx, { ...c, timeMs: commandTime(ctx) })).reply;
+      return (await execute(ctx, { ...c, ...stampTime(ctx, body, false) })).reply;
     },
   }),
   route({
@@ -61,7 +61,7 @@ export const fundRoutes: RouteDef[] = [
         amount: body.amount,
         ...cid(body.commandId),
       };
-      return (await execute(ctx, { ...c, timeMs: commandTime(ctx) })).reply;
+      return (await execute(ctx, { ...c, ...stampTime(ctx, body, false) })).reply;
     },
   }),
   route({
@@ -83,7 +83,7 @@ export const fundRoutes: RouteDef[] = [
         amount: body.amount,
         ...cid(body.commandId),
       };
-      return (await execute(ctx, { ...c, timeMs: commandTime(ctx) })).reply;
+      return (await execute(ctx, { ...c, ...stampTime(ctx, body, false) })).reply;
     },
   }),
   route({
@@ -103,7 +103,7 @@ export const fundRoutes: RouteDef[] = [
         amount: body.amount,
         ...cid(body.commandId),
       };
-      return (await execute(ctx, { ...c, timeMs: commandTime(ctx) })).reply;
+      return (await execute(ctx, { ...c, ...stampTime(ctx, body, false) })).reply;
     },
   }),
   route({
@@ -167,7 +167,7 @@ export const fundRoutes: RouteDef[] = [
         amount: body.amount,
         ...cid(body.commandId),
       };
-      return (await execute(ctx, { ...c, timeMs: commandTime(ctx) })).reply;
+      return (await execute(ctx, { ...c, ...stampTime(ctx, body, false) })).reply;
     },
   }),
   route({

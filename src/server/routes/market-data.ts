@@ -5,7 +5,7 @@
  * funding with its index price). A missing `timeMs` is stamped with the server clock.
  */
 import { z } from 'zod';
-import { commandTime, execute } from '../context.ts';
+import { execute, stampTime } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { type RouteDef, route } from '../route.ts';
 import {
@@ -115,7 +115,7 @@ export const marketDataRoutes: RouteDef[] = [
     handler: async (ctx, { body }) => {
       const c = {
         type: 'prices',
-        timeMs: body.timeMs ?? commandTime(ctx),
+        ...stampTime(ctx, body, true),
         marks: body.marks ?? {},
         assets: body.assets ?? {},
         exchangeRates: body.exchangeRates ?? {},
@@ -137,7 +137,7 @@ export const marketDataRoutes: RouteDef[] = [
       const c = {
         type: 'oracle',
         market: params.symbol!,
-        timeMs: body.timeMs ?? commandTime(ctx),
+        ...stampTime(ctx, body, true),
         inputs: body.inputs,
         ...cid(body.commandId),
       };
@@ -157,7 +157,7 @@ export const marketDataRoutes: RouteDef[] = [
       const c = {
         type: 'funding_tick',
         market: body.symbol,
-        timeMs: body.timeMs ?? commandTime(ctx),
+        ...stampTime(ctx, body, true),
         ...(body.premiumIndex === undefined ? {} : { premiumIndex: body.premiumIndex }),
         ...(body.indexPrice === undefined ? {} : { indexPrice: body.indexPrice }),
         ...cid(body.commandId),
@@ -179,7 +179,7 @@ export const marketDataRoutes: RouteDef[] = [
         type: 'settle_expiry',
         market: body.symbol,
         price: body.price,
-        timeMs: body.timeMs ?? commandTime(ctx),
+        ...stampTime(ctx, body, false),
         ...cid(body.commandId),
       };
       return (await execute(ctx, c)).reply;

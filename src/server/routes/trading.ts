@@ -6,7 +6,7 @@
  * take the position over only into one of its own accounts.
  */
 import { requireMove } from '../access.ts';
-import { commandTime, execute } from '../context.ts';
+import { execute, stampTime } from '../context.ts';
 import { type RouteDef, route } from '../route.ts';
 import { CommandReplySchema, FillBody, LiquidationBody } from '../wire/commands.ts';
 import { toRef } from '../wire/common.ts';
@@ -30,7 +30,7 @@ export const tradingRoutes: RouteDef[] = [
         size: body.amount,
         price: body.price,
         taker: body.taker ?? 'buyer',
-        timeMs: body.timeMs ?? commandTime(ctx),
+        ...stampTime(ctx, body, false),
         ...(body.commandId === undefined ? {} : { commandId: body.commandId }),
       };
       return (await execute(ctx, c, 'fill')).reply;
@@ -54,7 +54,7 @@ export const tradingRoutes: RouteDef[] = [
         ...(body.liquidator === undefined ? {} : { liquidator: toRef(body.liquidator) }),
         ...(body.fillPrice === undefined ? {} : { fillPrice: body.fillPrice }),
         ...(body.collateralAsset === undefined ? {} : { collateralAsset: body.collateralAsset }),
-        timeMs: commandTime(ctx),
+        ...stampTime(ctx, body, false),
         ...(body.commandId === undefined ? {} : { commandId: body.commandId }),
       };
       return (await execute(ctx, c)).reply;

@@ -1,0 +1,137 @@
+/**
+ * `plimsoll serve`: runs the engine as a venue service over HTTP (docs/server.md).
+ *
+ *   plimsoll serve [--store PATH] [--data-dir DIR] [--preset binance-usdm | --config FILE]
+ *                  [--keys FILE] [--host 127.0.0.1] [--port 8080] [--json]
+ *
+ * First start: creates the journal from the preset or configuration, and (without --keys)
+ * generates API keys into `<store>.keys.json` (mode 0600). Later starts resume from the journal;
+ * the state hash is printed so two starts can be compared. SIGINT/SIGTERM shut down gracefully.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Command, Option } from 'commander';
+import { PRESET_IDS } from '../core/presets/index.ts';
+import { createLogger, stderrDestination } from '../server/log.ts';
+import { DEFAULT_PRESET, DEFAULT_STORE_FILE, type RunningService, startService } from '../server/service.ts';
+import { intInRange } from './args.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
+
+export interface ServeOptions {
+  store?: string;
+  dataDir?: string;
+  preset?: string;
+  config?: string;
+  keys?: string;
+  host: string;
+  port: number;
+  json?: boolean;
+}
+
+/** Where the journal lives: --store, else plimsoll.sqlite in --data-dir or the cwd. */
+export function storePath(o: Pick<ServeOptions, 'store' | 'dataDir'>): string {
+  if (o.store !== undefined) return o.store;
+  return join(o.dataDir ?? process.cwd(), DEFAULT_STORE_FILE);
+}
+
+function readConfig(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`cannot read --config ${file}: ${(e as Error).message}`);
+  }
+}
+
+export function describeStart(s: RunningService, stateHash: string, seq: number): Record<string, unknown> {
+  return {
+    url: s.url,
+    port: s.port,
+    store: s.store,
+    created: s.created,
+    seq,
+    stateHash,
+    keysFile: s.keysFile,
+    keysCreated: s.keysCreated,
+    keyIds: s.keys.map((k) => k.id),
+  };
+}
+
+export function registerServeCommand(program: Command, io: { setExitCode: (code: number) => void }): void {
+  program
+    .command('serve')
+    .description('Run the engine as a venue service: HTTP API with signed requests (docs/server.md).')
+    .option(
+      '--store <path>',
+      `SQLite journal (default ${DEFAULT_STORE_FILE} in --data-dir or the current directory)`,
+    )
+    .option('--data-dir <dir>', 'directory for the journal, keys and audit trail')
+    .addOption(
+      new Option('--preset <id>', `venue preset for a first start (default ${DEFAULT_PRESET})`).choices([
+        ...PRESET_IDS,
+      ]),
+    )
+    .option('--config <file>', 'engine configuration JSON for a first start (instead of --preset)')
+    .option(
+      '--keys <file>',
+      'API keys JSON: [{id, secret, scopes, accounts?}] (default: generated next to the journal)',
+    )
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port to listen on (0: any free port)', intInRange('--port', 0, 65535), 8080)
+    .option('--json', 'print the startup information as one JSON line', false)
+    .action((o: ServeOptions) => {
+      if (o.preset !== undefined && o.config !== undefined)
+        throw new UsageError('give --preset or --config, not both');
+      if (o.store?.startsWith('postgres://') || o.store?.startsWith('postgresql://'))
+        throw new UsageError(
+          '--store postgres://… needs the PostgreSQL journal, which this build does not include yet',
+        );
+      const config = o.config === undefined ? undefined : readConfig(o.config);
+      io.setExitCode(EXIT_OK);
+      startService({
+        store: storePath(o),
+        ...(config === undefined ? {} : { config }),
+        ...(o.preset === undefined ? {} : { preset: o.preset }),
+        ...(o.keys === undefined ? {} : { keysFile: o.keys }),
+        host: o.host,
+        port: o.port,
+        logger: createLogger({ destination: stderrDestination() }),
+      }).then(
+        (s) => {
+          const engine = s.sink.engine;
+          const info = describeStart(s, engine.stateHash(), engine.state.seq);
+          if (o.json === true) process.stdout.write(`${JSON.stringify(info)}\n`);
+          else {
+            process.stdout.write(
+              [
+                `plimsoll serve listening on ${s.url}`,
+                `  journal   ${s.store} (${s.created ? 'created' : 'resumed'} at seq ${info.seq})`,
+                `  state     ${info.stateHash}`,
+                `  keys      ${s.keysFile}${s.keysCreated ? ' (generated now: keep it secret)' : ''} — ${s.keys.map((k) => k.id).join(', ')}`,
+                '  docs      GET /openapi.json, docs/server.md',
+                '',
+              ].join('\n'),
+            );
+          }
+          let stopping = false;
+          const stop = () => {
+            if (stopping) return;
+            stopping = true;
+            s.close().then(
+              () => process.exit(EXIT_OK),
+              (e: unknown) => {
+                process.stderr.write(`plimsoll: shutdown failed: ${(e as Error).message}\n`);
+                process.exit(EXIT_FAILURE);
+              },
+            );
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        },
+        (e: unknown) => {
+          const usage = e instanceof Error && (e.name === 'ServiceConfigError' || e.name === 'ConfigError');
+          process.stderr.write(`plimsoll: ${e instanceof Error ? e.message : String(e)}\n`);
+          process.exitCode = usage ? EXIT_USAGE : EXIT_FAILURE;
+        },
+      );
+    });
+}

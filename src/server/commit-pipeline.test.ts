@@ -1,0 +1,333 @@
+/**
+ * Group commit (commit-pipeline.ts): nothing is acknowledged or published before it is durable,
+ * a failed flush never loses an acknowledged command and leaves the engine equal to the fold of
+ * its journal, and many commands in flight keep their order. Faults come from an in-memory
+ * store (test/support/faulty-deferred-journal.ts); the same pipeline runs on SQLite at the end.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { commandStream } from '../../test/support/command-stream.ts';
+import { FaultyDeferredJournal, FaultyStore } from '../../test/support/faulty-deferred-journal.ts';
+import { newVenue, venueConfig } from '../../test/support/fixtures.ts';
+import { postgresAvailable, testDatabase } from '../../test/support/postgres.ts';
+import { Engine, type ExecuteResult } from '../core/engine/engine.ts';
+import type { Sequenced } from '../core/engine/events.ts';
+import type { DeferredJournal } from '../store/deferred-journal.ts';
+import { DeferredSqliteJournal } from '../store/deferred-sqlite-journal.ts';
+import { InMemoryJournal } from '../store/memory-journal.ts';
+import { openEngine } from '../store/open-store.ts';
+import { CommitPipeline, type CommitPipelineOptions } from './commit-pipeline.ts';
+
+const STREAM = commandStream(300, 11);
+const POSTGRES = await postgresAvailable('the commit pipeline');
+/** The venue's setup (prices, backstop deposit) as commands, as newVenue runs them. */
+const SETUP: unknown[] = [
+  {
+    type: 'prices',
+    timeMs: 1,
+    marks: { 'BTC-PERP': '60000', 'ETH-PERP': '3000' },
+    assets: { BTC: '60000', ETH: '3000' },
+    exchangeRates: { stETH: '1.1' },
+  },
+  { type: 'deposit', to: { account: 'backstop' }, asset: 'USDC', amount: '10000000' },
+];
+
+async function startOn(store: FaultyStore, options: CommitPipelineOptions = {}) {
+  const opened: FaultyDeferredJournal[] = [];
+  const pipeline = await CommitPipeline.start(async () => {
+    const journal = await FaultyDeferredJournal.open(store);
+    opened.push(journal);
+    return { journal, engine: await openEngine(journal, { config: venueConfig() }) };
+  }, options);
+  for (const c of SETUP) expect((await pipeline.submit(c)).ok).toBe(true);
+  return { pipeline, opened };
+}
+
+/** The state hash of the durable store, folded by a fresh engine. */
+function foldHash(store: FaultyStore): string {
+  const j = new InMemoryJournal();
+  j.append(store.events);
+  for (const s of store.snapshots) if (s.seq <= j.lastSeq()) j.saveSnapshot(s);
+  return Engine.open(j).stateHash();
+}
+
+/** Submits `commands` in waves of `wave`, letting the event loop turn between waves (as requests arrive). */
+async function submitInWaves(pipeline: CommitPipeline, commands: readonly unknown[], wave = 10) {
+  const pending: Promise<ExecuteResult>[] = [];
+  for (const [i, c] of commands.entries()) {
+    if (i > 0 && i % wave === 0) await new Promise((r) => setImmediate(r));
+    pending.push(pipeline.submit(c));
+  }
+  return Promise.all(pending);
+}
+
+function seqsOf(results: readonly ExecuteResult[]): number[] {
+  return results.flatMap((r) => (r.ok && r.replayed !== true ? r.events.map((e) => e.seq) : []));
+}
+
+describe('CommitPipeline: acknowledged only when durable, in order', () => {
+  it('many_commands_in_flight_share_groups_keep_order_and_match_a_sequential_engine', async () => {
+    const store = new FaultyStore();
+    store.delayMs = 2; // a flush takes a while: commands pile up behind it
+    const { pipeline } = await startOn(store);
+    const published: Sequenced[] = [];
+    pipeline.onCommitted((evs) => {
+      for (const e of evs) expect(e.seq).toBeLessThanOrEqual(store.events.length); // durable already
+      published.push(...evs);
+    });
+    const flushesBefore = store.flushes;
+    const acks: number[] = [];
+    const results: ExecuteResult[] = [];
+    const inFlight: Promise<void>[] = [];
+    for (const [i, c] of STREAM.entries()) {
+      if (i > 0 && i % 10 === 0) await new Promise((r) => setImmediate(r));
+      inFlight.push(
+        pipeline.submit(c).then((r) => {
+          if (r.ok) for (const e of r.events) expect(e.seq).toBeLessThanOrEqual(store.events.length);
+          acks.push(i);
+          results[i] = r;
+        }),
+      );
+    }
+    await Promise.all(inFlight);
+    await pipeline.drain();
+    // a sequential engine gives the same answers
+    const reference = newVenue();
+    const expected = STREAM.map((c) => reference.execute(c));
+    expect(results.map((r) => r.ok)).toEqual(expected.map((r) => r.ok));
+    expect(results.map((r) => (r.ok ? r.events.map((e) => e.seq) : r.rejection.code))).toEqual(
+      expected.map((r) => (r.ok ? r.events.map((e) => e.seq) : r.rejection.code)),
+    );
+    expect(pipeline.engine.stateHash()).toBe(reference.stateHash());
+    expect(foldHash(store)).toBe(reference.stateHash());
+    // grouped: far fewer flushes than commands, and more than one (the waves overlapped flushes)
+    expect(store.flushes - flushesBefore).toBeLessThan(STREAM.length / 3);
+    expect(store.flushes - flushesBefore).toBeGreaterThan(1);
+    // acknowledged in submission order (each group resolves its commands in order)
+    expect(acks.filter((i) => results[i]!.ok)).toEqual(
+      [...acks.filter((i) => results[i]!.ok)].sort((a, b) => a - b),
+    );
+    // every durable event after the setup is published exactly once, in order
+    const firstStreamSeq = published.length > 0 ? published[0]!.seq : 0;
+    expect(published.map((e) => e.seq)).toEqual(
+      store.events.filter((e) => e.seq >= firstStreamSeq).map((e) => e.seq),
+    );
+    expect(new Set(seqsOf(results)).size).toBe(seqsOf(results).length);
+    await pipeline.close();
+  });
+
+  it('a_rejection_that_journals_nothing_is_answered_without_waiting_for_the_flush', async () => {
+    const store = new FaultyStore();
+    const { pipeline } = await startOn(store);
+    store.delayMs = 400;
+    const slow = pipeline.submit({ type: 'deposit', to: { account: 'x' }, asset: 'USDC', amount: '5' });
+    const t0 = Date.now();
+    const r = await pipeline.submit({ type: 'deposit', to: { account: 'x' }, asset: 'USDC', amount: '-1' });
+    expect(r.ok).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(300);
+    expect((await slow).ok).toBe(true);
+    await pipeline.close();
+  });
+
+  it('a_repeated_command_id_is_not_acknowledged_before_the_original_is_durable', async () => {
+    const store = new FaultyStore();
+    const { pipeline } = await startOn(store);
+    store.delayMs = 50;
+    const cmd = { type: 'deposit', to: { account: 'x' }, asset: 'USDC', amount: '5', commandId: 'dep-1' };
+    const first = pipeline.submit(cmd);
+    const again = pipeline.submit(cmd);
+    const r2 = await again;
+    expect(r2.ok && r2.replayed).toBe(true);
+    const last = r2.ok ? r2.events[r2.events.length - 1]!.seq : -1;
+    expect(store.events.length).toBeGreaterThanOrEqual(last); // durable when answered
+    const r1 = await first;
+    expect(r1.ok && r2.ok && r1.events.map((e) => e.seq)).toEqual(r2.ok && r2.events.map((e) => e.seq));
+    await pipeline.close();
+  });
+
+  it('a_full_buffer_holds_new_commands_back_so_groups_stay_bounded', async () => {
+    const store = new FaultyStore();
+    store.delayMs = 1;
+    const { pipeline } = await startOn(store, { maxPendingEvents: 10 });
+    const results = await submitInWaves(pipeline, STREAM);
+    await pipeline.drain();
+    const reference = newVenue();
+    for (const c of STREAM) reference.execute(c);
+    expect(pipeline.engine.stateHash()).toBe(reference.stateHash());
+    expect(results.filter((r) => r.ok).length).toBeGreaterThan(0);
+    // a command is admitted while fewer than 10 events are buffered; one command adds at most a few
+    expect(Math.max(...store.groupSizes)).toBeLessThanOrEqual(10 + 8);
+    await pipeline.close();
+  });
+
+  it('periodic_snapshots_go_through_the_same_flush_and_the_store_reopens_to_the_same_state', async () => {
+    const store = new FaultyStore();
+    const { pipeline } = await startOn(store, { snapshotEvery: 25 });
+    await submitInWaves(pipeline, STREAM);
+    await pipeline.drain();
+    expect(store.snapshots.length).toBeGreaterThan(2);
+    const hash = pipeline.engine.stateHash();
+    await pipeline.close();
+    const j = await FaultyDeferredJournal.open(store);
+    expect(j.latestSnapshot()?.seq).toBeGreaterThan(0);
+    expect(Engine.open(j).stateHash()).toBe(hash);
+  });
+});
+
+describe('CommitPipeline: a failed flush', () => {
+  it.each([
+    { mode: 'before' as const, at: 1 },
+    { mode: 'before' as const, at: 3 },
+    { mode: 'before' as const, at: 7 },
+    { mode: 'after' as const, at: 2 },
+    { mode: 'after' as const, at: 5 },
+  ])(
+    'flush $at fails ($mode the write): no acknowledged command is missing, nothing unjournaled is published, memory = fold',
+    async ({ mode, at }) => {
+      const store = new FaultyStore();
+      store.delayMs = 1;
+      const faults: string[] = [];
+      const { pipeline } = await startOn(store, { onFault: (f) => faults.push(f.outcome) });
+      store.mode = mode;
+      store.failIn(at);
+      const published: Sequenced[] = [];
+      pipeline.onCommitted((evs) => published.push(...evs));
+      const startSeq = store.events.length;
+      const results = await submitInWaves(pipeline, STREAM);
+      await pipeline.drain();
+      expect(faults).toEqual(['reopened']);
+      const failed = results.filter((r) => !r.ok && r.rejection.code === 'JOURNAL_WRITE_FAILED');
+      if (mode === 'before') expect(failed.length).toBeGreaterThan(0);
+      // every acknowledged event is in the store, with the same type
+      for (const r of results) {
+        if (!r.ok) continue;
+        for (const e of r.events) expect(store.events[e.seq - 1]?.type).toBe(e.type);
+      }
+      // published = the durable events after the setup, once each, in order
+      expect(published.map((e) => e.seq)).toEqual(store.events.slice(startSeq).map((e) => e.seq));
+      // memory = fold of the journal, and the engine works on
+      expect(pipeline.engine.stateHash()).toBe(foldHash(store));
+      const more = await pipeline.submit({
+        type: 'deposit',
+        to: { account: 'z' },
+        asset: 'USDC',
+        amount: '1',
+      });
+      expect(more.ok).toBe(true);
+      expect(pipeline.engine.stateHash()).toBe(foldHash(store));
+      await pipeline.close();
+    },
+  );
+
+  it('a_lost_commit_answer_whose_group_landed_is_acknowledged_after_all', async () => {
+    const store = new FaultyStore();
+    const { pipeline } = await startOn(store);
+    store.mode = 'after';
+    store.failIn(1);
+    const r = await pipeline.submit({ type: 'deposit', to: { account: 'x' }, asset: 'USDC', amount: '5' });
+    expect(r.ok).toBe(true);
+    expect(pipeline.stats().failedFlushes).toBe(1);
+    expect(pipeline.engine.stateHash()).toBe(foldHash(store));
+    await pipeline.close();
+  });
+
+  it('when_the_engine_cannot_be_reopened_the_pipeline_halts_and_acknowledges_nothing_more', async () => {
+    const store = new FaultyStore();
+    const faults: string[] = [];
+    const { pipeline } = await startOn(store, { onFault: (f) => faults.push(f.outcome) });
+    const durableBefore = store.events.length;
+    store.failIn(1);
+    store.failOpen = true;
+    const r = await pipeline.submit({ type: 'deposit', to: { account: 'x' }, asset: 'USDC', amount: '5' });
+    expect(!r.ok && r.rejection.code).toBe('JOURNAL_WRITE_FAILED');
+    expect(faults).toEqual(['halted']);
+    expect(pipeline.halted).toBeDefined();
+    const later = await pipeline.submit({
+      type: 'deposit',
+      to: { account: 'x' },
+      asset: 'USDC',
+      amount: '5',
+    });
+    expect(!later.ok && later.rejection.code).toBe('ENGINE_HALTED');
+    expect(store.events.length).toBe(durableBefore);
+    await pipeline.drain();
+  });
+});
+
+/** Durable stores the pipeline runs on: each opens the same store again after a close. */
+interface StoreCase {
+  readonly name: string;
+  /** A fresh store; `open` opens a journal on it (again and again), `dispose` removes it. */
+  make(): { open: () => Promise<DeferredJournal>; dispose: () => Promise<void> };
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const STORES: StoreCase[] = [
+  {
+    name: 'SQLite',
+    make: () => {
+      const dir = mkdtempSync(join(tmpdir(), 'plimsoll-pipeline-'));
+      dirs.push(dir);
+      const path = join(dir, 'journal.sqlite');
+      return { open: async () => DeferredSqliteJournal.open(path), dispose: async () => {} };
+    },
+  },
+  ...(POSTGRES
+    ? [
+        {
+          name: 'PostgreSQL',
+          make: () => {
+            const db = testDatabase();
+            return { open: () => db.open(), dispose: () => db.dispose() };
+          },
+        },
+      ]
+    : []),
+];
+
+describe.each(STORES)('CommitPipeline on $name', (store) => {
+  it('commands_in_flight_commit_in_groups_and_a_restart_reopens_to_the_same_state', async () => {
+    const s = store.make();
+    try {
+      const opener = async () => {
+        const journal = await s.open();
+        return { journal, engine: await openEngine(journal, { config: venueConfig() }) };
+      };
+      const pipeline = await CommitPipeline.start(opener, { snapshotEvery: 100 });
+      const published: number[] = [];
+      pipeline.onCommitted((evs) => published.push(...evs.map((e) => e.seq)));
+      for (const c of SETUP) expect((await pipeline.submit(c)).ok).toBe(true);
+      const results = await submitInWaves(pipeline, STREAM);
+      await pipeline.drain();
+      const reference = newVenue();
+      const expected = STREAM.map((c) => reference.execute(c));
+      expect(results.map((r) => r.ok)).toEqual(expected.map((r) => r.ok));
+      expect(pipeline.engine.stateHash()).toBe(reference.stateHash());
+      const durable = pipeline.journal.durableSeq();
+      expect(published).toEqual(
+        Array.from({ length: published.length }, (_, i) => durable - published.length + 1 + i),
+      );
+      expect((await pipeline.journal.readRange(durable - 3, 10)).map((e) => e.seq)).toEqual([
+        durable - 2,
+        durable - 1,
+        durable,
+      ]);
+      const stats = pipeline.stats();
+      expect(stats.groups).toBeLessThan(STREAM.length);
+      await pipeline.close();
+      // restart: the same state from the store
+      const again = await CommitPipeline.start(opener);
+      expect(again.engine.stateHash()).toBe(reference.stateHash());
+      expect(again.journal.latestSnapshot()?.seq).toBeGreaterThan(0);
+      await again.close();
+    } finally {
+      await s.dispose();
+    }
+  });
+});
