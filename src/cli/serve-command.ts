@@ -26,6 +26,8 @@ export interface ServeOptions {
   host: string;
   port: number;
   json?: boolean;
+  keeper?: 'execute' | 'orders' | 'off';
+  liquidator?: string;
 }
 
 /** Where the journal lives: --store, else plimsoll.sqlite in --data-dir or the cwd. */
@@ -78,6 +80,15 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free port)', intInRange('--port', 0, 65535), 8080)
     .option('--json', 'print the startup information as one JSON line', false)
+    .addOption(
+      new Option(
+        '--keeper <mode>',
+        'the keeper inside the service: execute liquidations, only publish liquidation orders on the event stream, or off',
+      )
+        .choices(['execute', 'orders', 'off'])
+        .default('execute'),
+    )
+    .option('--liquidator <account>', "account the keeper's liquidations go to (default: the backstop)")
     .action((o: ServeOptions) => {
       if (o.preset !== undefined && o.config !== undefined)
         throw new UsageError('give --preset or --config, not both');
@@ -94,6 +105,8 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
         ...(o.keys === undefined ? {} : { keysFile: o.keys }),
         host: o.host,
         port: o.port,
+        ...(o.keeper === undefined ? {} : { keeper: o.keeper }),
+        ...(o.liquidator === undefined ? {} : { liquidator: o.liquidator }),
         logger: createLogger({ destination: stderrDestination() }),
       }).then(
         (s) => {
@@ -107,6 +120,7 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
                 `  journal   ${s.store} (${s.created ? 'created' : 'resumed'} at seq ${info.seq})`,
                 `  state     ${info.stateHash}`,
                 `  keys      ${s.keysFile}${s.keysCreated ? ' (generated now: keep it secret)' : ''} — ${s.keys.map((k) => k.id).join(', ')}`,
+                `  events    ${s.url.replace(/^http/, 'ws')}/v1/events?since=0 (signed handshake)`,
                 '  docs      GET /openapi.json, docs/server.md',
                 '',
               ].join('\n'),

@@ -20,6 +20,7 @@ import { FileAuditLog } from './audit.ts';
 import { type ApiKey, ensureKeysFile, loadKeys } from './auth.ts';
 import type { CommandSink } from './command-sink.ts';
 import { DirectSink } from './direct-sink.ts';
+import { attachLive, type Live, readRangeOf } from './live.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
 
@@ -42,6 +43,12 @@ export interface ServiceOptions {
   readonly maxBodyBytes?: number;
   readonly extraRoutes?: AppOptions['extraRoutes'];
   readonly now?: () => number;
+  /** The keeper inside the service (live.ts): liquidate (default), only publish orders, or off. */
+  readonly keeper?: 'execute' | 'orders' | 'off';
+  /** Account the keeper's liquidations hand positions to (default: the engine's backstop). */
+  readonly liquidator?: string;
+  /** false: the keeper stamps liquidations with the engine's time, not the clock (a market-time replay). */
+  readonly keeperUsesClock?: boolean;
 }
 
 export interface RunningService extends RunningServer {
@@ -53,6 +60,8 @@ export interface RunningService extends RunningServer {
   readonly keysFile: string;
   readonly keysCreated: boolean;
   readonly keys: readonly ApiKey[];
+  /** The event stream (WebSocket on /v1/events) and the keeper. */
+  readonly live: Live;
 }
 
 export class ServiceConfigError extends Error {
@@ -118,7 +127,25 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     journal.close();
     throw e;
   }
-  return { ...running, close: running.close, app, sink, created, store, keysFile, keysCreated, keys };
+  const live = attachLive({
+    server: running.server,
+    sink,
+    keys,
+    readRange: readRangeOf(journal),
+    registry: ctx.metrics.registry,
+    ...(opts.authWindowMs === undefined ? {} : { authWindowMs: opts.authWindowMs }),
+    now,
+    keeper: opts.keeper ?? 'execute',
+    ...(opts.liquidator === undefined ? {} : { liquidator: { account: opts.liquidator, sub: '0' } }),
+    ...(opts.keeperUsesClock === false ? {} : { clock: now }),
+    onKeeperError: (e) => logger.error({ err: e }, 'keeper pass failed'),
+  });
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= live.close().then(() => running.close());
+    return closing;
+  };
+  return { ...running, close, app, sink, created, store, keysFile, keysCreated, keys, live };
 }
 
 function baseName(path: string): string {
