@@ -16,6 +16,7 @@ import { createLogger, stderrDestination } from '../server/log.ts';
 import { DEFAULT_PRESET, DEFAULT_STORE_FILE, type RunningService, startService } from '../server/service.ts';
 import { intInRange } from './args.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
+import { runServeReplay } from './serve-replay.ts';
 
 export interface ServeOptions {
   store?: string;
@@ -28,6 +29,11 @@ export interface ServeOptions {
   json?: boolean;
   keeper?: 'execute' | 'orders' | 'off';
   liquidator?: string;
+  replay?: string;
+  speed: number;
+  accounts: number;
+  seed: number;
+  minutes?: number;
 }
 
 /** Where the journal lives: --store, else plimsoll.sqlite in --data-dir or the cwd. */
@@ -89,6 +95,23 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
         .default('execute'),
     )
     .option('--liquidator <account>', "account the keeper's liquidations go to (default: the backstop)")
+    .option(
+      '--replay <day>',
+      "live crash replay: the day's real observations and a seeded population through the API (2025-10-10)",
+    )
+    .option(
+      '--speed <x>',
+      'replay: market time per real time (60: a minute per second)',
+      intInRange('--speed', 1, 100_000),
+      60,
+    )
+    .option('--accounts <n>', 'replay: traders in the population', intInRange('--accounts', 1, 100_000), 300)
+    .option('--seed <n>', 'replay: population seed', intInRange('--seed', 0, 2 ** 31 - 1), 42)
+    .option(
+      '--minutes <n>',
+      'replay: stop after this many minutes of market time',
+      intInRange('--minutes', 1, 100_000),
+    )
     .action((o: ServeOptions) => {
       if (o.preset !== undefined && o.config !== undefined)
         throw new UsageError('give --preset or --config, not both');
@@ -98,6 +121,7 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
         );
       const config = o.config === undefined ? undefined : readConfig(o.config);
       io.setExitCode(EXIT_OK);
+      if (o.replay !== undefined) return serveReplay(o);
       startService({
         store: storePath(o),
         ...(config === undefined ? {} : { config }),
@@ -148,4 +172,39 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
         },
       );
     });
+}
+
+/** `serve --replay DAY`: the live crash replay (serve-replay.ts); the service stays up afterwards until SIGINT/SIGTERM. */
+function serveReplay(o: ServeOptions): void {
+  const write = (line: string) => process.stdout.write(`${line}\n`);
+  runServeReplay({
+    day: o.replay!,
+    speed: o.speed,
+    accounts: o.accounts,
+    seed: o.seed,
+    host: o.host,
+    port: o.port,
+    ...(o.store === undefined ? {} : { store: o.store }),
+    ...(o.minutes === undefined ? {} : { minutes: o.minutes }),
+    write,
+  }).then(
+    ({ service, summary }) => {
+      write(
+        `replay done: ${summary.minutes} market minutes, ${summary.oracleSteps} oracle steps, ${summary.liquidations} liquidations; journal seq ${summary.seq}, state ${summary.stateHash}`,
+      );
+      write(`the venue stays up at ${service.url} — Ctrl-C to stop`);
+      const stop = () => {
+        service.close().then(
+          () => process.exit(EXIT_OK),
+          () => process.exit(EXIT_FAILURE),
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+    (e: unknown) => {
+      process.stderr.write(`plimsoll: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = EXIT_FAILURE;
+    },
+  );
 }
