@@ -34,6 +34,8 @@ export interface ServeOptions {
   accounts: number;
   seed: number;
   minutes?: number;
+  from?: string;
+  rateLimit?: number;
 }
 
 /** Where the journal lives: --store, else plimsoll.sqlite in --data-dir or the cwd. */
@@ -96,6 +98,11 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
     )
     .option('--liquidator <account>', "account the keeper's liquidations go to (default: the backstop)")
     .option(
+      '--rate-limit <n>',
+      'requests per second each key may make (burst: twice that; default 200)',
+      intInRange('--rate-limit', 1, 1_000_000_000),
+    )
+    .option(
       '--replay <day>',
       "live crash replay: the day's real observations and a seeded population through the API (2025-10-10)",
     )
@@ -107,6 +114,7 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
     )
     .option('--accounts <n>', 'replay: traders in the population', intInRange('--accounts', 1, 100_000), 300)
     .option('--seed <n>', 'replay: population seed', intInRange('--seed', 0, 2 ** 31 - 1), 42)
+    .option('--from <HH:MM>', 'replay: start at this minute of the day, UTC (the 2025-10-10 low is at 21:20)')
     .option(
       '--minutes <n>',
       'replay: stop after this many minutes of market time',
@@ -131,6 +139,9 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
         port: o.port,
         ...(o.keeper === undefined ? {} : { keeper: o.keeper }),
         ...(o.liquidator === undefined ? {} : { liquidator: o.liquidator }),
+        ...(o.rateLimit === undefined
+          ? {}
+          : { rateLimit: { ratePerSec: o.rateLimit, burst: 2 * o.rateLimit } }),
         logger: createLogger({ destination: stderrDestination() }),
       }).then(
         (s) => {
@@ -186,6 +197,7 @@ function serveReplay(o: ServeOptions): void {
     port: o.port,
     ...(o.store === undefined ? {} : { store: o.store }),
     ...(o.minutes === undefined ? {} : { minutes: o.minutes }),
+    ...(o.from === undefined ? {} : { from: o.from }),
     write,
   }).then(
     ({ service, summary }) => {

@@ -45,6 +45,8 @@ export interface ServeReplayOptions {
   readonly port: number;
   /** Journal path (default: a new temporary directory). */
   readonly store?: string;
+  /** Start at this minute of the day, "HH:MM" UTC (default: the window's start); the population opens there. */
+  readonly from?: string;
   /** Stop after this many minutes of market time (default: the whole window). */
   readonly minutes?: number;
   readonly write: (line: string) => void;
@@ -62,6 +64,14 @@ export interface ServeReplaySummary {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+
+/** The ms of "HH:MM" UTC on the day that starts at dayStartMs. */
+function minuteOfDay(dayStartMs: number, hhmmText: string): number {
+  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(hhmmText);
+  if (!m) throw new Error(`--from must be HH:MM (UTC), got ${hhmmText}`);
+  const day = Math.floor(dayStartMs / 86_400_000) * 86_400_000;
+  return day + (Number(m[1]) * 60 + Number(m[2])) * 60_000;
+}
 
 /** Keys for the replay: operator, feed, venue, and one trader key per trader account. */
 function replayKeys(traders: readonly string[]): ApiKey[] {
@@ -150,8 +160,11 @@ export async function runServeReplay(
     throw new Error(
       `--replay ${opts.day}: only days with a multi-source feed can be replayed live (2025-10-10)`,
     );
-  const klines = loadCrashKlines(opts.day);
+  const all = loadCrashKlines(opts.day);
   const window = crashWindow(opts.day);
+  const fromMs = opts.from === undefined ? all[0]!.openTimeMs : minuteOfDay(all[0]!.openTimeMs, opts.from);
+  const klines = all.filter((k) => k.openTimeMs >= fromMs);
+  if (klines.length === 0) throw new Error(`--from ${opts.from}: after the end of the ${opts.day} window`);
   const startMs = klines[0]!.openTimeMs;
   const endMs = klines[klines.length - 1]!.openTimeMs + window.intervalMs - 1;
   const untilMs = opts.minutes === undefined ? endMs : Math.min(endMs, startMs + opts.minutes * 60_000);
