@@ -25,17 +25,24 @@
  */
 
 export {
+  adlQueueView,
   type Command,
   type CommandInput,
   ConfigError,
+  checkOrder,
   Engine,
   type EngineConfig,
   type EngineConfigInput,
   type EngineEvent,
   EngineRejectedError,
   type ExecuteResult,
+  insuranceFund,
   type JournalPort,
   ledgerSums,
+  type MarginBreakdown,
+  marginBreakdown,
+  type OrderCheck,
+  type OrderCheckInput,
   parseEngineConfig,
   type ReadonlyEngineState,
   type Rejection,
@@ -44,8 +51,12 @@ export {
   type Sequenced,
   type SubaccountRef,
   type SubaccountReport,
+  socializedLossLedger,
   subaccountKey,
   subaccountReport,
+  type WhatIfResult,
+  type WhatIfScenario,
+  whatIf,
 } from './api/engine.ts';
 export * as presets from './api/presets.ts';
 export { InMemoryJournal, type Journal, SqliteJournal } from './api/store.ts';

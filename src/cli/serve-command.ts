@@ -56,7 +56,7 @@ export function describeStart(s: RunningService, stateHash: string, seq: number)
   return {
     url: s.url,
     port: s.port,
-    store: s.store,
+    store: s.store.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@]*@/i, '$1:***@'),
     created: s.created,
     seq,
     stateHash,
@@ -71,8 +71,8 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
     .command('serve')
     .description('Run the engine as a venue service: HTTP API with signed requests (docs/server.md).')
     .option(
-      '--store <path>',
-      `SQLite journal (default ${DEFAULT_STORE_FILE} in --data-dir or the current directory)`,
+      '--store <path|url>',
+      `SQLite journal file or postgres://… URL (default ${DEFAULT_STORE_FILE} in --data-dir or the current directory)`,
     )
     .option('--data-dir <dir>', 'directory for the journal, keys and audit trail')
     .addOption(
@@ -123,15 +123,12 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
     .action((o: ServeOptions) => {
       if (o.preset !== undefined && o.config !== undefined)
         throw new UsageError('give --preset or --config, not both');
-      if (o.store?.startsWith('postgres://') || o.store?.startsWith('postgresql://'))
-        throw new UsageError(
-          '--store postgres://… needs the PostgreSQL journal, which this build does not include yet',
-        );
       const config = o.config === undefined ? undefined : readConfig(o.config);
       io.setExitCode(EXIT_OK);
       if (o.replay !== undefined) return serveReplay(o);
       startService({
         store: storePath(o),
+        ...(o.dataDir === undefined ? {} : { dataDir: o.dataDir }),
         ...(config === undefined ? {} : { config }),
         ...(o.preset === undefined ? {} : { preset: o.preset }),
         ...(o.keys === undefined ? {} : { keysFile: o.keys }),

@@ -16,6 +16,7 @@ import { serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
+import { foldLossLedger, lossLedgerFrom } from '../core/engine/loss-ledger.ts';
 import { type AuditLog, MemoryAuditLog } from './audit.ts';
 import { type ApiKey, Authenticator, hasScope } from './auth.ts';
 import type { CommandSink } from './command-sink.ts';
@@ -42,8 +43,13 @@ export interface ContextOptions {
 export function createContext(opts: ContextOptions): AppContext {
   const sink = opts.sink;
   const metrics = opts.metrics ?? createMetrics(() => sink.engine.state);
-  sink.onCommitted((events) => metrics.observeEvents(events));
+  const ledger = lossLedgerFrom(sink.engine.state);
+  sink.onCommitted((events) => {
+    metrics.observeEvents(events);
+    for (const e of events) foldLossLedger(ledger, e);
+  });
   return {
+    lossLedger: () => ledger,
     sink,
     audit: opts.audit ?? new MemoryAuditLog(),
     metrics,

@@ -5,6 +5,7 @@
  */
 import type { Engine } from '../core/engine/engine.ts';
 import type { Sequenced } from '../core/engine/events.ts';
+import type { LossLedger } from '../core/engine/loss-ledger.ts';
 import type { AuditLog } from './audit.ts';
 import type { CommandSink } from './command-sink.ts';
 import { ApiError } from './errors.ts';
@@ -19,6 +20,11 @@ export interface AppContext {
   readonly now: () => number;
   /** Extra readiness check (journal writable); undefined = ready. Returns the reason when not. */
   readonly notReady?: () => string | undefined;
+  /**
+   * The socialized-loss ledger and insurance-fund flows, folded from the events committed since
+   * the service started (on top of the positions at start).
+   */
+  readonly lossLedger: () => LossLedger;
   /** Set while shutting down: mutating requests are refused with 503 SHUTTING_DOWN. */
   shuttingDown: boolean;
 }

@@ -20,7 +20,6 @@ export const ServerErrorCodes = [
   'REPLAYED_REQUEST',
   'FORBIDDEN',
   'NOT_FOUND',
-  'METHOD_NOT_ALLOWED',
   'BODY_TOO_LARGE',
   'RATE_LIMITED',
   'NOT_READY',
@@ -75,6 +74,12 @@ export const HTTP_STATUS: { readonly [C in ApiErrorCode]: ContentfulStatusCode }
   SAFE_MODE: 503,
   NO_ORACLE: 404,
   MARK_FROM_ORACLE: 409,
+  // engine: orders
+  DUPLICATE_ORDER_ID: 409,
+  UNKNOWN_ORDER: 404,
+  ORDER_MISMATCH: 409,
+  REDUCE_ONLY_REJECTED: 422,
+  TOO_MANY_ORDERS: 422,
   // engine: configuration
   INVALID_CONFIG: 400,
   // engine: not business outcomes
@@ -91,7 +96,6 @@ export const HTTP_STATUS: { readonly [C in ApiErrorCode]: ContentfulStatusCode }
   REPLAYED_REQUEST: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
   BODY_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   NOT_READY: 503,

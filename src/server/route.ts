@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { ApiKey, Scope } from './auth.ts';
 import type { AppContext } from './context.ts';
 
-export type Method = 'get' | 'post' | 'put' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface RouteRequest<B, Q> {
   readonly key: ApiKey | undefined;

@@ -5,9 +5,8 @@
  * and the replay demo start it in-process.
  */
 import { dirname, join, resolve } from 'node:path';
-import { Engine } from '../core/engine/engine.ts';
 import { getPreset, PRESET_IDS } from '../core/presets/index.ts';
-import { SqliteJournal } from '../store/sqlite-journal.ts';
+import { isPostgresUrl, openEngine, openStore } from '../store/open-store.ts';
 import {
   type AppOptions,
   createApp,
@@ -18,9 +17,8 @@ import {
 } from './app.ts';
 import { FileAuditLog } from './audit.ts';
 import { type ApiKey, ensureKeysFile, loadKeys } from './auth.ts';
-import type { CommandSink } from './command-sink.ts';
-import { DirectSink } from './direct-sink.ts';
-import { attachLive, type Live, readRangeOf } from './live.ts';
+import { CommitPipeline } from './commit-pipeline.ts';
+import { attachLive, type Live } from './live.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
 
@@ -28,8 +26,15 @@ export const DEFAULT_PRESET = 'binance-usdm';
 export const DEFAULT_STORE_FILE = 'plimsoll.sqlite';
 
 export interface ServiceOptions {
-  /** SQLite journal path. */
+  /** SQLite journal path or a postgres:// URL. */
   readonly store: string;
+  /**
+   * Where the keys and audit files live: default the journal's directory (SQLite) or the current
+   * directory (PostgreSQL).
+   */
+  readonly dataDir?: string;
+  /** Snapshot the engine every this many events (default 10,000; 0: never). */
+  readonly snapshotEvery?: number;
   /** Engine configuration for a first start (JSON object); else `preset`. */
   readonly config?: unknown;
   readonly preset?: string;
@@ -53,7 +58,7 @@ export interface ServiceOptions {
 
 export interface RunningService extends RunningServer {
   readonly app: PlimsollApp;
-  readonly sink: CommandSink;
+  readonly sink: CommitPipeline;
   /** true when this start created the journal (first start). */
   readonly created: boolean;
   readonly store: string;
@@ -68,13 +73,23 @@ export class ServiceConfigError extends Error {
   override name = 'ServiceConfigError';
 }
 
-export function defaultKeysFile(store: string): string {
-  return `${store}.keys.json`;
+/** The journal's file name without its folder ('plimsoll' for a PostgreSQL journal). */
+function storeName(store: string): string {
+  return isPostgresUrl(store) ? 'plimsoll' : (store.split(/[\\/]/).pop() ?? store);
+}
+
+function filesDir(store: string, dataDir: string | undefined): string {
+  if (dataDir !== undefined) return resolve(dataDir);
+  return isPostgresUrl(store) ? process.cwd() : dirname(store);
+}
+
+export function defaultKeysFile(store: string, dataDir?: string): string {
+  return join(filesDir(store, dataDir), `${storeName(store)}.keys.json`);
 }
 
 export async function startService(opts: ServiceOptions): Promise<RunningService> {
-  const store = resolve(opts.store);
-  const keysFile = resolve(opts.keysFile ?? defaultKeysFile(store));
+  const store = isPostgresUrl(opts.store) ? opts.store : resolve(opts.store);
+  const keysFile = resolve(opts.keysFile ?? defaultKeysFile(store, opts.dataDir));
   let keys: ApiKey[];
   let keysCreated = false;
   try {
@@ -85,28 +100,41 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   }
   if (keys.length === 0) throw new ServiceConfigError(`no API keys in ${keysFile}`);
   const now = opts.now ?? Date.now;
-  const journal = SqliteJournal.open(store, { durable: true });
-  let engine: Engine;
-  let created = false;
-  try {
-    if (journal.lastSeq() === 0) {
-      const config = opts.config ?? presetConfig(opts.preset ?? DEFAULT_PRESET);
-      engine = Engine.create(config, { journal, clock: { now } });
-      created = true;
-    } else {
-      engine = Engine.open(journal, { clock: { now } });
-    }
-  } catch (e) {
-    journal.close();
-    throw e instanceof ServiceConfigError ? e : new ServiceConfigError((e as Error).message);
-  }
-  const sink = new DirectSink(engine);
   const logger = opts.logger ?? createLogger();
+  const config = opts.config ?? presetConfig(opts.preset ?? DEFAULT_PRESET);
+  let created = false;
+  let sink: CommitPipeline;
+  try {
+    sink = await CommitPipeline.start(
+      async () => {
+        const journal = await openStore(store, { durable: true });
+        try {
+          if (journal.lastSeq() === 0) created = true;
+          return { journal, engine: await openEngine(journal, { config, clock: { now } }) };
+        } catch (e) {
+          await journal.close();
+          throw e;
+        }
+      },
+      {
+        snapshotEvery: opts.snapshotEvery ?? 10_000,
+        onFault: (f) =>
+          logger.error(
+            { err: f.error, failedCommands: f.failedCommands, outcome: f.outcome },
+            'journal flush failed',
+          ),
+      },
+    );
+  } catch (e) {
+    if (e instanceof Error && e.name === 'ConfigError') throw new ServiceConfigError(e.message);
+    throw e;
+  }
   const ctx = createContext({
     sink,
     logger,
     now,
-    audit: new FileAuditLog(join(dirname(store), `${baseName(store)}.audit.jsonl`)),
+    notReady: () => sink.halted,
+    audit: new FileAuditLog(join(filesDir(store, opts.dataDir), `${storeName(store)}.audit.jsonl`)),
   });
   const app = createApp(ctx, {
     keys,
@@ -121,17 +149,18 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       app,
       ...(opts.host === undefined ? {} : { host: opts.host }),
       ...(opts.port === undefined ? {} : { port: opts.port }),
-      onClose: () => journal.close(),
+      onClose: () => sink.close(),
     });
   } catch (e) {
-    journal.close();
+    await sink.close();
     throw e;
   }
   const live = attachLive({
     server: running.server,
     sink,
     keys,
-    readRange: readRangeOf(journal),
+    // the pipeline's current journal (it reopens it after a failed flush)
+    readRange: (afterSeq, limit) => sink.journal.readRange(afterSeq, limit),
     registry: ctx.metrics.registry,
     ...(opts.authWindowMs === undefined ? {} : { authWindowMs: opts.authWindowMs }),
     now,
@@ -146,10 +175,6 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     return closing;
   };
   return { ...running, close, app, sink, created, store, keysFile, keysCreated, keys, live };
-}
-
-function baseName(path: string): string {
-  return path.split(/[\\/]/).pop() ?? path;
 }
 
 function presetConfig(id: string): unknown {

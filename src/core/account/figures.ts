@@ -14,6 +14,7 @@ import { applyLeverageCap } from '../margin/models.ts';
 import { optionPositionRequirement } from '../margin/option-margin.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState, ReadonlySubaccount } from '../model/state.ts';
 import { mulDiv, PPM } from '../num/index.ts';
+import { marketReservation, type OrderLite } from './open-orders.ts';
 import { positiveHealthHaircut } from './pnl-haircut.ts';
 import { portfolioRequirementQuote } from './portfolio-scope.ts';
 import { positionValue } from './position.ts';
@@ -34,6 +35,17 @@ export interface ScopeView {
   readonly balances: ReadonlyMap<string, bigint>;
   /** Extra settlement-asset amount added to the balances (hypothetical cash flows). */
   readonly settlementDelta: bigint;
+  /**
+   * The resting orders whose margin this scope reserves, when not the subaccount's current ones
+   * (a hypothetical: an order being placed, one partly filled). Only a cross scope reserves:
+   * an order in an isolated market is paid for by the cross balance that tops the position up.
+   */
+  readonly orders?: readonly OrderLite[];
+  /**
+   * Hypothetical sizes of isolated positions whose orders this (cross) scope reserves for;
+   * without an entry, the subaccount's current isolated position.
+   */
+  readonly orderPositionSizes?: ReadonlyMap<string, bigint>;
 }
 
 export interface PositionFigures {
@@ -60,7 +72,9 @@ export interface ScopeFigures {
   readonly netValueQuote: bigint;
   readonly initialMarginQuote: bigint;
   readonly maintenanceMarginQuote: bigint;
-  /** equityInitial − IM */
+  /** Initial margin reserved for resting orders (open-orders.ts); never part of maintenance. */
+  readonly openOrderInitialMarginQuote: bigint;
+  /** equityInitial − IM − open-order IM */
   readonly freeCollateralQuote: bigint;
   /** equity − MM */
   readonly healthQuote: bigint;
@@ -254,6 +268,7 @@ export function evaluate(
   }
   const equity = collMaint + upnl - haircutMaint;
   const equityInit = collInit + upnl - haircutInit;
+  const reserved = view.scope.kind === 'cross' ? openOrderMarginQuote(state, view, marks) : 0n;
   return {
     collateralInitialQuote: collInit,
     collateralMaintenanceQuote: collMaint,
@@ -264,10 +279,57 @@ export function evaluate(
     netValueQuote: collRaw + upnl,
     initialMarginQuote: im,
     maintenanceMarginQuote: mm,
-    freeCollateralQuote: equityInit - im,
+    openOrderInitialMarginQuote: reserved,
+    freeCollateralQuote: equityInit - im - reserved,
     healthQuote: equity - mm,
     positions,
   };
+}
+
+/**
+ * The initial margin a cross scope reserves for its subaccount's resting orders (all of them:
+ * an isolated market's orders are paid for by the cross balance), market by market
+ * (open-orders.ts). Each position is measured at the mark without its entry basis, so the
+ * increment the orders add is measured on one basis.
+ */
+export function openOrderMarginQuote(
+  state: ReadonlyEngineState,
+  view: ScopeView,
+  marks?: ReadonlyMap<string, bigint>,
+): bigint {
+  const orders = view.orders ?? state.ordersBySub.get(view.sub.key)?.values();
+  if (orders === undefined) return 0n;
+  const byMarket = new Map<string, OrderLite[]>();
+  for (const o of orders) {
+    const list = byMarket.get(o.market);
+    if (list) list.push(o);
+    else byMarket.set(o.market, [o]);
+  }
+  let total = 0n;
+  for (const [id, list] of byMarket)
+    total += marketOrdersReservation(state, view, id, list, marks).totalQuote;
+  return total;
+}
+
+/** One market's reservation for `orders` in a (cross) view. */
+export function marketOrdersReservation(
+  state: ReadonlyEngineState,
+  view: ScopeView,
+  marketId: string,
+  orders: readonly OrderLite[],
+  marks?: ReadonlyMap<string, bigint>,
+) {
+  const market = state.markets.get(marketId)!;
+  const mark = markOf(market, marks);
+  const held = view.sub.positions.get(marketId);
+  const isolated = held?.isolated ?? view.sub.isolatedMarkets.has(marketId);
+  const size = isolated
+    ? (view.orderPositionSizes?.get(marketId) ?? held?.size ?? 0n)
+    : (view.positions.find((p) => p.market === marketId)?.size ?? 0n);
+  const cap = view.sub.maxLeverage.get(marketId);
+  const initialAt = (q: bigint) =>
+    q === 0n ? 0n : positionRequirement(state, market, q, mark, cap, undefined, marks).initialQuote;
+  return marketReservation(size, orders, mark, market.config.takerFee, state.settlement.decimals, initialAt);
 }
 
 export function isLiquidatable(f: ScopeFigures): boolean {

@@ -86,6 +86,8 @@ export interface ScopeReport {
   initialMargin: string;
   maintenanceMargin: string;
   freeCollateral: string;
+  /** Initial margin reserved for resting orders (docs/orders.md), already out of freeCollateral. */
+  openOrderInitialMargin: string;
   health: string;
   /** MM / equity; null when equity ≤ 0. */
   marginRatio: string | null;
@@ -121,6 +123,18 @@ export interface SubaccountReport {
   balances: Record<string, string>;
   cross: ScopeReport;
   isolated: ScopeReport[];
+  /** Resting orders, in the order they were placed (docs/orders.md). */
+  openOrders: OpenOrderReport[];
+}
+
+export interface OpenOrderReport {
+  orderId: string;
+  market: string;
+  side: 'buy' | 'sell';
+  /** Remaining size. */
+  size: string;
+  price: string;
+  reduceOnly: boolean;
 }
 
 export interface ReportOptions {
@@ -164,6 +178,7 @@ function scopeReport(
     initialMargin: q(f.initialMarginQuote),
     maintenanceMargin: q(f.maintenanceMarginQuote),
     freeCollateral: q(f.freeCollateralQuote),
+    openOrderInitialMargin: q(f.openOrderInitialMarginQuote),
     health: q(f.healthQuote),
     marginRatio: ratio === null ? null : formatDecimal(ratio, 6),
     liquidatable: isLiquidatable(f),
@@ -216,6 +231,14 @@ export function subaccountReport(
     balances,
     cross: scopeReport(state, s, crossView(s), 'cross', opts),
     isolated,
+    openOrders: [...(state.ordersBySub.get(s.key)?.values() ?? [])].map((o) => ({
+      orderId: o.id,
+      market: o.market,
+      side: o.side,
+      size: formatDecimal(o.size, QTY_DECIMALS),
+      price: formatDecimal(o.pricePx8, PRICE_DECIMALS),
+      reduceOnly: o.reduceOnly,
+    })),
   };
 }
 

@@ -15,6 +15,7 @@ import { InvariantError } from '../num/index.ts';
 import { fromJson, toJson } from '../num/json.ts';
 import { decodeOracleState, oracleStateToPlain } from '../oracle/codec.ts';
 import type { EngineEvent } from './events.ts';
+import { addOrder } from './evolve.ts';
 
 export { fromJson, toJson };
 
@@ -71,6 +72,9 @@ export function stateToPlain(s: ReadonlyEngineState): unknown {
     // oldest first (the order decides which id is forgotten next); only when used, so states
     // of engines whose commands carry no ids hash as they always did
     ...(s.commandIds.size > 0 ? { commandIds: [...s.commandIds] } : {}),
+    // resting orders in the order they were placed (it decides which reduce-only order is
+    // trimmed first); only when there are some, so states without orders hash as they always did
+    ...(s.orders.size > 0 ? { orders: [...s.orders.values()].map((o) => ({ ...o })) } : {}),
   };
 }
 
@@ -137,7 +141,7 @@ export function decodeSnapshot(json: string): EngineState {
       portfolioMargin: x.portfolioMargin === true,
     });
   }
-  return {
+  const state: EngineState = {
     config: p.config,
     seq: p.seq,
     timeMs: p.timeMs,
@@ -157,6 +161,20 @@ export function decodeSnapshot(json: string): EngineState {
     marketWindows: new Map(p.marketWindows),
     lastPartialMs: new Map(p.lastPartialMs ?? []),
     commandIds: new Map(p.commandIds ?? []),
+    orders: new Map(),
+    ordersBySub: new Map(),
     ...(p.portfolio ? { portfolio: p.portfolio } : {}),
   };
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  for (const o of (p.orders ?? []) as any[])
+    addOrder(state, {
+      id: o.id,
+      sub: o.sub,
+      market: o.market,
+      side: o.side,
+      size: o.size,
+      pricePx8: o.pricePx8,
+      reduceOnly: o.reduceOnly === true,
+    });
+  return state;
 }

@@ -32,6 +32,26 @@ export const MAX_ORACLE_INPUTS = 10_000;
 /** An amount in an asset's smallest units is parsed by the handler (it knows the decimals). */
 const amount = z.string().min(1).max(64);
 
+/** Order ids: unique among resting orders engine-wide (docs/orders.md). */
+const orderId = id;
+
+/** `place_order`: a resting limit order; its initial margin is reserved while it rests. */
+export const PlaceOrderSchema = z.object({
+  type: z.literal('place_order'),
+  commandId: commandIdSchema,
+  orderId,
+  subaccount: SubaccountRefSchema,
+  market: id,
+  side: z.enum(['buy', 'sell']),
+  /** Size in base units (> 0). */
+  size: qty9('size'),
+  /** Limit price (> 0). */
+  price: pricePx8('price'),
+  /** Only ever reduces the position: reserves no margin; trimmed or cancelled as the position shrinks. */
+  reduceOnly: z.boolean().default(false),
+  timeMs: time,
+});
+
 export const CommandSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('deposit'),
@@ -101,6 +121,29 @@ export const CommandSchema = z.discriminatedUnion('type', [
     price: pricePx8('price'),
     /** Which side took liquidity (pays the taker fee). */
     taker: z.enum(['buyer', 'seller']).default('buyer'),
+    /** The buyer's resting order this fill executes (docs/orders.md). */
+    buyOrderId: orderId.optional(),
+    /** The seller's resting order this fill executes. */
+    sellOrderId: orderId.optional(),
+    timeMs: time,
+  }),
+  PlaceOrderSchema,
+  z
+    .object({
+      type: z.literal('amend_order'),
+      commandId: commandIdSchema,
+      orderId,
+      /** New remaining size (> 0). */
+      size: qty9('size').optional(),
+      /** New limit price. */
+      price: pricePx8('price').optional(),
+      timeMs: time,
+    })
+    .refine((c) => c.size !== undefined || c.price !== undefined, 'amend_order needs a size or a price'),
+  z.object({
+    type: z.literal('cancel_order'),
+    commandId: commandIdSchema,
+    orderId,
     timeMs: time,
   }),
   z.object({

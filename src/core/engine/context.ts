@@ -16,11 +16,27 @@ import { evolve } from './evolve.ts';
 
 export class CommandContext {
   readonly events: EngineEvent[] = [];
+  private firstEmit: (() => void) | undefined;
   constructor(readonly state: EngineState) {}
 
   emit(event: EngineEvent): void {
+    const first = this.firstEmit;
+    if (first !== undefined) {
+      this.firstEmit = undefined;
+      first();
+    }
     evolve(this.state, event);
     this.events.push(event);
+  }
+
+  /**
+   * Runs `step` (which emits) just before the command's first event, if it emits any: a step
+   * the command takes only once it is sure to go ahead, after every check that may reject it
+   * (a liquidation cancels the liquidatee's orders this way).
+   */
+  beforeFirstEmit(step: () => void): void {
+    if (this.events.length > 0) step();
+    else this.firstEmit = step;
   }
 
   subaccount(ref: SubaccountRef): Subaccount {

@@ -34,6 +34,9 @@ import { evolve, initialState } from './evolve.ts';
 import * as h from './handlers.ts';
 import { borrow } from './liquidation/lending.ts';
 import { liquidate } from './liquidation/liquidate.ts';
+import { checkOrder, type OrderCheck, type OrderCheckInput } from './order-check.ts';
+import * as orders from './orders.ts';
+import { trimReduceOnlyAfterTrades } from './orders.ts';
 
 /** The journal port (implemented by src/store: SQLite, in-memory). */
 export interface JournalPort {
@@ -204,6 +207,7 @@ export class Engine {
     try {
       this.checkFuture(command);
       dispatch(ctx, command);
+      trimReduceOnlyAfterTrades(ctx);
     } catch (e) {
       if (e instanceof RejectedError && ctx.events.length === 0) {
         if (commandId === undefined) return { ok: false, rejection: e.rejection };
@@ -227,6 +231,28 @@ export class Engine {
     const r = this.commit(ctx.events);
     if (r.ok && commandId !== undefined && !this.journal) this.rememberReply(commandId, r.events);
     return r;
+  }
+
+  /**
+   * Would `place_order` with these fields be accepted now, and what margin would it reserve?
+   * The command's own decision (order-check.ts) plus the engine's time rule; changes nothing.
+   */
+  checkOrder(input: unknown): OrderCheck {
+    if (this.haltReason !== undefined) return refusal('ENGINE_HALTED', this.haltReason) as OrderCheck;
+    const bound = boundsProblem(input);
+    if (bound !== undefined) return refusal('MALFORMED_COMMAND', bound) as OrderCheck;
+    if (typeof input !== 'object' || input === null)
+      return refusal('MALFORMED_COMMAND', 'an order is an object') as OrderCheck;
+    const t = (input as { timeMs?: unknown }).timeMs;
+    if (typeof t === 'number') {
+      try {
+        this.checkFuture({ timeMs: t } as Command);
+      } catch (e) {
+        if (e instanceof RejectedError) return { ok: false, rejection: e.rejection };
+        throw e;
+      }
+    }
+    return checkOrder(this.st, input as OrderCheckInput);
   }
 
   /** Like execute, but throws EngineRejectedError on rejection. */
@@ -469,6 +495,9 @@ const HANDLERS: { [T in Command['type']]: Handler<T> } = {
   set_portfolio_margin: h.setPortfolioMargin,
   adjust_isolated_margin: h.adjustIsolatedMargin,
   fill: h.fill,
+  place_order: orders.placeOrder,
+  amend_order: orders.amendOrder,
+  cancel_order: orders.cancelOrder,
   prices: h.prices,
   funding_tick: h.fundingTick,
   settle_expiry: h.settleExpiry,

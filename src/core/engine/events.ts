@@ -41,6 +41,21 @@ export type MoveReason =
   | 'borrow'
   | 'debt_repaid';
 
+/** Why a resting order left the book (or was trimmed) other than by filling. */
+export type OrderCancelReason = 'user' | 'liquidation' | 'expiry' | 'reduce_only';
+
+/** A resting order as the events record it (order ids are unique among open orders). */
+export interface OrderRecord {
+  readonly id: string;
+  /** Subaccount key. */
+  readonly sub: string;
+  readonly market: string;
+  readonly side: 'buy' | 'sell';
+  readonly sizeQty9: bigint;
+  readonly pricePx8: bigint;
+  readonly reduceOnly: boolean;
+}
+
 export type TradeReason = 'fill' | 'liquidation' | 'backstop' | 'adl';
 
 export type EngineEvent =
@@ -68,6 +83,19 @@ export type EngineEvent =
       valueQuote: bigint;
       reason: TradeReason;
     }
+  /** A limit order rests (docs/orders.md); its initial margin is reserved from now on. */
+  | { type: 'order_placed'; order: OrderRecord }
+  /** New remaining size and limit price ('user' amend, or 'reduce_only' trim of a reduce-only order). */
+  | {
+      type: 'order_amended';
+      orderId: string;
+      sizeQty9: bigint;
+      pricePx8: bigint;
+      reason: 'user' | 'reduce_only';
+    }
+  | { type: 'order_cancelled'; orderId: string; reason: OrderCancelReason }
+  /** `sizeQty9` of the order filled (by the `traded` event just before); removed when nothing remains. */
+  | { type: 'order_filled'; orderId: string; sizeQty9: bigint }
   | { type: 'funding_settled'; market: string; timeMs: number; rate9: bigint; indexDelta18: bigint }
   /** A dated future settles at pricePx8; an option at its intrinsic value pricePx8 on underlyingPx8. */
   | { type: 'expiry_settled'; market: string; pricePx8: bigint; underlyingPx8?: bigint }

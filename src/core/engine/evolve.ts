@@ -13,6 +13,7 @@ import {
   type EngineState,
   emptySubaccount,
   type MarketState,
+  type Order,
   type Position,
   type Subaccount,
   subaccountKey,
@@ -57,6 +58,8 @@ export function initialState(config: EngineConfig): EngineState {
     marketWindows: new Map(),
     lastPartialMs: new Map(),
     commandIds: new Map(),
+    orders: new Map(),
+    ordersBySub: new Map(),
     ...(config.portfolio ? { portfolio: config.portfolio } : {}),
   };
   for (const m of config.markets) configureMarket(state, m);
@@ -110,6 +113,27 @@ function sub(state: EngineState, key: string): Subaccount {
   const s = state.subaccounts.get(key);
   if (!s) throw new InvariantError(`event names unknown subaccount ${key}`);
   return s;
+}
+
+function order(state: EngineState, id: string): Order {
+  const o = state.orders.get(id);
+  if (!o) throw new InvariantError(`event names unknown order ${id}`);
+  return o;
+}
+
+/** Adds an order to the book and to its subaccount's index (restore uses it too). */
+export function addOrder(state: EngineState, o: Order): void {
+  state.orders.set(o.id, o);
+  const mine = state.ordersBySub.get(o.sub);
+  if (mine) mine.set(o.id, o);
+  else state.ordersBySub.set(o.sub, new Map([[o.id, o]]));
+}
+
+function removeOrder(state: EngineState, o: Order): void {
+  state.orders.delete(o.id);
+  const mine = state.ordersBySub.get(o.sub);
+  mine?.delete(o.id);
+  if (mine?.size === 0) state.ordersBySub.delete(o.sub);
 }
 
 function addBalance(s: Subaccount, asset: string, delta: bigint): void {
@@ -335,6 +359,39 @@ export function evolve(state: EngineState, event: EngineEvent): void {
       const market = state.markets.get(event.market)!;
       updatePosition(state, sub(state, event.buyer), market, event.sizeQty9, event.valueQuote);
       updatePosition(state, sub(state, event.seller), market, -event.sizeQty9, -event.valueQuote);
+      return;
+    }
+    case 'order_placed': {
+      const r = event.order;
+      if (state.orders.has(r.id)) throw new InvariantError(`order ${r.id} already rests`);
+      sub(state, r.sub);
+      addOrder(state, {
+        id: r.id,
+        sub: r.sub,
+        market: r.market,
+        side: r.side,
+        size: r.sizeQty9,
+        pricePx8: r.pricePx8,
+        reduceOnly: r.reduceOnly,
+      });
+      return;
+    }
+    case 'order_amended': {
+      const o = order(state, event.orderId);
+      if (event.sizeQty9 <= 0n) throw new InvariantError(`order ${o.id} amended to size ${event.sizeQty9}`);
+      o.size = event.sizeQty9;
+      o.pricePx8 = event.pricePx8;
+      return;
+    }
+    case 'order_cancelled':
+      removeOrder(state, order(state, event.orderId));
+      return;
+    case 'order_filled': {
+      const o = order(state, event.orderId);
+      if (event.sizeQty9 <= 0n || event.sizeQty9 > o.size)
+        throw new InvariantError(`order ${o.id}: fill ${event.sizeQty9} beyond its remaining ${o.size}`);
+      o.size -= event.sizeQty9;
+      if (o.size === 0n) removeOrder(state, o);
       return;
     }
     case 'funding_settled': {

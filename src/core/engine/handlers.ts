@@ -15,7 +15,9 @@ import type { Command } from './commands.ts';
 import type { CommandContext } from './context.ts';
 import { reject } from './errors.ts';
 import type { Ledger, MoveReason } from './events.ts';
+import { checkOpen, checkSizeAndTick } from './market-checks.ts';
 import * as fmt from './message-units.ts';
+import { cancelMarketOrders, restingOrderForFill } from './orders.ts';
 import { commandNow, exposedMarkets, refuseAtAdversePrices, refuseWhileUnsafe } from './price-trust.ts';
 import { emitSideCashflows, planSide, tradeValue } from './trade-plan.ts';
 
@@ -203,14 +205,6 @@ export function adjustIsolatedMargin(ctx: CommandContext, c: Cmd<'adjust_isolate
   }
 }
 
-function checkOpen(ctx: CommandContext, marketId: string, timeMs: number | undefined): void {
-  const m = ctx.market(marketId);
-  const now = Math.max(timeMs ?? 0, ctx.state.timeMs);
-  if (m.settledPx8 !== undefined || (m.config.expiryMs !== undefined && now >= m.config.expiryMs)) {
-    reject('MARKET_EXPIRED', `market ${marketId} has expired`);
-  }
-}
-
 export function fill(ctx: CommandContext, c: Cmd<'fill'>): void {
   const market = ctx.market(c.market);
   ctx.checkTime(c.timeMs);
@@ -219,30 +213,48 @@ export function fill(ctx: CommandContext, c: Cmd<'fill'>): void {
   const seller = ctx.subaccount(c.seller);
   if (buyer.key === seller.key) reject('SAME_SUBACCOUNT', 'buyer and seller are the same subaccount');
   const cfg = market.config;
-  if (c.size % cfg.stepSize !== 0n || c.size % cfg.contractSize !== 0n) {
-    reject(
-      'INVALID_SIZE',
-      `size ${fmt.qty(c.size)} must be a multiple of the step ${fmt.qty(cfg.stepSize)} and contract size ${fmt.qty(cfg.contractSize)}`,
-    );
-  }
-  if (c.price % cfg.tickSize !== 0n)
-    reject(
-      'INVALID_PRICE',
-      `price ${fmt.px(c.price)} must be a multiple of the tick ${fmt.px(cfg.tickSize)}`,
-    );
+  checkSizeAndTick(market, c.size, c.price);
   const mark = market.markPx8;
   if (mark === undefined) reject('NO_PRICE', `market ${c.market} has no mark price yet`);
   if (abs(c.price - mark) * PPM > mark * ctx.state.guards.maxFillDeviation) {
     reject('FILL_PRICE_DEVIATION', `fill price ${fmt.px(c.price)} is too far from the mark ${fmt.px(mark)}`);
   }
+  // The resting orders this fill executes (docs/orders.md): each side's own reservation is
+  // released by the part that fills.
+  const buyOrder =
+    c.buyOrderId === undefined
+      ? undefined
+      : restingOrderForFill(ctx, c.buyOrderId, 'buy', buyer, cfg.id, c.size, c.price);
+  const sellOrder =
+    c.sellOrderId === undefined
+      ? undefined
+      : restingOrderForFill(ctx, c.sellOrderId, 'sell', seller, cfg.id, c.size, c.price);
   const value = tradeValue(ctx, c.size, c.price);
   const takerFee = mulDiv(value, cfg.takerFee, PPM, 'ceil');
   const makerFee = mulDiv(value, cfg.makerFee, PPM, 'ceil');
   const buyerFee = c.taker === 'buyer' ? takerFee : makerFee;
   const sellerFee = c.taker === 'seller' ? takerFee : makerFee;
   const plans = [
-    planSide(ctx, buyer, market, c.size, value, buyerFee),
-    planSide(ctx, seller, market, -c.size, -value, sellerFee),
+    planSide(
+      ctx,
+      buyer,
+      market,
+      c.size,
+      value,
+      buyerFee,
+      'INSUFFICIENT_MARGIN',
+      buyOrder && { orderId: buyOrder.id, filled: c.size },
+    ),
+    planSide(
+      ctx,
+      seller,
+      market,
+      -c.size,
+      -value,
+      sellerFee,
+      'INSUFFICIENT_MARGIN',
+      sellOrder && { orderId: sellOrder.id, filled: c.size },
+    ),
   ];
   for (const plan of plans) {
     if (plan.refusal) reject(plan.refusal.code, `${plan.sub.key}: ${plan.refusal.message}`);
@@ -270,6 +282,8 @@ export function fill(ctx: CommandContext, c: Cmd<'fill'>): void {
     valueQuote: value,
     reason: 'fill',
   });
+  if (buyOrder) ctx.emit({ type: 'order_filled', orderId: buyOrder.id, sizeQty9: c.size });
+  if (sellOrder) ctx.emit({ type: 'order_filled', orderId: sellOrder.id, sizeQty9: c.size });
   emitSideCashflows(ctx, plans[0]!, cfg.id, buyerFee);
   emitSideCashflows(ctx, plans[1]!, cfg.id, sellerFee);
 }
@@ -396,6 +410,8 @@ export function settleExpiry(ctx: CommandContext, c: Cmd<'settle_expiry'>): void
   if (market.settledPx8 !== undefined) reject('MARKET_EXPIRED', `${c.market} is already settled`);
   if (Math.max(c.timeMs ?? 0, ctx.state.timeMs) < expiry)
     reject('MARKET_NOT_EXPIRED', `${c.market} expires at ${expiry}`);
+  // The market's resting orders go with it (they could never fill).
+  cancelMarketOrders(ctx, c.market, 'expiry');
   const terms = market.config.option;
   if (terms === undefined) {
     ctx.emit({ type: 'expiry_settled', market: c.market, pricePx8: c.price });

@@ -5,7 +5,7 @@
  * taking over positions, so both obey one rule: a trade that adds risk must
  * leave free collateral ≥ 0; a trade that only reduces risk is always allowed.
  */
-import { crossView, isolatedView, withPosition } from '../account/figures.ts';
+import { crossView, isolatedView, type ScopeView, withPosition } from '../account/figures.ts';
 import { applyTrade, positionValue } from '../account/position.ts';
 import type { PositionLite } from '../account/prices.ts';
 import type { MarketState, Subaccount } from '../model/state.ts';
@@ -13,6 +13,7 @@ import { max } from '../num/index.ts';
 import type { CommandContext } from './context.ts';
 import type { RejectionCode } from './errors.ts';
 import * as fmt from './message-units.ts';
+import { ordersAfterFill } from './orders.ts';
 
 export interface SidePlan {
   readonly sub: Subaccount;
@@ -25,6 +26,17 @@ export interface SidePlan {
   readonly refusal: { code: RejectionCode; message: string } | undefined;
 }
 
+/** The part of a resting order a trade executes (docs/orders.md). */
+export interface RestingFill {
+  readonly orderId: string;
+  readonly filled: bigint;
+}
+
+/**
+ * @param resting the side's own resting order this trade fills: its reservation is released
+ *   by the part that fills, and the side may trade when free collateral after the trade is
+ *   ≥ 0 or no lower than before it (the fill only used margin the order had reserved).
+ */
 export function planSide(
   ctx: CommandContext,
   sub: Subaccount,
@@ -33,6 +45,7 @@ export function planSide(
   value: bigint,
   fee: bigint,
   failCode: RejectionCode = 'INSUFFICIENT_MARGIN',
+  resting?: RestingFill,
 ): SidePlan {
   const state = ctx.state;
   const id = market.config.id;
@@ -47,6 +60,12 @@ export function planSide(
   const next: PositionLite = { market: id, size: r.size, entryValue: r.entryValue };
   let isolatedTopUp = 0n;
   let refusal: SidePlan['refusal'];
+  // Orders as they rest after the trade (only when this side has orders: otherwise the figures
+  // are exactly those of a subaccount without any).
+  const orderView: Partial<ScopeView> = resting
+    ? { orders: ordersAfterFill(state, sub.key, resting.orderId, resting.filled) }
+    : {};
+  const freeBefore = () => ctx.figures(crossView(sub)).freeCollateralQuote;
 
   if (absAfter > market.config.maxPositionSize && addsRisk) {
     return {
@@ -67,9 +86,15 @@ export function planSide(
       const iso = withPosition(isolatedView(state, sub, id), next, r.realized);
       const f = ctx.figures(iso);
       isolatedTopUp = max(0n, -f.freeCollateralQuote);
-      const cross = ctx.figures(crossView(sub, -fee - isolatedTopUp));
+      const cross = ctx.figures({
+        ...crossView(sub, -fee - isolatedTopUp),
+        ...orderView,
+        // this market's orders are reserved against the position the trade leaves
+        orderPositionSizes: new Map([[id, r.size]]),
+      });
       const balance = sub.balances.get(state.settlement.id) ?? 0n;
-      if (cross.freeCollateralQuote < 0n || balance < isolatedTopUp + fee) {
+      const short = cross.freeCollateralQuote < 0n && !(resting && cross.freeCollateralQuote >= freeBefore());
+      if (short || balance < isolatedTopUp + fee) {
         refusal = {
           code: failCode,
           message: `isolated position needs ${fmt.quote(state, isolatedTopUp)} more margin than the subaccount can spare`,
@@ -77,8 +102,8 @@ export function planSide(
       }
     }
   } else if (addsRisk) {
-    const f = ctx.figures(withPosition(crossView(sub), next, r.realized - fee));
-    if (f.freeCollateralQuote < 0n) {
+    const f = ctx.figures(withPosition({ ...crossView(sub), ...orderView }, next, r.realized - fee));
+    if (f.freeCollateralQuote < 0n && !(resting && f.freeCollateralQuote >= freeBefore())) {
       refusal = {
         code: failCode,
         message: `free collateral after the trade would be ${fmt.quote(state, f.freeCollateralQuote)}`,

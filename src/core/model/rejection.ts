@@ -41,6 +41,12 @@ export const RejectionCodes = [
   'SAFE_MODE',
   'NO_ORACLE',
   'MARK_FROM_ORACLE',
+  // orders
+  'DUPLICATE_ORDER_ID',
+  'UNKNOWN_ORDER',
+  'ORDER_MISMATCH',
+  'REDUCE_ONLY_REJECTED',
+  'TOO_MANY_ORDERS',
   // configuration
   'INVALID_CONFIG',
   // engine (not business outcomes: never remembered under a command id)

@@ -73,6 +73,24 @@ export interface MarketState {
   oracle: { config: OracleConfig; state: OracleState } | undefined;
 }
 
+/**
+ * A resting limit order (docs/orders.md). It holds no money: while it rests, its initial margin
+ * is reserved out of the cross scope's free collateral (account/open-orders.ts).
+ */
+export interface Order {
+  readonly id: string;
+  /** Subaccount key (`account/sub`). */
+  readonly sub: string;
+  readonly market: string;
+  readonly side: 'buy' | 'sell';
+  /** Remaining size, base units at 9 decimals (> 0 while the order rests). */
+  size: bigint;
+  /** Limit price px8. */
+  pricePx8: bigint;
+  /** Only ever reduces the position: reserves nothing, trimmed when the position shrinks. */
+  readonly reduceOnly: boolean;
+}
+
 export interface LiquidationWindow {
   startMs: number;
   notionalQuote: bigint;
@@ -114,6 +132,10 @@ export interface EngineState {
    * dropped first. Built by evolve from command_accepted / command_rejected, so replay rebuilds it.
    */
   readonly commandIds: Map<string, CommandOutcome>;
+  /** Resting orders by order id, in the order they were placed (replay reproduces it). */
+  readonly orders: Map<string, Order>;
+  /** The same orders per subaccount key (no entry for a subaccount without orders). */
+  readonly ordersBySub: Map<string, Map<string, Order>>;
 }
 
 /**
@@ -152,7 +174,9 @@ type StateMaps =
   | 'accountWindows'
   | 'marketWindows'
   | 'lastPartialMs'
-  | 'commandIds';
+  | 'commandIds'
+  | 'orders'
+  | 'ordersBySub';
 
 export interface ReadonlyEngineState extends Readonly<Omit<EngineState, StateMaps>> {
   readonly assets: ReadonlyMap<string, AssetConfig>;
@@ -166,6 +190,8 @@ export interface ReadonlyEngineState extends Readonly<Omit<EngineState, StateMap
   readonly marketWindows: ReadonlyMap<string, Readonly<LiquidationWindow>>;
   readonly lastPartialMs: ReadonlyMap<string, number>;
   readonly commandIds: ReadonlyMap<string, CommandOutcome>;
+  readonly orders: ReadonlyMap<string, Readonly<Order>>;
+  readonly ordersBySub: ReadonlyMap<string, ReadonlyMap<string, Readonly<Order>>>;
 }
 /** What a repeated command id is answered with. */
 export type CommandOutcome =

@@ -5,6 +5,8 @@ import { calculatorRoutes } from './calculator.ts';
 import { fundRoutes } from './funds.ts';
 import { marketDataRoutes } from './market-data.ts';
 import { operatorRoutes } from './operator.ts';
+import { orderRoutes } from './orders.ts';
+import { riskRoutes } from './risk.ts';
 import { systemRoutes } from './system.ts';
 import { tradingRoutes } from './trading.ts';
 
@@ -14,7 +16,9 @@ export function allRoutes(openApi: () => unknown): RouteDef[] {
     ...marketDataRoutes,
     ...accountRoutes,
     ...fundRoutes,
+    ...orderRoutes,
     ...tradingRoutes,
+    ...riskRoutes,
     ...calculatorRoutes,
     ...operatorRoutes,
   ];

@@ -98,7 +98,7 @@ export const marketDataRoutes: RouteDef[] = [
     method: 'get',
     path: '/v1/insurance-fund',
     tag: 'market data',
-    summary: 'Insurance fund per asset, the socialized-loss ledger and the fee pool',
+    summary: 'Insurance fund per asset and the total written off to the socialized-loss ledger',
     auth: 'public',
     response: WireInsuranceSchema,
     handler: (ctx) => wireInsurance(ctx.sink.engine.state),

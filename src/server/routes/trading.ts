@@ -16,7 +16,8 @@ export const tradingRoutes: RouteDef[] = [
     method: 'post',
     path: '/v1/fills',
     tag: 'trading',
-    summary: 'Report a fill from the matching engine between a buyer and a seller subaccount',
+    summary:
+      'Report a fill from the matching engine between a buyer and a seller subaccount (optionally against their resting orders)',
     auth: ['venue', 'operator'],
     body: FillBody,
     response: CommandReplySchema,
@@ -30,6 +31,8 @@ export const tradingRoutes: RouteDef[] = [
         size: body.amount,
         price: body.price,
         taker: body.taker ?? 'buyer',
+        ...(body.buyOrderId === undefined ? {} : { buyOrderId: body.buyOrderId }),
+        ...(body.sellOrderId === undefined ? {} : { sellOrderId: body.sellOrderId }),
         ...stampTime(ctx, body, false),
         ...(body.commandId === undefined ? {} : { commandId: body.commandId }),
       };

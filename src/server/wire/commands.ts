@@ -58,6 +58,32 @@ export const FillBody = z.strictObject({
   amount: positiveDecimal,
   price: positiveDecimal,
   taker: z.enum(['buyer', 'seller']).optional(),
+  /** The buyer's resting order this fill executes (its remaining size shrinks). */
+  buyOrderId: idString.optional(),
+  /** The seller's resting order this fill executes. */
+  sellOrderId: idString.optional(),
+  timeMs: timeMs.optional(),
+  commandId,
+});
+
+export const PlaceOrderBody = z.strictObject({
+  /** Client-chosen order id, unique among resting orders. */
+  orderId: idString,
+  account: idString,
+  sub: idString.optional(),
+  symbol: idString,
+  side: z.enum(['buy', 'sell']),
+  /** Size in base units (ccxt `amount`). */
+  amount: positiveDecimal,
+  price: positiveDecimal,
+  reduceOnly: z.boolean().optional(),
+  timeMs: timeMs.optional(),
+  commandId,
+});
+export const CheckOrderBody = PlaceOrderBody.omit({ commandId: true });
+export const AmendOrderBody = z.strictObject({
+  amount: positiveDecimal.optional(),
+  price: positiveDecimal.optional(),
   timeMs: timeMs.optional(),
   commandId,
 });

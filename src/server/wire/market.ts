@@ -3,6 +3,7 @@
  * string: prices at 8 places, sizes at 9, rates and fees as fractions.
  */
 import { z } from 'zod';
+import { insuranceFund } from '../../core/engine/loss-ledger.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState } from '../../core/model/state.ts';
 import {
   formatDecimal,

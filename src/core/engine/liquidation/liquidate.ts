@@ -17,6 +17,7 @@ import type { Command } from '../commands.ts';
 import type { CommandContext } from '../context.ts';
 import { reject } from '../errors.ts';
 import * as fmt from '../message-units.ts';
+import { cancelSubaccountOrders } from '../orders.ts';
 import { liquidationHold } from '../price-trust.ts';
 import { backstopTakeover } from './backstop.ts';
 import { dydxStep } from './dydx-step.ts';
@@ -60,6 +61,12 @@ export function liquidate(ctx: CommandContext, c: LiquidateCmd): void {
   const liquidator = ctx.subaccount(liqRef);
   if (liquidator.key === sub.key) reject('SAME_SUBACCOUNT', 'an account cannot liquidate itself');
   const timeMs = Math.max(c.timeMs ?? 0, state.timeMs);
+  // As venues do, the liquidatee's orders in the scope are cancelled before the step (a cross
+  // liquidation cancels all of them: the cross balance pays for every order's margin). Their
+  // reservation never counted toward maintenance, so the step is sized as without them.
+  ctx.beforeFirstEmit(() =>
+    cancelSubaccountOrders(ctx, sub.key, scope.kind === 'isolated' ? scope.market : undefined, 'liquidation'),
+  );
 
   if (c.fillPrice !== undefined && state.policy.penalty.kind !== 'dydx_fillable')
     reject('MALFORMED_COMMAND', "fillPrice is for the liquidation policy penalty 'dydx_fillable' only");
