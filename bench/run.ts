@@ -397,7 +397,7 @@ const lines = [
   ),
   `e) portfolio margin, ${e.options} options + ${e.positions - e.options} futures across ${e.underlyings} underlyings, ${e.scenarios} scenarios: median ${e.medianMsPerAccount.toFixed(2)} ms per account (p99 ${e.p99MsPerAccount.toFixed(2)} ms), ${fmtRate(e.revaluationsPerSecond)} scenario revaluations`,
   `f) simulation: ${f.accounts} accounts × ${f.ticks.toLocaleString('en-US')} ticks (2025-10-10, 1-minute prices, ${f.liquidations} liquidation steps, INV-01 ${f.conservationOk ? 'ok' : 'FAILED'}): ${f.wallSeconds.toFixed(1)} s → ${(f.accountTicksPerSecond / 1e6).toFixed(2)} M account-ticks/s`,
-  `g) plimsoll serve (loopback, 16 connections, every request signed by the client): pre-trade checks (refused fills) ${g.checks.perSecond.toFixed(0)}/s p50 ${g.checks.p50Ms} ms p99 ${g.checks.p99Ms} ms; accepted durable fills ${g.fills.perSecond.toFixed(0)}/s p50 ${g.fills.p50Ms} ms p99 ${g.fills.p99Ms} ms; ${g.fanout.eventsPerSecond.toFixed(0)} events/s delivered to ${g.fanout.subscribers} WebSocket subscribers`,
+  `g) plimsoll serve (loopback, 16 connections, every request signed by the client): order checks ${g.orderCheck.perSecond.toFixed(0)}/s p50 ${g.orderCheck.p50Ms} ms p99 ${g.orderCheck.p99Ms} ms; refused fills ${g.checks.perSecond.toFixed(0)}/s p50 ${g.checks.p50Ms} ms p99 ${g.checks.p99Ms} ms; accepted durable fills ${g.fills.perSecond.toFixed(0)}/s p50 ${g.fills.p50Ms} ms p99 ${g.fills.p99Ms} ms; ${g.fanout.eventsPerSecond.toFixed(0)} events/s delivered to ${g.fanout.subscribers} WebSocket subscribers`,
   '====',
 ];
 log();

@@ -4,7 +4,8 @@
  * request signed afresh by the client (HMAC over timestamp, nonce, method, path and body) in
  * autocannon's `setupRequest` — a fresh nonce per request, as the replay rule demands.
  *
- * 1. pre-trade checks: fills the margin check refuses (an account with 1 USDT buying 1 BTC):
+ * 1. pre-trade checks: the order check (POST /v1/orders/check with a trader key: the full check
+ *    of placing the order, read-only), and fills the margin check refuses (an account with 1 USDT buying 1 BTC):
  *    the request is authenticated, parsed, the engine runs the full pre-trade check and refuses;
  *    nothing is journaled. This is the check's throughput without a commit.
  * 2. accepted fills: fills between funded accounts, each acknowledged only after its events are
@@ -31,6 +32,7 @@ const REPO = join(import.meta.dirname, '..');
 export interface ServeLoadResult {
   readonly seconds: number;
   readonly connections: number;
+  readonly orderCheck: { perSecond: number; p50Ms: number; p99Ms: number; requests: number; non2xx: number };
   readonly checks: { perSecond: number; p50Ms: number; p99Ms: number; requests: number; non422: number };
   readonly fills: { perSecond: number; p50Ms: number; p99Ms: number; requests: number; non2xx: number };
   readonly fanout: {
@@ -46,6 +48,7 @@ const KEYS = [
   { id: 'operator', secret: 'o'.repeat(64), scopes: ['operator'] },
   { id: 'feed', secret: 'f'.repeat(64), scopes: ['feed'] },
   { id: 'venue', secret: 'v'.repeat(64), scopes: ['venue'] },
+  { id: 'a0', secret: 't'.repeat(64), scopes: ['trader'], accounts: ['a0'] },
 ];
 const key = (id: string) => KEYS.find((k) => k.id === id)!;
 const ACCOUNTS = 20;
@@ -85,10 +88,11 @@ function startServer(dir: string): Promise<{ child: ChildProcess; url: string }>
   });
 }
 
-function fillRequest(body: () => Record<string, unknown>) {
+/** A POST signed afresh for every request (new timestamp and nonce), by key `keyId`. */
+function signedPost(path: string, keyId: string, body: () => Record<string, unknown>) {
   return {
     method: 'POST' as const,
-    path: '/v1/fills',
+    path,
     setupRequest: (req: Record<string, unknown>) => {
       const text = JSON.stringify(body());
       return {
@@ -96,7 +100,7 @@ function fillRequest(body: () => Record<string, unknown>) {
         body: text,
         headers: {
           'content-type': 'application/json',
-          ...signedHeaders(key('venue'), 'POST', '/v1/fills', text, Date.now()),
+          ...signedHeaders(key(keyId), 'POST', path, text, Date.now()),
         },
       };
     },
@@ -108,10 +112,12 @@ async function cannon(
   seconds: number,
   connections: number,
   body: () => Record<string, unknown>,
+  path = '/v1/fills',
+  keyId = 'venue',
 ) {
+  const request = signedPost(path, keyId, body);
   // biome-ignore lint/suspicious/noExplicitAny: autocannon's request hook types are looser than its options
-  const r = await autocannon({ url, connections, duration: seconds, requests: [fillRequest(body) as any] });
-  return r;
+  return autocannon({ url, connections, duration: seconds, requests: [request as any] });
 }
 
 export async function benchServeLoad(opts: {
@@ -135,7 +141,44 @@ export async function benchServeLoad(opts: {
       await op.request('POST', '/v1/deposits', { account: `a${i}`, asset: 'USDT', amount: '10000000' });
     await op.request('POST', '/v1/deposits', { account: 'poor', asset: 'USDT', amount: '1' });
 
-    // 1. pre-trade checks that refuse: nothing journaled
+    // warm-up (JIT, first connections), not measured
+    await cannon(url, 1, connections, () => ({
+      symbol: 'BTCUSDT',
+      buyer: { account: 'poor' },
+      seller: { account: 'a0' },
+      amount: '1',
+      price: '60000',
+    }));
+
+    // 1a. the order check: the pre-trade check of placing an order, read-only (nothing journaled)
+    let k = 0;
+    const checked = await cannon(
+      url,
+      seconds,
+      connections,
+      () => ({
+        orderId: `o${k++}`,
+        account: 'a0',
+        symbol: 'BTCUSDT',
+        side: k % 2 === 0 ? 'buy' : 'sell',
+        amount: '0.5',
+        price: '59000',
+      }),
+      '/v1/orders/check',
+      'a0',
+    );
+    const orderCheck = {
+      perSecond: checked.requests.average,
+      p50Ms: checked.latency.p50,
+      p99Ms: checked.latency.p99,
+      requests: checked.requests.total,
+      non2xx: checked.non2xx,
+    };
+    opts.log(
+      `order checks (POST /v1/orders/check, trader key, read-only): ${orderCheck.perSecond.toFixed(0)}/s, p50 ${orderCheck.p50Ms} ms, p99 ${orderCheck.p99Ms} ms (${orderCheck.requests} requests, ${orderCheck.non2xx} not 2xx)`,
+    );
+
+    // 1b. pre-trade checks that refuse a fill: nothing journaled
     const refused = await cannon(url, seconds, connections, () => ({
       symbol: 'BTCUSDT',
       buyer: { account: 'poor' },
@@ -221,7 +264,7 @@ export async function benchServeLoad(opts: {
     opts.log(
       `event fan-out: ${SUBS} subscribers, ${fanout.eventsPerSecond.toFixed(0)} events/s delivered (${delivered} in ${elapsed.toFixed(1)} s, until every subscriber reached the head) while ${fanout.fillsPerSecond.toFixed(0)} fills/s were accepted; all caught up: ${fanout.allCaughtUp}`,
     );
-    return { seconds, connections, checks, fills, fanout };
+    return { seconds, connections, orderCheck, checks, fills, fanout };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
