@@ -105,3 +105,19 @@ describe('live service: event stream and keeper over the API', () => {
     expect(status2).toBe(401);
   }, 30_000);
 });
+
+describe('signed handshake in the query', () => {
+  it('accepts the signature fields as query parameters, left out of the signed path', async () => {
+    const { url } = await start();
+    const path = `${EVENTS_PATH}?since=0`;
+    const h = signedHeaders(key('alice'), 'GET', path, '', Date.now());
+    const q = `&key=${h['PLIM-KEY']}&ts=${h['PLIM-TIMESTAMP']}&nonce=${h['PLIM-NONCE']}&sig=${h['PLIM-SIGNATURE']}`;
+    const ws = new WebSocket(url.replace('http', 'ws') + path + q);
+    const first = await new Promise<{ op: string }>((resolve, reject) => {
+      ws.once('message', (d) => resolve(JSON.parse(String(d))));
+      ws.once('unexpected-response', (_q, res) => reject(new Error(`status ${res.statusCode}`)));
+    });
+    expect(first.op).toBe('subscribed');
+    ws.close();
+  }, 30_000);
+});

@@ -44,11 +44,13 @@ export function handshakeAuthenticator(
   };
   return (req) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const fromQuery = (name: string) => {
-      const q = QUERY_AUTH[name];
-      return q === undefined ? undefined : (url.searchParams.get(q) ?? undefined);
-    };
-    for (const q of Object.values(QUERY_AUTH)) url.searchParams.delete(q);
+    // the signature fields may come in the query; they are not part of the signed path
+    const fromQuery = new Map<string, string>();
+    for (const [header, q] of Object.entries(QUERY_AUTH)) {
+      const v = url.searchParams.get(q);
+      if (v !== null) fromQuery.set(header, v);
+      url.searchParams.delete(q);
+    }
     try {
       const key = auth.verify({
         method: 'GET',
@@ -56,7 +58,7 @@ export function handshakeAuthenticator(
         body: '',
         header: (name) => {
           const h = req.headers[name.toLowerCase()];
-          return (Array.isArray(h) ? h[0] : h) ?? fromQuery(name.toLowerCase());
+          return (Array.isArray(h) ? h[0] : h) ?? fromQuery.get(name.toLowerCase());
         },
       });
       return viewerOf(key);
