@@ -191,20 +191,7 @@ export class EventHub {
    * viewer may not make.
    */
   subscribe(transport: SubscriberTransport, opts: SubscribeOptions): () => void {
-    const since = opts.since ?? this.head;
-    if (!Number.isSafeInteger(since) || since < 0)
-      throw new SubscriptionError(CLOSE_BAD_REQUEST, 'since must be a non-negative integer');
-    if (since > this.head)
-      throw new SubscriptionError(
-        CLOSE_BAD_REQUEST,
-        `since ${since} is ahead of the last event ${this.head}`,
-      );
-    if (opts.accounts && !opts.viewer.operator) {
-      const mine = new Set(opts.viewer.accounts);
-      const other = opts.accounts.find((a) => !mine.has(a));
-      if (other !== undefined)
-        throw new SubscriptionError(CLOSE_FORBIDDEN, `this key may not see account ${other}`);
-    }
+    const since = this.checkSubscription(opts);
     const s = new Subscription(transport, opts.viewer, since, opts.accounts, opts.publicEvents ?? true);
     this.subs.add(s);
     void this.catchUp(s);
@@ -226,6 +213,25 @@ export class EventHub {
       if (s.transport.bufferedAmount() > this.maxBuffered)
         this.drop(s, CLOSE_TOO_SLOW, `too slow; resume with since=${s.cursor}`);
     }
+  }
+
+  /** The `since` a subscription starts after; throws SubscriptionError for a request the viewer may not make. */
+  checkSubscription(opts: SubscribeOptions): number {
+    const since = opts.since ?? this.head;
+    if (!Number.isSafeInteger(since) || since < 0)
+      throw new SubscriptionError(CLOSE_BAD_REQUEST, 'since must be a non-negative integer');
+    if (since > this.head)
+      throw new SubscriptionError(
+        CLOSE_BAD_REQUEST,
+        `since ${since} is ahead of the last event ${this.head}`,
+      );
+    if (opts.accounts && !opts.viewer.operator) {
+      const mine = new Set(opts.viewer.accounts);
+      const other = opts.accounts.find((a) => !mine.has(a));
+      if (other !== undefined)
+        throw new SubscriptionError(CLOSE_FORBIDDEN, `this key may not see account ${other}`);
+    }
+    return since;
   }
 
   /** Closes every subscriber (server shutdown). */

@@ -125,10 +125,11 @@ export function attachEventStream(server: Server, opts: EventStreamOptions): Eve
     };
     const start = (req: Parameters<typeof parseSubscription>[0]) => {
       try {
-        const sub = parseSubscription(req);
-        const since = sub.since ?? opts.hub.headSeq;
+        const sub = { ...parseSubscription(req), viewer };
+        // validated before the answer, so a refused subscription never says 'subscribed'
+        const since = opts.hub.checkSubscription(sub);
         ws.send(JSON.stringify({ op: 'subscribed', since, head: opts.hub.headSeq }));
-        stop = opts.hub.subscribe(transport, { ...sub, since, viewer });
+        stop = opts.hub.subscribe(transport, { ...sub, since });
       } catch (e) {
         if (e instanceof SubscriptionError) ws.close(e.closeCode, e.message.slice(0, 120));
         else ws.close(1011, 'internal error');
