@@ -30,7 +30,12 @@ import { createLogger, stderrDestination } from '../server/log.ts';
 import { type RunningService, startService } from '../server/service.ts';
 import { FUNDING_INTERVAL_MS, FUNDING_PREMIUM_INDEX } from '../sim/crash-driver.ts';
 import { crashWindow, loadCrashKlines } from '../sim/data/crashes.ts';
-import { crashOracleConfig, loadCrashObservations, replaySteps } from '../sim/feeds/crash-replay.ts';
+import {
+  crashOracleConfig,
+  loadCrashObservations,
+  type OracleReplayDay,
+  replaySteps,
+} from '../sim/feeds/crash-replay.ts';
 import { hasOracleFeed } from '../sim/oracle-feed.ts';
 import { demoPopulation } from '../sim/population.ts';
 import { BASE_ASSET, MARKET } from '../sim/venue.ts';
@@ -64,6 +69,13 @@ export interface ServeReplaySummary {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+
+/** A decimal price truncated to 2 decimals (the demo market's tick 0.01). */
+function toCents(price: string): string {
+  const [int, frac = ''] = price.split('.');
+  const cents = frac.slice(0, 2).replace(/0+$/, '');
+  return cents === '' ? int! : `${int}.${cents}`;
+}
 
 /** The ms of "HH:MM" UTC on the day that starts at dayStartMs. */
 function minuteOfDay(dayStartMs: number, hhmmText: string): number {
@@ -171,7 +183,8 @@ export async function runServeReplay(
   const pop = demoPopulation({
     accounts: opts.accounts,
     seed: opts.seed,
-    openPrice: klines[0]!.open,
+    // the opening fills must be on the market's tick (0.01): mark klines have more decimals
+    openPrice: toCents(klines[0]!.open),
     timeMs: startMs,
   });
   const traders = [...new Set(pop.traders.map((t) => t.ref.account))];
@@ -190,129 +203,143 @@ export async function runServeReplay(
     rateLimit: { ratePerSec: 1_000_000, burst: 1_000_000 },
     logger: createLogger({ level: 'warn', destination: stderrDestination() }),
   });
-  const secretOf = new Map(keys.map((k) => [k.id, k.secret]));
-  const clients = new Map<string, PlimsollClient>();
-  const client = (id: string) => {
-    let c = clients.get(id);
-    if (!c) {
-      c = new PlimsollClient({ url: service.url, keyId: id, secret: secretOf.get(id)! });
-      clients.set(id, c);
-    }
-    return c;
-  };
-  const wsUrl = service.url.replace(/^http/, 'ws');
-  opts.write(
-    [
-      `plimsoll serve --replay ${opts.day}: ${traders.length} traders (seed ${opts.seed}), market time ×${opts.speed}`,
-      `  API       ${service.url}   (public: curl ${service.url}/v1/markets/${MARKET})`,
-      `  events    ${wsUrl}/v1/events?since=0   (signed handshake; docs/server.md)`,
-      `  keys      ${keysFile}   (operator, feed, venue, one trader key per account: ${traders[0]}, …)`,
-      `  journal   ${service.store}`,
-      '',
-    ].join('\n'),
-  );
+  try {
+    return await drive(service);
+  } catch (e) {
+    await service.close().catch(() => {});
+    throw e;
+  }
 
-  // the population opens through the API
-  for (const [i, c] of pop.setup.entries()) await sendSetup(c, client, i);
-  await client('operator').request('PUT', `/v1/oracles/${MARKET}`, {
-    config: crashOracleConfig('median', MARKET) as unknown as Record<string, unknown>,
-  });
+  async function drive(
+    service: RunningService,
+  ): Promise<{ service: RunningService; summary: ServeReplaySummary }> {
+    const secretOf = new Map(keys.map((k) => [k.id, k.secret]));
+    const clients = new Map<string, PlimsollClient>();
+    const client = (id: string) => {
+      let c = clients.get(id);
+      if (!c) {
+        c = new PlimsollClient({ url: service.url, keyId: id, secret: secretOf.get(id)! });
+        clients.set(id, c);
+      }
+      return c;
+    };
+    const wsUrl = service.url.replace(/^http/, 'ws');
+    opts.write(
+      [
+        `plimsoll serve --replay ${opts.day}: ${traders.length} traders (seed ${opts.seed}), market time ×${opts.speed}`,
+        `  API       ${service.url}   (public: curl ${service.url}/v1/markets/${MARKET})`,
+        `  events    ${wsUrl}/v1/events?since=0   (signed handshake; docs/server.md)`,
+        `  keys      ${keysFile}   (operator, feed, venue, one trader key per account: ${traders[0]}, …)`,
+        `  journal   ${service.store}`,
+        '',
+      ].join('\n'),
+    );
 
-  // watch the event stream like any subscriber (the operator sees every liquidation in full)
-  let liquidations = 0;
-  const path = `/v1/events?since=${service.sink.engine.state.seq}`;
-  const ws = new WebSocket(`${wsUrl}${path}`, {
-    headers: signedHeaders(
-      { id: 'operator', secret: secretOf.get('operator')! },
-      'GET',
-      path,
-      '',
-      Date.now(),
-    ),
-  });
-  ws.on('message', (d) => {
-    const m = JSON.parse(String(d)) as { op: string; event?: { type: string } };
-    if (m.op === 'event' && m.event?.type === 'liquidation_completed') liquidations++;
-  });
-  ws.on('error', () => {});
-  await new Promise<void>((resolve) => {
-    ws.once('open', () => resolve());
-    ws.once('close', () => resolve());
-  });
+    // the population opens through the API
+    for (const [i, c] of pop.setup.entries()) await sendSetup(c, client, i);
+    await client('operator').request('PUT', `/v1/oracles/${MARKET}`, {
+      config: crashOracleConfig('median', MARKET) as unknown as Record<string, unknown>,
+    });
 
-  const steps = replaySteps(loadCrashObservations(opts.day), 60_000, {
-    fromMs: startMs,
-    toMs: untilMs,
-  }).filter((s) => s.nowMs >= startMs);
-  const rejected: Record<string, number> = {};
-  const note = (e: unknown) => {
-    const code = (e as { code?: string }).code ?? (e as Error).name;
-    rejected[code] = (rejected[code] ?? 0) + 1;
-  };
-  const wallStart = Date.now();
-  const wallAt = (marketMs: number) => wallStart + (marketMs - startMs) / opts.speed;
-  let nextFunding = (Math.floor(startMs / FUNDING_INTERVAL_MS) + 1) * FUNDING_INTERVAL_MS;
-  let minute = -1;
-  let lastMark: string | null = null;
-  let oracleSteps = 0;
-  for (const step of steps) {
-    const wait = wallAt(step.nowMs) - Date.now();
-    if (wait > 0) await sleep(wait);
-    while (nextFunding <= step.nowMs) {
-      await client('operator')
-        .request('POST', '/v1/funding', {
-          symbol: MARKET,
-          timeMs: nextFunding,
-          premiumIndex: FUNDING_PREMIUM_INDEX,
-        })
-        .catch(note);
-      nextFunding += FUNDING_INTERVAL_MS;
-    }
-    if (step.inputs.length > 0 || step.tick) {
-      await client('feed')
-        .request('POST', `/v1/oracle/${MARKET}/observations`, { timeMs: step.nowMs, inputs: step.inputs })
-        .catch(note);
-      oracleSteps++;
-      // the BTC collateral follows the guarded mark (as the library keeper's assetsFollowMarks)
-      const market = (await client('feed').request('GET', `/v1/markets/${MARKET}`)) as {
-        markPrice: string | null;
-      };
-      if (market.markPrice !== null && market.markPrice !== lastMark) {
-        lastMark = market.markPrice;
-        await client('feed')
-          .request('POST', '/v1/prices', { timeMs: step.nowMs, assets: { [BASE_ASSET]: lastMark } })
+    // watch the event stream like any subscriber (the operator sees every liquidation in full)
+    let liquidations = 0;
+    const path = `/v1/events?since=${service.sink.engine.state.seq}`;
+    const ws = new WebSocket(`${wsUrl}${path}`, {
+      headers: signedHeaders(
+        { id: 'operator', secret: secretOf.get('operator')! },
+        'GET',
+        path,
+        '',
+        Date.now(),
+      ),
+    });
+    ws.on('message', (d) => {
+      const m = JSON.parse(String(d)) as { op: string; event?: { type: string } };
+      if (m.op === 'event' && m.event?.type === 'liquidation_completed') liquidations++;
+    });
+    ws.on('error', () => {});
+    await new Promise<void>((resolve) => {
+      ws.once('open', () => resolve());
+      ws.once('close', () => resolve());
+    });
+
+    const steps = replaySteps(loadCrashObservations(opts.day as OracleReplayDay), 60_000, {
+      fromMs: startMs,
+      toMs: untilMs,
+    }).filter((s) => s.nowMs >= startMs);
+    const rejected: Record<string, number> = {};
+    const note = (e: unknown) => {
+      const code = (e as { code?: string }).code ?? (e as Error).name;
+      rejected[code] = (rejected[code] ?? 0) + 1;
+    };
+    const wallStart = Date.now();
+    const wallAt = (marketMs: number) => wallStart + (marketMs - startMs) / opts.speed;
+    let nextFunding = (Math.floor(startMs / FUNDING_INTERVAL_MS) + 1) * FUNDING_INTERVAL_MS;
+    let minute = -1;
+    let lastMark: string | null = null;
+    let oracleSteps = 0;
+    for (const step of steps) {
+      const wait = wallAt(step.nowMs) - Date.now();
+      if (wait > 0) await sleep(wait);
+      while (nextFunding <= step.nowMs) {
+        await client('operator')
+          .request('POST', '/v1/funding', {
+            symbol: MARKET,
+            timeMs: nextFunding,
+            premiumIndex: FUNDING_PREMIUM_INDEX,
+          })
           .catch(note);
+        nextFunding += FUNDING_INTERVAL_MS;
+      }
+      if (step.inputs.length > 0 || step.tick) {
+        await client('feed')
+          .request('POST', `/v1/oracle/${MARKET}/observations`, { timeMs: step.nowMs, inputs: step.inputs })
+          .catch(note);
+        oracleSteps++;
+        // the BTC collateral follows the guarded mark (as the library keeper's assetsFollowMarks)
+        const market = (await client('feed').request('GET', `/v1/markets/${MARKET}`)) as {
+          markPrice: string | null;
+        };
+        if (market.markPrice !== null && market.markPrice !== lastMark) {
+          lastMark = market.markPrice;
+          await client('feed')
+            .request('POST', '/v1/prices', { timeMs: step.nowMs, assets: { [BASE_ASSET]: lastMark } })
+            .catch(note);
+        }
+      }
+      const m = Math.floor((step.nowMs - startMs) / 60_000);
+      if (m !== minute) {
+        minute = m;
+        const ins = (await client('feed').request('GET', '/v1/insurance-fund')) as {
+          balances: Record<string, string>;
+        };
+        opts.write(
+          `${hhmm(step.nowMs)} UTC  mark ${lastMark ?? '-'}  liquidations ${liquidations}  insurance fund ${Object.entries(
+            ins.balances,
+          )
+            .map(([a, v]) => `${v} ${a}`)
+            .join(', ')}`,
+        );
       }
     }
-    const m = Math.floor((step.nowMs - startMs) / 60_000);
-    if (m !== minute) {
-      minute = m;
-      const ins = (await client('feed').request('GET', '/v1/insurance-fund')) as {
-        balances: Record<string, string>;
-      };
-      opts.write(
-        `${hhmm(step.nowMs)} UTC  mark ${lastMark ?? '-'}  liquidations ${liquidations}  insurance fund ${Object.entries(
-          ins.balances,
-        )
-          .map(([a, v]) => `${v} ${a}`)
-          .join(', ')}`,
-      );
-    }
+    await service.live.keeper?.idle();
+    await sleep(100);
+    ws.close();
+    const state = (await client('operator').request('GET', '/v1/state')) as {
+      seq: number;
+      stateHash: string;
+    };
+    return {
+      service,
+      summary: {
+        url: service.url,
+        minutes: minute + 1,
+        oracleSteps,
+        liquidations,
+        rejected,
+        stateHash: state.stateHash,
+        seq: state.seq,
+      },
+    };
   }
-  await service.live.keeper?.idle();
-  await sleep(100);
-  ws.close();
-  const state = (await client('operator').request('GET', '/v1/state')) as { seq: number; stateHash: string };
-  return {
-    service,
-    summary: {
-      url: service.url,
-      minutes: minute + 1,
-      oracleSteps,
-      liquidations,
-      rejected,
-      stateHash: state.stateHash,
-      seq: state.seq,
-    },
-  };
 }
