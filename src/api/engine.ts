@@ -61,7 +61,13 @@ export {
   stateHash,
   stateToPlain,
 } from '../core/engine/codec.ts';
-export { type Command, type CommandInput, CommandSchema, type CommandType } from '../core/engine/commands.ts';
+export {
+  type Command,
+  type CommandInput,
+  CommandSchema,
+  type CommandType,
+  PlaceOrderSchema,
+} from '../core/engine/commands.ts';
 export {
   ConfigError,
   Engine,

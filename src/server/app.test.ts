@@ -84,7 +84,8 @@ describe('funds and figures', () => {
       settlement: true,
     });
     expect((await h.call(undefined, 'GET', '/v1/insurance-fund')).body).toMatchObject({
-      socializedLoss: '0',
+      socializedLossTotal: '0',
+      settlementAsset: 'USDT',
     });
   });
 });

@@ -128,10 +128,8 @@ export class CommitPipeline implements CommandSink {
    * Opens the engine through `opener` and starts the pipeline.
    *
    * @example
-   * const sink = await CommitPipeline.start(async () => {
-   *   const journal = await openStore(process.env.STORE ?? 'plimsoll.sqlite');
-   *   return { journal, engine: await openEngine(journal, { config }) };
-   * });
+   * // engineOpener (src/store/open-store.ts): openStore(spec) + Engine.open, or Engine.create(config)
+   * const sink = await CommitPipeline.start(engineOpener(flags.store, { config, clock }), { snapshotEvery: 10_000 });
    * const r = await sink.submit({ type: 'deposit', ... }); // durable when it resolves
    */
   static async start(opener: EngineOpener, options: CommitPipelineOptions = {}): Promise<CommitPipeline> {
@@ -166,7 +164,12 @@ export class CommitPipeline implements CommandSink {
     if (this.recovering || this.queue.length > 0 || this.full()) {
       return new Promise((resolve, reject) => this.queue.push({ command, resolve, reject }));
     }
-    return this.run(command);
+    try {
+      return this.run(command);
+    } catch (err) {
+      // an engine bug (the engine restored itself from the journal, or halted): the caller's 500
+      return Promise.reject(err);
+    }
   }
 
   onCommitted(listener: Listener): () => void {

@@ -5,6 +5,7 @@
  * and the replay demo start it in-process.
  */
 import { dirname, join, resolve } from 'node:path';
+import { Gauge, type Registry } from 'prom-client';
 import { getPreset, PRESET_IDS } from '../core/presets/index.ts';
 import { isPostgresUrl, openEngine, openStore } from '../store/open-store.ts';
 import {
@@ -17,7 +18,7 @@ import {
 } from './app.ts';
 import { FileAuditLog } from './audit.ts';
 import { type ApiKey, ensureKeysFile, loadKeys } from './auth.ts';
-import { CommitPipeline } from './commit-pipeline.ts';
+import { CommitPipeline, type CommitStats } from './commit-pipeline.ts';
 import { attachLive, type Live } from './live.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
@@ -33,6 +34,8 @@ export interface ServiceOptions {
    * directory (PostgreSQL).
    */
   readonly dataDir?: string;
+  /** PostgreSQL only: the schema holding the journal's tables (default 'plimsoll'). */
+  readonly pgSchema?: string;
   /** Snapshot the engine every this many events (default 10,000; 0: never). */
   readonly snapshotEvery?: number;
   /** Engine configuration for a first start (JSON object); else `preset`. */
@@ -107,7 +110,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   try {
     sink = await CommitPipeline.start(
       async () => {
-        const journal = await openStore(store, { durable: true });
+        const journal = await openStore(store, {
+          durable: true,
+          ...(opts.pgSchema === undefined ? {} : { schema: opts.pgSchema }),
+        });
         try {
           if (journal.lastSeq() === 0) created = true;
           return { journal, engine: await openEngine(journal, { config, clock: { now } }) };
@@ -136,6 +142,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     notReady: () => sink.halted,
     audit: new FileAuditLog(join(filesDir(store, opts.dataDir), `${storeName(store)}.audit.jsonl`)),
   });
+  registerPipelineMetrics(ctx.metrics.registry, sink);
   const app = createApp(ctx, {
     keys,
     ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
@@ -175,6 +182,28 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     return closing;
   };
   return { ...running, close, app, sink, created, store, keysFile, keysCreated, keys, live };
+}
+
+/** The group-commit pipeline's counters, read at scrape time. */
+function registerPipelineMetrics(registry: Registry, sink: CommitPipeline): void {
+  const stat = (name: string, help: string, read: (s: CommitStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read(sink.stats()));
+      },
+    });
+  stat('plimsoll_commit_groups', 'Journal flushes that committed at least one event', (s) => s.groups);
+  stat('plimsoll_committed_commands', 'Commands acknowledged after a flush', (s) => s.committedCommands);
+  stat('plimsoll_committed_events', 'Events made durable', (s) => s.committedEvents);
+  stat(
+    'plimsoll_failed_flushes',
+    'Journal flushes that failed (their commands got JOURNAL_WRITE_FAILED)',
+    (s) => s.failedFlushes,
+  );
+  stat('plimsoll_commands_queued', 'Commands waiting to execute (group full or reopening)', (s) => s.queued);
 }
 
 function presetConfig(id: string): unknown {

@@ -185,9 +185,12 @@ describe.each(CASES)('Deferred journal contract: $name', (c) => {
     opened.push(reader);
     expect([...reader.read()]).toEqual(events(1, 1));
     expect(() => reader.append(events(2, 2))).toThrow(JournalReadOnlyError);
+    journal.append(events(2, 3));
+    await journal.flush();
+    expect(await reader.readRange(1, 10)).toEqual(events(2, 3)); // later commits, read from the store
     await h.close(journal);
     const next = await h.open();
     opened.push(next);
-    expect(next.lastSeq()).toBe(1);
+    expect(next.lastSeq()).toBe(3);
   });
 });

@@ -44,7 +44,8 @@ export class DeferredSqliteJournal extends BufferedJournal {
   async readRange(afterSeq: number, limit: number): Promise<StoredEvent[]> {
     this.ensureOpen();
     checkRange(afterSeq, limit);
-    const durable = this.durableSeq();
+    // a reader sees what the writer committed since; a writer only what it knows is committed
+    const durable = this.readOnly ? Number.MAX_SAFE_INTEGER : this.durableSeq();
     const out: StoredEvent[] = [];
     for (const e of this.inner.read(afterSeq)) {
       if (e.seq > durable || out.length >= limit) break;

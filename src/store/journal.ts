@@ -8,7 +8,7 @@
  *
  * The store deliberately knows nothing about event types: a record is an opaque
  * `(seq, type, json)` triple encoded by the engine (bigints already turned into strings).
- * Adapters (SQLite, in-memory, later PostgreSQL) share the batch validation below so they
+ * Adapters (SQLite, in-memory, PostgreSQL) share the batch validation below so they
  * reject exactly the same inputs; journal.contract.test.ts runs one suite against each.
  */
 

@@ -61,3 +61,34 @@ export async function openEngine(
   await journal.flush();
   return engine;
 }
+
+/**
+ * An opener for the commit pipeline (src/server/commit-pipeline.ts): each call opens the store
+ * named by `spec` and the engine on it (creating it from `config` when the journal is empty).
+ * When the engine cannot be opened, the journal is closed again (its writer lock released).
+ *
+ * @example
+ * const sink = await CommitPipeline.start(engineOpener(flags.store, { config, clock }), { snapshotEvery: 10_000 });
+ */
+export function engineOpener(
+  spec: string,
+  options: OpenStoreOptions & { readonly config?: unknown } & EngineOptions = {},
+): () => Promise<{ engine: Engine; journal: DeferredJournal }> {
+  const { readOnly, durable, schema, ...engineOptions } = options;
+  const storeOptions: OpenStoreOptions = {
+    ...(readOnly !== undefined ? { readOnly } : {}),
+    ...(durable !== undefined ? { durable } : {}),
+    ...(schema !== undefined ? { schema } : {}),
+  };
+  return async () => {
+    const journal = await openStore(spec, storeOptions);
+    try {
+      return { journal, engine: await openEngine(journal, engineOptions) };
+    } catch (err) {
+      const closable = journal as DeferredJournal & { closeAsync?: () => Promise<void> };
+      if (typeof closable.closeAsync === 'function') await closable.closeAsync();
+      else journal.close();
+      throw err;
+    }
+  };
+}

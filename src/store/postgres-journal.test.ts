@@ -3,6 +3,9 @@
  * same state, one writer per schema (the lock dies with the writer's session), memory kept
  * bounded while every durable event stays readable, and integers that never become floats.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commandStream } from '../../test/support/command-stream.ts';
 import { venueConfig } from '../../test/support/fixtures.ts';
@@ -22,7 +25,7 @@ import {
   JournalSchemaError,
   type StoredEvent,
 } from './journal.ts';
-import { openEngine, openStore } from './open-store.ts';
+import { engineOpener, openEngine, openStore } from './open-store.ts';
 import { JournalRangeError, PostgresJournal } from './postgres-journal.ts';
 
 const POSTGRES = await postgresAvailable('the PostgreSQL journal tests');
@@ -115,6 +118,11 @@ describe.runIf(POSTGRES)('PostgresJournal', () => {
     const reader = await db.open({ readOnly: true });
     expect([...reader.read()]).toEqual(events(1, 3));
     expect(() => reader.append(events(4, 4))).toThrow(JournalReadOnlyError);
+    // later commits: not in the reader's synchronous view, but readRange reads them
+    writer.append(events(4, 5));
+    await writer.flush();
+    expect(reader.lastSeq()).toBe(3);
+    expect(await reader.readRange(3, 10)).toEqual(events(4, 5));
     expect(() => reader.saveSnapshot({ seq: 1, json: '' })).toThrow(JournalReadOnlyError);
   });
 
@@ -174,5 +182,24 @@ describe('openStore', () => {
     const journal = await openStore(':memory:');
     expect(journal).toBeInstanceOf(DeferredSqliteJournal);
     journal.close();
+  });
+
+  it('engine_opener_creates_then_reopens_and_releases_the_lock_when_the_engine_cannot_open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plimsoll-opener-'));
+    try {
+      const path = join(dir, 'j.sqlite');
+      // an empty journal and no configuration: refused, and the writer lock is released
+      await expect(engineOpener(path)()).rejects.toThrow(/configuration/);
+      const open = engineOpener(path, { config: venueConfig() });
+      const first = await open();
+      expect(first.journal.durableSeq()).toBe(1); // the configuration event is durable
+      const hash = first.engine.stateHash();
+      first.journal.close();
+      const again = await open();
+      expect(again.engine.stateHash()).toBe(hash);
+      again.journal.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

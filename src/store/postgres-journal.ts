@@ -13,7 +13,8 @@
  * refused with JournalLockedError before it changes anything. PostgreSQL releases the lock when
  * the session ends — close(), a killed process, a dropped connection — so no stale lock
  * remains (and a writer whose connection dropped fails its next flush: it no longer holds the lock).
- * `{ readOnly: true }` opens without the lock, for reports and replay.
+ * `{ readOnly: true }` opens without the lock, for reports and replay: it reads the journal as
+ * it was at open (readRange also sees later commits).
  *
  * The engine's port is synchronous, so the journal keeps in memory what the engine may read:
  * loaded at open (the latest snapshot and every event after it, plus up to `retainEvents`
@@ -56,6 +57,13 @@ export interface PostgresJournalOptions {
   readonly readerPoolSize?: number;
   /** Milliseconds to wait for a connection; default 10,000. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Milliseconds to keep trying for the writer lock before JournalLockedError; default 1,000
+   * (a writer reopening right after its connection dropped may find the old session not yet gone).
+   */
+  readonly lockWaitMs?: number;
+  /** Milliseconds a write may take before the flush fails (the pipeline then reopens); default 30,000. */
+  readonly writeTimeoutMs?: number;
 }
 
 /** A synchronous read of events no longer kept in memory (use readRange). */
@@ -117,7 +125,12 @@ export class PostgresJournal extends BufferedJournal {
     const q = `"${schema}"`;
     const tables = { events: `${q}.events`, snapshots: `${q}.snapshots` };
     const connectionTimeoutMillis = options.connectTimeoutMs ?? 10_000;
-    const client = new pg.Client({ connectionString: url, types: TYPES, connectionTimeoutMillis });
+    const client = new pg.Client({
+      connectionString: url,
+      types: TYPES,
+      connectionTimeoutMillis,
+      query_timeout: options.writeTimeoutMs ?? 30_000,
+    });
     const readers = new pg.Pool({
       connectionString: url,
       types: TYPES,
@@ -130,11 +143,16 @@ export class PostgresJournal extends BufferedJournal {
     try {
       await client.connect();
       if (options.readOnly !== true) {
-        const got = await client.query<{ locked: boolean }>(
-          'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
-          [LOCK_CLASS, schema],
-        );
-        if (got.rows[0]?.locked !== true) throw new JournalLockedError(label);
+        const deadline = Date.now() + Math.max(0, options.lockWaitMs ?? 1000);
+        for (;;) {
+          const got = await client.query<{ locked: boolean }>(
+            'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
+            [LOCK_CLASS, schema],
+          );
+          if (got.rows[0]?.locked === true) break;
+          if (Date.now() >= deadline) throw new JournalLockedError(label);
+          await new Promise((r) => setTimeout(r, 100));
+        }
         await migrate(client, q);
       } else {
         await checkSchema(client, q, label);
@@ -182,7 +200,8 @@ export class PostgresJournal extends BufferedJournal {
   async readRange(afterSeq: number, limit: number): Promise<StoredEvent[]> {
     this.ensureOpen();
     checkRange(afterSeq, limit);
-    const durable = this.durableSeq();
+    // a reader sees what the writer committed since; a writer only what it knows is committed
+    const durable = this.readOnly ? Number.MAX_SAFE_INTEGER : this.durableSeq();
     const res = await this.readers.query<{ seq: bigint; type: string; json: string }>(
       `SELECT seq, type, json FROM ${this.tables.events} WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
       [String(Math.max(0, afterSeq)), String(durable), Math.min(limit, MAX_READ_RANGE)],

@@ -4,7 +4,7 @@
  * the same state from the journal.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,11 +24,21 @@ interface Started {
   };
 }
 
-/** The bin (compiled CLI) when dist has the serve command; else the TypeScript sources. */
+/**
+ * The bin (compiled CLI) when dist is built from the current server sources; else the TypeScript
+ * sources through the same CLI entry (a stale dist would test old code).
+ */
 function entry(): string[] {
-  return existsSync(join(REPO, 'dist/cli/serve-command.js'))
-    ? ['bin/plimsoll.js']
-    : ['--import', 'tsx', 'src/cli/main.ts'];
+  const built = join(REPO, 'dist/server/service.js');
+  const sources = [
+    join(REPO, 'src/cli/serve-command.ts'),
+    ...readdirSync(join(REPO, 'src/server'), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => join(REPO, 'src/server', f)),
+  ];
+  const fresh = existsSync(built) && sources.every((f) => statSync(f).mtimeMs <= statSync(built).mtimeMs);
+  return fresh ? ['bin/plimsoll.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
 }
 
 function startServe(store: string): Promise<Started> {
@@ -92,6 +102,9 @@ describe('plimsoll serve (end to end)', () => {
       await expect(
         new PlimsollClient({ url: first.info.url }).request('POST', '/v1/deposits', {}),
       ).rejects.toBeInstanceOf(PlimsollApiError);
+      const metrics = await (await fetch(`${first.info.url}/metrics`)).text();
+      expect(metrics).toMatch(/plimsoll_commit_groups [1-9]/);
+      expect(metrics).toMatch(/plimsoll_pretrade_check_seconds_count\{kind="fill"\} 1/);
       state = await op.state();
       expect(state.seq).toBeGreaterThan(first.info.seq);
     } finally {

@@ -23,8 +23,8 @@ export class FaultyStore {
   /** The flush numbers (1-based, as counted by `flushes`) that fail. */
   readonly failing = new Set<number>();
   mode: 'before' | 'after' = 'before';
-  /** Milliseconds each flush takes. */
-  delayMs = 0;
+  /** Milliseconds each flush takes; 'tick': one turn of the event loop (setImmediate), deterministic. */
+  delayMs: number | 'tick' = 0;
   /** Reopening fails while true. */
   failOpen = false;
 
@@ -67,7 +67,9 @@ export class FaultyDeferredJournal extends BufferedJournal {
     const store = this.store;
     store.flushes += 1;
     const fail = store.failing.has(store.flushes);
-    if (store.delayMs > 0) await new Promise((r) => setTimeout(r, store.delayMs));
+    const delay = store.delayMs;
+    if (delay === 'tick') await new Promise((r) => setImmediate(r));
+    else if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     else await Promise.resolve();
     if (fail && store.mode === 'before') throw new Error('disk full');
     validateBatch(store.events.length, events);

@@ -3,9 +3,9 @@
  * after the engine executes it) and pure (the engine state hash does not change).
  */
 import { describe, expect, it } from 'vitest';
-import { newVenue, ref } from '../../../test/support/fixtures.ts';
+import { newVenue, ref, venueConfig } from '../../../test/support/fixtures.ts';
 import { subaccountReport } from '../account/report.ts';
-import type { Engine } from '../engine/engine.ts';
+import { Engine } from '../engine/engine.ts';
 import { WhatIfError, type WhatIfScenario, whatIf } from './what-if.ts';
 
 function venue(): Engine {
@@ -160,6 +160,46 @@ describe('what-if equals executing it', () => {
     );
     expect(r.after.cross.positions[0]!.markPrice).toBe('54900.45');
     expect(r.changes.cross.marginRatio).not.toBeNull();
+  });
+});
+
+describe('what-if under portfolio margin', () => {
+  it('a_hedge_lowers_the_scenario_requirement_exactly_as_the_fill_does', () => {
+    const pm = () => {
+      const e = Engine.create({ ...venueConfig(), portfolio: { model: 'crypto-pm' } });
+      e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'BTC-PERP': '100000', 'ETH-PERP': '3000' } });
+      e.executeOrThrow({ type: 'deposit', to: ref('mm'), asset: 'USDC', amount: '10000000' });
+      e.executeOrThrow({ type: 'deposit', to: ref('alice'), asset: 'USDC', amount: '100000' });
+      e.executeOrThrow({ type: 'set_portfolio_margin', subaccount: ref('alice'), enabled: true });
+      e.executeOrThrow({
+        type: 'fill',
+        market: 'BTC-PERP',
+        buyer: ref('alice'),
+        seller: ref('mm'),
+        size: '1',
+        price: '100000',
+      });
+      return e;
+    };
+    const hypo = pm();
+    const hash = hypo.stateHash();
+    const r = whatIf(hypo.state, ref('alice'), {
+      trades: [{ market: 'BTC-PERP', side: 'sell', size: '0.5' }],
+    });
+    expect(hypo.stateHash()).toBe(hash);
+    const real = pm();
+    real.executeOrThrow({
+      type: 'fill',
+      market: 'BTC-PERP',
+      buyer: ref('mm'),
+      seller: ref('alice'),
+      size: '0.5',
+      price: '100000',
+      taker: 'seller',
+    });
+    expect(r.after).toEqual(alice(real));
+    expect(r.after.cross.portfolio).toBeDefined();
+    expect(r.changes.cross.initialMargin.startsWith('-')).toBe(true);
   });
 });
 

@@ -424,6 +424,28 @@ describe('docs/orders.md', () => {
       buyOrderId: 'o1',
     });
     expect(cross(e, 'alice').openOrderInitialMarginQuote).toBe(364_820_000n);
+    const report = subaccountReport(e.state, e.state.subaccounts.get('alice/0')!);
+    expect(report.cross.openOrderInitialMargin).toBe('364.82');
+    expect(report.openOrders.map((o) => [o.orderId, o.size])).toEqual([
+      ['o1', '0.06'],
+      ['o2', '0.1'],
+    ]);
+  });
+});
+
+describe('Engine.checkOrder', () => {
+  it("adds the engine's time rule to the command's own decision and changes nothing", () => {
+    const e = Engine.create(venueConfig(), { clock: { now: () => 10_000 } });
+    e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'BTC-PERP': '60000' } });
+    e.executeOrThrow({ type: 'deposit', to: ref('alice'), asset: 'USDC', amount: '1000' });
+    const before = e.stateHash();
+    // 10,000 + the default 5,000 ms skew is the latest time accepted
+    expect(code(e.checkOrder(buy('o1', '0.1', '59000', { timeMs: 15_001 })))).toBe('FUTURE_TIME');
+    expect(code(e.execute(buy('o1', '0.1', '59000', { timeMs: 15_001 })))).toBe('FUTURE_TIME');
+    const ok = e.checkOrder(buy('o1', '0.1', '59000', { timeMs: 15_000 }));
+    expect(ok.ok && ok.after.freeCollateral).toBe('397.05');
+    expect(code(e.checkOrder('not an order'))).toBe('MALFORMED_COMMAND');
+    expect(e.stateHash()).toBe(before);
   });
 });
 
@@ -455,5 +477,22 @@ describe('isolated markets', () => {
     expect(usdc(e, 'alice')).toBe(0n);
     expect(e.state.subaccounts.get('alice/0')!.positions.get('BTC-PERP')!.isolatedMargin).toBe(600n * U);
     assertConserved(e.state);
+  });
+});
+
+describe('worst-case size', () => {
+  it("refuses orders that, all filled, would pass the market's maximum position size", () => {
+    const base = venueConfig();
+    const markets = base.markets!.map((m) => (m.id === 'BTC-PERP' ? { ...m, maxPositionSize: '0.15' } : m));
+    const e = newVenue({ config: { markets } });
+    e.executeOrThrow({ type: 'deposit', to: ref('alice'), asset: 'USDC', amount: '100000' });
+    e.executeOrThrow(buy('o1', '0.1', '59000'));
+    const before = e.stateHash();
+    // bids 0.1 + 0.06 = 0.16 > 0.15
+    expect(code(e.execute(buy('o2', '0.06', '59000')))).toBe('POSITION_TOO_LARGE');
+    expect(code(e.execute({ type: 'amend_order', orderId: 'o1', size: '0.151' }))).toBe('POSITION_TOO_LARGE');
+    expect(e.stateHash()).toBe(before);
+    // the other side is its own worst case: asks of 0.15 are fine
+    expect(e.execute({ ...buy('o3', '0.15', '61000'), side: 'sell' }).ok).toBe(true);
   });
 });

@@ -87,20 +87,14 @@ export function wireAssets(state: ReadonlyEngineState): z.infer<typeof WireAsset
 }
 
 export const WireInsuranceSchema = z.object({
+  /** Per asset, whole units. */
   balances: z.record(z.string(), dec),
-  /** Loss written off after insurance and ADL (≤ 0), settlement asset. */
-  socializedLoss: dec,
-  feePool: dec,
+  /** Total written off to the socialized-loss ledger so far (≥ 0, settlement asset). */
+  socializedLossTotal: dec,
+  settlementAsset: z.string(),
 });
 
+/** The insurance fund view of docs/risk-views.md. */
 export function wireInsurance(state: ReadonlyEngineState): z.infer<typeof WireInsuranceSchema> {
-  const balances: Record<string, string> = {};
-  for (const [asset, v] of state.insurance)
-    balances[asset] = formatDecimal(v, state.assets.get(asset)?.decimals ?? 0);
-  const qd = state.settlement.decimals;
-  return {
-    balances,
-    socializedLoss: formatDecimal(state.socializedLedger, qd),
-    feePool: formatDecimal(state.feePool, qd),
-  };
+  return insuranceFund(state);
 }
