@@ -241,4 +241,21 @@ describe('EventHub', () => {
     expect(fast.closed).toBeUndefined();
     expect(fast.seqs.length).toBeGreaterThan(slow.seqs.length);
   });
+
+  it('sends notices (liquidation orders) to operator and liquidator subscribers only', async () => {
+    const { hub } = venue(10);
+    const op = new FakeTransport();
+    const liq = new FakeTransport();
+    const trader = new FakeTransport();
+    hub.subscribe(op, { viewer: { operator: true } });
+    hub.subscribe(liq, { viewer: { operator: false, accounts: ['keeper'], orders: true } });
+    hub.subscribe(trader, { viewer: { operator: false, accounts: ['a'] } });
+    await settle();
+    const seen: string[][] = [[], [], []];
+    for (const [i, t] of [op, liq, trader].entries()) t.send = (text) => seen[i]!.push(text);
+    hub.notice({ op: 'liquidation_orders', orders: [{ subaccount: { account: 'a', sub: '0' } }] });
+    expect(seen[0]).toHaveLength(1);
+    expect(seen[1]).toHaveLength(1);
+    expect(seen[2]).toHaveLength(0);
+  });
 });
