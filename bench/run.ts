@@ -8,7 +8,9 @@
  *  b) full re-mark: RiskBook.remarkAll over 100,000 accounts × 4 positions, against a plain
  *     streaming read of the same number of bytes;
  *  c) journal: append rate into SQLite through the engine, replay rate of Engine.open;
- *  d) liquidation scan: exact engine.liquidatable() vs RiskBook candidates() + confirm().
+ *  d) liquidation scan: exact engine.liquidatable() vs RiskBook candidates() + confirm();
+ *  g) `plimsoll serve` under load (bench/serve-load.ts): signed fills with autocannon against the
+ *     server process, and the event fan-out to 100 WebSocket subscribers.
  *
  * Every figure is measured by hand with process.hrtime.bigint (median, p99), then mitata
  * measures the hot operations again and prints its own table. The last block on stdout is a
@@ -23,6 +25,7 @@ import { RiskBook } from '../src/riskbook/index.ts';
 import { SqliteJournal } from '../src/store/sqlite-journal.ts';
 import { benchPortfolio } from './portfolio.ts';
 import { benchPortfolioEngine } from './portfolio-engine.ts';
+import { benchServeLoad } from './serve-load.ts';
 import { benchSim } from './sim.ts';
 import { BASE_MARK, benchVenue, fmtNs, fmtRate, populate, stats, timeEach } from './support.ts';
 
@@ -372,6 +375,11 @@ log(
 );
 const f = benchSim({ quick: QUICK, log: (t) => log(t) });
 results.simulation = f;
+log(
+  `\n== g) plimsoll serve under load: autocannon on loopback against the server process, signed requests (${QUICK ? '3' : '10'} s per run)`,
+);
+const g = await benchServeLoad({ quick: QUICK, log: (t) => log(t) });
+results.serve = g;
 log('\n== mitata');
 await run();
 
@@ -389,6 +397,7 @@ const lines = [
   ),
   `e) portfolio margin, ${e.options} options + ${e.positions - e.options} futures across ${e.underlyings} underlyings, ${e.scenarios} scenarios: median ${e.medianMsPerAccount.toFixed(2)} ms per account (p99 ${e.p99MsPerAccount.toFixed(2)} ms), ${fmtRate(e.revaluationsPerSecond)} scenario revaluations`,
   `f) simulation: ${f.accounts} accounts × ${f.ticks.toLocaleString('en-US')} ticks (2025-10-10, 1-minute prices, ${f.liquidations} liquidation steps, INV-01 ${f.conservationOk ? 'ok' : 'FAILED'}): ${f.wallSeconds.toFixed(1)} s → ${(f.accountTicksPerSecond / 1e6).toFixed(2)} M account-ticks/s`,
+  `g) plimsoll serve (loopback, 16 connections, every request signed by the client): order checks ${g.orderCheck.perSecond.toFixed(0)}/s p50 ${g.orderCheck.p50Ms} ms p99 ${g.orderCheck.p99Ms} ms; refused fills ${g.checks.perSecond.toFixed(0)}/s p50 ${g.checks.p50Ms} ms p99 ${g.checks.p99Ms} ms; accepted durable fills ${g.fills.perSecond.toFixed(0)}/s p50 ${g.fills.p50Ms} ms p99 ${g.fills.p99Ms} ms; ${g.fanout.eventsPerSecond.toFixed(0)} events/s delivered to ${g.fanout.subscribers} WebSocket subscribers`,
   '====',
 ];
 log();

@@ -16,6 +16,7 @@ import { createLogger, stderrDestination } from '../server/log.ts';
 import { DEFAULT_PRESET, DEFAULT_STORE_FILE, type RunningService, startService } from '../server/service.ts';
 import { intInRange } from './args.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
+import { runServeReplay } from './serve-replay.ts';
 
 export interface ServeOptions {
   store?: string;
@@ -26,6 +27,15 @@ export interface ServeOptions {
   host: string;
   port: number;
   json?: boolean;
+  keeper?: 'execute' | 'orders' | 'off';
+  liquidator?: string;
+  replay?: string;
+  speed: number;
+  accounts: number;
+  seed: number;
+  minutes?: number;
+  from?: string;
+  rateLimit?: number;
 }
 
 /** Where the journal lives: --store, else plimsoll.sqlite in --data-dir or the cwd. */
@@ -78,11 +88,44 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free port)', intInRange('--port', 0, 65535), 8080)
     .option('--json', 'print the startup information as one JSON line', false)
+    .addOption(
+      new Option(
+        '--keeper <mode>',
+        'the keeper inside the service: execute liquidations, only publish liquidation orders on the event stream, or off',
+      )
+        .choices(['execute', 'orders', 'off'])
+        .default('execute'),
+    )
+    .option('--liquidator <account>', "account the keeper's liquidations go to (default: the backstop)")
+    .option(
+      '--rate-limit <n>',
+      'requests per second each key may make (burst: twice that; default 200)',
+      intInRange('--rate-limit', 1, 1_000_000_000),
+    )
+    .option(
+      '--replay <day>',
+      "live crash replay: the day's real observations and a seeded population through the API (2025-10-10)",
+    )
+    .option(
+      '--speed <x>',
+      'replay: market time per real time (60: a minute per second)',
+      intInRange('--speed', 1, 100_000),
+      60,
+    )
+    .option('--accounts <n>', 'replay: traders in the population', intInRange('--accounts', 1, 100_000), 300)
+    .option('--seed <n>', 'replay: population seed', intInRange('--seed', 0, 2 ** 31 - 1), 42)
+    .option('--from <HH:MM>', 'replay: start at this minute of the day, UTC (the 2025-10-10 low is at 21:20)')
+    .option(
+      '--minutes <n>',
+      'replay: stop after this many minutes of market time',
+      intInRange('--minutes', 1, 100_000),
+    )
     .action((o: ServeOptions) => {
       if (o.preset !== undefined && o.config !== undefined)
         throw new UsageError('give --preset or --config, not both');
       const config = o.config === undefined ? undefined : readConfig(o.config);
       io.setExitCode(EXIT_OK);
+      if (o.replay !== undefined) return serveReplay(o);
       startService({
         store: storePath(o),
         ...(o.dataDir === undefined ? {} : { dataDir: o.dataDir }),
@@ -91,6 +134,11 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
         ...(o.keys === undefined ? {} : { keysFile: o.keys }),
         host: o.host,
         port: o.port,
+        ...(o.keeper === undefined ? {} : { keeper: o.keeper }),
+        ...(o.liquidator === undefined ? {} : { liquidator: o.liquidator }),
+        ...(o.rateLimit === undefined
+          ? {}
+          : { rateLimit: { ratePerSec: o.rateLimit, burst: 2 * o.rateLimit } }),
         logger: createLogger({ destination: stderrDestination() }),
       }).then(
         (s) => {
@@ -104,6 +152,7 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
                 `  journal   ${s.store} (${s.created ? 'created' : 'resumed'} at seq ${info.seq})`,
                 `  state     ${info.stateHash}`,
                 `  keys      ${s.keysFile}${s.keysCreated ? ' (generated now: keep it secret)' : ''} — ${s.keys.map((k) => k.id).join(', ')}`,
+                `  events    ${s.url.replace(/^http/, 'ws')}/v1/events?since=0 (signed handshake)`,
                 '  docs      GET /openapi.json, docs/server.md',
                 '',
               ].join('\n'),
@@ -131,4 +180,40 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
         },
       );
     });
+}
+
+/** `serve --replay DAY`: the live crash replay (serve-replay.ts); the service stays up afterwards until SIGINT/SIGTERM. */
+function serveReplay(o: ServeOptions): void {
+  const write = (line: string) => process.stdout.write(`${line}\n`);
+  runServeReplay({
+    day: o.replay!,
+    speed: o.speed,
+    accounts: o.accounts,
+    seed: o.seed,
+    host: o.host,
+    port: o.port,
+    ...(o.store === undefined ? {} : { store: o.store }),
+    ...(o.minutes === undefined ? {} : { minutes: o.minutes }),
+    ...(o.from === undefined ? {} : { from: o.from }),
+    write,
+  }).then(
+    ({ service, summary }) => {
+      write(
+        `replay done: ${summary.minutes} market minutes, ${summary.oracleSteps} oracle steps, ${summary.liquidations} liquidations; journal seq ${summary.seq}, state ${summary.stateHash}`,
+      );
+      write(`the venue stays up at ${service.url} — Ctrl-C to stop`);
+      const stop = () => {
+        service.close().then(
+          () => process.exit(EXIT_OK),
+          () => process.exit(EXIT_FAILURE),
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+    (e: unknown) => {
+      process.stderr.write(`plimsoll: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = EXIT_FAILURE;
+    },
+  );
 }

@@ -19,6 +19,7 @@ import {
 import { FileAuditLog } from './audit.ts';
 import { type ApiKey, ensureKeysFile, loadKeys } from './auth.ts';
 import { CommitPipeline, type CommitStats } from './commit-pipeline.ts';
+import { attachLive, type Live } from './live.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
 
@@ -50,6 +51,12 @@ export interface ServiceOptions {
   readonly maxBodyBytes?: number;
   readonly extraRoutes?: AppOptions['extraRoutes'];
   readonly now?: () => number;
+  /** The keeper inside the service (live.ts): liquidate (default), only publish orders, or off. */
+  readonly keeper?: 'execute' | 'orders' | 'off';
+  /** Account the keeper's liquidations hand positions to (default: the engine's backstop). */
+  readonly liquidator?: string;
+  /** false: the keeper stamps liquidations with the engine's time, not the clock (a market-time replay). */
+  readonly keeperUsesClock?: boolean;
 }
 
 export interface RunningService extends RunningServer {
@@ -61,6 +68,8 @@ export interface RunningService extends RunningServer {
   readonly keysFile: string;
   readonly keysCreated: boolean;
   readonly keys: readonly ApiKey[];
+  /** The event stream (WebSocket on /v1/events) and the keeper. */
+  readonly live: Live;
 }
 
 export class ServiceConfigError extends Error {
@@ -153,7 +162,26 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     await sink.close();
     throw e;
   }
-  return { ...running, close: running.close, app, sink, created, store, keysFile, keysCreated, keys };
+  const live = attachLive({
+    server: running.server,
+    sink,
+    keys,
+    // the pipeline's current journal (it reopens it after a failed flush)
+    readRange: (afterSeq, limit) => sink.journal.readRange(afterSeq, limit),
+    registry: ctx.metrics.registry,
+    ...(opts.authWindowMs === undefined ? {} : { authWindowMs: opts.authWindowMs }),
+    now,
+    keeper: opts.keeper ?? 'execute',
+    ...(opts.liquidator === undefined ? {} : { liquidator: { account: opts.liquidator, sub: '0' } }),
+    ...(opts.keeperUsesClock === false ? {} : { clock: now }),
+    onKeeperError: (e) => logger.error({ err: e }, 'keeper pass failed'),
+  });
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= live.close().then(() => running.close());
+    return closing;
+  };
+  return { ...running, close, app, sink, created, store, keysFile, keysCreated, keys, live };
 }
 
 /** The group-commit pipeline's counters, read at scrape time. */
