@@ -114,7 +114,10 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
     )
     .option('--accounts <n>', 'replay: traders in the population', intInRange('--accounts', 1, 100_000), 300)
     .option('--seed <n>', 'replay: population seed', intInRange('--seed', 0, 2 ** 31 - 1), 42)
-    .option('--from <HH:MM>', 'replay: start at this minute of the day, UTC (the 2025-10-10 low is at 21:20)')
+    .option(
+      '--from <HH:MM>',
+      'replay: start at this minute of the day, UTC (default: 30 minutes before the low, 20:50 on 2025-10-10)',
+    )
     .option(
       '--minutes <n>',
       'replay: stop after this many minutes of market time',

@@ -50,7 +50,10 @@ export interface ServeReplayOptions {
   readonly port: number;
   /** Journal path (default: a new temporary directory). */
   readonly store?: string;
-  /** Start at this minute of the day, "HH:MM" UTC (default: the window's start); the population opens there. */
+  /**
+   * Start at this minute of the day, "HH:MM" UTC; the population opens there. Default: half an hour
+   * before the window's low (20:50 on 2025-10-10), so a newcomer sees the crash within a minute.
+   */
   readonly from?: string;
   /** Stop after this many minutes of market time (default: the whole window). */
   readonly minutes?: number;
@@ -66,6 +69,9 @@ export interface ServeReplaySummary {
   readonly stateHash: string;
   readonly seq: number;
 }
+
+/** Without --from, the replay starts this long before the window's low. */
+const DEFAULT_LEAD_MS = 30 * 60_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
@@ -174,7 +180,10 @@ export async function runServeReplay(
     );
   const all = loadCrashKlines(opts.day);
   const window = crashWindow(opts.day);
-  const fromMs = opts.from === undefined ? all[0]!.openTimeMs : minuteOfDay(all[0]!.openTimeMs, opts.from);
+  const fromMs =
+    opts.from === undefined
+      ? Math.max(all[0]!.openTimeMs, window.low.openTimeMs - DEFAULT_LEAD_MS)
+      : minuteOfDay(all[0]!.openTimeMs, opts.from);
   const klines = all.filter((k) => k.openTimeMs >= fromMs);
   if (klines.length === 0) throw new Error(`--from ${opts.from}: after the end of the ${opts.day} window`);
   const startMs = klines[0]!.openTimeMs;

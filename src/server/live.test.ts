@@ -89,11 +89,39 @@ describe('live service: event stream and keeper over the API', () => {
     ws.close();
   }, 60_000);
 
-  it('refuses an unsigned or wrongly signed handshake', async () => {
-    const { url } = await start();
+  it('an unsigned handshake sees public market events only; a wrongly signed one is refused', async () => {
+    const { url, client } = await start();
+    const op = client('op');
+    await op.request('POST', '/v1/deposits', { account: 'alice', asset: 'USDT', amount: '700' });
+    await op.request('POST', '/v1/prices', { marks: { BTCUSDT: '60000' } });
     const bare = new WebSocket(`${url.replace('http', 'ws')}${EVENTS_PATH}?since=0`);
+    const types: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      bare.on('message', (d) => {
+        const m = JSON.parse(String(d));
+        if (m.op === 'event') types.push(m.event.type);
+        if (m.op === 'event' && m.event.type === 'prices_updated') resolve();
+      });
+      bare.on('unexpected-response', (_q, res) => reject(new Error(`status ${res.statusCode}`)));
+    });
+    bare.close();
+    expect(types).toContain('prices_updated');
+    expect(types).not.toContain('moved'); // alice's deposit is hers, not public
+    // asking for an account without a key is refused
+    const nosy = new WebSocket(`${url.replace('http', 'ws')}${EVENTS_PATH}?since=0&accounts=alice`);
+    const code = await new Promise<number>((resolve) => nosy.on('close', (c) => resolve(c)));
+    expect(code).toBe(4403);
+    // a key with a bad signature is refused outright
+    const bad = signedHeaders(
+      { ...key('alice'), secret: 'not-the-secret' },
+      'GET',
+      `${EVENTS_PATH}?since=0`,
+      '',
+      Date.now(),
+    );
+    const wrong = new WebSocket(`${url.replace('http', 'ws')}${EVENTS_PATH}?since=0`, { headers: bad });
     const status = await new Promise<number>((resolve) =>
-      bare.on('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0)),
+      wrong.on('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0)),
     );
     expect(status).toBe(401);
     // signed for another query: the signature covers the subscription

@@ -22,10 +22,15 @@ export function viewerOf(key: ApiKey): Viewer {
   return { operator: false, accounts: key.accounts ?? [], orders: key.scopes.includes('liquidator') };
 }
 
+/** An unsigned handshake: public market events only (prices, funding, anonymous liquidations). */
+export const PUBLIC_VIEWER: Viewer = Object.freeze({ operator: false, accounts: Object.freeze([]) });
+
 /**
  * Verifies a WebSocket handshake signed like a GET of its path and query (the PLIM-* headers,
  * or the same names as query parameters `key`, `ts`, `nonce`, `sig` for clients that cannot
- * set headers — those four are left out of the signed path).
+ * set headers — those four are left out of the signed path). A handshake that carries no key at
+ * all is a public viewer, as venues publish their market streams without auth; one that carries
+ * a key but a bad signature is refused.
  */
 export function handshakeAuthenticator(
   keys: readonly ApiKey[],
@@ -51,6 +56,7 @@ export function handshakeAuthenticator(
       if (v !== null) fromQuery.set(header, v);
       url.searchParams.delete(q);
     }
+    if (req.headers['plim-key'] === undefined && !fromQuery.has('plim-key')) return PUBLIC_VIEWER;
     try {
       const key = auth.verify({
         method: 'GET',
