@@ -16,7 +16,7 @@ import { createLogger, stderrDestination } from '../server/log.ts';
 import { DEFAULT_PRESET, DEFAULT_STORE_FILE, type RunningService, startService } from '../server/service.ts';
 import { intInRange } from './args.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
-import { runServeReplay } from './serve-replay.ts';
+import { formatReplayRecord, runServeReplay } from './serve-replay.ts';
 
 export interface ServeOptions {
   store?: string;
@@ -72,11 +72,11 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
     .description('Run the engine as a venue service: HTTP API with signed requests (docs/server.md).')
     .option(
       '--store <path|url>',
-      `SQLite journal file or postgres://… URL (default ${DEFAULT_STORE_FILE} in --data-dir or the current directory)`,
+      `SQLite journal file or postgres://… URL (default: ${DEFAULT_STORE_FILE} in --data-dir or the current directory)`,
     )
     .option('--data-dir <dir>', 'directory for the journal, keys and audit trail')
     .addOption(
-      new Option('--preset <id>', `venue preset for a first start (default ${DEFAULT_PRESET})`).choices([
+      new Option('--preset <id>', `venue preset for a first start (default: ${DEFAULT_PRESET})`).choices([
         ...PRESET_IDS,
       ]),
     )
@@ -87,7 +87,7 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
     )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free port)', intInRange('--port', 0, 65535), 8080)
-    .option('--json', 'print the startup information as one JSON line', false)
+    .option('--json', 'print the startup information as one JSON line (with --replay: one per record)')
     .addOption(
       new Option(
         '--keeper <mode>',
@@ -99,7 +99,7 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
     .option('--liquidator <account>', "account the keeper's liquidations go to (default: the backstop)")
     .option(
       '--rate-limit <n>',
-      'requests per second each key may make (burst: twice that; default 200)',
+      'requests per second each key may make, in bursts of up to twice that (default: 200)',
       intInRange('--rate-limit', 1, 1_000_000_000),
     )
     .option(
@@ -188,6 +188,7 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
 /** `serve --replay DAY`: the live crash replay (serve-replay.ts); the service stays up afterwards until SIGINT/SIGTERM. */
 function serveReplay(o: ServeOptions): void {
   const write = (line: string) => process.stdout.write(`${line}\n`);
+  const json = o.json === true;
   runServeReplay({
     day: o.replay!,
     speed: o.speed,
@@ -198,13 +199,15 @@ function serveReplay(o: ServeOptions): void {
     ...(o.store === undefined ? {} : { store: o.store }),
     ...(o.minutes === undefined ? {} : { minutes: o.minutes }),
     ...(o.from === undefined ? {} : { from: o.from }),
-    write,
+    report: (r) => write(json ? JSON.stringify(r) : formatReplayRecord(r)),
   }).then(
     ({ service, summary }) => {
-      write(
-        `replay done: ${summary.minutes} market minutes, ${summary.oracleSteps} oracle steps, ${summary.liquidations} liquidations; journal seq ${summary.seq}, state ${summary.stateHash}`,
-      );
-      write(`the venue stays up at ${service.url} — Ctrl-C to stop`);
+      if (json) write(JSON.stringify({ kind: 'done', ...summary }));
+      else
+        write(
+          `replay done: ${summary.minutes} market minutes, ${summary.oracleSteps} oracle steps, ${summary.liquidations} liquidations, ${summary.ordersPlaced} resting orders placed (${summary.ordersCancelled} cancelled by liquidations); journal seq ${summary.seq}, state ${summary.stateHash}`,
+        );
+      if (!json) write(`the venue stays up at ${service.url} — Ctrl-C to stop`);
       const stop = () => {
         service.close().then(
           () => process.exit(EXIT_OK),

@@ -5,7 +5,8 @@
  * population, then drives it only over HTTP with signed requests, as outside clients would:
  * - the population opens through the API — the operator funds the accounts, each trader sets
  *   its leverage and margin mode with its own trader key, the matching engine (venue key)
- *   reports the opening fills;
+ *   reports the opening fills, and each trader rests a small buy-the-dip bid with its own key
+ *   (the order reserves initial margin; a liquidation cancels it);
  * - a feed key posts the day's real multi-source observations (the same data as `plimsoll demo`:
  *   Binance COIN-M and USDⓈ-M marks, Gemini trades, Binance book depth) to the market's guarded
  *   oracle, and the BTC collateral price follows the guarded mark; the operator settles funding
@@ -13,8 +14,8 @@
  * - market time runs at `speed` × real time (60: a minute of market per second), every command
  *   stamped with its market time.
  * The keeper inside the service liquidates as prices fall; the driver watches the event stream
- * like any subscriber and prints a line per minute of market time (mark, liquidations, insurance
- * fund), with the URLs to query while it runs.
+ * like any subscriber and reports a record per minute of market time (mark, liquidations, resting
+ * orders, insurance fund), after one with the URLs to query while it runs.
  *
  * Layering: this module uses src/sim (data, population) and src/server (service, client); those
  * two never import each other.
@@ -24,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { CommandInput } from '../core/engine/commands.ts';
+import { formatDecimal, parseDecimalUnsafe } from '../core/num/index.ts';
 import { type ApiKey, newSecret, signedHeaders } from '../server/auth.ts';
 import { PlimsollClient } from '../server/client.ts';
 import { createLogger, stderrDestination } from '../server/log.ts';
@@ -57,7 +59,51 @@ export interface ServeReplayOptions {
   readonly from?: string;
   /** Stop after this many minutes of market time (default: the whole window). */
   readonly minutes?: number;
-  readonly write: (line: string) => void;
+  /** Receives the start record, one record per market minute, in order. */
+  readonly report: (record: ReplayRecord) => void;
+}
+
+/** What the replay reports as it runs: rendered as text lines or JSON lines by the CLI. */
+export type ReplayRecord =
+  | {
+      readonly kind: 'start';
+      readonly day: string;
+      readonly traders: number;
+      readonly seed: number;
+      readonly speed: number;
+      readonly url: string;
+      readonly events: string;
+      readonly keysFile: string;
+      readonly firstTrader: string;
+      readonly journal: string;
+    }
+  | {
+      readonly kind: 'minute';
+      /** Market time of the minute, "HH:MM" UTC. */
+      readonly time: string;
+      readonly markPrice: string | null;
+      readonly liquidations: number;
+      /** Traders' resting orders still open (placed minus cancelled, e.g. by their liquidation). */
+      readonly restingOrders: number;
+      readonly insuranceFund: Readonly<Record<string, string>>;
+    };
+
+/** The text line of a replay record (the CLI's readable output). */
+export function formatReplayRecord(r: ReplayRecord): string {
+  if (r.kind === 'start') {
+    return [
+      `plimsoll serve --replay ${r.day}: ${r.traders} traders (seed ${r.seed}), market time ×${r.speed}`,
+      `  API       ${r.url}   (public: curl ${r.url}/v1/markets/${MARKET})`,
+      `  events    ${r.events}   (public without a key; signed for an account's events: docs/server.md)`,
+      `  keys      ${r.keysFile}   (operator, feed, venue, one trader key per account: ${r.firstTrader}, …)`,
+      `  journal   ${r.journal}`,
+      '',
+    ].join('\n');
+  }
+  const fund = Object.entries(r.insuranceFund)
+    .map(([a, v]) => `${v} ${a}`)
+    .join(', ');
+  return `${r.time} UTC  mark ${r.markPrice ?? '-'}  liquidations ${r.liquidations}  resting orders ${r.restingOrders}  insurance fund ${fund}`;
 }
 
 export interface ServeReplaySummary {
@@ -65,6 +111,9 @@ export interface ServeReplaySummary {
   readonly minutes: number;
   readonly oracleSteps: number;
   readonly liquidations: number;
+  /** Traders' resting orders placed through the API, and how many were cancelled (by liquidations). */
+  readonly ordersPlaced: number;
+  readonly ordersCancelled: number;
   readonly rejected: Record<string, number>;
   readonly stateHash: string;
   readonly seq: number;
@@ -189,11 +238,12 @@ export async function runServeReplay(
   const startMs = klines[0]!.openTimeMs;
   const endMs = klines[klines.length - 1]!.openTimeMs + window.intervalMs - 1;
   const untilMs = opts.minutes === undefined ? endMs : Math.min(endMs, startMs + opts.minutes * 60_000);
+  const openPrice = toCents(klines[0]!.open);
   const pop = demoPopulation({
     accounts: opts.accounts,
     seed: opts.seed,
     // the opening fills must be on the market's tick (0.01): mark klines have more decimals
-    openPrice: toCents(klines[0]!.open),
+    openPrice,
     timeMs: startMs,
   });
   const traders = [...new Set(pop.traders.map((t) => t.ref.account))];
@@ -233,16 +283,24 @@ export async function runServeReplay(
       return c;
     };
     const wsUrl = service.url.replace(/^http/, 'ws');
-    opts.write(
-      [
-        `plimsoll serve --replay ${opts.day}: ${traders.length} traders (seed ${opts.seed}), market time ×${opts.speed}`,
-        `  API       ${service.url}   (public: curl ${service.url}/v1/markets/${MARKET})`,
-        `  events    ${wsUrl}/v1/events?since=0   (signed handshake; docs/server.md)`,
-        `  keys      ${keysFile}   (operator, feed, venue, one trader key per account: ${traders[0]}, …)`,
-        `  journal   ${service.store}`,
-        '',
-      ].join('\n'),
-    );
+    opts.report({
+      kind: 'start',
+      day: opts.day,
+      traders: traders.length,
+      seed: opts.seed,
+      speed: opts.speed,
+      url: service.url,
+      events: `${wsUrl}/v1/events?since=0`,
+      keysFile,
+      firstTrader: traders[0]!,
+      journal: service.store,
+    });
+
+    const rejected: Record<string, number> = {};
+    const note = (e: unknown) => {
+      const code = (e as { code?: string }).code ?? (e as Error).name;
+      rejected[code] = (rejected[code] ?? 0) + 1;
+    };
 
     // the population opens through the API
     for (const [i, c] of pop.setup.entries()) await sendSetup(c, client, i);
@@ -252,6 +310,7 @@ export async function runServeReplay(
 
     // watch the event stream like any subscriber (the operator sees every liquidation in full)
     let liquidations = 0;
+    let ordersCancelled = 0;
     const path = `/v1/events?since=${service.sink.engine.state.seq}`;
     const ws = new WebSocket(`${wsUrl}${path}`, {
       headers: signedHeaders(
@@ -264,7 +323,9 @@ export async function runServeReplay(
     });
     ws.on('message', (d) => {
       const m = JSON.parse(String(d)) as { op: string; event?: { type: string } };
-      if (m.op === 'event' && m.event?.type === 'liquidation_completed') liquidations++;
+      if (m.op !== 'event') return;
+      if (m.event?.type === 'liquidation_completed') liquidations++;
+      if (m.event?.type === 'order_cancelled') ordersCancelled++;
     });
     ws.on('error', () => {});
     await new Promise<void>((resolve) => {
@@ -276,10 +337,28 @@ export async function runServeReplay(
       fromMs: startMs,
       toMs: untilMs,
     }).filter((s) => s.nowMs >= startMs);
-    const rejected: Record<string, number> = {};
-    const note = (e: unknown) => {
-      const code = (e as { code?: string }).code ?? (e as Error).name;
-      rejected[code] = (rejected[code] ?? 0) + 1;
+    // each trader rests a small buy-the-dip bid 5 % under the opening price with its own key, once
+    // the guarded oracle is out of safe mode (it refuses risk-adding orders): the order reserves
+    // initial margin (the pre-trade check refuses it when free collateral cannot cover it), and a
+    // liquidation cancels the liquidatee's orders
+    const dipBid = formatDecimal((parseDecimalUnsafe(openPrice, 2) * 95n) / 100n, 2);
+    let ordersPlaced = 0;
+    let ordersSent = false;
+    const placeDipBids = async () => {
+      ordersSent = true;
+      for (const account of traders) {
+        await client(account)
+          .request('POST', '/v1/orders', {
+            orderId: `dip-${account}`,
+            account,
+            symbol: MARKET,
+            side: 'buy',
+            amount: '0.001',
+            price: dipBid,
+            commandId: `dip-${account}`,
+          })
+          .then(() => ordersPlaced++, note);
+      }
     };
     const wallStart = Date.now();
     const wallAt = (marketMs: number) => wallStart + (marketMs - startMs) / opts.speed;
@@ -308,6 +387,7 @@ export async function runServeReplay(
         // the BTC collateral follows the guarded mark (as the library keeper's assetsFollowMarks)
         const market = (await client('feed').request('GET', `/v1/markets/${MARKET}`)) as {
           markPrice: string | null;
+          oracle: { safeMode: boolean } | null;
         };
         if (market.markPrice !== null && market.markPrice !== lastMark) {
           lastMark = market.markPrice;
@@ -315,6 +395,7 @@ export async function runServeReplay(
             .request('POST', '/v1/prices', { timeMs: step.nowMs, assets: { [BASE_ASSET]: lastMark } })
             .catch(note);
         }
+        if (!ordersSent && lastMark !== null && market.oracle?.safeMode === false) await placeDipBids();
       }
       const m = Math.floor((step.nowMs - startMs) / 60_000);
       if (m !== minute) {
@@ -322,13 +403,14 @@ export async function runServeReplay(
         const ins = (await client('feed').request('GET', '/v1/insurance-fund')) as {
           balances: Record<string, string>;
         };
-        opts.write(
-          `${hhmm(step.nowMs)} UTC  mark ${lastMark ?? '-'}  liquidations ${liquidations}  insurance fund ${Object.entries(
-            ins.balances,
-          )
-            .map(([a, v]) => `${v} ${a}`)
-            .join(', ')}`,
-        );
+        opts.report({
+          kind: 'minute',
+          time: hhmm(step.nowMs),
+          markPrice: lastMark,
+          liquidations,
+          restingOrders: ordersPlaced - ordersCancelled,
+          insuranceFund: ins.balances,
+        });
       }
     }
     await service.live.keeper?.idle();
@@ -345,6 +427,8 @@ export async function runServeReplay(
         minutes: minute + 1,
         oracleSteps,
         liquidations,
+        ordersPlaced,
+        ordersCancelled,
         rejected,
         stateHash: state.stateHash,
         seq: state.seq,

@@ -45,6 +45,10 @@ describe('plimsoll serve --replay (end to end)', () => {
       expect(done).not.toBeNull();
       expect(Number(done![2])).toBeGreaterThan(50);
       expect(Number(done![3])).toBeGreaterThan(0);
+      // traders rested orders with their own keys; liquidations cancel the liquidatees' orders
+      const orders = /(\d+) resting orders placed \((\d+) cancelled by liquidations\)/.exec(out);
+      expect(Number(orders![1])).toBeGreaterThan(0);
+      expect(Number(orders![2])).toBeLessThanOrEqual(Number(orders![1]));
       // still a venue: the public market endpoint answers
       const url = /API {7}(http:\/\/\S+)/.exec(out)![1]!;
       const market = (await (await fetch(`${url}/v1/markets/BTC-PERP`)).json()) as { markPrice: string };
