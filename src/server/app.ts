@@ -14,11 +14,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
 import { foldLossLedger, lossLedgerFrom } from '../core/engine/loss-ledger.ts';
 import { type AuditLog, MemoryAuditLog } from './audit.ts';
 import { type ApiKey, Authenticator, hasScope } from './auth.ts';
+import { readBody } from './body.ts';
 import type { CommandSink } from './command-sink.ts';
 import type { AppContext } from './context.ts';
 import { ApiError } from './errors.ts';
@@ -126,23 +126,11 @@ export function createApp(ctx: AppContext, opts: AppOptions): PlimsollApp {
       'request',
     );
   });
-  app.use(
-    bodyLimit({
-      maxSize: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-      onError: (c) =>
-        errorResponse(
-          c,
-          new ApiError(
-            'BODY_TOO_LARGE',
-            `request body over ${opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes`,
-          ),
-        ),
-    }),
-  );
+  const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   for (const r of routes) {
     app.on(r.method.toUpperCase(), r.path, async (c) => {
-      const text = await c.req.text();
+      const text = await readBody(c, maxBodyBytes);
       let key: ApiKey | undefined;
       if (r.auth !== 'public') {
         const url = new URL(c.req.url);
