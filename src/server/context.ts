@@ -51,6 +51,10 @@ export function commandTime(ctx: AppContext): number {
  * commandId (a repeat must be the same command, so the server may not stamp a new time on it): an
  * optional time is then left out, and a required one must come from the client.
  */
+/** A command's `commandId` field when the request gave one (spread into the command). */
+export const commandIdOf = (id: string | undefined): { commandId?: string } =>
+  id === undefined ? {} : { commandId: id };
+
 export function stampTime(
   ctx: AppContext,
   body: { timeMs?: number | undefined; commandId?: string | undefined },

@@ -5,7 +5,7 @@
  * margin). Each request becomes one engine command.
  */
 import { requireMove } from '../access.ts';
-import { execute, stampTime } from '../context.ts';
+import { commandIdOf, execute, stampTime } from '../context.ts';
 import { type RouteDef, route } from '../route.ts';
 import {
   CommandReplySchema,
@@ -19,8 +19,6 @@ import {
   WithdrawalBody,
 } from '../wire/commands.ts';
 import { toRef } from '../wire/common.ts';
-
-const cid = (id: string | undefined) => (id === undefined ? {} : { commandId: id });
 
 export const fundRoutes: RouteDef[] = [
   route({
@@ -38,7 +36,7 @@ export const fundRoutes: RouteDef[] = [
         to: toRef(body),
         asset: body.asset,
         amount: body.amount,
-        ...cid(body.commandId),
+        ...commandIdOf(body.commandId),
       };
       return (await execute(ctx, { ...c, ...stampTime(ctx, body, false) })).reply;
     },
@@ -59,7 +57,7 @@ export const fundRoutes: RouteDef[] = [
         from: toRef(body),
         asset: body.asset,
         amount: body.amount,
-        ...cid(body.commandId),
+        ...commandIdOf(body.commandId),
       };
       return (await execute(ctx, { ...c, ...stampTime(ctx, body, false) })).reply;
     },
@@ -81,7 +79,7 @@ export const fundRoutes: RouteDef[] = [
         to: { account: body.account, sub: body.toSub },
         asset: body.asset,
         amount: body.amount,
-        ...cid(body.commandId),
+        ...commandIdOf(body.commandId),
       };
       return (await execute(ctx, { ...c, ...stampTime(ctx, body, false) })).reply;
     },
@@ -101,7 +99,7 @@ export const fundRoutes: RouteDef[] = [
         from: toRef(body),
         asset: body.asset,
         amount: body.amount,
-        ...cid(body.commandId),
+        ...commandIdOf(body.commandId),
       };
       return (await execute(ctx, { ...c, ...stampTime(ctx, body, false) })).reply;
     },
@@ -122,7 +120,7 @@ export const fundRoutes: RouteDef[] = [
         subaccount: { account: params.account!, sub: params.sub! },
         market: body.symbol,
         mode: body.marginMode,
-        ...cid(body.commandId),
+        ...commandIdOf(body.commandId),
       };
       return (await execute(ctx, c)).reply;
     },
@@ -144,7 +142,7 @@ export const fundRoutes: RouteDef[] = [
         subaccount: { account: params.account!, sub: params.sub! },
         market: body.symbol,
         maxLeverage: body.leverage,
-        ...cid(body.commandId),
+        ...commandIdOf(body.commandId),
       };
       return (await execute(ctx, c)).reply;
     },
@@ -165,7 +163,7 @@ export const fundRoutes: RouteDef[] = [
         subaccount: { account: params.account!, sub: params.sub! },
         market: body.symbol,
         amount: body.amount,
-        ...cid(body.commandId),
+        ...commandIdOf(body.commandId),
       };
       return (await execute(ctx, { ...c, ...stampTime(ctx, body, false) })).reply;
     },
@@ -185,7 +183,7 @@ export const fundRoutes: RouteDef[] = [
         type: 'set_portfolio_margin',
         subaccount: { account: params.account!, sub: params.sub! },
         enabled: body.enabled,
-        ...cid(body.commandId),
+        ...commandIdOf(body.commandId),
       };
       return (await execute(ctx, c)).reply;
     },

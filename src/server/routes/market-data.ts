@@ -5,7 +5,7 @@
  * funding with its index price). A missing `timeMs` is stamped with the server clock.
  */
 import { z } from 'zod';
-import { execute, stampTime } from '../context.ts';
+import { commandIdOf, execute, stampTime } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { type RouteDef, route } from '../route.ts';
 import {
@@ -23,8 +23,6 @@ import {
   wireInsurance,
   wireMarket,
 } from '../wire/market.ts';
-
-const cid = (id: string | undefined) => (id === undefined ? {} : { commandId: id });
 
 export const marketDataRoutes: RouteDef[] = [
   route({
@@ -119,7 +117,7 @@ export const marketDataRoutes: RouteDef[] = [
         marks: body.marks ?? {},
         assets: body.assets ?? {},
         exchangeRates: body.exchangeRates ?? {},
-        ...cid(body.commandId),
+        ...commandIdOf(body.commandId),
       };
       return (await execute(ctx, c)).reply;
     },
@@ -139,7 +137,7 @@ export const marketDataRoutes: RouteDef[] = [
         market: params.symbol!,
         ...stampTime(ctx, body, true),
         inputs: body.inputs,
-        ...cid(body.commandId),
+        ...commandIdOf(body.commandId),
       };
       return (await execute(ctx, c)).reply;
     },
@@ -160,7 +158,7 @@ export const marketDataRoutes: RouteDef[] = [
         ...stampTime(ctx, body, true),
         ...(body.premiumIndex === undefined ? {} : { premiumIndex: body.premiumIndex }),
         ...(body.indexPrice === undefined ? {} : { indexPrice: body.indexPrice }),
-        ...cid(body.commandId),
+        ...commandIdOf(body.commandId),
       };
       return (await execute(ctx, c)).reply;
     },
@@ -180,7 +178,7 @@ export const marketDataRoutes: RouteDef[] = [
         market: body.symbol,
         price: body.price,
         ...stampTime(ctx, body, false),
-        ...cid(body.commandId),
+        ...commandIdOf(body.commandId),
       };
       return (await execute(ctx, c)).reply;
     },

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ApiKey } from '../auth.ts';
-import { type AppContext, execute } from '../context.ts';
+import { type AppContext, commandIdOf, execute } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { type RouteDef, route } from '../route.ts';
 import { CommandReplySchema, ConfigBody, PauseBody, PolicyBody } from '../wire/commands.ts';
@@ -39,8 +39,6 @@ async function audited(
   return reply;
 }
 
-const cid = (id: string | undefined) => (id === undefined ? {} : { commandId: id });
-
 function requireIdMatch(config: Record<string, unknown>, id: string, what: string): void {
   if (config.id !== undefined && config.id !== id)
     throw new ApiError(
@@ -62,7 +60,11 @@ export const operatorRoutes: RouteDef[] = [
     handler: (ctx, { key, body, params }) => {
       const symbol = params.symbol!;
       requireIdMatch(body.config, symbol, 'market');
-      const c = { type: 'set_market', config: { ...body.config, id: symbol }, ...cid(body.commandId) };
+      const c = {
+        type: 'set_market',
+        config: { ...body.config, id: symbol },
+        ...commandIdOf(body.commandId),
+      };
       return audited(ctx, key, c, symbol, () => ctx.sink.engine.state.markets.get(symbol)?.config);
     },
   }),
@@ -78,7 +80,7 @@ export const operatorRoutes: RouteDef[] = [
     handler: (ctx, { key, body, params }) => {
       const asset = params.asset!;
       requireIdMatch(body.config, asset, 'asset');
-      const c = { type: 'set_asset', config: { ...body.config, id: asset }, ...cid(body.commandId) };
+      const c = { type: 'set_asset', config: { ...body.config, id: asset }, ...commandIdOf(body.commandId) };
       return audited(ctx, key, c, asset, () => ctx.sink.engine.state.assets.get(asset));
     },
   }),
@@ -99,7 +101,11 @@ export const operatorRoutes: RouteDef[] = [
           'INVALID_REQUEST',
           `config.market ${String(market)} does not match the market in the path (${symbol})`,
         );
-      const c = { type: 'set_oracle', config: { ...body.config, market: symbol }, ...cid(body.commandId) };
+      const c = {
+        type: 'set_oracle',
+        config: { ...body.config, market: symbol },
+        ...commandIdOf(body.commandId),
+      };
       return audited(ctx, key, c, symbol, () => ctx.sink.engine.state.markets.get(symbol)?.oracle?.config);
     },
   }),
@@ -114,7 +120,7 @@ export const operatorRoutes: RouteDef[] = [
     mutates: true,
     handler: (ctx, { key, body }) => {
       const { commandId, ...rest } = body;
-      const c = { type: 'set_policy', ...rest, ...cid(commandId) };
+      const c = { type: 'set_policy', ...rest, ...commandIdOf(commandId) };
       const snap = () => {
         const s = ctx.sink.engine.state;
         return { liquidation: s.policy, guards: s.guards, portfolio: s.portfolio ?? null };
@@ -133,7 +139,12 @@ export const operatorRoutes: RouteDef[] = [
     mutates: true,
     handler: (ctx, { key, body, params }) => {
       const symbol = params.symbol!;
-      const c = { type: 'pause_liquidations', market: symbol, paused: body.paused, ...cid(body.commandId) };
+      const c = {
+        type: 'pause_liquidations',
+        market: symbol,
+        paused: body.paused,
+        ...commandIdOf(body.commandId),
+      };
       return audited(ctx, key, c, symbol, () => {
         const m = ctx.sink.engine.state.markets.get(symbol);
         return m ? { liquidationsPaused: m.liquidationsPaused } : undefined;

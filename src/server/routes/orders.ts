@@ -11,7 +11,7 @@ import type { ReadonlyEngineState } from '../../core/model/state.ts';
 import { formatDecimal, PRICE_DECIMALS, QTY_DECIMALS } from '../../core/num/index.ts';
 import { mayMove, mayRead, requireMove, requireRead } from '../access.ts';
 import type { ApiKey } from '../auth.ts';
-import { type AppContext, execute, stampTime } from '../context.ts';
+import { type AppContext, commandIdOf, execute, stampTime } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { type RouteDef, route } from '../route.ts';
 import { AmendOrderBody, CheckOrderBody, CommandReplySchema, PlaceOrderBody } from '../wire/commands.ts';
@@ -61,8 +61,6 @@ function ownOrder(ctx: AppContext, key: ApiKey | undefined, id: string, act: 're
   return o;
 }
 
-const cid = (id: string | undefined) => (id === undefined ? {} : { commandId: id });
-
 function placeCommand(body: z.infer<typeof CheckOrderBody>) {
   return {
     type: 'place_order',
@@ -88,7 +86,7 @@ export const orderRoutes: RouteDef[] = [
     mutates: true,
     handler: async (ctx, { key, body }) => {
       requireMove(key, body.account);
-      const c = { ...placeCommand(body), ...stampTime(ctx, body, false), ...cid(body.commandId) };
+      const c = { ...placeCommand(body), ...stampTime(ctx, body, false), ...commandIdOf(body.commandId) };
       return (await execute(ctx, c, 'order')).reply;
     },
   }),
@@ -173,7 +171,7 @@ export const orderRoutes: RouteDef[] = [
         ...(body.amount === undefined ? {} : { size: body.amount }),
         ...(body.price === undefined ? {} : { price: body.price }),
         ...stampTime(ctx, body, false),
-        ...cid(body.commandId),
+        ...commandIdOf(body.commandId),
       };
       return (await execute(ctx, c, 'order')).reply;
     },
@@ -193,7 +191,7 @@ export const orderRoutes: RouteDef[] = [
         type: 'cancel_order',
         orderId: params.orderId!,
         ...stampTime(ctx, { commandId: query.commandId }, false),
-        ...cid(query.commandId),
+        ...commandIdOf(query.commandId),
       };
       return (await execute(ctx, c)).reply;
     },
