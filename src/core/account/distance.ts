@@ -12,7 +12,7 @@
  */
 import type { ReadonlyEngineState } from '../model/state.ts';
 import { black76Price, yearFraction } from '../pricing/black76.ts';
-import { evaluate, isLiquidatable, type ScopeView } from './figures.ts';
+import { evaluate, isLiquidatable, maintenanceView, type ScopeView } from './figures.ts';
 import { impliedVolOf, px } from './portfolio-scope.ts';
 import { markOf } from './prices.ts';
 
@@ -133,7 +133,8 @@ export function distanceToLiquidation(
     prices.set(base, moved > 0n ? moved : 1n);
     return { ...state, assetPricesPx8: prices };
   };
-  const bad = (x: number) => isLiquidatable(evaluate(stateAt(x), view, marksAt(x)));
+  const maintenance = maintenanceView(view);
+  const bad = (x: number) => isLiquidatable(evaluate(stateAt(x), maintenance, marksAt(x)));
   const crossing = (dir: -1 | 1): LiquidationCrossing | null => {
     if (bad(0)) return { move: 0, price: referencePrice };
     const limit = dir < 0 ? MAX_DOWN : MAX_UP;

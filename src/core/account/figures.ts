@@ -332,6 +332,17 @@ export function marketOrdersReservation(
   return marketReservation(size, orders, mark, market.config.takerFee, state.settlement.decimals, initialAt);
 }
 
+const NO_ORDERS: readonly OrderLite[] = Object.freeze([]);
+
+/**
+ * The view for maintenance-only figures (is it liquidatable, where does it become so): resting
+ * orders never change equity, maintenance or net value, so their reservation is not computed.
+ * Its free collateral leaves the reservation out: do not read it.
+ */
+export function maintenanceView(view: ScopeView): ScopeView {
+  return view.orders === NO_ORDERS ? view : { ...view, orders: NO_ORDERS };
+}
+
 export function isLiquidatable(f: ScopeFigures): boolean {
   return f.equityQuote < f.maintenanceMarginQuote;
 }

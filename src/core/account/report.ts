@@ -21,6 +21,7 @@ import {
   evaluate,
   isLiquidatable,
   isolatedView,
+  maintenanceView,
   marginRatioPpm,
   type ScopeFigures,
   type ScopeView,
@@ -42,9 +43,10 @@ export function triggerPrice(
   const pos = view.positions.find((p) => p.market === market);
   if (!pos || pos.size === 0n) return null;
   const marks = new Map<string, bigint>();
+  const bisected = maintenanceView(view); // both triggers read equity, maintenance or net value only
   const badAt = (px: bigint) => {
     marks.set(market, px);
-    return bad(evaluate(state, view, marks));
+    return bad(evaluate(state, bisected, marks));
   };
   if (pos.size > 0n) {
     // bad for low prices: find max p with badAt(p).

@@ -8,7 +8,14 @@
  * Order: subaccounts in state order; within one, isolated scopes in position order, then the
  * cross scope. Lending (policy.lending): a position-less scope with a debt and equity < 0.
  */
-import { crossView, evaluate, isLiquidatable, isolatedView, type Scope } from '../account/figures.ts';
+import {
+  crossView,
+  evaluate,
+  isLiquidatable,
+  isolatedView,
+  maintenanceView,
+  type Scope,
+} from '../account/figures.ts';
 import type { SubaccountRef } from '../model/engine-config.ts';
 import type { ReadonlyEngineState, ReadonlySubaccount } from '../model/state.ts';
 
@@ -22,7 +29,7 @@ export interface LiquidationCandidate {
 export function isLendingLiquidatable(state: ReadonlyEngineState, sub: ReadonlySubaccount): boolean {
   if (!state.policy.lending || sub.positions.size > 0) return false;
   if ((sub.balances.get(state.settlement.id) ?? 0n) >= 0n) return false;
-  return isLiquidatable(evaluate(state, crossView(sub)));
+  return isLiquidatable(evaluate(state, maintenanceView(crossView(sub))));
 }
 
 /** Every scope whose exact figures say equity < MM, in subaccount order. */
@@ -39,7 +46,7 @@ export function exactLiquidatable(state: ReadonlyEngineState): LiquidationCandid
       }
     }
     const cross = crossView(s);
-    if (cross.positions.length > 0 && isLiquidatable(evaluate(state, cross)))
+    if (cross.positions.length > 0 && isLiquidatable(evaluate(state, maintenanceView(cross))))
       out.push({ ref: s.ref, scope: { kind: 'cross' } });
   }
   return out;
