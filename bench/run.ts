@@ -1,7 +1,10 @@
 /**
  * Plimsoll benchmarks: `npm run bench` (full, < 3 min on 2 cores) or
  * `BENCH_QUICK=1 npx tsx bench/run.ts` (smoke, < 30 s; used by CI).
- * `BENCH_OUT=1` also writes bench/results.json (`BENCH_OUT=path.json` writes there).
+ * `npm run bench -- --json FILE` writes every figure under a stable key (bench/figures.ts);
+ * `--quick` is the smoke mode; `--only a,c` runs only those blocks.
+ * `BENCH_OUT=1` also writes bench/results.json (`BENCH_OUT=path.json` writes there), the raw
+ * per-block records.
  *
  *  a) pre-trade margin check: latency of `engine.execute(fill)` for a cross account with
  *     10 positions on a 10-market venue (both sides margin-checked on every call);
@@ -17,19 +20,25 @@
  * plain summary with the numbers.
  */
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bench, do_not_optimize, run, summary } from 'mitata';
 import { Engine, type JournalPort } from '../src/core/engine/engine.ts';
 import { RiskBook } from '../src/riskbook/index.ts';
 import { SqliteJournal } from '../src/store/sqlite-journal.ts';
+import { parseBenchArgs } from './args.ts';
+import { allFigures, figure } from './figures.ts';
 import { benchPortfolio } from './portfolio.ts';
 import { benchPortfolioEngine } from './portfolio-engine.ts';
 import { benchServeLoad } from './serve-load.ts';
 import { benchSim } from './sim.ts';
 import { BASE_MARK, benchVenue, fmtNs, fmtRate, populate, stats, timeEach } from './support.ts';
 
-const QUICK = process.env.BENCH_QUICK === '1';
+const ARGS = parseBenchArgs(process.argv.slice(2));
+const QUICK = ARGS.quick || process.env.BENCH_QUICK === '1';
+/** Blocks to run (`--only a,c`); all when absent. */
+const ONLY = ARGS.only;
+const runs = (block: string) => ONLY === undefined || ONLY.includes(block);
 const SIZES = QUICK
   ? {
       fills: 2_000,
@@ -362,47 +371,106 @@ function scan() {
 log(
   `Plimsoll bench (${QUICK ? 'quick' : 'full'}) — node ${process.version}, ${process.platform} ${process.arch}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`,
 );
-const a = preTrade();
-const b = remark();
-const c = journal();
-const d = scan();
-log('\n== e) portfolio margin: 200 options across 3 underlyings on the crypto-pm scenario grid');
-const e = benchPortfolio({ quick: QUICK, log: (t) => log(t) });
-results.portfolio = e;
-results.portfolioEngine = benchPortfolioEngine({ quick: QUICK, log: (t) => log(t) });
-log(
-  `\n== f) simulation: ${QUICK ? '1,000' : '10,000'} accounts over the 2025-10-10 day of 1-minute prices, with liquidations`,
-);
-const f = benchSim({ quick: QUICK, log: (t) => log(t) });
-results.simulation = f;
-log(
-  `\n== g) plimsoll serve under load: autocannon on loopback against the server process, signed requests (${QUICK ? '3' : '10'} s per run)`,
-);
-const g = await benchServeLoad({ quick: QUICK, log: (t) => log(t) });
-results.serve = g;
+const lines: string[] = [];
+if (runs('a')) {
+  const a = preTrade();
+  figure(
+    'fill_inmem_p99_us',
+    a.p99 / 1e3,
+    'µs',
+    'engine.execute(fill) on a 10-position cross account, no journal: zod parsing, both sides margin-checked, events built',
+  );
+  lines.push(
+    `a) pre-trade margin check, execute(fill), cross account with 10 positions, 10 markets: median ${fmtNs(a.median)}, p99 ${fmtNs(a.p99)} (${SIZES.fills} calls)`,
+  );
+}
+if (runs('b')) {
+  const b = remark();
+  lines.push(
+    `b) full re-mark, RiskBook.remarkAll, ${b.n} accounts x 4 positions (${b.slots} slots): median ${fmtNs(b.remarkNs.median)} -> ${fmtRate(b.accountsPerSec)} accounts`,
+    `   bytes touched ${(b.bytes / 1e6).toFixed(1)} MB; streaming read of the same bytes ${fmtNs(b.streamNs.median)}; bandwidth ratio re-mark/stream = ${b.ratio.toFixed(2)}`,
+    `   population built through the engine in ${(b.buildMs / 1000).toFixed(1)} s; RiskBook.fromState ${(b.fromStateMs / 1000).toFixed(2)} s`,
+  );
+}
+if (runs('c')) {
+  const c = journal();
+  figure(
+    'journal_append_per_s',
+    c.appendRate,
+    'events/s',
+    'engine.execute with the SQLite journal (WAL), one command per transaction',
+  );
+  figure(
+    'replay_per_s',
+    c.replayRate,
+    'events/s',
+    'Engine.open replaying the SQLite journal from the start: read, decode, apply',
+  );
+  lines.push(
+    `c) journal (SQLite WAL, file in tmpdir): append ${fmtRate(c.appendRate)} events, replay ${fmtRate(c.replayRate)} events (${c.events} events); stateHash after replay ${c.hash} = live`,
+  );
+}
+if (runs('d')) {
+  const d = scan();
+  lines.push(
+    ...[d.calm, d.crash].map(
+      (x) =>
+        `d) liquidation scan, ${d.n} accounts, ${x.label} (${x.liquidatable} liquidatable, ${x.candidates} candidates): exact ${fmtNs(x.exactMedianNs)}, risk book candidates+confirm ${fmtNs(x.bookMedianNs)} -> ${x.speedup.toFixed(0)}x (${x.speedupWithRemark.toFixed(0)}x with a full remarkAll ${fmtNs(x.remarkMedianNs)})`,
+    ),
+  );
+}
+if (runs('e')) {
+  log('\n== e) portfolio margin: 200 options across 3 underlyings on the crypto-pm scenario grid');
+  const e = benchPortfolio({ quick: QUICK, log: (t) => log(t) });
+  results.portfolio = e;
+  results.portfolioEngine = benchPortfolioEngine({ quick: QUICK, log: (t) => log(t) });
+  lines.push(
+    `e) portfolio margin, ${e.options} options + ${e.positions - e.options} futures across ${e.underlyings} underlyings, ${e.scenarios} scenarios: median ${e.medianMsPerAccount.toFixed(2)} ms per account (p99 ${e.p99MsPerAccount.toFixed(2)} ms), ${fmtRate(e.revaluationsPerSecond)} scenario revaluations`,
+  );
+}
+if (runs('f')) {
+  log(
+    `\n== f) simulation: ${QUICK ? '1,000' : '10,000'} accounts over the 2025-10-10 day of 1-minute prices, with liquidations`,
+  );
+  const f = benchSim({ quick: QUICK, log: (t) => log(t) });
+  results.simulation = f;
+  lines.push(
+    `f) simulation: ${f.accounts} accounts × ${f.ticks.toLocaleString('en-US')} ticks (2025-10-10, 1-minute prices, ${f.liquidations} liquidation steps, INV-01 ${f.conservationOk ? 'ok' : 'FAILED'}): ${f.wallSeconds.toFixed(1)} s → ${(f.accountTicksPerSecond / 1e6).toFixed(2)} M account-ticks/s`,
+  );
+}
+if (runs('g')) {
+  log(
+    `\n== g) plimsoll serve under load: autocannon on loopback against the server process, signed requests (${QUICK ? '3' : '10'} s per run)`,
+  );
+  const g = await benchServeLoad({ quick: QUICK, log: (t) => log(t) });
+  results.serve = g;
+  lines.push(
+    `g) plimsoll serve (loopback, 16 connections, every request signed by the client): order checks ${g.orderCheck.perSecond.toFixed(0)}/s p50 ${g.orderCheck.p50Ms} ms p99 ${g.orderCheck.p99Ms} ms; refused fills ${g.checks.perSecond.toFixed(0)}/s p50 ${g.checks.p50Ms} ms p99 ${g.checks.p99Ms} ms; accepted durable fills ${g.fills.perSecond.toFixed(0)}/s p50 ${g.fills.p50Ms} ms p99 ${g.fills.p99Ms} ms; ${g.fanout.eventsPerSecond.toFixed(0)} events/s delivered to ${g.fanout.subscribers} WebSocket subscribers`,
+  );
+}
 log('\n== mitata');
 await run();
 
 const totalS = (performance.now() - started) / 1000;
-const lines = [
+lines.unshift(
   `==== Plimsoll bench summary (${QUICK ? 'quick' : 'full'}, node ${process.version}, ${cpus().length} CPUs, ${totalS.toFixed(0)} s) ====`,
-  `a) pre-trade margin check, execute(fill), cross account with 10 positions, 10 markets: median ${fmtNs(a.median)}, p99 ${fmtNs(a.p99)} (${SIZES.fills} calls)`,
-  `b) full re-mark, RiskBook.remarkAll, ${b.n} accounts x 4 positions (${b.slots} slots): median ${fmtNs(b.remarkNs.median)} -> ${fmtRate(b.accountsPerSec)} accounts`,
-  `   bytes touched ${(b.bytes / 1e6).toFixed(1)} MB; streaming read of the same bytes ${fmtNs(b.streamNs.median)}; bandwidth ratio re-mark/stream = ${b.ratio.toFixed(2)}`,
-  `   population built through the engine in ${(b.buildMs / 1000).toFixed(1)} s; RiskBook.fromState ${(b.fromStateMs / 1000).toFixed(2)} s`,
-  `c) journal (SQLite WAL, file in tmpdir): append ${fmtRate(c.appendRate)} events, replay ${fmtRate(c.replayRate)} events (${c.events} events); stateHash after replay ${c.hash} = live`,
-  ...[d.calm, d.crash].map(
-    (x) =>
-      `d) liquidation scan, ${d.n} accounts, ${x.label} (${x.liquidatable} liquidatable, ${x.candidates} candidates): exact ${fmtNs(x.exactMedianNs)}, risk book candidates+confirm ${fmtNs(x.bookMedianNs)} -> ${x.speedup.toFixed(0)}x (${x.speedupWithRemark.toFixed(0)}x with a full remarkAll ${fmtNs(x.remarkMedianNs)})`,
-  ),
-  `e) portfolio margin, ${e.options} options + ${e.positions - e.options} futures across ${e.underlyings} underlyings, ${e.scenarios} scenarios: median ${e.medianMsPerAccount.toFixed(2)} ms per account (p99 ${e.p99MsPerAccount.toFixed(2)} ms), ${fmtRate(e.revaluationsPerSecond)} scenario revaluations`,
-  `f) simulation: ${f.accounts} accounts × ${f.ticks.toLocaleString('en-US')} ticks (2025-10-10, 1-minute prices, ${f.liquidations} liquidation steps, INV-01 ${f.conservationOk ? 'ok' : 'FAILED'}): ${f.wallSeconds.toFixed(1)} s → ${(f.accountTicksPerSecond / 1e6).toFixed(2)} M account-ticks/s`,
-  `g) plimsoll serve (loopback, 16 connections, every request signed by the client): order checks ${g.orderCheck.perSecond.toFixed(0)}/s p50 ${g.orderCheck.p50Ms} ms p99 ${g.orderCheck.p99Ms} ms; refused fills ${g.checks.perSecond.toFixed(0)}/s p50 ${g.checks.p50Ms} ms p99 ${g.checks.p99Ms} ms; accepted durable fills ${g.fills.perSecond.toFixed(0)}/s p50 ${g.fills.p50Ms} ms p99 ${g.fills.p99Ms} ms; ${g.fanout.eventsPerSecond.toFixed(0)} events/s delivered to ${g.fanout.subscribers} WebSocket subscribers`,
-  '====',
-];
+);
+lines.push('====');
 log();
 for (const l of lines) log(l);
 
+if (ARGS.json !== undefined) {
+  const doc = {
+    mode: QUICK ? 'quick' : 'full',
+    node: process.version,
+    cpus: cpus().length,
+    loadavg: loadavg(),
+    totalSeconds: totalS,
+    figures: allFigures(),
+  };
+  writeFileSync(ARGS.json, `${JSON.stringify(doc, null, 2)}\n`);
+  log(`wrote ${ARGS.json}`);
+}
 if (process.env.BENCH_OUT) {
   const out = /\.json$/.test(process.env.BENCH_OUT) ? process.env.BENCH_OUT : join('bench', 'results.json');
   writeFileSync(out, `${JSON.stringify({ ...results, totalSeconds: totalS, summary: lines }, null, 2)}\n`);
