@@ -1,7 +1,7 @@
 /**
  * Dependency rules for Plimsoll, checked by `npm run depcheck` (part of `npm run check` and CI).
  *
- * Dependencies point one way: core ← riskbook, analytics ← store ← sim, server ← cli.
+ * Dependencies point one way: core ← riskbook, analytics ← store ← sim, server, trader ← cli.
  * `src/core` is the exact engine and imports nothing outside itself; no module in `src` may
  * import itself back through a chain of others (no circles), tests included. Type-only
  * imports count: a circle through types still ties the modules together. Inside core the
@@ -15,12 +15,18 @@ const layers = [
   { name: 'store', path: '^src/store/' },
   { name: 'sim', path: '^src/sim/' },
   { name: 'server', path: '^src/server/' },
+  { name: 'trader', path: '^src/trader/' },
   { name: 'cli', path: '^src/cli/' },
 ];
 /** Layers on the same level (neither may import the other). */
-const peers = [['riskbook', 'analytics'], ['sim', 'server']];
+const peers = [
+  ['riskbook', 'analytics'],
+  ['sim', 'server'],
+  ['sim', 'trader'],
+  ['server', 'trader'],
+];
 const rank = (name) => {
-  const level = { core: 0, riskbook: 1, analytics: 1, store: 2, sim: 3, server: 3, cli: 4 };
+  const level = { core: 0, riskbook: 1, analytics: 1, store: 2, sim: 3, server: 3, trader: 3, cli: 4 };
   return level[name];
 };
 
