@@ -6,6 +6,7 @@
  *   plimsoll oracle FILE.json | --replay 2025-10-10 [--inject-bad-print]
  *   plimsoll portfolio FILE.json [--model crypto-pm|paradex|span-16|simm|var] [--matrix]
  *   plimsoll liq-price --preset binance-usdm --wallet 1000 --position BTCUSDT:long:0.5@60000 [...]
+ *   plimsoll clearing VENUE.json… [--routes FILE] [--band 20%] [--json] [--html FILE]
  *   plimsoll serve [--store PATH] [--preset ID | --config FILE] [--keys FILE] [--host H] [--port N] [--json]
  *
  * Exit codes: 0 success; 1 a failed check or an internal error; 2 a usage error
@@ -17,6 +18,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { CRASH_WINDOWS } from '../sim/data/crashes.ts';
 import { intInRange } from './args.ts';
 import { registerCalibrateCommand } from './calibrate-command.ts';
+import { registerClearingCommand } from './clearing-command.ts';
 import { DEFAULT_ACCOUNTS, DEFAULT_CRASH, DEFAULT_SEED, MAX_ACCOUNTS, runDemo } from './demo.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 import { registerLiqPriceCommand } from './liq-price-command.ts';
@@ -110,6 +112,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   registerOracleCommand(program, { setExitCode });
   registerLiqPriceCommand(program);
+  registerClearingCommand(program);
   registerPortfolioCommand(program, { setExitCode });
   registerSimmCommand(program, { setExitCode });
   registerSimulateCommand(program);

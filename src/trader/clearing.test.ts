@@ -96,8 +96,10 @@ describe('clearing input errors', () => {
     }
     return 'no error';
   };
-  it('unknown_venue', () => expect(code(() => readVenueExport({ ...base, venue: 'okx' }))).toBe('UNKNOWN_VENUE'));
-  it('lending_preset', () => expect(code(() => readVenueExport({ ...base, preset: 'aave-v3' }))).toBe('LENDING_VENUE'));
+  it('unknown_venue', () =>
+    expect(code(() => readVenueExport({ ...base, venue: 'okx' }))).toBe('UNKNOWN_VENUE'));
+  it('lending_preset', () =>
+    expect(code(() => readVenueExport({ ...base, preset: 'aave-v3' }))).toBe('LENDING_VENUE'));
   it('market_without_preset', () => {
     const positions = [{ ...(base.positions as object[])[0], symbol: 'DOGE/USDT:USDT' }];
     expect(code(() => readVenueExport({ ...base, positions, markets: [] }))).toBe('UNKNOWN_MARKET');
@@ -106,7 +108,8 @@ describe('clearing input errors', () => {
     const positions = [{ ...(base.positions as object[])[0], symbol: 'BTC/USDC:USDC' }];
     expect(code(() => readVenueExport({ ...base, positions, markets: [] }))).toBe('SETTLEMENT_MISMATCH');
   });
-  it('malformed_export', () => expect(code(() => readVenueExport({ venue: 'binance' }))).toBe('INVALID_EXPORT'));
+  it('malformed_export', () =>
+    expect(code(() => readVenueExport({ venue: 'binance' }))).toBe('INVALID_EXPORT'));
   it('same_venue_twice', () => {
     const b = readVenueExport(base);
     expect(code(() => clearingView([b, b], { bandPpm: 200_000n, routes: routes() }))).toBe('DUPLICATE_VENUE');

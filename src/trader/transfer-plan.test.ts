@@ -58,7 +58,10 @@ describe('planTransfers', () => {
       [node('A', 1000n * U), node('B', 1000n * U), node('C', 0n, 100n * U)],
       [route('A', 'C', '5', 0n), route('B', 'C', '1', 10_000n)],
     );
-    expect(plan).toMatchObject({ status: 'ok', transfers: [{ from: 'B', to: 'C', amount: 100n * U, fee: 2n * U }] });
+    expect(plan).toMatchObject({
+      status: 'ok',
+      transfers: [{ from: 'B', to: 'C', amount: 100n * U, fee: 2n * U }],
+    });
   });
 
   it('flat_fee_route_loses_when_the_rate_grows_with_the_amount', () => {
@@ -67,7 +70,11 @@ describe('planTransfers', () => {
       [node('A', 1000n * U + 5n * U), node('B', 1000n * U), node('C', 0n, 1000n * U)],
       [route('A', 'C', '5', 0n), route('B', 'C', '1', 10_000n)],
     );
-    expect(plan).toMatchObject({ status: 'ok', transfers: [{ from: 'A', to: 'C', amount: 1000n * U, fee: 5n * U }], totalFee: 5n * U });
+    expect(plan).toMatchObject({
+      status: 'ok',
+      transfers: [{ from: 'A', to: 'C', amount: 1000n * U, fee: 5n * U }],
+      totalFee: 5n * U,
+    });
   });
 
   it('rounding_never_breaks_a_binding_surplus', () => {
@@ -79,7 +86,8 @@ describe('planTransfers', () => {
       [route('A', 'C', '0', 1000n), route('B', 'C', '0', 2000n)],
     );
     if (plan.status !== 'ok') throw new Error('expected a plan');
-    const spent = (id: string) => plan.transfers.filter((t) => t.from === id).reduce((s, t) => s + t.amount + t.fee, 0n);
+    const spent = (id: string) =>
+      plan.transfers.filter((t) => t.from === id).reduce((s, t) => s + t.amount + t.fee, 0n);
     expect(spent('A')).toBeLessThanOrEqual(500n * U);
     expect(spent('B')).toBeLessThanOrEqual(500n * U);
     expect(plan.transfers.reduce((s, t) => s + t.amount, 0n)).toBeGreaterThanOrEqual(600n * U);
@@ -90,7 +98,12 @@ describe('planTransfers', () => {
 
   it('too_little_surplus_is_infeasible_with_the_totals', () => {
     const plan = planTransfers([node('A', 100n * U), node('C', 0n, 200n * U)], [route('A', 'C', '0', 0n)]);
-    expect(plan).toEqual({ status: 'infeasible', totalDeficit: 200n * U, totalSurplus: 100n * U, unreachable: [] });
+    expect(plan).toEqual({
+      status: 'infeasible',
+      totalDeficit: 200n * U,
+      totalSurplus: 100n * U,
+      unreachable: [],
+    });
   });
 
   it('a_receiver_no_route_reaches_is_named', () => {
