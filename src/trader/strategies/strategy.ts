@@ -1,0 +1,102 @@
+/**
+ * Margin-management strategies: one interface — observe an account's figures, decide actions.
+ *
+ * An observation is what a trader's bot reads from a venue (or from Plimsoll's own figures):
+ * for a perpetuals account its equity, maintenance margin and one position (size, mark,
+ * liquidation price); for a lending account (Aave-style) its collateral value, liquidation
+ * threshold and debt; in both cases the reserve it can draw from. A strategy answers with
+ * actions — top up collateral from the reserve, repay debt, or partially deleverage — each with
+ * an exact amount, and the reason in words. Strategies are pure apart from their own memory
+ * (the time of their last action, for the cool-down); they never read a clock.
+ *
+ * Units: money in the account's settlement asset at `decimals` (bigint), sizes in base units
+ * ×1e9 (qty9), prices ×1e8 (px8), ratios in ppm — as everywhere in Plimsoll.
+ */
+
+/** One perpetual position of the account (the one the strategy manages). */
+export interface PositionObservation {
+  readonly side: 'long' | 'short';
+  /** |size|, qty9. */
+  readonly sizeQty9: bigint;
+  readonly markPx8: bigint;
+  /** The engine's (or the venue's) liquidation price, px8; null when none. */
+  readonly liquidationPx8: bigint | null;
+  /** Taker fee of a reduction, ppm of the traded notional. */
+  readonly takerFeePpm: bigint;
+}
+
+export interface PerpObservation {
+  readonly kind: 'perp';
+  readonly timeMs: number;
+  readonly decimals: number;
+  readonly equity: bigint;
+  readonly maintenanceMargin: bigint;
+  /** What can be moved in from outside (a reserve wallet), same asset and scale. */
+  readonly reserve: bigint;
+  readonly position: PositionObservation;
+}
+
+export interface LendingObservation {
+  readonly kind: 'lending';
+  readonly timeMs: number;
+  readonly decimals: number;
+  /** Collateral value at oracle prices (settlement asset, e.g. USD). */
+  readonly collateralValue: bigint;
+  /** Liquidation threshold of the collateral (ppm, e.g. 830000 = 83%). */
+  readonly liquidationThresholdPpm: bigint;
+  readonly debt: bigint;
+  readonly reserve: bigint;
+}
+
+export type Observation = PerpObservation | LendingObservation;
+
+export type Action =
+  /** Add collateral from the reserve (perps: settlement asset; lending: collateral worth `amount`). */
+  | { readonly kind: 'top_up'; readonly amount: bigint }
+  /** Repay debt from the reserve. */
+  | { readonly kind: 'repay'; readonly amount: bigint }
+  /** Perps: reduce the position by `sizeQty9` at the mark. */
+  | { readonly kind: 'reduce'; readonly sizeQty9: bigint }
+  /** Lending: sell collateral worth `amount` and repay that much debt. */
+  | { readonly kind: 'delever'; readonly amount: bigint };
+
+export interface Decision {
+  readonly actions: readonly Action[];
+  /** Why (or why not), in words. */
+  readonly reason: string;
+}
+
+/** A margin-management strategy (module header). */
+export interface Strategy {
+  readonly name: string;
+  decide(observation: Observation): Decision;
+}
+
+/** Stable codes of strategy configuration errors. */
+export type StrategyErrorCode = 'TARGET_NOT_SAFER' | 'BAD_PARAMETER' | 'WRONG_ACCOUNT_KIND';
+
+/** A strategy configured so that it could never work (an impossible band, a negative size, …). */
+export class StrategyError extends Error {
+  override name = 'StrategyError';
+  constructor(
+    readonly code: StrategyErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const PPM = 1_000_000n;
+export const QTY_SCALE = 1_000_000_000n;
+export const PX_SCALE = 100_000_000n;
+
+/** ceil(n / d) for d > 0. */
+export function ceilDiv(n: bigint, d: bigint): bigint {
+  if (d <= 0n) throw new RangeError('ceilDiv: divisor must be positive');
+  return n >= 0n ? (n + d - 1n) / d : -(-n / d);
+}
+
+/** A position's notional at its mark, settlement units at `decimals` (rounded up). */
+export function notionalOf(p: PositionObservation, decimals: number): bigint {
+  return ceilDiv(p.sizeQty9 * p.markPx8 * 10n ** BigInt(decimals), QTY_SCALE * PX_SCALE);
+}
