@@ -96,7 +96,9 @@ export class ProbabilityGuard implements Strategy {
       sigma: 0,
     });
     const dPpm = BigInt(Math.ceil(d * 1e6));
-    const edge = long ? (pos.markPx8 * (PPM - dPpm)) / PPM : ceilDiv(pos.markPx8 * (PPM + dPpm), PPM);
+    const edge = long
+      ? divRound(pos.markPx8 * (PPM - dPpm), PPM, 'floor')
+      : ceilDiv(pos.markPx8 * (PPM + dPpm), PPM);
     const scale = 10n ** BigInt(obs.decimals);
     const unit = QTY_SCALE * PX_SCALE; // size × price → quote units
     // L·unit·mark (exact), the loss plus requirement at the edge for the whole position.
