@@ -85,6 +85,44 @@ describe('clearing view of the three example venues', () => {
   });
 });
 
+describe('isolated positions and an outside reserve', () => {
+  it('tops_an_isolated_position_up_from_its_own_cross_wallet_then_the_reserve', () => {
+    // Hyperliquid, isolated ETH long 10 @ 3,000 with 1,200 margin; total 3,000 USDC → cross 1,800.
+    // Isolated scope at the 2,400 edge: 1,200 − 6,000 = −4,800, MM 0.02 × 24,000 = 480 → needs 5,280.
+    // The cross scope has no position: it can spare min(health 1,800, free 1,800, cash 1,800) = 1,800.
+    // Net need from outside 5,280 − 1,800 = 3,480: the reserve sends it for a 2 flat fee.
+    const hl = readVenueExport({
+      venue: 'hyperliquid',
+      positions: [
+        {
+          symbol: 'ETH/USDC:USDC',
+          side: 'long',
+          contracts: '10',
+          entryPrice: '3000',
+          markPrice: '3000',
+          marginMode: 'isolated',
+          collateral: '1200',
+        },
+      ],
+      balance: { total: { USDC: '3000' } },
+    });
+    expect(hl.walletBalance).toBe('1800');
+    const view = clearingView([hl], {
+      bandPpm: 200_000n,
+      routes: readRoutes({ reserve: { amount: '5000' }, routes: [{ from: 'reserve', to: 'hyperliquid', fee: '2' }] }),
+    });
+    expect(view.venues[0]!.needs).toEqual([{ scope: 'ETH', topUp: 5_280_000_000n }]);
+    expect(view.venues[0]!.deficitUsd6).toBe(3480n * U);
+    expect(view.plan).toEqual({
+      status: 'ok',
+      transfers: [{ from: 'reserve', to: 'hyperliquid', amount: 3480n * U, fee: 2n * U }],
+      totalFee: 2n * U,
+    });
+    // After: isolated margin 6,480 (health 0 at the edge), cross wallet 1,800 + 3,480 − 5,280 = 0.
+    expect(view.after).toEqual([{ venue: 'hyperliquid', netFlowUsd6: 3480n * U, walletBalance: '0', closestDistance: '0.2' }]);
+  });
+});
+
 describe('clearing input errors', () => {
   const base = load('binance') as Record<string, unknown>;
   const code = (f: () => unknown) => {

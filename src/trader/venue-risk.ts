@@ -23,7 +23,8 @@
  *
  * (what the venue lets one withdraw without breaching initial margin, from cash only, and
  * without pulling any liquidation price into the band). Isolated positions are their own scopes:
- * their deficit is added to their isolated margin; they never spare anything here.
+ * their deficit is added to their isolated margin, first from the venue's own cross spare (a
+ * move inside the venue), the rest from outside; they never spare anything here.
  */
 import {
   crossView,
@@ -198,16 +199,24 @@ export function venueRisk(book: VenueBook, bandPpm: bigint): VenueRisk {
   }
   const needs: ScopeNeed[] = [];
   for (const [scope, h] of worstHealth) if (h < 0n) needs.push({ scope, topUp: -h });
-  const deficitUsd6 = needs.reduce((s, n) => s + rescale(n.topUp, qd, USD_DECIMALS, 'ceil'), 0n);
   const settlementBalance = sub.balances.get(state.settlement.id) ?? 0n;
-  const crossWorst = worstHealth.get('cross');
-  const spare =
-    deficitUsd6 > 0n
+  const crossNeed = needs.find((n) => n.scope === 'cross')?.topUp ?? 0n;
+  const isolatedNeeds = needs.reduce((s, n) => s + (n.scope === 'cross' ? 0n : n.topUp), 0n);
+  // What the cross scope can give up: nothing if it needs a top-up itself.
+  const crossSpare =
+    crossNeed > 0n
       ? 0n
       : max(
           0n,
-          min(min(crossWorst ?? crossFig.healthQuote, crossFig.freeCollateralQuote), settlementBalance),
+          min(
+            min(worstHealth.get('cross') ?? crossFig.healthQuote, crossFig.freeCollateralQuote),
+            settlementBalance,
+          ),
         );
+  // The venue first tops its isolated positions up from its own cross spare (a same-venue move).
+  const net = crossNeed + isolatedNeeds - crossSpare;
+  const deficitUsd6 = net > 0n ? rescale(net, qd, USD_DECIMALS, 'ceil') : 0n;
+  const spare = net < 0n ? -net : 0n;
   let collateral = settlementBalance;
   for (const p of sub.positions.values()) if (p.isolated) collateral += p.isolatedMargin;
   return {
@@ -244,19 +253,18 @@ function parseAmount(text: string, decimals: number): bigint {
 }
 
 /**
- * The book after a cash flow: `received` (settlement smallest unit, may be negative for a sender)
- * goes first to the isolated scopes' needs, the rest to the cross wallet.
+ * The book after a cash flow: `received` (settlement smallest unit, negative for a sender) lands
+ * in the cross wallet, and every isolated scope's need moves from the wallet to its margin.
  */
 export function bookAfter(book: VenueBook, risk: VenueRisk, received: bigint): VenueBook {
   const qd = risk.settlementDecimals;
-  let rest = received;
+  let wallet = parseAmount(book.walletBalance, qd) + received;
   const isoNeed = new Map(risk.needs.filter((n) => n.scope !== 'cross').map((n) => [n.scope, n.topUp]));
   const positions = book.positions.map((p) => {
     const need = isoNeed.get(p.market);
-    if (need === undefined || rest <= 0n || p.isolatedMargin === undefined) return p;
-    const add = min(need, rest);
-    rest -= add;
-    return { ...p, isolatedMargin: formatDecimal(parseAmount(p.isolatedMargin, qd) + add, qd) };
+    if (need === undefined || p.isolatedMargin === undefined) return p;
+    wallet -= need;
+    return { ...p, isolatedMargin: formatDecimal(parseAmount(p.isolatedMargin, qd) + need, qd) };
   });
-  return { ...book, positions, walletBalance: formatDecimal(parseAmount(book.walletBalance, qd) + rest, qd) };
+  return { ...book, positions, walletBalance: formatDecimal(wallet, qd) };
 }
