@@ -17,7 +17,10 @@ const closedForm = (d: number, sigma: number, years: number) => {
   const a = -Math.log(1 - d);
   const m = (sigma * sigma) / 2;
   const sd = sigma * Math.sqrt(years);
-  return normalCdf((-a + m * years) / sd) + Math.exp((2 * m * a) / (sigma * sigma)) * normalCdf((-a - m * years) / sd);
+  return (
+    normalCdf((-a + m * years) / sd) +
+    Math.exp((2 * m * a) / (sigma * sigma)) * normalCdf((-a - m * years) / sd)
+  );
 };
 
 describe('arrival probability', () => {
@@ -65,6 +68,8 @@ describe('arrival probability', () => {
     // hold + 10·(P − 3,000) = 0.02·10·P  (MM 2%) → hold = 30,000 − 9.8·P, P = 3,000·(1 − band).
     const P = 3000 * (1 - hl.band);
     expect(Number(hl.holdUsd6) / 1e6).toBeCloseTo(30_000 - 9.8 * P, 4);
-    expect(arrivalProbability('long', hl.band, 0.8, { medianMinutes: 5, sigma: 0.5 })).toBeLessThanOrEqual(0.01);
+    expect(arrivalProbability('long', hl.band, 0.8, { medianMinutes: 5, sigma: 0.5 })).toBeLessThanOrEqual(
+      0.01,
+    );
   });
 });

@@ -109,7 +109,10 @@ describe('isolated positions and an outside reserve', () => {
     expect(hl.walletBalance).toBe('1800');
     const view = clearingView([hl], {
       bandPpm: 200_000n,
-      routes: readRoutes({ reserve: { amount: '5000' }, routes: [{ from: 'reserve', to: 'hyperliquid', fee: '2' }] }),
+      routes: readRoutes({
+        reserve: { amount: '5000' },
+        routes: [{ from: 'reserve', to: 'hyperliquid', fee: '2' }],
+      }),
     });
     expect(view.venues[0]!.needs).toEqual([{ scope: 'ETH', topUp: 5_280_000_000n }]);
     expect(view.venues[0]!.deficitUsd6).toBe(3480n * U);
@@ -119,7 +122,9 @@ describe('isolated positions and an outside reserve', () => {
       totalFee: 2n * U,
     });
     // After: isolated margin 6,480 (health 0 at the edge), cross wallet 1,800 + 3,480 − 5,280 = 0.
-    expect(view.after).toEqual([{ venue: 'hyperliquid', netFlowUsd6: 3480n * U, walletBalance: '0', closestDistance: '0.2' }]);
+    expect(view.after).toEqual([
+      { venue: 'hyperliquid', netFlowUsd6: 3480n * U, walletBalance: '0', closestDistance: '0.2' },
+    ]);
   });
 });
 
