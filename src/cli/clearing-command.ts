@@ -179,6 +179,10 @@ export function formatClearing(view: ClearingView, arrival?: ArrivalReport): str
   L.push(
     `  capital freed by netting         IM ${money(n.freedByNetting.initialMargin)}  MM ${money(n.freedByNetting.maintenanceMargin)}`,
   );
+  L.push(
+    `  ${n.portfolioGrid.grid} scenario grid`.padEnd(35) +
+      `IM ${money(n.portfolioGrid.initialMargin)}  MM ${money(n.portfolioGrid.maintenanceMargin)}  (portfolio library, screening)`,
+  );
   if (j.arrival) {
     L.push('');
     L.push(`top-ups in transit (target: P(liquidated before arrival) ≤ ${j.arrival.target})`);

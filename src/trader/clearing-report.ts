@@ -68,6 +68,7 @@ export function clearingJson(view: ClearingView, arrival?: ArrivalReport) {
       netted: req(view.netting.netted),
       freedByNetting: req(view.netting.freedByNetting),
       freedVersusVenues: req(view.netting.freedVersusVenues),
+      portfolioGrid: { grid: view.netting.portfolioGrid.grid, ...req(view.netting.portfolioGrid) },
     },
     ...(arrival === undefined
       ? {}
@@ -173,6 +174,11 @@ export function clearingHtml(view: ClearingView, arrival?: ArrivalReport): strin
       [`same books kept apart on ${n.netPreset}`, n.separate.initialMargin, n.separate.maintenanceMargin],
       [`one netted account on ${n.netPreset}`, n.netted.initialMargin, n.netted.maintenanceMargin],
       ['freed by netting', n.freedByNetting.initialMargin, n.freedByNetting.maintenanceMargin],
+      [
+        `every position on the ${n.portfolioGrid.grid} scenario grid (screening)`,
+        n.portfolioGrid.initialMargin,
+        n.portfolioGrid.maintenanceMargin,
+      ],
     ],
   );
   const arrivalHtml =

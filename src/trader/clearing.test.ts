@@ -83,6 +83,18 @@ describe('clearing view of the three example venues', () => {
       freedByNetting: { initialMargin: 3000n * U, maintenanceMargin: 1800n * U },
     });
   });
+
+  it('portfolio_grid_nets_across_venues', () => {
+    // The grid sees the Binance BTC long and the Bybit BTC short together: their scenario losses
+    // cancel, so the whole book needs far less than the three venues' books on the grid apart
+    // (each BTC leg alone loses 16 % × 30,000 in its worst scenario).
+    const apart = books().map(
+      (b) => clearingView([b], { bandPpm: 200_000n, routes: routes() }).netting.portfolioGrid,
+    );
+    const sumApart = apart.reduce((s, r) => s + r.initialMargin, 0n);
+    expect(apart[0]!.initialMargin).toBeGreaterThanOrEqual(4800n * U);
+    expect(view.netting.portfolioGrid.initialMargin).toBeLessThan(sumApart - 9000n * U);
+  });
 });
 
 describe('isolated positions and an outside reserve', () => {

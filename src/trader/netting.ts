@@ -27,6 +27,7 @@ import {
   QTY_DECIMALS,
   rescale,
 } from '../core/num/index.ts';
+import { portfolioMargin, portfolioPreset } from '../core/portfolio/index.ts';
 import { getPreset, type VenuePreset } from '../core/presets/index.ts';
 import { USD_DECIMALS } from './transfer-plan.ts';
 import { ClearingInputError, type VenueBook } from './venue-export.ts';
@@ -49,6 +50,12 @@ export interface NettingResult {
   readonly freedByNetting: Requirement;
   /** venues − netted (usd6). */
   readonly freedVersusVenues: Requirement;
+  /**
+   * Every position in one portfolio-margin account on the scenario grid of the portfolio library
+   * (crypto-pm: Deribit's ±16 % grid with its extended moves), which nets across the venues by
+   * itself; a float64 screening figure from the library, rounded up to the micro-dollar.
+   */
+  readonly portfolioGrid: Requirement & { readonly grid: string };
 }
 
 interface Leg {
@@ -164,6 +171,7 @@ export function netting(
     markPx8: v.weight === 0n ? 0n : divRound(v.value, v.weight, 'halfEven'),
   }));
   const netted = requirementOf(preset, netLegs);
+  const portfolioGrid = gridRequirement(books.flatMap(legsOf));
   return {
     netPreset: preset.id,
     venues,
@@ -172,5 +180,37 @@ export function netting(
     netPositions: Object.fromEntries(netLegs.map((l) => [l.base, formatDecimal(l.size, QTY_DECIMALS)])),
     freedByNetting: minus(separate, netted),
     freedVersusVenues: minus(venues, netted),
+    portfolioGrid,
   };
+}
+
+/** The portfolio library's crypto-pm grid over every leg (NettingResult.portfolioGrid). */
+function gridRequirement(legs: readonly Leg[]): Requirement & { grid: string } {
+  const grid = 'crypto-pm';
+  const live = legs.filter((l) => l.size !== 0n);
+  if (live.length === 0) return { grid, initialMargin: 0n, maintenanceMargin: 0n };
+  const spot = new Map<string, number>();
+  for (const l of live) if (!spot.has(l.base)) spot.set(l.base, Number(l.markPx8) / 1e8);
+  const r = portfolioMargin(
+    {
+      collateral: 0,
+      positions: live.map((l) => ({
+        type: 'perpetual' as const,
+        underlying: l.base,
+        size: Number(l.size) / 1e9,
+        entryPrice: Number(l.markPx8) / 1e8,
+      })),
+    },
+    {
+      nowMs: 1,
+      rate: 0,
+      // Perpetuals carry no vega: the grid's volatility does not change their scenario losses.
+      underlyings: Object.fromEntries(
+        [...spot].map(([b, s]) => [b, { spot: s, basisRate: 0, vol: { kind: 'flat' as const, vol: 0.8 } }]),
+      ),
+    },
+    portfolioPreset(grid),
+  );
+  const up = (x: number) => BigInt(Math.ceil(x * 10 ** USD_DECIMALS));
+  return { grid, initialMargin: up(r.initialMargin), maintenanceMargin: up(r.maintenanceMargin) };
 }
