@@ -140,6 +140,24 @@ describe('isolated positions and an outside reserve', () => {
   });
 });
 
+describe('an account already past its liquidation price', () => {
+  it('is_flagged_and_its_need_still_computed', () => {
+    // Hyperliquid ETH long 10 @ 3,000, mark 2,900, wallet 500: equity 500 − 1,000 = −500 < MM 580.
+    // Band edge 2,320: equity 500 − 6,800 = −6,300, MM 0.02 × 23,200 = 464 → needs 6,764.
+    const hl = readVenueExport({
+      venue: 'hyperliquid',
+      positions: [
+        { symbol: 'ETH/USDC:USDC', side: 'long', contracts: '10', entryPrice: '3000', markPrice: '2900' },
+      ],
+      balance: { total: { USDC: '500' } },
+    });
+    const v = clearingView([hl], { bandPpm: 200_000n, routes: readRoutes({}) }).venues[0]!;
+    expect(v.liquidatable).toBe(true);
+    expect(v.equity).toBe('-500');
+    expect(v.deficitUsd6).toBe(6764n * U);
+  });
+});
+
 describe('clearing input errors', () => {
   const base = load('binance') as Record<string, unknown>;
   const code = (f: () => unknown) => {
