@@ -60,10 +60,16 @@ describe('arrival probability', () => {
     const books = ['binance', 'bybit', 'hyperliquid'].map((v) => readVenueExport(load(v), v));
     const routes = readRoutes(load('routes'));
     const view = clearingView(books, { bandPpm: 200_000n, routes });
-    const r = arrivalReport(books, view.venues, routes, { target: 0.01, sigmaByBase: {}, defaultSigma: 0.8 });
+    if (view.plan.status !== 'ok') throw new Error('expected a plan');
+    const opts = { target: 0.01, sigmaByBase: {}, defaultSigma: 0.8 };
+    // Without the plan: the fastest route into Hyperliquid, binance → hyperliquid (median 5 min).
+    expect(
+      arrivalReport(books, view.venues, routes, opts).venues.find((v) => v.venue === 'hyperliquid')!.route,
+    ).toBe('binance→hyperliquid');
+    // With it: the slowest of the plan's two transfers into it, bybit → hyperliquid (median 10 min).
+    const r = arrivalReport(books, view.venues, routes, opts, view.plan.transfers);
     const hl = r.venues.find((v) => v.venue === 'hyperliquid')!;
-    // Fastest route into Hyperliquid: binance → hyperliquid, median 5 minutes.
-    expect(hl.route).toBe('binance→hyperliquid');
+    expect(hl.route).toBe('bybit→hyperliquid');
     // At the band that meets the target, the ETH long's liquidation price P solves
     // hold + 10·(P − 3,000) = 0.02·10·P  (MM 2%) → hold = 30,000 − 9.8·P, P = 3,000·(1 − band).
     const P = 3000 * (1 - hl.band);

@@ -4,7 +4,9 @@
  * that the venue is liquidated before the money lands — and how much collateral it must hold so
  * that this probability stays below a target.
  *
- * Model. The transfer latency L of the venue's fastest incoming route is lognormal (median m,
+ * Model. The transfer latency L of the route a venue's top-up waits on — the slowest of the
+ * plan's transfers into it, or, when the plan sends it nothing, its fastest incoming route — is
+ * lognormal (median m,
  * σ_L of the log; σ_L = 0 is a fixed delay). A position is liquidated before arrival when its mark
  * touches the liquidation price within L: with the first-passage probability p(t) of a GBM with
  * volatility σ (analytics/first-passage.ts, driftless mark), the probability is
@@ -45,7 +47,7 @@ export interface ArrivalOptions {
 
 export interface ArrivalVenue {
   readonly venue: string;
-  /** The fastest incoming route, "from→to", or "—" when no route with a latency reaches it. */
+  /** The route the top-up waits on, "from→to" (the plan's slowest into it, else the fastest incoming). */
   readonly route: string;
   readonly medianMinutes: number;
   /** P(some position liquidated before a top-up sent now arrives), at today's collateral. */
@@ -56,6 +58,12 @@ export interface ArrivalVenue {
   readonly holdUsd6: bigint;
   /** hold − today's collateral, at least 0, usd6. */
   readonly extraUsd6: bigint;
+}
+
+/** A transfer of the plan (from, to), as far as the arrival report needs it. */
+export interface PlannedTransfer {
+  readonly from: string;
+  readonly to: string;
 }
 
 export interface ArrivalReport {
@@ -105,7 +113,25 @@ export function distanceForTarget(
   return hi;
 }
 
-function fastestInto(venue: string, nodes: readonly string[], routes: Routes) {
+/**
+ * The route whose latency a venue's top-up waits on: when the plan sends it money, the slowest
+ * of those routes (the top-up is complete when the last transfer lands); otherwise its fastest
+ * incoming route.
+ */
+function routeInto(
+  venue: string,
+  nodes: readonly string[],
+  routes: Routes,
+  planned: readonly PlannedTransfer[],
+) {
+  let slowest: { route: string; latency: Latency } | null = null;
+  for (const t of planned) {
+    if (t.to !== venue) continue;
+    const r = routes.between(t.from, venue);
+    if (r?.latency && (slowest === null || r.latency.medianMinutes > slowest.latency.medianMinutes))
+      slowest = { route: `${t.from}→${venue}`, latency: r.latency };
+  }
+  if (slowest !== null) return slowest;
   let best: { route: string; latency: Latency } | null = null;
   for (const from of nodes) {
     const r = routes.between(from, venue);
@@ -121,12 +147,13 @@ export function arrivalReport(
   risks: readonly VenueRisk[],
   routes: Routes,
   options: ArrivalOptions,
+  planned: readonly PlannedTransfer[] = [],
 ): ArrivalReport {
   const nodes = [...books.map((b) => b.venue), ...(routes.reserve ? [routes.reserve.id] : [])];
   const venues: ArrivalVenue[] = [];
   books.forEach((book, i) => {
     const risk = risks[i]!;
-    const into = fastestInto(book.venue, nodes, routes);
+    const into = routeInto(book.venue, nodes, routes, planned);
     if (into === null || risk.positions.length === 0) return;
     const sigmaOf = (base: string) => options.sigmaByBase[base] ?? options.defaultSigma;
     let probability = 0;
@@ -169,7 +196,7 @@ export function arrivalReport(
   });
   return {
     target: options.target,
-    note: `Probability that a venue is liquidated before a top-up on its fastest incoming route arrives (lognormal latency, driftless GBM marks, union bound over positions); hold = the collateral that keeps it at or below ${options.target}.`,
+    note: `Probability that a venue is liquidated before a top-up arrives (on the plan's slowest route into it, else its fastest incoming route) (lognormal latency, driftless GBM marks, union bound over positions); hold = the collateral that keeps it at or below ${options.target}.`,
     venues,
   };
 }
