@@ -12,6 +12,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { CalculatorError } from '../core/calculator/liquidation-price.ts';
 import { formatDecimal, parseDecimal } from '../core/num/index.ts';
 import { type ArrivalReport, arrivalReport } from '../trader/arrival.ts';
 import { type ClearingView, clearingView, DEFAULT_NET_PRESET } from '../trader/clearing.ts';
@@ -99,6 +100,8 @@ export function runClearing(
   } catch (e) {
     if (e instanceof ClearingInputError || e instanceof TransferPlanError)
       throw new UsageError(`${e.message} (${e.code})`);
+    // The calculator refuses what it cannot build (an amount finer than the asset's decimals).
+    if (e instanceof CalculatorError) throw new UsageError(e.message);
     throw e;
   }
 }

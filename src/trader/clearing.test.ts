@@ -187,6 +187,13 @@ describe('clearing input errors', () => {
     const b = readVenueExport(base);
     expect(code(() => clearingView([b, b], { bandPpm: 200_000n, routes: routes() }))).toBe('DUPLICATE_VENUE');
   });
+  it('amount_finer_than_the_settlement_asset', () => {
+    const hl = readVenueExport({
+      ...(load('hyperliquid') as object),
+      balance: { total: { USDC: '100.1234567' } },
+    });
+    expect(code(() => clearingView([hl], { bandPpm: 200_000n, routes: routes() }))).toBe('BAD_AMOUNT');
+  });
   it('float_numbers_read_as_their_shortest_decimal', () => {
     const bybit = readVenueExport(load('bybit'));
     expect(bybit.positions[0]).toMatchObject({ size: '0.5', entryPrice: '60000', side: 'short' });

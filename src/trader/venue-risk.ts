@@ -34,7 +34,7 @@ import {
   type ScopeView,
 } from '../core/account/figures.ts';
 import { bankruptcyPrice, liquidationPrice } from '../core/account/report.ts';
-import { liquidationPriceDetailed } from '../core/calculator/liquidation-price.ts';
+import { CalculatorError, liquidationPriceDetailed } from '../core/calculator/liquidation-price.ts';
 import {
   abs,
   divRound,
@@ -144,13 +144,22 @@ export function venueRisk(book: VenueBook, bandPpm: bigint): VenueRisk {
       ignoredAssets: book.ignoredAssets,
     };
   }
-  const detailed = liquidationPriceDetailed({
-    preset: book.preset,
-    walletBalance: book.walletBalance,
-    positions: book.positions,
-    marks: book.marks,
-    market: book.positions[0]!.market,
-  });
+  let detailed: ReturnType<typeof liquidationPriceDetailed>;
+  try {
+    detailed = liquidationPriceDetailed({
+      preset: book.preset,
+      walletBalance: book.walletBalance,
+      positions: book.positions,
+      marks: book.marks,
+      market: book.positions[0]!.market,
+    });
+  } catch (e) {
+    // The calculator refuses what it cannot build (an amount finer than the asset's decimals, a
+    // size off the scale): the venue's export is at fault.
+    if (e instanceof CalculatorError)
+      throw new ClearingInputError('BAD_AMOUNT', `${book.venue}: ${e.message}`);
+    throw e;
+  }
   const state = detailed.state;
   const sub = detailed.view?.sub;
   if (!sub) throw new RangeError(`venue ${book.venue}: no account was built`);
