@@ -40,7 +40,33 @@ export type OptionSettlement = 'linear' | 'inverse';
 
 // ---- schemas (decimal strings or numbers in; float64 out) ----
 
-const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+/** A plain decimal: no exponent (1e5 is refused, as everywhere in the API's decimal strings). */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
+/**
+ * Bad portfolio input, with a stable code: an expired option or future (`expired`), an
+ * underlying the snapshot does not price (`unknown_underlying`), a volatility that is not a
+ * positive finite number (`bad_vol`), a price that is not (`bad_price`), an unknown instrument
+ * name (`unknown_instrument`), malformed parameters or input (`bad_params`, `bad_input`).
+ * Raised before any figure is computed, so nothing is half-valued.
+ */
+export type PortfolioInputErrorCode =
+  | 'expired'
+  | 'unknown_underlying'
+  | 'bad_vol'
+  | 'bad_price'
+  | 'unknown_instrument'
+  | 'bad_params'
+  | 'bad_input';
+export class PortfolioInputError extends Error {
+  override name = 'PortfolioInputError';
+  constructor(
+    readonly code: PortfolioInputErrorCode,
+    message: string,
+  ) {
+    super(`portfolio: ${message}`);
+  }
+}
 
 /** A finite number, or a decimal string converted once to float64. */
 const numeric = z
@@ -154,7 +180,16 @@ export function positionLabel(p: PortfolioPosition, index: number): string {
 /** The market of a position's underlying, or an InvariantError naming what is missing. */
 export function marketOf(snapshot: MarketSnapshot, underlying: string): UnderlyingMarket {
   const m = snapshot.underlyings[underlying];
-  if (!m) throw new InvariantError(`portfolio: no market for underlying ${JSON.stringify(underlying)}`);
+  if (!m)
+    throw new PortfolioInputError(
+      'unknown_underlying',
+      `no market for underlying ${JSON.stringify(underlying)}`,
+    );
+  if (!(m.spot > 0) || !Number.isFinite(m.spot))
+    throw new PortfolioInputError(
+      'bad_price',
+      `spot of ${JSON.stringify(underlying)} must be a positive finite number`,
+    );
   return m;
 }
 
@@ -198,8 +233,13 @@ export function valuePosition(p: PortfolioPosition, snapshot: MarketSnapshot): P
       delta: p.size,
     };
   }
+  if (!(p.expiryMs > snapshot.nowMs))
+    throw new PortfolioInputError(
+      'expired',
+      `${p.type} ${p.id ?? ''} on ${p.underlying} expired at ${new Date(p.expiryMs).toISOString()} (valuation time ${new Date(snapshot.nowMs).toISOString()})`,
+    );
   const F = forwardPrice(m, snapshot.nowMs, p.expiryMs);
-  const T = Math.max(yearFraction(snapshot.nowMs, p.expiryMs), 0);
+  const T = yearFraction(snapshot.nowMs, p.expiryMs);
   if (p.type === 'future') {
     const unitValue = F - p.entryPrice;
     return {
@@ -213,6 +253,11 @@ export function valuePosition(p: PortfolioPosition, snapshot: MarketSnapshot): P
     };
   }
   const vol = optionVol(m.vol, snapshot.nowMs, p, F);
+  if (!(vol > 0) || !Number.isFinite(vol))
+    throw new PortfolioInputError(
+      'bad_vol',
+      `volatility ${vol} of ${p.id ?? 'an option'} on ${p.underlying} must be a positive finite number`,
+    );
   const g = black76Greeks({
     kind: p.kind,
     forward: F,
