@@ -45,8 +45,8 @@ const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
 /**
  * Bad portfolio input, with a stable code: an expired option or future (`expired`), an
- * underlying the snapshot does not price (`unknown_underlying`), a volatility that is not a
- * positive finite number (`bad_vol`), a price that is not (`bad_price`), an unknown instrument
+ * underlying the snapshot does not price (`unknown_underlying`), a volatility that is negative
+ * or not finite (`bad_vol`), a price that is not (`bad_price`), an unknown instrument
  * name (`unknown_instrument`), malformed parameters or input (`bad_params`, `bad_input`).
  * Raised before any figure is computed, so nothing is half-valued.
  */
@@ -108,6 +108,11 @@ export const OptionPositionSchema = z.object({
   expiryMs: epochMs,
   /** Premium and settlement currency: quote (linear) or the underlying coin (inverse). */
   settlement: z.enum(['linear', 'inverse']).default('linear'),
+  /**
+   * σ of this option, instead of reading it off the underlying's surface (the engine passes the
+   * vol the option's own mark implies). ≥ 0; 0 values the option at intrinsic.
+   */
+  vol: z.number().min(0).max(100).optional(),
 });
 export const PositionSchema = z.discriminatedUnion('type', [
   PerpetualPositionSchema,
@@ -253,10 +258,11 @@ export function valuePosition(p: PortfolioPosition, snapshot: MarketSnapshot): P
     };
   }
   const vol = optionVol(m.vol, snapshot.nowMs, p, F);
-  if (!(vol > 0) || !Number.isFinite(vol))
+  // σ = 0 is a valid (intrinsic) valuation, e.g. a mark at intrinsic; negative or NaN is not
+  if (!(vol >= 0) || !Number.isFinite(vol))
     throw new PortfolioInputError(
       'bad_vol',
-      `volatility ${vol} of ${p.id ?? 'an option'} on ${p.underlying} must be a positive finite number`,
+      `volatility ${vol} of ${p.id ?? 'an option'} on ${p.underlying} must be a finite number ≥ 0`,
     );
   const g = black76Greeks({
     kind: p.kind,
@@ -281,6 +287,7 @@ export function valuePosition(p: PortfolioPosition, snapshot: MarketSnapshot): P
 
 /** σ for an option from its underlying's vol input (sticky strike at the given forward). */
 export function optionVol(vol: VolInput, nowMs: number, p: OptionPosition, forward: number): number {
+  if (p.vol !== undefined) return p.vol;
   return volAt(vol, { nowMs, expiryMs: p.expiryMs, strike: p.strike, forward });
 }
 
