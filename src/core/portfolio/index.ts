@@ -4,6 +4,7 @@
  * Pure float64 screening and valuation (see model.ts); docs/portfolio-margin.md.
  */
 export * from './deribit-pm.ts';
+export * from './derive-pmrm.ts';
 export * from './file.ts';
 export * from './liquidation-order.ts';
 export * from './model.ts';
