@@ -137,12 +137,6 @@ function columnMapOf(cache: RiskColumnCache, config: PortfolioMarginConfig): Map
   return m;
 }
 
-function samePrint(a: number[], b: number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 function columnOf(
   p: PortfolioPosition,
   snapshot: MarketSnapshot,
@@ -155,20 +149,37 @@ function columnOf(
   let key = '';
   let print: number[] = [];
   if (memo) {
-    // Keyed by the caller's id (cheap); the numeric fingerprint confirms every input matches.
+    // Keyed by the caller's id (cheap); every input the column depends on must match too.
     const m = marketOf(snapshot, p.underlying);
     const vol =
-      p.type === 'option'
-        ? optionVol(m.vol, snapshot.nowMs, p, forwardPrice(m, snapshot.nowMs, p.expiryMs))
-        : 0;
-    print =
-      p.type === 'option'
-        ? [3, p.kind === 'call' ? 1 : 0, p.settlement === 'inverse' ? 1 : 0, p.strike, p.expiryMs, vol]
-        : [p.type === 'future' ? 2 : 1, p.entryPrice, p.type === 'future' ? p.expiryMs : 0, 0, 0, 0];
-    print.push(m.spot, m.basisRate, snapshot.nowMs, snapshot.rate);
-    key = `${p.underlying}|${p.id ?? print.join('|')}`;
+      p.type !== 'option'
+        ? 0
+        : p.vol !== undefined
+          ? p.vol
+          : optionVol(m.vol, snapshot.nowMs, p, forwardPrice(m, snapshot.nowMs, p.expiryMs));
+    const a = p.type === 'option' ? 3 : p.type === 'future' ? 2 : 1;
+    const b =
+      p.type === 'option' ? (p.kind === 'call' ? 1 : 0) + (p.settlement === 'inverse' ? 2 : 0) : p.entryPrice;
+    const c = p.type === 'option' ? p.strike : 0;
+    const d = p.type === 'perpetual' ? 0 : p.expiryMs;
+    key = p.id === undefined ? `${p.underlying}|${a}|${b}|${c}|${d}|${vol}` : `${p.underlying}|${p.id}`;
     const hit = memo.get(key);
-    if (hit && samePrint(hit.print, print)) return hit;
+    if (hit) {
+      const h = hit.print;
+      if (
+        h[0] === a &&
+        h[1] === b &&
+        h[2] === c &&
+        h[3] === d &&
+        h[4] === vol &&
+        h[5] === m.spot &&
+        h[6] === m.basisRate &&
+        h[7] === snapshot.nowMs &&
+        h[8] === snapshot.rate
+      )
+        return hit;
+    }
+    print = [a, b, c, d, vol, m.spot, m.basisRate, snapshot.nowMs, snapshot.rate];
   }
   const nS = scenarios.length;
   const v = valuePosition({ ...p, size: 1 }, snapshot);
