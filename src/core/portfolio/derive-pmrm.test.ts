@@ -7,7 +7,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { black76Price } from '../pricing/black76.ts';
-import { DerivePmrmParamsSchema, deriveDiscount, deriveIvShock, derivePmrm } from './derive-pmrm.ts';
+import {
+  DerivePmrmParamsSchema,
+  deriveDiscount,
+  deriveIvShock,
+  derivePm2Params,
+  derivePmrm,
+  deriveSkewMultiplier,
+  deriveValueFactor,
+} from './derive-pmrm.ts';
 import { PortfolioInputError } from './model.ts';
 
 const NOW = Date.UTC(2024, 0, 1);
@@ -110,5 +118,56 @@ describe('Derive PMRM: mechanisms', () => {
         ],
       }),
     ).toThrow(PortfolioInputError);
+  });
+});
+
+describe('Derive PM2: skew scenarios and the mark-up of negative expiry value', () => {
+  const pm2 = DerivePmrmParamsSchema.parse(derivePm2Params());
+  const skew = pm2.skew!;
+  it("PM2's example: the mark-up is capped at the mark's own discounting, 1/e^{−0.21·37.2/365} = 1.02163", () => {
+    const t = 37.2 / 365;
+    expect(1 / Math.exp(-0.21 * t)).toBeCloseTo(1.02163, 5);
+    // the example's own arithmetic, 1/e^{−(0.5·0.21 + 0.08)·T} = 1.01903
+    expect(1 / Math.exp(-(0.5 * 0.21 + 0.08) * t)).toBeCloseTo(1.01903, 5);
+    const f = deriveValueFactor(pm2, -1, 0.21, t);
+    expect(f).toBeCloseTo(Math.min(1.02163, 1.02 / Math.exp(-0.1 * t)), 5);
+    expect(f).toBeGreaterThan(1);
+    expect(deriveValueFactor(P, -1, 0.21, t)).toBe(1); // PM1: no mark-up
+  });
+  it('skew multiplier: 0 at the money, odd (linear) or even (abs) in k, capped at 0.25 − 0.1·√T', () => {
+    const t = 37.2 / 365;
+    const cap = 0.25 - 0.1 * Math.sqrt(t);
+    expect(deriveSkewMultiplier(skew, 'linear', 0, t)).toBe(0);
+    expect(deriveSkewMultiplier(skew, 'linear', 0.05, t)).toBeCloseTo(
+      -deriveSkewMultiplier(skew, 'linear', -0.05, t),
+      15,
+    );
+    expect(deriveSkewMultiplier(skew, 'abs', 0.05, t)).toBeCloseTo(
+      deriveSkewMultiplier(skew, 'abs', -0.05, t),
+      15,
+    );
+    expect(deriveSkewMultiplier(skew, 'linear', 2, t)).toBeCloseTo(cap, 15);
+    expect(deriveSkewMultiplier(skew, 'linear', -2, t)).toBeCloseTo(-cap, 15);
+    const kStar = 4 * Math.sqrt(t) * 0.6;
+    expect(deriveSkewMultiplier(skew, 'linear', 0.1, t)).toBeCloseTo((cap * 0.1) / kStar, 15);
+  });
+  it('a risk reversal loses in the skew scenarios; PM2 margins it at least as much as without them', () => {
+    const rr = {
+      ...account,
+      expiries: [
+        {
+          ...account.expiries[0]!,
+          options: [
+            { kind: 'call', strike: 1900, size: -10, vol: 0.6 },
+            { kind: 'put', strike: 1600, size: 10, vol: 0.6 },
+          ],
+        },
+      ],
+    };
+    const r = derivePmrm(rr, derivePm2Params());
+    expect(r.skewLosses!.linear).toBeLessThan(0);
+    expect(r.skewLosses!.abs).toBeLessThanOrEqual(0);
+    const noSkew = derivePmrm(rr, { ...derivePm2Params(), skew: null });
+    expect(r.maintenanceMargin).toBeLessThanOrEqual(noSkew.maintenanceMargin);
   });
 });

@@ -5,8 +5,8 @@
  * expiry. Requirements are *signed* margins: the account is healthy while MM ≥ 0, and a trade is
  * allowed while IM ≥ 0 after it.
  *
- *   MM = MtM + min(maxLoss, forward contingency) + asset contingency
- *   IM = MtM + m′ · (min(maxLoss, forward contingency) + asset contingency) + oracle contingency
+ *   MM = MtM + min(maxLoss, forward contingency, skew losses) + asset contingency
+ *   IM = MtM + m′ · (min(maxLoss, forward contingency, skew losses) + asset contingency) + oracle contingency
  *   m′ = mFactor + max(0, pegThreshold − USDC price) · pegFactor               (depeg)
  *
  * MtM = USDC + base·S + perp value + Σ option values (Black-76 on the expiry's forward with
@@ -26,7 +26,10 @@
  * asset contingency = −base·baseFactor·S − |perp|·perpFactor·S + Σ_j min(0, size_j)·optionFactor·S
  *   (the last term: every naked short option contract).
  *
- * Parameters default to the published values. The docs' worked example discounts each
+ * PM2 (`derivePm2Params`) adds the skew scenarios and marks negative expiry values up
+ * (`negativeDiscount`, `skew`).
+ *
+ * Parameters default to the published PM1 values. The docs' worked example discounts each
  * scenario's P&L (negative too) rather than the shocked positive value, and mixes two marks per
  * option; docs/portfolio-margin.md, "Derive PMRM", works an example through the formulas above.
  *
@@ -59,8 +62,85 @@ export const DerivePmrmParamsSchema = z.object({
   mFactor: z.number().min(1).default(1.25),
   pegThreshold: z.number().default(0.99),
   pegFactor: z.number().min(0).default(4),
+  /**
+   * PM2: a negative shocked expiry value is marked *up* by
+   * min(1/e^{−r·T}, staticScaleNeg / e^{−(r·negParam1 + negParam2)·T}); null (PM1): not at all.
+   */
+  negativeDiscount: z
+    .object({ staticScaleNeg: z.number().min(1), negParam1: z.number(), negParam2: z.number() })
+    .nullable()
+    .default(null),
+  /**
+   * PM2 skew scenarios: each option's vol × (1 + m(k)), k = ln(K/F), m(k) = clamp(cap·k/k*, ±cap)
+   * (linear: rotates the smile) or min(cap·|k|/k*, cap) (abs: steepens both wings), with
+   * cap = baseCap + baseScale·√T, k* = max(minKStar, widthScale·√T·(volParamAdd + volParamScale·√T)).
+   * skew P&L = dampening · Σ_expiries −|D_i·Σ shocked − Σ marks|; null (PM1): none.
+   */
+  skew: z
+    .object({
+      linearBaseCap: z.number(),
+      linearBaseScale: z.number(),
+      absBaseCap: z.number(),
+      absBaseScale: z.number(),
+      minKStar: z.number().positive(),
+      widthScale: z.number().positive(),
+      volParamAdd: z.number(),
+      volParamScale: z.number(),
+      linearDampening: z.number().min(0).max(1),
+      absDampening: z.number().min(0).max(1),
+    })
+    .nullable()
+    .default(null),
 });
 export type DerivePmrmParams = z.output<typeof DerivePmrmParamsSchema>;
+export type DerivePmrmParamsInput = z.input<typeof DerivePmrmParamsSchema>;
+
+/**
+ * Derive's PM2 parameters as its "PM2" page publishes them: static discount 0.98 at 10 % a year
+ * on positive expiry value, anti-discount 1.02 at 10 % on negative value (capped at the mark's
+ * own discounting), forward ±4.5 %, option contingency 0.005, skew scenarios (linear cap 0.25
+ * − 0.1·√T, k* ≥ 0.01, width 4, σ_est 0.6). The abs scenario's caps and both dampenings are not
+ * published: the linear caps and a dampening of 1 stand in for them.
+ */
+export function derivePm2Params(): DerivePmrmParamsInput {
+  return {
+    staticScale: 0.98,
+    rateParam1: 0,
+    rateParam2: 0.1,
+    negativeDiscount: { staticScaleNeg: 1.02, negParam1: 0, negParam2: 0.1 },
+    basisShock: 0.045,
+    optionFactor: 0.005,
+    skew: {
+      linearBaseCap: 0.25,
+      linearBaseScale: -0.1,
+      absBaseCap: 0.25,
+      absBaseScale: -0.1,
+      minKStar: 0.01,
+      widthScale: 4,
+      volParamAdd: 0.6,
+      volParamScale: 0,
+      linearDampening: 1,
+      absDampening: 1,
+    },
+  };
+}
+
+/** PM2's skew multiplier m(k) for an option at log-moneyness k (see `skew`). */
+export function deriveSkewMultiplier(
+  skew: NonNullable<DerivePmrmParams['skew']>,
+  scenario: 'linear' | 'abs',
+  k: number,
+  timeYears: number,
+): number {
+  const rt = Math.sqrt(timeYears);
+  const cap =
+    scenario === 'linear'
+      ? skew.linearBaseCap + skew.linearBaseScale * rt
+      : skew.absBaseCap + skew.absBaseScale * rt;
+  const kStar = Math.max(skew.minKStar, skew.widthScale * rt * (skew.volParamAdd + skew.volParamScale * rt));
+  if (scenario === 'abs') return Math.min((cap * Math.abs(k)) / kStar, cap);
+  return k > 0 ? Math.min((cap * k) / kStar, cap) : Math.max((cap * k) / kStar, -cap);
+}
 
 const positive = z.number().finite().gt(0);
 export const DerivePmrmAccountSchema = z.object({
@@ -108,6 +188,8 @@ export interface DerivePmrmResult {
   maxLoss: number;
   worstScenario: DeriveScenario;
   forwardContingency: number;
+  /** PM2 skew scenario losses (≤ 0), null without skew scenarios. */
+  skewLosses: { linear: number; abs: number } | null;
   /** Per expiry: the basis loss before its (add + mult·T) factor. */
   basisLosses: number[];
   baseContingency: number;
@@ -130,6 +212,22 @@ export function deriveIvShock(p: DerivePmrmParams, direction: 1 | -1, timeYears:
 /** The static discount of an expiry's positive value. */
 export function deriveDiscount(p: DerivePmrmParams, rate: number, timeYears: number): number {
   return p.staticScale * Math.exp(-(rate * p.rateParam1 + p.rateParam2) * timeYears);
+}
+
+/** The factor on an expiry's shocked value: discount if positive; PM2's mark-up if negative. */
+export function deriveValueFactor(
+  p: DerivePmrmParams,
+  value: number,
+  rate: number,
+  timeYears: number,
+): number {
+  if (value > 0) return deriveDiscount(p, rate, timeYears);
+  const n = p.negativeDiscount;
+  if (!n) return 1;
+  return Math.min(
+    1 / Math.exp(-rate * timeYears),
+    n.staticScaleNeg / Math.exp(-(rate * n.negParam1 + n.negParam2) * timeYears),
+  );
 }
 
 /** PMRM margins of one account (see the header). */
@@ -175,6 +273,28 @@ export function derivePmrm(accountInput: unknown, paramsInput: unknown = {}): De
   const values = expiries.map((e) => expiryValue(e, e.forward, 1));
   const perpSize = a.perp?.size ?? 0;
   const perpPrice = a.perp?.price ?? S;
+  function skewLoss(params: DerivePmrmParams, scenario: 'linear' | 'abs'): number {
+    const skew = params.skew!;
+    let total = 0;
+    expiries.forEach((e, i) => {
+      let shocked = 0;
+      for (const o of e.options) {
+        const m = deriveSkewMultiplier(skew, scenario, Math.log(o.strike / e.forward), e.T);
+        shocked +=
+          o.size *
+          black76Price({
+            kind: o.kind,
+            forward: e.forward,
+            strike: o.strike,
+            timeYears: e.T,
+            vol: o.vol * (1 + m),
+            rate: e.rate,
+          });
+      }
+      total -= Math.abs(shocked * deriveValueFactor(params, shocked, e.rate, e.T) - values[i]!);
+    });
+    return (scenario === 'linear' ? skew.linearDampening : skew.absDampening) * total;
+  }
   const mtm = a.usdc + a.base * S + (a.perp?.unrealizedPnl ?? 0) + values.reduce((x, y) => x + y, 0);
 
   const scenarios: DeriveScenario[] = [];
@@ -186,8 +306,7 @@ export function derivePmrm(accountInput: unknown, paramsInput: unknown = {}): De
       expiries.forEach((e, i) => {
         const mult = vol === 'unchanged' ? 1 : deriveIvShock(p, vol === 'up' ? 1 : -1, e.T);
         const shocked = expiryValue(e, e.forward * (1 + shock), mult);
-        const d = shocked > 0 ? deriveDiscount(p, e.rate, e.T) : 1;
-        pnl += shocked * d - values[i]!;
+        pnl += shocked * deriveValueFactor(p, shocked, e.rate, e.T) - values[i]!;
       });
       scenarios.push({ spotShock: shock, vol, pnl });
     }
@@ -207,6 +326,9 @@ export function derivePmrm(accountInput: unknown, paramsInput: unknown = {}): De
     (acc, e, i) => acc + (p.basisAddFactor + p.basisMultFactor * e.T) * basisLosses[i]!,
     0,
   );
+  const skewLosses: { linear: number; abs: number } | null = p.skew
+    ? { linear: skewLoss(p, 'linear'), abs: skewLoss(p, 'abs') }
+    : null;
   const baseContingency = -a.base * p.baseFactor * S;
   const perpContingency = -Math.abs(perpSize) * p.perpFactor * S;
   let optionContingency = 0;
@@ -214,13 +336,15 @@ export function derivePmrm(accountInput: unknown, paramsInput: unknown = {}): De
     for (const o of e.options) optionContingency += Math.min(0, o.size) * p.optionFactor * S;
   const assetContingency = baseContingency + perpContingency + optionContingency;
   const mFactor = p.mFactor + Math.max(0, p.pegThreshold - a.usdcPrice) * p.pegFactor;
-  const risk = Math.min(maxLoss, forwardContingency) + assetContingency;
+  const risk =
+    Math.min(maxLoss, forwardContingency, skewLosses?.linear ?? 0, skewLosses?.abs ?? 0) + assetContingency;
   return {
     mtm,
     scenarios,
     maxLoss,
     worstScenario: worst,
     forwardContingency,
+    skewLosses,
     basisLosses,
     baseContingency,
     perpContingency,
