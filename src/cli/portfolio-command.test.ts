@@ -161,3 +161,65 @@ describe('var on the joint Binance BTC/ETH daily history', () => {
     expect(v.accounts[0].worstLabel).toBe('2020-03-12');
   });
 });
+
+describe('plimsoll portfolio --model deribit', () => {
+  const DERIBIT = fileURLToPath(new URL('../../examples/portfolio-deribit.json', import.meta.url));
+  const vectors = JSON.parse(
+    readFileSync(
+      fileURLToPath(new URL('../../test/vectors/deribit_pm_published.json', import.meta.url)),
+      'utf8',
+    ),
+  );
+
+  it("reproduces Deribit's published example through the command (--json)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plimsoll-deribit-'));
+    const f = join(dir, 'btc.json');
+    const c = vectors.cases[0];
+    writeFileSync(f, JSON.stringify({ model_params: c.model_params, input: c.input }));
+    const { text, code } = portfolio(f, '--model', 'deribit', '--json');
+    expect(code).toBe(0);
+    const r = JSON.parse(text);
+    const b = r.books[0];
+    expect(b.currency).toBe('btc');
+    expect(b.initialMargin).toBeCloseTo(c.expected.initial_margin, 12);
+    expect(b.maintenanceMargin).toBeCloseTo(c.expected.maintenance_margin, 12);
+    expect(b.rollShock).toBeCloseTo(c.expected.roll_shock, 15);
+    expect(b.worstCaseBucket).toEqual(c.expected.worst_case_bucket);
+    expect(r.cross.initialMargin).toBeGreaterThan(0);
+  });
+
+  it('prints every component, the binding scenario and the pnl_offset effect in text', () => {
+    const { text } = portfolio(DERIBIT, '--model', 'deribit', '--matrix');
+    for (const w of [
+      'Book BTC',
+      'worst case',
+      'binding scenario',
+      'pnl_offset effect',
+      'roll shock',
+      'delta shock',
+      'correlation contingency',
+      'risk-matrix margin',
+      'MMP margin',
+      'open orders margin',
+      'Cross-collateral (X:PM), USD',
+      'extended (vol up)',
+    ])
+      expect(text).toContain(w);
+    expect(text).toMatch(/extended row 3: \+50%, vol up/);
+  });
+
+  it('bad input is a usage error naming the code', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plimsoll-deribit-'));
+    const f = join(dir, 'bad.json');
+    const c = vectors.cases[0];
+    writeFileSync(
+      f,
+      JSON.stringify({
+        model_params: c.model_params,
+        input: { ...c.input, positions: { 'BTC-28JUN23': 1 } },
+      }),
+    );
+    expect(() => runPortfolioCommand(f, { model: 'deribit' })).toThrow(UsageError);
+    expect(() => runPortfolioCommand(f, { model: 'deribit' })).toThrow(/expired/);
+  });
+});

@@ -11,26 +11,45 @@
  * scenario × P&L table. simm: delta/vega/curvature margins and K_b per bucket (illustrative
  * parameters). var: historical VaR/ES from the BTC daily closes in data/ (Coinbase, from
  * 2015-07-21); every other underlying uses BTC's returns with β = 1, stated in the output.
- * Amounts are float64 screening figures in the quote currency.
+ * deribit: FILE is a Deribit file instead ({model_params, positions, index, ticker, …}, as
+ * private/pme/simulate takes and returns them; examples/portfolio-deribit.json): Deribit's 2024
+ * PM per settlement currency (worst case and its bucket, the pnl_offset effect, roll and delta
+ * shocks, correlation contingency, RMM, MMP and open-orders margin, IM, MM) and cross-collateral
+ * in USD (src/core/portfolio/deribit-pm.ts).
+ * Amounts are float64 screening figures in the quote currency (deribit: in each book's currency).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
+  DERIBIT_EXTENDED_MOVES,
+  type DeribitBookMargin,
+  type DeribitPmResult,
+  deribitPortfolioMargin,
   type PortfolioFile,
+  PortfolioInputError,
   PortfolioMarginConfigSchema,
   type PortfolioPresetId,
   type PortfolioRequirement,
   parsePortfolioFile,
   portfolioMargin,
   portfolioPreset,
+  standardMoves,
 } from '../core/portfolio/index.ts';
 import { type SimmRequirement, simmMargin, simmPreset } from '../core/portfolio/simm.ts';
 import { historicalVarMargin, type VarRequirement, varPreset } from '../core/portfolio/var.ts';
 import { logReturns, readCddCloses, readDailyCandles, VOL_DATA_DIR } from '../sim/volatility/data.ts';
 import { EXIT_OK, UsageError } from './errors.ts';
 
-export const PORTFOLIO_MODELS = ['file', 'crypto-pm', 'paradex', 'span-16', 'simm', 'var'] as const;
+export const PORTFOLIO_MODELS = [
+  'file',
+  'crypto-pm',
+  'paradex',
+  'span-16',
+  'simm',
+  'var',
+  'deribit',
+] as const;
 export const VAR_HISTORIES = ['coinbase-btc', 'binance-btc-eth'] as const;
 export type PortfolioModel = (typeof PORTFOLIO_MODELS)[number];
 
@@ -119,6 +138,7 @@ type Result =
 /** Runs the command on a file and returns the report text; throws UsageError on bad input. */
 export function runPortfolioCommand(file: string, o: PortfolioCommandOptions = {}): string {
   const raw = readJson(file);
+  if (o.model === 'deribit') return runDeribit(file, raw, o);
   const parsed = parsePortfolioFile(raw);
   if (!parsed.ok) throw new UsageError(`invalid portfolio file ${file}:\n  ${parsed.issues.join('\n  ')}`);
   const pf = parsed.value;
@@ -158,7 +178,8 @@ export function runPortfolioCommand(file: string, o: PortfolioCommandOptions = {
     }
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    // Missing markets and similar input faults surface as InvariantError from the library.
+    // Missing markets and similar input faults surface as typed errors from the library.
+    if (e instanceof PortfolioInputError) throw new UsageError(`${e.message} (${e.code})`);
     if (e instanceof Error && e.name === 'InvariantError') throw new UsageError(e.message);
     throw e;
   }
@@ -382,5 +403,94 @@ function renderVar(id: string, r: VarRequirement): string {
       money(u.liquidityAddOn),
     ]),
   );
+  return s;
+}
+
+// ---- deribit ----
+
+function runDeribit(file: string, raw: unknown, o: PortfolioCommandOptions): string {
+  const obj = (raw ?? {}) as { model_params?: unknown; input?: unknown };
+  const input = obj.input ?? raw;
+  let r: DeribitPmResult;
+  try {
+    r = deribitPortfolioMargin(obj.model_params, input);
+  } catch (e) {
+    if (e instanceof PortfolioInputError) throw new UsageError(`${file}: ${e.message} (${e.code})`);
+    throw e;
+  }
+  const params = obj.model_params as {
+    general: { buckets_count: number };
+    currency_pair: Record<string, { price_range: number }>;
+  };
+  if (o.json) return `${JSON.stringify({ file, model: 'deribit', ...r }, null, 2)}\n`;
+  const parts = [
+    `Portfolio ${file} — model deribit (Deribit portfolio margin, 2024 model); amounts in each book's currency\n`,
+  ];
+  for (const b of r.books) parts.push(renderDeribitBook(b, params, o.matrix ?? false));
+  const c = r.cross;
+  parts.push(
+    `Cross-collateral (X:PM), USD: worst case ${money(c.worstCase)} (${bucketText(c.worstCaseBucket, params, r.books[0]?.pairs[0])}), pnl_offset effect ${money(c.pnlOffsetEffect)}, roll shock ${money(c.rollShock)}, delta shock ${money(c.deltaShock)}, correlation contingency ${money(c.correlationContingency)}\n` +
+      `  risk-matrix margin ${money(c.riskMatrixMargin)}  IM ${money(c.initialMargin)}  MM ${money(c.maintenanceMargin)}; segregated books add to IM ${money(r.totalInitialMarginUsd)}, MM ${money(r.totalMaintenanceMarginUsd)}\n`,
+  );
+  return parts.join('\n');
+}
+
+const VOL_NAMES = ['vol up', 'vol same', 'vol down'];
+
+function bucketText(
+  b: DeribitBookMargin['worstCaseBucket'],
+  params: { general: { buckets_count: number }; currency_pair: Record<string, { price_range: number }> },
+  pair: string | undefined,
+): string {
+  if (!b) return 'no scenario loses';
+  if (b.source === 'extended')
+    return `extended row ${b.bucket}: ${pct(DERIBIT_EXTENDED_MOVES[b.index]!, 0)}, vol up`;
+  const range = params.currency_pair[pair ?? '']?.price_range ?? 0;
+  const move = standardMoves(range, params.general.buckets_count)[b.bucket - 1] ?? 0;
+  return `standard index ${b.index}: bucket ${b.bucket} (${b.side}, ${pct(move)}), ${VOL_NAMES[b.index % 3]}`;
+}
+
+function renderDeribitBook(
+  b: DeribitBookMargin,
+  params: { general: { buckets_count: number }; currency_pair: Record<string, { price_range: number }> },
+  withMatrix: boolean,
+): string {
+  const f = (x: number) => x.toFixed(9);
+  const pair = b.pairs[0];
+  let s = `Book ${b.currency.toUpperCase()} (${b.pairs.join(', ')}): IM ${f(b.initialMargin)}  MM ${f(b.maintenanceMargin)}\n`;
+  s += table(
+    ['component', b.currency],
+    [
+      ['worst case', f(b.worstCase)],
+      ['  binding scenario', bucketText(b.worstCaseBucket, params, pair)],
+      ['  pnl_offset effect', f(b.pnlOffsetEffect)],
+      ['roll shock', f(b.rollShock)],
+      ['delta shock', `${f(b.deltaShock)} (delta total ${b.deltaTotal.toFixed(6)})`],
+      ['correlation contingency', f(b.correlationContingency)],
+      ['risk-matrix margin', f(b.riskMatrixMargin)],
+      ['MMP margin', f(b.mmpMargin)],
+      ['open orders margin', f(b.openOrdersMargin)],
+      ['initial margin', f(b.initialMargin)],
+      ['maintenance margin', f(b.maintenanceMargin)],
+    ],
+  );
+  if (withMatrix) {
+    const range = params.currency_pair[pair ?? '']?.price_range ?? 0;
+    const moves = standardMoves(range, params.general.buckets_count);
+    s += '  aggregated risk vector, standard (pnl_offset applied):\n';
+    s += table(
+      ['move', ...VOL_NAMES],
+      moves.map((m, i) => [pct(m), ...[0, 1, 2].map((v) => f(b.aggregated.standard[3 * i + v]!))]),
+    );
+    s += '  extended (vol up): pre-aggregated, and the loss beyond the standard worst:\n';
+    s += table(
+      ['move', 'pre-aggregated', 'aggregated'],
+      DERIBIT_EXTENDED_MOVES.map((m, j) => [
+        pct(m, 0),
+        f(b.preAggregated.extended[j]!),
+        f(b.aggregated.extended[j]!),
+      ]),
+    );
+  }
   return s;
 }

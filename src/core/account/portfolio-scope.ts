@@ -11,8 +11,8 @@
  *   Black-76 is homogeneous of degree one in (F, K), so value, delta and every scenario P&L
  *   are those of the option on U.
  * - Each option's volatility is the one its mark implies (Black-76 at F = U, time to expiry
- *   from the engine's clock), placed on a strike × expiry surface that passes through every
- *   point; `fallbackVol` where a mark implies none (at intrinsic, expired).
+ *   from the engine's clock), carried on the option (a call and a put at one strike and expiry
+ *   share the mean); `fallbackVol` where a mark implies none (at intrinsic, expired).
  *
  * Float64 on purpose (risk screening, see portfolio/model.ts): the requirement is computed
  * on demand, never stored, and rounded against the account at this boundary.
@@ -21,7 +21,7 @@ import type { EnginePortfolio } from '../model/engine-config.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState } from '../model/state.ts';
 import { InvariantError, PRICE_DECIMALS, pow10, QTY_DECIMALS, toNumber } from '../num/index.ts';
 import type { PortfolioAccount, PortfolioPosition } from '../portfolio/model.ts';
-import { type PortfolioRequirement, portfolioMargin } from '../portfolio/risk-matrix.ts';
+import { type PortfolioRequirement, portfolioMargin, RiskColumnCache } from '../portfolio/risk-matrix.ts';
 import {
   type PortfolioMarginConfig,
   type PortfolioPresetId,
@@ -33,6 +33,8 @@ import type { VolInput } from '../pricing/vol-surface.ts';
 import { assetPricePx8, markOf, type PositionLite } from './prices.ts';
 
 const configCache = new WeakMap<EnginePortfolio, PortfolioMarginConfig>();
+/** Priced risk-matrix columns across evaluations: a trade revalues only what changed. */
+const columns = new RiskColumnCache();
 function scenarioConfig(p: EnginePortfolio): PortfolioMarginConfig {
   if (typeof p.model !== 'string') return p.model;
   let c = configCache.get(p);
@@ -152,26 +154,17 @@ export function portfolioInputs(
     const value = (Number(balance) / 10 ** asset.decimals) * px(pricePx8);
     out.push({ type: 'perpetual', id: `balance:${assetId}`, underlying, size: value / S, entryPrice: S });
   }
-  const underlyings: Record<string, { spot: number; basisRate: number; vol: VolInput }> = {};
-  for (const [base, S] of reference) {
-    const byExpiry = volPoints.get(base);
-    const vol: VolInput = byExpiry
-      ? {
-          kind: 'strikeSurface',
-          interpolation: 'linear',
-          slices: [...byExpiry]
-            .sort((a, b) => a[0] - b[0])
-            .map(([expiryMs, byStrike]) => ({
-              expiryMs,
-              points: [...byStrike]
-                .sort((a, b) => a[0] - b[0])
-                // a call and a put at one strike: the mean of what their marks imply
-                .map(([strike, vols]) => ({ strike, vol: vols.reduce((x, y) => x + y, 0) / vols.length })),
-            })),
-        }
-      : { kind: 'flat', vol: cfg.fallbackVol };
-    underlyings[base] = { spot: S, basisRate: 0, vol };
+  // Each option carries the vol its mark implies (a call and a put at one strike: the mean of
+  // what their marks imply), so the surface that passes through every point is never read and
+  // the risk matrix can reuse each option's priced column (RiskColumnCache) across calls.
+  for (const p of out) {
+    if (p.type !== 'option') continue;
+    const vols = volPoints.get(p.underlying)!.get(p.expiryMs)!.get(p.strike)!;
+    p.vol = vols.length === 1 ? vols[0]! : vols.reduce((x, y) => x + y, 0) / vols.length;
   }
+  const underlyings: Record<string, { spot: number; basisRate: number; vol: VolInput }> = {};
+  for (const [base, S] of reference)
+    underlyings[base] = { spot: S, basisRate: 0, vol: { kind: 'flat', vol: cfg.fallbackVol } };
   return { account: { collateral: 0, positions: out }, snapshot: { nowMs, rate: 0, underlyings } };
 }
 
@@ -186,6 +179,7 @@ export function portfolioRequirementQuote(
   if (account.positions.length === 0) return { initialQuote: 0n, maintenanceQuote: 0n, detail: null };
   const detail = portfolioMargin(account, snapshot, scenarioConfig(state.portfolio!), {
     includeMatrix: opts.includeMatrix === true,
+    columns,
   });
   const scale = Number(pow10(state.settlement.decimals));
   const toQuote = (x: number): bigint => {

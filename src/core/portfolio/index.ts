@@ -3,6 +3,8 @@
  * margin with configurable grids and presets, liquidation ordering and distance to liquidation.
  * Pure float64 screening and valuation (see model.ts); docs/portfolio-margin.md.
  */
+export * from './deribit-pm.ts';
+export * from './derive-pmrm.ts';
 export * from './file.ts';
 export * from './liquidation-order.ts';
 export * from './model.ts';

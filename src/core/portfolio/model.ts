@@ -40,7 +40,33 @@ export type OptionSettlement = 'linear' | 'inverse';
 
 // ---- schemas (decimal strings or numbers in; float64 out) ----
 
-const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+/** A plain decimal: no exponent (1e5 is refused, as everywhere in the API's decimal strings). */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
+/**
+ * Bad portfolio input, with a stable code: an expired option or future (`expired`), an
+ * underlying the snapshot does not price (`unknown_underlying`), a volatility that is negative
+ * or not finite (`bad_vol`), a price that is not (`bad_price`), an unknown instrument
+ * name (`unknown_instrument`), malformed parameters or input (`bad_params`, `bad_input`).
+ * Raised before any figure is computed, so nothing is half-valued.
+ */
+export type PortfolioInputErrorCode =
+  | 'expired'
+  | 'unknown_underlying'
+  | 'bad_vol'
+  | 'bad_price'
+  | 'unknown_instrument'
+  | 'bad_params'
+  | 'bad_input';
+export class PortfolioInputError extends Error {
+  override name = 'PortfolioInputError';
+  constructor(
+    readonly code: PortfolioInputErrorCode,
+    message: string,
+  ) {
+    super(`portfolio: ${message}`);
+  }
+}
 
 /** A finite number, or a decimal string converted once to float64. */
 const numeric = z
@@ -82,6 +108,11 @@ export const OptionPositionSchema = z.object({
   expiryMs: epochMs,
   /** Premium and settlement currency: quote (linear) or the underlying coin (inverse). */
   settlement: z.enum(['linear', 'inverse']).default('linear'),
+  /**
+   * σ of this option, instead of reading it off the underlying's surface (the engine passes the
+   * vol the option's own mark implies). ≥ 0; 0 values the option at intrinsic.
+   */
+  vol: z.number().min(0).max(100).optional(),
 });
 export const PositionSchema = z.discriminatedUnion('type', [
   PerpetualPositionSchema,
@@ -154,7 +185,16 @@ export function positionLabel(p: PortfolioPosition, index: number): string {
 /** The market of a position's underlying, or an InvariantError naming what is missing. */
 export function marketOf(snapshot: MarketSnapshot, underlying: string): UnderlyingMarket {
   const m = snapshot.underlyings[underlying];
-  if (!m) throw new InvariantError(`portfolio: no market for underlying ${JSON.stringify(underlying)}`);
+  if (!m)
+    throw new PortfolioInputError(
+      'unknown_underlying',
+      `no market for underlying ${JSON.stringify(underlying)}`,
+    );
+  if (!(m.spot > 0) || !Number.isFinite(m.spot))
+    throw new PortfolioInputError(
+      'bad_price',
+      `spot of ${JSON.stringify(underlying)} must be a positive finite number`,
+    );
   return m;
 }
 
@@ -198,8 +238,13 @@ export function valuePosition(p: PortfolioPosition, snapshot: MarketSnapshot): P
       delta: p.size,
     };
   }
+  if (!(p.expiryMs > snapshot.nowMs))
+    throw new PortfolioInputError(
+      'expired',
+      `${p.type} ${p.id ?? ''} on ${p.underlying} expired at ${new Date(p.expiryMs).toISOString()} (valuation time ${new Date(snapshot.nowMs).toISOString()})`,
+    );
   const F = forwardPrice(m, snapshot.nowMs, p.expiryMs);
-  const T = Math.max(yearFraction(snapshot.nowMs, p.expiryMs), 0);
+  const T = yearFraction(snapshot.nowMs, p.expiryMs);
   if (p.type === 'future') {
     const unitValue = F - p.entryPrice;
     return {
@@ -213,6 +258,12 @@ export function valuePosition(p: PortfolioPosition, snapshot: MarketSnapshot): P
     };
   }
   const vol = optionVol(m.vol, snapshot.nowMs, p, F);
+  // σ = 0 is a valid (intrinsic) valuation, e.g. a mark at intrinsic; negative or NaN is not
+  if (!(vol >= 0) || !Number.isFinite(vol))
+    throw new PortfolioInputError(
+      'bad_vol',
+      `volatility ${vol} of ${p.id ?? 'an option'} on ${p.underlying} must be a finite number ≥ 0`,
+    );
   const g = black76Greeks({
     kind: p.kind,
     forward: F,
@@ -236,6 +287,7 @@ export function valuePosition(p: PortfolioPosition, snapshot: MarketSnapshot): P
 
 /** σ for an option from its underlying's vol input (sticky strike at the given forward). */
 export function optionVol(vol: VolInput, nowMs: number, p: OptionPosition, forward: number): number {
+  if (p.vol !== undefined) return p.vol;
   return volAt(vol, { nowMs, expiryMs: p.expiryMs, strike: p.strike, forward });
 }
 

@@ -14,7 +14,13 @@ import { describe, expect, it } from 'vitest';
 import { liquidationOrder } from './liquidation-order.ts';
 import type { PortfolioPositionInput } from './model.ts';
 import { account, DAY_MS, NOW_MS, snapshot } from './portfolio.testkit.ts';
-import { aggregateRiskMatrix, buildRiskMatrix, portfolioMargin, type RiskMatrix } from './risk-matrix.ts';
+import {
+  aggregateRiskMatrix,
+  buildRiskMatrix,
+  portfolioMargin,
+  RiskColumnCache,
+  type RiskMatrix,
+} from './risk-matrix.ts';
 import { cryptoPmPreset, type PortfolioMarginConfig, paradexPmPreset, span16Preset } from './scenarios.ts';
 
 const SPOT = { BTC: 100_000, ETH: 4_000 } as const;
@@ -296,3 +302,29 @@ function withLossOnlyPosition(m: RiskMatrix, u: number, losses: number[]): RiskM
     ],
   };
 }
+
+describe('incremental risk matrix (RiskColumnCache)', () => {
+  it('a book traded step by step through one column cache is identical to the full recomputation', () => {
+    fc.assert(
+      fc.property(book, fc.array(position, { minLength: 1, maxLength: 6 }), market, (start, trades, snap) => {
+        const cache = new RiskColumnCache();
+        const cfg = cryptoPmPreset();
+        // ids make repeated instruments share a column, as the engine's market ids do
+        const withIds = (ps: PortfolioPositionInput[]) => ps.map((p, i) => ({ ...p, id: `p${i}` }));
+        let ps = withIds(start);
+        portfolioMargin(account(ps), snap, cfg, { columns: cache });
+        for (const t of trades) {
+          // a trade: either a new instrument, or more of an existing one (its column reused)
+          ps =
+            Number(t.size) > 0
+              ? withIds([...ps, t])
+              : ps.map((p, i) => (i === 0 ? { ...p, size: Number(p.size) * 2 } : p));
+          const fast = portfolioMargin(account(ps), snap, cfg, { columns: cache, includeMatrix: true });
+          const full = portfolioMargin(account(ps), snap, cfg, { includeMatrix: true });
+          expect(fast).toEqual(full);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

@@ -9,7 +9,14 @@ import pub from '../../../test/vectors/portfolio_margin_published.json' with { t
 import { InvariantError } from '../num/index.ts';
 import { black76Price } from '../pricing/black76.ts';
 import { normalInv } from '../pricing/normal.ts';
-import { type PortfolioPositionInput, parseMarketSnapshotUnsafe, valuePosition } from './model.ts';
+import {
+  PortfolioInputError,
+  type PortfolioPositionInput,
+  parseMarketSnapshot,
+  parseMarketSnapshotUnsafe,
+  parsePortfolioAccount,
+  valuePosition,
+} from './model.ts';
 import {
   account,
   DAY_MS,
@@ -384,9 +391,63 @@ describe('aggregation', () => {
     expect(r.largestScenario).toBeNull();
   });
 
-  it('missing_market_is_an_invariant_error', () => {
+  const codeOf = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      expect(e).toBeInstanceOf(PortfolioInputError);
+      return (e as PortfolioInputError).code;
+    }
+    throw new Error('no error raised');
+  };
+
+  it('an_unknown_underlying_is_a_typed_error', () => {
     const acct = account([{ type: 'perpetual', underlying: 'DOGE', size: 1, entryPrice: 1 }]);
-    expect(() => portfolioMargin(acct, snapshot(), cryptoPmPreset())).toThrow(InvariantError);
+    expect(codeOf(() => portfolioMargin(acct, snapshot(), cryptoPmPreset()))).toBe('unknown_underlying');
+  });
+
+  it('an_expired_option_is_a_typed_error_not_a_zero_scan', () => {
+    // an option that expired in 1970 used to zero the whole book's scan risk
+    const acct = account([
+      ...protectivePut(),
+      { type: 'option', underlying: 'BTC', kind: 'call', strike: 100_000, expiryMs: 86_400_000, size: -1 },
+    ]);
+    expect(codeOf(() => portfolioMargin(acct, snapshot(), cryptoPmPreset()))).toBe('expired');
+    const fut = account([{ type: 'future', underlying: 'BTC', size: 1, entryPrice: 1, expiryMs: NOW_MS }]);
+    expect(codeOf(() => portfolioMargin(fut, snapshot(), cryptoPmPreset()))).toBe('expired');
+  });
+
+  it('a_negative_vol_is_a_typed_error', () => {
+    const snap = snapshot();
+    const bad = {
+      ...snap,
+      underlyings: { BTC: { ...snap.underlyings.BTC!, vol: { kind: 'flat' as const, vol: -0.6 } } },
+    };
+    expect(codeOf(() => portfolioMargin(account(protectivePut()), bad, cryptoPmPreset()))).toBe('bad_vol');
+    expect(
+      parseMarketSnapshot({
+        nowMs: NOW_MS,
+        underlyings: { BTC: { spot: '1', vol: { kind: 'flat', vol: -0.6 } } },
+      }).ok,
+    ).toBe(false);
+  });
+
+  it('an_exponent_in_a_decimal_string_is_refused', () => {
+    const r = parsePortfolioAccount({
+      positions: [{ type: 'perpetual', underlying: 'BTC', size: '1e3', entryPrice: '100000' }],
+    });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.issues.join()).toMatch(/decimal/);
+    expect(
+      parsePortfolioAccount({
+        positions: [{ type: 'perpetual', underlying: 'BTC', size: '1000', entryPrice: '1E5' }],
+      }).ok,
+    ).toBe(false);
+    expect(
+      parsePortfolioAccount({
+        positions: [{ type: 'perpetual', underlying: 'BTC', size: '-0.5', entryPrice: '100000.25' }],
+      }).ok,
+    ).toBe(true);
   });
 
   it('negative_multiplier_is_rejected', () => {

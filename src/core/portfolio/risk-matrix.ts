@@ -29,10 +29,13 @@
  */
 import { InvariantError } from '../num/index.ts';
 import {
+  forwardPrice,
   type MarketSnapshot,
   marketOf,
   optionUnitValue,
+  optionVol,
   type PortfolioAccount,
+  type PortfolioPosition,
   positionLabel,
   valuePosition,
 } from './model.ts';
@@ -97,11 +100,133 @@ export interface RiskMatrix {
   equity: number;
 }
 
+/**
+ * One position's column per unit of size: its scenario P&L, value and delta for size 1. A
+ * position's P&L is linear in its size, so the matrix row is size × column; a trade on an
+ * instrument already priced at this snapshot costs one scaled column, not a revaluation.
+ */
+interface RiskColumn {
+  /** Every input the column depends on, compared on a memo hit. */
+  print: number[];
+  /** Unit P&L per scenario: unitValue(shocked) − unitValue (option), price × move (linear). */
+  diffs: Float64Array;
+  unitValue: number;
+  unitDelta: number;
+  underlyingPrice: number;
+  spot: number;
+}
+
+/**
+ * Memo of unit columns across calls, keyed by everything a column depends on (instrument terms,
+ * spot, basis, σ, valuation time, rate) per configuration, so the matrix of a book is rebuilt
+ * from columns already priced and only a new instrument (or a new price) is revalued. Bounded:
+ * a configuration's memo is cleared past MAX_COLUMNS. Results are identical with or without it
+ * (portfolio.prop.test.ts).
+ */
+export class RiskColumnCache {
+  readonly byConfig = new WeakMap<PortfolioMarginConfig, Map<string, RiskColumn>>();
+}
+const MAX_COLUMNS = 20_000;
+
+function columnMapOf(cache: RiskColumnCache, config: PortfolioMarginConfig): Map<string, RiskColumn> {
+  let m = cache.byConfig.get(config);
+  if (!m) {
+    m = new Map();
+    cache.byConfig.set(config, m);
+  }
+  return m;
+}
+
+function columnOf(
+  p: PortfolioPosition,
+  snapshot: MarketSnapshot,
+  config: PortfolioMarginConfig,
+  scenarios: ScenarioTemplate[],
+  moves: Float64Array,
+  lookaheadYears: number,
+  memo: Map<string, RiskColumn> | undefined,
+): RiskColumn {
+  let key = '';
+  let print: number[] = [];
+  if (memo) {
+    // Keyed by the caller's id (cheap); every input the column depends on must match too.
+    const m = marketOf(snapshot, p.underlying);
+    const vol =
+      p.type !== 'option'
+        ? 0
+        : p.vol !== undefined
+          ? p.vol
+          : optionVol(m.vol, snapshot.nowMs, p, forwardPrice(m, snapshot.nowMs, p.expiryMs));
+    const a = p.type === 'option' ? 3 : p.type === 'future' ? 2 : 1;
+    const b =
+      p.type === 'option' ? (p.kind === 'call' ? 1 : 0) + (p.settlement === 'inverse' ? 2 : 0) : p.entryPrice;
+    const c = p.type === 'option' ? p.strike : 0;
+    const d = p.type === 'perpetual' ? 0 : p.expiryMs;
+    key = p.id === undefined ? `${p.underlying}|${a}|${b}|${c}|${d}|${vol}` : `${p.underlying}|${p.id}`;
+    const hit = memo.get(key);
+    if (hit) {
+      const h = hit.print;
+      if (
+        h[0] === a &&
+        h[1] === b &&
+        h[2] === c &&
+        h[3] === d &&
+        h[4] === vol &&
+        h[5] === m.spot &&
+        h[6] === m.basisRate &&
+        h[7] === snapshot.nowMs &&
+        h[8] === snapshot.rate
+      )
+        return hit;
+    }
+    print = [a, b, c, d, vol, m.spot, m.basisRate, snapshot.nowMs, snapshot.rate];
+  }
+  const nS = scenarios.length;
+  const v = valuePosition({ ...p, size: 1 }, snapshot);
+  const diffs = new Float64Array(nS);
+  if (p.type === 'option') {
+    const days = v.timeYears * DAYS_PER_YEAR;
+    const T1 = Math.max(v.timeYears - lookaheadYears, 0);
+    for (let s = 0; s < nS; s++) {
+      const g1 = 1 + moves[s]!;
+      const vol = shockedVol(config.vol, v.vol, scenarios[s]!.volShock, days);
+      const unit = optionUnitValue(
+        p.kind,
+        p.settlement,
+        v.underlyingPrice * g1,
+        v.spot * g1,
+        p.strike,
+        T1,
+        vol,
+        snapshot.rate,
+      );
+      diffs[s] = unit - v.unitValue;
+    }
+  } else {
+    // Linear: the price the position is valued on moves with the underlying.
+    for (let s = 0; s < nS; s++) diffs[s] = v.underlyingPrice * moves[s]!;
+  }
+  const col: RiskColumn = {
+    print,
+    diffs,
+    unitValue: v.unitValue,
+    unitDelta: v.delta,
+    underlyingPrice: v.underlyingPrice,
+    spot: v.spot,
+  };
+  if (memo) {
+    if (memo.size >= MAX_COLUMNS) memo.clear();
+    memo.set(key, col);
+  }
+  return col;
+}
+
 /** Revalue every position of the account under every scenario (step 1 of the header). */
 export function buildRiskMatrix(
   account: PortfolioAccount,
   snapshot: MarketSnapshot,
   config: PortfolioMarginConfig,
+  opts: { columns?: RiskColumnCache } = {},
 ): RiskMatrix {
   const scenarios = scenarioTemplates(config);
   const nS = scenarios.length;
@@ -127,16 +252,19 @@ export function buildRiskMatrix(
   const lookaheadYears = config.lookaheadDays / DAYS_PER_YEAR;
   let equity = account.collateral;
 
+  const columns = opts.columns ? columnMapOf(opts.columns, config) : undefined;
   account.positions.forEach((p, i) => {
     const u = uIndex.get(p.underlying)!;
     const moves = underlyings[u]!.moves;
-    const v = valuePosition(p, snapshot);
-    equity += v.value;
+    const col = columnOf(p, snapshot, config, scenarios, moves, lookaheadYears, columns);
+    const value = p.size * col.unitValue;
+    const delta = p.type === 'option' ? p.size * col.unitDelta : p.size;
+    equity += value;
     const row = i * nS;
     let strikeGroup = -1;
     let unitPremium = 0;
     if (p.type === 'option') {
-      unitPremium = v.unitValue;
+      unitPremium = col.unitValue;
       const key = `${u}|${p.expiryMs}|${p.strike}`;
       let g = strikeKeys.get(key);
       if (g === undefined || !config.shortOptionMinimum?.netPerStrike) {
@@ -145,27 +273,10 @@ export function buildRiskMatrix(
         strikeKeys.set(key, g);
       }
       strikeGroup = g;
-      const days = v.timeYears * DAYS_PER_YEAR;
-      const T1 = Math.max(v.timeYears - lookaheadYears, 0);
-      for (let s = 0; s < nS; s++) {
-        const g1 = 1 + moves[s]!;
-        const vol = shockedVol(config.vol, v.vol, scenarios[s]!.volShock, days);
-        const unit = optionUnitValue(
-          p.kind,
-          p.settlement,
-          v.underlyingPrice * g1,
-          v.spot * g1,
-          p.strike,
-          T1,
-          vol,
-          snapshot.rate,
-        );
-        pnl[row + s] = p.size * (unit - v.unitValue);
-      }
-    } else {
-      // Linear: the price the position is valued on moves with the underlying.
-      for (let s = 0; s < nS; s++) pnl[row + s] = p.size * v.underlyingPrice * moves[s]!;
     }
+    const d = col.diffs;
+    for (let s = 0; s < nS; s++) pnl[row + s] = p.size * d[s]!;
+    const v = { value, delta, underlyingPrice: col.underlyingPrice, spot: col.spot };
     positions.push({
       index: i,
       label: positionLabel(p, i),
@@ -594,9 +705,9 @@ export function portfolioMargin(
   account: PortfolioAccount,
   snapshot: MarketSnapshot,
   config: PortfolioMarginConfig,
-  opts: { includeMatrix?: boolean } = {},
+  opts: { includeMatrix?: boolean; columns?: RiskColumnCache } = {},
 ): PortfolioRequirement {
-  return aggregateRiskMatrix(buildRiskMatrix(account, snapshot, config), opts);
+  return aggregateRiskMatrix(buildRiskMatrix(account, snapshot, config, { columns: opts.columns }), opts);
 }
 
 /** Each position margined alone under the same configuration, and their sum. */
