@@ -21,7 +21,8 @@ import {
   driftHouseCommands,
   driftMarketId,
   driftPricesCommand,
-  driftScenarioConfig,
+  driftRestoreCommands,
+  driftSetupConfig,
   driftUnsettledFunding,
   driftUserCommands,
   driftUserRef,
@@ -59,7 +60,7 @@ export function buildDriftEngine(
   sc: DriftScenarioData,
   users: readonly DriftUserData[],
 ): { engine: Engine; approximations: string[]; clock: () => number } {
-  const engine = Engine.create(driftScenarioConfig(sc));
+  const engine = Engine.create(driftSetupConfig(sc));
   let t = T0;
   const clock = () => ++t;
   const approximations: string[] = [];
@@ -69,6 +70,7 @@ export function buildDriftEngine(
     for (const c of built.commands) engine.executeOrThrow(c);
     approximations.push(...built.approximations.map((a) => `user ${u.id}: ${a}`));
   }
+  for (const c of driftRestoreCommands(sc)) engine.executeOrThrow(c);
   engine.executeOrThrow(driftPricesCommand(sc, clock()));
   return { engine, approximations, clock };
 }

@@ -138,6 +138,9 @@ export function buildDriftColumns(state: ReadonlyEngineState, keys: readonly str
   const spotWeight = new Float64Array(nSpot);
   const slow = new Uint8Array(n);
   const big = (v: bigint) => v > BigInt(TERM_MAX) || v < -BigInt(TERM_MAX);
+  // Sizes are held as whole units (hi) and a remainder; hi·price is bounded at evaluation.
+  const hiUnsafe = (v: bigint) =>
+    v > BigInt(TERM_MAX) * 1_000_000_000n || v < -BigInt(TERM_MAX) * 1_000_000_000n;
   let p = 0;
   let s = 0;
   let bigintAccounts = 0;
@@ -164,7 +167,7 @@ export function buildDriftColumns(state: ReadonlyEngineState, keys: readonly str
       [posHi[p], posLo[p]] = split(abs);
       posEntry[p] = Number(entry);
       posRatio[p] = Number(driftMarginRatio(params, abs, 'maintenance', 0n));
-      if (big(entry) || big(abs)) isSlow = true;
+      if (big(entry) || hiUnsafe(abs)) isSlow = true;
       const o = orders.get(market);
       if (o) {
         const bids = size + o.bids;
@@ -177,7 +180,7 @@ export function buildDriftColumns(state: ReadonlyEngineState, keys: readonly str
         bidRatio[p] = Number(driftMarginRatio(params, ab, 'maintenance', 0n));
         askRatio[p] = Number(driftMarginRatio(params, aa, 'maintenance', 0n));
         posCharge[p] = Number(BigInt(o.count) * charge);
-        if (big(ab) || big(aa)) isSlow = true;
+        if (hiUnsafe(ab) || hiUnsafe(aa)) isSlow = true;
       }
       p++;
     };
@@ -201,7 +204,7 @@ export function buildDriftColumns(state: ReadonlyEngineState, keys: readonly str
       spotAsset[s] = assetIndex.get(asset)!;
       [spotHi[s], spotLo[s]] = split(token < 0n ? -token : token);
       spotWeight[s] = token > 0n ? Number(driftSpotWeight1e4(cfg, token, 'maintenance', 0n, false)) : 0;
-      if (big(token)) isSlow = true;
+      if (hiUnsafe(token)) isSlow = true;
       s++;
     }
     if (isSlow) {

@@ -82,3 +82,18 @@ export function driftConfigIssue(
   }
   return undefined;
 }
+
+/**
+ * What keeps markets and assets from the engine's margin arithmetic, or undefined: under
+ * `drift-v2`, Drift's grid (driftConfigIssue); otherwise no market may ask for Drift's PnL weights.
+ */
+export function marginArithmeticIssue(
+  arithmetic: 'engine' | 'drift-v2' | undefined,
+  settlementDecimals: number,
+  markets: readonly MarketConfig[],
+  assets: readonly AssetConfig[],
+): string | undefined {
+  if (arithmetic === 'drift-v2') return driftConfigIssue(settlementDecimals, markets, assets);
+  const weighted = markets.find((m) => m.unrealizedPnlWeight !== undefined);
+  return weighted && `market ${weighted.id}: unrealizedPnlWeight needs marginArithmetic 'drift-v2'`;
+}

@@ -8,7 +8,7 @@ import { decimalAt, id, ratioPpm } from '../num/schema.ts';
 import { OracleConfigSchema } from '../oracle/config.ts';
 import { PortfolioMarginConfigSchema } from '../portfolio/scenarios.ts';
 import { AssetConfigSchema, MarketConfigSchema, marketIssue } from './config.ts';
-import { driftConfigIssue } from './drift-grid.ts';
+import { marginArithmeticIssue } from './drift-grid.ts';
 
 /** Engine configuration of portfolio margin (subaccounts opt in with `set_portfolio_margin`). */
 export const EnginePortfolioSchema = z.object({
@@ -217,16 +217,9 @@ export const EngineConfigSchema = z
           message: `openOrderCharge ${JSON.stringify(c.openOrderCharge)}: a non-negative amount of ${settlement.id} is needed`,
         });
     }
-    if (c.marginArithmetic === 'drift-v2' && settlement) {
-      const issue = driftConfigIssue(settlement.decimals, c.markets, c.assets);
+    if (settlement) {
+      const issue = marginArithmeticIssue(c.marginArithmetic, settlement.decimals, c.markets, c.assets);
       if (issue) ctx.addIssue({ code: 'custom', message: issue });
-    } else {
-      const weighted = c.markets.find((m) => m.unrealizedPnlWeight !== undefined);
-      if (weighted)
-        ctx.addIssue({
-          code: 'custom',
-          message: `market ${weighted.id}: unrealizedPnlWeight needs marginArithmetic 'drift-v2'`,
-        });
     }
     for (const a of c.assets) {
       if (a.yieldBearing && !ids.has(a.yieldBearing.underlying)) {

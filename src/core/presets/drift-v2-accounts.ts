@@ -22,10 +22,12 @@
  *   maintenance PnL weight when positive (exact for the maintenance figures; the initial ones
  *   then count that amount in full, where Drift applies its initial PnL weight).
  * - maxMarginRatio: a leverage cap on every market (set_leverage 1/ratio).
- * While a user's positions are built, each of its markets is marked where its positions are
- * deep in profit (5× the price for a long, 1/5 for a short), so the engine's pre-trade checks
- * pass for accounts that are under water at the scenario's prices; the scenario's prices are
- * set after all users.
+ * Users are built under a set-up configuration (`driftSetupConfig`: every market at a 0.01%
+ * margin) and, while a user's positions are built, each of its markets is marked where its
+ * positions are deep in profit (5× the price for a long, 1/5 for a short), so the engine's
+ * pre-trade checks pass for accounts Drift holds but no trade could open (under water, or past
+ * a 100% IMF-premium ratio); the real markets (`driftRestoreCommands`) and the scenario's prices
+ * are set after all users.
  */
 import { positionValue } from '../account/position.ts';
 import type { CommandInput } from '../engine/commands.ts';
@@ -145,6 +147,28 @@ export function driftScenarioConfig(sc: DriftScenarioData): EngineConfigInput {
     ),
     guards: { maxPriceMove: '100', maxFillDeviation: '10' },
   };
+}
+
+/**
+ * The scenario's configuration with every market at a 0.01% margin: the set-up configuration.
+ * Drift accounts can hold positions the engine's pre-trade checks would never let a trade open
+ * (a whale's IMF premium can push a ratio past 100%, an account can be under water), so the
+ * users are built under it and the real markets are set afterwards (`driftRestoreCommands`).
+ */
+export function driftSetupConfig(sc: DriftScenarioData): EngineConfigInput {
+  const cfg = driftScenarioConfig(sc);
+  return {
+    ...cfg,
+    markets: cfg.markets!.map((m) => ({
+      ...m,
+      margin: { kind: 'fixed', initialRatio: '0.0001', maintenance: { ratio: '0.0001' } },
+    })),
+  };
+}
+
+/** The scenario's real markets, replacing the set-up ones. */
+export function driftRestoreCommands(sc: DriftScenarioData): CommandInput[] {
+  return driftScenarioConfig(sc).markets!.map((config) => ({ type: 'set_market', config }));
 }
 
 /** Drift's unsettled funding of a position (calculate_position_funding_pnl semantics of the SDK), quote 1e6. */
@@ -359,59 +383,42 @@ export function driftUserCommands(
     }
   }
   if (roundTripLoss > 0n) {
-    // Realize it through a round trip in a market the user does not trade: buy k steps at the
-    // mark, sell k − 1 of them d1 ticks lower and the last d2 ticks lower, the total exactly
-    // the loss in (step × tick) units.
+    // Realize it through a round trip in a market the user does not trade: buy k whole units at
+    // half the mark (a profit at once, which carries the position's margin), sell k − 1 of them
+    // d1 ticks lower and the last d2 ticks lower, k·… = the loss exactly. Whole base units (a
+    // multiple of any step dividing one): a tick on one unit is one quote unit, so no fill rounds.
     const m = sc.perp
       .filter((x) => !live.some((p) => p.marketIndex === x.marketIndex))
       .sort((x, y) => Number(BigInt(y.oraclePrice) - BigInt(x.oraclePrice)))[0];
     if (m === undefined)
       throw new Error(`user ${u.id}: a loss beyond the deposit needs a market it does not trade`);
     const id = driftMarketId(m);
-    // Sizes in whole base units (a multiple of any step dividing one): a tick on one unit is
-    // exactly one quote unit, so no fill rounds.
     const marketStep = BigInt(m.orderStepSize);
     const step = marketStep > BASE ? marketStep : BASE;
     const mark = BigInt(m.oraclePrice) * PX8_PER_PRICE;
-    const markTicks = mark / TICK_PX8;
+    const buyPx8 = (mark / 2n / TICK_PX8) * TICK_PX8;
+    const buyTicks = buyPx8 / TICK_PX8;
     const t = (roundTripLoss * 10n ** 11n) / (step * TICK_PX8);
-    const k = (t + markTicks / 2n - 1n) / (markTicks / 2n) + 1n;
+    const k = (t + buyTicks / 2n - 1n) / (buyTicks / 2n) + 1n;
     const d1 = t / k;
     const d2 = t - (k - 1n) * d1;
-    if (d2 >= markTicks || (roundTripLoss * 10n ** 11n) % (step * TICK_PX8) !== 0n)
+    if (d2 >= buyTicks || (roundTripLoss * 10n ** 11n) % (step * TICK_PX8) !== 0n)
       throw new Error(`user ${u.id}: loss ${roundTripLoss} too large for a round trip in ${id}`);
+    const fill = (buy: boolean, size: bigint, pricePx8: bigint): CommandInput => ({
+      type: 'fill',
+      market: id,
+      buyer: buy ? ref : HOUSE,
+      seller: buy ? HOUSE : ref,
+      size: qty(size),
+      price: px(pricePx8),
+      taker: buy ? 'seller' : 'buyer',
+      timeMs: clock(),
+    });
     commands.push(
       { type: 'prices', timeMs: clock(), marks: { [id]: px(mark) } },
-      {
-        type: 'fill',
-        market: id,
-        buyer: ref,
-        seller: HOUSE,
-        size: qty(k * step),
-        price: px(mark),
-        taker: 'seller',
-        timeMs: clock(),
-      },
-      {
-        type: 'fill',
-        market: id,
-        buyer: HOUSE,
-        seller: ref,
-        size: qty((k - 1n) * step),
-        price: px(mark - d1 * TICK_PX8),
-        taker: 'buyer',
-        timeMs: clock(),
-      },
-      {
-        type: 'fill',
-        market: id,
-        buyer: HOUSE,
-        seller: ref,
-        size: qty(step),
-        price: px(mark - d2 * TICK_PX8),
-        taker: 'buyer',
-        timeMs: clock(),
-      },
+      fill(true, k * step, buyPx8),
+      fill(false, (k - 1n) * step, buyPx8 - d1 * TICK_PX8),
+      fill(false, step, buyPx8 - d2 * TICK_PX8),
     );
   }
   return { commands, approximations };
