@@ -45,6 +45,26 @@ describe('drift-v2 arithmetic configuration', () => {
     expect(() => Engine.create({ ...base, markets })).toThrow(/0\.0001 grid/);
   });
 
+  it('set_market and set_asset refuse configs off the grid, leaving the state unchanged', () => {
+    const e = Engine.create(base);
+    const market = base.markets![0]!;
+    const before = e.stateHash();
+    const r = e.execute({
+      type: 'set_market',
+      config: {
+        ...market,
+        margin: { kind: 'fixed', initialRatio: '0.12345', maintenance: { ratio: '0.05' } },
+      },
+    });
+    expect(r.ok ? undefined : r.rejection.code).toBe('INVALID_CONFIG');
+    const a = e.execute({
+      type: 'set_asset',
+      config: { id: 'SOL', decimals: 9, initialWeight: '0.80001', maintenanceWeight: '0.9' },
+    });
+    expect(a.ok ? undefined : a.rejection.code).toBe('INVALID_CONFIG');
+    expect(e.stateHash()).toBe(before);
+  });
+
   it('refuses a negative or malformed per-order charge', () => {
     expect(() => Engine.create({ ...base, openOrderCharge: '-0.01' })).toThrow(/openOrderCharge/);
     expect(() => Engine.create({ ...base, openOrderCharge: '0.0000001' })).toThrow(/openOrderCharge/);
