@@ -328,7 +328,13 @@ function driftScopeFigures(
   view: ScopeView,
   marks?: ReadonlyMap<string, bigint>,
 ): ScopeFigures {
-  const input = view.orders === NO_ORDERS ? { ...view, orders: undefined } : view;
+  // Only a cross scope carries resting orders (as in the engine's arithmetic).
+  const input =
+    view.scope.kind === 'isolated'
+      ? { ...view, orders: NO_ORDERS }
+      : view.orders === NO_ORDERS
+        ? { ...view, orders: undefined }
+        : view;
   const maint = driftAccountFigures(state, input, 'maintenance', true, marks);
   const init = driftAccountFigures(state, input, 'initial', true, marks);
   const initNoOrders = driftAccountFigures(state, input, 'initial', false, marks);
