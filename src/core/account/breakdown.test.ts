@@ -288,7 +288,9 @@ describe('margin breakdown: other models and scopes', () => {
     // 100,000 SOL: √(100,000) = 316.2277…, IM ratio 0.08 + 0.3162277 = 0.396227 (ppm, floored),
     // MM ratio 0.04 + 0.3162277 = 0.356227. At 100 USDC: notional 10,000,000 →
     // IM 3,962,270, MM 3,562,270; the premium over the base ratios 0.296227 and 0.306227.
-    const e = Engine.create(driftConfig());
+    // The engine's own (ppm) arithmetic: the breakdown itemizes the engine's margin models; the
+    // preset's drift-v2 arithmetic (Drift's 1e-4 grid) is checked in drift-v2-peer.test.ts.
+    const e = Engine.create({ ...driftConfig(), marginArithmetic: 'engine' });
     e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'SOL-PERP': '100' } });
     e.executeOrThrow({ type: 'deposit', to: ref('mm'), asset: 'USDC', amount: '100000000' });
     e.executeOrThrow({ type: 'deposit', to: ref('a'), asset: 'USDC', amount: '5000000' });

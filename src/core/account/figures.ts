@@ -14,6 +14,7 @@ import { applyLeverageCap } from '../margin/models.ts';
 import { optionPositionRequirement } from '../margin/option-margin.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState, ReadonlySubaccount } from '../model/state.ts';
 import { mulDiv, PPM } from '../num/index.ts';
+import { driftAccountFigures, openOrderChargeQuote } from './drift-arithmetic.ts';
 import { marketReservation, type OrderLite } from './open-orders.ts';
 import { positiveHealthHaircut } from './pnl-haircut.ts';
 import { portfolioRequirementQuote } from './portfolio-scope.ts';
@@ -173,6 +174,7 @@ export function evaluate(
   view: ScopeView,
   marks?: ReadonlyMap<string, bigint>,
 ): ScopeFigures {
+  if (state.config.marginArithmetic === 'drift-v2') return driftScopeFigures(state, view, marks);
   const qd = state.settlement.decimals;
   let collInit = 0n;
   let collMaint = 0n;
@@ -306,9 +308,72 @@ export function openOrderMarginQuote(
     else byMarket.set(o.market, [o]);
   }
   let total = 0n;
-  for (const [id, list] of byMarket)
+  const charge = openOrderChargeQuote(state);
+  for (const [id, list] of byMarket) {
     total += marketOrdersReservation(state, view, id, list, marks).totalQuote;
+    if (charge !== 0n) total += BigInt(list.length) * charge;
+  }
   return total;
+}
+
+/**
+ * Scope figures in Drift's arithmetic (engine config `marginArithmetic: 'drift-v2'`,
+ * drift-arithmetic.ts): equity and maintenance are Drift's maintenance total collateral and
+ * requirement with resting orders (which Drift counts in maintenance too, so the maintenance
+ * view's "no orders" shortcut does not apply); the orders' share of the initial requirement is
+ * the open-order margin.
+ */
+function driftScopeFigures(
+  state: ReadonlyEngineState,
+  view: ScopeView,
+  marks?: ReadonlyMap<string, bigint>,
+): ScopeFigures {
+  // Only a cross scope carries resting orders (as in the engine's arithmetic).
+  const input =
+    view.scope.kind === 'isolated'
+      ? { ...view, orders: NO_ORDERS }
+      : view.orders === NO_ORDERS
+        ? { ...view, orders: undefined }
+        : view;
+  const maint = driftAccountFigures(state, input, 'maintenance', true, marks);
+  const init = driftAccountFigures(state, input, 'initial', true, marks);
+  const initNoOrders = driftAccountFigures(state, input, 'initial', false, marks);
+  const initialPositions = new Map(init.positions.map((p) => [p.market, p]));
+  const positions: PositionFigures[] = [];
+  for (const p of view.positions) {
+    if (p.size === 0n) continue;
+    const m = maint.positions.find((x) => x.market === p.market)!;
+    const market = state.markets.get(p.market)!;
+    const mark = markOf(market, marks);
+    positions.push({
+      market: p.market,
+      size: p.size,
+      entryValue: p.entryValue,
+      markPx8: mark,
+      notionalQuote: positionValue(p.size < 0n ? -p.size : p.size, mark, state.settlement.decimals, 'floor'),
+      unrealizedPnlQuote: m.pnlQuote,
+      initialQuote: initialPositions.get(p.market)?.requirementQuote ?? 0n,
+      maintenanceQuote: m.requirementQuote,
+    });
+  }
+  const collateral = (f: typeof maint) => f.spot.reduce((t, s) => t + s.weightedValueQuote, 0n);
+  const raw = maint.spot.reduce((t, s) => t + s.valueQuote, 0n);
+  const ordersInitial = init.marginRequirementQuote - initNoOrders.marginRequirementQuote;
+  return {
+    collateralInitialQuote: collateral(init),
+    collateralMaintenanceQuote: collateral(maint),
+    collateralRawQuote: raw,
+    unrealizedPnlQuote: maint.unrealizedPnlQuote,
+    equityQuote: maint.totalCollateralQuote,
+    equityInitialQuote: init.totalCollateralQuote,
+    netValueQuote: maint.netValueQuote,
+    initialMarginQuote: initNoOrders.marginRequirementQuote,
+    maintenanceMarginQuote: maint.marginRequirementQuote,
+    openOrderInitialMarginQuote: ordersInitial,
+    freeCollateralQuote: init.totalCollateralQuote - init.marginRequirementQuote,
+    healthQuote: maint.totalCollateralQuote - maint.marginRequirementQuote,
+    positions,
+  };
 }
 
 /** One market's reservation for `orders` in a (cross) view. */

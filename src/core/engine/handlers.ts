@@ -6,6 +6,7 @@ import { crossView, isolatedView } from '../account/figures.ts';
 import { createMarginModel } from '../margin/models.ts';
 import { intrinsicPx8 } from '../margin/option-margin.ts';
 import { marketIssue } from '../model/config.ts';
+import { marginArithmeticIssue } from '../model/drift-grid.ts';
 import type { SubaccountRef } from '../model/engine-config.ts';
 import { inSafeMode, type MarketState, subaccountKey } from '../model/state.ts';
 import { abs, clamp, divRound, mulDiv, PPM, parseDecimal, RATE_ONE } from '../num/index.ts';
@@ -440,6 +441,13 @@ export function setMarket(ctx: CommandContext, c: Cmd<'set_market'>): void {
     id === c.config.id ? c.config : ctx.state.markets.get(id)?.config,
   );
   if (issue) reject('INVALID_CONFIG', issue);
+  const gridIssue = marginArithmeticIssue(
+    ctx.state.config.marginArithmetic,
+    ctx.state.settlement.decimals,
+    [c.config],
+    [],
+  );
+  if (gridIssue) reject('INVALID_CONFIG', gridIssue);
   ctx.emit({ type: 'market_configured', config: c.config });
 }
 
@@ -450,6 +458,13 @@ export function setAsset(ctx: CommandContext, c: Cmd<'set_asset'>): void {
   if (c.config.yieldBearing && !ctx.state.assets.has(c.config.yieldBearing.underlying)) {
     reject('UNKNOWN_ASSET', `unknown underlying ${c.config.yieldBearing.underlying}`);
   }
+  const gridIssue = marginArithmeticIssue(
+    ctx.state.config.marginArithmetic,
+    ctx.state.settlement.decimals,
+    [],
+    [c.config],
+  );
+  if (gridIssue) reject('INVALID_CONFIG', gridIssue);
   ctx.emit({ type: 'asset_configured', config: c.config });
 }
 

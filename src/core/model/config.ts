@@ -169,6 +169,20 @@ export const MarketConfigSchema = z.object({
       maintenance: ratioPpm('positiveHealthWeight.maintenance', 1_000_000n),
     })
     .optional(),
+  /**
+   * Drift v2's weights on a position's positive unrealized PnL (unrealized_pnl_initial/
+   * maintenance_asset_weight): positive PnL counts at `maintenance` in the maintenance
+   * collateral and at `initial`, shrunk with the square root of the PnL by `imfFactor`
+   * (unrealized_pnl_imf_factor), in the initial collateral; negative PnL counts in full.
+   * Honoured by the `drift-v2` margin arithmetic (engine config `marginArithmetic`). Absent: in full.
+   */
+  unrealizedPnlWeight: z
+    .object({
+      initial: ratioPpm('unrealizedPnlWeight.initial', 1_000_000n),
+      maintenance: ratioPpm('unrealizedPnlWeight.maintenance', 1_000_000n),
+      imfFactor: ratioPpm('unrealizedPnlWeight.imfFactor').prefault('0'),
+    })
+    .optional(),
   funding: FundingConfigSchema.prefault({}),
   takerFee: ratioPpm('takerFee', 100_000n).prefault('0'),
   makerFee: ratioPpm('makerFee', 100_000n).prefault('0'),

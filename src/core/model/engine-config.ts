@@ -3,11 +3,12 @@
  * the liquidation policy and input guards. Validated with zod; decimal strings in.
  */
 import { z } from 'zod';
-import { QTY_DECIMALS } from '../num/index.ts';
+import { parseDecimal, QTY_DECIMALS } from '../num/index.ts';
 import { decimalAt, id, ratioPpm } from '../num/schema.ts';
 import { OracleConfigSchema } from '../oracle/config.ts';
 import { PortfolioMarginConfigSchema } from '../portfolio/scenarios.ts';
 import { AssetConfigSchema, MarketConfigSchema, marketIssue } from './config.ts';
+import { marginArithmeticIssue } from './drift-grid.ts';
 
 /** Engine configuration of portfolio margin (subaccounts opt in with `set_portfolio_margin`). */
 export const EnginePortfolioSchema = z.object({
@@ -171,6 +172,21 @@ export const EngineConfigSchema = z
      * The oldest id is forgotten first; a forgotten id is a new command again.
      */
     commandIdRetention: z.number().int().min(0).max(10_000_000).optional(),
+    /**
+     * The integer arithmetic of the margin figures. Absent (`engine`): ppm ratios and px8 prices,
+     * values rounded down and requirements up (account/figures.ts). `drift-v2`: Drift
+     * protocol-v2's grid and truncations, to the unit (account/drift-arithmetic.ts): resting
+     * orders enter maintenance through the worst-case base, positive PnL is weighted
+     * (markets' `unrealizedPnlWeight`), spot weights shrink by an integer square root. It needs
+     * every ratio and weight on the 0.0001 grid and a 6-decimal settlement asset.
+     */
+    marginArithmetic: z.enum(['engine', 'drift-v2']).optional(),
+    /**
+     * A fixed margin charge per resting order, in the settlement asset (decimal; Drift:
+     * OPEN_ORDER_MARGIN_REQUIREMENT, "0.01"). Absent = none. Engine arithmetic: part of the
+     * orders' initial-margin reservation; drift-v2: part of both requirements.
+     */
+    openOrderCharge: z.string().max(40).optional(),
   })
   .superRefine((c, ctx) => {
     const ids = new Set(c.assets.map((a) => a.id));
@@ -191,6 +207,19 @@ export const EngineConfigSchema = z
     }
     if (new Set(c.oracles.map((o) => o.market)).size !== c.oracles.length) {
       ctx.addIssue({ code: 'custom', message: 'more than one oracle for a market' });
+    }
+    const settlement = c.assets.find((a) => a.id === c.settlementAsset);
+    if (c.openOrderCharge !== undefined && settlement) {
+      const r = parseDecimal(c.openOrderCharge, settlement.decimals);
+      if (!r.ok || r.value < 0n)
+        ctx.addIssue({
+          code: 'custom',
+          message: `openOrderCharge ${JSON.stringify(c.openOrderCharge)}: a non-negative amount of ${settlement.id} is needed`,
+        });
+    }
+    if (settlement) {
+      const issue = marginArithmeticIssue(c.marginArithmetic, settlement.decimals, c.markets, c.assets);
+      if (issue) ctx.addIssue({ code: 'custom', message: issue });
     }
     for (const a of c.assets) {
       if (a.yieldBearing && !ids.has(a.yieldBearing.underlying)) {

@@ -38,6 +38,9 @@ export function driftPerpMarket(
     marginRatioMaintenance1e4: number;
     imfFactor1e6: number;
     stepSize?: string;
+    tickSize?: string;
+    /** unrealized_pnl_initial/maintenance_asset_weight (1e4) and unrealized_pnl_imf_factor (1e6). */
+    unrealizedPnlWeight?: { initial1e4: number; maintenance1e4: number; imfFactor1e6: number };
   },
 ): MarketConfigInput {
   // Drift's integer precisions (1e4, 1e6) → ppm decimal strings, exactly.
@@ -47,21 +50,34 @@ export function driftPerpMarket(
     kind: 'perpetual',
     base,
     stepSize: p.stepSize ?? '0.01',
-    tickSize: '0.0001',
+    tickSize: p.tickSize ?? '0.0001',
     margin: {
       kind: 'sqrtSize',
       initialRatio: frac(p.marginRatioInitial1e4, 10_000),
       maintenance: { ratio: frac(p.marginRatioMaintenance1e4, 10_000) },
       imfFactor: frac(p.imfFactor1e6, 1_000_000),
     },
+    ...(p.unrealizedPnlWeight && {
+      unrealizedPnlWeight: {
+        initial: frac(p.unrealizedPnlWeight.initial1e4, 10_000),
+        maintenance: frac(p.unrealizedPnlWeight.maintenance1e4, 10_000),
+        imfFactor: frac(p.unrealizedPnlWeight.imfFactor1e6, 1_000_000),
+      },
+    }),
     takerFee: '0.001',
     makerFee: '0',
   };
 }
 
+/** Drift's OPEN_ORDER_MARGIN_REQUIREMENT: $0.01 of margin per open order, initial and maintenance. */
+export const DRIFT_OPEN_ORDER_CHARGE = '0.01';
+
 export function driftConfig(): EngineConfigInput {
   return {
     settlementAsset: 'USDC',
+    // Margin figures on Drift's integer grid, to the unit (account/drift-arithmetic.ts).
+    marginArithmetic: 'drift-v2',
+    openOrderCharge: DRIFT_OPEN_ORDER_CHARGE,
     assets: [
       { id: 'USDC', decimals: 6 },
       // SOL spot as in Drift's margin tests: initial asset weight 0.8, maintenance 0.9; size discount factor 0.
