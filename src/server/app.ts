@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { type Context, Hono } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { foldLossLedger, lossLedgerFrom } from '../core/engine/loss-ledger.ts';
 import { type AuditLog, MemoryAuditLog } from './audit.ts';
@@ -92,7 +92,7 @@ const DASHBOARD_CSP =
 
 /** Static files of the risk console, before the API routes (method ALL: not an API route). */
 function mountDashboard(app: Hono<Env>, dir: string): void {
-  let files: ReturnType<typeof serveStatic> | undefined; // made once the files exist (it warns otherwise)
+  let files: MiddlewareHandler<Env> | undefined; // made once the files exist (it warns otherwise)
   app.use(async (c, next) => {
     const path = c.req.path;
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
@@ -103,7 +103,10 @@ function mountDashboard(app: Hono<Env>, dir: string): void {
     c.header('Content-Security-Policy', DASHBOARD_CSP);
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'no-referrer');
-    files ??= serveStatic({ root: dir, rewriteRequestPath: (p) => p.replace(/^\/dashboard/, '') || '/' });
+    files ??= serveStatic<Env>({
+      root: dir,
+      rewriteRequestPath: (p) => p.replace(/^\/dashboard/, '') || '/',
+    });
     return files(c, next);
   });
 }

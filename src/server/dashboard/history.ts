@@ -181,11 +181,13 @@ export class DashboardHistory {
     }
   }
 
-  /** Samples and minute buckets with engine time after `sinceT` (all when undefined). */
+  /** Samples after engine time `sinceT` and the minute buckets that may have changed since (all when undefined). */
   series(sinceT?: number): { samples: Sample[]; minutes: MinuteBucket[] } {
-    const after = <T extends { t: number }>(xs: readonly T[]) =>
-      sinceT === undefined ? [...xs] : xs.filter((x) => x.t > sinceT);
-    return { samples: after(this.samples), minutes: after(this.minutes) };
+    const after = <T extends { t: number }>(xs: readonly T[], t: number | undefined) =>
+      t === undefined ? [...xs] : xs.filter((x) => x.t > t);
+    // a minute starting up to a minute before sinceT may still be counting
+    const minutesSince = sinceT === undefined ? undefined : sinceT - 60_000;
+    return { samples: after(this.samples, sinceT), minutes: after(this.minutes, minutesSince) };
   }
 
   /** The account's recent events, newest first. */
