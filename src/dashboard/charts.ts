@@ -38,6 +38,8 @@ export class Chart {
         width,
         height: opts.height ?? 220,
         scales: { x: { time: opts.time !== false } },
+        // engine time is shown in UTC whatever the browser's zone
+        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),
         axes: [
           { label: opts.xLabel, size: opts.xLabel ? 50 : 40 },
           { label: opts.yLabel, size: 80, values: (_u, ticks) => ticks.map((t) => compactTick(t)) },

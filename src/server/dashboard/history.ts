@@ -139,6 +139,7 @@ export class DashboardHistory {
 
   private sample(force: boolean): void {
     const state = this.state();
+    if (state.timeMs === 0) return; // nothing has happened yet: no point on a time axis
     const wall = this.now();
     const minute = Math.floor(state.timeMs / 60_000);
     if (!force && wall - this.lastSampleWall < this.sampleEveryMs && minute === this.lastSampleMinute) return;
