@@ -5,9 +5,11 @@
  * bisection on the exact figures (core/account/report.ts), holding every other price fixed.
  *
  * Computing it walks every subaccount and bisects every position, so it is cached: a snapshot
- * is reused while the engine has not moved (same journal position) and, while it moves, for at
- * most `maxAgeMs` (default 1 s) of wall-clock time — a dashboard refreshing during a crash gets
- * figures at most that old, each carrying the journal position (`seq`) it was computed at.
+ * is reused while the engine has not moved (same journal position) and, while it moves, for
+ * `maxAgeMs` (default 1 s) of wall-clock time or four times its own compute time, whichever is
+ * longer — a dashboard refreshing during a crash gets figures at most that old, each carrying the
+ * journal position (`seq`) it was computed at, and a large book cannot take more than about a
+ * fifth of the service's time.
  *
  * Liquidation prices of a scope are remembered between snapshots and recomputed only when the
  * scope may have changed: an event touched its subaccount (a trade, a move of money, a margin
@@ -161,7 +163,10 @@ export class RiskSnapshots {
   get(): RiskSnapshot {
     const state = this.state();
     const cur = this.current;
-    if (cur && (cur.seq === state.seq || this.now() - cur.computedAtMs < this.maxAgeMs)) return cur;
+    // reused for maxAgeMs, or 4× its own compute time if longer: the snapshot takes at most about
+    // a fifth of the service's time however large the book, the rest stays with the engine
+    const maxAge = cur ? Math.max(this.maxAgeMs, 4 * cur.computeMs) : 0;
+    if (cur && (cur.seq === state.seq || this.now() - cur.computedAtMs < maxAge)) return cur;
     this.current = this.compute(state);
     return this.current;
   }
