@@ -41,7 +41,16 @@ const r1 = (x: number) => Math.round(x * 10) / 10;
 
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 const pages: { name: string; page: Page }[] = [];
 const started = Date.now();
@@ -58,11 +67,12 @@ const { service, summary } = await runServeReplay({
       const keys = JSON.parse(readFileSync(r.keysFile, 'utf8')) as { id: string; secret: string }[];
       const op = keys.find((k) => k.id === 'operator')!;
       void (async () => {
-        const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-        await ctx.addInitScript(
-          `sessionStorage.setItem('plimsoll.dashboard.key', ${JSON.stringify(JSON.stringify({ id: op.id, secret: op.secret }))})`,
-        );
+        // one browser context (its own window) per page: a background tab gets no animation frames
         for (const name of ['overview', 'at-risk']) {
+          const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+          await ctx.addInitScript(
+            `sessionStorage.setItem('plimsoll.dashboard.key', ${JSON.stringify(JSON.stringify({ id: op.id, secret: op.secret }))})`,
+          );
           const page = await ctx.newPage();
           await page.goto(`${r.url}/dashboard/#/${name}`);
           pages.push({ name, page });

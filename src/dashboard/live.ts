@@ -71,10 +71,12 @@ export class Live {
       this.received++;
       this.lastEventAt = performance.now();
       this.pending.push({ seq: msg.seq, event: msg.event });
-      // deliver in batches once per frame: a burst of thousands of events is one update
+      // deliver in batches once per frame: a burst of thousands of events is one update (a hidden
+      // tab gets no frames, so there every quarter second)
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        requestAnimationFrame(() => this.flush());
+        if (document.hidden) setTimeout(() => this.flush(), 250);
+        else requestAnimationFrame(() => this.flush());
       }
     };
     ws.onclose = () => {
