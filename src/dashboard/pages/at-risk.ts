@@ -93,6 +93,12 @@ export function atRiskPage(ctx: AppCtx): Page {
     'data-testid': 'filter',
   });
   const onlyLiq = h('input', { type: 'checkbox', 'aria-label': 'liquidatable only' });
+  // rows drawn: a table of hundreds of rows is rebuilt on every refresh, so draw what is read
+  const shownRows = h(
+    'select',
+    { 'aria-label': 'rows shown', 'data-testid': 'rows-shown' },
+    ...['50', '100', '500'].map((v) => h('option', { value: v, selected: v === '100' }, `${v} rows`)),
+  );
   const info = h('span', { class: 'note', 'data-testid': 'at-risk-info' });
   const body = h('div', { 'data-testid': 'at-risk-table' });
   el.append(
@@ -104,6 +110,7 @@ export function atRiskPage(ctx: AppCtx): Page {
       h('label', {}, market),
       h('label', {}, search),
       h('label', {}, onlyLiq, ' liquidatable now'),
+      h('label', {}, shownRows),
       info,
     ),
     body,
@@ -133,7 +140,7 @@ export function atRiskPage(ctx: AppCtx): Page {
     if (!data) return;
     const asset = data.settlementAsset;
     const q = search.value.trim().toLowerCase();
-    const rows = data.scopes
+    const matching = data.scopes
       .filter(
         (r) =>
           (!q || `${r.account}/${r.sub}`.toLowerCase().includes(q)) && (!onlyLiq.checked || r.liquidatable),
@@ -144,9 +151,10 @@ export function atRiskPage(ctx: AppCtx): Page {
         const c = x < y ? -1 : x > y ? 1 : 0;
         return desc ? -c : c;
       });
+    const rows = matching.slice(0, Number(shownRows.value));
     fill(
       info,
-      `${num(rows.length, 0)} shown of ${num(data.total, 0)} scopes with positions · horizon ${data.horizon} · σ ${num(data.sigma * 100, 0)} %/√yr · figures at journal ${num(data.seq, 0)} (computed in ${num(data.computeMs, 1)} ms)`,
+      `${num(rows.length, 0)} shown of ${num(matching.length, 0)} matching, ${num(data.total, 0)} scopes with positions · horizon ${data.horizon} · σ ${num(data.sigma * 100, 0)} %/√yr · figures at journal ${num(data.seq, 0)} (computed in ${num(data.computeMs, 1)} ms)`,
     );
     fill(
       body,
@@ -246,6 +254,7 @@ export function atRiskPage(ctx: AppCtx): Page {
   for (const c of [horizon, sigma, market]) c.addEventListener('change', () => refresher.request());
   search.addEventListener('input', render);
   onlyLiq.addEventListener('change', render);
+  shownRows.addEventListener('change', render);
 
   return {
     el,
