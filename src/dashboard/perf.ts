@@ -18,7 +18,7 @@ export function startFrameClock(): void {
   let last = performance.now();
   const tick = (t: number) => {
     stats.frames.push(t - last);
-    if (stats.frames.length > 2000) stats.frames.splice(0, 1000);
+    if (stats.frames.length > 100_000) stats.frames.splice(0, 50_000); // ~25 min at 60 fps
     last = t;
     requestAnimationFrame(tick);
   };
