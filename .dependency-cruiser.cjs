@@ -110,6 +110,21 @@ module.exports = {
     },
     ...coreInside,
     {
+      name: 'dashboard-talks-to-the-api-only',
+      comment:
+        'src/dashboard is the browser console: it reads the engine only through the HTTP API and the event stream, never by importing the engine or the server.',
+      severity: 'error',
+      from: { path: '^src/dashboard/' },
+      to: { path: '^src/', pathNot: '^src/dashboard/' },
+    },
+    {
+      name: 'nothing-imports-the-dashboard',
+      comment: 'The console is built by vite into dist/dashboard and served as files; no module imports it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/dashboard/' },
+      to: { path: '^src/dashboard/' },
+    },
+    {
       name: 'reference-is-for-tests',
       comment:
         'src/core/reference holds venue formulas re-implemented as test references: only tests (and other references) import them.',

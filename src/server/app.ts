@@ -9,11 +9,13 @@
  * are parsed with the route's zod schemas (400) and the handler runs. Every failure is
  * `{code, message, details?}` with the status of errors.ts, never a stack trace.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import { type Context, Hono } from 'hono';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { foldLossLedger, lossLedgerFrom } from '../core/engine/loss-ledger.ts';
 import { type AuditLog, MemoryAuditLog } from './audit.ts';
@@ -21,6 +23,8 @@ import { type ApiKey, Authenticator, hasScope } from './auth.ts';
 import { readBody } from './body.ts';
 import type { CommandSink } from './command-sink.ts';
 import type { AppContext } from './context.ts';
+import { DashboardHistory } from './dashboard/history.ts';
+import { RiskSnapshots } from './dashboard/risk-snapshot.ts';
 import { ApiError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type ServerMetrics } from './metrics.ts';
@@ -44,12 +48,17 @@ export function createContext(opts: ContextOptions): AppContext {
   const sink = opts.sink;
   const metrics = opts.metrics ?? createMetrics(() => sink.engine.state);
   const ledger = lossLedgerFrom(sink.engine.state);
+  const snapshots = new RiskSnapshots(() => sink.engine.state, { now: Date.now });
+  const history = new DashboardHistory(() => sink.engine.state);
   sink.onCommitted((events) => {
     metrics.observeEvents(events);
     for (const e of events) foldLossLedger(ledger, e);
+    snapshots.observe(events);
+    history.observe(events);
   });
   return {
     lossLedger: () => ledger,
+    dashboard: { snapshots, history },
     sink,
     audit: opts.audit ?? new MemoryAuditLog(),
     metrics,
@@ -68,6 +77,38 @@ export interface AppOptions {
   readonly maxBodyBytes?: number;
   /** More routes (the WebSocket helper's, orders): mounted and documented like the rest. */
   readonly extraRoutes?: readonly RouteDef[];
+  /**
+   * The built risk console (docs/dashboard.md) served at /dashboard/ (and / redirects there);
+   * default the package's dist/dashboard; false: not served.
+   */
+  readonly dashboardDir?: string | false;
+}
+
+/** Where `npm run build` puts the risk console (src/dashboard built by vite). */
+export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../dist/dashboard/', import.meta.url));
+
+const DASHBOARD_CSP =
+  "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/** Static files of the risk console, before the API routes (method ALL: not an API route). */
+function mountDashboard(app: Hono<Env>, dir: string): void {
+  let files: MiddlewareHandler<Env> | undefined; // made once the files exist (it warns otherwise)
+  app.use(async (c, next) => {
+    const path = c.req.path;
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
+    if (path === '/' || path === '/dashboard') return c.redirect('/dashboard/', 302);
+    if (!path.startsWith('/dashboard/')) return next();
+    if (!existsSync(dir))
+      return c.text('the risk console is not built: run `npm run build` (vite builds src/dashboard)', 404);
+    c.header('Content-Security-Policy', DASHBOARD_CSP);
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    files ??= serveStatic<Env>({
+      root: dir,
+      rewriteRequestPath: (p) => p.replace(/^\/dashboard/, '') || '/',
+    });
+    return files(c, next);
+  });
 }
 
 type Env = { Variables: { keyId: string | undefined } };
@@ -127,6 +168,7 @@ export function createApp(ctx: AppContext, opts: AppOptions): PlimsollApp {
     );
   });
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (opts.dashboardDir !== false) mountDashboard(app, opts.dashboardDir ?? DEFAULT_DASHBOARD_DIR);
 
   for (const r of routes) {
     app.on(r.method.toUpperCase(), r.path, async (c) => {

@@ -8,6 +8,8 @@ import type { Sequenced } from '../core/engine/events.ts';
 import type { LossLedger } from '../core/engine/loss-ledger.ts';
 import type { AuditLog } from './audit.ts';
 import type { CommandSink } from './command-sink.ts';
+import type { DashboardHistory } from './dashboard/history.ts';
+import type { RiskSnapshots } from './dashboard/risk-snapshot.ts';
 import { ApiError } from './errors.ts';
 import type { Logger } from './log.ts';
 import type { ServerMetrics } from './metrics.ts';
@@ -25,6 +27,8 @@ export interface AppContext {
    * the service started (on top of the positions at start).
    */
   readonly lossLedger: () => LossLedger;
+  /** The risk console's views (docs/dashboard.md): risk snapshots and history since start. */
+  readonly dashboard?: { readonly snapshots: RiskSnapshots; readonly history: DashboardHistory };
   /** Set while shutting down: mutating requests are refused with 503 SHUTTING_DOWN. */
   shuttingDown: boolean;
 }

@@ -50,6 +50,8 @@ export interface ServiceOptions {
   readonly authWindowMs?: number;
   readonly maxBodyBytes?: number;
   readonly extraRoutes?: AppOptions['extraRoutes'];
+  /** The risk console's built files (default the package's dist/dashboard; false: not served). */
+  readonly dashboardDir?: AppOptions['dashboardDir'];
   readonly now?: () => number;
   /** The keeper inside the service (live.ts): liquidate (default), only publish orders, or off. */
   readonly keeper?: 'execute' | 'orders' | 'off';
@@ -149,6 +151,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     ...(opts.authWindowMs === undefined ? {} : { authWindowMs: opts.authWindowMs }),
     ...(opts.maxBodyBytes === undefined ? {} : { maxBodyBytes: opts.maxBodyBytes }),
     ...(opts.extraRoutes ? { extraRoutes: opts.extraRoutes } : {}),
+    ...(opts.dashboardDir === undefined ? {} : { dashboardDir: opts.dashboardDir }),
   });
   let running: RunningServer;
   try {

@@ -2,6 +2,7 @@
 import type { RouteDef } from '../route.ts';
 import { accountRoutes } from './accounts.ts';
 import { calculatorRoutes } from './calculator.ts';
+import { dashboardRoutes } from './dashboard.ts';
 import { fundRoutes } from './funds.ts';
 import { marketDataRoutes } from './market-data.ts';
 import { operatorRoutes } from './operator.ts';
@@ -21,5 +22,6 @@ export function allRoutes(openApi: () => unknown): RouteDef[] {
     ...riskRoutes,
     ...calculatorRoutes,
     ...operatorRoutes,
+    ...dashboardRoutes,
   ];
 }
