@@ -197,6 +197,11 @@ export interface LiquidationPriceResult {
   };
   /** Lending presets only: health factor, debt, collateral details. */
   readonly lending?: LendingResult;
+  /**
+   * Inverse (coin-margined) markets only: every amount of the breakdown is in this coin (the
+   * settlement asset), sizes count contracts of `contractValue` quote each.
+   */
+  readonly inverse?: { readonly settlementAsset: string; readonly contractValue: string };
 }
 
 /** Internals for tests and drivers: the built state and the scope the price was found on. */
@@ -553,6 +558,14 @@ function compute(
     formula: inverse
       ? explainInverse(preset, inv, lp, position === undefined)
       : explain(preset, linear, lp, position === undefined),
+    ...(inverse
+      ? {
+          inverse: {
+            settlementAsset: state.settlement.id,
+            contractValue: px(state.markets.get(target)!.config.contractValue!),
+          },
+        }
+      : {}),
   };
   return { result, engine: built.engine, state, view, market: target };
 }
