@@ -167,7 +167,6 @@ const price = (p: string | null) => {
   const abs = p.replace('-', '');
   return fmtDecimal(p, abs.startsWith('0.') || abs.length < 4 ? 6 : 2);
 };
-const money = (v: string) => fmtDecimal(v, 2);
 /** A fraction as a percentage with 2 decimals, exactly ("0.025" → "2.50%"). */
 const pct = (fraction: string | null) =>
   fraction === null ? '' : `${fmtDecimal(formatDecimal(parseDecimalUnsafe(fraction, 12) * 100n, 12), 2)}%`;
@@ -176,6 +175,9 @@ const pct = (fraction: string | null) =>
 export function formatLiqPrice(r: LiquidationPriceResult): string {
   const lines: string[] = [];
   const b = r.breakdown;
+  // Quote amounts to the cent; an inverse market's coin amounts to 1e-8 with the coin's name.
+  const coin = r.inverse?.settlementAsset;
+  const money = (v: string) => (coin === undefined ? fmtDecimal(v, 2) : `${fmtDecimal(v, 8)} ${coin}`);
   if (r.lending) {
     const l = r.lending;
     lines.push(`${r.preset} · collateral ${l.asset} at ${price(l.price)} · debt ${money(l.debt)}`);
@@ -194,9 +196,12 @@ export function formatLiqPrice(r: LiquidationPriceResult): string {
       lines.push(`  liquidatable: close factor ${Number(l.closeFactorBps) / 100}%`);
   } else {
     const pos = b.positions.find((p) => p.market === r.market);
+    const contracts = r.inverse ? ` contracts × ${fmtDecimal(r.inverse.contractValue, 0)} USD` : '';
     lines.push(
-      `${r.preset} · ${r.market} ${r.side}${pos ? ` ${pos.size} @ ${price(pos.entryPrice)}` : ' (closed)'} · ${r.mode} · mark ${price(r.markPrice)}`,
+      `${r.preset} · ${r.market} ${r.side}${pos ? ` ${pos.size}${contracts} @ ${price(pos.entryPrice)}` : ' (closed)'} · ${r.mode} · mark ${price(r.markPrice)}`,
     );
+    if (b.liquidatable)
+      lines.push('  ALREADY LIQUIDATABLE: equity is below the maintenance margin at the current mark');
     lines.push(
       `  liquidation price    ${price(r.liquidationPrice)}  ${r.distance === null ? '' : `(${pct(r.distance)} from mark)`}`,
     );

@@ -101,10 +101,15 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .argument('<file>', 'scenario JSON, e.g. examples/risk-scenario.json')
     .option('--account <id>', 'report only this account')
     .option('--matrix', 'portfolio-margin accounts: include the whole scenario × P&L matrix')
-    .action((file: string, o: { account?: string; matrix?: boolean }) => {
+    .option('--text', 'print a readable summary instead of the JSON (default: JSON)', false)
+    .action((file: string, o: { account?: string; matrix?: boolean; text?: boolean }) => {
       riskCommand(
         file,
-        { ...(o.account === undefined ? {} : { account: o.account }), matrix: o.matrix === true },
+        {
+          ...(o.account === undefined ? {} : { account: o.account }),
+          matrix: o.matrix === true,
+          text: o.text === true,
+        },
         (t) => process.stdout.write(t),
       );
       setExitCode(EXIT_OK);

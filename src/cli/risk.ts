@@ -22,6 +22,7 @@ import {
   ScenarioSchema,
 } from '../core/calculator/scenario.ts';
 import { UsageError } from './errors.ts';
+import { formatRiskText } from './risk-text.ts';
 
 export { COUNTERPARTY };
 /** The scenario file format (kept under its historical name). */
@@ -64,10 +65,10 @@ export function runRiskScenario(
   return { accounts };
 }
 
-/** The `risk` command: reads FILE, prints the reports as JSON. */
+/** The `risk` command: reads FILE, prints the reports as JSON (or as text with `text`). */
 export function riskCommand(
   file: string,
-  opts: { account?: string; matrix?: boolean },
+  opts: { account?: string; matrix?: boolean; text?: boolean },
   out: (text: string) => void,
 ): void {
   let text: string;
@@ -77,5 +78,12 @@ export function riskCommand(
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const scenario = parseRiskScenario(text, file);
-  out(`${JSON.stringify(runRiskScenario(scenario, opts), null, 2)}\n`);
+  const result = runRiskScenario(scenario, opts);
+  if (opts.text === true) {
+    // the scenario's configuration was validated by building it
+    const cfg = scenario.config as { settlementAsset: string; assets: { id: string; decimals: number }[] };
+    const coin = cfg.settlementAsset;
+    const decimals = cfg.assets.find((a) => a.id === coin)?.decimals ?? 8;
+    out(formatRiskText(result.accounts, coin, decimals));
+  } else out(`${JSON.stringify(result, null, 2)}\n`);
 }

@@ -320,7 +320,14 @@ export class LiquidationPriceIndex implements CandidateFinder {
     const place = (scope: Scope, market: string | undefined) => {
       const id = `${s.key}|${scope.kind === 'cross' ? 'cross' : `isolated:${scope.market}`}`;
       const m = market === undefined ? undefined : state.markets.get(market);
-      if (market === undefined || m === undefined || m.config.margin.kind === 'openInterestScaled') {
+      // Inverse markets: the rounding band below is the linear one (valueDivisor / |size|), so
+      // they are evaluated exactly at every step instead.
+      if (
+        market === undefined ||
+        m === undefined ||
+        m.config.margin.kind === 'openInterestScaled' ||
+        m.config.contractType === 'inverse'
+      ) {
         const e: ExactEntry = { id, subKey: s.key, ref: s.ref, scope, healthyAt: -1 };
         entries.exact.push(e);
         this.exact.set(id, e);

@@ -93,9 +93,11 @@ const PRICE_INDEPENDENT_RATIO_MODELS: ReadonlySet<string> = new Set([
  * and options (their MM follows the underlying's price, not their own notional).
  */
 function exactOnly(ms: {
-  config: { requirementOn?: string; positiveHealthWeight?: unknown; option?: unknown };
+  config: { requirementOn?: string; positiveHealthWeight?: unknown; option?: unknown; contractType?: string };
 }): boolean {
   return (
+    // inverse (coin-margined) PnL is n·cv·(1/entry − 1/mark), not the screen's linear size·mark
+    ms.config.contractType === 'inverse' ||
     ms.config.requirementOn === 'entry' ||
     ms.config.positiveHealthWeight !== undefined ||
     ms.config.option !== undefined

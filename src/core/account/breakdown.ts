@@ -19,6 +19,7 @@
  */
 
 import { collateralValueQuote, weightFor } from '../collateral/valuation.ts';
+import { notionalValue } from '../margin/contract-value.ts';
 import { type Bracket, bracketFor, compileBrackets } from '../margin/models.ts';
 import { oiAdjustedInitialPpm, oiScaledInitialMarginQuote } from '../margin/open-interest.ts';
 import { outOfTheMoneyPx8, shortUnitRequirement } from '../margin/option-margin.ts';
@@ -46,7 +47,6 @@ import {
 } from './figures.ts';
 import { positiveHealthHaircut } from './pnl-haircut.ts';
 import { portfolioRequirementQuote } from './portfolio-scope.ts';
-import { positionValue } from './position.ts';
 import { assetPricePx8, markOf } from './prices.ts';
 
 /** A requirement computed as an exact amount rounded up to a quote unit: exact + roundingUp = amount. */
@@ -341,7 +341,7 @@ function modelBreakdown(
       const mm = resolveMaintenancePpm(cfg.maintenance, cfg.initialRatio);
       const lower = parseQuote(cfg.openInterestLowerCap, qd);
       const upper = parseQuote(cfg.openInterestUpperCap, qd);
-      const oi = positionValue(market.openInterestQty9, mark, qd, 'ceil');
+      const oi = notionalValue(market.config, market.openInterestQty9, mark, qd, 'ceil');
       const im = oiScaledInitialMarginQuote(basis, cfg.initialRatio, oi, lower, upper);
       const baseIm = divRound(basis * cfg.initialRatio, PPM, 'ceil');
       return {
@@ -452,7 +452,7 @@ function positionBreakdown(
   // The model's own IM (without the leverage cap), as positionRequirement asks the model for it.
   const oi =
     market.config.margin.kind === 'openInterestScaled'
-      ? positionValue(market.openInterestQty9, mark, qd, 'ceil')
+      ? notionalValue(market.config, market.openInterestQty9, mark, qd, 'ceil')
       : 0n;
   const modelImQuote = option
     ? req.initialQuote

@@ -10,6 +10,7 @@
  */
 
 import { collateralValueQuote, weightFor } from '../collateral/valuation.ts';
+import { notionalValue, signedValue } from '../margin/contract-value.ts';
 import { applyLeverageCap } from '../margin/models.ts';
 import { optionPositionRequirement } from '../margin/option-margin.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState, ReadonlySubaccount } from '../model/state.ts';
@@ -18,7 +19,6 @@ import { driftAccountFigures, openOrderChargeQuote } from './drift-arithmetic.ts
 import { marketReservation, type OrderLite } from './open-orders.ts';
 import { positiveHealthHaircut } from './pnl-haircut.ts';
 import { portfolioRequirementQuote } from './portfolio-scope.ts';
-import { positionValue } from './position.ts';
 import { assetPricePx8, markOf, type PositionLite } from './prices.ts';
 
 export type Scope = { kind: 'cross' } | { kind: 'isolated'; market: string };
@@ -135,7 +135,7 @@ export function positionRequirement(
 ): { notionalQuote: bigint; initialQuote: bigint; maintenanceQuote: bigint } {
   const qd = state.settlement.decimals;
   const absSize = size < 0n ? -size : size;
-  const notionalQuote = positionValue(absSize, markPx8, qd, 'ceil');
+  const notionalQuote = notionalValue(market.config, absSize, markPx8, qd, 'ceil');
   const terms = market.config.option;
   if (market.config.margin.kind === 'standardOption' && terms !== undefined) {
     const underlying = markOf(state.markets.get(terms.underlying)!, marks);
@@ -146,7 +146,7 @@ export function positionRequirement(
   // Only the open-interest-scaled model reads the market's open interest.
   const oiQuote =
     market.config.margin.kind === 'openInterestScaled'
-      ? positionValue(market.openInterestQty9, markPx8, qd, 'ceil')
+      ? notionalValue(market.config, market.openInterestQty9, markPx8, qd, 'ceil')
       : 0n;
   const req = applyLeverageCap(
     market.model.requirement(
@@ -225,7 +225,7 @@ export function evaluate(
     if (p.size === 0n) continue;
     const market = state.markets.get(p.market)!;
     const mark = markOf(market, marks);
-    const value = positionValue(p.size, mark, qd, 'floor');
+    const value = signedValue(market.config, p.size, mark, qd, 'floor');
     const pnl = value - p.entryValue;
     const req = positionRequirement(
       state,
@@ -394,7 +394,15 @@ export function marketOrdersReservation(
   const cap = view.sub.maxLeverage.get(marketId);
   const initialAt = (q: bigint) =>
     q === 0n ? 0n : positionRequirement(state, market, q, mark, cap, undefined, marks).initialQuote;
-  return marketReservation(size, orders, mark, market.config.takerFee, state.settlement.decimals, initialAt);
+  return marketReservation(
+    size,
+    orders,
+    mark,
+    market.config.takerFee,
+    state.settlement.decimals,
+    initialAt,
+    market.config,
+  );
 }
 
 const NO_ORDERS: readonly OrderLite[] = Object.freeze([]);

@@ -30,8 +30,10 @@
  * floored, fee ceiled), so a full fill at the limit price at an unchanged mark never costs
  * more than its reservation released.
  */
+import { type ContractTerms, notionalValue, signedValue } from '../margin/contract-value.ts';
 import { mulDiv, PPM } from '../num/index.ts';
-import { positionValue } from './position.ts';
+
+const LINEAR: ContractTerms = {};
 
 /** An order as the reservation sees it (a resting order, or a hypothetical one). */
 export interface OrderLite {
@@ -63,13 +65,14 @@ export function openingLossQuote(
   limitPx8: bigint,
   markPx8: bigint,
   quoteDecimals: number,
+  terms: ContractTerms = LINEAR,
 ): bigint {
+  // The fill's entry value (half-even) less the position's value at the mark (floored): for a
+  // linear sell this is ⌈size·mark⌉ − size·limit, as the fill and the figures round.
+  const signed = side === 'buy' ? sizeQty9 : -sizeQty9;
   const loss =
-    side === 'buy'
-      ? positionValue(sizeQty9, limitPx8, quoteDecimals, 'halfEven') -
-        positionValue(sizeQty9, markPx8, quoteDecimals, 'floor')
-      : positionValue(sizeQty9, markPx8, quoteDecimals, 'ceil') -
-        positionValue(sizeQty9, limitPx8, quoteDecimals, 'halfEven');
+    signedValue(terms, signed, limitPx8, quoteDecimals, 'halfEven') -
+    signedValue(terms, signed, markPx8, quoteDecimals, 'floor');
   return loss > 0n ? loss : 0n;
 }
 
@@ -79,8 +82,9 @@ export function openingFeeQuote(
   limitPx8: bigint,
   takerFeePpm: bigint,
   quoteDecimals: number,
+  terms: ContractTerms = LINEAR,
 ): bigint {
-  const value = positionValue(sizeQty9, limitPx8, quoteDecimals, 'halfEven');
+  const value = notionalValue(terms, sizeQty9, limitPx8, quoteDecimals, 'halfEven');
   return mulDiv(value, takerFeePpm, PPM, 'ceil');
 }
 
@@ -106,6 +110,7 @@ export function marketReservation(
   takerFeePpm: bigint,
   quoteDecimals: number,
   initialAt: (sizeQty9: bigint) => bigint,
+  terms: ContractTerms = LINEAR,
 ): MarketReservation {
   let bids = 0n;
   let asks = 0n;
@@ -115,8 +120,8 @@ export function marketReservation(
     if (o.reduceOnly || o.size <= 0n) continue;
     if (o.side === 'buy') bids += o.size;
     else asks += o.size;
-    loss += openingLossQuote(o.side, o.size, o.pricePx8, markPx8, quoteDecimals);
-    fee += openingFeeQuote(o.size, o.pricePx8, takerFeePpm, quoteDecimals);
+    loss += openingLossQuote(o.side, o.size, o.pricePx8, markPx8, quoteDecimals, terms);
+    fee += openingFeeQuote(o.size, o.pricePx8, takerFeePpm, quoteDecimals, terms);
   }
   if (bids === 0n && asks === 0n)
     return { worstCaseQuote: 0n, openingLossQuote: 0n, openingFeeQuote: 0n, totalQuote: 0n };

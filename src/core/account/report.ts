@@ -11,6 +11,7 @@
  * Bankruptcy price: likewise where net value (full-weight collateral + PnL) < 0.
  */
 
+import { entryPricePx8 } from '../margin/contract-value.ts';
 import type { ReadonlyEngineState, ReadonlySubaccount } from '../model/state.ts';
 import { formatDecimal, PPM } from '../num/index.ts';
 import { PRICE_DECIMALS, QTY_DECIMALS } from '../num/units.ts';
@@ -187,9 +188,9 @@ function scopeReport(
     bankrupt: f.netValueQuote < 0n,
     positions: f.positions.map((p) => {
       const abs = p.size < 0n ? -p.size : p.size;
-      const entryAbs = p.entryValue < 0n ? -p.entryValue : p.entryValue;
-      // entry price = |entryValue| / |size|, shown at 8 decimals
-      const entryPx = (entryAbs * 10n ** BigInt(QTY_DECIMALS + PRICE_DECIMALS - qd)) / abs;
+      // entry price: |entryValue| / |size| (linear), |size|·cv / |entryValue| (inverse: the
+      // harmonic average of the fills), shown at 8 decimals
+      const entryPx = entryPricePx8(state.markets.get(p.market)!.config, p.size, p.entryValue, qd);
       // an option's own mark alone does not move its requirement the way its underlying does
       const option = state.markets.get(p.market)!.config.option !== undefined;
       const liq = option ? null : liquidationPrice(state, view, p.market);

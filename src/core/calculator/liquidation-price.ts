@@ -46,6 +46,7 @@ import {
 } from '../account/figures.ts';
 import { bankruptcyPrice, liquidationPrice } from '../account/report.ts';
 import { Engine } from '../engine/engine.ts';
+import { entryPricePx8, isInverse, notionalValue } from '../margin/contract-value.ts';
 import { bracketFor, compileBrackets, resolveMaintenancePpm, sizePremiumRatio } from '../margin/models.ts';
 import { signedValueQuote } from '../margin/notional.ts';
 import type { EngineConfigInput } from '../model/engine-config.ts';
@@ -65,6 +66,7 @@ import { type LendingInput, type LendingResult, lendingLiquidationPrice } from '
 import { getPreset } from '../presets/index.ts';
 import { cmp, type Rational, rat, ratScaled, toScaled } from '../presets/rational.ts';
 import type { LadderStep, LinearPositionInput, VenuePreset } from '../presets/types.ts';
+import { explainInverse, inverseInput } from './inverse-input.ts';
 import { buildScenario, ScenarioError, type ScenarioInput } from './scenario.ts';
 
 /** A problem with the calculator's input (unknown preset or market, malformed decimals, …). */
@@ -195,6 +197,11 @@ export interface LiquidationPriceResult {
   };
   /** Lending presets only: health factor, debt, collateral details. */
   readonly lending?: LendingResult;
+  /**
+   * Inverse (coin-margined) markets only: every amount of the breakdown is in this coin (the
+   * settlement asset), sizes count contracts of `contractValue` quote each.
+   */
+  readonly inverse?: { readonly settlementAsset: string; readonly contractValue: string };
 }
 
 /** Internals for tests and drivers: the built state and the scope the price was found on. */
@@ -431,7 +438,13 @@ function compute(
         fail(`whatIf.reduce.size: must be in (0, ${formatDecimal(abs(pos.size), QTY_DECIMALS)}]`);
       reduceOf.set(r.market, y);
       const takerFee = ref.markets.get(r.market)!.config.takerFee;
-      const fee = mulDiv(signedValueQuote(y, marks.get(r.market)!, qd, 'halfEven'), takerFee, PPM, 'ceil');
+      const reduced = ref.markets.get(r.market)!.config;
+      const fee = mulDiv(
+        notionalValue(reduced, y, marks.get(r.market)!, qd, 'halfEven'),
+        takerFee,
+        PPM,
+        'ceil',
+      );
       wallet -= fee;
       if (wallet < 0n) fail('whatIf.reduce: the wallet cannot pay the taker fee of the reduction');
     }
@@ -509,10 +522,19 @@ function compute(
     };
   }
 
-  const linear = position ? linearInput(state, f, target) : null;
+  const inverse = isInverse(state.markets.get(target)!.config);
+  const linear = position && !inverse ? linearInput(state, f, target) : null;
+  const inv =
+    position && inverse
+      ? inverseInput(state, f, target, ladderOf(state, state.markets.get(target)!, abs(position.size)))
+      : null;
   let venueFormula: LiquidationPriceResult['venueFormula'] = null;
-  if (preset.closedForm && linear) {
-    const cf = preset.closedForm(linear.input);
+  const cf = linear
+    ? preset.closedForm?.(linear.input)
+    : inv
+      ? preset.inverseClosedForm?.(inv.input)
+      : undefined;
+  if (cf) {
     const cfPx8 = cf.price === null ? null : toScaled(cf.price, PRICE_DECIMALS, 'halfEven');
     venueFormula = {
       liquidationPrice: cfPx8 === null ? null : px(cfPx8),
@@ -533,7 +555,17 @@ function compute(
     breakdown,
     atLiquidation,
     venueFormula,
-    formula: explain(preset, linear, lp, position === undefined),
+    formula: inverse
+      ? explainInverse(preset, inv, lp, position === undefined)
+      : explain(preset, linear, lp, position === undefined),
+    ...(inverse
+      ? {
+          inverse: {
+            settlementAsset: state.settlement.id,
+            contractValue: px(state.markets.get(target)!.config.contractValue!),
+          },
+        }
+      : {}),
   };
   return { result, engine: built.engine, state, view, market: target };
 }
@@ -567,7 +599,7 @@ function describeScope(
     liquidatable: isLiquidatable(f),
     positions: f.positions.map((p) => {
       const absSize = abs(p.size);
-      const entry = divRound(abs(p.entryValue) * pow10(QTY_DECIMALS + PRICE_DECIMALS - qd), absSize, 'floor');
+      const entry = entryPricePx8(state.markets.get(p.market)!.config, absSize, p.entryValue, qd);
       return {
         market: p.market,
         side: p.size > 0n ? ('long' as const) : ('short' as const),

@@ -28,8 +28,9 @@
  */
 
 import { evaluate, isolatedView, withPosition } from '../account/figures.ts';
-import { applyTrade, positionValue } from '../account/position.ts';
+import { applyTrade } from '../account/position.ts';
 import { type ScopeReport, type SubaccountReport, subaccountReport } from '../account/report.ts';
+import { buySign, notionalValue } from '../margin/contract-value.ts';
 import type { SubaccountRef } from '../model/engine-config.ts';
 import type {
   Position,
@@ -224,10 +225,10 @@ function applyWhatIfTrade(
       'INVALID_PRICE',
       `${at}.price: ${formatDecimal(price, PRICE_DECIMALS)} is too far from the mark ${formatDecimal(mark, PRICE_DECIMALS)} (maxFillDeviation)`,
     );
-  const absValue = positionValue(size, price, qd, 'halfEven');
+  const absValue = notionalValue(cfg, size, price, qd, 'halfEven');
   const fee = mulDiv(absValue, t.liquidity === 'maker' ? cfg.makerFee : cfg.takerFee, PPM, 'ceil');
   const qtyDelta = t.side === 'buy' ? size : -size;
-  const value = t.side === 'buy' ? absValue : -absValue;
+  const value = (t.side === 'buy' ? absValue : -absValue) * buySign(cfg);
   const settlement = state.settlement.id;
   const current = sub.positions.get(cfg.id);
   const before = current?.size ?? 0n;

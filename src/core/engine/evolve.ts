@@ -3,7 +3,8 @@
  * journal is a fold of this function, so anything it computes must depend on
  * the event and the state alone (no clocks, no randomness, deterministic order).
  */
-import { applyTrade, positionValue } from '../account/position.ts';
+import { applyTrade } from '../account/position.ts';
+import { signedValue } from '../margin/contract-value.ts';
 import { createMarginModel } from '../margin/models.ts';
 import type { MarketConfig } from '../model/config.ts';
 import type { EngineConfig } from '../model/engine-config.ts';
@@ -309,7 +310,7 @@ function settleExpiry(state: EngineState, market: MarketState, px8: bigint): voi
   for (const key of [...market.holders]) {
     const s = sub(state, key);
     const p = s.positions.get(market.config.id)!;
-    const value = positionValue(p.size, px8, state.settlement.decimals, 'floor');
+    const value = signedValue(market.config, p.size, px8, state.settlement.decimals, 'floor');
     sumValues += value;
     creditPosition(state, s, p, value - p.entryValue);
     p.entryValue = 0n;

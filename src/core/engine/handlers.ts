@@ -3,6 +3,7 @@
  * first and emits after, so a rejection leaves the state untouched.
  */
 import { crossView, isolatedView } from '../account/figures.ts';
+import { fundingIndexDelta18 } from '../margin/contract-value.ts';
 import { createMarginModel } from '../margin/models.ts';
 import { intrinsicPx8 } from '../margin/option-margin.ts';
 import { marketIssue } from '../model/config.ts';
@@ -16,6 +17,7 @@ import type { Command } from './commands.ts';
 import type { CommandContext } from './context.ts';
 import { reject } from './errors.ts';
 import type { Ledger, MoveReason } from './events.ts';
+import { inverseMarketIssue, inversePolicyIssue } from './inverse-checks.ts';
 import { checkOpen, checkSizeAndTick } from './market-checks.ts';
 import * as fmt from './message-units.ts';
 import { cancelMarketOrders, restingOrderForFill } from './orders.ts';
@@ -230,9 +232,11 @@ export function fill(ctx: CommandContext, c: Cmd<'fill'>): void {
     c.sellOrderId === undefined
       ? undefined
       : restingOrderForFill(ctx, c.sellOrderId, 'sell', seller, cfg.id, c.size, c.price);
-  const value = tradeValue(ctx, c.size, c.price);
-  const takerFee = mulDiv(value, cfg.takerFee, PPM, 'ceil');
-  const makerFee = mulDiv(value, cfg.makerFee, PPM, 'ceil');
+  // The buyer's signed trade value (an inverse market's is negative: margin/contract-value.ts);
+  // fees are on its size.
+  const value = tradeValue(ctx, c.size, c.price, cfg);
+  const takerFee = mulDiv(abs(value), cfg.takerFee, PPM, 'ceil');
+  const makerFee = mulDiv(abs(value), cfg.makerFee, PPM, 'ceil');
   const buyerFee = c.taker === 'buyer' ? takerFee : makerFee;
   const sellerFee = c.taker === 'seller' ? takerFee : makerFee;
   const plans = [
@@ -397,8 +401,8 @@ export function fundingTick(ctx: CommandContext, c: Cmd<'funding_tick'>): void {
   const f = market.config.funding;
   if (abs(premium) > RATE_ONE) reject('INVALID_PRICE', 'premium index beyond ±100% per interval');
   const rate = fundingRate9(premium, f.interestRate, f.clamp, f.cap);
-  // index18 = rate (1e9) × price (1e8) × 10 → quote per whole base unit at 1e18.
-  const indexDelta18 = rate * mark * 10n;
+  // Settlement per whole size unit at 1e18: rate × price (linear), rate × cv / price (inverse).
+  const indexDelta18 = fundingIndexDelta18(market.config, rate, mark);
   ctx.emit({ type: 'funding_settled', market: c.market, timeMs: c.timeMs, rate9: rate, indexDelta18 });
 }
 
@@ -437,6 +441,8 @@ export function setMarket(ctx: CommandContext, c: Cmd<'set_market'>): void {
   if (existing && (existing.config.kind !== c.config.kind || existing.config.base !== c.config.base)) {
     reject('INVALID_CONFIG', 'a market keeps its kind and base asset');
   }
+  const inverseIssue = inverseMarketIssue(ctx.state, c.config, existing?.config);
+  if (inverseIssue) reject('INVALID_CONFIG', inverseIssue);
   const issue = marketIssue(c.config, (id) =>
     id === c.config.id ? c.config : ctx.state.markets.get(id)?.config,
   );
@@ -482,6 +488,8 @@ export function setPolicy(ctx: CommandContext, c: Cmd<'set_policy'>): void {
           `${s.key} is in portfolio margin: switch it off before withdrawing the model`,
         );
   }
+  const inverseIssue = c.liquidation ? inversePolicyIssue(ctx.state, c.liquidation) : undefined;
+  if (inverseIssue) reject('INVALID_CONFIG', inverseIssue);
   ctx.emit({
     type: 'policy_set',
     policy: c.liquidation ?? ctx.state.policy,

@@ -6,8 +6,9 @@
  * leave free collateral ≥ 0; a trade that only reduces risk is always allowed.
  */
 import { crossView, isolatedView, type ScopeView, withPosition } from '../account/figures.ts';
-import { applyTrade, positionValue } from '../account/position.ts';
+import { applyTrade } from '../account/position.ts';
 import type { PositionLite } from '../account/prices.ts';
+import { type ContractTerms, signedValue } from '../margin/contract-value.ts';
 import type { MarketState, Subaccount } from '../model/state.ts';
 import { max } from '../num/index.ts';
 import type { CommandContext } from './context.ts';
@@ -113,8 +114,13 @@ export function planSide(
   return { sub, isolated, addsRisk, newSize: r.size, isolatedTopUp, refusal };
 }
 
-export function tradeValue(ctx: CommandContext, sizeQty9: bigint, pricePx8: bigint): bigint {
-  return positionValue(sizeQty9, pricePx8, ctx.state.settlement.decimals, 'halfEven');
+export function tradeValue(
+  ctx: CommandContext,
+  sizeQty9: bigint,
+  pricePx8: bigint,
+  market: ContractTerms,
+): bigint {
+  return signedValue(market, sizeQty9, pricePx8, ctx.state.settlement.decimals, 'halfEven');
 }
 
 /** Fees and isolated top-ups after a trade (the position exists by then). */

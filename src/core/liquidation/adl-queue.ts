@@ -10,7 +10,7 @@
  * 5 − ⌊(rank − 1) × 5 / n⌋ — the first fifth shows 5, the last fifth 1. A position ADL does not
  * take (not in profit at the mark) is listed with rank null and indicator 0.
  */
-import { positionValue } from '../account/position.ts';
+import { signedValue } from '../margin/contract-value.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState } from '../model/state.ts';
 import { formatDecimal, QTY_DECIMALS } from '../num/index.ts';
 import { adlQueue } from './adl.ts';
@@ -62,7 +62,7 @@ function sideQueue(state: ReadonlyEngineState, market: ReadonlyMarketState, side
       account: s.ref.account,
       sub: s.ref.sub,
       size: formatDecimal(c.available, QTY_DECIMALS),
-      unrealizedPnl: formatDecimal(positionValue(p.size, mark, qd, 'floor') - p.entryValue, qd),
+      unrealizedPnl: formatDecimal(signedValue(market.config, p.size, mark, qd, 'floor') - p.entryValue, qd),
       score: formatDecimal(c.score, SCORE_DECIMALS),
     };
   });
@@ -78,7 +78,7 @@ function sideQueue(state: ReadonlyEngineState, market: ReadonlyMarketState, side
       account: s.ref.account,
       sub: s.ref.sub,
       size: formatDecimal(p.size < 0n ? -p.size : p.size, QTY_DECIMALS),
-      unrealizedPnl: formatDecimal(positionValue(p.size, mark, qd, 'floor') - p.entryValue, qd),
+      unrealizedPnl: formatDecimal(signedValue(market.config, p.size, mark, qd, 'floor') - p.entryValue, qd),
       score: null,
     });
   }

@@ -5,7 +5,7 @@
  * large perpetual venues). Scores are exact integers so the order is deterministic.
  */
 import { crossView, evaluate, isolatedView } from '../account/figures.ts';
-import { positionValue } from '../account/position.ts';
+import { notionalValue, signedValue } from '../margin/contract-value.ts';
 import type { LiquidationPolicy } from '../model/engine-config.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState } from '../model/state.ts';
 import { mulDiv } from '../num/index.ts';
@@ -39,9 +39,9 @@ export function adlQueue(
     const s = state.subaccounts.get(key)!;
     const p = s.positions.get(market.config.id)!;
     if (p.size === 0n || (p.size > 0n ? 1n : -1n) === bankruptSide) continue;
-    const pnl = positionValue(p.size, mark, qd, 'floor') - p.entryValue;
+    const pnl = signedValue(market.config, p.size, mark, qd, 'floor') - p.entryValue;
     if (pnl <= 0n) continue;
-    const notional = positionValue(p.size < 0n ? -p.size : p.size, mark, qd, 'ceil');
+    const notional = notionalValue(market.config, p.size, mark, qd, 'ceil');
     const equity = evaluate(state, p.isolated ? isolatedView(state, s, p.market) : crossView(s)).equityQuote;
     const eq = equity > 0n ? equity : 1n;
     const entry = p.entryValue < 0n ? -p.entryValue : p.entryValue;

@@ -15,7 +15,8 @@ import {
   type ScopeView,
   withPosition,
 } from '../account/figures.ts';
-import { applyTrade, positionValue } from '../account/position.ts';
+import { applyTrade } from '../account/position.ts';
+import { buySign, notionalValue } from '../margin/contract-value.ts';
 import type { LiquidationPolicy } from '../model/engine-config.ts';
 import type { ReadonlyEngineState } from '../model/state.ts';
 import { clamp, max, min, mulDiv, PPM, parseDecimalUnsafe, roundToStep } from '../num/index.ts';
@@ -81,22 +82,28 @@ export function partialOutcome(p: PartialPricing, qty: bigint): StepOutcome {
   const qd = state.settlement.decimals;
   const mm = before.maintenanceMarginQuote;
   const toBankruptcy = policy.penalty.kind === 'to_bankruptcy' ? policy.penalty : undefined;
-  const atMark = positionValue(qty, mark, qd, 'halfEven');
+  const terms = state.markets.get(target.market)!.config;
+  const atMark = notionalValue(terms, qty, mark, qd, 'halfEven');
+  // The liquidatee's close has the signed value −ks·|value| (margin/contract-value.ts): a
+  // discount lowers a linear long's |value| and raises an inverse long's.
+  const ks = buySign(terms) * side;
   if (toBankruptcy) {
     // Closed at the bankruptcy price: the remaining margin of the closed part (net value ×
     // the share of MM the step releases; all of it for a whole-scope close) is the penalty.
-    const rest = withPosition(view, closed(target, qty, side * atMark), 0n);
+    const rest = withPosition(view, closed(target, qty, ks * atMark), 0n);
     const released = mm - evaluate(state, rest).maintenanceMarginQuote;
     const penalty = max(0n, mulDiv(before.netValueQuote, released, mm, 'floor'));
     let fee = mulDiv(penalty, toBankruptcy.insuranceShare, PPM, 'floor');
     let reward = penalty - fee;
-    if (side > 0n && reward > atMark) {
-      fee += reward - atMark; // a long never sells below zero
-      reward = atMark;
+    // A linear long never sells below zero; an inverse short never buys back at an infinite price.
+    const most = terms.contractType === 'inverse' ? atMark - 1n : atMark;
+    if (ks > 0n && reward > most) {
+      fee += reward - max(0n, most);
+      reward = max(0n, most);
     }
     if (feeCap !== undefined) fee = min(fee, feeCap);
-    const value = atMark - side * reward;
-    const r = applyTrade(target.size, target.entryValue, -side * qty, -side * value);
+    const value = atMark - ks * reward;
+    const r = applyTrade(target.size, target.entryValue, -side * qty, -ks * value);
     const after = evaluate(
       state,
       withPosition(view, { market: target.market, size: r.size, entryValue: r.entryValue }, r.realized - fee),
@@ -107,16 +114,17 @@ export function partialOutcome(p: PartialPricing, qty: bigint): StepOutcome {
   let fee = mulDiv(atMark, feePpm, PPM, 'ceil');
   if (feeCap !== undefined) fee = min(fee, feeCap);
   // Never more than the maintenance margin this step releases, nor more than the net value.
-  const remaining = withPosition(view, closed(target, qty, side * atMark), 0n);
+  const remaining = withPosition(view, closed(target, qty, ks * atMark), 0n);
   const released = mm - evaluate(state, remaining).maintenanceMarginQuote;
   const budget = max(
     0n,
     min(mulDiv(released, policy.maxPenaltyShareOfReleasedMargin, PPM, 'floor'), before.netValueQuote),
   );
   reward = min(reward, budget);
+  if (ks > 0n && terms.contractType === 'inverse' && reward >= atMark) reward = max(0n, atMark - 1n);
   fee = min(fee, budget - reward);
-  const value = atMark - side * reward; // long sells below the mark, short buys above it
-  const r = applyTrade(target.size, target.entryValue, -side * qty, -side * value);
+  const value = atMark - ks * reward; // long sells below the mark, short buys above it
+  const r = applyTrade(target.size, target.entryValue, -side * qty, -ks * value);
   const after = evaluate(
     state,
     withPosition(view, { market: target.market, size: r.size, entryValue: r.entryValue }, r.realized - fee),
@@ -168,5 +176,6 @@ export function partialStepSize(
   }
   const qty = hi * stepSize;
   const dust = parseDecimalUnsafe(policy.dustNotional, qd);
-  return positionValue(absSize - qty, mark, qd, 'ceil') < dust ? absSize : qty;
+  const terms = state.markets.get(target.market)!.config;
+  return notionalValue(terms, absSize - qty, mark, qd, 'ceil') < dust ? absSize : qty;
 }

@@ -8,7 +8,8 @@
  * (engine/liquidation/waterfall.ts) records the plan as events.
  */
 import { evaluate, type ScopeView } from '../account/figures.ts';
-import { applyTrade, positionValue } from '../account/position.ts';
+import { applyTrade } from '../account/position.ts';
+import { buySign, notionalValue } from '../margin/contract-value.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState, ReadonlyPosition } from '../model/state.ts';
 import { max, min, mulDiv } from '../num/index.ts';
 import { adlQueue } from './adl.ts';
@@ -42,8 +43,10 @@ export function planCloses(
   positions.sort((a, b) => {
     const na = a.size < 0n ? -a.size : a.size;
     const nb = b.size < 0n ? -b.size : b.size;
-    const va = positionValue(na, state.markets.get(a.market)!.markPx8!, qd, 'floor');
-    const vb = positionValue(nb, state.markets.get(b.market)!.markPx8!, qd, 'floor');
+    const ma = state.markets.get(a.market)!;
+    const mb = state.markets.get(b.market)!;
+    const va = notionalValue(ma.config, na, ma.markPx8!, qd, 'floor');
+    const vb = notionalValue(mb.config, nb, mb.markPx8!, qd, 'floor');
     return va === vb ? (a.market < b.market ? -1 : 1) : va > vb ? -1 : 1;
   });
   const plans: PlannedClose[] = [];
@@ -51,18 +54,22 @@ export function planCloses(
     const market = state.markets.get(p.market)!;
     const side = p.size > 0n ? 1n : -1n;
     const absSize = side * p.size;
-    const atMark = positionValue(absSize, market.markPx8!, qd, 'halfEven');
+    const atMark = notionalValue(market.config, absSize, market.markPx8!, qd, 'halfEven');
+    // The liquidatee's close has the signed value −ks·|value| (margin/contract-value.ts).
+    const ks = buySign(market.config) * side;
+    // An inverse close needs a value > 0 (its price is size·cv / value).
+    const least = market.config.contractType === 'inverse' ? 1n : 0n;
     const adl: PlannedClose['adl'] = [];
     let rest = absSize;
     let restValue = atMark;
     if (uncovered > 0n) {
       // Bankruptcy value: a long sells for more, a short buys back for less, by the deficit.
-      const bkrValue = side > 0n ? atMark + uncovered : max(0n, atMark - uncovered);
+      const bkrValue = ks > 0n ? atMark + uncovered : max(least, atMark - uncovered);
       let valueLeft = bkrValue;
       for (const cand of adlQueue(state, market, side as 1n | -1n, subKey, state.policy.adlRanking)) {
         if (rest === 0n) break;
         const q = min(rest, cand.available);
-        const v = q === rest ? valueLeft : mulDiv(bkrValue, q, absSize, 'halfEven');
+        const v = max(least, q === rest ? valueLeft : mulDiv(bkrValue, q, absSize, 'halfEven'));
         adl.push({ counterparty: cand.sub, qty: q, value: v, score: cand.score });
         rest -= q;
         valueLeft -= v;
@@ -71,6 +78,7 @@ export function planCloses(
       uncovered = absorbed === absSize ? 0n : uncovered - mulDiv(uncovered, absorbed, absSize, 'floor');
       restValue = rest === absSize ? atMark : mulDiv(atMark, rest, absSize, 'halfEven');
     }
+    if (rest > 0n && restValue < least) restValue = least;
     plans.push({ market, position: p, side, absSize, adl, backstopQty: rest, backstopValue: restValue });
   }
   return plans;
@@ -92,7 +100,7 @@ export function cashAfterCloses(
     ];
     for (const [q, v] of legs) {
       if (q === 0n) continue;
-      const r = applyTrade(size, entry, -plan.side * q, -plan.side * v);
+      const r = applyTrade(size, entry, -plan.side * q, -buySign(plan.market.config) * plan.side * v);
       size = r.size;
       entry = r.entryValue;
       finalCash += r.realized;

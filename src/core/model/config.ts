@@ -144,8 +144,18 @@ export const MarketConfigSchema = z.object({
   kind: z.enum(['perpetual', 'future', 'option']),
   /** Option markets: the contract (kind 'option' needs it, with expiryMs and a standardOption margin). */
   option: OptionTermsSchema.optional(),
-  /** Quote-per-base prices; the quote is the engine's settlement asset. */
+  /** Quote-per-base prices; the quote is the engine's settlement asset (linear markets). */
   base: id,
+  /**
+   * How positions are valued (margin/contract-value.ts). Absent or 'linear': sizes in base units,
+   * PnL s·(mark − entry) in the settlement asset (the quote). 'inverse' (coin-margined: BitMEX
+   * XBTUSD, Deribit, Binance COIN-M, Bybit inverse): sizes count contracts of `contractValue`
+   * quote (USD) each, the settlement asset is the base coin, PnL n·cv·(1/entry − 1/mark) in coin.
+   * Optional without a default so configurations without it keep their state hash.
+   */
+  contractType: z.enum(['linear', 'inverse']).optional(),
+  /** Inverse markets: quote (USD) per contract, > 0 ("100" on Binance COIN-M BTCUSD, "1" on BitMEX XBTUSD). */
+  contractValue: pricePx8('contractValue').optional(),
   /** Base units per contract: sizes must be multiples of it (and of stepSize). */
   contractSize: qty9('contractSize').prefault('0.000000001'),
   tickSize: pricePx8('tickSize').prefault('0.00000001'),
@@ -204,6 +214,8 @@ export function marketIssue(
   marketById: (id: string) => MarketConfig | undefined,
 ): string | undefined {
   const optionMargin = m.margin.kind === 'standardOption';
+  const inverseIssue = contractIssue(m);
+  if (inverseIssue) return inverseIssue;
   if (m.kind !== 'option') {
     if (m.option !== undefined || optionMargin)
       return `market ${m.id}: option terms and standardOption margin are for kind 'option'`;
@@ -217,5 +229,17 @@ export function marketIssue(
   if (u.kind === 'option') return `option market ${m.id}: the underlying must not be an option`;
   if (u.base !== m.base)
     return `option market ${m.id}: base ${m.base} differs from its underlying's ${u.base}`;
+  return undefined;
+}
+
+/** An inverse market names its contract value and is a perpetual or a dated future; a linear one has no contract value. */
+function contractIssue(m: MarketConfig): string | undefined {
+  if (m.contractType === 'inverse') {
+    if (m.contractValue === undefined)
+      return `inverse market ${m.id} needs a contractValue (quote per contract, > 0)`;
+    if (m.kind === 'option') return `market ${m.id}: an option cannot be inverse`;
+    return undefined;
+  }
+  if (m.contractValue !== undefined) return `market ${m.id}: contractValue is for contractType 'inverse'`;
   return undefined;
 }

@@ -200,6 +200,18 @@ export const EngineConfigSchema = z
     for (const m of c.markets) {
       const issue = marketIssue(m, (id) => byId.get(id));
       if (issue) ctx.addIssue({ code: 'custom', message: issue });
+      // Coin-margined: an inverse market settles in its base coin, so it needs an engine whose
+      // settlement asset is that coin (one engine, one cross pool, per settlement coin).
+      if (m.contractType === 'inverse' && m.base !== c.settlementAsset)
+        ctx.addIssue({
+          code: 'custom',
+          message: `inverse market ${m.id} settles in ${m.base}, but the settlement asset is ${c.settlementAsset}`,
+        });
+      if (m.contractType === 'inverse' && c.liquidation.penalty.kind === 'dydx_fillable')
+        ctx.addIssue({
+          code: 'custom',
+          message: `inverse market ${m.id}: the dydx_fillable penalty is linear only`,
+        });
     }
     for (const o of c.oracles) {
       if (!mids.has(o.market))

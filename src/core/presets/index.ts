@@ -9,7 +9,10 @@
  *   const engine = Engine.create(getPreset('binance-usdm')!.config());
  */
 import { aaveV3 } from './aave-v3.ts';
+import { binanceCoinm } from './binance-coinm.ts';
 import { binanceUsdm } from './binance-usdm.ts';
+import { bitmexInverse } from './bitmex-inverse.ts';
+import { bybitInverse } from './bybit-inverse.ts';
 import { bybitUsdt } from './bybit-usdt.ts';
 import { driftV2 } from './drift-v2.ts';
 import { dydxV4 } from './dydx-v4.ts';
@@ -20,6 +23,7 @@ import type { PresetId, VenuePreset } from './types.ts';
 export type {
   ClosedFormResult,
   EngineGap,
+  InversePositionInput,
   LadderStep,
   LinearPositionInput,
   PresetId,
@@ -36,6 +40,9 @@ export const PRESETS: readonly VenuePreset[] = [
   hyperliquid,
   aaveV3,
   mangoV4,
+  binanceCoinm,
+  bybitInverse,
+  bitmexInverse,
 ];
 
 export const PRESET_IDS: readonly PresetId[] = PRESETS.map((p) => p.id);

@@ -96,6 +96,8 @@ interface MarketSpec {
   readonly price: [number, number];
   readonly sizeDecimals: number;
   readonly sizeSteps: [number, number];
+  /** Inverse markets: quote per contract (sizes count contracts; the wallet is in the coin). */
+  readonly contractValue?: number;
 }
 
 const SPECS: Record<Exclude<PresetId, 'aave-v3'>, MarketSpec[]> = {
@@ -116,6 +118,21 @@ const SPECS: Record<Exclude<PresetId, 'aave-v3'>, MarketSpec[]> = {
     { id: 'SOL', price: [10, 400], sizeDecimals: 2, sizeSteps: [1, 10_000_000] },
   ],
   'mango-v4': [{ id: 'SOL-PERP', price: [10, 400], sizeDecimals: 2, sizeSteps: [1, 1_000_000] }],
+  'binance-coinm': [
+    {
+      id: 'BTCUSD_PERP',
+      price: [5_000, 120_000],
+      sizeDecimals: 0,
+      sizeSteps: [1, 2_000_000],
+      contractValue: 100,
+    },
+  ],
+  'bybit-inverse': [
+    { id: 'BTCUSD', price: [5_000, 120_000], sizeDecimals: 0, sizeSteps: [1, 50_000_000], contractValue: 1 },
+  ],
+  'bitmex-inverse': [
+    { id: 'XBTUSD', price: [5_000, 120_000], sizeDecimals: 0, sizeSteps: [1, 50_000_000], contractValue: 1 },
+  ],
 };
 
 const positionArb = (spec: MarketSpec) =>
@@ -144,18 +161,26 @@ type Account = ReturnType<typeof accountArb> extends fc.Arbitrary<infer T> ? T :
 function inputOf(preset: PresetId, a: Account) {
   const positions: CalculatorPosition[] = [];
   const marks: Record<string, string> = {};
-  let notional = 0n;
+  let notional = 0n; // in 1e-8 of the settlement asset, roughly
+  const cv = SPECS[preset as Exclude<PresetId, 'aave-v3'>]?.[0]?.contractValue;
   for (const p of [a.first, a.second]) {
     if (!p) continue;
     const entry = parseDecimalUnsafe(p.entryPrice, 2);
     const mark = (entry * BigInt(10_000 + p.move)) / 10_000n;
     marks[p.market] = formatDecimal(mark > 0n ? mark : 1n, 2);
-    notional += (parseDecimalUnsafe(p.size, 9) * entry) / 10n ** 11n; // whole quote units, roughly
+    const size9 = parseDecimalUnsafe(p.size, 9);
+    // linear: size × entry (quote); inverse: contracts × cv / entry (coin)
+    notional +=
+      cv === undefined
+        ? (size9 * entry) / 10n ** 3n
+        : (size9 * BigInt(cv) * 10n ** 10n) / (entry * 10n ** 9n);
     positions.push({ market: p.market, side: p.side, size: p.size, entryPrice: p.entryPrice });
   }
-  // At least one cent: an opening fill needs free collateral ≥ 0 at the entry price (scenario.ts).
-  const cents = (notional * 100n) / BigInt(a.leverage);
-  const wallet = formatDecimal(cents > 0n ? cents : 1n, 2);
+  // At least one cent (inverse: 1e-8 coin): an opening fill needs free collateral ≥ 0 at the
+  // entry price (scenario.ts).
+  const places = cv === undefined ? 2 : 8;
+  const units = notional / 10n ** BigInt(8 - places) / BigInt(a.leverage);
+  const wallet = formatDecimal(units > 0n ? units : 1n, places);
   if (a.isolated && positions.length === 1) {
     return {
       preset,

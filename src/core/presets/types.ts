@@ -18,7 +18,10 @@ import type { Rational } from './rational.ts';
 
 export type PresetId =
   | 'binance-usdm'
+  | 'binance-coinm'
   | 'bybit-usdt'
+  | 'bybit-inverse'
+  | 'bitmex-inverse'
   | 'dydx-v4'
   | 'drift-v2'
   | 'hyperliquid'
@@ -65,6 +68,29 @@ export interface LinearPositionInput {
   readonly ladder: readonly LadderStep[];
 }
 
+/**
+ * One position on an inverse (coin-margined) market, as the venues' closed-form liquidation-price
+ * formulas see it: `contracts` of `contractValue` quote each, coin amounts in whole coins.
+ */
+export interface InversePositionInput {
+  /** +1 long, −1 short. */
+  readonly side: 1 | -1;
+  /** |size| in contracts. */
+  readonly contracts: Rational;
+  /** Quote (USD) per contract. */
+  readonly contractValue: Rational;
+  /** The harmonic average entry price. */
+  readonly entryPrice: Rational;
+  readonly markPrice: Rational;
+  /** Collateral of the scope in coin (cross wallet or isolated margin), maintenance-weighted. */
+  readonly walletBalance: Rational;
+  /** Maintenance margin and unrealized PnL of every other position of the scope (coin). */
+  readonly otherMaintenance: Rational;
+  readonly otherUnrealizedPnl: Rational;
+  /** The market's maintenance ladder on the coin notional. */
+  readonly ladder: readonly LadderStep[];
+}
+
 /** MM = notional × mmr − amount on floor ≤ notional < cap. */
 export interface LadderStep {
   readonly floor: Rational;
@@ -95,4 +121,6 @@ export interface VenuePreset {
   readonly engineGaps: readonly EngineGap[];
   /** The venue's own closed-form liquidation price, when it publishes one (the calculator cross-checks it). */
   readonly closedForm?: (input: LinearPositionInput) => ClosedFormResult;
+  /** The same for the preset's inverse (coin-margined) markets. */
+  readonly inverseClosedForm?: (input: InversePositionInput) => ClosedFormResult;
 }

@@ -5,7 +5,8 @@
  * maintenance margin left is its buffer for taking the positions on. The scope ends with nothing.
  */
 import { evaluate, type Scope, type ScopeFigures, scopeName, viewOf } from '../../account/figures.ts';
-import { applyTrade, positionValue } from '../../account/position.ts';
+import { applyTrade } from '../../account/position.ts';
+import { buySign, notionalValue } from '../../margin/contract-value.ts';
 import type { Subaccount } from '../../model/state.ts';
 import type { CommandContext } from '../context.ts';
 import { emitTrade, scopeLedger } from './step.ts';
@@ -37,11 +38,12 @@ export function backstopTakeover(
   }));
   // Collateral first (while an isolated position still holds its margin), then the positions at the mark.
   const settlement = state.settlement.id;
-  const atMark = positions.map((p) => positionValue(p.size < 0n ? -p.size : p.size, p.mark, qd, 'halfEven'));
+  const atMark = positions.map((p) => notionalValue(p.market.config, p.size, p.mark, qd, 'halfEven'));
   let cash = evaluate(state, { ...viewOf(state, sub, scope), positions: [] }).netValueQuote;
   positions.forEach((p, i) => {
     const pos = sub.positions.get(p.market.config.id)!;
-    cash += applyTrade(pos.size, pos.entryValue, -p.size, -(p.size > 0n ? atMark[i]! : -atMark[i]!)).realized;
+    const ks = buySign(p.market.config) * (p.size > 0n ? 1n : -1n);
+    cash += applyTrade(pos.size, pos.entryValue, -p.size, -ks * atMark[i]!).realized;
   });
   if (scope.kind === 'cross') {
     for (const [asset, bal] of [...sub.balances]) {
@@ -89,7 +91,7 @@ export function backstopTakeover(
       mode: 'backstop',
       timeMs,
       closedQty9: p.size < 0n ? -p.size : p.size,
-      closedNotionalQuote: positionValue(p.size < 0n ? -p.size : p.size, p.mark, qd, 'ceil'),
+      closedNotionalQuote: notionalValue(p.market.config, p.size, p.mark, qd, 'ceil'),
       liquidatorRewardQuote: 0n,
       insuranceFeeQuote: 0n,
       healthBeforeQuote: before.healthQuote,

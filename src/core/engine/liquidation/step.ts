@@ -5,10 +5,9 @@
  * The steps (partial, dYdX, waterfall, backstop) decide sizes and prices; this module writes them.
  */
 import { type Scope, type ScopeFigures, scopeName, viewOf } from '../../account/figures.ts';
-import { positionValue } from '../../account/position.ts';
-import { valueDivisor } from '../../margin/notional.ts';
+import { buySign, notionalValue, priceOfValue, sizeOfValue } from '../../margin/contract-value.ts';
 import type { MarketState, ReadonlyMarketState, Subaccount } from '../../model/state.ts';
-import { divRound, min, parseDecimalUnsafe, roundToStep } from '../../num/index.ts';
+import { min, parseDecimalUnsafe } from '../../num/index.ts';
 import type { CommandContext } from '../context.ts';
 import { reject } from '../errors.ts';
 import type { Ledger } from '../events.ts';
@@ -49,7 +48,7 @@ export function executeStep(ctx: CommandContext, st: Step): void {
     st.liquidator,
     market,
     side * qty,
-    side * value,
+    side * buySign(market.config) * value,
     0n,
     'LIQUIDATOR_INSUFFICIENT_MARGIN',
   );
@@ -86,7 +85,7 @@ export function executeStep(ctx: CommandContext, st: Step): void {
     mode,
     timeMs: st.timeMs,
     closedQty9: qty,
-    closedNotionalQuote: positionValue(qty, st.mark, state.settlement.decimals, 'ceil'),
+    closedNotionalQuote: notionalValue(market.config, qty, st.mark, state.settlement.decimals, 'ceil'),
     liquidatorRewardQuote: st.reward,
     insuranceFeeQuote: delta > 0n ? delta : 0n,
     healthBeforeQuote: before.healthQuote,
@@ -116,9 +115,7 @@ export function applyWindowCaps(
     const used = w && timeMs < w.startMs + p.windowMs ? w.notionalQuote : 0n;
     const room = cap - used;
     const roomQty =
-      room <= 0n
-        ? 0n
-        : roundToStep(divRound(room * valueDivisor(qd), mark, 'floor'), market.config.stepSize, 'floor');
+      room <= 0n ? 0n : sizeOfValue(market.config, room, mark, qd, market.config.stepSize, 'floor');
     if (roomQty <= 0n)
       reject('LIQUIDATION_CAP_REACHED', `liquidation cap for ${key} is used up in this window`);
     qty = min(qty, roomQty);
@@ -132,7 +129,10 @@ export function scopeLedger(sub: Subaccount, scope: Scope): Ledger {
     : { kind: 'isolated', sub: sub.key, market: scope.market };
 }
 
-/** The liquidatee (side = sign of its position) closes `qty` to `counterparty` for `value` quote. */
+/**
+ * The liquidatee (side = sign of its position) closes `qty` to `counterparty` for `value`
+ * settlement units (a magnitude; the buyer's signed value is buySign × value).
+ */
 export function emitTrade(
   ctx: CommandContext,
   market: ReadonlyMarketState,
@@ -144,7 +144,7 @@ export function emitTrade(
   reason: 'liquidation' | 'backstop' | 'adl',
 ): void {
   if (qty === 0n) return;
-  const pricePx8 = divRound(value * valueDivisor(ctx.state.settlement.decimals), qty, 'halfEven');
+  const pricePx8 = priceOfValue(market.config, qty, value, ctx.state.settlement.decimals, 'halfEven');
   ctx.emit({
     type: 'traded',
     market: market.config.id,
@@ -152,7 +152,7 @@ export function emitTrade(
     seller: side > 0n ? liquidatee : counterparty,
     sizeQty9: qty,
     pricePx8,
-    valueQuote: value,
+    valueQuote: buySign(market.config) * value,
     reason,
   });
 }

@@ -11,13 +11,13 @@
  * Every step is an event.
  */
 import { evaluate, type Scope, type ScopeFigures, scopeName, viewOf } from '../../account/figures.ts';
-import { positionValue } from '../../account/position.ts';
 import {
   cashAfterCloses,
   type PlannedClose,
   planCloses,
   socializationPayers,
 } from '../../liquidation/waterfall-plan.ts';
+import { notionalValue } from '../../margin/contract-value.ts';
 import type { Subaccount } from '../../model/state.ts';
 import { max, min } from '../../num/index.ts';
 import type { CommandContext } from '../context.ts';
@@ -164,7 +164,13 @@ function executeCloses(
       mode: 'bankrupt',
       timeMs,
       closedQty9: absSize,
-      closedNotionalQuote: positionValue(absSize, plan.market.markPx8!, state.settlement.decimals, 'ceil'),
+      closedNotionalQuote: notionalValue(
+        plan.market.config,
+        absSize,
+        plan.market.markPx8!,
+        state.settlement.decimals,
+        'ceil',
+      ),
       liquidatorRewardQuote: 0n,
       insuranceFeeQuote: 0n,
       healthBeforeQuote: before.healthQuote,
