@@ -9,7 +9,7 @@
  * returns the first outcome). Everything else is the command's own decision.
  */
 import type { z } from 'zod';
-import type { ScopeFigures } from '../account/figures.ts';
+import type { CrossChange } from '../account/figures-cache.ts';
 import type { EngineState, ReadonlyEngineState } from '../model/state.ts';
 import { formatDecimal } from '../num/index.ts';
 import { PlaceOrderSchema } from './commands.ts';
@@ -59,7 +59,7 @@ export function checkOrder(state: ReadonlyEngineState, input: OrderCheckInput): 
   try {
     const d = decidePlaceOrder(ctx, parsed.data);
     const q = (v: bigint) => formatDecimal(v, state.settlement.decimals);
-    const figures = (f: ScopeFigures): OrderCheckFigures => ({
+    const figures = (f: CrossChange): OrderCheckFigures => ({
       initialMargin: q(f.initialMarginQuote),
       openOrderInitialMargin: q(f.openOrderInitialMarginQuote),
       freeCollateral: q(f.freeCollateralQuote),
