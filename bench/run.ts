@@ -6,8 +6,9 @@
  * `BENCH_OUT=1` also writes bench/results.json (`BENCH_OUT=path.json` writes there), the raw
  * per-block records.
  *
- *  a) pre-trade margin check: latency of `engine.execute(fill)` for a cross account with
- *     10 positions on a 10-market venue (both sides margin-checked on every call);
+ *  a) pre-trade check and fills, cross account with 10 positions (3 resting orders) on a
+ *     10-market venue: the read-only order check (decision and wire validation timed apart),
+ *     and `engine.execute(fill)` with an in-memory journal and a listener (both sides checked);
  *  b) full re-mark: RiskBook.remarkAll over 100,000 accounts × 4 positions, against a plain
  *     streaming read of the same number of bytes;
  *  c) journal: append rate into SQLite through the engine, replay rate of Engine.open;
@@ -24,7 +25,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bench, do_not_optimize, run, summary } from 'mitata';
 import { Engine, type JournalPort } from '../src/core/engine/engine.ts';
+import { decideOrderCheck, parseOrderCheck } from '../src/core/engine/order-check.ts';
 import { RiskBook } from '../src/riskbook/index.ts';
+import { InMemoryJournal } from '../src/store/memory-journal.ts';
 import { SqliteJournal } from '../src/store/sqlite-journal.ts';
 import { parseBenchArgs } from './args.ts';
 import { allFigures, figure } from './figures.ts';
@@ -65,8 +68,14 @@ const results: Record<string, unknown> = { mode: QUICK ? 'quick' : 'full', node:
 // a) Pre-trade margin check
 // ---------------------------------------------------------------------------------------
 function preTrade() {
-  log('== a) pre-trade margin check: execute(fill), cross account with 10 positions, 10 markets');
-  const engine = benchVenue(10);
+  log('== a) pre-trade check and fills: cross account with 10 positions, 10 markets, in-memory journal');
+  // The real path of a fill: an in-memory journal (events encoded and appended) and a listener.
+  const journal = new InMemoryJournal();
+  const engine = benchVenue(10, journal);
+  let delivered = 0;
+  engine.onEvents((events) => {
+    delivered += events.length;
+  });
   const trader = { account: 'trader' };
   const maker = { account: 'maker' };
   engine.executeOrThrow({ type: 'deposit', to: trader, asset: 'USDC', amount: '100000' });
@@ -84,8 +93,51 @@ function preTrade() {
       price: String(BASE_MARK),
     });
   }
+  // Three resting orders (two markets), so the check reserves against a real book.
+  for (const [id, market, side] of [
+    ['r1', 'M3', 'buy'],
+    ['r2', 'M3', 'sell'],
+    ['r3', 'M7', 'buy'],
+  ] as const)
+    engine.executeOrThrow({
+      type: 'place_order',
+      orderId: id,
+      subaccount: trader,
+      market,
+      side,
+      size: '2',
+      price: side === 'buy' ? '99' : '101',
+    });
   if (engine.state.subaccounts.get('trader/0')!.positions.size !== 10)
     throw new Error('trader should hold 10 positions');
+
+  // Pre-trade check: "may the trader place this order, and what would it reserve?" on the
+  // current state, changing nothing. Wire validation (zod) and the decision are timed apart.
+  const order = {
+    subaccount: trader,
+    market: 'M3',
+    orderId: 'q1',
+    side: 'buy' as const,
+    size: '1',
+    price: '99.5',
+  };
+  const parsedOrder = parseOrderCheck(order);
+  if ('rejection' in parsedOrder) throw new Error(`order refused: ${parsedOrder.rejection.code}`);
+  const decide = () => {
+    const r = decideOrderCheck(engine.state, parsedOrder);
+    if (!r.ok) throw new Error(`check refused: ${r.rejection.code}`);
+    return r;
+  };
+  const parse = () => parseOrderCheck(order);
+  timeEach(Math.min(2_000, SIZES.fills), decide); // warm-up
+  timeEach(Math.min(2_000, SIZES.fills), parse);
+  const checkNs = stats(timeEach(SIZES.fills, decide));
+  const parseNs = stats(timeEach(SIZES.fills, parse));
+  log(
+    `   check (decision): ${SIZES.fills} calls: median ${fmtNs(checkNs.median)}, p99 ${fmtNs(checkNs.p99)}, max ${fmtNs(checkNs.max)}`,
+  );
+  log(`   check (zod validation of the order): median ${fmtNs(parseNs.median)}, p99 ${fmtNs(parseNs.p99)}`);
+
   // Selling 0.002 takes M0 from +0.001 to −0.001 and buying 0.002 takes it back: every fill
   // flips both sides, so both are margin-checked (planSide: a flip adds risk), and the
   // state stays bounded (two states, plus fees).
@@ -98,15 +150,27 @@ function preTrade() {
     return r;
   };
   timeEach(Math.min(2_000, SIZES.fills), once); // warm-up
+  const before = delivered;
   const ns = stats(timeEach(SIZES.fills, once));
+  if (delivered - before < SIZES.fills) throw new Error('the listener missed events');
   log(
-    `   ${SIZES.fills} calls: median ${fmtNs(ns.median)}, p99 ${fmtNs(ns.p99)}, mean ${fmtNs(ns.mean)}, max ${fmtNs(ns.max)}`,
+    `   fill: ${SIZES.fills} calls: median ${fmtNs(ns.median)}, p99 ${fmtNs(ns.p99)}, mean ${fmtNs(ns.mean)}, max ${fmtNs(ns.max)}`,
   );
-  results.preTrade = { calls: SIZES.fills, medianNs: ns.median, p99Ns: ns.p99, meanNs: ns.mean };
+  results.preTrade = {
+    calls: SIZES.fills,
+    medianNs: ns.median,
+    p99Ns: ns.p99,
+    meanNs: ns.mean,
+    checkMedianNs: checkNs.median,
+    checkP99Ns: checkNs.p99,
+    parseMedianNs: parseNs.median,
+    parseP99Ns: parseNs.p99,
+  };
   summary(() => {
-    bench('a) execute(fill) margin-checked, 10 positions', () => do_not_optimize(once()));
+    bench('a) pre-trade check (decision), 10 positions, 3 orders', () => do_not_optimize(decide()));
+    bench('a) execute(fill) margin-checked, in-memory journal', () => do_not_optimize(once()));
   });
-  return ns;
+  return { fill: ns, check: checkNs, parse: parseNs };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -376,12 +440,24 @@ if (runs('a')) {
   const a = preTrade();
   figure(
     'fill_inmem_p99_us',
-    a.p99 / 1e3,
+    a.fill.p99 / 1e3,
     'µs',
-    'engine.execute(fill) on a 10-position cross account, no journal: zod parsing, both sides margin-checked, events built',
+    'engine.execute(fill) on a 10-position cross account with 3 resting orders: zod parsing, both sides margin-checked, events built, encoded and appended to an in-memory journal, one listener called',
+  );
+  figure('fill_inmem_median_us', a.fill.median / 1e3, 'µs', 'the same region as fill_inmem_p99_us, median');
+  const checkTimed =
+    'decideOrderCheck (the decision place_order takes, read-only) on an already validated order, cross account with 10 positions and 3 resting orders on a 10-market venue: checks, margin before/after (cached cross figures, one market repriced), decimal answer';
+  figure('pretrade_check_p99_us', a.check.p99 / 1e3, 'µs', checkTimed);
+  figure('pretrade_check_median_us', a.check.median / 1e3, 'µs', checkTimed);
+  figure(
+    'pretrade_parse_p99_us',
+    a.parse.p99 / 1e3,
+    'µs',
+    'parseOrderCheck: zod validation of the order fields from wire input (decimal strings) into a place_order command',
   );
   lines.push(
-    `a) pre-trade margin check, execute(fill), cross account with 10 positions, 10 markets: median ${fmtNs(a.median)}, p99 ${fmtNs(a.p99)} (${SIZES.fills} calls)`,
+    `a) pre-trade check (decision), cross account with 10 positions, 3 orders: median ${fmtNs(a.check.median)}, p99 ${fmtNs(a.check.p99)}; validation median ${fmtNs(a.parse.median)}, p99 ${fmtNs(a.parse.p99)}`,
+    `a) execute(fill) with an in-memory journal and a listener: median ${fmtNs(a.fill.median)}, p99 ${fmtNs(a.fill.p99)} (${SIZES.fills} calls)`,
   );
 }
 if (runs('b')) {

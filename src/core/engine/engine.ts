@@ -285,10 +285,15 @@ export class Engine {
    */
   private commit(events: EngineEvent[]): ExecuteResult {
     const before = this.st.seq;
-    const out: Sequenced[] = events.map((e, i) => ({ ...e, seq: before + 1 + i }));
+    const out: Sequenced[] = new Array(events.length);
+    for (let i = 0; i < events.length; i++) out[i] = { ...events[i]!, seq: before + 1 + i };
     if (this.journal && out.length > 0) {
+      // The journal's text is the event without its seq: `events` are exactly that.
+      const records = new Array<{ seq: number; type: string; json: string }>(events.length);
+      for (let i = 0; i < events.length; i++)
+        records[i] = { seq: before + 1 + i, type: events[i]!.type, json: encodeEvent(events[i]!) };
       try {
-        this.journal.append(out.map((e) => ({ seq: e.seq, type: e.type, json: encodeEvent(strip(e)) })));
+        this.journal.append(records);
       } catch (e) {
         const cause = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
         const seq = this.restore(cause);
@@ -477,11 +482,6 @@ function boundsProblem(input: unknown): string | undefined {
 function commandDigest(c: Command): string {
   const { commandId: _id, ...rest } = c;
   return textHash(toJson(rest));
-}
-
-function strip(e: Sequenced): EngineEvent {
-  const { seq: _seq, ...rest } = e;
-  return rest as EngineEvent;
 }
 
 type Handler<T extends Command['type']> = (ctx: CommandContext, c: Extract<Command, { type: T }>) => void;

@@ -19,7 +19,7 @@ import { reject } from './errors.ts';
 import type { OrderCancelReason, OrderRecord } from './events.ts';
 import { checkOpen, checkSizeAndTick } from './market-checks.ts';
 import * as fmt from './message-units.ts';
-import { commandNow, exposedMarkets, refuseWhileUnsafe } from './price-trust.ts';
+import { commandNow, refuseWhileCrossUnsafe } from './price-trust.ts';
 
 /** At most this many resting orders per subaccount (each is priced on every margin check). */
 export const MAX_OPEN_ORDERS_PER_SUBACCOUNT = 1000;
@@ -96,13 +96,7 @@ function refuseUnsafe(ctx: CommandContext, sub: Subaccount, market: string, time
   const m = ctx.market(market);
   if (inSafeMode(m))
     reject('SAFE_MODE', `${market} is in safe mode: only orders that reduce risk are accepted (${sub.key})`);
-  refuseWhileUnsafe(
-    ctx,
-    [market, ...exposedMarkets(ctx.state, crossView(sub))],
-    commandNow(ctx.state, timeMs),
-    'an order that adds risk',
-    sub.key,
-  );
+  refuseWhileCrossUnsafe(ctx, market, sub, commandNow(ctx.state, timeMs), 'an order that adds risk', sub.key);
 }
 
 /** The cross scope with `orders` resting instead of the subaccount's current ones. */
