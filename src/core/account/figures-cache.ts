@@ -326,8 +326,9 @@ export function crossFiguresWithChange(
   const isolated = held?.isolated ?? sub.isolatedMarkets.has(market);
   // The reservation reads the cross position's size; an isolated market's orders read the held one.
   const repriceOrders = orders !== undefined || (next !== undefined && !isolated);
-  if (repriceOrders) {
-    const list = orders ?? ordersIn(state, sub.key, market);
+  const list = repriceOrders ? (orders ?? ordersIn(state, sub.key, market)) : undefined;
+  // no orders there, before or after: nothing reserved to reprice (the common fill)
+  if (list !== undefined && (list.length > 0 || e.reservations.has(market))) {
     if (next !== undefined && !isolated) {
       const cross = crossPositions(sub).filter((p) => p.market !== market);
       if (next.size !== 0n) cross.push(next);
