@@ -59,6 +59,8 @@ interface StateCache {
 }
 
 const caches = new WeakMap<object, StateCache>();
+/** At most this many subaccounts cached per state (the oldest entered is dropped first). */
+export const MAX_CACHED_SUBACCOUNTS = 10_000;
 let enabled = true;
 
 /** Turns the cache off (every read computes naively) or back on: for tests comparing both paths. */
@@ -212,6 +214,8 @@ function entryFor(state: ReadonlyEngineState, sub: ReadonlySubaccount): SubEntry
   try {
     if (e === undefined) {
       e = fresh(state, sub);
+      // Bounded: a venue with a million accounts keeps the most recently entered ones only.
+      if (c.subs.size >= MAX_CACHED_SUBACCOUNTS) c.subs.delete(c.subs.keys().next().value!);
       c.subs.set(sub.key, e);
     }
     refresh(state, e);
