@@ -6,11 +6,13 @@
  * `BENCH_OUT=1` also writes bench/results.json (`BENCH_OUT=path.json` writes there), the raw
  * per-block records.
  *
- *  a) pre-trade margin check: latency of `engine.execute(fill)` for a cross account with
- *     10 positions on a 10-market venue (both sides margin-checked on every call);
+ *  a) pre-trade check and fills, cross account with 10 positions (3 resting orders) on a
+ *     10-market venue: the read-only order check (decision and wire validation timed apart),
+ *     and `engine.execute(fill)` with an in-memory journal and a listener (both sides checked);
  *  b) full re-mark: RiskBook.remarkAll over 100,000 accounts × 4 positions, against a plain
  *     streaming read of the same number of bytes;
- *  c) journal: append rate into SQLite through the engine, replay rate of Engine.open;
+ *  c) journal: append rate into SQLite through the engine, replay rate of Engine.open, and
+ *     durable accepted fills per second through group commit (synchronous = FULL);
  *  d) liquidation scan: exact engine.liquidatable() vs RiskBook candidates() + confirm();
  *  g) `plimsoll serve` under load (bench/serve-load.ts): signed fills with autocannon against the
  *     server process, and the event fan-out to 100 WebSocket subscribers.
@@ -19,12 +21,16 @@
  * measures the hot operations again and prints its own table. The last block on stdout is a
  * plain summary with the numbers.
  */
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bench, do_not_optimize, run, summary } from 'mitata';
 import { Engine, type JournalPort } from '../src/core/engine/engine.ts';
+import { decideOrderCheck, parseOrderCheck } from '../src/core/engine/order-check.ts';
 import { RiskBook } from '../src/riskbook/index.ts';
+import { CommitPipeline, type EngineOpener } from '../src/server/commit-pipeline.ts';
+import { DeferredSqliteJournal } from '../src/store/deferred-sqlite-journal.ts';
+import { InMemoryJournal } from '../src/store/memory-journal.ts';
 import { SqliteJournal } from '../src/store/sqlite-journal.ts';
 import { parseBenchArgs } from './args.ts';
 import { allFigures, figure } from './figures.ts';
@@ -32,7 +38,7 @@ import { benchPortfolio } from './portfolio.ts';
 import { benchPortfolioEngine } from './portfolio-engine.ts';
 import { benchServeLoad } from './serve-load.ts';
 import { benchSim } from './sim.ts';
-import { BASE_MARK, benchVenue, fmtNs, fmtRate, populate, stats, timeEach } from './support.ts';
+import { BASE_MARK, benchConfig, benchVenue, fmtNs, fmtRate, populate, stats, timeEach } from './support.ts';
 
 const ARGS = parseBenchArgs(process.argv.slice(2));
 const QUICK = ARGS.quick || process.env.BENCH_QUICK === '1';
@@ -45,6 +51,7 @@ const SIZES = QUICK
       remarkAccounts: 10_000,
       remarkRuns: 200,
       journalPairs: 500,
+      durableFills: 2_000,
       scanAccounts: 2_000,
       scanRuns: 5,
     }
@@ -53,6 +60,7 @@ const SIZES = QUICK
       remarkAccounts: 100_000,
       remarkRuns: 60,
       journalPairs: 5_000,
+      durableFills: 20_000,
       scanAccounts: 10_000,
       scanRuns: 15,
     };
@@ -65,8 +73,14 @@ const results: Record<string, unknown> = { mode: QUICK ? 'quick' : 'full', node:
 // a) Pre-trade margin check
 // ---------------------------------------------------------------------------------------
 function preTrade() {
-  log('== a) pre-trade margin check: execute(fill), cross account with 10 positions, 10 markets');
-  const engine = benchVenue(10);
+  log('== a) pre-trade check and fills: cross account with 10 positions, 10 markets, in-memory journal');
+  // The real path of a fill: an in-memory journal (events encoded and appended) and a listener.
+  const journal = new InMemoryJournal();
+  const engine = benchVenue(10, journal);
+  let delivered = 0;
+  engine.onEvents((events) => {
+    delivered += events.length;
+  });
   const trader = { account: 'trader' };
   const maker = { account: 'maker' };
   engine.executeOrThrow({ type: 'deposit', to: trader, asset: 'USDC', amount: '100000' });
@@ -84,8 +98,51 @@ function preTrade() {
       price: String(BASE_MARK),
     });
   }
+  // Three resting orders (two markets), so the check reserves against a real book.
+  for (const [id, market, side] of [
+    ['r1', 'M3', 'buy'],
+    ['r2', 'M3', 'sell'],
+    ['r3', 'M7', 'buy'],
+  ] as const)
+    engine.executeOrThrow({
+      type: 'place_order',
+      orderId: id,
+      subaccount: trader,
+      market,
+      side,
+      size: '2',
+      price: side === 'buy' ? '99' : '101',
+    });
   if (engine.state.subaccounts.get('trader/0')!.positions.size !== 10)
     throw new Error('trader should hold 10 positions');
+
+  // Pre-trade check: "may the trader place this order, and what would it reserve?" on the
+  // current state, changing nothing. Wire validation (zod) and the decision are timed apart.
+  const order = {
+    subaccount: trader,
+    market: 'M3',
+    orderId: 'q1',
+    side: 'buy' as const,
+    size: '1',
+    price: '99.5',
+  };
+  const parsedOrder = parseOrderCheck(order);
+  if ('rejection' in parsedOrder) throw new Error(`order refused: ${parsedOrder.rejection.code}`);
+  const decide = () => {
+    const r = decideOrderCheck(engine.state, parsedOrder);
+    if (!r.ok) throw new Error(`check refused: ${r.rejection.code}`);
+    return r;
+  };
+  const parse = () => parseOrderCheck(order);
+  timeEach(Math.min(2_000, SIZES.fills), decide); // warm-up
+  timeEach(Math.min(2_000, SIZES.fills), parse);
+  const checkNs = stats(timeEach(SIZES.fills, decide));
+  const parseNs = stats(timeEach(SIZES.fills, parse));
+  log(
+    `   check (decision): ${SIZES.fills} calls: median ${fmtNs(checkNs.median)}, p99 ${fmtNs(checkNs.p99)}, max ${fmtNs(checkNs.max)}`,
+  );
+  log(`   check (zod validation of the order): median ${fmtNs(parseNs.median)}, p99 ${fmtNs(parseNs.p99)}`);
+
   // Selling 0.002 takes M0 from +0.001 to −0.001 and buying 0.002 takes it back: every fill
   // flips both sides, so both are margin-checked (planSide: a flip adds risk), and the
   // state stays bounded (two states, plus fees).
@@ -98,15 +155,27 @@ function preTrade() {
     return r;
   };
   timeEach(Math.min(2_000, SIZES.fills), once); // warm-up
+  const before = delivered;
   const ns = stats(timeEach(SIZES.fills, once));
+  if (delivered - before < SIZES.fills) throw new Error('the listener missed events');
   log(
-    `   ${SIZES.fills} calls: median ${fmtNs(ns.median)}, p99 ${fmtNs(ns.p99)}, mean ${fmtNs(ns.mean)}, max ${fmtNs(ns.max)}`,
+    `   fill: ${SIZES.fills} calls: median ${fmtNs(ns.median)}, p99 ${fmtNs(ns.p99)}, mean ${fmtNs(ns.mean)}, max ${fmtNs(ns.max)}`,
   );
-  results.preTrade = { calls: SIZES.fills, medianNs: ns.median, p99Ns: ns.p99, meanNs: ns.mean };
+  results.preTrade = {
+    calls: SIZES.fills,
+    medianNs: ns.median,
+    p99Ns: ns.p99,
+    meanNs: ns.mean,
+    checkMedianNs: checkNs.median,
+    checkP99Ns: checkNs.p99,
+    parseMedianNs: parseNs.median,
+    parseP99Ns: parseNs.p99,
+  };
   summary(() => {
-    bench('a) execute(fill) margin-checked, 10 positions', () => do_not_optimize(once()));
+    bench('a) pre-trade check (decision), 10 positions, 3 orders', () => do_not_optimize(decide()));
+    bench('a) execute(fill) margin-checked, in-memory journal', () => do_not_optimize(once()));
   });
-  return ns;
+  return { fill: ns, check: checkNs, parse: parseNs };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -269,6 +338,68 @@ function journal() {
   }
 }
 
+/**
+ * Durable accepted fills: a driver keeps `inFlight` fills submitted to the commit pipeline
+ * (src/server/commit-pipeline.ts) over the group-commit SQLite journal with synchronous = FULL;
+ * each fill is acknowledged (its promise resolves) only after the transaction holding its
+ * events committed. Timed: from the first submit until the last acknowledgement.
+ */
+async function durableFills(fills: number, inFlight: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'plimsoll-bench-durable-'));
+  try {
+    const path = join(dir, 'journal.sqlite');
+    const opener: EngineOpener = async () => {
+      const journal = DeferredSqliteJournal.open(path, { durable: true });
+      if (journal.lastSeq() > 0) return { journal, engine: Engine.open(journal) };
+      return { journal, engine: Engine.create(benchConfig(10), { journal }) };
+    };
+    const pipeline = await CommitPipeline.start(opener);
+    const trader = { account: 'trader' };
+    const maker = { account: 'maker' };
+    const marks = Object.fromEntries(Array.from({ length: 10 }, (_, m) => [`M${m}`, String(BASE_MARK)]));
+    const setup: unknown[] = [
+      { type: 'prices', timeMs: 1, marks, assets: { ETH: '3000' } },
+      { type: 'deposit', to: trader, asset: 'USDC', amount: '100000' },
+      { type: 'deposit', to: maker, asset: 'USDC', amount: '10000000' },
+    ];
+    for (let m = 0; m < 10; m++) {
+      const long = m % 2 === 0;
+      setup.push({
+        type: 'fill',
+        market: `M${m}`,
+        buyer: long ? trader : maker,
+        seller: long ? maker : trader,
+        size: m === 0 ? '0.001' : '20',
+        price: String(BASE_MARK),
+      });
+    }
+    for (const c of setup) {
+      const r = await pipeline.submit(c);
+      if (!r.ok) throw new Error(`setup rejected: ${r.rejection.code}`);
+    }
+    const sell = { type: 'fill', market: 'M0', buyer: maker, seller: trader, size: '0.002', price: '100' };
+    const buy = { type: 'fill', market: 'M0', buyer: trader, seller: maker, size: '0.002', price: '100' };
+    const groupsBefore = pipeline.stats().groups;
+    let next = 0;
+    const t0 = performance.now();
+    const worker = async () => {
+      while (next < fills) {
+        const r = await pipeline.submit(next++ % 2 === 0 ? sell : buy);
+        if (!r.ok) throw new Error(`fill rejected: ${r.rejection.code}`);
+      }
+    };
+    await Promise.all(Array.from({ length: inFlight }, worker));
+    const seconds = (performance.now() - t0) / 1000;
+    const groups = pipeline.stats().groups - groupsBefore;
+    const sync =
+      pipeline.journal instanceof DeferredSqliteJournal ? pipeline.journal.info().synchronous : '?';
+    await pipeline.close();
+    return { fills, seconds, perSecond: fills / seconds, groups, synchronous: sync };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** A journal port whose read() first closes the iterator the previous read() returned. */
 function closingReads(j: JournalPort): JournalPort {
   let open: IterableIterator<unknown> | undefined;
@@ -376,12 +507,24 @@ if (runs('a')) {
   const a = preTrade();
   figure(
     'fill_inmem_p99_us',
-    a.p99 / 1e3,
+    a.fill.p99 / 1e3,
     'µs',
-    'engine.execute(fill) on a 10-position cross account, no journal: zod parsing, both sides margin-checked, events built',
+    'engine.execute(fill) on a 10-position cross account with 3 resting orders: zod parsing, both sides margin-checked, events built, encoded and appended to an in-memory journal, one listener called',
+  );
+  figure('fill_inmem_median_us', a.fill.median / 1e3, 'µs', 'the same region as fill_inmem_p99_us, median');
+  const checkTimed =
+    'decideOrderCheck (the decision place_order takes, read-only) on an already validated order, cross account with 10 positions and 3 resting orders on a 10-market venue: checks, margin before/after (cached cross figures, one market repriced), decimal answer';
+  figure('pretrade_check_p99_us', a.check.p99 / 1e3, 'µs', checkTimed);
+  figure('pretrade_check_median_us', a.check.median / 1e3, 'µs', checkTimed);
+  figure(
+    'pretrade_parse_p99_us',
+    a.parse.p99 / 1e3,
+    'µs',
+    'parseOrderCheck: zod validation of the order fields from wire input (decimal strings) into a place_order command',
   );
   lines.push(
-    `a) pre-trade margin check, execute(fill), cross account with 10 positions, 10 markets: median ${fmtNs(a.median)}, p99 ${fmtNs(a.p99)} (${SIZES.fills} calls)`,
+    `a) pre-trade check (decision), cross account with 10 positions, 3 orders: median ${fmtNs(a.check.median)}, p99 ${fmtNs(a.check.p99)}; validation median ${fmtNs(a.parse.median)}, p99 ${fmtNs(a.parse.p99)}`,
+    `a) execute(fill) with an in-memory journal and a listener: median ${fmtNs(a.fill.median)}, p99 ${fmtNs(a.fill.p99)} (${SIZES.fills} calls)`,
   );
 }
 if (runs('b')) {
@@ -394,17 +537,30 @@ if (runs('b')) {
 }
 if (runs('c')) {
   const c = journal();
+  const d = await durableFills(SIZES.durableFills, 512);
+  log(
+    `   durable fills (group commit, synchronous = ${d.synchronous}, 512 in flight): ${d.fills} fills in ${d.seconds.toFixed(2)} s, ${d.groups} commits → ${fmtRate(d.perSecond)} fills acknowledged`,
+  );
+  figure(
+    'durable_fills_per_s',
+    d.perSecond,
+    'fills/s',
+    'fills on a 10-position cross account submitted through the commit pipeline (512 in flight) over the group-commit SQLite journal, synchronous = FULL: zod parsing, both sides margin-checked, events encoded and buffered, one transaction per group, each fill acknowledged after its group committed',
+  );
+  lines.push(
+    `c) durable accepted fills (SQLite WAL, synchronous = FULL, group commit, ack after commit): ${fmtRate(d.perSecond)} fills (${d.fills} fills, ${d.groups} commits)`,
+  );
   figure(
     'journal_append_per_s',
     c.appendRate,
     'events/s',
-    'engine.execute with the SQLite journal (WAL), one command per transaction',
+    'engine.execute (deposits and fills building 2 positions per account) with the SQLite journal (WAL, synchronous = NORMAL), one transaction per command: parsing, checks, events, encoding, insert and commit',
   );
   figure(
     'replay_per_s',
     c.replayRate,
     'events/s',
-    'Engine.open replaying the SQLite journal from the start: read, decode, apply',
+    'Engine.open replaying the SQLite journal from the start: read every row, decode the JSON, apply with evolve (no checks)',
   );
   lines.push(
     `c) journal (SQLite WAL, file in tmpdir): append ${fmtRate(c.appendRate)} events, replay ${fmtRate(c.replayRate)} events (${c.events} events); stateHash after replay ${c.hash} = live`,

@@ -5,7 +5,9 @@
  * changes nothing.
  */
 import { evaluate, type ScopeFigures, type ScopeView } from '../account/figures.ts';
-import { MissingPriceError } from '../account/prices.ts';
+import { type CrossChange, cachedCrossFigures, crossFiguresWithChange } from '../account/figures-cache.ts';
+import type { OrderLite } from '../account/open-orders.ts';
+import { MissingPriceError, type PositionLite } from '../account/prices.ts';
 import type { AssetConfig } from '../model/config.ts';
 import type { SubaccountRef } from '../model/engine-config.ts';
 import { type EngineState, type MarketState, type Subaccount, subaccountKey } from '../model/state.ts';
@@ -76,6 +78,35 @@ export class CommandContext {
   figures(view: ScopeView): ScopeFigures {
     try {
       return evaluate(this.state, view);
+    } catch (e) {
+      if (e instanceof MissingPriceError) reject('NO_PRICE', e.message);
+      throw e;
+    }
+  }
+
+  /** The subaccount's cross figures (cached, account/figures-cache.ts); a missing price is NO_PRICE. */
+  crossFigures(sub: Subaccount): ScopeFigures {
+    try {
+      return cachedCrossFigures(this.state, sub);
+    } catch (e) {
+      if (e instanceof MissingPriceError) reject('NO_PRICE', e.message);
+      throw e;
+    }
+  }
+
+  /**
+   * The subaccount's cross figures after a change in one market (a position, its orders, a
+   * settlement cash flow), repricing only that market (account/figures-cache.ts).
+   */
+  crossChange(
+    sub: Subaccount,
+    market: string,
+    next: PositionLite | undefined,
+    orders: readonly OrderLite[] | undefined,
+    settlementDelta: bigint,
+  ): CrossChange {
+    try {
+      return crossFiguresWithChange(this.state, sub, market, next, orders, settlementDelta);
     } catch (e) {
       if (e instanceof MissingPriceError) reject('NO_PRICE', e.message);
       throw e;

@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import type { Scope } from '../account/figures.ts';
+import { invalidateAllFigures } from '../account/figures-cache.ts';
 import { exactLiquidatable } from '../liquidation/exact-scan.ts';
 import { type EngineConfig, EngineConfigSchema, type SubaccountRef } from '../model/engine-config.ts';
 import type { EngineState, ReadonlyEngineState } from '../model/state.ts';
@@ -284,10 +285,15 @@ export class Engine {
    */
   private commit(events: EngineEvent[]): ExecuteResult {
     const before = this.st.seq;
-    const out: Sequenced[] = events.map((e, i) => ({ ...e, seq: before + 1 + i }));
+    const out: Sequenced[] = new Array(events.length);
+    for (let i = 0; i < events.length; i++) out[i] = { ...events[i]!, seq: before + 1 + i };
     if (this.journal && out.length > 0) {
+      // The journal's text is the event without its seq: `events` are exactly that.
+      const records = new Array<{ seq: number; type: string; json: string }>(events.length);
+      for (let i = 0; i < events.length; i++)
+        records[i] = { seq: before + 1 + i, type: events[i]!.type, json: encodeEvent(events[i]!) };
       try {
-        this.journal.append(out.map((e) => ({ seq: e.seq, type: e.type, json: encodeEvent(strip(e)) })));
+        this.journal.append(records);
       } catch (e) {
         const cause = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
         const seq = this.restore(cause);
@@ -404,6 +410,7 @@ function foldJournal(journal: JournalPort): EngineState {
 
 /** Makes `target` (the object callers hold through `engine.state`) equal to `source`. */
 function replaceState(target: EngineState, source: EngineState): void {
+  invalidateAllFigures(target);
   const t = target as unknown as Record<string, unknown>;
   for (const k of Object.keys(t)) if (!(k in source)) delete t[k];
   Object.assign(t, source);
@@ -475,11 +482,6 @@ function boundsProblem(input: unknown): string | undefined {
 function commandDigest(c: Command): string {
   const { commandId: _id, ...rest } = c;
   return textHash(toJson(rest));
-}
-
-function strip(e: Sequenced): EngineEvent {
-  const { seq: _seq, ...rest } = e;
-  return rest as EngineEvent;
 }
 
 type Handler<T extends Command['type']> = (ctx: CommandContext, c: Extract<Command, { type: T }>) => void;

@@ -24,6 +24,7 @@ import type { OracleConfig } from '../oracle/config.ts';
 import { step as oracleStep } from '../oracle/oracle.ts';
 import { initialOracleState } from '../oracle/state.ts';
 import type { EngineEvent, Ledger } from './events.ts';
+import { noteEvent } from './figures-invalidation.ts';
 
 /** Records a command id's outcome, forgetting the oldest ids beyond the retention (FIFO). */
 function rememberCommand(state: EngineState, commandId: string, outcome: CommandOutcome): void {
@@ -325,6 +326,7 @@ function settleExpiry(state: EngineState, market: MarketState, px8: bigint): voi
 }
 
 export function evolve(state: EngineState, event: EngineEvent): void {
+  noteEvent(state, event);
   switch (event.type) {
     case 'engine_configured':
       throw new InvariantError('engine_configured is applied by initialState, not evolve');

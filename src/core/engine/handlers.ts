@@ -21,7 +21,13 @@ import { inverseMarketIssue, inversePolicyIssue } from './inverse-checks.ts';
 import { checkOpen, checkSizeAndTick } from './market-checks.ts';
 import * as fmt from './message-units.ts';
 import { cancelMarketOrders, restingOrderForFill } from './orders.ts';
-import { commandNow, exposedMarkets, refuseAtAdversePrices, refuseWhileUnsafe } from './price-trust.ts';
+import {
+  commandNow,
+  exposedMarkets,
+  refuseAtAdversePrices,
+  refuseWhileCrossUnsafe,
+  refuseWhileUnsafe,
+} from './price-trust.ts';
 import { emitSideCashflows, planSide, tradeValue } from './trade-plan.ts';
 
 type Cmd<T extends Command['type']> = Extract<Command, { type: T }>;
@@ -272,10 +278,10 @@ export function fill(ctx: CommandContext, c: Cmd<'fill'>): void {
     }
     // Risk may not grow in a scope valued at a price nobody can vouch for (price-trust.ts);
     // an isolated position draws on the cross scope only through a top-up.
-    const markets = [cfg.id];
+    const now = commandNow(ctx.state, c.timeMs);
     if (!plan.isolated || plan.isolatedTopUp > 0n)
-      markets.push(...exposedMarkets(ctx.state, crossView(plan.sub)));
-    refuseWhileUnsafe(ctx, markets, commandNow(ctx.state, c.timeMs), 'a risk-increasing fill', plan.sub.key);
+      refuseWhileCrossUnsafe(ctx, cfg.id, plan.sub, now, 'a risk-increasing fill', plan.sub.key);
+    else refuseWhileUnsafe(ctx, [cfg.id], now, 'a risk-increasing fill', plan.sub.key);
   }
   ctx.emit({
     type: 'traded',

@@ -9,13 +9,16 @@
  * returns the first outcome). Everything else is the command's own decision.
  */
 import type { z } from 'zod';
-import type { ScopeFigures } from '../account/figures.ts';
+import type { CrossChange } from '../account/figures-cache.ts';
 import type { EngineState, ReadonlyEngineState } from '../model/state.ts';
 import { formatDecimal } from '../num/index.ts';
 import { PlaceOrderSchema } from './commands.ts';
 import { CommandContext } from './context.ts';
 import { RejectedError, type Rejection } from './errors.ts';
 import { decidePlaceOrder } from './orders.ts';
+
+/** A validated `place_order` command. */
+export type PlaceOrderCommand = z.output<typeof PlaceOrderSchema>;
 
 /** The fields of a `place_order` command (`type` may be left out). */
 export type OrderCheckInput = Omit<z.input<typeof PlaceOrderSchema>, 'type'> & { type?: 'place_order' };
@@ -43,32 +46,44 @@ export type OrderCheck =
 /** At most this many characters of a malformed input's explanation. */
 const MAX_MESSAGE_CHARS = 2_000;
 
+function wireFigures(f: CrossChange, decimals: number): OrderCheckFigures {
+  return {
+    initialMargin: formatDecimal(f.initialMarginQuote, decimals),
+    openOrderInitialMargin: formatDecimal(f.openOrderInitialMarginQuote, decimals),
+    freeCollateral: formatDecimal(f.freeCollateralQuote, decimals),
+  };
+}
+
 /** Would `place_order` with these fields be accepted, and what would it reserve? Changes nothing. */
 export function checkOrder(state: ReadonlyEngineState, input: OrderCheckInput): OrderCheck {
+  const parsed = parseOrderCheck(input);
+  return 'rejection' in parsed ? { ok: false, rejection: parsed.rejection } : decideOrderCheck(state, parsed);
+}
+
+/** The wire half of the check: validates the fields into a `place_order` command. */
+export function parseOrderCheck(input: OrderCheckInput): PlaceOrderCommand | { rejection: Rejection } {
   const parsed = PlaceOrderSchema.safeParse({ ...input, type: 'place_order' });
-  if (!parsed.success) {
-    const message = parsed.error.issues
-      .slice(0, 5)
-      .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(order)'}: ${i.message}`)
-      .join('\n')
-      .slice(0, MAX_MESSAGE_CHARS);
-    return { ok: false, rejection: { code: 'MALFORMED_COMMAND', message } };
-  }
+  if (parsed.success) return parsed.data;
+  const message = parsed.error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(order)'}: ${i.message}`)
+    .join('\n')
+    .slice(0, MAX_MESSAGE_CHARS);
+  return { rejection: { code: 'MALFORMED_COMMAND', message } };
+}
+
+/** The decision half of the check, on an already validated command: what `place_order` decides. */
+export function decideOrderCheck(state: ReadonlyEngineState, command: PlaceOrderCommand): OrderCheck {
   // The context only reads here: decidePlaceOrder emits nothing.
   const ctx = new CommandContext(state as EngineState);
   try {
-    const d = decidePlaceOrder(ctx, parsed.data);
-    const q = (v: bigint) => formatDecimal(v, state.settlement.decimals);
-    const figures = (f: ScopeFigures): OrderCheckFigures => ({
-      initialMargin: q(f.initialMarginQuote),
-      openOrderInitialMargin: q(f.openOrderInitialMarginQuote),
-      freeCollateral: q(f.freeCollateralQuote),
-    });
+    const d = decidePlaceOrder(ctx, command);
+    const dp = state.settlement.decimals;
     return {
       ok: true,
-      orderInitialMargin: q(d.orderInitialMarginQuote),
-      before: figures(d.before),
-      after: figures(d.after),
+      orderInitialMargin: formatDecimal(d.orderInitialMarginQuote, dp),
+      before: wireFigures(d.before, dp),
+      after: wireFigures(d.after, dp),
     };
   } catch (e) {
     if (e instanceof RejectedError) return { ok: false, rejection: e.rejection };

@@ -9,7 +9,8 @@
  * `decidePlaceOrder` is the one decision: the `place_order` handler and the read-only
  * `checkOrder` (order-check.ts) both call it, so they cannot disagree.
  */
-import { crossView, type ScopeFigures, type ScopeView } from '../account/figures.ts';
+import { crossView, type ScopeView } from '../account/figures.ts';
+import type { CrossChange } from '../account/figures-cache.ts';
 import type { OrderLite } from '../account/open-orders.ts';
 import { inSafeMode, type Order, type ReadonlyEngineState, type Subaccount } from '../model/state.ts';
 import type { Command } from './commands.ts';
@@ -18,7 +19,7 @@ import { reject } from './errors.ts';
 import type { OrderCancelReason, OrderRecord } from './events.ts';
 import { checkOpen, checkSizeAndTick } from './market-checks.ts';
 import * as fmt from './message-units.ts';
-import { commandNow, exposedMarkets, refuseWhileUnsafe } from './price-trust.ts';
+import { commandNow, refuseWhileCrossUnsafe } from './price-trust.ts';
 
 /** At most this many resting orders per subaccount (each is priced on every margin check). */
 export const MAX_OPEN_ORDERS_PER_SUBACCOUNT = 1000;
@@ -28,8 +29,8 @@ type Cmd<T extends Command['type']> = Extract<Command, { type: T }>;
 /** What placing an order would do to its subaccount's cross scope. */
 export interface OrderDecision {
   readonly order: OrderRecord;
-  readonly before: ScopeFigures;
-  readonly after: ScopeFigures;
+  readonly before: CrossChange;
+  readonly after: CrossChange;
   /** after − before open-order initial margin: what this order reserves. */
   readonly orderInitialMarginQuote: bigint;
 }
@@ -95,13 +96,7 @@ function refuseUnsafe(ctx: CommandContext, sub: Subaccount, market: string, time
   const m = ctx.market(market);
   if (inSafeMode(m))
     reject('SAFE_MODE', `${market} is in safe mode: only orders that reduce risk are accepted (${sub.key})`);
-  refuseWhileUnsafe(
-    ctx,
-    [market, ...exposedMarkets(ctx.state, crossView(sub))],
-    commandNow(ctx.state, timeMs),
-    'an order that adds risk',
-    sub.key,
-  );
+  refuseWhileCrossUnsafe(ctx, market, sub, commandNow(ctx.state, timeMs), 'an order that adds risk', sub.key);
 }
 
 /** The cross scope with `orders` resting instead of the subaccount's current ones. */
@@ -125,9 +120,10 @@ export function decidePlaceOrder(ctx: CommandContext, c: Cmd<'place_order'>): Or
     reject('DUPLICATE_ORDER_ID', `order id ${c.orderId} is already resting`);
   checkSizeAndTick(market, c.size, c.price);
   if (market.markPx8 === undefined) reject('NO_PRICE', `market ${c.market} has no mark price yet`);
-  const existing = subOrders(ctx.state, sub.key);
-  if (existing.length >= MAX_OPEN_ORDERS_PER_SUBACCOUNT)
-    reject('TOO_MANY_ORDERS', `${sub.key} has ${existing.length} resting orders, the most allowed`);
+  const resting = ctx.state.ordersBySub.get(sub.key);
+  const count = resting?.size ?? 0;
+  if (count >= MAX_OPEN_ORDERS_PER_SUBACCOUNT)
+    reject('TOO_MANY_ORDERS', `${sub.key} has ${count} resting orders, the most allowed`);
   const order: OrderRecord = {
     id: c.orderId,
     sub: sub.key,
@@ -138,14 +134,17 @@ export function decidePlaceOrder(ctx: CommandContext, c: Cmd<'place_order'>): Or
     reduceOnly: c.reduceOnly,
   };
   const lite: OrderLite = { ...order, size: c.size };
-  const orders = [...existing, lite];
+  // Only this market's orders change: the other markets' reservations stay as they are.
+  const inMarket: OrderLite[] = [];
+  if (resting !== undefined) for (const o of resting.values()) if (o.market === c.market) inMarket.push(o);
+  inMarket.push(lite);
   if (c.reduceOnly) checkReduceOnly(ctx.state, sub, c.market, c.side, c.size);
   else {
-    checkWorstSize(sub, c.market, market.config.maxPositionSize, orders, c.side);
+    checkWorstSize(sub, c.market, market.config.maxPositionSize, inMarket, c.side);
     refuseUnsafe(ctx, sub, c.market, c.timeMs);
   }
-  const before = ctx.figures(crossView(sub));
-  const after = ctx.figures(withOrders(sub, orders));
+  const before = ctx.crossFigures(sub);
+  const after = ctx.crossChange(sub, c.market, undefined, inMarket, 0n);
   const orderIm = after.openOrderInitialMarginQuote - before.openOrderInitialMarginQuote;
   if (orderIm > 0n && after.freeCollateralQuote < 0n)
     reject(

@@ -21,8 +21,8 @@
  *    independent check confirms (too recent, or contradicted by a fresh dissenting source)
  *    cannot be the cause of a liquidation.
  */
-import { evaluate, isLiquidatable, type ScopeView } from '../account/figures.ts';
-import type { ReadonlyEngineState } from '../model/state.ts';
+import { crossView, evaluate, isLiquidatable, type ScopeView } from '../account/figures.ts';
+import type { ReadonlyEngineState, ReadonlySubaccount } from '../model/state.ts';
 import { assessAt } from '../oracle/oracle.ts';
 import type { SafeModeReason } from '../oracle/state.ts';
 import type { CommandContext } from './context.ts';
@@ -58,6 +58,40 @@ export function unsafeMarkets(
     if (a.safeMode) out.push({ market: id, reasons: a.reasons });
   }
   return out;
+}
+
+/**
+ * `refuseWhileUnsafe` on `market` and every market the subaccount's cross scope is exposed to,
+ * without building the list when every one of them is safe (the common case, on the hot path
+ * of fills and order checks); when one is not, the same refusal as the general function.
+ */
+export function refuseWhileCrossUnsafe(
+  ctx: CommandContext,
+  market: string,
+  sub: ReadonlySubaccount,
+  nowMs: number,
+  action: string,
+  scopeName: string,
+): void {
+  const state = ctx.state;
+  let unsafe = unsafeAt(state, market, nowMs);
+  if (!unsafe)
+    for (const p of sub.positions.values()) {
+      if (p.isolated) continue;
+      if (unsafeAt(state, p.market, nowMs)) unsafe = true;
+      else {
+        const underlying = state.markets.get(p.market)?.config.option?.underlying;
+        if (underlying !== undefined && unsafeAt(state, underlying, nowMs)) unsafe = true;
+      }
+      if (unsafe) break;
+    }
+  if (unsafe)
+    refuseWhileUnsafe(ctx, [market, ...exposedMarkets(state, crossView(sub))], nowMs, action, scopeName);
+}
+
+function unsafeAt(state: ReadonlyEngineState, id: string, nowMs: number): boolean {
+  const oracle = state.markets.get(id)?.oracle;
+  return oracle !== undefined && assessAt(oracle.config, oracle.state, nowMs).safeMode;
 }
 
 /** The command's time, or the engine's when it gives none. */

@@ -66,7 +66,7 @@ export function planSide(
   const orderView: Partial<ScopeView> = resting
     ? { orders: ordersAfterFill(state, sub.key, resting.orderId, resting.filled) }
     : {};
-  const freeBefore = () => ctx.figures(crossView(sub)).freeCollateralQuote;
+  const freeBefore = () => ctx.crossFigures(sub).freeCollateralQuote;
 
   if (absAfter > market.config.maxPositionSize && addsRisk) {
     return {
@@ -103,7 +103,9 @@ export function planSide(
       }
     }
   } else if (addsRisk) {
-    const f = ctx.figures(withPosition({ ...crossView(sub), ...orderView }, next, r.realized - fee));
+    // Only this market changes (its position, and the resting order the trade fills here).
+    const marketOrders = resting ? orderView.orders!.filter((o) => o.market === id) : undefined;
+    const f = ctx.crossChange(sub, id, next, marketOrders, r.realized - fee);
     if (f.freeCollateralQuote < 0n && !(resting && f.freeCollateralQuote >= freeBefore())) {
       refusal = {
         code: failCode,

@@ -1,0 +1,383 @@
+/**
+ * Cached cross-scope figures per subaccount, kept up to date incrementally: the figures of a
+ * cross scope are exact sums of per-part terms (the collateral, each position's PnL,
+ * requirements and positive-health haircut, each market's order reservation), so after a fill
+ * only the traded market's terms and the collateral are recomputed, not every position.
+ *
+ * Why: the pre-trade check and each side of a fill read the cross figures of an account; with
+ * ten positions the naive `evaluate` prices all ten (bigint divisions, size-premium square
+ * roots) twice per call. With this cache a check reprices one market.
+ *
+ * Exactness: every term is computed by `evaluate` itself (on a one-part view), and the totals
+ * are the same sums `evaluate` forms, so a cached figure equals the naive one to the unit
+ * (figures-cache.prop.test.ts checks it on random command sequences with crashes). The engine
+ * calls `noteEvent` before applying each event: an event that touches one subaccount marks its
+ * parts dirty; anything else (prices, funding, configuration, open-interest-scaled markets)
+ * drops the whole cache. Portfolio-margin subaccounts are never cached (their requirement is
+ * not a sum over positions).
+ */
+import type { ReadonlyEngineState, ReadonlySubaccount } from '../model/state.ts';
+import {
+  evaluate,
+  marketOrdersReservation,
+  type PositionFigures,
+  type ScopeFigures,
+  type ScopeView,
+} from './figures.ts';
+import type { OrderLite } from './open-orders.ts';
+import type { PositionLite } from './prices.ts';
+
+/** One position's additive terms (what it adds to the scope's sums). */
+interface PositionTerms {
+  readonly figures: PositionFigures;
+  readonly pnl: bigint;
+  readonly initial: bigint;
+  readonly maintenance: bigint;
+  readonly haircutInit: bigint;
+  readonly haircutMaint: bigint;
+}
+
+interface Collateral {
+  readonly init: bigint;
+  readonly maint: bigint;
+  readonly raw: bigint;
+}
+
+interface SubEntry {
+  readonly sub: ReadonlySubaccount;
+  collateral: Collateral | undefined;
+  readonly positions: Map<string, PositionTerms>;
+  /** Reservation per market with resting orders (cross scope). */
+  readonly reservations: Map<string, bigint>;
+  /** Markets whose position terms and reservation must be recomputed. */
+  readonly dirty: Set<string>;
+  figures: ScopeFigures | undefined;
+}
+
+interface StateCache {
+  subs: Map<string, SubEntry>;
+}
+
+const caches = new WeakMap<object, StateCache>();
+/** At most this many subaccounts cached per state (the oldest entered is dropped first). */
+export const MAX_CACHED_SUBACCOUNTS = 10_000;
+let enabled = true;
+
+/** Turns the cache off (every read computes naively) or back on: for tests comparing both paths. */
+export function setFiguresCacheEnabled(on: boolean): void {
+  enabled = on;
+}
+
+function cacheOf(state: ReadonlyEngineState): StateCache {
+  let c = caches.get(state);
+  if (c === undefined) {
+    c = { subs: new Map() };
+    caches.set(state, c);
+  }
+  return c;
+}
+
+/** Forgets every cached figure of `state` (after it was replaced wholesale, or anything global changed). */
+export function invalidateAllFigures(state: ReadonlyEngineState): void {
+  const c = caches.get(state);
+  if (c !== undefined && c.subs.size > 0) c.subs = new Map();
+}
+
+/** Marks one market of a subaccount dirty (its position terms and order reservation). */
+export function invalidateMarket(state: ReadonlyEngineState, subKey: string, market: string): void {
+  const e = caches.get(state)?.subs.get(subKey);
+  if (e === undefined) return;
+  e.dirty.add(market);
+  e.figures = undefined;
+}
+
+/** Marks a subaccount's collateral dirty. */
+export function invalidateCollateral(state: ReadonlyEngineState, subKey: string): void {
+  const e = caches.get(state)?.subs.get(subKey);
+  if (e === undefined) return;
+  e.collateral = undefined;
+  e.figures = undefined;
+}
+
+/** Forgets one subaccount's cached figures. */
+export function invalidateSubaccount(state: ReadonlyEngineState, subKey: string): void {
+  caches.get(state)?.subs.delete(subKey);
+}
+
+const NO_ORDERS: readonly OrderLite[] = Object.freeze([]);
+const NO_BALANCES: ReadonlyMap<string, bigint> = new Map();
+const CROSS = Object.freeze({ kind: 'cross' as const });
+
+function collateralOf(state: ReadonlyEngineState, sub: ReadonlySubaccount): Collateral {
+  const f = evaluate(state, {
+    sub,
+    scope: CROSS,
+    positions: [],
+    balances: sub.balances,
+    settlementDelta: 0n,
+    orders: NO_ORDERS,
+  });
+  return { init: f.collateralInitialQuote, maint: f.collateralMaintenanceQuote, raw: f.collateralRawQuote };
+}
+
+/** The terms one cross position adds, computed by `evaluate` on a view holding only it. */
+function termsOf(state: ReadonlyEngineState, sub: ReadonlySubaccount, p: PositionLite): PositionTerms {
+  const f = evaluate(state, {
+    sub,
+    scope: CROSS,
+    positions: [p],
+    balances: NO_BALANCES,
+    settlementDelta: 0n,
+    orders: NO_ORDERS,
+  });
+  const pnl = f.unrealizedPnlQuote;
+  return {
+    figures: f.positions[0]!,
+    pnl,
+    initial: f.initialMarginQuote,
+    maintenance: f.maintenanceMarginQuote,
+    // equity = collateral (0 here) + PnL − haircut
+    haircutInit: pnl - f.equityInitialQuote,
+    haircutMaint: pnl - f.equityQuote,
+  };
+}
+
+/** The cross scope's positions as `crossView` lists them (one allocation per call). */
+function crossPositions(sub: ReadonlySubaccount): PositionLite[] {
+  const out: PositionLite[] = [];
+  for (const p of sub.positions.values()) if (!p.isolated) out.push(p);
+  return out;
+}
+
+/** The reservation of `orders` (all in `market`) for the cross scope, with `positions` held. */
+function reservationOf(
+  state: ReadonlyEngineState,
+  sub: ReadonlySubaccount,
+  positions: readonly PositionLite[],
+  market: string,
+  orders: readonly OrderLite[],
+): bigint {
+  if (orders.length === 0) return 0n;
+  const view: ScopeView = { sub, scope: CROSS, positions, balances: sub.balances, settlementDelta: 0n };
+  return marketOrdersReservation(state, view, market, orders).totalQuote;
+}
+
+function ordersIn(state: ReadonlyEngineState, subKey: string, market: string): OrderLite[] {
+  const out: OrderLite[] = [];
+  const mine = state.ordersBySub.get(subKey);
+  if (mine !== undefined) for (const o of mine.values()) if (o.market === market) out.push(o);
+  return out;
+}
+
+function fresh(state: ReadonlyEngineState, sub: ReadonlySubaccount): SubEntry {
+  const e: SubEntry = {
+    sub,
+    collateral: undefined,
+    positions: new Map(),
+    reservations: new Map(),
+    dirty: new Set(),
+    figures: undefined,
+  };
+  const cross = crossPositions(sub);
+  for (const p of cross) if (p.size !== 0n) e.positions.set(p.market, termsOf(state, sub, p));
+  const byMarket = new Map<string, OrderLite[]>();
+  for (const o of state.ordersBySub.get(sub.key)?.values() ?? []) {
+    const list = byMarket.get(o.market);
+    if (list) list.push(o);
+    else byMarket.set(o.market, [o]);
+  }
+  for (const [m, list] of byMarket) e.reservations.set(m, reservationOf(state, sub, cross, m, list));
+  return e;
+}
+
+function refresh(state: ReadonlyEngineState, e: SubEntry): void {
+  const sub = e.sub;
+  if (e.collateral === undefined) e.collateral = collateralOf(state, sub);
+  if (e.dirty.size > 0) {
+    const cross = crossPositions(sub);
+    for (const m of e.dirty) {
+      const p = sub.positions.get(m);
+      if (p !== undefined && !p.isolated && p.size !== 0n) e.positions.set(m, termsOf(state, sub, p));
+      else e.positions.delete(m);
+      const orders = ordersIn(state, sub.key, m);
+      if (orders.length > 0) e.reservations.set(m, reservationOf(state, sub, cross, m, orders));
+      else e.reservations.delete(m);
+    }
+    e.dirty.clear();
+  }
+}
+
+function entryFor(state: ReadonlyEngineState, sub: ReadonlySubaccount): SubEntry {
+  const c = cacheOf(state);
+  let e = c.subs.get(sub.key);
+  if (e !== undefined && e.sub !== sub) e = undefined;
+  try {
+    if (e === undefined) {
+      e = fresh(state, sub);
+      // Bounded: a venue with a million accounts keeps the most recently entered ones only.
+      if (c.subs.size >= MAX_CACHED_SUBACCOUNTS) c.subs.delete(c.subs.keys().next().value!);
+      c.subs.set(sub.key, e);
+    }
+    refresh(state, e);
+  } catch (err) {
+    c.subs.delete(sub.key); // a missing price mid-way: leave nothing half-computed behind
+    throw err;
+  }
+  return e;
+}
+
+function cacheable(state: ReadonlyEngineState, sub: ReadonlySubaccount): boolean {
+  return enabled && !(sub.portfolioMargin && state.portfolio);
+}
+
+function crossViewOf(sub: ReadonlySubaccount): ScopeView {
+  return { sub, scope: CROSS, positions: crossPositions(sub), balances: sub.balances, settlementDelta: 0n };
+}
+
+/**
+ * The figures of the subaccount's cross scope (with its resting orders): equal to
+ * `evaluate(state, crossView(sub))`. The returned object is shared: do not change it.
+ */
+export function cachedCrossFigures(state: ReadonlyEngineState, sub: ReadonlySubaccount): ScopeFigures {
+  if (!cacheable(state, sub)) return evaluate(state, crossViewOf(sub));
+  const e = entryFor(state, sub);
+  if (e.figures !== undefined) return e.figures;
+  const coll = e.collateral!;
+  let upnl = 0n;
+  let im = 0n;
+  let mm = 0n;
+  let hcInit = 0n;
+  let hcMaint = 0n;
+  const positions: PositionFigures[] = [];
+  // In the subaccount's position order, as evaluate lists them.
+  for (const p of sub.positions.values()) {
+    if (p.isolated || p.size === 0n) continue;
+    let t = e.positions.get(p.market);
+    if (t === undefined) {
+      t = termsOf(state, sub, p);
+      e.positions.set(p.market, t);
+    }
+    upnl += t.pnl;
+    im += t.initial;
+    mm += t.maintenance;
+    hcInit += t.haircutInit;
+    hcMaint += t.haircutMaint;
+    positions.push(t.figures);
+  }
+  let reserved = 0n;
+  for (const r of e.reservations.values()) reserved += r;
+  const equity = coll.maint + upnl - hcMaint;
+  const equityInit = coll.init + upnl - hcInit;
+  e.figures = {
+    collateralInitialQuote: coll.init,
+    collateralMaintenanceQuote: coll.maint,
+    collateralRawQuote: coll.raw,
+    unrealizedPnlQuote: upnl,
+    equityQuote: equity,
+    equityInitialQuote: equityInit,
+    netValueQuote: coll.raw + upnl,
+    initialMarginQuote: im,
+    maintenanceMarginQuote: mm,
+    openOrderInitialMarginQuote: reserved,
+    freeCollateralQuote: equityInit - im - reserved,
+    healthQuote: equity - mm,
+    positions,
+  };
+  return e.figures;
+}
+
+/** The figures a cross-scope decision needs after a hypothetical change in one market. */
+export interface CrossChange {
+  readonly initialMarginQuote: bigint;
+  readonly openOrderInitialMarginQuote: bigint;
+  readonly freeCollateralQuote: bigint;
+}
+
+/**
+ * The cross scope's figures if, in `market` only, the position became `next` (undefined: as it
+ * is) and the resting orders there became `orders` (undefined: as they are), with
+ * `settlementDelta` added to the settlement balance. Equal to `evaluate` on the same
+ * hypothetical view (`withPosition`, the orders replaced); only that market is repriced.
+ */
+export function crossFiguresWithChange(
+  state: ReadonlyEngineState,
+  sub: ReadonlySubaccount,
+  market: string,
+  next: PositionLite | undefined,
+  orders: readonly OrderLite[] | undefined,
+  settlementDelta: bigint,
+): CrossChange {
+  if (!cacheable(state, sub)) return naiveChange(state, sub, market, next, orders, settlementDelta);
+  const base = cachedCrossFigures(state, sub);
+  const e = entryFor(state, sub);
+  let freeInit = base.equityInitialQuote + settlementDelta;
+  let im = base.initialMarginQuote;
+  let reserved = base.openOrderInitialMarginQuote;
+  let positions: readonly PositionLite[] | undefined;
+  if (next !== undefined) {
+    const old = e.positions.get(market);
+    if (old !== undefined) {
+      freeInit -= old.pnl - old.haircutInit;
+      im -= old.initial;
+    }
+    if (next.size !== 0n) {
+      const t = termsOf(state, sub, next);
+      freeInit += t.pnl - t.haircutInit;
+      im += t.initial;
+    }
+  }
+  const held = sub.positions.get(market);
+  const isolated = held?.isolated ?? sub.isolatedMarkets.has(market);
+  // The reservation reads the cross position's size; an isolated market's orders read the held one.
+  const repriceOrders = orders !== undefined || (next !== undefined && !isolated);
+  const list = repriceOrders ? (orders ?? ordersIn(state, sub.key, market)) : undefined;
+  // no orders there, before or after: nothing reserved to reprice (the common fill)
+  if (list !== undefined && (list.length > 0 || e.reservations.has(market))) {
+    if (next !== undefined && !isolated) {
+      const cross = crossPositions(sub).filter((p) => p.market !== market);
+      if (next.size !== 0n) cross.push(next);
+      positions = cross;
+    } else positions = crossPositions(sub);
+    reserved -= e.reservations.get(market) ?? 0n;
+    reserved += reservationOf(state, sub, positions, market, list);
+  }
+  return {
+    initialMarginQuote: im,
+    openOrderInitialMarginQuote: reserved,
+    freeCollateralQuote: freeInit - im - reserved,
+  };
+}
+
+/** `crossFiguresWithChange` the slow way: one full evaluate of the hypothetical view. */
+export function naiveChange(
+  state: ReadonlyEngineState,
+  sub: ReadonlySubaccount,
+  market: string,
+  next: PositionLite | undefined,
+  orders: readonly OrderLite[] | undefined,
+  settlementDelta: bigint,
+): CrossChange {
+  let positions = crossPositions(sub);
+  if (next !== undefined) {
+    positions = positions.filter((p) => p.market !== market);
+    if (next.size !== 0n) positions.push(next);
+  }
+  let all: readonly OrderLite[] | undefined;
+  if (orders !== undefined) {
+    const others = [...(state.ordersBySub.get(sub.key)?.values() ?? [])].filter((o) => o.market !== market);
+    all = [...others, ...orders];
+  }
+  const f = evaluate(state, {
+    sub,
+    scope: CROSS,
+    positions,
+    balances: sub.balances,
+    settlementDelta,
+    ...(all !== undefined ? { orders: all } : {}),
+  });
+  return {
+    initialMarginQuote: f.initialMarginQuote,
+    openOrderInitialMarginQuote: f.openOrderInitialMarginQuote,
+    freeCollateralQuote: f.freeCollateralQuote,
+  };
+}
