@@ -560,6 +560,31 @@ export class RiskBook implements HolderIndex {
     return bytes;
   }
 
+  /**
+   * Bytes one `remarkAll` reads and writes, element by element as its loops access them: the
+   * copy of settlement into equity (read 8, write 8) and the clearing of MM (write 8) per scope;
+   * per used asset column, the weight (read 8) and equity (read 8 + write 8) per scope; per slot,
+   * scope index 4 + size 8 + entry 8 + ratio 8 (+ cap 8 on notional-dependent markets) read, and
+   * the scope's equity and MM each read and written (32). Cache-line granularity is not modelled:
+   * slots are in scope order after `fromState`, so the scatter is close to sequential.
+   */
+  remarkTraffic(): { readBytes: number; writtenBytes: number } {
+    const n = this.high;
+    let read = n * 8;
+    let written = n * 16;
+    for (let a = 0; a < this.assetIds.length; a++) {
+      if (this.assetPriceQuote[a] !== 0 && this.assetNonZero[a]! > 0) {
+        read += n * 16;
+        written += n * 8;
+      }
+    }
+    for (const m of this.markets) {
+      read += m.count * ((m.priceIndependent ? 28 : 36) + 16);
+      written += m.count * 16;
+    }
+    return { readBytes: read, writtenBytes: written };
+  }
+
   // ---- for the liquidation bound index (./liquidation-bound-index.ts) ----
 
   /** One past the highest scope index in use (scopes are 0 .. scopeHigh − 1, some released). */
