@@ -16,8 +16,18 @@ function busyVenue() {
   e.executeOrThrow({ type: 'deposit', to: ref('alice'), asset: 'ETH', amount: '1.5' });
   e.executeOrThrow({ type: 'deposit', to: ref('bob', 'hedge'), asset: 'BTC', amount: '0.2' });
   e.executeOrThrow({ type: 'deposit', to: ref('bob', 'hedge'), asset: 'USDC', amount: '3000' });
-  e.executeOrThrow({ type: 'set_margin_mode', subaccount: ref('alice'), market: 'ETH-PERP', mode: 'isolated' });
-  e.executeOrThrow({ type: 'set_leverage', subaccount: ref('bob', 'hedge'), market: 'BTC-PERP', maxLeverage: '5' });
+  e.executeOrThrow({
+    type: 'set_margin_mode',
+    subaccount: ref('alice'),
+    market: 'ETH-PERP',
+    mode: 'isolated',
+  });
+  e.executeOrThrow({
+    type: 'set_leverage',
+    subaccount: ref('bob', 'hedge'),
+    market: 'BTC-PERP',
+    maxLeverage: '5',
+  });
   const fill = (market: string, buyer: string, seller: string, size: string, price: string, bsub = '0') =>
     e.executeOrThrow({ type: 'fill', market, buyer: ref(buyer, bsub), seller: ref(seller), size, price });
   fill('BTC-PERP', 'alice', 'whale', '0.05', '60000');
