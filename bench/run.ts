@@ -15,7 +15,8 @@
  *  g) `plimsoll serve` under load (bench/serve-load.ts): signed fills with autocannon against the
  *     server process, and the event fan-out to 100 WebSocket subscribers;
  *  h) a million accounts × 4 positions (bench/million.ts; quick: 20,000): open from a cached
- *     snapshot, memory, liquidation ticks through the bound index, full re-mark bandwidth.
+ *     snapshot, memory, liquidation ticks through the bound index, full re-mark bandwidth. The
+ *     full size runs only with `--only h` (minutes; see docs/scale.md), the quick one always.
  *
  * Every figure is measured by hand with process.hrtime.bigint (median, p99), then mitata
  * measures the hot operations again and prints its own table. The last block on stdout is a
@@ -438,7 +439,8 @@ if (runs('g')) {
     `g) plimsoll serve (loopback, 16 connections, every request signed by the client): order checks ${g.orderCheck.perSecond.toFixed(0)}/s p50 ${g.orderCheck.p50Ms} ms p99 ${g.orderCheck.p99Ms} ms; refused fills ${g.checks.perSecond.toFixed(0)}/s p50 ${g.checks.p50Ms} ms p99 ${g.checks.p99Ms} ms; accepted durable fills ${g.fills.perSecond.toFixed(0)}/s p50 ${g.fills.p50Ms} ms p99 ${g.fills.p99Ms} ms; ${g.fanout.eventsPerSecond.toFixed(0)} events/s delivered to ${g.fanout.subscribers} WebSocket subscribers`,
   );
 }
-if (runs('h')) {
+// Full-size h (a million accounts, minutes, ~3 GB) only when asked for (`--only h`); quick mode always.
+if (QUICK ? runs('h') : ONLY?.includes('h') === true) {
   log('');
   const h = benchMillion({ quick: QUICK, log: (t) => log(t) });
   results.million = h;
