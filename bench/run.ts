@@ -379,7 +379,7 @@ if (runs('b')) {
   const b = remark();
   lines.push(
     `b) full re-mark, RiskBook.remarkAll, ${b.n} accounts x 4 positions (${b.slots} slots): median ${fmtNs(b.remarkNs.median)} -> ${fmtRate(b.accountsPerSec)} accounts`,
-    `   bytes read + written ${(b.bytes / 1e6).toFixed(1)} MB; streaming reference (> LLC, 8 accumulators) would move them in ${fmtNs(b.streamNs.median)}; bandwidth ratio re-mark/stream = ${b.ratio.toFixed(2)}`,
+    `   bytes read + written ${(b.bytes / 1e6).toFixed(1)} MB; streaming reference (${QUICK ? '64 MiB: quick mode, may sit in cache' : '1 GiB'}, 8 accumulators) would move them in ${fmtNs(b.streamNs.median)}; bandwidth ratio re-mark/stream = ${b.ratio.toFixed(2)}`,
     `   population built through the engine in ${(b.buildMs / 1000).toFixed(1)} s; RiskBook.fromState ${(b.fromStateMs / 1000).toFixed(2)} s`,
   );
 }
