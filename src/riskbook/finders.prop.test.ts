@@ -13,6 +13,7 @@ import { exactLiquidatable } from '../core/keeper/exact-scan.ts';
 import { type CandidateFinder, type LiquidationCandidate, scopeId } from '../core/keeper/finder.ts';
 import { isHeld, keeperTick } from '../core/keeper/loop.ts';
 import { subaccountKey } from '../core/model/state.ts';
+import { LiquidationBoundIndex } from './liquidation-bound-index.ts';
 import { LiquidationPriceIndex } from './liquidation-price-index.ts';
 import { RiskBookFinder } from './risk-book-finder.ts';
 import { type AccountSpec, MARKETS, populate, priceMove, riskVenue } from './riskbook.testkit.ts';
@@ -58,6 +59,10 @@ function expectAgrees(engine: Engine, finder: CandidateFinder): void {
 const FINDERS: [string, (e: Engine) => CandidateFinder][] = [
   ['liquidation-price index', (e) => new LiquidationPriceIndex(e)],
   ['float risk book', (e) => new RiskBookFinder(e)],
+  // never rebased: every move is measured from the population's baseline
+  ['liquidation bound index (no rebase)', (e) => new LiquidationBoundIndex(e, { autoRebaseAbove: 0 })],
+  // rebased after almost every tick: critical moves recomputed at ever new baselines
+  ['liquidation bound index (rebase)', (e) => new LiquidationBoundIndex(e, { autoRebaseAbove: 1 })],
 ];
 
 for (const [name, make] of FINDERS) {

@@ -4,6 +4,11 @@
  * (./liquidation-price-index.ts).
  */
 export {
+  type BoundTickStats,
+  LiquidationBoundIndex,
+  type LiquidationBoundIndexOptions,
+} from './liquidation-bound-index.ts';
+export {
   type IndexCandidate,
   type IndexStats,
   LiquidationPriceIndex,

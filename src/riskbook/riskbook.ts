@@ -562,6 +562,203 @@ export class RiskBook implements HolderIndex {
     return bytes;
   }
 
+  /**
+   * Bytes one `remarkAll` reads and writes, element by element as its loops access them: the
+   * copy of settlement into equity (read 8, write 8) and the clearing of MM (write 8) per scope;
+   * per used asset column, the weight (read 8) and equity (read 8 + write 8) per scope; per slot,
+   * scope index 4 + size 8 + entry 8 + ratio 8 (+ cap 8 on notional-dependent markets) read, and
+   * the scope's equity and MM each read and written (32). Cache-line granularity is not modelled:
+   * slots are in scope order after `fromState`, so the scatter is close to sequential.
+   */
+  remarkTraffic(): { readBytes: number; writtenBytes: number } {
+    const n = this.high;
+    let read = n * 8;
+    let written = n * 16;
+    for (let a = 0; a < this.assetIds.length; a++) {
+      if (this.assetPriceQuote[a] !== 0 && this.assetNonZero[a]! > 0) {
+        read += n * 16;
+        written += n * 8;
+      }
+    }
+    for (const m of this.markets) {
+      read += m.count * ((m.priceIndependent ? 28 : 36) + 16);
+      written += m.count * 16;
+    }
+    return { readBytes: read, writtenBytes: written };
+  }
+
+  // ---- for the liquidation bound index (./liquidation-bound-index.ts) ----
+
+  /** One past the highest scope index in use (scopes are 0 .. scopeHigh − 1, some released). */
+  get scopeHigh(): number {
+    return this.high;
+  }
+
+  /** Whether scope index `s` holds a live scope with positions. */
+  hasPositions(s: number): boolean {
+    return this.scopeKey[s] !== undefined && this.posCount[s]! > 0;
+  }
+
+  /** The scope indices of a subaccount (cross first, then isolated); empty if the book lacks it. */
+  scopesOf(key: string): number[] {
+    const out: number[] = [];
+    const cs = this.crossScope.get(key);
+    if (cs !== undefined) out.push(cs);
+    const iso = this.isolatedScopes.get(key);
+    if (iso) for (const s of iso.values()) out.push(s);
+    return out;
+  }
+
+  /** The candidate record of scope `s`. */
+  candidateOf(s: number): Candidate {
+    return { key: this.scopeKey[s]!, scope: this.scopeOf[s]! };
+  }
+
+  /** Market ids in the book's market-index order, and the marks (quote units) of the last re-mark. */
+  marketIds(): readonly string[] {
+    return this.markets.map((m) => m.id);
+  }
+  bookMarks(): Float64Array {
+    return Float64Array.from(this.markets, (m) => m.markQuote);
+  }
+  /** Current marks of the book's markets in the state, quote units (NaN: no mark). */
+  stateMarks(state: ReadonlyEngineState): Float64Array {
+    return Float64Array.from(this.markets, (m) => {
+      const ms = state.markets.get(m.id);
+      return ms ? this.markQuoteOf(ms) : Number.NaN;
+    });
+  }
+  /** Collateral asset ids (column order), their prices at the last re-mark, and in the state. */
+  assetColumns(): readonly string[] {
+    return this.assetIds;
+  }
+  bookAssetPrices(): Float64Array {
+    return Float64Array.from(this.assetPriceQuote);
+  }
+  stateAssetPrices(state: ReadonlyEngineState): Float64Array {
+    return Float64Array.from(this.assetIds, (id) => this.assetPriceOf(state, id));
+  }
+  /** Whether asset column `a` has a non-zero entry in any scope. */
+  assetUsed(a: number): boolean {
+    return this.assetNonZero[a]! > 0;
+  }
+
+  /**
+   * Screen headroom of scope `s` at the given marks and asset prices (book indices, quote
+   * units): equity − (MM × (1 + tolerance) + ε). Negative or NaN exactly when `candidates`
+   * would flag the scope at those prices. Reads the scope's slots; changes nothing.
+   */
+  headroomAt(s: number, tolerance: number, marks: Float64Array, assetPrices: Float64Array): number {
+    let eq = this.settleQuote[s]!;
+    for (let a = 0; a < this.assetIds.length; a++) {
+      const w = this.assetWeighted[a]![s]!;
+      if (w !== 0) eq += w * assetPrices[a]!;
+    }
+    let mm = 0;
+    for (const mi of this.scopeMarkets[s]!) {
+      const m = this.markets[mi]!;
+      const mark = marks[mi]!;
+      const i = m.slotOf.get(s)!;
+      const q = m.sizeBase[i]!;
+      const aq = Math.abs(q);
+      eq += q * mark - m.entryQuote[i]!;
+      mm += aq * mark * m.mmRatio[i]!;
+      if (!m.priceIndependent && aq * mark > m.capQuote[i]!) mm = Number.POSITIVE_INFINITY;
+    }
+    return eq - (mm * (1 + tolerance) + this.epsilonQuote);
+  }
+
+  /**
+   * Per scope, at the book's marks: the headroom (as `headroomAt`), the sensitivity S bounding
+   * how fast the headroom can fall — |Δheadroom| ≤ S × δ when every mark and asset price moves
+   * by at most the fraction δ — and the smallest relative mark rise that takes a capped slot past
+   * its cap (+∞ when none). `single[s]` is the market index of a scope whose only price input is
+   * one market (one slot, settlement collateral only), −1 otherwise. Streams the slot columns.
+   */
+  bounds(
+    tolerance: number,
+    headroom: Float64Array,
+    sensitivity: Float64Array,
+    capMove: Float64Array,
+    single: Int32Array,
+  ): void {
+    const n = this.high;
+    const k = 1 + tolerance;
+    const eps = this.epsilonQuote;
+    const eq = this.equityQuote;
+    const mm = this.mmQuote;
+    for (let s = 0; s < n; s++) {
+      headroom[s] = eq[s]! - (mm[s]! * k + eps);
+      sensitivity[s] = 0;
+      capMove[s] = Number.POSITIVE_INFINITY;
+      single[s] = -1;
+    }
+    for (let a = 0; a < this.assetIds.length; a++) {
+      if (this.assetNonZero[a] === 0) continue;
+      const w = this.assetWeighted[a]!;
+      const p = this.assetPriceQuote[a]!;
+      for (let s = 0; s < n; s++) {
+        if (w[s] !== 0) {
+          sensitivity[s]! += Math.abs(w[s]!) * p;
+          single[s] = -2; // collateral moves with its own price
+        }
+      }
+    }
+    for (const m of this.markets) {
+      const mark = m.markQuote;
+      const sc = m.scope;
+      const size = m.sizeBase;
+      const ratio = m.mmRatio;
+      const cap = m.capQuote;
+      for (let i = 0; i < m.count; i++) {
+        const s = sc[i]!;
+        const aq = Math.abs(size[i]!);
+        sensitivity[s]! += aq * mark * (1 + k * ratio[i]!);
+        if (!m.priceIndependent) {
+          const room = cap[i]! / (aq * mark) - 1;
+          if (!(room >= capMove[s]!)) capMove[s] = room;
+        }
+        single[s] = single[s] === -1 && this.posCount[s] === 1 ? m.index : -2;
+      }
+    }
+    for (let s = 0; s < n; s++) if (single[s] === -2) single[s] = -1;
+  }
+
+  /** `bounds` for one scope (after a refresh), reading its slots; `single` as in `bounds`. */
+  scopeBound(
+    s: number,
+    tolerance: number,
+  ): { headroom: number; sensitivity: number; capMove: number; single: number } {
+    const k = 1 + tolerance;
+    let sensitivity = 0;
+    let capMove = Number.POSITIVE_INFINITY;
+    let other = false;
+    for (let a = 0; a < this.assetIds.length; a++) {
+      const w = this.assetWeighted[a]![s]!;
+      if (w !== 0) {
+        sensitivity += Math.abs(w) * this.assetPriceQuote[a]!;
+        other = true;
+      }
+    }
+    const mkts = this.scopeMarkets[s]!;
+    for (const mi of mkts) {
+      const m = this.markets[mi]!;
+      const i = m.slotOf.get(s)!;
+      const aq = Math.abs(m.sizeBase[i]!);
+      sensitivity += aq * m.markQuote * (1 + k * m.mmRatio[i]!);
+      if (!m.priceIndependent) {
+        const room = m.capQuote[i]! / (aq * m.markQuote) - 1;
+        if (!(room >= capMove)) capMove = room;
+      }
+    }
+    return {
+      headroom: this.equityQuote[s]! - (this.mmQuote[s]! * k + this.epsilonQuote),
+      sensitivity,
+      capMove,
+      single: !other && mkts.length === 1 ? mkts[0]! : -1,
+    };
+  }
+
   // ---- internals ----
 
   /** Adds (or with absolute=false, adds the change of) every slot's contribution at `markOrDelta`. */

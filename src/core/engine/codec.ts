@@ -16,16 +16,18 @@ import { fromJson, toJson } from '../num/json.ts';
 import { decodeOracleState, oracleStateToPlain } from '../oracle/codec.ts';
 import type { EngineEvent } from './events.ts';
 import { addOrder } from './evolve.ts';
+import { decodeSubaccounts, encodeSubaccounts, type SubaccountTable } from './subaccount-table.ts';
 
 export { fromJson, toJson };
 
 export const encodeEvent = (e: EngineEvent): string => toJson(e);
 export const decodeEvent = (json: string): EngineEvent => fromJson<EngineEvent>(json);
 
+const sorted = <V>(m: ReadonlyMap<string, V>): [string, V][] =>
+  [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+
 /** A plain, canonically ordered picture of the state (maps become sorted entry lists). */
 export function stateToPlain(s: ReadonlyEngineState): unknown {
-  const sorted = <V>(m: ReadonlyMap<string, V>): [string, V][] =>
-    [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const sub = (x: ReadonlySubaccount) => ({
     key: x.key,
     ref: x.ref,
@@ -36,6 +38,16 @@ export function stateToPlain(s: ReadonlyEngineState): unknown {
     // only when set, so states of engines without portfolio accounts hash as they always did
     ...(x.portfolioMargin ? { portfolioMargin: true } : {}),
   });
+  // Subaccount insertion order matters for nothing but is kept for the snapshot round trip.
+  return plainState(s, [...s.subaccounts.values()].map(sub), (m) => [...m.holders]);
+}
+
+/** The plain state with the given subaccounts field and holder lists. */
+function plainState(
+  s: ReadonlyEngineState,
+  subaccounts: unknown,
+  holders: (m: ReadonlyMarketState) => unknown[],
+): Record<string, unknown> {
   const market = (m: ReadonlyMarketState) => ({
     config: m.config,
     markPx8: m.markPx8 ?? null,
@@ -43,7 +55,7 @@ export function stateToPlain(s: ReadonlyEngineState): unknown {
     lastFundingRate9: m.lastFundingRate9,
     lastFundingMs: m.lastFundingMs,
     openInterestQty9: m.openInterestQty9,
-    holders: [...m.holders],
+    holders: holders(m),
     settledPx8: m.settledPx8 ?? null,
     liquidationsPaused: m.liquidationsPaused,
     oracle: m.oracle ? { config: m.oracle.config, state: oracleStateToPlain(m.oracle.state) } : null,
@@ -57,8 +69,7 @@ export function stateToPlain(s: ReadonlyEngineState): unknown {
     markets: sorted(s.markets).map(([k, m]) => [k, market(m)]),
     assetPricesPx8: sorted(s.assetPricesPx8),
     exchangeRates18: sorted(s.exchangeRates18),
-    // Subaccount insertion order matters for nothing but is kept for the snapshot round trip.
-    subaccounts: [...s.subaccounts.values()].map(sub),
+    subaccounts,
     insurance: sorted(s.insurance),
     feePool: s.feePool,
     socializedLedger: s.socializedLedger,
@@ -99,15 +110,99 @@ export function textHash(text: string): string {
   return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
+/** First characters of a compact snapshot (format 2); anything else is read as the plain form. */
+const FORMAT_2 = '{"format":"plimsoll-snapshot/2",';
+
+/**
+ * The state as a snapshot string: the plain form (stateToPlain) for everything but the
+ * subaccounts, which are written as a compact table (./subaccount-table.ts), and the markets'
+ * holders, written as row numbers of that table. A million subaccounts fit in one string and
+ * decode without a reviver; `decodeSnapshot` reads this and the older all-plain form.
+ */
 export function encodeSnapshot(s: ReadonlyEngineState): string {
-  return toJson(stateToPlain(s));
+  const { table, order } = encodeSubaccounts(s.subaccounts.values());
+  const header = plainState(s, undefined, (m) => [...m.holders].map((k) => order.get(k) ?? k));
+  delete header.subaccounts;
+  const parts: string[] = [
+    FORMAT_2,
+    '"state":',
+    toJson(header),
+    ',"subaccounts":',
+    JSON.stringify({
+      assets: table.assets,
+      markets: table.markets,
+      subs: table.subs,
+      count: table.count,
+    }).slice(0, -1),
+    ',"chunks":[',
+  ];
+  for (let i = 0; i < table.chunks.length; i++)
+    parts.push(i === 0 ? '' : ',', JSON.stringify(table.chunks[i]));
+  parts.push(']}}');
+  return parts.join('');
+}
+
+/** fromJson's bigint revival on an already parsed value ({"$n": "…"} → bigint). */
+function reviveBigints(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = reviveBigints(v[i]);
+    return v;
+  }
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o);
+    if (keys.length === 1 && keys[0] === '$n' && typeof o.$n === 'string') return BigInt(o.$n);
+    for (const k of keys) o[k] = reviveBigints(o[k]);
+  }
+  return v;
 }
 
 export function decodeSnapshot(json: string): EngineState {
   // biome-ignore lint/suspicious/noExplicitAny: a decoded snapshot is checked field by field below
-  const p = fromJson<any>(json);
-  if (typeof p.seq !== 'number' || !Array.isArray(p.subaccounts))
-    throw new InvariantError('not a Plimsoll snapshot');
+  let p: any;
+  let subaccounts: Map<string, Subaccount>;
+  let holdersOf: (list: unknown[]) => Set<string>;
+  if (json.startsWith(FORMAT_2)) {
+    // biome-ignore lint/suspicious/noExplicitAny: see above
+    const raw = JSON.parse(json) as any;
+    p = reviveBigints(raw.state);
+    if (
+      typeof p?.seq !== 'number' ||
+      typeof raw.subaccounts !== 'object' ||
+      !Array.isArray(raw.subaccounts.chunks)
+    )
+      throw new InvariantError('not a Plimsoll snapshot');
+    const decoded = decodeSubaccounts(raw.subaccounts as SubaccountTable);
+    subaccounts = decoded.subaccounts;
+    const keys = decoded.keys;
+    holdersOf = (list) => {
+      const out = new Set<string>();
+      for (const h of list) {
+        const k = typeof h === 'number' ? keys[h] : h;
+        if (typeof k !== 'string') throw new InvariantError(`snapshot: bad holder ${String(h)}`);
+        out.add(k);
+      }
+      return out;
+    };
+  } else {
+    p = fromJson(json);
+    if (typeof p.seq !== 'number' || !Array.isArray(p.subaccounts))
+      throw new InvariantError('not a Plimsoll snapshot');
+    subaccounts = new Map<string, Subaccount>();
+    // biome-ignore lint/suspicious/noExplicitAny: see above
+    for (const x of p.subaccounts as any[]) {
+      subaccounts.set(x.key, {
+        key: x.key,
+        ref: x.ref,
+        balances: new Map(x.balances),
+        positions: new Map(x.positions),
+        isolatedMarkets: new Set(x.isolatedMarkets),
+        maxLeverage: new Map(x.maxLeverage),
+        portfolioMargin: x.portfolioMargin === true,
+      });
+    }
+    holdersOf = (list) => new Set(list as string[]);
+  }
   const markets = new Map<string, MarketState>();
   // biome-ignore lint/suspicious/noExplicitAny: see above
   for (const [id, m] of p.markets as [string, any][]) {
@@ -119,26 +214,13 @@ export function decodeSnapshot(json: string): EngineState {
       lastFundingRate9: m.lastFundingRate9,
       lastFundingMs: m.lastFundingMs,
       openInterestQty9: m.openInterestQty9,
-      holders: new Set(m.holders),
+      holders: holdersOf(m.holders),
       settledPx8: m.settledPx8 ?? undefined,
       liquidationsPaused: m.liquidationsPaused,
       // the oracle codec revives its own Maps from its plain form
       oracle: m.oracle
         ? { config: m.oracle.config, state: decodeOracleState(toJson(m.oracle.state)) }
         : undefined,
-    });
-  }
-  const subaccounts = new Map<string, Subaccount>();
-  // biome-ignore lint/suspicious/noExplicitAny: see above
-  for (const x of p.subaccounts as any[]) {
-    subaccounts.set(x.key, {
-      key: x.key,
-      ref: x.ref,
-      balances: new Map(x.balances),
-      positions: new Map(x.positions),
-      isolatedMarkets: new Set(x.isolatedMarkets),
-      maxLeverage: new Map(x.maxLeverage),
-      portfolioMargin: x.portfolioMargin === true,
     });
   }
   const state: EngineState = {

@@ -1,0 +1,285 @@
+/**
+ * Bench block h: a million accounts × 4 positions (quick mode: 20,000).
+ *
+ * - open: the population's engine snapshot (bench/million-population.ts: built once through the
+ *   engine, cached in the OS temp dir) → Engine.open → LiquidationBoundIndex (risk book +
+ *   critical moves). Timed from the snapshot text in memory to a ready index.
+ * - memory: RSS and heap after open, with the snapshot text dropped and a full GC.
+ * - ticks: a 1 % fall of every mark, a 5 % fall, and a crash (block d's: M0 −18 %, M1 +12 %,
+ *   M2 −12 %, ETH −10 %), each from the baseline; the index's answer is checked equal to the
+ *   exact scan (engine.liquidatable()) before it is timed.
+ * - full re-mark: RiskBook.remarkAll, bytes read and written per second, against a streaming
+ *   read measured in the same run (`streamReference`).
+ *
+ * Full mode: ~15 min the first time on a busy 2-core machine (building 1M accounts through
+ * the engine), then ~2–4 min from the cached snapshot (dominated by the exact scans that check
+ * every answer). Needs ~5 GB of heap: bench/run.ts is started with --max-old-space-size=8192 by
+ * `npm run bench`; `PLIMSOLL_BENCH_REBUILD=1` rebuilds the cache.
+ */
+
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Engine, type JournalPort } from '../src/core/engine/engine.ts';
+import { LiquidationBoundIndex } from '../src/riskbook/index.ts';
+import { figure } from './figures.ts';
+import { cachedPopulation } from './million-population.ts';
+import { fmtNs, stats, timeEach } from './support.ts';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/**
+ * Streaming read reference: the sum of a Float64Array larger than the last-level cache with
+ * eight independent accumulators (one dependency chain per accumulator, so the loop is bound by
+ * memory, not by the latency of floating-point adds). Returns bytes read per second (median).
+ */
+export function streamReference(
+  bytes: number,
+  runs: number,
+): { bytesPerSecond: number; bytes: number; medianNs: number } {
+  const n = Math.floor(bytes / 64) * 8;
+  const a = new Float64Array(n);
+  for (let i = 0; i < n; i++) a[i] = i & 1023;
+  let sink = 0;
+  const once = () => {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let s4 = 0;
+    let s5 = 0;
+    let s6 = 0;
+    let s7 = 0;
+    for (let i = 0; i < n; i += 8) {
+      s0 += a[i]!;
+      s1 += a[i + 1]!;
+      s2 += a[i + 2]!;
+      s3 += a[i + 3]!;
+      s4 += a[i + 4]!;
+      s5 += a[i + 5]!;
+      s6 += a[i + 6]!;
+      s7 += a[i + 7]!;
+    }
+    sink += s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
+  };
+  for (let i = 0; i < 3; i++) once();
+  const ns = stats(timeEach(runs, once));
+  if (sink === -1) throw new Error('unreachable');
+  return { bytesPerSecond: (n * 8) / (ns.median / 1e9), bytes: n * 8, medianNs: ns.median };
+}
+
+/** Bytes of the streaming reference: well above any last-level cache this bench reports on. */
+export const STREAM_REF_BYTES = 1 << 30;
+
+/** A journal port that holds one snapshot and keeps later events in memory (the bench's ticks). */
+function snapshotPort(json: string): JournalPort & { drop(): void } {
+  const m = /"seq":(\d+)/.exec(json.slice(0, 1_000_000));
+  if (!m) throw new Error('snapshot without a seq');
+  const seq = Number(m[1]);
+  let text: string | undefined = json;
+  let last = seq;
+  const events: { seq: number; type: string; json: string }[] = [];
+  return {
+    append(batch) {
+      for (const e of batch) events.push(e);
+      last = batch[batch.length - 1]?.seq ?? last;
+    },
+    lastSeq: () => last,
+    saveSnapshot() {},
+    latestSnapshot: () => (text === undefined ? undefined : { seq, json: text }),
+    read: (after = 0) => events.filter((e) => e.seq > after)[Symbol.iterator](),
+    drop() {
+      text = undefined;
+    },
+  };
+}
+
+export interface MillionResult {
+  accounts: number;
+  scopes: number;
+  slots: number;
+  openSeconds: number;
+  decodeSeconds: number;
+  indexSeconds: number;
+  rssMb: number;
+  heapMb: number;
+  ticks: { label: string; ms: number; liquidatable: number; examined: number; exactScanMs: number }[];
+  rebaseMs: number;
+  remarkMs: number;
+  remarkBytesPerSecond: number;
+  streamBytesPerSecond: number;
+  ratio: number;
+}
+
+export function benchMillion(o: { quick: boolean; log: (s: string) => void }): MillionResult {
+  const log = o.log;
+  const accounts = o.quick ? 20_000 : 1_000_000;
+  const tag = o.quick ? '20k' : '1m';
+  log(
+    `== h) ${accounts.toLocaleString('en-US')} accounts × 4 positions: open from a snapshot, ticks, full re-mark`,
+  );
+  const pop = cachedPopulation(accounts, log);
+  log(
+    pop.fromCache
+      ? `   snapshot ${(pop.json.length / 1e6).toFixed(0)} MB read from the cache (${pop.path}) in ${pop.readSeconds.toFixed(1)} s`
+      : `   snapshot ${(pop.json.length / 1e6).toFixed(0)} MB written to ${pop.path}`,
+  );
+  const port = snapshotPort(pop.json);
+  pop.json = '';
+  gc();
+  // CPU time next to wall time: on a shared machine the wall clock also counts other processes.
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const engine = Engine.open(port);
+  const t1 = performance.now();
+  // Heap of the engine state alone (the snapshot text is still held by the port): not timed.
+  port.drop();
+  gc();
+  const stateHeapMb = process.memoryUsage().heapUsed / 2 ** 20;
+  const t1b = performance.now();
+  const index = new LiquidationBoundIndex(engine, { autoRebaseAbove: 0 });
+  const t2 = performance.now();
+  const openSeconds = (t1 - t0 + (t2 - t1b)) / 1000;
+  const cpu = process.cpuUsage(c0);
+  const openCpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const book = index.book;
+  log(
+    `   open: Engine.open ${((t1 - t0) / 1000).toFixed(2)} s + index (risk book, critical moves) ${((t2 - t1b) / 1000).toFixed(2)} s = ${openSeconds.toFixed(2)} s wall (process CPU time ${openCpuSeconds.toFixed(1)} s, GC threads included); ${engine.state.subaccounts.size} subaccounts, ${book.scopeCount} scopes, ${book.slotCount} slots`,
+  );
+  gc();
+  const mem = process.memoryUsage();
+  const rssMb = mem.rss / 2 ** 20;
+  const heapMb = mem.heapUsed / 2 ** 20;
+  log(
+    `   memory after open + GC: RSS ${rssMb.toFixed(0)} MiB, heap used ${heapMb.toFixed(0)} MiB (engine state alone ${stateHeapMb.toFixed(0)} MiB), typed arrays ${(mem.arrayBuffers / 2 ** 20).toFixed(0)} MiB`,
+  );
+
+  const ticks: MillionResult['ticks'] = [];
+  let time = 1_000_000;
+  const scenario = (label: string, marks: Record<string, string>, assets: Record<string, string>) => {
+    engine.executeOrThrow({ type: 'prices', timeMs: time++, marks, assets });
+    const e0 = performance.now();
+    const exact = engine.liquidatable();
+    const exactScanMs = performance.now() - e0;
+    const fast = index.liquidatable(engine.state);
+    if (JSON.stringify(fast) !== JSON.stringify(exact))
+      throw new Error(
+        `${label}: bound index (${fast.length}) disagrees with the exact scan (${exact.length})`,
+      );
+    const examined = index.stats.examined;
+    const runs = o.quick ? 20 : 7;
+    const cpu0 = process.cpuUsage();
+    const ns = stats(timeEach(runs, () => index.liquidatable(engine.state)));
+    const cpu1 = process.cpuUsage(cpu0);
+    const cpuMs = (cpu1.user + cpu1.system) / 1e3 / runs;
+    const ms = ns.median / 1e6;
+    log(
+      `   ${label}: ${exact.length} liquidatable (= exact scan, ${exactScanMs.toFixed(0)} ms); index tick ${fmtNs(ns.median)} (mean CPU ${cpuMs.toFixed(2)} ms; walked ${examined} scopes, confirmed ${index.stats.confirmed} exactly)`,
+    );
+    ticks.push({ label, ms, liquidatable: exact.length, examined, exactScanMs });
+    return { ms, liquidatable: exact.length };
+  };
+  const all = (px: string) => ({ M0: px, M1: px, M2: px, M3: px });
+  const one = scenario('1% fall of every mark', all('99'), { ETH: '3000' });
+  const five = scenario('5% fall of every mark', all('95'), { ETH: '3000' });
+  const crash = scenario(
+    'crash (M0 -18%, M1 +12%, M2 -12%, ETH -10%)',
+    { M0: '82', M1: '112', M2: '88', M3: '100' },
+    { ETH: '2700' },
+  );
+
+  const r0 = performance.now();
+  index.rebase();
+  const rebaseMs = performance.now() - r0;
+  log(`   rebase (remarkAll + every critical move + buckets): ${rebaseMs.toFixed(0)} ms`);
+
+  // Full re-mark vs the streaming reference.
+  const state = engine.state;
+  for (let i = 0; i < 3; i++) book.remarkAll(state);
+  const remarkNs = stats(timeEach(o.quick ? 50 : 15, () => book.remarkAll(state)));
+  const traffic = book.remarkTraffic();
+  const remarkBytes = traffic.readBytes + traffic.writtenBytes;
+  const remarkBytesPerSecond = remarkBytes / (remarkNs.median / 1e9);
+  const refBytes = o.quick ? 64 << 20 : STREAM_REF_BYTES;
+  const ref = streamReference(refBytes, o.quick ? 10 : 7);
+  const ratio = remarkBytesPerSecond / ref.bytesPerSecond;
+  log(
+    `   remarkAll: median ${fmtNs(remarkNs.median)}; reads ${(traffic.readBytes / 1e6).toFixed(0)} MB + writes ${(traffic.writtenBytes / 1e6).toFixed(0)} MB → ${(remarkBytesPerSecond / 1e9).toFixed(2)} GB/s`,
+  );
+  log(
+    `   streaming reference (${(ref.bytes / 2 ** 20).toFixed(0)} MiB, 8 accumulators): ${(ref.bytesPerSecond / 1e9).toFixed(2)} GB/s → ratio ${ratio.toFixed(2)}`,
+  );
+
+  figure(
+    `open_${tag}_s`,
+    openSeconds,
+    's',
+    'Engine.open from the compact snapshot text in memory (decode, state) + LiquidationBoundIndex construction (RiskBook.fromState, critical moves, buckets); not the file read',
+  );
+  figure(
+    `rss_${tag}_mb`,
+    rssMb,
+    'MiB',
+    'process RSS after open and a full GC: engine state + risk book + index, snapshot text dropped',
+  );
+  figure(
+    `tick_1pct_${tag}_ms`,
+    one.ms,
+    'ms',
+    'LiquidationBoundIndex.liquidatable() after every mark fell 1% from the baseline: read marks, walk scopes with critical move ≤ 1%, float re-screen, exact confirmation',
+  );
+  figure(`tick_5pct_${tag}_ms`, five.ms, 'ms', 'same after a 5% fall of every mark');
+  figure(
+    `crash_tick_${tag}_ms`,
+    crash.ms,
+    'ms',
+    "same after block d's crash (M0 −18%, M1 +12%, M2 −12%, ETH −10%), exact confirmation of every liquidatable scope included",
+  );
+  figure(
+    'crash_tick_liquidatable',
+    crash.liquidatable,
+    'scopes',
+    'exactly liquidatable scopes after the crash (equal to engine.liquidatable())',
+  );
+  figure(
+    `rebase_${tag}_ms`,
+    rebaseMs,
+    'ms',
+    'LiquidationBoundIndex.rebase(): remarkAll + every critical move + bucket rebuild',
+  );
+  figure(
+    `remark_${tag}_ms`,
+    remarkNs.median / 1e6,
+    'ms',
+    'RiskBook.remarkAll over every scope and slot, one thread',
+  );
+  figure(
+    'remark_bytes_per_s',
+    remarkBytesPerSecond,
+    'B/s',
+    'bytes remarkAll reads and writes (RiskBook.remarkTraffic) / its median time',
+  );
+  figure(
+    'stream_ref_bytes_per_s',
+    ref.bytesPerSecond,
+    'B/s',
+    `sum of a ${(ref.bytes / 2 ** 20).toFixed(0)} MiB Float64Array with 8 accumulators, same run`,
+  );
+  figure('remark_bandwidth_ratio', ratio, 'ratio', 'remark_bytes_per_s / stream_ref_bytes_per_s');
+  return {
+    accounts,
+    scopes: book.scopeCount,
+    slots: book.slotCount,
+    openSeconds,
+    decodeSeconds: (t1 - t0) / 1000,
+    indexSeconds: (t2 - t1b) / 1000,
+    rssMb,
+    heapMb,
+    ticks,
+    rebaseMs,
+    remarkMs: remarkNs.median / 1e6,
+    remarkBytesPerSecond,
+    streamBytesPerSecond: ref.bytesPerSecond,
+    ratio,
+  };
+}

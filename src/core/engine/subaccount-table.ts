@@ -1,0 +1,167 @@
+/**
+ * Compact snapshot form of the subaccounts: one flat JSON array per chunk of subaccounts, with
+ * asset, market and sub names replaced by indices into small dictionaries and amounts written
+ * as JSON numbers when they are safe integers (a decimal string otherwise).
+ *
+ * Why not the plain form (./codec.ts stateToPlain): a subaccount with four positions is ~820
+ * characters of plain JSON, so a million of them (820 M characters) exceeds V8's largest
+ * string (2^29 − 24 characters) and cannot be written at all; decoding it through a reviver
+ * costs ~40 µs per subaccount. This form is ~150 characters per such subaccount, parses with
+ * a plain JSON.parse (no reviver), and shares one string per key between the subaccount map
+ * and the markets' holder sets. The decoded state is the same: equal `stateHash`.
+ *
+ * Layout of one subaccount in a chunk (every field a number unless said otherwise):
+ *   account (string), sub (index into `subs`), portfolioMargin (0|1),
+ *   #balances, then per balance: asset (index), amount,
+ *   #positions, then per position: market (index), size, entryValue, fundingIndex,
+ *     isolatedMargin, isolated (0|1),
+ *   #isolatedMarkets, then market indices,
+ *   #maxLeverage, then per entry: market (index), ppm.
+ */
+import type { Position, ReadonlySubaccount, Subaccount } from '../model/state.ts';
+import { InvariantError } from '../num/index.ts';
+
+export interface SubaccountTable {
+  readonly assets: string[];
+  readonly markets: string[];
+  readonly subs: string[];
+  readonly count: number;
+  readonly chunks: (string | number)[][];
+}
+
+/** Subaccounts per chunk: keeps each parsed array small enough for the young generation to matter little. */
+const CHUNK = 16_384;
+const ZERO = 0n;
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+const amount = (v: bigint): number | string => (v <= SAFE && v >= -SAFE ? Number(v) : v.toString());
+/** Zero shares one bigint: most funding indices and isolated margins are 0. */
+const toBig = (x: unknown): bigint => {
+  if (x === 0) return ZERO;
+  if (typeof x === 'number' && Number.isSafeInteger(x)) return BigInt(x);
+  if (typeof x === 'string' && /^-?\d+$/.test(x)) return BigInt(x);
+  throw new InvariantError(`snapshot: not an amount: ${String(x)}`);
+};
+
+/** Dictionary of names to indices, in first-seen order. */
+class Names {
+  readonly list: string[] = [];
+  private readonly index = new Map<string, number>();
+  of(name: string): number {
+    let i = this.index.get(name);
+    if (i === undefined) {
+      i = this.list.length;
+      this.list.push(name);
+      this.index.set(name, i);
+    }
+    return i;
+  }
+}
+
+/** The subaccounts (in map order) as a table; `order` maps each key to its row. */
+export function encodeSubaccounts(subs: Iterable<ReadonlySubaccount>): {
+  table: SubaccountTable;
+  order: Map<string, number>;
+} {
+  const assets = new Names();
+  const markets = new Names();
+  const subNames = new Names();
+  const chunks: (string | number)[][] = [];
+  const order = new Map<string, number>();
+  let row: (string | number)[] = [];
+  let count = 0;
+  for (const s of subs) {
+    if (s.key !== `${s.ref.account}/${s.ref.sub}`)
+      throw new InvariantError(`snapshot: subaccount key ${s.key} does not match its ref`);
+    order.set(s.key, count++);
+    row.push(s.ref.account, subNames.of(s.ref.sub), s.portfolioMargin ? 1 : 0);
+    row.push(s.balances.size);
+    for (const [a, v] of s.balances) row.push(assets.of(a), amount(v));
+    row.push(s.positions.size);
+    for (const [m, p] of s.positions) {
+      if (p.market !== m) throw new InvariantError(`snapshot: position ${p.market} filed under ${m}`);
+      row.push(
+        markets.of(m),
+        amount(p.size),
+        amount(p.entryValue),
+        amount(p.fundingIndex),
+        amount(p.isolatedMargin),
+        p.isolated ? 1 : 0,
+      );
+    }
+    row.push(s.isolatedMarkets.size);
+    for (const m of s.isolatedMarkets) row.push(markets.of(m));
+    row.push(s.maxLeverage.size);
+    for (const [m, v] of s.maxLeverage) row.push(markets.of(m), amount(v));
+    if (count % CHUNK === 0) {
+      chunks.push(row);
+      row = [];
+    }
+  }
+  if (row.length > 0) chunks.push(row);
+  return {
+    table: { assets: assets.list, markets: markets.list, subs: subNames.list, count, chunks },
+    order,
+  };
+}
+
+/** The subaccounts of a table, in its order (keys are built once and shared with `keys`). */
+export function decodeSubaccounts(t: SubaccountTable): {
+  subaccounts: Map<string, Subaccount>;
+  keys: string[];
+} {
+  const subaccounts = new Map<string, Subaccount>();
+  const keys: string[] = [];
+  const name = (list: readonly string[], i: unknown): string => {
+    const v = typeof i === 'number' ? list[i] : undefined;
+    if (v === undefined) throw new InvariantError(`snapshot: bad name index ${String(i)}`);
+    return v;
+  };
+  for (const c of t.chunks) {
+    let i = 0;
+    const n = c.length;
+    const int = (): number => {
+      const v = c[i++];
+      if (typeof v !== 'number') throw new InvariantError('snapshot: truncated subaccount table');
+      return v;
+    };
+    while (i < n) {
+      const account = c[i++];
+      if (typeof account !== 'string') throw new InvariantError('snapshot: bad subaccount row');
+      const sub = name(t.subs, c[i++]);
+      const portfolioMargin = int() === 1;
+      const balances = new Map<string, bigint>();
+      for (let k = int(); k > 0; k--) balances.set(name(t.assets, c[i++]), toBig(c[i++]));
+      const positions = new Map<string, Position>();
+      for (let k = int(); k > 0; k--) {
+        const market = name(t.markets, c[i++]);
+        positions.set(market, {
+          market,
+          size: toBig(c[i++]),
+          entryValue: toBig(c[i++]),
+          fundingIndex: toBig(c[i++]),
+          isolatedMargin: toBig(c[i++]),
+          isolated: c[i++] === 1,
+        });
+      }
+      const isolatedMarkets = new Set<string>();
+      for (let k = int(); k > 0; k--) isolatedMarkets.add(name(t.markets, c[i++]));
+      const maxLeverage = new Map<string, bigint>();
+      for (let k = int(); k > 0; k--) maxLeverage.set(name(t.markets, c[i++]), toBig(c[i++]));
+      const key = `${account}/${sub}`;
+      keys.push(key);
+      subaccounts.set(key, {
+        key,
+        ref: { account, sub },
+        balances,
+        positions,
+        isolatedMarkets,
+        maxLeverage,
+        portfolioMargin,
+      });
+    }
+  }
+  if (keys.length !== t.count)
+    throw new InvariantError(`snapshot: ${keys.length} subaccounts, expected ${t.count}`);
+  return { subaccounts, keys };
+}

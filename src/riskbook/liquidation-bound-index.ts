@@ -1,0 +1,279 @@
+/**
+ * Liquidation bound index (a CandidateFinder, core/keeper/finder.ts): after a price tick, the
+ * exact list of liquidatable scopes while touching only the scopes that can have crossed.
+ *
+ * It sits on the float risk book (./riskbook.ts), whose screen never misses a liquidatable
+ * scope, and keeps the book at a *baseline*: the marks and asset prices of its last full
+ * re-mark (`rebase`). For each scope it stores the **critical move** c: the smallest relative
+ * price move (every mark and collateral price moving by at most the fraction δ from the
+ * baseline) that can bring the screen's headroom h = equity − (MM × (1 + tolerance) + ε) below
+ * zero. With S the scope's sensitivity (Σ |size| × mark × (1 + (1 + tolerance) × MM ratio)
+ * over its positions + Σ |weighted balance| × price over its non-settlement collateral), the
+ * headroom at any prices within δ of the baseline is at least h − S × δ, so
+ *
+ *     c = h / S   (capped by the move that takes a bracket position past its proven cap),
+ *
+ * and a scope with c > δ is not a screen candidate, hence (the screen has no false negatives)
+ * not liquidatable. Scopes whose only price input is one market (one position, settlement
+ * collateral only: isolated scopes and single-position cross scopes) are grouped per market and
+ * use that market's own move — this part is the classic liquidation-price index: ordering by c
+ * orders them by distance to their liquidation price. Every other scope uses the largest move
+ * of any market or asset. Scopes with a NaN or negative headroom have c = −∞ and are looked at
+ * every tick.
+ *
+ * A tick then reads the current marks, takes δ per group, walks the scopes with c ≤ δ
+ * (geometric buckets of c: a walk costs the answer plus a few percent), recomputes each one's
+ * screen at the current prices (`RiskBook.headroomAt`), and confirms the screen's candidates
+ * with the exact figures (`RiskBook.confirm`) — the only thing that decides liquidatable.
+ *
+ * Events: the book re-reads every subaccount an event touches (trades, transfers, funding,
+ * configuration — `touchedSubaccounts`) at the baseline marks, and the index recomputes those
+ * scopes' c and keeps them on an overflow list walked every tick until the next rebuild. Price
+ * events need nothing: a tick reads the marks from the state.
+ *
+ * Rebase: as prices wander from the baseline the walked prefix grows; after a tick that walked
+ * more than `autoRebaseAbove` scopes the index re-marks the book and recomputes every c (a
+ * streaming pass over the slot columns; measured in bench block h as `rebase_1m_ms`).
+ *
+ * @example
+ * const index = new LiquidationBoundIndex(engine); // after the population is loaded
+ * engine.executeOrThrow({ type: 'prices', timeMs, marks: { 'BTC-PERP': '57000' } });
+ * const liquidatable = index.liquidatable(engine.state); // exact, same set as engine.liquidatable()
+ */
+import type { EngineEvent } from '../core/engine/events.ts';
+import type { CandidateFinder, EventSource } from '../core/keeper/finder.ts';
+import type { ReadonlyEngineState } from '../core/model/state.ts';
+import { type Candidate, type Liquidatable, RiskBook, type RiskBookOptions } from './riskbook.ts';
+
+export interface LiquidationBoundIndexOptions extends RiskBookOptions {
+  /** Relative slack on MM of the float screen (fraction, default 0.02; see RiskBook.candidates). */
+  readonly tolerance?: number;
+  /**
+   * Rebase after a tick that walked more than this many scopes (default max(10,000, 1/20 of
+   * the scopes)); 0 or Infinity: only when `rebase()` is called.
+   */
+  readonly autoRebaseAbove?: number;
+}
+
+/** What the last tick did. */
+export interface BoundTickStats {
+  /** Scopes whose screen was recomputed (c ≤ δ of their group, plus the overflow list). */
+  examined: number;
+  /** Screen candidates confirmed with the exact figures. */
+  confirmed: number;
+  /** Exactly liquidatable scopes returned. */
+  liquidatable: number;
+  /** Largest relative move of any mark or asset price since the baseline. */
+  maxMove: number;
+  /** Whether the tick rebased the index afterwards. */
+  rebased: boolean;
+}
+
+/** Critical moves below MIN_C share bucket 1; bucket 0 holds c ≤ 0 (and NaN). */
+const MIN_C = 1e-5;
+const GROWTH = 1.04;
+const BUCKETS = 512;
+const LOG_GROWTH = Math.log(GROWTH);
+
+function bucketOf(c: number): number {
+  if (!(c > 0)) return 0;
+  if (c <= MIN_C) return 1;
+  return Math.min(BUCKETS - 1, 2 + Math.floor(Math.log(c / MIN_C) / LOG_GROWTH));
+}
+
+/** c from a scope's bound, with a margin for float rounding of h and S (relative 1e-9). */
+function criticalMove(headroom: number, sensitivity: number, capMove: number): number {
+  let c = headroom / sensitivity;
+  if (Number.isNaN(c)) return Number.NEGATIVE_INFINITY;
+  c = c - Math.abs(c) * 1e-9 - 1e-9;
+  if (!(capMove >= c)) c = Number.isNaN(capMove) ? Number.NEGATIVE_INFINITY : capMove - 1e-9;
+  return c;
+}
+
+export class LiquidationBoundIndex implements CandidateFinder {
+  readonly name = 'liquidation-bound-index';
+  readonly book: RiskBook;
+  private readonly tolerance: number;
+  private readonly autoRebaseAbove: number | undefined;
+
+  /** Per scope: critical move and group (market index of a single-market scope, −1 otherwise). */
+  private crit = new Float64Array(0);
+  private group = new Int32Array(0);
+  /** Tick stamp per scope, to visit a scope once per tick. */
+  private stamp = new Uint32Array(0);
+  private tick = 0;
+  /** Groups at the last build: per market, then the multi-market group last. */
+  private groups = 0;
+  /** CSR of scope ids per (group, bucket). */
+  private offsets = new Int32Array(0);
+  private ids = new Int32Array(0);
+  /** Scopes refreshed since the last build (their bucket entry may be stale). */
+  private overflow: number[] = [];
+  private inOverflow = new Uint8Array(0);
+
+  readonly stats: BoundTickStats = { examined: 0, confirmed: 0, liquidatable: 0, maxMove: 0, rebased: false };
+
+  constructor(
+    private readonly engine: EventSource,
+    opts: LiquidationBoundIndexOptions = {},
+  ) {
+    this.book = RiskBook.fromState(engine.state, opts);
+    this.tolerance = opts.tolerance ?? 0.02;
+    this.autoRebaseAbove = opts.autoRebaseAbove;
+    this.build();
+    engine.onEvents((events) => this.observe(events));
+  }
+
+  /** Re-reads the subaccounts the events touched; prices are read at the next tick. */
+  observe(events: readonly EngineEvent[]): void {
+    const touched = this.book.touchedSubaccounts(events);
+    if (touched.size === 0) return;
+    const state = this.engine.state;
+    this.book.refresh(state, touched);
+    this.ensureCapacity(this.book.scopeHigh);
+    for (const key of touched) for (const s of this.book.scopesOf(key)) this.rebound(s);
+    if (this.overflow.length > Math.max(4096, this.book.scopeHigh / 8)) this.rebuildBuckets();
+  }
+
+  /** Re-marks the book at the current prices and recomputes every scope's critical move. */
+  rebase(state: ReadonlyEngineState = this.engine.state): void {
+    this.book.remarkAll(state);
+    this.build();
+  }
+
+  /** CandidateFinder: the exactly liquidatable scopes, in the engine's order. */
+  liquidatable(state: ReadonlyEngineState): Liquidatable[] {
+    if (state !== this.engine.state) throw new Error('liquidation bound index: state of another engine');
+    const book = this.book;
+    const base = book.bookMarks();
+    const marks = book.stateMarks(state);
+    const baseAssets = book.bookAssetPrices();
+    const assets = book.stateAssetPrices(state);
+    const moveOf = (now: number, then: number): number => {
+      if (Number.isNaN(then)) return 0; // scopes on an unmarked market have a NaN headroom: c = −∞
+      if (then === 0) return now === 0 ? 0 : Number.POSITIVE_INFINITY;
+      const d = Math.abs(now / then - 1);
+      return Number.isNaN(d) ? Number.POSITIVE_INFINITY : d;
+    };
+    const marketMove = new Float64Array(marks.length);
+    let maxMove = 0;
+    for (let m = 0; m < marks.length; m++) {
+      marketMove[m] = moveOf(marks[m]!, base[m]!);
+      maxMove = Math.max(maxMove, marketMove[m]!);
+    }
+    for (let a = 0; a < assets.length; a++) {
+      if (!book.assetUsed(a)) continue;
+      maxMove = Math.max(maxMove, moveOf(assets[a]!, baseAssets[a]!));
+    }
+    const deltaOf = (g: number): number => (g >= 0 && g < marketMove.length ? marketMove[g]! : maxMove);
+
+    const tick = ++this.tick;
+    const crit = this.crit;
+    const group = this.group;
+    const stamp = this.stamp;
+    const candidates: Candidate[] = [];
+    let examined = 0;
+    const visit = (s: number) => {
+      if (stamp[s] === tick) return;
+      stamp[s] = tick;
+      if (!book.hasPositions(s)) return;
+      if (crit[s]! > deltaOf(group[s]!)) return;
+      examined++;
+      if (!(book.headroomAt(s, this.tolerance, marks, assets) >= 0)) candidates.push(book.candidateOf(s));
+    };
+    for (let g = 0; g < this.groups; g++) {
+      const last = bucketOf(deltaOf(g === this.groups - 1 ? -1 : g));
+      const from = this.offsets[g * (BUCKETS + 1)]!;
+      const to = this.offsets[g * (BUCKETS + 1) + last + 1]!;
+      for (let i = from; i < to; i++) visit(this.ids[i]!);
+    }
+    for (const s of this.overflow) visit(s);
+    const out = book.confirm(state, candidates);
+    const limit = this.autoRebaseAbove ?? Math.max(10_000, book.scopeHigh / 20);
+    const rebased = limit > 0 && examined > limit;
+    if (rebased) this.rebase(state);
+    Object.assign(this.stats, {
+      examined,
+      confirmed: candidates.length,
+      liquidatable: out.length,
+      maxMove,
+      rebased,
+    } satisfies BoundTickStats);
+    return out;
+  }
+
+  // ---- internals ----
+
+  /** Critical moves of every scope from the book's figures, then the buckets. */
+  private build(): void {
+    const n = this.book.scopeHigh;
+    this.ensureCapacity(n);
+    const headroom = new Float64Array(n);
+    const sensitivity = new Float64Array(n);
+    const capMove = new Float64Array(n);
+    const single = new Int32Array(n);
+    this.book.bounds(this.tolerance, headroom, sensitivity, capMove, single);
+    for (let s = 0; s < n; s++) {
+      this.crit[s] = criticalMove(headroom[s]!, sensitivity[s]!, capMove[s]!);
+      this.group[s] = single[s]!;
+    }
+    this.rebuildBuckets();
+  }
+
+  private rebound(s: number): void {
+    const b = this.book.scopeBound(s, this.tolerance);
+    this.crit[s] = criticalMove(b.headroom, b.sensitivity, b.capMove);
+    this.group[s] = b.single;
+    if (this.inOverflow[s] === 0) {
+      this.inOverflow[s] = 1;
+      this.overflow.push(s);
+    }
+  }
+
+  /** Counting sort of live scopes into (group, bucket); clears the overflow list. */
+  private rebuildBuckets(): void {
+    const n = this.book.scopeHigh;
+    const markets = this.book.marketIds().length;
+    const groups = markets + 1;
+    const slot = (s: number): number => {
+      const g = this.group[s]!;
+      return (g >= 0 && g < markets ? g : markets) * (BUCKETS + 1) + bucketOf(this.crit[s]!);
+    };
+    const offsets = new Int32Array(groups * (BUCKETS + 1) + 1);
+    let live = 0;
+    for (let s = 0; s < n; s++) {
+      if (!this.book.hasPositions(s)) continue;
+      offsets[slot(s) + 1]! += 1;
+      live++;
+    }
+    for (let i = 1; i < offsets.length; i++) offsets[i]! += offsets[i - 1]!;
+    const fill = offsets.slice(0, offsets.length - 1);
+    const ids = new Int32Array(live);
+    for (let s = 0; s < n; s++) {
+      if (!this.book.hasPositions(s)) continue;
+      ids[fill[slot(s)]!++] = s;
+    }
+    this.offsets = offsets;
+    this.ids = ids;
+    this.groups = groups;
+    for (const s of this.overflow) this.inOverflow[s] = 0;
+    this.overflow = [];
+  }
+
+  private ensureCapacity(n: number): void {
+    if (n <= this.crit.length) return;
+    const cap = Math.max(n, this.crit.length * 2, 64);
+    const crit = new Float64Array(cap);
+    crit.set(this.crit);
+    this.crit = crit;
+    const group = new Int32Array(cap);
+    group.set(this.group);
+    this.group = group;
+    const stamp = new Uint32Array(cap);
+    stamp.set(this.stamp);
+    this.stamp = stamp;
+    const inOverflow = new Uint8Array(cap);
+    inOverflow.set(this.inOverflow);
+    this.inOverflow = inOverflow;
+  }
+}
