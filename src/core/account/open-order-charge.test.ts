@@ -64,4 +64,22 @@ describe('openOrderCharge', () => {
   it('refuses a charge that is not an amount of the settlement asset', () => {
     expect(() => Engine.create(config({ openOrderCharge: 'abc' }))).toThrow(/openOrderCharge/);
   });
+
+  it('drift-v2 arithmetic refuses an inverse market, which Drift does not list', () => {
+    const inverse = {
+      settlementAsset: 'BTC',
+      assets: [{ id: 'BTC', decimals: 6 }],
+      markets: [
+        {
+          id: 'BTCUSD',
+          kind: 'perpetual',
+          base: 'BTC',
+          contractType: 'inverse',
+          contractValue: '100',
+          margin: { kind: 'fixed', initialRatio: '0.1', maintenance: { ratio: '0.05' } },
+        },
+      ],
+    };
+    expect(() => Engine.create({ ...inverse, marginArithmetic: 'drift-v2' })).toThrow(/inverse/);
+  });
 });

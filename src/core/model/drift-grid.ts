@@ -63,6 +63,8 @@ export function driftConfigIssue(
   const onGrid = (v: bigint) => v % PPM_PER_1E4 === 0n;
   for (const m of markets) {
     const g = m.margin;
+    // Drift lists linear (USDC-margined) perpetuals only; its arithmetic has no inverse valuation.
+    if (m.contractType === 'inverse') return `market ${m.id}: drift-v2 arithmetic has no inverse markets`;
     if (g.kind !== 'sqrtSize' && g.kind !== 'fixed')
       return `market ${m.id}: drift-v2 arithmetic needs a sqrtSize or fixed margin, not ${g.kind}`;
     const p = driftMarketParams(m);
