@@ -28,7 +28,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -226,4 +226,14 @@ figure(
   'users/s',
   `the engine's evaluate() per account (the naive exact bigint path; it computes every figure: maintenance, and initial with and without resting orders) for the same ${N} accounts, one pass per round, median of ${ROUNDS} rounds`,
 );
-if (values.json) writeFileSync(values.json, `${JSON.stringify(allFigures(), null, 2)}\n`);
+if (values.json) {
+  // The same shape as `npm run bench -- --json FILE`, so both files are read the same way.
+  const doc = {
+    mode: 'peer',
+    node: process.version,
+    cpus: cpus().length,
+    loadavg: loadavg(),
+    figures: allFigures(),
+  };
+  writeFileSync(values.json, `${JSON.stringify(doc, null, 2)}\n`);
+}
