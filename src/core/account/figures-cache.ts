@@ -23,6 +23,7 @@ import {
   type PositionFigures,
   type ScopeFigures,
   type ScopeView,
+  scopeFiguresFromSums,
 } from './figures.ts';
 import type { OrderLite } from './open-orders.ts';
 import type { PositionLite } from './prices.ts';
@@ -269,23 +270,15 @@ export function cachedCrossFigures(state: ReadonlyEngineState, sub: ReadonlySuba
   }
   let reserved = 0n;
   for (const r of e.reservations.values()) reserved += r;
-  const equity = coll.maint + upnl - hcMaint;
-  const equityInit = coll.init + upnl - hcInit;
-  e.figures = {
-    collateralInitialQuote: coll.init,
-    collateralMaintenanceQuote: coll.maint,
-    collateralRawQuote: coll.raw,
-    unrealizedPnlQuote: upnl,
-    equityQuote: equity,
-    equityInitialQuote: equityInit,
-    netValueQuote: coll.raw + upnl,
-    initialMarginQuote: im,
-    maintenanceMarginQuote: mm,
-    openOrderInitialMarginQuote: reserved,
-    freeCollateralQuote: equityInit - im - reserved,
-    healthQuote: equity - mm,
+  e.figures = scopeFiguresFromSums({
+    collateral: coll,
+    unrealizedPnl: upnl,
+    haircut: { init: hcInit, maint: hcMaint },
+    initialMargin: im,
+    maintenanceMargin: mm,
+    reserved,
     positions,
-  };
+  });
   return e.figures;
 }
 

@@ -268,23 +268,52 @@ export function evaluate(
     collInit = collRaw;
     collMaint = collRaw;
   }
-  const equity = collMaint + upnl - haircutMaint;
-  const equityInit = collInit + upnl - haircutInit;
   const reserved = view.scope.kind === 'cross' ? openOrderMarginQuote(state, view, marks) : 0n;
+  return scopeFiguresFromSums({
+    collateral: { init: collInit, maint: collMaint, raw: collRaw },
+    unrealizedPnl: upnl,
+    haircut: { init: haircutInit, maint: haircutMaint },
+    initialMargin: im,
+    maintenanceMargin: mm,
+    reserved,
+    positions,
+  });
+}
+
+/** A scope's additive sums, from which every figure of `ScopeFigures` follows. */
+export interface ScopeSums {
+  collateral: { init: bigint; maint: bigint; raw: bigint };
+  unrealizedPnl: bigint;
+  /** Positive-PnL haircuts (pnl-haircut.ts), taken off equity. */
+  haircut: { init: bigint; maint: bigint };
+  initialMargin: bigint;
+  maintenanceMargin: bigint;
+  /** Initial margin reserved for resting orders. */
+  reserved: bigint;
+  positions: PositionFigures[];
+}
+
+/**
+ * The figures from a scope's sums: the one place that says how equity, free collateral and
+ * health follow from them (evaluate and the cached cross figures both end here).
+ */
+export function scopeFiguresFromSums(s: ScopeSums): ScopeFigures {
+  const equity = s.collateral.maint + s.unrealizedPnl - s.haircut.maint;
+  const equityInit = s.collateral.init + s.unrealizedPnl - s.haircut.init;
   return {
-    collateralInitialQuote: collInit,
-    collateralMaintenanceQuote: collMaint,
-    collateralRawQuote: collRaw,
-    unrealizedPnlQuote: upnl,
+    collateralInitialQuote: s.collateral.init,
+    collateralMaintenanceQuote: s.collateral.maint,
+    collateralRawQuote: s.collateral.raw,
+    unrealizedPnlQuote: s.unrealizedPnl,
     equityQuote: equity,
     equityInitialQuote: equityInit,
-    netValueQuote: collRaw + upnl,
-    initialMarginQuote: im,
-    maintenanceMarginQuote: mm,
-    openOrderInitialMarginQuote: reserved,
-    freeCollateralQuote: equityInit - im - reserved,
-    healthQuote: equity - mm,
-    positions,
+    netValueQuote: s.collateral.raw + s.unrealizedPnl,
+    initialMarginQuote: s.initialMargin,
+    maintenanceMarginQuote: s.maintenanceMargin,
+    openOrderInitialMarginQuote: s.reserved,
+    freeCollateralQuote: equityInit - s.initialMargin - s.reserved,
+    healthQuote: equity - s.maintenanceMargin,
+    positions: s.positions,
   };
 }
 
