@@ -259,6 +259,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     ) as Server;
     s.once('error', reject);
   });
+  // Keep idle keep-alive connections open longer than clients do (undici closes its idle sockets
+  // after 4 s, most HTTP clients and load balancers within 60 s): the client then always closes
+  // first, so a request is never written onto a socket the server is closing at that moment —
+  // the race that surfaces as ECONNRESET when the event loop is busy (a crash tick) and the
+  // server's 5 s default timer fires late.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;

@@ -155,7 +155,7 @@ describe('columnar Drift maintenance figures = the bigint path', () => {
           });
         },
       ),
-      { numRuns: propRuns(60) },
+      { numRuns: propRuns(60), seed: 42 }, // fixed, so the both-paths check below sees the same sample every run
     );
     // Both paths were exercised.
     expect(fast).toBeGreaterThan(0);

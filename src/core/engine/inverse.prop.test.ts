@@ -230,7 +230,7 @@ describe('inverse markets over random streams', () => {
             expect(Engine.open(journal).stateHash()).toBe(e.stateHash());
           },
         ),
-        { numRuns: propRuns(30, 0.1) },
+        { numRuns: propRuns(30, 0.1), seed: 42 }, // fixed, so the coverage checks below see the same sample every run
       );
       expect(seen.fills).toBeGreaterThan(50);
       expect(seen.liquidations).toBeGreaterThan(0);
