@@ -86,6 +86,20 @@ const PRICE_INDEPENDENT_RATIO_MODELS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * How fast one slot can move its scope's screen headroom per unit of relative price move:
+ * |size|·mark (equity) plus |size|·mark·ratio·(1 + tolerance) (maintenance), so |Δheadroom| ≤
+ * this × δ for a move of at most δ. Shared by `bounds` (all scopes) and `scopeBound` (one).
+ */
+function slotSensitivity(absSize: number, mark: number, k: number, ratio: number): number {
+  return absSize * mark * (1 + k * ratio);
+}
+
+/** The relative mark rise that takes a capped slot's notional to its bracket cap. */
+function capRoom(cap: number, absSize: number, mark: number): number {
+  return cap / (absSize * mark) - 1;
+}
+
+/**
  * Markets the float screen cannot bound, whose holders' scopes stay candidates (slots with an
  * infinite ratio: MM +∞) and are always confirmed with the exact figures: a requirement on the
  * entry value (`requirementOn: 'entry'`: no ratio of the mark notional bounds it at a lower mark),
@@ -713,9 +727,9 @@ export class RiskBook implements HolderIndex {
       for (let i = 0; i < m.count; i++) {
         const s = sc[i]!;
         const aq = Math.abs(size[i]!);
-        sensitivity[s]! += aq * mark * (1 + k * ratio[i]!);
+        sensitivity[s]! += slotSensitivity(aq, mark, k, ratio[i]!);
         if (!m.priceIndependent) {
-          const room = cap[i]! / (aq * mark) - 1;
+          const room = capRoom(cap[i]!, aq, mark);
           if (!(room >= capMove[s]!)) capMove[s] = room;
         }
         single[s] = single[s] === -1 && this.posCount[s] === 1 ? m.index : -2;
@@ -745,9 +759,9 @@ export class RiskBook implements HolderIndex {
       const m = this.markets[mi]!;
       const i = m.slotOf.get(s)!;
       const aq = Math.abs(m.sizeBase[i]!);
-      sensitivity += aq * m.markQuote * (1 + k * m.mmRatio[i]!);
+      sensitivity += slotSensitivity(aq, m.markQuote, k, m.mmRatio[i]!);
       if (!m.priceIndependent) {
-        const room = m.capQuote[i]! / (aq * m.markQuote) - 1;
+        const room = capRoom(m.capQuote[i]!, aq, m.markQuote);
         if (!(room >= capMove)) capMove = room;
       }
     }
