@@ -4,9 +4,6 @@
  * the mark the lab margins and liquidates on.
  */
 import { describe, expect, it } from 'vitest';
-import { Engine } from '../../core/engine/engine.ts';
-import { InMemoryJournal } from '../../store/memory-journal.ts';
-import { DATA_DIR, loadCrashKlines } from '../data/crashes.ts';
 import {
   BookModel,
   bandedDepthSource,
@@ -14,7 +11,10 @@ import {
   NO_THINNING,
   readBookDepthSnapshots,
   repairPhantomBids,
-} from '../liquidity/depth-model.ts';
+} from '../../analytics/liquidity/depth-model.ts';
+import { Engine } from '../../core/engine/engine.ts';
+import { InMemoryJournal } from '../../store/memory-journal.ts';
+import { DATA_DIR, loadCrashKlines } from '../data/crashes.ts';
 import { drawTraders, LAB_POPULATION_SPEC } from '../population.ts';
 import { conservation } from '../replay.ts';
 import { MARKET } from '../venue.ts';

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { DATA_DIR, loadCrashKlines } from '../data/crashes.ts';
 import {
   BookModel,
   bandedDepthSource,
@@ -9,7 +8,8 @@ import {
   parametricDepthSource,
   readBookDepthSnapshots,
   repairPhantomBids,
-} from '../liquidity/depth-model.ts';
+} from '../../analytics/liquidity/depth-model.ts';
+import { DATA_DIR, loadCrashKlines } from '../data/crashes.ts';
 import { drawTraders, LAB_POPULATION_SPEC } from '../population.ts';
 import { conservation } from '../replay.ts';
 import { MARKET } from '../venue.ts';

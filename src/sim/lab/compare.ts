@@ -25,8 +25,6 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { formatDecimal, parseDecimalUnsafe } from '../../core/num/index.ts';
-import { DATA_DIR, loadCrashKlines } from '../data/crashes.ts';
 import {
   BookModel,
   type BookModelOptions,
@@ -40,7 +38,9 @@ import {
   type RepairStats,
   readBookDepthSnapshots,
   repairPhantomBids,
-} from '../liquidity/depth-model.ts';
+} from '../../analytics/liquidity/depth-model.ts';
+import { formatDecimal, parseDecimalUnsafe } from '../../core/num/index.ts';
+import { DATA_DIR, loadCrashKlines } from '../data/crashes.ts';
 import { hasOracleFeed } from '../oracle-feed.ts';
 import { drawTraders, LAB_POPULATION_SPEC, materialize, type PopulationSpec } from '../population.ts';
 import { INSURANCE_SEED_PPM } from '../venue.ts';

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { MarketConfigInput } from '../../core/model/config.ts';
 import {
   type BookCurves,
   BookModel,
@@ -8,7 +7,8 @@ import {
   NO_GAP,
   NO_THINNING,
   parametricDepthSource,
-} from '../liquidity/depth-model.ts';
+} from '../../analytics/liquidity/depth-model.ts';
+import type { MarketConfigInput } from '../../core/model/config.ts';
 import { PARAMETRIC_DEPTH, runComparison } from './compare.ts';
 import {
   DEFAULT_DYNAMIC,

@@ -45,6 +45,7 @@
  * p.trace; // one decision per evaluation: σ_h, add-on, boost, target, MM, IM
  */
 
+import { type BookCurves, BookModel, NO_GAP, NO_THINNING } from '../../analytics/liquidity/depth-model.ts';
 import {
   fitEwma,
   fitGarch,
@@ -56,7 +57,6 @@ import {
   type VarianceForecast,
 } from '../../analytics/volatility/index.ts';
 import type { MarginModelConfigInput } from '../../core/model/config.ts';
-import { type BookCurves, BookModel, NO_GAP, NO_THINNING } from '../liquidity/depth-model.ts';
 import type { MarginPolicy, PolicyTick, PolicyUpdate } from './policies.ts';
 
 export type Forecaster = 'ewma' | 'garch' | 'har';

@@ -24,10 +24,10 @@
  * };
  */
 
+import type { BookCurves } from '../../analytics/liquidity/depth-model.ts';
 import type { MarginModelConfigInput, MarketConfigInput } from '../../core/model/config.ts';
 import type { EngineConfigInput, LiquidationPolicySchema } from '../../core/model/engine-config.ts';
 import type { ReadonlyEngineState } from '../../core/model/state.ts';
-import type { BookCurves } from '../liquidity/depth-model.ts';
 import { demoVenueConfig, MARKET } from '../venue.ts';
 
 export type LiquidationPolicyInput = import('zod').input<typeof LiquidationPolicySchema>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { BookModel, infiniteDepthSource } from '../../analytics/liquidity/depth-model.ts';
 import { parseDecimalUnsafe } from '../../core/num/index.ts';
-import { BookModel, infiniteDepthSource } from '../liquidity/depth-model.ts';
 import { drawTraders, LAB_POPULATION_SPEC } from '../population.ts';
 import { SETTLEMENT } from '../venue.ts';
 import { arrayPoints, runCascade } from './cascade-sim.ts';

@@ -3,11 +3,12 @@
  * settlement formatting, the engine clock (`now`: never before the engine's time), and the
  * run's tally of refused commands by code.
  */
+
+import type { BookModel } from '../../../analytics/liquidity/depth-model.ts';
 import type { CommandInput } from '../../../core/engine/commands.ts';
 import type { Engine } from '../../../core/engine/engine.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState } from '../../../core/model/state.ts';
 import { formatDecimal } from '../../../core/num/index.ts';
-import type { BookModel } from '../../liquidity/depth-model.ts';
 import { MARKET } from '../../venue.ts';
 
 export class RunContext {

@@ -2,10 +2,11 @@
  * The cascade simulator's vocabulary: its options (keeper timing, backstop unloading, the run)
  * and its results (metrics, the per-minute timeline, every liquidation step).
  */
+
+import type { BookModel } from '../../../analytics/liquidity/depth-model.ts';
 import type { Engine, JournalPort } from '../../../core/engine/engine.ts';
 import type { EngineEvent } from '../../../core/engine/events.ts';
 import type { OracleReplayDay } from '../../feeds/crash-replay.ts';
-import type { BookModel } from '../../liquidity/depth-model.ts';
 import type { OracleFacts } from '../../oracle-feed.ts';
 import type { Population, PopulationSummary, TraderIntent } from '../../population.ts';
 import type { AssetConservation } from '../../replay.ts';

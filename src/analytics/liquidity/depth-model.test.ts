@@ -1,6 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { DATA_DIR } from '../data/crashes.ts';
 import {
   BookModel,
   bandedDepthSource,
@@ -20,6 +20,7 @@ import {
   walkIntegral,
 } from './depth-model.ts';
 
+const DATA_DIR = fileURLToPath(new URL('../../../data/', import.meta.url));
 const FILE = `${DATA_DIR}BTCUSDT-bookDepth-2025-10-10.csv`;
 const raw = readBookDepthSnapshots(FILE);
 const at = (hhmmss: string) => Date.parse(`2025-10-10T${hhmmss}Z`);
