@@ -230,9 +230,16 @@ describe.skipIf(BROWSER_MISSING)('risk console in Chromium', () => {
     expect(await page.locator('[data-testid=map-ladder]').textContent()).not.toBe(ladderBefore);
     const cascade = (await op.request('GET', '/v1/risk/cascade?symbol=BTCUSDT&movePct=-10')) as {
       firstRound: { positions: number };
+      afterCascade: { positions: number; rounds: number };
     };
     expect(await page.locator('[data-testid=cascade-summary]').textContent()).toContain(
       `liquidates ${cascade.firstRound.positions} positions`,
+    );
+    expect(cascade.afterCascade.positions).toBeGreaterThanOrEqual(cascade.firstRound.positions);
+    await waitUntil('cascade through the book shown', async () =>
+      ((await page.locator('[data-testid=cascade-after]').textContent()) ?? '').includes(
+        `${cascade.afterCascade.positions} positions`,
+      ),
     );
     const v = await canvasVariance(page);
     for (const x of v) expect(x).toBeGreaterThan(0);
