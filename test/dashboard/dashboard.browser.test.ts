@@ -336,4 +336,48 @@ describe.skipIf(BROWSER_MISSING)('risk console in Chromium', () => {
     await shot(page, 'operator');
     await ctx.close();
   });
+
+  it('the operator forces safe mode with a confirmation, the overview shows it, and releases it', async () => {
+    const { ctx, page } = await open('op', '#/operator');
+    const toggle = page.locator('[data-testid=safe-mode-toggle-ETHUSDT]');
+    await toggle.waitFor();
+    expect(await page.locator('[data-testid=safe-mode-ETHUSDT]').textContent()).toBe('off');
+    await toggle.click();
+    await page.locator('[data-testid=confirm-cancel]').click();
+    expect(await page.locator('[data-testid=operator-result]').textContent()).toContain('nothing was sent');
+    await toggle.click();
+    expect(await page.locator('#confirm').textContent()).toContain('"forced": true');
+    await page.locator('[data-testid=confirm-ok]').click();
+    await waitUntil(
+      'forced shown',
+      async () => (await page.locator('[data-testid=safe-mode-ETHUSDT]').textContent()) === 'FORCED',
+    );
+    await waitUntil('audit row', async () =>
+      ((await page.locator('[data-testid=audit]').textContent()) ?? '').includes('force_safe_mode'),
+    );
+    const markets = (await op.markets()) as { markets: { symbol: string; safeModeForced: boolean }[] };
+    expect(markets.markets.find((m) => m.symbol === 'ETHUSDT')!.safeModeForced).toBe(true);
+    // the overview (any viewer) shows the hold
+    const viewer = await open(undefined, '#/overview');
+    await waitUntil('overview shows the forced safe mode', async () =>
+      ((await viewer.page.locator('[data-testid=oracle-ETHUSDT]').textContent()) ?? '').includes(
+        'forced by the operator',
+      ),
+    );
+    await shot(page, 'operator-safe-mode');
+    // released from the panel, with the same confirmation
+    await toggle.click();
+    await page.locator('[data-testid=confirm-ok]').click();
+    await waitUntil(
+      'released shown',
+      async () => (await page.locator('[data-testid=safe-mode-ETHUSDT]').textContent()) === 'off',
+    );
+    await waitUntil(
+      'overview shows it released',
+      async () =>
+        !((await viewer.page.locator('[data-testid=oracle-ETHUSDT]').textContent()) ?? '').includes('forced'),
+    );
+    await viewer.ctx.close();
+    await ctx.close();
+  });
 });

@@ -450,6 +450,9 @@ function overview(ctx: AppContext, sinceT: number | undefined) {
         initialMargin: formatDecimal(im.get(m.config.id) ?? 0n, qd),
         imOverNotional: notional === 0n ? null : Number(im.get(m.config.id) ?? 0n) / Number(notional),
         liquidationsPaused: m.liquidationsPaused,
+        // the operator's hold, and safe mode from either source
+        safeModeForced: m.safeModeForced,
+        safeMode: m.safeModeForced || o?.safeMode.active === true,
         oracle: o
           ? {
               indexReliable: o.index.reliable,
