@@ -308,6 +308,11 @@ describe.skipIf(BROWSER_MISSING)('risk console in Chromium', () => {
     await page.locator('[data-testid=what-if-run]').click();
     await page.locator('[data-testid=what-if-result] table').waitFor();
     expect(await page.locator('[data-testid=what-if-result]').textContent()).toContain('liquidation price');
+    // her history from the journal, back to her first event
+    await page.locator('[data-testid=account-events-range]').filter({ hasText: 'first event' }).waitFor();
+    const history = (await page.locator('[data-testid=account-events]').textContent()) ?? '';
+    expect(history).toContain('subaccount_opened');
+    expect(history).toContain('traded');
     await shot(page, 'account-alice');
     // another account through the URL: the server refuses, the page says so
     await page.goto(`${service!.url}/dashboard/#/account/t01`);

@@ -9,7 +9,7 @@
  * - the liquidation map: per market, the notional whose exact liquidation price lies in each
  *   price band below and above the mark, and the first round a given move would liquidate
  *   (liquidator and operator keys: the book of liquidation prices is what a front-runner wants);
- * - an account's recent events.
+ * - an account's events, from the journal (dashboard/journal-history.ts), a page at a time.
  */
 import { z } from 'zod';
 import { DAYS_PER_YEAR, HOURS_PER_YEAR, MINUTES_PER_YEAR } from '../../analytics/first-passage.ts';
@@ -23,6 +23,7 @@ import { PRICE_DECIMALS, QTY_DECIMALS } from '../../core/num/units.ts';
 import { mayRead, requireRead } from '../access.ts';
 import type { ApiKey } from '../auth.ts';
 import type { AppContext } from '../context.ts';
+import { accountEventsFromJournal } from '../dashboard/journal-history.ts';
 import type { RiskRow } from '../dashboard/risk-snapshot.ts';
 import { ApiError } from '../errors.ts';
 import { type RouteDef, route } from '../route.ts';
@@ -530,16 +531,26 @@ export const dashboardRoutes: RouteDef[] = [
     method: 'get',
     path: '/v1/accounts/:account/events',
     tag: 'dashboard',
-    summary: "The account's recent engine events (since the service started), newest first",
+    summary:
+      "The account's engine events from the journal, newest first, a page at a time (before: the nextBefore of the previous page); each request reads a bounded stretch of the journal",
     auth: ['trader', 'liquidator', 'operator'],
-    query: z.strictObject({ limit: numberText('limit', 1, 200).optional() }),
+    query: z.strictObject({
+      limit: numberText('limit', 1, 200).optional(),
+      before: numberText('before', 1, Number.MAX_SAFE_INTEGER).optional(),
+    }),
     response: view,
-    handler: (ctx, { key, params, query }) => {
-      requireRead(key, params.account!);
-      return {
-        account: params.account,
-        events: dash(ctx).history.eventsOf(params.account!, query.limit ?? 100),
-      };
+    handler: async (ctx, { key, params, query }) => {
+      const account = params.account!;
+      requireRead(key, account);
+      const d = dash(ctx);
+      const limit = query.limit ?? 100;
+      if (!d.readRange)
+        return { account, source: 'memory', events: d.history.eventsOf(account, limit), nextBefore: null };
+      const page = await accountEventsFromJournal(d.readRange, ctx.sink.engine.state.seq, account, {
+        limit,
+        ...(query.before === undefined ? {} : { before: Math.floor(query.before) }),
+      });
+      return { account, source: 'journal', ...page };
     },
   }),
 ];
