@@ -223,6 +223,13 @@ export const MarketConfigSchema = z.object({
    * and expiry go on. Absent: 'trading'.
    */
   status: z.enum(['trading', 'paused']).optional(),
+  /**
+   * Bybit's cross maintenance margin: a cross position's maintenance adds the taker fee to close
+   * it at its bankruptcy price (Bybit "How to calculate Liquidation Price (Inverse Contract)":
+   * MM = PV × MMR + Q × fee / BP, BP = (1 + fee)·Q / (Q/EP + balance) for a long). The engine
+   * takes BP with the scope's other prices held (account/close-fee.ts). Absent: no fee term.
+   */
+  closeFeeInMaintenance: z.boolean().optional(),
 });
 export type MarketConfigInput = z.input<typeof MarketConfigSchema>;
 export type MarketConfig = z.output<typeof MarketConfigSchema>;
