@@ -75,7 +75,7 @@ function published(c: Case): unknown[] {
     .map(([, v]) => v);
 }
 
-export function isExact(c: Case): boolean {
+function isExact(c: Case): boolean {
   const tol = c.tolerance;
   if (tol === undefined) return true;
   // dYdX states its quote in integer quantums too, which the tests compare with toBe.
@@ -96,7 +96,7 @@ export function isExact(c: Case): boolean {
   return true;
 }
 
-export function publishedCounts(): Record<string, { exact: number; total: number }> {
+function publishedCounts(): Record<string, { exact: number; total: number }> {
   const out: Record<string, { exact: number; total: number }> = {};
   for (const [preset, sources] of Object.entries(PUBLISHED)) {
     let exact = 0;
