@@ -72,6 +72,7 @@ export const HTTP_STATUS: { readonly [C in ApiErrorCode]: ContentfulStatusCode }
   NO_LIQUIDATOR: 422,
   LIQUIDATIONS_PAUSED: 409,
   LIQUIDATION_CAP_REACHED: 429,
+  LIQUIDATION_LEAVES_DUST: 422,
   // engine: oracle
   SAFE_MODE: 503,
   NO_ORACLE: 404,

@@ -131,6 +131,13 @@ export const LiquidationPolicySchema = z
           .prefault('0.5'),
         fullCloseBelowHealthFactor: ratioPpm('fullCloseBelowHealthFactor', 1_000_000n).prefault('0.95'),
         fullCloseBelowValue: z.string().default('2000'),
+        /**
+         * Aave v3.3's dust rule (LiquidationLogic MIN_LEFTOVER_BASE, $1,000): a step that repays
+         * part of the debt and seizes part of the collateral must leave at least this much (quote,
+         * decimal) of both, else it is refused (LIQUIDATION_LEAVES_DUST) — the liquidator repays
+         * all the debt, takes all of that collateral, or covers less. Absent: no rule.
+         */
+        minLeftoverValue: z.string().optional(),
       })
       .optional(),
     /** Auto-deleveraging queue ranking. */

@@ -39,6 +39,7 @@ export const RejectionCodes = [
   'NO_LIQUIDATOR',
   'LIQUIDATIONS_PAUSED',
   'LIQUIDATION_CAP_REACHED',
+  'LIQUIDATION_LEAVES_DUST',
   // oracle
   'SAFE_MODE',
   'NO_ORACLE',
