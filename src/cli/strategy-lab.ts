@@ -37,7 +37,7 @@
  * is credited for losses it avoided, not for a view on the price.
  */
 import { BookModel, parametricDepthSource } from '../analytics/liquidity/depth-model.ts';
-import { divRound, PPM } from '../core/num/index.ts';
+import { divRound, min, PPM } from '../core/num/index.ts';
 import { crashWindow, loadCrashKlines } from '../sim/data/crashes.ts';
 import { klinePoints, px8Of } from '../sim/lab/cascade/path.ts';
 import { PARAMETRIC_DEPTH } from '../sim/lab/compare.ts';
@@ -88,7 +88,6 @@ export const DEFAULT_LAB: LabOptions = {
 };
 
 const U = 1_000_000n; // 1 USD
-const Q = 1_000_000_000n; // 1 coin, qty9
 const P8 = 100_000_000n;
 /** qty9 × px8 ÷ 1e11 = USD at 6 decimals. */
 const USD_PER_QP = 1_000n * P8;
@@ -440,7 +439,7 @@ export function runPolicy(
       const d = (band ?? guard)!.decide(observation(a, t, pB, pE));
       for (const act of d.actions) {
         if (act.kind === 'top_up') {
-          const amt = act.amount <= a.reserve ? act.amount : a.reserve;
+          const amt = min(act.amount, a.reserve);
           a.reserve -= amt;
           a.usdt += amt;
           a.actions++;
@@ -526,8 +525,8 @@ function diversify(
     divRound(BigInt(Math.floor(valueUsd * 1e6)) * USD_PER_QP, px, 'floor');
   const dB = r.weights[0]! * W - vB;
   const dE = r.weights[1]! * W - vE;
-  if (dB < 0) a.spot(bookB, 'sell', 'btc', coinQty(-dB, pB) < a.btc ? coinQty(-dB, pB) : a.btc, pB);
-  if (dE < 0) a.spot(bookE, 'sell', 'eth', coinQty(-dE, pE) < a.eth ? coinQty(-dE, pE) : a.eth, pE);
+  if (dB < 0) a.spot(bookB, 'sell', 'btc', min(coinQty(-dB, pB), a.btc), pB);
+  if (dE < 0) a.spot(bookE, 'sell', 'eth', min(coinQty(-dE, pE), a.eth), pE);
   if (dB > 0) a.spot(bookB, 'buy', 'btc', coinQty(Math.min(dB, toNum(a.usdt)), pB), pB);
   if (dE > 0) a.spot(bookE, 'buy', 'eth', coinQty(Math.min(dE, toNum(a.usdt)), pE), pE);
 }
