@@ -44,7 +44,7 @@ import { PARAMETRIC_DEPTH } from '../sim/lab/compare.ts';
 import { Rng } from '../sim/rng.ts';
 import { readCddCloses, VOL_DATA_DIR } from '../sim/volatility/data.ts';
 import { BandRebalancer } from '../trader/strategies/band-rebalancer.ts';
-import { covarianceFromCloses, optimizeMix } from '../trader/strategies/diversification.ts';
+import { CollateralDiversifier, covarianceFromCloses } from '../trader/strategies/diversification.ts';
 import { CollateralHedger } from '../trader/strategies/hedged-collateral.ts';
 import { ProbabilityGuard } from '../trader/strategies/probability-guard.ts';
 import type { PerpObservation } from '../trader/strategies/strategy.ts';
@@ -410,6 +410,7 @@ export function runPolicy(
           minAction: U,
         })
       : undefined;
+  const div = policy === 'diversify' ? diversifier(o, co) : undefined;
   const hedger = policy === 'hedge' ? new CollateralHedger({ kind: 'linear' }, 100_000n) : undefined;
   let lastDiversify = Number.NEGATIVE_INFINITY;
   let lastFundingHour = Math.floor(path.timesMs[0]! / 3_600_000);
@@ -455,7 +456,7 @@ export function runPolicy(
       a.hedgeTrade(bookE, d.change, pE);
     } else if (policy === 'diversify' && t - lastDiversify >= 3_600_000) {
       lastDiversify = t;
-      diversify(a, bookB, bookE, pB, pE, co);
+      diversify(a, div!, bookB, bookE, pB, pE);
     }
   }
   const years = (path.timesMs[path.timesMs.length - 1]! - path.timesMs[0]! + 60_000) / 60_000 / MIN_PER_YEAR;
@@ -477,58 +478,58 @@ export function runPolicy(
   };
 }
 
-/** Re-chooses the BTC/ETH/USD collateral mix (module header) and trades to it. */
+/** The lab's diversifier: BTC/ETH/USD, the daily-closes covariance, USD capped (module header). */
+function diversifier(o: LabOptions, co: CoMovement): CollateralDiversifier {
+  const h = Number(o.haircutPpm) / 1e6;
+  const cost = Number(o.spotFeePpm) / 1e6 + 0.0005; // fee + an allowance for slippage
+  const c = co.covariance;
+  return new CollateralDiversifier({
+    assets: ['BTC', 'ETH', 'USD'],
+    haircuts: [h, h, 0],
+    covariance: [
+      [c[0]![0]!, c[0]![1]!, 0],
+      [c[1]![0]!, c[1]![1]!, 0],
+      [0, 0, 0],
+    ],
+    switchCost: [cost, cost, 0],
+    horizonYears: 1 / 365,
+    maxWeights: [1, 1, o.maxStable],
+    minTurnover: 0.01,
+  });
+}
+
+/** Re-chooses the collateral mix and trades to it: sells first (into USD), then buys. */
 function diversify(
   a: Account,
+  d: CollateralDiversifier,
   bookB: BookModel,
   bookE: BookModel,
   pB: bigint,
   pE: bigint,
-  co: CoMovement,
 ): void {
-  const vB = toNum(usd(a.btc, pB));
-  const vE = toNum(usd(a.eth, pE));
-  const vU = Math.max(0, toNum(a.usdt));
-  const W = vB + vE + vU;
-  if (!(W > 0)) return;
-  const current = [vB / W, vE / W, vU / W];
-  if (current[2]! > a.o.maxStable) return; // already at the cap: the optimiser's caps would refuse it
-  const h = Number(a.o.haircutPpm) / 1e6;
-  const cost = Number(a.o.spotFeePpm) / 1e6 + 0.0005;
-  const cov = co.covariance;
-  const upnl = toNum(a.marginValue(pB, pE)) - (vB + vE) * (1 - h) - vU;
-  const r = optimizeMix({
-    assets: ['BTC', 'ETH', 'USD'],
-    haircuts: [h, h, 0],
-    covariance: [
-      [cov[0]![0]!, cov[0]![1]!, 0],
-      [cov[1]![0]!, cov[1]![1]!, 0],
-      [0, 0, 0],
-    ],
-    collateralValue: W,
-    currentWeights: current,
+  const vB = usd(a.btc, pB);
+  const vE = usd(a.eth, pE);
+  const vU = a.usdt > 0n ? a.usdt : 0n;
+  if (vB + vE + vU <= 0n) return;
+  const haircut = divRound((vB + vE) * (PPM - a.o.haircutPpm), PPM, 'floor');
+  const r = d.decide({
+    values: [vB, vE, vU],
+    decimals: 6,
     exposure: [
       (Number(a.longQty) / 1e9) * (Number(pB) / 1e8),
       -(Number(a.hedgeQty) / 1e9) * (Number(pE) / 1e8),
       0,
     ],
-    maintenanceMargin: toNum(a.mm(pB, pE)),
-    otherEquity: upnl,
-    switchCost: [cost, cost, 0],
-    horizonYears: 1 / 365,
-    maxWeights: [1, 1, a.o.maxStable],
+    maintenanceMargin: a.mm(pB, pE),
+    otherEquity: a.marginValue(pB, pE) - haircut - vU,
   });
-  const turnover = r.weights.reduce((s, w, i) => s + Math.abs(w - current[i]!), 0);
-  if (turnover < 0.01) return;
-  // Sell first (into USD), then buy.
-  const coinQty = (valueUsd: number, px: bigint) =>
-    divRound(BigInt(Math.floor(valueUsd * 1e6)) * USD_PER_QP, px, 'floor');
-  const dB = r.weights[0]! * W - vB;
-  const dE = r.weights[1]! * W - vE;
-  if (dB < 0) a.spot(bookB, 'sell', 'btc', min(coinQty(-dB, pB), a.btc), pB);
-  if (dE < 0) a.spot(bookE, 'sell', 'eth', min(coinQty(-dE, pE), a.eth), pE);
-  if (dB > 0) a.spot(bookB, 'buy', 'btc', coinQty(Math.min(dB, toNum(a.usdt)), pB), pB);
-  if (dE > 0) a.spot(bookE, 'buy', 'eth', coinQty(Math.min(dE, toNum(a.usdt)), pE), pE);
+  const [tB, tE] = r.trades as [bigint, bigint, bigint];
+  const qty = (value: bigint, px: bigint) => divRound(value * USD_PER_QP, px, 'floor');
+  if (tB < 0n) a.spot(bookB, 'sell', 'btc', min(qty(-tB, pB), a.btc), pB);
+  if (tE < 0n) a.spot(bookE, 'sell', 'eth', min(qty(-tE, pE), a.eth), pE);
+  const cash = () => (a.usdt > 0n ? a.usdt : 0n);
+  if (tB > 0n) a.spot(bookB, 'buy', 'btc', qty(min(tB, cash()), pB), pB);
+  if (tE > 0n) a.spot(bookE, 'buy', 'eth', qty(min(tE, cash()), pE), pE);
 }
 
 /** One scenario's runs: per policy, one result per seed (seeds 1..n). */

@@ -6,7 +6,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { normalCdf } from '../../core/pricing/normal.ts';
-import { covarianceFromCloses, mixRisk, optimizeMix } from './diversification.ts';
+import {
+  CollateralDiversifier,
+  covarianceFromCloses,
+  mixRisk,
+  optimizeMix,
+  tradesToWeights,
+} from './diversification.ts';
 import { CollateralHedger, hedgeCarry, hedgeTarget } from './hedged-collateral.ts';
 import { StrategyError } from './strategy.ts';
 
@@ -64,6 +70,52 @@ describe('collateral diversification', () => {
     );
     expect(r.excess).toBeCloseTo(40, 12);
     expect(r.sigma).toBeCloseTo(45, 12);
+  });
+
+  it('the_strategy_trades_exactly_to_the_optimum', () => {
+    // 500 + 500 USD (6 decimals) in A and B, MM 200: the optimum 0.8/0.2 (first case) → buy 300 of A, sell 300 of B.
+    const U = 1_000_000n;
+    const d = new CollateralDiversifier({
+      assets: ['A', 'B'],
+      haircuts: [0, 0],
+      covariance: COV,
+      switchCost: [0, 0],
+      horizonYears: 1 / 365,
+      minTurnover: 0.01,
+    });
+    const r = d.decide({
+      values: [500n * U, 500n * U],
+      decimals: 6,
+      exposure: [0, 0],
+      maintenanceMargin: 200n * U,
+      otherEquity: 0n,
+    });
+    // The optimiser stops within 1e-7 of 0.8: the trade is 300 USD to within 0.0001.
+    expect(Number(r.trades[0]! - 300n * U)).toBeLessThanOrEqual(100);
+    expect(r.trades[0]! + r.trades[1]!).toBe(0n);
+    // Already at the optimum: no trade.
+    const again = d.decide({
+      values: [800n * U, 200n * U],
+      decimals: 6,
+      exposure: [0, 0],
+      maintenanceMargin: 200n * U,
+      otherEquity: 0n,
+    });
+    expect(again.trades).toEqual([0n, 0n]);
+    expect(() =>
+      d.decide({ values: [-1n, 5n], decimals: 6, exposure: [0, 0], maintenanceMargin: 0n, otherEquity: 0n }),
+    ).toThrow(StrategyError);
+  });
+
+  it('trades_to_weights_sum_to_zero', () => {
+    // 100 units at 1/3 each: ⌊33.33⌋ = 33, 33, and the remainder 1 to the largest weight (the first of the ties).
+    expect(tradesToWeights([100n, 0n, 0n], [1 / 3, 1 / 3, 1 / 3])).toEqual([-66n, 33n, 33n]);
+  });
+
+  it('a_mix_pushed_beyond_a_cap_is_brought_back', () => {
+    // B capped at 10 %: from 0.5/0.5 the best feasible mix puts B at its cap (the unconstrained optimum is 0.2).
+    const r = optimizeMix({ ...base, maxWeights: [1, 0.1] });
+    expect(r.weights[1]).toBeCloseTo(0.1, 9);
   });
 
   it('rejects_bad_input', () => {

@@ -142,10 +142,11 @@ export function optimizeMix(p: MixProblem): MixResult {
   const n = p.assets.length;
   const caps = p.maxWeights ?? p.assets.map(() => 1);
   const fits = (w: readonly number[]) => w.every((x, i) => x >= -1e-15 && x <= caps[i]! + 1e-12);
+  // A current mix beyond a cap (a price move pushed it there) is not a candidate: the grid finds one inside.
   let best = [...p.currentWeights];
-  if (!fits(best))
-    throw new StrategyError('BAD_PARAMETER', 'diversification: the current mix breaks a weight cap');
-  let bestScore = score(p, best);
+  let bestScore: [number, number] = fits(best)
+    ? score(p, best)
+    : [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
   const k = n <= 3 ? 100 : n === 4 ? 40 : 10;
   for (const g of simplex(n, k)) {
     const w = g.map((x) => x / k);
@@ -178,6 +179,11 @@ export function optimizeMix(p: MixProblem): MixResult {
         }
     }
   }
+  if (bestScore[0] === Number.POSITIVE_INFINITY)
+    throw new StrategyError(
+      'BAD_PARAMETER',
+      'diversification: no mix on the search grid fits the weight caps',
+    );
   const r = mixRisk(p, best);
   return {
     weights: best,
@@ -211,4 +217,86 @@ export function covarianceFromCloses(
       return (s / (a.length - 1)) * periodsPerYear;
     }),
   );
+}
+
+export interface DiversifierConfig {
+  readonly assets: readonly string[];
+  readonly haircuts: readonly number[];
+  readonly covariance: readonly (readonly number[])[];
+  readonly switchCost: readonly number[];
+  readonly horizonYears: number;
+  readonly maxWeights?: readonly number[];
+  /** Smallest turnover Σ|Δw| worth trading (e.g. 0.01). */
+  readonly minTurnover: number;
+}
+
+export interface MixObservation {
+  /** Market value of each asset held as collateral, settlement units at `decimals` (≥ 0). */
+  readonly values: readonly bigint[];
+  readonly decimals: number;
+  /** USD delta of the positions per asset. */
+  readonly exposure: readonly number[];
+  readonly maintenanceMargin: bigint;
+  /** Equity outside the mix (unrealised PnL, a negative balance), same units. */
+  readonly otherEquity: bigint;
+}
+
+export interface MixDecision extends MixResult {
+  /** Value to buy (+) or sell (−) of each asset, exact; they sum to 0. */
+  readonly trades: bigint[];
+  readonly reason: string;
+}
+
+/**
+ * Exact trades from values to weights: target_i = ⌊W·w_i⌋ (w to 1e-9), the rounding remainder
+ * to the asset with the largest weight, so the trades sum to exactly 0.
+ */
+export function tradesToWeights(values: readonly bigint[], weights: readonly number[]): bigint[] {
+  const W = values.reduce((a, b) => a + b, 0n);
+  const G = 1_000_000_000n;
+  const target = weights.map((w) => (W * BigInt(Math.round(w * 1e9))) / G);
+  const top = weights.indexOf(Math.max(...weights));
+  target[top] = target[top]! + W - target.reduce((a, b) => a + b, 0n);
+  return target.map((t, i) => t - values[i]!);
+}
+
+/** Collateral diversification as a strategy: observe the mix, decide the trades (module header). */
+export class CollateralDiversifier {
+  readonly name = 'collateral-diversification';
+  constructor(readonly config: DiversifierConfig) {
+    if (!(config.minTurnover >= 0))
+      throw new StrategyError('BAD_PARAMETER', 'diversification: minTurnover must be ≥ 0');
+  }
+
+  decide(o: MixObservation): MixDecision {
+    if (o.values.length !== this.config.assets.length || o.values.some((v) => v < 0n))
+      throw new StrategyError(
+        'BAD_PARAMETER',
+        `diversification: ${this.config.assets.length} values ≥ 0 required`,
+      );
+    const s = 10 ** o.decimals;
+    const W = o.values.reduce((a, b) => a + b, 0n);
+    if (W <= 0n) throw new StrategyError('BAD_PARAMETER', 'diversification: no collateral');
+    const current = o.values.map((v) => Number(v) / Number(W));
+    const r = optimizeMix({
+      ...this.config,
+      collateralValue: Number(W) / s,
+      currentWeights: current,
+      exposure: o.exposure,
+      maintenanceMargin: Number(o.maintenanceMargin) / s,
+      otherEquity: Number(o.otherEquity) / s,
+    });
+    const turnover = r.weights.reduce((a, w, i) => a + Math.abs(w - current[i]!), 0);
+    if (turnover < this.config.minTurnover)
+      return {
+        ...r,
+        trades: o.values.map(() => 0n),
+        reason: `the best mix is within ${this.config.minTurnover} of the current one`,
+      };
+    return {
+      ...r,
+      trades: tradesToWeights(o.values, r.weights),
+      reason: `P(liquidation) ${r.currentProbability.toPrecision(3)} → ${r.probability.toPrecision(3)} after switching costs`,
+    };
+  }
 }
