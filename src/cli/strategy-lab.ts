@@ -10,7 +10,8 @@
  * per seed — and a long BTC perpetual of notional N opened at the window's first price. The venue
  * counts BTC and ETH collateral at (1 − haircut), charges maintenance margin mmr × Σ|notional| and
  * liquidates when the margin value (USD balance + haircut coins + unrealised PnL) falls below it:
- * every perpetual is closed through the order-book depth model (analytics/liquidity), and a
+ * every perpetual is closed through the order-book depth model (analytics/liquidity: the day's
+ * real BTCUSDT depth snapshots on 2025-10-10, the parametric book elsewhere), and a
  * liquidation penalty of `liqPenalty` × notional is charged. The BTC marks are the window's
  * 1-minute klines (four points a bar) or a seeded synthetic path; the ETH price follows the BTC
  * log return with the β and residual variance of the bundled Binance daily closes (BTC and ETH,
@@ -36,11 +37,20 @@
  * same seed. Directional P&L (what the market did to the position) is not part of it: a strategy
  * is credited for losses it avoided, not for a view on the price.
  */
-import { BookModel, parametricDepthSource } from '../analytics/liquidity/depth-model.ts';
+import {
+  BookModel,
+  bandedDepthSource,
+  type DepthSnapshot,
+  NO_GAP,
+  NO_THINNING,
+  parametricDepthSource,
+  readBookDepthSnapshots,
+  repairPhantomBids,
+} from '../analytics/liquidity/depth-model.ts';
 import { divRound, min, PPM } from '../core/num/index.ts';
-import { crashWindow, loadCrashKlines } from '../sim/data/crashes.ts';
+import { crashWindow, DATA_DIR, loadCrashKlines } from '../sim/data/crashes.ts';
 import { klinePoints, px8Of } from '../sim/lab/cascade/path.ts';
-import { PARAMETRIC_DEPTH } from '../sim/lab/compare.ts';
+import { BOOK_DEPTH_FILE, PARAMETRIC_DEPTH } from '../sim/lab/compare.ts';
 import { Rng } from '../sim/rng.ts';
 import { readCddCloses, VOL_DATA_DIR } from '../sim/volatility/data.ts';
 import { BandRebalancer } from '../trader/strategies/band-rebalancer.ts';
@@ -132,12 +142,39 @@ export function btcEthCoMovement(): CoMovement {
 export interface LabPath {
   readonly timesMs: number[];
   readonly btc: bigint[];
+  /** Fill through the day's real order-book depth snapshots (2025-10-10) instead of the parametric book. */
+  readonly realDepth?: boolean;
+}
+
+let cachedSnapshots: DepthSnapshot[] | undefined;
+/** The bundled BTCUSDT depth snapshots of 2025-10-10, phantom bids repaired (as the risk lab reads them). */
+function realSnapshots(): DepthSnapshot[] {
+  cachedSnapshots ??= repairPhantomBids(readBookDepthSnapshots(DATA_DIR + BOOK_DEPTH_FILE)).snapshots;
+  return cachedSnapshots;
+}
+
+/** The BTC and ETH books of a run (module header); the ETH book half as deep in USD. */
+function books(path: LabPath, ethRatio: number): [BookModel, BookModel] {
+  if (path.realDepth === true) {
+    const src = bandedDepthSource(realSnapshots());
+    // Real snapshots already show the thinning of the day: no modelled thinning or gap on top.
+    const o = { thinning: NO_THINNING, gap: NO_GAP };
+    return [new BookModel(src, o), new BookModel(src, { ...o, depthScale: ethRatio * DEPTH_ETH_SCALE })];
+  }
+  return [
+    new BookModel(parametricDepthSource(PARAMETRIC_DEPTH)),
+    new BookModel(parametricDepthSource(PARAMETRIC_DEPTH), { depthScale: ethRatio * DEPTH_ETH_SCALE }),
+  ];
 }
 
 /** The window's 1-minute klines as four points a bar. */
 export function crashPath(id: string): LabPath {
   const pts = klinePoints(loadCrashKlines(id));
-  return { timesMs: pts.map((p) => p.timeMs), btc: pts.map((p) => px8Of(p.price)) };
+  return {
+    timesMs: pts.map((p) => p.timeMs),
+    btc: pts.map((p) => px8Of(p.price)),
+    realDepth: id === '2025-10-10',
+  };
 }
 
 /** Box–Muller standard normal from the seeded source. */
@@ -383,10 +420,7 @@ export function runPolicy(
   const collateral = BigInt(Math.round(o.notionalUsd / leverage)) * U;
   a.eth = divRound(collateral * USD_PER_QP, pE0, 'floor');
   const ratio = Number(pB0) / Number(pE0);
-  const bookB = new BookModel(parametricDepthSource(PARAMETRIC_DEPTH));
-  const bookE = new BookModel(parametricDepthSource(PARAMETRIC_DEPTH), {
-    depthScale: ratio * DEPTH_ETH_SCALE,
-  });
+  const [bookB, bookE] = books(path, ratio);
   const uses = policy === 'band' || policy === 'guard';
   const reserve0 = uses ? BigInt(Math.round((o.notionalUsd / leverage) * o.reserveShare)) * U : 0n;
   a.reserve = reserve0;
