@@ -52,6 +52,9 @@ function plainState(
     config: m.config,
     markPx8: m.markPx8 ?? null,
     fundingIndex: m.fundingIndex,
+    // lazy funding only, so other states hash as they always did
+    ...(m.fundingIndexShort !== undefined ? { fundingIndexShort: m.fundingIndexShort } : {}),
+    ...(m.fundingPool !== undefined ? { fundingPool: m.fundingPool } : {}),
     lastFundingRate9: m.lastFundingRate9,
     lastFundingMs: m.lastFundingMs,
     openInterestQty9: m.openInterestQty9,
@@ -211,6 +214,8 @@ export function decodeSnapshot(json: string): EngineState {
       model: createMarginModel(m.config.margin, p.settlement.decimals),
       markPx8: m.markPx8 ?? undefined,
       fundingIndex: m.fundingIndex,
+      ...(m.fundingIndexShort !== undefined ? { fundingIndexShort: m.fundingIndexShort } : {}),
+      ...(m.fundingPool !== undefined ? { fundingPool: m.fundingPool } : {}),
       lastFundingRate9: m.lastFundingRate9,
       lastFundingMs: m.lastFundingMs,
       openInterestQty9: m.openInterestQty9,

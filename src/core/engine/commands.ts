@@ -169,6 +169,17 @@ export const CommandSchema = z.discriminatedUnion('type', [
     premiumIndex: rate9('premiumIndex').optional(),
     indexPrice: pricePx8('indexPrice').optional(),
   }),
+  /**
+   * Lazy funding (engine config `fundingSettlement: 'lazy'`): pays the subaccount's unsettled
+   * funding into its margin, in `market` or in every market where it holds a position.
+   */
+  z.object({
+    type: z.literal('settle_funding'),
+    commandId: commandIdSchema,
+    subaccount: SubaccountRefSchema,
+    market: id.optional(),
+    timeMs: time,
+  }),
   z.object({
     type: z.literal('settle_expiry'),
     commandId: commandIdSchema,

@@ -503,6 +503,7 @@ const HANDLERS: { [T in Command['type']]: Handler<T> } = {
   prices: h.prices,
   funding_tick: h.fundingTick,
   settle_expiry: h.settleExpiry,
+  settle_funding: h.settleFunding,
   liquidate,
   borrow,
   oracle: h.oracle,

@@ -97,6 +97,11 @@ export type EngineEvent =
   /** `sizeQty9` of the order filled (by the `traded` event just before); removed when nothing remains. */
   | { type: 'order_filled'; orderId: string; sizeQty9: bigint }
   | { type: 'funding_settled'; market: string; timeMs: number; rate9: bigint; indexDelta18: bigint }
+  /**
+   * Lazy funding (`settle_funding`): the position's unsettled funding, `amountQuote` (< 0: paid),
+   * moves between its margin and the market's funding pool; it is settled at its side's index.
+   */
+  | { type: 'position_funding_settled'; sub: string; market: string; amountQuote: bigint }
   /** A dated future settles at pricePx8; an option at its intrinsic value pricePx8 on underlyingPx8. */
   | { type: 'expiry_settled'; market: string; pricePx8: bigint; underlyingPx8?: bigint }
   /**

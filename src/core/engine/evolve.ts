@@ -3,6 +3,7 @@
  * journal is a fold of this function, so anything it computes must depend on
  * the event and the state alone (no clocks, no randomness, deterministic order).
  */
+import { lazyFunding, pendingFundingQuote, sideIndex } from '../account/lazy-funding.ts';
 import { applyTrade } from '../account/position.ts';
 import { signedValue } from '../margin/contract-value.ts';
 import { createMarginModel } from '../margin/models.ts';
@@ -89,6 +90,8 @@ function configureMarket(state: EngineState, config: MarketConfig): void {
     settledPx8: undefined,
     liquidationsPaused: false,
     oracle: undefined,
+    // lazy funding's per-side index and pool, only then (other states hash as they always did)
+    ...(lazyFunding(state) ? { fundingIndexShort: 0n, fundingPool: 0n } : {}),
   };
   state.markets.set(config.id, market);
 }
@@ -199,10 +202,15 @@ function updatePosition(
     s.positions.set(market.config.id, p);
     market.holders.add(s.key);
   }
+  const lazy = lazyFunding(state);
+  // Lazy funding settles before the position changes (its size is what owed it).
+  if (lazy) settlePositionFunding(state, s, market, p);
   const longBefore = p.size > 0n ? p.size : 0n;
   const r = applyTrade(p.size, p.entryValue, qtyDelta, value);
   p.size = r.size;
   p.entryValue = r.entryValue;
+  // A new or flipped position starts from its (new) side's index.
+  if (lazy) p.fundingIndex = sideIndex(market, p.size);
   creditPosition(state, s, p, r.realized);
   const longAfter = p.size > 0n ? p.size : 0n;
   market.openInterestQty9 += longAfter - longBefore;
@@ -215,6 +223,26 @@ function closePosition(state: EngineState, s: Subaccount, market: MarketState, p
   if (p.isolated && p.isolatedMargin !== 0n) addBalance(s, state.settlement.id, p.isolatedMargin);
   s.positions.delete(p.market);
   market.holders.delete(s.key);
+  // Lazy funding: with no position left every claim is settled, and the pool holds only the
+  // rounding (≥ 0: everyone was credited the floor of its claim); it goes to the fee pool.
+  if (market.holders.size === 0 && market.fundingPool !== undefined && market.fundingPool !== 0n) {
+    state.feePool += market.fundingPool;
+    market.fundingPool = 0n;
+  }
+}
+
+/**
+ * Lazy funding: pays a position its unsettled funding (account/lazy-funding.ts) into where its
+ * money lives, through the market's funding pool, and marks it settled at its side's index.
+ * Returns the amount credited (< 0: paid).
+ */
+function settlePositionFunding(state: EngineState, s: Subaccount, market: MarketState, p: Position): bigint {
+  const credit = pendingFundingQuote(state, market, p);
+  p.fundingIndex = sideIndex(market, p.size);
+  if (credit === 0n) return 0n;
+  creditPosition(state, s, p, credit);
+  market.fundingPool = (market.fundingPool ?? 0n) - credit;
+  return credit;
 }
 
 /**
@@ -311,6 +339,7 @@ function settleExpiry(state: EngineState, market: MarketState, px8: bigint): voi
   for (const key of [...market.holders]) {
     const s = sub(state, key);
     const p = s.positions.get(market.config.id)!;
+    if (lazyFunding(state)) settlePositionFunding(state, s, market, p);
     const value = signedValue(market.config, p.size, px8, state.settlement.decimals, 'floor');
     sumValues += value;
     creditPosition(state, s, p, value - p.entryValue);
@@ -402,7 +431,21 @@ export function evolve(state: EngineState, event: EngineEvent): void {
       state.timeMs = Math.max(state.timeMs, event.timeMs);
       market.lastFundingRate9 = event.rate9;
       market.lastFundingMs = event.timeMs;
-      settleFunding(state, market, event.indexDelta18);
+      if (lazyFunding(state)) {
+        // Both sides' indexes step by the same amount: longs owe what shorts are owed.
+        market.fundingIndex += event.indexDelta18;
+        market.fundingIndexShort = (market.fundingIndexShort ?? 0n) + event.indexDelta18;
+      } else settleFunding(state, market, event.indexDelta18);
+      return;
+    }
+    case 'position_funding_settled': {
+      const market = state.markets.get(event.market)!;
+      const s = sub(state, event.sub);
+      const p = s.positions.get(event.market);
+      if (!p || !lazyFunding(state)) throw new InvariantError(`no lazily funded position ${event.sub} ${event.market}`);
+      const credit = settlePositionFunding(state, s, market, p);
+      if (credit !== event.amountQuote)
+        throw new InvariantError(`funding settlement ${credit} differs from the event's ${event.amountQuote}`);
       return;
     }
     case 'loss_socialized':

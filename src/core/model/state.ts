@@ -31,7 +31,10 @@ export interface Position {
    * Unrealized PnL = size × mark − entryValue.
    */
   entryValue: bigint;
-  /** The market's cumulative funding index when this position last settled funding (idx18). */
+  /**
+   * The market's cumulative funding index when this position last settled funding (idx18); with
+   * lazy funding, the index of the position's side (account/lazy-funding.ts).
+   */
   fundingIndex: bigint;
   /** Isolated margin (quote units) if the position is isolated; 0n and unused in cross mode. */
   isolatedMargin: bigint;
@@ -57,8 +60,15 @@ export interface MarketState {
   model: MarginModel;
   /** Mark price px8, undefined until the first price update. */
   markPx8: bigint | undefined;
-  /** Cumulative funding index (quote per whole base unit, 18 decimals). */
+  /** Cumulative funding index (quote per whole base unit, 18 decimals); with lazy funding, the long side's. */
   fundingIndex: bigint;
+  /** Lazy funding only: the short side's cumulative funding index (idx18). */
+  fundingIndexShort?: bigint;
+  /**
+   * Lazy funding only: funding settled by payers and not yet paid to receivers, plus rounding
+   * (settlement units, part of INV-01). Swept to the fee pool when the last position closes.
+   */
+  fundingPool?: bigint;
   lastFundingRate9: bigint;
   /** Time of the last funding settlement (0 = never). */
   lastFundingMs: number;
