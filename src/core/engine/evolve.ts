@@ -442,10 +442,13 @@ export function evolve(state: EngineState, event: EngineEvent): void {
       const market = state.markets.get(event.market)!;
       const s = sub(state, event.sub);
       const p = s.positions.get(event.market);
-      if (!p || !lazyFunding(state)) throw new InvariantError(`no lazily funded position ${event.sub} ${event.market}`);
+      if (!p || !lazyFunding(state))
+        throw new InvariantError(`no lazily funded position ${event.sub} ${event.market}`);
       const credit = settlePositionFunding(state, s, market, p);
       if (credit !== event.amountQuote)
-        throw new InvariantError(`funding settlement ${credit} differs from the event's ${event.amountQuote}`);
+        throw new InvariantError(
+          `funding settlement ${credit} differs from the event's ${event.amountQuote}`,
+        );
       return;
     }
     case 'loss_socialized':
