@@ -89,6 +89,22 @@ function plainState(
     // resting orders in the order they were placed (it decides which reduce-only order is
     // trimmed first); only when there are some, so states without orders hash as they always did
     ...(s.orders.size > 0 ? { orders: [...s.orders.values()].map((o) => ({ ...o })) } : {}),
+    // interest-bearing assets only when some asset bears interest; scaled balances in the order
+    // subaccounts first held the asset (replay reproduces it)
+    ...(s.interest && s.interest.size > 0
+      ? {
+          interest: sorted(s.interest).map(([k, i]) => [
+            k,
+            {
+              depositIndex: i.depositIndex,
+              borrowIndex: i.borrowIndex,
+              borrowRate: i.borrowRate,
+              depositRate: i.depositRate,
+              scaled: [...i.scaled],
+            },
+          ]),
+        }
+      : {}),
   };
 }
 
@@ -251,6 +267,23 @@ export function decodeSnapshot(json: string): EngineState {
     orders: new Map(),
     ordersBySub: new Map(),
     ...(p.portfolio ? { portfolio: p.portfolio } : {}),
+    ...(Array.isArray(p.interest)
+      ? {
+          interest: new Map(
+            // biome-ignore lint/suspicious/noExplicitAny: see above
+            (p.interest as [string, any][]).map(([k, i]) => [
+              k,
+              {
+                depositIndex: i.depositIndex,
+                borrowIndex: i.borrowIndex,
+                borrowRate: i.borrowRate,
+                depositRate: i.depositRate,
+                scaled: new Map(i.scaled),
+              },
+            ]),
+          ),
+        }
+      : {}),
   };
   // biome-ignore lint/suspicious/noExplicitAny: see above
   for (const o of (p.orders ?? []) as any[])

@@ -5,6 +5,7 @@
  */
 import { lazyFunding, pendingFundingQuote, sideIndex } from '../account/lazy-funding.ts';
 import { applyTrade } from '../account/position.ts';
+import { fromScaled, RAY, toScaled } from '../collateral/interest.ts';
 import { signedValue } from '../margin/contract-value.ts';
 import { createMarginModel } from '../margin/models.ts';
 import type { MarketConfig } from '../model/config.ts';
@@ -14,6 +15,7 @@ import {
   DEFAULT_COMMAND_ID_RETENTION,
   type EngineState,
   emptySubaccount,
+  type InterestState,
   type MarketState,
   type Order,
   type Position,
@@ -67,6 +69,7 @@ export function initialState(config: EngineConfig): EngineState {
   };
   for (const m of config.markets) configureMarket(state, m);
   for (const o of config.oracles) configureOracle(state, o);
+  for (const a of config.assets) if (a.interest) startInterest(state, a.id);
   return state;
 }
 
@@ -141,9 +144,59 @@ function removeOrder(state: EngineState, o: Order): void {
   if (mine?.size === 0) state.ordersBySub.delete(o.sub);
 }
 
-function addBalance(s: Subaccount, asset: string, delta: bigint): void {
+function addBalance(state: EngineState, s: Subaccount, asset: string, delta: bigint): void {
   const next = (s.balances.get(asset) ?? 0n) + delta;
   s.balances.set(asset, next);
+  // An interest-bearing asset keeps the scaled balance that reads back as this one exactly.
+  const i = state.interest?.get(asset);
+  if (i) i.scaled.set(s.key, toScaled(next, i.depositIndex, i.borrowIndex));
+}
+
+/** Starts interest on an asset: indexes at 1, every existing balance scaled at them. */
+function startInterest(state: EngineState, assetId: string): void {
+  if (state.interest?.has(assetId)) return;
+  const i: InterestState = {
+    depositIndex: RAY,
+    borrowIndex: RAY,
+    borrowRate: 0n,
+    depositRate: 0n,
+    scaled: new Map(),
+  };
+  for (const s of state.subaccounts.values()) {
+    const b = s.balances.get(assetId);
+    if (b !== undefined) i.scaled.set(s.key, toScaled(b, RAY, RAY));
+  }
+  if (state.interest) state.interest.set(assetId, i);
+  else state.interest = new Map([[assetId, i]]);
+}
+
+/**
+ * One accrual: the indexes step, every balance of the asset is read again at them, and the
+ * protocol (the asset's insurance fund) books what borrowers paid beyond what depositors
+ * received, so the ledger (INV-01) holds to the unit. Returns that protocol amount.
+ */
+function accrueInterest(
+  state: EngineState,
+  assetId: string,
+  indexes: { depositIndex: bigint; borrowIndex: bigint; borrowRate: bigint; depositRate: bigint },
+): bigint {
+  const i = state.interest?.get(assetId);
+  if (!i) throw new InvariantError(`asset ${assetId} bears no interest`);
+  i.depositIndex = indexes.depositIndex;
+  i.borrowIndex = indexes.borrowIndex;
+  i.borrowRate = indexes.borrowRate;
+  i.depositRate = indexes.depositRate;
+  let change = 0n;
+  for (const [key, scaled] of i.scaled) {
+    const s = sub(state, key);
+    const before = s.balances.get(assetId) ?? 0n;
+    const after = fromScaled(scaled, i.depositIndex, i.borrowIndex);
+    if (after === before) continue;
+    s.balances.set(assetId, after);
+    change += after - before;
+  }
+  state.insurance.set(assetId, (state.insurance.get(assetId) ?? 0n) - change);
+  return -change;
 }
 
 function adjustLedger(state: EngineState, ledger: Ledger, asset: string, delta: bigint): void {
@@ -152,7 +205,7 @@ function adjustLedger(state: EngineState, ledger: Ledger, asset: string, delta: 
       state.netDeposits.set(asset, (state.netDeposits.get(asset) ?? 0n) - delta);
       return;
     case 'balance':
-      addBalance(sub(state, ledger.sub), asset, delta);
+      addBalance(state, sub(state, ledger.sub), asset, delta);
       return;
     case 'isolated': {
       const p = sub(state, ledger.sub).positions.get(ledger.market);
@@ -179,7 +232,7 @@ function adjustLedger(state: EngineState, ledger: Ledger, asset: string, delta: 
 /** Credits realized PnL or funding to where the position's money lives. */
 function creditPosition(state: EngineState, s: Subaccount, p: Position, amount: bigint): void {
   if (p.isolated) p.isolatedMargin += amount;
-  else addBalance(s, state.settlement.id, amount);
+  else addBalance(state, s, state.settlement.id, amount);
 }
 
 function updatePosition(
@@ -220,7 +273,7 @@ function updatePosition(
 /** Removes a closed position; an isolated one releases what is left of its margin to the balance. */
 function closePosition(state: EngineState, s: Subaccount, market: MarketState, p: Position): void {
   if (p.entryValue !== 0n) throw new InvariantError('closed position kept an entry value');
-  if (p.isolated && p.isolatedMargin !== 0n) addBalance(s, state.settlement.id, p.isolatedMargin);
+  if (p.isolated && p.isolatedMargin !== 0n) addBalance(state, s, state.settlement.id, p.isolatedMargin);
   s.positions.delete(p.market);
   market.holders.delete(s.key);
   // Lazy funding: with no position left every claim is settled, and the pool holds only the
@@ -438,6 +491,15 @@ export function evolve(state: EngineState, event: EngineEvent): void {
       } else settleFunding(state, market, event.indexDelta18);
       return;
     }
+    case 'interest_accrued': {
+      state.timeMs = Math.max(state.timeMs, event.timeMs);
+      const protocol = accrueInterest(state, event.asset, event);
+      if (protocol !== event.protocolAmount)
+        throw new InvariantError(
+          `interest to the protocol ${protocol} differs from the event's ${event.protocolAmount}`,
+        );
+      return;
+    }
     case 'position_funding_settled': {
       const market = state.markets.get(event.market)!;
       const s = sub(state, event.sub);
@@ -505,6 +567,7 @@ export function evolve(state: EngineState, event: EngineEvent): void {
       return;
     case 'asset_configured':
       state.assets.set(event.config.id, event.config);
+      if (event.config.interest) startInterest(state, event.config.id);
       if (event.config.id === state.settlement.id) state.settlement = event.config;
       return;
     case 'market_paused':

@@ -101,6 +101,22 @@ export interface Order {
   readonly reduceOnly: boolean;
 }
 
+/**
+ * An interest-bearing asset (its config's `interest`, collateral/interest.ts): the cumulative
+ * indexes (rays, from 1) and each subaccount's scaled balance. A subaccount's balance of the asset
+ * is always its scaled balance read at the indexes (deposits at the deposit index rounded down,
+ * debts at the borrow index rounded up): `evolve` keeps the two in step.
+ */
+export interface InterestState {
+  depositIndex: bigint;
+  borrowIndex: bigint;
+  /** Yearly rates of the last accrual (rays). */
+  borrowRate: bigint;
+  depositRate: bigint;
+  /** Scaled balances by subaccount key, in the order the subaccounts first held the asset. */
+  readonly scaled: Map<string, bigint>;
+}
+
 export interface LiquidationWindow {
   startMs: number;
   notionalQuote: bigint;
@@ -144,6 +160,8 @@ export interface EngineState {
   readonly commandIds: Map<string, CommandOutcome>;
   /** Resting orders by order id, in the order they were placed (replay reproduces it). */
   readonly orders: Map<string, Order>;
+  /** Interest-bearing assets by id (absent when no asset bears interest). */
+  interest?: Map<string, InterestState>;
   /** The same orders per subaccount key (no entry for a subaccount without orders). */
   readonly ordersBySub: Map<string, Map<string, Order>>;
 }
@@ -186,7 +204,8 @@ type StateMaps =
   | 'lastPartialMs'
   | 'commandIds'
   | 'orders'
-  | 'ordersBySub';
+  | 'ordersBySub'
+  | 'interest';
 
 export interface ReadonlyEngineState extends Readonly<Omit<EngineState, StateMaps>> {
   readonly assets: ReadonlyMap<string, AssetConfig>;
@@ -202,6 +221,10 @@ export interface ReadonlyEngineState extends Readonly<Omit<EngineState, StateMap
   readonly commandIds: ReadonlyMap<string, CommandOutcome>;
   readonly orders: ReadonlyMap<string, Readonly<Order>>;
   readonly ordersBySub: ReadonlyMap<string, ReadonlyMap<string, Readonly<Order>>>;
+  readonly interest?: ReadonlyMap<
+    string,
+    Readonly<Omit<InterestState, 'scaled'>> & { readonly scaled: ReadonlyMap<string, bigint> }
+  >;
 }
 /** What a repeated command id is answered with. */
 export type CommandOutcome =
