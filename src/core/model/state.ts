@@ -5,8 +5,9 @@
  *
  * The money ledger (INV-01, docs/invariants.md): for every asset,
  *   Σ subaccount balances + Σ isolated margins − Σ position entry values
- *   + insurance fund + fee pool + socialized-loss ledger (≤ 0) = deposits − withdrawals,
- * where entry values and isolated margins exist only in the settlement asset.
+ *   + insurance fund + fee pool + socialized-loss ledger (≤ 0) + Σ funding pools (lazy funding)
+ *   = deposits − withdrawals,
+ * where entry values, isolated margins and funding pools exist only in the settlement asset.
  */
 
 import type { OracleConfig } from '../oracle/config.ts';
