@@ -58,14 +58,13 @@ for (const [name, make] of FINDERS) {
       let t = 10;
       for (const tick of premiums) {
         t += 8 * 3600_000;
-        tick.forEach((ppm, i) =>
+        for (const [i, ppm] of tick.entries())
           engine.execute({
             type: 'funding_tick',
             market: MARKETS[i]!,
             premiumIndex: (ppm / 1_000_000).toFixed(6),
             timeMs: t,
-          }),
-        );
+          });
         const a = ids(engine, finder);
         expect(a.finder).toEqual(a.exact);
         due += a.exact.size;
