@@ -123,6 +123,47 @@ describe('lazy funding', () => {
     expect(lazy.stateHash()).toBe(h2);
   });
 
+  it('an inverse perpetual carries its funding in coin: rate × contract value / mark per contract', () => {
+    // BitMEX-style XBTUSD, 100 USD contracts, mark 50,000, rate 0.01 % (interest 0.01 %, premium 0):
+    // the index steps by 0.0001 × 100 / 50,000 = 0.0000002 BTC per contract, so a long of 10
+    // contracts owes 0.000002 BTC = 200 sats and the short is owed as much.
+    const e = Engine.create({
+      settlementAsset: 'BTC',
+      fundingSettlement: 'lazy',
+      assets: [{ id: 'BTC', decimals: 8 }],
+      markets: [
+        {
+          id: 'XBTUSD',
+          kind: 'perpetual',
+          base: 'BTC',
+          contractType: 'inverse',
+          contractValue: '100',
+          stepSize: '1',
+          tickSize: '0.5',
+          margin: { kind: 'fixed', initialRatio: '0.02', maintenance: { ratio: '0.01' } },
+        },
+      ],
+    });
+    e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { XBTUSD: '50000' } });
+    for (const w of ['long', 'short'])
+      e.executeOrThrow({ type: 'deposit', to: ref(w), asset: 'BTC', amount: '1' });
+    e.executeOrThrow({
+      type: 'fill',
+      market: 'XBTUSD',
+      buyer: ref('long'),
+      seller: ref('short'),
+      size: '10',
+      price: '50000',
+    });
+    e.executeOrThrow({ type: 'funding_tick', market: 'XBTUSD', timeMs: 8 * 3600_000, premiumIndex: '0' });
+    expect(e.state.markets.get('XBTUSD')!.fundingIndex).toBe(200_000_000_000n); // 2e-7 BTC at 1e18
+    const btc = (w: string) => e.state.subaccounts.get(`${w}/0`)!.balances.get('BTC')!;
+    const before = [btc('long'), btc('short')];
+    for (const w of ['long', 'short']) e.executeOrThrow({ type: 'settle_funding', subaccount: ref(w) });
+    expect([btc('long') - before[0]!, btc('short') - before[1]!]).toEqual([-200n, 200n]);
+    assertConserved(e.state);
+  });
+
   it('leaves the eager engine as it was (no lazy fields in its state)', () => {
     const e = book('eager');
     const m = e.state.markets.get('BTC-PERP')!;
