@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { assertConserved } from '../../../test/support/conservation.ts';
+import { crossView, evaluate } from '../account/figures.ts';
 import { borrowRateRay, depositRateRay, RAY, YEAR_MS } from '../collateral/interest.ts';
 import { Engine } from '../engine/engine.ts';
 import { InterestConfigSchema } from '../model/interest-config.ts';
@@ -66,6 +67,37 @@ describe('drift-v2 interest and lazy funding', () => {
     expect(borrowRateRay(c, ray('0.85'))).toBe(ray('0.55'));
     // 0.55 × 0.85 × (1 − 0.1) = 0.42075
     expect(depositRateRay(c, ray('0.55'), ray('0.85'))).toBe(ray('0.42075'));
+  });
+
+  it("with Drift's arithmetic, unsettled funding counts in full: margin is the same before and after settling", () => {
+    const e = Engine.create(driftConfig({ lazyFunding: true }));
+    e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'SOL-PERP': '100' }, assets: { SOL: '100' } });
+    for (const w of ['a', 'b'])
+      e.executeOrThrow({ type: 'deposit', to: { account: w }, asset: 'USDC', amount: '1000' });
+    e.executeOrThrow({
+      type: 'fill',
+      market: 'SOL-PERP',
+      buyer: { account: 'a' },
+      seller: { account: 'b' },
+      size: '10',
+      price: '100',
+    });
+    const figures = (w: string) => {
+      const f = evaluate(e.state, crossView(e.state.subaccounts.get(`${w}/0`)!));
+      return [f.equityQuote, f.equityInitialQuote, f.freeCollateralQuote, f.healthQuote];
+    };
+    const untouched = [figures('a')[0]!, figures('b')[0]!];
+    e.executeOrThrow({
+      type: 'funding_tick',
+      market: 'SOL-PERP',
+      timeMs: 8 * 3600_000,
+      premiumIndex: '0.0005',
+    });
+    const before = [figures('a'), figures('b')];
+    // rate 0.05 % + clamp(0.01 % − 0.05 %) = 0.01 %; 10 SOL × 100 × 0.0001 = 0.1 USDC from a to b
+    expect([before[0]![0]! - untouched[0]!, before[1]![0]! - untouched[1]!]).toEqual([-100_000n, 100_000n]);
+    for (const w of ['a', 'b']) e.executeOrThrow({ type: 'settle_funding', subaccount: { account: w } });
+    expect([figures('a'), figures('b')]).toEqual(before);
   });
 
   it('the preset takes the options and stays as it was without them', () => {
