@@ -234,6 +234,8 @@ function cacheable(state: ReadonlyEngineState, sub: ReadonlySubaccount): boolean
   // Drift's arithmetic evaluates a whole account in its own integer passes; its parts are not
   // shown to add up here (the property test covers the engine's arithmetic), so it is not cached.
   if (state.config.marginArithmetic === 'drift-v2') return false;
+  // Lazy funding adds a whole-scope term (unsettled funding), outside the per-part sums.
+  if (state.config.fundingSettlement === 'lazy') return false;
   return enabled && !(sub.portfolioMargin && state.portfolio);
 }
 

@@ -17,6 +17,7 @@ import type { ReadonlyEngineState, ReadonlyMarketState, ReadonlySubaccount } fro
 import { mulDiv, PPM } from '../num/index.ts';
 import { closeFeeMaintenanceQuote } from './close-fee.ts';
 import { driftAccountFigures, openOrderChargeQuote } from './drift-arithmetic.ts';
+import { pendingFundingQuote, scopePendingFundingQuote } from './lazy-funding.ts';
 import { marketReservation, type OrderLite } from './open-orders.ts';
 import { positiveHealthHaircut } from './pnl-haircut.ts';
 import { portfolioRequirementQuote } from './portfolio-scope.ts';
@@ -221,7 +222,9 @@ export function evaluate(
     collRaw += view.settlementDelta;
   }
 
-  let upnl = 0n;
+  // Lazy funding: the scope's unsettled funding is part of its unrealized PnL (lazy-funding.ts).
+  const lazy = state.config.fundingSettlement === 'lazy';
+  let upnl = lazy ? scopePendingFundingQuote(state, view.sub, view.scope) : 0n;
   let im = 0n;
   let mm = 0n;
   const positions: PositionFigures[] = [];
@@ -233,6 +236,9 @@ export function evaluate(
     const market = state.markets.get(p.market)!;
     const mark = markOf(market, marks);
     const value = signedValue(market.config, p.size, mark, qd, 'floor');
+    const stored = lazy ? view.sub.positions.get(p.market) : undefined;
+    // the per-position figure shows the stored position's unsettled funding (already in upnl)
+    const funding = stored ? pendingFundingQuote(state, market, stored) : 0n;
     const pnl = value - p.entryValue;
     const req = positionRequirement(
       state,
@@ -260,7 +266,7 @@ export function evaluate(
       entryValue: p.entryValue,
       markPx8: mark,
       notionalQuote: req.notionalQuote,
-      unrealizedPnlQuote: pnl,
+      unrealizedPnlQuote: pnl + funding,
       initialQuote: req.initialQuote,
       maintenanceQuote: req.maintenanceQuote,
       ...(market.config.closeFeeInMaintenance ? { closeFeePpm: market.config.takerFee } : {}),
@@ -408,19 +414,23 @@ function driftScopeFigures(
   const collateral = (f: typeof maint) => f.spot.reduce((t, s) => t + s.weightedValueQuote, 0n);
   const raw = maint.spot.reduce((t, s) => t + s.valueQuote, 0n);
   const ordersInitial = init.marginRequirementQuote - initNoOrders.marginRequirementQuote;
+  // Lazy funding: unsettled funding counts in full, as the cash it becomes when settled
+  // (Drift's SDK weights it with the position's PnL; docs/funding-and-interest.md).
+  const funding =
+    state.config.fundingSettlement === 'lazy' ? scopePendingFundingQuote(state, view.sub, view.scope) : 0n;
   return {
     collateralInitialQuote: collateral(init),
     collateralMaintenanceQuote: collateral(maint),
     collateralRawQuote: raw,
-    unrealizedPnlQuote: maint.unrealizedPnlQuote,
-    equityQuote: maint.totalCollateralQuote,
-    equityInitialQuote: init.totalCollateralQuote,
-    netValueQuote: maint.netValueQuote,
+    unrealizedPnlQuote: maint.unrealizedPnlQuote + funding,
+    equityQuote: maint.totalCollateralQuote + funding,
+    equityInitialQuote: init.totalCollateralQuote + funding,
+    netValueQuote: maint.netValueQuote + funding,
     initialMarginQuote: initNoOrders.marginRequirementQuote,
     maintenanceMarginQuote: maint.marginRequirementQuote,
     openOrderInitialMarginQuote: ordersInitial,
-    freeCollateralQuote: init.totalCollateralQuote - init.marginRequirementQuote,
-    healthQuote: maint.totalCollateralQuote - maint.marginRequirementQuote,
+    freeCollateralQuote: init.totalCollateralQuote + funding - init.marginRequirementQuote,
+    healthQuote: maint.totalCollateralQuote + funding - maint.marginRequirementQuote,
     positions,
   };
 }

@@ -169,6 +169,33 @@ export const CommandSchema = z.discriminatedUnion('type', [
     premiumIndex: rate9('premiumIndex').optional(),
     indexPrice: pricePx8('indexPrice').optional(),
   }),
+  /**
+   * Lazy funding (engine config `fundingSettlement: 'lazy'`): pays the subaccount's unsettled
+   * funding into its margin, in `market` or in every market where it holds a position.
+   */
+  z.object({
+    type: z.literal('settle_funding'),
+    commandId: commandIdSchema,
+    subaccount: SubaccountRefSchema,
+    market: id.optional(),
+    timeMs: time,
+  }),
+  /**
+   * Interest-bearing balances (an asset with `interest`): advances the asset's deposit and
+   * borrow indexes over `elapsedMs` at the rates its utilization gives now, and every balance
+   * of the asset with them. A negative `elapsedMs` is refused (STALE_TIME).
+   */
+  z.object({
+    type: z.literal('accrue_interest'),
+    commandId: commandIdSchema,
+    asset: id,
+    /** Time the interest runs for, ms (at most ten years in one accrual). */
+    elapsedMs: z
+      .number()
+      .int()
+      .max(10 * 365 * 24 * 3600 * 1000),
+    timeMs: time,
+  }),
   z.object({
     type: z.literal('settle_expiry'),
     commandId: commandIdSchema,

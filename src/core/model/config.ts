@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { id, pricePx8, qty9, rate9, ratioPpm } from '../num/schema.ts';
+import { InterestConfigSchema } from './interest-config.ts';
 
 export const AssetConfigSchema = z
   .object({
@@ -27,6 +28,12 @@ export const AssetConfigSchema = z
      */
     liquidationBonus: ratioPpm('liquidationBonus', 1_000_000n).optional(),
     liquidationProtocolFee: ratioPpm('liquidationProtocolFee', 1_000_000n).optional(),
+    /**
+     * Interest-bearing balances (docs/funding-and-interest.md): positive balances earn and
+     * negative ones pay interest at a utilization-based rate, through cumulative indexes
+     * advanced by `accrue_interest`. Absent: no interest.
+     */
+    interest: InterestConfigSchema.optional(),
   })
   .refine((a) => a.maintenanceWeight >= a.initialWeight, 'maintenanceWeight must be >= initialWeight');
 export type AssetConfig = z.output<typeof AssetConfigSchema>;

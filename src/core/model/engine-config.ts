@@ -199,6 +199,14 @@ export const EngineConfigSchema = z
      * orders' initial-margin reservation; drift-v2: part of both requirements.
      */
     openOrderCharge: z.string().max(40).optional(),
+    /**
+     * How funding reaches positions (docs/funding-and-interest.md). Absent or `eager`: every
+     * funding tick pays each position at once. `lazy` (Drift, dYdX): a tick only advances the
+     * market's cumulative funding index per side; a position's unsettled funding counts in its
+     * unrealized PnL and is paid into its balance when the position changes, when it is
+     * liquidated, or on `settle_funding` (account/lazy-funding.ts).
+     */
+    fundingSettlement: z.enum(['eager', 'lazy']).optional(),
   })
   .superRefine((c, ctx) => {
     const ids = new Set(c.assets.map((a) => a.id));
