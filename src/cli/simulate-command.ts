@@ -175,6 +175,7 @@ interface SimulateFlags {
   seeds?: number;
   workers?: number;
   latency?: string | true;
+  equalIm: boolean;
   quick: boolean;
   json: boolean;
 }
@@ -220,6 +221,7 @@ function studyAction(o: SimulateFlags): void {
       ...(o.policies !== undefined ? { policies: o.policies.split(',').map((s) => s.trim()) } : {}),
       ...(latencies ? { latencies } : {}),
       ...(o.workers !== undefined ? { workers: o.workers } : {}),
+      equalImOi: o.equalIm,
       quick: o.quick,
       json: o.json,
       out: resolve(o.out),
@@ -329,6 +331,11 @@ export function registerSimulateCommand(program: Command): Command {
       '--latency [list]',
       `with --study: also sweep the keeper's latency, seconds or block:SECONDS, comma-separated (no list: ${DEFAULT_LATENCIES})`,
     )
+    .option(
+      '--equal-im',
+      "with --study: also compare at equal capital efficiency (each policy's ratios scaled until its time-mean IM/OI matches the first policy's)",
+      false,
+    )
     .option('--quick', 'with --study: a small study for CI (3 seeds × 50 traders unless given)', false)
     .option('--json', 'with --study: print the whole study as JSON instead of the tables', false)
     .addOption(
@@ -348,6 +355,7 @@ export function registerSimulateCommand(program: Command): Command {
         ['--seeds', o.seeds !== undefined],
         ['--workers', o.workers !== undefined],
         ['--latency', o.latency !== undefined],
+        ['--equal-im', o.equalIm],
         ['--quick', o.quick],
         ['--json', o.json],
       ] as const)

@@ -25,6 +25,8 @@ export interface StudyCommandOptions {
   readonly policies?: readonly string[];
   readonly latencies?: readonly LatencySpec[];
   readonly workers?: number;
+  /** Also compare at equal time-mean IM/OI (ratios of each policy scaled). */
+  readonly equalImOi?: boolean;
   readonly quick: boolean;
   readonly json: boolean;
   readonly out: string;
@@ -69,12 +71,15 @@ export async function runStudyCommand(opts: StudyCommandOptions, io: StudyIo): P
       ...(opts.policies ? { policies: opts.policies } : {}),
       ...(opts.latencies ? { latencies: opts.latencies } : {}),
       workers,
+      ...(opts.equalImOi ? { equalImOi: {} } : {}),
       onProgress: (done, total) => {
         if (!bar) return;
         if (!started) {
           bar.start(total, 0);
           started = true;
         }
+        // Calibration runs raise the total as they are added.
+        bar.setTotal(total);
         bar.update(done);
       },
     });
@@ -82,7 +87,7 @@ export async function runStudyCommand(opts: StudyCommandOptions, io: StudyIo): P
     bar?.stop();
   }
   const files = await writeStudyReport(opts.out, study, {
-    command: `plimsoll simulate --study --crash ${histories.join(',')} --seeds ${study.seeds.length} --seed ${opts.firstSeed} --accounts ${study.accounts} --policies ${study.policies.join(',')}${study.latencies.length > 0 ? ` --latency ${study.latencies.map((l) => (l.blockMs !== undefined ? `block:${l.blockMs / 1000}` : `${l.latencyMs / 1000}`)).join(',')}` : ''}`,
+    command: `plimsoll simulate --study --crash ${histories.join(',')} --seeds ${study.seeds.length} --seed ${opts.firstSeed} --accounts ${study.accounts} --policies ${study.policies.join(',')}${opts.equalImOi ? ' --equal-im' : ''}${study.latencies.length > 0 ? ` --latency ${study.latencies.map((l) => (l.blockMs !== undefined ? `block:${l.blockMs / 1000}` : `${l.latencyMs / 1000}`)).join(',')}` : ''}`,
   });
   const wallSeconds = (performance.now() - t0) / 1000;
   const ok = study.cells.every((c) => c.policies.every((p) => p.conservationOk));

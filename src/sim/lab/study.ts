@@ -35,6 +35,7 @@ import {
 import { runComparison } from './compare.ts';
 import type { HistorySpec } from './histories.ts';
 import { policiesByName, REPORT_POLICY_NAMES } from './policy-registry.ts';
+import { scaledPolicy } from './scaled-policy.ts';
 
 export const STUDY_METRICS = ['badDebt', 'liquidations', 'adl', 'cascadeDepth', 'imOi'] as const;
 export type StudyMetric = (typeof STUDY_METRICS)[number];
@@ -104,7 +105,14 @@ export interface StudyOptions {
   readonly workers?: number;
   /** Bootstrap resamples (default 2,000). */
   readonly resamples?: number;
-  /** Called after each run: done, total. */
+  /**
+   * Also compare at equal capital efficiency: each other policy's ratios are scaled so that its
+   * time-mean IM/OI over the first `calibrationSeeds` seeds (default 3) matches the baseline's
+   * within `tolerance` (relative, default 2 %), by bisection on the log of the scale in
+   * [1/8, 8]; then it runs on every seed at that scale.
+   */
+  readonly equalImOi?: { readonly calibrationSeeds?: number; readonly tolerance?: number };
+  /** Called after each run: done, total (calibration runs raise the total as they are added). */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -115,6 +123,8 @@ export interface StudyTask {
   readonly policy: string;
   readonly accounts: number;
   readonly latency?: LatencySpec;
+  /** Every margin ratio of the policy × scale (./scaled-policy.ts; the equal-IM/OI comparison). */
+  readonly scale?: number;
 }
 
 /** What a run contributes to the study (plain numbers: it crosses thread boundaries). */
@@ -135,7 +145,9 @@ export function runStudyTask(task: StudyTask): StudyOutcome {
     history,
     accounts: task.accounts,
     seed: task.seed,
-    policies: policiesByName(task.policy),
+    policies: policiesByName(task.policy).map((p) =>
+      task.scale !== undefined ? scaledPolicy(p, task.scale) : p,
+    ),
     ...(task.latency
       ? {
           keeper: {
@@ -188,6 +200,21 @@ export interface Doubling {
   readonly note: string;
 }
 
+/** The scale found for a policy at equal IM/OI. */
+export interface Calibration {
+  readonly history: string;
+  readonly policy: string;
+  /** The baseline's time-mean IM/OI over the calibration seeds. */
+  readonly target: number;
+  /** null: the policy cannot be scaled (portfolio scenarios) or no scale in [1/8, 8] matched. */
+  readonly scale: number | null;
+  readonly achieved: number;
+  readonly iterations: number;
+  readonly note: string;
+}
+
+export const EQUAL_IM_OI = 'equal IM/OI';
+
 export interface StudyResult {
   readonly histories: readonly string[];
   readonly seeds: readonly number[];
@@ -197,6 +224,8 @@ export interface StudyResult {
   readonly latencies: readonly LatencySpec[];
   readonly cells: readonly StudyCell[];
   readonly doubling: readonly Doubling[];
+  /** With `equalImOi`: the scale of each policy per history. */
+  readonly calibrations: readonly Calibration[];
   /** Every run's outcome, in task order. */
   readonly runs: readonly (StudyTask & { readonly outcome: StudyOutcome })[];
 }
@@ -238,20 +267,127 @@ function validate(opts: StudyOptions): void {
 export async function runStudy(opts: StudyOptions): Promise<StudyResult> {
   const tasks = studyTasks(opts);
   const workers = opts.workers ?? 1;
-  let outcomes: StudyOutcome[];
-  if (workers === 1) {
-    outcomes = [];
-    for (const t of tasks) {
-      outcomes.push(runStudyTask(t));
-      opts.onProgress?.(outcomes.length, tasks.length);
-      // Let a progress bar draw between runs.
-      await new Promise<void>((r) => setImmediate(r));
+  let done = 0;
+  let total = tasks.length;
+  const execute = async (batch: readonly StudyTask[]): Promise<StudyOutcome[]> => {
+    const base = done;
+    const progress = (d: number) => {
+      done = base + d;
+      opts.onProgress?.(done, total);
+    };
+    if (workers === 1) {
+      const out: StudyOutcome[] = [];
+      for (const t of batch) {
+        out.push(runStudyTask(t));
+        progress(out.length);
+        // Let a progress bar draw between runs.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      return out;
     }
-  } else {
     const { runPool } = await import('./study-pool.ts');
-    outcomes = await runPool(tasks, workers, opts.onProgress);
+    return runPool(batch, workers, progress);
+  };
+  const outcomes = await execute(tasks);
+  const allTasks = [...tasks];
+  const calibrations: Calibration[] = [];
+  if (opts.equalImOi) {
+    const policies = opts.policies ?? REPORT_POLICY_NAMES;
+    const baseline = policies[0]!;
+    const calSeeds = Math.min(opts.equalImOi.calibrationSeeds ?? 3, opts.seeds);
+    const tol = opts.equalImOi.tolerance ?? 0.02;
+    const first = opts.firstSeed ?? 1;
+    for (const history of opts.histories) {
+      const baseRuns = tasks
+        .map((t, i) => ({ t, o: outcomes[i]! }))
+        .filter(
+          ({ t }) =>
+            t.history === history && !t.latency && t.policy === baseline && t.seed < first + calSeeds,
+        );
+      const target = baseRuns.reduce((a, r) => a + r.o.imOi, 0) / baseRuns.length;
+      const others = policies.slice(1).filter((p) => scalable(p));
+      for (const p of policies.slice(1))
+        if (!others.includes(p))
+          calibrations.push({
+            history,
+            policy: p,
+            target,
+            scale: null,
+            achieved: Number.NaN,
+            iterations: 0,
+            note: 'not scaled: its portfolio scenarios have no single ratio to scale',
+          });
+      // Bisection on log k, all policies of an iteration in one batch of runs.
+      const state = new Map(
+        others.map((p) => [
+          p,
+          { lo: Math.log(1 / 8), hi: Math.log(8), k: 1, achieved: Number.NaN, it: 0, done: false },
+        ]),
+      );
+      for (let it = 0; it < 12 && [...state.values()].some((x) => !x.done); it++) {
+        const active = others.filter((p) => !state.get(p)!.done);
+        const batch: StudyTask[] = [];
+        for (const p of active) {
+          const st = state.get(p)!;
+          st.k = it === 0 ? 1 : Math.exp((st.lo + st.hi) / 2);
+          for (let s = 0; s < calSeeds; s++)
+            batch.push({ history, seed: first + s, policy: p, accounts: opts.accounts, scale: st.k });
+        }
+        total += batch.length;
+        const res = await execute(batch);
+        active.forEach((p, j) => {
+          const st = state.get(p)!;
+          const got = res.slice(j * calSeeds, (j + 1) * calSeeds).reduce((a, o) => a + o.imOi, 0) / calSeeds;
+          st.achieved = got;
+          st.it = it + 1;
+          if (Math.abs(got - target) <= tol * target) st.done = true;
+          else if (got < target) st.lo = Math.log(st.k);
+          else st.hi = Math.log(st.k);
+          if (st.hi - st.lo < 1e-3) st.done = true;
+        });
+      }
+      const eqTasks: StudyTask[] = [];
+      for (const p of others) {
+        const st = state.get(p)!;
+        const ok = Math.abs(st.achieved - target) <= tol * target;
+        calibrations.push({
+          history,
+          policy: p,
+          target,
+          scale: ok ? st.k : null,
+          achieved: st.achieved,
+          iterations: st.it,
+          note: ok
+            ? `ratios × ${st.k.toPrecision(3)}: IM/OI ${(st.achieved * 100).toFixed(2)}% vs ${(target * 100).toFixed(2)}%`
+            : `no scale in [1/8, 8] reached the baseline's IM/OI (last ${(st.achieved * 100).toFixed(2)}%)`,
+        });
+        if (ok)
+          for (let s = 0; s < opts.seeds; s++)
+            eqTasks.push({ history, seed: first + s, policy: p, accounts: opts.accounts, scale: st.k });
+      }
+      total += eqTasks.length;
+      const eqOut = await execute(eqTasks);
+      allTasks.push(...eqTasks);
+      outcomes.push(...eqOut);
+    }
   }
-  return summarizeStudy(opts, tasks, outcomes, opts.resamples);
+  return summarizeStudy(opts, allTasks, outcomes, opts.resamples, calibrations);
+}
+
+/** Whether a policy's margin can be scaled (no engine portfolio model). */
+function scalable(name: string): boolean {
+  const p = policiesByName(name)[0]!;
+  try {
+    scaledPolicy(p, 2).configFor({
+      marketId: 'BTC-PERP',
+      baseMarket: { margin: { kind: 'fixed', initialRatio: '0.1', maintenance: { ratio: '0.05' } } },
+      openPrice: '60000',
+      startMs: 0,
+    } as never);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The summary of a study from its tasks and their outcomes (pure). */
@@ -260,13 +396,15 @@ export function summarizeStudy(
   tasks: readonly StudyTask[],
   outcomes: readonly StudyOutcome[],
   resamples?: number,
+  calibrations: readonly Calibration[] = [],
 ): StudyResult {
   const policies = [...(opts.policies ?? REPORT_POLICY_NAMES)];
   const baseline = policies[0]!;
   const first = opts.firstSeed ?? 1;
   const seeds = Array.from({ length: opts.seeds }, (_, i) => first + i);
   const latencies = [...(opts.latencies ?? [])];
-  const keyOf = (t: StudyTask) => `${t.history}|${t.latency?.label ?? ''}|${t.policy}`;
+  const keyOf = (t: StudyTask) =>
+    `${t.history}|${t.scale !== undefined ? EQUAL_IM_OI : (t.latency?.label ?? '')}|${t.policy}`;
   const byKey = new Map<string, StudyOutcome[]>();
   tasks.forEach((t, i) => {
     const k = keyOf(t);
@@ -277,15 +415,32 @@ export function summarizeStudy(
   const cells: StudyCell[] = [];
   let cellNo = 0;
   for (const history of opts.histories)
-    for (const latency of [undefined, ...latencies]) {
+    for (const latency of [undefined, ...latencies, ...(calibrations.length > 0 ? ['equal' as const] : [])]) {
+      const equal = latency === 'equal';
+      const cellPolicies = equal
+        ? [
+            baseline,
+            ...calibrations.filter((c) => c.history === history && c.scale !== null).map((c) => c.policy),
+          ]
+        : policies;
       const series = (p: string) =>
-        byKey.get(keyOf({ history, seed: 0, policy: p, accounts: 0, ...(latency ? { latency } : {}) }))!;
+        equal && p === baseline
+          ? byKey.get(keyOf({ history, seed: 0, policy: p, accounts: 0 }))!
+          : byKey.get(
+              keyOf({
+                history,
+                seed: 0,
+                policy: p,
+                accounts: 0,
+                ...(equal ? { scale: 1 } : latency ? { latency } : {}),
+              }),
+            )!;
       const base = series(baseline);
       const boot = (m: number): BootstrapOptions => ({
         seed: 1 + cellNo * 101 + m,
         ...(resamples !== undefined ? { resamples } : {}),
       });
-      const rows: PolicySummary[] = policies.map((p) => {
+      const rows: PolicySummary[] = cellPolicies.map((p) => {
         const runs = series(p);
         const metrics = {} as Record<StudyMetric, MetricSummary>;
         STUDY_METRICS.forEach((m, mi) => {
@@ -308,8 +463,8 @@ export function summarizeStudy(
       });
       cells.push({
         history,
-        keeper: latency?.label ?? 'default keeper',
-        ...(latency ? { latency } : {}),
+        keeper: equal ? EQUAL_IM_OI : (latency?.label ?? 'default keeper'),
+        ...(latency && !equal ? { latency } : {}),
         policies: rows,
       });
       cellNo++;
@@ -323,6 +478,7 @@ export function summarizeStudy(
     latencies,
     cells,
     doubling: doublings(cells),
+    calibrations: [...calibrations],
     runs: tasks.map((t, i) => ({ ...t, outcome: outcomes[i]! })),
   };
 }
@@ -419,6 +575,7 @@ export function formatStudy(s: StudyResult): string {
     'Cells: mean [95 % percentile-bootstrap interval] over the seeds; Δ: paired difference policy − baseline, same seed, mean [95 % paired-t interval]; "~": not distinguishable from the baseline (the paired t or bootstrap interval covers 0).',
   );
   const cells = s.cells.filter((c) => !c.latency);
+  for (const c of s.calibrations) out.push(`Equal IM/OI, ${c.history}: ${c.policy} ${c.note}`);
   for (const c of cells) {
     out.push('', `${c.history} · ${c.keeper}`);
     const head = ['policy', ...STUDY_METRICS.map((m) => METRIC_LABELS[m]), 'Δ bad debt', 'Δ ADL'];

@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import {
+  EQUAL_IM_OI,
   formatDifference,
   formatInterval,
   METRIC_LABELS,
@@ -171,7 +172,14 @@ export async function buildStudyHtml(s: StudyResult, meta: { generatedAt?: strin
   const ok = s.cells.every((c) => c.policies.every((p) => p.conservationOk));
   const sections = s.histories.map((h, i) => {
     const main = s.cells.find((c) => c.history === h && !c.latency)!;
-    return `<h2>${esc(h)}</h2>\n<h3>Policies with the lab's default keeper</h3>\n${cellTables(main, s.baseline)}\n${latencySection(s, h, charts[i])}`;
+    const equal = s.cells.find((c) => c.history === h && c.keeper === EQUAL_IM_OI);
+    const cal = s.calibrations.filter((c) => c.history === h);
+    const equalHtml = equal
+      ? `<h3>At equal capital efficiency</h3>\n<p>Each policy's margin ratios scaled so that its time-mean IM/OI on the first seeds matches ${esc(s.baseline)}'s: ${cal
+          .map((c) => `<strong>${esc(c.policy)}</strong> ${esc(c.note)}`)
+          .join(' · ')}.</p>\n${cellTables(equal, s.baseline)}`
+      : '';
+    return `<h2>${esc(h)}</h2>\n<h3>Policies with the lab's default keeper</h3>\n${cellTables(main, s.baseline)}\n${equalHtml}\n${latencySection(s, h, charts[i])}`;
   });
   return `<!doctype html>
 <html lang="en">
