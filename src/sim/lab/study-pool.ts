@@ -10,7 +10,6 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { StudyOutcome, StudyTask } from './study.ts';
 
 /**
  * The worker: the compiled .js directly, or (from .ts sources) a small bootstrap that registers
@@ -30,13 +29,16 @@ function newWorker(): Worker {
   return new Worker(code, { eval: true });
 }
 
-/** Runs `tasks` on `workers` threads; outcomes in task order. */
-export function runPool(
-  tasks: readonly StudyTask[],
+/**
+ * Runs `tasks` on `workers` threads of ./study-worker (which runs study tasks); outcomes in task
+ * order. Generic so that this module does not import the study back.
+ */
+export function runPool<Task, Outcome>(
+  tasks: readonly Task[],
   workers: number,
   onProgress?: (done: number, total: number) => void,
-): Promise<StudyOutcome[]> {
-  const outcomes = new Array<StudyOutcome>(tasks.length);
+): Promise<Outcome[]> {
+  const outcomes = new Array<Outcome>(tasks.length);
   if (tasks.length === 0) return Promise.resolve(outcomes);
   return new Promise((resolve, reject) => {
     let next = 0;
@@ -55,7 +57,7 @@ export function runPool(
     for (let k = 0; k < Math.min(workers, tasks.length); k++) {
       const w = newWorker();
       pool.push(w);
-      w.on('message', (m: { i: number; outcome?: StudyOutcome; error?: string }) => {
+      w.on('message', (m: { i: number; outcome?: Outcome; error?: string }) => {
         if (failed) return;
         if (m.error !== undefined) {
           failed = true;

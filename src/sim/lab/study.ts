@@ -286,7 +286,7 @@ export async function runStudy(opts: StudyOptions): Promise<StudyResult> {
       return out;
     }
     const { runPool } = await import('./study-pool.ts');
-    return runPool(batch, workers, progress);
+    return runPool<StudyTask, StudyOutcome>(batch, workers, progress);
   };
   const outcomes = await execute(tasks);
   const allTasks = [...tasks];
