@@ -80,3 +80,28 @@ describe('tasks', () => {
     expect(() => studyTasks({ ...ok, policies: ['nope'] })).toThrow(/unknown policy/);
   });
 });
+
+describe('equal IM/OI', () => {
+  it('finds a scale within the tolerance, or says why not, and compares there on every seed', async () => {
+    const { runStudy } = await import('./study.ts');
+    const s = await runStudy({
+      histories: ['2021-05-19'],
+      seeds: 2,
+      accounts: 20,
+      policies: ['static-low', 'tiered-binance', 'portfolio'],
+      equalImOi: { calibrationSeeds: 2, tolerance: 0.05 },
+    });
+    const [portfolio, tiered] = s.calibrations;
+    expect(portfolio!.policy).toBe('portfolio');
+    expect(portfolio!.scale).toBeNull();
+    expect(tiered!.policy).toBe('tiered-binance');
+    expect(tiered!.scale).not.toBeNull();
+    expect(Math.abs(tiered!.achieved - tiered!.target)).toBeLessThanOrEqual(0.05 * tiered!.target);
+    const eq = s.cells.find((c) => c.keeper === 'equal IM/OI')!;
+    expect(eq.policies.map((p) => p.policy)).toEqual(['static-low', 'tiered-binance']);
+    // The baseline row is the baseline's own runs (unscaled).
+    const main = s.cells.find((c) => c.keeper === 'default keeper')!;
+    expect(eq.policies[0]!.metrics.badDebt.t.mean).toBe(main.policies[0]!.metrics.badDebt.t.mean);
+    expect(s.runs.filter((r) => r.scale === tiered!.scale)).toHaveLength(2);
+  }, 120_000);
+});
