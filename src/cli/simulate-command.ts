@@ -6,6 +6,10 @@
  *   plimsoll simulate [--crash 2025-10-10 | --path gbm|jump|regime [--minutes 1440]]
  *                     [--accounts 1000] [--seed 42] [--dynamic | --policies LIST] [--out DIR]
  *
+ *   plimsoll simulate --study [--crash 2025-10-10,2020-03-12] [--seeds 30] [--seed 42] [--accounts 200]
+ *                     [--workers N] [--latency [0,1,5,...]] [--quick] [--json] [--policies LIST] [--out DIR]
+ *
+ * `--study` runs every policy over many trader populations per crash (./simulate-study.ts).
  * `--path` runs a seeded synthetic path (src/sim/lab/histories.ts) instead of a real crash;
  * `--seed` seeds both the population and the path (the path from a derived stream).
  *
@@ -32,10 +36,12 @@ import { historyOf, SYNTHETIC_MODEL_IDS } from '../sim/lab/histories.ts';
 import { DEFAULT_POLICIES } from '../sim/lab/policies.ts';
 import { POLICY_NAMES, policiesByName } from '../sim/lab/policy-registry.ts';
 import { type ResponseSpec, responseOptions } from '../sim/lab/responders.ts';
+import { DEFAULT_LATENCIES, type LatencySpec, parseLatencies } from '../sim/lab/study.ts';
 import { hasOracleFeed } from '../sim/oracle-feed.ts';
 import { writeReport } from '../sim/report/report.ts';
 import { intInRange } from './args.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors.ts';
+import { runStudyCommand } from './simulate-study.ts';
 
 export interface SimulateOptions {
   /** A bundled crash id (ignored when `path` is given). */
@@ -160,11 +166,78 @@ interface SimulateFlags {
   hedged?: number;
   responseDelay?: string;
   responseDeposit?: string;
-  accounts: number;
+  accounts?: number;
   seed: number;
   dynamic: boolean;
   out: string;
   prices?: 'oracle' | 'klines';
+  study: boolean;
+  seeds?: number;
+  workers?: number;
+  latency?: string | true;
+  equalIm: boolean;
+  quick: boolean;
+  json: boolean;
+}
+
+/** `--crash`: one crash id, or (with --study) a comma-separated list of them. */
+function crashList(text: string): string {
+  const known = CRASH_WINDOWS.map((w) => w.id);
+  const ids = text.split(',').map((s) => s.trim());
+  for (const id of ids)
+    if (!known.includes(id))
+      throw new InvalidArgumentError(`unknown crash ${JSON.stringify(id)}; known: ${known.join(', ')}`);
+  if (new Set(ids).size !== ids.length) throw new InvalidArgumentError('a crash is listed twice');
+  return ids.join(',');
+}
+
+/** The study flags, checked: a usage error names what does not apply. */
+function studyAction(o: SimulateFlags): void {
+  for (const [flag, set] of [
+    ['--path', o.path !== undefined],
+    ['--minutes', o.minutes !== undefined],
+    ['--prices', o.prices !== undefined],
+    ['--responders', o.responders !== undefined],
+    ['--hedged', o.hedged !== undefined],
+    ['--dynamic', o.dynamic],
+  ] as const)
+    if (set)
+      throw new UsageError(`${flag} does not apply to --study (it runs the bundled crashes with klines)`);
+  let latencies: LatencySpec[] | undefined;
+  try {
+    latencies =
+      o.latency === undefined
+        ? undefined
+        : parseLatencies(o.latency === true ? DEFAULT_LATENCIES : o.latency);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  runStudyCommand(
+    {
+      ...(o.crash !== undefined ? { histories: o.crash.split(',') } : {}),
+      ...(o.seeds !== undefined ? { seeds: o.seeds } : {}),
+      firstSeed: o.seed,
+      ...(o.accounts !== undefined ? { accounts: o.accounts } : {}),
+      ...(o.policies !== undefined ? { policies: o.policies.split(',').map((s) => s.trim()) } : {}),
+      ...(latencies ? { latencies } : {}),
+      ...(o.workers !== undefined ? { workers: o.workers } : {}),
+      equalImOi: o.equalIm,
+      quick: o.quick,
+      json: o.json,
+      out: resolve(o.out),
+    },
+    { out: (t) => process.stdout.write(t), err: process.stderr },
+  ).then(
+    (r) => {
+      process.exitCode = r.code;
+    },
+    (e: unknown) => {
+      process.stderr.write(
+        `plimsoll: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      );
+      process.exitCode = EXIT_FAILURE;
+    },
+  );
 }
 
 /** A share in [0, 1] (commander argParser). */
@@ -196,8 +269,11 @@ export function registerSimulateCommand(program: Command): Command {
       'Compare margin policies over a real crash or a seeded synthetic path (same traders, same book) and write an HTML report and metrics.json.',
     )
     .addOption(
-      new Option('--crash <id>', 'crash window to replay (default 2025-10-10)')
-        .choices(CRASH_WINDOWS.map((w) => w.id))
+      new Option(
+        '--crash <id>',
+        `crash window to replay (default 2025-10-10; with --study a comma-separated list, default all: ${CRASH_WINDOWS.map((w) => w.id).join(', ')})`,
+      )
+        .argParser(crashList)
         .conflicts('path'),
     )
     .addOption(
@@ -225,8 +301,43 @@ export function registerSimulateCommand(program: Command): Command {
       `comma-separated policies, instead of the default set (${POLICY_NAMES.join(', ')})`,
       policyList,
     )
-    .option('--accounts <n>', 'number of traders', intInRange('--accounts', 1, 100_000), 1000)
-    .option('--seed <n>', 'seed of the population', intInRange('--seed', 0, 2 ** 32 - 1), 42)
+    .option(
+      '--accounts <n>',
+      'number of traders (default 1000; per population with --study: 200, 50 with --quick)',
+      intInRange('--accounts', 1, 100_000),
+    )
+    .option(
+      '--seed <n>',
+      'seed of the population (with --study: the first of the seeds)',
+      intInRange('--seed', 0, 2 ** 32 - 1),
+      42,
+    )
+    .option(
+      '--study',
+      'run every policy over many trader populations per crash, with 95 % intervals and paired differences against the first policy (writes study.html and study.json)',
+      false,
+    )
+    .option(
+      '--seeds <n>',
+      'with --study: populations per crash (default 30; 3 with --quick)',
+      intInRange('--seeds', 2, 10_000),
+    )
+    .option(
+      '--workers <n>',
+      'with --study: worker threads (default: the number of cores)',
+      intInRange('--workers', 1, 256),
+    )
+    .option(
+      '--latency [list]',
+      `with --study: also sweep the keeper's latency, seconds or block:SECONDS, comma-separated (no list: ${DEFAULT_LATENCIES})`,
+    )
+    .option(
+      '--equal-im',
+      "with --study: also compare at equal capital efficiency (each policy's ratios scaled until its time-mean IM/OI matches the first policy's)",
+      false,
+    )
+    .option('--quick', 'with --study: a small study for CI (3 seeds × 50 traders unless given)', false)
+    .option('--json', 'with --study: print the whole study as JSON instead of the tables', false)
     .addOption(
       new Option(
         '--prices <source>',
@@ -236,6 +347,20 @@ export function registerSimulateCommand(program: Command): Command {
     .option('--dynamic', 'also run the dynamic and predictive policies', false)
     .option('--out <dir>', 'directory for report.html and metrics.json', 'simulate-report')
     .action((o: SimulateFlags) => {
+      if (o.study) {
+        studyAction(o);
+        return;
+      }
+      for (const [flag, set] of [
+        ['--seeds', o.seeds !== undefined],
+        ['--workers', o.workers !== undefined],
+        ['--latency', o.latency !== undefined],
+        ['--equal-im', o.equalIm],
+        ['--quick', o.quick],
+        ['--json', o.json],
+      ] as const)
+        if (set) throw new UsageError(`${flag} applies to --study only`);
+      if (o.crash?.includes(',')) throw new UsageError('several crashes need --study');
       if (o.minutes !== undefined && o.path === undefined)
         throw new UsageError('--minutes applies to synthetic paths (--path) only');
       if (o.prices === 'oracle' && (o.path !== undefined || !hasOracleFeed(o.crash ?? '2025-10-10')))
@@ -261,7 +386,7 @@ export function registerSimulateCommand(program: Command): Command {
           ...(o.policies !== undefined ? { policies: o.policies } : {}),
           ...(responses ? { responses } : {}),
           ...(o.hedged !== undefined ? { hedged: o.hedged } : {}),
-          accounts: o.accounts,
+          accounts: o.accounts ?? 1000,
           seed: o.seed,
           dynamic: o.dynamic,
           out: resolve(o.out),

@@ -69,6 +69,12 @@ describe('plimsoll simulate', () => {
       [['--crash', '2021-05-19', '--prices', 'oracle'], /2021-05-19 has one series/],
       [['--path', 'gbm', '--prices', 'oracle'], /gbm has one series/],
       [['--prices', 'tape'], /Allowed choices are oracle, klines/],
+      [['--latency', '5'], /--latency applies to --study only/],
+      [['--crash', '2021-05-19,2020-03-12'], /several crashes need --study/],
+      [['--study', '--crash', '2021-05-19,nope'], /unknown crash "nope"/],
+      [['--study', '--latency', '0,x'], /latencies are seconds/],
+      [['--study', '--dynamic'], /--dynamic does not apply to --study/],
+      [['--study', '--seeds', '1'], /--seeds must be in \[2, /],
     ];
     for (const [args, message] of cases) {
       let err = '';

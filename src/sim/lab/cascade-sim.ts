@@ -33,7 +33,9 @@
  *
  * Timing: round r of a point at time t runs at t + `delayMs` + (r − 1) × `roundMs`
  * (never before the engine's clock); the next point waits for the engine clock
- * if the rounds ran past it.
+ * if the rounds ran past it. With `keeper.latencyMs` (the latency model of
+ * ./cascade/rounds.ts) a step lands when its episode is due instead, at the prices
+ * of that moment: the rounds of an update stop before the next point.
  *
  * Cascade depth: a scope that becomes liquidatable at an exogenous price point (or a
  * funding tick) is at depth 1; one that becomes liquidatable after round r's sales
@@ -191,7 +193,14 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     opts.maxRounds ?? 200,
     feed !== undefined,
   );
-  const cascade = (updateMs: number) => rounds.run(updateMs);
+  // Latency model: rounds after an update never reach the next exogenous point (what is due
+  // then is liquidated at that point's prices). `next` only moves forward: updates come in order.
+  let next = 0;
+  const cascade = (updateMs: number) => {
+    while (next < opts.path.length && opts.path[next]!.timeMs <= updateMs) next++;
+    rounds.horizonMs = next < opts.path.length ? opts.path[next]!.timeMs : Number.POSITIVE_INFINITY;
+    rounds.run(updateMs);
+  };
   const responses = new ResponseRunner(ctx, opts.responses, pop, finder.book, trader, mark, step);
 
   let marketInput = pop.config.markets!.find((m) => m.id === MARKET)!;

@@ -6,6 +6,14 @@
  * then lets the backstop unload into the book. A sale that moves the mark may make more scopes
  * liquidatable: the next round, one cascade level deeper.
  *
+ * Latency model (`keeper.latencyMs`, optionally `keeper.blockMs`): each open episode is *due* at
+ * the time it was found + the latency (rounded up to the next block boundary on a block
+ * schedule). A round runs at the earliest due time and takes only the due episodes; episodes due
+ * at or after the next exogenous point (`horizonMs`) wait for it, so they are liquidated at the
+ * prices of the moment they are due (to the path's resolution: kline paths have four points a
+ * minute, so latencies under 15 s change when a step lands and how far the book has recovered,
+ * not the exogenous price it sees), and not at all if the scope is healthy again by then.
+ *
  * With the oracle feed (`tick`), the observations go through the keeper tick's `oracle` step
  * first; a sale moves the engine's mark only when the next observations arrive, so the scopes
  * found then are one level deeper than the deepest liquidation sold since (carried depth).
@@ -29,6 +37,8 @@ export class CascadeRounds {
   private inventoryDepth = 0;
   /** Most rounds after one price update. */
   maxRoundsPerPoint = 0;
+  /** Latency model: the time of the next exogenous point (rounds never run at or past it). */
+  horizonMs = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly ctx: RunContext,
@@ -72,7 +82,15 @@ export class CascadeRounds {
     return { finder: this.finder, maxRounds: this.maxRounds };
   }
 
+  /** When an episode found at `since` may be liquidated (latency model). */
+  private dueAt(since: number): number {
+    const l = this.keeper.latencyMs ?? 0;
+    const b = this.keeper.blockMs;
+    return b !== undefined && b > 0 ? (Math.floor((since + l) / b) + 1) * b : since + l;
+  }
+
   private hooks(updateMs: number, firstDepth: number): RoundHooks {
+    if (this.keeper.latencyMs !== undefined) return this.latencyHooks(updateMs, firstDepth);
     const { ctx, episodes, trader, keeper } = this;
     let depthOfNew = firstDepth;
     let sinceMs = updateMs;
@@ -103,6 +121,46 @@ export class CascadeRounds {
         depthOfNew = Math.max(roundMaxDepth, moved ? soldDepth : 0) + 1;
         sinceMs = execAt;
         at = execAt + keeper.roundMs;
+        return moved;
+      },
+    };
+  }
+
+  /** Rounds under the latency model: at the earliest due time, due episodes only, before the horizon. */
+  private latencyHooks(updateMs: number, firstDepth: number): RoundHooks {
+    const { ctx, episodes, trader, keeper } = this;
+    let depthOfNew = firstDepth;
+    let sinceMs = updateMs;
+    let at = updateMs;
+    return {
+      onCandidates: (found) => episodes.track(found, sinceMs, depthOfNew),
+      pending: () => trader.holdsInventory(),
+      roundTime: () => {
+        episodes.roundMaxDepth = 0;
+        let due = Number.POSITIVE_INFINITY;
+        for (const e of episodes.queue()) due = Math.min(due, this.dueAt(e.since));
+        // Nothing due before the next point: the round only lets the backstop unload (at `at`).
+        at = ctx.now(due < this.horizonMs ? Math.max(due, at) : at);
+        return at;
+      },
+      select: () =>
+        episodes
+          .queue()
+          .filter((e) => this.dueAt(e.since) <= at)
+          .slice(0, keeper.maxPerRound),
+      beforeStep: (c) => episodes.begin(c),
+      afterStep: (_c, res) => {
+        if (!res.ok) ctx.bump(res.rejection.code);
+        episodes.end(res.ok);
+      },
+      afterRound: (execAt) => {
+        const roundMaxDepth = episodes.roundMaxDepth;
+        if (roundMaxDepth > this.inventoryDepth) this.inventoryDepth = roundMaxDepth;
+        const soldDepth = this.inventoryDepth;
+        const moved = trader.unload(execAt);
+        if (!trader.holdsInventory()) this.inventoryDepth = 0;
+        depthOfNew = Math.max(roundMaxDepth, moved ? soldDepth : 0) + 1;
+        sinceMs = execAt;
         return moved;
       },
     };

@@ -21,6 +21,18 @@ export interface KeeperOptions {
   readonly roundMs: number;
   /** Liquidation steps the keeper sends per round; the rest wait for the next round. */
   readonly maxPerRound: number;
+  /**
+   * The latency model (see ./rounds.ts): when set, `delayMs` and `roundMs` are not used; a scope
+   * found liquidatable after a price update at t is liquidated no earlier than t + `latencyMs`,
+   * at the prices in force then (a later path point when the latency outlasts the current one),
+   * and only if it is still liquidatable.
+   */
+  readonly latencyMs?: number;
+  /**
+   * With `latencyMs`: a block schedule — the step lands in the first block boundary (a multiple
+   * of `blockMs`) strictly after t + `latencyMs`, like a transaction on a chain with that block time.
+   */
+  readonly blockMs?: number;
 }
 
 export const DEFAULT_KEEPER: KeeperOptions = { delayMs: 2_000, roundMs: 1_000, maxPerRound: 250 };

@@ -1,0 +1,625 @@
+/**
+ * The risk lab's study: every policy comparison over many seeds, with intervals.
+ *
+ * A study runs, for each history and each keeper setting (the lab's default keeper, and each
+ * latency of an optional sweep), every policy on the same `seeds` populations: seed s draws a
+ * fresh trader population (and, on a synthetic path, the path too), and that population is run
+ * under each policy — so policy differences are *paired* by seed. One run is one task
+ * (`runStudyTask`, a pure function of the task); tasks run in order in this thread or spread
+ * over worker threads (./study-pool.ts), and their outcomes are put back in task order, so the
+ * study is identical for any number of workers.
+ *
+ * Per history × keeper × policy and metric (bad debt, liquidation steps, ADL notional, peak
+ * cascade depth, time-averaged IM/OI) the report gives the mean with a 95 % Student-t interval
+ * and a seeded percentile-bootstrap interval, and the paired difference against the baseline
+ * policy (the first one, static-low by default) with both intervals; a difference whose interval
+ * covers 0 is reported as "not distinguishable" from the baseline (../../analytics/stats.ts).
+ *
+ * The latency sweep adds, per history and policy, the latency at which mean bad debt first
+ * reaches twice its value at the smallest fixed latency (linear interpolation between the two
+ * latencies that bracket it), or "not reached" within the sweep. Block schedules (`block:12`)
+ * are reported beside the fixed latencies but not used for the doubling.
+ *
+ * @example
+ * const s = await runStudy({ histories: ['2021-05-19'], seeds: 3, accounts: 50, workers: 2 });
+ * console.log(formatStudy(s));
+ */
+import {
+  type BootstrapOptions,
+  bootstrapInterval,
+  type Interval,
+  type PairedDifference,
+  pairedDifference,
+  tInterval,
+} from '../../analytics/stats.ts';
+import { runComparison } from './compare.ts';
+import type { HistorySpec } from './histories.ts';
+import { policiesByName, REPORT_POLICY_NAMES } from './policy-registry.ts';
+import { scaledPolicy } from './scaled-policy.ts';
+
+export const STUDY_METRICS = ['badDebt', 'liquidations', 'adl', 'cascadeDepth', 'imOi'] as const;
+export type StudyMetric = (typeof STUDY_METRICS)[number];
+
+export const METRIC_LABELS: Readonly<Record<StudyMetric, string>> = {
+  badDebt: 'bad debt USDC',
+  liquidations: 'liquidation steps',
+  adl: 'ADL notional USDC',
+  cascadeDepth: 'peak cascade depth',
+  imOi: 'IM/OI (time mean)',
+};
+
+/** One keeper setting of the latency sweep. */
+export interface LatencySpec {
+  /** `0 s`, `60 s`, `block 12 s`. */
+  readonly label: string;
+  readonly latencyMs: number;
+  /** A block schedule: the step lands on the next block boundary. */
+  readonly blockMs?: number;
+}
+
+/** The sweep the issue of keeper latency calls for: fixed latencies and three block times. */
+export const DEFAULT_LATENCIES = '0,1,5,15,60,300,block:0.4,block:2,block:12';
+
+/** A typed error for a bad study option (the CLI turns it into a usage error). */
+export class StudyOptionError extends RangeError {
+  override readonly name = 'StudyOptionError';
+}
+
+/** Parses `0,1,5,block:12` (seconds; `block:B` a block schedule of B seconds). */
+export function parseLatencies(list: string): LatencySpec[] {
+  const out: LatencySpec[] = [];
+  const seen = new Set<string>();
+  for (const raw of list.split(',').map((s) => s.trim())) {
+    if (raw === '') continue;
+    const block = /^block:(.+)$/.exec(raw);
+    const text = block ? block[1]! : raw;
+    const sec = Number(text);
+    if (!/^[0-9]*\.?[0-9]+$/.test(text) || !Number.isFinite(sec) || sec > 86_400 || (block && sec === 0))
+      throw new StudyOptionError(
+        `latencies are seconds (0..86400) or block:SECONDS (> 0), comma-separated; got ${JSON.stringify(raw)}`,
+      );
+    const ms = Math.round(sec * 1000);
+    const spec: LatencySpec = block
+      ? { label: `block ${sec} s`, latencyMs: 0, blockMs: ms }
+      : { label: `${sec} s`, latencyMs: ms };
+    if (seen.has(spec.label)) throw new StudyOptionError(`latency ${raw} is listed twice`);
+    seen.add(spec.label);
+    out.push(spec);
+  }
+  if (out.length === 0) throw new StudyOptionError('no latency given');
+  return out;
+}
+
+export interface StudyOptions {
+  /** Crash ids (bundled windows). */
+  readonly histories: readonly string[];
+  /** Populations per history (seeds firstSeed .. firstSeed + seeds − 1). */
+  readonly seeds: number;
+  readonly firstSeed?: number;
+  readonly accounts: number;
+  /** Policy names; the first is the baseline of the paired differences (default: the report set). */
+  readonly policies?: readonly string[];
+  /** A latency sweep (absent: only the lab's default keeper). */
+  readonly latencies?: readonly LatencySpec[];
+  /** Worker threads (1: in this thread). */
+  readonly workers?: number;
+  /** Bootstrap resamples (default 2,000). */
+  readonly resamples?: number;
+  /**
+   * Also compare at equal capital efficiency: each other policy's ratios are scaled so that its
+   * time-mean IM/OI over the first `calibrationSeeds` seeds (default 3) matches the baseline's
+   * within `tolerance` (relative, default 2 %), by bisection on the log of the scale in
+   * [1/8, 8]; then it runs on every seed at that scale.
+   */
+  readonly equalImOi?: { readonly calibrationSeeds?: number; readonly tolerance?: number };
+  /** Called after each run: done, total (calibration runs raise the total as they are added). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** One run: a history, a seed, a policy, a keeper setting (undefined: the lab's default keeper). */
+export interface StudyTask {
+  readonly history: string;
+  readonly seed: number;
+  readonly policy: string;
+  readonly accounts: number;
+  readonly latency?: LatencySpec;
+  /** Every margin ratio of the policy × scale (./scaled-policy.ts; the equal-IM/OI comparison). */
+  readonly scale?: number;
+}
+
+/** What a run contributes to the study (plain numbers: it crosses thread boundaries). */
+export interface StudyOutcome {
+  readonly badDebt: number;
+  readonly liquidations: number;
+  readonly adl: number;
+  readonly cascadeDepth: number;
+  readonly imOi: number;
+  readonly conservationOk: boolean;
+}
+
+/** Runs one task (the lab's comparison with one policy; pure function of the task). */
+export function runStudyTask(task: StudyTask): StudyOutcome {
+  const history: HistorySpec = { kind: 'crash', id: task.history };
+  const cmp = runComparison({
+    crash: task.history,
+    history,
+    accounts: task.accounts,
+    seed: task.seed,
+    policies: policiesByName(task.policy).map((p) =>
+      task.scale !== undefined ? scaledPolicy(p, task.scale) : p,
+    ),
+    ...(task.latency
+      ? {
+          keeper: {
+            latencyMs: task.latency.latencyMs,
+            ...(task.latency.blockMs !== undefined ? { blockMs: task.latency.blockMs } : {}),
+          },
+        }
+      : {}),
+  });
+  const m = cmp.rows[0]!;
+  return {
+    badDebt: Number(m.badDebt.total),
+    liquidations: m.liquidations.count,
+    adl: Number(m.adl.notional),
+    cascadeDepth: m.cascade.peakDepth,
+    imOi: m.capitalEfficiency.mean,
+    conservationOk: m.conservation.ok,
+  };
+}
+
+export interface MetricSummary {
+  readonly t: Interval;
+  readonly bootstrap: Interval;
+  /** Paired difference policy − baseline (absent on the baseline itself). */
+  readonly vsBaseline?: PairedDifference;
+}
+
+export interface PolicySummary {
+  readonly policy: string;
+  readonly metrics: Readonly<Record<StudyMetric, MetricSummary>>;
+  readonly conservationOk: boolean;
+}
+
+export interface StudyCell {
+  readonly history: string;
+  /** 'default keeper' or the sweep's label. */
+  readonly keeper: string;
+  readonly latency?: LatencySpec;
+  readonly policies: readonly PolicySummary[];
+}
+
+export interface Doubling {
+  readonly history: string;
+  readonly policy: string;
+  /** Mean bad debt at the smallest fixed latency. */
+  readonly reference: number;
+  readonly referenceLatencySeconds: number;
+  /** Interpolated latency (s) at which mean bad debt reaches 2 × reference; null if not reached. */
+  readonly seconds: number | null;
+  readonly note: string;
+}
+
+/** The scale found for a policy at equal IM/OI. */
+export interface Calibration {
+  readonly history: string;
+  readonly policy: string;
+  /** The baseline's time-mean IM/OI over the calibration seeds. */
+  readonly target: number;
+  /** null: the policy cannot be scaled (portfolio scenarios) or no scale in [1/8, 8] matched. */
+  readonly scale: number | null;
+  readonly achieved: number;
+  readonly iterations: number;
+  readonly note: string;
+}
+
+export const EQUAL_IM_OI = 'equal IM/OI';
+
+export interface StudyResult {
+  readonly histories: readonly string[];
+  readonly seeds: readonly number[];
+  readonly accounts: number;
+  readonly policies: readonly string[];
+  readonly baseline: string;
+  readonly latencies: readonly LatencySpec[];
+  readonly cells: readonly StudyCell[];
+  readonly doubling: readonly Doubling[];
+  /** With `equalImOi`: the scale of each policy per history. */
+  readonly calibrations: readonly Calibration[];
+  /** Every run's outcome, in task order. */
+  readonly runs: readonly (StudyTask & { readonly outcome: StudyOutcome })[];
+}
+
+/** The study's tasks, in a fixed order: history, keeper setting, seed, policy. */
+export function studyTasks(opts: StudyOptions): StudyTask[] {
+  validate(opts);
+  const policies = opts.policies ?? REPORT_POLICY_NAMES;
+  const first = opts.firstSeed ?? 1;
+  const keepers: (LatencySpec | undefined)[] = [undefined, ...(opts.latencies ?? [])];
+  const tasks: StudyTask[] = [];
+  for (const history of opts.histories)
+    for (const latency of keepers)
+      for (let s = 0; s < opts.seeds; s++)
+        for (const policy of policies)
+          tasks.push({
+            history,
+            seed: first + s,
+            policy,
+            accounts: opts.accounts,
+            ...(latency ? { latency } : {}),
+          });
+  return tasks;
+}
+
+function validate(opts: StudyOptions): void {
+  if (opts.histories.length === 0) throw new StudyOptionError('no history to study');
+  if (!Number.isInteger(opts.seeds) || opts.seeds < 2)
+    throw new StudyOptionError(`a study needs at least 2 seeds for an interval, got ${opts.seeds}`);
+  if (!Number.isInteger(opts.accounts) || opts.accounts < 1)
+    throw new StudyOptionError(`accounts must be a whole number ≥ 1, got ${opts.accounts}`);
+  const w = opts.workers ?? 1;
+  if (!Number.isInteger(w) || w < 1)
+    throw new StudyOptionError(`workers must be a whole number ≥ 1, got ${w}`);
+  policiesByName((opts.policies ?? REPORT_POLICY_NAMES).join(','));
+}
+
+/** Runs the study (workers > 1: worker threads) and summarizes it. */
+export async function runStudy(opts: StudyOptions): Promise<StudyResult> {
+  const tasks = studyTasks(opts);
+  const workers = opts.workers ?? 1;
+  let done = 0;
+  let total = tasks.length;
+  const execute = async (batch: readonly StudyTask[]): Promise<StudyOutcome[]> => {
+    const base = done;
+    const progress = (d: number) => {
+      done = base + d;
+      opts.onProgress?.(done, total);
+    };
+    if (workers === 1) {
+      const out: StudyOutcome[] = [];
+      for (const t of batch) {
+        out.push(runStudyTask(t));
+        progress(out.length);
+        // Let a progress bar draw between runs.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      return out;
+    }
+    const { runPool } = await import('./study-pool.ts');
+    return runPool<StudyTask, StudyOutcome>(batch, workers, progress);
+  };
+  const outcomes = await execute(tasks);
+  const allTasks = [...tasks];
+  const calibrations: Calibration[] = [];
+  if (opts.equalImOi) {
+    const policies = opts.policies ?? REPORT_POLICY_NAMES;
+    const baseline = policies[0]!;
+    const calSeeds = Math.min(opts.equalImOi.calibrationSeeds ?? 3, opts.seeds);
+    const tol = opts.equalImOi.tolerance ?? 0.02;
+    const first = opts.firstSeed ?? 1;
+    for (const history of opts.histories) {
+      const baseRuns = tasks
+        .map((t, i) => ({ t, o: outcomes[i]! }))
+        .filter(
+          ({ t }) =>
+            t.history === history && !t.latency && t.policy === baseline && t.seed < first + calSeeds,
+        );
+      const target = baseRuns.reduce((a, r) => a + r.o.imOi, 0) / baseRuns.length;
+      const others = policies.slice(1).filter((p) => scalable(p));
+      for (const p of policies.slice(1))
+        if (!others.includes(p))
+          calibrations.push({
+            history,
+            policy: p,
+            target,
+            scale: null,
+            achieved: Number.NaN,
+            iterations: 0,
+            note: 'not scaled: its portfolio scenarios have no single ratio to scale',
+          });
+      // Bisection on log k, all policies of an iteration in one batch of runs.
+      const state = new Map(
+        others.map((p) => [
+          p,
+          { lo: Math.log(1 / 8), hi: Math.log(8), k: 1, achieved: Number.NaN, it: 0, done: false },
+        ]),
+      );
+      for (let it = 0; it < 12 && [...state.values()].some((x) => !x.done); it++) {
+        const active = others.filter((p) => !state.get(p)!.done);
+        const batch: StudyTask[] = [];
+        for (const p of active) {
+          const st = state.get(p)!;
+          st.k = it === 0 ? 1 : Math.exp((st.lo + st.hi) / 2);
+          for (let s = 0; s < calSeeds; s++)
+            batch.push({ history, seed: first + s, policy: p, accounts: opts.accounts, scale: st.k });
+        }
+        total += batch.length;
+        const res = await execute(batch);
+        active.forEach((p, j) => {
+          const st = state.get(p)!;
+          const got = res.slice(j * calSeeds, (j + 1) * calSeeds).reduce((a, o) => a + o.imOi, 0) / calSeeds;
+          st.achieved = got;
+          st.it = it + 1;
+          if (Math.abs(got - target) <= tol * target) st.done = true;
+          else if (got < target) st.lo = Math.log(st.k);
+          else st.hi = Math.log(st.k);
+          if (st.hi - st.lo < 1e-3) st.done = true;
+        });
+      }
+      const eqTasks: StudyTask[] = [];
+      for (const p of others) {
+        const st = state.get(p)!;
+        const ok = Math.abs(st.achieved - target) <= tol * target;
+        calibrations.push({
+          history,
+          policy: p,
+          target,
+          scale: ok ? st.k : null,
+          achieved: st.achieved,
+          iterations: st.it,
+          note: ok
+            ? `ratios × ${st.k.toPrecision(3)}: IM/OI ${(st.achieved * 100).toFixed(2)}% vs ${(target * 100).toFixed(2)}%`
+            : `no scale in [1/8, 8] reached the baseline's IM/OI (last ${(st.achieved * 100).toFixed(2)}%)`,
+        });
+        if (ok)
+          for (let s = 0; s < opts.seeds; s++)
+            eqTasks.push({ history, seed: first + s, policy: p, accounts: opts.accounts, scale: st.k });
+      }
+      total += eqTasks.length;
+      const eqOut = await execute(eqTasks);
+      allTasks.push(...eqTasks);
+      outcomes.push(...eqOut);
+    }
+  }
+  return summarizeStudy(opts, allTasks, outcomes, opts.resamples, calibrations);
+}
+
+/** Whether a policy's margin can be scaled (no engine portfolio model). */
+function scalable(name: string): boolean {
+  const p = policiesByName(name)[0]!;
+  try {
+    scaledPolicy(p, 2).configFor({
+      marketId: 'BTC-PERP',
+      baseMarket: { margin: { kind: 'fixed', initialRatio: '0.1', maintenance: { ratio: '0.05' } } },
+      openPrice: '60000',
+      startMs: 0,
+    } as never);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The summary of a study from its tasks and their outcomes (pure). */
+export function summarizeStudy(
+  opts: StudyOptions,
+  tasks: readonly StudyTask[],
+  outcomes: readonly StudyOutcome[],
+  resamples?: number,
+  calibrations: readonly Calibration[] = [],
+): StudyResult {
+  const policies = [...(opts.policies ?? REPORT_POLICY_NAMES)];
+  const baseline = policies[0]!;
+  const first = opts.firstSeed ?? 1;
+  const seeds = Array.from({ length: opts.seeds }, (_, i) => first + i);
+  const latencies = [...(opts.latencies ?? [])];
+  const keyOf = (t: StudyTask) =>
+    `${t.history}|${t.scale !== undefined ? EQUAL_IM_OI : (t.latency?.label ?? '')}|${t.policy}`;
+  const byKey = new Map<string, StudyOutcome[]>();
+  tasks.forEach((t, i) => {
+    const k = keyOf(t);
+    const list = byKey.get(k) ?? [];
+    list.push(outcomes[i]!);
+    byKey.set(k, list);
+  });
+  const cells: StudyCell[] = [];
+  let cellNo = 0;
+  for (const history of opts.histories)
+    for (const latency of [undefined, ...latencies, ...(calibrations.length > 0 ? ['equal' as const] : [])]) {
+      const equal = latency === 'equal';
+      const cellPolicies = equal
+        ? [
+            baseline,
+            ...calibrations.filter((c) => c.history === history && c.scale !== null).map((c) => c.policy),
+          ]
+        : policies;
+      const series = (p: string) =>
+        equal && p === baseline
+          ? byKey.get(keyOf({ history, seed: 0, policy: p, accounts: 0 }))!
+          : byKey.get(
+              keyOf({
+                history,
+                seed: 0,
+                policy: p,
+                accounts: 0,
+                ...(equal ? { scale: 1 } : latency ? { latency } : {}),
+              }),
+            )!;
+      const base = series(baseline);
+      const boot = (m: number): BootstrapOptions => ({
+        seed: 1 + cellNo * 101 + m,
+        ...(resamples !== undefined ? { resamples } : {}),
+      });
+      const rows: PolicySummary[] = cellPolicies.map((p) => {
+        const runs = series(p);
+        const metrics = {} as Record<StudyMetric, MetricSummary>;
+        STUDY_METRICS.forEach((m, mi) => {
+          const xs = runs.map((o) => o[m]);
+          metrics[m] = {
+            t: tInterval(xs),
+            bootstrap: bootstrapInterval(xs, boot(mi)),
+            ...(p === baseline
+              ? {}
+              : {
+                  vsBaseline: pairedDifference(
+                    xs,
+                    base.map((o) => o[m]),
+                    boot(50 + mi),
+                  ),
+                }),
+          };
+        });
+        return { policy: p, metrics, conservationOk: runs.every((o) => o.conservationOk) };
+      });
+      cells.push({
+        history,
+        keeper: equal ? EQUAL_IM_OI : (latency?.label ?? 'default keeper'),
+        ...(latency && !equal ? { latency } : {}),
+        policies: rows,
+      });
+      cellNo++;
+    }
+  return {
+    histories: [...opts.histories],
+    seeds,
+    accounts: opts.accounts,
+    policies,
+    baseline,
+    latencies,
+    cells,
+    doubling: doublings(cells),
+    calibrations: [...calibrations],
+    runs: tasks.map((t, i) => ({ ...t, outcome: outcomes[i]! })),
+  };
+}
+
+/** Per history and policy: the latency at which mean bad debt doubles (fixed latencies only). */
+export function doublings(cells: readonly StudyCell[]): Doubling[] {
+  const out: Doubling[] = [];
+  const histories = [...new Set(cells.map((c) => c.history))];
+  for (const history of histories) {
+    const fixed = cells
+      .filter((c) => c.history === history && c.latency && c.latency.blockMs === undefined)
+      .sort((a, b) => a.latency!.latencyMs - b.latency!.latencyMs);
+    if (fixed.length < 2) continue;
+    for (const p of fixed[0]!.policies.map((r) => r.policy)) {
+      const pts = fixed.map((c) => ({
+        s: c.latency!.latencyMs / 1000,
+        y: c.policies.find((r) => r.policy === p)!.metrics.badDebt.t.mean,
+      }));
+      out.push(doublingOf(history, p, pts));
+    }
+  }
+  return out;
+}
+
+/** The first crossing of 2 × y(first point), linearly interpolated; pure. */
+export function doublingOf(
+  history: string,
+  policy: string,
+  pts: readonly { s: number; y: number }[],
+): Doubling {
+  const ref = pts[0]!;
+  const base = { history, policy, reference: ref.y, referenceLatencySeconds: ref.s };
+  if (ref.y <= 0) {
+    const firstDebt = pts.find((p) => p.y > 0);
+    return {
+      ...base,
+      seconds: null,
+      note: firstDebt
+        ? `no bad debt at ${ref.s} s; first bad debt at ${firstDebt.s} s`
+        : 'no bad debt at any latency',
+    };
+  }
+  const target = 2 * ref.y;
+  for (let i = 1; i < pts.length; i++) {
+    const a = pts[i - 1]!;
+    const b = pts[i]!;
+    if (b.y >= target) {
+      const s = b.y === a.y ? b.s : a.s + ((target - a.y) / (b.y - a.y)) * (b.s - a.s);
+      return { ...base, seconds: s, note: `doubles at ≈ ${fmtSeconds(s)} s` };
+    }
+  }
+  return { ...base, seconds: null, note: `not reached up to ${pts[pts.length - 1]!.s} s` };
+}
+
+const fmtSeconds = (s: number) => (s < 10 ? s.toFixed(1) : s.toFixed(0));
+
+// --- text -----------------------------------------------------------------------------------
+
+const fmt = (m: StudyMetric, x: number) =>
+  !Number.isFinite(x)
+    ? '—'
+    : m === 'imOi'
+      ? `${(x * 100).toFixed(2)}%`
+      : m === 'cascadeDepth'
+        ? x.toFixed(1)
+        : Math.round(x).toLocaleString('en-US');
+
+/** `mean [lo, hi]`. */
+export function formatInterval(m: StudyMetric, i: Interval): string {
+  return `${fmt(m, i.mean)} [${fmt(m, i.lo)}, ${fmt(m, i.hi)}]`;
+}
+
+/** `+1,234 [−50, +2,400] ~` : the paired difference and whether it is distinguishable. */
+export function formatDifference(m: StudyMetric, d: PairedDifference | undefined): string {
+  if (!d) return 'baseline';
+  const sign = (x: number) => (x > 0 ? '+' : '') + fmt(m, x);
+  return `${sign(d.t.mean)} [${sign(d.t.lo)}, ${sign(d.t.hi)}]${d.distinguishable ? '' : ' ~'}`;
+}
+
+function table(head: string[], body: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+/** One table per history × keeper: means with 95 % t intervals, then paired differences. */
+export function formatStudy(s: StudyResult): string {
+  const out: string[] = [];
+  out.push(
+    `Study: ${s.histories.join(', ')} · ${s.seeds.length} seeds (${s.seeds[0]}..${s.seeds[s.seeds.length - 1]}) × ${s.accounts} traders · baseline ${s.baseline}`,
+  );
+  out.push(
+    'Cells: mean [95 % percentile-bootstrap interval] over the seeds; Δ: paired difference policy − baseline, same seed, mean [95 % paired-t interval]; "~": not distinguishable from the baseline (the paired t or bootstrap interval covers 0).',
+  );
+  const cells = s.cells.filter((c) => !c.latency);
+  for (const c of s.calibrations) out.push(`Equal IM/OI, ${c.history}: ${c.policy} ${c.note}`);
+  for (const c of cells) {
+    out.push('', `${c.history} · ${c.keeper}`);
+    const head = ['policy', ...STUDY_METRICS.map((m) => METRIC_LABELS[m]), 'Δ bad debt', 'Δ ADL'];
+    const body = c.policies.map((p) => [
+      p.policy + (p.conservationOk ? '' : ' ✗conservation'),
+      ...STUDY_METRICS.map((m) => formatInterval(m, p.metrics[m].bootstrap)),
+      formatDifference('badDebt', p.metrics.badDebt.vsBaseline),
+      formatDifference('adl', p.metrics.adl.vsBaseline),
+    ]);
+    out.push(table(head, body));
+  }
+  if (s.latencies.length > 0) {
+    for (const history of s.histories) {
+      out.push('', `${history} · keeper latency sweep: bad debt USDC, mean [95 % bootstrap interval]`);
+      const rows = s.cells.filter((c) => c.history === history && c.latency);
+      const head = ['latency', ...s.policies];
+      out.push(
+        table(
+          head,
+          rows.map((c) => [
+            c.keeper,
+            ...c.policies.map((p) => formatInterval('badDebt', p.metrics.badDebt.bootstrap)),
+          ]),
+        ),
+      );
+      out.push(`${history} · ADL notional USDC and peak cascade depth (means)`);
+      out.push(
+        table(
+          head,
+          rows.map((c) => [
+            c.keeper,
+            ...c.policies.map(
+              (p) =>
+                `${fmt('adl', p.metrics.adl.t.mean)} / ${fmt('cascadeDepth', p.metrics.cascadeDepth.t.mean)}`,
+            ),
+          ]),
+        ),
+      );
+      const d = s.doubling.filter((x) => x.history === history);
+      if (d.length > 0)
+        out.push(
+          `Bad debt doubles (vs ${d[0]!.referenceLatencySeconds} s): ${d.map((x) => `${x.policy} ${x.note}`).join(' · ')}`,
+        );
+    }
+  }
+  return out.join('\n');
+}
