@@ -47,7 +47,8 @@ export function encodeBatch(events: readonly StoredEvent[]): Buffer {
   size += varintSize(types.length);
   for (const n of typeLens) size += varintSize(n) + n;
 
-  const buf = Buffer.allocUnsafe(size);
+  // its own ArrayBuffer (never the shared pool's), so a commit worker can take it without a copy
+  const buf = Buffer.allocUnsafeSlow(size);
   buf[0] = BATCH_FORMAT;
   let off = writeVarint(buf, 1, events.length);
   off = writeVarint(buf, off, types.length);
