@@ -5,7 +5,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BATCH_FORMAT, batchCount, decodeBatch, encodeBatch } from './batch-codec.ts';
+import {
+  BATCH_FORMAT,
+  BATCH_FORMAT_DEFLATE,
+  batchCount,
+  COMPRESS_MIN_BYTES,
+  compressBatch,
+  decodeBatch,
+  encodeBatch,
+} from './batch-codec.ts';
 import { JournalSchemaError, type StoredEvent } from './journal.ts';
 
 /** Well-formed Unicode (what SQLite's TEXT columns kept too): no lone surrogates. */
@@ -64,5 +72,40 @@ describe('batch codec', () => {
     const foreign = Buffer.from(blob);
     foreign[0] = 99;
     expect(() => decodeBatch(1, foreign)).toThrow(/unknown batch format 99/);
+  });
+
+  it('a_large_batch_is_stored_deflated_and_read_back_exactly_a_small_one_as_it_is', () => {
+    fc.assert(
+      fc.property(batch, (events) => {
+        const blob = encodeBatch(events);
+        const stored = compressBatch(blob);
+        if (blob.length < COMPRESS_MIN_BYTES) expect(stored).toBe(blob);
+        expect(stored.length).toBeLessThanOrEqual(blob.length);
+        expect(decodeBatch(events[0]!.seq, stored)).toEqual(events);
+        expect(batchCount(stored)).toBe(events.length);
+      }),
+      { seed: 1415, numRuns: 200 },
+    );
+    // a commit group of similar events (numbers differ): many times smaller
+    const group = Array.from({ length: 3000 }, (_, i) => ({
+      seq: i + 1,
+      type: i % 3 === 0 ? 'traded' : 'moved',
+      json: `{"type":"moved","from":{"kind":"balance","sub":"trader/${i % 97}"},"to":{"kind":"fees"},"asset":"USDC","amount":{"$n":"${(i * 7919) % 100003}"},"reason":"trading_fee"}`,
+    }));
+    const stored = compressBatch(encodeBatch(group));
+    expect(stored[0]).toBe(BATCH_FORMAT_DEFLATE);
+    expect(stored.length * 4).toBeLessThan(encodeBatch(group).length);
+    expect(decodeBatch(1, stored)).toEqual(group);
+  });
+
+  it('a_corrupt_deflated_batch_is_refused', () => {
+    const stored = compressBatch(
+      encodeBatch(Array.from({ length: 500 }, (_, i) => ({ seq: i + 1, type: 't', json: `{"i":${i}}` }))),
+    );
+    expect(stored[0]).toBe(BATCH_FORMAT_DEFLATE);
+    const cut = stored.subarray(0, Math.floor(stored.length / 2));
+    expect(() => decodeBatch(1, cut)).toThrow(JournalSchemaError);
+    const notABatch = Buffer.concat([Buffer.from([BATCH_FORMAT_DEFLATE]), compressBatch(Buffer.alloc(0))]);
+    expect(() => decodeBatch(1, notABatch)).toThrow(JournalSchemaError);
   });
 });

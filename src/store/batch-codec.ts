@@ -13,15 +13,54 @@
  *   count × (varint typeIndex, varint byteLength, bytes)   each event's type and json
  *
  * The type dictionary is what makes it compact beyond dropping the seqs: a group of 6,000
- * fills repeats two or three type names 18,000 times. The json texts are the engine's, byte
+ * fills repeats two or three type names 18,000 times.
+ *
+ * A large batch is stored deflated: byte 0 = 2, then the raw-deflate stream of the whole
+ * format-1 blob (`compressBatch`, zlib level 1). Events are repetitive JSON, so a commit group
+ * shrinks many times over; without it a durable group commit on a cloud disk is bound by the
+ * bytes it writes (twice: WAL, then checkpoint), not by the engine. The commit worker compresses
+ * off the engine's thread; readers inflate transparently. The json texts are the engine's, byte
  * for byte (the store stays opaque: it never parses them), so decoding gives back exactly the
  * strings that were appended. A blob that does not follow the layout is refused with
  * JournalSchemaError (a corrupt or foreign row), never half-read.
  */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { JournalSchemaError, type StoredEvent } from './journal.ts';
 
 /** The first byte of every batch blob; a new layout gets a new number. */
 export const BATCH_FORMAT = 1;
+/** First byte of a deflated batch: the rest is a raw-deflate stream of a format-1 blob. */
+export const BATCH_FORMAT_DEFLATE = 2;
+/** Batches smaller than this are stored as they are (deflate would save little there). */
+export const COMPRESS_MIN_BYTES = 4096;
+/** A deflated batch never inflates beyond this (a corrupt row cannot exhaust memory). */
+const MAX_BATCH_BYTES = 1 << 30;
+
+/**
+ * The blob to store for an encoded batch: deflated (format 2) when it is large and that makes it
+ * smaller, else the blob itself. The commit worker (sqlite-commit-worker.ts) applies the same rule
+ * in its own thread.
+ */
+export function compressBatch(blob: Buffer): Buffer {
+  if (blob.length < COMPRESS_MIN_BYTES || blob[0] !== BATCH_FORMAT) return blob;
+  const z = deflateRawSync(blob, { level: 1 });
+  if (z.length + 1 >= blob.length) return blob;
+  return Buffer.concat([Buffer.from([BATCH_FORMAT_DEFLATE]), z]);
+}
+
+/** A stored blob as a format-1 blob (inflating a deflated one). */
+function plain(blob: Uint8Array, bad: (why: string) => never): Buffer {
+  const buf = Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  if (buf[0] !== BATCH_FORMAT_DEFLATE) return buf;
+  let out: Buffer;
+  try {
+    out = inflateRawSync(buf.subarray(1), { maxOutputLength: MAX_BATCH_BYTES });
+  } catch (err) {
+    return bad(`cannot inflate: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (out[0] !== BATCH_FORMAT) bad('a deflated batch must hold a format-1 batch');
+  return out;
+}
 
 /** Encodes `events` (non-empty, validated by the caller) into one blob. */
 export function encodeBatch(events: readonly StoredEvent[]): Buffer {
@@ -67,10 +106,10 @@ export function encodeBatch(events: readonly StoredEvent[]): Buffer {
 
 /** The events of a batch blob whose first event has seq `firstSeq`. */
 export function decodeBatch(firstSeq: number, blob: Uint8Array): StoredEvent[] {
-  const buf = Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
   const bad = (why: string): never => {
     throw new JournalSchemaError(`journal batch at seq ${firstSeq} is malformed: ${why}`);
   };
+  const buf = plain(blob, bad);
   if (buf.length < 1 || buf[0] !== BATCH_FORMAT) bad(`unknown batch format ${buf[0] ?? 'none'}`);
   const pos = { off: 1 };
   const count = readVarint(buf, pos, bad);
@@ -90,10 +129,10 @@ export function decodeBatch(firstSeq: number, blob: Uint8Array): StoredEvent[] {
 
 /** The number of events in a batch blob, read from its header. */
 export function batchCount(blob: Uint8Array): number {
-  const buf = Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
   const bad = (why: string): never => {
     throw new JournalSchemaError(`journal batch is malformed: ${why}`);
   };
+  const buf = plain(blob, bad);
   if (buf[0] !== BATCH_FORMAT) bad(`unknown batch format ${buf[0] ?? 'none'}`);
   return readVarint(buf, { off: 1 }, bad);
 }

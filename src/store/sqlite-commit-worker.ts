@@ -5,7 +5,7 @@
  * on the main thread every commit stopped the engine for its whole duration.
  *
  * The main thread encodes the group (batch-codec.ts) and hands the blob over without copying
- * (its ArrayBuffer is transferred); the worker writes it in ONE IMMEDIATE transaction after
+ * (its ArrayBuffer is transferred); the worker deflates it (also off the engine's thread) and writes it in ONE IMMEDIATE transaction after
  * checking that it continues the journal, then answers. A write is acknowledged only after
  * SQLite's COMMIT returned, and a failed write rolls back entirely, exactly as on the main thread;
  * when the worker itself dies, every write not yet answered fails (its outcome is then decided
@@ -18,6 +18,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { COMPRESS_MIN_BYTES } from './batch-codec.ts';
 import { JournalClosedError, JournalSequenceError, type StoredSnapshot } from './journal.ts';
 
 export interface CommitWorkerOptions {
@@ -50,6 +51,7 @@ interface Reply {
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const { deflateRawSync } = require('node:zlib');
 const Database = require(workerData.sqlite);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.defaultSafeIntegers(true);
@@ -61,6 +63,13 @@ const insert = db.prepare('INSERT INTO batches (first_seq, last_seq, data) VALUE
 const snapshot = db.prepare(
   'INSERT INTO snapshots (seq, json) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET json = excluded.json');
 class SeqError extends Error {}
+// batch-codec.ts compressBatch, here in the worker's thread: a large format-1 blob is stored
+// deflated (format 2) when that makes it smaller
+function compress(blob) {
+  if (blob.length < workerData.compressMin || blob[0] !== 1) return blob;
+  const z = deflateRawSync(blob, { level: 1 });
+  return z.length + 1 >= blob.length ? blob : Buffer.concat([Buffer.from([2]), z]);
+}
 const write = db.transaction((m) => {
   const last = Number(lastSeq.get() ?? 0n);
   if (m.firstSeq !== last + 1) {
@@ -79,7 +88,8 @@ parentPort.on('message', (m) => {
     return;
   }
   try {
-    write.immediate({ ...m, data: Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength) });
+    const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
+    write.immediate({ ...m, data: m.count > 0 ? compress(data) : data });
     parentPort.postMessage({ id: m.id, ok: true });
   } catch (err) {
     parentPort.postMessage({
@@ -106,7 +116,13 @@ export class SqliteCommitWorker {
     const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { sqlite, path, durable: options.durable, busyTimeoutMs: options.busyTimeoutMs },
+      workerData: {
+        sqlite,
+        path,
+        durable: options.durable,
+        busyTimeoutMs: options.busyTimeoutMs,
+        compressMin: COMPRESS_MIN_BYTES,
+      },
     });
     this.worker.on('message', (r: Reply) => this.answer(r));
     this.worker.on('error', (err) => this.die(err));

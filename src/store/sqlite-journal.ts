@@ -36,7 +36,7 @@
  * Finish or `break` the loop before appending (recovery reads everything, then appends).
  */
 import Database from 'better-sqlite3';
-import { decodeBatch, encodeBatch } from './batch-codec.ts';
+import { compressBatch, decodeBatch, encodeBatch } from './batch-codec.ts';
 import {
   type Journal,
   JournalClosedError,
@@ -288,7 +288,7 @@ export class SqliteJournal implements Journal {
   private insertBatch(events: readonly StoredEvent[]): void {
     if (!this.stmtInsert) throw new JournalReadOnlyError(this.path);
     const first = events[0]!.seq;
-    this.stmtInsert.run(BigInt(first), BigInt(first + events.length - 1), encodeBatch(events));
+    this.stmtInsert.run(BigInt(first), BigInt(first + events.length - 1), compressBatch(encodeBatch(events)));
   }
 
   private *iterate(afterSeq: number): Generator<StoredEvent, void, undefined> {
