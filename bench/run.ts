@@ -532,9 +532,11 @@ if (runs('b')) {
 }
 if (runs('c')) {
   const c = journal();
-  const d = await durableFills(SIZES.durableFills, 512);
+  // outstanding submits (clients of the service); BENCH_DURABLE_IN_FLIGHT to try another window
+  const inFlight = Number(process.env.BENCH_DURABLE_IN_FLIGHT ?? 512);
+  const d = await durableFills(SIZES.durableFills, inFlight);
   log(
-    `   durable fills (group commit, synchronous = ${d.synchronous}, 512 in flight): ${d.fills} fills in ${d.seconds.toFixed(2)} s, ${d.groups} commits → ${fmtRate(d.perSecond)} fills acknowledged`,
+    `   durable fills (group commit, synchronous = ${d.synchronous}, ${inFlight} in flight): ${d.fills} fills in ${d.seconds.toFixed(2)} s, ${d.groups} commits → ${fmtRate(d.perSecond)} fills acknowledged`,
   );
   log(
     `     commit ${d.worker ? 'on a worker thread (one batch row per group)' : 'on the main thread'}; main thread (engine) busy ${(d.mainBusy * 100).toFixed(0)}% of the time`,
@@ -543,7 +545,7 @@ if (runs('c')) {
     'durable_fills_per_s',
     d.perSecond,
     'fills/s',
-    'fills on a 10-position cross account submitted through the commit pipeline (512 in flight) over the group-commit SQLite journal, synchronous = FULL: zod parsing, both sides margin-checked, events encoded and buffered, each group encoded into one batch row and committed (one transaction, one fsync) on the commit worker thread while the next group executes, each fill acknowledged after its group committed',
+    `fills on a 10-position cross account submitted through the commit pipeline (${inFlight} in flight) over the group-commit SQLite journal, synchronous = FULL: zod parsing, both sides margin-checked, events encoded and buffered, each group encoded into one batch row and committed (one transaction, one fsync) on the commit worker thread while the next group executes, each fill acknowledged after its group committed`,
   );
   lines.push(
     `c) durable accepted fills (SQLite WAL, synchronous = FULL, group commit, ack after commit): ${fmtRate(d.perSecond)} fills (${d.fills} fills, ${d.groups} commits)`,
