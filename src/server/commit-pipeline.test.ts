@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commandStream } from '../../test/support/command-stream.ts';
 import { FaultyDeferredJournal, FaultyStore } from '../../test/support/faulty-deferred-journal.ts';
@@ -163,6 +164,25 @@ describe('CommitPipeline: acknowledged only when durable, in order', () => {
     expect(results.filter((r) => r.ok).length).toBeGreaterThan(0);
     // a command is admitted while fewer than 10 events are buffered; one command adds at most a few
     expect(Math.max(...store.groupSizes)).toBeLessThanOrEqual(10 + 8);
+    await pipeline.close();
+  });
+
+  it('a_burst_starts_its_first_flush_inside_the_burst_once_enough_events_are_buffered', async () => {
+    const store = new FaultyStore();
+    store.delayMs = 'tick';
+    const { pipeline } = await startOn(store, { eagerFlushEvents: 20 });
+    const before = store.flushes;
+    // one synchronous burst: without the eager flush it would all wait for one flush after it
+    const burst = STREAM.slice(0, 120).map((c) => pipeline.submit(c));
+    expect(store.flushes - before).toBeGreaterThanOrEqual(1); // started while the burst was submitted
+    const results = await Promise.all(burst);
+    await pipeline.drain();
+    expect(store.flushes - before).toBeGreaterThanOrEqual(2);
+    const reference = newVenue();
+    const expected = STREAM.slice(0, 120).map((c) => reference.execute(c));
+    expect(results.map((r) => r.ok)).toEqual(expected.map((r) => r.ok));
+    expect(pipeline.engine.stateHash()).toBe(reference.stateHash());
+    expect(foldHash(store)).toBe(reference.stateHash());
     await pipeline.close();
   });
 
@@ -359,5 +379,116 @@ describe.each(STORES)('CommitPipeline on $name', (store) => {
     } finally {
       await s.dispose();
     }
+  });
+});
+
+/**
+ * The same fault rules with the commit on a worker thread: a SQLite write failing inside the
+ * worker's transaction (a trigger raising, as a full disk would), and the worker dying while a
+ * group is outstanding. Nothing unacknowledged is published, nothing acknowledged is lost, and
+ * memory is the fold of the file afterwards.
+ */
+describe('CommitPipeline on SQLite: faults in the commit worker', () => {
+  function sqliteStore() {
+    const dir = mkdtempSync(join(tmpdir(), 'plimsoll-pipeline-worker-'));
+    dirs.push(dir);
+    const path = join(dir, 'journal.sqlite');
+    const opened: DeferredSqliteJournal[] = [];
+    const opener = async () => {
+      const journal = DeferredSqliteJournal.open(path, { durable: true });
+      opened.push(journal);
+      return { journal, engine: await openEngine(journal, { config: venueConfig() }) };
+    };
+    /** The state hash of what the file holds, folded by a fresh read-only engine. */
+    const fileHash = () => {
+      const j = DeferredSqliteJournal.open(path, { readOnly: true });
+      try {
+        return {
+          hash: Engine.open(j).stateHash(),
+          lastSeq: j.lastSeq(),
+          types: [...j.read()].map((e) => e.type),
+        };
+      } finally {
+        j.close();
+      }
+    };
+    const sql = (text: string) => {
+      const db = new Database(path);
+      db.exec(text);
+      db.close();
+    };
+    return { opener, opened, fileHash, sql };
+  }
+
+  it.each([1, 60])(
+    'the group holding the %i-th event of the stream fails in the worker: its commands and later ones are refused, the rest is durable and memory = file',
+    async (at) => {
+      const s = sqliteStore();
+      const faults: string[] = [];
+      const pipeline = await CommitPipeline.start(s.opener, {
+        onFault: (f) => {
+          faults.push(f.outcome);
+          s.sql('DROP TRIGGER fail_batch'); // one fault (a rolled-back transaction rolls back the counter too)
+        },
+      });
+      expect(s.opened[0]!.commitsInWorker).toBe(true);
+      for (const c of SETUP) expect((await pipeline.submit(c)).ok).toBe(true);
+      const published: Sequenced[] = [];
+      pipeline.onCommitted((evs) => published.push(...evs));
+      const startSeq = pipeline.journal.durableSeq();
+      // the batch row holding that event raises inside the worker's transaction (once: onFault drops it)
+      const seq = startSeq + at;
+      s.sql(`
+        CREATE TRIGGER fail_batch BEFORE INSERT ON batches WHEN NEW.first_seq <= ${seq} AND NEW.last_seq >= ${seq}
+          BEGIN SELECT RAISE(ABORT, 'disk full'); END;`);
+      const results = await submitInWaves(pipeline, STREAM);
+      await pipeline.drain();
+      expect(faults).toEqual(['reopened']);
+      expect(results.some((r) => !r.ok && r.rejection.code === 'JOURNAL_WRITE_FAILED')).toBe(true);
+      const file = s.fileHash();
+      // every acknowledged event is in the file, with its type
+      for (const r of results) {
+        if (!r.ok) continue;
+        for (const e of r.events) expect(file.types[e.seq - 1]).toBe(e.type);
+      }
+      // published = exactly the durable events after the setup, in order
+      expect(published.map((e) => e.seq)).toEqual(
+        Array.from({ length: file.lastSeq - startSeq }, (_, i) => startSeq + 1 + i),
+      );
+      expect(pipeline.engine.stateHash()).toBe(file.hash);
+      const more = await pipeline.submit({
+        type: 'deposit',
+        to: { account: 'z' },
+        asset: 'USDC',
+        amount: '1',
+      });
+      expect(more.ok).toBe(true);
+      await pipeline.drain();
+      expect(pipeline.engine.stateHash()).toBe(s.fileHash().hash);
+      await pipeline.close();
+    },
+  );
+
+  it('the_worker_dying_with_a_group_outstanding_refuses_that_group_and_the_engine_is_reopened_from_the_file', async () => {
+    const s = sqliteStore();
+    const pipeline = await CommitPipeline.start(s.opener);
+    for (const c of SETUP) expect((await pipeline.submit(c)).ok).toBe(true);
+    const before = s.fileHash();
+    const heard: Sequenced[] = [];
+    pipeline.onCommitted((evs) => heard.push(...evs));
+    const a = pipeline.submit({ type: 'deposit', to: { account: 'x' }, asset: 'USDC', amount: '5' });
+    await s.opened[0]!.killCommitWorker(); // before the group's flush reached it
+    const ra = await a;
+    expect(!ra.ok && ra.rejection.code).toBe('JOURNAL_WRITE_FAILED');
+    expect(heard).toEqual([]);
+    expect(s.fileHash()).toEqual(before);
+    expect(pipeline.engine.stateHash()).toBe(before.hash);
+    expect(pipeline.engine.state.subaccounts.has('x/0')).toBe(false);
+    // the reopened journal has a new worker and goes on
+    expect(s.opened.length).toBe(2);
+    const rb = await pipeline.submit({ type: 'deposit', to: { account: 'x' }, asset: 'USDC', amount: '5' });
+    expect(rb.ok).toBe(true);
+    expect(pipeline.engine.stateHash()).toBe(s.fileHash().hash);
+    await pipeline.close();
   });
 });

@@ -49,6 +49,12 @@ export interface CommitPipelineOptions {
    * submitted beyond it wait, unexecuted, until the flush in flight completes. Default 20,000.
    */
   readonly maxPendingEvents?: number;
+  /**
+   * When no flush is in flight and this many events are buffered, the flush starts at once,
+   * inside the burst, instead of after the commands already due have run: the rest of the burst
+   * then executes while the group is written (on SQLite, by the commit worker). Default 2,048.
+   */
+  readonly eagerFlushEvents?: number;
   /** Snapshot the engine every this many events, in the same flush as the events; 0 (default): never. */
   readonly snapshotEvery?: number;
   /** Told about each failed flush and its outcome (reopened or halted), e.g. to log it. */
@@ -92,6 +98,7 @@ interface Queued {
 type Listener = (events: readonly Sequenced[]) => void;
 
 const DEFAULT_MAX_PENDING_EVENTS = 20_000;
+const DEFAULT_EAGER_FLUSH_EVENTS = 2_048;
 
 export class CommitPipeline implements CommandSink {
   private current: OpenedEngine;
@@ -111,6 +118,7 @@ export class CommitPipeline implements CommandSink {
   private lastSnapshotSeq: number;
   private idleWaiters: (() => void)[] = [];
   private readonly maxPending: number;
+  private readonly eagerFlush: number;
   private counters = { groups: 0, committedCommands: 0, committedEvents: 0, failedFlushes: 0 };
 
   private constructor(
@@ -120,6 +128,7 @@ export class CommitPipeline implements CommandSink {
   ) {
     this.current = opened;
     this.maxPending = Math.max(1, options.maxPendingEvents ?? DEFAULT_MAX_PENDING_EVENTS);
+    this.eagerFlush = Math.max(1, options.eagerFlushEvents ?? DEFAULT_EAGER_FLUSH_EVENTS);
     this.lastSnapshotSeq = opened.journal.latestSnapshot()?.seq ?? 0;
     this.attach(opened);
   }
@@ -210,7 +219,8 @@ export class CommitPipeline implements CommandSink {
     const journaledNothing = target === before && result.replayed !== true;
     if (journaledNothing || target <= journal.durableSeq()) return Promise.resolve(result);
     const p = new Promise<ExecuteResult>((resolve) => this.waiting.push({ target, result, resolve }));
-    this.scheduleFlush();
+    if (!this.flushing && !this.recovering && journal.pendingCount() >= this.eagerFlush) this.flushNow();
+    else this.scheduleFlush();
     return p;
   }
 

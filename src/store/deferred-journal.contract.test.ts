@@ -47,7 +47,7 @@ const CASES: DeferredCase[] = [
           const Database = (await import('better-sqlite3')).default;
           const db = new Database(path);
           db.exec(
-            "CREATE TRIGGER IF NOT EXISTS fail_insert BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+            "CREATE TRIGGER IF NOT EXISTS fail_insert BEFORE INSERT ON batches BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
           );
           db.close();
         },

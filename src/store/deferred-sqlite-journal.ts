@@ -6,18 +6,31 @@
  *
  * The file, its schema, its writer lock and its read-only mode are the SQLite journal's
  * (sqlite-journal.ts): a deferred journal and a plain one open the same files, one at a time.
- * The write is synchronous (better-sqlite3), so a flush blocks the event loop for one commit;
- * commands that arrive meanwhile form the next group.
+ * A group is ONE batch row (batch-codec.ts). On a file the commit runs on a worker thread
+ * (sqlite-commit-worker.ts, its own connection), so the engine executes the next group while
+ * this one is written and fsynced; the flush resolves only after the worker's COMMIT returned.
+ * The main thread's connection (which holds the writer lock) only reads: the fold, `read`
+ * and `readRange`. `{ commitWorker: false }` (and ':memory:', which a second connection cannot
+ * share) writes on the main thread instead, blocking the event loop for each commit.
  */
+import { encodeBatch } from './batch-codec.ts';
 import { BufferedJournal, checkRange } from './buffered-journal.ts';
 import type { StoredEvent, StoredSnapshot } from './journal.ts';
+import { SqliteCommitWorker } from './sqlite-commit-worker.ts';
 import { SqliteJournal, type SqliteJournalInfo, type SqliteJournalOptions } from './sqlite-journal.ts';
+
+export interface DeferredSqliteJournalOptions extends SqliteJournalOptions {
+  /** Commit on a worker thread (default true for files; always false for ':memory:'). */
+  readonly commitWorker?: boolean;
+}
 
 export class DeferredSqliteJournal extends BufferedJournal {
   private constructor(
     private readonly inner: SqliteJournal,
     path: string,
     readOnly: boolean,
+    /** The thread that commits groups, or undefined when they are written on this one. */
+    private readonly worker: SqliteCommitWorker | undefined,
   ) {
     super(inner.lastSeq(), path, readOnly);
   }
@@ -31,14 +44,34 @@ export class DeferredSqliteJournal extends BufferedJournal {
    * engine.execute(command);      // buffered: not durable yet
    * await journal.flush();        // now it is
    */
-  static open(path: string | ':memory:', options: SqliteJournalOptions = {}): DeferredSqliteJournal {
-    const inner = SqliteJournal.open(path, options);
+  static open(path: string | ':memory:', options: DeferredSqliteJournalOptions = {}): DeferredSqliteJournal {
+    const { commitWorker, ...sqlite } = options;
+    const inner = SqliteJournal.open(path, sqlite);
+    const readOnly = options.readOnly === true;
+    const useWorker = commitWorker !== false && !readOnly && path !== ':memory:';
     try {
-      return new DeferredSqliteJournal(inner, path, options.readOnly === true);
+      // the worker's connection opens after inner: the file exists, migrated, and its lock is held
+      const worker = useWorker
+        ? new SqliteCommitWorker(path, {
+            durable: options.durable === true,
+            busyTimeoutMs: Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000)),
+          })
+        : undefined;
+      return new DeferredSqliteJournal(inner, path, readOnly, worker);
     } catch (err) {
       inner.close();
       throw err;
     }
+  }
+
+  /** True when groups are committed on a worker thread. */
+  get commitsInWorker(): boolean {
+    return this.worker !== undefined;
+  }
+
+  /** Ends the commit worker at once, as a crash of it would (for fault tests). */
+  async killCommitWorker(): Promise<void> {
+    await this.worker?.kill();
   }
 
   async readRange(afterSeq: number, limit: number): Promise<StoredEvent[]> {
@@ -68,11 +101,21 @@ export class DeferredSqliteJournal extends BufferedJournal {
     return this.inner.latestSnapshot();
   }
 
-  protected writeGroup(events: readonly StoredEvent[], snapshots: readonly StoredSnapshot[]): void {
-    this.inner.appendGroup(events, snapshots);
+  protected writeGroup(
+    events: readonly StoredEvent[],
+    snapshots: readonly StoredSnapshot[],
+  ): void | Promise<void> {
+    if (!this.worker) return this.inner.appendGroup(events, snapshots);
+    // events were validated by append (they continue durableSeq()); the worker checks the store agrees
+    const first = this.durableSeq() + 1;
+    const data = events.length > 0 ? encodeBatch(events) : Buffer.alloc(0);
+    return this.worker.write(first, events.length, data, snapshots);
   }
 
-  protected release(): void {
+  protected release(): void | Promise<void> {
+    // No write is in flight here (BufferedJournal releases after it), so the worker is idle: the
+    // lock is released at once, as without a worker, and the worker's connection closes after.
     this.inner.close();
+    return this.worker?.close();
   }
 }

@@ -53,7 +53,7 @@ describe('SqliteJournal', () => {
     openJournal().close();
     const db = new Database(path, { readonly: true });
     toClose.push(db);
-    expect(db.prepare('SELECT id, version FROM schema_version').all()).toEqual([{ id: 1, version: 1 }]);
+    expect(db.prepare('SELECT id, version FROM schema_version').all()).toEqual([{ id: 1, version: 2 }]);
   });
 
   it('refuses_a_newer_schema_version', () => {
@@ -132,5 +132,78 @@ describe('SqliteJournal', () => {
     it.return?.();
     j.append([{ seq: 3, type: 'A', json: '{}' }]);
     expect(j.lastSeq()).toBe(3);
+  });
+
+  it('a_version_1_journal_is_read_as_before_and_upgraded_on_the_first_write_open', () => {
+    // the version-1 layout, as earlier versions wrote it: one row per event
+    const db = new Database(path);
+    db.exec(`
+      CREATE TABLE schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL) STRICT;
+      CREATE TABLE events (seq INTEGER PRIMARY KEY CHECK (seq >= 1), type TEXT NOT NULL, json TEXT NOT NULL) STRICT;
+      CREATE TABLE snapshots (seq INTEGER PRIMARY KEY CHECK (seq >= 0), json TEXT NOT NULL) STRICT;
+      INSERT INTO schema_version VALUES (1, 1);
+      INSERT INTO events VALUES (1, 'A', '{"a":1}'), (2, 'B', '{"b":2}'), (3, 'A', '{"a":3}');
+      INSERT INTO snapshots VALUES (2, '{"snap":2}');
+    `);
+    db.close();
+    const old = [
+      { seq: 1, type: 'A', json: '{"a":1}' },
+      { seq: 2, type: 'B', json: '{"b":2}' },
+      { seq: 3, type: 'A', json: '{"a":3}' },
+    ];
+    // a reader may not change the file: it reads version 1 as it is
+    const reader = SqliteJournal.open(path, { readOnly: true });
+    expect(reader.info().schemaVersion).toBe(1);
+    expect([...reader.read()]).toEqual(old);
+    expect(reader.lastSeq()).toBe(3);
+    reader.close();
+    // a writer upgrades it; old rows stay, new appends are batches, reads merge both in order
+    const j = openJournal();
+    expect(j.info().schemaVersion).toBe(2);
+    expect([...j.read(1)]).toEqual(old.slice(1));
+    expect(() => j.append([{ seq: 3, type: 'C', json: '{}' }])).toThrow(JournalSequenceError);
+    j.append([
+      { seq: 4, type: 'C', json: '{"c":4}' },
+      { seq: 5, type: 'C', json: '{"c":5}' },
+    ]);
+    expect(j.lastSeq()).toBe(5);
+    expect([...j.read()].map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect([...j.read(4)]).toEqual([{ seq: 5, type: 'C', json: '{"c":5}' }]);
+    expect(j.latestSnapshot()).toEqual({ seq: 2, json: '{"snap":2}' });
+    j.close();
+    const raw = new Database(path, { readonly: true });
+    toClose.push(raw);
+    expect(raw.prepare('SELECT COUNT(*) AS n FROM events').get()).toEqual({ n: 3 });
+    expect(raw.prepare('SELECT first_seq, last_seq FROM batches').all()).toEqual([
+      { first_seq: 4, last_seq: 5 },
+    ]);
+  });
+
+  it('one_append_is_one_batch_row_and_a_read_from_inside_a_batch_starts_at_the_right_event', () => {
+    const j = openJournal();
+    j.append([
+      { seq: 1, type: 'A', json: '1' },
+      { seq: 2, type: 'A', json: '2' },
+      { seq: 3, type: 'A', json: '3' },
+    ]);
+    j.append([{ seq: 4, type: 'B', json: '4' }]);
+    j.appendGroup(
+      [
+        { seq: 5, type: 'A', json: '5' },
+        { seq: 6, type: 'A', json: '6' },
+      ],
+      [{ seq: 6, json: 's6' }],
+    );
+    const raw = new Database(path, { readonly: true });
+    toClose.push(raw);
+    expect(raw.prepare('SELECT first_seq, last_seq FROM batches ORDER BY first_seq').all()).toEqual([
+      { first_seq: 1, last_seq: 3 },
+      { first_seq: 4, last_seq: 4 },
+      { first_seq: 5, last_seq: 6 },
+    ]);
+    for (let after = 0; after <= 6; after++) {
+      expect([...j.read(after)].map((e) => e.json)).toEqual(['1', '2', '3', '4', '5', '6'].slice(after));
+    }
+    expect(j.latestSnapshot()).toEqual({ seq: 6, json: 's6' });
   });
 });

@@ -1,9 +1,16 @@
 /**
  * SQLite journal (better-sqlite3): the default embedded event store.
  *
- * Layout (schema version 1, STRICT tables):
- * - `events(seq INTEGER PRIMARY KEY, type TEXT, json TEXT)`: seq is the rowid, so append,
- *   MAX(seq) and range reads `seq > ?` are B-tree operations, never scans.
+ * Layout (schema version 2, STRICT tables):
+ * - `batches(first_seq INTEGER PRIMARY KEY, last_seq INTEGER, data BLOB)`: ONE row per append
+ *   (a command, or a whole commit group), its events encoded by batch-codec.ts. One row per
+ *   group instead of one per event is what lets group commit keep up with the engine: the
+ *   B-tree work of a commit no longer grows with its events. first_seq is the rowid, so
+ *   append, the last seq and range reads are B-tree operations, never scans.
+ * - `events(seq INTEGER PRIMARY KEY, type TEXT, json TEXT)`: the version-1 layout, one row per
+ *   event. Journals written by earlier versions keep their rows there and are read as before;
+ *   opening such a journal for writing adds the `batches` table (version 2) and every later
+ *   append goes there. Reads merge both tables in seq order.
  * - `snapshots(seq INTEGER PRIMARY KEY, json TEXT)`: latest = highest seq.
  * - `schema_version(id = 1, version)`: one row; opening a newer schema throws.
  *
@@ -29,12 +36,14 @@
  * Finish or `break` the loop before appending (recovery reads everything, then appends).
  */
 import Database from 'better-sqlite3';
+import { compressBatch, decodeBatch, encodeBatch } from './batch-codec.ts';
 import {
   type Journal,
   JournalClosedError,
   JournalLockedError,
   JournalReadOnlyError,
   JournalSchemaError,
+  JournalSequenceError,
   normalizeAfterSeq,
   type StoredEvent,
   type StoredSnapshot,
@@ -43,7 +52,7 @@ import {
 } from './journal.ts';
 
 /** Schema version written by this code; bump it with a migration step in `migrate`. */
-export const SQLITE_JOURNAL_SCHEMA_VERSION = 1;
+export const SQLITE_JOURNAL_SCHEMA_VERSION = 2;
 
 export interface SqliteJournalOptions {
   /** true: `synchronous = FULL` (fsync per commit); default false: `NORMAL`. */
@@ -63,15 +72,16 @@ export interface SqliteJournalInfo {
   readonly schemaVersion: number;
 }
 
-type EventRow = [seq: bigint, type: string, json: string];
+/** A row of the merged read: a version-1 event (type, json) or a batch (data). */
+type ReadRow = [seq: bigint, type: string | null, json: string | null, data: Buffer | null];
 type SnapshotRow = [seq: bigint, json: string];
 
 const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 
 export class SqliteJournal implements Journal {
   private readonly stmtLastSeq: Database.Statement<[], bigint | null>;
-  private readonly stmtInsert: Database.Statement<[bigint, string, string]>;
-  private readonly stmtRead: Database.Statement<[bigint], EventRow>;
+  private readonly stmtInsert: Database.Statement<[bigint, bigint, Buffer]> | undefined;
+  private readonly stmtRead: Database.Statement<[bigint, bigint], ReadRow>;
   private readonly stmtSaveSnapshot: Database.Statement<[bigint, string]>;
   private readonly stmtLatestSnapshot: Database.Statement<[], SnapshotRow>;
   private readonly appendTx: (events: readonly StoredEvent[]) => void;
@@ -84,12 +94,33 @@ export class SqliteJournal implements Journal {
     /** The held writer lock (undefined for read-only and in-memory journals). */
     private readonly writerLock: Database.Database | undefined,
   ) {
-    this.stmtLastSeq = db.prepare<[], bigint | null>('SELECT MAX(seq) FROM events').pluck();
-    this.stmtInsert = db.prepare<[bigint, string, string]>(
-      'INSERT INTO events (seq, type, json) VALUES (?, ?, ?)',
-    );
+    // A read-only opener of a version-1 journal has no batches table (it may not create one).
+    const batched = hasTable(db, 'batches');
+    this.stmtLastSeq = db
+      .prepare<[], bigint | null>(
+        batched
+          ? `SELECT MAX(m) FROM (SELECT MAX(seq) AS m FROM events
+               UNION ALL SELECT last_seq FROM (SELECT last_seq FROM batches ORDER BY first_seq DESC LIMIT 1))`
+          : 'SELECT MAX(seq) FROM events',
+      )
+      .pluck();
+    this.stmtInsert = batched
+      ? db.prepare<[bigint, bigint, Buffer]>(
+          'INSERT INTO batches (first_seq, last_seq, data) VALUES (?, ?, ?)',
+        )
+      : undefined;
+    // Both layouts in seq order, as one statement (a connection runs one query at a time): the
+    // batch holding afterSeq + 1 (the greatest first_seq <= it) and every later one.
     this.stmtRead = db
-      .prepare<[bigint], EventRow>('SELECT seq, type, json FROM events WHERE seq > ? ORDER BY seq')
+      .prepare<[bigint, bigint], ReadRow>(
+        batched
+          ? `SELECT seq, type, json, NULL FROM events WHERE seq > ?
+             UNION ALL
+             SELECT first_seq, NULL, NULL, data FROM batches
+               WHERE first_seq >= (SELECT COALESCE(MAX(first_seq), 0) FROM batches WHERE first_seq <= ?)
+             ORDER BY 1`
+          : 'SELECT seq, type, json, NULL FROM events WHERE seq > ? AND ? IS NOT NULL ORDER BY seq',
+      )
       .raw();
     this.stmtSaveSnapshot = db.prepare<[bigint, string]>(
       'INSERT INTO snapshots (seq, json) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET json = excluded.json',
@@ -102,7 +133,7 @@ export class SqliteJournal implements Journal {
     // see the same journal even if another connection writes to the same file.
     const append = db.transaction((events: readonly StoredEvent[]) => {
       validateBatch(this.queryLastSeq(), events);
-      for (const e of events) this.stmtInsert.run(BigInt(e.seq), e.type, e.json);
+      this.insertBatch(events);
     });
     this.appendTx = (events) => append.immediate(events);
     const snapshot = db.transaction((s: StoredSnapshot) => {
@@ -116,7 +147,7 @@ export class SqliteJournal implements Journal {
       validateBatch(last, events);
       last += events.length;
       for (const s of snapshots) validateSnapshot(last, s);
-      for (const e of events) this.stmtInsert.run(BigInt(e.seq), e.type, e.json);
+      if (events.length > 0) this.insertBatch(events);
       for (const s of snapshots) this.stmtSaveSnapshot.run(BigInt(s.seq), s.json);
     });
     this.groupTx = (events, snapshots) => group.immediate(events, snapshots);
@@ -224,11 +255,51 @@ export class SqliteJournal implements Journal {
     };
   }
 
+  /**
+   * Inserts an already encoded batch (`data` from encodeBatch) as the events firstSeq…lastSeq,
+   * with the snapshots, in ONE transaction after checking it continues the journal. This is the
+   * write a commit worker (sqlite-commit-worker.ts) performs on its own connection; here it
+   * serves tests and tools that write a batch row directly.
+   */
+  appendEncoded(
+    firstSeq: number,
+    count: number,
+    data: Buffer,
+    snapshots: readonly StoredSnapshot[] = [],
+  ): void {
+    this.ensureOpen();
+    if (this.db.readonly || !this.stmtInsert) throw new JournalReadOnlyError(this.path);
+    const insert = this.stmtInsert;
+    this.db
+      .transaction(() => {
+        const last = this.queryLastSeq();
+        if (firstSeq !== last + 1) {
+          throw new JournalSequenceError(last + 1, firstSeq, 'batch does not continue the journal');
+        }
+        insert.run(BigInt(firstSeq), BigInt(firstSeq + count - 1), data);
+        for (const s of snapshots) {
+          validateSnapshot(firstSeq + count - 1, s);
+          this.stmtSaveSnapshot.run(BigInt(s.seq), s.json);
+        }
+      })
+      .immediate();
+  }
+
+  private insertBatch(events: readonly StoredEvent[]): void {
+    if (!this.stmtInsert) throw new JournalReadOnlyError(this.path);
+    const first = events[0]!.seq;
+    this.stmtInsert.run(BigInt(first), BigInt(first + events.length - 1), compressBatch(encodeBatch(events)));
+  }
+
   private *iterate(afterSeq: number): Generator<StoredEvent, void, undefined> {
     this.ensureOpen();
     // for-of closes the statement iterator when the consumer breaks or stops early.
-    for (const [seq, type, json] of this.stmtRead.iterate(BigInt(afterSeq))) {
-      yield { seq: toSeq(seq), type, json };
+    for (const [seq, type, json, data] of this.stmtRead.iterate(BigInt(afterSeq), BigInt(afterSeq + 1))) {
+      if (data === null) {
+        yield { seq: toSeq(seq), type: type ?? '', json: json ?? '' };
+        continue;
+      }
+      for (const e of decodeBatch(toSeq(seq), data)) if (e.seq > afterSeq) yield e;
     }
   }
 
@@ -289,6 +360,21 @@ function toSeq(value: bigint | number): number {
   return n;
 }
 
+function hasTable(db: Database.Database, name: string): boolean {
+  const n = db
+    .prepare<[string], bigint>("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = ?")
+    .pluck()
+    .get(name);
+  return n !== undefined && n > 0n;
+}
+
+const CREATE_BATCHES = `
+  CREATE TABLE batches (
+    first_seq INTEGER PRIMARY KEY CHECK (first_seq >= 1),
+    last_seq INTEGER NOT NULL CHECK (last_seq >= first_seq),
+    data BLOB NOT NULL
+  ) STRICT;`;
+
 function readSchemaVersion(db: Database.Database): number | undefined {
   const exists = db
     .prepare<[], bigint>(
@@ -331,6 +417,7 @@ function migrate(db: Database.Database): void {
           seq INTEGER PRIMARY KEY CHECK (seq >= 0),
           json TEXT NOT NULL
         ) STRICT;
+        ${CREATE_BATCHES}
       `);
       db.prepare('INSERT INTO schema_version (id, version) VALUES (1, ?)').run(
         BigInt(SQLITE_JOURNAL_SCHEMA_VERSION),
@@ -338,6 +425,11 @@ function migrate(db: Database.Database): void {
       return;
     }
     checkVersion(version);
-    // Future: `if (version < 2) { ...; UPDATE schema_version SET version = 2 }`.
+    if (version < 2) {
+      // version 1 → 2: its event rows stay where they are (reads merge both tables)
+      db.exec(CREATE_BATCHES);
+      db.prepare('UPDATE schema_version SET version = 2 WHERE id = 1').run();
+    }
+    // Future: `if (version < 3) { ...; UPDATE schema_version SET version = 3 }`.
   }).immediate();
 }

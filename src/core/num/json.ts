@@ -4,54 +4,75 @@
  * engine's events and snapshots and by the oracle state.
  */
 export function toJson(value: unknown): string {
-  const out = write(value);
+  const out: string[] = [];
   // undefined, a function or a symbol at the top: what JSON.stringify answers for them
-  return out === undefined ? JSON.stringify(value, bigintReplacer) : out;
+  if (!write(value, out)) return JSON.stringify(value, bigintReplacer);
+  // join, not `+=`: concatenation builds a tree of cons strings (V8) that costs ~6× the
+  // text's size until something flattens it; events are kept (journal buffers, the in-memory
+  // journal) and a retained tree is promoted and traced by every GC. join gives one flat string.
+  return out.join('');
 }
 
 const bigintReplacer = (_k: string, v: unknown) => (typeof v === 'bigint' ? { $n: v.toString() } : v);
 
 /**
- * The text `JSON.stringify(value, bigintReplacer)` produces, written without calling a replacer
- * for every key (several times faster on events, which the engine encodes for every command);
- * num/json.test.ts checks the two agree on arbitrary values. undefined when the value is not
- * serialized (undefined, a function, a symbol). Objects with a toJSON method are left to
- * JSON.stringify, which knows its rules.
+ * Appends to `out` the text `JSON.stringify(value, bigintReplacer)` produces, written without
+ * calling a replacer for every key (several times faster on events, which the engine encodes for
+ * every command); num/json.test.ts checks the two agree on arbitrary values. Returns false (and
+ * appends nothing) when the value is not serialized (undefined, a function, a symbol). Objects
+ * with a toJSON method are left to JSON.stringify, which knows its rules.
  */
-function write(v: unknown): string | undefined {
+function write(v: unknown, out: string[]): boolean {
   switch (typeof v) {
     case 'string':
-      return JSON.stringify(v);
+      out.push(JSON.stringify(v));
+      return true;
     case 'number':
-      return Number.isFinite(v) ? String(v) : 'null';
+      out.push(Number.isFinite(v) ? String(v) : 'null');
+      return true;
     case 'boolean':
-      return v ? 'true' : 'false';
+      out.push(v ? 'true' : 'false');
+      return true;
     case 'bigint':
-      return `{"$n":"${v.toString()}"}`;
+      out.push(`{"$n":"${v.toString()}"}`);
+      return true;
     case 'object': {
-      if (v === null) return 'null';
-      if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(v, bigintReplacer);
-      if (Array.isArray(v)) {
-        let s = '[';
-        for (let i = 0; i < v.length; i++) {
-          if (i > 0) s += ',';
-          s += write(v[i]) ?? 'null';
-        }
-        return `${s}]`;
+      if (v === null) {
+        out.push('null');
+        return true;
       }
-      let s = '{';
+      if (typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+        const text: string | undefined = JSON.stringify(v, bigintReplacer);
+        if (text === undefined) return false;
+        out.push(text);
+        return true;
+      }
+      if (Array.isArray(v)) {
+        out.push('[');
+        for (let i = 0; i < v.length; i++) {
+          if (i > 0) out.push(',');
+          if (!write(v[i], out)) out.push('null');
+        }
+        out.push(']');
+        return true;
+      }
+      out.push('{');
       let first = true;
       const o = v as Record<string, unknown>;
       for (const k of Object.keys(o)) {
-        const x = write(o[k]);
-        if (x === undefined) continue;
-        s += first ? `${JSON.stringify(k)}:${x}` : `,${JSON.stringify(k)}:${x}`;
+        const at = out.length;
+        out.push(first ? `${JSON.stringify(k)}:` : `,${JSON.stringify(k)}:`);
+        if (!write(o[k], out)) {
+          out.length = at; // a member that is not serialized is left out, key included
+          continue;
+        }
         first = false;
       }
-      return `${s}}`;
+      out.push('}');
+      return true;
     }
     default:
-      return undefined;
+      return false;
   }
 }
 
