@@ -12,12 +12,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import {
   AGENT_DEFAULTS,
   type AgentCliOptions,
   type RunningAgent,
   startAgent,
 } from '../../src/cli/agent-command.ts';
+import { signedHeaders } from '../../src/server/auth.ts';
 import { PlimsollClient } from '../../src/server/client.ts';
 import { createLogger } from '../../src/server/log.ts';
 import { type RunningService, startService } from '../../src/server/service.ts';
@@ -131,6 +133,17 @@ describe('plimsoll agent against a running service', () => {
     // At 60,000 the ratio is 250 / 5,270 = 4.7%: both agents only watch.
     expect((await decisionsOf('alice')).decisions.map((d) => d.verdict)).toEqual(['started', 'hold']);
 
+    // alice's own stream (her key) gets her agent's decisions as notices
+    const notices: { op: string; decision?: { verdict: string } }[] = [];
+    const path = '/v1/events?accounts=alice';
+    const k = KEYS.find((x) => x.id === 'alice')!;
+    const ws = new WebSocket(service.url.replace(/^http/, 'ws') + path, {
+      headers: signedHeaders(k, 'GET', path, ''),
+    });
+    ws.on('open', () => ws.send(JSON.stringify({ op: 'subscribe', accounts: ['alice'] })));
+    ws.on('message', (m) => notices.push(JSON.parse(String(m))));
+    await until(async () => (notices.some((n) => n.op === 'subscribed') ? true : undefined), 'subscription');
+
     // Mark 55,000: equity 5,270 − 5,000 = 270; MM (bracket 50k–250k) 55,000 × 0.5% − 50 = 225;
     // ratio 83.3% ≥ 50%. Target 20%: equity 225 / 0.2 = 1,125 → top up 855 from the reserve.
     await client('feed').prices({ marks: { BTCUSDT: '55000' } });
@@ -144,6 +157,12 @@ describe('plimsoll agent against a running service', () => {
       expect(await balance(a, '0')).toBe('6125'); // 5,270 + 855, once
       expect(await balance(a, 'reserve')).toBe('9145');
     }
+    await until(
+      async () =>
+        notices.some((n) => n.op === 'agent_decision' && n.decision?.verdict === 'act') ? true : undefined,
+      "alice's decision on her stream",
+    );
+    ws.close();
     const carol = (await decisionsOf('carol')).decisions.find((x) => x.verdict === 'act')!;
     expect(carol.actions[0]!.outcome).toBe('replayed');
     expect(lost).toBe(2); // the first attempt (applied, reply lost) and the retry
