@@ -157,6 +157,32 @@ describe('agent loop', () => {
     expect(d.actions[0]).toMatchObject({ kind: 'reduce', outcome: 'placed' });
   });
 
+  it('the_reduce_order_is_put_on_the_market_grid', async () => {
+    // Lot 0.001 BTC: 0.779043281 rounds up to 0.78; tick 0.1: a sell at 55,000.05 rounds down.
+    const svc = new FakeService();
+    svc.reserve = undefined;
+    const p = svc.account.cross.positions[0]!;
+    svc.account = {
+      ...svc.account,
+      cross: { ...svc.account.cross, positions: [{ ...p, markPrice: '55000.05' }] },
+    };
+    const snapshot = svc.snapshot.bind(svc);
+    svc.snapshot = async () => ({
+      ...(await snapshot()),
+      markets: [
+        {
+          symbol: 'BTCUSDT',
+          takerFee: '0.0005',
+          stepSize: '0.001',
+          contractSize: '0.000000001',
+          tickSize: '0.1',
+        },
+      ],
+    });
+    await loop(svc, { reserveSub: undefined }).decide(10, 'prices_updated');
+    expect([...svc.applied.values()]).toEqual([{ kind: 'order sell BTCUSDT @55000', amount: '0.78' }]);
+  });
+
   it('cool_down_holds_and_hold_is_logged_once', async () => {
     const svc = new FakeService();
     const logged: DecisionRecord[] = [];

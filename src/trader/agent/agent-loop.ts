@@ -17,16 +17,23 @@
  *
  * Top-ups are transfers from a reserve subaccount of the same account (the service lets a trader
  * move collateral between its own subaccounts); reductions are reduce-only limit orders at the
- * mark, which rest until the venue's matching engine fills them. Repay and delever are lending
+ * mark (size rounded up to the market's lot, price to its tick), which rest until the venue's
+ * matching engine fills them. Repay and delever are lending
  * actions the perpetuals service does not offer: they are logged as skipped.
  *
  * What is logged and posted: every decision that acts, and any change of verdict (started, hold,
  * cool-down) — not every unchanged "hold" on every price tick.
  */
 import { createHash } from 'node:crypto';
-import { formatDecimal, QTY_DECIMALS } from '../../core/num/index.ts';
+import { formatDecimal, PRICE_DECIMALS, parseDecimalUnsafe, QTY_DECIMALS } from '../../core/num/index.ts';
 import type { Action, Decision, Strategy } from '../strategies/strategy.ts';
-import { type AccountSnapshot, managedPosition, observeSnapshot, reserveOf } from './wire-observe.ts';
+import {
+  type AccountSnapshot,
+  managedPosition,
+  observeSnapshot,
+  onMarketGrid,
+  reserveOf,
+} from './wire-observe.ts';
 
 /** A request the service refused or that never got an answer. */
 export class PortError extends Error {
@@ -279,16 +286,24 @@ export class AgentLoop {
       );
     }
     if (a.kind === 'reduce') {
-      const amount = formatDecimal(a.sizeQty9, QTY_DECIMALS);
       const p = managedPosition(snap.sub, this.opts.market)!;
+      const side = p.side === 'long' ? 'sell' : 'buy';
+      const order = onMarketGrid(
+        snap.markets.find((m) => m.symbol === p.symbol),
+        side,
+        a.sizeQty9,
+        parseDecimalUnsafe(p.contracts, QTY_DECIMALS),
+        parseDecimalUnsafe(p.markPrice, PRICE_DECIMALS),
+      );
+      const amount = formatDecimal(order.sizeQty9, QTY_DECIMALS);
       const r = await this.send(a.kind, amount, commandId, () =>
         this.port.placeOrder({
           orderId: commandId,
           sub: this.sub,
           symbol: p.symbol,
-          side: p.side === 'long' ? 'sell' : 'buy',
+          side,
           amount,
-          price: p.markPrice,
+          price: formatDecimal(order.pricePx8, PRICE_DECIMALS),
           commandId,
         }),
       );

@@ -39,6 +39,38 @@ export interface WireSubaccount {
 export interface WireMarket {
   readonly symbol: string;
   readonly takerFee: string;
+  /** Order sizes are multiples of these (base units); prices of tickSize. Absent: no grid. */
+  readonly stepSize?: string;
+  readonly contractSize?: string;
+  readonly tickSize?: string;
+}
+
+const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
+
+/**
+ * A reduce-only order the market accepts: the size rounded up to the market's lot (the least
+ * common multiple of step and contract size; acting a little more is on the safe side) but never
+ * above the position, the price to the tick on the side that fills sooner (a sell rounds down, a
+ * buy up).
+ */
+export function onMarketGrid(
+  market: WireMarket | undefined,
+  side: 'buy' | 'sell',
+  sizeQty9: bigint,
+  positionQty9: bigint,
+  pricePx8: bigint,
+): { sizeQty9: bigint; pricePx8: bigint } {
+  const step = market?.stepSize === undefined ? 1n : dec(market.stepSize, QTY_DECIMALS, 'step size');
+  const contract =
+    market?.contractSize === undefined ? 1n : dec(market.contractSize, QTY_DECIMALS, 'contract size');
+  const tick = market?.tickSize === undefined ? 1n : dec(market.tickSize, PRICE_DECIMALS, 'tick size');
+  const lot = step > 0n && contract > 0n ? (step / gcd(step, contract)) * contract : 1n;
+  const up = ((sizeQty9 + lot - 1n) / lot) * lot;
+  const size = up <= positionQty9 ? up : positionQty9;
+  const t = tick > 0n ? tick : 1n;
+  const floor = (pricePx8 / t) * t;
+  const price = side === 'sell' || floor === pricePx8 ? floor : floor + t;
+  return { sizeQty9: size, pricePx8: price > 0n ? price : t };
 }
 
 /** One read of the account for a decision. */
