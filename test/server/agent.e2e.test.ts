@@ -3,8 +3,9 @@
  * journal, accounts seeded through the API, the agent started in-process (the same function the
  * command runs) following the event stream; a price move pushed through the API must make it top
  * up exactly the hand-computed amount from the reserve subaccount, with the decision readable from
- * the endpoint — also when the first reply of the top-up is lost and the agent retries (applied
- * once). Then the command itself, as a user runs it: one decision with --once --json, and each
+ * the endpoint and on the account's stream — also when the first reply of the top-up is lost and
+ * the agent retries (applied once); without a reserve, the reduce-only order the engine accepts
+ * (size on the market's lot). Then the command itself, as a user runs it: one decision with --once --json, and each
  * bad input refused with a clear message and nothing done.
  */
 import { spawn } from 'node:child_process';
@@ -34,6 +35,7 @@ const KEYS = [
   { id: 'venue', secret: secret('venue'), scopes: ['venue'] },
   { id: 'alice', secret: secret('alice'), scopes: ['trader'], accounts: ['alice'] },
   { id: 'carol', secret: secret('carol'), scopes: ['trader'], accounts: ['carol'] },
+  { id: 'dave', secret: secret('dave'), scopes: ['trader'], accounts: ['dave'] },
 ];
 const keyFile = (id: string) => {
   const f = join(dir, `${id}.key.json`);
@@ -65,9 +67,10 @@ beforeAll(async () => {
     await op.deposit({ account: a, asset: 'USDT', amount: '5300' });
     await op.deposit({ account: a, sub: 'reserve', asset: 'USDT', amount: '10000' });
   }
+  await op.deposit({ account: 'dave', asset: 'USDT', amount: '5300' }); // no reserve
   await op.deposit({ account: 'bob', asset: 'USDT', amount: '100000' });
   await client('feed').prices({ marks: { BTCUSDT: '60000' } });
-  for (const a of ['alice', 'carol'])
+  for (const a of ['alice', 'carol', 'dave'])
     await client('venue').fill({
       symbol: 'BTCUSDT',
       buyer: { account: a },
@@ -113,7 +116,7 @@ const balance = async (account: string, sub: string) =>
   ((await client(account).subaccount(account, sub)) as { balances: Record<string, string> }).balances.USDT;
 
 describe('plimsoll agent against a running service', () => {
-  it('tops_up_the_hand_computed_amount_after_a_price_move_even_when_a_reply_is_lost', async () => {
+  it('tops_up_the_hand_computed_amount_after_a_price_move_even_when_a_reply_is_lost_or_reduces_without_a_reserve', async () => {
     const lines: string[] = [];
     running.push(await startAgent(options('alice'), { write: (l) => lines.push(l), retryDelayMs: 20 }));
     // carol's agent loses the reply of its first top-up: the service applied it, the agent retries
@@ -130,6 +133,8 @@ describe('plimsoll agent against a running service', () => {
       },
     });
     running.push(await startAgent(options('carol'), { write: () => {}, wrapPort: lossy, retryDelayMs: 20 }));
+    // dave has no reserve: his agent can only reduce
+    running.push(await startAgent(options('dave', { reserveSub: 'none' }), { write: () => {} }));
     // At 60,000 the ratio is 250 / 5,270 = 4.7%: both agents only watch.
     expect((await decisionsOf('alice')).decisions.map((d) => d.verdict)).toEqual(['started', 'hold']);
 
@@ -171,6 +176,20 @@ describe('plimsoll agent against a running service', () => {
     expect(lines.some((l) => /ACT after prices_updated/.test(l) && /top_up 855 → applied/.test(l))).toBe(
       true,
     );
+
+    // dave: reduce f = (MM − τE)/(MM − τφN) = (225 − 0.2·270)/(225 − 0.2·0.0005·55,000) = 171/219.5
+    // = 0.7790… of 1 BTC, rounded up to the 0.001 lot: a reduce-only sell of 0.78 at the mark.
+    const dave = await until(
+      async () => (await decisionsOf('dave')).decisions.find((x) => x.verdict === 'act'),
+      "dave's reduction",
+    );
+    expect(dave.actions).toEqual([
+      expect.objectContaining({ kind: 'reduce', amount: '0.78', outcome: 'placed' }),
+    ]);
+    const orders = await client('dave').request<{ orders: unknown[] }>('GET', '/v1/orders?account=dave');
+    expect(orders.orders).toEqual([
+      expect.objectContaining({ side: 'sell', amount: '0.78', price: '55000', reduceOnly: true }),
+    ]);
 
     // A further price tick inside the band: the agents hold, nothing moves.
     await client('feed').prices({ marks: { BTCUSDT: '55100' } });
