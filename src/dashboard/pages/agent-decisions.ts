@@ -83,7 +83,11 @@ export function agentDecisionsPanel(ctx: AppCtx, account: string, asset: () => s
                 numCell(money(f.maintenanceMargin, asset()), f.maintenanceMargin ?? undefined),
                 numCell(money(f.reserve, asset()), f.reserve ?? undefined),
                 f.markPrice ? `${f.symbol ?? ''} ${price(f.markPrice)} / ${price(f.liquidationPrice)}` : '—',
-                h('td', { class: VERDICT_CLASS[d.verdict] ?? '' }, d.verdict),
+                h(
+                  'td',
+                  { class: f.state === 'liquidatable' ? 'bad' : (VERDICT_CLASS[d.verdict] ?? '') },
+                  f.state === 'liquidatable' ? `${d.verdict} · LIQUIDATABLE` : d.verdict,
+                ),
                 h(
                   'td',
                   { title: d.actions.map((a) => a.commandId ?? '').join(' ') },

@@ -6,7 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BandRebalancer } from '../strategies/band-rebalancer.ts';
-import { type ActionReply, AgentLoop, type AgentPort, type DecisionRecord, PortError } from './agent-loop.ts';
+import {
+  type ActionReply,
+  AgentLoop,
+  type AgentPort,
+  type DecisionRecord,
+  formatDecision,
+  PortError,
+} from './agent-loop.ts';
 import { movesRisk } from './event-stream.ts';
 import type { AccountSnapshot, WireSubaccount } from './wire-observe.ts';
 
@@ -225,6 +232,19 @@ describe('agent loop', () => {
     };
     await expect(loop(svc).start()).rejects.toThrow(/--market/);
     expect((await loop(svc, { market: 'BTCUSDT' }).start()).verdict).toBe('started');
+  });
+});
+
+describe('decision log line', () => {
+  it('says_what_was_seen_and_done_and_flags_a_liquidatable_account_in_words', async () => {
+    const svc = new FakeService();
+    svc.account = { ...svc.account, cross: { ...svc.account.cross, liquidatable: true } };
+    const d = await loop(svc).decide(10, 'prices_updated');
+    const text = formatDecision(d, 'alice');
+    expect(text).toMatch(/alice\/0 ACT after prices_updated #10/);
+    expect(text).toMatch(/ratio 83\.33%/);
+    expect(text).toMatch(/LIQUIDATABLE/);
+    expect(text).toMatch(/top_up 855 → applied \(seq 12\) \[agent\.alice\.0\.10\.0\]/);
   });
 });
 

@@ -354,6 +354,7 @@ function figuresOf(s: AccountSnapshot, symbol: string | undefined): Record<strin
     maintenanceMargin: c.maintenanceMargin,
     marginRatio: c.marginRatio,
     reserve: formatDecimal(reserveOf(s), s.decimals),
+    ...(c.liquidatable === true ? { state: 'liquidatable' } : {}),
     ...(p
       ? {
           symbol: p.symbol,
@@ -388,5 +389,6 @@ export function formatDecision(d: DecisionRecord, account: string): string {
         `\n    ${a.kind} ${a.amount} → ${a.outcome}${a.seq === undefined ? '' : ` (seq ${a.seq})`}${a.commandId ? ` [${a.commandId}]` : ''}${a.error ? `: ${a.error}` : ''}`,
     )
     .join('');
-  return `${head}${figs}\n    ${d.reason}${acts}`;
+  const flag = f.state === 'liquidatable' ? ' · LIQUIDATABLE: below maintenance margin now' : '';
+  return `${head}${figs}${flag}\n    ${d.reason}${acts}`;
 }

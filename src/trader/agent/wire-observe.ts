@@ -28,6 +28,8 @@ export interface WireScope {
   readonly maintenanceMargin: string;
   readonly freeCollateral: string;
   readonly marginRatio: string | null;
+  /** Below maintenance: the venue may liquidate it now. */
+  readonly liquidatable?: boolean;
   readonly positions: readonly WirePosition[];
 }
 export interface WireSubaccount {
