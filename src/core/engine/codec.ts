@@ -58,6 +58,8 @@ function plainState(
     holders: holders(m),
     settledPx8: m.settledPx8 ?? null,
     liquidationsPaused: m.liquidationsPaused,
+    // only when set: snapshots of markets never forced stay as they were
+    ...(m.safeModeForced ? { safeModeForced: true } : {}),
     oracle: m.oracle ? { config: m.oracle.config, state: oracleStateToPlain(m.oracle.state) } : null,
   });
   return {
@@ -217,6 +219,7 @@ export function decodeSnapshot(json: string): EngineState {
       holders: holdersOf(m.holders),
       settledPx8: m.settledPx8 ?? undefined,
       liquidationsPaused: m.liquidationsPaused,
+      safeModeForced: m.safeModeForced === true,
       // the oracle codec revives its own Maps from its plain form
       oracle: m.oracle
         ? { config: m.oracle.config, state: decodeOracleState(toJson(m.oracle.state)) }

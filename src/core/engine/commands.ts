@@ -231,6 +231,13 @@ export const CommandSchema = z.discriminatedUnion('type', [
     paused: z.boolean(),
   }),
   z.object({
+    /** Hold a market in safe mode whatever its oracle says (forced: false releases the hold). */
+    type: z.literal('force_safe_mode'),
+    commandId: commandIdSchema,
+    market: id,
+    forced: z.boolean(),
+  }),
+  z.object({
     type: z.literal('set_policy'),
     commandId: commandIdSchema,
     liquidation: LiquidationPolicySchema.optional(),

@@ -510,6 +510,7 @@ const HANDLERS: { [T in Command['type']]: Handler<T> } = {
   set_market: h.setMarket,
   set_asset: h.setAsset,
   pause_liquidations: h.pauseLiquidations,
+  force_safe_mode: h.forceSafeMode,
   set_policy: h.setPolicy,
 };
 

@@ -144,6 +144,8 @@ export type EngineEvent =
   | { type: 'market_configured'; config: MarketConfig }
   | { type: 'asset_configured'; config: AssetConfig }
   | { type: 'market_paused'; market: string; paused: boolean }
+  /** The operator forced the market into safe mode (forced: true) or released the force. */
+  | { type: 'safe_mode_forced'; market: string; forced: boolean }
   | { type: 'policy_set'; policy: LiquidationPolicy; guards: Guards }
   /** The portfolio margin model offered to subaccounts (null: none). */
   | { type: 'portfolio_model_set'; portfolio: EnginePortfolio | null }

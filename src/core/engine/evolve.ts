@@ -88,6 +88,7 @@ function configureMarket(state: EngineState, config: MarketConfig): void {
     holders: new Set(),
     settledPx8: undefined,
     liquidationsPaused: false,
+    safeModeForced: false,
     oracle: undefined,
   };
   state.markets.set(config.id, market);
@@ -463,6 +464,9 @@ export function evolve(state: EngineState, event: EngineEvent): void {
       return;
     case 'market_paused':
       state.markets.get(event.market)!.liquidationsPaused = event.paused;
+      return;
+    case 'safe_mode_forced':
+      state.markets.get(event.market)!.safeModeForced = event.forced;
       return;
     case 'policy_set':
       state.policy = event.policy;

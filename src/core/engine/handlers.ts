@@ -485,6 +485,11 @@ export function pauseLiquidations(ctx: CommandContext, c: Cmd<'pause_liquidation
   ctx.emit({ type: 'market_paused', market: c.market, paused: c.paused });
 }
 
+export function forceSafeMode(ctx: CommandContext, c: Cmd<'force_safe_mode'>): void {
+  ctx.market(c.market);
+  ctx.emit({ type: 'safe_mode_forced', market: c.market, forced: c.forced });
+}
+
 export function setPolicy(ctx: CommandContext, c: Cmd<'set_policy'>): void {
   if (c.portfolio === null) {
     for (const s of ctx.state.subaccounts.values())

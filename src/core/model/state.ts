@@ -69,6 +69,11 @@ export interface MarketState {
   /** Set when a dated future has been settled at expiry. */
   settledPx8: bigint | undefined;
   liquidationsPaused: boolean;
+  /**
+   * Safe mode forced by the operator (force_safe_mode), on top of the oracle's own reasons:
+   * while set, the market is treated exactly as an oracle in safe mode (price-trust.ts).
+   */
+  safeModeForced: boolean;
   /** The market's guarded oracle, when configured: its mark drives margin, its safe mode pauses liquidations. */
   oracle: { config: OracleConfig; state: OracleState } | undefined;
 }

@@ -135,3 +135,5 @@ export const PolicyBody = z.strictObject({
   commandId,
 });
 export const PauseBody = z.strictObject({ paused: z.boolean(), commandId });
+/** forced: true holds the market in safe mode whatever its oracle says; false releases the hold. */
+export const SafeModeBody = z.strictObject({ forced: z.boolean(), commandId });
