@@ -104,16 +104,24 @@ function capRoom(cap: number, absSize: number, mark: number): number {
  * infinite ratio: MM +∞) and are always confirmed with the exact figures: a requirement on the
  * entry value (`requirementOn: 'entry'`: no ratio of the mark notional bounds it at a lower mark),
  * a haircut on positive health (`positiveHealthWeight`: the exact equity is below the float one),
- * and options (their MM follows the underlying's price, not their own notional).
+ * a fee to close in maintenance (`closeFeeInMaintenance`: it follows the scope's equity), and
+ * options (their MM follows the underlying's price, not their own notional).
  */
 function exactOnly(ms: {
-  config: { requirementOn?: string; positiveHealthWeight?: unknown; option?: unknown; contractType?: string };
+  config: {
+    requirementOn?: string;
+    positiveHealthWeight?: unknown;
+    option?: unknown;
+    contractType?: string;
+    closeFeeInMaintenance?: boolean;
+  };
 }): boolean {
   return (
     // inverse (coin-margined) PnL is n·cv·(1/entry − 1/mark), not the screen's linear size·mark
     ms.config.contractType === 'inverse' ||
     ms.config.requirementOn === 'entry' ||
     ms.config.positiveHealthWeight !== undefined ||
+    ms.config.closeFeeInMaintenance === true ||
     ms.config.option !== undefined
   );
 }

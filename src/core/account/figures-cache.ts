@@ -17,6 +17,7 @@
  * not a sum over positions).
  */
 import type { ReadonlyEngineState, ReadonlySubaccount } from '../model/state.ts';
+import { closeFeeMaintenanceQuote } from './close-fee.ts';
 import {
   evaluate,
   marketOrdersReservation,
@@ -136,7 +137,9 @@ function termsOf(state: ReadonlyEngineState, sub: ReadonlySubaccount, p: Positio
     figures: f.positions[0]!,
     pnl,
     initial: f.initialMarginQuote,
-    maintenance: f.maintenanceMarginQuote,
+    // The position's own maintenance: the fee to close depends on the whole scope's equity and
+    // is added once, to the sums (scopeFiguresFromSums).
+    maintenance: f.maintenanceMarginQuote - closeFeeMaintenanceQuote(f.positions, f.equityQuote),
     // equity = collateral (0 here) + PnL − haircut
     haircutInit: pnl - f.equityInitialQuote,
     haircutMaint: pnl - f.equityQuote,
@@ -278,6 +281,7 @@ export function cachedCrossFigures(state: ReadonlyEngineState, sub: ReadonlySuba
     maintenanceMargin: mm,
     reserved,
     positions,
+    crossCloseFees: true,
   });
   return e.figures;
 }

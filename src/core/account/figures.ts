@@ -15,6 +15,7 @@ import { applyLeverageCap } from '../margin/models.ts';
 import { optionPositionRequirement } from '../margin/option-margin.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState, ReadonlySubaccount } from '../model/state.ts';
 import { mulDiv, PPM } from '../num/index.ts';
+import { closeFeeMaintenanceQuote } from './close-fee.ts';
 import { driftAccountFigures, openOrderChargeQuote } from './drift-arithmetic.ts';
 import { marketReservation, type OrderLite } from './open-orders.ts';
 import { positiveHealthHaircut } from './pnl-haircut.ts';
@@ -58,6 +59,12 @@ export interface PositionFigures {
   readonly unrealizedPnlQuote: bigint;
   readonly initialQuote: bigint;
   readonly maintenanceQuote: bigint;
+  /**
+   * The taker fee rate (ppm) whose fee to close at the bankruptcy price a cross scope adds to
+   * its maintenance (market `closeFeeInMaintenance`, close-fee.ts); absent otherwise.
+   * `maintenanceQuote` is without it.
+   */
+  readonly closeFeePpm?: bigint;
 }
 
 export interface ScopeFigures {
@@ -256,6 +263,7 @@ export function evaluate(
       unrealizedPnlQuote: pnl,
       initialQuote: req.initialQuote,
       maintenanceQuote: req.maintenanceQuote,
+      ...(market.config.closeFeeInMaintenance ? { closeFeePpm: market.config.takerFee } : {}),
     });
   }
   if (view.scope.kind === 'cross' && view.sub.portfolioMargin && state.portfolio) {
@@ -277,6 +285,7 @@ export function evaluate(
     maintenanceMargin: mm,
     reserved,
     positions,
+    crossCloseFees: view.scope.kind === 'cross',
   });
 }
 
@@ -291,6 +300,8 @@ export interface ScopeSums {
   /** Initial margin reserved for resting orders. */
   reserved: bigint;
   positions: PositionFigures[];
+  /** A cross scope: maintenance adds the positions' fees to close (close-fee.ts). */
+  crossCloseFees?: boolean;
 }
 
 /**
@@ -300,6 +311,9 @@ export interface ScopeSums {
 export function scopeFiguresFromSums(s: ScopeSums): ScopeFigures {
   const equity = s.collateral.maint + s.unrealizedPnl - s.haircut.maint;
   const equityInit = s.collateral.init + s.unrealizedPnl - s.haircut.init;
+  const mm = s.crossCloseFees
+    ? s.maintenanceMargin + closeFeeMaintenanceQuote(s.positions, equity)
+    : s.maintenanceMargin;
   return {
     collateralInitialQuote: s.collateral.init,
     collateralMaintenanceQuote: s.collateral.maint,
@@ -309,10 +323,10 @@ export function scopeFiguresFromSums(s: ScopeSums): ScopeFigures {
     equityInitialQuote: equityInit,
     netValueQuote: s.collateral.raw + s.unrealizedPnl,
     initialMarginQuote: s.initialMargin,
-    maintenanceMarginQuote: s.maintenanceMargin,
+    maintenanceMarginQuote: mm,
     openOrderInitialMarginQuote: s.reserved,
     freeCollateralQuote: equityInit - s.initialMargin - s.reserved,
-    healthQuote: equity - s.maintenanceMargin,
+    healthQuote: equity - mm,
     positions: s.positions,
   };
 }

@@ -191,6 +191,11 @@ export const CommandSchema = z.discriminatedUnion('type', [
     fillPrice: pricePx8('fillPrice').optional(),
     /** Policy `lending` only: the collateral asset to seize (default: the largest by value). */
     collateralAsset: id.optional(),
+    /**
+     * Policy `lending` only: the most debt to repay (Aave's debtToCover, settlement asset,
+     * decimal); the step repays the smaller of it and the close factor's amount. Default: the latter.
+     */
+    debtToCover: z.string().optional(),
     timeMs: time,
   }),
   /**

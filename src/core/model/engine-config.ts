@@ -49,8 +49,13 @@ export const LiquidationPolicySchema = z
      * scope at the mark together with all of its collateral. Absent = never.
      */
     backstopBelowMaintenanceShare: ratioPpm('backstopBelowMaintenanceShare', 1_000_000n).optional(),
-    /** What a partial liquidation restores: MM × (1 + targetBuffer), or IM. */
-    target: z.enum(['maintenance_buffer', 'initial']).default('maintenance_buffer'),
+    /**
+     * What a partial liquidation restores: MM × (1 + targetBuffer), IM, or (Drift v2's
+     * liquidation_margin_buffer_ratio) MM + targetBuffer × the positions' value at the mark.
+     */
+    target: z
+      .enum(['maintenance_buffer', 'initial', 'maintenance_plus_notional'])
+      .default('maintenance_buffer'),
     targetBuffer: ratioPpm('targetBuffer').prefault('0.1'),
     /** A position whose remaining notional would be below this (quote, decimal) is closed in full. */
     dustNotional: z.string().default('10'),
@@ -131,6 +136,13 @@ export const LiquidationPolicySchema = z
           .prefault('0.5'),
         fullCloseBelowHealthFactor: ratioPpm('fullCloseBelowHealthFactor', 1_000_000n).prefault('0.95'),
         fullCloseBelowValue: z.string().default('2000'),
+        /**
+         * Aave v3.3's dust rule (LiquidationLogic MIN_LEFTOVER_BASE, $1,000): a step that repays
+         * part of the debt and seizes part of the collateral must leave at least this much (quote,
+         * decimal) of both, else it is refused (LIQUIDATION_LEAVES_DUST) — the liquidator repays
+         * all the debt, takes all of that collateral, or covers less. Absent: no rule.
+         */
+        minLeftoverValue: z.string().optional(),
       })
       .optional(),
     /** Auto-deleveraging queue ranking. */

@@ -128,6 +128,8 @@ export function aaveConfig(
         closeFactor: bpsToRatio(Number(DEFAULT_LIQUIDATION_CLOSE_FACTOR)),
         fullCloseBelowHealthFactor: '0.95',
         fullCloseBelowValue: '2000',
+        // v3.3 MIN_LEFTOVER_BASE: a partial step leaves ≥ $1,000 of debt and of the collateral.
+        minLeftoverValue: '1000',
       },
     },
   };

@@ -95,6 +95,8 @@ export function driftConfig(): EngineConfigInput {
       // Drift: liquidator fee (base 1%) to the liquidator, IF fee capped; the engine's ramp stands in.
       minPenalty: '0.01',
       maxPenalty: '0.05',
+      // Drift's liquidation_margin_buffer_ratio: liquidate until equity ≥ MM + 2 % of notional.
+      target: 'maintenance_plus_notional',
       targetBuffer: '0.02',
       // Drift: a bankrupt perp loss the insurance fund cannot cover goes through the funding index,
       // paid by every open base unit of both sides.

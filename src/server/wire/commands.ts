@@ -96,6 +96,7 @@ export const LiquidationBody = z.strictObject({
   liquidator: subaccountRef.optional(),
   fillPrice: positiveDecimal.optional(),
   collateralAsset: idString.optional(),
+  debtToCover: positiveDecimal.optional(),
   commandId,
 });
 
