@@ -9,6 +9,7 @@
  *   plimsoll clearing VENUE.json… [--routes FILE] [--band 20%] [--json] [--html FILE]
  *   plimsoll strategies [--crash ID|synthetic|all] [--seeds 30] [--quick] [--json] [--html FILE]
  *   plimsoll serve [--store PATH] [--preset ID | --config FILE] [--keys FILE] [--host H] [--port N] [--json]
+ *   plimsoll agent --strategy band|probability --account ID --server URL --key FILE [...] [--json]
  *
  * Exit codes: 0 success; 1 a failed check or an internal error; 2 a usage error
  * (bad arguments, unreadable or invalid input), with a message on stderr.
@@ -17,6 +18,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { CRASH_WINDOWS } from '../sim/data/crashes.ts';
+import { registerAgentCommand } from './agent-command.ts';
 import { intInRange } from './args.ts';
 import { registerCalibrateCommand } from './calibrate-command.ts';
 import { registerClearingCommand } from './clearing-command.ts';
@@ -126,6 +128,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerCalibrateCommand(program);
   registerServeCommand(program, { setExitCode });
   registerStrategiesCommand(program);
+  registerAgentCommand(program, { setExitCode });
 
   return program;
 }

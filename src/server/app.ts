@@ -18,6 +18,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { foldLossLedger, lossLedgerFrom } from '../core/engine/loss-ledger.ts';
+import { AgentDecisionLog } from './agent-decisions.ts';
 import { type AuditLog, MemoryAuditLog } from './audit.ts';
 import { type ApiKey, Authenticator, hasScope } from './auth.ts';
 import { readBody } from './body.ts';
@@ -43,6 +44,8 @@ export interface ContextOptions {
   readonly metrics?: ServerMetrics;
   readonly now?: () => number;
   readonly notReady?: () => string | undefined;
+  /** Agents' decisions (default: in memory only). */
+  readonly agentDecisions?: AgentDecisionLog;
   /** Durable events from the journal, for an account's whole event history (dashboard). */
   readonly readRange?: ReadRange;
 }
@@ -64,6 +67,7 @@ export function createContext(opts: ContextOptions): AppContext {
     dashboard: { snapshots, history, ...(opts.readRange ? { readRange: opts.readRange } : {}) },
     sink,
     audit: opts.audit ?? new MemoryAuditLog(),
+    agentDecisions: opts.agentDecisions ?? new AgentDecisionLog(),
     metrics,
     logger: opts.logger ?? createLogger(),
     now: opts.now ?? Date.now,

@@ -6,6 +6,7 @@
 import type { Engine } from '../core/engine/engine.ts';
 import type { Sequenced } from '../core/engine/events.ts';
 import type { LossLedger } from '../core/engine/loss-ledger.ts';
+import type { AgentDecisionLog } from './agent-decisions.ts';
 import type { AuditLog } from './audit.ts';
 import type { CommandSink } from './command-sink.ts';
 import type { DashboardHistory } from './dashboard/history.ts';
@@ -35,6 +36,8 @@ export interface AppContext {
     /** Durable events from the journal (account event history); absent: only since start. */
     readonly readRange?: ReadRange;
   };
+  /** Decisions posted by trader-side agents (agent-decisions.ts). */
+  readonly agentDecisions: AgentDecisionLog;
   /** Set while shutting down: mutating requests are refused with 503 SHUTTING_DOWN. */
   shuttingDown: boolean;
 }

@@ -125,6 +125,11 @@ class Subscription {
     else this.own = new Set(accounts ?? viewer.accounts);
   }
 
+  /** Whether this subscriber follows `account` (the operator unfiltered, or an own account). */
+  follows(account: string): boolean {
+    return this.own === undefined || this.own.has(account);
+  }
+
   /** The message this subscriber gets for the entry, or undefined. */
   messageFor(e: Entry): string | undefined {
     const own = this.own;
@@ -209,6 +214,20 @@ export class EventHub {
     const text = JSON.stringify(message);
     for (const s of this.subs) {
       if (!s.live || s.closed || !s.notices) continue;
+      s.transport.send(text);
+      if (s.transport.bufferedAmount() > this.maxBuffered)
+        this.drop(s, CLOSE_TOO_SLOW, `too slow; resume with since=${s.cursor}`);
+    }
+  }
+
+  /**
+   * Sends a message outside the event sequence about one account (an agent's decision) to the
+   * live subscribers that follow that account: its owner's keys and the operator.
+   */
+  accountNotice(account: string, message: Record<string, unknown>): void {
+    const text = JSON.stringify(message);
+    for (const s of this.subs) {
+      if (!s.live || s.closed || !s.follows(account)) continue;
       s.transport.send(text);
       if (s.transport.bufferedAmount() > this.maxBuffered)
         this.drop(s, CLOSE_TOO_SLOW, `too slow; resume with since=${s.cursor}`);

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Gauge, type Registry } from 'prom-client';
 import { getPreset, PRESET_IDS } from '../core/presets/index.ts';
 import { isPostgresUrl, openEngine, openStore } from '../store/open-store.ts';
+import { AgentDecisionLog } from './agent-decisions.ts';
 import {
   type AppOptions,
   createApp,
@@ -144,6 +145,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     notReady: () => sink.halted,
     readRange: (afterSeq, limit) => sink.journal.readRange(afterSeq, limit),
     audit: new FileAuditLog(join(filesDir(store, opts.dataDir), `${storeName(store)}.audit.jsonl`)),
+    agentDecisions: new AgentDecisionLog({
+      file: join(filesDir(store, opts.dataDir), `${storeName(store)}.agent-decisions.jsonl`),
+    }),
   });
   registerPipelineMetrics(ctx.metrics.registry, sink);
   const app = createApp(ctx, {
@@ -180,8 +184,13 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     ...(opts.keeperUsesClock === false ? {} : { clock: now }),
     onKeeperError: (e) => logger.error({ err: e }, 'keeper pass failed'),
   });
+  // an agent's decision reaches the account's viewers on the stream as it is stored
+  const stopDecisions = ctx.agentDecisions.onRecord((decision) =>
+    live.hub.accountNotice(decision.account, { op: 'agent_decision', decision }),
+  );
   let closing: Promise<void> | undefined;
   const close = () => {
+    stopDecisions();
     closing ??= live.close().then(() => running.close());
     return closing;
   };

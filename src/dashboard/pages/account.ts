@@ -9,6 +9,7 @@ import type { AppCtx, Page } from '../app.ts';
 import { fill, h, numCell, table, tree } from '../dom.ts';
 import { clock, money, num, pct, price } from '../format.ts';
 import { Refresher, type StreamEvent } from '../live.ts';
+import { agentDecisionsPanel } from './agent-decisions.ts';
 
 interface WirePosition {
   symbol: string;
@@ -99,6 +100,9 @@ export function accountPage(ctx: AppCtx, initial: string): Page {
   );
   const account = initial;
   let asset = '';
+  const agent = agentDecisionsPanel(ctx, account, () => asset);
+  el.insertBefore(h('h2', {}, 'Agent decisions'), whatIfBox.previousSibling);
+  el.insertBefore(agent.el, whatIfBox.previousSibling);
   let askedAt: number | undefined;
   let markets: string[] = [];
 
@@ -466,8 +470,12 @@ export function accountPage(ctx: AppCtx, initial: string): Page {
     onEvents(_e: readonly StreamEvent[]) {
       askedAt ??= performance.now();
       refresher.request();
+      agent.refresh();
     },
-    dispose: () => refresher.dispose(),
+    dispose: () => {
+      refresher.dispose();
+      agent.dispose();
+    },
   };
 }
 

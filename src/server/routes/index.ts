@@ -1,6 +1,7 @@
 /** Every route group of the HTTP API, in the order they are documented. */
 import type { RouteDef } from '../route.ts';
 import { accountRoutes } from './accounts.ts';
+import { agentDecisionRoutes } from './agent-decisions.ts';
 import { calculatorRoutes } from './calculator.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { fundRoutes } from './funds.ts';
@@ -23,5 +24,6 @@ export function allRoutes(openApi: () => unknown): RouteDef[] {
     ...calculatorRoutes,
     ...operatorRoutes,
     ...dashboardRoutes,
+    ...agentDecisionRoutes,
   ];
 }

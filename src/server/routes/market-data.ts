@@ -73,10 +73,12 @@ export const marketDataRoutes: RouteDef[] = [
     method: 'get',
     path: '/v1/prices',
     tag: 'market data',
-    summary: 'Current mark per market and price per collateral asset',
+    summary: 'Current mark per market and price per collateral asset, as of journal seq `seq`',
     auth: 'public',
     response: z.object({
       timeMs: z.number(),
+      /** The journal position these prices (and any read made with it) are as of. */
+      seq: z.number(),
       marks: z.record(z.string(), z.string()),
       assets: z.record(z.string(), z.string()),
     }),
@@ -89,7 +91,7 @@ export const marketDataRoutes: RouteDef[] = [
       }
       const assets: Record<string, string> = {};
       for (const a of wireAssets(state)) if (a.price !== null) assets[a.asset] = a.price;
-      return { timeMs: state.timeMs, marks, assets };
+      return { timeMs: state.timeMs, seq: state.seq, marks, assets };
     },
   }),
   route({
