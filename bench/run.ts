@@ -389,7 +389,15 @@ async function durableFills(fills: number, inFlight: number) {
       pipeline.journal instanceof DeferredSqliteJournal ? pipeline.journal.info().synchronous : '?';
     const inWorker = pipeline.journal instanceof DeferredSqliteJournal && pipeline.journal.commitsInWorker;
     await pipeline.close();
-    return { fills, seconds, perSecond: fills / seconds, groups, synchronous: sync, worker: inWorker, mainBusy };
+    return {
+      fills,
+      seconds,
+      perSecond: fills / seconds,
+      groups,
+      synchronous: sync,
+      worker: inWorker,
+      mainBusy,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
