@@ -60,7 +60,7 @@ interface SubEntry {
   /** Markets whose position terms and reservation must be recomputed. */
   readonly dirty: Set<string>;
   figures: ScopeFigures | undefined;
-  /** The additive sums behind `figures` (reset with it). */
+  /** The position terms' sums behind `figures`, patched as markets' terms are recomputed. */
   sums: Sums | undefined;
   /** Portfolio-margin subaccount: its book's rows, and the engine time `figures` were computed at. */
   readonly portfolio: PortfolioScopeRows | undefined;
@@ -74,7 +74,8 @@ interface Sums {
   hcInit: bigint;
   hcMaint: bigint;
   reserved: bigint;
-  positions: PositionFigures[];
+  /** In the subaccount's position order; rebuilt after a market's terms changed. */
+  positions: PositionFigures[] | undefined;
 }
 
 interface StateCache {
@@ -111,8 +112,7 @@ export function invalidateMarket(state: ReadonlyEngineState, subKey: string, mar
   const e = caches.get(state)?.subs.get(subKey);
   if (e === undefined) return;
   e.dirty.add(market);
-  e.figures = undefined;
-  e.sums = undefined;
+  e.figures = undefined; // the sums are patched when the market's terms are recomputed (refresh)
 }
 
 /** Marks a subaccount's collateral dirty. */
@@ -120,8 +120,7 @@ export function invalidateCollateral(state: ReadonlyEngineState, subKey: string)
   const e = caches.get(state)?.subs.get(subKey);
   if (e === undefined) return;
   e.collateral = undefined;
-  e.figures = undefined;
-  e.sums = undefined;
+  e.figures = undefined; // the position sums do not read the collateral
 }
 
 /** Forgets one subaccount's cached figures. */
@@ -233,13 +232,24 @@ function refresh(state: ReadonlyEngineState, e: SubEntry): void {
   if (e.collateral === undefined) e.collateral = collateralOf(state, sub);
   if (e.dirty.size > 0) {
     const cross = crossPositions(sub);
+    const sums = e.sums;
     for (const m of e.dirty) {
       const p = sub.positions.get(m);
-      if (p !== undefined && !p.isolated && p.size !== 0n) e.positions.set(m, termsOf(state, sub, p));
+      const old = e.positions.get(m);
+      const oldReserved = e.reservations.get(m) ?? 0n;
+      let t: PositionTerms | undefined;
+      if (p !== undefined && !p.isolated && p.size !== 0n) e.positions.set(m, (t = termsOf(state, sub, p)));
       else e.positions.delete(m);
       const orders = ordersIn(state, sub.key, m);
       if (orders.length > 0) e.reservations.set(m, reservationOf(state, sub, cross, m, orders));
       else e.reservations.delete(m);
+      if (sums !== undefined) {
+        // exact (bigint) patch: the sums stay Σ over the current terms
+        if (old !== undefined) addTerms(sums, old, -1n);
+        if (t !== undefined) addTerms(sums, t, 1n);
+        sums.reserved += (e.reservations.get(m) ?? 0n) - oldReserved;
+        sums.positions = undefined;
+      }
     }
     e.dirty.clear();
   }
@@ -300,9 +310,27 @@ export function cachedCrossFigures(state: ReadonlyEngineState, sub: ReadonlySuba
     initialMargin: im,
     maintenanceMargin: mm,
     reserved: s.reserved,
-    positions: s.positions,
+    positions: (s.positions ??= positionFiguresOf(e)),
   });
   return e.figures;
+}
+
+function addTerms(s: Sums, t: PositionTerms, sign: bigint): void {
+  s.upnl += sign * t.pnl;
+  s.im += sign * t.initial;
+  s.mm += sign * t.maintenance;
+  s.hcInit += sign * t.haircutInit;
+  s.hcMaint += sign * t.haircutMaint;
+}
+
+/** The subaccount's cross position figures in its position order (as evaluate lists them). */
+function positionFiguresOf(e: SubEntry): PositionFigures[] {
+  const out: PositionFigures[] = [];
+  for (const p of e.sub.positions.values()) {
+    if (p.isolated || p.size === 0n) continue;
+    out.push(e.positions.get(p.market)!.figures);
+  }
+  return out;
 }
 
 /** The entry's additive sums (standalone requirements; a portfolio book replaces IM and MM). */

@@ -216,7 +216,9 @@ export function portfolioInputs(
   }
   const out: PortfolioPosition[] = [];
   const memos: (RowMemo | undefined)[] = [];
-  const volPoints = new Map<string, number[]>(); // (base, expiry, strike) → the vols their marks imply
+  // (base, expiry, strike) → Σ and count of the vols their marks imply, summed from 0 in book order
+  const volSums = new Map<string, number>();
+  const volCounts = new Map<string, number>();
   for (const p of positions) {
     if (p.size === 0n) continue;
     const m = state.markets.get(p.market)!;
@@ -224,9 +226,8 @@ export function portfolioInputs(
     out.push(row.position);
     memos.push(row);
     if (row.position.type === 'option') {
-      const vols = volPoints.get(row.pairKey);
-      if (vols) vols.push(row.ownVol);
-      else volPoints.set(row.pairKey, [row.ownVol]);
+      volSums.set(row.pairKey, (volSums.get(row.pairKey) ?? 0) + row.ownVol);
+      volCounts.set(row.pairKey, (volCounts.get(row.pairKey) ?? 0) + 1);
     }
   }
   // Non-settlement balances: their price risk is in the scenarios (a coin held against a short
@@ -254,8 +255,8 @@ export function portfolioInputs(
   for (let i = 0; i < memos.length; i++) {
     const row = memos[i];
     if (row === undefined || row.position.type !== 'option') continue;
-    const vols = volPoints.get(row.pairKey)!;
-    row.position.vol = vols.length === 1 ? vols[0]! : vols.reduce((x, y) => x + y, 0) / vols.length;
+    const n = volCounts.get(row.pairKey)!;
+    row.position.vol = n === 1 ? row.ownVol : volSums.get(row.pairKey)! / n;
   }
   const underlyings: Record<string, { spot: number; basisRate: number; vol: VolInput }> = {};
   for (const [base, S] of reference)
