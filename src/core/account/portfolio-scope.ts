@@ -305,7 +305,10 @@ export function portfolioFiguresQuote(
   if (account.positions.length === 0) return { initialQuote: 0n, maintenanceQuote: 0n };
   const config = scenarioConfig(state.portfolio!);
   let unitColumns: (RiskColumn | undefined)[] | undefined;
+  let strikeKeys: string[] | undefined;
   if (rows) {
+    // (base, expiry, strike): equal exactly when the risk matrix's own strike key is
+    strikeKeys = memos.map((row) => row?.pairKey ?? '');
     // A row's column holds while its inputs do (the row memo) and its vol and configuration match.
     unitColumns = memos.map((row, i) => {
       if (row === undefined) return undefined;
@@ -318,7 +321,7 @@ export function portfolioFiguresQuote(
       return row.column;
     });
   }
-  const r = portfolioMarginFigures(account, snapshot, config, { columns, unitColumns });
+  const r = portfolioMarginFigures(account, snapshot, config, { columns, unitColumns, strikeKeys });
   return {
     initialQuote: toQuote(state, r.initialMargin),
     maintenanceQuote: toQuote(state, r.maintenanceMargin),

@@ -795,6 +795,11 @@ export function portfolioMarginFigures(
     columns?: RiskColumnCache;
     /** Position i's unit column when the caller already holds it (`unitColumnOf` on the same inputs). */
     unitColumns?: readonly (RiskColumn | undefined)[];
+    /**
+     * Option i's strike key when the caller holds one: any string equal for two options exactly
+     * when they share underlying, expiry and strike (saves building one per option per call).
+     */
+    strikeKeys?: readonly string[];
   } = {},
 ): { initialMargin: number; maintenanceMargin: number } {
   const cf = configFrame(config);
@@ -833,7 +838,7 @@ export function portfolioMarginFigures(
     if (p.type === 'option') {
       let g: number | undefined;
       if (netPerStrike) {
-        const key = `${u}|${p.expiryMs}|${p.strike}`;
+        const key = opts.strikeKeys?.[i] ?? `${u}|${p.expiryMs}|${p.strike}`;
         g = strikeKeys.get(key);
         if (g === undefined) strikeKeys.set(key, (g = strikeGroupUnderlying.length));
       }
