@@ -110,9 +110,18 @@ describe('portfolio liquidation in the engine', () => {
         if (f0.initialMarginQuote === 0n) return;
         const spare = f0.freeCollateralQuote - (f0.initialMarginQuote * BigInt(cushion)) / 100n;
         if (spare > 0n)
-          e.executeOrThrow({ type: 'withdraw', from: ref('pm'), asset: 'USDC', amount: (Number(spare) / 1e6).toFixed(6) });
+          e.executeOrThrow({
+            type: 'withdraw',
+            from: ref('pm'),
+            asset: 'USDC',
+            amount: (Number(spare) / 1e6).toFixed(6),
+          });
         const t1 = T0 + 3_600_000;
-        e.executeOrThrow({ type: 'prices', timeMs: t1, marks: marks(100_000 * (1 + move / 100), vol / 100, t1) });
+        e.executeOrThrow({
+          type: 'prices',
+          timeMs: t1,
+          marks: marks(100_000 * (1 + move / 100), vol / 100, t1),
+        });
         for (let k = 0; k < 40 && e.liquidatable().length > 0; k++) {
           const sub = e.state.subaccounts.get('pm/0')!;
           const view = crossView(sub);
@@ -121,13 +130,16 @@ describe('portfolio liquidation in the engine', () => {
           const release = new Map<string, bigint>();
           for (const p of before.positions) {
             const without = withPosition(view, { market: p.market, size: 0n, entryValue: 0n }, 0n);
-            release.set(p.market, before.maintenanceMarginQuote - evaluate(e.state, without).maintenanceMarginQuote);
+            release.set(
+              p.market,
+              before.maintenanceMarginQuote - evaluate(e.state, without).maintenanceMarginQuote,
+            );
           }
           const events = e.executeOrThrow({ type: 'liquidate', subaccount: ref('pm'), timeMs: t1 + k });
           assertConserved(e.state);
           coverage.steps++;
           const done = events.find((x) => x.type === 'liquidation_completed');
-          if (!done || done.type !== 'liquidation_completed') continue;
+          if (done?.type !== 'liquidation_completed') continue;
           if (done.mode === 'bankrupt' || done.mode === 'backstop') {
             coverage.bankrupt++;
             continue;
