@@ -155,7 +155,7 @@ export function benchPortfolioEngine(
     'portfolio_pretrade_p99_us',
     t.p99 / 1e3,
     'us',
-    'engine.execute(fill) of a 0.001 BTC perpetual trade on a portfolio-margin account holding 200 options and 3 perpetuals: the after-trade portfolio requirement from the cached rows (only the traded market's row re-derived and re-priced, every cached column re-added), the exact checks, the state update',
+    'engine.execute(fill) of a 0.001 BTC perpetual trade on a portfolio-margin account holding 200 options and 3 perpetuals: the after-trade portfolio requirement from the cached rows (only the traded market row re-derived and re-priced, every cached column re-added), the exact checks, the state update',
   );
   log(
     `   portfolio account in the engine (${options} option markets + 3 perps): figures median ${fmtNs(e.median)}, p99 ${fmtNs(e.p99)}; ` +

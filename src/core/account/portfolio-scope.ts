@@ -203,26 +203,33 @@ export function portfolioInputs(
   const cfg = state.portfolio;
   if (!cfg) throw new InvariantError('portfolio margin is not configured');
   const nowMs = Math.max(state.timeMs, 1);
-  const reference = new Map<string, number>();
-  for (const pass of ['option', 'linear'] as const) {
-    for (const p of positions) {
-      if (p.size === 0n) continue;
-      const m = state.markets.get(p.market)!;
-      if (reference.has(m.config.base)) continue;
-      if (pass === 'option' && m.config.option)
-        reference.set(m.config.base, px(markOf(state.markets.get(m.config.option.underlying)!, marks)));
-      if (pass === 'linear' && !m.config.option) reference.set(m.config.base, px(markOf(m, marks)));
-    }
+  // One pass: each live position's market, and per base the first option's underlying market
+  // and the first linear market (the reference is the former when the base has an option).
+  const live: ReadonlyMarketState[] = [];
+  const sizes: bigint[] = [];
+  const firstOption = new Map<string, ReadonlyMarketState>();
+  const firstLinear = new Map<string, ReadonlyMarketState>();
+  for (const p of positions) {
+    if (p.size === 0n) continue;
+    const m = state.markets.get(p.market)!;
+    live.push(m);
+    sizes.push(p.size);
+    const b = m.config.base;
+    if (m.config.option) {
+      if (!firstOption.has(b)) firstOption.set(b, state.markets.get(m.config.option.underlying)!);
+    } else if (!firstLinear.has(b)) firstLinear.set(b, m);
   }
+  const reference = new Map<string, number>();
+  for (const [b, u] of firstOption) reference.set(b, px(markOf(u, marks)));
+  for (const [b, m] of firstLinear) if (!reference.has(b)) reference.set(b, px(markOf(m, marks)));
   const out: PortfolioPosition[] = [];
   const memos: (RowMemo | undefined)[] = [];
   // (base, expiry, strike) → Σ and count of the vols their marks imply, summed from 0 in book order
   const volSums = new Map<string, number>();
   const volCounts = new Map<string, number>();
-  for (const p of positions) {
-    if (p.size === 0n) continue;
-    const m = state.markets.get(p.market)!;
-    const row = rowOf(state, rows, m, p.size, reference.get(m.config.base)!, nowMs, marks);
+  for (let i = 0; i < live.length; i++) {
+    const m = live[i]!;
+    const row = rowOf(state, rows, m, sizes[i]!, reference.get(m.config.base)!, nowMs, marks);
     out.push(row.position);
     memos.push(row);
     if (row.position.type === 'option') {
