@@ -7,6 +7,7 @@
  *   plimsoll portfolio FILE.json [--model crypto-pm|paradex|span-16|simm|var] [--matrix]
  *   plimsoll liq-price --preset binance-usdm --wallet 1000 --position BTCUSDT:long:0.5@60000 [...]
  *   plimsoll clearing VENUE.json… [--routes FILE] [--band 20%] [--json] [--html FILE]
+ *   plimsoll strategies [--crash ID|synthetic|all] [--seeds 30] [--quick] [--json] [--html FILE]
  *   plimsoll serve [--store PATH] [--preset ID | --config FILE] [--keys FILE] [--host H] [--port N] [--json]
  *
  * Exit codes: 0 success; 1 a failed check or an internal error; 2 a usage error
@@ -28,6 +29,7 @@ import { riskCommand } from './risk.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { registerSimmCommand } from './simm-command.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
+import { registerStrategiesCommand } from './strategies-command.ts';
 
 /** The package's version, read from package.json two folders up (src/cli or dist/cli). */
 function packageVersion(): string {
@@ -123,6 +125,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerSimulateCommand(program);
   registerCalibrateCommand(program);
   registerServeCommand(program, { setExitCode });
+  registerStrategiesCommand(program);
 
   return program;
 }

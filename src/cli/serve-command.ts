@@ -36,6 +36,7 @@ export interface ServeOptions {
   minutes?: number;
   from?: string;
   rateLimit?: number;
+  dashboardDir?: string;
 }
 
 /** Where the journal lives: --store, else plimsoll.sqlite in --data-dir or the cwd. */
@@ -75,6 +76,10 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
       `SQLite journal file or postgres://… URL (default: ${DEFAULT_STORE_FILE} in --data-dir or the current directory)`,
     )
     .option('--data-dir <dir>', 'directory for the journal, keys and audit trail')
+    .option(
+      '--dashboard-dir <dir>',
+      "serve the risk console's built files from this directory (default: the package's dist/dashboard)",
+    )
     .addOption(
       new Option('--preset <id>', `venue preset for a first start (default: ${DEFAULT_PRESET})`).choices([
         ...PRESET_IDS,
@@ -142,6 +147,7 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
         ...(o.rateLimit === undefined
           ? {}
           : { rateLimit: { ratePerSec: o.rateLimit, burst: 2 * o.rateLimit } }),
+        ...(o.dashboardDir === undefined ? {} : { dashboardDir: o.dashboardDir }),
         logger: createLogger({ destination: stderrDestination() }),
       }).then(
         (s) => {
@@ -199,6 +205,7 @@ function serveReplay(o: ServeOptions): void {
     ...(o.store === undefined ? {} : { store: o.store }),
     ...(o.minutes === undefined ? {} : { minutes: o.minutes }),
     ...(o.from === undefined ? {} : { from: o.from }),
+    ...(o.dashboardDir === undefined ? {} : { dashboardDir: o.dashboardDir }),
     report: (r) => write(json ? JSON.stringify(r) : formatReplayRecord(r)),
   }).then(
     ({ service, summary }) => {

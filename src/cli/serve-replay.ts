@@ -59,6 +59,8 @@ export interface ServeReplayOptions {
   readonly from?: string;
   /** Stop after this many minutes of market time (default: the whole window). */
   readonly minutes?: number;
+  /** The risk console's built files (default: the package's dist/dashboard). */
+  readonly dashboardDir?: string;
   /** Receives the start record, one record per market minute, in order. */
   readonly report: (record: ReplayRecord) => void;
 }
@@ -260,6 +262,7 @@ export async function runServeReplay(
     // market time: the keeper stamps liquidations with the engine's (replayed) time
     keeperUsesClock: false,
     rateLimit: { ratePerSec: 1_000_000, burst: 1_000_000 },
+    ...(opts.dashboardDir === undefined ? {} : { dashboardDir: opts.dashboardDir }),
     logger: createLogger({ level: 'warn', destination: stderrDestination() }),
   });
   try {

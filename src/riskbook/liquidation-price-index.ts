@@ -198,9 +198,13 @@ export class LiquidationPriceIndex implements CandidateFinder {
           this.epoch++;
           for (const key of this.state.markets.get(e.market)?.holders ?? []) this.dirty.add(key);
           break;
+        case 'position_funding_settled':
+          this.dirty.add(e.sub);
+          break;
         case 'expiry_settled':
         case 'market_configured':
         case 'asset_configured':
+        case 'interest_accrued': // every balance of the asset changed
           this.epoch++;
           this.allDirty = true;
           break;

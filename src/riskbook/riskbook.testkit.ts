@@ -6,6 +6,7 @@
  */
 import { venueConfig } from '../../test/support/fixtures.ts';
 import { Engine } from '../core/engine/engine.ts';
+import type { EngineConfigInput } from '../core/model/engine-config.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../core/num/index.ts';
 import type { ScopeScreen } from './riskbook.ts';
 
@@ -21,10 +22,11 @@ export const MARKET_SPEC: Record<MarketId, { mark: string; tick: string; step: s
 };
 export const ASSET_PRICES = { BTC: '60000', ETH: '3000' } as const;
 
-export function riskVenue(): Engine {
+export function riskVenue(overrides: Partial<EngineConfigInput> = {}): Engine {
   const base = venueConfig();
   const engine = Engine.create(
     venueConfig({
+      ...overrides,
       assets: [
         { id: 'USDC', decimals: 6 },
         { id: 'BTC', decimals: 8, initialWeight: '0.8', maintenanceWeight: '0.9' },

@@ -58,6 +58,7 @@
  *   engine.execute({ type: 'liquidate', subaccount: ref, isolatedMarket: scope.kind === 'isolated' ? scope.market : undefined });
  * }
  */
+
 import {
   crossView,
   evaluate,
@@ -66,6 +67,7 @@ import {
   positionRequirement,
   type Scope,
 } from '../core/account/figures.ts';
+import { scopePendingFundingQuote } from '../core/account/lazy-funding.ts';
 import { assetPricePx8 } from '../core/account/prices.ts';
 import { effectiveAssetWeightPpm } from '../core/collateral/valuation.ts';
 import type { EngineEvent, Ledger } from '../core/engine/events.ts';
@@ -104,16 +106,24 @@ function capRoom(cap: number, absSize: number, mark: number): number {
  * infinite ratio: MM +∞) and are always confirmed with the exact figures: a requirement on the
  * entry value (`requirementOn: 'entry'`: no ratio of the mark notional bounds it at a lower mark),
  * a haircut on positive health (`positiveHealthWeight`: the exact equity is below the float one),
- * and options (their MM follows the underlying's price, not their own notional).
+ * a fee to close in maintenance (`closeFeeInMaintenance`: it follows the scope's equity), and
+ * options (their MM follows the underlying's price, not their own notional).
  */
 function exactOnly(ms: {
-  config: { requirementOn?: string; positiveHealthWeight?: unknown; option?: unknown; contractType?: string };
+  config: {
+    requirementOn?: string;
+    positiveHealthWeight?: unknown;
+    option?: unknown;
+    contractType?: string;
+    closeFeeInMaintenance?: boolean;
+  };
 }): boolean {
   return (
     // inverse (coin-margined) PnL is n·cv·(1/entry − 1/mark), not the screen's linear size·mark
     ms.config.contractType === 'inverse' ||
     ms.config.requirementOn === 'entry' ||
     ms.config.positiveHealthWeight !== undefined ||
+    ms.config.closeFeeInMaintenance === true ||
     ms.config.option !== undefined
   );
 }
@@ -219,6 +229,10 @@ export function touchedSubaccounts(events: readonly EngineEvent[], holders: Hold
         break;
       case 'asset_configured':
         for (const k of holders.assetHolders(e.config.id)) out.add(k);
+        break;
+      case 'interest_accrued':
+        // every balance of the asset was read again at the new interest indexes
+        for (const k of holders.assetHolders(e.asset)) out.add(k);
         break;
       default: {
         // An event type this code does not know yet: take every field that names a subaccount.
@@ -827,7 +841,10 @@ export class RiskBook implements HolderIndex {
     let cs = this.crossScope.get(key);
     if (cs === undefined) cs = this.allocateScope(key, CROSS);
     this.clearScope(cs);
-    this.settleQuote[cs] = Number(sub.balances.get(this.settlementId) ?? 0n);
+    // lazy funding: the scope's unsettled funding counts as the cash it becomes (account/lazy-funding.ts)
+    this.settleQuote[cs] = Number(
+      (sub.balances.get(this.settlementId) ?? 0n) + scopePendingFundingQuote(state, sub, CROSS),
+    );
     for (const [assetId, balance] of sub.balances) {
       if (assetId === this.settlementId || balance === 0n) continue;
       this.setWeighted(state, cs, assetId, balance);
@@ -843,7 +860,9 @@ export class RiskBook implements HolderIndex {
       let s = this.isolatedScopes.get(key)?.get(p.market);
       if (s === undefined) s = this.allocateScope(key, { kind: 'isolated', market: p.market });
       this.clearScope(s);
-      this.settleQuote[s] = Number(p.isolatedMargin);
+      this.settleQuote[s] = Number(
+        p.isolatedMargin + scopePendingFundingQuote(state, sub, { kind: 'isolated', market: p.market }),
+      );
       this.addSlot(state, sub, s, p);
       this.recompute(s);
     }

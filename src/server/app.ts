@@ -24,6 +24,7 @@ import { readBody } from './body.ts';
 import type { CommandSink } from './command-sink.ts';
 import type { AppContext } from './context.ts';
 import { DashboardHistory } from './dashboard/history.ts';
+import type { ReadRange } from './dashboard/journal-history.ts';
 import { RiskSnapshots } from './dashboard/risk-snapshot.ts';
 import { ApiError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -42,6 +43,8 @@ export interface ContextOptions {
   readonly metrics?: ServerMetrics;
   readonly now?: () => number;
   readonly notReady?: () => string | undefined;
+  /** Durable events from the journal, for an account's whole event history (dashboard). */
+  readonly readRange?: ReadRange;
 }
 
 export function createContext(opts: ContextOptions): AppContext {
@@ -58,7 +61,7 @@ export function createContext(opts: ContextOptions): AppContext {
   });
   return {
     lossLedger: () => ledger,
-    dashboard: { snapshots, history },
+    dashboard: { snapshots, history, ...(opts.readRange ? { readRange: opts.readRange } : {}) },
     sink,
     audit: opts.audit ?? new MemoryAuditLog(),
     metrics,

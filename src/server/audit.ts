@@ -1,7 +1,7 @@
 /**
  * The operator audit trail: who changed the venue's configuration, when, with which command, and
  * the configuration before and after. The engine journals the change itself (its `*_configured`,
- * `market_paused`, `policy_set` events); this trail adds what the engine does not know: the API key
+ * `market_paused`, `safe_mode_forced`, `policy_set` events); this trail adds what the engine does not know: the API key
  * and the wall-clock time. It is an append-only JSON-lines file next to the journal (one record per
  * accepted change, written after the change is durable), readable at GET /v1/audit.
  * Configuration values are written in the engine's form: bigint fields as integer strings in their
@@ -13,7 +13,7 @@ import { plainForLog } from './log.ts';
 export interface AuditRecord {
   readonly keyId: string;
   readonly timeMs: number;
-  /** The engine command type (set_market, set_asset, set_policy, set_oracle, pause_liquidations). */
+  /** The engine command type (set_market, set_asset, set_policy, set_oracle, pause_liquidations, force_safe_mode). */
   readonly command: string;
   /** What was changed: a market, asset or oracle id, or 'policy'. */
   readonly target: string;

@@ -9,6 +9,7 @@ import type { LossLedger } from '../core/engine/loss-ledger.ts';
 import type { AuditLog } from './audit.ts';
 import type { CommandSink } from './command-sink.ts';
 import type { DashboardHistory } from './dashboard/history.ts';
+import type { ReadRange } from './dashboard/journal-history.ts';
 import type { RiskSnapshots } from './dashboard/risk-snapshot.ts';
 import { ApiError } from './errors.ts';
 import type { Logger } from './log.ts';
@@ -28,7 +29,12 @@ export interface AppContext {
    */
   readonly lossLedger: () => LossLedger;
   /** The risk console's views (docs/dashboard.md): risk snapshots and history since start. */
-  readonly dashboard?: { readonly snapshots: RiskSnapshots; readonly history: DashboardHistory };
+  readonly dashboard?: {
+    readonly snapshots: RiskSnapshots;
+    readonly history: DashboardHistory;
+    /** Durable events from the journal (account event history); absent: only since start. */
+    readonly readRange?: ReadRange;
+  };
   /** Set while shutting down: mutating requests are refused with 503 SHUTTING_DOWN. */
   shuttingDown: boolean;
 }

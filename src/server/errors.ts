@@ -53,6 +53,7 @@ export const HTTP_STATUS: { readonly [C in ApiErrorCode]: ContentfulStatusCode }
   NO_PRICE: 422,
   PRICE_MOVE_TOO_LARGE: 422,
   FILL_PRICE_DEVIATION: 422,
+  PRICE_OUTSIDE_BAND: 422,
   // engine: margin
   INSUFFICIENT_BALANCE: 422,
   INSUFFICIENT_MARGIN: 422,
@@ -65,11 +66,13 @@ export const HTTP_STATUS: { readonly [C in ApiErrorCode]: ContentfulStatusCode }
   NOT_A_FUTURE: 422,
   FUNDING_TOO_EARLY: 409,
   NOT_A_PERPETUAL: 422,
+  MARKET_PAUSED: 409,
   // engine: liquidation
   NOT_LIQUIDATABLE: 422,
   NO_LIQUIDATOR: 422,
   LIQUIDATIONS_PAUSED: 409,
   LIQUIDATION_CAP_REACHED: 429,
+  LIQUIDATION_LEAVES_DUST: 422,
   // engine: oracle
   SAFE_MODE: 503,
   NO_ORACLE: 404,

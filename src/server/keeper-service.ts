@@ -43,6 +43,7 @@ export const TRIGGER_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
   'policy_set',
   'portfolio_model_set',
   'market_paused',
+  'safe_mode_forced',
 ]);
 
 /** A liquidatable scope handed to the venue's liquidator (`orders` mode). */

@@ -9,6 +9,7 @@ import { createApp, createContext, type PlimsollApp } from './app.ts';
 import type { ApiKey } from './auth.ts';
 import { signedHeaders } from './auth.ts';
 import { DirectSink } from './direct-sink.ts';
+import { readRangeOf } from './live.ts';
 import { createLogger } from './log.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
 
@@ -48,7 +49,12 @@ export function harness(opts: { rateLimit?: RateLimitOptions; now?: () => number
   const now = opts.now ?? Date.now;
   const engine = Engine.create(getPreset('binance-usdm')!.config(), { journal, clock: { now } });
   const sink = new DirectSink(engine);
-  const ctx = createContext({ sink, logger: createLogger({ level: 'silent' }), now });
+  const ctx = createContext({
+    sink,
+    logger: createLogger({ level: 'silent' }),
+    now,
+    readRange: readRangeOf(journal),
+  });
   const built = createApp(ctx, { keys: KEYS, ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}) });
   const call: Harness['call'] = async (keyId, method, path, body, extraHeaders = {}) => {
     const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);

@@ -142,6 +142,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     logger,
     now,
     notReady: () => sink.halted,
+    readRange: (afterSeq, limit) => sink.journal.readRange(afterSeq, limit),
     audit: new FileAuditLog(join(filesDir(store, opts.dataDir), `${storeName(store)}.audit.jsonl`)),
   });
   registerPipelineMetrics(ctx.metrics.registry, sink);

@@ -230,9 +230,16 @@ describe.skipIf(BROWSER_MISSING)('risk console in Chromium', () => {
     expect(await page.locator('[data-testid=map-ladder]').textContent()).not.toBe(ladderBefore);
     const cascade = (await op.request('GET', '/v1/risk/cascade?symbol=BTCUSDT&movePct=-10')) as {
       firstRound: { positions: number };
+      afterCascade: { positions: number; rounds: number };
     };
     expect(await page.locator('[data-testid=cascade-summary]').textContent()).toContain(
       `liquidates ${cascade.firstRound.positions} positions`,
+    );
+    expect(cascade.afterCascade.positions).toBeGreaterThanOrEqual(cascade.firstRound.positions);
+    await waitUntil('cascade through the book shown', async () =>
+      ((await page.locator('[data-testid=cascade-after]').textContent()) ?? '').includes(
+        `${cascade.afterCascade.positions} positions`,
+      ),
     );
     const v = await canvasVariance(page);
     for (const x of v) expect(x).toBeGreaterThan(0);
@@ -301,6 +308,11 @@ describe.skipIf(BROWSER_MISSING)('risk console in Chromium', () => {
     await page.locator('[data-testid=what-if-run]').click();
     await page.locator('[data-testid=what-if-result] table').waitFor();
     expect(await page.locator('[data-testid=what-if-result]').textContent()).toContain('liquidation price');
+    // her history from the journal, back to her first event
+    await page.locator('[data-testid=account-events-range]').filter({ hasText: 'first event' }).waitFor();
+    const history = (await page.locator('[data-testid=account-events]').textContent()) ?? '';
+    expect(history).toContain('subaccount_opened');
+    expect(history).toContain('traded');
     await shot(page, 'account-alice');
     // another account through the URL: the server refuses, the page says so
     await page.goto(`${service!.url}/dashboard/#/account/t01`);
@@ -327,6 +339,50 @@ describe.skipIf(BROWSER_MISSING)('risk console in Chromium', () => {
     const markets = (await op.markets()) as { markets: { symbol: string; liquidationsPaused: boolean }[] };
     expect(markets.markets.find((m) => m.symbol === 'BTCUSDT')!.liquidationsPaused).toBe(true);
     await shot(page, 'operator');
+    await ctx.close();
+  });
+
+  it('the operator forces safe mode with a confirmation, the overview shows it, and releases it', async () => {
+    const { ctx, page } = await open('op', '#/operator');
+    const toggle = page.locator('[data-testid=safe-mode-toggle-ETHUSDT]');
+    await toggle.waitFor();
+    expect(await page.locator('[data-testid=safe-mode-ETHUSDT]').textContent()).toBe('off');
+    await toggle.click();
+    await page.locator('[data-testid=confirm-cancel]').click();
+    expect(await page.locator('[data-testid=operator-result]').textContent()).toContain('nothing was sent');
+    await toggle.click();
+    expect(await page.locator('#confirm').textContent()).toContain('"forced": true');
+    await page.locator('[data-testid=confirm-ok]').click();
+    await waitUntil(
+      'forced shown',
+      async () => (await page.locator('[data-testid=safe-mode-ETHUSDT]').textContent()) === 'FORCED',
+    );
+    await waitUntil('audit row', async () =>
+      ((await page.locator('[data-testid=audit]').textContent()) ?? '').includes('force_safe_mode'),
+    );
+    const markets = (await op.markets()) as { markets: { symbol: string; safeModeForced: boolean }[] };
+    expect(markets.markets.find((m) => m.symbol === 'ETHUSDT')!.safeModeForced).toBe(true);
+    // the overview (any viewer) shows the hold
+    const viewer = await open(undefined, '#/overview');
+    await waitUntil('overview shows the forced safe mode', async () =>
+      ((await viewer.page.locator('[data-testid=oracle-ETHUSDT]').textContent()) ?? '').includes(
+        'forced by the operator',
+      ),
+    );
+    await shot(page, 'operator-safe-mode');
+    // released from the panel, with the same confirmation
+    await toggle.click();
+    await page.locator('[data-testid=confirm-ok]').click();
+    await waitUntil(
+      'released shown',
+      async () => (await page.locator('[data-testid=safe-mode-ETHUSDT]').textContent()) === 'off',
+    );
+    await waitUntil(
+      'overview shows it released',
+      async () =>
+        !((await viewer.page.locator('[data-testid=oracle-ETHUSDT]').textContent()) ?? '').includes('forced'),
+    );
+    await viewer.ctx.close();
     await ctx.close();
   });
 });

@@ -9,6 +9,8 @@
  *    or below $2,000) (aave-dao/aave-v3-origin docs/3.3/Aave-v3.3-features.md);
  *  - Aave's docs example (test/vectors/aave_v3_docs.json: collateral 10,000, LT 80%, debt 6,000 →
  *    HF 1.333, liquidatable once the collateral price falls to 75%);
+ *  - v3.3's dust rule (MIN_LEFTOVER_BASE: all the debt, all the collateral, or ≥ $1,000 of both left),
+ *    cases by hand;
  * and INV-01 (every asset conserved) and INV-02 (journal replay) after every step.
  */
 import fc from 'fast-check';
@@ -229,16 +231,76 @@ describe('aave-v3 on the engine: borrow, liquidatable(), liquidate', () => {
 });
 
 describe('aave-v3 preset: the lending policy and the reserves’ bonus and protocol fee', () => {
-  it('configures lending with v3.3’s close factor and WETH’s 5% bonus, 10% protocol fee', () => {
+  it('configures lending with v3.3’s close factor, $1,000 leftover, and WETH’s 5% bonus, 10% protocol fee', () => {
     const e = Engine.create(aaveConfig());
     expect(e.state.policy.lending).toEqual({
       closeFactor: 500_000n,
       fullCloseBelowHealthFactor: 950_000n,
       fullCloseBelowValue: '2000',
+      minLeftoverValue: '1000',
     });
     const weth = e.state.assets.get('WETH')!;
     expect(weth.liquidationBonus).toBe(50_000n);
     expect(weth.liquidationProtocolFee).toBe(100_000n);
     expect(parseDecimalUnsafe('1', 6)).toBe(U);
+  });
+});
+
+describe('aave-v3 v3.3 dust rule (MIN_LEFTOVER_BASE $1,000) on the engine', () => {
+  // aave-dao/aave-v3-origin LiquidationLogic.executeLiquidationCall: "to prevent accumulation of
+  // dust on the protocol, it is enforced that you either 1. liquidate all debt 2. liquidate all
+  // collateral 3. leave more than MIN_LEFTOVER_BASE of collateral & debt" (MustNotLeaveDust).
+  const liquidate = (e: Engine, debtToCover?: string) =>
+    e.execute({
+      type: 'liquidate',
+      subaccount: ref('borrower'),
+      liquidator: ref('liquidator'),
+      ...(debtToCover === undefined ? {} : { debtToCover }),
+    });
+  const refusedWithDust = (e: Engine, debtToCover: string) => {
+    const hash = e.stateHash();
+    const r = liquidate(e, debtToCover);
+    expect(r.ok ? 'ok' : r.rejection.code, debtToCover).toBe('LIQUIDATION_LEAVES_DUST');
+    expect(e.stateHash()).toBe(hash);
+  };
+
+  it('debt left below $1,000 is refused; exactly $1,000 passes; repaying all of it passes', () => {
+    // 5 WETH at 1,300 against 6,000: HF = 6,500 × 0.83 / 6,000 = 0.899 ≤ 0.95 → close factor 100%.
+    const e = world('5', '2000', '6000');
+    setPrice(e, '1300');
+    refusedWithDust(e, '5100'); // 900 of debt left
+    refusedWithDust(e, '5999.999999');
+    // 5,000: debt left 1,000; collateral 5,000 / 1,300 × 1.05 = 4.038461538461538462 WETH seized,
+    // 0.961538461538461538 × 1,300 = 1,249.99 left: both at least $1,000.
+    expect(liquidate(e, '5000').ok).toBe(true);
+    expect(bal(e, 'borrower', 'USDC')).toBe(-1_000n * U);
+    conserved(e);
+    const all = world('5', '2000', '6000');
+    setPrice(all, '1300');
+    expect(liquidate(all).ok).toBe(true); // the whole debt (100% close factor)
+    expect(bal(all, 'borrower', 'USDC')).toBe(0n);
+  });
+
+  it('collateral left below $1,000 is refused although the debt left is above it', () => {
+    // 5 WETH at 1,400 against 7,000: HF 0.83. debtToCover 5,800: debt left 1,200, but the collateral
+    // seized is 5,800 / 1,400 × 1.05 = 4.35 WETH, leaving 0.65 × 1,400 = $910.
+    const e = world('5', '2000', '7000');
+    setPrice(e, '1400');
+    refusedWithDust(e, '5800');
+    // 5,500: seized 4.125, left 0.875 × 1,400 = $1,225; debt left $1,500.
+    expect(liquidate(e, '5500').ok).toBe(true);
+    expect(bal(e, 'borrower', 'WETH')).toBe(875_000_000_000_000_000n);
+    conserved(e);
+  });
+
+  it('without the rule (policy minLeftoverValue absent) the same step is taken', () => {
+    const config = aaveConfig();
+    const lending = { ...config.liquidation!.lending! };
+    delete (lending as { minLeftoverValue?: string }).minLeftoverValue;
+    const e = world('5', '2000', '7000', { ...config, liquidation: { ...config.liquidation, lending } });
+    setPrice(e, '1400');
+    expect(liquidate(e, '5800').ok).toBe(true);
+    expect(bal(e, 'borrower', 'WETH')).toBe(650_000_000_000_000_000n);
+    conserved(e);
   });
 });

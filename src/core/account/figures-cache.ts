@@ -23,6 +23,7 @@
  * expiry), so those figures are also recomputed when the engine's time moved.
  */
 import type { ReadonlyEngineState, ReadonlySubaccount } from '../model/state.ts';
+import { closeFeeMaintenanceQuote } from './close-fee.ts';
 import {
   evaluate,
   marketOrdersReservation,
@@ -169,7 +170,9 @@ function termsOf(state: ReadonlyEngineState, sub: ReadonlySubaccount, p: Positio
     figures: f.positions[0]!,
     pnl,
     initial: f.initialMarginQuote,
-    maintenance: f.maintenanceMarginQuote,
+    // The position's own maintenance: the fee to close depends on the whole scope's equity and
+    // is added once, to the sums (scopeFiguresFromSums).
+    maintenance: f.maintenanceMarginQuote - closeFeeMaintenanceQuote(f.positions, f.equityQuote),
     // equity = collateral (0 here) + PnL − haircut
     haircutInit: pnl - f.equityInitialQuote,
     haircutMaint: pnl - f.equityQuote,
@@ -278,6 +281,8 @@ function cacheable(state: ReadonlyEngineState): boolean {
   // Drift's arithmetic evaluates a whole account in its own integer passes; its parts are not
   // shown to add up here (the property test covers the engine's arithmetic), so it is not cached.
   if (state.config.marginArithmetic === 'drift-v2') return false;
+  // Lazy funding adds a whole-scope term (unsettled funding), outside the per-part sums.
+  if (state.config.fundingSettlement === 'lazy') return false;
   return enabled;
 }
 
@@ -311,6 +316,7 @@ export function cachedCrossFigures(state: ReadonlyEngineState, sub: ReadonlySuba
     maintenanceMargin: mm,
     reserved: s.reserved,
     positions: (s.positions ??= positionFiguresOf(e)),
+    crossCloseFees: true,
   });
   return e.figures;
 }

@@ -15,7 +15,9 @@ import { applyLeverageCap } from '../margin/models.ts';
 import { optionPositionRequirement } from '../margin/option-margin.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState, ReadonlySubaccount } from '../model/state.ts';
 import { mulDiv, PPM } from '../num/index.ts';
+import { closeFeeMaintenanceQuote } from './close-fee.ts';
 import { driftAccountFigures, openOrderChargeQuote } from './drift-arithmetic.ts';
+import { pendingFundingQuote, scopePendingFundingQuote } from './lazy-funding.ts';
 import { marketReservation, type OrderLite } from './open-orders.ts';
 import { positiveHealthHaircut } from './pnl-haircut.ts';
 import { portfolioFiguresQuote } from './portfolio-scope.ts';
@@ -63,6 +65,12 @@ export interface PositionFigures {
   readonly unrealizedPnlQuote: bigint;
   readonly initialQuote: bigint;
   readonly maintenanceQuote: bigint;
+  /**
+   * The taker fee rate (ppm) whose fee to close at the bankruptcy price a cross scope adds to
+   * its maintenance (market `closeFeeInMaintenance`, close-fee.ts); absent otherwise.
+   * `maintenanceQuote` is without it.
+   */
+  readonly closeFeePpm?: bigint;
 }
 
 export interface ScopeFigures {
@@ -219,7 +227,9 @@ export function evaluate(
     collRaw += view.settlementDelta;
   }
 
-  let upnl = 0n;
+  // Lazy funding: the scope's unsettled funding is part of its unrealized PnL (lazy-funding.ts).
+  const lazy = state.config.fundingSettlement === 'lazy';
+  let upnl = lazy ? scopePendingFundingQuote(state, view.sub, view.scope) : 0n;
   let im = 0n;
   let mm = 0n;
   const positions: PositionFigures[] = [];
@@ -231,6 +241,9 @@ export function evaluate(
     const market = state.markets.get(p.market)!;
     const mark = markOf(market, marks);
     const value = signedValue(market.config, p.size, mark, qd, 'floor');
+    const stored = lazy ? view.sub.positions.get(p.market) : undefined;
+    // the per-position figure shows the stored position's unsettled funding (already in upnl)
+    const funding = stored ? pendingFundingQuote(state, market, stored) : 0n;
     const pnl = value - p.entryValue;
     const req = positionRequirement(
       state,
@@ -258,9 +271,10 @@ export function evaluate(
       entryValue: p.entryValue,
       markPx8: mark,
       notionalQuote: req.notionalQuote,
-      unrealizedPnlQuote: pnl,
+      unrealizedPnlQuote: pnl + funding,
       initialQuote: req.initialQuote,
       maintenanceQuote: req.maintenanceQuote,
+      ...(market.config.closeFeeInMaintenance ? { closeFeePpm: market.config.takerFee } : {}),
     });
   }
   if (view.scope.kind === 'cross' && !view.standalone && view.sub.portfolioMargin && state.portfolio) {
@@ -282,6 +296,7 @@ export function evaluate(
     maintenanceMargin: mm,
     reserved,
     positions,
+    crossCloseFees: view.scope.kind === 'cross',
   });
 }
 
@@ -296,6 +311,8 @@ export interface ScopeSums {
   /** Initial margin reserved for resting orders. */
   reserved: bigint;
   positions: PositionFigures[];
+  /** A cross scope: maintenance adds the positions' fees to close (close-fee.ts). */
+  crossCloseFees?: boolean;
 }
 
 /**
@@ -305,6 +322,9 @@ export interface ScopeSums {
 export function scopeFiguresFromSums(s: ScopeSums): ScopeFigures {
   const equity = s.collateral.maint + s.unrealizedPnl - s.haircut.maint;
   const equityInit = s.collateral.init + s.unrealizedPnl - s.haircut.init;
+  const mm = s.crossCloseFees
+    ? s.maintenanceMargin + closeFeeMaintenanceQuote(s.positions, equity)
+    : s.maintenanceMargin;
   return {
     collateralInitialQuote: s.collateral.init,
     collateralMaintenanceQuote: s.collateral.maint,
@@ -314,10 +334,10 @@ export function scopeFiguresFromSums(s: ScopeSums): ScopeFigures {
     equityInitialQuote: equityInit,
     netValueQuote: s.collateral.raw + s.unrealizedPnl,
     initialMarginQuote: s.initialMargin,
-    maintenanceMarginQuote: s.maintenanceMargin,
+    maintenanceMarginQuote: mm,
     openOrderInitialMarginQuote: s.reserved,
     freeCollateralQuote: equityInit - s.initialMargin - s.reserved,
-    healthQuote: equity - s.maintenanceMargin,
+    healthQuote: equity - mm,
     positions: s.positions,
   };
 }
@@ -399,19 +419,23 @@ function driftScopeFigures(
   const collateral = (f: typeof maint) => f.spot.reduce((t, s) => t + s.weightedValueQuote, 0n);
   const raw = maint.spot.reduce((t, s) => t + s.valueQuote, 0n);
   const ordersInitial = init.marginRequirementQuote - initNoOrders.marginRequirementQuote;
+  // Lazy funding: unsettled funding counts in full, as the cash it becomes when settled
+  // (Drift's SDK weights it with the position's PnL; docs/funding-and-interest.md).
+  const funding =
+    state.config.fundingSettlement === 'lazy' ? scopePendingFundingQuote(state, view.sub, view.scope) : 0n;
   return {
     collateralInitialQuote: collateral(init),
     collateralMaintenanceQuote: collateral(maint),
     collateralRawQuote: raw,
-    unrealizedPnlQuote: maint.unrealizedPnlQuote,
-    equityQuote: maint.totalCollateralQuote,
-    equityInitialQuote: init.totalCollateralQuote,
-    netValueQuote: maint.netValueQuote,
+    unrealizedPnlQuote: maint.unrealizedPnlQuote + funding,
+    equityQuote: maint.totalCollateralQuote + funding,
+    equityInitialQuote: init.totalCollateralQuote + funding,
+    netValueQuote: maint.netValueQuote + funding,
     initialMarginQuote: initNoOrders.marginRequirementQuote,
     maintenanceMarginQuote: maint.marginRequirementQuote,
     openOrderInitialMarginQuote: ordersInitial,
-    freeCollateralQuote: init.totalCollateralQuote - init.marginRequirementQuote,
-    healthQuote: maint.totalCollateralQuote - maint.marginRequirementQuote,
+    freeCollateralQuote: init.totalCollateralQuote + funding - init.marginRequirementQuote,
+    healthQuote: maint.totalCollateralQuote + funding - maint.marginRequirementQuote,
     positions,
   };
 }

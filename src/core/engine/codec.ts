@@ -52,12 +52,17 @@ function plainState(
     config: m.config,
     markPx8: m.markPx8 ?? null,
     fundingIndex: m.fundingIndex,
+    // lazy funding only, so other states hash as they always did
+    ...(m.fundingIndexShort !== undefined ? { fundingIndexShort: m.fundingIndexShort } : {}),
+    ...(m.fundingPool !== undefined ? { fundingPool: m.fundingPool } : {}),
     lastFundingRate9: m.lastFundingRate9,
     lastFundingMs: m.lastFundingMs,
     openInterestQty9: m.openInterestQty9,
     holders: holders(m),
     settledPx8: m.settledPx8 ?? null,
     liquidationsPaused: m.liquidationsPaused,
+    // only when set: snapshots of markets never forced stay as they were
+    ...(m.safeModeForced ? { safeModeForced: true } : {}),
     oracle: m.oracle ? { config: m.oracle.config, state: oracleStateToPlain(m.oracle.state) } : null,
   });
   return {
@@ -86,6 +91,22 @@ function plainState(
     // resting orders in the order they were placed (it decides which reduce-only order is
     // trimmed first); only when there are some, so states without orders hash as they always did
     ...(s.orders.size > 0 ? { orders: [...s.orders.values()].map((o) => ({ ...o })) } : {}),
+    // interest-bearing assets only when some asset bears interest; scaled balances in the order
+    // subaccounts first held the asset (replay reproduces it)
+    ...(s.interest && s.interest.size > 0
+      ? {
+          interest: sorted(s.interest).map(([k, i]) => [
+            k,
+            {
+              depositIndex: i.depositIndex,
+              borrowIndex: i.borrowIndex,
+              borrowRate: i.borrowRate,
+              depositRate: i.depositRate,
+              scaled: [...i.scaled],
+            },
+          ]),
+        }
+      : {}),
   };
 }
 
@@ -211,12 +232,15 @@ export function decodeSnapshot(json: string): EngineState {
       model: createMarginModel(m.config.margin, p.settlement.decimals),
       markPx8: m.markPx8 ?? undefined,
       fundingIndex: m.fundingIndex,
+      ...(m.fundingIndexShort !== undefined ? { fundingIndexShort: m.fundingIndexShort } : {}),
+      ...(m.fundingPool !== undefined ? { fundingPool: m.fundingPool } : {}),
       lastFundingRate9: m.lastFundingRate9,
       lastFundingMs: m.lastFundingMs,
       openInterestQty9: m.openInterestQty9,
       holders: holdersOf(m.holders),
       settledPx8: m.settledPx8 ?? undefined,
       liquidationsPaused: m.liquidationsPaused,
+      safeModeForced: m.safeModeForced === true,
       // the oracle codec revives its own Maps from its plain form
       oracle: m.oracle
         ? { config: m.oracle.config, state: decodeOracleState(toJson(m.oracle.state)) }
@@ -246,6 +270,23 @@ export function decodeSnapshot(json: string): EngineState {
     orders: new Map(),
     ordersBySub: new Map(),
     ...(p.portfolio ? { portfolio: p.portfolio } : {}),
+    ...(Array.isArray(p.interest)
+      ? {
+          interest: new Map(
+            // biome-ignore lint/suspicious/noExplicitAny: see above
+            (p.interest as [string, any][]).map(([k, i]) => [
+              k,
+              {
+                depositIndex: i.depositIndex,
+                borrowIndex: i.borrowIndex,
+                borrowRate: i.borrowRate,
+                depositRate: i.depositRate,
+                scaled: new Map(i.scaled),
+              },
+            ]),
+          ),
+        }
+      : {}),
   };
   // biome-ignore lint/suspicious/noExplicitAny: see above
   for (const o of (p.orders ?? []) as any[])

@@ -169,6 +169,33 @@ export const CommandSchema = z.discriminatedUnion('type', [
     premiumIndex: rate9('premiumIndex').optional(),
     indexPrice: pricePx8('indexPrice').optional(),
   }),
+  /**
+   * Lazy funding (engine config `fundingSettlement: 'lazy'`): pays the subaccount's unsettled
+   * funding into its margin, in `market` or in every market where it holds a position.
+   */
+  z.object({
+    type: z.literal('settle_funding'),
+    commandId: commandIdSchema,
+    subaccount: SubaccountRefSchema,
+    market: id.optional(),
+    timeMs: time,
+  }),
+  /**
+   * Interest-bearing balances (an asset with `interest`): advances the asset's deposit and
+   * borrow indexes over `elapsedMs` at the rates its utilization gives now, and every balance
+   * of the asset with them. A negative `elapsedMs` is refused (STALE_TIME).
+   */
+  z.object({
+    type: z.literal('accrue_interest'),
+    commandId: commandIdSchema,
+    asset: id,
+    /** Time the interest runs for, ms (at most ten years in one accrual). */
+    elapsedMs: z
+      .number()
+      .int()
+      .max(10 * 365 * 24 * 3600 * 1000),
+    timeMs: time,
+  }),
   z.object({
     type: z.literal('settle_expiry'),
     commandId: commandIdSchema,
@@ -191,6 +218,11 @@ export const CommandSchema = z.discriminatedUnion('type', [
     fillPrice: pricePx8('fillPrice').optional(),
     /** Policy `lending` only: the collateral asset to seize (default: the largest by value). */
     collateralAsset: id.optional(),
+    /**
+     * Policy `lending` only: the most debt to repay (Aave's debtToCover, settlement asset,
+     * decimal); the step repays the smaller of it and the close factor's amount. Default: the latter.
+     */
+    debtToCover: z.string().optional(),
     timeMs: time,
   }),
   /**
@@ -229,6 +261,13 @@ export const CommandSchema = z.discriminatedUnion('type', [
     commandId: commandIdSchema,
     market: id,
     paused: z.boolean(),
+  }),
+  z.object({
+    /** Hold a market in safe mode whatever its oracle says (forced: false releases the hold). */
+    type: z.literal('force_safe_mode'),
+    commandId: commandIdSchema,
+    market: id,
+    forced: z.boolean(),
   }),
   z.object({
     type: z.literal('set_policy'),

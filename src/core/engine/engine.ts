@@ -33,6 +33,7 @@ import { RejectedError, type Rejection, type RejectionCode, reject } from './err
 import type { EngineEvent, Sequenced } from './events.ts';
 import { evolve, initialState } from './evolve.ts';
 import * as h from './handlers.ts';
+import { accrueInterest } from './interest.ts';
 import { borrow } from './liquidation/lending.ts';
 import { liquidate } from './liquidation/liquidate.ts';
 import { checkOrder, type OrderCheck, type OrderCheckInput } from './order-check.ts';
@@ -503,6 +504,8 @@ const HANDLERS: { [T in Command['type']]: Handler<T> } = {
   prices: h.prices,
   funding_tick: h.fundingTick,
   settle_expiry: h.settleExpiry,
+  settle_funding: h.settleFunding,
+  accrue_interest: accrueInterest,
   liquidate,
   borrow,
   oracle: h.oracle,
@@ -510,6 +513,7 @@ const HANDLERS: { [T in Command['type']]: Handler<T> } = {
   set_market: h.setMarket,
   set_asset: h.setAsset,
   pause_liquidations: h.pauseLiquidations,
+  force_safe_mode: h.forceSafeMode,
   set_policy: h.setPolicy,
 };
 

@@ -97,6 +97,30 @@ export type EngineEvent =
   /** `sizeQty9` of the order filled (by the `traded` event just before); removed when nothing remains. */
   | { type: 'order_filled'; orderId: string; sizeQty9: bigint }
   | { type: 'funding_settled'; market: string; timeMs: number; rate9: bigint; indexDelta18: bigint }
+  /**
+   * Lazy funding (`settle_funding`): the position's unsettled funding, `amountQuote` (< 0: paid),
+   * moves between its margin and the market's funding pool; it is settled at its side's index.
+   */
+  | { type: 'position_funding_settled'; sub: string; market: string; amountQuote: bigint }
+  /**
+   * Interest on an interest-bearing asset over `elapsedMs` (collateral/interest.ts): the yearly
+   * rates at the utilization then (rays), the new cumulative indexes, every balance read again
+   * at them, and `protocolAmount` = interest paid − interest received booked to the insurance fund.
+   */
+  | {
+      type: 'interest_accrued';
+      asset: string;
+      timeMs: number;
+      elapsedMs: number;
+      utilization: bigint;
+      borrowRate: bigint;
+      depositRate: bigint;
+      depositIndex: bigint;
+      borrowIndex: bigint;
+      interestPaid: bigint;
+      interestReceived: bigint;
+      protocolAmount: bigint;
+    }
   /** A dated future settles at pricePx8; an option at its intrinsic value pricePx8 on underlyingPx8. */
   | { type: 'expiry_settled'; market: string; pricePx8: bigint; underlyingPx8?: bigint }
   /**
@@ -144,6 +168,8 @@ export type EngineEvent =
   | { type: 'market_configured'; config: MarketConfig }
   | { type: 'asset_configured'; config: AssetConfig }
   | { type: 'market_paused'; market: string; paused: boolean }
+  /** The operator forced the market into safe mode (forced: true) or released the force. */
+  | { type: 'safe_mode_forced'; market: string; forced: boolean }
   | { type: 'policy_set'; policy: LiquidationPolicy; guards: Guards }
   /** The portfolio margin model offered to subaccounts (null: none). */
   | { type: 'portfolio_model_set'; portfolio: EnginePortfolio | null }

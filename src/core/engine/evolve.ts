@@ -3,7 +3,9 @@
  * journal is a fold of this function, so anything it computes must depend on
  * the event and the state alone (no clocks, no randomness, deterministic order).
  */
+import { lazyFunding, pendingFundingQuote, sideIndex } from '../account/lazy-funding.ts';
 import { applyTrade } from '../account/position.ts';
+import { fromScaled, RAY, toScaled } from '../collateral/interest.ts';
 import { signedValue } from '../margin/contract-value.ts';
 import { createMarginModel } from '../margin/models.ts';
 import type { MarketConfig } from '../model/config.ts';
@@ -13,6 +15,7 @@ import {
   DEFAULT_COMMAND_ID_RETENTION,
   type EngineState,
   emptySubaccount,
+  type InterestState,
   type MarketState,
   type Order,
   type Position,
@@ -66,6 +69,7 @@ export function initialState(config: EngineConfig): EngineState {
   };
   for (const m of config.markets) configureMarket(state, m);
   for (const o of config.oracles) configureOracle(state, o);
+  for (const a of config.assets) if (a.interest) startInterest(state, a.id);
   return state;
 }
 
@@ -88,7 +92,10 @@ function configureMarket(state: EngineState, config: MarketConfig): void {
     holders: new Set(),
     settledPx8: undefined,
     liquidationsPaused: false,
+    safeModeForced: false,
     oracle: undefined,
+    // lazy funding's per-side index and pool, only then (other states hash as they always did)
+    ...(lazyFunding(state) ? { fundingIndexShort: 0n, fundingPool: 0n } : {}),
   };
   state.markets.set(config.id, market);
 }
@@ -138,9 +145,59 @@ function removeOrder(state: EngineState, o: Order): void {
   if (mine?.size === 0) state.ordersBySub.delete(o.sub);
 }
 
-function addBalance(s: Subaccount, asset: string, delta: bigint): void {
+function addBalance(state: EngineState, s: Subaccount, asset: string, delta: bigint): void {
   const next = (s.balances.get(asset) ?? 0n) + delta;
   s.balances.set(asset, next);
+  // An interest-bearing asset keeps the scaled balance that reads back as this one exactly.
+  const i = state.interest?.get(asset);
+  if (i) i.scaled.set(s.key, toScaled(next, i.depositIndex, i.borrowIndex));
+}
+
+/** Starts interest on an asset: indexes at 1, every existing balance scaled at them. */
+function startInterest(state: EngineState, assetId: string): void {
+  if (state.interest?.has(assetId)) return;
+  const i: InterestState = {
+    depositIndex: RAY,
+    borrowIndex: RAY,
+    borrowRate: 0n,
+    depositRate: 0n,
+    scaled: new Map(),
+  };
+  for (const s of state.subaccounts.values()) {
+    const b = s.balances.get(assetId);
+    if (b !== undefined) i.scaled.set(s.key, toScaled(b, RAY, RAY));
+  }
+  if (state.interest) state.interest.set(assetId, i);
+  else state.interest = new Map([[assetId, i]]);
+}
+
+/**
+ * One accrual: the indexes step, every balance of the asset is read again at them, and the
+ * protocol (the asset's insurance fund) books what borrowers paid beyond what depositors
+ * received, so the ledger (INV-01) holds to the unit. Returns that protocol amount.
+ */
+function accrueInterest(
+  state: EngineState,
+  assetId: string,
+  indexes: { depositIndex: bigint; borrowIndex: bigint; borrowRate: bigint; depositRate: bigint },
+): bigint {
+  const i = state.interest?.get(assetId);
+  if (!i) throw new InvariantError(`asset ${assetId} bears no interest`);
+  i.depositIndex = indexes.depositIndex;
+  i.borrowIndex = indexes.borrowIndex;
+  i.borrowRate = indexes.borrowRate;
+  i.depositRate = indexes.depositRate;
+  let change = 0n;
+  for (const [key, scaled] of i.scaled) {
+    const s = sub(state, key);
+    const before = s.balances.get(assetId) ?? 0n;
+    const after = fromScaled(scaled, i.depositIndex, i.borrowIndex);
+    if (after === before) continue;
+    s.balances.set(assetId, after);
+    change += after - before;
+  }
+  state.insurance.set(assetId, (state.insurance.get(assetId) ?? 0n) - change);
+  return -change;
 }
 
 function adjustLedger(state: EngineState, ledger: Ledger, asset: string, delta: bigint): void {
@@ -149,7 +206,7 @@ function adjustLedger(state: EngineState, ledger: Ledger, asset: string, delta: 
       state.netDeposits.set(asset, (state.netDeposits.get(asset) ?? 0n) - delta);
       return;
     case 'balance':
-      addBalance(sub(state, ledger.sub), asset, delta);
+      addBalance(state, sub(state, ledger.sub), asset, delta);
       return;
     case 'isolated': {
       const p = sub(state, ledger.sub).positions.get(ledger.market);
@@ -176,7 +233,7 @@ function adjustLedger(state: EngineState, ledger: Ledger, asset: string, delta: 
 /** Credits realized PnL or funding to where the position's money lives. */
 function creditPosition(state: EngineState, s: Subaccount, p: Position, amount: bigint): void {
   if (p.isolated) p.isolatedMargin += amount;
-  else addBalance(s, state.settlement.id, amount);
+  else addBalance(state, s, state.settlement.id, amount);
 }
 
 function updatePosition(
@@ -199,10 +256,15 @@ function updatePosition(
     s.positions.set(market.config.id, p);
     market.holders.add(s.key);
   }
+  const lazy = lazyFunding(state);
+  // Lazy funding settles before the position changes (its size is what owed it).
+  if (lazy) settlePositionFunding(state, s, market, p);
   const longBefore = p.size > 0n ? p.size : 0n;
   const r = applyTrade(p.size, p.entryValue, qtyDelta, value);
   p.size = r.size;
   p.entryValue = r.entryValue;
+  // A new or flipped position starts from its (new) side's index.
+  if (lazy) p.fundingIndex = sideIndex(market, p.size);
   creditPosition(state, s, p, r.realized);
   const longAfter = p.size > 0n ? p.size : 0n;
   market.openInterestQty9 += longAfter - longBefore;
@@ -212,9 +274,29 @@ function updatePosition(
 /** Removes a closed position; an isolated one releases what is left of its margin to the balance. */
 function closePosition(state: EngineState, s: Subaccount, market: MarketState, p: Position): void {
   if (p.entryValue !== 0n) throw new InvariantError('closed position kept an entry value');
-  if (p.isolated && p.isolatedMargin !== 0n) addBalance(s, state.settlement.id, p.isolatedMargin);
+  if (p.isolated && p.isolatedMargin !== 0n) addBalance(state, s, state.settlement.id, p.isolatedMargin);
   s.positions.delete(p.market);
   market.holders.delete(s.key);
+  // Lazy funding: with no position left every claim is settled, and the pool holds only the
+  // rounding (≥ 0: everyone was credited the floor of its claim); it goes to the fee pool.
+  if (market.holders.size === 0 && market.fundingPool !== undefined && market.fundingPool !== 0n) {
+    state.feePool += market.fundingPool;
+    market.fundingPool = 0n;
+  }
+}
+
+/**
+ * Lazy funding: pays a position its unsettled funding (account/lazy-funding.ts) into where its
+ * money lives, through the market's funding pool, and marks it settled at its side's index.
+ * Returns the amount credited (< 0: paid).
+ */
+function settlePositionFunding(state: EngineState, s: Subaccount, market: MarketState, p: Position): bigint {
+  const credit = pendingFundingQuote(state, market, p);
+  p.fundingIndex = sideIndex(market, p.size);
+  if (credit === 0n) return 0n;
+  creditPosition(state, s, p, credit);
+  market.fundingPool = (market.fundingPool ?? 0n) - credit;
+  return credit;
 }
 
 /**
@@ -311,6 +393,7 @@ function settleExpiry(state: EngineState, market: MarketState, px8: bigint): voi
   for (const key of [...market.holders]) {
     const s = sub(state, key);
     const p = s.positions.get(market.config.id)!;
+    if (lazyFunding(state)) settlePositionFunding(state, s, market, p);
     const value = signedValue(market.config, p.size, px8, state.settlement.decimals, 'floor');
     sumValues += value;
     creditPosition(state, s, p, value - p.entryValue);
@@ -402,7 +485,33 @@ export function evolve(state: EngineState, event: EngineEvent): void {
       state.timeMs = Math.max(state.timeMs, event.timeMs);
       market.lastFundingRate9 = event.rate9;
       market.lastFundingMs = event.timeMs;
-      settleFunding(state, market, event.indexDelta18);
+      if (lazyFunding(state)) {
+        // Both sides' indexes step by the same amount: longs owe what shorts are owed.
+        market.fundingIndex += event.indexDelta18;
+        market.fundingIndexShort = (market.fundingIndexShort ?? 0n) + event.indexDelta18;
+      } else settleFunding(state, market, event.indexDelta18);
+      return;
+    }
+    case 'interest_accrued': {
+      state.timeMs = Math.max(state.timeMs, event.timeMs);
+      const protocol = accrueInterest(state, event.asset, event);
+      if (protocol !== event.protocolAmount)
+        throw new InvariantError(
+          `interest to the protocol ${protocol} differs from the event's ${event.protocolAmount}`,
+        );
+      return;
+    }
+    case 'position_funding_settled': {
+      const market = state.markets.get(event.market)!;
+      const s = sub(state, event.sub);
+      const p = s.positions.get(event.market);
+      if (!p || !lazyFunding(state))
+        throw new InvariantError(`no lazily funded position ${event.sub} ${event.market}`);
+      const credit = settlePositionFunding(state, s, market, p);
+      if (credit !== event.amountQuote)
+        throw new InvariantError(
+          `funding settlement ${credit} differs from the event's ${event.amountQuote}`,
+        );
       return;
     }
     case 'loss_socialized':
@@ -459,10 +568,14 @@ export function evolve(state: EngineState, event: EngineEvent): void {
       return;
     case 'asset_configured':
       state.assets.set(event.config.id, event.config);
+      if (event.config.interest) startInterest(state, event.config.id);
       if (event.config.id === state.settlement.id) state.settlement = event.config;
       return;
     case 'market_paused':
       state.markets.get(event.market)!.liquidationsPaused = event.paused;
+      return;
+    case 'safe_mode_forced':
+      state.markets.get(event.market)!.safeModeForced = event.forced;
       return;
     case 'policy_set':
       state.policy = event.policy;

@@ -4,7 +4,8 @@
  * fills of resting orders, orders placed, amended and cancelled, leverage caps, margin-mode
  * switches, ordinary price ticks and crashes/rallies of up to ±40 % (with a keeper's
  * liquidation pass after each move), on markets with fixed, bracket, size-premium,
- * open-interest-scaled and entry-based requirements and a positive-health haircut.
+ * open-interest-scaled and entry-based requirements (with Bybit's fee to close in cross maintenance)
+ * and a positive-health haircut.
  *
  * After every step, for every subaccount: the cached cross figures equal `evaluate` on
  * `crossView`, field by field, and a hypothetical change in one market (a new position, its
@@ -75,6 +76,9 @@ const config = venueConfig({
       tickSize: '0.01',
       requirementOn: 'entry',
       margin: { kind: 'fixed', initialRatio: '0.05', maintenance: { ratio: '0.03' } },
+      // Bybit's fee to close in cross maintenance: a term that follows the scope's equity.
+      takerFee: '0.00075',
+      closeFeeInMaintenance: true,
     },
     {
       id: 'M4',

@@ -3,6 +3,7 @@
  * first and emits after, so a rejection leaves the state untouched.
  */
 import { crossView, isolatedView } from '../account/figures.ts';
+import { lazyFunding, pendingFundingQuote, sideIndex } from '../account/lazy-funding.ts';
 import { fundingIndexDelta18 } from '../margin/contract-value.ts';
 import { createMarginModel } from '../margin/models.ts';
 import { intrinsicPx8 } from '../margin/option-margin.ts';
@@ -412,6 +413,27 @@ export function fundingTick(ctx: CommandContext, c: Cmd<'funding_tick'>): void {
   ctx.emit({ type: 'funding_settled', market: c.market, timeMs: c.timeMs, rate9: rate, indexDelta18 });
 }
 
+/**
+ * Lazy funding: settles the subaccount's unsettled funding (account/lazy-funding.ts), one event
+ * per position that has some. Nothing pending is not an error: the command emits nothing.
+ */
+export function settleFunding(ctx: CommandContext, c: Cmd<'settle_funding'>): void {
+  if (!lazyFunding(ctx.state))
+    reject('INVALID_CONFIG', 'funding is settled eagerly on this engine (fundingSettlement is not lazy)');
+  ctx.checkTime(c.timeMs);
+  const s = ctx.subaccount(c.subaccount);
+  if (c.market !== undefined) {
+    ctx.market(c.market);
+    if (!s.positions.has(c.market)) reject('UNKNOWN_MARKET', `${s.key} holds no position in ${c.market}`);
+  }
+  for (const p of s.positions.values()) {
+    if (c.market !== undefined && p.market !== c.market) continue;
+    const amount = pendingFundingQuote(ctx.state, ctx.market(p.market), p);
+    if (amount !== 0n || p.fundingIndex !== sideIndex(ctx.market(p.market), p.size))
+      ctx.emit({ type: 'position_funding_settled', sub: s.key, market: p.market, amountQuote: amount });
+  }
+}
+
 export function settleExpiry(ctx: CommandContext, c: Cmd<'settle_expiry'>): void {
   const market = ctx.market(c.market);
   ctx.checkTime(c.timeMs);
@@ -483,6 +505,11 @@ export function setAsset(ctx: CommandContext, c: Cmd<'set_asset'>): void {
 export function pauseLiquidations(ctx: CommandContext, c: Cmd<'pause_liquidations'>): void {
   ctx.market(c.market);
   ctx.emit({ type: 'market_paused', market: c.market, paused: c.paused });
+}
+
+export function forceSafeMode(ctx: CommandContext, c: Cmd<'force_safe_mode'>): void {
+  ctx.market(c.market);
+  ctx.emit({ type: 'safe_mode_forced', market: c.market, forced: c.forced });
 }
 
 export function setPolicy(ctx: CommandContext, c: Cmd<'set_policy'>): void {

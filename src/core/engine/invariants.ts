@@ -15,7 +15,10 @@ export function ledgerSums(state: ReadonlyEngineState): Map<string, LedgerSum> {
   for (const asset of state.assets.keys()) {
     const settlement = asset === state.settlement.id;
     let ledger = state.insurance.get(asset) ?? 0n;
-    if (settlement) ledger += state.feePool + state.socializedLedger;
+    if (settlement) {
+      ledger += state.feePool + state.socializedLedger;
+      for (const m of state.markets.values()) ledger += m.fundingPool ?? 0n; // lazy funding
+    }
     for (const s of state.subaccounts.values()) {
       ledger += s.balances.get(asset) ?? 0n;
       if (settlement) for (const p of s.positions.values()) ledger += p.isolatedMargin - p.entryValue;

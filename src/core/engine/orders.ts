@@ -17,7 +17,7 @@ import type { Command } from './commands.ts';
 import type { CommandContext } from './context.ts';
 import { reject } from './errors.ts';
 import type { OrderCancelReason, OrderRecord } from './events.ts';
-import { checkOpen, checkSizeAndTick } from './market-checks.ts';
+import { checkOpen, checkOrderLimits, checkSizeAndTick } from './market-checks.ts';
 import * as fmt from './message-units.ts';
 import { commandNow, refuseWhileCrossUnsafe } from './price-trust.ts';
 
@@ -120,6 +120,7 @@ export function decidePlaceOrder(ctx: CommandContext, c: Cmd<'place_order'>): Or
     reject('DUPLICATE_ORDER_ID', `order id ${c.orderId} is already resting`);
   checkSizeAndTick(market, c.size, c.price);
   if (market.markPx8 === undefined) reject('NO_PRICE', `market ${c.market} has no mark price yet`);
+  checkOrderLimits(market, c.side, c.size, c.price);
   const resting = ctx.state.ordersBySub.get(sub.key);
   const count = resting?.size ?? 0;
   if (count >= MAX_OPEN_ORDERS_PER_SUBACCOUNT)
@@ -178,6 +179,9 @@ export function amendOrder(ctx: CommandContext, c: Cmd<'amend_order'>): void {
   const size = c.size ?? o.size;
   const price = c.price ?? o.pricePx8;
   checkSizeAndTick(market, size, price);
+  // The amended order meets the filters like a new one; the band judges a new limit only (a
+  // size-only amend keeps a limit accepted earlier, though the mark may have moved since).
+  checkOrderLimits(c.price === undefined ? { ...market, markPx8: undefined } : market, o.side, size, price);
   const orders = subOrders(ctx.state, sub.key).map((x) =>
     x.id === o.id ? { ...x, size, pricePx8: price } : x,
   );

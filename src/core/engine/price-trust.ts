@@ -5,7 +5,8 @@
  * underlying, whose mark values it). Collateral assets take their prices from `prices`
  * commands, never from a market's oracle, so they add no oracle exposure.
  *
- * 1. **Safe mode protects the venue.** While an exposed market's oracle is in safe mode —
+ * 1. **Safe mode protects the venue.** While an exposed market's oracle is in safe mode (or the
+ *    operator holds the market in safe mode, force_safe_mode) —
  *    or would be at the command's time because its sources have gone quiet (the mark is
  *    stale: assessAt re-evaluates the oracle without changing it) — value may not leave the
  *    scope and risk may not grow: withdrawals, transfers out, insurance funding, isolated
@@ -52,10 +53,11 @@ export function unsafeMarkets(
 ): UnsafeMarket[] {
   const out: UnsafeMarket[] = [];
   for (const id of markets) {
-    const oracle = state.markets.get(id)?.oracle;
-    if (oracle === undefined) continue;
-    const a = assessAt(oracle.config, oracle.state, nowMs);
-    if (a.safeMode) out.push({ market: id, reasons: a.reasons });
+    const m = state.markets.get(id);
+    const oracle = m?.oracle;
+    const a = oracle === undefined ? undefined : assessAt(oracle.config, oracle.state, nowMs);
+    if (m?.safeModeForced) out.push({ market: id, reasons: ['operator', ...(a?.safeMode ? a.reasons : [])] });
+    else if (a?.safeMode) out.push({ market: id, reasons: a.reasons });
   }
   return out;
 }
@@ -90,7 +92,9 @@ export function refuseWhileCrossUnsafe(
 }
 
 function unsafeAt(state: ReadonlyEngineState, id: string, nowMs: number): boolean {
-  const oracle = state.markets.get(id)?.oracle;
+  const m = state.markets.get(id);
+  if (m?.safeModeForced) return true;
+  const oracle = m?.oracle;
   return oracle !== undefined && assessAt(oracle.config, oracle.state, nowMs).safeMode;
 }
 

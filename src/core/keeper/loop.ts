@@ -119,7 +119,8 @@ export function isHeld(
   const view = viewOf(state, sub, c.scope);
   for (const p of view.positions) {
     const m = state.markets.get(p.market);
-    if (m && (m.liquidationsPaused || m.oracle?.state.safeMode.active === true)) return true;
+    if (m && (m.liquidationsPaused || m.safeModeForced || m.oracle?.state.safeMode.active === true))
+      return true;
   }
   return nowMs !== undefined && liquidationHold(state, view, Math.max(nowMs, state.timeMs)) !== null;
 }

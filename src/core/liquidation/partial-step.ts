@@ -134,6 +134,15 @@ export function partialOutcome(p: PartialPricing, qty: bigint): StepOutcome {
 
 export function reachesTarget(policy: LiquidationPolicy, f: ScopeFigures): boolean {
   if (policy.target === 'initial') return f.equityInitialQuote >= f.initialMarginQuote;
+  if (policy.target === 'maintenance_plus_notional') {
+    // Drift's liquidation margin buffer: MM + buffer × each position's value at the mark.
+    let notional = 0n;
+    for (const p of f.positions) {
+      const v = p.entryValue + p.unrealizedPnlQuote;
+      notional += v < 0n ? -v : v;
+    }
+    return f.equityQuote * PPM >= f.maintenanceMarginQuote * PPM + policy.targetBuffer * notional;
+  }
   return f.equityQuote * PPM >= f.maintenanceMarginQuote * (PPM + policy.targetBuffer);
 }
 

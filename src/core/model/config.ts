@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { id, pricePx8, qty9, rate9, ratioPpm } from '../num/schema.ts';
+import { InterestConfigSchema } from './interest-config.ts';
 
 export const AssetConfigSchema = z
   .object({
@@ -27,6 +28,12 @@ export const AssetConfigSchema = z
      */
     liquidationBonus: ratioPpm('liquidationBonus', 1_000_000n).optional(),
     liquidationProtocolFee: ratioPpm('liquidationProtocolFee', 1_000_000n).optional(),
+    /**
+     * Interest-bearing balances (docs/funding-and-interest.md): positive balances earn and
+     * negative ones pay interest at a utilization-based rate, through cumulative indexes
+     * advanced by `accrue_interest`. Absent: no interest.
+     */
+    interest: InterestConfigSchema.optional(),
   })
   .refine((a) => a.maintenanceWeight >= a.initialWeight, 'maintenanceWeight must be >= initialWeight');
 export type AssetConfig = z.output<typeof AssetConfigSchema>;
@@ -200,6 +207,36 @@ export const MarketConfigSchema = z.object({
   expiryMs: z.number().int().positive().optional(),
   /** Largest position size allowed (absurd-size guard), base units. */
   maxPositionSize: qty9('maxPositionSize').prefault('1000000000'),
+  /**
+   * Smallest size of an order or a fill, base units (Binance LOT_SIZE minQty, Bybit
+   * minOrderQty). Absent: one step. Optional without a default so configurations without it
+   * keep their state hash (likewise `priceBand` and `status`).
+   */
+  minSize: qty9('minSize').optional(),
+  /**
+   * Price band of an order's limit, as fractions of the mark (Binance PERCENT_PRICE
+   * multiplierUp = 1 + up, multiplierDown = 1 − down): a buy's limit at most mark × (1 + up), a
+   * sell's at least mark × (1 − down). Absent: no band.
+   */
+  priceBand: z
+    .object({
+      up: ratioPpm('priceBand.up', 100_000_000n),
+      down: ratioPpm('priceBand.down', 1_000_000n),
+    })
+    .optional(),
+  /**
+   * 'paused' (a venue's halted symbol: Binance status BREAK, Bybit "Settling"/"Closed"): new
+   * orders, amends and fills are refused with MARKET_PAUSED; cancels, liquidations, funding
+   * and expiry go on. Absent: 'trading'.
+   */
+  status: z.enum(['trading', 'paused']).optional(),
+  /**
+   * Bybit's cross maintenance margin: a cross position's maintenance adds the taker fee to close
+   * it at its bankruptcy price (Bybit "How to calculate Liquidation Price (Inverse Contract)":
+   * MM = PV × MMR + Q × fee / BP, BP = (1 + fee)·Q / (Q/EP + balance) for a long). The engine
+   * takes BP with the scope's other prices held (account/close-fee.ts). Absent: no fee term.
+   */
+  closeFeeInMaintenance: z.boolean().optional(),
 });
 export type MarketConfigInput = z.input<typeof MarketConfigSchema>;
 export type MarketConfig = z.output<typeof MarketConfigSchema>;

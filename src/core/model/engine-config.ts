@@ -49,8 +49,13 @@ export const LiquidationPolicySchema = z
      * scope at the mark together with all of its collateral. Absent = never.
      */
     backstopBelowMaintenanceShare: ratioPpm('backstopBelowMaintenanceShare', 1_000_000n).optional(),
-    /** What a partial liquidation restores: MM × (1 + targetBuffer), or IM. */
-    target: z.enum(['maintenance_buffer', 'initial']).default('maintenance_buffer'),
+    /**
+     * What a partial liquidation restores: MM × (1 + targetBuffer), IM, or (Drift v2's
+     * liquidation_margin_buffer_ratio) MM + targetBuffer × the positions' value at the mark.
+     */
+    target: z
+      .enum(['maintenance_buffer', 'initial', 'maintenance_plus_notional'])
+      .default('maintenance_buffer'),
     targetBuffer: ratioPpm('targetBuffer').prefault('0.1'),
     /** A position whose remaining notional would be below this (quote, decimal) is closed in full. */
     dustNotional: z.string().default('10'),
@@ -131,6 +136,13 @@ export const LiquidationPolicySchema = z
           .prefault('0.5'),
         fullCloseBelowHealthFactor: ratioPpm('fullCloseBelowHealthFactor', 1_000_000n).prefault('0.95'),
         fullCloseBelowValue: z.string().default('2000'),
+        /**
+         * Aave v3.3's dust rule (LiquidationLogic MIN_LEFTOVER_BASE, $1,000): a step that repays
+         * part of the debt and seizes part of the collateral must leave at least this much (quote,
+         * decimal) of both, else it is refused (LIQUIDATION_LEAVES_DUST) — the liquidator repays
+         * all the debt, takes all of that collateral, or covers less. Absent: no rule.
+         */
+        minLeftoverValue: z.string().optional(),
       })
       .optional(),
     /** Auto-deleveraging queue ranking. */
@@ -187,6 +199,14 @@ export const EngineConfigSchema = z
      * orders' initial-margin reservation; drift-v2: part of both requirements.
      */
     openOrderCharge: z.string().max(40).optional(),
+    /**
+     * How funding reaches positions (docs/funding-and-interest.md). Absent or `eager`: every
+     * funding tick pays each position at once. `lazy` (Drift, dYdX): a tick only advances the
+     * market's cumulative funding index per side; a position's unsettled funding counts in its
+     * unrealized PnL and is paid into its balance when the position changes, when it is
+     * liquidated, or on `settle_funding` (account/lazy-funding.ts).
+     */
+    fundingSettlement: z.enum(['eager', 'lazy']).optional(),
   })
   .superRefine((c, ctx) => {
     const ids = new Set(c.assets.map((a) => a.id));

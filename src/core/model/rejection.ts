@@ -20,6 +20,7 @@ export const RejectionCodes = [
   'NO_PRICE',
   'PRICE_MOVE_TOO_LARGE',
   'FILL_PRICE_DEVIATION',
+  'PRICE_OUTSIDE_BAND',
   // margin
   'INSUFFICIENT_BALANCE',
   'INSUFFICIENT_MARGIN',
@@ -32,11 +33,13 @@ export const RejectionCodes = [
   'NOT_A_FUTURE',
   'FUNDING_TOO_EARLY',
   'NOT_A_PERPETUAL',
+  'MARKET_PAUSED',
   // liquidation
   'NOT_LIQUIDATABLE',
   'NO_LIQUIDATOR',
   'LIQUIDATIONS_PAUSED',
   'LIQUIDATION_CAP_REACHED',
+  'LIQUIDATION_LEAVES_DUST',
   // oracle
   'SAFE_MODE',
   'NO_ORACLE',

@@ -5,8 +5,9 @@
  *
  * The money ledger (INV-01, docs/invariants.md): for every asset,
  *   Σ subaccount balances + Σ isolated margins − Σ position entry values
- *   + insurance fund + fee pool + socialized-loss ledger (≤ 0) = deposits − withdrawals,
- * where entry values and isolated margins exist only in the settlement asset.
+ *   + insurance fund + fee pool + socialized-loss ledger (≤ 0) + Σ funding pools (lazy funding)
+ *   = deposits − withdrawals,
+ * where entry values, isolated margins and funding pools exist only in the settlement asset.
  */
 
 import type { OracleConfig } from '../oracle/config.ts';
@@ -31,7 +32,10 @@ export interface Position {
    * Unrealized PnL = size × mark − entryValue.
    */
   entryValue: bigint;
-  /** The market's cumulative funding index when this position last settled funding (idx18). */
+  /**
+   * The market's cumulative funding index when this position last settled funding (idx18); with
+   * lazy funding, the index of the position's side (account/lazy-funding.ts).
+   */
   fundingIndex: bigint;
   /** Isolated margin (quote units) if the position is isolated; 0n and unused in cross mode. */
   isolatedMargin: bigint;
@@ -57,8 +61,15 @@ export interface MarketState {
   model: MarginModel;
   /** Mark price px8, undefined until the first price update. */
   markPx8: bigint | undefined;
-  /** Cumulative funding index (quote per whole base unit, 18 decimals). */
+  /** Cumulative funding index (quote per whole base unit, 18 decimals); with lazy funding, the long side's. */
   fundingIndex: bigint;
+  /** Lazy funding only: the short side's cumulative funding index (idx18). */
+  fundingIndexShort?: bigint;
+  /**
+   * Lazy funding only: funding settled by payers and not yet paid to receivers, plus rounding
+   * (settlement units, part of INV-01). Swept to the fee pool when the last position closes.
+   */
+  fundingPool?: bigint;
   lastFundingRate9: bigint;
   /** Time of the last funding settlement (0 = never). */
   lastFundingMs: number;
@@ -69,6 +80,11 @@ export interface MarketState {
   /** Set when a dated future has been settled at expiry. */
   settledPx8: bigint | undefined;
   liquidationsPaused: boolean;
+  /**
+   * Safe mode forced by the operator (force_safe_mode), on top of the oracle's own reasons:
+   * while set, the market is treated exactly as an oracle in safe mode (price-trust.ts).
+   */
+  safeModeForced: boolean;
   /** The market's guarded oracle, when configured: its mark drives margin, its safe mode pauses liquidations. */
   oracle: { config: OracleConfig; state: OracleState } | undefined;
 }
@@ -89,6 +105,22 @@ export interface Order {
   pricePx8: bigint;
   /** Only ever reduces the position: reserves nothing, trimmed when the position shrinks. */
   readonly reduceOnly: boolean;
+}
+
+/**
+ * An interest-bearing asset (its config's `interest`, collateral/interest.ts): the cumulative
+ * indexes (rays, from 1) and each subaccount's scaled balance. A subaccount's balance of the asset
+ * is always its scaled balance read at the indexes (deposits at the deposit index rounded down,
+ * debts at the borrow index rounded up): `evolve` keeps the two in step.
+ */
+export interface InterestState {
+  depositIndex: bigint;
+  borrowIndex: bigint;
+  /** Yearly rates of the last accrual (rays). */
+  borrowRate: bigint;
+  depositRate: bigint;
+  /** Scaled balances by subaccount key, in the order the subaccounts first held the asset. */
+  readonly scaled: Map<string, bigint>;
 }
 
 export interface LiquidationWindow {
@@ -134,6 +166,8 @@ export interface EngineState {
   readonly commandIds: Map<string, CommandOutcome>;
   /** Resting orders by order id, in the order they were placed (replay reproduces it). */
   readonly orders: Map<string, Order>;
+  /** Interest-bearing assets by id (absent when no asset bears interest). */
+  interest?: Map<string, InterestState>;
   /** The same orders per subaccount key (no entry for a subaccount without orders). */
   readonly ordersBySub: Map<string, Map<string, Order>>;
 }
@@ -176,7 +210,8 @@ type StateMaps =
   | 'lastPartialMs'
   | 'commandIds'
   | 'orders'
-  | 'ordersBySub';
+  | 'ordersBySub'
+  | 'interest';
 
 export interface ReadonlyEngineState extends Readonly<Omit<EngineState, StateMaps>> {
   readonly assets: ReadonlyMap<string, AssetConfig>;
@@ -192,6 +227,10 @@ export interface ReadonlyEngineState extends Readonly<Omit<EngineState, StateMap
   readonly commandIds: ReadonlyMap<string, CommandOutcome>;
   readonly orders: ReadonlyMap<string, Readonly<Order>>;
   readonly ordersBySub: ReadonlyMap<string, ReadonlyMap<string, Readonly<Order>>>;
+  readonly interest?: ReadonlyMap<
+    string,
+    Readonly<Omit<InterestState, 'scaled'>> & { readonly scaled: ReadonlyMap<string, bigint> }
+  >;
 }
 /** What a repeated command id is answered with. */
 export type CommandOutcome =

@@ -99,7 +99,8 @@ export interface ConfirmationState {
   readonly dissent: readonly Dissent[];
 }
 
-export type SafeModeReason = 'no_mark' | 'index_unreliable' | 'recovering' | 'breaker_tripped';
+/** `operator`: forced by the operator (force_safe_mode), not by the oracle. */
+export type SafeModeReason = 'no_mark' | 'index_unreliable' | 'recovering' | 'breaker_tripped' | 'operator';
 
 export interface SafeModeState {
   readonly active: boolean;

@@ -30,6 +30,7 @@ import { healthFactor } from '../collateral/health-factor.ts';
 import { collateralValueQuote } from '../collateral/valuation.ts';
 import { Engine } from '../engine/engine.ts';
 import type { EngineConfigInput } from '../model/engine-config.ts';
+import type { InterestConfigInput } from '../model/interest-config.ts';
 import { emptySubaccount, type ReadonlyEngineState } from '../model/state.ts';
 import { divRound, formatDecimal, PPM, PRICE_DECIMALS, parseDecimal, pow10 } from '../num/index.ts';
 import { add, div, mul, rat, ratScaled, sub, toScaled } from './rational.ts';
@@ -103,15 +104,51 @@ export const AAVE_V3_EXAMPLE_RESERVES: readonly AaveReserve[] = [
 
 const bpsToRatio = (bps: number) => formatDecimal(BigInt(bps) * 100n, 6);
 
-/** Engine configuration of a lending market: debt in `debtAsset`, collateral weighted at LTV (initial) and LT (maintenance). */
+/**
+ * A reserve's interest rate strategy in Aave's own terms (DefaultReserveInterestRateStrategyV2's
+ * InterestRateData, in bps as `setReserveInterestRateData` takes them) and its reserve factor.
+ */
+export interface AaveRateStrategy {
+  readonly optimalUsageRatioBps: number;
+  readonly baseVariableBorrowRateBps: number;
+  readonly variableRateSlope1Bps: number;
+  readonly variableRateSlope2Bps: number;
+  readonly reserveFactorBps: number;
+}
+
+/**
+ * The engine's interest configuration for an Aave strategy (collateral/interest.ts): the same
+ * two-slope curve in U / U*, the supply rate R·U·(1 − reserve factor), the reserve factor's share
+ * to the protocol. Differences: the engine's borrow index grows linearly over each accrual
+ * (Aave compounds it per second) and it accrues on `accrue_interest`, not on every action.
+ */
+export function aaveInterest(s: AaveRateStrategy): InterestConfigInput {
+  return {
+    optimalUtilization: bpsToRatio(s.optimalUsageRatioBps),
+    baseRate: bpsToRatio(s.baseVariableBorrowRateBps),
+    slope1: bpsToRatio(s.variableRateSlope1Bps),
+    slope2: bpsToRatio(s.variableRateSlope2Bps),
+    protocolShare: bpsToRatio(s.reserveFactorBps),
+  };
+}
+
+/**
+ * Engine configuration of a lending market: debt in `debtAsset`, collateral weighted at LTV
+ * (initial) and LT (maintenance); with `debtAsset.interest`, the debt asset's balances bear
+ * interest at that strategy's rates (`accrue_interest`).
+ */
 export function aaveConfig(
   reserves: readonly AaveReserve[] = AAVE_V3_EXAMPLE_RESERVES,
-  debtAsset = { id: 'USDC', decimals: 6 },
+  debtAsset: { id: string; decimals: number; interest?: AaveRateStrategy } = { id: 'USDC', decimals: 6 },
 ): EngineConfigInput {
   return {
     settlementAsset: debtAsset.id,
     assets: [
-      { id: debtAsset.id, decimals: debtAsset.decimals },
+      {
+        id: debtAsset.id,
+        decimals: debtAsset.decimals,
+        ...(debtAsset.interest ? { interest: aaveInterest(debtAsset.interest) } : {}),
+      },
       ...reserves.map((r) => ({
         id: r.id,
         decimals: r.decimals,
@@ -128,6 +165,8 @@ export function aaveConfig(
         closeFactor: bpsToRatio(Number(DEFAULT_LIQUIDATION_CLOSE_FACTOR)),
         fullCloseBelowHealthFactor: '0.95',
         fullCloseBelowValue: '2000',
+        // v3.3 MIN_LEFTOVER_BASE: a partial step leaves ≥ $1,000 of debt and of the collateral.
+        minLeftoverValue: '1000',
       },
     },
   };

@@ -103,18 +103,31 @@ export const ETHUSDT_BRACKETS: readonly BracketRow[] = [
   { maintenanceMarginRate: '0.25', maxLeverage: 2, maintenanceAmount: '2510365' },
 ];
 
-/** A USDⓈ-M perpetual on a bracket table (VIP 0 fees: taker 0.05%, maker 0.02%). */
+/**
+ * A USDⓈ-M perpetual on a bracket table (VIP 0 fees: taker 0.05%, maker 0.02%). Order filters
+ * default to BTCUSDT's and ETHUSDT's in `/fapi/v1/exchangeInfo`: LOT_SIZE stepSize = minQty =
+ * 0.001, PERCENT_PRICE multiplierUp 1.0500 / multiplierDown 0.9500 (on the mark price).
+ */
 export function usdmMarket(
   id: string,
   base: string,
   rows: readonly BracketRow[],
-  opts: { stepSize?: string; tickSize?: string } = {},
+  opts: {
+    stepSize?: string;
+    tickSize?: string;
+    minSize?: string;
+    /** null: no band (another venue's market built on this shape). */
+    priceBand?: { up: string; down: string } | null;
+  } = {},
 ): MarketConfigInput {
+  const band = opts.priceBand === undefined ? { up: '0.05', down: '0.05' } : opts.priceBand;
   return {
     id,
     kind: 'perpetual',
     base,
     stepSize: opts.stepSize ?? '0.001',
+    minSize: opts.minSize ?? opts.stepSize ?? '0.001',
+    ...(band === null ? {} : { priceBand: band }),
     tickSize: opts.tickSize ?? '0.01',
     margin: bracketsModel(rows),
     takerFee: '0.0005',

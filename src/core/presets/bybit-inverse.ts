@@ -8,8 +8,9 @@
  *
  * The preset's market sets `requirementOn: 'entry'`, so the engine's trigger (equity < MM) is the
  * root of  margin + side·Q·(1/EP − 1/P) = PV·MMR − deduction,  which is Bybit's LP. Bybit's cross
- * mode adds the taker fee to close at the bankruptcy price to MM (an engine gap below; the
- * reference is core/reference/bybit-inverse.ts).
+ * mode adds the taker fee to close at the bankruptcy price to MM; the market's
+ * `closeFeeInMaintenance` makes the engine do so (account/close-fee.ts), checked against Bybit's
+ * cross example and the test reference core/reference/bybit-inverse.ts.
  */
 import type { EngineConfigInput } from '../model/engine-config.ts';
 import { bracketsModel } from './binance-usdm.ts';
@@ -35,6 +36,8 @@ export function bybitInverseConfig(): EngineConfigInput {
         takerFee: '0.00075',
         makerFee: '0',
         requirementOn: 'entry',
+        // Cross MM adds the taker fee to close at the bankruptcy price (Bybit's cross example).
+        closeFeeInMaintenance: true,
         maxPositionSize: '1000000000',
       },
     ],
@@ -62,13 +65,6 @@ export const bybitInverse: VenuePreset = {
     },
   ],
   config: bybitInverseConfig,
-  engineGaps: [
-    {
-      rule: "Bybit's cross mode adds the taker fee to close at the bankruptcy price (Q × fee / BP) to the maintenance margin, and its bankruptcy price includes that fee (BP = (1 + fee)·Q / (Q/EP + balance)).",
-      implementedBy: 'bybitInverseCrossLiquidationPrice (core/reference/bybit-inverse.ts)',
-      engineNeeds:
-        'a maintenance add-on of the closing fee at the bankruptcy price; without it the engine liquidates a long 0.1% lower (5,734.77 vs 5,739.50 on Bybit’s example)',
-    },
-  ],
+  engineGaps: [],
   inverseClosedForm: inverseLiquidationPriceOnEntry,
 };

@@ -55,9 +55,9 @@ export function bybitUsdtConfig(): EngineConfigInput {
           'BTCUSDT',
           'BTC',
           [{ maintenanceMarginRate: '0.005', maxLeverage: 100, maintenanceAmount: '0' }],
-          {
-            tickSize: '0.1',
-          },
+          // instruments-info BTCUSDT: tickSize 0.10, qtyStep = minOrderQty 0.001. Bybit's price
+          // limit (riskParameters X/Y around the index and mark) is not the one-sided band.
+          { tickSize: '0.1', minSize: '0.001', priceBand: null },
         ),
         takerFee: '0.00055',
         makerFee: '0.0002',

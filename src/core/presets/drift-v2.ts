@@ -26,6 +26,7 @@
  */
 import type { MarketConfigInput } from '../model/config.ts';
 import type { EngineConfigInput } from '../model/engine-config.ts';
+import type { InterestConfigInput } from '../model/interest-config.ts';
 import { formatDecimal } from '../num/index.ts';
 import type { VenuePreset } from './types.ts';
 
@@ -72,14 +73,52 @@ export function driftPerpMarket(
 /** Drift's OPEN_ORDER_MARGIN_REQUIREMENT: $0.01 of margin per open order, initial and maintenance. */
 export const DRIFT_OPEN_ORDER_CHARGE = '0.01';
 
-export function driftConfig(): EngineConfigInput {
+/**
+ * A spot market's borrow-rate curve in Drift's own terms (SpotMarket fields, on Drift's 1e6
+ * precisions: SPOT_MARKET_UTILIZATION_PRECISION and SPOT_MARKET_RATE_PRECISION) and the
+ * insurance fund's share of the interest (insurance_fund.total_factor, 1e6).
+ */
+export interface DriftSpotRates {
+  readonly optimalUtilization: number;
+  readonly optimalBorrowRate: number;
+  readonly maxBorrowRate: number;
+  readonly insuranceFundFactor: number;
+}
+
+/**
+ * The engine's interest configuration for Drift's two-segment curve (collateral/interest.ts):
+ * borrow rate optimal_rate·U/U* up to the kink, then rising linearly to max_rate at U = 1
+ * (base 0, slope1 = optimal rate, slope2 = max − optimal); deposit rate = borrow rate · U ·
+ * (1 − insurance factor), the insurance fund's share to the insurance fund. Drift's
+ * min_borrow_rate floor and its later multi-segment curve above the kink are not expressed.
+ */
+export function driftInterest(r: DriftSpotRates): InterestConfigInput {
+  const e6 = (v: number) => formatDecimal(BigInt(v), 6);
+  return {
+    optimalUtilization: e6(r.optimalUtilization),
+    baseRate: '0',
+    slope1: e6(r.optimalBorrowRate),
+    slope2: e6(r.maxBorrowRate - r.optimalBorrowRate),
+    protocolShare: e6(r.insuranceFundFactor),
+  };
+}
+
+/**
+ * The Drift configuration. Options: `usdcRates` makes USDC balances interest-bearing on
+ * Drift's curve; `lazyFunding` settles funding through per-side cumulative indexes, as Drift
+ * does (docs/funding-and-interest.md). Without options, the configuration the fixtures test.
+ */
+export function driftConfig(
+  opts: { usdcRates?: DriftSpotRates; lazyFunding?: boolean } = {},
+): EngineConfigInput {
   return {
     settlementAsset: 'USDC',
     // Margin figures on Drift's integer grid, to the unit (account/drift-arithmetic.ts).
     marginArithmetic: 'drift-v2',
     openOrderCharge: DRIFT_OPEN_ORDER_CHARGE,
+    ...(opts.lazyFunding ? { fundingSettlement: 'lazy' as const } : {}),
     assets: [
-      { id: 'USDC', decimals: 6 },
+      { id: 'USDC', decimals: 6, ...(opts.usdcRates ? { interest: driftInterest(opts.usdcRates) } : {}) },
       // SOL spot as in Drift's margin tests: initial asset weight 0.8, maintenance 0.9; size discount factor 0.
       { id: 'SOL', decimals: 9, initialWeight: '0.8', maintenanceWeight: '0.9' },
     ],
@@ -95,6 +134,8 @@ export function driftConfig(): EngineConfigInput {
       // Drift: liquidator fee (base 1%) to the liquidator, IF fee capped; the engine's ramp stands in.
       minPenalty: '0.01',
       maxPenalty: '0.05',
+      // Drift's liquidation_margin_buffer_ratio: liquidate until equity ≥ MM + 2 % of notional.
+      target: 'maintenance_plus_notional',
       targetBuffer: '0.02',
       // Drift: a bankrupt perp loss the insurance fund cannot cover goes through the funding index,
       // paid by every open base unit of both sides.

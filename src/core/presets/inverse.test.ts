@@ -163,17 +163,11 @@ describe(`${V} › Bybit inverse`, () => {
     );
   });
 
-  it('bybit_inverse_cross_long_with_close_fee: the reference gives Bybit’s numbers; the engine the fee-less root', () => {
+  it('bybit_inverse_cross_long_with_close_fee: the engine, with the fee to close in cross MM, gives Bybit’s liquidation price', () => {
     const c = byName('bybit_inverse_cross_long_with_close_fee');
-    const ref = bybitInverseCrossPrices({
-      balance: must(c.inputs, 'walletBalanceBtc'),
-      contracts: must(c.inputs, 'contracts'),
-      entryPrice: must(c.inputs, 'entryPrice'),
-      mmr: must(c.inputs, 'mmr'),
-      takerFee: must(c.inputs, 'takerFee'),
-    });
-    within(ref.bankruptcyPrice, must(c.expected, 'bankruptcyPrice'), must(c.tolerance, 'bankruptcyAbs'));
-    within(ref.liquidationPrice, must(c.expected, 'liquidationPrice'), must(c.tolerance, 'liquidationAbs'));
+    const ref = bybitInverseCrossPrices(refInputs(c));
+    within(ref.bankruptcyPrice!, must(c.expected, 'bankruptcyPrice'), must(c.tolerance, 'bankruptcyAbs'));
+    within(ref.liquidationPrice!, must(c.expected, 'liquidationPrice'), must(c.tolerance, 'liquidationAbs'));
     const r = liquidationPriceFor({
       preset: 'bybit-inverse',
       walletBalance: must(c.inputs, 'walletBalanceBtc'),
@@ -186,14 +180,28 @@ describe(`${V} › Bybit inverse`, () => {
         },
       ],
     });
-    // Without the fee term: 10000·(1/8000 − 1/LP) = −(0.5 − 10000/8000·0.005) → LP = 10000/1.74375.
+    // Bybit's formula with its fee term: 10000 / (1.75 − 0.00625 − 0.00075·1.75/1.00075) = 5,739.08,
+    // up to the fee term's rounding (≤ 2e-8 BTC of MM, × LP²/Q ≈ 3,294 in price: < 0.0001).
+    within(r.liquidationPrice, ref.liquidationPrice!, '0.0001');
+    within(r.liquidationPrice, must(c.expected, 'liquidationPrice'), must(c.tolerance, 'liquidationAbs'));
+    // Without the fee term the root is 10000/1.74375 = 5,734.77: the fee moves it, and the engine
+    // is not that root.
     const noFee = bybitInverseCrossPrices({ ...refInputs(c), takerFee: '0' });
-    within(r.liquidationPrice, noFee.liquidationPrice, '0.00000002');
-    within(r.bankruptcyPrice, noFee.bankruptcyPrice, '0.00000002');
-    // The gap the preset documents: the engine liquidates a long lower than Bybit, by < 0.2%.
-    const lp = n8(r.liquidationPrice!);
-    expect(lp < n8(must(c.expected, 'liquidationPrice'))).toBe(true);
-    expect((n8(must(c.expected, 'liquidationPrice')) - lp) * 1000n < 2n * lp).toBe(true);
+    expect(n8(r.liquidationPrice!) - n8(noFee.liquidationPrice!)).toBeGreaterThan(4n * 10n ** 8n);
+    // The engine's bankruptcy price is net value < 0, without a fee: Bybit's BP less the fee.
+    within(r.bankruptcyPrice, noFee.bankruptcyPrice!, '0.00000002');
+  });
+
+  it('the fee to close in cross MM, by hand: a long and a short, inverse and linear', () => {
+    // Long 10,000 contracts at 8,000 bought as taker (fee 1.25 × 0.075% = 0.0009375 BTC, balance
+    // 0.4990625), mark 8,000: MM = 1.25 × 0.5% + 0.00075 × (1.25 + 0.4990625) / 1.00075
+    // = 0.00625 + 0.00131081376... → 0.00756082 BTC (the fee term rounded up).
+    const e = account('bybit-inverse', 'BTCUSD', '10000', '8000', '0.5');
+    expect(evaluate(e.state, crossOf(e, 'a')).maintenanceMarginQuote).toBe(625_000n + 131_082n);
+    // Short (the counterparty took): fee × (PV − balance) / (1 − fee) = 0.00075 × 0.75 / 0.99925
+    // = 0.00056292... → 0.00056293.
+    const s = account('bybit-inverse', 'BTCUSD', '-10000', '8000', '0.5');
+    expect(evaluate(s.state, crossOf(s, 'a')).maintenanceMarginQuote).toBe(625_000n + 56_293n);
   });
 });
 
@@ -256,11 +264,12 @@ describe('inverse closed forms agree with the engine’s trigger (property)', ()
           fc.integer({ min: 2, max: 100 }),
           fc.boolean(),
           (side, contracts, entry, leverage, isolated) => {
+            const wallet = isolated
+              ? '0'
+              : formatDecimal((BigInt(contracts * cv) * 10n ** 8n) / BigInt(entry * leverage) + 1n, 8);
             const r = liquidationPriceFor({
               preset,
-              walletBalance: isolated
-                ? '0'
-                : formatDecimal((BigInt(contracts * cv) * 10n ** 8n) / BigInt(entry * leverage) + 1n, 8),
+              walletBalance: wallet,
               positions: [
                 {
                   market,
@@ -271,7 +280,18 @@ describe('inverse closed forms agree with the engine’s trigger (property)', ()
                 },
               ],
             });
-            const f = r.venueFormula?.liquidationPrice ?? null;
+            // Bybit's cross MM holds the fee to close (closeFeeInMaintenance): its cross formula.
+            const f =
+              preset === 'bybit-inverse' && !isolated
+                ? bybitInverseCrossPrices({
+                    balance: wallet,
+                    contracts: String(contracts),
+                    entryPrice: String(entry),
+                    mmr: '0.005',
+                    takerFee: '0.00075',
+                    side,
+                  }).liquidationPrice
+                : (r.venueFormula?.liquidationPrice ?? null);
             if (r.liquidationPrice === null || f === null) {
               expect(r.liquidationPrice === null && f === null, `${r.liquidationPrice} vs ${f}`).toBe(true);
               return;
@@ -306,5 +326,6 @@ function refInputs(c: { inputs: Record<string, string> }) {
     contracts: must(c.inputs, 'contracts'),
     entryPrice: must(c.inputs, 'entryPrice'),
     mmr: must(c.inputs, 'mmr'),
+    takerFee: must(c.inputs, 'takerFee'),
   };
 }

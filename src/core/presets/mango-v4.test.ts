@@ -249,3 +249,49 @@ describe(`${F} › test_health1 perp cases through the engine’s figures (init 
     expect((d < 0n ? -d : d) <= parseDecimalUnsafe(c.tolerance.abs, 6)).toBe(true);
   });
 });
+
+describe(`${F} › test_health1 cases 0 and 1, perp term with open orders, through the engine's figures`, () => {
+  // Perp (base lots, quote, bids lots, asks lots) = (3, −131, 7, 11) and (−10, −131, 7, 11) at $5,
+  // base lot 10: Mango's perp health is the worse of "all bids execute" and "all asks execute" at
+  // the oracle price. The engine holds the orders as resting orders at the mark, and its init
+  // health is equity at init weights − IM − the orders' reservation (worst case over bids/asks).
+  // Mango charges no fee to open; the engine's reservation also holds the taker fee to open
+  // (Bybit's order cost): with the preset's 0.04 % that is (7 + 11) × 50 × 0.0004 = 0.36.
+  const withOrders = cases.filter((c) => c.inputs.only === 'perp contribution');
+  it('has the two cases', () => expect(withOrders.length).toBe(2));
+  it.each(withOrders)('$name', (c) => {
+    const [lots, quote, bids, asks] = c.inputs.perp as number[];
+    const health = (takerFee: string) => {
+      const cfg = mangoConfig();
+      const markets = cfg.markets!.map((m) => (m.id === 'SOL-PERP' ? { ...m, takerFee } : m));
+      const e = Engine.create({ ...cfg, markets });
+      e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'SOL-PERP': '5' } });
+      const order = (id: string, side: 'buy' | 'sell', n: number) => ({
+        id,
+        market: 'SOL-PERP',
+        side,
+        size: BigInt(n * 10) * 10n ** 9n,
+        pricePx8: 5n * 10n ** 8n,
+        reduceOnly: false,
+      });
+      const view: ScopeView = {
+        sub: emptySubaccount({ account: 'a', sub: '0' }),
+        scope: { kind: 'cross' },
+        positions: [
+          {
+            market: 'SOL-PERP',
+            size: BigInt(lots! * 10) * 10n ** 9n,
+            entryValue: BigInt(-quote!) * 10n ** 6n,
+          },
+        ],
+        balances: new Map([['USDC', 0n]]),
+        settlementDelta: 0n,
+        orders: [order('b', 'buy', bids!), order('a', 'sell', asks!)],
+      };
+      const f = evaluate(e.state, view);
+      return f.equityInitialQuote - f.initialMarginQuote - f.openOrderInitialMarginQuote;
+    };
+    expect(health('0')).toBe(parseDecimalUnsafe(c.expected.health, 6));
+    expect(health('0.0004')).toBe(parseDecimalUnsafe(c.expected.health, 6) - 360_000n);
+  });
+});

@@ -2,7 +2,8 @@
  * One account: every subaccount's balances and figures per scope and position (GET
  * /v1/accounts/ID), the margin breakdown of each figure — collateral weights (haircuts), bracket
  * tiers, add-ons, the portfolio scenario terms — (GET …/margin-breakdown), liquidation and
- * bankruptcy prices, the account's recent events, and a what-if panel (POST …/what-if).
+ * bankruptcy prices, the account's event history from the journal (newest first, older pages on
+ * request), and a what-if panel (POST …/what-if).
  */
 import type { AppCtx, Page } from '../app.ts';
 import { fill, h, numCell, table, tree } from '../dom.ts';
@@ -74,6 +75,11 @@ export function accountPage(ctx: AppCtx, initial: string): Page {
   const figures = h('div', { 'data-testid': 'account-figures' });
   const breakdown = h('div', { class: 'breakdown', 'data-testid': 'account-breakdown' });
   const events = h('div', { 'data-testid': 'account-events' });
+  const olderButton = h(
+    'button',
+    { 'data-testid': 'account-events-older', onclick: () => void loadOlder() },
+    'Older events',
+  );
   const whatIfBox = h('div', { class: 'what-if', 'data-testid': 'what-if' });
   el.append(
     h(
@@ -87,8 +93,9 @@ export function accountPage(ctx: AppCtx, initial: string): Page {
     whatIfBox,
     h('h2', {}, 'Margin breakdown'),
     breakdown,
-    h('h2', {}, 'Recent events'),
+    h('h2', {}, 'Event history'),
     events,
+    olderButton,
   );
   const account = initial;
   let asset = '';
@@ -252,8 +259,52 @@ export function accountPage(ctx: AppCtx, initial: string): Page {
             ]),
             'wide',
           )
-        : h('p', { class: 'note' }, 'No events since the service started.'),
+        : h('p', { class: 'note' }, 'No events in the journal for this account.'),
+      h(
+        'p',
+        { class: 'note', 'data-testid': 'account-events-range' },
+        list.length
+          ? `${list.length} events shown, journal positions ${num(list.at(-1)!.seq, 0)} to ${num(list[0]!.seq, 0)}${olderBefore === null ? ' (back to the account’s first event)' : ''}.`
+          : '',
+      ),
     );
+    olderButton.hidden = olderBefore === null;
+  };
+
+  // The history as shown: newest first, every event once; older pages come from the journal on
+  // request (before = the previous page's nextBefore), the newest page on every refresh.
+  type Ev = { seq: number; timeMs: number; type: string; event: Record<string, unknown> };
+  type EvPage = { events: Ev[]; nextBefore: number | null };
+  let shown: Ev[] = [];
+  let olderBefore: number | null = null;
+  const pageOf = (before?: number) =>
+    ctx.api.get<EvPage>(
+      `/v1/accounts/${encodeURIComponent(account)}/events?limit=50${before === undefined ? '' : `&before=${before}`}`,
+    );
+  const merge = (more: Ev[]) => {
+    const bySeq = new Map(shown.map((e) => [e.seq, e]));
+    for (const e of more) bySeq.set(e.seq, e);
+    shown = [...bySeq.values()].sort((a, b) => b.seq - a.seq);
+  };
+  const loadNewest = async () => {
+    const newestShown = shown[0]?.seq ?? 0;
+    let page = await pageOf();
+    const first = shown.length === 0;
+    merge(page.events);
+    if (first) olderBefore = page.nextBefore;
+    // more than a page arrived since the last refresh: fill the gap (a few pages at most)
+    for (let i = 0; i < 4 && !first && page.nextBefore !== null && page.nextBefore > newestShown + 1; i++) {
+      page = await pageOf(page.nextBefore);
+      merge(page.events);
+    }
+    renderEvents(shown);
+  };
+  const loadOlder = async () => {
+    if (olderBefore === null) return;
+    const page = await pageOf(olderBefore);
+    merge(page.events);
+    olderBefore = page.nextBefore;
+    renderEvents(shown);
   };
 
   const load = async () => {
@@ -299,10 +350,7 @@ export function accountPage(ctx: AppCtx, initial: string): Page {
       `/v1/accounts/${encodeURIComponent(account)}/subaccounts/${encodeURIComponent(r.subaccounts[0]?.sub ?? '0')}/margin-breakdown`,
     );
     renderBreakdown(b);
-    const ev = await ctx.api.get<{
-      events: { seq: number; timeMs: number; type: string; event: Record<string, unknown> }[];
-    }>(`/v1/accounts/${encodeURIComponent(account)}/events?limit=50`);
-    renderEvents(ev.events);
+    await loadNewest();
     if (askedAt !== undefined) ctx.noteUpdate('account', performance.now() - askedAt);
     askedAt = undefined;
     return false;

@@ -2,7 +2,8 @@
  * Liquidation map: per market, the notional whose exact liquidation price lies in each price band
  * below the mark (longs) and above it (shorts), and the running total a move to that band would
  * liquidate (GET /v1/risk/liquidation-map); and the cascade preview: what a move of x % would
- * liquidate in its first round (GET /v1/risk/cascade). Redrawn when the stream reports changes.
+ * liquidate in its first round and after the cascade through the order-book depth model
+ * (GET /v1/risk/cascade). Redrawn when the stream reports changes.
  */
 import uPlot from 'uplot';
 import type { AppCtx, Page } from '../app.ts';
@@ -58,6 +59,27 @@ interface Cascade {
       notional: string;
     }[];
   };
+  afterCascade: {
+    positions: number;
+    scopes: number;
+    sellSize: string;
+    buySize: string;
+    notionalAtLiquidationPrices: string;
+    rounds: number;
+    finalPrice: string;
+    finalMovePct: number;
+    truncated: boolean;
+    byRound: {
+      round: number;
+      triggerPrice: string;
+      positions: number;
+      sellSize: string;
+      buySize: string;
+      notionalAtLiquidationPrices: string;
+      priceAfter: string;
+    }[];
+  };
+  depthModel: { depthPerPct: number; exponent: number; basis: string };
 }
 
 export function liquidationMapPage(ctx: AppCtx): Page {
@@ -243,6 +265,7 @@ export function liquidationMapPage(ctx: AppCtx): Page {
 
   const renderCascade = (c: Cascade) => {
     const f = c.firstRound;
+    const a = c.afterCascade;
     fill(
       cascadeBox,
       h(
@@ -267,8 +290,31 @@ export function liquidationMapPage(ctx: AppCtx): Page {
         : null,
       h(
         'p',
+        { 'data-testid': 'cascade-after' },
+        `After the cascade through the book: ${a.positions} positions in ${a.scopes} scopes, `,
+        h('b', {}, money(a.notionalAtLiquidationPrices, c.settlementAsset, 0)),
+        ` in ${a.rounds} round${a.rounds === 1 ? '' : 's'}${a.truncated ? ' (stopped at the round limit)' : ''}; the price ends at `,
+        h('b', {}, price(a.finalPrice)),
+        ` (${num(a.finalMovePct, 2)} % from the mark).`,
+      ),
+      a.byRound.length
+        ? table(
+            ['round', 'reached at', 'positions', 'sold', 'bought', 'notional', 'price after'],
+            a.byRound.map((r) => [
+              numCell(String(r.round)),
+              numCell(price(r.triggerPrice)),
+              numCell(String(r.positions)),
+              numCell(num(r.sellSize, 4)),
+              numCell(num(r.buySize, 4)),
+              numCell(money(r.notionalAtLiquidationPrices, c.settlementAsset, 0)),
+              numCell(price(r.priceAfter)),
+            ]),
+          )
+        : null,
+      h(
+        'p',
         { class: 'note' },
-        'First round only: each position at its own liquidation price with every other price held. What the liquidation orders would do to the book (a second round) is not modelled here.',
+        `First round: each position at its own liquidation price with every other price held (exact). Cascade: every liquidated position is closed in full into a book holding ${num(c.depthModel.depthPerPct, 4)} × k^${c.depthModel.exponent} base units within k % of the price on each side (${c.depthModel.basis === 'open interest' ? 'scaled to the open interest' : 'as asked'}), which moves the price on and liquidates the next round; nothing refills between rounds.`,
       ),
     );
   };

@@ -1,7 +1,7 @@
 /**
  * Operator panel (operator keys; the server refuses anyone else): pause and resume liquidations
- * per market, each market's oracle safe mode and breaker (entered and left by the oracle itself,
- * docs/oracle.md — pausing is the operator's lever), configuration changes through the API's own
+ * per market, force safe mode on or release it, each market's oracle safe mode and breaker
+ * (entered and left by the oracle itself, docs/oracle.md), configuration changes through the API's own
  * operator routes with a confirmation that shows exactly what will be sent, and the audit trail.
  */
 import type { AppCtx, Page } from '../app.ts';
@@ -99,7 +99,7 @@ export function operatorPage(ctx: AppCtx): Page {
     fill(
       marketsBox,
       table(
-        ['market', 'mark', 'liquidations', 'oracle safe mode', 'breaker', ''],
+        ['market', 'mark', 'liquidations', 'safe mode', 'oracle safe mode', 'breaker', '', ''],
         o.markets.map((m) => [
           h('th', {}, m.symbol),
           price(m.markPrice),
@@ -107,6 +107,11 @@ export function operatorPage(ctx: AppCtx): Page {
             'td',
             { class: m.liquidationsPaused ? 'bad' : 'ok', 'data-testid': `paused-${m.symbol}` },
             m.liquidationsPaused ? 'PAUSED' : 'running',
+          ),
+          h(
+            'td',
+            { class: m.safeMode ? 'bad' : 'ok', 'data-testid': `safe-mode-${m.symbol}` },
+            m.safeModeForced ? 'FORCED' : m.safeMode ? 'ON (oracle)' : 'off',
           ),
           m.oracle
             ? m.oracle.safeMode
@@ -134,6 +139,26 @@ export function operatorPage(ctx: AppCtx): Page {
                   ),
               },
               m.liquidationsPaused ? 'Resume liquidations' : 'Pause liquidations',
+            ),
+          ),
+          h(
+            'td',
+            {},
+            h(
+              'button',
+              {
+                'data-testid': `safe-mode-toggle-${m.symbol}`,
+                onclick: () =>
+                  void send(
+                    'PUT',
+                    `/v1/markets/${encodeURIComponent(m.symbol)}/safe-mode`,
+                    { forced: !m.safeModeForced },
+                    m.safeModeForced
+                      ? `Release the safe-mode hold on ${m.symbol}? (the oracle's own reasons still apply)`
+                      : `Force ${m.symbol} into safe mode? Liquidations wait, and withdrawals and risk-increasing trades against it are refused.`,
+                  ),
+              },
+              m.safeModeForced ? 'Release safe mode' : 'Force safe mode',
             ),
           ),
         ]),
@@ -192,7 +217,7 @@ export function operatorPage(ctx: AppCtx): Page {
     h(
       'p',
       { class: 'note' },
-      'Safe mode is entered and left by each market’s guarded oracle (no mark, unreliable index, tripped breaker, recovery); while it is on the engine refuses liquidations there. Pausing is the operator’s own switch.',
+      'Safe mode is entered and left by each market’s guarded oracle (no mark, unreliable index, tripped breaker, recovery), or forced by the operator; while it is on, liquidations there wait and withdrawals and risk-increasing trades against the market are refused. Releasing the operator’s hold leaves the oracle’s own reasons in force. Pausing stops liquidations only.',
     ),
     h('h2', {}, 'Change parameters'),
     h(
@@ -242,7 +267,9 @@ export function operatorPage(ctx: AppCtx): Page {
   return {
     el,
     onEvents(events: readonly StreamEvent[]) {
-      const relevant = events.some((e) => /configured|paused|policy|oracle_transition/.test(e.event.type));
+      const relevant = events.some((e) =>
+        /configured|paused|policy|oracle_transition|safe_mode_forced/.test(e.event.type),
+      );
       if (!relevant) return;
       askedAt ??= performance.now();
       refresher.request();

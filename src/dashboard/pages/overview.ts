@@ -45,6 +45,10 @@ interface Market {
   initialMargin: string;
   imOverNotional: number | null;
   liquidationsPaused: boolean;
+  /** Held in safe mode by the operator. */
+  safeModeForced: boolean;
+  /** In safe mode for any reason (the operator's hold or the oracle's). */
+  safeMode: boolean;
   oracle: {
     indexReliable: boolean;
     safeMode: boolean;
@@ -194,17 +198,28 @@ export function overviewPage(ctx: AppCtx): Page {
               ? (Number(m.markPrice) - Number(m.indexPrice)) / Number(m.indexPrice)
               : null;
           const o2 = m.oracle;
+          const forced = m.safeModeForced
+            ? h('span', { class: 'bad' }, `SAFE MODE (forced by the operator)${o2?.safeMode ? ' · ' : ''}`)
+            : '';
           const state = !o2
-            ? h('span', { class: 'muted' }, 'marks posted directly')
+            ? h(
+                'span',
+                { 'data-testid': `oracle-${m.symbol}` },
+                forced,
+                m.safeModeForced ? '' : h('span', { class: 'muted' }, 'marks posted directly'),
+              )
             : h(
                 'span',
                 {
                   class: o2.safeMode || o2.breakerTripped ? 'bad' : 'ok',
                   'data-testid': `oracle-${m.symbol}`,
                 },
+                forced,
                 o2.safeMode
                   ? `SAFE MODE (${o2.safeModeReasons.join(', ')}) since ${clock(o2.safeModeSinceMs)}`
-                  : 'normal',
+                  : m.safeModeForced
+                    ? ''
+                    : 'normal',
                 o2.breakerTripped ? ` · breaker tripped ${clock(o2.breakerTrippedAtMs)}` : '',
                 o2.indexReliable ? '' : ' · index unreliable',
               );

@@ -127,6 +127,32 @@ describe('GET /v1/risk/liquidation-map and /v1/risk/cascade', () => {
     expect(miss.body.firstRound.positions).toBe(0);
   });
 
+  it('walks the cascade through the depth model: a thin linear book moves the price on by 1 %', async () => {
+    const h = await venue();
+    const liq = Number(await liqOf(h, 'alice'));
+    const past = Math.floor(((liq - 60_000) / 60_000) * 100 - 1);
+    const target = (60_000 * (100 + past)) / 100;
+    // 1 BTC within each 1 % of the mark (D(x) = 100·x): alice's 1 BTC sale moves it 1 % lower
+    const thin = await h.call(
+      'op',
+      'GET',
+      `/v1/risk/cascade?symbol=BTCUSDT&movePct=${past}&depthPerPct=1&depthExponent=1`,
+    );
+    expect(thin.status).toBe(200);
+    const a = thin.body.afterCascade;
+    expect(a.rounds).toBe(1); // bob is short: a fall never reaches him
+    expect(a.positions).toBe(1);
+    expect(a.notionalAtLiquidationPrices).toBe(thin.body.firstRound.notionalAtLiquidationPrices);
+    expect(Number(a.finalPrice)).toBeCloseTo(target * 0.99, 6);
+    expect(thin.body.depthModel.basis).toBe('request');
+    // the default book is scaled to the open interest (1 BTC here)
+    const dflt = (await h.call('op', 'GET', `/v1/risk/cascade?symbol=BTCUSDT&movePct=${past}`)).body;
+    expect(dflt.depthModel.basis).toBe('open interest');
+    expect(dflt.depthModel.depthPerPct).toBeCloseTo(2_500 / 90_000, 12);
+    const bad = await h.call('op', 'GET', '/v1/risk/cascade?symbol=BTCUSDT&movePct=-5&depthPerPct=-1');
+    expect(bad.status).toBe(400);
+  });
+
   it('is for liquidator and operator keys only; unknown markets are 404', async () => {
     const h = await venue();
     expect((await h.call('alice', 'GET', '/v1/risk/liquidation-map')).status).toBe(403);

@@ -9,10 +9,12 @@
  * - the liquidation map: per market, the notional whose exact liquidation price lies in each
  *   price band below and above the mark, and the first round a given move would liquidate
  *   (liquidator and operator keys: the book of liquidation prices is what a front-runner wants);
- * - an account's recent events.
+ * - an account's events, from the journal (dashboard/journal-history.ts), a page at a time.
  */
 import { z } from 'zod';
 import { DAYS_PER_YEAR, HOURS_PER_YEAR, MINUTES_PER_YEAR } from '../../analytics/first-passage.ts';
+import { previewCascade } from '../../analytics/liquidity/cascade-preview.ts';
+import { parametricDepthSource } from '../../analytics/liquidity/depth-model.ts';
 import { type AccountRiskInput, rankAccounts } from '../../analytics/score.ts';
 import { valueDivisor } from '../../core/margin/notional.ts';
 import type { ReadonlyEngineState } from '../../core/model/state.ts';
@@ -21,6 +23,7 @@ import { PRICE_DECIMALS, QTY_DECIMALS } from '../../core/num/units.ts';
 import { mayRead, requireRead } from '../access.ts';
 import type { ApiKey } from '../auth.ts';
 import type { AppContext } from '../context.ts';
+import { accountEventsFromJournal } from '../dashboard/journal-history.ts';
 import type { RiskRow } from '../dashboard/risk-snapshot.ts';
 import { ApiError } from '../errors.ts';
 import { type RouteDef, route } from '../route.ts';
@@ -74,7 +77,21 @@ const CascadeQuery = z.strictObject({
   symbol: idString,
   /** The move in percent of the mark ("-5": 5 % lower). */
   movePct: numberText('movePct', -99, 1000),
+  /** Base units resting within 1 % of the mark on each side (default: from the open interest). */
+  depthPerPct: numberText('depthPerPct', 0.000001, 1e12).optional(),
+  /** Depth within k % = depthPerPct × k^depthExponent (default 0.85). */
+  depthExponent: numberText('depthExponent', 0.1, 3).optional(),
 });
+
+/**
+ * The cascade preview's default book, scaled to the market: within k % of the mark,
+ * DEPTH_SHARE_OF_OPEN_INTEREST × open interest × k^0.85 base units on each side. The shape
+ * and the share come from Binance BTCUSDT on 2025-10-10: median bid depth 2,521 / 5,810 /
+ * 8,355 / 9,348 / 10,051 BTC within 1..5 % of the mid before the crash (data/BTCUSDT-bookDepth-
+ * 2025-10-10.csv, fitted by 2,500 × k^0.85) against an open interest of the order of 90,000 BTC.
+ */
+export const DEPTH_SHARE_OF_OPEN_INTEREST = 2_500 / 90_000;
+export const DEFAULT_DEPTH_EXPONENT = 0.85;
 
 /** Distance from the mark to the liquidation price, in percent of the mark (≤ 0: already there). */
 function distancePct(r: RiskRow): number | null {
@@ -311,8 +328,39 @@ function cascade(ctx: AppContext, q: z.infer<typeof CascadeQuery>) {
   );
   const already = hit.filter((r) => (r.side === 'long' ? r.liqPx8! >= mark : r.liqPx8! <= mark));
   const sum = (rs: RiskRow[], f: (r: RiskRow) => bigint) => rs.reduce((s, r) => s + f(r), 0n);
-  const sell = hit.filter((r) => r.side === 'long'); // liquidating a long sells into the book
-  const buy = hit.filter((r) => r.side === 'short');
+  const notional = (rs: RiskRow[]) => sum(rs, (r) => notionalAt(r.sizeQty9, r.liqPx8!, qd));
+  const sizes = (rs: RiskRow[]) => ({
+    sellSize: qty(
+      sum(
+        rs.filter((r) => r.side === 'long'),
+        (r) => r.sizeQty9,
+      ),
+    ), // a long's liquidation sells
+    buySize: qty(
+      sum(
+        rs.filter((r) => r.side === 'short'),
+        (r) => r.sizeQty9,
+      ),
+    ),
+  });
+  const scopes = (rs: RiskRow[]) => new Set(rs.map((r) => `${r.subKey}|${r.scope}`)).size;
+  // The cascade: the model walks px8 prices as plain numbers (exact up to 2^53), so its first
+  // round is exactly `hit`; the rows it liquidates are summed exactly here.
+  const rows = snap.rows.filter((r) => r.market === q.symbol && r.liqPx8 !== null);
+  const oiBase = Number(m.openInterestQty9) / 10 ** QTY_DECIMALS;
+  const depthPerPct = q.depthPerPct ?? oiBase * DEPTH_SHARE_OF_OPEN_INTEREST;
+  const exponent = q.depthExponent ?? DEFAULT_DEPTH_EXPONENT;
+  const preview = previewCascade(
+    rows.map((r) => ({
+      side: r.side,
+      size: Number(r.sizeQty9) / 10 ** QTY_DECIMALS,
+      liqPx: Number(r.liqPx8!),
+    })),
+    Number(target),
+    parametricDepthSource({ depthPerPct: Math.max(depthPerPct, 1e-9), exponent }),
+  );
+  const modelPx = (x: number) => px(BigInt(Math.max(1, Math.round(x))));
+  const cascaded = preview.rounds.flatMap((rd) => rd.positions.map((i) => rows[i]!));
   return {
     seq: snap.seq,
     symbol: q.symbol,
@@ -322,14 +370,10 @@ function cascade(ctx: AppContext, q: z.infer<typeof CascadeQuery>) {
     settlementAsset: state.settlement.id,
     firstRound: {
       positions: hit.length,
-      scopes: new Set(hit.map((r) => `${r.subKey}|${r.scope}`)).size,
+      scopes: scopes(hit),
       alreadyLiquidatable: already.length,
-      sellSize: qty(sum(sell, (r) => r.sizeQty9)),
-      buySize: qty(sum(buy, (r) => r.sizeQty9)),
-      notionalAtLiquidationPrices: formatDecimal(
-        sum(hit, (r) => notionalAt(r.sizeQty9, r.liqPx8!, qd)),
-        qd,
-      ),
+      ...sizes(hit),
+      notionalAtLiquidationPrices: formatDecimal(notional(hit), qd),
       largest: [...hit]
         .sort((a, b) => (b.notionalQuote > a.notionalQuote ? 1 : b.notionalQuote < a.notionalQuote ? -1 : 0))
         .slice(0, 20)
@@ -342,6 +386,35 @@ function cascade(ctx: AppContext, q: z.infer<typeof CascadeQuery>) {
           liquidationPrice: px(r.liqPx8),
           notional: formatDecimal(r.notionalQuote, qd),
         })),
+    },
+    afterCascade: {
+      positions: cascaded.length,
+      scopes: scopes(cascaded),
+      ...sizes(cascaded),
+      notionalAtLiquidationPrices: formatDecimal(notional(cascaded), qd),
+      rounds: preview.rounds.length,
+      finalPrice: modelPx(preview.finalPx),
+      finalMovePct: (preview.finalPx / Number(mark) - 1) * 100,
+      truncated: preview.truncated,
+      byRound: preview.rounds.map((rd) => {
+        const rs = rd.positions.map((i) => rows[i]!);
+        return {
+          round: rd.round,
+          triggerPrice: modelPx(rd.triggerPx),
+          positions: rs.length,
+          ...sizes(rs),
+          notionalAtLiquidationPrices: formatDecimal(notional(rs), qd),
+          priceAfter: modelPx(rd.priceAfter),
+        };
+      }),
+    },
+    depthModel: {
+      kind: 'parametric',
+      depthPerPct,
+      exponent,
+      basis: q.depthPerPct === undefined ? 'open interest' : 'request',
+      openInterest: qty(m.openInterestQty9),
+      note: 'each liquidated position is closed in full into the book (an upper bound of partial liquidations); nothing refills between rounds',
     },
   };
 }
@@ -378,6 +451,9 @@ function overview(ctx: AppContext, sinceT: number | undefined) {
         initialMargin: formatDecimal(im.get(m.config.id) ?? 0n, qd),
         imOverNotional: notional === 0n ? null : Number(im.get(m.config.id) ?? 0n) / Number(notional),
         liquidationsPaused: m.liquidationsPaused,
+        // the operator's hold, and safe mode from either source
+        safeModeForced: m.safeModeForced,
+        safeMode: m.safeModeForced || o?.safeMode.active === true,
         oracle: o
           ? {
               indexReliable: o.index.reliable,
@@ -445,7 +521,7 @@ export const dashboardRoutes: RouteDef[] = [
     path: '/v1/risk/cascade',
     tag: 'dashboard',
     summary:
-      "The first round of liquidations a move of the market's mark by movePct would trigger (every other price held)",
+      "What a move of the market's mark by movePct would liquidate: the first round (exact, from the liquidation prices, every other price held) and after the cascade through the order-book depth model (rounds, final price)",
     auth: ['liquidator', 'operator'],
     query: CascadeQuery,
     response: view,
@@ -455,16 +531,26 @@ export const dashboardRoutes: RouteDef[] = [
     method: 'get',
     path: '/v1/accounts/:account/events',
     tag: 'dashboard',
-    summary: "The account's recent engine events (since the service started), newest first",
+    summary:
+      "The account's engine events from the journal, newest first, a page at a time (before: the nextBefore of the previous page); each request reads a bounded stretch of the journal",
     auth: ['trader', 'liquidator', 'operator'],
-    query: z.strictObject({ limit: numberText('limit', 1, 200).optional() }),
+    query: z.strictObject({
+      limit: numberText('limit', 1, 200).optional(),
+      before: numberText('before', 1, Number.MAX_SAFE_INTEGER).optional(),
+    }),
     response: view,
-    handler: (ctx, { key, params, query }) => {
-      requireRead(key, params.account!);
-      return {
-        account: params.account,
-        events: dash(ctx).history.eventsOf(params.account!, query.limit ?? 100),
-      };
+    handler: async (ctx, { key, params, query }) => {
+      const account = params.account!;
+      requireRead(key, account);
+      const d = dash(ctx);
+      const limit = query.limit ?? 100;
+      if (!d.readRange)
+        return { account, source: 'memory', events: d.history.eventsOf(account, limit), nextBefore: null };
+      const page = await accountEventsFromJournal(d.readRange, ctx.sink.engine.state.seq, account, {
+        limit,
+        ...(query.before === undefined ? {} : { before: Math.floor(query.before) }),
+      });
+      return { account, source: 'journal', ...page };
     },
   }),
 ];

@@ -1,6 +1,6 @@
 /**
  * Operator configuration: markets, assets, oracles, the liquidation policy and guards, and pausing
- * liquidations per market. Each change is an engine command (the engine journals it) and, once
+ * liquidations and forcing safe mode per market. Each change is an engine command (the engine journals it) and, once
  * durable, an audit record: key id, time, command, the configuration before and after (audit.ts).
  */
 import { z } from 'zod';
@@ -8,7 +8,7 @@ import type { ApiKey } from '../auth.ts';
 import { type AppContext, commandIdOf, execute } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { type RouteDef, route } from '../route.ts';
-import { CommandReplySchema, ConfigBody, PauseBody, PolicyBody } from '../wire/commands.ts';
+import { CommandReplySchema, ConfigBody, PauseBody, PolicyBody, SafeModeBody } from '../wire/commands.ts';
 
 type Snapshot = () => unknown;
 
@@ -148,6 +148,35 @@ export const operatorRoutes: RouteDef[] = [
       return audited(ctx, key, c, symbol, () => {
         const m = ctx.sink.engine.state.markets.get(symbol);
         return m ? { liquidationsPaused: m.liquidationsPaused } : undefined;
+      });
+    },
+  }),
+  route({
+    method: 'put',
+    path: '/v1/markets/:symbol/safe-mode',
+    tag: 'operator',
+    summary:
+      "Force a market into safe mode (forced: true: liquidations wait, risk-increasing trades and withdrawals against it are refused) or release the force (the oracle's own reasons still apply)",
+    auth: ['operator'],
+    body: SafeModeBody,
+    response: CommandReplySchema,
+    mutates: true,
+    handler: (ctx, { key, body, params }) => {
+      const symbol = params.symbol!;
+      const c = {
+        type: 'force_safe_mode',
+        market: symbol,
+        forced: body.forced,
+        ...commandIdOf(body.commandId),
+      };
+      return audited(ctx, key, c, symbol, () => {
+        const m = ctx.sink.engine.state.markets.get(symbol);
+        return m
+          ? {
+              safeModeForced: m.safeModeForced,
+              safeMode: m.safeModeForced || m.oracle?.state.safeMode.active === true,
+            }
+          : undefined;
       });
     },
   }),

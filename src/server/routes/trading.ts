@@ -57,6 +57,7 @@ export const tradingRoutes: RouteDef[] = [
         ...(body.liquidator === undefined ? {} : { liquidator: toRef(body.liquidator) }),
         ...(body.fillPrice === undefined ? {} : { fillPrice: body.fillPrice }),
         ...(body.collateralAsset === undefined ? {} : { collateralAsset: body.collateralAsset }),
+        ...(body.debtToCover === undefined ? {} : { debtToCover: body.debtToCover }),
         ...stampTime(ctx, body, false),
         ...(body.commandId === undefined ? {} : { commandId: body.commandId }),
       };

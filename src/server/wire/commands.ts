@@ -96,6 +96,7 @@ export const LiquidationBody = z.strictObject({
   liquidator: subaccountRef.optional(),
   fillPrice: positiveDecimal.optional(),
   collateralAsset: idString.optional(),
+  debtToCover: positiveDecimal.optional(),
   commandId,
 });
 
@@ -135,3 +136,5 @@ export const PolicyBody = z.strictObject({
   commandId,
 });
 export const PauseBody = z.strictObject({ paused: z.boolean(), commandId });
+/** forced: true holds the market in safe mode whatever its oracle says; false releases the hold. */
+export const SafeModeBody = z.strictObject({ forced: z.boolean(), commandId });

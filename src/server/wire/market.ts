@@ -28,6 +28,8 @@ export const WireMarketSchema = z.object({
   expiry: z.number().nullable(),
   settlementPrice: dec.nullable(),
   liquidationsPaused: z.boolean(),
+  /** Safe mode forced by the operator (PUT /v1/markets/:symbol/safe-mode). */
+  safeModeForced: z.boolean(),
   oracle: z
     .object({ safeMode: z.boolean(), indexReliable: z.boolean(), indexPrice: dec.nullable() })
     .nullable(),
@@ -53,6 +55,7 @@ export function wireMarket(state: ReadonlyEngineState, m: ReadonlyMarketState): 
     expiry: c.expiryMs ?? null,
     settlementPrice: px(m.settledPx8),
     liquidationsPaused: m.liquidationsPaused,
+    safeModeForced: m.safeModeForced,
     oracle: m.oracle
       ? {
           safeMode: m.oracle.state.safeMode.active,

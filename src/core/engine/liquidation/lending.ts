@@ -21,6 +21,10 @@
  *   fee (`collateral_seized`), and the fee to the insurance fund (Aave's treasury,
  *   `liquidation_fee`). Every asset is conserved (INV-01).
  *
+ * With `minLeftoverValue` (v3.3's MIN_LEFTOVER_BASE) a step that leaves some debt and some of
+ * the seized collateral must leave at least that value of both (LIQUIDATION_LEAVES_DUST);
+ * `debtToCover` on the command caps the debt repaid, as Aave's liquidator chooses it.
+ *
  * Single debt asset (the settlement asset, price 1), one collateral per step (the command's
  * `collateralAsset`, else the largest by value). A scope with debt and no collateral left goes to
  * the bankrupt waterfall (insurance, then the socialized-loss ledger) — Aave v3.3's deficit.
@@ -69,6 +73,7 @@ export function planLendingLiquidation(
   state: EngineState,
   sub: Subaccount,
   collateralAsset?: string,
+  debtToCoverCap?: bigint,
 ): LendingLiquidation | undefined {
   const policy = state.policy.lending;
   if (!policy) return undefined;
@@ -115,7 +120,8 @@ export function planLendingLiquidation(
     totalCollateral < threshold ||
     debt < threshold;
   const closeFactorPpm = full ? PPM : policy.closeFactor;
-  const debtToCover = full ? debt : percentMulPpm(debt, closeFactorPpm);
+  const maxDebt = full ? debt : percentMulPpm(debt, closeFactorPpm);
+  const debtToCover = debtToCoverCap !== undefined && debtToCoverCap < maxDebt ? debtToCoverCap : maxDebt;
 
   const asset = state.assets.get(target.id)!;
   const bonusFactor = PPM + (asset.liquidationBonus ?? 0n);
@@ -132,6 +138,27 @@ export function planLendingLiquidation(
   const feeShare = asset.liquidationProtocolFee ?? 0n;
   const protocolFee =
     feeShare === 0n ? 0n : percentMulPpm(collateral - percentDivPpm(collateral, bonusFactor), feeShare);
+  if (policy.minLeftoverValue !== undefined && debtRepaid < debt && collateral < target.balance) {
+    // Aave v3.3 (LiquidationLogic, "to prevent accumulation of dust"): either all the debt, or all
+    // the collateral, or at least MIN_LEFTOVER_BASE of both left. The debt is the settlement asset
+    // (price 1); the collateral left is valued at its price, floored, as Aave does.
+    const minLeft = parseDecimalUnsafe(policy.minLeftoverValue, qd);
+    const debtLeft = debt - debtRepaid;
+    const collateralLeft = collateralValueQuote({
+      balance: target.balance - collateral,
+      assetDecimals: asset.decimals,
+      pricePx8: target.pricePx8,
+      weightPpm: PPM,
+      sizeHaircutFactorPpm: 0n,
+      quoteDecimals: qd,
+    });
+    if (debtLeft < minLeft || collateralLeft < minLeft)
+      reject(
+        'LIQUIDATION_LEAVES_DUST',
+        `the step would leave ${fmt.quote(state, debtLeft)} of debt and ${fmt.quote(state, collateralLeft)} of ${target.id}; ` +
+          `repay all the debt, take all of that collateral, or leave at least ${policy.minLeftoverValue} of both`,
+      );
+  }
   return {
     collateralAsset: target.id,
     closeFactorPpm,
@@ -152,11 +179,13 @@ export function liquidateLending(
   before: ScopeFigures,
   liquidator: Subaccount,
   collateralAsset: string | undefined,
+  debtToCover?: string,
 ): boolean {
   const state = ctx.state;
   const settlement = state.settlement.id;
   if (collateralAsset !== undefined) ctx.asset(collateralAsset);
-  const plan = planLendingLiquidation(state, sub, collateralAsset);
+  const cap = debtToCover === undefined ? undefined : ctx.positiveAmount(debtToCover, state.settlement);
+  const plan = planLendingLiquidation(state, sub, collateralAsset, cap);
   if (!plan) return false;
   // The liquidator pays from its settlement balance and must stay within its own initial margin.
   const paying = liquidator.balances.get(settlement) ?? 0n;
