@@ -7,9 +7,10 @@
  *   - the account's exact figures (`evaluate`: positions → risk matrix inputs, an implied vol
  *     solved from each option's mark, full revaluation on the crypto-pm grid, rounding), and
  *   - a pre-trade check (`execute(fill)` of a small perpetual trade, accepted, with its
- *     before/after figures), the cost a portfolio account adds to order entry. Each option's
- *     scenario column is priced once and reused (risk-matrix.ts RiskColumnCache), so a trade
- *     costs the sum of scaled columns, not a revaluation of the book.
+ *     before/after figures), the cost a portfolio account adds to order entry. The figures cache
+ *     keeps the book's rows (portfolio-scope.ts PortfolioScopeRows: each market's size in units
+ *     of the reference price, implied vol and priced scenario column), so a trade re-prices only
+ *     its market's row and re-adds the cached columns (risk-matrix.ts portfolioMarginFigures).
  *
  * Standalone: `npx tsx bench/portfolio-engine.ts` (BENCH_QUICK=1 for a smoke run).
  */
@@ -154,7 +155,7 @@ export function benchPortfolioEngine(
     'portfolio_pretrade_p99_us',
     t.p99 / 1e3,
     'us',
-    'engine.execute(fill) of a 0.001 BTC perpetual trade on a portfolio-margin account holding 200 options and 3 perpetuals: the before/after portfolio requirement from the risk matrix (columns of unchanged instruments reused from RiskColumnCache), the exact checks, the state update',
+    'engine.execute(fill) of a 0.001 BTC perpetual trade on a portfolio-margin account holding 200 options and 3 perpetuals: the after-trade portfolio requirement from the cached rows (only the traded market row re-derived and re-priced, every cached column re-added), the exact checks, the state update',
   );
   log(
     `   portfolio account in the engine (${options} option markets + 3 perps): figures median ${fmtNs(e.median)}, p99 ${fmtNs(e.p99)}; ` +

@@ -13,8 +13,14 @@
  * (figures-cache.prop.test.ts checks it on random command sequences with crashes). The engine
  * calls `noteEvent` before applying each event: an event that touches one subaccount marks its
  * parts dirty; anything else (prices, funding, configuration, open-interest-scaled markets)
- * drops the whole cache. Portfolio-margin subaccounts are never cached (their requirement is
- * not a sum over positions).
+ * drops the whole cache.
+ *
+ * Portfolio-margin subaccounts: their requirement is not a sum over positions, so the cache keeps
+ * the additive terms (PnL, haircuts, reservations, collateral at full value) as for any account
+ * and the book's portfolio rows (portfolio-scope.ts PortfolioScopeRows): a change in one market
+ * re-derives and re-prices only that market's row, and the requirement is re-aggregated from
+ * the cached columns, equal to the bit to the full recomputation. It reads the clock (time to
+ * expiry), so those figures are also recomputed when the engine's time moved.
  */
 import type { ReadonlyEngineState, ReadonlySubaccount } from '../model/state.ts';
 import { closeFeeMaintenanceQuote } from './close-fee.ts';
@@ -27,6 +33,7 @@ import {
   scopeFiguresFromSums,
 } from './figures.ts';
 import type { OrderLite } from './open-orders.ts';
+import { PortfolioScopeRows, portfolioFiguresQuote } from './portfolio-scope.ts';
 import type { PositionLite } from './prices.ts';
 
 /** One position's additive terms (what it adds to the scope's sums). */
@@ -54,6 +61,22 @@ interface SubEntry {
   /** Markets whose position terms and reservation must be recomputed. */
   readonly dirty: Set<string>;
   figures: ScopeFigures | undefined;
+  /** The position terms' sums behind `figures`, patched as markets' terms are recomputed. */
+  sums: Sums | undefined;
+  /** Portfolio-margin subaccount: its book's rows, and the engine time `figures` were computed at. */
+  readonly portfolio: PortfolioScopeRows | undefined;
+  figuresTimeMs: number;
+}
+
+interface Sums {
+  upnl: bigint;
+  im: bigint;
+  mm: bigint;
+  hcInit: bigint;
+  hcMaint: bigint;
+  reserved: bigint;
+  /** In the subaccount's position order; rebuilt after a market's terms changed. */
+  positions: PositionFigures[] | undefined;
 }
 
 interface StateCache {
@@ -90,7 +113,7 @@ export function invalidateMarket(state: ReadonlyEngineState, subKey: string, mar
   const e = caches.get(state)?.subs.get(subKey);
   if (e === undefined) return;
   e.dirty.add(market);
-  e.figures = undefined;
+  e.figures = undefined; // the sums are patched when the market's terms are recomputed (refresh)
 }
 
 /** Marks a subaccount's collateral dirty. */
@@ -98,7 +121,7 @@ export function invalidateCollateral(state: ReadonlyEngineState, subKey: string)
   const e = caches.get(state)?.subs.get(subKey);
   if (e === undefined) return;
   e.collateral = undefined;
-  e.figures = undefined;
+  e.figures = undefined; // the position sums do not read the collateral
 }
 
 /** Forgets one subaccount's cached figures. */
@@ -110,6 +133,11 @@ const NO_ORDERS: readonly OrderLite[] = Object.freeze([]);
 const NO_BALANCES: ReadonlyMap<string, bigint> = new Map();
 const CROSS = Object.freeze({ kind: 'cross' as const });
 
+/** Is the subaccount margined on its whole book (portfolio-scope.ts)? */
+function isPortfolio(state: ReadonlyEngineState, sub: ReadonlySubaccount): boolean {
+  return sub.portfolioMargin === true && state.portfolio !== undefined;
+}
+
 function collateralOf(state: ReadonlyEngineState, sub: ReadonlySubaccount): Collateral {
   const f = evaluate(state, {
     sub,
@@ -118,7 +146,11 @@ function collateralOf(state: ReadonlyEngineState, sub: ReadonlySubaccount): Coll
     balances: sub.balances,
     settlementDelta: 0n,
     orders: NO_ORDERS,
+    standalone: true,
   });
+  // A portfolio book counts its collateral at full value: its price risk is in the scenarios.
+  if (isPortfolio(state, sub))
+    return { init: f.collateralRawQuote, maint: f.collateralRawQuote, raw: f.collateralRawQuote };
   return { init: f.collateralInitialQuote, maint: f.collateralMaintenanceQuote, raw: f.collateralRawQuote };
 }
 
@@ -131,6 +163,7 @@ function termsOf(state: ReadonlyEngineState, sub: ReadonlySubaccount, p: Positio
     balances: NO_BALANCES,
     settlementDelta: 0n,
     orders: NO_ORDERS,
+    standalone: true,
   });
   const pnl = f.unrealizedPnlQuote;
   return {
@@ -181,6 +214,9 @@ function fresh(state: ReadonlyEngineState, sub: ReadonlySubaccount): SubEntry {
     reservations: new Map(),
     dirty: new Set(),
     figures: undefined,
+    sums: undefined,
+    portfolio: isPortfolio(state, sub) ? new PortfolioScopeRows() : undefined,
+    figuresTimeMs: state.timeMs,
   };
   const cross = crossPositions(sub);
   for (const p of cross) if (p.size !== 0n) e.positions.set(p.market, termsOf(state, sub, p));
@@ -199,13 +235,24 @@ function refresh(state: ReadonlyEngineState, e: SubEntry): void {
   if (e.collateral === undefined) e.collateral = collateralOf(state, sub);
   if (e.dirty.size > 0) {
     const cross = crossPositions(sub);
+    const sums = e.sums;
     for (const m of e.dirty) {
       const p = sub.positions.get(m);
-      if (p !== undefined && !p.isolated && p.size !== 0n) e.positions.set(m, termsOf(state, sub, p));
+      const old = e.positions.get(m);
+      const oldReserved = e.reservations.get(m) ?? 0n;
+      let t: PositionTerms | undefined;
+      if (p !== undefined && !p.isolated && p.size !== 0n) e.positions.set(m, (t = termsOf(state, sub, p)));
       else e.positions.delete(m);
       const orders = ordersIn(state, sub.key, m);
       if (orders.length > 0) e.reservations.set(m, reservationOf(state, sub, cross, m, orders));
       else e.reservations.delete(m);
+      if (sums !== undefined) {
+        // exact (bigint) patch: the sums stay Σ over the current terms
+        if (old !== undefined) addTerms(sums, old, -1n);
+        if (t !== undefined) addTerms(sums, t, 1n);
+        sums.reserved += (e.reservations.get(m) ?? 0n) - oldReserved;
+        sums.positions = undefined;
+      }
     }
     e.dirty.clear();
   }
@@ -230,13 +277,13 @@ function entryFor(state: ReadonlyEngineState, sub: ReadonlySubaccount): SubEntry
   return e;
 }
 
-function cacheable(state: ReadonlyEngineState, sub: ReadonlySubaccount): boolean {
+function cacheable(state: ReadonlyEngineState): boolean {
   // Drift's arithmetic evaluates a whole account in its own integer passes; its parts are not
   // shown to add up here (the property test covers the engine's arithmetic), so it is not cached.
   if (state.config.marginArithmetic === 'drift-v2') return false;
   // Lazy funding adds a whole-scope term (unsettled funding), outside the per-part sums.
   if (state.config.fundingSettlement === 'lazy') return false;
-  return enabled && !(sub.portfolioMargin && state.portfolio);
+  return enabled;
 }
 
 function crossViewOf(sub: ReadonlySubaccount): ScopeView {
@@ -248,10 +295,54 @@ function crossViewOf(sub: ReadonlySubaccount): ScopeView {
  * `evaluate(state, crossView(sub))`. The returned object is shared: do not change it.
  */
 export function cachedCrossFigures(state: ReadonlyEngineState, sub: ReadonlySubaccount): ScopeFigures {
-  if (!cacheable(state, sub)) return evaluate(state, crossViewOf(sub));
+  if (!cacheable(state)) return evaluate(state, crossViewOf(sub));
   const e = entryFor(state, sub);
-  if (e.figures !== undefined) return e.figures;
-  const coll = e.collateral!;
+  if (e.figures !== undefined && (e.portfolio === undefined || e.figuresTimeMs === state.timeMs))
+    return e.figures;
+  const s = sumsOf(state, e);
+  let im = s.im;
+  let mm = s.mm;
+  if (e.portfolio !== undefined) {
+    const pm = portfolioFiguresQuote(state, crossPositions(sub), undefined, sub.balances, e.portfolio);
+    im = pm.initialQuote;
+    mm = pm.maintenanceQuote;
+  }
+  e.figuresTimeMs = state.timeMs;
+  e.figures = scopeFiguresFromSums({
+    collateral: e.collateral!,
+    unrealizedPnl: s.upnl,
+    haircut: { init: s.hcInit, maint: s.hcMaint },
+    initialMargin: im,
+    maintenanceMargin: mm,
+    reserved: s.reserved,
+    positions: (s.positions ??= positionFiguresOf(e)),
+    crossCloseFees: true,
+  });
+  return e.figures;
+}
+
+function addTerms(s: Sums, t: PositionTerms, sign: bigint): void {
+  s.upnl += sign * t.pnl;
+  s.im += sign * t.initial;
+  s.mm += sign * t.maintenance;
+  s.hcInit += sign * t.haircutInit;
+  s.hcMaint += sign * t.haircutMaint;
+}
+
+/** The subaccount's cross position figures in its position order (as evaluate lists them). */
+function positionFiguresOf(e: SubEntry): PositionFigures[] {
+  const out: PositionFigures[] = [];
+  for (const p of e.sub.positions.values()) {
+    if (p.isolated || p.size === 0n) continue;
+    out.push(e.positions.get(p.market)!.figures);
+  }
+  return out;
+}
+
+/** The entry's additive sums (standalone requirements; a portfolio book replaces IM and MM). */
+function sumsOf(state: ReadonlyEngineState, e: SubEntry): Sums {
+  if (e.sums !== undefined) return e.sums;
+  const sub = e.sub;
   let upnl = 0n;
   let im = 0n;
   let mm = 0n;
@@ -275,17 +366,8 @@ export function cachedCrossFigures(state: ReadonlyEngineState, sub: ReadonlySuba
   }
   let reserved = 0n;
   for (const r of e.reservations.values()) reserved += r;
-  e.figures = scopeFiguresFromSums({
-    collateral: coll,
-    unrealizedPnl: upnl,
-    haircut: { init: hcInit, maint: hcMaint },
-    initialMargin: im,
-    maintenanceMargin: mm,
-    reserved,
-    positions,
-    crossCloseFees: true,
-  });
-  return e.figures;
+  e.sums = { upnl, im, mm, hcInit, hcMaint, reserved, positions };
+  return e.sums;
 }
 
 /** The figures a cross-scope decision needs after a hypothetical change in one market. */
@@ -309,12 +391,26 @@ export function crossFiguresWithChange(
   orders: readonly OrderLite[] | undefined,
   settlementDelta: bigint,
 ): CrossChange {
-  if (!cacheable(state, sub)) return naiveChange(state, sub, market, next, orders, settlementDelta);
-  const base = cachedCrossFigures(state, sub);
-  const e = entryFor(state, sub);
-  let freeInit = base.equityInitialQuote + settlementDelta;
-  let im = base.initialMarginQuote;
-  let reserved = base.openOrderInitialMarginQuote;
+  if (!cacheable(state)) return naiveChange(state, sub, market, next, orders, settlementDelta);
+  let freeInit: bigint;
+  let im: bigint;
+  let reserved: bigint;
+  let e: SubEntry;
+  const portfolio = isPortfolio(state, sub);
+  if (portfolio) {
+    // Only the additive sums: the book's requirement is computed once, on the changed book, below.
+    e = entryFor(state, sub);
+    const s = sumsOf(state, e);
+    freeInit = e.collateral!.init + s.upnl - s.hcInit + settlementDelta;
+    im = 0n;
+    reserved = s.reserved;
+  } else {
+    const base = cachedCrossFigures(state, sub);
+    e = entryFor(state, sub);
+    freeInit = base.equityInitialQuote + settlementDelta;
+    im = base.initialMarginQuote;
+    reserved = base.openOrderInitialMarginQuote;
+  }
   let positions: readonly PositionLite[] | undefined;
   if (next !== undefined) {
     const old = e.positions.get(market);
@@ -342,6 +438,16 @@ export function crossFiguresWithChange(
     } else positions = crossPositions(sub);
     reserved -= e.reservations.get(market) ?? 0n;
     reserved += reservationOf(state, sub, positions, market, list);
+  }
+  if (portfolio) {
+    // The changed book in the order evaluate sees it (naiveChange: the market's position last),
+    // its rows re-derived only where they changed.
+    let book = crossPositions(sub);
+    if (next !== undefined) {
+      book = book.filter((p) => p.market !== market);
+      if (next.size !== 0n) book.push(next);
+    }
+    im = portfolioFiguresQuote(state, book, undefined, sub.balances, e.portfolio).initialQuote;
   }
   return {
     initialMarginQuote: im,

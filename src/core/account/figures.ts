@@ -20,7 +20,7 @@ import { driftAccountFigures, openOrderChargeQuote } from './drift-arithmetic.ts
 import { pendingFundingQuote, scopePendingFundingQuote } from './lazy-funding.ts';
 import { marketReservation, type OrderLite } from './open-orders.ts';
 import { positiveHealthHaircut } from './pnl-haircut.ts';
-import { portfolioRequirementQuote } from './portfolio-scope.ts';
+import { portfolioFiguresQuote } from './portfolio-scope.ts';
 import { assetPricePx8, markOf, type PositionLite } from './prices.ts';
 
 export type Scope = { kind: 'cross' } | { kind: 'isolated'; market: string };
@@ -49,6 +49,11 @@ export interface ScopeView {
    * without an entry, the subaccount's current isolated position.
    */
   readonly orderPositionSizes?: ReadonlyMap<string, bigint>;
+  /**
+   * Requirements position by position even in a portfolio-margin subaccount (the figures
+   * cache's per-position terms; it adds the portfolio requirement of the whole book itself).
+   */
+  readonly standalone?: boolean;
 }
 
 export interface PositionFigures {
@@ -272,11 +277,11 @@ export function evaluate(
       ...(market.config.closeFeeInMaintenance ? { closeFeePpm: market.config.takerFee } : {}),
     });
   }
-  if (view.scope.kind === 'cross' && view.sub.portfolioMargin && state.portfolio) {
+  if (view.scope.kind === 'cross' && !view.standalone && view.sub.portfolioMargin && state.portfolio) {
     // One requirement for the whole book (hedges offset); per-position figures stay standalone.
     // Collateral's price risk is in the scenarios (portfolio-scope.ts), so it counts at full
     // value here instead of behind a haircut: a coin held against a short perpetual is a hedge.
-    const pm = portfolioRequirementQuote(state, view.positions, marks, { balances: view.balances });
+    const pm = portfolioFiguresQuote(state, view.positions, marks, view.balances);
     im = pm.initialQuote;
     mm = pm.maintenanceQuote;
     collInit = collRaw;

@@ -5,13 +5,8 @@
  * margin (one requirement for the whole book, where closing a hedge can raise it) targets the
  * position whose close releases the most maintenance margin per unit of notional.
  */
-import {
-  evaluate,
-  type PositionFigures,
-  type ScopeFigures,
-  type ScopeView,
-  withPosition,
-} from '../account/figures.ts';
+import { type PositionFigures, type ScopeFigures, type ScopeView, withPosition } from '../account/figures.ts';
+import { PortfolioScopeRows, portfolioFiguresQuote } from '../account/portfolio-scope.ts';
 import { applyTrade } from '../account/position.ts';
 import type { ReadonlyEngineState } from '../model/state.ts';
 
@@ -38,10 +33,15 @@ export function pickTarget(
   if (view.scope.kind !== 'cross' || !view.sub.portfolioMargin || !state.portfolio) return target;
   const mm = before.maintenanceMarginQuote;
   let best: { p: PositionFigures; released: bigint; notional: bigint } | undefined;
+  // The book without each candidate: the portfolio requirement evaluate would compute, from
+  // rows shared across the candidates (each priced once), not a full evaluation per candidate.
+  const rows = new PortfolioScopeRows();
   for (const p of before.positions) {
     if (p.notionalQuote === 0n) continue;
     const without = withPosition(view, { market: p.market, size: 0n, entryValue: 0n }, 0n);
-    const released = mm - evaluate(state, without).maintenanceMarginQuote;
+    const released =
+      mm -
+      portfolioFiguresQuote(state, without.positions, undefined, without.balances, rows).maintenanceQuote;
     if (released <= 0n) continue;
     // released / notional > best.released / best.notional, compared exactly
     if (!best || released * best.notional > best.released * p.notionalQuote)

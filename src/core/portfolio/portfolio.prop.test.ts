@@ -18,6 +18,7 @@ import {
   aggregateRiskMatrix,
   buildRiskMatrix,
   portfolioMargin,
+  portfolioMarginFigures,
   RiskColumnCache,
   type RiskMatrix,
 } from './risk-matrix.ts';
@@ -325,6 +326,39 @@ describe('incremental risk matrix (RiskColumnCache)', () => {
         }
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe.each(CONFIGS)('lean requirement (portfolioMarginFigures), %s', (_name, cfg) => {
+  it('IM and MM equal the full matrix and breakdown to the bit, with and without the column cache', () => {
+    // repeated strikes and instruments, so per-strike netting and shared columns are exercised
+    const repeated = book.chain((ps) =>
+      fc
+        .array(fc.nat({ max: ps.length - 1 }), { maxLength: 4 })
+        .map((picks) => [...ps, ...picks.map((i) => ({ ...ps[i]!, size: -Number(ps[i]!.size) / 2 }))]),
+    );
+    fc.assert(
+      fc.property(repeated, market, (ps, snap) => {
+        const cache = new RiskColumnCache();
+        const withIds = ps.map((p, i) => ({ ...p, id: `p${i % 5}${p.type}${p.underlying}` }));
+        const full = portfolioMargin(account(ps), snap, cfg);
+        const lean = portfolioMarginFigures(account(ps), snap, cfg);
+        expect(lean).toEqual({
+          initialMargin: full.initialMargin,
+          maintenanceMargin: full.maintenanceMargin,
+        });
+        // through a cache shared with the full path (ids repeat, columns are reused or re-priced)
+        const fullIds = portfolioMargin(account(withIds), snap, cfg);
+        for (let k = 0; k < 2; k++) {
+          const cached = portfolioMarginFigures(account(withIds), snap, cfg, { columns: cache });
+          expect(cached).toEqual({
+            initialMargin: fullIds.initialMargin,
+            maintenanceMargin: fullIds.maintenanceMargin,
+          });
+        }
+      }),
+      { numRuns: 150, seed: 16 },
     );
   });
 });

@@ -105,7 +105,7 @@ export interface RiskMatrix {
  * position's P&L is linear in its size, so the matrix row is size × column; a trade on an
  * instrument already priced at this snapshot costs one scaled column, not a revaluation.
  */
-interface RiskColumn {
+export interface RiskColumn {
   /** Every input the column depends on, compared on a memo hit. */
   print: number[];
   /** Unit P&L per scenario: unitValue(shocked) − unitValue (option), price × move (linear). */
@@ -221,6 +221,67 @@ function columnOf(
   return col;
 }
 
+/**
+ * The parts of a matrix that do not depend on the positions' sizes: scenarios, weights, the
+ * account's underlyings (sorted ids) with their resolved moves, and the correlation groups.
+ */
+interface MatrixFrame {
+  scenarios: ScenarioTemplate[];
+  weights: Float64Array;
+  underlyings: UnderlyingRiskInfo[];
+  uIndex: Map<string, number>;
+  groups: { members: number[]; credit: number }[];
+  groupOf: Int32Array;
+}
+
+function matrixFrame(
+  positions: readonly PortfolioPosition[],
+  snapshot: MarketSnapshot,
+  config: PortfolioMarginConfig,
+  scenarios: ScenarioTemplate[],
+  weights: Float64Array,
+  movesOf: (range: number) => Float64Array,
+): MatrixFrame {
+  const ids = [...new Set(positions.map((p) => p.underlying))].sort();
+  const uIndex = new Map(ids.map((id, i) => [id, i]));
+  const underlyings: UnderlyingRiskInfo[] = ids.map((id) => {
+    const m = marketOf(snapshot, id);
+    const range = priceRangeOf(config, id);
+    return { id, spot: m.spot, priceRange: range, moves: movesOf(range) };
+  });
+  const groupOf = new Int32Array(ids.length).fill(-1);
+  const groups: { members: number[]; credit: number }[] = [];
+  for (const pair of config.correlations) {
+    const a = uIndex.get(pair.a);
+    const b = uIndex.get(pair.b);
+    if (a === undefined || b === undefined) continue; // a pair needs both legs in the account
+    groupOf[a] = groupOf[b] = groups.length;
+    groups.push({ members: [a, b], credit: pair.credit });
+  }
+  for (let u = 0; u < ids.length; u++) {
+    if (groupOf[u] === -1) {
+      groupOf[u] = groups.length;
+      groups.push({ members: [u], credit: 0 });
+    }
+  }
+  return { scenarios, weights, underlyings, uIndex, groups, groupOf };
+}
+
+/**
+ * One position's unit column (its P&L per unit of size in each scenario, value and delta), priced
+ * without a memo: for a caller that keeps columns itself, keyed by inputs it can compare more
+ * cheaply (`portfolioMarginFigures`' `unitColumns`).
+ */
+export function unitColumnOf(
+  p: PortfolioPosition,
+  snapshot: MarketSnapshot,
+  config: PortfolioMarginConfig,
+): RiskColumn {
+  const cf = configFrame(config);
+  const moves = movesOf(cf, priceRangeOf(config, p.underlying));
+  return columnOf(p, snapshot, config, cf.scenarios, moves, config.lookaheadDays / DAYS_PER_YEAR, undefined);
+}
+
 /** Revalue every position of the account under every scenario (step 1 of the header). */
 export function buildRiskMatrix(
   account: PortfolioAccount,
@@ -231,18 +292,10 @@ export function buildRiskMatrix(
   const scenarios = scenarioTemplates(config);
   const nS = scenarios.length;
   const weights = Float64Array.from(scenarios, (s) => s.weight);
-  const ids = [...new Set(account.positions.map((p) => p.underlying))].sort();
-  const uIndex = new Map(ids.map((id, i) => [id, i]));
-  const underlyings: UnderlyingRiskInfo[] = ids.map((id) => {
-    const m = marketOf(snapshot, id);
-    const range = priceRangeOf(config, id);
-    return {
-      id,
-      spot: m.spot,
-      priceRange: range,
-      moves: Float64Array.from(scenarios, (s) => resolvedMove(s, range)),
-    };
-  });
+  const frame = matrixFrame(account.positions, snapshot, config, scenarios, weights, (range) =>
+    Float64Array.from(scenarios, (s) => resolvedMove(s, range)),
+  );
+  const { underlyings, uIndex } = frame;
 
   const nP = account.positions.length;
   const pnl = new Float64Array(nP * nS);
@@ -292,21 +345,6 @@ export function buildRiskMatrix(
     });
   });
 
-  const groupOf = new Int32Array(ids.length).fill(-1);
-  const groups: { members: number[]; credit: number }[] = [];
-  for (const pair of config.correlations) {
-    const a = uIndex.get(pair.a);
-    const b = uIndex.get(pair.b);
-    if (a === undefined || b === undefined) continue; // a pair needs both legs in the account
-    groupOf[a] = groupOf[b] = groups.length;
-    groups.push({ members: [a, b], credit: pair.credit });
-  }
-  for (let u = 0; u < ids.length; u++) {
-    if (groupOf[u] === -1) {
-      groupOf[u] = groups.length;
-      groups.push({ members: [u], credit: 0 });
-    }
-  }
   return {
     config,
     scenarios,
@@ -315,8 +353,8 @@ export function buildRiskMatrix(
     positions,
     strikeGroupUnderlying: Int32Array.from(strikeGroupUnderlying),
     pnl,
-    groups,
-    groupOf,
+    groups: frame.groups,
+    groupOf: frame.groupOf,
     revaluations: nP * nS,
     equity,
   };
@@ -708,6 +746,137 @@ export function portfolioMargin(
   opts: { includeMatrix?: boolean; columns?: RiskColumnCache } = {},
 ): PortfolioRequirement {
   return aggregateRiskMatrix(buildRiskMatrix(account, snapshot, config, { columns: opts.columns }), opts);
+}
+
+/** A configuration's scenarios, weights and resolved moves per price range, kept across calls. */
+interface ConfigFrame {
+  scenarios: ScenarioTemplate[];
+  weights: Float64Array;
+  moves: Map<number, Float64Array>;
+}
+const configFrames = new WeakMap<PortfolioMarginConfig, ConfigFrame>();
+function configFrame(config: PortfolioMarginConfig): ConfigFrame {
+  let f = configFrames.get(config);
+  if (!f) {
+    const scenarios = scenarioTemplates(config);
+    f = { scenarios, weights: Float64Array.from(scenarios, (s) => s.weight), moves: new Map() };
+    configFrames.set(config, f);
+  }
+  return f;
+}
+
+function movesOf(cf: ConfigFrame, range: number): Float64Array {
+  let m = cf.moves.get(range);
+  if (!m) {
+    m = Float64Array.from(cf.scenarios, (s) => resolvedMove(s, range));
+    cf.moves.set(range, m);
+  }
+  return m;
+}
+
+/**
+ * IM and MM of an account without the breakdown, equal to the bit to `portfolioMargin`'s (the
+ * property test compares them): each position's unit column (priced once per instrument and
+ * snapshot through `columns`) is scaled by its size and added straight into its underlying's
+ * scenario sums, in the account's order, so the sums see the same additions in the same order
+ * as building the positions × scenarios matrix and aggregating it, without allocating the
+ * matrix. A pre-trade check thus prices only the traded instrument's column and re-adds the
+ * others' cached columns (positions × scenarios multiply-adds); the sums are not patched by
+ * subtracting the old row, which would leave float residue and drift from a full recomputation.
+ *
+ * The configuration's scenarios are kept per configuration object: do not mutate a
+ * configuration after passing it here.
+ */
+export function portfolioMarginFigures(
+  account: PortfolioAccount,
+  snapshot: MarketSnapshot,
+  config: PortfolioMarginConfig,
+  opts: {
+    columns?: RiskColumnCache;
+    /** Position i's unit column when the caller already holds it (`unitColumnOf` on the same inputs). */
+    unitColumns?: readonly (RiskColumn | undefined)[];
+    /**
+     * Option i's strike key when the caller holds one: any string equal for two options exactly
+     * when they share underlying, expiry and strike (saves building one per option per call).
+     */
+    strikeKeys?: readonly string[];
+  } = {},
+): { initialMargin: number; maintenanceMargin: number } {
+  const cf = configFrame(config);
+  const { scenarios, weights } = cf;
+  const nS = scenarios.length;
+  const frame = matrixFrame(account.positions, snapshot, config, scenarios, weights, (range) =>
+    movesOf(cf, range),
+  );
+  const { underlyings, uIndex } = frame;
+  const nU = underlyings.length;
+  const sums = new Float64Array(nU * nS);
+  const netDelta = new Float64Array(nU);
+  const grossDelta = new Float64Array(nU);
+  const counts = new Int32Array(nU);
+  const strikeKeys = new Map<string, number>();
+  const strikeGroupUnderlying: number[] = [];
+  const strikeNet: number[] = [];
+  const netPerStrike = config.shortOptionMinimum?.netPerStrike === true;
+  const lookaheadYears = config.lookaheadDays / DAYS_PER_YEAR;
+  const columns = opts.columns ? columnMapOf(opts.columns, config) : undefined;
+  const positions = account.positions;
+  for (let i = 0; i < positions.length; i++) {
+    const p = positions[i]!;
+    const u = uIndex.get(p.underlying)!;
+    const col =
+      opts.unitColumns?.[i] ??
+      columnOf(p, snapshot, config, scenarios, underlyings[u]!.moves, lookaheadYears, columns);
+    const size = p.size;
+    const delta = p.type === 'option' ? size * col.unitDelta : size;
+    const d = col.diffs;
+    const out = u * nS;
+    for (let s = 0; s < nS; s++) sums[out + s]! += size * d[s]!;
+    netDelta[u]! += delta;
+    grossDelta[u]! += Math.abs(delta);
+    counts[u]! += 1;
+    if (p.type === 'option') {
+      let g: number | undefined;
+      if (netPerStrike) {
+        const key = opts.strikeKeys?.[i] ?? `${u}|${p.expiryMs}|${p.strike}`;
+        g = strikeKeys.get(key);
+        if (g === undefined) strikeKeys.set(key, (g = strikeGroupUnderlying.length));
+      }
+      if (g === undefined || g === strikeGroupUnderlying.length) {
+        g = strikeGroupUnderlying.length;
+        strikeGroupUnderlying.push(u);
+        strikeNet.push(0);
+      }
+      strikeNet[g]! += size;
+    }
+  }
+  const shell: RiskMatrix = {
+    config,
+    scenarios,
+    weights,
+    underlyings,
+    positions: [],
+    strikeGroupUnderlying: Int32Array.from(strikeGroupUnderlying),
+    pnl: new Float64Array(0),
+    groups: frame.groups,
+    groupOf: frame.groupOf,
+    revaluations: 0,
+    equity: 0,
+  };
+  const st: AggregationState = {
+    matrix: shell,
+    sums,
+    netDelta,
+    grossDelta,
+    strikeNet: Float64Array.from(strikeNet),
+    counts,
+  };
+  const initialMargin = stateInitialMargin(st);
+  if (!(initialMargin >= 0) || !Number.isFinite(initialMargin))
+    throw new InvariantError(
+      `portfolio: initial margin ${initialMargin} is not a finite non-negative number`,
+    );
+  return { initialMargin, maintenanceMargin: config.maintenanceFraction * initialMargin };
 }
 
 /** Each position margined alone under the same configuration, and their sum. */
