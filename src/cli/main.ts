@@ -23,7 +23,7 @@ import { intInRange } from './args.ts';
 import { registerCalibrateCommand } from './calibrate-command.ts';
 import { registerClearingCommand } from './clearing-command.ts';
 import { DEFAULT_ACCOUNTS, DEFAULT_CRASH, DEFAULT_SEED, MAX_ACCOUNTS, runDemo } from './demo.ts';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
+import { EXIT_OK, EXIT_USAGE, reportFailure } from './errors.ts';
 import { registerLiqPriceCommand } from './liq-price-command.ts';
 import { registerOracleCommand } from './oracle-command.ts';
 import { registerPortfolioCommand } from './portfolio-command.ts';
@@ -146,14 +146,7 @@ export function main(argv: readonly string[]): number {
       // Commander has printed its message; --help and --version exit 0, usage errors 2.
       return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (e instanceof UsageError) {
-      process.stderr.write(`plimsoll: ${e.message}\n`);
-      return EXIT_USAGE;
-    }
-    process.stderr.write(
-      `plimsoll: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-    );
-    return EXIT_FAILURE;
+    return reportFailure(e);
   }
   return code;
 }

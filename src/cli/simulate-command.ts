@@ -40,7 +40,7 @@ import { DEFAULT_LATENCIES, type LatencySpec, parseLatencies } from '../sim/lab/
 import { hasOracleFeed } from '../sim/oracle-feed.ts';
 import { writeReport } from '../sim/report/report.ts';
 import { intInRange } from './args.ts';
-import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors.ts';
+import { EXIT_FAILURE, EXIT_OK, reportFailure, UsageError } from './errors.ts';
 import { runStudyCommand } from './simulate-study.ts';
 
 export interface SimulateOptions {
@@ -232,10 +232,7 @@ function studyAction(o: SimulateFlags): void {
       process.exitCode = r.code;
     },
     (e: unknown) => {
-      process.stderr.write(
-        `plimsoll: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-      );
-      process.exitCode = EXIT_FAILURE;
+      process.exitCode = reportFailure(e);
     },
   );
 }
@@ -398,10 +395,7 @@ export function registerSimulateCommand(program: Command): Command {
           process.exitCode = r.code;
         },
         (e: unknown) => {
-          process.stderr.write(
-            `plimsoll: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-          );
-          process.exitCode = EXIT_FAILURE;
+          process.exitCode = reportFailure(e);
         },
       );
     });

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { type Command, Option } from 'commander';
 import { intInRange } from './args.ts';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
+import { EXIT_OK, reportFailure, UsageError } from './errors.ts';
 import { formatLabTable, labReportHtml } from './strategies-report.ts';
 import { btcEthCoMovement, LAB_SCENARIOS, runScenario, type SummaryRow, summarize } from './strategy-lab.ts';
 
@@ -114,15 +114,7 @@ export function registerStrategiesCommand(program: Command): void {
           process.exitCode = EXIT_OK;
         },
         (e: unknown) => {
-          if (e instanceof UsageError) {
-            process.stderr.write(`plimsoll: ${e.message}\n`);
-            process.exitCode = EXIT_USAGE;
-            return;
-          }
-          process.stderr.write(
-            `plimsoll: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-          );
-          process.exitCode = EXIT_FAILURE;
+          process.exitCode = reportFailure(e);
         },
       );
     });
