@@ -83,7 +83,7 @@ describe('collateral diversification', () => {
       horizonYears: 1 / 365,
       minTurnover: 0.01,
     });
-    const r = d.decide({
+    const r = d.choose({
       values: [500n * U, 500n * U],
       decimals: 6,
       exposure: [0, 0],
@@ -94,7 +94,7 @@ describe('collateral diversification', () => {
     expect(Number(r.trades[0]! - 300n * U)).toBeLessThanOrEqual(100);
     expect(r.trades[0]! + r.trades[1]!).toBe(0n);
     // Already at the optimum: no trade.
-    const again = d.decide({
+    const again = d.choose({
       values: [800n * U, 200n * U],
       decimals: 6,
       exposure: [0, 0],
@@ -103,7 +103,7 @@ describe('collateral diversification', () => {
     });
     expect(again.trades).toEqual([0n, 0n]);
     expect(() =>
-      d.decide({ values: [-1n, 5n], decimals: 6, exposure: [0, 0], maintenanceMargin: 0n, otherEquity: 0n }),
+      d.choose({ values: [-1n, 5n], decimals: 6, exposure: [0, 0], maintenanceMargin: 0n, otherEquity: 0n }),
     ).toThrow(StrategyError);
   });
 
@@ -151,6 +151,7 @@ describe('collateral diversification', () => {
 describe('hedged collateral', () => {
   const px = (usd: bigint) => usd * 100_000_000n;
   const BTC = 1_000_000_000n;
+  const ON = { asset: 'BTC', market: 'BTCUSDT' };
 
   it('linear_hedge_ratio', () => {
     // 2 BTC counted at 95%: the margin value moves 1.9 USD per USD → short 1.9 BTC.
@@ -185,15 +186,15 @@ describe('hedged collateral', () => {
   });
 
   it('band_rebalancing', () => {
-    const h = new CollateralHedger({ kind: 'linear' }, 100_000n); // 10%
+    const h = new CollateralHedger({ kind: 'linear' }, 100_000n, ON); // 10%
     const o = { collateralQty9: 2n * BTC, haircutPpm: 0n, markPx8: px(60_000n) };
     // Target 2 BTC; 1.85 is 7.5% off → hold.
-    expect(h.decide({ ...o, heldShort: 1_850_000_000n }).change).toBe(0n);
+    expect(h.rebalance({ ...o, heldShort: 1_850_000_000n }).change).toBe(0n);
     // A deposit of 1 BTC: target 3, held 2 → 33% off → sell 1 BTC more.
-    expect(h.decide({ ...o, collateralQty9: 3n * BTC, heldShort: 2n * BTC }).change).toBe(BTC);
+    expect(h.rebalance({ ...o, collateralQty9: 3n * BTC, heldShort: 2n * BTC }).change).toBe(BTC);
     // Collateral withdrawn entirely: buy back the whole short.
-    expect(h.decide({ ...o, collateralQty9: 0n, heldShort: 2n * BTC }).change).toBe(-2n * BTC);
-    expect(() => new CollateralHedger({ kind: 'linear' }, -1n)).toThrow(StrategyError);
+    expect(h.rebalance({ ...o, collateralQty9: 0n, heldShort: 2n * BTC }).change).toBe(-2n * BTC);
+    expect(() => new CollateralHedger({ kind: 'linear' }, -1n, ON)).toThrow(StrategyError);
   });
 
   it('carry', () => {
