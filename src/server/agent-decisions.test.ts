@@ -57,7 +57,12 @@ describe('agent decisions endpoint', () => {
     const r = await h.call('alice', 'POST', path, decision({ id: 'agent.alice.0.11', actions }));
     expect(r.status).toBe(201);
     expect(r.body.decision.actions).toEqual(actions);
-    const bad = await h.call('alice', 'POST', path, decision({ actions: [{ ...actions[0], kind: 'borrow' }] }));
+    const bad = await h.call(
+      'alice',
+      'POST',
+      path,
+      decision({ actions: [{ ...actions[0], kind: 'borrow' }] }),
+    );
     expect(bad).toMatchObject({ status: 400, body: { code: 'INVALID_REQUEST' } });
   });
 

@@ -335,7 +335,9 @@ export class AgentLoop {
         };
       default: {
         const unknown: never = a;
-        throw new Error(`unknown action ${JSON.stringify(unknown, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+        throw new Error(
+          `unknown action ${JSON.stringify(unknown, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+        );
       }
     }
   }

@@ -219,9 +219,9 @@ describe('collateral diversification', () => {
     expect(() => d.decide(LENDING)).toThrow(expect.objectContaining({ code: 'WRONG_ACCOUNT_KIND' }));
     const bare = { ...account([], 1n, 0n), collateral: undefined };
     expect(() => d.decide(bare)).toThrow(expect.objectContaining({ code: 'WRONG_ACCOUNT_KIND' }));
-    expect(() =>
-      d.decide(account([{ asset: 'C', qty9: Q, markPx8: PX, haircutPpm: 0n }], U6, 0n)),
-    ).toThrow(/C is not among A, B/);
+    expect(() => d.decide(account([{ asset: 'C', qty9: Q, markPx8: PX, haircutPpm: 0n }], U6, 0n))).toThrow(
+      /C is not among A, B/,
+    );
     // A position whose asset is not named cannot be counted.
     expect(() =>
       d.decide(

@@ -26,6 +26,7 @@
  * objective on the polytope to that tolerance.
  */
 import { brownianHitProbability } from '../../analytics/first-passage.ts';
+import { min } from '../../core/num/index.ts';
 import {
   type Action,
   type Decision,
@@ -280,7 +281,7 @@ export function swapsOf(assets: readonly string[], trades: readonly bigint[]): A
     if (sell[i] === 0n) i++;
     else if (buy[j] === 0n) j++;
     else {
-      const amount = sell[i]! < buy[j]! ? sell[i]! : buy[j]!;
+      const amount = min(sell[i]!, buy[j]!);
       out.push({ kind: 'swap', fromAsset: assets[i]!, toAsset: assets[j]!, amount });
       sell[i] = sell[i]! - amount;
       buy[j] = buy[j]! - amount;
