@@ -28,7 +28,10 @@
  *   hedge        — hedged collateral: a short ETH perpetual of (1 − haircut) × the ETH held, kept
  *                  within a 10 % band, paying fees, slippage and funding.
  * The band and guard hold a reserve of `reserveShare` × the collateral value outside the account,
- * charged at `idleRate` a year for the window's length (capital held idle).
+ * charged at `idleRate` a year for the window's length (capital held idle). Every policy is a
+ * `Strategy` driven through `decide`: it sees the account as one perpetuals observation (the BTC
+ * long, plus the collateral block: BTC, ETH and positive USD holdings, and the ETH hedge), and its
+ * actions are carried out on the account (`execute`).
  *
  * Measured per policy and seed: liquidated or not, penalty, slippage of the liquidation, the
  * liquidation loss (penalty + slippage), and the cost of the technique (trading fees, slippage
