@@ -28,7 +28,10 @@
  *   hedge        — hedged collateral: a short ETH perpetual of (1 − haircut) × the ETH held, kept
  *                  within a 10 % band, paying fees, slippage and funding.
  * The band and guard hold a reserve of `reserveShare` × the collateral value outside the account,
- * charged at `idleRate` a year for the window's length (capital held idle).
+ * charged at `idleRate` a year for the window's length (capital held idle). Every policy is a
+ * `Strategy` driven through `decide`: it sees the account as one perpetuals observation (the BTC
+ * long, plus the collateral block: BTC, ETH and positive USD holdings, and the ETH hedge), and its
+ * actions are carried out on the account (`execute`).
  *
  * Measured per policy and seed: liquidated or not, penalty, slippage of the liquidation, the
  * liquidation loss (penalty + slippage), and the cost of the technique (trading fees, slippage
@@ -57,7 +60,7 @@ import { BandRebalancer } from '../trader/strategies/band-rebalancer.ts';
 import { CollateralDiversifier, covarianceFromCloses } from '../trader/strategies/diversification.ts';
 import { CollateralHedger } from '../trader/strategies/hedged-collateral.ts';
 import { ProbabilityGuard } from '../trader/strategies/probability-guard.ts';
-import type { PerpObservation } from '../trader/strategies/strategy.ts';
+import type { Action, PerpObservation, Strategy } from '../trader/strategies/strategy.ts';
 
 export const LAB_POLICIES = ['nothing', 'band', 'guard', 'diversify', 'hedge'] as const;
 export type LabPolicy = (typeof LAB_POLICIES)[number];
@@ -382,7 +385,9 @@ function liquidationPx(a: Account, pB: bigint, pE: bigint): bigint | null {
   return x > 0 ? px8(x) : null;
 }
 
+/** The account as every strategy observes it: the BTC long managed, the coins and the ETH hedge. */
 function observation(a: Account, t: number, pB: bigint, pE: bigint): PerpObservation {
+  const h = a.o.haircutPpm;
   return {
     kind: 'perp',
     timeMs: t,
@@ -396,9 +401,23 @@ function observation(a: Account, t: number, pB: bigint, pE: bigint): PerpObserva
       markPx8: pB,
       liquidationPx8: liquidationPx(a, pB, pE),
       takerFeePpm: a.o.takerFeePpm,
+      asset: 'BTC',
+    },
+    collateral: {
+      holdings: [
+        { asset: 'BTC', qty9: a.btc, markPx8: pB, haircutPpm: h },
+        { asset: 'ETH', qty9: a.eth, markPx8: pE, haircutPpm: h },
+        // A negative USD balance is a debt, not a holding: it stays in the equity only.
+        { asset: 'USD', qty9: a.usdt > 0n ? a.usdt * 1_000n : 0n, markPx8: P8, haircutPpm: 0n },
+      ],
+      otherPositions: [
+        { market: HEDGE_MARKET, asset: 'ETH', side: 'short', sizeQty9: a.hedgeQty, markPx8: pE },
+      ],
     },
   };
 }
+
+const HEDGE_MARKET = 'ETHUSDT';
 
 const DEPTH_ETH_SCALE = 0.5; // ETH books: half of BTC's depth in USD terms (an assumption, docs/trader.md)
 
@@ -445,7 +464,10 @@ export function runPolicy(
         })
       : undefined;
   const div = policy === 'diversify' ? diversifier(o, co) : undefined;
-  const hedger = policy === 'hedge' ? new CollateralHedger({ kind: 'linear' }, 100_000n) : undefined;
+  const hedger =
+    policy === 'hedge'
+      ? new CollateralHedger({ kind: 'linear' }, 100_000n, { asset: 'ETH', market: HEDGE_MARKET })
+      : undefined;
   let lastDiversify = Number.NEGATIVE_INFINITY;
   let lastFundingHour = Math.floor(path.timesMs[0]! / 3_600_000);
   for (let i = 0; i < path.btc.length; i++) {
@@ -470,28 +492,15 @@ export function runPolicy(
       a.liquidate(bookB, bookE, pB, pE);
       break;
     }
-    if (band || guard) {
-      const d = (band ?? guard)!.decide(observation(a, t, pB, pE));
-      for (const act of d.actions) {
-        if (act.kind === 'top_up') {
-          const amt = min(act.amount, a.reserve);
-          a.reserve -= amt;
-          a.usdt += amt;
-          a.actions++;
-        } else if (act.kind === 'reduce') a.reduceLong(bookB, act.sizeQty9, pB);
-      }
-    } else if (hedger) {
-      const d = hedger.decide({
-        collateralQty9: a.eth,
-        haircutPpm: o.haircutPpm,
-        markPx8: pE,
-        heldShort: a.hedgeQty,
-      });
-      a.hedgeTrade(bookE, d.change, pE);
-    } else if (policy === 'diversify' && t - lastDiversify >= 3_600_000) {
+    const strategy: Strategy | undefined =
+      band ?? guard ?? hedger ?? (div && t - lastDiversify >= 3_600_000 ? div : undefined);
+    if (strategy === undefined) continue;
+    if (strategy === div) {
       lastDiversify = t;
-      diversify(a, div!, bookB, bookE, pB, pE);
+      // An account with no collateral left has nothing to re-allocate.
+      if (usd(a.btc, pB) + usd(a.eth, pE) + (a.usdt > 0n ? a.usdt : 0n) <= 0n) continue;
     }
+    execute(a, strategy.decide(observation(a, t, pB, pE)).actions, bookB, bookE, pB, pE);
   }
   const years = (path.timesMs[path.timesMs.length - 1]! - path.timesMs[0]! + 60_000) / 60_000 / MIN_PER_YEAR;
   const idle = toNum(reserve0) * o.idleRatePerYear * years;
@@ -532,32 +541,49 @@ function diversifier(o: LabOptions, co: CoMovement): CollateralDiversifier {
   });
 }
 
-/** Re-chooses the collateral mix and trades to it: sells first (into USD), then buys. */
-function diversify(
+/**
+ * Carries a decision out on the simulated account. Swaps are netted per asset and traded through
+ * USD — every sale first (into USD), then the purchases from the cash there is — so a chain of
+ * swaps costs the same as the net trades.
+ */
+function execute(
   a: Account,
-  d: CollateralDiversifier,
+  actions: readonly Action[],
   bookB: BookModel,
   bookE: BookModel,
   pB: bigint,
   pE: bigint,
 ): void {
-  const vB = usd(a.btc, pB);
-  const vE = usd(a.eth, pE);
-  const vU = a.usdt > 0n ? a.usdt : 0n;
-  if (vB + vE + vU <= 0n) return;
-  const haircut = divRound((vB + vE) * (PPM - a.o.haircutPpm), PPM, 'floor');
-  const r = d.decide({
-    values: [vB, vE, vU],
-    decimals: 6,
-    exposure: [
-      (Number(a.longQty) / 1e9) * (Number(pB) / 1e8),
-      -(Number(a.hedgeQty) / 1e9) * (Number(pE) / 1e8),
-      0,
-    ],
-    maintenanceMargin: a.mm(pB, pE),
-    otherEquity: a.marginValue(pB, pE) - haircut - vU,
-  });
-  const [tB, tE] = r.trades as [bigint, bigint, bigint];
+  const net = { BTC: 0n, ETH: 0n, USD: 0n } as Record<string, bigint>;
+  let swaps = false;
+  for (const act of actions) {
+    switch (act.kind) {
+      case 'top_up': {
+        const amt = min(act.amount, a.reserve);
+        a.reserve -= amt;
+        a.usdt += amt;
+        a.actions++;
+        break;
+      }
+      case 'reduce':
+        a.reduceLong(bookB, act.sizeQty9, pB);
+        break;
+      case 'hedge':
+        a.hedgeTrade(bookE, act.deltaQty9, pE);
+        break;
+      case 'swap':
+        swaps = true;
+        net[act.fromAsset] = (net[act.fromAsset] ?? 0n) - act.amount;
+        net[act.toAsset] = (net[act.toAsset] ?? 0n) + act.amount;
+        break;
+      case 'repay':
+      case 'delever':
+        break; // lending actions: the lab's account is a perpetuals account
+    }
+  }
+  if (!swaps) return;
+  const tB = net.BTC!;
+  const tE = net.ETH!;
   const qty = (value: bigint, px: bigint) => divRound(value * USD_PER_QP, px, 'floor');
   if (tB < 0n) a.spot(bookB, 'sell', 'btc', min(qty(-tB, pB), a.btc), pB);
   if (tE < 0n) a.spot(bookE, 'sell', 'eth', min(qty(-tE, pE), a.eth), pE);

@@ -46,6 +46,26 @@ describe('agent decisions endpoint', () => {
     expect((await h.call('op', 'GET', `${path}?limit=5`)).body.decisions).toHaveLength(1);
   });
 
+  it('accepts skipped collateral swaps and hedges (a hedge size may be negative: a buy-back)', async () => {
+    const h = harness();
+    await seeded(h);
+    const path = '/v1/accounts/alice/agent-decisions';
+    const actions = [
+      { kind: 'swap', amount: '300', outcome: 'skipped', error: 'not executable through the service yet' },
+      { kind: 'hedge', amount: '-1.5', outcome: 'skipped', error: 'not executable through the service yet' },
+    ];
+    const r = await h.call('alice', 'POST', path, decision({ id: 'agent.alice.0.11', actions }));
+    expect(r.status).toBe(201);
+    expect(r.body.decision.actions).toEqual(actions);
+    const bad = await h.call(
+      'alice',
+      'POST',
+      path,
+      decision({ actions: [{ ...actions[0], kind: 'borrow' }] }),
+    );
+    expect(bad).toMatchObject({ status: 400, body: { code: 'INVALID_REQUEST' } });
+  });
+
   it('refuses other accounts, unknown accounts and malformed decisions, storing nothing', async () => {
     const h = harness();
     await seeded(h);

@@ -19,8 +19,8 @@ import { decimal } from './wire/decimal.ts';
 const text = (max: number) => z.string().max(max);
 
 export const AgentActionSchema = z.strictObject({
-  kind: z.enum(['top_up', 'repay', 'reduce', 'delever']),
-  /** Money (top_up, repay, delever) in the settlement asset, or a size (reduce) in base units. */
+  kind: z.enum(['top_up', 'repay', 'reduce', 'delever', 'swap', 'hedge']),
+  /** Money (top_up, repay, delever, swap) in the settlement asset, or a size (reduce, hedge) in base units. */
   amount: decimal,
   /** The engine command id the action was sent under (its idempotency key). */
   commandId: commandId.optional(),

@@ -44,7 +44,7 @@ export interface AgentDecisionsPanel {
 export function agentDecisionsPanel(ctx: AppCtx, account: string, asset: () => string): AgentDecisionsPanel {
   const el = h('div', { class: 'agent-decisions', 'data-testid': 'agent-decisions' });
   const actionText = (a: AgentAction) =>
-    `${a.kind.replace('_', ' ')} ${a.kind === 'reduce' ? num(a.amount, 4) : money(a.amount, asset())} → ${a.outcome}${a.error ? ` (${a.error})` : ''}`;
+    `${a.kind.replace('_', ' ')} ${a.kind === 'reduce' || a.kind === 'hedge' ? num(a.amount, 4) : money(a.amount, asset())} → ${a.outcome}${a.error ? ` (${a.error})` : ''}`;
   const load = async () => {
     if (!account) return false;
     let r: { decisions: AgentDecision[] };

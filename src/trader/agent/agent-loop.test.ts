@@ -223,6 +223,39 @@ describe('agent loop', () => {
     expect(svc.applied.size).toBe(0);
   });
 
+  it('swaps_and_hedges_are_logged_as_skipped_and_send_nothing', async () => {
+    // A strategy answering with the two collateral actions: neither is sent to the service.
+    const svc = new FakeService();
+    const strategy = {
+      name: 'collateral',
+      decide: () => ({
+        actions: [
+          { kind: 'swap', fromAsset: 'ETH', toAsset: 'USDT', amount: 300_000_000n },
+          { kind: 'hedge', market: 'ETHUSDT', deltaQty9: -1_500_000_000n },
+        ] as const,
+        reason: 'test',
+      }),
+    };
+    const d = await loop(svc, { strategy }).decide(10, 'prices_updated');
+    expect(svc.applied.size).toBe(0);
+    expect(svc.requests).toEqual([]);
+    expect(d.actions).toEqual([
+      {
+        kind: 'swap',
+        amount: '300',
+        outcome: 'skipped',
+        error: 'swap ETH → USDT: not executable through the service yet',
+      },
+      {
+        kind: 'hedge',
+        amount: '-1.5',
+        outcome: 'skipped',
+        error: 'hedge on ETHUSDT: not executable through the service yet',
+      },
+    ]);
+    expect(formatDecision(d, 'alice')).toMatch(/hedge -1\.5 → skipped: hedge on ETHUSDT/);
+  });
+
   it('two_cross_positions_need_a_market', async () => {
     const svc = new FakeService();
     const p = svc.account.cross.positions[0]!;

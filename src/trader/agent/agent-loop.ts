@@ -19,7 +19,8 @@
  * move collateral between its own subaccounts); reductions are reduce-only limit orders at the
  * mark (size rounded up to the market's lot, price to its tick), which rest until the venue's
  * matching engine fills them. Repay and delever are lending
- * actions the perpetuals service does not offer: they are logged as skipped.
+ * actions the perpetuals service does not offer, and collateral swaps and hedges are not yet
+ * executable through it: they are logged as skipped.
  *
  * What is logged and posted: every decision that acts, and any change of verdict (started, hold,
  * cool-down) — not every unchanged "hold" on every price tick.
@@ -82,7 +83,7 @@ export type Verdict = 'started' | 'act' | 'hold' | 'cooldown' | 'stopped';
 
 export interface ActionRecord {
   readonly kind: Action['kind'];
-  /** Money as a decimal of the settlement asset, or a size (reduce) in base units. */
+  /** Money as a decimal of the settlement asset, or a size (reduce, hedge) in base units. */
   readonly amount: string;
   readonly commandId?: string;
   readonly outcome: 'applied' | 'replayed' | 'placed' | 'failed' | 'skipped';
@@ -309,12 +310,36 @@ export class AgentLoop {
       );
       return r.outcome === 'applied' ? { ...r, outcome: 'placed' } : r;
     }
-    return {
-      kind: a.kind,
-      amount: formatDecimal(a.amount, snap.decimals),
-      outcome: 'skipped',
-      error: `${a.kind} is a lending action; the service margins perpetuals`,
-    };
+    switch (a.kind) {
+      case 'repay':
+      case 'delever':
+        return {
+          kind: a.kind,
+          amount: formatDecimal(a.amount, snap.decimals),
+          outcome: 'skipped',
+          error: `${a.kind} is a lending action; the service margins perpetuals`,
+        };
+      case 'swap':
+        return {
+          kind: a.kind,
+          amount: formatDecimal(a.amount, snap.decimals),
+          outcome: 'skipped',
+          error: `swap ${a.fromAsset} → ${a.toAsset}: not executable through the service yet`,
+        };
+      case 'hedge':
+        return {
+          kind: a.kind,
+          amount: formatDecimal(a.deltaQty9, QTY_DECIMALS),
+          outcome: 'skipped',
+          error: `hedge on ${a.market}: not executable through the service yet`,
+        };
+      default: {
+        const unknown: never = a;
+        throw new Error(
+          `unknown action ${JSON.stringify(unknown, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+        );
+      }
+    }
   }
 
   private async send(

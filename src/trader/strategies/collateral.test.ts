@@ -2,7 +2,8 @@
  * Diversification and hedged collateral against hand-derived cases: the two-asset optimum with
  * a known covariance (minimum variance, with and without a position), that a switching cost
  * larger than the gain keeps the current mix, the hedge ratio of a linear and an inverse
- * perpetual, the band, and the carry.
+ * perpetual, the band, and the carry — directly and through the one strategy interface
+ * (an account observation in, swaps and hedge actions out).
  */
 import { describe, expect, it } from 'vitest';
 import { normalCdf } from '../../core/pricing/normal.ts';
@@ -11,10 +12,56 @@ import {
   covarianceFromCloses,
   mixRisk,
   optimizeMix,
+  swapsOf,
   tradesToWeights,
 } from './diversification.ts';
 import { CollateralHedger, hedgeCarry, hedgeTarget } from './hedged-collateral.ts';
-import { StrategyError } from './strategy.ts';
+import {
+  type CollateralHolding,
+  type OtherPosition,
+  type PerpObservation,
+  type Strategy,
+  StrategyError,
+} from './strategy.ts';
+
+const U6 = 1_000_000n; // 1 USD at 6 decimals
+const Q = 1_000_000_000n; // 1 coin, qty9
+const PX = 100_000_000n; // 1 USD, px8
+/** A perpetuals account with collateral holdings; `long` (coins of A at 100) is the managed position. */
+function account(
+  holdings: CollateralHolding[],
+  equity: bigint,
+  mm: bigint,
+  otherPositions: OtherPosition[] = [],
+  long: { asset?: string; qty9: bigint; px8: bigint } = { qty9: 0n, px8: 100n * PX },
+): PerpObservation {
+  return {
+    kind: 'perp',
+    timeMs: 0,
+    decimals: 6,
+    equity,
+    maintenanceMargin: mm,
+    reserve: 0n,
+    position: {
+      side: 'long',
+      sizeQty9: long.qty9,
+      markPx8: long.px8,
+      liquidationPx8: null,
+      takerFeePpm: 0n,
+      ...(long.asset === undefined ? {} : { asset: long.asset }),
+    },
+    collateral: { holdings, otherPositions },
+  };
+}
+const LENDING = {
+  kind: 'lending',
+  timeMs: 0,
+  decimals: 6,
+  collateralValue: 1n,
+  liquidationThresholdPpm: 800_000n,
+  debt: 0n,
+  reserve: 0n,
+} as const;
 
 // σ1 = 0.5, σ2 = 0.8, ρ = 0.3: Σ = [[0.25, 0.12], [0.12, 0.64]].
 const COV = [
@@ -83,7 +130,7 @@ describe('collateral diversification', () => {
       horizonYears: 1 / 365,
       minTurnover: 0.01,
     });
-    const r = d.decide({
+    const r = d.choose({
       values: [500n * U, 500n * U],
       decimals: 6,
       exposure: [0, 0],
@@ -94,7 +141,7 @@ describe('collateral diversification', () => {
     expect(Number(r.trades[0]! - 300n * U)).toBeLessThanOrEqual(100);
     expect(r.trades[0]! + r.trades[1]!).toBe(0n);
     // Already at the optimum: no trade.
-    const again = d.decide({
+    const again = d.choose({
       values: [800n * U, 200n * U],
       decimals: 6,
       exposure: [0, 0],
@@ -103,8 +150,98 @@ describe('collateral diversification', () => {
     });
     expect(again.trades).toEqual([0n, 0n]);
     expect(() =>
-      d.decide({ values: [-1n, 5n], decimals: 6, exposure: [0, 0], maintenanceMargin: 0n, otherEquity: 0n }),
+      d.choose({ values: [-1n, 5n], decimals: 6, exposure: [0, 0], maintenanceMargin: 0n, otherEquity: 0n }),
     ).toThrow(StrategyError);
+  });
+
+  it('through_the_strategy_interface_swaps_to_the_two_asset_optimum', () => {
+    // The first case as an account: 5 A at 100 and 10 B at 50 (500 + 500 USD), MM 200, equity 1,000.
+    // Optimum w_A = 0.52/0.65 = 0.8 → 800/200: one swap of 300 USD of B into A (to within 1e-7 of W).
+    const s: Strategy = new CollateralDiversifier({
+      assets: ['A', 'B'],
+      haircuts: [0, 0],
+      covariance: COV,
+      switchCost: [0, 0],
+      horizonYears: 1 / 365,
+      minTurnover: 0.01,
+    });
+    const held = (a: bigint, b: bigint): CollateralHolding[] => [
+      { asset: 'A', qty9: a, markPx8: 100n * PX, haircutPpm: 0n },
+      { asset: 'B', qty9: b, markPx8: 50n * PX, haircutPpm: 0n },
+    ];
+    const d = s.decide(account(held(5n * Q, 10n * Q), 1000n * U6, 200n * U6));
+    expect(d.actions).toHaveLength(1);
+    const a = d.actions[0]!;
+    expect(a).toMatchObject({ kind: 'swap', fromAsset: 'B', toAsset: 'A' });
+    if (a.kind !== 'swap') throw new Error('swap expected');
+    expect(Number(a.amount - 300n * U6) ** 2).toBeLessThanOrEqual(100 ** 2);
+    // At the optimum already (8 A, 4 B): nothing to do.
+    expect(s.decide(account(held(8n * Q, 4n * Q), 1000n * U6, 200n * U6)).actions).toEqual([]);
+    // The case with a long: 5 A (500 USD) long on A per 1,000 of collateral → w_A = 0.7, swap 200 of B into A.
+    const withLong = s.decide(
+      account(held(5n * Q, 10n * Q), 1000n * U6, 200n * U6, [], { asset: 'A', qty9: 5n * Q, px8: 100n * PX }),
+    ).actions[0]!;
+    expect(withLong).toMatchObject({ kind: 'swap', fromAsset: 'B', toAsset: 'A' });
+    if (withLong.kind !== 'swap') throw new Error('swap expected');
+    expect(Number(withLong.amount - 200n * U6) ** 2).toBeLessThanOrEqual(100 ** 2);
+  });
+
+  it('reads_values_exposure_and_the_equity_outside_the_mix_from_the_account', () => {
+    const d = new CollateralDiversifier({
+      assets: ['A', 'B'],
+      haircuts: [0.1, 0],
+      covariance: COV,
+      switchCost: [0, 0],
+      horizonYears: 1 / 365,
+      minTurnover: 0.01,
+    });
+    // A: 5 at 100 = 500 counted at 90% = 450; B: 10 at 50 = 500 counted in full. Equity 1,000 → 50 outside
+    // the mix. Exposure: long 5 A at 100 = +500; a short of 2 B at 50 = −100.
+    const o = d.mixObservation(
+      account(
+        [
+          { asset: 'A', qty9: 5n * Q, markPx8: 100n * PX, haircutPpm: 100_000n },
+          { asset: 'B', qty9: 10n * Q, markPx8: 50n * PX, haircutPpm: 0n },
+        ],
+        1000n * U6,
+        200n * U6,
+        [{ market: 'BUSD', asset: 'B', side: 'short', sizeQty9: 2n * Q, markPx8: 50n * PX }],
+        { asset: 'A', qty9: 5n * Q, px8: 100n * PX },
+      ),
+    );
+    expect(o).toEqual({
+      values: [500n * U6, 500n * U6],
+      decimals: 6,
+      exposure: [500, -100],
+      maintenanceMargin: 200n * U6,
+      otherEquity: 50n * U6,
+    });
+    expect(() => d.decide(LENDING)).toThrow(expect.objectContaining({ code: 'WRONG_ACCOUNT_KIND' }));
+    const bare = { ...account([], 1n, 0n), collateral: undefined };
+    expect(() => d.decide(bare)).toThrow(expect.objectContaining({ code: 'WRONG_ACCOUNT_KIND' }));
+    expect(() => d.decide(account([{ asset: 'C', qty9: Q, markPx8: PX, haircutPpm: 0n }], U6, 0n))).toThrow(
+      /C is not among A, B/,
+    );
+    // A position whose asset is not named cannot be counted.
+    expect(() =>
+      d.decide(
+        account([{ asset: 'A', qty9: Q, markPx8: PX, haircutPpm: 0n }], U6, 0n, [], { qty9: Q, px8: PX }),
+      ),
+    ).toThrow(/position \(no asset\)/);
+  });
+
+  it('swaps_carry_out_the_trades_exactly', () => {
+    // Sellers matched to buyers in order: A sells 33 to B and 33 to C; A and B buy from C and D.
+    expect(swapsOf(['A', 'B', 'C'], [-66n, 33n, 33n])).toEqual([
+      { kind: 'swap', fromAsset: 'A', toAsset: 'B', amount: 33n },
+      { kind: 'swap', fromAsset: 'A', toAsset: 'C', amount: 33n },
+    ]);
+    expect(swapsOf(['A', 'B', 'C', 'D'], [10n, 5n, -4n, -11n])).toEqual([
+      { kind: 'swap', fromAsset: 'C', toAsset: 'A', amount: 4n },
+      { kind: 'swap', fromAsset: 'D', toAsset: 'A', amount: 6n },
+      { kind: 'swap', fromAsset: 'D', toAsset: 'B', amount: 5n },
+    ]);
+    expect(swapsOf(['A', 'B'], [0n, 0n])).toEqual([]);
   });
 
   it('trades_to_weights_sum_to_zero', () => {
@@ -151,6 +288,7 @@ describe('collateral diversification', () => {
 describe('hedged collateral', () => {
   const px = (usd: bigint) => usd * 100_000_000n;
   const BTC = 1_000_000_000n;
+  const ON = { asset: 'BTC', market: 'BTCUSDT' };
 
   it('linear_hedge_ratio', () => {
     // 2 BTC counted at 95%: the margin value moves 1.9 USD per USD → short 1.9 BTC.
@@ -185,15 +323,71 @@ describe('hedged collateral', () => {
   });
 
   it('band_rebalancing', () => {
-    const h = new CollateralHedger({ kind: 'linear' }, 100_000n); // 10%
+    const h = new CollateralHedger({ kind: 'linear' }, 100_000n, ON); // 10%
     const o = { collateralQty9: 2n * BTC, haircutPpm: 0n, markPx8: px(60_000n) };
     // Target 2 BTC; 1.85 is 7.5% off → hold.
-    expect(h.decide({ ...o, heldShort: 1_850_000_000n }).change).toBe(0n);
+    expect(h.rebalance({ ...o, heldShort: 1_850_000_000n }).change).toBe(0n);
     // A deposit of 1 BTC: target 3, held 2 → 33% off → sell 1 BTC more.
-    expect(h.decide({ ...o, collateralQty9: 3n * BTC, heldShort: 2n * BTC }).change).toBe(BTC);
+    expect(h.rebalance({ ...o, collateralQty9: 3n * BTC, heldShort: 2n * BTC }).change).toBe(BTC);
     // Collateral withdrawn entirely: buy back the whole short.
-    expect(h.decide({ ...o, collateralQty9: 0n, heldShort: 2n * BTC }).change).toBe(-2n * BTC);
-    expect(() => new CollateralHedger({ kind: 'linear' }, -1n)).toThrow(StrategyError);
+    expect(h.rebalance({ ...o, collateralQty9: 0n, heldShort: 2n * BTC }).change).toBe(-2n * BTC);
+    expect(() => new CollateralHedger({ kind: 'linear' }, -1n, ON)).toThrow(StrategyError);
+  });
+
+  it('through_the_strategy_interface_hedges_1_9_btc', () => {
+    // 2 BTC counted at 95%, no hedge yet: short 1.9 BTC on the hedge market.
+    const s: Strategy = new CollateralHedger({ kind: 'linear' }, 100_000n, ON);
+    const btc = (qty9: bigint, haircutPpm = 50_000n): CollateralHolding => ({
+      asset: 'BTC',
+      qty9,
+      markPx8: px(60_000n),
+      haircutPpm,
+    });
+    const short = (sizeQty9: bigint, side: 'long' | 'short' = 'short'): OtherPosition => ({
+      market: 'BTCUSDT',
+      asset: 'BTC',
+      side,
+      sizeQty9,
+      markPx8: px(60_000n),
+    });
+    const usd = 120_000n * U6;
+    expect(s.decide(account([btc(2n * BTC)], usd, 0n)).actions).toEqual([
+      { kind: 'hedge', market: 'BTCUSDT', deltaQty9: 1_900_000_000n },
+    ]);
+    // No haircut, target 2; 1.85 held is 7.5% off → hold; 1.75 (12.5% off) → sell 0.25 more.
+    expect(s.decide(account([btc(2n * BTC, 0n)], usd, 0n, [short(1_850_000_000n)])).actions).toEqual([]);
+    expect(s.decide(account([btc(2n * BTC, 0n)], usd, 0n, [short(1_750_000_000n)])).actions).toEqual([
+      { kind: 'hedge', market: 'BTCUSDT', deltaQty9: 250_000_000n },
+    ]);
+    // The collateral gone (no holding): buy the whole short back.
+    expect(s.decide(account([], usd, 0n, [short(2n * BTC)])).actions).toEqual([
+      { kind: 'hedge', market: 'BTCUSDT', deltaQty9: -2n * BTC },
+    ]);
+    expect(() => s.decide(account([btc(BTC)], usd, 0n, [short(BTC, 'long')]))).toThrow(/holds a long/);
+    expect(() => s.decide(LENDING)).toThrow(expect.objectContaining({ code: 'WRONG_ACCOUNT_KIND' }));
+  });
+
+  it('through_the_strategy_interface_an_inverse_hedge_counts_contracts', () => {
+    // 2 BTC at 60,000 with contracts of 100 USD: 1,200 contracts, as qty9 of contracts.
+    const s = new CollateralHedger({ kind: 'inverse', faceUsd8: px(100n) }, 100_000n, {
+      asset: 'BTC',
+      market: 'BTCUSD',
+    });
+    const coin: CollateralHolding = { asset: 'BTC', qty9: 2n * BTC, markPx8: px(60_000n), haircutPpm: 0n };
+    expect(s.decide(account([coin], 0n, 0n)).actions).toEqual([
+      { kind: 'hedge', market: 'BTCUSD', deltaQty9: 1200n * Q },
+    ]);
+    // After the fall to 50,000 the balance is 2.4 BTC and the target still 1,200: hold.
+    const held: OtherPosition = {
+      market: 'BTCUSD',
+      asset: 'BTC',
+      side: 'short',
+      sizeQty9: 1200n * Q,
+      markPx8: px(50_000n),
+    };
+    expect(
+      s.decide(account([{ ...coin, qty9: 2_400_000_000n, markPx8: px(50_000n) }], 0n, 0n, [held])).actions,
+    ).toEqual([]);
   });
 
   it('carry', () => {

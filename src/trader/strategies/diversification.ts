@@ -26,7 +26,16 @@
  * objective on the polytope to that tolerance.
  */
 import { brownianHitProbability } from '../../analytics/first-passage.ts';
-import { StrategyError } from './strategy.ts';
+import { min } from '../../core/num/index.ts';
+import {
+  type Action,
+  type Decision,
+  holdingValue,
+  type Observation,
+  PPM,
+  type Strategy,
+  StrategyError,
+} from './strategy.ts';
 
 export interface MixProblem {
   /** Asset ids, in the order of every vector below. */
@@ -260,15 +269,102 @@ export function tradesToWeights(values: readonly bigint[], weights: readonly num
   return target.map((t, i) => t - values[i]!);
 }
 
-/** Collateral diversification as a strategy: observe the mix, decide the trades (module header). */
-export class CollateralDiversifier {
+/**
+ * Swaps that carry out `trades` (value per asset, summing to 0): sellers matched to buyers in
+ * asset order, so at most n − 1 swaps and each asset's net is exactly its trade.
+ */
+export function swapsOf(assets: readonly string[], trades: readonly bigint[]): Action[] {
+  const sell = trades.map((t) => (t < 0n ? -t : 0n));
+  const buy = trades.map((t) => (t > 0n ? t : 0n));
+  const out: Action[] = [];
+  for (let i = 0, j = 0; i < assets.length && j < assets.length; ) {
+    if (sell[i] === 0n) i++;
+    else if (buy[j] === 0n) j++;
+    else {
+      const amount = min(sell[i]!, buy[j]!);
+      out.push({ kind: 'swap', fromAsset: assets[i]!, toAsset: assets[j]!, amount });
+      sell[i] = sell[i]! - amount;
+      buy[j] = buy[j]! - amount;
+    }
+  }
+  return out;
+}
+
+/**
+ * Collateral diversification as a strategy: observe the mix, decide the trades (module header).
+ * Through the one interface it reads a perpetuals observation with its `collateral` block: the
+ * value of each holding (its assets must be among the configured ones), the USD delta of every
+ * linear position on its underlying asset (the managed position needs its `asset`), and the
+ * equity outside the mix (the equity less the holdings counted at their haircuts); it answers
+ * with swaps.
+ */
+export class CollateralDiversifier implements Strategy {
   readonly name = 'collateral-diversification';
   constructor(readonly config: DiversifierConfig) {
     if (!(config.minTurnover >= 0))
       throw new StrategyError('BAD_PARAMETER', 'diversification: minTurnover must be ≥ 0');
   }
 
-  decide(o: MixObservation): MixDecision {
+  decide(obs: Observation): Decision {
+    const r = this.choose(this.mixObservation(obs));
+    return { actions: swapsOf(this.config.assets, r.trades), reason: r.reason };
+  }
+
+  /** The diversifier's own input read from an account observation (class comment). */
+  mixObservation(obs: Observation): MixObservation {
+    if (obs.kind !== 'perp' || obs.collateral === undefined)
+      throw new StrategyError(
+        'WRONG_ACCOUNT_KIND',
+        'diversification needs a perpetuals account with its collateral holdings',
+      );
+    const assets = this.config.assets;
+    const index = (asset: string | undefined, what: string) => {
+      const i = asset === undefined ? -1 : assets.indexOf(asset);
+      if (i < 0)
+        throw new StrategyError(
+          'BAD_PARAMETER',
+          `diversification: ${what} ${asset ?? '(no asset)'} is not among ${assets.join(', ')}`,
+        );
+      return i;
+    };
+    const values = assets.map(() => 0n);
+    let counted = 0n;
+    for (const h of obs.collateral.holdings) {
+      if (h.qty9 < 0n || h.markPx8 <= 0n || h.haircutPpm < 0n || h.haircutPpm >= PPM)
+        throw new StrategyError(
+          'BAD_PARAMETER',
+          `diversification: holding ${h.asset} needs an amount ≥ 0, a price > 0 and a haircut in [0, 100%)`,
+        );
+      const v = holdingValue(h, obs.decimals);
+      const i = index(h.asset, 'holding');
+      values[i] = values[i]! + v;
+      counted += v * (PPM - h.haircutPpm);
+    }
+    const exposure = assets.map(() => 0);
+    const delta = (side: 'long' | 'short', q: bigint, px: bigint) =>
+      (side === 'long' ? 1 : -1) * ((Number(q) / 1e9) * (Number(px) / 1e8));
+    const p = obs.position;
+    if (p.sizeQty9 > 0n) {
+      const i = index(p.asset, 'position');
+      exposure[i] = exposure[i]! + delta(p.side, p.sizeQty9, p.markPx8);
+    }
+    for (const q of obs.collateral.otherPositions) {
+      if (q.sizeQty9 === 0n) continue;
+      const i = index(q.asset, `position on ${q.market}`);
+      exposure[i] = exposure[i]! + delta(q.side, q.sizeQty9, q.markPx8);
+    }
+    return {
+      values,
+      decimals: obs.decimals,
+      exposure,
+      maintenanceMargin: obs.maintenanceMargin,
+      // One rounding (down) of the counted sum, as venues count the margin value.
+      otherEquity: obs.equity - counted / PPM,
+    };
+  }
+
+  /** The mix and the exact trades from the diversifier's own input (module header). */
+  choose(o: MixObservation): MixDecision {
     if (o.values.length !== this.config.assets.length || o.values.some((v) => v < 0n))
       throw new StrategyError(
         'BAD_PARAMETER',

@@ -13,12 +13,18 @@
  *     only deposits, withdrawals and other PnL make it drift).
  * Rebalance when |held − target| > band·target (ppm), back to the target exactly.
  *
+ * Through the one strategy interface the hedger reads a perpetuals observation's `collateral`
+ * block: the holding of the hedged asset (amount, price, haircut) and the short on the hedge
+ * market among the other positions (none: 0), and answers with one `hedge` action. Sizes of an
+ * inverse market are contracts ×1e9 (qty9 of contracts), so the action's `deltaQty9` is always
+ * qty9 of the market's own unit.
+ *
  * Carry over `hours` of a short of notional N at funding rate r per 8 hours (positive: longs pay
  * shorts): funding paid = −N·r·hours/8 (a short receives positive funding); margin held idle =
  * N·mmr (the hedge's own maintenance margin, at the venue's rate).
  */
 import { divRound, PPM } from '../../core/num/index.ts';
-import { QTY_SCALE, StrategyError } from './strategy.ts';
+import { type Decision, type Observation, QTY_SCALE, type Strategy, StrategyError } from './strategy.ts';
 
 export type HedgeContract =
   | { readonly kind: 'linear' }
@@ -59,18 +65,58 @@ export function hedgeTarget(contract: HedgeContract, o: HedgeObservation): bigin
   );
 }
 
+/** Which collateral asset is hedged, and on which perpetual market. */
+export interface HedgeMarket {
+  readonly asset: string;
+  readonly market: string;
+}
+
 /** Keeps the hedge within `bandPpm` of its target (module header). */
-export class CollateralHedger {
+export class CollateralHedger implements Strategy {
   readonly name = 'hedged-collateral';
   constructor(
     readonly contract: HedgeContract,
     readonly bandPpm: bigint,
+    readonly on: HedgeMarket,
   ) {
     if (bandPpm < 0n || bandPpm >= PPM)
       throw new StrategyError('BAD_PARAMETER', 'hedge: band must be in [0, 100%)');
   }
 
-  decide(o: HedgeObservation): HedgeDecision {
+  decide(obs: Observation): Decision {
+    if (obs.kind !== 'perp' || obs.collateral === undefined)
+      throw new StrategyError(
+        'WRONG_ACCOUNT_KIND',
+        'hedged collateral needs a perpetuals account with its collateral holdings',
+      );
+    const { asset, market } = this.on;
+    const held = obs.collateral.holdings.filter((h) => h.asset === asset);
+    const shorts = obs.collateral.otherPositions.filter((p) => p.market === market && p.sizeQty9 !== 0n);
+    if (held.length > 1 || shorts.length > 1)
+      throw new StrategyError('BAD_PARAMETER', `hedge: ${asset} or ${market} observed twice`);
+    if (shorts[0]?.side === 'long')
+      throw new StrategyError('BAD_PARAMETER', `hedge: ${market} holds a long, not a hedge`);
+    if (held[0] === undefined && shorts[0] === undefined)
+      return { actions: [], reason: `no ${asset} collateral and no hedge` };
+    const unit = this.contract.kind === 'inverse' ? QTY_SCALE : 1n;
+    const h = held[0];
+    const heldShort = shorts[0]?.sizeQty9 ?? 0n;
+    if (heldShort % unit !== 0n)
+      throw new StrategyError('BAD_PARAMETER', `hedge: ${market} holds a fraction of a contract`);
+    const d = this.rebalance({
+      collateralQty9: h?.qty9 ?? 0n,
+      haircutPpm: h?.haircutPpm ?? 0n,
+      markPx8: h?.markPx8 ?? shorts[0]!.markPx8,
+      heldShort: heldShort / unit,
+    });
+    return {
+      actions: d.change === 0n ? [] : [{ kind: 'hedge', market, deltaQty9: d.change * unit }],
+      reason: d.reason,
+    };
+  }
+
+  /** The band decision on the hedger's own input (module header). */
+  rebalance(o: HedgeObservation): HedgeDecision {
     if (o.heldShort < 0n) throw new StrategyError('BAD_PARAMETER', 'hedge: the held short is a size ≥ 0');
     const target = hedgeTarget(this.contract, o);
     const gap = target - o.heldShort;
