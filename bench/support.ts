@@ -3,20 +3,14 @@
  * the engine (every position comes from a real fill), and timing statistics.
  */
 
+import { seededUniform } from '../src/analytics/stats.ts';
 import { Engine, type JournalPort } from '../src/core/engine/engine.ts';
 import type { MarginModelConfigInput } from '../src/core/model/config.ts';
 import type { EngineConfigInput } from '../src/core/model/engine-config.ts';
 
 /** Deterministic PRNG (mulberry32): benches must build the same population every run. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededUniform(seed);
 }
 
 export const BASE_MARK = 100;

@@ -7,7 +7,7 @@
  * a trader key sees only its own account, that the what-if panel and the operator's pause work,
  * and writes a screenshot of each page (checked non-empty: bytes and canvas pixel variance).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,24 +18,13 @@ import type { ApiKey } from '../../src/server/auth.ts';
 import { PlimsollClient } from '../../src/server/client.ts';
 import { createLogger } from '../../src/server/log.ts';
 import { type RunningService, startService } from '../../src/server/service.ts';
+import { BROWSER_MISSING, CHROMIUM, CHROMIUM_FLAGS } from '../support/chromium.ts';
 
-const CHROMIUM = process.env.PLIMSOLL_CHROMIUM ?? '/usr/bin/chromium';
-const BROWSER_MISSING = !existsSync(CHROMIUM) && process.env.PLIMSOLL_REQUIRE_CHROMIUM !== '1';
 if (BROWSER_MISSING)
   console.warn(
     `skipping the dashboard browser test: ${CHROMIUM} is missing (npm test installs Debian's chromium when run as root; ` +
       'or set PLIMSOLL_CHROMIUM to a Chromium binary)',
   );
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** How long the console may take to show a change after the API accepted it. */
 const LIVE_BOUND_MS = 8_000;
 
@@ -60,7 +49,7 @@ let feed: PlimsollClient;
 
 async function open(keyId: string | undefined, hash: string): Promise<{ ctx: BrowserContext; page: Page }> {
   // playwright gives the browser a fresh temporary profile (it refuses a --user-data-dir flag)
-  browser ??= await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser ??= await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   if (keyId !== undefined)
     await ctx.addInitScript(

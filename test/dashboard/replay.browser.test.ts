@@ -14,7 +14,7 @@
  * most; opening the accounts through the API takes most of it).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -22,20 +22,9 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BROWSER_MISSING, CHROMIUM, CHROMIUM_FLAGS } from '../support/chromium.ts';
 
-const CHROMIUM = process.env.PLIMSOLL_CHROMIUM ?? '/usr/bin/chromium';
-const BROWSER_MISSING = !existsSync(CHROMIUM) && process.env.PLIMSOLL_REQUIRE_CHROMIUM !== '1';
 if (BROWSER_MISSING) console.warn(`skipping the replay browser test: ${CHROMIUM} is missing`);
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** PLIMSOLL_REPLAY_ACCOUNTS overrides it (a smaller population checks the test itself quickly). */
 const ACCOUNTS = Number(process.env.PLIMSOLL_REPLAY_ACCOUNTS ?? 2_000);
@@ -89,7 +78,7 @@ describe.skipIf(BROWSER_MISSING)('risk console during serve --replay 2025-10-10 
         logLevel: 'error',
         build: { outDir: web, emptyOutDir: true },
       });
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
       const started = Date.now();
       // the CLI itself, as an operator would start it (tsx on the sources, the console just built)
       child = spawn(

@@ -5,16 +5,11 @@
  * engine's answers, so two engines fed the same prefix must reach the same state.
  */
 
+import { seededUniform } from '../../src/analytics/stats.ts';
+
 /** mulberry32: a small seeded PRNG, uniform in [0, 1) (the stream is defined by it). */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededUniform(seed);
 }
 
 /** The stream of the kill -9 crash test (src/store/crash.test.ts, crash-writer.ts). */
