@@ -35,7 +35,21 @@ function entry(): string[] {
 }
 
 function startServe(store: string, dataDir?: string): Promise<{ child: ChildProcess; info: Info }> {
-  const args = [...entry(), 'serve', '--port', '0', '--store', store, '--json', '--keeper', 'off'];
+  // No rate limit to speak of: the check re-posts every acknowledged fill (often more than the
+  // default burst of 400) to the restarted server, which is about durability, not throttling.
+  const args = [
+    ...entry(),
+    'serve',
+    '--port',
+    '0',
+    '--store',
+    store,
+    '--json',
+    '--keeper',
+    'off',
+    '--rate-limit',
+    '1000000',
+  ];
   if (dataDir) args.push('--data-dir', dataDir);
   const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
