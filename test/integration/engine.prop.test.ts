@@ -440,6 +440,47 @@ describe('engine invariants over random command sequences', () => {
     expect(steps).toBeGreaterThan(0);
   });
 
+  it('INV-01/02 with penalty: drift (ramped liquidator fee, implied IF fee)', () => {
+    let steps = 0;
+    let ramped = 0;
+    fc.assert(
+      fc.property(
+        sequences(step, 20, 60),
+        stepIndex(60),
+        fc.constantFrom('0.01', '0.05'),
+        (cmds, snapAt, maxInsuranceFee) => {
+          const policy = {
+            target: 'maintenance_plus_notional',
+            targetBuffer: '0.02',
+            maxAccountNotionalPerWindow: '20000',
+            penalty: {
+              kind: 'drift',
+              liquidatorFee: '0.01',
+              maxLiquidatorFee: '0.05',
+              maxInsuranceFee,
+              slotMs: 1,
+              gracePeriodSlots: 0,
+            },
+          };
+          for (const e of conservedAndReplayed(policy, cmds, snapAt)) {
+            if (e.type === 'liquidation_completed' && (e.mode === 'full' || e.mode === 'partial')) {
+              steps++;
+              expect(e.insuranceFeeQuote).toBeGreaterThanOrEqual(0n);
+              expect(e.liquidatorRewardQuote).toBeGreaterThanOrEqual(0n);
+              if (e.liquidationStartMs !== undefined) {
+                expect(e.liquidationStartMs).toBeLessThanOrEqual(e.timeMs);
+                if (e.liquidationStartMs < e.timeMs) ramped++;
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: propRuns(60, 0.2), seed: 17 },
+    );
+    expect(steps).toBeGreaterThan(0);
+    expect(ramped).toBeGreaterThanOrEqual(0);
+  });
+
   it('INV-04: more collateral never lowers health', () => {
     fc.assert(
       fc.property(

@@ -84,6 +84,14 @@ function plainState(
     accountWindows: sorted(s.accountWindows),
     marketWindows: sorted(s.marketWindows),
     lastPartialMs: sorted(s.lastPartialMs),
+    // only when used, so states of policies without a time-ramped penalty or an insurance-loss
+    // cap hash as they always did
+    ...(s.liquidationStartMs && s.liquidationStartMs.size > 0
+      ? { liquidationStartMs: sorted(s.liquidationStartMs) }
+      : {}),
+    ...(s.insuranceLossWindows && s.insuranceLossWindows.size > 0
+      ? { insuranceLossWindows: sorted(s.insuranceLossWindows) }
+      : {}),
     ...(s.portfolio ? { portfolio: s.portfolio } : {}),
     // oldest first (the order decides which id is forgotten next); only when used, so states
     // of engines whose commands carry no ids hash as they always did
@@ -266,6 +274,8 @@ export function decodeSnapshot(json: string): EngineState {
     accountWindows: new Map(p.accountWindows),
     marketWindows: new Map(p.marketWindows),
     lastPartialMs: new Map(p.lastPartialMs ?? []),
+    ...(p.liquidationStartMs ? { liquidationStartMs: new Map(p.liquidationStartMs) } : {}),
+    ...(p.insuranceLossWindows ? { insuranceLossWindows: new Map(p.insuranceLossWindows) } : {}),
     commandIds: new Map(p.commandIds ?? []),
     orders: new Map(),
     ordersBySub: new Map(),

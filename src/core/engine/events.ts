@@ -158,6 +158,13 @@ export type EngineEvent =
       insuranceFeeQuote: bigint;
       healthBeforeQuote: bigint;
       healthAfterQuote: bigint;
+      /**
+       * Under a time-ramped penalty (policy penalty `drift`): when the scope entered liquidation,
+       * present while the scope stays in liquidation after this step (absent: it has left it).
+       */
+      liquidationStartMs?: number;
+      /** Under `maxInsuranceLossPerWindow`: the insurance fund's cover paid to the scope in this step. */
+      insuranceCoverQuote?: bigint;
     }
   | { type: 'adl_ranked'; market: string; bankrupt: string; counterparty: string; score: bigint }
   /** Raw oracle inputs at timeMs; evolve re-runs the pure oracle step, so replay reproduces it exactly. */

@@ -530,6 +530,14 @@ export function evolve(state: EngineState, event: EngineEvent): void {
     case 'liquidation_completed': {
       state.timeMs = Math.max(state.timeMs, event.timeMs);
       if (event.mode === 'partial') state.lastPartialMs.set(`${event.sub}|${event.scope}`, event.timeMs);
+      if (event.liquidationStartMs !== undefined) {
+        state.liquidationStartMs ??= new Map();
+        state.liquidationStartMs.set(`${event.sub}|${event.scope}`, event.liquidationStartMs);
+      } else state.liquidationStartMs?.delete(`${event.sub}|${event.scope}`);
+      if (event.insuranceCoverQuote !== undefined) {
+        state.insuranceLossWindows ??= new Map();
+        bump(state.insuranceLossWindows, event.sub, event.timeMs, state.policy.windowMs, event.insuranceCoverQuote);
+      }
       if (event.mode === 'bankrupt' || event.mode === 'backstop') return; // caps apply to partial liquidations only
       const w = state.policy.windowMs;
       bump(state.accountWindows, event.sub, event.timeMs, w, event.closedNotionalQuote);

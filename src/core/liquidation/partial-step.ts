@@ -19,7 +19,17 @@ import { applyTrade } from '../account/position.ts';
 import { buySign, notionalValue } from '../margin/contract-value.ts';
 import type { LiquidationPolicy } from '../model/engine-config.ts';
 import type { ReadonlyEngineState } from '../model/state.ts';
-import { clamp, max, min, mulDiv, PPM, parseDecimalUnsafe, roundToStep } from '../num/index.ts';
+import {
+  clamp,
+  InvariantError,
+  max,
+  min,
+  mulDiv,
+  PPM,
+  parseDecimalUnsafe,
+  roundToStep,
+} from '../num/index.ts';
+import { impliedInsuranceFeePpm, rampedLiquidatorFeePpm } from './drift-fees.ts';
 import { closed } from './target.ts';
 
 export interface StepOutcome {
@@ -50,14 +60,13 @@ export function partialPricing(
   view: ScopeView,
   before: ScopeFigures,
   target: PositionFigures,
+  at?: { readonly scopeKey: string; readonly timeMs: number },
 ): PartialPricing {
   const policy = state.policy;
-  // Penalty rate: min → max as equity falls from MM to 0 (linear in the shortfall).
-  const mm = before.maintenanceMarginQuote;
-  const shortfallPpm = clamp(mulDiv(mm - before.equityQuote, PPM, mm, 'ceil'), 0n, PPM);
-  const penaltyPpm =
-    policy.minPenalty + mulDiv(policy.maxPenalty - policy.minPenalty, shortfallPpm, PPM, 'floor');
-  const rewardPpm = mulDiv(penaltyPpm, policy.liquidatorShare, PPM, 'floor');
+  const { rewardPpm, feePpm } =
+    policy.penalty.kind === 'drift'
+      ? driftRates(state, before, target, at)
+      : rampRates(policy, before);
   const feeCap =
     policy.maxInsuranceFeePerStep === undefined
       ? undefined
@@ -70,10 +79,76 @@ export function partialPricing(
     mark: target.markPx8,
     side: target.size > 0n ? 1n : -1n,
     rewardPpm,
-    feePpm: penaltyPpm - rewardPpm,
+    feePpm,
     feeCap,
   };
 }
+
+/** Penalty rate min → max as equity falls from MM to 0 (linear in the shortfall), split by liquidatorShare. */
+function rampRates(policy: LiquidationPolicy, before: ScopeFigures): { rewardPpm: bigint; feePpm: bigint } {
+  const mm = before.maintenanceMarginQuote;
+  const shortfallPpm = clamp(mulDiv(mm - before.equityQuote, PPM, mm, 'ceil'), 0n, PPM);
+  const penaltyPpm =
+    policy.minPenalty + mulDiv(policy.maxPenalty - policy.minPenalty, shortfallPpm, PPM, 'floor');
+  const rewardPpm = mulDiv(penaltyPpm, policy.liquidatorShare, PPM, 'floor');
+  return { rewardPpm, feePpm: penaltyPpm - rewardPpm };
+}
+
+/**
+ * Drift v2 (penalty `drift`, ./drift-fees.ts): the liquidator fee ramped by the time since the
+ * scope entered liquidation (now, when it has no entry yet), and the IF fee implied by the
+ * shortage to the policy target. The margin ratio is the target position's requirement at the
+ * policy target over its value at the mark — for `maintenance_plus_notional` Drift's margin ratio
+ * plus the liquidation buffer.
+ */
+function driftRates(
+  state: ReadonlyEngineState,
+  before: ScopeFigures,
+  target: PositionFigures,
+  at: { readonly scopeKey: string; readonly timeMs: number } | undefined,
+): { rewardPpm: bigint; feePpm: bigint } {
+  const policy = state.policy;
+  const cfg = policy.penalty;
+  if (cfg.kind !== 'drift') throw new InvariantError('drift rates under another penalty');
+  const now = at?.timeMs ?? state.timeMs;
+  const start = (at && state.liquidationStartMs?.get(at.scopeKey)) ?? now;
+  const rewardPpm = rampedLiquidatorFeePpm(cfg, start, now);
+  const value = target.entryValue + target.unrealizedPnlQuote;
+  const absValue = value < 0n ? -value : value;
+  let positionTarget: bigint; // the position's requirement at the target, ×PPM
+  let scopeTarget: bigint; // the scope's, ×PPM
+  let equity = before.equityQuote;
+  if (policy.target === 'initial') {
+    positionTarget = target.initialQuote * PPM;
+    scopeTarget = before.initialMarginQuote * PPM;
+    equity = before.equityInitialQuote;
+  } else if (policy.target === 'maintenance_plus_notional') {
+    let notional = 0n;
+    for (const p of before.positions) {
+      const v = p.entryValue + p.unrealizedPnlQuote;
+      notional += v < 0n ? -v : v;
+    }
+    positionTarget = target.maintenanceQuote * PPM + policy.targetBuffer * absValue;
+    scopeTarget = before.maintenanceMarginQuote * PPM + policy.targetBuffer * notional;
+  } else {
+    positionTarget = target.maintenanceQuote * (PPM + policy.targetBuffer);
+    scopeTarget = before.maintenanceMarginQuote * (PPM + policy.targetBuffer);
+  }
+  const shortage = max(0n, ceilDiv(scopeTarget - equity * PPM, PPM));
+  const marginRatioPpm = absValue === 0n ? 0n : positionTarget / absValue;
+  const feePpm = impliedInsuranceFeePpm({
+    shortageQuote: shortage,
+    sizeQty9: target.size < 0n ? -target.size : target.size,
+    pricePx8: target.markPx8,
+    marginRatioPpm,
+    liquidatorFeePpm: rewardPpm,
+    maxInsuranceFeePpm: cfg.maxInsuranceFee,
+    quoteDecimals: state.settlement.decimals,
+  });
+  return { rewardPpm, feePpm };
+}
+
+const ceilDiv = (a: bigint, b: bigint): bigint => (a <= 0n ? -(-a / b) : (a + b - 1n) / b);
 
 /** Price, reward, fee and the figures after closing `qty` of the target. */
 export function partialOutcome(p: PartialPricing, qty: bigint): StepOutcome {
@@ -116,10 +191,13 @@ export function partialOutcome(p: PartialPricing, qty: bigint): StepOutcome {
   // Never more than the maintenance margin this step releases, nor more than the net value.
   const remaining = withPosition(view, closed(target, qty, ks * atMark), 0n);
   const released = mm - evaluate(state, remaining).maintenanceMarginQuote;
-  const budget = max(
-    0n,
-    min(mulDiv(released, policy.maxPenaltyShareOfReleasedMargin, PPM, 'floor'), before.netValueQuote),
-  );
+  // Drift's fees are sized against the liquidation target (MM + buffer), not the MM released: its
+  // IF fee may take most of the buffer, so only the net value caps them (penalty 'drift').
+  const releasedCap =
+    policy.penalty.kind === 'drift'
+      ? before.netValueQuote
+      : mulDiv(released, policy.maxPenaltyShareOfReleasedMargin, PPM, 'floor');
+  const budget = max(0n, min(releasedCap, before.netValueQuote));
   reward = min(reward, budget);
   if (ks > 0n && terms.contractType === 'inverse' && reward >= atMark) reward = max(0n, atMark - 1n);
   fee = min(fee, budget - reward);

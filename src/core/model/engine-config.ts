@@ -119,6 +119,24 @@ export const LiquidationPolicySchema = z
             .refine((v) => v > 0n, 'spreadToMaintenanceMarginRatio must be > 0')
             .prefault('0.1'),
         }),
+        /**
+         * Drift v2: the liquidator's discount is a fee that ramps with the time the scope has been
+         * in liquidation (base `liquidatorFee` for `gracePeriodSlots` slots of `slotMs`, then +
+         * `increasePerSlot` per slot up to `maxLiquidatorFee`); the insurance fund takes the
+         * implied remainder × 95 % of the shortage (capped at `maxInsuranceFee`) —
+         * liquidation/drift-fees.ts. Defaults: protocol-v2's grace period and increase.
+         */
+        z
+          .object({
+            kind: z.literal('drift'),
+            liquidatorFee: ratioPpm('liquidatorFee', 1_000_000n),
+            maxLiquidatorFee: ratioPpm('maxLiquidatorFee', 1_000_000n),
+            maxInsuranceFee: ratioPpm('maxInsuranceFee', 1_000_000n),
+            slotMs: z.number().int().positive().max(86_400_000).default(400),
+            gracePeriodSlots: z.number().int().min(0).max(1_000_000_000).default(1500),
+            increasePerSlot: ratioPpm('increasePerSlot', 1_000_000n).prefault('0.000001'),
+          })
+          .refine((p) => p.maxLiquidatorFee >= p.liquidatorFee, 'maxLiquidatorFee must be >= liquidatorFee'),
       ])
       .default({ kind: 'ramp' }),
     /**

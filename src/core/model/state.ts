@@ -159,6 +159,18 @@ export interface EngineState {
   /** Time of the last partial liquidation step per scope (`sub|scope`), for the fraction sizing's cooldown. */
   readonly lastPartialMs: Map<string, number>;
   /**
+   * When each scope (`sub|scope`) entered liquidation, for a penalty that ramps with time (policy
+   * penalty `drift`); absent until such a step happens, an entry removed when the scope's step
+   * leaves it at the target or closes it.
+   */
+  liquidationStartMs?: Map<string, number>;
+  /**
+   * The insurance fund's losses (cover paid) per subaccount in the current window, for the
+   * policy's `maxInsuranceLossPerWindow` (dYdX's per-block limit); absent until a cover is paid
+   * under that cap.
+   */
+  insuranceLossWindows?: Map<string, LiquidationWindow>;
+  /**
    * Outcomes of the commands that carried a client command id, oldest first; at most
    * `config.commandIdRetention` (default DEFAULT_COMMAND_ID_RETENTION) entries, the oldest
    * dropped first. Built by evolve from command_accepted / command_rejected, so replay rebuilds it.
@@ -208,6 +220,8 @@ type StateMaps =
   | 'accountWindows'
   | 'marketWindows'
   | 'lastPartialMs'
+  | 'liquidationStartMs'
+  | 'insuranceLossWindows'
   | 'commandIds'
   | 'orders'
   | 'ordersBySub'
@@ -224,6 +238,8 @@ export interface ReadonlyEngineState extends Readonly<Omit<EngineState, StateMap
   readonly accountWindows: ReadonlyMap<string, Readonly<LiquidationWindow>>;
   readonly marketWindows: ReadonlyMap<string, Readonly<LiquidationWindow>>;
   readonly lastPartialMs: ReadonlyMap<string, number>;
+  readonly liquidationStartMs?: ReadonlyMap<string, number>;
+  readonly insuranceLossWindows?: ReadonlyMap<string, Readonly<LiquidationWindow>>;
   readonly commandIds: ReadonlyMap<string, CommandOutcome>;
   readonly orders: ReadonlyMap<string, Readonly<Order>>;
   readonly ordersBySub: ReadonlyMap<string, ReadonlyMap<string, Readonly<Order>>>;

@@ -131,9 +131,20 @@ export function driftConfig(
       }),
     ],
     liquidation: {
-      // Drift: liquidator fee (base 1%) to the liquidator, IF fee capped; the engine's ramp stands in.
-      minPenalty: '0.01',
-      maxPenalty: '0.05',
+      // Drift's two fees (liquidation/drift-fees.ts): the liquidator fee, 1 % ramping by 0.0001 % a
+      // 400 ms slot after a 1,500-slot grace period up to 5 % (get_liquidation_fee), and the IF
+      // fee = the shortage's implied remainder × 95 %, at most 1 % (calculate_perp_if_fee). The
+      // fee levels are this preset's (a market's liquidator_fee / if_liquidation_fee are
+      // governance-set); load the live markets' values for production.
+      penalty: {
+        kind: 'drift',
+        liquidatorFee: '0.01',
+        maxLiquidatorFee: '0.05',
+        maxInsuranceFee: '0.01',
+        slotMs: 400,
+        gracePeriodSlots: 1500,
+        increasePerSlot: '0.000001',
+      },
       // Drift's liquidation_margin_buffer_ratio: liquidate until equity ≥ MM + 2 % of notional.
       target: 'maintenance_plus_notional',
       targetBuffer: '0.02',
@@ -168,9 +179,8 @@ export const driftV2: VenuePreset = {
     {
       rule: 'Liquidation size covers the margin shortage to MM + liquidation buffer (2% of notional) net of the liquidator and IF fees; the liquidator fee ramps after a grace period; the IF fee is the implied remainder × 95%.',
       implementedBy:
-        'driftBaseToCoverMarginShortage, driftLiquidationFee, driftPerpIfFee (test references, reference/drift-v2.ts)',
-      engineNeeds:
-        'a target "MM + notional × buffer ratio" (the engine has MM × (1 + buffer)), a time-ramped penalty, and an IF fee computed from the shortage',
+        "— (executed by the engine: the preset sets `target: 'maintenance_plus_notional'` and `penalty: { kind: 'drift' }`; test references driftBaseToCoverMarginShortage, driftLiquidationFee, driftPerpIfFee in reference/drift-v2.ts)",
+      engineNeeds: '—',
     },
     {
       rule: 'Spot liabilities are weighted above 100% and grow with the square root of the borrow (size premium); liquidation transfers liability for collateral.',

@@ -14,7 +14,12 @@
  */
 import type { Scope, ScopeFigures, ScopeView } from '../../account/figures.ts';
 import { scopeName } from '../../account/figures.ts';
-import { partialOutcome, partialPricing, partialStepSize } from '../../liquidation/partial-step.ts';
+import {
+  partialOutcome,
+  partialPricing,
+  partialStepSize,
+  reachesTarget,
+} from '../../liquidation/partial-step.ts';
 import { pickTarget } from '../../liquidation/target.ts';
 import type { Subaccount } from '../../model/state.ts';
 import type { CommandContext } from '../context.ts';
@@ -32,12 +37,20 @@ export function partial(
   const state = ctx.state;
   const target = pickTarget(state, view, before);
   const market = state.markets.get(target.market)!;
-  const pricing = partialPricing(state, view, before, target);
+  const scopeKey = `${sub.key}|${scopeName(scope)}`;
+  const pricing = partialPricing(state, view, before, target, { scopeKey, timeMs });
   const { mark, side } = pricing;
   const absSize = side * target.size;
-  let qty = partialStepSize(pricing, market.config.stepSize, `${sub.key}|${scopeName(scope)}`, timeMs);
+  let qty = partialStepSize(pricing, market.config.stepSize, scopeKey, timeMs);
   qty = applyWindowCaps(ctx, sub.key, market, mark, qty, timeMs);
   const result = partialOutcome(pricing, qty);
+  // A time-ramped penalty (Drift) remembers when the scope entered liquidation while it stays
+  // below the target; a step that reaches it (Drift: exit_liquidation) or closes the scope ends it.
+  const stillIn =
+    state.policy.penalty.kind === 'drift' &&
+    result.after.positions.length > 0 &&
+    !reachesTarget(state.policy, result.after);
+  const liquidationStartMs = stillIn ? (state.liquidationStartMs?.get(scopeKey) ?? timeMs) : undefined;
 
   executeStep(ctx, {
     sub,
@@ -53,5 +66,6 @@ export function partial(
     timeMs,
     insuranceDelta: result.insuranceFee,
     reward: result.reward,
+    ...(liquidationStartMs !== undefined ? { liquidationStartMs } : {}),
   });
 }

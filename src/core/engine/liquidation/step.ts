@@ -32,6 +32,10 @@ export interface Step {
   readonly insuranceDelta: bigint;
   /** The liquidator's price discount, for the record. */
   readonly reward: bigint;
+  /** Under a time-ramped penalty: when the scope entered liquidation, if it is still in it after the step. */
+  readonly liquidationStartMs?: number;
+  /** Under an insurance-loss cap: the fund's cover paid in this step (recorded against the window). */
+  readonly insuranceCoverQuote?: bigint;
 }
 
 /**
@@ -90,6 +94,8 @@ export function executeStep(ctx: CommandContext, st: Step): void {
     insuranceFeeQuote: delta > 0n ? delta : 0n,
     healthBeforeQuote: before.healthQuote,
     healthAfterQuote: after.healthQuote,
+    ...(st.liquidationStartMs !== undefined ? { liquidationStartMs: st.liquidationStartMs } : {}),
+    ...(st.insuranceCoverQuote !== undefined ? { insuranceCoverQuote: st.insuranceCoverQuote } : {}),
   });
 }
 
