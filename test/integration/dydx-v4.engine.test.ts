@@ -307,3 +307,76 @@ describe('dydx_fillable: fund limits, refusals', () => {
     }
   });
 });
+
+/**
+ * dYdX's per-block cap on the insurance fund's payout for one subaccount (LiquidationsConfig
+ * SubaccountBlockLimits.MaxQuantumsInsuranceLost), executed by the policy's
+ * `maxInsuranceLossPerWindow` (a block = `windowMs`). Numbers from v4-chain's
+ * TestProcessProposerMatches_Liquidation_Validation and _InsuranceFund (x/clob/keeper, numbers only):
+ * Carl_Num0_1BTC_Short_50499USD (USDC +50,499, short 1 BTC at the oracle 50,000: TNC 499, bankruptcy
+ * price 50,499) liquidated by a fill at 50,500 — the insurance fund delta is −$1.
+ */
+describe('maxInsuranceLossPerWindow: dYdX’s per-block limit on insurance lost per subaccount', () => {
+  const carl = [{ market: 'BTC-USD', size: '-1', oracle: '50000' }];
+  // dYdX's test perpetual there has a 100 % margin requirement (fillable price 54,950); this world's
+  // has MM 10 %, so a spread ratio of 1 widens its fillable price (54,501) to admit the case's fill
+  // at 50,500. The delta (fill − bankruptcy quote) depends on neither.
+  const wide = { penalty: { kind: 'dydx_fillable', spreadToMaintenanceMarginRatio: '1' } };
+  const capped = (cap: string) => ({ ...wide, maxInsuranceLossPerWindow: cap, windowMs: 1000 });
+
+  it('“fails when a single liquidation fill exceeds max insurance lost block limit” ($0.999999 < $1): refused, nothing changes', () => {
+    const { engine, time } = world('50499', carl, capped('0.999999'));
+    const hash = engine.stateHash();
+    const r = engine.execute({ type: 'liquidate', subaccount: ref('trader'), fillPrice: '50500', timeMs: time });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.rejection.code).toBe('LIQUIDATION_CAP_REACHED');
+    expect(engine.stateHash()).toBe(hash);
+  });
+
+  it('a limit of exactly $1 lets the fill through (dYdX refuses only |delta| > limit); the window records the $1', () => {
+    const { engine, time } = world('50499', carl, capped('1'));
+    const before = insuranceOf(engine);
+    engine.executeOrThrow({ type: 'liquidate', subaccount: ref('trader'), fillPrice: '50500', timeMs: time });
+    expect(insuranceOf(engine) - before).toBe(-1_000_000n); // the published −$1
+    expect(engine.state.insuranceLossWindows?.get('trader/0')).toEqual({ startMs: time, notionalQuote: 1_000_000n });
+    conserved(engine);
+  });
+
+  it('“succeeds when insurance fund has enough balance” ($2) under the preset’s default limit ($100M a block)', () => {
+    const { engine, time } = world('50499', carl, wide, '2');
+    expect(engine.state.policy.maxInsuranceLossPerWindow).toBe('100000000');
+    engine.executeOrThrow({ type: 'liquidate', subaccount: ref('trader'), fillPrice: '50500', timeMs: time });
+    expect(insuranceOf(engine)).toBe(1_000_000n); // $2 − $1
+    conserved(engine);
+  });
+
+  it('a bankrupt scope over the cap is deleveraged: the fund covers only the cap, ADL the rest (hand-derived)', () => {
+    // U = 49,000, short 1 BTC at 50,000: TNC −1,000. The dYdX step would fill at the fillable price
+    // 50,500 (ABR 1, 50,000 + 0.1 × MM 5,000) and the fund pay 50,500 − 49,000 = 1,500 > the 600 cap:
+    // the waterfall instead — the fund covers 600 of the 1,000 deficit, ADL absorbs the other 400.
+    const { engine, time } = world('49000', carl, { maxInsuranceLossPerWindow: '600', windowMs: 1000 });
+    const before = insuranceOf(engine);
+    const evs = engine.executeOrThrow({ type: 'liquidate', subaccount: ref('trader'), timeMs: time });
+    expect(evs.some((e) => e.type === 'liquidation_started' && e.mode === 'bankrupt')).toBe(true);
+    expect(before - insuranceOf(engine)).toBe(600_000_000n);
+    expect(traded(evs).some((t) => t.reason === 'adl')).toBe(true);
+    expect(engine.state.subaccounts.get('trader/0')!.positions.size).toBe(0);
+    expect(engine.state.insuranceLossWindows?.get('trader/0')?.notionalQuote).toBe(600_000_000n);
+    conserved(engine);
+    // Under the preset's $100M limit the fund pays the whole 1,500 at the fillable price.
+    const free = world('49000', carl, {});
+    const b2 = insuranceOf(free.engine);
+    free.engine.executeOrThrow({ type: 'liquidate', subaccount: ref('trader'), timeMs: free.time });
+    expect(b2 - insuranceOf(free.engine)).toBe(1_500_000_000n);
+  });
+
+  it('a bad cap is refused with a typed error', () => {
+    const { engine } = world('50499', carl, {});
+    const hash = engine.stateHash();
+    for (const bad of ['-1', 'lots', '1e6']) {
+      const r = engine.execute({ type: 'set_policy', liquidation: { maxInsuranceLossPerWindow: bad } } as never);
+      expect(r.ok).toBe(false);
+    }
+    expect(engine.stateHash()).toBe(hash);
+  });
+});

@@ -440,6 +440,32 @@ describe('engine invariants over random command sequences', () => {
     expect(steps).toBeGreaterThan(0);
   });
 
+  it('INV-01/02 with maxInsuranceLossPerWindow (dYdX per-block cap): no subaccount gets more cover in a window', () => {
+    let covered = 0;
+    fc.assert(
+      fc.property(
+        sequences(step, 20, 60),
+        stepIndex(60),
+        fc.constantFrom('dydx_fillable', 'ramp'),
+        (cmds, snapAt, kind) => {
+          const policy = { penalty: { kind }, maxInsuranceLossPerWindow: '50', windowMs: 60_000 };
+          const paid = new Map<string, { start: number; total: bigint }>();
+          for (const e of conservedAndReplayed(policy, cmds, snapAt)) {
+            if (e.type !== 'liquidation_completed' || e.insuranceCoverQuote === undefined) continue;
+            covered++;
+            const w = paid.get(e.sub);
+            const fresh = !w || e.timeMs >= w.start + 60_000;
+            const total = (fresh ? 0n : w!.total) + e.insuranceCoverQuote;
+            paid.set(e.sub, { start: fresh ? e.timeMs : w!.start, total });
+            expect(total).toBeLessThanOrEqual(50_000_000n);
+          }
+        },
+      ),
+      { numRuns: propRuns(60, 0.2), seed: 19 },
+    );
+    expect(covered).toBeGreaterThan(0);
+  });
+
   it('INV-01/02 with penalty: drift (ramped liquidator fee, implied IF fee)', () => {
     let steps = 0;
     let ramped = 0;

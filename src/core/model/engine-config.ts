@@ -77,6 +77,17 @@ export const LiquidationPolicySchema = z
     maxAccountNotionalPerWindow: z.string().optional(),
     maxMarketNotionalPerWindow: z.string().optional(),
     /**
+     * Cap on the insurance fund's losses (cover paid) per subaccount per window (dYdX's
+     * SubaccountBlockLimits.MaxQuantumsInsuranceLost, a block = `windowMs`; quote, decimal). A
+     * dYdX step that would pay more waits for the next window (LIQUIDATION_CAP_REACHED) — or, for
+     * a bankrupt scope, goes to the waterfall, whose fund cover the cap also limits, the rest
+     * deleveraged. Absent = no cap.
+     */
+    maxInsuranceLossPerWindow: z
+      .string()
+      .regex(/^\d{1,30}(\.\d{1,18})?$/, 'maxInsuranceLossPerWindow must be a non-negative decimal')
+      .optional(),
+    /**
      * Where a bankrupt scope's deficit that insurance and ADL could not absorb goes: the
      * socialized-loss ledger (default), or (Drift v2) the open positions on the side opposite
      * to the bankrupt position in its market, pro rata to size, through the funding index

@@ -154,6 +154,11 @@ export function dydxConfig(): EngineConfigInput {
         bankruptcyAdjustment: ppmText(DYDX_LIQUIDATIONS_CONFIG.bankruptcyAdjustmentPpm),
         spreadToMaintenanceMarginRatio: ppmText(DYDX_LIQUIDATIONS_CONFIG.spreadToMaintenanceMarginRatioPpm),
       },
+      // SubaccountBlockLimits_Default: the fund pays at most $100M (100,000,000,000,000 quote
+      // quantums) to one subaccount per block (~1 s); over it a liquidation waits for the next block,
+      // a bankrupt subaccount is deleveraged.
+      maxInsuranceLossPerWindow: '100000000',
+      windowMs: 1000,
     },
   };
 }
@@ -182,8 +187,8 @@ export const dydxV4: VenuePreset = {
     {
       rule: 'Per-block limits on notional liquidated and insurance lost per subaccount and per position.',
       implementedBy:
-        '— (engine has per-window notional caps: maxAccountNotionalPerWindow / maxMarketNotionalPerWindow)',
-      engineNeeds: 'a cap on insurance-fund losses per window',
+        '— (executed by the engine: per-window notional caps maxAccountNotionalPerWindow / maxMarketNotionalPerWindow, and the insurance-loss cap maxInsuranceLossPerWindow, which the preset sets)',
+      engineNeeds: '—',
     },
   ],
 };

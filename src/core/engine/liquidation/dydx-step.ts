@@ -19,7 +19,7 @@ import { max } from '../../num/index.ts';
 import type { CommandContext } from '../context.ts';
 import { reject } from '../errors.ts';
 import * as fmt from '../message-units.ts';
-import { applyWindowCaps, executeStep } from './step.ts';
+import { applyWindowCaps, executeStep, insuranceLossRoom } from './step.ts';
 
 /**
  * dYdX v4 liquidation step (policy penalty `dydx_fillable`, formulas in ./fill-price.ts): the
@@ -87,6 +87,16 @@ export function dydxStep(
   const bankruptcy = dydxBankruptcyQuote(tnc, tmmr, dnnv, dmmr);
   let value = positionValue(qty, px, qd, 'floor'); // |fill quote|
   let delta = dydxInsuranceDelta(value, side > 0n, bankruptcy, cfg.maxLiquidationFee);
+  // dYdX's per-block limit on the fund's payout for one subaccount: a solvent scope waits for the
+  // next window; a bankrupt one goes to the waterfall (its cover limited too; dYdX deleverages).
+  const room = insuranceLossRoom(ctx, sub.key, timeMs);
+  if (room !== undefined && -delta > room) {
+    if (!solvent) return false;
+    reject(
+      'LIQUIDATION_CAP_REACHED',
+      `the insurance fund would pay ${fmt.quote(state, -delta)}; ${fmt.quote(state, room)} is left of ${sub.key}'s insurance-loss cap in this window`,
+    );
+  }
   const fund = max(0n, state.insurance.get(state.settlement.id) ?? 0n);
   if (-delta > fund) {
     if (!solvent) return false;
@@ -110,6 +120,7 @@ export function dydxStep(
     timeMs,
     insuranceDelta: delta,
     reward: 0n,
+    ...(room !== undefined && delta < 0n ? { insuranceCoverQuote: -delta } : {}),
   });
   return true;
 }

@@ -129,6 +129,19 @@ export function applyWindowCaps(
   return qty;
 }
 
+/**
+ * What the insurance fund may still pay to `subKey` in the current window under the policy's
+ * `maxInsuranceLossPerWindow` (dYdX's per-block limit); undefined without the cap.
+ */
+export function insuranceLossRoom(ctx: CommandContext, subKey: string, timeMs: number): bigint | undefined {
+  const p = ctx.state.policy;
+  if (p.maxInsuranceLossPerWindow === undefined) return undefined;
+  const cap = parseDecimalUnsafe(p.maxInsuranceLossPerWindow, ctx.state.settlement.decimals);
+  const w = ctx.state.insuranceLossWindows?.get(subKey);
+  const used = w && timeMs < w.startMs + p.windowMs ? w.notionalQuote : 0n;
+  return cap > used ? cap - used : 0n;
+}
+
 export function scopeLedger(sub: Subaccount, scope: Scope): Ledger {
   return scope.kind === 'cross'
     ? { kind: 'balance', sub: sub.key }

@@ -1,7 +1,8 @@
 /**
  * The bankruptcy waterfall (a scope whose net value is below zero), in order:
  * 1. seize: non-settlement collateral moves into the insurance fund;
- * 2. insurance fund: it covers what it can of the cash deficit left if every position closed at the mark;
+ * 2. insurance fund: it covers what it can of the cash deficit left if every position closed at the mark
+ *    (at most what the policy's `maxInsuranceLossPerWindow` leaves for the subaccount in this window);
  * 3. ADL: the largest position absorbs the rest of the deficit by closing at its bankruptcy value
  *    against the ADL queue (profitable opposing positions, core/liquidation/adl.ts), the remainder
  *    to the backstop at the mark — planned by a pure function (core/liquidation/waterfall-plan.ts);
@@ -22,7 +23,7 @@ import type { Subaccount } from '../../model/state.ts';
 import { max, min } from '../../num/index.ts';
 import type { CommandContext } from '../context.ts';
 import type { Ledger } from '../events.ts';
-import { emitTrade, scopeLedger } from './step.ts';
+import { emitTrade, insuranceLossRoom, scopeLedger } from './step.ts';
 
 export function bankrupt(
   ctx: CommandContext,
@@ -47,14 +48,16 @@ export function bankrupt(
   // 2. Cash deficit if every position closed at the mark; 3. the insurance fund covers what it can.
   const cashView = viewOf(state, sub, scope);
   const deficit = max(0n, -evaluate(state, cashView).netValueQuote);
-  const uncovered = deficit - coverFromInsurance(ctx, ledger, deficit);
+  const room = insuranceLossRoom(ctx, sub.key, timeMs);
+  const cover = coverFromInsurance(ctx, ledger, room === undefined ? deficit : min(deficit, room));
+  const uncovered = deficit - cover;
   // 4. Plan the closes: the largest position absorbs the uncovered deficit at its bankruptcy value via ADL.
   const plans = planCloses(state, sub.key, cashView, uncovered);
   // 5. Whatever the closes leave negative is socialized (recorded before the closes so the scope never goes below 0).
   // Re-read the scope: the insurance cover above changed it (an isolated view is a copy).
   socializeLoss(ctx, sub, ledger, plans, cashAfterCloses(state, viewOf(state, sub, scope), plans));
   // 6. Execute.
-  executeCloses(ctx, sub, scope, before, liquidator, timeMs, plans);
+  executeCloses(ctx, sub, scope, before, liquidator, timeMs, plans, room === undefined ? undefined : cover);
 }
 
 function seizeCollateral(ctx: CommandContext, sub: Subaccount, ledger: Ledger): void {
@@ -132,8 +135,11 @@ function executeCloses(
   liquidator: Subaccount,
   timeMs: number,
   plans: readonly PlannedClose[],
+  /** Under an insurance-loss cap: the fund's cover, recorded on the first completion. */
+  cover: bigint | undefined,
 ): void {
   const state = ctx.state;
+  let coverToRecord = cover;
   for (const plan of plans) {
     for (const a of plan.adl) {
       ctx.emit({
@@ -175,6 +181,8 @@ function executeCloses(
       insuranceFeeQuote: 0n,
       healthBeforeQuote: before.healthQuote,
       healthAfterQuote: evaluate(state, viewOf(state, sub, scope)).healthQuote,
+      ...(coverToRecord !== undefined && coverToRecord > 0n ? { insuranceCoverQuote: coverToRecord } : {}),
     });
+    coverToRecord = undefined;
   }
 }
