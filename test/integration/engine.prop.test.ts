@@ -440,6 +440,33 @@ describe('engine invariants over random command sequences', () => {
     expect(steps).toBeGreaterThan(0);
   });
 
+  it('INV-01/02 with penalty: to_bankruptcy closeAll + clearance fee (whole-scope clearance)', () => {
+    // The two-position whole-scope close is derived by hand in liquidate.test.ts; here: conservation
+    // and replay under the option, and the fee / reward signs.
+    let steps = 0;
+    fc.assert(
+      fc.property(
+        sequences(step, 20, 60),
+        stepIndex(60),
+        fc.constantFrom('1', '0.5'),
+        fc.constantFrom('0', '0.01', '0.5'),
+        (cmds, snapAt, insuranceShare, clearanceFee) => {
+          const policy = { penalty: { kind: 'to_bankruptcy', insuranceShare, closeAll: true, clearanceFee } };
+          for (const e of conservedAndReplayed(policy, cmds, snapAt)) {
+            if (e.type === 'liquidation_completed' && (e.mode === 'full' || e.mode === 'partial')) {
+              steps++;
+              expect(e.insuranceFeeQuote).toBeGreaterThanOrEqual(0n);
+              expect(e.liquidatorRewardQuote).toBeGreaterThanOrEqual(0n);
+              if (insuranceShare === '1') expect(e.liquidatorRewardQuote).toBe(0n);
+            }
+          }
+        },
+      ),
+      { numRuns: propRuns(60, 0.2), seed: 11 },
+    );
+    expect(steps).toBeGreaterThan(0);
+  });
+
   it('INV-01/02 with maxInsuranceLossPerWindow (dYdX per-block cap): no subaccount gets more cover in a window', () => {
     let covered = 0;
     fc.assert(

@@ -168,7 +168,10 @@ export function partialOutcome(p: PartialPricing, qty: bigint): StepOutcome {
     const rest = withPosition(view, closed(target, qty, ks * atMark), 0n);
     const released = mm - evaluate(state, rest).maintenanceMarginQuote;
     const penalty = max(0n, mulDiv(before.netValueQuote, released, mm, 'floor'));
-    let fee = mulDiv(penalty, toBankruptcy.insuranceShare, PPM, 'floor');
+    // A per-symbol clearance fee first (never more than the margin left), then insuranceShare of the rest.
+    const rate = toBankruptcy.clearanceFeeByMarket?.[target.market] ?? toBankruptcy.clearanceFee ?? 0n;
+    const clearance = min(penalty, mulDiv(atMark, rate, PPM, 'ceil'));
+    let fee = clearance + mulDiv(penalty - clearance, toBankruptcy.insuranceShare, PPM, 'floor');
     let reward = penalty - fee;
     // A linear long never sells below zero; an inverse short never buys back at an infinite price.
     const most = terms.contractType === 'inverse' ? atMark - 1n : atMark;

@@ -114,6 +114,18 @@ export const LiquidationPolicySchema = z
         z.object({
           kind: z.literal('to_bankruptcy'),
           insuranceShare: ratioPpm('insuranceShare', 1_000_000n).prefault('1'),
+          /**
+           * Whole-scope clearance (Binance): one `liquidate` closes every position of the scope,
+           * largest MM first, each at its bankruptcy price; absent = one position per step.
+           */
+          closeAll: z.boolean().optional(),
+          /**
+           * Clearance fee on the closed notional, to the insurance fund out of the margin left
+           * (never more): `clearanceFee` for every market, `clearanceFeeByMarket` per symbol
+           * (Binance's per-symbol fee). `insuranceShare` splits what is left after it.
+           */
+          clearanceFee: ratioPpm('clearanceFee', 1_000_000n).optional(),
+          clearanceFeeByMarket: z.record(z.string(), ratioPpm('clearanceFeeByMarket', 1_000_000n)).optional(),
         }),
         /**
          * dYdX v4: the target position closes at the fillable price (liquidation/fill-price.ts);

@@ -172,8 +172,10 @@ export function binanceUsdmConfig(): EngineConfigInput {
       usdmMarket('BTCUSDT', 'BTC', BTCUSDT_BRACKETS, { tickSize: '0.1' }),
       usdmMarket('ETHUSDT', 'ETH', ETHUSDT_BRACKETS),
     ],
-    // Binance clearance: the position closes at its bankruptcy price, the margin left to the fund.
-    liquidation: { penalty: { kind: 'to_bankruptcy' } },
+    // Binance clearance: the positions close at their bankruptcy prices, the margin left to the fund;
+    // a cross account's positions all close in the one step (whole-scope clearance). Binance's
+    // per-symbol clearance fee (`clearanceFeeByMarket`) is not published as a schedule: load it.
+    liquidation: { penalty: { kind: 'to_bankruptcy', closeAll: true } },
   };
 }
 
@@ -200,9 +202,9 @@ export const binanceUsdm: VenuePreset = {
   engineGaps: [
     {
       rule: 'Binance charges a liquidation clearance fee and sends what is left of the margin at the bankruptcy price to its insurance fund; the fee schedule is per symbol and not published as a formula.',
-      implementedBy: "— (executed by the engine: the preset sets `penalty: { kind: 'to_bankruptcy' }`)",
-      engineNeeds:
-        'nothing for the remaining margin to the fund; a cross account closes one position per step (largest MM first) where Binance closes them together, and the clearance fee is not split out of the remaining margin',
+      implementedBy:
+        "— (executed by the engine: the preset sets `penalty: { kind: 'to_bankruptcy', closeAll: true }`; a per-symbol clearance fee is `clearanceFeeByMarket`)",
+      engineNeeds: "— (the fee levels themselves: Binance's schedule is per symbol and must be loaded)",
     },
   ],
   closedForm: binanceLiquidationPrice,

@@ -476,3 +476,91 @@ describe("penalty: { kind: 'to_bankruptcy' } (Binance clearance)", () => {
     expect(done.healthAfterQuote).toBe(-3n * U);
   });
 });
+
+describe("penalty: { kind: 'to_bankruptcy', closeAll } (Binance's whole-scope clearance)", () => {
+  /** aliceLong plus long 1 ETH-PERP @ 3,000 (no fee; MM 3 %), marks BTC 52,600 / ETH 2,900. */
+  function twoPositions(penalty: Record<string, unknown>): Engine {
+    const e = aliceLong({ policy: { penalty } });
+    e.executeOrThrow({
+      type: 'fill',
+      market: 'ETH-PERP',
+      buyer: ref('alice'),
+      seller: ref('bob'),
+      size: '1',
+      price: '3000',
+    });
+    e.executeOrThrow({ type: 'prices', timeMs: 2, marks: { 'BTC-PERP': '52600', 'ETH-PERP': '2900' } });
+    return e;
+  }
+  // net value = 997 − 740 − 100 = 157 < MM = 263 (BTC) + 87 (ETH) = 350.
+
+  it('one liquidate closes every position, largest MM first, each at its bankruptcy price: net value 0', () => {
+    const e = twoPositions({ kind: 'to_bankruptcy', closeAll: true });
+    const done = ofType(
+      e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }),
+      'liquidation_completed',
+    );
+    expect(done.map((d) => d.market)).toEqual(['BTC-PERP', 'ETH-PERP']);
+    // BTC: ⌊157 × 263 / 350⌋ = 117.974285; ETH: the rest of the margin, 157 − 117.974285 = 39.025715.
+    expect(done[0]!.insuranceFeeQuote).toBe(117_974_285n);
+    expect(done[1]!.insuranceFeeQuote).toBe(39_025_715n);
+    expect(e.state.insurance.get('USDC')).toBe(157n * U);
+    expect(e.state.subaccounts.get('alice/0')!.positions.size).toBe(0);
+    expect(usdc(e, 'alice')).toBe(0n);
+  });
+
+  it('without closeAll the same step closes only the largest-MM position', () => {
+    const e = twoPositions({ kind: 'to_bankruptcy' });
+    const done = ofType(
+      e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }),
+      'liquidation_completed',
+    );
+    expect(done.map((d) => d.market)).toEqual(['BTC-PERP']);
+    expect(e.state.subaccounts.get('alice/0')!.positions.has('ETH-PERP')).toBe(true);
+  });
+
+  it('a per-symbol clearance fee goes to the fund first; insuranceShare splits the rest (hand-derived)', () => {
+    const e = twoPositions({
+      kind: 'to_bankruptcy',
+      closeAll: true,
+      insuranceShare: '0.5',
+      clearanceFeeByMarket: { 'BTC-PERP': '0.01' },
+    });
+    const done = ofType(
+      e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }),
+      'liquidation_completed',
+    );
+    // BTC: margin left 117.974285; clearance 1 % × 5,260 = 52.6; half of the other 65.374285 →
+    // fund 52.6 + 32.687142 = 85.287142, liquidator 32.687143.
+    expect(done[0]!.insuranceFeeQuote).toBe(85_287_142n);
+    expect(done[0]!.liquidatorRewardQuote).toBe(32_687_143n);
+    // ETH (no clearance fee): 39.025715 halved → fund 19.512857, liquidator 19.512858.
+    expect(done[1]!.insuranceFeeQuote).toBe(19_512_857n);
+    expect(done[1]!.liquidatorRewardQuote).toBe(19_512_858n);
+    expect(usdc(e, 'alice')).toBe(0n);
+  });
+
+  it('the clearance fee never takes more than the margin left', () => {
+    const e = twoPositions({ kind: 'to_bankruptcy', closeAll: true, clearanceFee: '0.5' });
+    const done = ofType(
+      e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 }),
+      'liquidation_completed',
+    );
+    expect(done[0]!.insuranceFeeQuote + done[1]!.insuranceFeeQuote).toBe(157n * U);
+    expect(usdc(e, 'alice')).toBe(0n);
+  });
+
+  it('a bad clearance fee is refused with a typed error, nothing changes', () => {
+    const e = aliceLong();
+    const hash = e.stateHash();
+    for (const penalty of [
+      { kind: 'to_bankruptcy', clearanceFee: '1.5' },
+      { kind: 'to_bankruptcy', clearanceFeeByMarket: { 'BTC-PERP': '-0.01' } },
+      { kind: 'to_bankruptcy', closeAll: 'yes' },
+    ]) {
+      const r = e.execute({ type: 'set_policy', liquidation: { penalty } } as never);
+      expect(r.ok).toBe(false);
+    }
+    expect(e.stateHash()).toBe(hash);
+  });
+});

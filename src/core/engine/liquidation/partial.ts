@@ -13,7 +13,7 @@
  * exceeds the scope's net value (so the fill never goes past the bankruptcy price).
  */
 import type { Scope, ScopeFigures, ScopeView } from '../../account/figures.ts';
-import { scopeName } from '../../account/figures.ts';
+import { scopeName, viewOf } from '../../account/figures.ts';
 import {
   partialOutcome,
   partialPricing,
@@ -34,6 +34,32 @@ export function partial(
   liquidator: Subaccount,
   timeMs: number,
 ): void {
+  partialStep(ctx, sub, scope, view, before, liquidator, timeMs, false);
+  const penalty = ctx.state.policy.penalty;
+  if (penalty.kind !== 'to_bankruptcy' || !penalty.closeAll) return;
+  // Binance's whole-scope clearance: the scope's other positions close in the same command, largest
+  // MM first, each at its bankruptcy price (its share of the margin left, so the scope ends at net
+  // value 0), until a window cap is used up.
+  for (;;) {
+    const v = viewOf(ctx.state, sub, scope);
+    if (v.positions.length === 0) return;
+    const f = ctx.figures(v);
+    if (f.maintenanceMarginQuote <= 0n || f.netValueQuote < 0n) return;
+    if (!partialStep(ctx, sub, scope, v, f, liquidator, timeMs, true)) return;
+  }
+}
+
+/** One step on the scope's largest-MM position; false when `softly` and a window cap is used up. */
+function partialStep(
+  ctx: CommandContext,
+  sub: Subaccount,
+  scope: Scope,
+  view: ScopeView,
+  before: ScopeFigures,
+  liquidator: Subaccount,
+  timeMs: number,
+  softly: boolean,
+): boolean {
   const state = ctx.state;
   const target = pickTarget(state, view, before);
   const market = state.markets.get(target.market)!;
@@ -42,7 +68,8 @@ export function partial(
   const { mark, side } = pricing;
   const absSize = side * target.size;
   let qty = partialStepSize(pricing, market.config.stepSize, scopeKey, timeMs);
-  qty = applyWindowCaps(ctx, sub.key, market, mark, qty, timeMs);
+  qty = applyWindowCaps(ctx, sub.key, market, mark, qty, timeMs, softly);
+  if (qty === 0n) return false;
   const result = partialOutcome(pricing, qty);
   // A time-ramped penalty (Drift) remembers when the scope entered liquidation while it stays
   // below the target; a step that reaches it (Drift: exit_liquidation) or closes the scope ends it.
@@ -68,4 +95,5 @@ export function partial(
     reward: result.reward,
     ...(liquidationStartMs !== undefined ? { liquidationStartMs } : {}),
   });
+  return true;
 }

@@ -107,6 +107,8 @@ export function applyWindowCaps(
   mark: bigint,
   qty: bigint,
   timeMs: number,
+  /** Return 0 instead of refusing when a cap is used up (the further closes of a whole-scope step). */
+  softly = false,
 ): bigint {
   const p = ctx.state.policy;
   const qd = ctx.state.settlement.decimals;
@@ -122,8 +124,10 @@ export function applyWindowCaps(
     const room = cap - used;
     const roomQty =
       room <= 0n ? 0n : sizeOfValue(market.config, room, mark, qd, market.config.stepSize, 'floor');
-    if (roomQty <= 0n)
+    if (roomQty <= 0n) {
+      if (softly) return 0n;
       reject('LIQUIDATION_CAP_REACHED', `liquidation cap for ${key} is used up in this window`);
+    }
     qty = min(qty, roomQty);
   }
   return qty;
