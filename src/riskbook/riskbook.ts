@@ -106,8 +106,8 @@ function capRoom(cap: number, absSize: number, mark: number): number {
  * infinite ratio: MM +∞) and are always confirmed with the exact figures: a requirement on the
  * entry value (`requirementOn: 'entry'`: no ratio of the mark notional bounds it at a lower mark),
  * a haircut on positive health (`positiveHealthWeight`: the exact equity is below the float one),
- * a fee to close in maintenance (`closeFeeInMaintenance`: it follows the scope's equity), and
- * options (their MM follows the underlying's price, not their own notional).
+ * a fee to close in maintenance (`closeFeeInMaintenance`: it follows the scope's equity), fee and
+ * funding add-ons (`marginAddOns`), and options (their MM follows the underlying's price, not their own notional).
  */
 function exactOnly(ms: {
   config: {
@@ -116,6 +116,7 @@ function exactOnly(ms: {
     option?: unknown;
     contractType?: string;
     closeFeeInMaintenance?: boolean;
+    marginAddOns?: unknown;
   };
 }): boolean {
   return (
@@ -124,6 +125,8 @@ function exactOnly(ms: {
     ms.config.requirementOn === 'entry' ||
     ms.config.positiveHealthWeight !== undefined ||
     ms.config.closeFeeInMaintenance === true ||
+    // fee and funding add-ons (BitMEX): the funding term follows the market's rate and the side
+    ms.config.marginAddOns !== undefined ||
     ms.config.option !== undefined
   );
 }

@@ -14,7 +14,7 @@ import { notionalValue, signedValue } from '../margin/contract-value.ts';
 import { applyLeverageCap } from '../margin/models.ts';
 import { optionPositionRequirement } from '../margin/option-margin.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState, ReadonlySubaccount } from '../model/state.ts';
-import { mulDiv, PPM } from '../num/index.ts';
+import { max, mulDiv, PPM } from '../num/index.ts';
 import { closeFeeMaintenanceQuote } from './close-fee.ts';
 import { driftAccountFigures, openOrderChargeQuote } from './drift-arithmetic.ts';
 import { pendingFundingQuote, scopePendingFundingQuote } from './lazy-funding.ts';
@@ -169,8 +169,40 @@ export function positionRequirement(
     basisQuote,
     maxLeverage,
   );
-  return { notionalQuote, initialQuote: req.initialQuote, maintenanceQuote: req.maintenanceQuote };
+  const addOns = market.config.marginAddOns;
+  if (addOns === undefined) {
+    return { notionalQuote, initialQuote: req.initialQuote, maintenanceQuote: req.maintenanceQuote };
+  }
+  return { notionalQuote, ...withMarginAddOns(market, size, basisQuote, req) };
 }
+
+/**
+ * BitMEX's add-ons (market `marginAddOns`) on top of the model's requirement, on the same notional:
+ * the exit taker fee and the funding the position pays at the next funding in maintenance, both
+ * taker fees in initial. Added amounts round up, a funding rate the position receives lowers the
+ * maintenance (rounded down, never below zero).
+ */
+function withMarginAddOns(
+  market: ReadonlyMarketState,
+  size: bigint,
+  basisQuote: bigint,
+  req: { initialQuote: bigint; maintenanceQuote: bigint },
+): { initialQuote: bigint; maintenanceQuote: bigint } {
+  const addOns = market.config.marginAddOns!;
+  const fee = market.config.takerFee;
+  let initialQuote = req.initialQuote;
+  let maintenanceQuote = req.maintenanceQuote;
+  if (addOns.initialTakerFees) initialQuote += mulDiv(basisQuote, 2n * fee, PPM, 'ceil');
+  if (addOns.maintenanceTakerFee) maintenanceQuote += mulDiv(basisQuote, fee, PPM, 'ceil');
+  if (addOns.maintenanceFunding && size !== 0n) {
+    const paid9 = size > 0n ? market.lastFundingRate9 : -market.lastFundingRate9; // rate at 1e9
+    if (paid9 > 0n) maintenanceQuote += mulDiv(basisQuote, paid9, RATE_ONE, 'ceil');
+    else maintenanceQuote = max(0n, maintenanceQuote - mulDiv(basisQuote, -paid9, RATE_ONE, 'floor'));
+  }
+  return { initialQuote, maintenanceQuote };
+}
+
+const RATE_ONE = 1_000_000_000n;
 
 /** The notional a requirement is computed on: the mark notional, or |entry value| (`requirementOn: 'entry'`). */
 export function requirementBasisQuote(

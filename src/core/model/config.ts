@@ -237,6 +237,23 @@ export const MarketConfigSchema = z.object({
    * takes BP with the scope's other prices held (account/close-fee.ts). Absent: no fee term.
    */
   closeFeeInMaintenance: z.boolean().optional(),
+  /**
+   * BitMEX's fee and funding add-ons, rates of the requirement's notional (account/figures.ts
+   * positionRequirement): `maintenanceTakerFee` adds the taker fee to exit to the maintenance
+   * rate, `maintenanceFunding` the funding rate the position pays at the next funding (the
+   * market's current rate × side: a long pays a positive rate, a short a negative one; a rate it
+   * receives lowers the maintenance, never below zero), `initialTakerFees` both taker fees (entry
+   * and exit) to the initial rate. BitMEX: maintenance = 0.5 % + exit taker fee + funding rate,
+   * initial = 1/leverage + entry and exit taker fees. Absent: none.
+   */
+  marginAddOns: z
+    .object({
+      maintenanceTakerFee: z.boolean().optional(),
+      maintenanceFunding: z.boolean().optional(),
+      initialTakerFees: z.boolean().optional(),
+    })
+    .strict()
+    .optional(),
 });
 export type MarketConfigInput = z.input<typeof MarketConfigSchema>;
 export type MarketConfig = z.output<typeof MarketConfigSchema>;

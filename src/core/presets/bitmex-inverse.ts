@@ -8,15 +8,24 @@
  *     short: LP = EP·lev / (lev − 1 + MMR·lev)     BP = EP·lev / (lev − 1)
  *
  * (the root of IM + side·Q·(1/EP − 1/P) = PV·MMR, resp. = 0; the engine's trigger with
- * `requirementOn: 'entry'`). BitMEX also adds fees and the next funding payment to its
- * maintenance; see engineGaps.
+ * `requirementOn: 'entry'`). That is the contract as MCS and Deribit margin it; BitMEX itself
+ * adds fees and the next funding payment (`bitmexInverseConfig({ feesAndFunding: true })`, market
+ * `marginAddOns`): maintenance = 0.5 % + exit taker fee + funding rate, initial = 1/leverage +
+ * entry and exit taker fees, so for an isolated position margined at the initial rate
+ *
+ *     long:  LP = EP / (1 + IM − MM)               short: LP = EP / (1 − IM + MM)
+ *
+ * (the formula BitMEX support gives, with the funding the position pays: a short pays a negative rate).
  */
 import type { EngineConfigInput } from '../model/engine-config.ts';
 import { inverseLiquidationPriceOnEntry } from './inverse-formula.ts';
 import type { VenuePreset } from './types.ts';
 
-/** XBTUSD's base risk limit: IM 1% (100×), MM 0.5%, taker 0.075%. */
-export function bitmexInverseConfig(): EngineConfigInput {
+/**
+ * XBTUSD's base risk limit: IM 1% (100×), MM 0.5%, taker 0.075%. `feesAndFunding`: BitMEX's own
+ * add-ons (exit taker fee and next funding rate in maintenance, both taker fees in initial).
+ */
+export function bitmexInverseConfig(opts: { feesAndFunding?: boolean } = {}): EngineConfigInput {
   return {
     settlementAsset: 'XBT',
     assets: [{ id: 'XBT', decimals: 8 }],
@@ -35,6 +44,9 @@ export function bitmexInverseConfig(): EngineConfigInput {
         makerFee: '0',
         requirementOn: 'entry',
         maxPositionSize: '10000000000',
+        ...(opts.feesAndFunding
+          ? { marginAddOns: { maintenanceTakerFee: true, maintenanceFunding: true, initialTakerFees: true } }
+          : {}),
       },
     ],
     liquidation: { dustNotional: '0.0001' },
@@ -63,12 +75,13 @@ export const bitmexInverse: VenuePreset = {
       url: 'https://help.mycoinstory.com/hc/en-us/articles/360040683032-Bankruptcy-Price',
     },
   ],
-  config: bitmexInverseConfig,
+  config: () => bitmexInverseConfig(),
   engineGaps: [
     {
       rule: 'BitMEX adds the exit taker fee and the next funding rate to the maintenance rate (maintenance = 0.5% + exit fee + funding) and deducts both taker fees from the initial margin.',
-      implementedBy: '—',
-      engineNeeds: 'fee and funding add-ons to a position’s maintenance margin',
+      implementedBy:
+        '— (executed by the engine: market `marginAddOns`, set by `bitmexInverseConfig({ feesAndFunding: true })`; the default config is the contract as MCS and Deribit margin it)',
+      engineNeeds: '—',
     },
   ],
   inverseClosedForm: inverseLiquidationPriceOnEntry,
