@@ -118,7 +118,7 @@ describe(`${V} › Binance COIN-M`, () => {
     expect(formatDecimal(compiled[4]!.maintenanceAmountQuotePpm / 10n ** 6n, 8)).toBe('1.81');
   });
 
-  it("binance_coinm_cross_long_calculator: 101 BTC, long 100,000 contracts @ 45,000 → Binance's 33,599.40", () => {
+  it("binance_coinm_cross_long_calculator: 101 BTC, long 100,000 contracts @ 45,000 → Binance's 33,599.4(0)", () => {
     const c = byName('binance_coinm_cross_long_calculator');
     const r = liquidationPriceFor({
       preset: 'binance-coinm',
@@ -133,6 +133,9 @@ describe(`${V} › Binance COIN-M`, () => {
       ],
     });
     within(r.liquidationPrice, must(c.expected, 'liquidationPrice'), must(c.tolerance, 'abs'));
+    // At BTCUSD_PERP's price precision (one decimal, as Binance shows it) the engine's price is the
+    // calculator's figure exactly.
+    expect(Number(r.liquidationPrice).toFixed(1)).toBe(must(c.expected, 'liquidationPrice'));
     // Binance's closed form on the same account: the same price to 1e-8 (the engine's side).
     within(r.venueFormula!.liquidationPrice, must(c.expected, 'liquidationPrice'), must(c.tolerance, 'abs'));
     expect(r.venueFormula!.bracket).toBe(6); // 12.5%, 11.605 BTC
