@@ -327,7 +327,12 @@ describe('maxInsuranceLossPerWindow: dYdX’s per-block limit on insurance lost 
   it('“fails when a single liquidation fill exceeds max insurance lost block limit” ($0.999999 < $1): refused, nothing changes', () => {
     const { engine, time } = world('50499', carl, capped('0.999999'));
     const hash = engine.stateHash();
-    const r = engine.execute({ type: 'liquidate', subaccount: ref('trader'), fillPrice: '50500', timeMs: time });
+    const r = engine.execute({
+      type: 'liquidate',
+      subaccount: ref('trader'),
+      fillPrice: '50500',
+      timeMs: time,
+    });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.rejection.code).toBe('LIQUIDATION_CAP_REACHED');
     expect(engine.stateHash()).toBe(hash);
@@ -338,7 +343,10 @@ describe('maxInsuranceLossPerWindow: dYdX’s per-block limit on insurance lost 
     const before = insuranceOf(engine);
     engine.executeOrThrow({ type: 'liquidate', subaccount: ref('trader'), fillPrice: '50500', timeMs: time });
     expect(insuranceOf(engine) - before).toBe(-1_000_000n); // the published −$1
-    expect(engine.state.insuranceLossWindows?.get('trader/0')).toEqual({ startMs: time, notionalQuote: 1_000_000n });
+    expect(engine.state.insuranceLossWindows?.get('trader/0')).toEqual({
+      startMs: time,
+      notionalQuote: 1_000_000n,
+    });
     conserved(engine);
   });
 
@@ -374,7 +382,10 @@ describe('maxInsuranceLossPerWindow: dYdX’s per-block limit on insurance lost 
     const { engine } = world('50499', carl, {});
     const hash = engine.stateHash();
     for (const bad of ['-1', 'lots', '1e6']) {
-      const r = engine.execute({ type: 'set_policy', liquidation: { maxInsuranceLossPerWindow: bad } } as never);
+      const r = engine.execute({
+        type: 'set_policy',
+        liquidation: { maxInsuranceLossPerWindow: bad },
+      } as never);
       expect(r.ok).toBe(false);
     }
     expect(engine.stateHash()).toBe(hash);

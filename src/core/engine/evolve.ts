@@ -536,7 +536,13 @@ export function evolve(state: EngineState, event: EngineEvent): void {
       } else state.liquidationStartMs?.delete(`${event.sub}|${event.scope}`);
       if (event.insuranceCoverQuote !== undefined) {
         state.insuranceLossWindows ??= new Map();
-        bump(state.insuranceLossWindows, event.sub, event.timeMs, state.policy.windowMs, event.insuranceCoverQuote);
+        bump(
+          state.insuranceLossWindows,
+          event.sub,
+          event.timeMs,
+          state.policy.windowMs,
+          event.insuranceCoverQuote,
+        );
       }
       if (event.mode === 'bankrupt' || event.mode === 'backstop') return; // caps apply to partial liquidations only
       const w = state.policy.windowMs;

@@ -64,9 +64,7 @@ export function partialPricing(
 ): PartialPricing {
   const policy = state.policy;
   const { rewardPpm, feePpm } =
-    policy.penalty.kind === 'drift'
-      ? driftRates(state, before, target, at)
-      : rampRates(policy, before);
+    policy.penalty.kind === 'drift' ? driftRates(state, before, target, at) : rampRates(policy, before);
   const feeCap =
     policy.maxInsuranceFeePerStep === undefined
       ? undefined

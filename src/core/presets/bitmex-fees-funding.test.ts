@@ -14,7 +14,7 @@
  * the funding rate 0.01 % (Binance-style clamp of a zero premium, the engine's funding tick).
  */
 import { describe, expect, it } from 'vitest';
-import { isolatedView, evaluate } from '../account/figures.ts';
+import { evaluate, isolatedView } from '../account/figures.ts';
 import { liquidationPriceFor } from '../calculator/liquidation-price.ts';
 import { Engine } from '../engine/engine.ts';
 import { MarketConfigSchema } from '../model/config.ts';
@@ -27,10 +27,16 @@ function isolated(side: 'long' | 'short', fundingRateSet: boolean) {
   const e = Engine.create(bitmexInverseConfig({ feesAndFunding: true }));
   e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { XBTUSD: '10000' } });
   // Premium 0 → rate = 0 + clamp(0.01 % − 0) = 0.01 %; nobody holds a position yet, nothing is paid.
-  if (fundingRateSet) e.executeOrThrow({ type: 'funding_tick', market: 'XBTUSD', timeMs: 2, premiumIndex: '0' });
+  if (fundingRateSet)
+    e.executeOrThrow({ type: 'funding_tick', market: 'XBTUSD', timeMs: 2, premiumIndex: '0' });
   for (const who of ['trader', 'maker'])
     e.executeOrThrow({ type: 'deposit', to: ref(who), asset: 'XBT', amount: '10' });
-  e.executeOrThrow({ type: 'set_margin_mode', subaccount: ref('trader'), market: 'XBTUSD', mode: 'isolated' });
+  e.executeOrThrow({
+    type: 'set_margin_mode',
+    subaccount: ref('trader'),
+    market: 'XBTUSD',
+    mode: 'isolated',
+  });
   e.executeOrThrow({ type: 'set_leverage', subaccount: ref('trader'), market: 'XBTUSD', maxLeverage: '10' });
   e.executeOrThrow({
     type: 'fill',
@@ -45,7 +51,8 @@ function isolated(side: 'long' | 'short', fundingRateSet: boolean) {
   expect(e.state.subaccounts.get('trader/0')!.positions.get('XBTUSD')!.isolatedMargin).toBe(10_150_000n);
   return e;
 }
-const figures = (e: Engine) => evaluate(e.state, isolatedView(e.state, e.state.subaccounts.get('trader/0')!, 'XBTUSD'));
+const figures = (e: Engine) =>
+  evaluate(e.state, isolatedView(e.state, e.state.subaccounts.get('trader/0')!, 'XBTUSD'));
 const at = (e: Engine, mark: string) => {
   e.executeOrThrow({ type: 'prices', timeMs: 4, marks: { XBTUSD: mark } });
   const f = figures(e);
@@ -96,12 +103,21 @@ describe('BitMEX fee and funding add-ons (marginAddOns) through the engine', () 
 
   it('a malformed add-on is refused with a typed error', () => {
     const base = bitmexInverseConfig().markets![0]!;
-    expect(MarketConfigSchema.safeParse({ ...base, marginAddOns: { maintenanceTakerFee: true } }).success).toBe(true);
-    expect(MarketConfigSchema.safeParse({ ...base, marginAddOns: { maintenanceTakerFees: true } }).success).toBe(false);
-    expect(MarketConfigSchema.safeParse({ ...base, marginAddOns: { initialTakerFees: 'yes' } }).success).toBe(false);
+    expect(
+      MarketConfigSchema.safeParse({ ...base, marginAddOns: { maintenanceTakerFee: true } }).success,
+    ).toBe(true);
+    expect(
+      MarketConfigSchema.safeParse({ ...base, marginAddOns: { maintenanceTakerFees: true } }).success,
+    ).toBe(false);
+    expect(MarketConfigSchema.safeParse({ ...base, marginAddOns: { initialTakerFees: 'yes' } }).success).toBe(
+      false,
+    );
     const e = Engine.create(bitmexInverseConfig());
     const hash = e.stateHash();
-    const r = e.execute({ type: 'set_market', config: { ...base, marginAddOns: { funding: true } } } as never);
+    const r = e.execute({
+      type: 'set_market',
+      config: { ...base, marginAddOns: { funding: true } },
+    } as never);
     expect(r.ok).toBe(false);
     expect(e.stateHash()).toBe(hash);
   });

@@ -13,12 +13,21 @@ import { newVenue, ref } from '../../../../test/support/fixtures.ts';
 import { crossView, evaluate } from '../../account/figures.ts';
 import { impliedInsuranceFeePpm, rampedLiquidatorFeePpm } from '../../liquidation/drift-fees.ts';
 import { EngineConfigSchema } from '../../model/engine-config.ts';
-import { driftBaseToCoverMarginShortage, driftLiquidationFee, driftPerpIfFee } from '../../reference/drift-v2.ts';
+import {
+  driftBaseToCoverMarginShortage,
+  driftLiquidationFee,
+  driftPerpIfFee,
+} from '../../reference/drift-v2.ts';
 import type { Engine } from '../engine.ts';
 import type { EngineEvent } from '../events.ts';
 
 const U = 1_000_000n;
-type Case = { group?: string; name: string; inputs: Record<string, number>; expected: Record<string, number> };
+type Case = {
+  group?: string;
+  name: string;
+  inputs: Record<string, number>;
+  expected: Record<string, number>;
+};
 const liq = JSON.parse(
   readFileSync(new URL('../../../../test/vectors/drift_v2_liquidation_margin.json', import.meta.url), 'utf8'),
 ) as { cases: Case[] };
@@ -37,7 +46,9 @@ describe('the engine’s Drift fee functions = Drift’s Rust test numbers', () 
   it.each(group('get_liquidation_fee'))('get_liquidation_fee: $name', ({ inputs: i, expected }) => {
     const ramp = { ...RAMP, liquidatorFee: big(i.baseLiqFee_1e6!), maxLiquidatorFee: big(i.maxLiqFee_1e6!) };
     // slotMs 1: one slot per millisecond, so the slots are Drift's.
-    expect(rampedLiquidatorFeePpm(ramp, i.userLiquidationStartSlot!, i.currentSlot!)).toBe(big(expected.fee_1e6!));
+    expect(rampedLiquidatorFeePpm(ramp, i.userLiquidationStartSlot!, i.currentSlot!)).toBe(
+      big(expected.fee_1e6!),
+    );
   });
 
   it.each(group('calculate_perp_if_fee'))('calculate_perp_if_fee: $name', ({ inputs: i, expected }) => {
@@ -133,7 +144,9 @@ function account(penalty: Record<string, unknown>, extra: Record<string, unknown
 const DRIFT = { kind: 'drift', liquidatorFee: '0.01', maxLiquidatorFee: '0.05', maxInsuranceFee: '0.05' };
 const position = (e: Engine) => e.state.subaccounts.get('alice/0')!.positions.get('BTC-PERP')?.size ?? 0n;
 const completed = (evs: EngineEvent[]) =>
-  evs.filter((x): x is Extract<EngineEvent, { type: 'liquidation_completed' }> => x.type === 'liquidation_completed');
+  evs.filter(
+    (x): x is Extract<EngineEvent, { type: 'liquidation_completed' }> => x.type === 'liquidation_completed',
+  );
 
 describe('penalty drift through the engine', () => {
   it('a step: liquidator fee 1 %, IF fee = implied remainder × 95 %, size = Drift’s base to cover (hand-derived)', () => {
@@ -224,7 +237,10 @@ describe('penalty drift through the engine', () => {
     expect(cfg({ ...DRIFT, slotMs: 0 })).toBe(false);
     const e = newVenue();
     const before = e.stateHash();
-    const r = e.execute({ type: 'set_policy', liquidation: { penalty: { ...DRIFT, maxInsuranceFee: '2' } } } as never);
+    const r = e.execute({
+      type: 'set_policy',
+      liquidation: { penalty: { ...DRIFT, maxInsuranceFee: '2' } },
+    } as never);
     expect(r.ok).toBe(false);
     expect(e.stateHash()).toBe(before);
   });

@@ -4,7 +4,8 @@
  * maintenance, no market paused or in oracle safe mode, a liquidator that is not the
  * liquidatee) and picks the kind of step the policy and the scope call for:
  * - lending (policy.lending, Aave v3), a cross scope with only collateral and debt: ./lending.ts;
- * - dYdX (penalty 'dydx_fillable'): ./dydx-step.ts, the waterfall when the fund cannot pay;
+ * - dYdX (penalty 'dydx_fillable'): ./dydx-step.ts, the waterfall when the fund cannot pay (or the
+ *   policy's per-window insurance-loss cap would be exceeded by a bankrupt scope);
  * - bankrupt (net value < 0): the waterfall, ./waterfall.ts;
  * - equity below the policy's backstop share of maintenance: the backstop takeover, ./backstop.ts;
  * - otherwise the partial step, ./partial.ts.

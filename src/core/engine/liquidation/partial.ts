@@ -4,7 +4,10 @@
  * position (a multiple of the market step) that brings the scope back to the policy target —
  * equity ≥ MM × (1 + buffer), or equity ≥ IM — closing in full when the rest would be dust or
  * the target is out of reach; or a fixed fraction of a large position (sizing 'fraction'); or
- * the whole position at the bankruptcy price (penalty 'to_bankruptcy', Binance).
+ * the whole position at the bankruptcy price (penalty 'to_bankruptcy', Binance; with `closeAll`
+ * every position of the scope in the one command, largest MM first). Under penalty 'drift' the
+ * two rates are Drift's ramped liquidator fee and implied IF fee (liquidation/drift-fees.ts), and
+ * the step records when the scope entered liquidation while it stays short of the target.
  *
  * The liquidator takes the size at the oracle price minus a discount (its reward) and the
  * insurance fund charges a fee; together they are the penalty, which grows from minPenalty to
