@@ -13,12 +13,13 @@ import { newVenue, ref } from '../../../../test/support/fixtures.ts';
 import { crossView, evaluate } from '../../account/figures.ts';
 import { impliedInsuranceFeePpm, rampedLiquidatorFeePpm } from '../../liquidation/drift-fees.ts';
 import { EngineConfigSchema } from '../../model/engine-config.ts';
+import { driftConfig } from '../../presets/drift-v2.ts';
 import {
   driftBaseToCoverMarginShortage,
   driftLiquidationFee,
   driftPerpIfFee,
 } from '../../reference/drift-v2.ts';
-import type { Engine } from '../engine.ts';
+import { Engine } from '../engine.ts';
 import type { EngineEvent } from '../events.ts';
 
 const U = 1_000_000n;
@@ -243,5 +244,50 @@ describe('penalty drift through the engine', () => {
     } as never);
     expect(r.ok).toBe(false);
     expect(e.stateHash()).toBe(before);
+  });
+});
+
+describe('the drift-v2 preset executes the fees', () => {
+  it('a SOL-PERP liquidation on the preset: liquidator fee 1 %, IF fee = Drift’s implied fee (capped at 1 %)', () => {
+    const e = Engine.create({ ...driftConfig(), backstop: { account: 'backstop' } });
+    expect(e.state.policy.penalty.kind).toBe('drift');
+    e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'SOL-PERP': '100' } });
+    e.executeOrThrow({ type: 'deposit', to: ref('backstop'), asset: 'USDC', amount: '1000000' });
+    e.executeOrThrow({ type: 'deposit', to: ref('alice'), asset: 'USDC', amount: '200' });
+    e.executeOrThrow({ type: 'deposit', to: ref('bob'), asset: 'USDC', amount: '100000' });
+    e.executeOrThrow({
+      type: 'fill',
+      market: 'SOL-PERP',
+      buyer: ref('alice'),
+      seller: ref('bob'),
+      size: '10',
+      price: '100',
+    });
+    e.executeOrThrow({ type: 'prices', timeMs: 2, marks: { 'SOL-PERP': '84' } });
+    const f = evaluate(e.state, crossView(e.state.subaccounts.get('alice/0')!));
+    // equity = 200 − 1 (taker 0.1 %) − 160 = 39 < MM = 840 × 5 % = 42.
+    expect(f.equityQuote).toBe(39n * U);
+    expect(f.maintenanceMarginQuote).toBe(42n * U);
+    const events: EngineEvent[] = [];
+    e.onEvents((evs) => events.push(...evs));
+    e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 2 });
+    const [step] = completed(events);
+    // Drift's IF fee on the shortage MM + 2 % × 840 − 39 = 19.8: (7 % − 1 % − 19.8 / 840) × 95 % →
+    // 34,628 ppm, capped at the preset's 1 %.
+    const ifFee = driftPerpIfFee({
+      shortageQuote: 19_800_000n,
+      baseAssetAmount1e9: 10_000_000_000n,
+      marginRatio1e4: 700n,
+      liquidatorFee1e6: 10_000n,
+      oraclePrice1e6: 84n * U,
+      quotePrice1e6: U,
+      maxIfFee1e6: 10_000n,
+    });
+    expect(ifFee).toBe(10_000n);
+    // Size: 19.8 / (84 × (7 % − 1 % − 1 %)) = 4.714… SOL → 4.72 at the 0.01 step.
+    expect(step!.closedQty9).toBe(4_720_000_000n);
+    const closedValue = 396_480_000n; // 4.72 × 84
+    expect(step!.liquidatorRewardQuote).toBe(closedValue / 100n); // 1 %: 3.9648
+    expect(step!.insuranceFeeQuote).toBe(closedValue / 100n);
   });
 });
