@@ -221,7 +221,8 @@ export function decodeSnapshot(json: string): EngineState {
         positions: new Map(x.positions),
         isolatedMarkets:
           x.isolatedMarkets.length > 0 ? new Set(x.isolatedMarkets) : (NO_ISOLATED_MARKETS as Set<string>),
-        maxLeverage: x.maxLeverage.length > 0 ? new Map(x.maxLeverage) : (NO_LEVERAGE_CAPS as Map<string, bigint>),
+        maxLeverage:
+          x.maxLeverage.length > 0 ? new Map(x.maxLeverage) : (NO_LEVERAGE_CAPS as Map<string, bigint>),
         portfolioMargin: x.portfolioMargin === true,
       });
     }

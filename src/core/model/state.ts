@@ -274,7 +274,11 @@ function frozenEmpty<T extends Set<string> | Map<string, bigint>>(c: T, mutators
     });
   return c;
 }
-export const NO_ISOLATED_MARKETS: ReadonlySet<string> = frozenEmpty(new Set<string>(), ['add', 'delete', 'clear']);
+export const NO_ISOLATED_MARKETS: ReadonlySet<string> = frozenEmpty(new Set<string>(), [
+  'add',
+  'delete',
+  'clear',
+]);
 export const NO_LEVERAGE_CAPS: ReadonlyMap<string, bigint> = frozenEmpty(new Map<string, bigint>(), [
   'set',
   'delete',
