@@ -439,7 +439,11 @@ export class RiskBook implements HolderIndex {
    */
   static fromState(state: ReadonlyEngineState, opts: RiskBookOptions = {}): RiskBook {
     const book = new RiskBook(state, opts);
-    book.ensureScopeCapacity(state.subaccounts.size + 16);
+    // One cross scope per subaccount plus one per isolated market: sized up front, so the
+    // scope columns are not doubled past the need (a third of their memory at a million).
+    let scopes = state.subaccounts.size + 16;
+    for (const sub of state.subaccounts.values()) scopes += sub.isolatedMarkets.size;
+    book.ensureScopeCapacity(scopes);
     // A subaccount holds at most one position per market, so a market's holders bound its
     // slots: reserving them up front avoids the doubling copies (and the freed buffers the
     // allocator keeps resident) of a build grown slot by slot.
