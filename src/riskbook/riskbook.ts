@@ -250,6 +250,62 @@ export function touchedSubaccounts(events: readonly EngineEvent[], holders: Hold
   return out;
 }
 
+/**
+ * scope index → slot of one market, as a typed array (slot + 1; 0 = no slot) with the Map
+ * methods the book uses. Scope indices are dense, so this is 4 bytes per scope instead of a
+ * hash-table entry (~40 bytes and a rehash on growth): at a million scopes × 4 markets it saves
+ * ~0.15 GB and most of the time `fromState` spent inserting into Maps.
+ */
+class ScopeSlots {
+  private slot1: Int32Array;
+  constructor(capacity: number) {
+    this.slot1 = new Int32Array(capacity);
+  }
+  get(scope: number): number | undefined {
+    const v = scope < this.slot1.length ? this.slot1[scope]! : 0;
+    return v === 0 ? undefined : v - 1;
+  }
+  set(scope: number, slot: number): void {
+    if (scope >= this.slot1.length) {
+      const next = new Int32Array(Math.max(scope + 1, this.slot1.length * 2, 64));
+      next.set(this.slot1);
+      this.slot1 = next;
+    }
+    this.slot1[scope] = slot + 1;
+  }
+  delete(scope: number): void {
+    if (scope < this.slot1.length) this.slot1[scope] = 0;
+  }
+}
+
+/**
+ * Interned per-scope market lists. A book's scopes hold few distinct lists (at most the ordered
+ * subsets of the markets a subaccount trades, in position order), so scopes share them: a list
+ * is never changed in place, `append` returns the shared list one market longer. At a million
+ * scopes this saves ~0.1 GB and a million arrays promoted to the old generation while a build
+ * runs. Past `MAX_INTERNED` distinct lists (a venue with many markets and many orders of
+ * entry) new lists are plain copies, so the table stays bounded.
+ */
+class MarketLists {
+  static readonly MAX_INTERNED = 4096;
+  readonly empty: readonly number[] = [];
+  private readonly longer = new Map<readonly number[], Map<number, readonly number[]>>();
+  private interned = 0;
+
+  /** `list` + `market`; every list is made here from `empty`, so until the cap all are interned. */
+  append(list: readonly number[], market: number): readonly number[] {
+    let next = this.longer.get(list);
+    const hit = next?.get(market);
+    if (hit !== undefined) return hit;
+    const made = list.concat(market);
+    if (this.interned >= MarketLists.MAX_INTERNED) return made;
+    if (next === undefined) this.longer.set(list, (next = new Map()));
+    next.set(market, made);
+    this.interned++;
+    return made;
+  }
+}
+
 /** Positions of one market as struct-of-arrays; slots are kept dense by swap-remove. */
 class MarketSlots {
   count = 0;
@@ -263,7 +319,7 @@ class MarketSlots {
   /** Notional (quote units) above which mmRatio is no longer a proven bound; +∞ for price-independent models. */
   capQuote: Float64Array;
   /** scope index → slot. */
-  readonly slotOf = new Map<number, number>();
+  readonly slotOf: ScopeSlots;
   /** Mark used by the last re-mark, quote units per whole base unit (NaN: no mark). */
   markQuote = Number.NaN;
 
@@ -272,7 +328,9 @@ class MarketSlots {
     readonly index: number,
     public priceIndependent: boolean,
     capacity: number,
+    scopeCapacity = 0,
   ) {
+    this.slotOf = new ScopeSlots(scopeCapacity);
     this.scope = new Int32Array(capacity);
     this.sizeBase = new Float64Array(capacity);
     this.entryQuote = new Float64Array(capacity);
@@ -307,6 +365,11 @@ class MarketSlots {
     }
   }
 
+  /** Room for n slots without growing (a build knows each market's holder count up front). */
+  reserve(n: number): void {
+    if (n > this.scope.length) this.grow(n);
+  }
+
   private grow(capacity: number): void {
     const g64 = (a: Float64Array) => {
       const b = new Float64Array(capacity);
@@ -339,7 +402,13 @@ export class RiskBook implements HolderIndex {
   private posCount = new Int32Array(0);
   private readonly scopeKey: (string | undefined)[] = [];
   private readonly scopeOf: Scope[] = [];
-  private readonly scopeMarkets: number[][] = [];
+  /**
+   * Market indices per scope. Lists are replaced by concat (exact length), not pushed to: a list grown by push keeps
+   * room for 17 entries (~170 bytes; 0.2 GB over a million scopes, all of it copied by the
+   * young-generation collector while a build runs).
+   */
+  private readonly scopeMarkets: (readonly number[])[] = [];
+  private readonly marketLists = new MarketLists();
   private readonly crossScope = new Map<string, number>();
   private readonly isolatedScopes = new Map<string, Map<string, number>>();
   /** First-seen order of subaccounts (= state order when fed by fromState/sync). */
@@ -373,10 +442,17 @@ export class RiskBook implements HolderIndex {
    */
   static fromState(state: ReadonlyEngineState, opts: RiskBookOptions = {}): RiskBook {
     const book = new RiskBook(state, opts);
-    book.ensureScopeCapacity(state.subaccounts.size + 16);
-    for (const m of state.markets.values()) book.ensureMarket(m);
+    // One cross scope per subaccount plus one per isolated market: sized up front, so the
+    // scope columns are not doubled past the need (a third of their memory at a million).
+    let scopes = state.subaccounts.size + 16;
+    for (const sub of state.subaccounts.values()) scopes += sub.isolatedMarkets.size;
+    book.ensureScopeCapacity(scopes);
+    // A subaccount holds at most one position per market, so a market's holders bound its
+    // slots: reserving them up front avoids the doubling copies (and the freed buffers the
+    // allocator keeps resident) of a build grown slot by slot.
+    for (const m of state.markets.values()) book.ensureMarket(m).reserve(m.holders.size);
     book.readPrices(state);
-    for (const key of state.subaccounts.keys()) book.refreshOne(state, key);
+    for (const [key, sub] of state.subaccounts) book.refreshOne(state, key, sub, true);
     return book;
   }
 
@@ -832,16 +908,21 @@ export class RiskBook implements HolderIndex {
     }
   }
 
-  private refreshOne(state: ReadonlyEngineState, key: string): void {
-    const sub = state.subaccounts.get(key);
-    const iso = this.isolatedScopes.get(key);
+  private refreshOne(
+    state: ReadonlyEngineState,
+    key: string,
+    sub: ReadonlySubaccount | undefined = state.subaccounts.get(key),
+    /** The book has no scope of this key yet (a build): skips the lookups that must miss. */
+    fresh = false,
+  ): void {
+    const iso = fresh ? undefined : this.isolatedScopes.get(key);
     if (!sub) {
       const cs = this.crossScope.get(key);
       if (cs !== undefined) this.releaseScope(cs);
       if (iso) for (const s of [...iso.values()]) this.releaseScope(s);
       return;
     }
-    let cs = this.crossScope.get(key);
+    let cs = fresh ? undefined : this.crossScope.get(key);
     if (cs === undefined) cs = this.allocateScope(key, CROSS);
     this.clearScope(cs);
     // lazy funding: the scope's unsettled funding counts as the cash it becomes (account/lazy-funding.ts)
@@ -859,8 +940,8 @@ export class RiskBook implements HolderIndex {
         this.addSlot(state, sub, cs, p);
         continue;
       }
-      (wanted ??= new Set()).add(p.market);
-      let s = this.isolatedScopes.get(key)?.get(p.market);
+      if (!fresh) (wanted ??= new Set()).add(p.market);
+      let s = fresh ? undefined : this.isolatedScopes.get(key)?.get(p.market);
       if (s === undefined) s = this.allocateScope(key, { kind: 'isolated', market: p.market });
       this.clearScope(s);
       this.settleQuote[s] = Number(
@@ -870,7 +951,7 @@ export class RiskBook implements HolderIndex {
       this.recompute(s);
     }
     this.recompute(cs);
-    const isoNow = this.isolatedScopes.get(key);
+    const isoNow = fresh ? undefined : this.isolatedScopes.get(key);
     if (isoNow) {
       for (const [market, s] of [...isoNow]) if (!wanted?.has(market)) this.releaseScope(s);
     }
@@ -887,7 +968,7 @@ export class RiskBook implements HolderIndex {
       // with the exact figures.
       const inf = Number.POSITIVE_INFINITY;
       m.add(s, Number(p.size) / QTY_SCALE, Number(p.entryValue), inf, inf);
-      this.scopeMarkets[s]!.push(m.index);
+      this.scopeMarkets[s] = this.marketLists.append(this.scopeMarkets[s]!, m.index);
       this.posCount[s]! += 1;
       return;
     }
@@ -898,7 +979,7 @@ export class RiskBook implements HolderIndex {
       const r = positionRequirement(state, ms, p.size, mark, lev);
       ratio = r.notionalQuote > 0n ? Number(r.maintenanceQuote) / Number(r.notionalQuote) : 0;
       if (!m.priceIndependent) {
-        const bandMark = mark + divRound(mark * this.bandPpm, PPM, 'ceil');
+        const bandMark = this.bandMarkOf(mark);
         const rb = positionRequirement(state, ms, p.size, bandMark, lev);
         if (rb.notionalQuote > 0n)
           ratio = Math.max(ratio, Number(rb.maintenanceQuote) / Number(rb.notionalQuote));
@@ -906,8 +987,19 @@ export class RiskBook implements HolderIndex {
       }
     }
     m.add(s, Number(p.size) / QTY_SCALE, Number(p.entryValue), ratio, cap);
-    this.scopeMarkets[s]!.push(m.index);
+    this.scopeMarkets[s] = this.marketLists.append(this.scopeMarkets[s]!, m.index);
     this.posCount[s]! += 1;
+  }
+
+  /** mark × (1 + band), rounded up; the last one is kept (a build asks for the same few marks millions of times). */
+  private bandMarkFor: bigint | undefined;
+  private bandMarkValue = 0n;
+  private bandMarkOf(mark: bigint): bigint {
+    if (mark !== this.bandMarkFor) {
+      this.bandMarkFor = mark;
+      this.bandMarkValue = mark + divRound(mark * this.bandPpm, PPM, 'ceil');
+    }
+    return this.bandMarkValue;
   }
 
   /** Equity and MM of one scope from its arrays at the book's current marks and prices. */
@@ -949,7 +1041,7 @@ export class RiskBook implements HolderIndex {
 
   private clearScope(s: number): void {
     for (const mi of this.scopeMarkets[s]!) this.markets[mi]!.remove(s);
-    this.scopeMarkets[s] = [];
+    this.scopeMarkets[s] = this.marketLists.empty;
     this.posCount[s] = 0;
     this.settleQuote[s] = 0;
     for (let a = 0; a < this.assetIds.length; a++) {
@@ -969,7 +1061,7 @@ export class RiskBook implements HolderIndex {
     }
     this.scopeKey[s] = key;
     this.scopeOf[s] = scope;
-    this.scopeMarkets[s] = [];
+    this.scopeMarkets[s] = this.marketLists.empty;
     this.posCount[s] = 0;
     this.equityQuote[s] = 0;
     this.mmQuote[s] = 0;
@@ -1024,7 +1116,7 @@ export class RiskBook implements HolderIndex {
     let m = this.marketById.get(id);
     const independent = PRICE_INDEPENDENT_RATIO_MODELS.has(ms.model.kind) && !exactOnly(ms);
     if (!m) {
-      m = new MarketSlots(id, this.markets.length, independent, 16);
+      m = new MarketSlots(id, this.markets.length, independent, 16, this.capacity);
       m.markQuote = this.markQuoteOf(ms);
       this.markets.push(m);
       this.marketById.set(id, m);

@@ -3,13 +3,15 @@
  */
 
 import { createMarginModel } from '../margin/models.ts';
-import type {
-  EngineState,
-  MarketState,
-  ReadonlyEngineState,
-  ReadonlyMarketState,
-  ReadonlySubaccount,
-  Subaccount,
+import {
+  type EngineState,
+  type MarketState,
+  NO_ISOLATED_MARKETS,
+  NO_LEVERAGE_CAPS,
+  type ReadonlyEngineState,
+  type ReadonlyMarketState,
+  type ReadonlySubaccount,
+  type Subaccount,
 } from '../model/state.ts';
 import { InvariantError } from '../num/index.ts';
 import { fromJson, toJson } from '../num/json.ts';
@@ -225,8 +227,10 @@ export function decodeSnapshot(json: string): EngineState {
         ref: x.ref,
         balances: new Map(x.balances),
         positions: new Map(x.positions),
-        isolatedMarkets: new Set(x.isolatedMarkets),
-        maxLeverage: new Map(x.maxLeverage),
+        isolatedMarkets:
+          x.isolatedMarkets.length > 0 ? new Set(x.isolatedMarkets) : (NO_ISOLATED_MARKETS as Set<string>),
+        maxLeverage:
+          x.maxLeverage.length > 0 ? new Map(x.maxLeverage) : (NO_LEVERAGE_CAPS as Map<string, bigint>),
         portfolioMargin: x.portfolioMargin === true,
       });
     }

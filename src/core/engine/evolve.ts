@@ -18,6 +18,8 @@ import {
   type InterestState,
   type MarketState,
   type Order,
+  ownIsolatedMarkets,
+  ownMaxLeverage,
   type Position,
   type Subaccount,
   subaccountKey,
@@ -425,14 +427,15 @@ export function evolve(state: EngineState, event: EngineEvent): void {
       return;
     case 'margin_mode_set': {
       const s = sub(state, event.sub);
-      if (event.isolated) s.isolatedMarkets.add(event.market);
-      else s.isolatedMarkets.delete(event.market);
+      if (event.isolated) ownIsolatedMarkets(s).add(event.market);
+      else if (s.isolatedMarkets.has(event.market)) ownIsolatedMarkets(s).delete(event.market);
       return;
     }
     case 'leverage_set': {
       const s = sub(state, event.sub);
-      if (event.maxLeverage === null) s.maxLeverage.delete(event.market);
-      else s.maxLeverage.set(event.market, event.maxLeverage);
+      if (event.maxLeverage === null) {
+        if (s.maxLeverage.has(event.market)) ownMaxLeverage(s).delete(event.market);
+      } else ownMaxLeverage(s).set(event.market, event.maxLeverage);
       return;
     }
     case 'prices_updated':

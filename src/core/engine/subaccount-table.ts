@@ -18,7 +18,13 @@
  *   #isolatedMarkets, then market indices,
  *   #maxLeverage, then per entry: market (index), ppm.
  */
-import type { Position, ReadonlySubaccount, Subaccount } from '../model/state.ts';
+import {
+  NO_ISOLATED_MARKETS,
+  NO_LEVERAGE_CAPS,
+  type Position,
+  type ReadonlySubaccount,
+  type Subaccount,
+} from '../model/state.ts';
 import { InvariantError } from '../num/index.ts';
 
 export interface SubaccountTable {
@@ -144,10 +150,15 @@ export function decodeSubaccounts(t: SubaccountTable): {
           isolated: c[i++] === 1,
         });
       }
-      const isolatedMarkets = new Set<string>();
-      for (let k = int(); k > 0; k--) isolatedMarkets.add(name(t.markets, c[i++]));
-      const maxLeverage = new Map<string, bigint>();
-      for (let k = int(); k > 0; k--) maxLeverage.set(name(t.markets, c[i++]), toBig(c[i++]));
+      // Empty ones share one instance (state.ts NO_ISOLATED_MARKETS, copy on write).
+      let isolatedMarkets = NO_ISOLATED_MARKETS as Set<string>;
+      let k = int();
+      if (k > 0) isolatedMarkets = new Set<string>();
+      for (; k > 0; k--) isolatedMarkets.add(name(t.markets, c[i++]));
+      let maxLeverage = NO_LEVERAGE_CAPS as Map<string, bigint>;
+      k = int();
+      if (k > 0) maxLeverage = new Map<string, bigint>();
+      for (; k > 0; k--) maxLeverage.set(name(t.markets, c[i++]), toBig(c[i++]));
       const key = `${account}/${sub}`;
       keys.push(key);
       subaccounts.set(key, {

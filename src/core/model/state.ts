@@ -48,10 +48,16 @@ export interface Subaccount {
   /** Collateral balances per asset in the asset's smallest unit (settlement asset may go negative). */
   readonly balances: Map<string, bigint>;
   readonly positions: Map<string, Position>;
-  /** Markets this subaccount trades in isolated mode. */
-  readonly isolatedMarkets: Set<string>;
-  /** User leverage caps per market, ppm (20x = 20_000_000n): raise IM only. */
-  readonly maxLeverage: Map<string, bigint>;
+  /**
+   * Markets this subaccount trades in isolated mode. While empty it may be the one shared
+   * `NO_ISOLATED_MARKETS` set: change it only through `ownIsolatedMarkets` (copy on write).
+   */
+  isolatedMarkets: Set<string>;
+  /**
+   * User leverage caps per market, ppm (20x = 20_000_000n): raise IM only. While empty it may be
+   * the one shared `NO_LEVERAGE_CAPS` map: change it only through `ownMaxLeverage`.
+   */
+  maxLeverage: Map<string, bigint>;
   /** The cross scope is margined by the engine's portfolio (scenario) model instead of per position. */
   portfolioMargin?: boolean;
 }
@@ -264,14 +270,57 @@ export function subaccountKey(ref: SubaccountRef): string {
   return `${ref.account}/${ref.sub}`;
 }
 
+/**
+ * Shared empty collections (copy on write). Most subaccounts never set a leverage cap and trade
+ * no market in isolated mode, and V8 allocates a hash table even for an empty Map or Set
+ * (~250 bytes each): at a million subaccounts, one private empty set and map each cost ~0.45 GB.
+ * Every subaccount without caps or isolated markets points at these two instances instead;
+ * `ownIsolatedMarkets` / `ownMaxLeverage` give a subaccount its own collection before the
+ * first change. Their mutators throw (non-enumerable own properties, so the instances still
+ * compare and iterate as a plain empty Set and Map): a write that bypasses the copy fails
+ * loudly instead of changing every subaccount at once.
+ */
+function frozenEmpty<T extends Set<string> | Map<string, bigint>>(c: T, mutators: readonly string[]): T {
+  for (const m of mutators)
+    Object.defineProperty(c, m, {
+      enumerable: false,
+      value: () => {
+        throw new TypeError(`shared empty collection: ${m} needs the subaccount's own copy`);
+      },
+    });
+  return c;
+}
+export const NO_ISOLATED_MARKETS: ReadonlySet<string> = frozenEmpty(new Set<string>(), [
+  'add',
+  'delete',
+  'clear',
+]);
+export const NO_LEVERAGE_CAPS: ReadonlyMap<string, bigint> = frozenEmpty(new Map<string, bigint>(), [
+  'set',
+  'delete',
+  'clear',
+]);
+
+/** The subaccount's isolated-market set, its own (copied from the shared empty one if needed). */
+export function ownIsolatedMarkets(s: Subaccount): Set<string> {
+  if (s.isolatedMarkets === NO_ISOLATED_MARKETS) s.isolatedMarkets = new Set();
+  return s.isolatedMarkets;
+}
+
+/** The subaccount's leverage caps, its own (copied from the shared empty map if needed). */
+export function ownMaxLeverage(s: Subaccount): Map<string, bigint> {
+  if (s.maxLeverage === NO_LEVERAGE_CAPS) s.maxLeverage = new Map();
+  return s.maxLeverage;
+}
+
 export function emptySubaccount(ref: SubaccountRef): Subaccount {
   return {
     key: subaccountKey(ref),
     ref: { account: ref.account, sub: ref.sub },
     balances: new Map(),
     positions: new Map(),
-    isolatedMarkets: new Set(),
-    maxLeverage: new Map(),
+    isolatedMarkets: NO_ISOLATED_MARKETS as Set<string>,
+    maxLeverage: NO_LEVERAGE_CAPS as Map<string, bigint>,
     portfolioMargin: false,
   };
 }
