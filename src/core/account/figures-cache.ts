@@ -28,13 +28,15 @@ import {
   evaluate,
   marketOrdersReservation,
   type PositionFigures,
+  reservationInitialAt,
+  reservationPositionSize,
   type ScopeFigures,
   type ScopeView,
   scopeFiguresFromSums,
 } from './figures.ts';
-import type { OrderLite } from './open-orders.ts';
+import { addOrderTerms, type OrderLite, type OrderSums, reservationFromSums } from './open-orders.ts';
 import { PortfolioScopeRows, portfolioFiguresQuote } from './portfolio-scope.ts';
-import type { PositionLite } from './prices.ts';
+import { markOf, type PositionLite } from './prices.ts';
 
 /** One position's additive terms (what it adds to the scope's sums). */
 interface PositionTerms {
@@ -58,6 +60,11 @@ interface SubEntry {
   readonly positions: Map<string, PositionTerms>;
   /** Reservation per market with resting orders (cross scope). */
   readonly reservations: Map<string, bigint>;
+  /**
+   * Per market, the sums and initial margins behind its reservation, for a hypothetical extra
+   * order (crossFiguresWithOrder); computed on first use, dropped when the market turns dirty.
+   */
+  readonly orderParts: Map<string, OrderParts>;
   /** Markets whose position terms and reservation must be recomputed. */
   readonly dirty: Set<string>;
   figures: ScopeFigures | undefined;
@@ -66,6 +73,17 @@ interface SubEntry {
   /** Portfolio-margin subaccount: its book's rows, and the engine time `figures` were computed at. */
   readonly portfolio: PortfolioScopeRows | undefined;
   figuresTimeMs: number;
+}
+
+/** A market's reservation terms: its orders' sums and the initial margins they are measured by. */
+interface OrderParts {
+  readonly sums: Readonly<OrderSums>;
+  /** The position size the orders are reserved against. */
+  readonly size: bigint;
+  readonly base: bigint;
+  /** Initial margin at size + bids (0 when there are no bids) and at size − asks. */
+  readonly imBids: bigint;
+  readonly imAsks: bigint;
 }
 
 interface Sums {
@@ -212,6 +230,7 @@ function fresh(state: ReadonlyEngineState, sub: ReadonlySubaccount): SubEntry {
     collateral: undefined,
     positions: new Map(),
     reservations: new Map(),
+    orderParts: new Map(),
     dirty: new Set(),
     figures: undefined,
     sums: undefined,
@@ -237,6 +256,7 @@ function refresh(state: ReadonlyEngineState, e: SubEntry): void {
     const cross = crossPositions(sub);
     const sums = e.sums;
     for (const m of e.dirty) {
+      e.orderParts.delete(m);
       const p = sub.positions.get(m);
       const old = e.positions.get(m);
       const oldReserved = e.reservations.get(m) ?? 0n;
@@ -453,6 +473,96 @@ export function crossFiguresWithChange(
     initialMarginQuote: im,
     openOrderInitialMarginQuote: reserved,
     freeCollateralQuote: freeInit - im - reserved,
+  };
+}
+
+/**
+ * The cross scope's figures if `order` were added to the resting orders of its market: equal to
+ * `crossFiguresWithChange(state, sub, order.market, undefined, [...that market's orders, order], 0n)`.
+ * With the cache, the market's resting orders are not priced again: the order's terms are added
+ * to their cached sums (the reservation is a sum over orders, so the total is the same to the
+ * unit) and only the worst case on the order's side is measured anew. The pre-trade check and
+ * `place_order` take this path.
+ */
+export function crossFiguresWithOrder(
+  state: ReadonlyEngineState,
+  sub: ReadonlySubaccount,
+  order: OrderLite,
+): CrossChange {
+  const market = order.market;
+  if (!cacheable(state) || isPortfolio(state, sub))
+    return crossFiguresWithChange(
+      state,
+      sub,
+      market,
+      undefined,
+      [...ordersIn(state, sub.key, market), order],
+      0n,
+    );
+  const base = cachedCrossFigures(state, sub);
+  const e = entryFor(state, sub);
+  let parts = e.orderParts.get(market);
+  if (parts === undefined) {
+    parts = orderPartsOf(state, sub, market, ordersIn(state, sub.key, market));
+    e.orderParts.set(market, parts);
+  }
+  const m = state.markets.get(market)!;
+  const mark = markOf(m);
+  const cfg = m.config;
+  const sums: OrderSums = {
+    bids: parts.sums.bids,
+    asks: parts.sums.asks,
+    loss: parts.sums.loss,
+    fee: parts.sums.fee,
+  };
+  addOrderTerms(sums, order, mark, cfg.takerFee, state.settlement.decimals, cfg);
+  const cap = sub.maxLeverage.get(market);
+  // only the side the order adds to has a new worst case
+  const imBids =
+    sums.bids === parts.sums.bids
+      ? parts.imBids
+      : reservationInitialAt(state, m, parts.size + sums.bids, mark, cap);
+  const imAsks =
+    sums.asks === parts.sums.asks
+      ? parts.imAsks
+      : reservationInitialAt(state, m, parts.size - sums.asks, mark, cap);
+  const total = reservationFromSums(sums, parts.base, imBids, imAsks).totalQuote;
+  const reserved = base.openOrderInitialMarginQuote - (e.reservations.get(market) ?? 0n) + total;
+  const im = base.initialMarginQuote;
+  return {
+    initialMarginQuote: im,
+    openOrderInitialMarginQuote: reserved,
+    freeCollateralQuote: base.equityInitialQuote - im - reserved,
+  };
+}
+
+/** A market's reservation terms for the cross scope as it is (marketOrdersReservation's, kept apart). */
+function orderPartsOf(
+  state: ReadonlyEngineState,
+  sub: ReadonlySubaccount,
+  market: string,
+  orders: readonly OrderLite[],
+): OrderParts {
+  const m = state.markets.get(market)!;
+  const mark = markOf(m);
+  const cfg = m.config;
+  const view: ScopeView = {
+    sub,
+    scope: CROSS,
+    positions: crossPositions(sub),
+    balances: sub.balances,
+    settlementDelta: 0n,
+  };
+  const size = reservationPositionSize(view, market);
+  const sums: OrderSums = { bids: 0n, asks: 0n, loss: 0n, fee: 0n };
+  for (const o of orders) addOrderTerms(sums, o, mark, cfg.takerFee, state.settlement.decimals, cfg);
+  const cap = sub.maxLeverage.get(market);
+  return {
+    sums,
+    size,
+    base: reservationInitialAt(state, m, size, mark, cap),
+    imBids: sums.bids > 0n ? reservationInitialAt(state, m, size + sums.bids, mark, cap) : 0n,
+    imAsks: sums.asks > 0n ? reservationInitialAt(state, m, size - sums.asks, mark, cap) : 0n,
   };
 }
 

@@ -145,7 +145,7 @@ export function decidePlaceOrder(ctx: CommandContext, c: Cmd<'place_order'>): Or
     refuseUnsafe(ctx, sub, c.market, c.timeMs);
   }
   const before = ctx.crossFigures(sub);
-  const after = ctx.crossChange(sub, c.market, undefined, inMarket, 0n);
+  const after = ctx.crossWithOrder(sub, lite);
   const orderIm = after.openOrderInitialMarginQuote - before.openOrderInitialMarginQuote;
   if (orderIm > 0n && after.freeCollateralQuote < 0n)
     reject(
