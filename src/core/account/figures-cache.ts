@@ -65,6 +65,11 @@ interface SubEntry {
    * order (crossFiguresWithOrder); computed on first use, dropped when the market turns dirty.
    */
   readonly orderParts: Map<string, OrderParts>;
+  /**
+   * The terms last computed for a hypothetical position (a fill's margin check): when the
+   * position then becomes exactly that, refresh takes them instead of pricing it again.
+   */
+  pending: PendingTerms | undefined;
   /** Markets whose position terms and reservation must be recomputed. */
   readonly dirty: Set<string>;
   figures: ScopeFigures | undefined;
@@ -84,6 +89,14 @@ interface OrderParts {
   /** Initial margin at size + bids (0 when there are no bids) and at size − asks. */
   readonly imBids: bigint;
   readonly imAsks: bigint;
+}
+
+interface PendingTerms {
+  readonly market: string;
+  readonly size: bigint;
+  readonly entryValue: bigint;
+  readonly cap: bigint | undefined;
+  readonly terms: PositionTerms;
 }
 
 interface Sums {
@@ -231,6 +244,7 @@ function fresh(state: ReadonlyEngineState, sub: ReadonlySubaccount): SubEntry {
     positions: new Map(),
     reservations: new Map(),
     orderParts: new Map(),
+    pending: undefined,
     dirty: new Set(),
     figures: undefined,
     sums: undefined,
@@ -261,8 +275,20 @@ function refresh(state: ReadonlyEngineState, e: SubEntry): void {
       const old = e.positions.get(m);
       const oldReserved = e.reservations.get(m) ?? 0n;
       let t: PositionTerms | undefined;
-      if (p !== undefined && !p.isolated && p.size !== 0n) e.positions.set(m, (t = termsOf(state, sub, p)));
-      else e.positions.delete(m);
+      if (p !== undefined && !p.isolated && p.size !== 0n) {
+        // The terms depend on the position's market, size and entry value, the leverage cap and
+        // the market (its mark and configuration: any change to those drops the whole cache).
+        const q = e.pending;
+        t =
+          q !== undefined &&
+          q.market === m &&
+          q.size === p.size &&
+          q.entryValue === p.entryValue &&
+          q.cap === sub.maxLeverage.get(m)
+            ? q.terms
+            : termsOf(state, sub, p);
+        e.positions.set(m, t);
+      } else e.positions.delete(m);
       const orders = ordersIn(state, sub.key, m);
       if (orders.length > 0) e.reservations.set(m, reservationOf(state, sub, cross, m, orders));
       else e.reservations.delete(m);
@@ -276,6 +302,7 @@ function refresh(state: ReadonlyEngineState, e: SubEntry): void {
     }
     e.dirty.clear();
   }
+  e.pending = undefined;
 }
 
 function entryFor(state: ReadonlyEngineState, sub: ReadonlySubaccount): SubEntry {
@@ -442,6 +469,10 @@ export function crossFiguresWithChange(
       const t = termsOf(state, sub, next);
       freeInit += t.pnl - t.haircutInit;
       im += t.initial;
+      if (!portfolio) {
+        const cap = sub.maxLeverage.get(market);
+        e.pending = { market, size: next.size, entryValue: next.entryValue, cap, terms: t };
+      }
     }
   }
   const held = sub.positions.get(market);

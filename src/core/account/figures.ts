@@ -360,7 +360,7 @@ export function openOrderMarginQuote(
   marks?: ReadonlyMap<string, bigint>,
 ): bigint {
   const orders = view.orders ?? state.ordersBySub.get(view.sub.key)?.values();
-  if (orders === undefined) return 0n;
+  if (orders === undefined || (Array.isArray(orders) && orders.length === 0)) return 0n;
   const byMarket = new Map<string, OrderLite[]>();
   for (const o of orders) {
     const list = byMarket.get(o.market);

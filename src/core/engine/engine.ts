@@ -286,10 +286,11 @@ export class Engine {
    */
   private commit(events: EngineEvent[]): ExecuteResult {
     const before = this.st.seq;
-    const out: Sequenced[] = new Array(events.length);
-    for (let i = 0; i < events.length; i++) out[i] = { ...events[i]!, seq: before + 1 + i };
+    // The events are sequenced in place (their objects are the command's own, built by its
+    // handler and referenced by nothing else), after the journal's text was encoded without it.
+    const out = events as Sequenced[];
     if (this.journal && out.length > 0) {
-      // The journal's text is the event without its seq: `events` are exactly that.
+      // The journal's text is the event without its seq: `events` are exactly that until sequenced.
       const records = new Array<{ seq: number; type: string; json: string }>(events.length);
       for (let i = 0; i < events.length; i++)
         records[i] = { seq: before + 1 + i, type: events[i]!.type, json: encodeEvent(events[i]!) };
@@ -306,6 +307,7 @@ export class Engine {
         }
       }
     }
+    for (let i = 0; i < out.length; i++) out[i]!.seq = before + 1 + i;
     this.st.seq = before + out.length;
     for (const l of this.listeners) l(out);
     return { ok: true, events: out };

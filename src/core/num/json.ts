@@ -61,7 +61,8 @@ function write(v: unknown, out: string[]): boolean {
       const o = v as Record<string, unknown>;
       for (const k of Object.keys(o)) {
         const at = out.length;
-        out.push(first ? `${JSON.stringify(k)}:` : `,${JSON.stringify(k)}:`);
+        if (!first) out.push(',');
+        out.push(keyText(k));
         if (!write(o[k], out)) {
           out.length = at; // a member that is not serialized is left out, key included
           continue;
@@ -74,6 +75,20 @@ function write(v: unknown, out: string[]): boolean {
     default:
       return false;
   }
+}
+
+/** `"key":` per key already written (event and state field names recur on every event). */
+const keyTexts = new Map<string, string>();
+/** Bounded: keys that are data (market ids in a prices command) are not all kept. */
+const MAX_KEY_TEXTS = 4096;
+
+function keyText(k: string): string {
+  let t = keyTexts.get(k);
+  if (t === undefined) {
+    t = `${JSON.stringify(k)}:`;
+    if (keyTexts.size < MAX_KEY_TEXTS) keyTexts.set(k, t);
+  }
+  return t;
 }
 
 export function fromJson<T>(text: string): T {
