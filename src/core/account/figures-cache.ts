@@ -170,6 +170,14 @@ function isPortfolio(state: ReadonlyEngineState, sub: ReadonlySubaccount): boole
 }
 
 function collateralOf(state: ReadonlyEngineState, sub: ReadonlySubaccount): Collateral {
+  // Only the settlement asset held (or nothing): evaluate counts it at face value in all three
+  // figures, a portfolio book too.
+  const n = sub.balances.size;
+  const settled = n === 1 ? sub.balances.get(state.settlement.id) : undefined;
+  if (n === 0 || settled !== undefined) {
+    const v = settled ?? 0n;
+    return { init: v, maint: v, raw: v };
+  }
   const f = evaluate(state, {
     sub,
     scope: CROSS,
@@ -230,6 +238,13 @@ function reservationOf(
   return marketOrdersReservation(state, view, market, orders).totalQuote;
 }
 
+/** Does the subaccount have resting orders in `market`? (without building their list) */
+function hasOrdersIn(state: ReadonlyEngineState, subKey: string, market: string): boolean {
+  const mine = state.ordersBySub.get(subKey);
+  if (mine !== undefined) for (const o of mine.values()) if (o.market === market) return true;
+  return false;
+}
+
 function ordersIn(state: ReadonlyEngineState, subKey: string, market: string): OrderLite[] {
   const out: OrderLite[] = [];
   const mine = state.ordersBySub.get(subKey);
@@ -267,7 +282,7 @@ function refresh(state: ReadonlyEngineState, e: SubEntry): void {
   const sub = e.sub;
   if (e.collateral === undefined) e.collateral = collateralOf(state, sub);
   if (e.dirty.size > 0) {
-    const cross = crossPositions(sub);
+    let cross: PositionLite[] | undefined; // only markets with orders read it
     const sums = e.sums;
     for (const m of e.dirty) {
       e.orderParts.delete(m);
@@ -289,8 +304,11 @@ function refresh(state: ReadonlyEngineState, e: SubEntry): void {
             : termsOf(state, sub, p);
         e.positions.set(m, t);
       } else e.positions.delete(m);
-      const orders = ordersIn(state, sub.key, m);
-      if (orders.length > 0) e.reservations.set(m, reservationOf(state, sub, cross, m, orders));
+      if (hasOrdersIn(state, sub.key, m))
+        e.reservations.set(
+          m,
+          reservationOf(state, sub, (cross ??= crossPositions(sub)), m, ordersIn(state, sub.key, m)),
+        );
       else e.reservations.delete(m);
       if (sums !== undefined) {
         // exact (bigint) patch: the sums stay Σ over the current terms
@@ -479,7 +497,9 @@ export function crossFiguresWithChange(
   const isolated = held?.isolated ?? sub.isolatedMarkets.has(market);
   // The reservation reads the cross position's size; an isolated market's orders read the held one.
   const repriceOrders = orders !== undefined || (next !== undefined && !isolated);
-  const list = repriceOrders ? (orders ?? ordersIn(state, sub.key, market)) : undefined;
+  const list = repriceOrders
+    ? (orders ?? (hasOrdersIn(state, sub.key, market) ? ordersIn(state, sub.key, market) : NO_ORDERS))
+    : undefined;
   // no orders there, before or after: nothing reserved to reprice (the common fill)
   if (list !== undefined && (list.length > 0 || e.reservations.has(market))) {
     if (next !== undefined && !isolated) {

@@ -4,14 +4,23 @@
  * engine's events and snapshots and by the oracle state.
  */
 export function toJson(value: unknown): string {
-  const out: string[] = [];
+  // One pieces array reused by every call (the engine encodes every event it journals): toJson
+  // does not re-enter itself (objects with toJSON go to JSON.stringify).
+  const out = pieces;
+  out.length = 0;
   // undefined, a function or a symbol at the top: what JSON.stringify answers for them
   if (!write(value, out)) return JSON.stringify(value, bigintReplacer);
   // join, not `+=`: concatenation builds a tree of cons strings (V8) that costs ~6× the
   // text's size until something flattens it; events are kept (journal buffers, the in-memory
   // journal) and a retained tree is promoted and traced by every GC. join gives one flat string.
-  return out.join('');
+  const text = out.join('');
+  // a snapshot's pieces are not kept alive for the next event
+  if (out.length > 4096) pieces = [];
+  else out.length = 0;
+  return text;
 }
+
+let pieces: string[] = [];
 
 const bigintReplacer = (_k: string, v: unknown) => (typeof v === 'bigint' ? { $n: v.toString() } : v);
 
@@ -34,7 +43,7 @@ function write(v: unknown, out: string[]): boolean {
       out.push(v ? 'true' : 'false');
       return true;
     case 'bigint':
-      out.push(`{"$n":"${v.toString()}"}`);
+      out.push('{"$n":"', v.toString(), '"}');
       return true;
     case 'object': {
       if (v === null) {
@@ -59,7 +68,10 @@ function write(v: unknown, out: string[]): boolean {
       out.push('{');
       let first = true;
       const o = v as Record<string, unknown>;
-      for (const k of Object.keys(o)) {
+      // for…in walks the own keys in Object.keys order without allocating their array; the
+      // hasOwn check leaves out inherited enumerable keys, as Object.keys does
+      for (const k in o) {
+        if (!Object.hasOwn(o, k)) continue;
         const at = out.length;
         if (!first) out.push(',');
         out.push(keyText(k));
