@@ -18,6 +18,7 @@ export function toJson(value: unknown): string {
 const bigintReplacer = (_k: string, v: unknown) => (typeof v === 'bigint' ? { $n: v.toString() } : v);
 
 /** Strings JSON.stringify writes as they are, between quotes (nothing to escape, no surrogates). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what JSON escapes
 const PLAIN_STRING = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
 
 /**
