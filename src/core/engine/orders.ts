@@ -330,14 +330,20 @@ export function trimReduceOnly(ctx: CommandContext, subKey: string, market: stri
  */
 export function trimReduceOnlyAfterTrades(ctx: CommandContext): void {
   if (ctx.state.orders.size === 0) return;
-  const touched = new Set<string>();
+  // (subaccount, market) pairs in first-traded order, each once; collected before trimming,
+  // which emits. A command trades a handful of times: a list beats a set of joined keys.
+  const subs: string[] = [];
+  const markets: string[] = [];
   for (const e of ctx.events) {
     if (e.type !== 'traded') continue;
-    touched.add(`${e.buyer}\n${e.market}`);
-    touched.add(`${e.seller}\n${e.market}`);
+    notePair(subs, markets, e.buyer, e.market);
+    notePair(subs, markets, e.seller, e.market);
   }
-  for (const t of touched) {
-    const [subKey, market] = t.split('\n') as [string, string];
-    trimReduceOnly(ctx, subKey, market);
-  }
+  for (let i = 0; i < subs.length; i++) trimReduceOnly(ctx, subs[i]!, markets[i]!);
+}
+
+function notePair(subs: string[], markets: string[], sub: string, market: string): void {
+  for (let i = 0; i < subs.length; i++) if (subs[i] === sub && markets[i] === market) return;
+  subs.push(sub);
+  markets.push(market);
 }
