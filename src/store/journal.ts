@@ -102,7 +102,8 @@ export class JournalSchemaError extends Error {
 export function validateBatch(lastSeq: number, events: readonly StoredEvent[]): void {
   if (!Array.isArray(events)) throw new JournalRecordError('append expects an array of events');
   let expected = lastSeq;
-  for (const [i, event] of events.entries()) {
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i];
     expected += 1;
     if (typeof event !== 'object' || event === null) {
       throw new JournalRecordError(`event #${i} is not an object`);

@@ -28,13 +28,15 @@ import {
   evaluate,
   marketOrdersReservation,
   type PositionFigures,
+  reservationInitialAt,
+  reservationPositionSize,
   type ScopeFigures,
   type ScopeView,
   scopeFiguresFromSums,
 } from './figures.ts';
-import type { OrderLite } from './open-orders.ts';
+import { addOrderTerms, type OrderLite, type OrderSums, reservationFromSums } from './open-orders.ts';
 import { PortfolioScopeRows, portfolioFiguresQuote } from './portfolio-scope.ts';
-import type { PositionLite } from './prices.ts';
+import { markOf, type PositionLite } from './prices.ts';
 
 /** One position's additive terms (what it adds to the scope's sums). */
 interface PositionTerms {
@@ -58,6 +60,16 @@ interface SubEntry {
   readonly positions: Map<string, PositionTerms>;
   /** Reservation per market with resting orders (cross scope). */
   readonly reservations: Map<string, bigint>;
+  /**
+   * Per market, the sums and initial margins behind its reservation, for a hypothetical extra
+   * order (crossFiguresWithOrder); computed on first use, dropped when the market turns dirty.
+   */
+  readonly orderParts: Map<string, OrderParts>;
+  /**
+   * The terms last computed for a hypothetical position (a fill's margin check): when the
+   * position then becomes exactly that, refresh takes them instead of pricing it again.
+   */
+  pending: PendingTerms | undefined;
   /** Markets whose position terms and reservation must be recomputed. */
   readonly dirty: Set<string>;
   figures: ScopeFigures | undefined;
@@ -66,6 +78,25 @@ interface SubEntry {
   /** Portfolio-margin subaccount: its book's rows, and the engine time `figures` were computed at. */
   readonly portfolio: PortfolioScopeRows | undefined;
   figuresTimeMs: number;
+}
+
+/** A market's reservation terms: its orders' sums and the initial margins they are measured by. */
+interface OrderParts {
+  readonly sums: Readonly<OrderSums>;
+  /** The position size the orders are reserved against. */
+  readonly size: bigint;
+  readonly base: bigint;
+  /** Initial margin at size + bids (0 when there are no bids) and at size − asks. */
+  readonly imBids: bigint;
+  readonly imAsks: bigint;
+}
+
+interface PendingTerms {
+  readonly market: string;
+  readonly size: bigint;
+  readonly entryValue: bigint;
+  readonly cap: bigint | undefined;
+  readonly terms: PositionTerms;
 }
 
 interface Sums {
@@ -139,6 +170,14 @@ function isPortfolio(state: ReadonlyEngineState, sub: ReadonlySubaccount): boole
 }
 
 function collateralOf(state: ReadonlyEngineState, sub: ReadonlySubaccount): Collateral {
+  // Only the settlement asset held (or nothing): evaluate counts it at face value in all three
+  // figures, a portfolio book too.
+  const n = sub.balances.size;
+  const settled = n === 1 ? sub.balances.get(state.settlement.id) : undefined;
+  if (n === 0 || settled !== undefined) {
+    const v = settled ?? 0n;
+    return { init: v, maint: v, raw: v };
+  }
   const f = evaluate(state, {
     sub,
     scope: CROSS,
@@ -199,6 +238,13 @@ function reservationOf(
   return marketOrdersReservation(state, view, market, orders).totalQuote;
 }
 
+/** Does the subaccount have resting orders in `market`? (without building their list) */
+function hasOrdersIn(state: ReadonlyEngineState, subKey: string, market: string): boolean {
+  const mine = state.ordersBySub.get(subKey);
+  if (mine !== undefined) for (const o of mine.values()) if (o.market === market) return true;
+  return false;
+}
+
 function ordersIn(state: ReadonlyEngineState, subKey: string, market: string): OrderLite[] {
   const out: OrderLite[] = [];
   const mine = state.ordersBySub.get(subKey);
@@ -212,6 +258,8 @@ function fresh(state: ReadonlyEngineState, sub: ReadonlySubaccount): SubEntry {
     collateral: undefined,
     positions: new Map(),
     reservations: new Map(),
+    orderParts: new Map(),
+    pending: undefined,
     dirty: new Set(),
     figures: undefined,
     sums: undefined,
@@ -234,17 +282,33 @@ function refresh(state: ReadonlyEngineState, e: SubEntry): void {
   const sub = e.sub;
   if (e.collateral === undefined) e.collateral = collateralOf(state, sub);
   if (e.dirty.size > 0) {
-    const cross = crossPositions(sub);
+    let cross: PositionLite[] | undefined; // only markets with orders read it
     const sums = e.sums;
     for (const m of e.dirty) {
+      e.orderParts.delete(m);
       const p = sub.positions.get(m);
       const old = e.positions.get(m);
       const oldReserved = e.reservations.get(m) ?? 0n;
       let t: PositionTerms | undefined;
-      if (p !== undefined && !p.isolated && p.size !== 0n) e.positions.set(m, (t = termsOf(state, sub, p)));
-      else e.positions.delete(m);
-      const orders = ordersIn(state, sub.key, m);
-      if (orders.length > 0) e.reservations.set(m, reservationOf(state, sub, cross, m, orders));
+      if (p !== undefined && !p.isolated && p.size !== 0n) {
+        // The terms depend on the position's market, size and entry value, the leverage cap and
+        // the market (its mark and configuration: any change to those drops the whole cache).
+        const q = e.pending;
+        t =
+          q !== undefined &&
+          q.market === m &&
+          q.size === p.size &&
+          q.entryValue === p.entryValue &&
+          q.cap === sub.maxLeverage.get(m)
+            ? q.terms
+            : termsOf(state, sub, p);
+        e.positions.set(m, t);
+      } else e.positions.delete(m);
+      if (hasOrdersIn(state, sub.key, m))
+        e.reservations.set(
+          m,
+          reservationOf(state, sub, (cross ??= crossPositions(sub)), m, ordersIn(state, sub.key, m)),
+        );
       else e.reservations.delete(m);
       if (sums !== undefined) {
         // exact (bigint) patch: the sums stay Σ over the current terms
@@ -256,6 +320,7 @@ function refresh(state: ReadonlyEngineState, e: SubEntry): void {
     }
     e.dirty.clear();
   }
+  e.pending = undefined;
 }
 
 function entryFor(state: ReadonlyEngineState, sub: ReadonlySubaccount): SubEntry {
@@ -422,13 +487,19 @@ export function crossFiguresWithChange(
       const t = termsOf(state, sub, next);
       freeInit += t.pnl - t.haircutInit;
       im += t.initial;
+      if (!portfolio) {
+        const cap = sub.maxLeverage.get(market);
+        e.pending = { market, size: next.size, entryValue: next.entryValue, cap, terms: t };
+      }
     }
   }
   const held = sub.positions.get(market);
   const isolated = held?.isolated ?? sub.isolatedMarkets.has(market);
   // The reservation reads the cross position's size; an isolated market's orders read the held one.
   const repriceOrders = orders !== undefined || (next !== undefined && !isolated);
-  const list = repriceOrders ? (orders ?? ordersIn(state, sub.key, market)) : undefined;
+  const list = repriceOrders
+    ? (orders ?? (hasOrdersIn(state, sub.key, market) ? ordersIn(state, sub.key, market) : NO_ORDERS))
+    : undefined;
   // no orders there, before or after: nothing reserved to reprice (the common fill)
   if (list !== undefined && (list.length > 0 || e.reservations.has(market))) {
     if (next !== undefined && !isolated) {
@@ -453,6 +524,96 @@ export function crossFiguresWithChange(
     initialMarginQuote: im,
     openOrderInitialMarginQuote: reserved,
     freeCollateralQuote: freeInit - im - reserved,
+  };
+}
+
+/**
+ * The cross scope's figures if `order` were added to the resting orders of its market: equal to
+ * `crossFiguresWithChange(state, sub, order.market, undefined, [...that market's orders, order], 0n)`.
+ * With the cache, the market's resting orders are not priced again: the order's terms are added
+ * to their cached sums (the reservation is a sum over orders, so the total is the same to the
+ * unit) and only the worst case on the order's side is measured anew. The pre-trade check and
+ * `place_order` take this path.
+ */
+export function crossFiguresWithOrder(
+  state: ReadonlyEngineState,
+  sub: ReadonlySubaccount,
+  order: OrderLite,
+): CrossChange {
+  const market = order.market;
+  if (!cacheable(state) || isPortfolio(state, sub))
+    return crossFiguresWithChange(
+      state,
+      sub,
+      market,
+      undefined,
+      [...ordersIn(state, sub.key, market), order],
+      0n,
+    );
+  const base = cachedCrossFigures(state, sub);
+  const e = entryFor(state, sub);
+  let parts = e.orderParts.get(market);
+  if (parts === undefined) {
+    parts = orderPartsOf(state, sub, market, ordersIn(state, sub.key, market));
+    e.orderParts.set(market, parts);
+  }
+  const m = state.markets.get(market)!;
+  const mark = markOf(m);
+  const cfg = m.config;
+  const sums: OrderSums = {
+    bids: parts.sums.bids,
+    asks: parts.sums.asks,
+    loss: parts.sums.loss,
+    fee: parts.sums.fee,
+  };
+  addOrderTerms(sums, order, mark, cfg.takerFee, state.settlement.decimals, cfg);
+  const cap = sub.maxLeverage.get(market);
+  // only the side the order adds to has a new worst case
+  const imBids =
+    sums.bids === parts.sums.bids
+      ? parts.imBids
+      : reservationInitialAt(state, m, parts.size + sums.bids, mark, cap);
+  const imAsks =
+    sums.asks === parts.sums.asks
+      ? parts.imAsks
+      : reservationInitialAt(state, m, parts.size - sums.asks, mark, cap);
+  const total = reservationFromSums(sums, parts.base, imBids, imAsks).totalQuote;
+  const reserved = base.openOrderInitialMarginQuote - (e.reservations.get(market) ?? 0n) + total;
+  const im = base.initialMarginQuote;
+  return {
+    initialMarginQuote: im,
+    openOrderInitialMarginQuote: reserved,
+    freeCollateralQuote: base.equityInitialQuote - im - reserved,
+  };
+}
+
+/** A market's reservation terms for the cross scope as it is (marketOrdersReservation's, kept apart). */
+function orderPartsOf(
+  state: ReadonlyEngineState,
+  sub: ReadonlySubaccount,
+  market: string,
+  orders: readonly OrderLite[],
+): OrderParts {
+  const m = state.markets.get(market)!;
+  const mark = markOf(m);
+  const cfg = m.config;
+  const view: ScopeView = {
+    sub,
+    scope: CROSS,
+    positions: crossPositions(sub),
+    balances: sub.balances,
+    settlementDelta: 0n,
+  };
+  const size = reservationPositionSize(view, market);
+  const sums: OrderSums = { bids: 0n, asks: 0n, loss: 0n, fee: 0n };
+  for (const o of orders) addOrderTerms(sums, o, mark, cfg.takerFee, state.settlement.decimals, cfg);
+  const cap = sub.maxLeverage.get(market);
+  return {
+    sums,
+    size,
+    base: reservationInitialAt(state, m, size, mark, cap),
+    imBids: sums.bids > 0n ? reservationInitialAt(state, m, size + sums.bids, mark, cap) : 0n,
+    imAsks: sums.asks > 0n ? reservationInitialAt(state, m, size - sums.asks, mark, cap) : 0n,
   };
 }
 

@@ -18,7 +18,13 @@ import { max, mulDiv, PPM } from '../num/index.ts';
 import { closeFeeMaintenanceQuote } from './close-fee.ts';
 import { driftAccountFigures, openOrderChargeQuote } from './drift-arithmetic.ts';
 import { pendingFundingQuote, scopePendingFundingQuote } from './lazy-funding.ts';
-import { marketReservation, type OrderLite } from './open-orders.ts';
+import {
+  addOrderTerms,
+  type OrderLite,
+  type OrderSums,
+  reservationFromSums,
+  worstCaseSizes,
+} from './open-orders.ts';
 import { positiveHealthHaircut } from './pnl-haircut.ts';
 import { portfolioFiguresQuote } from './portfolio-scope.ts';
 import { assetPricePx8, markOf, type PositionLite } from './prices.ts';
@@ -386,7 +392,7 @@ export function openOrderMarginQuote(
   marks?: ReadonlyMap<string, bigint>,
 ): bigint {
   const orders = view.orders ?? state.ordersBySub.get(view.sub.key)?.values();
-  if (orders === undefined) return 0n;
+  if (orders === undefined || (Array.isArray(orders) && orders.length === 0)) return 0n;
   const byMarket = new Map<string, OrderLite[]>();
   for (const o of orders) {
     const list = byMarket.get(o.market);
@@ -482,23 +488,44 @@ export function marketOrdersReservation(
 ) {
   const market = state.markets.get(marketId)!;
   const mark = markOf(market, marks);
+  const size = reservationPositionSize(view, marketId);
+  const cfg = market.config;
+  const qd = state.settlement.decimals;
+  const sums: OrderSums = { bids: 0n, asks: 0n, loss: 0n, fee: 0n };
+  for (const o of orders) addOrderTerms(sums, o, mark, cfg.takerFee, qd, cfg);
+  if (sums.bids === 0n && sums.asks === 0n) return reservationFromSums(sums, 0n, 0n, 0n);
+  const cap = view.sub.maxLeverage.get(marketId);
+  const { allBids, allAsks } = worstCaseSizes(size, sums.bids, sums.asks);
+  const base = reservationInitialAt(state, market, size, mark, cap, marks);
+  const imBids = sums.bids > 0n ? reservationInitialAt(state, market, allBids, mark, cap, marks) : 0n;
+  const imAsks = sums.asks > 0n ? reservationInitialAt(state, market, allAsks, mark, cap, marks) : 0n;
+  return reservationFromSums(sums, base, imBids, imAsks);
+}
+
+/**
+ * The position size a market's orders are reserved against in `view`: the cross position's,
+ * or for an isolated market the held one (or `orderPositionSizes`' override).
+ */
+export function reservationPositionSize(view: ScopeView, marketId: string): bigint {
   const held = view.sub.positions.get(marketId);
   const isolated = held?.isolated ?? view.sub.isolatedMarkets.has(marketId);
-  const size = isolated
-    ? (view.orderPositionSizes?.get(marketId) ?? held?.size ?? 0n)
-    : (view.positions.find((p) => p.market === marketId)?.size ?? 0n);
-  const cap = view.sub.maxLeverage.get(marketId);
-  const initialAt = (q: bigint) =>
-    q === 0n ? 0n : positionRequirement(state, market, q, mark, cap, undefined, marks).initialQuote;
-  return marketReservation(
-    size,
-    orders,
-    mark,
-    market.config.takerFee,
-    state.settlement.decimals,
-    initialAt,
-    market.config,
-  );
+  if (isolated) return view.orderPositionSizes?.get(marketId) ?? held?.size ?? 0n;
+  for (const p of view.positions) if (p.market === marketId) return p.size;
+  return 0n;
+}
+
+/** The initial margin the reservation measures a signed size at (0 for no position). */
+export function reservationInitialAt(
+  state: ReadonlyEngineState,
+  market: ReadonlyMarketState,
+  size: bigint,
+  mark: bigint,
+  cap: bigint | undefined,
+  marks?: ReadonlyMap<string, bigint>,
+): bigint {
+  return size === 0n
+    ? 0n
+    : positionRequirement(state, market, size, mark, cap, undefined, marks).initialQuote;
 }
 
 const NO_ORDERS: readonly OrderLite[] = Object.freeze([]);

@@ -98,6 +98,66 @@ export interface MarketReservation {
 }
 
 /**
+ * A market's orders as the reservation sums them: the sizes of all bids and of all asks, and the
+ * opening losses and fees, over its orders that can fill (not reduce-only, size > 0). Sums, so an
+ * order can be added to them later (a hypothetical order, account/figures-cache.ts) and the
+ * reservation is the same as over the whole list.
+ */
+export interface OrderSums {
+  bids: bigint;
+  asks: bigint;
+  loss: bigint;
+  fee: bigint;
+}
+
+/** Adds one order's terms to `sums` (nothing for a reduce-only order or a size ≤ 0). */
+export function addOrderTerms(
+  sums: OrderSums,
+  o: OrderLite,
+  markPx8: bigint,
+  takerFeePpm: bigint,
+  quoteDecimals: number,
+  terms: ContractTerms = LINEAR,
+): void {
+  if (o.reduceOnly || o.size <= 0n) return;
+  if (o.side === 'buy') sums.bids += o.size;
+  else sums.asks += o.size;
+  sums.loss += openingLossQuote(o.side, o.size, o.pricePx8, markPx8, quoteDecimals, terms);
+  sums.fee += openingFeeQuote(o.size, o.pricePx8, takerFeePpm, quoteDecimals, terms);
+}
+
+export const NO_RESERVATION: MarketReservation = Object.freeze({
+  worstCaseQuote: 0n,
+  openingLossQuote: 0n,
+  openingFeeQuote: 0n,
+  totalQuote: 0n,
+});
+
+/**
+ * The reservation from a market's order sums and the position's initial margin at its size
+ * (`base`), at size + bids (`imBids`, read only when bids > 0) and at size − asks (`imAsks`,
+ * read only when asks > 0).
+ */
+export function reservationFromSums(
+  sums: OrderSums,
+  base: bigint,
+  imBids: bigint,
+  imAsks: bigint,
+): MarketReservation {
+  if (sums.bids === 0n && sums.asks === 0n) return NO_RESERVATION;
+  let worst = base;
+  if (sums.bids > 0n && imBids > worst) worst = imBids;
+  if (sums.asks > 0n && imAsks > worst) worst = imAsks;
+  const worstCaseQuote = worst - base;
+  return {
+    worstCaseQuote,
+    openingLossQuote: sums.loss,
+    openingFeeQuote: sums.fee,
+    totalQuote: worstCaseQuote + sums.loss + sums.fee,
+  };
+}
+
+/**
  * The reservation of one market's orders for a subaccount.
  * @param initialAt the position's initial margin at a signed size (at the mark, with the
  *   subaccount's leverage cap); called for the position and the two worst cases, so the
@@ -112,35 +172,12 @@ export function marketReservation(
   initialAt: (sizeQty9: bigint) => bigint,
   terms: ContractTerms = LINEAR,
 ): MarketReservation {
-  let bids = 0n;
-  let asks = 0n;
-  let loss = 0n;
-  let fee = 0n;
-  for (const o of orders) {
-    if (o.reduceOnly || o.size <= 0n) continue;
-    if (o.side === 'buy') bids += o.size;
-    else asks += o.size;
-    loss += openingLossQuote(o.side, o.size, o.pricePx8, markPx8, quoteDecimals, terms);
-    fee += openingFeeQuote(o.size, o.pricePx8, takerFeePpm, quoteDecimals, terms);
-  }
-  if (bids === 0n && asks === 0n)
-    return { worstCaseQuote: 0n, openingLossQuote: 0n, openingFeeQuote: 0n, totalQuote: 0n };
-  const { allBids, allAsks } = worstCaseSizes(positionSize, bids, asks);
+  const sums: OrderSums = { bids: 0n, asks: 0n, loss: 0n, fee: 0n };
+  for (const o of orders) addOrderTerms(sums, o, markPx8, takerFeePpm, quoteDecimals, terms);
+  if (sums.bids === 0n && sums.asks === 0n) return NO_RESERVATION;
+  const { allBids, allAsks } = worstCaseSizes(positionSize, sums.bids, sums.asks);
   const base = initialAt(positionSize);
-  let worst = base;
-  if (bids > 0n) {
-    const im = initialAt(allBids);
-    if (im > worst) worst = im;
-  }
-  if (asks > 0n) {
-    const im = initialAt(allAsks);
-    if (im > worst) worst = im;
-  }
-  const worstCaseQuote = worst - base;
-  return {
-    worstCaseQuote,
-    openingLossQuote: loss,
-    openingFeeQuote: fee,
-    totalQuote: worstCaseQuote + loss + fee,
-  };
+  const imBids = sums.bids > 0n ? initialAt(allBids) : 0n;
+  const imAsks = sums.asks > 0n ? initialAt(allAsks) : 0n;
+  return reservationFromSums(sums, base, imBids, imAsks);
 }

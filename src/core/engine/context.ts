@@ -5,7 +5,12 @@
  * changes nothing.
  */
 import { evaluate, type ScopeFigures, type ScopeView } from '../account/figures.ts';
-import { type CrossChange, cachedCrossFigures, crossFiguresWithChange } from '../account/figures-cache.ts';
+import {
+  type CrossChange,
+  cachedCrossFigures,
+  crossFiguresWithChange,
+  crossFiguresWithOrder,
+} from '../account/figures-cache.ts';
 import type { OrderLite } from '../account/open-orders.ts';
 import { MissingPriceError, type PositionLite } from '../account/prices.ts';
 import type { AssetConfig } from '../model/config.ts';
@@ -88,6 +93,16 @@ export class CommandContext {
   crossFigures(sub: Subaccount): ScopeFigures {
     try {
       return cachedCrossFigures(this.state, sub);
+    } catch (e) {
+      if (e instanceof MissingPriceError) reject('NO_PRICE', e.message);
+      throw e;
+    }
+  }
+
+  /** The subaccount's cross figures with `order` added to its market's resting orders (account/figures-cache.ts). */
+  crossWithOrder(sub: Subaccount, order: OrderLite): CrossChange {
+    try {
+      return crossFiguresWithOrder(this.state, sub, order);
     } catch (e) {
       if (e instanceof MissingPriceError) reject('NO_PRICE', e.message);
       throw e;

@@ -21,6 +21,7 @@ import { crossView, evaluate } from '../account/figures.ts';
 import {
   cachedCrossFigures,
   crossFiguresWithChange,
+  crossFiguresWithOrder,
   naiveChange,
   setFiguresCacheEnabled,
 } from '../account/figures-cache.ts';
@@ -281,6 +282,19 @@ function assertCacheExact(state: ReadonlyEngineState, probe: number): void {
     // one hypothetical change per subaccount: a position in one market, maybe its orders too
     const m = M[k % M.length]!;
     const held = sub.positions.get(m);
+    // a hypothetical extra order (the pre-trade check, place_order): any side, size, price, reduce-only
+    const extra: OrderLite = {
+      id: 'extra',
+      market: m,
+      side: k % 2 === 0 ? 'buy' : 'sell',
+      size: BigInt(1 + ((k * 104_729) % 5_000)) * 1_000_000n,
+      pricePx8: BigInt(9_000 + ((k * 7_907) % 2_001)) * 1_000_000n,
+      reduceOnly: k % 5 === 4,
+    };
+    const resting = [...(state.ordersBySub.get(sub.key)?.values() ?? [])].filter((o) => o.market === m);
+    expect(crossFiguresWithOrder(state, sub, extra)).toEqual(
+      naiveChange(state, sub, m, undefined, [...resting, extra], 0n),
+    );
     if (held?.isolated) continue; // the fill path takes the isolated branch, not this one
     const size = (held?.size ?? 0n) + BigInt(((k * 7919) % 20_001) - 10_000) * 1_000_000n;
     const next = { market: m, size, entryValue: size * 100n * 1000n + BigInt(k % 997) };

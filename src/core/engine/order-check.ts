@@ -46,6 +46,22 @@ export type OrderCheck =
 /** At most this many characters of a malformed input's explanation. */
 const MAX_MESSAGE_CHARS = 2_000;
 
+/**
+ * The wire form of figures objects already formatted: the cross figures before the order are the
+ * figures cache's shared object (account/figures-cache.ts), unchanged until the subaccount or a
+ * price changes, so repeated checks format them once.
+ */
+const formatted = new WeakMap<CrossChange, OrderCheckFigures>();
+
+function cachedWireFigures(f: CrossChange, decimals: number): OrderCheckFigures {
+  let w = formatted.get(f);
+  if (w === undefined) {
+    w = wireFigures(f, decimals);
+    formatted.set(f, w);
+  }
+  return w;
+}
+
 function wireFigures(f: CrossChange, decimals: number): OrderCheckFigures {
   return {
     initialMargin: formatDecimal(f.initialMarginQuote, decimals),
@@ -82,7 +98,7 @@ export function decideOrderCheck(state: ReadonlyEngineState, command: PlaceOrder
     return {
       ok: true,
       orderInitialMargin: formatDecimal(d.orderInitialMarginQuote, dp),
-      before: wireFigures(d.before, dp),
+      before: cachedWireFigures(d.before, dp),
       after: wireFigures(d.after, dp),
     };
   } catch (e) {

@@ -83,6 +83,17 @@ function checkWorstSize(
 ): void {
   let sideTotal = 0n;
   for (const o of orders) if (o.market === market && !o.reduceOnly && o.side === side) sideTotal += o.size;
+  checkWorstTotal(sub, market, maxSize, sideTotal, side);
+}
+
+/** checkWorstSize on the side's total size of orders that can fill (not reduce-only). */
+function checkWorstTotal(
+  sub: Subaccount,
+  market: string,
+  maxSize: bigint,
+  sideTotal: bigint,
+  side: 'buy' | 'sell',
+): void {
   const worst = positionSize(sub, market) + (side === 'buy' ? sideTotal : -sideTotal);
   if ((worst < 0n ? -worst : worst) > maxSize)
     reject(
@@ -134,18 +145,27 @@ export function decidePlaceOrder(ctx: CommandContext, c: Cmd<'place_order'>): Or
     pricePx8: c.price,
     reduceOnly: c.reduceOnly,
   };
-  const lite: OrderLite = { ...order, size: c.size };
-  // Only this market's orders change: the other markets' reservations stay as they are.
-  const inMarket: OrderLite[] = [];
-  if (resting !== undefined) for (const o of resting.values()) if (o.market === c.market) inMarket.push(o);
-  inMarket.push(lite);
   if (c.reduceOnly) checkReduceOnly(ctx.state, sub, c.market, c.side, c.size);
   else {
-    checkWorstSize(sub, c.market, market.config.maxPositionSize, inMarket, c.side);
+    // the side's worst case with this order resting too
+    let sideTotal = c.size;
+    if (resting !== undefined)
+      for (const o of resting.values())
+        if (o.market === c.market && !o.reduceOnly && o.side === c.side) sideTotal += o.size;
+    checkWorstTotal(sub, c.market, market.config.maxPositionSize, sideTotal, c.side);
     refuseUnsafe(ctx, sub, c.market, c.timeMs);
   }
+  const lite: OrderLite = {
+    id: c.orderId,
+    market: c.market,
+    side: c.side,
+    size: c.size,
+    pricePx8: c.price,
+    reduceOnly: c.reduceOnly,
+  };
+  // Only this market's orders change: the other markets' reservations stay as they are.
   const before = ctx.crossFigures(sub);
-  const after = ctx.crossChange(sub, c.market, undefined, inMarket, 0n);
+  const after = ctx.crossWithOrder(sub, lite);
   const orderIm = after.openOrderInitialMarginQuote - before.openOrderInitialMarginQuote;
   if (orderIm > 0n && after.freeCollateralQuote < 0n)
     reject(
@@ -310,14 +330,20 @@ export function trimReduceOnly(ctx: CommandContext, subKey: string, market: stri
  */
 export function trimReduceOnlyAfterTrades(ctx: CommandContext): void {
   if (ctx.state.orders.size === 0) return;
-  const touched = new Set<string>();
+  // (subaccount, market) pairs in first-traded order, each once; collected before trimming,
+  // which emits. A command trades a handful of times: a list beats a set of joined keys.
+  const subs: string[] = [];
+  const markets: string[] = [];
   for (const e of ctx.events) {
     if (e.type !== 'traded') continue;
-    touched.add(`${e.buyer}\n${e.market}`);
-    touched.add(`${e.seller}\n${e.market}`);
+    notePair(subs, markets, e.buyer, e.market);
+    notePair(subs, markets, e.seller, e.market);
   }
-  for (const t of touched) {
-    const [subKey, market] = t.split('\n') as [string, string];
-    trimReduceOnly(ctx, subKey, market);
-  }
+  for (let i = 0; i < subs.length; i++) trimReduceOnly(ctx, subs[i]!, markets[i]!);
+}
+
+function notePair(subs: string[], markets: string[], sub: string, market: string): void {
+  for (let i = 0; i < subs.length; i++) if (subs[i] === sub && markets[i] === market) return;
+  subs.push(sub);
+  markets.push(market);
 }

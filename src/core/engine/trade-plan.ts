@@ -66,7 +66,6 @@ export function planSide(
   const orderView: Partial<ScopeView> = resting
     ? { orders: ordersAfterFill(state, sub.key, resting.orderId, resting.filled) }
     : {};
-  const freeBefore = () => ctx.crossFigures(sub).freeCollateralQuote;
 
   if (absAfter > market.config.maxPositionSize && addsRisk) {
     return {
@@ -94,7 +93,9 @@ export function planSide(
         orderPositionSizes: new Map([[id, r.size]]),
       });
       const balance = sub.balances.get(state.settlement.id) ?? 0n;
-      const short = cross.freeCollateralQuote < 0n && !(resting && cross.freeCollateralQuote >= freeBefore());
+      const short =
+        cross.freeCollateralQuote < 0n &&
+        !(resting && cross.freeCollateralQuote >= ctx.crossFigures(sub).freeCollateralQuote);
       if (short || balance < isolatedTopUp + fee) {
         refusal = {
           code: failCode,
@@ -106,7 +107,10 @@ export function planSide(
     // Only this market changes (its position, and the resting order the trade fills here).
     const marketOrders = resting ? orderView.orders!.filter((o) => o.market === id) : undefined;
     const f = ctx.crossChange(sub, id, next, marketOrders, r.realized - fee);
-    if (f.freeCollateralQuote < 0n && !(resting && f.freeCollateralQuote >= freeBefore())) {
+    if (
+      f.freeCollateralQuote < 0n &&
+      !(resting && f.freeCollateralQuote >= ctx.crossFigures(sub).freeCollateralQuote)
+    ) {
       refusal = {
         code: failCode,
         message: `free collateral after the trade would be ${fmt.quote(state, f.freeCollateralQuote)}`,

@@ -63,6 +63,34 @@ describe('decimal parse/format', () => {
       ),
     );
   });
+  it('formats as the plain pad, split and trim definition does', () => {
+    // the definition: pad to decimals + 1 digits, split, drop trailing fraction zeros, pad to minFraction
+    const reference = (value: bigint, dp: number, minFraction: number): string => {
+      const neg = value < 0n;
+      const digits = (neg ? -value : value).toString().padStart(dp + 1, '0');
+      const intPart = digits.slice(0, digits.length - dp);
+      let frac = dp > 0 ? digits.slice(digits.length - dp) : '';
+      frac = frac.replace(/0+$/, '');
+      if (frac.length < minFraction) frac = frac.padEnd(minFraction, '0');
+      return (neg ? '-' : '') + intPart + (frac.length > 0 ? `.${frac}` : '');
+    };
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }), fc.bigInt({ min: -1000n, max: 1000n })),
+        fc.integer({ min: 0, max: 24 }),
+        fc.integer({ min: 0, max: 8 }),
+        (v, dp, minFraction) => {
+          expect(formatDecimal(v, dp, { minFraction })).toBe(reference(v, dp, minFraction));
+          expect(formatDecimal(v, dp)).toBe(reference(v, dp, 0));
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    expect(formatDecimal(-1_500_000n, 6)).toBe('-1.5');
+    expect(formatDecimal(5n, 3, { minFraction: 2 })).toBe('0.005');
+    expect(formatDecimal(12n, 0, { minFraction: 2 })).toBe('12.00');
+  });
+
   it('refuses what is not a plain decimal', () => {
     for (const bad of ['NaN', 'Infinity', '-Infinity', '1e5', '0x10', '', ' ', '1.2.3', '--1', '1,5', '١٢']) {
       expect(parseDecimal(bad, 6).ok, bad).toBe(false);

@@ -165,15 +165,20 @@ export function parseDecimalUnsafe(input: unknown, decimals: number): bigint {
 }
 
 /** Formats an integer at `decimals` scale as a plain decimal string, trimming trailing zeros. */
-export function formatDecimal(value: bigint, decimals: number, opts: { minFraction?: number } = {}): string {
+export function formatDecimal(value: bigint, decimals: number, opts?: { minFraction?: number }): string {
   const neg = value < 0n;
-  const digits = (neg ? -value : value).toString().padStart(decimals + 1, '0');
-  const intPart = digits.slice(0, digits.length - decimals);
-  let frac = decimals > 0 ? digits.slice(digits.length - decimals) : '';
-  frac = frac.replace(/0+$/, '');
-  const minFraction = opts.minFraction ?? 0;
-  if (frac.length < minFraction) frac = frac.padEnd(minFraction, '0');
-  return (neg ? '-' : '') + intPart + (frac.length > 0 ? '.' + frac : '');
+  let digits = (neg ? -value : value).toString();
+  // Index arithmetic rather than pad/slice/regex: the pre-trade check formats its answer on
+  // every call, so each intermediate string counts.
+  if (digits.length <= decimals) digits = '0'.repeat(decimals + 1 - digits.length) + digits;
+  const intEnd = digits.length - decimals;
+  let end = digits.length;
+  while (end > intEnd && digits.charCodeAt(end - 1) === 48) end--;
+  const minFraction = opts?.minFraction ?? 0;
+  let text = end === digits.length ? digits : digits.slice(0, end);
+  if (end - intEnd < minFraction) text += '0'.repeat(minFraction - (end - intEnd));
+  if (text.length > intEnd) text = `${text.slice(0, intEnd)}.${text.slice(intEnd)}`;
+  return neg ? `-${text}` : text;
 }
 
 /** Converts an integer between scales with explicit rounding. */
