@@ -21,7 +21,6 @@
 import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { CRASH_WINDOWS } from '../sim/data/crashes.ts';
 import {
   type Comparison,
   formatAccountLevel,
@@ -32,7 +31,7 @@ import {
   shareOf,
 } from '../sim/lab/compare.ts';
 import { dynamicPolicies } from '../sim/lab/dynamic-policy.ts';
-import { historyOf, SYNTHETIC_MODEL_IDS } from '../sim/lab/histories.ts';
+import { historyOf, LAB_CRASH_IDS, SYNTHETIC_MODEL_IDS } from '../sim/lab/histories.ts';
 import { DEFAULT_POLICIES } from '../sim/lab/policies.ts';
 import { POLICY_NAMES, policiesByName } from '../sim/lab/policy-registry.ts';
 import { type ResponseSpec, responseOptions } from '../sim/lab/responders.ts';
@@ -182,7 +181,7 @@ interface SimulateFlags {
 
 /** `--crash`: one crash id, or (with --study) a comma-separated list of them. */
 function crashList(text: string): string {
-  const known = CRASH_WINDOWS.map((w) => w.id);
+  const known = LAB_CRASH_IDS;
   const ids = text.split(',').map((s) => s.trim());
   for (const id of ids)
     if (!known.includes(id))
@@ -268,7 +267,7 @@ export function registerSimulateCommand(program: Command): Command {
     .addOption(
       new Option(
         '--crash <id>',
-        `crash window to replay (default 2025-10-10; with --study a comma-separated list, default all: ${CRASH_WINDOWS.map((w) => w.id).join(', ')})`,
+        `crash window to replay (default 2025-10-10; ids ending in -eth are ETH days; with --study a comma-separated list, default all: ${LAB_CRASH_IDS.join(', ')})`,
       )
         .argParser(crashList)
         .conflicts('path'),

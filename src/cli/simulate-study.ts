@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { SingleBar } from 'cli-progress';
-import { CRASH_WINDOWS } from '../sim/data/crashes.ts';
+import { LAB_CRASH_IDS } from '../sim/lab/histories.ts';
 import { formatStudy, type LatencySpec, runStudy, type StudyResult } from '../sim/lab/study.ts';
 import { toJson } from '../sim/report/report.ts';
 import { writeStudyReport } from '../sim/report/study-report.ts';
@@ -47,7 +47,7 @@ export interface StudyCommandResult {
 
 export async function runStudyCommand(opts: StudyCommandOptions, io: StudyIo): Promise<StudyCommandResult> {
   const d = opts.quick ? QUICK_STUDY : STUDY_DEFAULTS;
-  const histories = opts.histories ?? CRASH_WINDOWS.map((w) => w.id);
+  const histories = opts.histories ?? LAB_CRASH_IDS;
   const workers = opts.workers ?? Math.max(1, availableParallelism());
   const t0 = performance.now();
   const bar =

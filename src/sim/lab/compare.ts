@@ -40,7 +40,7 @@ import {
   repairPhantomBids,
 } from '../../analytics/liquidity/depth-model.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../../core/num/index.ts';
-import { DATA_DIR, loadCrashKlines } from '../data/crashes.ts';
+import { DATA_DIR, labWindow, loadWindowKlines } from '../data/crashes.ts';
 import { hasOracleFeed } from '../oracle-feed.ts';
 import { drawTraders, LAB_POPULATION_SPEC, materialize, type PopulationSpec } from '../population.ts';
 import { INSURANCE_SEED_PPM } from '../venue.ts';
@@ -121,11 +121,11 @@ export interface Comparison {
 
 /** The exogenous path of a bundled crash, optionally cut to [fromMs, toMs]. */
 export function crashPath(crash: string, fromMs?: number, toMs?: number): PricePoint[] {
-  const klines = loadCrashKlines(crash).filter(
+  const klines = loadWindowKlines(crash).filter(
     (k) => (fromMs === undefined || k.openTimeMs >= fromMs) && (toMs === undefined || k.openTimeMs <= toMs),
   );
   if (klines.length === 0) throw new RangeError('no bars in the requested part of the window');
-  return klinePoints(klines);
+  return klinePoints(klines, labWindow(crash).intervalMs);
 }
 
 let cachedSnapshots: { snapshots: ReturnType<typeof repairPhantomBids> } | undefined;
