@@ -57,6 +57,7 @@ import {
 } from './cascade-sim.ts';
 import { dynamicPolicies } from './dynamic-policy.ts';
 import { type HistorySpec, historyOf, loadHistory } from './histories.ts';
+import type { AntiCascadeMechanism } from './mechanisms.ts';
 import { DEFAULT_POLICIES, type MarginPolicy, tieredPolicy, venueFor } from './policies.ts';
 import { POLICY_NAMES, policiesByName } from './policy-registry.ts';
 import { DEFAULT_RESPONSE_SPEC, type ResponseSpec, responseOptions } from './responders.ts';
@@ -102,6 +103,8 @@ export interface CompareOptions {
    * through the engine's `oracle` command (only crashes with several sources: `hasOracleFeed`).
    */
   readonly prices?: 'oracle' | 'klines';
+  /** An anti-cascade mechanism applied to every run (./mechanisms.ts); absent: none. */
+  readonly mechanism?: AntiCascadeMechanism;
 }
 
 export interface ComparisonBook {
@@ -209,6 +212,7 @@ export function runComparison(opts: CompareOptions): Comparison {
         : {}),
       recordLiquidations: false,
       ...(opts.prices === 'oracle' && oracleDay !== undefined ? { oracle: oracleDay } : {}),
+      ...(opts.mechanism ? { mechanism: opts.mechanism } : {}),
     });
     first ??= r;
     results.push(r);
