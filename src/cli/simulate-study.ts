@@ -27,6 +27,10 @@ export interface StudyCommandOptions {
   readonly workers?: number;
   /** Also compare at equal time-mean IM/OI (ratios of each policy scaled). */
   readonly equalImOi?: boolean;
+  /** Anti-cascade mechanisms to measure (../sim/lab/mechanisms.ts). */
+  readonly mechanisms?: readonly string[];
+  /** Scales of the Pareto frontier. */
+  readonly frontier?: readonly number[];
   readonly quick: boolean;
   readonly json: boolean;
   readonly out: string;
@@ -72,6 +76,8 @@ export async function runStudyCommand(opts: StudyCommandOptions, io: StudyIo): P
       ...(opts.latencies ? { latencies: opts.latencies } : {}),
       workers,
       ...(opts.equalImOi ? { equalImOi: {} } : {}),
+      ...(opts.mechanisms ? { mechanisms: opts.mechanisms } : {}),
+      ...(opts.frontier ? { frontier: opts.frontier } : {}),
       onProgress: (done, total) => {
         if (!bar) return;
         if (!started) {
@@ -87,7 +93,7 @@ export async function runStudyCommand(opts: StudyCommandOptions, io: StudyIo): P
     bar?.stop();
   }
   const files = await writeStudyReport(opts.out, study, {
-    command: `plimsoll simulate --study --crash ${histories.join(',')} --seeds ${study.seeds.length} --seed ${opts.firstSeed} --accounts ${study.accounts} --policies ${study.policies.join(',')}${opts.equalImOi ? ' --equal-im' : ''}${study.latencies.length > 0 ? ` --latency ${study.latencies.map((l) => (l.blockMs !== undefined ? `block:${l.blockMs / 1000}` : `${l.latencyMs / 1000}`)).join(',')}` : ''}`,
+    command: `plimsoll simulate --study --crash ${histories.join(',')} --seeds ${study.seeds.length} --seed ${opts.firstSeed} --accounts ${study.accounts} --policies ${study.policies.join(',')}${opts.equalImOi && !opts.frontier ? ' --equal-im' : ''}${opts.mechanisms ? ` --mechanisms ${opts.mechanisms.join(',')}` : ''}${opts.frontier ? ` --frontier ${opts.frontier.join(',')}` : ''}${study.latencies.length > 0 ? ` --latency ${study.latencies.map((l) => (l.blockMs !== undefined ? `block:${l.blockMs / 1000}` : `${l.latencyMs / 1000}`)).join(',')}` : ''}`,
   });
   const wallSeconds = (performance.now() - t0) / 1000;
   const ok = study.cells.every((c) => c.policies.every((p) => p.conservationOk));
