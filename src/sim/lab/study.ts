@@ -159,6 +159,8 @@ export interface StudyOutcome {
   /** Largest |mark − exogenous| / exogenous over the run (below or above). */
   readonly displacement: number;
   readonly imOi: number;
+  /** IM/OI at the start (before any liquidation thins out the most leveraged accounts). */
+  readonly imOiStart: number;
   readonly conservationOk: boolean;
 }
 
@@ -192,6 +194,7 @@ export function runStudyTask(task: StudyTask): StudyOutcome {
     cascadeDepth: m.cascade.peakDepth,
     displacement: Math.max(Math.abs(m.cascade.maxDisplacement), m.cascade.maxDisplacementUp),
     imOi: m.capitalEfficiency.mean,
+    imOiStart: m.capitalEfficiency.start.ratio,
     conservationOk: m.conservation.ok,
   };
 }
@@ -224,7 +227,13 @@ export interface FrontierPoint {
   readonly history: string;
   readonly policy: string;
   readonly scale: number;
+  /** Time mean of IM/OI over the run (the x of the frontier). */
   readonly imOi: Interval;
+  /**
+   * IM/OI at the start. The time mean is not monotone in the scale: liquidations remove the most
+   * leveraged (lowest IM/OI) accounts first, more of them at a low scale; the start is.
+   */
+  readonly imOiStart: Interval;
   readonly badDebt: Interval;
 }
 
@@ -608,6 +617,7 @@ export function summarizeStudy(
           policy,
           scale,
           imOi: tInterval(runs.map((o) => o.imOi)),
+          imOiStart: tInterval(runs.map((o) => o.imOiStart)),
           badDebt: tInterval(runs.map((o) => o.badDebt)),
         });
       }

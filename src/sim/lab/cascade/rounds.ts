@@ -198,7 +198,7 @@ export class CascadeRounds {
 
   /** Rounds under the latency model: at the earliest due time, due episodes only, before the horizon. */
   private latencyHooks(updateMs: number, firstDepth: number): RoundHooks {
-    const { ctx, episodes, trader, keeper } = this;
+    const { ctx, episodes, trader } = this;
     let depthOfNew = firstDepth;
     let sinceMs = updateMs;
     let at = updateMs;
