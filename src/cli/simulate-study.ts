@@ -13,9 +13,13 @@ import { toJson } from '../sim/report/report.ts';
 import { writeStudyReport } from '../sim/report/study-report.ts';
 import { EXIT_FAILURE, EXIT_OK } from './errors.ts';
 
-/** Defaults of a study; `--quick` (CI) uses 3 seeds of 50 traders. */
+/**
+ * Defaults of a study (every lab history); `--quick` (CI) uses 3 seeds of 50 traders on three
+ * short histories of both assets unless `--crash` is given.
+ */
 export const STUDY_DEFAULTS = { seeds: 30, accounts: 200 } as const;
 export const QUICK_STUDY = { seeds: 3, accounts: 50 } as const;
+export const QUICK_HISTORIES: readonly string[] = ['2021-05-19', '2022-11-09', '2021-05-19-eth'];
 
 export interface StudyCommandOptions {
   readonly histories?: readonly string[];
@@ -51,7 +55,7 @@ export interface StudyCommandResult {
 
 export async function runStudyCommand(opts: StudyCommandOptions, io: StudyIo): Promise<StudyCommandResult> {
   const d = opts.quick ? QUICK_STUDY : STUDY_DEFAULTS;
-  const histories = opts.histories ?? LAB_CRASH_IDS;
+  const histories = opts.histories ?? (opts.quick ? QUICK_HISTORIES : LAB_CRASH_IDS);
   const workers = opts.workers ?? Math.max(1, availableParallelism());
   const t0 = performance.now();
   const bar =
