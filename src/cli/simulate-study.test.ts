@@ -119,7 +119,9 @@ describe('simulate --study --quick', () => {
     expect(html).toContain('the headline at equal IM/OI');
     expect(html).toContain('anti-cascade mechanism <em>throttle</em>');
     expect(html).toContain('with throttle − without');
-    expect(html.match(/<svg/g)!.length).toBeGreaterThanOrEqual(1);
+    expect(html).toContain('bad debt with each mechanism − without');
+    // The frontier chart and the mechanism chart of the one history.
+    expect(html.match(/<svg/g)!.length).toBeGreaterThanOrEqual(2);
     expect(html).not.toMatch(/<script|https?:\/\/(?!vega\.github\.io|www\.w3\.org)/);
   }, 300_000);
 

@@ -208,6 +208,49 @@ function frontierSection(s: StudyResult, history: string, svg: string | undefine
   ].join('\n');
 }
 
+/** Each mechanism's paired effect on bad debt (with − without, 95 % t interval), one row per mechanism, a dot per policy. */
+export function mechanismChart(s: StudyResult, history: string): TopLevelSpec | undefined {
+  const cells = s.cells.filter((c) => c.history === history && c.mechanism !== undefined);
+  if (cells.length === 0) return undefined;
+  const values = cells.flatMap((c) =>
+    c.policies.map((p) => {
+      const d = p.metrics.badDebt.vsBaseline!;
+      return { mechanism: c.mechanism, policy: p.policy, mean: d.t.mean, lo: d.t.lo, hi: d.t.hi };
+    }),
+  );
+  const y = { field: 'mechanism', type: 'nominal', title: null, sort: null };
+  const color = { field: 'policy', type: 'nominal', sort: null };
+  const yOffset = { field: 'policy', type: 'nominal', sort: null };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 760,
+    height: { step: 60 },
+    title: {
+      text: `${history}: bad debt with each mechanism − without (same policy, same seeds)`,
+      subtitle: 'paired mean difference with 95 % t interval; left of 0: the mechanism lowers bad debt',
+    },
+    data: { values },
+    config: { font: 'Helvetica, Arial, sans-serif', legend: { orient: 'bottom', columns: 5, labelLimit: 0 } },
+    layer: [
+      {
+        mark: { type: 'rule' },
+        encoding: {
+          x: { field: 'lo', type: 'quantitative', title: 'Δ bad debt, USDC' },
+          x2: { field: 'hi' },
+          y,
+          yOffset,
+          color,
+        },
+      },
+      {
+        mark: { type: 'point', filled: true },
+        encoding: { x: { field: 'mean', type: 'quantitative' }, y, yOffset, color },
+      },
+      { mark: { type: 'rule', color: '#888', strokeDash: [4, 4] }, encoding: { x: { datum: 0 } } },
+    ],
+  } as TopLevelSpec;
+}
+
 /** The headline at equal IM/OI: each calibrated policy's bad debt against the baseline's, paired. */
 function headline(s: StudyResult, history: string): string {
   const equal = s.cells.find((c) => c.history === history && c.keeper === EQUAL_IM_OI);
@@ -263,6 +306,12 @@ export async function buildStudyHtml(s: StudyResult, meta: { generatedAt?: strin
       return spec ? renderSvg(spec) : undefined;
     }),
   );
+  const mechanismCharts = await Promise.all(
+    s.histories.map(async (h) => {
+      const spec = mechanismChart(s, h);
+      return spec ? renderSvg(spec) : undefined;
+    }),
+  );
   const frontierCharts = await Promise.all(
     s.histories.map(async (h) => {
       const spec = frontierChart(s, h);
@@ -286,7 +335,8 @@ export async function buildStudyHtml(s: StudyResult, meta: { generatedAt?: strin
           `<h3>${esc(h)}: anti-cascade mechanism <em>${esc(c.mechanism!)}</em></h3>\n<p>${esc(mechanismByName(c.mechanism!)?.description ?? '')}. Differences are against the same policy without the mechanism, same seeds.</p>\n${cellTables(c, s.baseline)}`,
       )
       .join('\n');
-    return `<h2>${esc(h)}</h2>\n${headline(s, h)}\n<h3>Policies with the lab's default keeper</h3>\n${cellTables(main, s.baseline)}\n${equalHtml}\n${frontierSection(s, h, frontierCharts[i])}\n${mechanisms}\n${latencySection(s, h, charts[i])}`;
+    const mechFigure = mechanismCharts[i] ? `<figure>${mechanismCharts[i]}</figure>` : '';
+    return `<h2>${esc(h)}</h2>\n${headline(s, h)}\n<h3>Policies with the lab's default keeper</h3>\n${cellTables(main, s.baseline)}\n${equalHtml}\n${frontierSection(s, h, frontierCharts[i])}\n${mechFigure}\n${mechanisms}\n${latencySection(s, h, charts[i])}`;
   });
   return `<!doctype html>
 <html lang="en">
