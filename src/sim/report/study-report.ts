@@ -191,13 +191,14 @@ function frontierSection(s: StudyResult, history: string, svg: string | undefine
       ? `<figure>${svg}<figcaption>Lower and further left is better: less bad debt for less margin.</figcaption></figure>`
       : '',
     '<table class="metrics frontier">',
-    `<thead><tr><th>policy</th>${scales.map((k) => `<th>ratios × ${k}<br>IM/OI · bad debt USDC [t 95 %]</th>`).join('')}</tr></thead><tbody>`,
+    `<thead><tr><th>policy</th>${scales.map((k) => `<th>ratios × ${k}<br>IM/OI time mean (start) · bad debt USDC [t 95 %]</th>`).join('')}</tr></thead><tbody>`,
     ...pols.map(
       (p) =>
         `<tr><th scope="row">${esc(p)}</th>${scales
           .map((k) => {
             const f = pts.find((x) => x.policy === p && x.scale === k)!;
-            return `<td>${esc(formatInterval('imOi', f.imOi).split(' ')[0]!)} · ${esc(formatInterval('badDebt', f.badDebt))}</td>`;
+            const im = (x: number) => `${(x * 100).toFixed(2)}%`;
+            return `<td>${im(f.imOi.mean)} (${im(f.imOiStart.mean)}) · ${esc(formatInterval('badDebt', f.badDebt))}</td>`;
           })
           .join('')}</tr>`,
     ),
