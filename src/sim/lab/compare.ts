@@ -396,7 +396,7 @@ export function formatOracle(rows: readonly CascadeMetrics[]): string {
 
 const HELP = `usage: npx tsx src/sim/lab/compare.ts [options]
 
-  --crash ID            2025-10-10 | 2020-03-12 | 2021-05-19 (default 2025-10-10)
+  --crash ID            2025-10-10 | 2020-03-12 | 2021-05-19 | 2022-06-18 | 2022-11-09 | 2020-03-12-eth | 2021-05-19-eth (default 2025-10-10)
   --path MODEL          a seeded synthetic path instead: gbm | jump | regime
                         (src/sim/lab/histories.ts; seeded by --seed)
   --minutes N           length of the synthetic path (default 1440)
