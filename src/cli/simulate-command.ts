@@ -21,7 +21,6 @@
 import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { CRASH_WINDOWS } from '../sim/data/crashes.ts';
 import {
   type Comparison,
   formatAccountLevel,
@@ -32,11 +31,18 @@ import {
   shareOf,
 } from '../sim/lab/compare.ts';
 import { dynamicPolicies } from '../sim/lab/dynamic-policy.ts';
-import { historyOf, SYNTHETIC_MODEL_IDS } from '../sim/lab/histories.ts';
+import { historyOf, LAB_CRASH_IDS, SYNTHETIC_MODEL_IDS } from '../sim/lab/histories.ts';
+import { MECHANISM_NAMES, parseMechanisms } from '../sim/lab/mechanisms.ts';
 import { DEFAULT_POLICIES } from '../sim/lab/policies.ts';
 import { POLICY_NAMES, policiesByName } from '../sim/lab/policy-registry.ts';
 import { type ResponseSpec, responseOptions } from '../sim/lab/responders.ts';
-import { DEFAULT_LATENCIES, type LatencySpec, parseLatencies } from '../sim/lab/study.ts';
+import {
+  DEFAULT_FRONTIER,
+  DEFAULT_LATENCIES,
+  type LatencySpec,
+  parseLatencies,
+  parseScales,
+} from '../sim/lab/study.ts';
 import { hasOracleFeed } from '../sim/oracle-feed.ts';
 import { writeReport } from '../sim/report/report.ts';
 import { intInRange } from './args.ts';
@@ -176,13 +182,15 @@ interface SimulateFlags {
   workers?: number;
   latency?: string | true;
   equalIm: boolean;
+  mechanisms?: string;
+  frontier?: string | true;
   quick: boolean;
   json: boolean;
 }
 
 /** `--crash`: one crash id, or (with --study) a comma-separated list of them. */
 function crashList(text: string): string {
-  const known = CRASH_WINDOWS.map((w) => w.id);
+  const known = LAB_CRASH_IDS;
   const ids = text.split(',').map((s) => s.trim());
   for (const id of ids)
     if (!known.includes(id))
@@ -204,11 +212,18 @@ function studyAction(o: SimulateFlags): void {
     if (set)
       throw new UsageError(`${flag} does not apply to --study (it runs the bundled crashes with klines)`);
   let latencies: LatencySpec[] | undefined;
+  let mechanisms: string[] | undefined;
+  let frontier: number[] | undefined;
   try {
     latencies =
       o.latency === undefined
         ? undefined
         : parseLatencies(o.latency === true ? DEFAULT_LATENCIES : o.latency);
+    mechanisms = o.mechanisms === undefined ? undefined : parseMechanisms(o.mechanisms);
+    frontier =
+      o.frontier === undefined
+        ? undefined
+        : parseScales(o.frontier === true ? DEFAULT_FRONTIER.join(',') : o.frontier);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -221,7 +236,10 @@ function studyAction(o: SimulateFlags): void {
       ...(o.policies !== undefined ? { policies: o.policies.split(',').map((s) => s.trim()) } : {}),
       ...(latencies ? { latencies } : {}),
       ...(o.workers !== undefined ? { workers: o.workers } : {}),
-      equalImOi: o.equalIm,
+      // The frontier's headline is the comparison at equal IM/OI.
+      equalImOi: o.equalIm || frontier !== undefined,
+      ...(mechanisms ? { mechanisms } : {}),
+      ...(frontier ? { frontier } : {}),
       quick: o.quick,
       json: o.json,
       out: resolve(o.out),
@@ -268,7 +286,7 @@ export function registerSimulateCommand(program: Command): Command {
     .addOption(
       new Option(
         '--crash <id>',
-        `crash window to replay (default 2025-10-10; with --study a comma-separated list, default all: ${CRASH_WINDOWS.map((w) => w.id).join(', ')})`,
+        `crash window to replay (default 2025-10-10; ids ending in -eth are ETH days; with --study a comma-separated list, default all: ${LAB_CRASH_IDS.join(', ')})`,
       )
         .argParser(crashList)
         .conflicts('path'),
@@ -333,6 +351,14 @@ export function registerSimulateCommand(program: Command): Command {
       "with --study: also compare at equal capital efficiency (each policy's ratios scaled until its time-mean IM/OI matches the first policy's)",
       false,
     )
+    .option(
+      '--mechanisms <list>',
+      `with --study: anti-cascade mechanisms to measure, each against the same policy without it (${MECHANISM_NAMES.join(', ')}, or all)`,
+    )
+    .option(
+      '--frontier [scales]',
+      `with --study: each policy's Pareto frontier of bad debt against IM/OI, its margin ratios × each scale (no list: ${DEFAULT_FRONTIER.join(',')}); implies --equal-im`,
+    )
     .option('--quick', 'with --study: a small study for CI (3 seeds × 50 traders unless given)', false)
     .option('--json', 'with --study: print the whole study as JSON instead of the tables', false)
     .addOption(
@@ -353,6 +379,8 @@ export function registerSimulateCommand(program: Command): Command {
         ['--workers', o.workers !== undefined],
         ['--latency', o.latency !== undefined],
         ['--equal-im', o.equalIm],
+        ['--mechanisms', o.mechanisms !== undefined],
+        ['--frontier', o.frontier !== undefined],
         ['--quick', o.quick],
         ['--json', o.json],
       ] as const)

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseLatencies, runStudy } from '../sim/lab/study.ts';
+import { parseLatencies, parseScales, runStudy, StudyOptionError } from '../sim/lab/study.ts';
 import { runStudyCommand } from './simulate-study.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'plimsoll-study-'));
@@ -65,4 +65,69 @@ describe('simulate --study --quick', () => {
     });
     expect(inline).toEqual(s);
   }, 180_000);
+
+  it('mechanisms, frontier and the headline at equal IM/OI reach the tables and the report', async () => {
+    const out2 = join(dir, 'frontier');
+    let text = '';
+    const r = await runStudyCommand(
+      {
+        histories: ['2022-06-18'],
+        seeds: 2,
+        firstSeed: 1,
+        accounts: 20,
+        policies: ['static-low', 'static-conservative'],
+        mechanisms: ['throttle'],
+        frontier: [0.5, 2],
+        equalImOi: true,
+        workers: 1,
+        quick: true,
+        json: false,
+        out: out2,
+      },
+      { out: (t) => (text += t), err: { write: () => true } },
+    );
+    expect(r.code).toBe(0);
+    const s = r.study;
+    // Frontier: both policies at both scales; scaling every ratio up cannot lower the margin asked
+    // at the start (the time mean can fall: liquidations remove the most leveraged accounts, more of
+    // them at a low scale).
+    expect(s.frontier.map((f) => `${f.policy}×${f.scale}`)).toEqual([
+      'static-low×0.5',
+      'static-low×2',
+      'static-conservative×0.5',
+      'static-conservative×2',
+    ]);
+    for (const p of ['static-low', 'static-conservative']) {
+      const [lo, hi] = s.frontier.filter((f) => f.policy === p);
+      expect(hi!.imOiStart.mean).toBeGreaterThan(lo!.imOiStart.mean);
+      expect(lo!.badDebt.n).toBe(2);
+    }
+    // Calibration: the scale found puts the policy's IM/OI within 2 % of the baseline's.
+    const cal = s.calibrations.find((c) => c.policy === 'static-conservative')!;
+    expect(cal.scale).not.toBeNull();
+    expect(Math.abs(cal.achieved - cal.target)).toBeLessThanOrEqual(0.02 * cal.target);
+    // Mechanism cell: each policy against itself without the throttle; the mark stays within 2 %.
+    const mech = s.cells.find((c) => c.mechanism === 'throttle')!;
+    expect(mech.policies.every((p) => p.metrics.badDebt.vsBaseline !== undefined)).toBe(true);
+    for (const run of s.runs.filter((x) => x.mechanism === 'throttle'))
+      expect(run.outcome.displacement).toBeLessThanOrEqual(0.02 + 1e-9);
+    expect(text).toContain('mechanism: throttle');
+    expect(text).toContain('Pareto frontier');
+    const html = readFileSync(r.files.html, 'utf8');
+    expect(html).toContain('2022-06-18: Pareto frontier');
+    expect(html).toContain('bad debt vs capital efficiency');
+    expect(html).toContain('the headline at equal IM/OI');
+    expect(html).toContain('anti-cascade mechanism <em>throttle</em>');
+    expect(html).toContain('with throttle − without');
+    expect(html).toContain('bad debt with each mechanism − without');
+    // The frontier chart and the mechanism chart of the one history.
+    expect(html.match(/<svg/g)!.length).toBeGreaterThanOrEqual(2);
+    expect(html).not.toMatch(/<script|https?:\/\/(?!vega\.github\.io|www\.w3\.org)/);
+  }, 300_000);
+
+  it('frontier scales are checked', () => {
+    expect(parseScales('2, 0.5')).toEqual([0.5, 2]);
+    for (const bad of ['1', '0.1,1', '1,1', 'x,2', '9,1'])
+      expect(() => parseScales(bad)).toThrow(StudyOptionError);
+  });
 });

@@ -7,15 +7,19 @@
  */
 import { availableParallelism } from 'node:os';
 import { SingleBar } from 'cli-progress';
-import { CRASH_WINDOWS } from '../sim/data/crashes.ts';
+import { LAB_CRASH_IDS } from '../sim/lab/histories.ts';
 import { formatStudy, type LatencySpec, runStudy, type StudyResult } from '../sim/lab/study.ts';
 import { toJson } from '../sim/report/report.ts';
 import { writeStudyReport } from '../sim/report/study-report.ts';
 import { EXIT_FAILURE, EXIT_OK } from './errors.ts';
 
-/** Defaults of a study; `--quick` (CI) uses 3 seeds of 50 traders. */
+/**
+ * Defaults of a study (every lab history); `--quick` (CI) uses 3 seeds of 50 traders on three
+ * short histories of both assets unless `--crash` is given.
+ */
 export const STUDY_DEFAULTS = { seeds: 30, accounts: 200 } as const;
 export const QUICK_STUDY = { seeds: 3, accounts: 50 } as const;
+export const QUICK_HISTORIES: readonly string[] = ['2021-05-19', '2022-11-09', '2021-05-19-eth'];
 
 export interface StudyCommandOptions {
   readonly histories?: readonly string[];
@@ -27,6 +31,10 @@ export interface StudyCommandOptions {
   readonly workers?: number;
   /** Also compare at equal time-mean IM/OI (ratios of each policy scaled). */
   readonly equalImOi?: boolean;
+  /** Anti-cascade mechanisms to measure (../sim/lab/mechanisms.ts). */
+  readonly mechanisms?: readonly string[];
+  /** Scales of the Pareto frontier. */
+  readonly frontier?: readonly number[];
   readonly quick: boolean;
   readonly json: boolean;
   readonly out: string;
@@ -47,7 +55,7 @@ export interface StudyCommandResult {
 
 export async function runStudyCommand(opts: StudyCommandOptions, io: StudyIo): Promise<StudyCommandResult> {
   const d = opts.quick ? QUICK_STUDY : STUDY_DEFAULTS;
-  const histories = opts.histories ?? CRASH_WINDOWS.map((w) => w.id);
+  const histories = opts.histories ?? (opts.quick ? QUICK_HISTORIES : LAB_CRASH_IDS);
   const workers = opts.workers ?? Math.max(1, availableParallelism());
   const t0 = performance.now();
   const bar =
@@ -72,6 +80,8 @@ export async function runStudyCommand(opts: StudyCommandOptions, io: StudyIo): P
       ...(opts.latencies ? { latencies: opts.latencies } : {}),
       workers,
       ...(opts.equalImOi ? { equalImOi: {} } : {}),
+      ...(opts.mechanisms ? { mechanisms: opts.mechanisms } : {}),
+      ...(opts.frontier ? { frontier: opts.frontier } : {}),
       onProgress: (done, total) => {
         if (!bar) return;
         if (!started) {
@@ -87,7 +97,7 @@ export async function runStudyCommand(opts: StudyCommandOptions, io: StudyIo): P
     bar?.stop();
   }
   const files = await writeStudyReport(opts.out, study, {
-    command: `plimsoll simulate --study --crash ${histories.join(',')} --seeds ${study.seeds.length} --seed ${opts.firstSeed} --accounts ${study.accounts} --policies ${study.policies.join(',')}${opts.equalImOi ? ' --equal-im' : ''}${study.latencies.length > 0 ? ` --latency ${study.latencies.map((l) => (l.blockMs !== undefined ? `block:${l.blockMs / 1000}` : `${l.latencyMs / 1000}`)).join(',')}` : ''}`,
+    command: `plimsoll simulate --study --crash ${histories.join(',')} --seeds ${study.seeds.length} --seed ${opts.firstSeed} --accounts ${study.accounts} --policies ${study.policies.join(',')}${opts.equalImOi && !opts.frontier ? ' --equal-im' : ''}${opts.mechanisms ? ` --mechanisms ${opts.mechanisms.join(',')}` : ''}${opts.frontier ? ` --frontier ${opts.frontier.join(',')}` : ''}${study.latencies.length > 0 ? ` --latency ${study.latencies.map((l) => (l.blockMs !== undefined ? `block:${l.blockMs / 1000}` : `${l.latencyMs / 1000}`)).join(',')}` : ''}`,
   });
   const wallSeconds = (performance.now() - t0) / 1000;
   const ok = study.cells.every((c) => c.policies.every((p) => p.conservationOk));

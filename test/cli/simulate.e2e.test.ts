@@ -75,6 +75,12 @@ describe('plimsoll simulate', () => {
       [['--study', '--latency', '0,x'], /latencies are seconds/],
       [['--study', '--dynamic'], /--dynamic does not apply to --study/],
       [['--study', '--seeds', '1'], /--seeds must be in \[2, /],
+      [['--mechanisms', 'throttle'], /--mechanisms applies to --study only/],
+      [['--frontier'], /--frontier applies to --study only/],
+      [['--study', '--mechanisms', 'nope'], /unknown mechanism "nope"/],
+      [['--study', '--mechanisms', 'none'], /`none` is the reference/],
+      [['--study', '--frontier', '0.5'], /a frontier needs at least two scales/],
+      [['--crash', '2021-05-19-eth', '--prices', 'oracle'], /2021-05-19-eth has one series/],
     ];
     for (const [args, message] of cases) {
       let err = '';

@@ -64,6 +64,7 @@
 import { crossView, evaluate } from '../../core/account/figures.ts';
 import { Engine } from '../../core/engine/engine.ts';
 import { subaccountKey } from '../../core/model/state.ts';
+import { formatDecimal } from '../../core/num/index.ts';
 import { RiskBookFinder } from '../../riskbook/index.ts';
 import { driveCrash, FUNDING_PREMIUM_INDEX } from '../crash-driver.ts';
 import { OracleFeed, setOracleCommand } from '../oracle-feed.ts';
@@ -77,6 +78,7 @@ import { Episodes } from './cascade/episodes.ts';
 import { MarkDriver } from './cascade/mark.ts';
 import { displaceInputs, type LabTick, mergeTicks } from './cascade/oracle-ticks.ts';
 import { fmtPx, openPriceOf, px8Of } from './cascade/path.ts';
+import { PenaltySwitch } from './cascade/penalty-switch.ts';
 import { cascadeMetrics } from './cascade/report.ts';
 import { ResponseRunner } from './cascade/responses.ts';
 import { CascadeRounds } from './cascade/rounds.ts';
@@ -176,14 +178,23 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
 
   // --- the parts -----------------------------------------------------------------------
   const mark = new MarkDriver(ctx, timeline, openPx8, first.price, feed ? 'oracle' : 'prices');
+  const mech = opts.mechanism;
+  const unloadOpts = { ...DEFAULT_UNLOAD, ...opts.unload };
   const trader = new BookTrader(
     ctx,
     mark,
-    { ...DEFAULT_UNLOAD, ...opts.unload },
+    // The throttle's bound also bounds the backstop's unload.
+    mech?.throttle
+      ? { ...unloadOpts, maxDisplacement: Math.min(unloadOpts.maxDisplacement, mech.throttle.slippage) }
+      : unloadOpts,
     step,
     ctx.market().config.tickSize,
     subaccountKey(BACKSTOP),
+    mech?.auction,
   );
+  const penalty = mech?.penalty
+    ? new PenaltySwitch(ctx, mech.penalty, pop.config.liquidation ?? {})
+    : undefined;
   const rounds = new CascadeRounds(
     ctx,
     finder,
@@ -192,6 +203,8 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     keeper,
     opts.maxRounds ?? 200,
     feed !== undefined,
+    mech,
+    penalty ? () => penalty.update() : undefined,
   );
   // Latency model: rounds after an update never reach the next exogenous point (what is due
   // then is liquidated at that point's prices). `next` only moves forward: updates come in order.
@@ -211,7 +224,10 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
       marketInput = { ...marketInput, ...u.market, id: cfg.id, kind: cfg.kind, base: cfg.base };
       ctx.exec({ type: 'set_market', config: marketInput });
     }
-    if (u.liquidation) ctx.exec({ type: 'set_policy', liquidation: u.liquidation });
+    if (u.liquidation) {
+      ctx.exec({ type: 'set_policy', liquidation: u.liquidation });
+      penalty?.rebase(u.liquidation);
+    }
   };
   // --- the run: the crash driver walks the path point by point ----------------------------
   const ticks: readonly LabTick[] = feed
@@ -281,6 +297,7 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
       mark.noteDisplacement();
       // With the oracle feed the mark moves with the next observations (push only records it).
       mark.push(mark.target(), t);
+      penalty?.update();
       if (!feed) cascade(t);
       responses.scanCalls(state.timeMs);
     },
@@ -306,6 +323,17 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     responses: responses.metrics(),
   });
   if (feed) Object.assign(metrics, { oracle: feed.facts() });
+  if (mech)
+    Object.assign(metrics, {
+      mechanism: {
+        name: mech.name,
+        breakerTrips: rounds.breakerTrips,
+        throttleHeld: rounds.throttleHeld,
+        auctionFills: trader.auctionFills,
+        auctionQty: formatDecimal(trader.auctionQty, 9),
+        penaltySwitches: penalty?.switches ?? 0,
+      },
+    });
   return { metrics, timeline: timeline.rows, liquidations: episodes.records, population: pop, engine };
 }
 

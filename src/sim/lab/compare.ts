@@ -40,7 +40,7 @@ import {
   repairPhantomBids,
 } from '../../analytics/liquidity/depth-model.ts';
 import { formatDecimal, parseDecimalUnsafe } from '../../core/num/index.ts';
-import { DATA_DIR, loadCrashKlines } from '../data/crashes.ts';
+import { DATA_DIR, labWindow, loadWindowKlines } from '../data/crashes.ts';
 import { hasOracleFeed } from '../oracle-feed.ts';
 import { drawTraders, LAB_POPULATION_SPEC, materialize, type PopulationSpec } from '../population.ts';
 import { INSURANCE_SEED_PPM } from '../venue.ts';
@@ -57,6 +57,7 @@ import {
 } from './cascade-sim.ts';
 import { dynamicPolicies } from './dynamic-policy.ts';
 import { type HistorySpec, historyOf, loadHistory } from './histories.ts';
+import type { AntiCascadeMechanism } from './mechanisms.ts';
 import { DEFAULT_POLICIES, type MarginPolicy, tieredPolicy, venueFor } from './policies.ts';
 import { POLICY_NAMES, policiesByName } from './policy-registry.ts';
 import { DEFAULT_RESPONSE_SPEC, type ResponseSpec, responseOptions } from './responders.ts';
@@ -102,6 +103,8 @@ export interface CompareOptions {
    * through the engine's `oracle` command (only crashes with several sources: `hasOracleFeed`).
    */
   readonly prices?: 'oracle' | 'klines';
+  /** An anti-cascade mechanism applied to every run (./mechanisms.ts); absent: none. */
+  readonly mechanism?: AntiCascadeMechanism;
 }
 
 export interface ComparisonBook {
@@ -121,11 +124,11 @@ export interface Comparison {
 
 /** The exogenous path of a bundled crash, optionally cut to [fromMs, toMs]. */
 export function crashPath(crash: string, fromMs?: number, toMs?: number): PricePoint[] {
-  const klines = loadCrashKlines(crash).filter(
+  const klines = loadWindowKlines(crash).filter(
     (k) => (fromMs === undefined || k.openTimeMs >= fromMs) && (toMs === undefined || k.openTimeMs <= toMs),
   );
   if (klines.length === 0) throw new RangeError('no bars in the requested part of the window');
-  return klinePoints(klines);
+  return klinePoints(klines, labWindow(crash).intervalMs);
 }
 
 let cachedSnapshots: { snapshots: ReturnType<typeof repairPhantomBids> } | undefined;
@@ -209,6 +212,7 @@ export function runComparison(opts: CompareOptions): Comparison {
         : {}),
       recordLiquidations: false,
       ...(opts.prices === 'oracle' && oracleDay !== undefined ? { oracle: oracleDay } : {}),
+      ...(opts.mechanism ? { mechanism: opts.mechanism } : {}),
     });
     first ??= r;
     results.push(r);
@@ -392,7 +396,7 @@ export function formatOracle(rows: readonly CascadeMetrics[]): string {
 
 const HELP = `usage: npx tsx src/sim/lab/compare.ts [options]
 
-  --crash ID            2025-10-10 | 2020-03-12 | 2021-05-19 (default 2025-10-10)
+  --crash ID            2025-10-10 | 2020-03-12 | 2021-05-19 | 2022-06-18 | 2022-11-09 | 2020-03-12-eth | 2021-05-19-eth (default 2025-10-10)
   --path MODEL          a seeded synthetic path instead: gbm | jump | regime
                         (src/sim/lab/histories.ts; seeded by --seed)
   --minutes N           length of the synthetic path (default 1440)

@@ -91,3 +91,33 @@ describe('the comparison on the new histories', () => {
     expect(JSON.stringify(a.rows)).toBe(JSON.stringify(b.rows));
   });
 });
+
+describe('more history: the 2022 windows and the ETH days', () => {
+  it('load_with_four_points_per_bar_spread_over_the_bar', () => {
+    // 134 one-minute bars each (shared SOURCE.md); the ETH days: 144 ten-minute bars.
+    expect(loadHistory({ kind: 'crash', id: '2022-06-18' }).points).toHaveLength(4 * 134);
+    expect(loadHistory({ kind: 'crash', id: '2022-11-09' }).points).toHaveLength(4 * 134);
+    const eth = loadHistory({ kind: 'crash', id: '2021-05-19-eth' });
+    expect(eth.asset).toBe('ETH');
+    expect(eth.points).toHaveLength(4 * 144);
+    // First bar 3375.69 / 3424.35 / 3357.72 / 3423.99: the low is nearer the open, so it comes second.
+    expect(eth.points.slice(0, 4)).toEqual([
+      { timeMs: Date.UTC(2021, 4, 19), price: '3375.690000000' },
+      { timeMs: Date.UTC(2021, 4, 19) + 200_000, price: '3357.720000000' },
+      { timeMs: Date.UTC(2021, 4, 19) + 400_000, price: '3424.350000000' },
+      { timeMs: Date.UTC(2021, 4, 19) + 599_999, price: '3423.990000000' },
+    ]);
+  });
+
+  it.each(['2022-06-18', '2022-11-09', '2020-03-12-eth', '2021-05-19-eth'])(
+    '%s runs through the engine with conservation',
+    (id) => {
+      const c = runComparison({ crash: id, accounts: 20, seed: 3, policies: policiesByName('static-low') });
+      const m = c.rows[0]!;
+      expect(m.conservation.ok).toBe(true);
+      // Every window falls ≥ 2.8 % from its open to its low: some account is liquidated.
+      expect(m.liquidations.count).toBeGreaterThan(0);
+      expect(c.history.id).toBe(id);
+    },
+  );
+});

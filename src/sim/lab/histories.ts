@@ -3,8 +3,13 @@
  * paths, behind one description (`HistorySpec`) so the comparison, `plimsoll simulate` and
  * `plimsoll calibrate` treat them alike.
  *
- * - Real: `{ kind: 'crash', id }` — the 1-minute klines of data/ (src/sim/data/crashes.ts),
- *   four points per bar (`klinePoints`). Only 2025-10-10 has real depth snapshots
+ * - Real: `{ kind: 'crash', id }` — the 1-minute BTC klines of data/ (src/sim/data/crashes.ts),
+ *   four points per bar (`klinePoints`), or an ETH day (`2021-05-19-eth`: 10-minute bars, four
+ *   points per bar spread over its ten minutes). The ETH days run the same one-market venue
+ *   with the ETH price as its price (the market keeps its id; collateral posted in the base
+ *   asset follows the same path, i.e. ETH margining ETH); the book is the parametric one scaled
+ *   to the population's open interest in base units, so it is as deep relative to the venue's
+ *   open interest as on the BTC histories — an assumption, no ETH depth data is bundled. Only 2025-10-10 has real depth snapshots
  *   (data/BTCUSDT-bookDepth-2025-10-10.csv); the others default to the parametric book.
  * - Synthetic: `{ kind: 'synthetic', model, seed, minutes }` — a path of the seeded
  *   generators in src/sim/paths/, one price every 15 s (the same density as four points a
@@ -25,7 +30,7 @@
  * const h = loadHistory({ kind: 'synthetic', model: 'jump', seed: 7, minutes: 240 });
  * h.points.length; // 960 (4 per minute)
  */
-import { crashWindow, loadCrashKlines } from '../data/crashes.ts';
+import { LAB_WINDOWS, labWindow, loadWindowKlines } from '../data/crashes.ts';
 import { simulateGbm } from '../paths/gbm.ts';
 import { simulateMerton } from '../paths/merton.ts';
 import { simulateRegimeSwitching } from '../paths/regime.ts';
@@ -51,7 +56,15 @@ export interface History {
   readonly points: PricePoint[];
   /** Whether real banded depth snapshots cover the window ('auto' depth uses them). */
   readonly realDepth: boolean;
+  /** The underlying whose prices the path is (synthetic paths: BTC-like). */
+  readonly asset: 'BTC' | 'ETH';
 }
+
+/**
+ * The crash ids the lab runs: the BTC windows, then the ETH days (`2020-03-12-eth`: the asset is
+ * part of the id, so one `--crash` list chooses both the history and the asset).
+ */
+export const LAB_CRASH_IDS: readonly string[] = LAB_WINDOWS.map((w) => w.id);
 
 /** 2025-01-01 00:00 UTC: an arbitrary, fixed start (funding ticks fall on 8-hour boundaries). */
 export const SYNTHETIC_START_MS = Date.UTC(2025, 0, 1);
@@ -90,16 +103,17 @@ export function syntheticModel(text: string): SyntheticModel {
 /** The exogenous price points of a history, optionally cut to [fromMs, toMs]. */
 export function loadHistory(spec: HistorySpec, fromMs?: number, toMs?: number): History {
   if (spec.kind === 'crash') {
-    const w = crashWindow(spec.id);
-    const klines = loadCrashKlines(spec.id).filter(
+    const w = labWindow(spec.id);
+    const klines = loadWindowKlines(spec.id).filter(
       (k) => (fromMs === undefined || k.openTimeMs >= fromMs) && (toMs === undefined || k.openTimeMs <= toMs),
     );
     if (klines.length === 0) throw new RangeError('no bars in the requested part of the window');
     return {
       id: w.id,
       description: w.description,
-      points: klinePoints(klines),
+      points: klinePoints(klines, w.intervalMs),
       realDepth: w.id === '2025-10-10',
+      asset: w.asset,
     };
   }
   const { model, seed, minutes } = spec;
@@ -135,6 +149,7 @@ export function loadHistory(spec: HistorySpec, fromMs?: number, toMs?: number): 
     description: `synthetic ${model} path, seed ${seed} (path stream ${pathSeed(seed)}), ${minutes} minutes from ${s0}`,
     points,
     realDepth: false,
+    asset: 'BTC',
   };
 }
 

@@ -105,3 +105,32 @@ describe('equal IM/OI', () => {
     expect(s.runs.filter((r) => r.scale === tiered!.scale)).toHaveLength(2);
   }, 120_000);
 });
+
+describe('mechanism and frontier tasks', () => {
+  it('adds each mechanism on every policy and the frontier on scalable policies only', () => {
+    const tasks = studyTasks({
+      histories: ['2021-05-19'],
+      seeds: 2,
+      accounts: 10,
+      policies: ['static-low', 'portfolio'],
+      mechanisms: ['throttle', 'breaker'],
+      frontier: [0.5, 2],
+    });
+    // 2 seeds × 2 policies default, + 2 mechanisms × 2 seeds × 2 policies, + 2 scales × 2 seeds × 1 scalable policy.
+    expect(tasks).toHaveLength(4 + 8 + 4);
+    expect(tasks.filter((t) => t.frontier).every((t) => t.policy === 'static-low')).toBe(true);
+    expect(tasks.filter((t) => t.mechanism === 'breaker').map((t) => `${t.seed}${t.policy}`)).toEqual([
+      '1static-low',
+      '1portfolio',
+      '2static-low',
+      '2portfolio',
+    ]);
+  });
+
+  it('refuses unknown, repeated and `none` mechanisms, and bad scales', () => {
+    const base = { histories: ['2021-05-19'], seeds: 2, accounts: 10 };
+    for (const mechanisms of [['nope'], ['throttle', 'throttle'], ['none']])
+      expect(() => studyTasks({ ...base, mechanisms })).toThrow(StudyOptionError);
+    expect(() => studyTasks({ ...base, frontier: [1] })).toThrow(StudyOptionError);
+  });
+});

@@ -34,10 +34,18 @@ import {
 } from '../../analytics/stats.ts';
 import { runComparison } from './compare.ts';
 import type { HistorySpec } from './histories.ts';
+import { mechanismByName, NO_MECHANISM } from './mechanisms.ts';
 import { policiesByName, REPORT_POLICY_NAMES } from './policy-registry.ts';
 import { scaledPolicy } from './scaled-policy.ts';
 
-export const STUDY_METRICS = ['badDebt', 'liquidations', 'adl', 'cascadeDepth', 'imOi'] as const;
+export const STUDY_METRICS = [
+  'badDebt',
+  'liquidations',
+  'adl',
+  'cascadeDepth',
+  'displacement',
+  'imOi',
+] as const;
 export type StudyMetric = (typeof STUDY_METRICS)[number];
 
 export const METRIC_LABELS: Readonly<Record<StudyMetric, string>> = {
@@ -45,6 +53,7 @@ export const METRIC_LABELS: Readonly<Record<StudyMetric, string>> = {
   liquidations: 'liquidation steps',
   adl: 'ADL notional USDC',
   cascadeDepth: 'peak cascade depth',
+  displacement: 'peak mark displacement',
   imOi: 'IM/OI (time mean)',
 };
 
@@ -112,6 +121,16 @@ export interface StudyOptions {
    * [1/8, 8]; then it runs on every seed at that scale.
    */
   readonly equalImOi?: { readonly calibrationSeeds?: number; readonly tolerance?: number };
+  /**
+   * Anti-cascade mechanisms (./mechanisms.ts) to measure: each runs with every policy on the same
+   * seeds (default keeper), compared, paired by seed, with the same policy without it.
+   */
+  readonly mechanisms?: readonly string[];
+  /**
+   * Pareto frontier: every scalable policy at each of these scales of its margin ratios
+   * (./scaled-policy.ts), on every seed: bad debt against time-mean IM/OI.
+   */
+  readonly frontier?: readonly number[];
   /** Called after each run: done, total (calibration runs raise the total as they are added). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -125,6 +144,10 @@ export interface StudyTask {
   readonly latency?: LatencySpec;
   /** Every margin ratio of the policy × scale (./scaled-policy.ts; the equal-IM/OI comparison). */
   readonly scale?: number;
+  /** The scaled run is a point of the frontier (not the equal-IM/OI comparison). */
+  readonly frontier?: boolean;
+  /** An anti-cascade mechanism (./mechanisms.ts). */
+  readonly mechanism?: string;
 }
 
 /** What a run contributes to the study (plain numbers: it crosses thread boundaries). */
@@ -133,14 +156,20 @@ export interface StudyOutcome {
   readonly liquidations: number;
   readonly adl: number;
   readonly cascadeDepth: number;
+  /** Largest |mark − exogenous| / exogenous over the run (below or above). */
+  readonly displacement: number;
   readonly imOi: number;
+  /** IM/OI at the start (before any liquidation thins out the most leveraged accounts). */
+  readonly imOiStart: number;
   readonly conservationOk: boolean;
 }
 
 /** Runs one task (the lab's comparison with one policy; pure function of the task). */
 export function runStudyTask(task: StudyTask): StudyOutcome {
   const history: HistorySpec = { kind: 'crash', id: task.history };
+  const mechanism = task.mechanism !== undefined ? mechanismByName(task.mechanism) : undefined;
   const cmp = runComparison({
+    ...(mechanism ? { mechanism } : {}),
     crash: task.history,
     history,
     accounts: task.accounts,
@@ -163,7 +192,9 @@ export function runStudyTask(task: StudyTask): StudyOutcome {
     liquidations: m.liquidations.count,
     adl: Number(m.adl.notional),
     cascadeDepth: m.cascade.peakDepth,
+    displacement: Math.max(Math.abs(m.cascade.maxDisplacement), m.cascade.maxDisplacementUp),
     imOi: m.capitalEfficiency.mean,
+    imOiStart: m.capitalEfficiency.start.ratio,
     conservationOk: m.conservation.ok,
   };
 }
@@ -186,7 +217,44 @@ export interface StudyCell {
   /** 'default keeper' or the sweep's label. */
   readonly keeper: string;
   readonly latency?: LatencySpec;
+  /** A mechanism cell: its name (each row's difference is against the same policy without it). */
+  readonly mechanism?: string;
   readonly policies: readonly PolicySummary[];
+}
+
+/** One point of a policy's Pareto frontier: its ratios × scale, over every seed. */
+export interface FrontierPoint {
+  readonly history: string;
+  readonly policy: string;
+  readonly scale: number;
+  /** Time mean of IM/OI over the run (the x of the frontier). */
+  readonly imOi: Interval;
+  /**
+   * IM/OI at the start. The time mean is not monotone in the scale: liquidations remove the most
+   * leveraged (lowest IM/OI) accounts first, more of them at a low scale; the start is.
+   */
+  readonly imOiStart: Interval;
+  readonly badDebt: Interval;
+}
+
+/** The default scales of `--frontier`. */
+export const DEFAULT_FRONTIER = [0.5, 0.75, 1, 1.5, 2] as const;
+
+/** Parses `0.5,1,2` (scales in [1/8, 8]); a RangeError-typed StudyOptionError otherwise. */
+export function parseScales(list: string): number[] {
+  const out: number[] = [];
+  for (const raw of list.split(',').map((x) => x.trim())) {
+    if (raw === '') continue;
+    const k = Number(raw);
+    if (!/^[0-9]*\.?[0-9]+$/.test(raw) || !(k >= 0.125 && k <= 8))
+      throw new StudyOptionError(
+        `frontier scales are numbers in [0.125, 8], comma-separated; got ${JSON.stringify(raw)}`,
+      );
+    if (out.includes(k)) throw new StudyOptionError(`scale ${raw} is listed twice`);
+    out.push(k);
+  }
+  if (out.length < 2) throw new StudyOptionError('a frontier needs at least two scales');
+  return out.sort((a, b) => a - b);
 }
 
 export interface Doubling {
@@ -226,6 +294,10 @@ export interface StudyResult {
   readonly doubling: readonly Doubling[];
   /** With `equalImOi`: the scale of each policy per history. */
   readonly calibrations: readonly Calibration[];
+  /** Mechanisms measured (without `none`). */
+  readonly mechanisms: readonly string[];
+  /** With `frontier`: bad debt against IM/OI per history, policy and scale (means with t intervals). */
+  readonly frontier: readonly FrontierPoint[];
   /** Every run's outcome, in task order. */
   readonly runs: readonly (StudyTask & { readonly outcome: StudyOutcome })[];
 }
@@ -248,6 +320,16 @@ export function studyTasks(opts: StudyOptions): StudyTask[] {
             accounts: opts.accounts,
             ...(latency ? { latency } : {}),
           });
+  for (const history of opts.histories)
+    for (const mechanism of opts.mechanisms ?? [])
+      for (let s = 0; s < opts.seeds; s++)
+        for (const policy of policies)
+          tasks.push({ history, seed: first + s, policy, accounts: opts.accounts, mechanism });
+  for (const history of opts.histories)
+    for (const scale of opts.frontier ?? [])
+      for (let s = 0; s < opts.seeds; s++)
+        for (const policy of policies.filter(scalable))
+          tasks.push({ history, seed: first + s, policy, accounts: opts.accounts, scale, frontier: true });
   return tasks;
 }
 
@@ -261,6 +343,19 @@ function validate(opts: StudyOptions): void {
   if (!Number.isInteger(w) || w < 1)
     throw new StudyOptionError(`workers must be a whole number ≥ 1, got ${w}`);
   policiesByName((opts.policies ?? REPORT_POLICY_NAMES).join(','));
+  const seen = new Set<string>();
+  for (const m of opts.mechanisms ?? []) {
+    if (m === NO_MECHANISM)
+      throw new StudyOptionError('`none` is the reference of every mechanism: list the others');
+    try {
+      mechanismByName(m);
+    } catch (e) {
+      throw new StudyOptionError((e as Error).message);
+    }
+    if (seen.has(m)) throw new StudyOptionError(`mechanism ${m} is listed twice`);
+    seen.add(m);
+  }
+  if (opts.frontier) parseScales(opts.frontier.join(','));
 }
 
 /** Runs the study (workers > 1: worker threads) and summarizes it. */
@@ -302,7 +397,12 @@ export async function runStudy(opts: StudyOptions): Promise<StudyResult> {
         .map((t, i) => ({ t, o: outcomes[i]! }))
         .filter(
           ({ t }) =>
-            t.history === history && !t.latency && t.policy === baseline && t.seed < first + calSeeds,
+            t.history === history &&
+            !t.latency &&
+            t.mechanism === undefined &&
+            t.scale === undefined &&
+            t.policy === baseline &&
+            t.seed < first + calSeeds,
         );
       const target = baseRuns.reduce((a, r) => a + r.o.imOi, 0) / baseRuns.length;
       const others = policies.slice(1).filter((p) => scalable(p));
@@ -404,7 +504,15 @@ export function summarizeStudy(
   const seeds = Array.from({ length: opts.seeds }, (_, i) => first + i);
   const latencies = [...(opts.latencies ?? [])];
   const keyOf = (t: StudyTask) =>
-    `${t.history}|${t.scale !== undefined ? EQUAL_IM_OI : (t.latency?.label ?? '')}|${t.policy}`;
+    `${t.history}|${
+      t.mechanism !== undefined
+        ? `mechanism ${t.mechanism}`
+        : t.frontier
+          ? `frontier ${t.scale}`
+          : t.scale !== undefined
+            ? EQUAL_IM_OI
+            : (t.latency?.label ?? '')
+    }|${t.policy}`;
   const byKey = new Map<string, StudyOutcome[]>();
   tasks.forEach((t, i) => {
     const k = keyOf(t);
@@ -469,6 +577,50 @@ export function summarizeStudy(
       });
       cellNo++;
     }
+  // Mechanism cells: every policy with the mechanism, each against itself without it (paired by seed).
+  const mechanisms = [...(opts.mechanisms ?? [])];
+  for (const history of opts.histories)
+    for (const mechanism of mechanisms) {
+      const boot = (m: number): BootstrapOptions => ({
+        seed: 1 + cellNo * 101 + m,
+        ...(resamples !== undefined ? { resamples } : {}),
+      });
+      const rows: PolicySummary[] = policies.map((p) => {
+        const runs = byKey.get(`${history}|mechanism ${mechanism}|${p}`)!;
+        const base = byKey.get(`${history}||${p}`)!;
+        const metrics = {} as Record<StudyMetric, MetricSummary>;
+        STUDY_METRICS.forEach((m, mi) => {
+          const xs = runs.map((o) => o[m]);
+          metrics[m] = {
+            t: tInterval(xs),
+            bootstrap: bootstrapInterval(xs, boot(mi)),
+            vsBaseline: pairedDifference(
+              xs,
+              base.map((o) => o[m]),
+              boot(50 + mi),
+            ),
+          };
+        });
+        return { policy: p, metrics, conservationOk: runs.every((o) => o.conservationOk) };
+      });
+      cells.push({ history, keeper: `mechanism: ${mechanism}`, mechanism, policies: rows });
+      cellNo++;
+    }
+  const frontier: FrontierPoint[] = [];
+  for (const history of opts.histories)
+    for (const policy of policies)
+      for (const scale of opts.frontier ?? []) {
+        const runs = byKey.get(`${history}|frontier ${scale}|${policy}`);
+        if (!runs) continue;
+        frontier.push({
+          history,
+          policy,
+          scale,
+          imOi: tInterval(runs.map((o) => o.imOi)),
+          imOiStart: tInterval(runs.map((o) => o.imOiStart)),
+          badDebt: tInterval(runs.map((o) => o.badDebt)),
+        });
+      }
   return {
     histories: [...opts.histories],
     seeds,
@@ -479,6 +631,8 @@ export function summarizeStudy(
     cells,
     doubling: doublings(cells),
     calibrations: [...calibrations],
+    mechanisms,
+    frontier,
     runs: tasks.map((t, i) => ({ ...t, outcome: outcomes[i]! })),
   };
 }
@@ -544,7 +698,9 @@ const fmt = (m: StudyMetric, x: number) =>
       ? `${(x * 100).toFixed(2)}%`
       : m === 'cascadeDepth'
         ? x.toFixed(1)
-        : Math.round(x).toLocaleString('en-US');
+        : m === 'displacement'
+          ? `${(x * 100).toFixed(2)}%`
+          : Math.round(x).toLocaleString('en-US');
 
 /** `mean [lo, hi]`. */
 export function formatInterval(m: StudyMetric, i: Interval): string {
@@ -577,15 +733,51 @@ export function formatStudy(s: StudyResult): string {
   const cells = s.cells.filter((c) => !c.latency);
   for (const c of s.calibrations) out.push(`Equal IM/OI, ${c.history}: ${c.policy} ${c.note}`);
   for (const c of cells) {
-    out.push('', `${c.history} · ${c.keeper}`);
-    const head = ['policy', ...STUDY_METRICS.map((m) => METRIC_LABELS[m]), 'Δ bad debt', 'Δ ADL'];
+    out.push(
+      '',
+      c.mechanism !== undefined
+        ? `${c.history} · ${c.keeper} (Δ: each policy with the mechanism − the same policy without it)`
+        : `${c.history} · ${c.keeper}`,
+    );
+    const deltas: readonly StudyMetric[] =
+      c.mechanism !== undefined ? ['badDebt', 'cascadeDepth', 'displacement'] : ['badDebt', 'adl'];
+    const short: Partial<Record<StudyMetric, string>> = {
+      badDebt: 'Δ bad debt',
+      adl: 'Δ ADL',
+      cascadeDepth: 'Δ depth',
+      displacement: 'Δ displacement',
+    };
+    const head = ['policy', ...STUDY_METRICS.map((m) => METRIC_LABELS[m]), ...deltas.map((m) => short[m]!)];
     const body = c.policies.map((p) => [
       p.policy + (p.conservationOk ? '' : ' ✗conservation'),
       ...STUDY_METRICS.map((m) => formatInterval(m, p.metrics[m].bootstrap)),
-      formatDifference('badDebt', p.metrics.badDebt.vsBaseline),
-      formatDifference('adl', p.metrics.adl.vsBaseline),
+      ...deltas.map((m) => formatDifference(m, p.metrics[m].vsBaseline)),
     ]);
     out.push(table(head, body));
+  }
+  if (s.frontier.length > 0) {
+    out.push(
+      '',
+      'Pareto frontier: bad debt USDC against time-mean IM/OI, margin ratios × scale, mean [95 % t interval]',
+    );
+    for (const history of s.histories) {
+      const pts = s.frontier.filter((f) => f.history === history);
+      const scales = [...new Set(pts.map((f) => f.scale))];
+      const pols = [...new Set(pts.map((f) => f.policy))];
+      out.push(`${history}`);
+      out.push(
+        table(
+          ['policy', ...scales.map((k) => `× ${k}`)],
+          pols.map((p) => [
+            p,
+            ...scales.map((k) => {
+              const f = pts.find((x) => x.policy === p && x.scale === k)!;
+              return `${fmt('imOi', f.imOi.mean)} → ${formatInterval('badDebt', f.badDebt)}`;
+            }),
+          ]),
+        ),
+      );
+    }
   }
   if (s.latencies.length > 0) {
     for (const history of s.histories) {

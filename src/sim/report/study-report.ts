@@ -2,11 +2,14 @@
  * The study's report: one self-contained HTML file (inline SVG charts rendered server-side with
  * the comparison report's renderer, inline CSS, no scripts, no network) with, per history, the
  * policies' means and 95 % intervals, the paired differences against the baseline and their
- * verdicts, and the keeper-latency charts; and study.json, the whole study (every run's outcome).
+ * verdicts, the headline at equal IM/OI, the Pareto frontier (chart and table), each anti-cascade
+ * mechanism against the same policy without it, and the keeper-latency charts; and study.json,
+ * the whole study (every run's outcome).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
+import { mechanismByName } from '../lab/mechanisms.ts';
 import {
   EQUAL_IM_OI,
   formatDifference,
@@ -37,19 +40,20 @@ td.same { color: #777; }
 td.better { color: #1b7a2f; }
 td.worse { color: #b3261e; }
 figure svg { max-width: 100%; height: auto; }
+.headline { background: #fdf6e3; border-left: 4px solid #b58900; padding: .3em 1em; }
 figcaption { color: #444; font-size: .9em; max-width: 800px; }
 `;
 
-function verdict(cell: StudyCell, metric: (typeof STUDY_METRICS)[number], i: number, baseline: string) {
+function verdict(cell: StudyCell, metric: (typeof STUDY_METRICS)[number], i: number, ref: string) {
   const d = cell.policies[i]!.metrics[metric].vsBaseline;
   if (!d) return { cls: '', text: 'baseline' };
   if (!d.distinguishable)
-    return { cls: 'same', text: `${formatDifference(metric, d)} — not distinguishable from ${baseline}` };
+    return { cls: 'same', text: `${formatDifference(metric, d)} — not distinguishable from ${ref}` };
   const lowerIsBetter = metric !== 'imOi';
   const better = lowerIsBetter ? d.t.mean < 0 : false;
   return {
     cls: metric === 'imOi' ? '' : better ? 'better' : 'worse',
-    text: `${formatDifference(metric, d)} (${d.t.mean < 0 ? 'lower' : 'higher'} than ${baseline})`,
+    text: `${formatDifference(metric, d)} (${d.t.mean < 0 ? 'lower' : 'higher'} than ${ref})`,
   };
 }
 
@@ -67,13 +71,21 @@ function cellTables(cell: StudyCell, baseline: string): string {
     ),
     '</tbody></table>',
   ];
+  const mech = cell.mechanism;
+  const compared = mech !== undefined ? cell.policies : cell.policies.slice(1);
+  const first = mech !== undefined ? 0 : 1;
   const diffs = [
     '<table class="metrics">',
-    `<thead><tr><th>policy − ${esc(baseline)}, same seed</th>${STUDY_METRICS.map((m) => `<th>Δ ${esc(METRIC_LABELS[m])}</th>`).join('')}</tr></thead><tbody>`,
-    ...cell.policies.slice(1).map(
+    `<thead><tr><th>${mech !== undefined ? `with ${esc(mech)} − without, same policy and seed` : `policy − ${esc(baseline)}, same seed`}</th>${STUDY_METRICS.map((m) => `<th>Δ ${esc(METRIC_LABELS[m])}</th>`).join('')}</tr></thead><tbody>`,
+    ...compared.map(
       (p, k) =>
         `<tr><th scope="row">${esc(p.policy)}</th>${STUDY_METRICS.map((m) => {
-          const v = verdict(cell, m, k + 1, baseline);
+          const v = verdict(
+            cell,
+            m,
+            k + first,
+            mech !== undefined ? `${p.policy} without ${mech}` : baseline,
+          );
           return `<td class="${v.cls}">${esc(v.text)}</td>`;
         }).join('')}</tr>`,
     ),
@@ -125,6 +137,132 @@ export function latencyChart(s: StudyResult, history: string): TopLevelSpec | un
   } as TopLevelSpec;
 }
 
+/** Each policy's frontier: mean bad debt (95 % t interval) against mean time-mean IM/OI, one line per policy along its scales. */
+export function frontierChart(s: StudyResult, history: string): TopLevelSpec | undefined {
+  const pts = s.frontier.filter((f) => f.history === history);
+  if (pts.length === 0) return undefined;
+  const values = pts.map((f) => ({
+    policy: f.policy,
+    scale: f.scale,
+    imOi: f.imOi.mean * 100,
+    mean: f.badDebt.mean,
+    lo: Math.max(0, f.badDebt.lo),
+    hi: f.badDebt.hi,
+  }));
+  const x = { field: 'imOi', type: 'quantitative', title: 'IM/OI, time mean, %', scale: { zero: false } };
+  const color = { field: 'policy', type: 'nominal', sort: null };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 760,
+    height: 280,
+    title: {
+      text: `${history}: bad debt vs capital efficiency (Pareto frontier)`,
+      subtitle: 'each policy with its margin ratios × scale; mean over the seeds with 95 % t interval',
+    },
+    data: { values },
+    config: { font: 'Helvetica, Arial, sans-serif', legend: { orient: 'bottom', columns: 5, labelLimit: 0 } },
+    layer: [
+      {
+        mark: { type: 'rule', opacity: 0.5 },
+        encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
+      },
+      {
+        mark: { type: 'line', point: true },
+        encoding: {
+          x,
+          y: { field: 'mean', type: 'quantitative', title: 'bad debt, USDC' },
+          color,
+          order: { field: 'scale', type: 'quantitative' },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+function frontierSection(s: StudyResult, history: string, svg: string | undefined): string {
+  const pts = s.frontier.filter((f) => f.history === history);
+  if (pts.length === 0) return '';
+  const scales = [...new Set(pts.map((f) => f.scale))];
+  const pols = [...new Set(pts.map((f) => f.policy))];
+  const skipped = s.policies.filter((p) => !pols.includes(p));
+  return [
+    `<h3>${esc(history)}: Pareto frontier</h3>`,
+    svg
+      ? `<figure>${svg}<figcaption>Lower and further left is better: less bad debt for less margin.</figcaption></figure>`
+      : '',
+    '<table class="metrics frontier">',
+    `<thead><tr><th>policy</th>${scales.map((k) => `<th>ratios × ${k}<br>IM/OI time mean (start) · bad debt USDC [t 95 %]</th>`).join('')}</tr></thead><tbody>`,
+    ...pols.map(
+      (p) =>
+        `<tr><th scope="row">${esc(p)}</th>${scales
+          .map((k) => {
+            const f = pts.find((x) => x.policy === p && x.scale === k)!;
+            const im = (x: number) => `${(x * 100).toFixed(2)}%`;
+            return `<td>${im(f.imOi.mean)} (${im(f.imOiStart.mean)}) · ${esc(formatInterval('badDebt', f.badDebt))}</td>`;
+          })
+          .join('')}</tr>`,
+    ),
+    '</tbody></table>',
+    skipped.length > 0
+      ? `<p>Not on the frontier (no single ratio to scale): ${esc(skipped.join(', '))}.</p>`
+      : '',
+  ].join('\n');
+}
+
+/** Each mechanism's paired effect on bad debt (with − without, 95 % t interval), one row per mechanism, a dot per policy. */
+export function mechanismChart(s: StudyResult, history: string): TopLevelSpec | undefined {
+  const cells = s.cells.filter((c) => c.history === history && c.mechanism !== undefined);
+  if (cells.length === 0) return undefined;
+  const values = cells.flatMap((c) =>
+    c.policies.map((p) => {
+      const d = p.metrics.badDebt.vsBaseline!;
+      return { mechanism: c.mechanism, policy: p.policy, mean: d.t.mean, lo: d.t.lo, hi: d.t.hi };
+    }),
+  );
+  const y = { field: 'mechanism', type: 'nominal', title: null, sort: null };
+  const color = { field: 'policy', type: 'nominal', sort: null };
+  const yOffset = { field: 'policy', type: 'nominal', sort: null };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 760,
+    height: { step: 60 },
+    title: {
+      text: `${history}: bad debt with each mechanism − without (same policy, same seeds)`,
+      subtitle: 'paired mean difference with 95 % t interval; left of 0: the mechanism lowers bad debt',
+    },
+    data: { values },
+    config: { font: 'Helvetica, Arial, sans-serif', legend: { orient: 'bottom', columns: 5, labelLimit: 0 } },
+    layer: [
+      {
+        mark: { type: 'rule' },
+        encoding: {
+          x: { field: 'lo', type: 'quantitative', title: 'Δ bad debt, USDC' },
+          x2: { field: 'hi' },
+          y,
+          yOffset,
+          color,
+        },
+      },
+      {
+        mark: { type: 'point', filled: true },
+        encoding: { x: { field: 'mean', type: 'quantitative' }, y, yOffset, color },
+      },
+      { mark: { type: 'rule', color: '#888', strokeDash: [4, 4] }, encoding: { x: { datum: 0 } } },
+    ],
+  } as TopLevelSpec;
+}
+
+/** The headline at equal IM/OI: each calibrated policy's bad debt against the baseline's, paired. */
+function headline(s: StudyResult, history: string): string {
+  const equal = s.cells.find((c) => c.history === history && c.keeper === EQUAL_IM_OI);
+  if (!equal || equal.policies.length < 2) return '';
+  const items = equal.policies.slice(1).map((p) => {
+    const d = p.metrics.badDebt.vsBaseline!;
+    return `<li><strong>${esc(p.policy)}</strong>: bad debt ${esc(formatInterval('badDebt', p.metrics.badDebt.t))} against ${esc(s.baseline)}'s ${esc(formatInterval('badDebt', equal.policies[0]!.metrics.badDebt.t))}; Δ ${esc(formatDifference('badDebt', d))}${d.distinguishable ? '' : ' — not distinguishable'}</li>`;
+  });
+  return `<div class="headline"><h3>${esc(history)}: the headline at equal IM/OI</h3><ul>${items.join('')}</ul></div>`;
+}
+
 function latencySection(s: StudyResult, history: string, svg: string | undefined): string {
   const rows = s.cells.filter((c) => c.history === history && c.latency);
   if (rows.length === 0) return '';
@@ -169,6 +307,18 @@ export async function buildStudyHtml(s: StudyResult, meta: { generatedAt?: strin
       return spec ? renderSvg(spec) : undefined;
     }),
   );
+  const mechanismCharts = await Promise.all(
+    s.histories.map(async (h) => {
+      const spec = mechanismChart(s, h);
+      return spec ? renderSvg(spec) : undefined;
+    }),
+  );
+  const frontierCharts = await Promise.all(
+    s.histories.map(async (h) => {
+      const spec = frontierChart(s, h);
+      return spec ? renderSvg(spec) : undefined;
+    }),
+  );
   const ok = s.cells.every((c) => c.policies.every((p) => p.conservationOk));
   const sections = s.histories.map((h, i) => {
     const main = s.cells.find((c) => c.history === h && !c.latency)!;
@@ -179,7 +329,15 @@ export async function buildStudyHtml(s: StudyResult, meta: { generatedAt?: strin
           .map((c) => `<strong>${esc(c.policy)}</strong> ${esc(c.note)}`)
           .join(' · ')}.</p>\n${cellTables(equal, s.baseline)}`
       : '';
-    return `<h2>${esc(h)}</h2>\n<h3>Policies with the lab's default keeper</h3>\n${cellTables(main, s.baseline)}\n${equalHtml}\n${latencySection(s, h, charts[i])}`;
+    const mechanisms = s.cells
+      .filter((c) => c.history === h && c.mechanism !== undefined)
+      .map(
+        (c) =>
+          `<h3>${esc(h)}: anti-cascade mechanism <em>${esc(c.mechanism!)}</em></h3>\n<p>${esc(mechanismByName(c.mechanism!)?.description ?? '')}. Differences are against the same policy without the mechanism, same seeds.</p>\n${cellTables(c, s.baseline)}`,
+      )
+      .join('\n');
+    const mechFigure = mechanismCharts[i] ? `<figure>${mechanismCharts[i]}</figure>` : '';
+    return `<h2>${esc(h)}</h2>\n${headline(s, h)}\n<h3>Policies with the lab's default keeper</h3>\n${cellTables(main, s.baseline)}\n${equalHtml}\n${frontierSection(s, h, frontierCharts[i])}\n${mechFigure}\n${mechanisms}\n${latencySection(s, h, charts[i])}`;
   });
   return `<!doctype html>
 <html lang="en">

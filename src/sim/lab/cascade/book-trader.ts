@@ -5,11 +5,15 @@
  * (tick-rounded against the party), and its impact moves the mark. The backstop's **unload**
  * is this in chunks: what it took over goes back into the book, never pushing the mid more than
  * `maxDisplacement` from the exogenous price (the rest waits for the book to recover).
+ * With an auction (../mechanisms.ts), standing bidders take part of the inventory first, at the
+ * mark less the auction's discount, without touching the book.
  */
+import { depthWithin } from '../../../analytics/liquidity/depth-model.ts';
 import type { SubaccountRef } from '../../../core/model/engine-config.ts';
 import { divRound, formatDecimal, PPM } from '../../../core/num/index.ts';
 import { STREET } from '../../population.ts';
 import { BACKSTOP, MARKET } from '../../venue.ts';
+import type { AuctionOptions } from '../mechanisms.ts';
 import type { RunContext } from './context.ts';
 import type { MarkDriver } from './mark.ts';
 import { fmtPx } from './path.ts';
@@ -24,6 +28,11 @@ export class BookTrader {
   deferred = 0;
   /** Notional of the last fill, settlement units. */
   lastFillNotional = 0n;
+  /** Auction: fills, quantity (qty9), and what the bidders may still take this minute. */
+  auctionFills = 0;
+  auctionQty = 0n;
+  private auctionMinute = Number.NaN;
+  private auctionLeft = 0;
 
   constructor(
     private readonly ctx: RunContext,
@@ -33,6 +42,7 @@ export class BookTrader {
     private readonly step: bigint,
     private readonly tick: bigint,
     private readonly backstopKey: string,
+    private readonly auction?: AuctionOptions,
   ) {}
 
   /**
@@ -85,6 +95,63 @@ export class BookTrader {
     return qty;
   }
 
+  /** The backstop's position in the market (qty9, signed). */
+  inventoryQty(): bigint {
+    return this.inventory();
+  }
+
+  /**
+   * Auction: standing bidders take up to their per-minute capacity (a share of the book's depth
+   * within 1 % of the mid) at the mark ∓ discount (tick-rounded against the backstop, within the
+   * engine's fill band); the book does not move. Returns the quantity sold or bought.
+   */
+  private sellToBidders(timeMs: number): bigint {
+    const a = this.auction;
+    if (!a) return 0n;
+    const { ctx, step, tick } = this;
+    const { state } = ctx;
+    const minute = Math.floor(timeMs / 60_000);
+    const inv = this.inventory();
+    const side = inv > 0n ? 'sell' : 'buy';
+    if (minute !== this.auctionMinute) {
+      this.auctionMinute = minute;
+      ctx.book.advance(timeMs);
+      const curves = ctx.book.curves();
+      const c = side === 'sell' ? curves.bid : curves.ask;
+      // An infinitely deep book needs no auction.
+      this.auctionLeft = c.infinite ? 0 : a.capacityShare * depthWithin(c, 0.01);
+    }
+    const absInv = inv < 0n ? -inv : inv;
+    const want = BigInt(Math.floor(Math.min(this.auctionLeft, Number(absInv) / 1e9) * 1e9));
+    const qty = (want / step) * step;
+    if (qty <= 0n) return 0n;
+    const mark = ctx.market().markPx8!;
+    const dev = Math.min(
+      a.discount,
+      (Number(state.guards.maxFillDeviation) / 1e6) * this.opts.maxDeviationShare,
+    );
+    const raw = BigInt(Math.round(Number(mark) * (side === 'sell' ? 1 - dev : 1 + dev)));
+    const px = divRound(raw, tick, side === 'sell' ? 'floor' : 'ceil') * tick;
+    const r = ctx.engine.execute({
+      type: 'fill',
+      market: MARKET,
+      buyer: side === 'sell' ? STREET : BACKSTOP,
+      seller: side === 'sell' ? BACKSTOP : STREET,
+      size: formatDecimal(qty, 9),
+      price: fmtPx(px),
+      taker: side === 'sell' ? 'seller' : 'buyer',
+      timeMs: ctx.now(timeMs),
+    });
+    if (!r.ok) {
+      ctx.bump(`AUCTION_${r.rejection.code}`);
+      return 0n;
+    }
+    this.auctionLeft -= Number(qty) / 1e9;
+    this.auctionFills++;
+    this.auctionQty += qty;
+    return qty;
+  }
+
   private inventory(): bigint {
     return this.ctx.state.subaccounts.get(this.backstopKey)?.positions.get(MARKET)?.size ?? 0n;
   }
@@ -100,6 +167,7 @@ export class BookTrader {
   unload(timeMs: number): boolean {
     const { ctx } = this;
     if (!this.opts.enabled) return false;
+    if (this.holdsInventory()) this.sellToBidders(timeMs);
     let moved = false;
     for (let chunk = 0; chunk < this.opts.chunksPerRound; chunk++) {
       const inv = this.inventory();

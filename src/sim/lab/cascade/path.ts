@@ -14,12 +14,20 @@ export interface PricePoint {
   readonly price: string;
 }
 
-/** Four points per bar (`klinePath`: open, nearer extreme, farther extreme, close) at +0, 20, 40, 59.999 s. */
-export function klinePoints(klines: readonly Kline[]): PricePoint[] {
+/**
+ * Four points per bar (`klinePath`: open, nearer extreme, farther extreme, close) at +0, 20, 40,
+ * 59.999 s of a 1-minute bar; a longer bar (the 10-minute ETH days) spreads them the same way
+ * over its length: +0, ⅓, ⅔ of the bar and 1 ms before its end.
+ */
+export function klinePoints(klines: readonly Kline[], intervalMs = 60_000): PricePoint[] {
+  const offsets =
+    intervalMs === 60_000
+      ? PATH_OFFSETS_MS
+      : [0, Math.round(intervalMs / 3), Math.round((2 * intervalMs) / 3), intervalMs - 1];
   const out: PricePoint[] = [];
   for (const k of klines) {
     klinePath(k).forEach((price, i) => {
-      out.push({ timeMs: k.openTimeMs + PATH_OFFSETS_MS[i]!, price });
+      out.push({ timeMs: k.openTimeMs + offsets[i]!, price });
     });
   }
   return out;

@@ -14,6 +14,10 @@
  * minute, so latencies under 15 s change when a step lands and how far the book has recovered,
  * not the exogenous price it sees), and not at all if the scope is healthy again by then.
  *
+ * Anti-cascade mechanisms (../mechanisms.ts) act here: the throttle and the breaker choose which
+ * due episodes a round sends (`gate`), the breaker also pauses the backstop's unload, and
+ * `afterUnload` lets the dynamic penalty look at the book after each round.
+ *
  * With the oracle feed (`tick`), the observations go through the keeper tick's `oracle` step
  * first; a sale moves the engine's mark only when the next observations arrive, so the scopes
  * found then are one level deeper than the deepest liquidation sold since (carried depth).
@@ -27,9 +31,12 @@ import {
   type TickInput,
   type TickReport,
 } from '../../../core/keeper/index.ts';
+import { subaccountKey } from '../../../core/model/state.ts';
+import { MARKET } from '../../venue.ts';
+import type { AntiCascadeMechanism } from '../mechanisms.ts';
 import type { BookTrader } from './book-trader.ts';
 import type { RunContext } from './context.ts';
-import type { Episodes } from './episodes.ts';
+import type { Episode, Episodes } from './episodes.ts';
 import type { KeeperOptions } from './types.ts';
 
 export class CascadeRounds {
@@ -49,7 +56,70 @@ export class CascadeRounds {
     private readonly maxRounds: number,
     /** The oracle feed sets the mark: sales reach it at the next oracle tick (carried depth). */
     private readonly carry = false,
+    private readonly mechanism?: AntiCascadeMechanism,
+    /** Called after each round's unload (the dynamic penalty's look at the book). */
+    private readonly afterUnload?: (timeMs: number) => void,
   ) {}
+
+  /** Breaker: liquidations and unload pause until then; it re-arms for scopes found after it. */
+  private pausedUntil = Number.NEGATIVE_INFINITY;
+  private rearmedFrom = Number.NEGATIVE_INFINITY;
+  /** Mechanism facts: breaker trips, steps the throttle held back (per round, counted each time). */
+  breakerTrips = 0;
+  throttleHeld = 0;
+
+  /** The episodes a round at `at` sends: the queue (due, oldest first) through the breaker and the throttle. */
+  private gate(queue: readonly Episode[], at: number): Episode[] {
+    const m = this.mechanism;
+    const b = m?.breaker;
+    if (b) {
+      if (at < this.pausedUntil) return [];
+      if (queue.some((e) => e.depth > b.maxDepth && e.since >= this.rearmedFrom)) {
+        this.pausedUntil = at + b.pauseMs;
+        this.rearmedFrom = this.pausedUntil;
+        this.breakerTrips++;
+        return [];
+      }
+    }
+    const q = queue.slice(0, this.keeper.maxPerRound);
+    return m?.throttle ? this.throttle(q, at, m.throttle.slippage) : q;
+  }
+
+  /** Depth-aware throttling: positions that fit in the book's room within `slippage` (see ../mechanisms.ts). */
+  private throttle(q: readonly Episode[], at: number, slippage: number): Episode[] {
+    const { ctx, trader } = this;
+    ctx.book.advance(at);
+    const inv = Number(trader.inventoryQty()) / 1e9;
+    const room = {
+      sell: ctx.book.roomTo('sell', slippage) - Math.max(0, inv),
+      buy: ctx.book.roomTo('buy', slippage) - Math.max(0, -inv),
+    };
+    const out: Episode[] = [];
+    for (const e of q) {
+      const size = ctx.state.subaccounts.get(subaccountKey(e.ref))?.positions.get(MARKET)?.size ?? 0n;
+      const need = Math.abs(Number(size) / 1e9);
+      // The backstop takes a long over and sells it; a short, it buys back.
+      const side = size > 0n ? 'sell' : 'buy';
+      // The first queued step goes when the backstop holds nothing: one position larger than the
+      // book's room cannot block the queue for ever.
+      if (need <= room[side] || (out.length === 0 && inv === 0 && e === q[0])) {
+        out.push(e);
+        room[side] -= need;
+      } else this.throttleHeld++;
+    }
+    return out;
+  }
+
+  /** Whether the breaker pauses the unload at `t`. */
+  private unloadPaused(t: number): boolean {
+    return t < this.pausedUntil;
+  }
+
+  private unload(t: number): boolean {
+    const moved = this.unloadPaused(t) ? false : this.trader.unload(t);
+    this.afterUnload?.(t);
+    return moved;
+  }
 
   /** Depth of the deepest liquidation sold since the last oracle tick + 1 (oracle feed only). */
   private carriedDepth = 0;
@@ -102,7 +172,7 @@ export class CascadeRounds {
         episodes.roundMaxDepth = 0;
         return ctx.now(at);
       },
-      select: () => episodes.queue().slice(0, keeper.maxPerRound),
+      select: () => this.gate(episodes.queue(), ctx.now(at)),
       beforeStep: (c) => episodes.begin(c),
       afterStep: (_c, res) => {
         if (!res.ok) ctx.bump(res.rejection.code);
@@ -113,7 +183,7 @@ export class CascadeRounds {
         if (roundMaxDepth > this.inventoryDepth) this.inventoryDepth = roundMaxDepth;
         const soldDepth = this.inventoryDepth;
         const fillsBefore = trader.unloadFills;
-        const moved = trader.unload(execAt);
+        const moved = this.unload(execAt);
         if (this.carry && trader.unloadFills > fillsBefore)
           this.carriedDepth = Math.max(this.carriedDepth, soldDepth + 1);
         if (!trader.holdsInventory()) this.inventoryDepth = 0;
@@ -128,7 +198,7 @@ export class CascadeRounds {
 
   /** Rounds under the latency model: at the earliest due time, due episodes only, before the horizon. */
   private latencyHooks(updateMs: number, firstDepth: number): RoundHooks {
-    const { ctx, episodes, trader, keeper } = this;
+    const { ctx, episodes, trader } = this;
     let depthOfNew = firstDepth;
     let sinceMs = updateMs;
     let at = updateMs;
@@ -144,10 +214,10 @@ export class CascadeRounds {
         return at;
       },
       select: () =>
-        episodes
-          .queue()
-          .filter((e) => this.dueAt(e.since) <= at)
-          .slice(0, keeper.maxPerRound),
+        this.gate(
+          episodes.queue().filter((e) => this.dueAt(e.since) <= at),
+          at,
+        ),
       beforeStep: (c) => episodes.begin(c),
       afterStep: (_c, res) => {
         if (!res.ok) ctx.bump(res.rejection.code);
@@ -157,7 +227,7 @@ export class CascadeRounds {
         const roundMaxDepth = episodes.roundMaxDepth;
         if (roundMaxDepth > this.inventoryDepth) this.inventoryDepth = roundMaxDepth;
         const soldDepth = this.inventoryDepth;
-        const moved = trader.unload(execAt);
+        const moved = this.unload(execAt);
         if (!trader.holdsInventory()) this.inventoryDepth = 0;
         depthOfNew = Math.max(roundMaxDepth, moved ? soldDepth : 0) + 1;
         sinceMs = execAt;

@@ -10,6 +10,7 @@ import type { OracleReplayDay } from '../../feeds/crash-replay.ts';
 import type { OracleFacts } from '../../oracle-feed.ts';
 import type { Population, PopulationSummary, TraderIntent } from '../../population.ts';
 import type { AssetConservation } from '../../replay.ts';
+import type { AntiCascadeMechanism } from '../mechanisms.ts';
 import type { MarginPolicy } from '../policies.ts';
 import type { ResponseSpec } from '../responders.ts';
 import type { PricePoint } from './path.ts';
@@ -92,6 +93,8 @@ export interface CascadeRunOptions {
    * path's prices (displaced) are the mark, as `prices` commands.
    */
   readonly oracle?: OracleReplayDay;
+  /** An anti-cascade mechanism (../mechanisms.ts); absent: none. */
+  readonly mechanism?: AntiCascadeMechanism;
 }
 
 /** How a liquidation step closed (the engine's `liquidation_completed.mode`). */
@@ -226,6 +229,8 @@ export interface CascadeMetrics {
   readonly conservation: { readonly ok: boolean; readonly assets: Record<string, AssetConservation> };
   /** With the oracle feed: what the engine's oracle made of the observations (safe mode, breaker, held). */
   readonly oracle?: OracleFacts;
+  /** With a mechanism: what it did. */
+  readonly mechanism?: MechanismFacts;
 }
 
 export interface ResponseMetrics {
@@ -250,4 +255,18 @@ export interface CascadeResult {
   readonly liquidations: LiquidationRecord[];
   readonly population: Population;
   readonly engine: Engine;
+}
+
+/** What an anti-cascade mechanism did in a run. */
+export interface MechanismFacts {
+  readonly name: string;
+  /** Breaker: pauses. */
+  readonly breakerTrips: number;
+  /** Throttle: steps held back for a later round (a scope held in several rounds counts each time). */
+  readonly throttleHeld: number;
+  /** Auction: fills with the standing bidders and their quantity (base, decimal). */
+  readonly auctionFills: number;
+  readonly auctionQty: string;
+  /** Dynamic penalty: switches of the ramp (to the lower one and back). */
+  readonly penaltySwitches: number;
 }
