@@ -6,7 +6,7 @@ import { crossView, isolatedView } from '../account/figures.ts';
 import { lazyFunding, pendingFundingQuote, sideIndex } from '../account/lazy-funding.ts';
 import { fundingIndexDelta18 } from '../margin/contract-value.ts';
 import { createMarginModel } from '../margin/models.ts';
-import { intrinsicPx8 } from '../margin/option-margin.ts';
+import { expiryPayoffPx8, optionGuardScalePx8, optionPriceBoundPx8 } from '../margin/option-margin.ts';
 import { marketIssue } from '../model/config.ts';
 import { marginArithmeticIssue } from '../model/drift-grid.ts';
 import type { SubaccountRef } from '../model/engine-config.ts';
@@ -344,7 +344,8 @@ export function prices(ctx: CommandContext, c: Cmd<'prices'>): void {
 /**
  * An option's mark is checked against its underlying (S: its mark in this update, else its
  * current mark): it stays within the no-arbitrage bounds (a call is worth at most S, a put at
- * most K), and it moves by at most the price guard's fraction of S — an option's value moves
+ * most K; coin-settled: 1 coin and K/S coin), and it moves by at most the price guard's fraction
+ * of S (coin-settled: of 1 coin) — an option's value moves
  * less than its underlying (|delta| ≤ 1) plus what a volatility change adds, so a relative
  * guard on the option's own price would refuse ordinary moves of cheap options.
  */
@@ -359,13 +360,13 @@ function optionMarkGuard(
   const S = marks[terms.underlying] ?? ctx.market(terms.underlying).markPx8;
   if (S === undefined)
     reject('NO_PRICE', `option ${m.config.id}: its underlying ${terms.underlying} has no mark yet`);
-  const bound = terms.right === 'call' ? S : terms.strike;
+  const bound = optionPriceBoundPx8(terms, S);
   if (px > bound)
     reject(
       'INVALID_PRICE',
       `option ${m.config.id}: mark ${fmt.px(px)} above its no-arbitrage bound ${fmt.px(bound)}`,
     );
-  if (m.markPx8 !== undefined && abs(px - m.markPx8) * PPM > S * maxMove)
+  if (m.markPx8 !== undefined && abs(px - m.markPx8) * PPM > optionGuardScalePx8(terms, S) * maxMove)
     reject(
       'PRICE_MOVE_TOO_LARGE',
       `option ${m.config.id}: ${fmt.px(m.markPx8)} → ${fmt.px(px)} moves more than the guard allows`,
@@ -450,11 +451,12 @@ export function settleExpiry(ctx: CommandContext, c: Cmd<'settle_expiry'>): void
     ctx.emit({ type: 'expiry_settled', market: c.market, pricePx8: c.price });
     return;
   }
-  // An option settles in cash at its intrinsic value on the underlying's settlement price.
+  // An option settles in cash at its intrinsic value on the underlying's settlement price (a
+  // coin-settled one at intrinsic/S in the coin).
   ctx.emit({
     type: 'expiry_settled',
     market: c.market,
-    pricePx8: intrinsicPx8(terms, c.price),
+    pricePx8: expiryPayoffPx8(terms, c.price),
     underlyingPx8: c.price,
   });
 }
@@ -471,6 +473,9 @@ export function setMarket(ctx: CommandContext, c: Cmd<'set_market'>): void {
   }
   const inverseIssue = inverseMarketIssue(ctx.state, c.config, existing?.config);
   if (inverseIssue) reject('INVALID_CONFIG', inverseIssue);
+  // A new option that has already expired could only be settled: refuse it (its time value is 0).
+  if (!existing && c.config.kind === 'option' && (c.config.expiryMs ?? 0) <= ctx.state.timeMs)
+    reject('INVALID_CONFIG', `option market ${c.config.id} expired at ${c.config.expiryMs}`);
   const issue = marketIssue(c.config, (id) =>
     id === c.config.id ? c.config : ctx.state.markets.get(id)?.config,
   );

@@ -227,6 +227,12 @@ export const EngineConfigSchema = z
           code: 'custom',
           message: `inverse market ${m.id} settles in ${m.base}, but the settlement asset is ${c.settlementAsset}`,
         });
+      // A coin-settled option pays in its base coin, likewise.
+      if (m.option?.settlement === 'inverse' && m.base !== c.settlementAsset)
+        ctx.addIssue({
+          code: 'custom',
+          message: `coin-settled option ${m.id} settles in ${m.base}, but the settlement asset is ${c.settlementAsset}`,
+        });
       if (m.contractType === 'inverse' && c.liquidation.penalty.kind === 'dydx_fillable')
         ctx.addIssue({
           code: 'custom',
