@@ -20,6 +20,7 @@
 import type { EnginePortfolio } from '../model/engine-config.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState } from '../model/state.ts';
 import { InvariantError, PRICE_DECIMALS, pow10, QTY_DECIMALS, toNumber } from '../num/index.ts';
+import type { DeribitBookMargin } from '../portfolio/deribit-pm.ts';
 import type { PortfolioAccount, PortfolioPosition } from '../portfolio/model.ts';
 import {
   type PortfolioRequirement,
@@ -34,9 +35,9 @@ import {
   type PortfolioPresetId,
   portfolioPreset,
 } from '../portfolio/scenarios.ts';
-import { yearFraction } from '../pricing/black76.ts';
-import { impliedVolBlack76 } from '../pricing/implied-vol.ts';
 import type { VolInput } from '../pricing/vol-surface.ts';
+import { impliedVolOf } from './implied-vol-memo.ts';
+import { deribitScopeRequirement } from './portfolio-deribit.ts';
 import { assetPricePx8, markOf, type PositionLite } from './prices.ts';
 
 const configCache = new WeakMap<EnginePortfolio, PortfolioMarginConfig>();
@@ -55,32 +56,8 @@ function scenarioConfig(p: EnginePortfolio): PortfolioMarginConfig {
 /** px8 → float64 price. */
 export const px = (px8: bigint) => toNumber(px8, PRICE_DECIMALS);
 
-/**
- * The volatility an option's mark implies, remembered per market for the last (mark, underlying,
- * time) it was solved for: a book is re-evaluated far more often than its marks change.
- */
-const ivCache = new WeakMap<ReadonlyMarketState, { mark: number; U: number; nowMs: number; vol: number }>();
-export function impliedVolOf(
-  m: ReadonlyMarketState,
-  mark: number,
-  U: number,
-  nowMs: number,
-  fallbackVol: number,
-): number {
-  const hit = ivCache.get(m);
-  if (hit && hit.mark === mark && hit.U === U && hit.nowMs === nowMs) return hit.vol;
-  const terms = m.config.option!;
-  const iv = impliedVolBlack76({
-    kind: terms.right,
-    price: mark,
-    forward: U,
-    strike: px(terms.strike),
-    timeYears: yearFraction(nowMs, m.config.expiryMs!),
-  });
-  const vol = iv.ok ? iv.vol : fallbackVol;
-  ivCache.set(m, { mark, U, nowMs, vol });
-  return vol;
-}
+export { impliedVolOf };
+
 const qty = (q9: bigint) => toNumber(q9, QTY_DECIMALS);
 
 /**
@@ -282,7 +259,22 @@ export function portfolioRequirementQuote(
   positions: readonly PositionLite[],
   marks?: ReadonlyMap<string, bigint>,
   opts: { includeMatrix?: boolean; balances?: ReadonlyMap<string, bigint> } = {},
-): { initialQuote: bigint; maintenanceQuote: bigint; detail: PortfolioRequirement | null } {
+): {
+  initialQuote: bigint;
+  maintenanceQuote: bigint;
+  detail: PortfolioRequirement | null;
+  /** With the 'deribit-pm' model: Deribit's breakdown of the book (in its currency). */
+  deribit?: DeribitBookMargin | null;
+} {
+  if (state.portfolio?.model === 'deribit-pm') {
+    const d = deribitScopeRequirement(state, positions, marks);
+    return {
+      initialQuote: d.initialQuote,
+      maintenanceQuote: d.maintenanceQuote,
+      detail: null,
+      deribit: d.detail,
+    };
+  }
   const { account, snapshot } = portfolioInputs(state, positions, marks, opts.balances);
   if (account.positions.length === 0) return { initialQuote: 0n, maintenanceQuote: 0n, detail: null };
   const detail = portfolioMargin(account, snapshot, scenarioConfig(state.portfolio!), {
@@ -308,6 +300,7 @@ export function portfolioFiguresQuote(
   balances?: ReadonlyMap<string, bigint>,
   rows?: PortfolioScopeRows,
 ): { initialQuote: bigint; maintenanceQuote: bigint } {
+  if (state.portfolio?.model === 'deribit-pm') return deribitScopeRequirement(state, positions, marks);
   const { account, snapshot, memos } = portfolioInputs(state, positions, marks, balances, rows);
   if (account.positions.length === 0) return { initialQuote: 0n, maintenanceQuote: 0n };
   const config = scenarioConfig(state.portfolio!);

@@ -10,6 +10,7 @@ import { expiryPayoffPx8, optionGuardScalePx8, optionPriceBoundPx8 } from '../ma
 import { marketIssue } from '../model/config.ts';
 import { marginArithmeticIssue } from '../model/drift-grid.ts';
 import type { SubaccountRef } from '../model/engine-config.ts';
+import { enginePortfolioIssue } from '../model/engine-config.ts';
 import { inSafeMode, type MarketState, subaccountKey } from '../model/state.ts';
 import { abs, clamp, divRound, mulDiv, PPM, parseDecimal, RATE_ONE } from '../num/index.ts';
 import { step as oracleStep, oracleTwapPx8 } from '../oracle/oracle.ts';
@@ -476,6 +477,14 @@ export function setMarket(ctx: CommandContext, c: Cmd<'set_market'>): void {
   // A new option that has already expired could only be settled: refuse it (its time value is 0).
   if (!existing && c.config.kind === 'option' && (c.config.expiryMs ?? 0) <= ctx.state.timeMs)
     reject('INVALID_CONFIG', `option market ${c.config.id} expired at ${c.config.expiryMs}`);
+  if (ctx.state.portfolio) {
+    const others = [...ctx.state.markets.values()].map((m) => m.config).filter((m) => m.id !== c.config.id);
+    const scopeIssue = enginePortfolioIssue(ctx.state.portfolio, ctx.state.settlement.id, [
+      ...others,
+      c.config,
+    ]);
+    if (scopeIssue) reject('INVALID_CONFIG', scopeIssue);
+  }
   const issue = marketIssue(c.config, (id) =>
     id === c.config.id ? c.config : ctx.state.markets.get(id)?.config,
   );
@@ -528,6 +537,11 @@ export function setPolicy(ctx: CommandContext, c: Cmd<'set_policy'>): void {
   }
   const inverseIssue = c.liquidation ? inversePolicyIssue(ctx.state, c.liquidation) : undefined;
   if (inverseIssue) reject('INVALID_CONFIG', inverseIssue);
+  if (c.portfolio) {
+    const markets = [...ctx.state.markets.values()].map((m) => m.config);
+    const scopeIssue = enginePortfolioIssue(c.portfolio, ctx.state.settlement.id, markets);
+    if (scopeIssue) reject('INVALID_CONFIG', scopeIssue);
+  }
   ctx.emit({
     type: 'policy_set',
     policy: c.liquidation ?? ctx.state.policy,
