@@ -135,6 +135,27 @@ describe("Deribit PM in the engine: Deribit's published numbers, in coin", () =>
   });
 });
 
+describe('Deribit PM in the engine: the hand-worked example of docs/portfolio-margin.md', () => {
+  it('1 BTC of inverse perpetual long: worst 1 − 1/0.84, roll 0.01, IM 0.20047619 BTC, MM 0.16038096 BTC', () => {
+    // 5,000 contracts × 10 USD at 50,000 = 1 BTC of Deribit size.
+    // worst case at −16 %: 1 − 1/0.84 = 0.190476190…; roll shock 1 × max(0.075 × 0, 0.01) = 0.01;
+    // delta shock 0 (1 BTC × 50,000 USD is below the 20,000,000 USD threshold).
+    // RMM = round₉(0.190476190…) + 0.01 = 0.200476190 → IM 0.20047619 BTC (a whole satoshi count);
+    // MM = 0.8 × 0.200476190 = 0.160380952 → 0.16038096 BTC (up to the satoshi).
+    const e = book(
+      'BTC',
+      8,
+      [inverse('BTC-PERPETUAL', 'BTC', '10')],
+      { 'BTC-PERPETUAL': '50000' },
+      [['BTC-PERPETUAL', '5000']],
+      Date.UTC(2026, 0, 5),
+    );
+    const f = figures(e, 'a');
+    expect(f.initialMarginQuote).toBe(20_047_619n);
+    expect(f.maintenanceMarginQuote).toBe(16_038_096n);
+  });
+});
+
 describe('Deribit PM in the engine: coin-settled options', () => {
   const EXPIRY = Date.UTC(2026, 11, 25, 8);
   const NOW = Date.UTC(2026, 10, 25, 8);
