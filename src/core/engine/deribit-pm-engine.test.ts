@@ -156,6 +156,53 @@ describe('Deribit PM in the engine: the hand-worked example of docs/portfolio-ma
   });
 });
 
+describe('Deribit PM in the engine: cross-currency collateral at the index', () => {
+  it('USDC collateral counts at its BTC price against the BTC requirement (index 50,000)', () => {
+    const e = Engine.create({
+      settlementAsset: 'BTC',
+      assets: [
+        { id: 'BTC', decimals: 8 },
+        { id: 'USDC', decimals: 6 },
+      ],
+      markets: [inverse('BTC-PERPETUAL', 'BTC', '10')],
+      liquidation: { dustNotional: '0.0001' },
+      portfolio: { model: 'deribit-pm' },
+    });
+    const now = Date.UTC(2026, 0, 5);
+    // 1 USDC = 1/50,000 BTC: the index converts USD collateral into the book's coin
+    e.executeOrThrow({
+      type: 'prices',
+      timeMs: now,
+      marks: { 'BTC-PERPETUAL': '50000' },
+      assets: { USDC: '0.00002' },
+    });
+    e.executeOrThrow({ type: 'deposit', to: ref('b'), asset: 'BTC', amount: '100', timeMs: now });
+    e.executeOrThrow({ type: 'deposit', to: ref('a'), asset: 'USDC', amount: '10000', timeMs: now });
+    e.executeOrThrow({ type: 'set_portfolio_margin', subaccount: ref('a'), enabled: true, timeMs: now });
+    const fill = (size: string) =>
+      e.execute({
+        type: 'fill',
+        market: 'BTC-PERPETUAL',
+        buyer: ref('a'),
+        seller: ref('b'),
+        size,
+        price: '50000',
+        timeMs: now,
+      });
+    // 10,000 USDC = 0.2 BTC of collateral; 1 BTC of perpetual needs IM 0.20047619 BTC (the example
+    // above): refused; 0.99 BTC (4,950 contracts) needs round₉(0.99 × 0.190476190…) + 0.99 × 0.01
+    // = 0.188571429 + 0.0099 = 0.198471429 → 0.19847143 BTC: accepted.
+    const before = e.stateHash();
+    expect(fill('5000')).toMatchObject({ ok: false, rejection: { code: 'INSUFFICIENT_MARGIN' } });
+    expect(e.stateHash()).toBe(before);
+    expect(fill('4950').ok).toBe(true);
+    const f = figures(e, 'a');
+    expect(f.equityQuote).toBe(20_000_000n);
+    expect(f.initialMarginQuote).toBe(19_847_143n);
+    assertConserved(e.state);
+  });
+});
+
 describe('Deribit PM in the engine: coin-settled options', () => {
   const EXPIRY = Date.UTC(2026, 11, 25, 8);
   const NOW = Date.UTC(2026, 10, 25, 8);
