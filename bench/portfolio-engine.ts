@@ -36,7 +36,7 @@ export interface PortfolioEngineBenchResult {
   initialMargin: string;
 }
 
-function buildVenue(options: number, seed: number) {
+export function buildVenue(options: number, seed: number) {
   const r = rng(seed);
   const bases = Object.keys(SPOTS) as Base[];
   const expiries = [7, 30, 90, 180].map((d) => NOW + d * DAY);

@@ -9,6 +9,8 @@ import type { ScopeReport, SubaccountReport } from '../core/account/report.ts';
 import { fmtDecimal } from './format.ts';
 
 const price = (p: string | null) => (p === null ? 'none' : fmtDecimal(p, 2));
+/** A position's price: cents, or eight places below 1 (a coin-settled option's premium in BTC). */
+const positionPrice = (p: string) => fmtDecimal(p, Math.abs(Number(p)) < 1 ? 8 : 2);
 
 function scopeLines(s: ScopeReport, amount: (v: string) => string): string[] {
   const lines = [
@@ -19,7 +21,7 @@ function scopeLines(s: ScopeReport, amount: (v: string) => string): string[] {
     lines.push('    ALREADY LIQUIDATABLE: equity is below the maintenance margin at the current marks');
   for (const p of s.positions) {
     lines.push(
-      `    ${p.market} ${p.side} ${p.size} @ ${fmtDecimal(p.entryPrice, 2)} · mark ${fmtDecimal(p.markPrice, 2)} · notional ${amount(p.notional)} · uPnL ${amount(p.unrealizedPnl)} · liquidation ${price(p.liquidationPrice)} · bankruptcy ${price(p.bankruptcyPrice)}`,
+      `    ${p.market} ${p.side} ${p.size} @ ${positionPrice(p.entryPrice)} · mark ${positionPrice(p.markPrice)} · notional ${amount(p.notional)} · uPnL ${amount(p.unrealizedPnl)} · liquidation ${price(p.liquidationPrice)} · bankruptcy ${price(p.bankruptcyPrice)}`,
     );
   }
   return lines;

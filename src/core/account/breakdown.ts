@@ -22,7 +22,12 @@ import { collateralValueQuote, weightFor } from '../collateral/valuation.ts';
 import { notionalValue } from '../margin/contract-value.ts';
 import { type Bracket, bracketFor, compileBrackets } from '../margin/models.ts';
 import { oiAdjustedInitialPpm, oiScaledInitialMarginQuote } from '../margin/open-interest.ts';
-import { outOfTheMoneyPx8, shortUnitRequirement } from '../margin/option-margin.ts';
+import {
+  coinUnitRequirementTimesS,
+  isCoinSettled,
+  outOfTheMoneyPx8,
+  shortUnitRequirement,
+} from '../margin/option-margin.ts';
 import { resolveMaintenancePpm } from '../margin/ratios.ts';
 import { sizePremiumRatio } from '../margin/size-premium.ts';
 import type { MarginModelConfig } from '../model/config.ts';
@@ -130,6 +135,8 @@ export type ModelBreakdown =
       readonly strike: string;
       readonly underlyingMark: string;
       readonly optionMark: string;
+      /** Coin-settled: the mark, the terms and the amounts are in the coin (S and K in quote). */
+      readonly settlement?: 'inverse';
       /** Long: the premium (or nothing). Short: the per-unit terms below. */
       readonly long?: { readonly rule: 'premium' | 'none' };
       readonly short?: {
@@ -397,6 +404,7 @@ function optionBreakdown(
     strike: formatDecimal(terms.strike, PRICE_DECIMALS),
     underlyingMark: formatDecimal(S, PRICE_DECIMALS),
     optionMark: formatDecimal(M, PRICE_DECIMALS),
+    ...(isCoinSettled(terms) ? { settlement: 'inverse' as const } : {}),
   };
   if (size > 0n) {
     const exact = cfg.long === 'none' ? 0n : abs * M * PPM;
@@ -410,12 +418,20 @@ function optionBreakdown(
   const call = terms.right === 'call';
   const mmTerms = call ? cfg.maintenance.call : cfg.maintenance.put;
   const otm = outOfTheMoneyPx8(terms, S);
-  const risk = cfg.initial.base * S - otm * PPM;
-  const floor = cfg.initial.floor * S + (call ? cfg.initial.floorMarkCall : cfg.initial.floorMarkPut) * M;
-  const unit = shortUnitRequirement(cfg, terms, S, M);
-  const scanned = max(risk, floor) + M * PPM;
+  // A coin-settled option: every term is the quote rule's with prices × 1e8 and the mark M·S,
+  // divided by S (margin/option-margin.ts); the amounts round up once, as the engine's do.
+  const coin = isCoinSettled(terms);
+  const k = coin ? 100_000_000n : 1n;
+  const Sq = S * k;
+  const Mq = coin ? M * S : M;
+  const per = coin ? S : 1n;
+  const risk = cfg.initial.base * Sq - otm * k * PPM;
+  const floor = cfg.initial.floor * Sq + (call ? cfg.initial.floorMarkCall : cfg.initial.floorMarkPut) * Mq;
+  const unit = coin ? coinUnitRequirementTimesS(cfg, terms, S, M) : shortUnitRequirement(cfg, terms, S, M);
+  const scanned = max(risk, floor) + Mq * PPM;
   const binding = unit.initial > scanned ? 'maintenance' : risk >= floor ? 'risk' : 'floor';
-  const u = (v: bigint) => formatDecimal(v, UNIT_DECIMALS);
+  const u = (v: bigint) => formatDecimal(divRound(v, per, 'ceil'), UNIT_DECIMALS);
+  const total = (unitTimesS: bigint) => divRound(abs * unitTimesS, per, 'ceil');
   return {
     ...base,
     short: {
@@ -423,14 +439,14 @@ function optionBreakdown(
       initialRiskTerm: u(risk),
       initialFloorTerm: u(floor),
       initialBinding: binding,
-      maintenanceUnderlyingTerm: u(mmTerms.underlying * S),
-      maintenanceMarkTerm: u(mmTerms.mark * M),
-      liquidationFeeTerm: u(cfg.maintenance.liquidationFee * S),
+      maintenanceUnderlyingTerm: u(mmTerms.underlying * Sq),
+      maintenanceMarkTerm: u(mmTerms.mark * Mq),
+      liquidationFeeTerm: u(cfg.maintenance.liquidationFee * Sq),
       unitInitialMargin: u(unit.initial),
       unitMaintenanceMargin: u(unit.maintenance),
     },
-    initialMargin: rounded(abs * unit.initial),
-    maintenanceMargin: rounded(abs * unit.maintenance),
+    initialMargin: rounded(total(unit.initial)),
+    maintenanceMargin: rounded(total(unit.maintenance)),
   };
 }
 

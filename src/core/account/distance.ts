@@ -58,6 +58,8 @@ function movedMarks(state: ReadonlyEngineState, view: ScopeView, base: string, f
     underlying: string;
     t: number;
     vol: number;
+    /** Coin-settled: the mark is the quote value / F, in coin (bounded by 1 and K/F). */
+    coin: boolean;
   }[] = [];
   for (const p of view.positions) {
     const m = state.markets.get(p.market)!;
@@ -71,7 +73,9 @@ function movedMarks(state: ReadonlyEngineState, view: ScopeView, base: string, f
     linear.set(terms.underlying, U);
     const strike = px(terms.strike);
     const t = yearFraction(nowMs, m.config.expiryMs!);
-    const vol = impliedVolOf(m, px(markOf(m)), U, nowMs, fallbackVol);
+    const coin = terms.settlement === 'inverse';
+    // a coin premium M is worth M·U in quote: the vol is the quote price's
+    const vol = impliedVolOf(m, px(markOf(m)) * (coin ? U : 1), U, nowMs, fallbackVol);
     options.push({
       id: p.market,
       right: terms.right,
@@ -79,6 +83,7 @@ function movedMarks(state: ReadonlyEngineState, view: ScopeView, base: string, f
       underlying: terms.underlying,
       t,
       vol,
+      coin,
     });
   }
   const px8 = (x: number) => {
@@ -99,7 +104,8 @@ function movedMarks(state: ReadonlyEngineState, view: ScopeView, base: string, f
       });
       // an option's mark never exceeds its no-arbitrage bound, nor rounds below zero
       const bound = o.right === 'call' ? F : o.strike;
-      marks.set(o.id, BigInt(Math.max(0, Math.round(Math.min(v, bound) * 1e8))));
+      const mark = Math.min(v, bound) / (o.coin ? F : 1);
+      marks.set(o.id, BigInt(Math.max(0, Math.round(mark * 1e8))));
     }
     return marks;
   };

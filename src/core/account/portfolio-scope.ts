@@ -20,6 +20,7 @@
 import type { EnginePortfolio } from '../model/engine-config.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState } from '../model/state.ts';
 import { InvariantError, PRICE_DECIMALS, pow10, QTY_DECIMALS, toNumber } from '../num/index.ts';
+import type { DeribitBookMargin } from '../portfolio/deribit-pm.ts';
 import type { PortfolioAccount, PortfolioPosition } from '../portfolio/model.ts';
 import {
   type PortfolioRequirement,
@@ -34,9 +35,9 @@ import {
   type PortfolioPresetId,
   portfolioPreset,
 } from '../portfolio/scenarios.ts';
-import { yearFraction } from '../pricing/black76.ts';
-import { impliedVolBlack76 } from '../pricing/implied-vol.ts';
 import type { VolInput } from '../pricing/vol-surface.ts';
+import { impliedVolOf } from './implied-vol-memo.ts';
+import { deribitScopeRequirement } from './portfolio-deribit.ts';
 import { assetPricePx8, markOf, type PositionLite } from './prices.ts';
 
 const configCache = new WeakMap<EnginePortfolio, PortfolioMarginConfig>();
@@ -55,32 +56,8 @@ function scenarioConfig(p: EnginePortfolio): PortfolioMarginConfig {
 /** px8 → float64 price. */
 export const px = (px8: bigint) => toNumber(px8, PRICE_DECIMALS);
 
-/**
- * The volatility an option's mark implies, remembered per market for the last (mark, underlying,
- * time) it was solved for: a book is re-evaluated far more often than its marks change.
- */
-const ivCache = new WeakMap<ReadonlyMarketState, { mark: number; U: number; nowMs: number; vol: number }>();
-export function impliedVolOf(
-  m: ReadonlyMarketState,
-  mark: number,
-  U: number,
-  nowMs: number,
-  fallbackVol: number,
-): number {
-  const hit = ivCache.get(m);
-  if (hit && hit.mark === mark && hit.U === U && hit.nowMs === nowMs) return hit.vol;
-  const terms = m.config.option!;
-  const iv = impliedVolBlack76({
-    kind: terms.right,
-    price: mark,
-    forward: U,
-    strike: px(terms.strike),
-    timeYears: yearFraction(nowMs, m.config.expiryMs!),
-  });
-  const vol = iv.ok ? iv.vol : fallbackVol;
-  ivCache.set(m, { mark, U, nowMs, vol });
-  return vol;
-}
+export { impliedVolOf };
+
 const qty = (q9: bigint) => toNumber(q9, QTY_DECIMALS);
 
 /**
@@ -99,6 +76,8 @@ interface RowMemo {
   ownVol: number;
   /** (expiry, strike) of an option, for sharing the vol; '' for linear rows. */
   pairKey: string;
+  /** pairKey's id in the scope's PortfolioScopeRows (−1: linear). */
+  pairId: number;
   /** The unit column priced for this row (valid for `columnVol` and this row's inputs). */
   column: RiskColumn | undefined;
   columnVol: number;
@@ -112,6 +91,42 @@ interface RowMemo {
  */
 export class PortfolioScopeRows {
   readonly byMarket = new Map<string, RowMemo>();
+  /**
+   * (base, expiry, strike) → a small integer, kept across calls: the per-call vol sharing and the
+   * risk matrix's per-strike netting index scratch arrays with it instead of building string-keyed
+   * maps of boxed sums (the allocations behind a pre-trade check's GC tail).
+   */
+  readonly pairIds = new Map<string, number>();
+  pairSums = new Float64Array(16);
+  pairCounts = new Int32Array(16);
+  /**
+   * Reused per call by portfolioInputs (its account's positions and memos are these arrays: a
+   * caller with rows reads them before the next call, as the margin checks do).
+   */
+  readonly scratchLive: ReadonlyMarketState[] = [];
+  readonly scratchSizes: bigint[] = [];
+  readonly scratchOut: PortfolioPosition[] = [];
+  readonly scratchMemos: (RowMemo | undefined)[] = [];
+  /** Reused per call: each account position's pair id (−1: not an option) and unit column. */
+  readonly strikeIds: number[] = [];
+  readonly unitColumns: (RiskColumn | undefined)[] = [];
+
+  pairIdOf(key: string): number {
+    let id = this.pairIds.get(key);
+    if (id === undefined) {
+      id = this.pairIds.size;
+      this.pairIds.set(key, id);
+      if (id >= this.pairSums.length) {
+        const sums = new Float64Array(this.pairSums.length * 2);
+        const counts = new Int32Array(this.pairCounts.length * 2);
+        sums.set(this.pairSums);
+        counts.set(this.pairCounts);
+        this.pairSums = sums;
+        this.pairCounts = counts;
+      }
+    }
+    return id;
+  }
 }
 
 function rowOf(
@@ -148,6 +163,7 @@ function rowOf(
       position: { type: 'perpetual', id, underlying: base, size: (qty(sizeQ9) * mark) / S, entryPrice: S },
       ownVol: 0,
       pairKey: '',
+      pairId: -1,
       column: undefined,
       columnVol: 0,
       config: undefined,
@@ -175,12 +191,16 @@ function rowOf(
       },
       ownVol: impliedVolOf(m, mark, U, nowMs, state.portfolio!.fallbackVol),
       pairKey: `${base}|${expiryMs}|${strike}`,
+      pairId: -1,
       column: undefined,
       columnVol: 0,
       config: undefined,
     };
   }
-  rows?.byMarket.set(id, row);
+  if (rows) {
+    if (row.pairKey !== '') row.pairId = rows.pairIdOf(row.pairKey);
+    rows.byMarket.set(id, row);
+  }
   return row;
 }
 
@@ -205,37 +225,48 @@ export function portfolioInputs(
   const nowMs = Math.max(state.timeMs, 1);
   // One pass: each live position's market, and per base the first option's underlying market
   // and the first linear market (the reference is the former when the base has an option).
-  const live: ReadonlyMarketState[] = [];
-  const sizes: bigint[] = [];
+  // With the caller's rows, the per-call arrays are theirs, reused (emptied) from call to call.
+  const live: ReadonlyMarketState[] = rows ? rows.scratchLive : [];
+  const sizes: bigint[] = rows ? rows.scratchSizes : [];
+  // written by index and trimmed once: emptying an array first frees its backing store
+  let nLive = 0;
   const firstOption = new Map<string, ReadonlyMarketState>();
   const firstLinear = new Map<string, ReadonlyMarketState>();
   for (const p of positions) {
     if (p.size === 0n) continue;
     const m = state.markets.get(p.market)!;
-    live.push(m);
-    sizes.push(p.size);
+    live[nLive] = m;
+    sizes[nLive++] = p.size;
     const b = m.config.base;
     if (m.config.option) {
       if (!firstOption.has(b)) firstOption.set(b, state.markets.get(m.config.option.underlying)!);
     } else if (!firstLinear.has(b)) firstLinear.set(b, m);
   }
+  live.length = sizes.length = nLive;
   const reference = new Map<string, number>();
   for (const [b, u] of firstOption) reference.set(b, px(markOf(u, marks)));
   for (const [b, m] of firstLinear) if (!reference.has(b)) reference.set(b, px(markOf(m, marks)));
-  const out: PortfolioPosition[] = [];
-  const memos: (RowMemo | undefined)[] = [];
-  // (base, expiry, strike) → Σ and count of the vols their marks imply, summed from 0 in book order
-  const volSums = new Map<string, number>();
-  const volCounts = new Map<string, number>();
+  const out: PortfolioPosition[] = rows ? rows.scratchOut : [];
+  const memos: (RowMemo | undefined)[] = rows ? rows.scratchMemos : [];
+  let k = 0;
+  // Without the caller's rows, a scratch set of them (the pair ids index the vol sums below).
+  const r = rows ?? new PortfolioScopeRows();
   for (let i = 0; i < live.length; i++) {
     const m = live[i]!;
-    const row = rowOf(state, rows, m, sizes[i]!, reference.get(m.config.base)!, nowMs, marks);
-    out.push(row.position);
-    memos.push(row);
-    if (row.position.type === 'option') {
-      volSums.set(row.pairKey, (volSums.get(row.pairKey) ?? 0) + row.ownVol);
-      volCounts.set(row.pairKey, (volCounts.get(row.pairKey) ?? 0) + 1);
-    }
+    const row = rowOf(state, r, m, sizes[i]!, reference.get(m.config.base)!, nowMs, marks);
+    out[k] = row.position;
+    memos[k++] = row;
+  }
+  out.length = memos.length = k;
+  // (base, expiry, strike) → Σ and count of the vols their marks imply, summed from 0 in book
+  // order, in scratch arrays indexed by the pair's id
+  const volSums = r.pairSums;
+  const volCounts = r.pairCounts;
+  for (const row of memos) if (row!.pairId >= 0) volSums[row!.pairId] = volCounts[row!.pairId] = 0;
+  for (const row of memos) {
+    if (row!.pairId < 0) continue;
+    volSums[row!.pairId]! += row!.ownVol;
+    volCounts[row!.pairId]! += 1;
   }
   // Non-settlement balances: their price risk is in the scenarios (a coin held against a short
   // perpetual on it is a hedge), as a linear exposure of the same quote value on their
@@ -262,8 +293,10 @@ export function portfolioInputs(
   for (let i = 0; i < memos.length; i++) {
     const row = memos[i];
     if (row === undefined || row.position.type !== 'option') continue;
-    const n = volCounts.get(row.pairKey)!;
-    row.position.vol = n === 1 ? row.ownVol : volSums.get(row.pairKey)! / n;
+    const n = volCounts[row.pairId]!;
+    const vol = n === 1 ? row.ownVol : volSums[row.pairId]! / n;
+    // written only when it changes: storing a double into an object boxes it anew
+    if (row.position.vol !== vol) row.position.vol = vol;
   }
   const underlyings: Record<string, { spot: number; basisRate: number; vol: VolInput }> = {};
   for (const [base, S] of reference)
@@ -282,7 +315,22 @@ export function portfolioRequirementQuote(
   positions: readonly PositionLite[],
   marks?: ReadonlyMap<string, bigint>,
   opts: { includeMatrix?: boolean; balances?: ReadonlyMap<string, bigint> } = {},
-): { initialQuote: bigint; maintenanceQuote: bigint; detail: PortfolioRequirement | null } {
+): {
+  initialQuote: bigint;
+  maintenanceQuote: bigint;
+  detail: PortfolioRequirement | null;
+  /** With the 'deribit-pm' model: Deribit's breakdown of the book (in its currency). */
+  deribit?: DeribitBookMargin | null;
+} {
+  if (state.portfolio?.model === 'deribit-pm') {
+    const d = deribitScopeRequirement(state, positions, marks);
+    return {
+      initialQuote: d.initialQuote,
+      maintenanceQuote: d.maintenanceQuote,
+      detail: null,
+      deribit: d.detail,
+    };
+  }
   const { account, snapshot } = portfolioInputs(state, positions, marks, opts.balances);
   if (account.positions.length === 0) return { initialQuote: 0n, maintenanceQuote: 0n, detail: null };
   const detail = portfolioMargin(account, snapshot, scenarioConfig(state.portfolio!), {
@@ -308,27 +356,36 @@ export function portfolioFiguresQuote(
   balances?: ReadonlyMap<string, bigint>,
   rows?: PortfolioScopeRows,
 ): { initialQuote: bigint; maintenanceQuote: bigint } {
+  if (state.portfolio?.model === 'deribit-pm') return deribitScopeRequirement(state, positions, marks);
   const { account, snapshot, memos } = portfolioInputs(state, positions, marks, balances, rows);
   if (account.positions.length === 0) return { initialQuote: 0n, maintenanceQuote: 0n };
   const config = scenarioConfig(state.portfolio!);
   let unitColumns: (RiskColumn | undefined)[] | undefined;
-  let strikeKeys: string[] | undefined;
+  let strikeIds: number[] | undefined;
   if (rows) {
-    // (base, expiry, strike): equal exactly when the risk matrix's own strike key is
-    strikeKeys = memos.map((row) => row?.pairKey ?? '');
-    // A row's column holds while its inputs do (the row memo) and its vol and configuration match.
-    unitColumns = memos.map((row, i) => {
-      if (row === undefined) return undefined;
+    // the id of (base, expiry, strike): equal exactly when the risk matrix's own strike key is;
+    // both arrays are the rows' own, reused from call to call
+    strikeIds = rows.strikeIds;
+    unitColumns = rows.unitColumns;
+    strikeIds.length = unitColumns.length = memos.length;
+    for (let i = 0; i < memos.length; i++) {
+      const row = memos[i];
+      strikeIds[i] = row?.pairId ?? -1;
+      if (row === undefined) {
+        unitColumns[i] = undefined;
+        continue;
+      }
+      // A row's column holds while its inputs do (the row memo) and its vol and configuration match.
       const vol = row.position.type === 'option' ? row.position.vol! : 0;
       if (row.column === undefined || row.columnVol !== vol || row.config !== config) {
         row.column = unitColumnOf(account.positions[i]!, snapshot, config);
         row.columnVol = vol;
         row.config = config;
       }
-      return row.column;
-    });
+      unitColumns[i] = row.column;
+    }
   }
-  const r = portfolioMarginFigures(account, snapshot, config, { columns, unitColumns, strikeKeys });
+  const r = portfolioMarginFigures(account, snapshot, config, { columns, unitColumns, strikeIds });
   return {
     initialQuote: toQuote(state, r.initialMargin),
     maintenanceQuote: toQuote(state, r.maintenanceMargin),

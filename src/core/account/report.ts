@@ -15,6 +15,7 @@ import { entryPricePx8 } from '../margin/contract-value.ts';
 import type { ReadonlyEngineState, ReadonlySubaccount } from '../model/state.ts';
 import { formatDecimal, PPM } from '../num/index.ts';
 import { PRICE_DECIMALS, QTY_DECIMALS } from '../num/units.ts';
+import type { DeribitBookMargin } from '../portfolio/deribit-pm.ts';
 import type { PortfolioRequirement } from '../portfolio/risk-matrix.ts';
 import { type DistanceToLiquidation, distanceToLiquidation, scopeUnderlyings } from './distance.ts';
 import {
@@ -118,6 +119,11 @@ export interface ScopeReport {
   distanceToLiquidation?: DistanceToLiquidation[];
   /** Portfolio margin: the risk matrix breakdown (worst scenario per underlying, add-ons). */
   portfolio?: PortfolioRequirement;
+  /**
+   * Portfolio margin under 'deribit-pm': Deribit's breakdown of the book, in its currency (the
+   * coin for a coin-settled book): worst case and its bucket, roll and delta shocks, RMM, MM, IM.
+   */
+  deribitPortfolio?: DeribitBookMargin;
 }
 
 export interface SubaccountReport {
@@ -159,18 +165,19 @@ function scopeReport(
   const portfolio =
     view.scope.kind === 'cross' && s.portfolioMargin === true && state.portfolio !== undefined;
   const hasOptions = view.positions.some((p) => state.markets.get(p.market)!.config.option !== undefined);
-  const extra: Pick<ScopeReport, 'distanceToLiquidation' | 'portfolio'> = {};
+  const extra: Pick<ScopeReport, 'distanceToLiquidation' | 'portfolio' | 'deribitPortfolio'> = {};
   if (portfolio || hasOptions) {
     extra.distanceToLiquidation = scopeUnderlyings(state, view).flatMap(
       (u) => distanceToLiquidation(state, view, u) ?? [],
     );
   }
   if (portfolio) {
-    const detail = portfolioRequirementQuote(state, view.positions, undefined, {
+    const r = portfolioRequirementQuote(state, view.positions, undefined, {
       includeMatrix: opts.matrix === true,
       balances: view.balances,
-    }).detail;
-    if (detail) extra.portfolio = detail;
+    });
+    if (r.detail) extra.portfolio = r.detail;
+    if (r.deribit) extra.deribitPortfolio = r.deribit;
   }
   return {
     scope: name,

@@ -65,6 +65,36 @@ const ZERO_PORTFOLIO = {
   maintenanceFraction: 1,
 };
 
+/**
+ * Deribit's model with parameters that ask nothing: a price range so small that the worst case
+ * rounds to 0 at Deribit's 9 decimals (below 500,000 coins of delta), no vol shocks, no roll shock.
+ */
+function zeroDeribitParams(settlement: string, bases: string[]) {
+  const pair = {
+    price_range: 1e-15,
+    volatility_range_up: 0,
+    volatility_range_down: 0,
+    min_volatility_for_shock_up: 0,
+    short_term_vega_power: 0,
+    long_term_vega_power: 0,
+    extended_table_factor: 0,
+  };
+  const currency = { pnl_offset: 0, max_offsetable_pnl: 0, annualised_move_risk: 0, min_annualised_move: 0 };
+  return {
+    currency_pair: Object.fromEntries(bases.map((b) => [`${b.toLowerCase()}_usd`, pair])),
+    currency: { usd: currency, [settlement.toLowerCase()]: currency },
+    general: { mm_factor: 1, buckets_count: 1 },
+  };
+}
+
+/** The opening engine's portfolio model: the same family as the scenario's, asking nothing. */
+function openingPortfolio(rawConfig: Json, rawMarkets: Json[]) {
+  const p = rawConfig.portfolio as Json;
+  if (p?.model !== 'deribit-pm') return { model: ZERO_PORTFOLIO };
+  const bases = [...new Set(rawMarkets.map((m) => String(m.base)))];
+  return { model: 'deribit-pm', deribitParams: zeroDeribitParams(String(rawConfig.settlementAsset), bases) };
+}
+
 /** A problem with a scenario (its JSON, its config, or a command the engine refused while building it). */
 export class ScenarioError extends Error {
   override name = 'ScenarioError';
@@ -304,7 +334,7 @@ export function buildScenario(scenario: ScenarioInput): BuiltScenario {
       margin: m.kind === 'option' ? ZERO_OPTION_MARGIN : ZERO_MARGIN,
     })),
     guards: { ...rawGuards, maxPriceMove: '100', maxFillDeviation: '10' },
-    ...(rawConfig.portfolio === undefined ? {} : { portfolio: { model: ZERO_PORTFOLIO } }),
+    ...(rawConfig.portfolio === undefined ? {} : { portfolio: openingPortfolio(rawConfig, rawMarkets) }),
   };
   const engine = createEngine(openingConfig, 'config');
   const state = engine.state;

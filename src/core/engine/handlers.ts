@@ -6,10 +6,11 @@ import { crossView, isolatedView } from '../account/figures.ts';
 import { lazyFunding, pendingFundingQuote, sideIndex } from '../account/lazy-funding.ts';
 import { fundingIndexDelta18 } from '../margin/contract-value.ts';
 import { createMarginModel } from '../margin/models.ts';
-import { intrinsicPx8 } from '../margin/option-margin.ts';
+import { expiryPayoffPx8, optionGuardScalePx8, optionPriceBoundPx8 } from '../margin/option-margin.ts';
 import { marketIssue } from '../model/config.ts';
 import { marginArithmeticIssue } from '../model/drift-grid.ts';
 import type { SubaccountRef } from '../model/engine-config.ts';
+import { enginePortfolioIssue } from '../model/engine-config.ts';
 import { inSafeMode, type MarketState, subaccountKey } from '../model/state.ts';
 import { abs, clamp, divRound, mulDiv, PPM, parseDecimal, RATE_ONE } from '../num/index.ts';
 import { step as oracleStep, oracleTwapPx8 } from '../oracle/oracle.ts';
@@ -344,7 +345,8 @@ export function prices(ctx: CommandContext, c: Cmd<'prices'>): void {
 /**
  * An option's mark is checked against its underlying (S: its mark in this update, else its
  * current mark): it stays within the no-arbitrage bounds (a call is worth at most S, a put at
- * most K), and it moves by at most the price guard's fraction of S — an option's value moves
+ * most K; coin-settled: 1 coin and K/S coin), and it moves by at most the price guard's fraction
+ * of S (coin-settled: of 1 coin) — an option's value moves
  * less than its underlying (|delta| ≤ 1) plus what a volatility change adds, so a relative
  * guard on the option's own price would refuse ordinary moves of cheap options.
  */
@@ -359,13 +361,13 @@ function optionMarkGuard(
   const S = marks[terms.underlying] ?? ctx.market(terms.underlying).markPx8;
   if (S === undefined)
     reject('NO_PRICE', `option ${m.config.id}: its underlying ${terms.underlying} has no mark yet`);
-  const bound = terms.right === 'call' ? S : terms.strike;
+  const bound = optionPriceBoundPx8(terms, S);
   if (px > bound)
     reject(
       'INVALID_PRICE',
       `option ${m.config.id}: mark ${fmt.px(px)} above its no-arbitrage bound ${fmt.px(bound)}`,
     );
-  if (m.markPx8 !== undefined && abs(px - m.markPx8) * PPM > S * maxMove)
+  if (m.markPx8 !== undefined && abs(px - m.markPx8) * PPM > optionGuardScalePx8(terms, S) * maxMove)
     reject(
       'PRICE_MOVE_TOO_LARGE',
       `option ${m.config.id}: ${fmt.px(m.markPx8)} → ${fmt.px(px)} moves more than the guard allows`,
@@ -450,11 +452,12 @@ export function settleExpiry(ctx: CommandContext, c: Cmd<'settle_expiry'>): void
     ctx.emit({ type: 'expiry_settled', market: c.market, pricePx8: c.price });
     return;
   }
-  // An option settles in cash at its intrinsic value on the underlying's settlement price.
+  // An option settles in cash at its intrinsic value on the underlying's settlement price (a
+  // coin-settled one at intrinsic/S in the coin).
   ctx.emit({
     type: 'expiry_settled',
     market: c.market,
-    pricePx8: intrinsicPx8(terms, c.price),
+    pricePx8: expiryPayoffPx8(terms, c.price),
     underlyingPx8: c.price,
   });
 }
@@ -471,6 +474,17 @@ export function setMarket(ctx: CommandContext, c: Cmd<'set_market'>): void {
   }
   const inverseIssue = inverseMarketIssue(ctx.state, c.config, existing?.config);
   if (inverseIssue) reject('INVALID_CONFIG', inverseIssue);
+  // A new option that has already expired could only be settled: refuse it (its time value is 0).
+  if (!existing && c.config.kind === 'option' && (c.config.expiryMs ?? 0) <= ctx.state.timeMs)
+    reject('INVALID_CONFIG', `option market ${c.config.id} expired at ${c.config.expiryMs}`);
+  if (ctx.state.portfolio) {
+    const others = [...ctx.state.markets.values()].map((m) => m.config).filter((m) => m.id !== c.config.id);
+    const scopeIssue = enginePortfolioIssue(ctx.state.portfolio, ctx.state.settlement.id, [
+      ...others,
+      c.config,
+    ]);
+    if (scopeIssue) reject('INVALID_CONFIG', scopeIssue);
+  }
   const issue = marketIssue(c.config, (id) =>
     id === c.config.id ? c.config : ctx.state.markets.get(id)?.config,
   );
@@ -523,6 +537,11 @@ export function setPolicy(ctx: CommandContext, c: Cmd<'set_policy'>): void {
   }
   const inverseIssue = c.liquidation ? inversePolicyIssue(ctx.state, c.liquidation) : undefined;
   if (inverseIssue) reject('INVALID_CONFIG', inverseIssue);
+  if (c.portfolio) {
+    const markets = [...ctx.state.markets.values()].map((m) => m.config);
+    const scopeIssue = enginePortfolioIssue(c.portfolio, ctx.state.settlement.id, markets);
+    if (scopeIssue) reject('INVALID_CONFIG', scopeIssue);
+  }
   ctx.emit({
     type: 'policy_set',
     policy: c.liquidation ?? ctx.state.policy,

@@ -18,6 +18,10 @@ export function inverseMarketIssue(
   if (existing && (existing.contractType ?? 'linear') !== (next.contractType ?? 'linear'))
     return 'a market keeps its contract type';
   if (existing && existing.contractValue !== next.contractValue) return 'a market keeps its contract value';
+  if ((existing?.option?.settlement ?? 'linear') !== (next.option?.settlement ?? 'linear') && existing)
+    return 'an option keeps its settlement';
+  if (next.option?.settlement === 'inverse' && next.base !== state.settlement.id)
+    return `coin-settled option ${next.id} settles in ${next.base}, but the settlement asset is ${state.settlement.id}`;
   if (next.contractType === 'inverse') {
     if (next.base !== state.settlement.id)
       return `inverse market ${next.id} settles in ${next.base}, but the settlement asset is ${state.settlement.id}`;

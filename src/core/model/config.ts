@@ -137,12 +137,22 @@ export const FundingConfigSchema = z.object({
 });
 export type FundingConfig = z.output<typeof FundingConfigSchema>;
 
-/** A European option, cash-settled in the settlement asset (linear) at expiry on its underlying's price. */
+/**
+ * A European option, cash-settled at expiry on its underlying's price: in the settlement asset
+ * per unit of intrinsic value (linear), or in the base coin (`settlement: 'inverse'`, Deribit's
+ * and OKX's coin-settled options: premium, P&L and margin in the coin, paying max(S − K, 0)/S).
+ */
 export const OptionTermsSchema = z.object({
   /** The market whose mark is the option's underlying price S (a perpetual or dated future, same base). */
   underlying: id,
   right: z.enum(['call', 'put']),
   strike: pricePx8('strike'),
+  /**
+   * 'inverse': coin-settled. Sizes count coins of the underlying, prices (premium, marks, fills)
+   * are in the coin per coin (0.025 = 0.025 BTC), and the engine's settlement asset must be the
+   * base coin. Optional without a default so configurations without it keep their state hash.
+   */
+  settlement: z.enum(['linear', 'inverse']).optional(),
 });
 export type OptionTerms = z.output<typeof OptionTermsSchema>;
 
@@ -284,6 +294,11 @@ export function marketIssue(
   if (u.base !== m.base)
     return `option market ${m.id}: base ${m.base} differs from its underlying's ${u.base}`;
   return undefined;
+}
+
+/** A coin-settled (inverse) option: premium, P&L, margin and expiry payoff in the base coin. */
+export function isCoinSettledOption(m: Pick<MarketConfig, 'option'>): boolean {
+  return m.option?.settlement === 'inverse';
 }
 
 /** An inverse market names its contract value and is a perpetual or a dated future; a linear one has no contract value. */

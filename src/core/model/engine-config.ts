@@ -6,20 +6,38 @@ import { z } from 'zod';
 import { parseDecimal, QTY_DECIMALS } from '../num/index.ts';
 import { decimalAt, id, ratioPpm } from '../num/schema.ts';
 import { OracleConfigSchema } from '../oracle/config.ts';
+import { DeribitModelParamsSchema, deribitPublishedParams } from '../portfolio/deribit-pm.ts';
 import { PortfolioMarginConfigSchema } from '../portfolio/scenarios.ts';
-import { AssetConfigSchema, MarketConfigSchema, marketIssue } from './config.ts';
+import { AssetConfigSchema, type MarketConfig, MarketConfigSchema, marketIssue } from './config.ts';
+import { portfolioScopeIssue } from './deribit-scope-check.ts';
 import { marginArithmeticIssue } from './drift-grid.ts';
 
 /** Engine configuration of portfolio margin (subaccounts opt in with `set_portfolio_margin`). */
 export const EnginePortfolioSchema = z.object({
-  /** A preset ('crypto-pm', 'paradex-pm', 'span-16') or a full scenario configuration. */
+  /**
+   * A preset ('crypto-pm', 'paradex-pm', 'span-16') or a full scenario configuration; or
+   * 'deribit-pm', Deribit's 2024 model (portfolio/deribit-pm.ts), the one that states a
+   * coin-settled (inverse) book's requirement in the coin (account/portfolio-deribit.ts).
+   */
   model: z
-    .union([z.enum(['crypto-pm', 'paradex-pm', 'span-16']), PortfolioMarginConfigSchema])
+    .union([z.enum(['crypto-pm', 'paradex-pm', 'span-16', 'deribit-pm']), PortfolioMarginConfigSchema])
     .default('crypto-pm'),
+  /** With 'deribit-pm': Deribit's `model_params` block (absent: deribitPublishedParams()). */
+  deribitParams: DeribitModelParamsSchema.optional(),
   /** Volatility (per √year) for an option whose mark implies none. */
   fallbackVol: z.number().positive().max(10).default(0.8),
 });
 export type EnginePortfolio = z.output<typeof EnginePortfolioSchema>;
+
+/** What keeps an engine's portfolio model from margining its markets (model/deribit-scope-check.ts). */
+export function enginePortfolioIssue(
+  p: EnginePortfolio,
+  settlementId: string,
+  markets: readonly MarketConfig[],
+): string | undefined {
+  const params = p.model === 'deribit-pm' ? (p.deribitParams ?? deribitPublishedParams()) : undefined;
+  return portfolioScopeIssue(p.model, params, settlementId, markets);
+}
 
 export const SubaccountRefSchema = z.object({ account: id, sub: id.default('0') });
 export type SubaccountRef = z.output<typeof SubaccountRefSchema>;
@@ -268,11 +286,21 @@ export const EngineConfigSchema = z
           code: 'custom',
           message: `inverse market ${m.id} settles in ${m.base}, but the settlement asset is ${c.settlementAsset}`,
         });
+      // A coin-settled option pays in its base coin, likewise.
+      if (m.option?.settlement === 'inverse' && m.base !== c.settlementAsset)
+        ctx.addIssue({
+          code: 'custom',
+          message: `coin-settled option ${m.id} settles in ${m.base}, but the settlement asset is ${c.settlementAsset}`,
+        });
       if (m.contractType === 'inverse' && c.liquidation.penalty.kind === 'dydx_fillable')
         ctx.addIssue({
           code: 'custom',
           message: `inverse market ${m.id}: the dydx_fillable penalty is linear only`,
         });
+    }
+    if (c.portfolio) {
+      const issue = enginePortfolioIssue(c.portfolio, c.settlementAsset, c.markets);
+      if (issue) ctx.addIssue({ code: 'custom', message: issue });
     }
     for (const o of c.oracles) {
       if (!mids.has(o.market))

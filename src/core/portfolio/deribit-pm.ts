@@ -93,6 +93,63 @@ export type DeribitPairParams = z.output<typeof DeribitPairParamsSchema>;
 export type DeribitCurrencyParams = z.output<typeof DeribitCurrencyParamsSchema>;
 export type DeribitModelParams = z.output<typeof DeribitModelParamsSchema>;
 
+/**
+ * Deribit's published parameters: BTC from the docs.deribit.com private/pme/simulate example
+ * (btc_usd, btc), ETH and USD from the live response of 15 Feb 2026 (eth_usd, eth, usd), both in
+ * test/vectors/deribit_pm_published.json. What the engine's 'deribit-pm' model uses by default.
+ */
+export function deribitPublishedParams(): DeribitModelParams {
+  return parseDeribitModelParams({
+    currency_pair: {
+      btc_usd: {
+        extended_table_factor: 1,
+        m_inc: 5e-5,
+        min_volatility_for_shock_up: 0.5,
+        max_delta_shock: 0.1,
+        delta_total_liq_shock_threshold: 20_000_000,
+        volatility_range_down: 0.25,
+        volatility_range_up: 0.5,
+        long_term_vega_power: 0.13,
+        short_term_vega_power: 0.3,
+        price_range: 0.16,
+      },
+      eth_usd: {
+        price_range: 0.18,
+        m_inc: 4e-6,
+        delta_total_liq_shock_threshold: 20_000_000,
+        max_delta_shock: 0.1,
+        min_volatility_for_shock_up: 0.5,
+        volatility_range_up: 0.4,
+        volatility_range_down: 0.25,
+        extended_table_factor: 1,
+        short_term_vega_power: 0.3,
+        long_term_vega_power: 0.13,
+      },
+    },
+    currency: {
+      btc: {
+        max_offsetable_pnl: 0,
+        annualised_move_risk: 0.075,
+        min_annualised_move: 0.01,
+        pnl_offset: 0,
+      },
+      eth: {
+        min_annualised_move: 0.005,
+        annualised_move_risk: 0.05,
+        pnl_offset: 0.6,
+        max_offsetable_pnl: 20_000_000,
+      },
+      usd: {
+        min_annualised_move: 0.01,
+        annualised_move_risk: 0.1,
+        pnl_offset: 0.4,
+        max_offsetable_pnl: 1_000_000,
+      },
+    },
+    general: { mm_factor: 0.8, buckets_count: 4 },
+  });
+}
+
 /** Deribit's published extended-table moves (support.deribit.com, "Portfolio Margin"). */
 export const DERIBIT_EXTENDED_MOVES = [-0.66, -0.33, 0.5, 1, 2, 3, 4, 5] as const;
 
@@ -212,7 +269,8 @@ export interface RiskVector {
   extended: number[];
 }
 
-interface Valued {
+/** One instrument's column of a book: its size and unit risk vector (deribitUnitVector). */
+export interface Valued {
   instrument: DeribitInstrument;
   size: number;
   /** Unit risk vector (per contract of size 1). */
@@ -247,7 +305,11 @@ function shockedVol(p: DeribitPairParams, vol: number, v: 1 | 0 | -1, days: numb
 
 const VOLS = [1, 0, -1] as const; // Deribit's order: up, same, down
 
-function unitVector(
+/**
+ * One contract's risk vector (see the header), its time to expiry (clamped at 0: an option past
+ * its expiry but not yet settled is valued at its intrinsic value) and its delta.
+ */
+export function deribitUnitVector(
   inst: DeribitInstrument,
   pair: DeribitPairParams,
   buckets: number,
@@ -257,7 +319,7 @@ function unitVector(
   vol: number,
 ): { unit: RiskVector; timeYears: number; delta: number } {
   const moves = standardMoves(pair.price_range, buckets);
-  const T = inst.expiryMs === undefined ? 0 : yearFraction(nowMs, inst.expiryMs);
+  const T = inst.expiryMs === undefined ? 0 : Math.max(0, yearFraction(nowMs, inst.expiryMs));
   if (inst.kind !== 'option') {
     const pnl = (m: number) => (inst.linear ? mark * m : 1 - 1 / (1 + m));
     const standard = moves.flatMap((m) => VOLS.map(() => pnl(m)));
@@ -299,6 +361,9 @@ export interface WorstCaseBucket {
   bucket: number;
   side: 'left' | 'right' | 'center';
 }
+
+/** The same book inputs for a caller that values its own instruments (the engine's scopes). */
+export type DeribitBookContext = z.output<typeof DeribitBookInputSchema>;
 
 export interface DeribitBookMargin {
   /** Settlement currency (btc, eth, usdc): every amount below is in it. */
@@ -389,7 +454,7 @@ export function deribitColumns(
       if (!(vol > 0)) throw new PortfolioInputError('bad_vol', `${name}: mark_iv must be > 0 (got ${iv})`);
       if (!(forward > 0)) throw new PortfolioInputError('bad_price', `${name}: underlying_price must be > 0`);
     }
-    const u = unitVector(inst, pair, params.general.buckets_count, input.nowMs, mark, forward, vol);
+    const u = deribitUnitVector(inst, pair, params.general.buckets_count, input.nowMs, mark, forward, vol);
     out.push({ instrument: inst, size, unit: u.unit, timeYears: u.timeYears, delta: u.delta, mark });
   }
   return out;
