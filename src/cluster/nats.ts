@@ -72,16 +72,41 @@ export async function ensureTopology(
     try {
       await bus.jsm.consumers.info(stream, durable);
     } catch {
-      await bus.jsm.consumers.add(stream, {
-        durable_name: durable,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        filter_subject: subject,
-        ack_wait: nanos(ACK_WAIT_MS),
-        max_ack_pending: 10_000,
-      });
+      await addConsumer(bus, stream, durable, subject);
     }
   }
+}
+
+function addConsumer(bus: ClusterBus, stream: string, durable: string, subject: string, startSeq?: number) {
+  return bus.jsm.consumers.add(stream, {
+    durable_name: durable,
+    ack_policy: AckPolicy.Explicit,
+    ...(startSeq === undefined
+      ? { deliver_policy: DeliverPolicy.All }
+      : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq }),
+    filter_subject: subject,
+    ack_wait: nanos(ACK_WAIT_MS),
+    max_ack_pending: 10_000,
+  });
+}
+
+/**
+ * Takes over a durable consumer whose previous owner died: messages it had been delivered but
+ * never acked would come back only after `ack_wait`; recreating the consumer from its ack floor
+ * delivers them now (those past the floor already acked come again too: a repeat, harmless).
+ * Only the partition's single writer calls it — it holds the journal's lock, so the previous
+ * owner's database session, and with it the owner, is gone.
+ */
+export async function takeOverConsumer(
+  bus: ClusterBus,
+  stream: string,
+  durable: string,
+  subject: string,
+): Promise<void> {
+  const info = await bus.jsm.consumers.info(stream, durable);
+  if (info.num_ack_pending === 0) return;
+  await bus.jsm.consumers.delete(stream, durable);
+  await addConsumer(bus, stream, durable, subject, info.ack_floor.stream_seq + 1);
 }
 
 /** Publishes `body` as JSON with a message id (and a reply subject for the outcome, if given). */

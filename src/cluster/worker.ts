@@ -32,6 +32,7 @@ import {
   ensureTopology,
   publishCommand,
   REPLY_HEADER,
+  takeOverConsumer,
 } from './nats.ts';
 import { COVER_ACCOUNT, routeCommand } from './partition.ts';
 
@@ -147,10 +148,11 @@ export class PartitionWorker {
         msg.respond(JSON.stringify(this.answer(req)));
       },
     });
-    for (const [stream, broadcast] of [
-      [names.broadcastStream, true],
-      [names.commandStream, false],
+    for (const [stream, broadcast, subject] of [
+      [names.broadcastStream, true, names.broadcastSubject],
+      [names.commandStream, false, names.commandSubject(partition)],
     ] as const) {
+      await takeOverConsumer(this.bus, stream, names.consumer(partition), subject);
       const consumer = await this.bus.js.consumers.get(stream, names.consumer(partition));
       const messages = await consumer.consume({ max_messages: batch });
       this.streams.push(messages);
