@@ -63,7 +63,7 @@ export type WorkerRejectionCode =
 
 /** What a worker answers for one message (sent to the message's reply subject, if any). */
 export type WorkerOutcome =
-  | { ok: true; partition: number; seq: number; events: number; replayed?: true }
+  | { ok: true; partition: number; seq: number; events: { seq: number; type: string }[]; replayed?: true }
   | {
       ok: false;
       partition: number;
@@ -289,7 +289,7 @@ export class PartitionWorker {
       ok: true,
       partition,
       seq: last,
-      events: r.events.length,
+      events: r.events.map((e) => ({ seq: e.seq, type: e.type })),
       ...(r.replayed ? { replayed: true } : {}),
     };
   }
