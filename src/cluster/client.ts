@@ -42,7 +42,13 @@ export class ClusterClient {
     const body = { ...command, commandId: id };
     const subject =
       route.kind === 'broadcast' ? this.names.broadcastSubject : this.names.commandSubject(route.partition);
-    return this.publishAndWait(subject, body, `${route.kind === 'broadcast' ? 'b' : 'c'}:${id}`, waitMs);
+    const msgID = `${route.kind === 'broadcast' ? 'b' : 'c'}:${id}`;
+    const first = await this.publishAndWait(subject, body, msgID, waitMs);
+    if (first.ok !== 'pending' || first.duplicate !== true || route.kind === 'broadcast' || waitMs <= 0)
+      return first;
+    // JetStream dropped the repeat, so no worker answers it: ask the partition again under a
+    // fresh message id; its engine knows the command id and answers with the first outcome
+    return this.publishAndWait(subject, body, `${msgID}:again:${++counter}`, waitMs);
   }
 
   /** Publishes a raw body on a partition's subject (tests: wrong-partition and duplicate deliveries). */

@@ -13,6 +13,7 @@ import { purgeCluster } from './admin.ts';
 import { ClusterClient } from './client.ts';
 import { checkConservation } from './conservation.ts';
 import { Coordinator } from './coordinator.ts';
+import { gatewayApp } from './gateway.ts';
 import { type ClusterNames, clusterNames } from './names.ts';
 import { connectBus } from './nats.ts';
 import { COVER_ACCOUNT, partitionOf } from './partition.ts';
@@ -84,8 +85,12 @@ describe.runIf(READY)('cluster (NATS JetStream + PostgreSQL)', () => {
     expect(await deposit(a0!, '100', 'd1')).toMatchObject({ ok: true, partition: partitionOf(a0!, N) });
     expect(await deposit(a1!, '25.5', 'd2')).toMatchObject({ ok: true });
     expect(await deposit(b0!, '7', 'd3')).toMatchObject({ ok: true, partition: partitionOf(b0!, N) });
-    // the same publish again: JetStream drops the message id
-    expect(await deposit(a0!, '100', 'd1')).toMatchObject({ ok: 'pending', duplicate: true });
+    // the same message id again: JetStream drops it
+    const subject = r.names.commandSubject(partitionOf(a0!, N));
+    const body = { type: 'deposit', commandId: 'd1', to: { account: a0 }, asset: 'USDC', amount: '100' };
+    expect(await r.client.submitRaw(subject, body, 'c:d1')).toMatchObject({ ok: 'pending', duplicate: true });
+    // the client asks again under a fresh message id: the engine answers with the first outcome
+    expect(await deposit(a0!, '100', 'd1')).toMatchObject({ ok: true, replayed: true });
     // the same command delivered again under another message id (a redelivery): replayed, not applied
     const again = await r.client.submitRaw(
       r.names.commandSubject(partitionOf(a0!, N)),
@@ -187,6 +192,41 @@ describe.runIf(READY)('cluster (NATS JetStream + PostgreSQL)', () => {
     expect(cover).toBe(1_000_000n);
     const report = await checkConservation(PG_URL, r.names, N);
     expect(report.fund).toEqual({ balance: 0n, funded: 1_000_000n, paid: 1_000_000n });
+    await conserved(r);
+  });
+
+  it('answers the single-process routes through the gateway: applied, replayed, refused, malformed', async () => {
+    const r = await cluster();
+    const app = gatewayApp(r.client);
+    const [[a0], [b0]] = accounts() as [string[], string[]];
+    const post = (path: string, body: unknown) =>
+      app.request(path, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
+    const dep = { account: a0, asset: 'USDC', amount: '12.5', commandId: 'g1' };
+    const first = await post('/v1/deposits', dep);
+    expect(first.status).toBe(200);
+    const body = (await first.json()) as { seq: number; events: { type: string }[] };
+    expect(body.events.map((e) => e.type)).toContain('command_accepted');
+    const again = await post('/v1/deposits', dep);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ seq: body.seq, replayed: true });
+    const cross = await post('/v1/fills', {
+      symbol: 'BTC-PERP',
+      buyer: { account: a0 },
+      seller: { account: b0 },
+      amount: '0.01',
+      price: '60000',
+      commandId: 'g2',
+    });
+    expect(cross.status).toBe(422);
+    expect(await cross.json()).toMatchObject({ code: 'CROSS_PARTITION' });
+    expect((await post('/v1/deposits', { account: a0, amount: '1' })).status).toBe(400);
+    const status = (await (await app.request('/v1/cluster/status')).json()) as { partitions: unknown[] };
+    expect(status.partitions).toHaveLength(N);
+    expect(await balance(r.client, a0!)).toBe(12_500_000n);
     await conserved(r);
   });
 });
