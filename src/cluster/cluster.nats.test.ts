@@ -38,12 +38,12 @@ afterEach(async () => {
   }
 });
 
-async function cluster(): Promise<Running> {
+async function cluster(overrides: Parameters<typeof venueConfig>[0] = {}): Promise<Running> {
   const names = clusterNames(freshClusterName());
   const common = { names, partitions: N, pgUrl: PG_URL, natsUrl: NATS_URL, snapshotEvery: 5 };
   const workers = await Promise.all(
     Array.from({ length: N }, (_, p) =>
-      PartitionWorker.start({ ...common, partition: p, config: venueConfig() }),
+      PartitionWorker.start({ ...common, partition: p, config: venueConfig(overrides) }),
     ),
   );
   const coordinator = await Coordinator.start({ ...common, settlement: { id: 'USDC', decimals: 6 } });
@@ -227,6 +227,104 @@ describe.runIf(READY)('cluster (NATS JetStream + PostgreSQL)', () => {
     const status = (await (await app.request('/v1/cluster/status')).json()) as { partitions: unknown[] };
     expect(status.partitions).toHaveLength(N);
     expect(await balance(r.client, a0!)).toBe(12_500_000n);
+    await conserved(r);
+  });
+
+  it('a bankrupt scope in a partition: its write-off is covered by the coordinator fund, exactly once', async () => {
+    // every account of the scenario in partition 0 (found by the partition function)
+    const inZero = (prefix: string) => {
+      for (let i = 0; ; i++) if (partitionOf(`${prefix}${i}`, N) === 0) return `${prefix}${i}`;
+    };
+    const [alice, bob, carol, dave, erin, backstop] = [
+      'alice',
+      'bob',
+      'carol',
+      'dave',
+      'erin',
+      'backstop',
+    ].map(inZero);
+    const r = await cluster({ backstop: { account: backstop! } });
+    let broadcasts = 0;
+    const broadcast = async (timeMs: number, mark: string) => {
+      await r.client.submit({
+        type: 'prices',
+        timeMs,
+        marks: { 'BTC-PERP': mark },
+        commandId: `px${timeMs}`,
+      });
+      broadcasts += 1;
+      for (let i = 0; i < 100 && !r.workers.every((w) => w.status().broadcastHighWater === broadcasts); i++) {
+        await new Promise((res) => setTimeout(res, 20));
+      }
+    };
+    const ok = async (c: Record<string, unknown>) =>
+      expect(await r.client.submit(c)).toMatchObject({ ok: true });
+    const fill = (id: string, buyer: string, seller: string, size: string, price: string, taker = 'buyer') =>
+      ok({
+        type: 'fill',
+        commandId: id,
+        market: 'BTC-PERP',
+        buyer: { account: buyer },
+        seller: { account: seller },
+        size,
+        price,
+        taker,
+      });
+    expect(await r.client.coordinator({ type: 'fund', id: 'f1', amount: '1000000000' }, 'f1')).toMatchObject({
+      ok: true,
+    });
+    await broadcast(1, '60000');
+    await ok({
+      type: 'deposit',
+      commandId: 'd0',
+      to: { account: backstop },
+      asset: 'USDC',
+      amount: '10000000',
+    });
+    for (const [i, [who, amount]] of (
+      [
+        [alice, '1000'],
+        [bob, '100000'],
+        [carol, '10000'],
+        [dave, '10000'],
+        [erin, '10000'],
+      ] as const
+    ).entries()) {
+      await ok({ type: 'deposit', commandId: `d${i + 1}`, to: { account: who }, asset: 'USDC', amount });
+    }
+    // the engine's own socialized-loss scenario (core/engine/loss-ledger.test.ts): alice long 0.1
+    // @ 60,000 (taker fee 0.05 % = 3: balance 997); the shorts are losing at 45,000, so nobody can
+    // be deleveraged, and alice's net value 997 + 0.1 × (45,000 − 60,000) = −503 USDC is written off
+    await fill('f1', alice!, bob!, '0.1', '60000');
+    await broadcast(2, '44000');
+    await fill('f2', bob!, carol!, '0.1', '44000', 'seller');
+    await fill('f3', erin!, dave!, '0.2', '44000');
+    await broadcast(3, '45000');
+    await ok({ type: 'liquidate', commandId: 'l1', subaccount: { account: alice }, timeMs: 3 });
+    expect(r.workers[0]!.status().shortfall).toBe('503000000');
+    // the worker asked the coordinator, which paid 503 USDC of its 1,000 into partition 0's cover account
+    let cover = 0n;
+    for (let i = 0; i < 100 && cover === 0n; i++) {
+      const q = await r.client.query(0, COVER_ACCOUNT);
+      cover = (q.subaccounts ?? []).reduce((s, x) => s + BigInt(x.balances.USDC ?? '0'), 0n);
+      if (cover === 0n) await new Promise((res) => setTimeout(res, 50));
+    }
+    expect(cover).toBe(503_000_000n);
+    // restarting the worker asks again (the same cumulative total): answered once, nothing paid twice
+    await r.workers[0]!.stop();
+    r.workers[0] = await PartitionWorker.start({
+      names: r.names,
+      partitions: N,
+      pgUrl: PG_URL,
+      natsUrl: NATS_URL,
+      partition: 0,
+      config: venueConfig({ backstop: { account: backstop! } }),
+    });
+    await new Promise((res) => setTimeout(res, 300));
+    const report = await checkConservation(PG_URL, r.names, N);
+    expect(report.fund).toEqual({ balance: 497_000_000n, funded: 1_000_000_000n, paid: 503_000_000n });
+    expect(report.partitions[0]!.cover).toBe(503_000_000n);
+    expect(report.partitions[0]!.shortfall).toBe(503_000_000n);
     await conserved(r);
   });
 });
