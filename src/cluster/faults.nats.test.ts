@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { venueConfig } from '../../test/support/fixtures.ts';
 import { freshClusterName, NATS_URL, natsAvailable } from '../../test/support/nats.ts';
 import { PG_URL, postgresAvailable } from '../../test/support/postgres.ts';
+import { Engine } from '../core/engine/engine.ts';
 import { PostgresJournal } from '../store/postgres-journal.ts';
 import { purgeCluster } from './admin.ts';
 import { ClusterClient } from './client.ts';
@@ -160,6 +161,76 @@ describe.runIf(READY)('cluster faults', () => {
       expect(report.problems).toEqual([]);
       // Σ (i + 1) for i < 400 = 400 · 401 / 2 micro-USDC in all
       expect(report.total.USDC).toBe(BigInt((TOTAL * (TOTAL + 1)) / 2));
+    } finally {
+      await client.bus.nc.close();
+      await purgeCluster(PG_URL, NATS_URL, names, N);
+    }
+  }, 120_000);
+
+  it('a partition paused (SIGSTOP) through a crash tick: the others go on, it catches up in order after', async () => {
+    const names = clusterNames(freshClusterName());
+    const client = new ClusterClient(await connectBus(NATS_URL), names, N);
+    try {
+      const workers = [await startWorker(names.name, 0), await startWorker(names.name, 1)];
+      const accounts = Array.from({ length: 6 }, (_, i) => `s${i}`);
+      const byPartition = [0, 1].map((p) => accounts.filter((a) => partitionOf(a, N) === p));
+      expect(byPartition.every((a) => a.length > 0)).toBe(true);
+      const expected = new Map<string, bigint>();
+      const deposit = async (i: number) => {
+        const account = accounts[i % accounts.length]!;
+        expected.set(account, (expected.get(account) ?? 0n) + BigInt(i + 1));
+        const amount = `0.${String(i + 1).padStart(6, '0')}`;
+        await client.submit(
+          { type: 'deposit', commandId: `s-${i}`, to: { account }, asset: 'USDC', amount },
+          0,
+        );
+      };
+      const balanceOf = async (account: string, timeout = 5000) => {
+        const q = await client.query(partitionOf(account, N), account, timeout);
+        return (q.subaccounts ?? []).reduce((s, x) => s + BigInt(x.balances.USDC ?? '0'), 0n);
+      };
+      const settledFor = async (list: string[]) => {
+        for (let t = 0; t < 100; t++) {
+          const got = await Promise.all(list.map((a) => balanceOf(a)));
+          if (got.every((b, i) => b === (expected.get(list[i]!) ?? 0n))) return;
+          await new Promise((res) => setTimeout(res, 100));
+        }
+      };
+      await client.submit({ type: 'prices', timeMs: 1, marks: { 'BTC-PERP': '60000' }, commandId: 'px1' }, 0);
+      for (let i = 0; i < 30; i++) await deposit(i);
+      await settledFor(accounts);
+      workers[0]!.child.kill('SIGSTOP');
+      // the crash tick and more deposits while partition 0 is paused
+      await client.submit({ type: 'prices', timeMs: 2, marks: { 'BTC-PERP': '40000' }, commandId: 'px2' }, 0);
+      for (let i = 30; i < 90; i++) await deposit(i);
+      await settledFor(byPartition[1]!);
+      for (const a of byPartition[1]!) expect(await balanceOf(a)).toBe(expected.get(a));
+      const one = await client.query(1);
+      expect(one.status.broadcastHighWater).toBe(2);
+      await expect(client.query(0, undefined, 300)).rejects.toThrow(); // paused: no answer
+      workers[0]!.child.kill('SIGCONT');
+      await settledFor(accounts);
+      for (const a of accounts) expect(await balanceOf(a)).toBe(expected.get(a));
+      const zero = await client.query(0);
+      expect(zero.status.broadcastHighWater).toBe(2);
+      for (const w of workers) {
+        w.child.kill('SIGTERM');
+        await exited(w.child);
+      }
+      const report = await checkConservation(PG_URL, names, N);
+      expect(report.problems).toEqual([]);
+      // both partitions applied both ticks in the stream's order: 40,000 last
+      for (let p = 0; p < N; p++) {
+        const journal = await PostgresJournal.open(PG_URL, {
+          schema: names.partitionSchema(p),
+          readOnly: true,
+        });
+        try {
+          expect(Engine.open(journal).state.markets.get('BTC-PERP')?.markPx8).toBe(40_000n * 10n ** 8n);
+        } finally {
+          await journal.closeAsync();
+        }
+      }
     } finally {
       await client.bus.nc.close();
       await purgeCluster(PG_URL, NATS_URL, names, N);
