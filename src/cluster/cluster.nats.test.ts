@@ -224,9 +224,17 @@ describe.runIf(READY)('cluster (NATS JetStream + PostgreSQL)', () => {
     expect(cross.status).toBe(422);
     expect(await cross.json()).toMatchObject({ code: 'CROSS_PARTITION' });
     expect((await post('/v1/deposits', { account: a0, amount: '1' })).status).toBe(400);
+    const fund = await post('/v1/cluster/insurance-fund', { units: '5000000', commandId: 'if1' });
+    expect(await fund.json()).toMatchObject({ ok: true, kind: 'funded', amount: '5000000' });
+    expect((await post('/v1/cluster/insurance-fund', { units: '-5', commandId: 'if2' })).status).toBe(400);
     const status = (await (await app.request('/v1/cluster/status')).json()) as { partitions: unknown[] };
     expect(status.partitions).toHaveLength(N);
     expect(await balance(r.client, a0!)).toBe(12_500_000n);
+    expect((await checkConservation(PG_URL, r.names, N)).fund).toEqual({
+      balance: 5_000_000n,
+      funded: 5_000_000n,
+      paid: 0n,
+    });
     await conserved(r);
   });
 

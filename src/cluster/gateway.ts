@@ -7,8 +7,9 @@
  *
  * Covered: POST /v1/deposits, /v1/withdrawals, /v1/transfers, /v1/fills (both sides in one
  * partition), /v1/prices (broadcast). Cluster-only: GET /v1/cluster/status (each partition's
- * seq, state hash and write-offs) and GET /v1/cluster/accounts/:account (balances and positions
- * from the account's partition). Not covered yet: every other route, API keys and scopes (bind the
+ * seq, state hash and write-offs), GET /v1/cluster/accounts/:account (balances and positions
+ * from the account's partition) and POST /v1/cluster/insurance-fund (`{units, commandId}`: a
+ * contribution to the coordinator's fund, in settlement-asset units). Not covered yet: every other route, API keys and scopes (bind the
  * gateway to a private address), the event stream (WebSocket) merge.
  *
  * Statuses: 200 applied; 202 durable in the stream but not answered within the wait (it will be
@@ -98,6 +99,34 @@ export function gatewayApp(client: ClusterClient, opts: GatewayOptions = {}): Ho
     ...id(b.commandId),
   }));
 
+  // the coordinator's insurance fund: a contribution in settlement-asset units (idempotent by commandId)
+  app.post('/v1/cluster/insurance-fund', async (c) => {
+    const body = (await c.req.json().catch(() => undefined)) as
+      | { units?: unknown; commandId?: unknown }
+      | undefined;
+    if (
+      typeof body?.units !== 'string' ||
+      !/^[0-9]{1,40}$/.test(body.units) ||
+      typeof body.commandId !== 'string'
+    ) {
+      return c.json(
+        {
+          code: 'INVALID_REQUEST',
+          message: 'body: {units: integer string of settlement-asset units, commandId}',
+        },
+        400,
+      );
+    }
+    const r = await client.coordinator(
+      { type: 'fund', id: body.commandId, amount: body.units },
+      `f:${body.commandId}`,
+      waitMs,
+    );
+    if (r.ok === 'pending')
+      return c.json({ code: 'ACCEPTED', message: 'durable in the coordinator stream' }, 202);
+    if (!r.ok) return c.json({ code: r.rejection.code, message: r.rejection.message }, 422);
+    return c.json(r, 200);
+  });
   app.get('/v1/cluster/status', async (c) => {
     try {
       const parts = await Promise.all(
