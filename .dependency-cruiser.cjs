@@ -16,6 +16,7 @@ const layers = [
   { name: 'sim', path: '^src/sim/' },
   { name: 'server', path: '^src/server/' },
   { name: 'trader', path: '^src/trader/' },
+  { name: 'cluster', path: '^src/cluster/' },
   { name: 'cli', path: '^src/cli/' },
 ];
 /** Layers on the same level (neither may import the other). */
@@ -24,9 +25,12 @@ const peers = [
   ['sim', 'server'],
   ['sim', 'trader'],
   ['server', 'trader'],
+  // the cluster spreads the engine over partitions: it may reuse the server's parts, never sim or trader
+  ['cluster', 'sim'],
+  ['cluster', 'trader'],
 ];
 const rank = (name) => {
-  const level = { core: 0, riskbook: 1, analytics: 1, store: 2, sim: 3, server: 3, trader: 3, cli: 4 };
+  const level = { core: 0, riskbook: 1, analytics: 1, store: 2, sim: 3, server: 3, trader: 3, cluster: 3.5, cli: 4 };
   return level[name];
 };
 

@@ -15,6 +15,7 @@ import { PRESET_IDS } from '../core/presets/index.ts';
 import { createLogger, stderrDestination } from '../server/log.ts';
 import { DEFAULT_PRESET, DEFAULT_STORE_FILE, type RunningService, startService } from '../server/service.ts';
 import { intInRange } from './args.ts';
+import { startGateway } from './cluster-command.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 import { formatReplayRecord, runServeReplay } from './serve-replay.ts';
 
@@ -37,6 +38,9 @@ export interface ServeOptions {
   from?: string;
   rateLimit?: number;
   dashboardDir?: string;
+  cluster?: string;
+  workers?: number;
+  nats?: string;
 }
 
 /** Where the journal lives: --store, else plimsoll.sqlite in --data-dir or the cwd. */
@@ -128,7 +132,15 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
       'replay: stop after this many minutes of market time',
       intInRange('--minutes', 1, 100_000),
     )
+    .option('--cluster <name>', 'be the gateway of a running cluster (docs/cluster.md) instead of an engine')
+    .option('--workers <n>', 'with --cluster: its partition count', intInRange('--workers', 1, 256), 3)
+    .option(
+      '--nats <url>',
+      'with --cluster: the NATS server',
+      process.env.PLIMSOLL_NATS_URL ?? 'nats://127.0.0.1:4222',
+    )
     .action((o: ServeOptions) => {
+      if (o.cluster !== undefined) return serveClusterGateway(o);
       if (o.preset !== undefined && o.config !== undefined)
         throw new UsageError('give --preset or --config, not both');
       const config = o.config === undefined ? undefined : readConfig(o.config);
@@ -189,6 +201,27 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
         },
       );
     });
+}
+
+/** `serve --cluster NAME`: the cluster's gateway (cli/cluster-command.ts) until SIGINT/SIGTERM. */
+function serveClusterGateway(o: ServeOptions): void {
+  startGateway({ name: o.cluster!, workers: o.workers ?? 3, nats: o.nats!, host: o.host, port: o.port }).then(
+    (gw) => {
+      const info = { gateway: gw.url, cluster: o.cluster, workers: o.workers };
+      process.stdout.write(
+        o.json === true
+          ? `${JSON.stringify(info)}\n`
+          : `plimsoll serve --cluster ${o.cluster}: gateway on ${gw.url}\n`,
+      );
+      const stop = () => void gw.close().then(() => process.exit(EXIT_OK));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+    (e: unknown) => {
+      process.stderr.write(`plimsoll: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = EXIT_FAILURE;
+    },
+  );
 }
 
 /** `serve --replay DAY`: the live crash replay (serve-replay.ts); the service stays up afterwards until SIGINT/SIGTERM. */

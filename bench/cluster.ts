@@ -1,0 +1,137 @@
+/**
+ * Cluster figures on this machine (not part of `npm run bench`: it needs NATS and PostgreSQL and
+ * takes a minute):
+ *
+ *   npx tsx bench/cluster.ts [--commands 3000] [--json]
+ *
+ * 1. Accepted commands per second with 1, 2 and 3 partition workers (child processes, started by
+ *    the supervisor, with the coordinator). Timed region: from the first publish to the moment
+ *    every partition reports all its commands applied — JetStream publish and persist, delivery,
+ *    engine execute, the PostgreSQL commit of each batch and the ack. Commands: deposits with
+ *    command ids to 64 accounts, published 64 at a time.
+ * 2. Recovery after kill -9: a worker is killed in the middle of the stream; the figure is the
+ *    time from the kill until its partition has applied every command (includes the supervisor's
+ *    500 ms restart pause and the Node/tsx start of the new process).
+ * Each run uses its own cluster name and removes its streams and schemas afterwards.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { purgeCluster } from '../src/cluster/admin.ts';
+import { ClusterClient } from '../src/cluster/client.ts';
+import { checkConservation } from '../src/cluster/conservation.ts';
+import { clusterNames } from '../src/cluster/names.ts';
+import { connectBus, DEFAULT_NATS_URL } from '../src/cluster/nats.ts';
+import { partitionOf } from '../src/cluster/partition.ts';
+import { DEFAULT_PG_URL } from '../src/cluster/process.ts';
+import { superviseCluster } from '../src/cluster/supervisor.ts';
+import { venueConfig } from '../test/support/fixtures.ts';
+
+const args = process.argv.slice(2);
+const COMMANDS = Number(args[args.indexOf('--commands') + 1] ?? 3000) || 3000;
+const JSON_OUT = args.includes('--json');
+const PG = process.env.PLIMSOLL_PG_URL ?? DEFAULT_PG_URL;
+const NATS = process.env.PLIMSOLL_NATS_URL ?? DEFAULT_NATS_URL;
+const dir = mkdtempSync(join(tmpdir(), 'plimsoll-bench-cluster-'));
+const configFile = join(dir, 'venue.json');
+writeFileSync(configFile, JSON.stringify(venueConfig()));
+
+async function appliedBy(client: ClusterClient, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let p = 0; p < n; p++) out.push((await client.query(p).catch(() => undefined))?.status.applied ?? -1);
+  return out;
+}
+
+async function run(workers: number, killOne: boolean) {
+  const names = clusterNames(`bench${process.pid}_${workers}_${killOne ? 'k' : 'r'}`);
+  const cluster = superviseCluster({
+    name: names.name,
+    workers,
+    configFile,
+    pgUrl: PG,
+    natsUrl: NATS,
+    snapshotEvery: 1000,
+  });
+  await cluster.ready;
+  const client = new ClusterClient(await connectBus(NATS), names, workers);
+  try {
+    const perPartition = new Array<number>(workers).fill(0);
+    const accounts = Array.from({ length: 64 }, (_, i) => `bench${i}`);
+    const t0 = performance.now();
+    let killedAt = 0;
+    for (let i = 0; i < COMMANDS; i += 64) {
+      const batch: Promise<unknown>[] = [];
+      for (let j = i; j < Math.min(COMMANDS, i + 64); j++) {
+        const account = accounts[j % accounts.length]!;
+        perPartition[partitionOf(account, workers)]! += 1;
+        batch.push(
+          client.submit(
+            { type: 'deposit', commandId: `b${j}`, to: { account }, asset: 'USDC', amount: '1' },
+            0,
+          ),
+        );
+      }
+      await Promise.all(batch);
+      if (killOne && killedAt === 0 && i >= COMMANDS / 2) {
+        process.kill(cluster.pids()['worker 0']!, 'SIGKILL');
+        killedAt = performance.now();
+      }
+    }
+    const published = performance.now();
+    // a restarted worker counts only what it applied since its start: compare balances' sum instead
+    for (;;) {
+      const report = await appliedBy(client, workers);
+      const done = killOne
+        ? await checkDone(client, workers, COMMANDS)
+        : report.every((a, p) => a === perPartition[p]);
+      if (done) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const end = performance.now();
+    const conservation = await checkConservation(PG, names, workers);
+    return {
+      workers,
+      commands: COMMANDS,
+      publishMs: Math.round(published - t0),
+      totalMs: Math.round(end - t0),
+      perSecond: Math.round(COMMANDS / ((end - t0) / 1000)),
+      ...(killOne ? { recoveryMs: Math.round(end - killedAt), restarts: cluster.restarts() } : {}),
+      conserved: conservation.ok,
+    };
+  } finally {
+    await client.bus.nc.close();
+    await cluster.stop();
+    await purgeCluster(PG, NATS, names, workers);
+  }
+}
+
+/** Every deposit applied: the cluster's USDC total equals the commands (1 USDC each). */
+async function checkDone(client: ClusterClient, workers: number, commands: number): Promise<boolean> {
+  let total = 0n;
+  for (let p = 0; p < workers; p++) {
+    const q = await client.query(p, undefined, 2000).catch(() => undefined);
+    if (!q?.ledger) return false;
+    total += BigInt(q.ledger.USDC?.ledger ?? '0');
+  }
+  return total === BigInt(commands) * 1_000_000n;
+}
+
+const results = [];
+for (const w of [1, 2, 3]) results.push(await run(w, false));
+results.push(await run(2, true));
+rmSync(dir, { recursive: true, force: true });
+const load = loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
+if (JSON_OUT) process.stdout.write(`${JSON.stringify({ load, results })}\n`);
+else {
+  process.stdout.write(`cluster figures (load average ${load}; noisy: re-measure on an idle machine)\n`);
+  for (const r of results) {
+    process.stdout.write(
+      `  ${r.workers} worker(s): ${r.perSecond} accepted commands/s (${r.commands} in ${r.totalMs} ms, published in ${r.publishMs} ms)` +
+        `${'recoveryMs' in r ? `; kill -9 of worker 0 mid-stream → all applied ${r.recoveryMs} ms after the kill` : ''}` +
+        `; conserved: ${r.conserved}\n`,
+    );
+  }
+}
+process.exit(0);

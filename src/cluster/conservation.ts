@@ -1,0 +1,122 @@
+/**
+ * The cluster's money invariant, exact (bigint), read from what is durable in PostgreSQL:
+ * 1. each partition's engine, replayed read-only from its journal, satisfies its own ledger
+ *    invariant: per asset, Σ of its ledgers = its net deposits (core/engine/invariants.ts);
+ * 2. the coordinator's fund: balance + Σ paid = Σ funded;
+ * 3. what the coordinator paid each partition is what sits in that partition's cover account
+ *    (a difference is a cover in flight: published, not yet applied);
+ * so, per asset, Σ partitions' ledgers + the fund's balance = money that came in from outside
+ * (partitions' net deposits minus covers, plus the fund's contributions): nothing created or
+ * destroyed between partitions.
+ */
+import { Engine } from '../core/engine/engine.ts';
+import { ledgerSums } from '../core/engine/invariants.ts';
+import { PostgresJournal } from '../store/postgres-journal.ts';
+import { readCoordinatorLedger } from './coordinator.ts';
+import type { ClusterNames } from './names.ts';
+import { COVER_ACCOUNT } from './partition.ts';
+
+export interface PartitionMoney {
+  readonly partition: number;
+  readonly seq: number;
+  readonly stateHash: string;
+  /** Per asset: Σ ledgers and net deposits (equal when the partition conserves). */
+  readonly assets: Record<string, { ledger: bigint; netDeposits: bigint }>;
+  /** Settlement units in the partition's cover account. */
+  readonly cover: bigint;
+  /** Settlement units written off (−socialized ledger). */
+  readonly shortfall: bigint;
+}
+
+export interface ConservationReport {
+  readonly ok: boolean;
+  readonly problems: string[];
+  readonly partitions: PartitionMoney[];
+  readonly fund: { balance: bigint; funded: bigint; paid: bigint };
+  /** Settlement units paid by the coordinator and not yet in a cover account. */
+  readonly inFlight: bigint;
+  /** Per asset: Σ partitions' ledgers + fund balance (settlement asset). */
+  readonly total: Record<string, bigint>;
+  /** Per asset: money from outside (net deposits − covers received + funded). */
+  readonly external: Record<string, bigint>;
+}
+
+export async function checkConservation(
+  pgUrl: string,
+  names: ClusterNames,
+  partitions: number,
+): Promise<ConservationReport> {
+  const problems: string[] = [];
+  const parts: PartitionMoney[] = [];
+  const total: Record<string, bigint> = {};
+  const external: Record<string, bigint> = {};
+  let settlement = '';
+  for (let p = 0; p < partitions; p++) {
+    const journal = await PostgresJournal.open(pgUrl, { schema: names.partitionSchema(p), readOnly: true });
+    try {
+      const engine = Engine.open(journal);
+      const st = engine.state;
+      settlement = st.settlement.id;
+      const assets: Record<string, { ledger: bigint; netDeposits: bigint }> = {};
+      for (const [asset, s] of ledgerSums(st)) {
+        assets[asset] = { ledger: s.ledger, netDeposits: s.netDeposits };
+        if (s.ledger !== s.netDeposits) {
+          problems.push(`partition ${p} ${asset}: ledgers ${s.ledger} ≠ net deposits ${s.netDeposits}`);
+        }
+        total[asset] = (total[asset] ?? 0n) + s.ledger;
+        external[asset] = (external[asset] ?? 0n) + s.netDeposits;
+      }
+      let cover = 0n;
+      for (const s of st.subaccounts.values()) {
+        if (s.ref.account === COVER_ACCOUNT) cover += s.balances.get(settlement) ?? 0n;
+      }
+      external[settlement] = (external[settlement] ?? 0n) - cover;
+      parts.push({
+        partition: p,
+        seq: st.seq,
+        stateHash: engine.stateHash(),
+        assets,
+        cover,
+        shortfall: -st.socializedLedger,
+      });
+    } catch (err) {
+      problems.push(`partition ${p}: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      await journal.closeAsync();
+    }
+  }
+  const ledger = await readCoordinatorLedger(pgUrl, names);
+  let paid = 0n;
+  let inFlight = 0n;
+  for (const [p, amount] of ledger.paid) {
+    paid += amount;
+    const got = parts.find((x) => x.partition === p)?.cover ?? 0n;
+    if (got > amount)
+      problems.push(`partition ${p} holds cover ${got} > the ${amount} the coordinator paid it`);
+    inFlight += amount - got;
+  }
+  for (const x of parts) {
+    if (x.cover > 0n && !ledger.paid.has(x.partition))
+      problems.push(`partition ${x.partition} holds cover nobody paid`);
+  }
+  if (ledger.balance + paid !== ledger.funded) {
+    problems.push(`fund: balance ${ledger.balance} + paid ${paid} ≠ funded ${ledger.funded}`);
+  }
+  if (settlement !== '') {
+    total[settlement] = (total[settlement] ?? 0n) + ledger.balance + inFlight;
+    external[settlement] = (external[settlement] ?? 0n) + ledger.funded;
+    for (const asset of Object.keys(total)) {
+      if (total[asset] !== external[asset])
+        problems.push(`${asset}: cluster total ${total[asset]} ≠ external ${external[asset]}`);
+    }
+  }
+  return {
+    ok: problems.length === 0,
+    problems,
+    partitions: parts,
+    fund: { balance: ledger.balance, funded: ledger.funded, paid },
+    inFlight,
+    total,
+    external,
+  };
+}

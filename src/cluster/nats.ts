@@ -1,0 +1,131 @@
+/**
+ * The cluster's JetStream plumbing (@nats-io/jetstream): connect, create the three streams and
+ * the durable consumers if missing (idempotent, so every process may do it at start), publish
+ * with a message id (`Nats-Msg-Id`: the server drops a repeat inside the duplicate window) and
+ * delete a cluster's streams.
+ *
+ * Consumers: explicit ack, deliver-all, `ack_wait` long enough for a journal commit; a message not
+ * acked (its worker died before the commit) is delivered again, to the restarted worker.
+ */
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+} from '@nats-io/jetstream';
+import { connect, headers, type NatsConnection, nanos } from '@nats-io/transport-node';
+import type { ClusterNames } from './names.ts';
+
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+/** Header naming the core NATS subject a command's outcome is sent to. */
+export const REPLY_HEADER = 'Plimsoll-Reply';
+/** How long JetStream remembers a message id to drop a repeated publish. */
+const DUPLICATE_WINDOW_MS = 120_000;
+const ACK_WAIT_MS = 30_000;
+
+export interface ClusterBus {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+}
+
+export async function connectBus(url: string = DEFAULT_NATS_URL, name?: string): Promise<ClusterBus> {
+  const nc = await connect({
+    servers: url,
+    ...(name === undefined ? {} : { name }),
+    reconnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    timeout: 5000,
+  });
+  const jsm = await jetstreamManager(nc);
+  return { nc, js: jetstream(nc), jsm };
+}
+
+/** Creates the streams and the consumers of `partitions` partitions and the coordinator, if missing. */
+export async function ensureTopology(
+  bus: ClusterBus,
+  names: ClusterNames,
+  partitions: number,
+): Promise<void> {
+  const streams: [string, string][] = [
+    [names.commandStream, `${names.name}.cmd.*`],
+    [names.broadcastStream, names.broadcastSubject],
+    [names.coordinatorStream, names.coordinatorSubject],
+  ];
+  for (const [name, subject] of streams) {
+    try {
+      await bus.jsm.streams.info(name);
+    } catch {
+      await bus.jsm.streams.add({ name, subjects: [subject], duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
+    }
+  }
+  const consumers: [string, string, string][] = [];
+  for (let p = 0; p < partitions; p++) {
+    consumers.push([names.commandStream, names.consumer(p), names.commandSubject(p)]);
+    consumers.push([names.broadcastStream, names.consumer(p), names.broadcastSubject]);
+  }
+  consumers.push([names.coordinatorStream, names.coordinatorConsumer, names.coordinatorSubject]);
+  for (const [stream, durable, subject] of consumers) {
+    try {
+      await bus.jsm.consumers.info(stream, durable);
+    } catch {
+      await addConsumer(bus, stream, durable, subject);
+    }
+  }
+}
+
+function addConsumer(bus: ClusterBus, stream: string, durable: string, subject: string, startSeq?: number) {
+  return bus.jsm.consumers.add(stream, {
+    durable_name: durable,
+    ack_policy: AckPolicy.Explicit,
+    ...(startSeq === undefined
+      ? { deliver_policy: DeliverPolicy.All }
+      : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq }),
+    filter_subject: subject,
+    ack_wait: nanos(ACK_WAIT_MS),
+    max_ack_pending: 10_000,
+  });
+}
+
+/**
+ * Takes over a durable consumer whose previous owner died: messages it had been delivered but
+ * never acked would come back only after `ack_wait`; recreating the consumer from its ack floor
+ * delivers them now (those past the floor already acked come again too: a repeat, harmless).
+ * Only the partition's single writer calls it — it holds the journal's lock, so the previous
+ * owner's database session, and with it the owner, is gone.
+ */
+export async function takeOverConsumer(
+  bus: ClusterBus,
+  stream: string,
+  durable: string,
+  subject: string,
+): Promise<void> {
+  const info = await bus.jsm.consumers.info(stream, durable);
+  if (info.num_ack_pending === 0) return;
+  await bus.jsm.consumers.delete(stream, durable);
+  await addConsumer(bus, stream, durable, subject, info.ack_floor.stream_seq + 1);
+}
+
+/** Publishes `body` as JSON with a message id (and a reply subject for the outcome, if given). */
+export async function publishCommand(
+  bus: ClusterBus,
+  subject: string,
+  body: unknown,
+  msgID: string,
+  replyTo?: string,
+): Promise<{ seq: number; duplicate: boolean }> {
+  const h = headers();
+  if (replyTo !== undefined) h.set(REPLY_HEADER, replyTo);
+  const ack = await bus.js.publish(subject, JSON.stringify(body), { msgID, headers: h });
+  return { seq: ack.seq, duplicate: ack.duplicate };
+}
+
+/** Deletes a cluster's streams (and with them their consumers); missing ones are fine. */
+export async function deleteTopology(bus: ClusterBus, names: ClusterNames): Promise<void> {
+  for (const s of [names.commandStream, names.broadcastStream, names.coordinatorStream]) {
+    await bus.jsm.streams.delete(s).catch(() => false);
+  }
+}

@@ -1,0 +1,377 @@
+/**
+ * A partition worker: one Engine, journaled and snapshotted to its own PostgreSQL schema, fed by
+ * two durable JetStream consumers — its partition's command subject and the cluster's broadcast
+ * subject — and acknowledging a message only after the journal commit that holds its effect.
+ *
+ * Exactly-once effect: a partition command must carry a command id (the gateway sets one, and
+ * publishes with it as `Nats-Msg-Id`, so JetStream drops a repeated publish); a message delivered
+ * again — its worker died after the commit but before the ack — executes as a repeat of a known id
+ * and changes nothing. A broadcast gets the command id `bcast:<stream sequence>`, and the worker
+ * skips any broadcast at or below the highest sequence it has applied (a duplicate or a late
+ * one): every partition applies the broadcasts once, in the stream's order.
+ *
+ * A command whose accounts belong to another partition is refused (WRONG_PARTITION) without
+ * touching the engine. When the engine's socialized-loss ledger grows (a bankrupt scope's deficit
+ * the partition could not absorb), the worker asks the coordinator to cover the new cumulative
+ * total (see coordinator.ts); it asks again at every start, which the coordinator answers once.
+ *
+ * A failed journal commit is fatal: the worker stops without acking, and its messages are
+ * delivered again to the restarted worker, which resumes from the latest snapshot and the events
+ * after it. Messages are taken in batches: one commit (one PostgreSQL transaction) per batch.
+ */
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { Subscription } from '@nats-io/transport-node';
+import { Engine, type ExecuteResult } from '../core/engine/engine.ts';
+import { ledgerSums } from '../core/engine/invariants.ts';
+import { PostgresJournal } from '../store/postgres-journal.ts';
+import type { ClusterNames } from './names.ts';
+import {
+  type ClusterBus,
+  connectBus,
+  DEFAULT_NATS_URL,
+  ensureTopology,
+  publishCommand,
+  REPLY_HEADER,
+  takeOverConsumer,
+} from './nats.ts';
+import { COVER_ACCOUNT, routeCommand } from './partition.ts';
+
+export interface WorkerOptions {
+  readonly names: ClusterNames;
+  readonly partition: number;
+  readonly partitions: number;
+  readonly pgUrl: string;
+  readonly natsUrl?: string;
+  /** Engine configuration for a first start (an empty journal). */
+  readonly config: unknown;
+  /** A snapshot after this many applied commands; default 1,000. */
+  readonly snapshotEvery?: number;
+  /** Most messages per commit; default 512. */
+  readonly batch?: number;
+  /** Called when the worker stops on a fault (the process should exit and be restarted). */
+  readonly onFatal?: (err: Error) => void;
+}
+
+export type WorkerRejectionCode =
+  | 'WRONG_PARTITION'
+  | 'CROSS_PARTITION'
+  | 'UNROUTABLE_COMMAND'
+  | 'RESERVED_ACCOUNT'
+  | 'MISSING_COMMAND_ID'
+  | 'MALFORMED_MESSAGE'
+  | 'STALE_BROADCAST';
+
+/** What a worker answers for one message (sent to the message's reply subject, if any). */
+export type WorkerOutcome =
+  | { ok: true; partition: number; seq: number; events: { seq: number; type: string }[]; replayed?: true }
+  | {
+      ok: false;
+      partition: number;
+      rejection: { code: string; message: string };
+      replayed?: true;
+      /** true: refused by the cluster layer, the engine was not asked. */
+      cluster?: true;
+    };
+
+/** A partition's figures, for status queries, the conservation check and tests. */
+export interface PartitionStatus {
+  readonly partition: number;
+  readonly seq: number;
+  readonly stateHash: string;
+  readonly broadcastHighWater: number;
+  /** Settlement-asset units the partition wrote off (−socialized ledger), cumulative. */
+  readonly shortfall: string;
+  readonly applied: number;
+}
+
+interface Queued {
+  readonly msg: JsMsg;
+  readonly broadcast: boolean;
+}
+
+const SETTLEMENT_SHORTFALL = 'shortfall';
+
+export class PartitionWorker {
+  private readonly queue: Queued[] = [];
+  private wake: (() => void) | undefined;
+  private running = true;
+  private readonly streams: ConsumerMessages[] = [];
+  private query: Subscription | undefined;
+  private loop: Promise<void> | undefined;
+  private sinceSnapshot = 0;
+  private applied = 0;
+  private reportedShortfall = 0n;
+  private fatal: Error | undefined;
+
+  private constructor(
+    private readonly opts: WorkerOptions,
+    private readonly bus: ClusterBus,
+    private readonly journal: PostgresJournal,
+    readonly engine: Engine,
+    private broadcastHighWater: number,
+  ) {}
+
+  /** Opens the partition's journal (creating the engine on a first start), then starts consuming. */
+  static async start(opts: WorkerOptions): Promise<PartitionWorker> {
+    const { names, partition, partitions } = opts;
+    if (!Number.isInteger(partition) || partition < 0 || partition >= partitions) {
+      throw new RangeError(`partition ${partition} is not in 0…${partitions - 1}`);
+    }
+    const journal = await PostgresJournal.open(opts.pgUrl, { schema: names.partitionSchema(partition) });
+    let engine: Engine;
+    try {
+      if (journal.lastSeq() === 0) {
+        engine = Engine.create(opts.config, { journal });
+        await journal.flush();
+      } else {
+        engine = Engine.open(journal);
+      }
+    } catch (err) {
+      await journal.closeAsync();
+      throw err;
+    }
+    const bus = await connectBus(opts.natsUrl ?? DEFAULT_NATS_URL, `plimsoll-${names.name}-p${partition}`);
+    await ensureTopology(bus, names, partitions);
+    const worker = new PartitionWorker(opts, bus, journal, engine, highWaterOf(engine));
+    await worker.begin();
+    return worker;
+  }
+
+  private async begin(): Promise<void> {
+    const { names, partition } = this.opts;
+    const batch = this.opts.batch ?? 512;
+    // a shortfall committed before a crash is asked for again (the coordinator answers it once)
+    await this.reportShortfall(true);
+    this.query = this.bus.nc.subscribe(names.querySubject(partition), {
+      callback: (_err, msg) => {
+        const req = safeJson(msg.string()) as { account?: unknown } | undefined;
+        msg.respond(JSON.stringify(this.answer(req)));
+      },
+    });
+    for (const [stream, broadcast, subject] of [
+      [names.broadcastStream, true, names.broadcastSubject],
+      [names.commandStream, false, names.commandSubject(partition)],
+    ] as const) {
+      await takeOverConsumer(this.bus, stream, names.consumer(partition), subject);
+      const consumer = await this.bus.js.consumers.get(stream, names.consumer(partition));
+      const messages = await consumer.consume({ max_messages: batch });
+      this.streams.push(messages);
+      void (async () => {
+        for await (const msg of messages) {
+          this.queue.push({ msg, broadcast });
+          this.wake?.();
+        }
+      })().catch(() => {});
+    }
+    this.loop = this.run();
+  }
+
+  /** The partition's figures now. */
+  status(): PartitionStatus {
+    return {
+      partition: this.opts.partition,
+      seq: this.engine.state.seq,
+      stateHash: this.engine.stateHash(),
+      broadcastHighWater: this.broadcastHighWater,
+      shortfall: String(-this.engine.state.socializedLedger),
+      applied: this.applied,
+    };
+  }
+
+  /** Why the worker stopped on a fault, if it did. */
+  get failure(): Error | undefined {
+    return this.fatal;
+  }
+
+  private answer(req: { account?: unknown } | undefined): unknown {
+    const status = this.status();
+    if (typeof req?.account !== 'string') return { status, ledger: ledgerJson(this.engine) };
+    const subs: { sub: string; balances: Record<string, string>; positions: Record<string, string> }[] = [];
+    for (const s of this.engine.state.subaccounts.values()) {
+      if (s.ref.account !== req.account) continue;
+      subs.push({
+        sub: s.ref.sub,
+        balances: Object.fromEntries([...s.balances].map(([a, v]) => [a, String(v)])),
+        positions: Object.fromEntries([...s.positions].map(([m, p]) => [m, String(p.size)])),
+      });
+    }
+    return { status, account: req.account, subaccounts: subs };
+  }
+
+  private async run(): Promise<void> {
+    const batch = this.opts.batch ?? 512;
+    while (this.running) {
+      if (this.queue.length === 0) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        this.wake = undefined;
+        continue;
+      }
+      const taken = this.queue.splice(0, batch);
+      const outcomes = taken.map((q) => this.handle(q));
+      try {
+        if (this.sinceSnapshot >= (this.opts.snapshotEvery ?? 1000)) {
+          this.engine.snapshot();
+          this.sinceSnapshot = 0;
+        }
+        await this.journal.flush();
+        await this.reportShortfall(false);
+      } catch (err) {
+        this.fail(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      for (let i = 0; i < taken.length; i++) {
+        const { msg } = taken[i]!;
+        msg.ack();
+        const reply = msg.headers?.get(REPLY_HEADER);
+        if (reply) this.bus.nc.publish(reply, JSON.stringify(outcomes[i]));
+      }
+    }
+  }
+
+  private handle(q: Queued): WorkerOutcome {
+    const partition = this.opts.partition;
+    const refuse = (code: WorkerRejectionCode, message: string): WorkerOutcome => ({
+      ok: false,
+      partition,
+      rejection: { code, message },
+      cluster: true,
+    });
+    const body = safeJson(q.msg.string());
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return refuse('MALFORMED_MESSAGE', 'a message is a JSON object (a command)');
+    }
+    if (q.broadcast) {
+      const seq = q.msg.info.streamSequence;
+      const stale = staleBroadcast(seq, this.broadcastHighWater);
+      if (stale !== undefined) return refuse('STALE_BROADCAST', stale);
+      const r = this.engine.execute({ ...body, commandId: `bcast:${seq}` });
+      this.broadcastHighWater = seq;
+      return this.outcome(r);
+    }
+    const command = body as Record<string, unknown>;
+    if (typeof command.commandId !== 'string') {
+      return refuse(
+        'MISSING_COMMAND_ID',
+        'a partition command needs a commandId (its redelivery must be harmless)',
+      );
+    }
+    if (!isCover(command)) {
+      const route = routeCommand(command, this.opts.partitions);
+      if (route.kind === 'rejected') return refuse(route.code, route.message);
+      if (route.kind === 'broadcast') {
+        return refuse(
+          'WRONG_PARTITION',
+          `${String(command.type)} is a broadcast: publish it on the broadcast subject`,
+        );
+      }
+      if (route.partition !== partition) {
+        return refuse(
+          'WRONG_PARTITION',
+          `the command's accounts live in partition ${route.partition}, not ${partition}`,
+        );
+      }
+    }
+    return this.outcome(this.engine.execute(command));
+  }
+
+  private outcome(r: ExecuteResult): WorkerOutcome {
+    const partition = this.opts.partition;
+    if (!r.ok)
+      return { ok: false, partition, rejection: r.rejection, ...(r.replayed ? { replayed: true } : {}) };
+    if (r.replayed !== true) {
+      this.sinceSnapshot += 1;
+      this.applied += 1;
+    }
+    const last = r.events.at(-1)?.seq ?? this.engine.state.seq;
+    return {
+      ok: true,
+      partition,
+      seq: last,
+      events: r.events.map((e) => ({ seq: e.seq, type: e.type })),
+      ...(r.replayed ? { replayed: true } : {}),
+    };
+  }
+
+  /** Asks the coordinator to cover the cumulative shortfall when it grew (or always, at start). */
+  private async reportShortfall(always: boolean): Promise<void> {
+    const total = -this.engine.state.socializedLedger;
+    if (total <= 0n || (!always && total <= this.reportedShortfall)) return;
+    const { names, partition } = this.opts;
+    await publishCommand(
+      this.bus,
+      names.coordinatorSubject,
+      { type: SETTLEMENT_SHORTFALL, partition, total: String(total) },
+      `shortfall:${partition}:${total}`,
+    );
+    this.reportedShortfall = total;
+  }
+
+  private fail(err: Error): void {
+    this.fatal = err;
+    this.running = false;
+    for (const s of this.streams) s.stop();
+    // the journal's failed group is not acked: close everything so the messages go to the next worker
+    void this.bus.nc.close().catch(() => {});
+    void this.journal.closeAsync().catch(() => {});
+    this.opts.onFatal?.(err);
+  }
+
+  /** Stops consuming, commits and acks what it took, closes the journal and the connection. */
+  async stop(): Promise<void> {
+    if (this.fatal) return;
+    this.running = false;
+    for (const s of this.streams) s.stop();
+    this.wake?.();
+    await this.loop;
+    this.query?.unsubscribe();
+    await this.bus.nc.drain().catch(() => {});
+    await this.journal.closeAsync();
+  }
+}
+
+/**
+ * Why a broadcast at stream sequence `seq` is not applied, given the highest applied sequence
+ * (undefined: apply it). A repeat or a late copy of a broadcast is at or below the high water.
+ */
+export function staleBroadcast(seq: number, highWater: number): string | undefined {
+  if (!Number.isSafeInteger(seq) || seq < 1)
+    return `broadcast sequence ${String(seq)} is not a positive integer`;
+  if (seq <= highWater)
+    return `broadcast ${seq} is at or below ${highWater}, the highest applied: a repeat or out of order`;
+  return undefined;
+}
+
+/** A cover the coordinator pays into the partition's own cover account. */
+function isCover(c: Record<string, unknown>): boolean {
+  const to = c.to as { account?: unknown } | undefined;
+  return c.type === 'deposit' && to?.account === COVER_ACCOUNT && String(c.commandId).startsWith('cover:');
+}
+
+/** The highest broadcast sequence the engine remembers applying (its `bcast:<seq>` command ids). */
+function highWaterOf(engine: Engine): number {
+  let high = 0;
+  for (const id of engine.state.commandIds.keys()) {
+    if (!id.startsWith('bcast:')) continue;
+    const seq = Number(id.slice(6));
+    if (Number.isSafeInteger(seq) && seq > high) high = seq;
+  }
+  return high;
+}
+
+function ledgerJson(engine: Engine): Record<string, { ledger: string; netDeposits: string }> {
+  const out: Record<string, { ledger: string; netDeposits: string }> = {};
+  for (const [asset, s] of ledgerSums(engine.state)) {
+    out[asset] = { ledger: String(s.ledger), netDeposits: String(s.netDeposits) };
+  }
+  return out;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
