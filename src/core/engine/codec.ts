@@ -37,6 +37,7 @@ export function stateToPlain(s: ReadonlyEngineState): unknown {
     maxLeverage: sorted(x.maxLeverage),
     // only when set, so states of engines without portfolio accounts hash as they always did
     ...(x.portfolioMargin ? { portfolioMargin: true } : {}),
+    ...(x.eModeCategory ? { eModeCategory: x.eModeCategory } : {}),
   });
   // Subaccount insertion order matters for nothing but is kept for the snapshot round trip.
   return plainState(s, [...s.subaccounts.values()].map(sub), (m) => [...m.holders]);
@@ -220,6 +221,7 @@ export function decodeSnapshot(json: string): EngineState {
         isolatedMarkets: new Set(x.isolatedMarkets),
         maxLeverage: new Map(x.maxLeverage),
         portfolioMargin: x.portfolioMargin === true,
+        ...(typeof x.eModeCategory === 'number' ? { eModeCategory: x.eModeCategory } : {}),
       });
     }
     holdersOf = (list) => new Set(list as string[]);
