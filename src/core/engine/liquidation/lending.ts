@@ -206,7 +206,7 @@ export function planLendingLiquidation(
     // Aave v3.3 (LiquidationLogic, "to prevent accumulation of dust"): either all the debt, or all
     // the collateral, or at least MIN_LEFTOVER_BASE of both left, each valued at its price, floored.
     const minLeft = parseDecimalUnsafe(policy.minLeftoverValue, qd);
-    const valueOf = (r: Reserve, amount: bigint) =>
+    const worth = (r: Reserve, amount: bigint) =>
       collateralValueQuote({
         balance: amount,
         assetDecimals: r.decimals,
@@ -215,8 +215,8 @@ export function planLendingLiquidation(
         sizeHaircutFactorPpm: 0n,
         quoteDecimals: qd,
       });
-    const debtLeft = valueOf(debtReserve, debt - debtRepaid);
-    const collateralLeft = valueOf(target, target.amount - collateral);
+    const debtLeft = worth(debtReserve, debt - debtRepaid);
+    const collateralLeft = worth(target, target.amount - collateral);
     if (debtLeft < minLeft || collateralLeft < minLeft)
       reject(
         'LIQUIDATION_LEAVES_DUST',
