@@ -204,6 +204,34 @@ describe('liability weights with Drift’s size premium', () => {
   });
 });
 
+describe('a borrow of a non-settlement asset bears interest', () => {
+  it('4 ETH borrowed of 10 deposited (U 40%, R 2%, share 10%): a year later 4.08 owed, 10.072 held, 0.008 to the fund', () => {
+    const e = Engine.create({
+      settlementAsset: 'USDC',
+      assets: [
+        { id: 'USDC', decimals: 6 },
+        {
+          id: 'ETH',
+          decimals: 8,
+          liabilityWeight: { initial: '1.1', maintenance: '1.05' },
+          interest: { optimalUtilization: '0.8', slope1: '0.04', slope2: '0.6', protocolShare: '0.1' },
+        },
+      ],
+      markets: [],
+    });
+    e.executeOrThrow({ type: 'prices', timeMs: 1, assets: { ETH: '1000' } });
+    e.executeOrThrow({ type: 'deposit', to: ref('alice'), asset: 'ETH', amount: '10' });
+    e.executeOrThrow({ type: 'deposit', to: ref('bob'), asset: 'USDC', amount: '10000' });
+    e.executeOrThrow({ type: 'borrow', subaccount: ref('bob'), asset: 'ETH', amount: '4', timeMs: 2 });
+    e.executeOrThrow({ type: 'accrue_interest', asset: 'ETH', elapsedMs: 31_536_000_000, timeMs: 3 });
+    const eth = (who: string) => e.state.subaccounts.get(`${who}/0`)!.balances.get('ETH');
+    // R = 4% × 0.4 / 0.8 = 2%; deposit rate 2% × 0.4 × 0.9 = 0.72% (by hand)
+    expect(eth('bob')).toBe(-408_000_000n);
+    expect(eth('alice')).toBe(1_007_200_000n);
+    expect(e.state.insurance.get('ETH')).toBe(800_000n);
+  });
+});
+
 describe('bad input: typed rejection, state unchanged', () => {
   it('borrow: NOT_BORROWABLE, UNKNOWN_ASSET, NO_PRICE, INSUFFICIENT_MARGIN', () => {
     const e = Engine.create({
