@@ -187,7 +187,8 @@ export const driftV2: VenuePreset = {
     {
       rule: 'A spot borrow nobody repays is socialized through the deposit interest index.',
       implementedBy: 'driftDepositInterestDeltaToResolveBankruptcy (test reference, reference/drift-v2.ts)',
-      engineNeeds: 'interest-bearing deposit balances with a cumulative index',
+      engineNeeds:
+        'a spot bankruptcy step that writes the borrow off by stepping the deposit index (the index and the borrows exist)',
     },
   ],
 };
