@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newVenue, ref } from '../../test/support/fixtures.ts';
-import type { Engine } from '../core/engine/engine.ts';
+import { Engine } from '../core/engine/engine.ts';
 import { diffScreens, priceMove, riskVenue } from './riskbook.testkit.ts';
 import { RiskBook, touchedSubaccounts } from './riskbook.ts';
 
@@ -103,6 +103,50 @@ describe('RiskBook', () => {
     });
     expect(book.screen('a/0', { kind: 'isolated', market: 'BTC-PERP' })).toBeUndefined();
     expect(diffScreens(book.describe(), RiskBook.fromState(engine.state).describe())).toEqual([]);
+  });
+
+  it('a_borrow_counts_at_its_liability_weight_in_the_screen', () => {
+    // SOL borrowed at maintenance liability weight 2: with 3 SOL owed and 1 SOL-PERP long from 100,
+    // equity = 1,000 − 6p + (p − 100) < MM 0.05p above p = 178.2; at weight 1 it would be p > 439.
+    const engine = Engine.create({
+      settlementAsset: 'USDC',
+      assets: [
+        { id: 'USDC', decimals: 6 },
+        { id: 'SOL', decimals: 9, liabilityWeight: { initial: '2.5', maintenance: '2' } },
+      ],
+      markets: [
+        {
+          id: 'SOL-PERP',
+          kind: 'perpetual',
+          base: 'SOL',
+          stepSize: '0.01',
+          tickSize: '0.01',
+          margin: { kind: 'fixed', initialRatio: '0.1', maintenance: { ratio: '0.05' } },
+          takerFee: '0',
+          makerFee: '0',
+        },
+      ],
+    });
+    const book = syncedBook(engine);
+    const sol = (px: string, t: number) =>
+      engine.executeOrThrow({ type: 'prices', timeMs: t, marks: { 'SOL-PERP': px }, assets: { SOL: px } });
+    sol('100', 1);
+    engine.executeOrThrow({ type: 'deposit', to: ref('a'), asset: 'USDC', amount: '1000' });
+    engine.executeOrThrow({ type: 'deposit', to: ref('b'), asset: 'USDC', amount: '100000' });
+    engine.executeOrThrow({ type: 'borrow', subaccount: ref('a'), asset: 'SOL', amount: '3', timeMs: 2 });
+    engine.executeOrThrow({
+      type: 'fill',
+      market: 'SOL-PERP',
+      buyer: ref('a'),
+      seller: ref('b'),
+      size: '1',
+      price: '100',
+    });
+    sol('150', 3);
+    expect(engine.liquidatable()).toEqual([]);
+    sol('180', 4);
+    expect(engine.liquidatable()).toEqual([{ ref: ref('a'), scope: { kind: 'cross' } }]);
+    expectAgrees(engine, book);
   });
 
   it('non_settlement_collateral_reprices_with_asset_price', () => {

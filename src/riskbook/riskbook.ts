@@ -25,7 +25,7 @@
  * Why there are no false negatives. With exact figures E, M and float figures e, m:
  * - collateral: the float value b·p·w differs from the exact ⌊b·p·w⌋ by < 1 quote unit per
  *   asset (the weight, including the size haircut, is the exact one for the cached balance;
- *   liabilities count at 100% as in `collateralValueQuote`);
+ *   liabilities at their liability weight as in `collateralValueQuote`);
  * - positions: size × mark differs from ⌊size × mark⌋ by < 1 unit; MM_f = |size|·mark·ratio
  *   where ratio ≥ the exact ratio at any notional ≤ the slot's cap — for models whose
  *   ratio does not depend on price (fixed, sqrtSize, openInterestScaled: MM is a constant
@@ -70,6 +70,7 @@ import {
 import { scopePendingFundingQuote } from '../core/account/lazy-funding.ts';
 import { assetPricePx8 } from '../core/account/prices.ts';
 import { effectiveAssetWeightPpm } from '../core/collateral/valuation.ts';
+import { liabilityWeightPpm } from '../core/collateral/weights.ts';
 import type { EngineEvent, Ledger } from '../core/engine/events.ts';
 import type { SubaccountRef } from '../core/model/engine-config.ts';
 import type {
@@ -1028,11 +1029,13 @@ export class RiskBook implements HolderIndex {
     if (!asset) return;
     const col = this.ensureAsset(state, assetId);
     // Assets count at the exact effective maintenance weight (size haircut included) for this
-    // balance; liabilities at 100%, as collateralValueQuote values them.
+    // balance; liabilities at their maintenance liability weight (size premium included), as
+    // collateralValueQuote values them. (An e-mode's higher asset weights are left out: that only
+    // lowers the float equity, a false positive the exact check clears.)
     const weightPpm =
       balance > 0n
         ? effectiveAssetWeightPpm(balance, asset.decimals, asset.maintenanceWeight, asset.sizeHaircutFactor)
-        : PPM;
+        : liabilityWeightPpm(asset, balance, 'maintenance');
     const v = (Number(balance) / 10 ** asset.decimals) * (Number(weightPpm) / PPM_NUMBER);
     const w = this.assetWeighted[col]!;
     if (w[s] === 0 && v !== 0) this.assetNonZero[col]! += 1;

@@ -18,7 +18,8 @@
  * the model computes them, and the scope's IM is that float rounded UP to a quote unit.
  */
 
-import { collateralValueQuote, weightFor } from '../collateral/valuation.ts';
+import { collateralValueQuote } from '../collateral/valuation.ts';
+import { assetWeightPpm, liabilityWeightPpm } from '../collateral/weights.ts';
 import { notionalValue } from '../margin/contract-value.ts';
 import { type Bracket, bracketFor, compileBrackets } from '../margin/models.ts';
 import { oiAdjustedInitialPpm, oiScaledInitialMarginQuote } from '../margin/open-interest.ts';
@@ -515,6 +516,11 @@ function collateralBreakdown(
       continue;
     }
     const px = assetPricePx8(state, assetId);
+    // a deposit at its (e-mode) weight, a borrow at its liability weight (collateral/weights.ts)
+    const weight = (kind: 'initial' | 'maintenance') =>
+      balance < 0n
+        ? liabilityWeightPpm(asset, balance, kind)
+        : assetWeightPpm(state.config, view.sub, asset, kind);
     const value = (kind: 'initial' | 'maintenance') => {
       if (px === undefined || balance === 0n) return 0n;
       const c = { balance, assetDecimals: asset.decimals, pricePx8: px, quoteDecimals: qd };
@@ -522,16 +528,17 @@ function collateralBreakdown(
         ? collateralValueQuote({ ...c, weightPpm: PPM, sizeHaircutFactorPpm: 0n })
         : collateralValueQuote({
             ...c,
-            weightPpm: weightFor(asset, kind),
+            weightPpm: assetWeightPpm(state.config, view.sub, asset, kind),
             sizeHaircutFactorPpm: asset.sizeHaircutFactor,
+            liabilityWeightPpm: liabilityWeightPpm(asset, balance, kind),
           });
     };
     out.push({
       asset: assetId,
       balance: bal,
       price: px === undefined ? null : formatDecimal(px, PRICE_DECIMALS),
-      initialWeight: full ? '1' : ratio(asset.initialWeight),
-      maintenanceWeight: full ? '1' : ratio(asset.maintenanceWeight),
+      initialWeight: full ? '1' : ratio(weight('initial')),
+      maintenanceWeight: full ? '1' : ratio(weight('maintenance')),
       valueInitial: formatDecimal(value('initial'), qd),
       valueMaintenance: formatDecimal(value('maintenance'), qd),
     });

@@ -194,6 +194,27 @@ export function driftSpotWeight1e4(
 }
 
 /**
+ * The weight of a spot borrow of `token` (asset units, > 0) on the 1e-4 grid, as the SDK's
+ * getSpotLiabilityValue: the liability weight with the size premium
+ * (calculate_size_premium_liability_weight on the size at 1e9), for initial at least
+ * 1 + the user's max margin ratio. Weight 1 when the asset has no liability weight configured.
+ */
+export function driftSpotLiabilityWeight1e4(
+  asset: AssetConfig,
+  token: bigint,
+  category: DriftCategory,
+  userCap1e4: bigint,
+): bigint {
+  const lw = asset.liabilityWeight;
+  if (lw === undefined) return MARGIN;
+  const dec = pow10(asset.decimals);
+  const size = dec > BASE ? token / (dec / BASE) : (token * BASE) / dec;
+  const w0 = (category === 'initial' ? lw.initial : lw.maintenance) / PPM_PER_1E4;
+  const w = driftSizePremium(size, asset.sizeHaircutFactor, w0);
+  return category === 'initial' && MARGIN + userCap1e4 > w ? MARGIN + userCap1e4 : w;
+}
+
+/**
  * Margin requirement and total collateral of a scope in Drift's arithmetic, for one category,
  * with or without resting orders (worst-case base and the per-order charge).
  */
@@ -286,16 +307,22 @@ export function driftAccountFigures(
     net += value;
     if (token <= 0n) {
       // A negative settlement balance is a realized loss the account still owes: Drift counts an
-      // unsettled loss in total collateral, in full. Another asset below zero is a borrow at
-      // liability weight 1 (the engine has no spot liability weights).
+      // unsettled loss in total collateral, in full. Another asset below zero is a borrow, in the
+      // margin requirement at its liability weight (driftSpotLiabilityWeight1e4).
+      let w = MARGIN;
+      let wv = value;
       if (isSettlement) tc += value;
-      else mr -= value;
+      else {
+        w = driftSpotLiabilityWeight1e4(asset, -token, category, userCap);
+        wv = (value * w) / MARGIN; // truncates toward zero, as Drift's unsigned liability value
+        mr -= wv;
+      }
       spot.push({
         asset: assetId,
         tokenAmount: token,
         valueQuote: value,
-        weight1e4: MARGIN,
-        weightedValueQuote: value,
+        weight1e4: w,
+        weightedValueQuote: wv,
       });
       return;
     }

@@ -9,7 +9,8 @@
  * happens, a liquidation size being searched) cost a small copy, not a state clone.
  */
 
-import { collateralValueQuote, weightFor } from '../collateral/valuation.ts';
+import { collateralValueQuote } from '../collateral/valuation.ts';
+import { assetWeightPpm, liabilityWeightPpm } from '../collateral/weights.ts';
 import { notionalValue, signedValue } from '../margin/contract-value.ts';
 import { applyLeverageCap } from '../margin/models.ts';
 import { optionPositionRequirement } from '../margin/option-margin.ts';
@@ -247,15 +248,19 @@ export function evaluate(
     if (px === undefined) continue; // unpriced collateral counts for nothing (conservative)
     const base = { balance, assetDecimals: asset.decimals, pricePx8: px, quoteDecimals: qd };
     const haircut = asset.sizeHaircutFactor;
+    // A borrow counts at its liability weight; a deposit at its (e-mode) weight (collateral/weights.ts).
+    const liability = balance < 0n;
     collInit += collateralValueQuote({
       ...base,
-      weightPpm: weightFor(asset, 'initial'),
+      weightPpm: assetWeightPpm(state.config, view.sub, asset, 'initial'),
       sizeHaircutFactorPpm: haircut,
+      ...(liability ? { liabilityWeightPpm: liabilityWeightPpm(asset, balance, 'initial') } : {}),
     });
     collMaint += collateralValueQuote({
       ...base,
-      weightPpm: weightFor(asset, 'maintenance'),
+      weightPpm: assetWeightPpm(state.config, view.sub, asset, 'maintenance'),
       sizeHaircutFactorPpm: haircut,
+      ...(liability ? { liabilityWeightPpm: liabilityWeightPpm(asset, balance, 'maintenance') } : {}),
     });
     collRaw += collateralValueQuote({ ...base, weightPpm: PPM, sizeHaircutFactorPpm: 0n });
   }

@@ -39,6 +39,7 @@ export function stateToPlain(s: ReadonlyEngineState): unknown {
     maxLeverage: sorted(x.maxLeverage),
     // only when set, so states of engines without portfolio accounts hash as they always did
     ...(x.portfolioMargin ? { portfolioMargin: true } : {}),
+    ...(x.eModeCategory ? { eModeCategory: x.eModeCategory } : {}),
   });
   // Subaccount insertion order matters for nothing but is kept for the snapshot round trip.
   return plainState(s, [...s.subaccounts.values()].map(sub), (m) => [...m.holders]);
@@ -232,6 +233,7 @@ export function decodeSnapshot(json: string): EngineState {
         maxLeverage:
           x.maxLeverage.length > 0 ? new Map(x.maxLeverage) : (NO_LEVERAGE_CAPS as Map<string, bigint>),
         portfolioMargin: x.portfolioMargin === true,
+        ...(typeof x.eModeCategory === 'number' ? { eModeCategory: x.eModeCategory } : {}),
       });
     }
     holdersOf = (list) => new Set(list as string[]);

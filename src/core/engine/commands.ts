@@ -102,6 +102,17 @@ export const CommandSchema = z.discriminatedUnion('type', [
     /** true: the cross scope is margined by the engine's portfolio model; false: per position. */
     enabled: z.boolean(),
   }),
+  /**
+   * Enters an efficiency-mode category of the engine's `eModeCategories` (Aave v3 setUserEMode);
+   * 0 leaves e-mode. Every asset the subaccount owes must be borrowable in the category
+   * (EMODE_MISMATCH otherwise), and its health factor must stay ≥ 1.
+   */
+  z.object({
+    type: z.literal('set_emode'),
+    commandId: commandIdSchema,
+    subaccount: SubaccountRefSchema,
+    category: z.number().int().min(0).max(255),
+  }),
   z.object({
     type: z.literal('adjust_isolated_margin'),
     commandId: commandIdSchema,
@@ -219,20 +230,24 @@ export const CommandSchema = z.discriminatedUnion('type', [
     /** Policy `lending` only: the collateral asset to seize (default: the largest by value). */
     collateralAsset: id.optional(),
     /**
-     * Policy `lending` only: the most debt to repay (Aave's debtToCover, settlement asset,
+     * Policy `lending` only: the most debt to repay (Aave's debtToCover, in the debt asset,
      * decimal); the step repays the smaller of it and the close factor's amount. Default: the latter.
      */
     debtToCover: z.string().optional(),
+    /** Policy `lending` only: the debt asset to repay (Aave's debtAsset; default: the largest debt by value). */
+    debtAsset: id.optional(),
     timeMs: time,
   }),
   /**
-   * Borrows `amount` of the settlement asset out of the subaccount (its balance may go negative:
-   * a debt), within its free collateral at initial weights (Aave's LTV). Needs policy `lending`.
+   * Borrows `amount` of `asset` (default: the settlement asset) out of the subaccount (its
+   * balance may go negative: a debt), within its free collateral at initial weights (Aave's LTV).
+   * The settlement asset needs policy `lending`; another asset needs a `liabilityWeight`.
    */
   z.object({
     type: z.literal('borrow'),
     commandId: commandIdSchema,
     subaccount: SubaccountRefSchema,
+    asset: id.optional(),
     amount,
     timeMs: time,
   }),

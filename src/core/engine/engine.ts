@@ -35,7 +35,7 @@ import { evolve, initialState } from './evolve.ts';
 import { parseFillFast } from './fast-commands.ts';
 import * as h from './handlers.ts';
 import { accrueInterest } from './interest.ts';
-import { borrow } from './liquidation/lending.ts';
+import { borrow, setEMode } from './liquidation/lending.ts';
 import { liquidate } from './liquidation/liquidate.ts';
 import { checkOrder, type OrderCheck, type OrderCheckInput } from './order-check.ts';
 import * as orders from './orders.ts';
@@ -515,6 +515,7 @@ const HANDLERS: { [T in Command['type']]: Handler<T> } = {
   accrue_interest: accrueInterest,
   liquidate,
   borrow,
+  set_emode: setEMode,
   oracle: h.oracle,
   set_oracle: h.setOracle,
   set_market: h.setMarket,

@@ -65,6 +65,7 @@ export type EngineEvent =
   | { type: 'margin_mode_set'; sub: string; market: string; isolated: boolean }
   | { type: 'leverage_set'; sub: string; market: string; maxLeverage: bigint | null }
   | { type: 'portfolio_margin_set'; sub: string; enabled: boolean }
+  | { type: 'emode_set'; sub: string; category: number }
   | {
       type: 'prices_updated';
       timeMs: number;

@@ -425,6 +425,12 @@ export function evolve(state: EngineState, event: EngineEvent): void {
     case 'portfolio_margin_set':
       sub(state, event.sub).portfolioMargin = event.enabled;
       return;
+    case 'emode_set': {
+      const s = sub(state, event.sub);
+      if (event.category === 0) delete s.eModeCategory;
+      else s.eModeCategory = event.category;
+      return;
+    }
     case 'margin_mode_set': {
       const s = sub(state, event.sub);
       if (event.isolated) ownIsolatedMarkets(s).add(event.market);

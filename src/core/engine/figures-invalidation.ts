@@ -59,6 +59,7 @@ export function noteEvent(state: EngineState, event: EngineEvent): void {
       return;
     case 'margin_mode_set':
     case 'portfolio_margin_set':
+    case 'emode_set':
       invalidateSubaccount(state, event.sub);
       return;
     case 'liquidation_started':

@@ -28,7 +28,9 @@ export interface LiquidationCandidate {
 /** A position-less cross scope with a debt that the lending policy liquidates (equity < 0). */
 export function isLendingLiquidatable(state: ReadonlyEngineState, sub: ReadonlySubaccount): boolean {
   if (!state.policy.lending || sub.positions.size > 0) return false;
-  if ((sub.balances.get(state.settlement.id) ?? 0n) >= 0n) return false;
+  let owes = false;
+  for (const b of sub.balances.values()) if (b < 0n) owes = true;
+  if (!owes) return false;
   return isLiquidatable(evaluate(state, maintenanceView(crossView(sub))));
 }
 

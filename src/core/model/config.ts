@@ -34,6 +34,26 @@ export const AssetConfigSchema = z
      * advanced by `accrue_interest`. Absent: no interest.
      */
     interest: InterestConfigSchema.optional(),
+    /**
+     * Weights of a negative balance (a borrow) of this asset, ≥ 1 (Drift's spot
+     * initial/maintenance_liability_weight, Mango's init/maint_liab_weight; Aave counts debt at
+     * 1): the liability counts at balance × price × weight, grown by the size premium when
+     * `sizeHaircutFactor` is set (Drift's calculate_size_premium_liability_weight). Setting it
+     * makes the asset borrowable with `borrow … asset`. Absent: not borrowable; a negative
+     * balance (none can arise without it) would count at weight 1. The settlement asset's own
+     * balance always counts at face value.
+     */
+    liabilityWeight: z
+      .object({
+        initial: ratioPpm('liabilityWeight.initial', 100_000_000n),
+        maintenance: ratioPpm('liabilityWeight.maintenance', 100_000_000n),
+      })
+      .refine((w) => w.maintenance >= 1_000_000n, 'liabilityWeight.maintenance must be >= 1')
+      .refine(
+        (w) => w.initial >= w.maintenance,
+        'liabilityWeight.initial must be >= liabilityWeight.maintenance',
+      )
+      .optional(),
   })
   .refine((a) => a.maintenanceWeight >= a.initialWeight, 'maintenanceWeight must be >= initialWeight');
 export type AssetConfig = z.output<typeof AssetConfigSchema>;

@@ -81,6 +81,8 @@ export function driftConfigIssue(
   for (const a of assets) {
     if (!onGrid(a.initialWeight) || !onGrid(a.maintenanceWeight))
       return `asset ${a.id}: drift-v2 arithmetic needs weights on the 0.0001 grid`;
+    if (a.liabilityWeight && !(onGrid(a.liabilityWeight.initial) && onGrid(a.liabilityWeight.maintenance)))
+      return `asset ${a.id}: drift-v2 arithmetic needs liability weights on the 0.0001 grid`;
   }
   return undefined;
 }

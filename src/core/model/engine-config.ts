@@ -218,6 +218,26 @@ export const GuardsSchema = z.object({
 });
 export type Guards = z.output<typeof GuardsSchema>;
 
+/**
+ * An Aave v3 efficiency-mode category (v3.2 "liquid eModes"): a subaccount in the category
+ * (`set_emode`) counts each of its `collateralAssets` at the category's LTV (initial weight) and
+ * liquidation threshold (maintenance weight), seizes them with its liquidation bonus, and may
+ * borrow only `borrowableAssets` (the settlement asset included). Other collateral keeps its own
+ * weights, as in Aave's GenericLogic.
+ */
+export const EModeCategorySchema = z
+  .object({
+    id: z.number().int().min(1).max(255),
+    label: z.string().max(64).optional(),
+    ltv: ratioPpm('eMode ltv', 1_000_000n),
+    liquidationThreshold: ratioPpm('eMode liquidationThreshold', 1_000_000n),
+    liquidationBonus: ratioPpm('eMode liquidationBonus', 1_000_000n),
+    collateralAssets: z.array(id).max(256),
+    borrowableAssets: z.array(id).max(256),
+  })
+  .refine((c) => c.liquidationThreshold >= c.ltv, 'eMode liquidationThreshold must be >= ltv');
+export type EModeCategory = z.output<typeof EModeCategorySchema>;
+
 export const EngineConfigSchema = z
   .object({
     /** The quote/settlement asset (e.g. USDC, 6 decimals): PnL, margin and funding are paid in it. */
@@ -266,6 +286,8 @@ export const EngineConfigSchema = z
      * liquidated, or on `settle_funding` (account/lazy-funding.ts).
      */
     fundingSettlement: z.enum(['eager', 'lazy']).optional(),
+    /** Aave v3 efficiency-mode categories a subaccount may enter with `set_emode`. Absent = none. */
+    eModeCategories: z.array(EModeCategorySchema).max(255).optional(),
   })
   .superRefine((c, ctx) => {
     const ids = new Set(c.assets.map((a) => a.id));
@@ -322,6 +344,13 @@ export const EngineConfigSchema = z
       const issue = marginArithmeticIssue(c.marginArithmetic, settlement.decimals, c.markets, c.assets);
       if (issue) ctx.addIssue({ code: 'custom', message: issue });
     }
+    const cats = c.eModeCategories ?? [];
+    if (new Set(cats.map((e) => e.id)).size !== cats.length)
+      ctx.addIssue({ code: 'custom', message: 'duplicate eMode category id' });
+    for (const e of cats)
+      for (const a of [...e.collateralAssets, ...e.borrowableAssets])
+        if (!ids.has(a))
+          ctx.addIssue({ code: 'custom', message: `eMode category ${e.id}: unknown asset ${a}` });
     for (const a of c.assets) {
       if (a.yieldBearing && !ids.has(a.yieldBearing.underlying)) {
         ctx.addIssue({

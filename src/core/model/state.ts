@@ -60,6 +60,8 @@ export interface Subaccount {
   maxLeverage: Map<string, bigint>;
   /** The cross scope is margined by the engine's portfolio (scenario) model instead of per position. */
   portfolioMargin?: boolean;
+  /** Aave efficiency-mode category the subaccount is in (`set_emode`); absent = none. */
+  eModeCategory?: number;
 }
 
 export interface MarketState {
@@ -208,6 +210,7 @@ export interface ReadonlySubaccount {
   readonly isolatedMarkets: ReadonlySet<string>;
   readonly maxLeverage: ReadonlyMap<string, bigint>;
   readonly portfolioMargin?: boolean | undefined;
+  readonly eModeCategory?: number | undefined;
 }
 
 export interface ReadonlyMarketState extends Readonly<Omit<MarketState, 'holders' | 'oracle'>> {

@@ -77,6 +77,22 @@ export interface AaveReserve {
   readonly liquidationThresholdBps: number;
   readonly liquidationBonusBps: number;
   readonly liquidationProtocolFeeBps: number;
+  /** Borrowable too (a debt in this asset, `borrow … asset`): counted at its price, weight 1. */
+  readonly borrowable?: boolean;
+}
+
+/**
+ * An Aave v3 efficiency-mode category (bps): a user in it (`set_emode`) gets the category's LTV,
+ * liquidation threshold and bonus on `collateral`, and may borrow only `borrowable` assets.
+ */
+export interface AaveEModeCategory {
+  readonly id: number;
+  readonly label?: string;
+  readonly ltvBps: number;
+  readonly liquidationThresholdBps: number;
+  readonly liquidationBonusBps: number;
+  readonly collateral: readonly string[];
+  readonly borrowable: readonly string[];
 }
 
 /**
@@ -140,8 +156,22 @@ export function aaveInterest(s: AaveRateStrategy): InterestConfigInput {
 export function aaveConfig(
   reserves: readonly AaveReserve[] = AAVE_V3_EXAMPLE_RESERVES,
   debtAsset: { id: string; decimals: number; interest?: AaveRateStrategy } = { id: 'USDC', decimals: 6 },
+  eModes: readonly AaveEModeCategory[] = [],
 ): EngineConfigInput {
   return {
+    ...(eModes.length > 0
+      ? {
+          eModeCategories: eModes.map((e) => ({
+            id: e.id,
+            ...(e.label ? { label: e.label } : {}),
+            ltv: bpsToRatio(e.ltvBps),
+            liquidationThreshold: bpsToRatio(e.liquidationThresholdBps),
+            liquidationBonus: bpsToRatio(e.liquidationBonusBps - 10_000),
+            collateralAssets: [...e.collateral],
+            borrowableAssets: [...e.borrowable],
+          })),
+        }
+      : {}),
     settlementAsset: debtAsset.id,
     assets: [
       {
@@ -156,6 +186,7 @@ export function aaveConfig(
         maintenanceWeight: bpsToRatio(r.liquidationThresholdBps),
         liquidationBonus: bpsToRatio(r.liquidationBonusBps - 10_000),
         liquidationProtocolFee: bpsToRatio(r.liquidationProtocolFeeBps),
+        ...(r.borrowable ? { liabilityWeight: { initial: '1', maintenance: '1' } } : {}),
       })),
     ],
     markets: [],
@@ -368,11 +399,6 @@ export const aaveV3: VenuePreset = {
       rule: 'v3.3 leftover rule: a liquidation that would leave less than $1,000 of debt or collateral must close the whole position.',
       implementedBy: '—',
       engineNeeds: 'a minimum-leftover check in the lending liquidation step',
-    },
-    {
-      rule: 'Debts in several assets, each at its oracle price (and e-mode categories with their own LT).',
-      implementedBy: '— (single debt asset = the settlement asset here)',
-      engineNeeds: 'negative balances in non-settlement assets with liability weights, and asset categories',
     },
   ],
 };

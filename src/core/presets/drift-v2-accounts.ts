@@ -58,6 +58,9 @@ export interface DriftSpotMarketData {
   readonly oraclePrice: string;
   readonly initialAssetWeight: number;
   readonly maintenanceAssetWeight: number;
+  /** Spot liability weights (1e4); absent in older fixtures: weight 1. */
+  readonly initialLiabilityWeight?: number;
+  readonly maintenanceLiabilityWeight?: number;
   readonly imfFactor: number;
 }
 
@@ -130,6 +133,10 @@ export function driftScenarioConfig(sc: DriftScenarioData): EngineConfigInput {
       initialWeight: formatDecimal(BigInt(s.initialAssetWeight), 4),
       maintenanceWeight: formatDecimal(BigInt(s.maintenanceAssetWeight), 4),
       sizeHaircutFactor: formatDecimal(BigInt(s.imfFactor), 6),
+      liabilityWeight: {
+        initial: formatDecimal(BigInt(s.initialLiabilityWeight ?? 10_000), 4),
+        maintenance: formatDecimal(BigInt(s.maintenanceLiabilityWeight ?? 10_000), 4),
+      },
     })),
     markets: sc.perp.map((m) =>
       driftPerpMarket(driftMarketId(m), m.symbol.replace(/-PERP$/, ''), {

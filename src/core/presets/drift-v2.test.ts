@@ -127,8 +127,7 @@ describe(`${L} › calculate_margin_requirement_and_total_collateral (spot, init
         sizeHaircutFactorPpm: 0n,
         quoteDecimals: 6,
       });
-    // SOL at $100 with the preset's initial weight; Drift's initial liability weight 1.2 is passed
-    // explicitly: the engine's assets have no liability weight (engineGaps).
+    // SOL at $100 with the preset's initial weight and initial liability weight (1.2, Drift's).
     const solValue = (balance: bigint) =>
       collateralValueQuote({
         balance,
@@ -137,7 +136,7 @@ describe(`${L} › calculate_margin_requirement_and_total_collateral (spot, init
         weightPpm: sol.initialWeight,
         sizeHaircutFactorPpm: sol.sizeHaircutFactor,
         quoteDecimals: 6,
-        liabilityWeightPpm: 1_200_000n,
+        liabilityWeightPpm: sol.liabilityWeight!.initial,
       });
     const solAfter = (BigInt(i.solDeposit!) + BigInt(i.solOpenBids!) - BigInt(i.solOpenAsks!)) * 10n ** 9n;
     const ordersValue = (BigInt(i.solOpenAsks!) - BigInt(i.solOpenBids!)) * 100n * 10n ** 6n;

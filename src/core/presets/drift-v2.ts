@@ -8,8 +8,8 @@
  *
  * (Plimsoll's `sqrtSize` margin model, margin/size-premium.ts). Spot: asset
  * weights shrink (calculate_size_discount_asset_weight) and liability weights grow
- * with the square root of the balance (collateral/size-discount.ts for assets;
- * Plimsoll's valuation values liabilities at 100% — see engineGaps).
+ * with the square root of the balance (collateral/size-discount.ts for assets, the asset's
+ * `liabilityWeight` with the size premium for borrows: collateral/weights.ts).
  *
  * Liquidation (programs/drift/src/math/liquidation.rs): an account is
  * liquidatable when total collateral < maintenance requirement — the engine's
@@ -119,8 +119,15 @@ export function driftConfig(
     ...(opts.lazyFunding ? { fundingSettlement: 'lazy' as const } : {}),
     assets: [
       { id: 'USDC', decimals: 6, ...(opts.usdcRates ? { interest: driftInterest(opts.usdcRates) } : {}) },
-      // SOL spot as in Drift's margin tests: initial asset weight 0.8, maintenance 0.9; size discount factor 0.
-      { id: 'SOL', decimals: 9, initialWeight: '0.8', maintenanceWeight: '0.9' },
+      // SOL spot as in Drift's margin tests: asset weights 0.8 / 0.9, liability weights 1.2 / 1.1
+      // (a SOL borrow, `borrow … asset: 'SOL'`); size discount / premium factor 0.
+      {
+        id: 'SOL',
+        decimals: 9,
+        initialWeight: '0.8',
+        maintenanceWeight: '0.9',
+        liabilityWeight: { initial: '1.2', maintenance: '1.1' },
+      },
     ],
     markets: [
       // SOL-PERP as in Drift's calculate_user_equity_value tests: 10% / 5%, IMF factor 0.001.
@@ -183,16 +190,15 @@ export const driftV2: VenuePreset = {
       engineNeeds: '—',
     },
     {
-      rule: 'Spot liabilities are weighted above 100% and grow with the square root of the borrow (size premium); liquidation transfers liability for collateral.',
-      implementedBy:
-        'driftSizePremium, driftLiabilityTransferToCoverMarginShortage (test references, reference/drift-v2.ts)',
-      engineNeeds:
-        'configurable liability weights (with size premium) on negative non-settlement balances, and a spot liquidation step',
+      rule: 'Liquidation transfers spot liability for collateral (liquidate_spot); spot liabilities weighted above 100% with the size premium are executed (asset liabilityWeight).',
+      implementedBy: 'driftLiabilityTransferToCoverMarginShortage (test reference, reference/drift-v2.ts)',
+      engineNeeds: 'a spot liquidation step',
     },
     {
       rule: 'A spot borrow nobody repays is socialized through the deposit interest index.',
       implementedBy: 'driftDepositInterestDeltaToResolveBankruptcy (test reference, reference/drift-v2.ts)',
-      engineNeeds: 'interest-bearing deposit balances with a cumulative index',
+      engineNeeds:
+        'a spot bankruptcy step that writes the borrow off by stepping the deposit index (the index and the borrows exist)',
     },
   ],
 };

@@ -19,7 +19,8 @@
  * market's `positiveHealthWeight` (account/pnl-haircut.ts: positive uPnL − MM, resp.
  * − IM, counts at the maint / init overall weight), so the engine's maint health is
  * Mango's (checked against mangoHealth, the tests' reference in reference/mango-v4.ts).
- * Liability weights above 100% and open orders are not expressible (engineGaps).
+ * Token borrows count at the asset's liabilityWeight (above 100%); init weights scaled by the
+ * bank's totals are not expressible (engineGaps).
  */
 
 import type { MarketConfigInput } from '../model/config.ts';
@@ -96,8 +97,15 @@ export function mangoConfig(): EngineConfigInput {
     settlementAsset: 'USDC',
     assets: [
       { id: 'USDC', decimals: 6 },
-      // Mango's health tests (mock_bank_and_oracle(…, 0.5, 0.3)): init asset 0.5, maint asset 0.7.
-      { id: 'SOL', decimals: 9, initialWeight: '0.5', maintenanceWeight: '0.7' },
+      // Mango's health tests (mock_bank_and_oracle(…, 0.5, 0.3)): init asset 0.5, maint asset 0.7;
+      // a SOL borrow (`borrow … asset: 'SOL'`) at init liability 1.5, maint 1.3.
+      {
+        id: 'SOL',
+        decimals: 9,
+        initialWeight: '0.5',
+        maintenanceWeight: '0.7',
+        liabilityWeight: { initial: '1.5', maintenance: '1.3' },
+      },
     ],
     markets: [mangoPerpMarket('SOL-PERP', 'SOL', MANGO_TEST_PERP_WEIGHTS)],
   };
@@ -121,10 +129,9 @@ export const mangoV4: VenuePreset = {
   config: mangoConfig,
   engineGaps: [
     {
-      rule: 'Token borrows are weighted above 100% (maint/init liability weights), and init weights scale with the bank’s total deposits / borrows.',
+      rule: 'Init weights scale with the bank’s total deposits / borrows (deposit/borrow_weight_scale_start_quote); token borrows at liability weights above 100% are executed (asset liabilityWeight).',
       implementedBy: 'mangoHealth (test reference, reference/mango-v4.ts)',
-      engineNeeds:
-        'liability weights on negative non-settlement balances and size-scaled init weights by venue-wide totals',
+      engineNeeds: 'init weights scaled by venue-wide deposit and borrow totals',
     },
     {
       rule: 'Open orders count in the worse of "all bids fill" and "all asks fill".',

@@ -25,16 +25,26 @@
  * the seized collateral must leave at least that value of both (LIQUIDATION_LEAVES_DUST);
  * `debtToCover` on the command caps the debt repaid, as Aave's liquidator chooses it.
  *
- * Single debt asset (the settlement asset, price 1), one collateral per step (the command's
- * `collateralAsset`, else the largest by value). A scope with debt and no collateral left goes to
- * the bankrupt waterfall (insurance, then the socialized-loss ledger) — Aave v3.3's deficit.
+ * Several debt assets (any asset with a negative balance: the settlement asset after `borrow`,
+ * another after `borrow … asset`), valued at their prices: the health factor is Σ collateral × LT
+ * over the total debt, and one step repays one debt asset (the command's `debtAsset`, else the
+ * largest debt by value) for one collateral (`collateralAsset`, else the largest by value), as
+ * Aave's liquidationCall(collateral, debt). The close factor follows v3.3 on the chosen reserves:
+ * 100% unless that collateral and that debt are both worth ≥ fullCloseBelowValue and HF >
+ * fullCloseBelowHealthFactor; then at most closeFactor × the TOTAL debt's value of this debt.
+ * An account in an e-mode category (`set_emode`) has its category's LT and bonus on the
+ * category's collateral (collateral/weights.ts).
+ *
+ * A scope with debt and no collateral left goes to the bankrupt waterfall (insurance, then the
+ * socialized-loss ledger) — Aave v3.3's deficit.
  */
 import { crossView, type ScopeFigures } from '../../account/figures.ts';
 import { assetPricePx8 } from '../../account/prices.ts';
 import { HEALTH_FACTOR_ONE, healthFactor } from '../../collateral/health-factor.ts';
 import { collateralValueQuote } from '../../collateral/valuation.ts';
+import { assetWeightPpm, eModeCategoryOf, liquidationBonusPpm } from '../../collateral/weights.ts';
 import type { EngineState, Subaccount } from '../../model/state.ts';
-import { PPM, parseDecimalUnsafe, pow10 } from '../../num/index.ts';
+import { formatDecimal, PPM, parseDecimalUnsafe, pow10 } from '../../num/index.ts';
 import type { Command } from '../commands.ts';
 import type { CommandContext } from '../context.ts';
 import { reject } from '../errors.ts';
@@ -55,9 +65,10 @@ export function percentDivPpm(value: bigint, ratioPpm: bigint): bigint {
 
 export interface LendingLiquidation {
   readonly collateralAsset: string;
+  readonly debtAsset: string;
   readonly closeFactorPpm: bigint;
   readonly healthFactorWad: bigint;
-  /** Debt repaid by the liquidator (settlement units). */
+  /** Debt repaid by the liquidator (debt-asset units). */
   readonly debtRepaid: bigint;
   /** Collateral to the liquidator (bonus included, protocol fee excluded), collateral units. */
   readonly collateralToLiquidator: bigint;
@@ -65,29 +76,32 @@ export interface LendingLiquidation {
   readonly protocolFee: bigint;
 }
 
-/**
- * The step a lending liquidation would take on a subaccount's cross scope (module header);
- * undefined when the scope holds no priced collateral (the waterfall's case).
- */
-export function planLendingLiquidation(
-  state: EngineState,
-  sub: Subaccount,
-  collateralAsset?: string,
-  debtToCoverCap?: bigint,
-): LendingLiquidation | undefined {
-  const policy = state.policy.lending;
-  if (!policy) return undefined;
+interface Reserve {
+  readonly id: string;
+  /** |balance|, asset units. */
+  readonly amount: bigint;
+  readonly decimals: number;
+  readonly pricePx8: bigint;
+  /** Value at full weight, quote units (collateral floored, debt rounded up as Aave's mulDivCeil). */
+  readonly valueQuote: bigint;
+  /** Liquidation threshold (collateral only), ppm. */
+  readonly lt: bigint;
+}
+
+/** The scope's debts (negative balances) and priced collaterals (positive non-settlement balances). */
+function reservesOf(state: EngineState, sub: Subaccount): { debts: Reserve[]; collaterals: Reserve[] } {
   const settlement = state.settlement;
   const qd = settlement.decimals;
-  const debt = -(sub.balances.get(settlement.id) ?? 0n);
-  if (debt <= 0n) return undefined;
-  const collaterals: { id: string; balance: bigint; pricePx8: bigint; valueQuote: bigint; lt: bigint }[] = [];
+  const debts: Reserve[] = [];
+  const collaterals: Reserve[] = [];
   for (const [id, balance] of sub.balances) {
-    if (id === settlement.id || balance <= 0n) continue;
-    const px = assetPricePx8(state, id);
+    if (balance === 0n) continue;
+    const isSettlement = id === settlement.id;
+    if (isSettlement && balance > 0n) continue;
+    const px = isSettlement ? PX8_ONE : assetPricePx8(state, id);
     if (px === undefined) continue;
-    const asset = state.assets.get(id)!;
-    const valueQuote = collateralValueQuote({
+    const asset = isSettlement ? settlement : state.assets.get(id)!;
+    const value = collateralValueQuote({
       balance,
       assetDecimals: asset.decimals,
       pricePx8: px,
@@ -95,72 +109,124 @@ export function planLendingLiquidation(
       sizeHaircutFactorPpm: 0n,
       quoteDecimals: qd,
     });
-    collaterals.push({ id, balance, pricePx8: px, valueQuote, lt: asset.maintenanceWeight });
+    const amount = balance < 0n ? -balance : balance;
+    if (balance < 0n)
+      debts.push({ id, amount, decimals: asset.decimals, pricePx8: px, valueQuote: -value, lt: 0n });
+    else
+      collaterals.push({
+        id,
+        amount,
+        decimals: asset.decimals,
+        pricePx8: px,
+        valueQuote: value,
+        lt: assetWeightPpm(state.config, sub, asset, 'maintenance'),
+      });
   }
-  if (collaterals.length === 0) return undefined;
-  let target = collaterals[0]!;
-  if (collateralAsset !== undefined) {
-    const c = collaterals.find((x) => x.id === collateralAsset);
-    if (!c) reject('INSUFFICIENT_BALANCE', `the scope holds no priced ${collateralAsset} collateral`);
-    target = c;
-  } else {
-    for (const c of collaterals)
-      if (c.valueQuote > target.valueQuote || (c.valueQuote === target.valueQuote && c.id < target.id))
-        target = c;
-  }
+  return { debts, collaterals };
+}
 
+/** The named reserve, or the largest by value (ties: the smaller id). */
+function pick(list: readonly Reserve[], named: string | undefined, what: string): Reserve {
+  if (named !== undefined) {
+    const r = list.find((x) => x.id === named);
+    if (!r) reject('INSUFFICIENT_BALANCE', `the scope holds no priced ${named} ${what}`);
+    return r;
+  }
+  let best = list[0]!;
+  for (const r of list)
+    if (r.valueQuote > best.valueQuote || (r.valueQuote === best.valueQuote && r.id < best.id)) best = r;
+  return best;
+}
+
+/**
+ * The step a lending liquidation would take on a subaccount's cross scope (module header);
+ * undefined when the scope holds no debt or no priced collateral (the waterfall's case).
+ */
+export function planLendingLiquidation(
+  state: EngineState,
+  sub: Subaccount,
+  collateralAsset?: string,
+  debtToCoverCap?: bigint,
+  debtAsset?: string,
+): LendingLiquidation | undefined {
+  const policy = state.policy.lending;
+  if (!policy) return undefined;
+  const qd = state.settlement.decimals;
+  const { debts, collaterals } = reservesOf(state, sub);
+  if (debts.length === 0) {
+    if (debtAsset !== undefined) reject('INSUFFICIENT_BALANCE', `the scope owes no ${debtAsset}`);
+    return undefined;
+  }
+  const debtReserve = pick(debts, debtAsset, 'debt');
+  if (collaterals.length === 0) return undefined;
+  const target = pick(collaterals, collateralAsset, 'collateral');
+
+  const totalDebt = debts.reduce((s, d) => s + d.valueQuote, 0n);
   const hf = healthFactor(
     collaterals.map((c) => ({ valueQuote: c.valueQuote, liquidationThresholdPpm: c.lt })),
-    debt,
+    totalDebt,
   );
   const threshold = parseDecimalUnsafe(policy.fullCloseBelowValue, qd);
-  const totalCollateral = collaterals.reduce((s, c) => s + c.valueQuote, 0n);
-  const full =
-    hf * PPM <= policy.fullCloseBelowHealthFactor * HEALTH_FACTOR_ONE ||
-    totalCollateral < threshold ||
-    debt < threshold;
-  const closeFactorPpm = full ? PPM : policy.closeFactor;
-  const maxDebt = full ? debt : percentMulPpm(debt, closeFactorPpm);
+  const debt = debtReserve.amount;
+  const debtUnit = pow10(debtReserve.decimals);
+  const quoteUnit = pow10(qd);
+  // v3.3: 100% of this debt unless this collateral and this debt are both ≥ the threshold and
+  // HF > 0.95; then at most closeFactor × the total debt's value, in this debt asset (floored).
+  const partial =
+    target.valueQuote >= threshold &&
+    debtReserve.valueQuote >= threshold &&
+    hf * PPM > policy.fullCloseBelowHealthFactor * HEALTH_FACTOR_ONE;
+  let maxDebt = debt;
+  if (partial) {
+    const capQuote = percentMulPpm(totalDebt, policy.closeFactor);
+    if (debtReserve.valueQuote > capQuote)
+      maxDebt = (capQuote * debtUnit * PX8_ONE) / (debtReserve.pricePx8 * quoteUnit);
+  }
+  const closeFactorPpm = partial ? policy.closeFactor : PPM;
   const debtToCover = debtToCoverCap !== undefined && debtToCoverCap < maxDebt ? debtToCoverCap : maxDebt;
 
   const asset = state.assets.get(target.id)!;
-  const bonusFactor = PPM + (asset.liquidationBonus ?? 0n);
+  const bonusFactor = PPM + liquidationBonusPpm(state.config, sub, asset);
   const collUnit = pow10(asset.decimals);
-  const debtUnit = pow10(qd);
-  const base = (PX8_ONE * debtToCover * collUnit) / (target.pricePx8 * debtUnit);
+  const base = (debtReserve.pricePx8 * debtToCover * collUnit) / (target.pricePx8 * debtUnit);
   const maxCollateral = percentMulPpm(base, bonusFactor);
   let collateral = maxCollateral;
   let debtRepaid = debtToCover;
-  if (maxCollateral > target.balance) {
-    collateral = target.balance;
-    debtRepaid = percentDivPpm((target.pricePx8 * collateral * debtUnit) / (PX8_ONE * collUnit), bonusFactor);
+  if (maxCollateral > target.amount) {
+    collateral = target.amount;
+    debtRepaid = percentDivPpm(
+      (target.pricePx8 * collateral * debtUnit) / (debtReserve.pricePx8 * collUnit),
+      bonusFactor,
+    );
   }
   const feeShare = asset.liquidationProtocolFee ?? 0n;
   const protocolFee =
     feeShare === 0n ? 0n : percentMulPpm(collateral - percentDivPpm(collateral, bonusFactor), feeShare);
-  if (policy.minLeftoverValue !== undefined && debtRepaid < debt && collateral < target.balance) {
+  if (policy.minLeftoverValue !== undefined && debtRepaid < debt && collateral < target.amount) {
     // Aave v3.3 (LiquidationLogic, "to prevent accumulation of dust"): either all the debt, or all
-    // the collateral, or at least MIN_LEFTOVER_BASE of both left. The debt is the settlement asset
-    // (price 1); the collateral left is valued at its price, floored, as Aave does.
+    // the collateral, or at least MIN_LEFTOVER_BASE of both left, each valued at its price, floored.
     const minLeft = parseDecimalUnsafe(policy.minLeftoverValue, qd);
-    const debtLeft = debt - debtRepaid;
-    const collateralLeft = collateralValueQuote({
-      balance: target.balance - collateral,
-      assetDecimals: asset.decimals,
-      pricePx8: target.pricePx8,
-      weightPpm: PPM,
-      sizeHaircutFactorPpm: 0n,
-      quoteDecimals: qd,
-    });
+    const worth = (r: Reserve, amount: bigint) =>
+      collateralValueQuote({
+        balance: amount,
+        assetDecimals: r.decimals,
+        pricePx8: r.pricePx8,
+        weightPpm: PPM,
+        sizeHaircutFactorPpm: 0n,
+        quoteDecimals: qd,
+      });
+    const debtLeft = worth(debtReserve, debt - debtRepaid);
+    const collateralLeft = worth(target, target.amount - collateral);
     if (debtLeft < minLeft || collateralLeft < minLeft)
       reject(
         'LIQUIDATION_LEAVES_DUST',
-        `the step would leave ${fmt.quote(state, debtLeft)} of debt and ${fmt.quote(state, collateralLeft)} of ${target.id}; ` +
+        `the step would leave ${fmt.quote(state, debtLeft)} of ${debtReserve.id} debt and ${fmt.quote(state, collateralLeft)} of ${target.id}; ` +
           `repay all the debt, take all of that collateral, or leave at least ${policy.minLeftoverValue} of both`,
       );
   }
   return {
     collateralAsset: target.id,
+    debtAsset: debtReserve.id,
     closeFactorPpm,
     healthFactorWad: hf,
     debtRepaid,
@@ -180,19 +246,29 @@ export function liquidateLending(
   liquidator: Subaccount,
   collateralAsset: string | undefined,
   debtToCover?: string,
+  debtAsset?: string,
 ): boolean {
   const state = ctx.state;
-  const settlement = state.settlement.id;
   if (collateralAsset !== undefined) ctx.asset(collateralAsset);
-  const cap = debtToCover === undefined ? undefined : ctx.positiveAmount(debtToCover, state.settlement);
-  const plan = planLendingLiquidation(state, sub, collateralAsset, cap);
+  const debtConfig = debtAsset === undefined ? undefined : ctx.asset(debtAsset);
+  const cap =
+    debtToCover === undefined ? undefined : ctx.positiveAmount(debtToCover, debtConfig ?? state.settlement);
+  const plan = planLendingLiquidation(state, sub, collateralAsset, cap, debtAsset);
   if (!plan) return false;
-  // The liquidator pays from its settlement balance and must stay within its own initial margin.
-  const paying = liquidator.balances.get(settlement) ?? 0n;
+  if (debtToCover !== undefined && debtAsset === undefined && plan.debtAsset !== state.settlement.id)
+    reject(
+      'MALFORMED_COMMAND',
+      `debtToCover needs debtAsset when the debt repaid is not ${state.settlement.id}`,
+    );
+  // The liquidator pays from its balance of the debt asset and must stay within its initial margin.
+  const paying = liquidator.balances.get(plan.debtAsset) ?? 0n;
   if (paying < plan.debtRepaid)
-    reject('INSUFFICIENT_BALANCE', `liquidator balance ${paying} < debt to repay ${plan.debtRepaid}`);
+    reject(
+      'INSUFFICIENT_BALANCE',
+      `liquidator ${plan.debtAsset} balance ${paying} < debt to repay ${plan.debtRepaid}`,
+    );
   const balances = new Map(liquidator.balances);
-  balances.set(settlement, paying - plan.debtRepaid);
+  balances.set(plan.debtAsset, paying - plan.debtRepaid);
   balances.set(
     plan.collateralAsset,
     (balances.get(plan.collateralAsset) ?? 0n) + plan.collateralToLiquidator,
@@ -200,7 +276,7 @@ export function liquidateLending(
   if (ctx.figures({ ...crossView(liquidator), balances }).freeCollateralQuote < 0n)
     reject('LIQUIDATOR_INSUFFICIENT_MARGIN', 'the liquidator would fall below its initial margin');
 
-  const debt = -(sub.balances.get(settlement) ?? 0n);
+  const debt = -(sub.balances.get(plan.debtAsset) ?? 0n);
   ctx.emit({
     type: 'liquidation_started',
     sub: sub.key,
@@ -215,7 +291,7 @@ export function liquidateLending(
       type: 'moved',
       from: { kind: 'balance', sub: liquidator.key },
       to: ledger,
-      asset: settlement,
+      asset: plan.debtAsset,
       amount: plan.debtRepaid,
       reason: 'debt_repaid',
     });
@@ -242,27 +318,81 @@ export function liquidateLending(
 
 type BorrowCmd = Extract<Command, { type: 'borrow' }>;
 
-/** `borrow`: the settlement asset out of the subaccount past zero, within free collateral (LTV). */
+/**
+ * `borrow`: `asset` (default the settlement asset) out of the subaccount past zero, within free
+ * collateral at initial weights (Aave's LTV). The settlement asset needs policy `lending`; another
+ * asset a `liabilityWeight` (NOT_BORROWABLE) and a price (NO_PRICE: an unpriced debt would count
+ * for nothing). In an e-mode category only its borrowable assets (EMODE_MISMATCH).
+ */
 export function borrow(ctx: CommandContext, c: BorrowCmd): void {
   const state = ctx.state;
-  if (!state.policy.lending)
+  const settlement = state.settlement;
+  const assetId = c.asset ?? settlement.id;
+  const isSettlement = assetId === settlement.id;
+  const asset = isSettlement ? settlement : ctx.asset(assetId);
+  if (isSettlement && !state.policy.lending)
     reject('MALFORMED_COMMAND', 'borrowing needs the lending liquidation policy (policy.lending)');
-  const amount = ctx.positiveAmount(c.amount, state.settlement);
+  if (!isSettlement && asset.liabilityWeight === undefined)
+    reject('NOT_BORROWABLE', `${assetId} has no liabilityWeight: it cannot be borrowed`);
+  const amount = ctx.positiveAmount(c.amount, asset);
   ctx.checkTime(c.timeMs);
   const sub = ctx.subaccount(c.subaccount);
-  guardValueOut(ctx, crossView(sub), crossView(sub, -amount), c.timeMs, 'borrow');
-  const f = ctx.figures(crossView(sub, -amount));
+  if (!isSettlement && assetPricePx8(state, assetId) === undefined)
+    reject('NO_PRICE', `no price for ${assetId}: a debt in it could not be valued`);
+  const category = eModeCategoryOf(state.config, sub);
+  if (category && !category.borrowableAssets.includes(assetId))
+    reject('EMODE_MISMATCH', `${assetId} is not borrowable in e-mode category ${category.id}`);
+  const after = isSettlement
+    ? crossView(sub, -amount)
+    : {
+        ...crossView(sub),
+        balances: new Map(sub.balances).set(assetId, (sub.balances.get(assetId) ?? 0n) - amount),
+      };
+  guardValueOut(ctx, crossView(sub), after, c.timeMs, 'borrow');
+  const f = ctx.figures(after);
   if (f.freeCollateralQuote < 0n)
     reject(
       'INSUFFICIENT_MARGIN',
-      `free collateral after borrowing ${fmt.quote(state, amount)} would be ${fmt.quote(state, f.freeCollateralQuote)}`,
+      `free collateral after borrowing ${formatDecimal(amount, asset.decimals)} ${assetId} would be ${fmt.quote(state, f.freeCollateralQuote)}`,
     );
   ctx.emit({
     type: 'moved',
     from: { kind: 'balance', sub: sub.key },
     to: { kind: 'external' },
-    asset: state.settlement.id,
+    asset: assetId,
     amount,
     reason: 'borrow',
   });
+}
+
+type SetEModeCmd = Extract<Command, { type: 'set_emode' }>;
+
+/**
+ * `set_emode` (Aave's setUserEMode): enter a category of the engine's `eModeCategories`, or leave
+ * (0). Every asset the subaccount owes must be borrowable in the new category, and its health
+ * factor must stay ≥ 1 (equity ≥ maintenance) under the new weights.
+ */
+export function setEMode(ctx: CommandContext, c: SetEModeCmd): void {
+  const state = ctx.state;
+  const sub = ctx.subaccount(c.subaccount);
+  if ((sub.eModeCategory ?? 0) === c.category) return;
+  const category =
+    c.category === 0 ? undefined : state.config.eModeCategories?.find((e) => e.id === c.category);
+  if (c.category !== 0 && !category)
+    reject('EMODE_MISMATCH', `no e-mode category ${c.category} in this engine's configuration`);
+  if (category)
+    for (const [id, balance] of sub.balances)
+      if (balance < 0n && !category.borrowableAssets.includes(id))
+        reject(
+          'EMODE_MISMATCH',
+          `${sub.key} owes ${id}, which is not borrowable in e-mode category ${category.id}`,
+        );
+  const next = { ...sub, eModeCategory: c.category === 0 ? undefined : c.category };
+  const after = ctx.figures(crossView(next));
+  if (after.equityQuote < after.maintenanceMarginQuote)
+    reject(
+      'INSUFFICIENT_MARGIN',
+      `${sub.key}: equity ${fmt.quote(state, after.equityQuote)} would be below maintenance ${fmt.quote(state, after.maintenanceMarginQuote)} in e-mode ${c.category}`,
+    );
+  ctx.emit({ type: 'emode_set', sub: sub.key, category: c.category });
 }

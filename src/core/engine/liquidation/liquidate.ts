@@ -73,12 +73,12 @@ export function liquidate(ctx: CommandContext, c: LiquidateCmd): void {
     reject('MALFORMED_COMMAND', "fillPrice is for the liquidation policy penalty 'dydx_fillable' only");
   if (state.policy.lending && scope.kind === 'cross' && before.positions.length === 0) {
     // Aave v3: repay debt for collateral plus a bonus; with no collateral left, the waterfall below.
-    if (liquidateLending(ctx, sub, before, liquidator, c.collateralAsset, c.debtToCover)) return;
+    if (liquidateLending(ctx, sub, before, liquidator, c.collateralAsset, c.debtToCover, c.debtAsset)) return;
   }
-  if (c.collateralAsset !== undefined || c.debtToCover !== undefined)
+  if (c.collateralAsset !== undefined || c.debtToCover !== undefined || c.debtAsset !== undefined)
     reject(
       'MALFORMED_COMMAND',
-      'collateralAsset and debtToCover are for lending liquidations (policy.lending) only',
+      'collateralAsset, debtAsset and debtToCover are for lending liquidations (policy.lending) only',
     );
   if (before.netValueQuote >= 0n && before.positions.length === 0) {
     // Only collateral and a debt, still covered at full value: nothing a perp liquidation can close.
