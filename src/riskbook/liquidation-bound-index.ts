@@ -57,8 +57,10 @@ export interface LiquidationBoundIndexOptions extends RiskBookOptions {
 
 /** What the last tick did. */
 export interface BoundTickStats {
-  /** Scopes whose screen was recomputed (c ≤ δ of their group, plus the overflow list). */
+  /** Scopes walked: c ≤ δ of their group (linear bound evaluated), plus the overflow list. */
   examined: number;
+  /** Of those, scopes whose float screen was recomputed (the linear bound came within its float slack of zero, a capped or non-finite scope, or a changed one). */
+  screened: number;
   /** Screen candidates confirmed with the exact figures. */
   confirmed: number;
   /** Exactly liquidatable scopes returned. */
@@ -110,8 +112,27 @@ export class LiquidationBoundIndex implements CandidateFinder {
   /** Scopes refreshed since the last build (their bucket entry may be stale). */
   private overflow: number[] = [];
   private inOverflow = new Uint8Array(0);
+  /**
+   * Rows in walk order (row i is scope ids[i]): terms rowStart[i] .. rowStart[i + 1] − 1 of
+   * (rowCol, rowVal), the baseline headroom, the float slack scale and the cap move (−∞: the
+   * scope is re-screened whenever its bucket is walked). rowOf: scope → row (−1: none).
+   */
+  private rowStart = new Int32Array(1);
+  private rowCol = new Int32Array(0);
+  private rowVal = new Float64Array(0);
+  private rowH0 = new Float64Array(0);
+  private rowSlack = new Float64Array(0);
+  private rowCap = new Float64Array(0);
+  private rowOf = new Int32Array(0);
 
-  readonly stats: BoundTickStats = { examined: 0, confirmed: 0, liquidatable: 0, maxMove: 0, rebased: false };
+  readonly stats: BoundTickStats = {
+    examined: 0,
+    screened: 0,
+    confirmed: 0,
+    liquidatable: 0,
+    maxMove: 0,
+    rebased: false,
+  };
 
   constructor(
     private readonly engine: EventSource,
@@ -132,7 +153,7 @@ export class LiquidationBoundIndex implements CandidateFinder {
     this.book.refresh(state, touched);
     this.ensureCapacity(this.book.scopeHigh);
     for (const key of touched) for (const s of this.book.scopesOf(key)) this.rebound(s);
-    if (this.overflow.length > Math.max(4096, this.book.scopeHigh / 8)) this.rebuildBuckets();
+    if (this.overflow.length > Math.max(4096, this.book.scopeHigh / 8)) this.build();
   }
 
   /** Re-marks the book at the current prices and recomputes every scope's critical move. */
@@ -152,48 +173,78 @@ export class LiquidationBoundIndex implements CandidateFinder {
     const moveOf = (now: number, then: number): number => {
       if (Number.isNaN(then)) return 0; // scopes on an unmarked market have a NaN headroom: c = −∞
       if (then === 0) return now === 0 ? 0 : Number.POSITIVE_INFINITY;
-      const d = Math.abs(now / then - 1);
+      const d = now / then - 1;
       return Number.isNaN(d) ? Number.POSITIVE_INFINITY : d;
     };
-    const marketMove = new Float64Array(marks.length);
+    // Signed relative move per linear-term column: markets, then asset columns.
+    const nm = marks.length;
+    const delta = new Float64Array(nm + assets.length);
+    const marketMove = new Float64Array(nm);
     let maxMove = 0;
-    for (let m = 0; m < marks.length; m++) {
-      marketMove[m] = moveOf(marks[m]!, base[m]!);
-      maxMove = Math.max(maxMove, marketMove[m]!);
+    let maxRise = 0;
+    let degenerate = false;
+    for (let m = 0; m < nm; m++) {
+      const d = moveOf(marks[m]!, base[m]!);
+      delta[m] = d;
+      marketMove[m] = Math.abs(d);
+      maxMove = Math.max(maxMove, Math.abs(d));
+      maxRise = Math.max(maxRise, d);
+      if (!Number.isFinite(d)) degenerate = true;
     }
     for (let a = 0; a < assets.length; a++) {
       if (!book.assetUsed(a)) continue;
-      maxMove = Math.max(maxMove, moveOf(assets[a]!, baseAssets[a]!));
+      const d = moveOf(assets[a]!, baseAssets[a]!);
+      delta[nm + a] = d;
+      maxMove = Math.max(maxMove, Math.abs(d));
+      if (!Number.isFinite(d)) degenerate = true;
     }
-    const deltaOf = (g: number): number => (g >= 0 && g < marketMove.length ? marketMove[g]! : maxMove);
+    const deltaOf = (g: number): number => (g >= 0 && g < nm ? marketMove[g]! : maxMove);
+    // A linear bound within this of zero is re-screened: it covers the float rounding of the
+    // bound and of the screen (relative 2^-52 per operation) many times over.
+    const slack = 1e-9 * (1 + maxMove);
 
     const tick = ++this.tick;
-    const crit = this.crit;
-    const group = this.group;
     const stamp = this.stamp;
     const candidates: Candidate[] = [];
     let examined = 0;
-    const visit = (s: number) => {
+    let screened = 0;
+    const screen = (s: number) => {
       if (stamp[s] === tick) return;
       stamp[s] = tick;
       if (!book.hasPositions(s)) return;
-      if (crit[s]! > deltaOf(group[s]!)) return;
-      examined++;
+      screened++;
       if (!(book.headroomAt(s, this.tolerance, marks, assets) >= 0)) candidates.push(book.candidateOf(s));
     };
+    // Scopes changed by events since the build: their rows are stale, the book's slots are not.
+    for (const s of this.overflow) {
+      examined++;
+      screen(s);
+    }
+    const { ids, rowStart, rowCol, rowVal, rowH0, rowSlack, rowCap } = this;
     for (let g = 0; g < this.groups; g++) {
       const last = bucketOf(deltaOf(g === this.groups - 1 ? -1 : g));
       const from = this.offsets[g * (BUCKETS + 1)]!;
       const to = this.offsets[g * (BUCKETS + 1) + last + 1]!;
-      for (let i = from; i < to; i++) visit(this.ids[i]!);
+      examined += to - from;
+      for (let i = from; i < to; i++) {
+        // A capped slot that may have passed its cap, a non-finite figure or a stale row: the screen decides.
+        if (degenerate || !(rowCap[i]! > maxRise)) {
+          screen(ids[i]!);
+          continue;
+        }
+        let h = rowH0[i]!;
+        const end = rowStart[i + 1]!;
+        for (let j = rowStart[i]!; j < end; j++) h += rowVal[j]! * delta[rowCol[j]!]!;
+        if (!(h > rowSlack[i]! * slack)) screen(ids[i]!);
+      }
     }
-    for (const s of this.overflow) visit(s);
     const out = book.confirm(state, candidates);
     const limit = this.autoRebaseAbove ?? Math.max(10_000, book.scopeHigh / 20);
     const rebased = limit > 0 && examined > limit;
     if (rebased) this.rebase(state);
     Object.assign(this.stats, {
       examined,
+      screened,
       confirmed: candidates.length,
       liquidatable: out.length,
       maxMove,
@@ -204,7 +255,7 @@ export class LiquidationBoundIndex implements CandidateFinder {
 
   // ---- internals ----
 
-  /** Critical moves of every scope from the book's figures, then the buckets. */
+  /** Critical moves of every scope from the book's figures, then the buckets and their rows. */
   private build(): void {
     const n = this.book.scopeHigh;
     this.ensureCapacity(n);
@@ -218,6 +269,45 @@ export class LiquidationBoundIndex implements CandidateFinder {
       this.group[s] = single[s]!;
     }
     this.rebuildBuckets();
+    this.buildRows(headroom, capMove);
+  }
+
+  /**
+   * The rows a tick streams, in walk order (the order of `ids`): per row the baseline headroom,
+   * the cap move (−∞: always re-screen), the float slack scale and the scope's linear terms.
+   */
+  private buildRows(headroom: Float64Array, capMove: Float64Array): void {
+    const book = this.book;
+    const n = book.scopeHigh;
+    const ids = this.ids;
+    const rows = ids.length;
+    const rowStart = new Int32Array(rows + 1);
+    const cursor = new Int32Array(n).fill(-1);
+    for (let i = 0; i < rows; i++) {
+      const s = ids[i]!;
+      cursor[s] = rowStart[i]!;
+      rowStart[i + 1] = rowStart[i]! + book.termCount(s);
+    }
+    const terms = rowStart[rows]!;
+    const rowCol = new Int32Array(terms);
+    const rowVal = new Float64Array(terms);
+    const magnitude = new Float64Array(n);
+    book.linearTerms(this.tolerance, cursor, rowCol, rowVal, magnitude);
+    const rowH0 = new Float64Array(rows);
+    const rowSlack = new Float64Array(rows);
+    const rowCap = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) {
+      const s = ids[i]!;
+      const h = headroom[s]!;
+      let finite = Number.isFinite(h) && Number.isFinite(magnitude[s]!);
+      for (let j = rowStart[i]!; j < rowStart[i + 1]! && finite; j++) finite = Number.isFinite(rowVal[j]!);
+      rowH0[i] = h;
+      rowSlack[i] = magnitude[s]!;
+      rowCap[i] = finite ? capMove[s]! : Number.NEGATIVE_INFINITY;
+    }
+    Object.assign(this, { rowStart, rowCol, rowVal, rowH0, rowSlack, rowCap });
+    this.rowOf = new Int32Array(n).fill(-1);
+    for (let i = 0; i < rows; i++) this.rowOf[ids[i]!] = i;
   }
 
   private rebound(s: number): void {
@@ -227,6 +317,9 @@ export class LiquidationBoundIndex implements CandidateFinder {
     if (this.inOverflow[s] === 0) {
       this.inOverflow[s] = 1;
       this.overflow.push(s);
+      // Its row (if any) is stale: the overflow list screens it every tick instead.
+      const i = s < this.rowOf.length ? this.rowOf[s]! : -1;
+      if (i >= 0) this.rowCap[i] = Number.NEGATIVE_INFINITY;
     }
   }
 

@@ -59,14 +59,7 @@
  * }
  */
 
-import {
-  crossView,
-  evaluate,
-  isLiquidatable,
-  isolatedView,
-  positionRequirement,
-  type Scope,
-} from '../core/account/figures.ts';
+import { positionRequirement, type Scope } from '../core/account/figures.ts';
 import { scopePendingFundingQuote } from '../core/account/lazy-funding.ts';
 import { assetPricePx8 } from '../core/account/prices.ts';
 import { effectiveAssetWeightPpm } from '../core/collateral/valuation.ts';
@@ -79,6 +72,7 @@ import type {
   ReadonlySubaccount,
 } from '../core/model/state.ts';
 import { divRound, PPM, PRICE_DECIMALS, QTY_DECIMALS } from '../core/num/index.ts';
+import { MaintenanceChecker } from './maintenance-check.ts';
 
 /** Models whose MM / notional does not depend on the mark price (at a fixed size). */
 const PRICE_INDEPENDENT_RATIO_MODELS: ReadonlySet<string> = new Set([
@@ -129,6 +123,12 @@ function exactOnly(ms: {
 }
 
 const QTY_SCALE = 10 ** QTY_DECIMALS;
+
+/** Whether the subaccount's cross scope holds a position (crossView(sub).positions.length > 0). */
+function hasCrossPosition(sub: ReadonlySubaccount): boolean {
+  for (const p of sub.positions.values()) if (!p.isolated) return true;
+  return false;
+}
 const PPM_NUMBER = Number(PPM);
 const CROSS: Scope = Object.freeze({ kind: 'cross' });
 
@@ -325,6 +325,8 @@ export class RiskBook implements HolderIndex {
   private readonly quoteDecimals: number;
   private readonly bandPpm: bigint;
   private readonly epsilonQuote: number;
+  /** Exact maintenance-only figures for `confirm` (./maintenance-check.ts). */
+  private readonly checker = new MaintenanceChecker();
 
   // Scopes (indices 0 .. high−1; released indices are reused).
   private capacity = 0;
@@ -539,16 +541,12 @@ export class RiskBook implements HolderIndex {
       const want = bySub.get(key)!;
       for (const p of s.positions.values()) {
         if (p.isolated && want.isolated.has(p.market)) {
-          if (isLiquidatable(evaluate(state, isolatedView(state, s, p.market)))) {
-            out.push({ ref: s.ref, scope: { kind: 'isolated', market: p.market } });
-          }
+          const scope: Scope = { kind: 'isolated', market: p.market };
+          if (this.checker.liquidatable(state, s, scope)) out.push({ ref: s.ref, scope });
         }
       }
-      if (want.cross) {
-        const view = crossView(s);
-        if (view.positions.length > 0 && isLiquidatable(evaluate(state, view)))
-          out.push({ ref: s.ref, scope: CROSS });
-      }
+      if (want.cross && hasCrossPosition(s) && this.checker.liquidatable(state, s, CROSS))
+        out.push({ ref: s.ref, scope: CROSS });
     }
     return out;
   }
@@ -750,6 +748,70 @@ export class RiskBook implements HolderIndex {
       }
     }
     for (let s = 0; s < n; s++) if (single[s] === -2) single[s] = -1;
+  }
+
+  /** Number of linear terms `linearTerms` writes for scope `s`: its slots + its non-zero asset columns. */
+  termCount(s: number): number {
+    let n = this.posCount[s]!;
+    for (let a = 0; a < this.assetIds.length; a++) if (this.assetWeighted[a]![s] !== 0) n++;
+    return n;
+  }
+
+  /**
+   * The screen headroom of every scope as a linear function of the signed relative moves δ of
+   * the prices it reads, at the book's marks: headroom(δ) = headroom + Σ_j val[j] × δ[col[j]],
+   * with one term per slot (col = market index, val = size·mark − (1 + tolerance)·|size|·mark·ratio:
+   * exact for a slot below its cap, since equity and MM are both linear in the mark at a fixed
+   * ratio) and one per non-zero asset column (col = markets + asset column, val = weighted
+   * balance × price). Scope s's terms are written at cursor[s], cursor[s] + 1, … (cursor[s] < 0:
+   * skip the scope), and `magnitude[s]` receives Σ of the absolute values the screen adds up
+   * (settlement, every |term|, every |entry value|), which bounds its float rounding. Streams the
+   * slot columns, like `bounds`. An infinite ratio (exact-only markets) gives a non-finite val.
+   */
+  linearTerms(
+    tolerance: number,
+    cursor: Int32Array,
+    col: Int32Array,
+    val: Float64Array,
+    magnitude: Float64Array,
+  ): void {
+    const n = this.high;
+    const k = 1 + tolerance;
+    const markets = this.markets.length;
+    const settle = this.settleQuote;
+    for (let s = 0; s < n; s++) magnitude[s] = Math.abs(settle[s]!) + this.epsilonQuote;
+    for (let a = 0; a < this.assetIds.length; a++) {
+      if (this.assetNonZero[a] === 0) continue;
+      const w = this.assetWeighted[a]!;
+      const p = this.assetPriceQuote[a]!;
+      for (let s = 0; s < n; s++) {
+        if (w[s] === 0 || cursor[s]! < 0) continue;
+        const j = cursor[s]!++;
+        const v = w[s]! * p;
+        col[j] = markets + a;
+        val[j] = v;
+        magnitude[s]! += Math.abs(v);
+      }
+    }
+    for (const m of this.markets) {
+      const mark = m.markQuote;
+      const sc = m.scope;
+      const size = m.sizeBase;
+      const entry = m.entryQuote;
+      const ratio = m.mmRatio;
+      const mi = m.index;
+      for (let i = 0; i < m.count; i++) {
+        const s = sc[i]!;
+        if (cursor[s]! < 0) continue;
+        const q = size[i]!;
+        const v = q * mark;
+        const req = Math.abs(v) * ratio[i]! * k;
+        const j = cursor[s]!++;
+        col[j] = mi;
+        val[j] = v - req;
+        magnitude[s]! += Math.abs(v) + req + Math.abs(entry[i]!);
+      }
+    }
   }
 
   /** `bounds` for one scope (after a refresh), reading its slots; `single` as in `bounds`. */
