@@ -55,7 +55,12 @@ const mixedCrash: fc.Arbitrary<Move[]> = fc
     up: fc.array(fc.boolean(), { minLength: MARKETS.length, maxLength: MARKETS.length }),
   })
   .map(({ f, up }) => {
-    const m: Move = { markets: up.map((u) => (u ? 2_000_000 - f : f)), btc: f, eth: f, stethRate: 1_000_000 };
+    const m: Move = {
+      markets: up.map((u) => (u ? Math.min(2_000_000 - f, 1_300_000) : f)),
+      btc: f,
+      eth: f,
+      stethRate: 1_000_000,
+    };
     return [m, m, m];
   });
 const walk = fc
