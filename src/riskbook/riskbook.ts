@@ -73,6 +73,7 @@ import type {
 } from '../core/model/state.ts';
 import { divRound, PPM, PRICE_DECIMALS, QTY_DECIMALS } from '../core/num/index.ts';
 import { MaintenanceChecker } from './maintenance-check.ts';
+import { type RemarkColumns, remarkScopes } from './remark-kernel.ts';
 
 /** Models whose MM / notional does not depend on the mark price (at a fixed size). */
 const PRICE_INDEPENDENT_RATIO_MODELS: ReadonlySet<string> = new Set([
@@ -141,6 +142,11 @@ export interface RiskBookOptions {
   readonly priceBand?: number;
   /** Absolute slack added to the threshold, quote units (default 10^(quoteDecimals − 2), one cent of USDC). */
   readonly epsilonQuote?: number;
+  /**
+   * Keep the columns on SharedArrayBuffers, so re-mark workers (./parallel-remark.ts) can read
+   * and write them without copies (default false).
+   */
+  readonly shared?: boolean;
 }
 
 /** A scope the float screen flags; `key` is the subaccount key (`account/sub`). */
@@ -247,6 +253,17 @@ export function touchedSubaccounts(events: readonly EngineEvent[], holders: Hold
   return out;
 }
 
+/** Typed-array allocation: on a SharedArrayBuffer when the book is shared with re-mark workers. */
+interface Alloc {
+  f64(n: number): Float64Array;
+  i32(n: number): Int32Array;
+}
+const PLAIN: Alloc = { f64: (n) => new Float64Array(n), i32: (n) => new Int32Array(n) };
+const SHARED: Alloc = {
+  f64: (n) => new Float64Array(new SharedArrayBuffer(n * 8)),
+  i32: (n) => new Int32Array(new SharedArrayBuffer(n * 4)),
+};
+
 /** Positions of one market as struct-of-arrays; slots are kept dense by swap-remove. */
 class MarketSlots {
   count = 0;
@@ -263,23 +280,27 @@ class MarketSlots {
   readonly slotOf = new Map<number, number>();
   /** Mark used by the last re-mark, quote units per whole base unit (NaN: no mark). */
   markQuote = Number.NaN;
+  /** Slots in ascending scope order (true after `fromState`; a swap-remove ends it). */
+  sorted = true;
 
   constructor(
     readonly id: string,
     readonly index: number,
     public priceIndependent: boolean,
     capacity: number,
+    private readonly alloc: Alloc,
   ) {
-    this.scope = new Int32Array(capacity);
-    this.sizeBase = new Float64Array(capacity);
-    this.entryQuote = new Float64Array(capacity);
-    this.mmRatio = new Float64Array(capacity);
-    this.capQuote = new Float64Array(capacity);
+    this.scope = alloc.i32(capacity);
+    this.sizeBase = alloc.f64(capacity);
+    this.entryQuote = alloc.f64(capacity);
+    this.mmRatio = alloc.f64(capacity);
+    this.capQuote = alloc.f64(capacity);
   }
 
   add(scope: number, sizeBase: number, entryQuote: number, mmRatio: number, capQuote: number): void {
     if (this.count === this.scope.length) this.grow(Math.max(16, this.count * 2));
     const i = this.count++;
+    if (i > 0 && this.scope[i - 1]! > scope) this.sorted = false;
     this.scope[i] = scope;
     this.sizeBase[i] = sizeBase;
     this.entryQuote[i] = entryQuote;
@@ -294,6 +315,7 @@ class MarketSlots {
     this.slotOf.delete(scope);
     const last = --this.count;
     if (i !== last) {
+      this.sorted = false;
       const moved = this.scope[last]!;
       this.scope[i] = moved;
       this.sizeBase[i] = this.sizeBase[last]!;
@@ -306,11 +328,11 @@ class MarketSlots {
 
   private grow(capacity: number): void {
     const g64 = (a: Float64Array) => {
-      const b = new Float64Array(capacity);
+      const b = this.alloc.f64(capacity);
       b.set(a.subarray(0, this.count));
       return b;
     };
-    const scope = new Int32Array(capacity);
+    const scope = this.alloc.i32(capacity);
     scope.set(this.scope.subarray(0, this.count));
     this.scope = scope;
     this.sizeBase = g64(this.sizeBase);
@@ -327,15 +349,16 @@ export class RiskBook implements HolderIndex {
   private readonly epsilonQuote: number;
   /** Exact maintenance-only figures for `confirm` (./maintenance-check.ts). */
   private readonly checker = new MaintenanceChecker();
+  private readonly alloc: Alloc;
 
   // Scopes (indices 0 .. high−1; released indices are reused).
   private capacity = 0;
   private high = 0;
   private readonly freeScopes: number[] = [];
-  private settleQuote = new Float64Array(0);
-  private equityQuote = new Float64Array(0);
-  private mmQuote = new Float64Array(0);
-  private posCount = new Int32Array(0);
+  private settleQuote: Float64Array = new Float64Array(0);
+  private equityQuote: Float64Array = new Float64Array(0);
+  private mmQuote: Float64Array = new Float64Array(0);
+  private posCount: Int32Array = new Int32Array(0);
   private readonly scopeKey: (string | undefined)[] = [];
   private readonly scopeOf: Scope[] = [];
   private readonly scopeMarkets: number[][] = [];
@@ -363,6 +386,7 @@ export class RiskBook implements HolderIndex {
     if (!(band >= 0 && band < 100)) throw new RangeError(`priceBand ${band} must be in [0, 100)`);
     this.bandPpm = BigInt(Math.ceil(band * PPM_NUMBER));
     this.epsilonQuote = opts.epsilonQuote ?? 10 ** Math.max(0, this.quoteDecimals - 2);
+    this.alloc = opts.shared === true ? SHARED : PLAIN;
   }
 
   /**
@@ -453,19 +477,43 @@ export class RiskBook implements HolderIndex {
    * current price; per-scope equity and MM recomputed from scratch (no drift).
    */
   remarkAll(state: ReadonlyEngineState): void {
+    remarkScopes(this.remarkColumns(state), 0, this.high);
+  }
+
+  /**
+   * Reads the current marks and prices into the book and returns its columns for a full
+   * re-mark (./remark-kernel.ts): what `remarkAll` runs on one thread and the re-mark workers
+   * (./parallel-remark.ts) split by scope range. The arrays are the book's own.
+   */
+  remarkColumns(state: ReadonlyEngineState): RemarkColumns {
     this.readPrices(state);
-    const n = this.high;
-    const eq = this.equityQuote;
-    const mm = this.mmQuote;
-    eq.set(this.settleQuote.subarray(0, n));
-    mm.fill(0, 0, n);
-    for (let a = 0; a < this.assetIds.length; a++) {
-      const p = this.assetPriceQuote[a]!;
-      if (p === 0 || this.assetNonZero[a] === 0) continue;
-      const w = this.assetWeighted[a]!;
-      for (let s = 0; s < n; s++) eq[s]! += w[s]! * p;
-    }
-    for (const m of this.markets) this.markSlots(m, m.markQuote, true);
+    return {
+      n: this.high,
+      settle: this.settleQuote,
+      equity: this.equityQuote,
+      mm: this.mmQuote,
+      assets: this.assetWeighted.map((weighted, a) => ({
+        weighted,
+        price: this.assetPriceQuote[a]!,
+        used: this.assetNonZero[a]! > 0,
+      })),
+      markets: this.markets.map((m) => ({
+        count: m.count,
+        scope: m.scope,
+        size: m.sizeBase,
+        entry: m.entryQuote,
+        ratio: m.mmRatio,
+        cap: m.capQuote,
+        mark: m.markQuote,
+        priceIndependent: m.priceIndependent,
+        sorted: m.sorted,
+      })),
+    };
+  }
+
+  /** Per scope equity and MM of the last re-mark (views of the book's columns, scopes 0 .. scopeHigh − 1). */
+  figureColumns(): { equity: Float64Array; mm: Float64Array } {
+    return { equity: this.equityQuote.subarray(0, this.high), mm: this.mmQuote.subarray(0, this.high) };
   }
 
   /** Re-marks one market at its current mark (incremental: only scopes holding it change). */
@@ -1064,14 +1112,14 @@ export class RiskBook implements HolderIndex {
     if (n <= this.capacity) return;
     const cap = Math.max(n, this.capacity * 2, 64);
     const g = (a: Float64Array) => {
-      const b = new Float64Array(cap);
+      const b = this.alloc.f64(cap);
       b.set(a);
       return b;
     };
     this.settleQuote = g(this.settleQuote);
     this.equityQuote = g(this.equityQuote);
     this.mmQuote = g(this.mmQuote);
-    const pc = new Int32Array(cap);
+    const pc = this.alloc.i32(cap);
     pc.set(this.posCount);
     this.posCount = pc;
     this.assetWeighted = this.assetWeighted.map(g);
@@ -1083,7 +1131,7 @@ export class RiskBook implements HolderIndex {
     let m = this.marketById.get(id);
     const independent = PRICE_INDEPENDENT_RATIO_MODELS.has(ms.model.kind) && !exactOnly(ms);
     if (!m) {
-      m = new MarketSlots(id, this.markets.length, independent, 16);
+      m = new MarketSlots(id, this.markets.length, independent, 16, this.alloc);
       m.markQuote = this.markQuoteOf(ms);
       this.markets.push(m);
       this.marketById.set(id, m);
@@ -1101,7 +1149,7 @@ export class RiskBook implements HolderIndex {
     col = this.assetIds.length;
     this.assetIds.push(assetId);
     this.assetColumn.set(assetId, col);
-    this.assetWeighted.push(new Float64Array(this.capacity));
+    this.assetWeighted.push(this.alloc.f64(this.capacity));
     this.assetPriceQuote.push(this.assetPriceOf(state, assetId));
     this.assetNonZero.push(0);
     return col;
