@@ -142,11 +142,13 @@ export class ParallelRemark {
           w.once('error', reject);
         }),
       );
-      w.unref();
       workers.push(w);
       ports.push(port1);
     }
     await Promise.all(ready);
+    // Parked workers must not keep the process alive (unref only now: while they start, the
+    // promise above is all that keeps a top-level await's event loop going).
+    for (const w of workers) w.unref();
     return new ParallelRemark(threads, control, workers, ports);
   }
 
