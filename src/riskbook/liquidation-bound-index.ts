@@ -43,7 +43,7 @@
 import type { EngineEvent } from '../core/engine/events.ts';
 import type { CandidateFinder, EventSource } from '../core/keeper/finder.ts';
 import type { ReadonlyEngineState } from '../core/model/state.ts';
-import { type Candidate, type Liquidatable, RiskBook, type RiskBookOptions } from './riskbook.ts';
+import { type Liquidatable, RiskBook, type RiskBookOptions } from './riskbook.ts';
 
 export interface LiquidationBoundIndexOptions extends RiskBookOptions {
   /** Relative slack on MM of the float screen (fraction, default 0.02; see RiskBook.candidates). */
@@ -205,7 +205,7 @@ export class LiquidationBoundIndex implements CandidateFinder {
 
     const tick = ++this.tick;
     const stamp = this.stamp;
-    const candidates: Candidate[] = [];
+    const candidates: number[] = [];
     let examined = 0;
     let screened = 0;
     const screen = (s: number) => {
@@ -213,7 +213,7 @@ export class LiquidationBoundIndex implements CandidateFinder {
       stamp[s] = tick;
       if (!book.hasPositions(s)) return;
       screened++;
-      if (!(book.headroomAt(s, this.tolerance, marks, assets) >= 0)) candidates.push(book.candidateOf(s));
+      if (!(book.headroomAt(s, this.tolerance, marks, assets) >= 0)) candidates.push(s);
     };
     // Scopes changed by events since the build: their rows are stale, the book's slots are not.
     for (const s of this.overflow) {
@@ -235,10 +235,16 @@ export class LiquidationBoundIndex implements CandidateFinder {
         let h = rowH0[i]!;
         const end = rowStart[i + 1]!;
         for (let j = rowStart[i]!; j < end; j++) h += rowVal[j]! * delta[rowCol[j]!]!;
-        if (!(h > rowSlack[i]! * slack)) screen(ids[i]!);
+        // The row is the scope's screen headroom at these prices (up to its float slack): a
+        // candidate without re-reading its slots. Within the slack of zero it may be a false
+        // candidate, which only costs its exact check.
+        if (!(h > rowSlack[i]! * slack)) {
+          screened++;
+          candidates.push(ids[i]!);
+        }
       }
     }
-    const out = book.confirm(state, candidates);
+    const out = book.confirmScopes(state, candidates);
     const limit = this.autoRebaseAbove ?? Math.max(10_000, book.scopeHigh / 20);
     const rebased = limit > 0 && examined > limit;
     if (rebased) this.rebase(state);

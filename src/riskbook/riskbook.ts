@@ -366,6 +366,8 @@ export class RiskBook implements HolderIndex {
   private readonly isolatedScopes = new Map<string, Map<string, number>>();
   /** First-seen order of subaccounts (= state order when fed by fromState/sync). */
   private readonly ordinal = new Map<string, number>();
+  /** Per scope, its subaccount's ordinal (so confirmation sorts numbers, not keys). */
+  private readonly scopeOrdinal: number[] = [];
 
   // Non-settlement collateral assets, one column each.
   private readonly assetIds: string[] = [];
@@ -595,6 +597,42 @@ export class RiskBook implements HolderIndex {
       }
       if (want.cross && hasCrossPosition(s) && this.checker.liquidatable(state, s, CROSS))
         out.push({ ref: s.ref, scope: CROSS });
+    }
+    return out;
+  }
+
+  /**
+   * `confirm` for candidates given as scope indices (the bound index's walk): sorted by their
+   * subaccount's ordinal as numbers, one subaccount lookup per subaccount, the exact
+   * maintenance check per scope. Same answer and order as `confirm`.
+   */
+  confirmScopes(state: ReadonlyEngineState, scopes: readonly number[]): Liquidatable[] {
+    const ord = this.scopeOrdinal;
+    const sorted = Int32Array.from(scopes).sort((a, b) => ord[a]! - ord[b]! || a - b);
+    const out: Liquidatable[] = [];
+    let isolated: Set<string> | undefined;
+    for (let i = 0; i < sorted.length; ) {
+      const o = ord[sorted[i]!]!;
+      const key = this.scopeKey[sorted[i]!]!;
+      let cross = false;
+      isolated?.clear();
+      for (; i < sorted.length && ord[sorted[i]!] === o; i++) {
+        const sc = this.scopeOf[sorted[i]!]!;
+        if (sc.kind === 'cross') cross = true;
+        else (isolated ??= new Set()).add(sc.market);
+      }
+      const sub = state.subaccounts.get(key);
+      if (!sub) continue;
+      if (isolated !== undefined && isolated.size > 0) {
+        for (const p of sub.positions.values()) {
+          if (p.isolated && isolated.has(p.market)) {
+            const scope: Scope = { kind: 'isolated', market: p.market };
+            if (this.checker.liquidatable(state, sub, scope)) out.push({ ref: sub.ref, scope });
+          }
+        }
+      }
+      if (cross && hasCrossPosition(sub) && this.checker.liquidatable(state, sub, CROSS))
+        out.push({ ref: sub.ref, scope: CROSS });
     }
     return out;
   }
@@ -1088,6 +1126,7 @@ export class RiskBook implements HolderIndex {
       if (!m) this.isolatedScopes.set(key, (m = new Map()));
       m.set(scope.market, s);
     }
+    this.scopeOrdinal[s] = this.ordinal.get(key) ?? Number.MAX_SAFE_INTEGER;
     return s;
   }
 
