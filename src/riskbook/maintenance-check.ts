@@ -44,6 +44,8 @@ export interface MaintenanceFigures {
 
 /** Models whose MM is ⌈notional × R(size) / 10^6⌉ (core/margin/models.ts: fixedModel, sqrtSizeModel). */
 const NO_OI = Object.freeze({ openInterestQuote: 0n });
+/** Read once: a module-level constant, not an imported binding, in the per-position loop. */
+const PPM_: bigint = PPM;
 const SIZE_RATIO_MODELS: ReadonlySet<string> = new Set(['fixed', 'sqrtSize']);
 
 /** Whether `evaluate` does something for this market that the fast path leaves out (or throws: no mark). */
@@ -66,6 +68,12 @@ function needsEvaluate(ms: ReadonlyMarketState): boolean {
  */
 export class MaintenanceChecker {
   private readonly ratios = new WeakMap<object, Map<bigint, bigint>>();
+  /** valueDivisor of the last settlement decimals seen. */
+  private qd = -1;
+  private divisor = 1n;
+  /** Outputs of `position` (no object per position). */
+  private pnl = 0n;
+  private mm = 0n;
 
   /** Equity and MM of the scope, as `evaluate(state, maintenanceView(viewOf(...)))` gives them. */
   figures(state: ReadonlyEngineState, sub: ReadonlySubaccount, scope: Scope): MaintenanceFigures {
@@ -84,9 +92,9 @@ export class MaintenanceChecker {
       if (p.size !== 0n) {
         const ms = state.markets.get(p.market)!;
         if (needsEvaluate(ms)) return this.viaEvaluate(state, sub, scope);
-        const r = this.position(state, ms, p.size, p.entryValue, sub, qd);
-        equity += r.pnl;
-        mm += r.mm;
+        this.position(state, ms, p.size, p.entryValue, sub, qd);
+        equity += this.pnl;
+        mm += this.mm;
       }
       return { equityQuote: equity, maintenanceMarginQuote: mm };
     }
@@ -112,9 +120,9 @@ export class MaintenanceChecker {
       if (p.isolated || p.size === 0n) continue;
       const ms = state.markets.get(p.market)!;
       if (needsEvaluate(ms)) return this.viaEvaluate(state, sub, scope);
-      const r = this.position(state, ms, p.size, p.entryValue, sub, qd);
-      equity += r.pnl;
-      mm += r.mm;
+      this.position(state, ms, p.size, p.entryValue, sub, qd);
+      equity += this.pnl;
+      mm += this.mm;
     }
     return { equityQuote: equity, maintenanceMarginQuote: mm };
   }
@@ -132,7 +140,7 @@ export class MaintenanceChecker {
     entryValue: bigint,
     sub: ReadonlySubaccount,
     qd: number,
-  ): { pnl: bigint; mm: bigint } {
+  ): void {
     const mark = ms.markPx8!; // checked by the caller (needsEvaluate)
     const abs = size < 0n ? -size : size;
     let pnl: bigint;
@@ -142,12 +150,14 @@ export class MaintenanceChecker {
       notional = notionalValue(ms.config, abs, mark, qd, 'ceil');
     } else {
       // Linear: one product gives both ⌊size × mark / D⌋ (value) and ⌈|size| × mark / D⌉ (notional).
-      if (mark < 0n)
-        return {
-          pnl: 0n,
-          mm: positionRequirement(state, ms, size, mark, sub.maxLeverage.get(ms.config.id)).maintenanceQuote,
-        }; // throws as evaluate does
-      const d = valueDivisor(qd);
+      if (mark < 0n) {
+        positionRequirement(state, ms, size, mark, sub.maxLeverage.get(ms.config.id)); // throws as evaluate does
+      }
+      if (qd !== this.qd) {
+        this.qd = qd;
+        this.divisor = valueDivisor(qd);
+      }
+      const d = this.divisor;
       const v = size * mark;
       const q = v / d;
       const exact = q * d === v;
@@ -157,31 +167,36 @@ export class MaintenanceChecker {
     }
     const kind = ms.model.kind;
     if (kind !== ms.config.margin.kind || kind === 'openInterestScaled') {
-      return {
-        pnl,
-        mm: positionRequirement(state, ms, size, mark, sub.maxLeverage.get(ms.config.id), entryValue)
-          .maintenanceQuote,
-      };
+      this.pnl = pnl;
+      this.mm = positionRequirement(
+        state,
+        ms,
+        size,
+        mark,
+        sub.maxLeverage.get(ms.config.id),
+        entryValue,
+      ).maintenanceQuote;
+      return;
     }
     if (!SIZE_RATIO_MODELS.has(kind)) {
       // Leverage caps raise IM only (margin/leverage-cap.ts): MM is the model's, on the mark notional.
-      return {
-        pnl,
-        mm: ms.model.requirement({ sizeQty9: abs, notionalQuote: notional }, NO_OI).maintenanceQuote,
-      };
+      this.pnl = pnl;
+      this.mm = ms.model.requirement({ sizeQty9: abs, notionalQuote: notional }, NO_OI).maintenanceQuote;
+      return;
     }
     let bySize = this.ratios.get(ms.model);
     if (bySize === undefined) this.ratios.set(ms.model, (bySize = new Map()));
     let ratio = bySize.get(abs);
     if (ratio === undefined) {
       // ⌈PPM × R / PPM⌉ = R: the model's own arithmetic gives its ratio at this size.
-      ratio = ms.model.requirement({ sizeQty9: abs, notionalQuote: PPM }, NO_OI).maintenanceQuote;
+      ratio = ms.model.requirement({ sizeQty9: abs, notionalQuote: PPM_ }, NO_OI).maintenanceQuote;
       if (bySize.size >= 65_536) bySize.clear();
       bySize.set(abs, ratio);
     }
     const n = notional * ratio;
-    const mm = n / PPM;
-    return { pnl, mm: mm * PPM === n ? mm : mm + 1n };
+    const mm = n / PPM_;
+    this.pnl = pnl;
+    this.mm = mm * PPM_ === n ? mm : mm + 1n;
   }
 
   private viaEvaluate(state: ReadonlyEngineState, sub: ReadonlySubaccount, scope: Scope): MaintenanceFigures {
