@@ -287,33 +287,43 @@ export class LiquidationBoundIndex implements CandidateFinder {
     const n = book.scopeHigh;
     const ids = this.ids;
     const rows = ids.length;
+    // Scope-order passes stream; the walk-order ones gather one scope's packed figures each.
+    const terms = new Int32Array(n);
+    book.termCounts(terms);
     const rowStart = new Int32Array(rows + 1);
-    const cursor = new Int32Array(n).fill(-1);
+    const rowOf = new Int32Array(n).fill(-1);
     for (let i = 0; i < rows; i++) {
       const s = ids[i]!;
-      cursor[s] = rowStart[i]!;
-      rowStart[i + 1] = rowStart[i]! + book.termCount(s);
+      rowOf[s] = i;
+      rowStart[i + 1] = rowStart[i]! + terms[s]!;
     }
-    const terms = rowStart[rows]!;
-    const rowCol = new Int32Array(terms);
-    const rowVal = new Float64Array(terms);
+    const cursor = new Int32Array(n);
+    for (let s = 0; s < n; s++) cursor[s] = rowOf[s]! < 0 ? -1 : rowStart[rowOf[s]!]!;
+    const total = rowStart[rows]!;
+    const rowCol = new Int32Array(total);
+    const rowVal = new Float64Array(total);
     const magnitude = new Float64Array(n);
     book.linearTerms(this.tolerance, cursor, rowCol, rowVal, magnitude);
+    const packed = new Float64Array(3 * n);
+    for (let s = 0; s < n; s++) {
+      packed[3 * s] = headroom[s]!;
+      packed[3 * s + 1] = magnitude[s]!;
+      packed[3 * s + 2] = capMove[s]!;
+    }
     const rowH0 = new Float64Array(rows);
     const rowSlack = new Float64Array(rows);
     const rowCap = new Float64Array(rows);
     for (let i = 0; i < rows; i++) {
-      const s = ids[i]!;
-      const h = headroom[s]!;
-      let finite = Number.isFinite(h) && Number.isFinite(magnitude[s]!);
+      const k = 3 * ids[i]!;
+      const h = packed[k]!;
+      const mag = packed[k + 1]!;
+      let finite = Number.isFinite(h) && Number.isFinite(mag);
       for (let j = rowStart[i]!; j < rowStart[i + 1]! && finite; j++) finite = Number.isFinite(rowVal[j]!);
       rowH0[i] = h;
-      rowSlack[i] = magnitude[s]!;
-      rowCap[i] = finite ? capMove[s]! : Number.NEGATIVE_INFINITY;
+      rowSlack[i] = mag;
+      rowCap[i] = finite ? packed[k + 2]! : Number.NEGATIVE_INFINITY;
     }
-    Object.assign(this, { rowStart, rowCol, rowVal, rowH0, rowSlack, rowCap });
-    this.rowOf = new Int32Array(n).fill(-1);
-    for (let i = 0; i < rows; i++) this.rowOf[ids[i]!] = i;
+    Object.assign(this, { rowStart, rowCol, rowVal, rowH0, rowSlack, rowCap, rowOf });
   }
 
   private rebound(s: number): void {

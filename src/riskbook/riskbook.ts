@@ -836,6 +836,17 @@ export class RiskBook implements HolderIndex {
     for (let s = 0; s < n; s++) if (single[s] === -2) single[s] = -1;
   }
 
+  /** `termCount` of every scope into out[0 .. scopeHigh − 1], streaming the columns. */
+  termCounts(out: Int32Array): void {
+    const n = this.high;
+    out.set(this.posCount.subarray(0, n));
+    for (let a = 0; a < this.assetIds.length; a++) {
+      if (this.assetNonZero[a] === 0) continue;
+      const w = this.assetWeighted[a]!;
+      for (let s = 0; s < n; s++) if (w[s] !== 0) out[s]! += 1;
+    }
+  }
+
   /** Number of linear terms `linearTerms` writes for scope `s`: its slots + its non-zero asset columns. */
   termCount(s: number): number {
     let n = this.posCount[s]!;
