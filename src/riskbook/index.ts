@@ -23,3 +23,5 @@ export {
   type ScopeScreen,
   touchedSubaccounts,
 } from './riskbook.ts';
+export { MaintenanceChecker, type MaintenanceFigures } from './maintenance-check.ts';
+export { ParallelRemark } from './parallel-remark.ts';

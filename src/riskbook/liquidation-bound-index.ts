@@ -21,10 +21,21 @@
  * of any market or asset. Scopes with a NaN or negative headroom have c = −∞ and are looked at
  * every tick.
  *
- * A tick then reads the current marks, takes δ per group, walks the scopes with c ≤ δ
- * (geometric buckets of c: a walk costs the answer plus a few percent), recomputes each one's
- * screen at the current prices (`RiskBook.headroomAt`), and confirms the screen's candidates
- * with the exact figures (`RiskBook.confirm`) — the only thing that decides liquidatable.
+ * A tick then reads the current marks, takes δ per group, and walks the scopes with c ≤ δ
+ * (geometric buckets of c: a walk costs the answer plus a few percent). The walk does not
+ * re-read the scopes' slots: at build time each scope gets a **row**, stored in walk order so
+ * the walk streams it — its baseline headroom and one signed sensitivity per price it reads
+ * (per slot: size·mark − (1 + tolerance)·|size|·mark·MM ratio; per collateral column: weighted
+ * balance × price). Below any bracket cap the screen's equity and MM are both linear in the
+ * marks at a fixed ratio, so headroom(δ) = h + Σ S_m δ_m, with the *signed* move of each
+ * market: a long is pushed by a fall only, a hedged book by the difference of its legs'
+ * moves. A scope whose row stays above a relative float slack (1e-9 of the magnitudes the
+ * screen adds up) is not a screen candidate; the rest are confirmed with the exact
+ * maintenance figures (`RiskBook.confirmScopes`, ./maintenance-check.ts) — the only thing that
+ * decides liquidatable. Scopes whose row cannot be trusted are re-screened from their slots
+ * (`RiskBook.headroomAt`): a bracket slot that may have passed its cap (c's cap move ≤ the
+ * largest mark rise), a non-finite figure (no mark, exact-only markets), a row made stale by
+ * an event.
  *
  * Events: the book re-reads every subaccount an event touches (trades, transfers, funding,
  * configuration — `touchedSubaccounts`) at the baseline marks, and the index recomputes those
