@@ -250,8 +250,11 @@ export class LiquidationBoundIndex implements CandidateFinder {
         // candidate without re-reading its slots. Within the slack of zero it may be a false
         // candidate, which only costs its exact check.
         if (!(h > rowSlack[i]! * slack)) {
+          // A scope released since the build (its subaccount closed the position) keeps its row.
+          const s = ids[i]!;
+          if (!book.hasPositions(s)) continue;
           screened++;
-          candidates.push(ids[i]!);
+          candidates.push(s);
         }
       }
     }

@@ -608,7 +608,10 @@ export class RiskBook implements HolderIndex {
    */
   confirmScopes(state: ReadonlyEngineState, scopes: readonly number[]): Liquidatable[] {
     const ord = this.scopeOrdinal;
-    const sorted = Int32Array.from(scopes).sort((a, b) => ord[a]! - ord[b]! || a - b);
+    // Released scopes (no key) are dropped: equal ordinals then mean one subaccount.
+    const sorted = Int32Array.from(scopes.filter((s) => this.scopeKey[s] !== undefined)).sort(
+      (a, b) => ord[a]! - ord[b]! || a - b,
+    );
     const out: Liquidatable[] = [];
     let isolated: Set<string> | undefined;
     for (let i = 0; i < sorted.length; ) {
