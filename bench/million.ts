@@ -9,7 +9,8 @@
  *   M2 −12 %, ETH −10 %), each from the baseline; the index's answer is checked equal to the
  *   exact scan (engine.liquidatable()) before it is timed.
  * - full re-mark: RiskBook.remarkAll, bytes read and written per second, against a streaming
- *   read measured in the same run (`streamReference`).
+ *   read measured in the same run (`streamReference`); then the same re-mark on every core
+ *   (ParallelRemark), checked bit-identical to the one-thread result.
  *
  * Full mode: ~15 min the first time on a busy 2-core machine (building 1M accounts through
  * the engine), then ~2–4 min from the cached snapshot (dominated by the exact scans that check
@@ -21,6 +22,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Engine, type JournalPort } from '../src/core/engine/engine.ts';
 import { LiquidationBoundIndex } from '../src/riskbook/index.ts';
+import { ParallelRemark } from '../src/riskbook/parallel-remark.ts';
 import { figure } from './figures.ts';
 import { cachedPopulation } from './million-population.ts';
 import { fmtNs, stats, timeEach } from './support.ts';
@@ -109,9 +111,14 @@ export interface MillionResult {
   remarkBytesPerSecond: number;
   streamBytesPerSecond: number;
   ratio: number;
+  /** The same full re-mark on `remarkThreads` threads (ParallelRemark: workers over shared columns). */
+  remarkThreads: number;
+  remarkThreadsMs: number;
+  remarkThreadsBytesPerSecond: number;
+  ratioThreads: number;
 }
 
-export function benchMillion(o: { quick: boolean; log: (s: string) => void }): MillionResult {
+export async function benchMillion(o: { quick: boolean; log: (s: string) => void }): Promise<MillionResult> {
   const log = o.log;
   const accounts = o.quick ? 20_000 : 1_000_000;
   const tag = o.quick ? '20k' : '1m';
@@ -137,7 +144,8 @@ export function benchMillion(o: { quick: boolean; log: (s: string) => void }): M
   gc();
   const stateHeapMb = process.memoryUsage().heapUsed / 2 ** 20;
   const t1b = performance.now();
-  const index = new LiquidationBoundIndex(engine, { autoRebaseAbove: 0 });
+  // shared: the risk book's columns on SharedArrayBuffers, for the worker re-mark below
+  const index = new LiquidationBoundIndex(engine, { autoRebaseAbove: 0, shared: true });
   const t2 = performance.now();
   const openSeconds = (t1 - t0 + (t2 - t1b)) / 1000;
   const cpu = process.cpuUsage(c0);
@@ -174,7 +182,7 @@ export function benchMillion(o: { quick: boolean; log: (s: string) => void }): M
     const cpuMs = (cpu1.user + cpu1.system) / 1e3 / runs;
     const ms = ns.median / 1e6;
     log(
-      `   ${label}: ${exact.length} liquidatable (= exact scan, ${exactScanMs.toFixed(0)} ms); index tick ${fmtNs(ns.median)} (mean CPU ${cpuMs.toFixed(2)} ms; walked ${examined} scopes, confirmed ${index.stats.confirmed} exactly)`,
+      `   ${label}: ${exact.length} liquidatable (= exact scan, ${exactScanMs.toFixed(0)} ms); index tick ${fmtNs(ns.median)} (mean CPU ${cpuMs.toFixed(2)} ms; walked ${examined} scopes' linear bounds, re-screened ${index.stats.screened}, confirmed ${index.stats.confirmed} exactly)`,
     );
     ticks.push({ label, ms, liquidatable: exact.length, examined, exactScanMs });
     return { ms, liquidatable: exact.length };
@@ -208,6 +216,28 @@ export function benchMillion(o: { quick: boolean; log: (s: string) => void }): M
   );
   log(
     `   streaming reference (${(ref.bytes / 2 ** 20).toFixed(0)} MiB, 8 accumulators): ${(ref.bytesPerSecond / 1e9).toFixed(2)} GB/s → ratio ${ratio.toFixed(2)}`,
+  );
+  // The same re-mark on every core: worker threads over the book's shared columns, checked
+  // bit-identical to the one-thread result before it is timed.
+  const pool = await ParallelRemark.start();
+  book.remarkAll(state);
+  const cols = book.figureColumns();
+  const want = { equity: Buffer.from(cols.equity.slice().buffer), mm: Buffer.from(cols.mm.slice().buffer) };
+  cols.equity.fill(Number.NaN);
+  pool.remarkAll(book, state);
+  const got = book.figureColumns();
+  if (
+    !Buffer.from(got.equity.slice().buffer).equals(want.equity) ||
+    !Buffer.from(got.mm.slice().buffer).equals(want.mm)
+  )
+    throw new Error('parallel re-mark differs from remarkAll');
+  for (let i = 0; i < 3; i++) pool.remarkAll(book, state);
+  const threadsNs = stats(timeEach(o.quick ? 50 : 15, () => pool.remarkAll(book, state)));
+  await pool.close();
+  const remarkThreadsBytesPerSecond = remarkBytes / (threadsNs.median / 1e9);
+  const ratioThreads = remarkThreadsBytesPerSecond / ref.bytesPerSecond;
+  log(
+    `   remarkAll on ${pool.threads} threads (ParallelRemark, bit-identical): median ${fmtNs(threadsNs.median)} → ${(remarkThreadsBytesPerSecond / 1e9).toFixed(2)} GB/s, ratio ${ratioThreads.toFixed(2)}`,
   );
 
   figure(
@@ -266,6 +296,30 @@ export function benchMillion(o: { quick: boolean; log: (s: string) => void }): M
     `sum of a ${(ref.bytes / 2 ** 20).toFixed(0)} MiB Float64Array with 8 accumulators, same run`,
   );
   figure('remark_bandwidth_ratio', ratio, 'ratio', 'remark_bytes_per_s / stream_ref_bytes_per_s');
+  figure(
+    'remark_threads',
+    pool.threads,
+    'threads',
+    'threads of the parallel re-mark (os.availableParallelism(): every core)',
+  );
+  figure(
+    `remark_${tag}_ms_threads`,
+    threadsNs.median / 1e6,
+    'ms',
+    'the same full re-mark split by scope range over remark_threads threads (ParallelRemark: calling thread + workers over SharedArrayBuffer columns, Atomics hand-off included); result bit-identical to one thread',
+  );
+  figure(
+    'remark_bytes_per_s_threads',
+    remarkThreadsBytesPerSecond,
+    'B/s',
+    'the same byte count as remark_bytes_per_s / the parallel median',
+  );
+  figure(
+    'remark_bandwidth_ratio_threads',
+    ratioThreads,
+    'ratio',
+    'remark_bytes_per_s_threads / stream_ref_bytes_per_s (the reference is one thread)',
+  );
   return {
     accounts,
     scopes: book.scopeCount,
@@ -281,5 +335,9 @@ export function benchMillion(o: { quick: boolean; log: (s: string) => void }): M
     remarkBytesPerSecond,
     streamBytesPerSecond: ref.bytesPerSecond,
     ratio,
+    remarkThreads: pool.threads,
+    remarkThreadsMs: threadsNs.median / 1e6,
+    remarkThreadsBytesPerSecond,
+    ratioThreads,
   };
 }

@@ -2,7 +2,8 @@
  * Every CandidateFinder agrees with the exact scan (core/keeper/exact-scan.ts). Over random
  * populations (riskbook.testkit: cross and isolated scopes, four markets of three margin-model
  * kinds, USDC / BTC / stETH collateral) and random walks of price moves — ordinary moves within
- * ±30 % and crashes of up to −70 % in three steps — each finder's confirmed set equals the exact
+ * ±30 %, crashes of up to −70 % in three steps, and crashes where some markets fall and others
+ * rise by as much (the signed per-market bounds of the bound index) — each finder's confirmed set equals the exact
  * scan's set after every move and after every liquidation round the keeper runs with that
  * finder: no misses, no false positives after confirmation.
  */
@@ -47,7 +48,24 @@ const crash: fc.Arbitrary<Move[]> = fc.integer({ min: 670_000, max: 950_000 }).m
   const m: Move = { markets: MARKETS.map(() => f), btc: f, eth: f, stethRate: 1_000_000 };
   return [m, m, m];
 });
-const walk = fc.array(fc.oneof(ordinary, crash), { minLength: 1, maxLength: 4 }).map((w) => w.flat());
+/** A crash that splits the book: each market falls or rises by 1 − f³ (as the bench's crash), collateral falls. */
+const mixedCrash: fc.Arbitrary<Move[]> = fc
+  .record({
+    f: fc.integer({ min: 670_000, max: 950_000 }),
+    up: fc.array(fc.boolean(), { minLength: MARKETS.length, maxLength: MARKETS.length }),
+  })
+  .map(({ f, up }) => {
+    const m: Move = {
+      markets: up.map((u) => (u ? Math.min(2_000_000 - f, 1_300_000) : f)),
+      btc: f,
+      eth: f,
+      stethRate: 1_000_000,
+    };
+    return [m, m, m];
+  });
+const walk = fc
+  .array(fc.oneof(ordinary, crash, mixedCrash), { minLength: 1, maxLength: 4 })
+  .map((w) => w.flat());
 
 const ids = (xs: readonly LiquidationCandidate[]) =>
   new Set(xs.map((x) => scopeId(subaccountKey(x.ref), x.scope)));

@@ -13,6 +13,8 @@ export {
   type IndexStats,
   LiquidationPriceIndex,
 } from './liquidation-price-index.ts';
+export { MaintenanceChecker, type MaintenanceFigures } from './maintenance-check.ts';
+export { ParallelRemark } from './parallel-remark.ts';
 export { RiskBookFinder, type RiskBookFinderOptions } from './risk-book-finder.ts';
 export {
   type Candidate,

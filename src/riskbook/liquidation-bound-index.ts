@@ -21,10 +21,21 @@
  * of any market or asset. Scopes with a NaN or negative headroom have c = −∞ and are looked at
  * every tick.
  *
- * A tick then reads the current marks, takes δ per group, walks the scopes with c ≤ δ
- * (geometric buckets of c: a walk costs the answer plus a few percent), recomputes each one's
- * screen at the current prices (`RiskBook.headroomAt`), and confirms the screen's candidates
- * with the exact figures (`RiskBook.confirm`) — the only thing that decides liquidatable.
+ * A tick then reads the current marks, takes δ per group, and walks the scopes with c ≤ δ
+ * (geometric buckets of c: a walk costs the answer plus a few percent). The walk does not
+ * re-read the scopes' slots: at build time each scope gets a **row**, stored in walk order so
+ * the walk streams it — its baseline headroom and one signed sensitivity per price it reads
+ * (per slot: size·mark − (1 + tolerance)·|size|·mark·MM ratio; per collateral column: weighted
+ * balance × price). Below any bracket cap the screen's equity and MM are both linear in the
+ * marks at a fixed ratio, so headroom(δ) = h + Σ S_m δ_m, with the *signed* move of each
+ * market: a long is pushed by a fall only, a hedged book by the difference of its legs'
+ * moves. A scope whose row stays above a relative float slack (1e-9 of the magnitudes the
+ * screen adds up) is not a screen candidate; the rest are confirmed with the exact
+ * maintenance figures (`RiskBook.confirmScopes`, ./maintenance-check.ts) — the only thing that
+ * decides liquidatable. Scopes whose row cannot be trusted are re-screened from their slots
+ * (`RiskBook.headroomAt`): a bracket slot that may have passed its cap (c's cap move ≤ the
+ * largest mark rise), a non-finite figure (no mark, exact-only markets), a row made stale by
+ * an event.
  *
  * Events: the book re-reads every subaccount an event touches (trades, transfers, funding,
  * configuration — `touchedSubaccounts`) at the baseline marks, and the index recomputes those
@@ -43,7 +54,7 @@
 import type { EngineEvent } from '../core/engine/events.ts';
 import type { CandidateFinder, EventSource } from '../core/keeper/finder.ts';
 import type { ReadonlyEngineState } from '../core/model/state.ts';
-import { type Candidate, type Liquidatable, RiskBook, type RiskBookOptions } from './riskbook.ts';
+import { type Liquidatable, RiskBook, type RiskBookOptions } from './riskbook.ts';
 
 export interface LiquidationBoundIndexOptions extends RiskBookOptions {
   /** Relative slack on MM of the float screen (fraction, default 0.02; see RiskBook.candidates). */
@@ -57,8 +68,10 @@ export interface LiquidationBoundIndexOptions extends RiskBookOptions {
 
 /** What the last tick did. */
 export interface BoundTickStats {
-  /** Scopes whose screen was recomputed (c ≤ δ of their group, plus the overflow list). */
+  /** Scopes walked: c ≤ δ of their group (linear bound evaluated), plus the overflow list. */
   examined: number;
+  /** Of those, scopes whose float screen was recomputed (the linear bound came within its float slack of zero, a capped or non-finite scope, or a changed one). */
+  screened: number;
   /** Screen candidates confirmed with the exact figures. */
   confirmed: number;
   /** Exactly liquidatable scopes returned. */
@@ -110,8 +123,27 @@ export class LiquidationBoundIndex implements CandidateFinder {
   /** Scopes refreshed since the last build (their bucket entry may be stale). */
   private overflow: number[] = [];
   private inOverflow = new Uint8Array(0);
+  /**
+   * Rows in walk order (row i is scope ids[i]): terms rowStart[i] .. rowStart[i + 1] − 1 of
+   * (rowCol, rowVal), the baseline headroom, the float slack scale and the cap move (−∞: the
+   * scope is re-screened whenever its bucket is walked). rowOf: scope → row (−1: none).
+   */
+  private rowStart = new Int32Array(1);
+  private rowCol = new Int32Array(0);
+  private rowVal = new Float64Array(0);
+  private rowH0 = new Float64Array(0);
+  private rowSlack = new Float64Array(0);
+  private rowCap = new Float64Array(0);
+  private rowOf = new Int32Array(0);
 
-  readonly stats: BoundTickStats = { examined: 0, confirmed: 0, liquidatable: 0, maxMove: 0, rebased: false };
+  readonly stats: BoundTickStats = {
+    examined: 0,
+    screened: 0,
+    confirmed: 0,
+    liquidatable: 0,
+    maxMove: 0,
+    rebased: false,
+  };
 
   constructor(
     private readonly engine: EventSource,
@@ -132,7 +164,7 @@ export class LiquidationBoundIndex implements CandidateFinder {
     this.book.refresh(state, touched);
     this.ensureCapacity(this.book.scopeHigh);
     for (const key of touched) for (const s of this.book.scopesOf(key)) this.rebound(s);
-    if (this.overflow.length > Math.max(4096, this.book.scopeHigh / 8)) this.rebuildBuckets();
+    if (this.overflow.length > Math.max(4096, this.book.scopeHigh / 8)) this.build();
   }
 
   /** Re-marks the book at the current prices and recomputes every scope's critical move. */
@@ -152,48 +184,87 @@ export class LiquidationBoundIndex implements CandidateFinder {
     const moveOf = (now: number, then: number): number => {
       if (Number.isNaN(then)) return 0; // scopes on an unmarked market have a NaN headroom: c = −∞
       if (then === 0) return now === 0 ? 0 : Number.POSITIVE_INFINITY;
-      const d = Math.abs(now / then - 1);
+      const d = now / then - 1;
       return Number.isNaN(d) ? Number.POSITIVE_INFINITY : d;
     };
-    const marketMove = new Float64Array(marks.length);
+    // Signed relative move per linear-term column: markets, then asset columns.
+    const nm = marks.length;
+    const delta = new Float64Array(nm + assets.length);
+    const marketMove = new Float64Array(nm);
     let maxMove = 0;
-    for (let m = 0; m < marks.length; m++) {
-      marketMove[m] = moveOf(marks[m]!, base[m]!);
-      maxMove = Math.max(maxMove, marketMove[m]!);
+    let maxRise = 0;
+    let degenerate = false;
+    for (let m = 0; m < nm; m++) {
+      const d = moveOf(marks[m]!, base[m]!);
+      delta[m] = d;
+      marketMove[m] = Math.abs(d);
+      maxMove = Math.max(maxMove, Math.abs(d));
+      maxRise = Math.max(maxRise, d);
+      if (!Number.isFinite(d)) degenerate = true;
     }
     for (let a = 0; a < assets.length; a++) {
       if (!book.assetUsed(a)) continue;
-      maxMove = Math.max(maxMove, moveOf(assets[a]!, baseAssets[a]!));
+      const d = moveOf(assets[a]!, baseAssets[a]!);
+      delta[nm + a] = d;
+      maxMove = Math.max(maxMove, Math.abs(d));
+      if (!Number.isFinite(d)) degenerate = true;
     }
-    const deltaOf = (g: number): number => (g >= 0 && g < marketMove.length ? marketMove[g]! : maxMove);
+    const deltaOf = (g: number): number => (g >= 0 && g < nm ? marketMove[g]! : maxMove);
+    // A linear bound within this of zero is re-screened: it covers the float rounding of the
+    // bound and of the screen (relative 2^-52 per operation) many times over.
+    const slack = 1e-9 * (1 + maxMove);
 
     const tick = ++this.tick;
-    const crit = this.crit;
-    const group = this.group;
     const stamp = this.stamp;
-    const candidates: Candidate[] = [];
+    const candidates: number[] = [];
     let examined = 0;
-    const visit = (s: number) => {
+    let screened = 0;
+    const screen = (s: number) => {
       if (stamp[s] === tick) return;
       stamp[s] = tick;
       if (!book.hasPositions(s)) return;
-      if (crit[s]! > deltaOf(group[s]!)) return;
-      examined++;
-      if (!(book.headroomAt(s, this.tolerance, marks, assets) >= 0)) candidates.push(book.candidateOf(s));
+      screened++;
+      if (!(book.headroomAt(s, this.tolerance, marks, assets) >= 0)) candidates.push(s);
     };
+    // Scopes changed by events since the build: their rows are stale, the book's slots are not.
+    for (const s of this.overflow) {
+      examined++;
+      screen(s);
+    }
+    const { ids, rowStart, rowCol, rowVal, rowH0, rowSlack, rowCap } = this;
     for (let g = 0; g < this.groups; g++) {
       const last = bucketOf(deltaOf(g === this.groups - 1 ? -1 : g));
       const from = this.offsets[g * (BUCKETS + 1)]!;
       const to = this.offsets[g * (BUCKETS + 1) + last + 1]!;
-      for (let i = from; i < to; i++) visit(this.ids[i]!);
+      examined += to - from;
+      for (let i = from; i < to; i++) {
+        // A capped slot that may have passed its cap, a non-finite figure or a stale row: the screen decides.
+        if (degenerate || !(rowCap[i]! > maxRise)) {
+          screen(ids[i]!);
+          continue;
+        }
+        let h = rowH0[i]!;
+        const end = rowStart[i + 1]!;
+        for (let j = rowStart[i]!; j < end; j++) h += rowVal[j]! * delta[rowCol[j]!]!;
+        // The row is the scope's screen headroom at these prices (up to its float slack): a
+        // candidate without re-reading its slots. Within the slack of zero it may be a false
+        // candidate, which only costs its exact check.
+        if (!(h > rowSlack[i]! * slack)) {
+          // A scope released since the build (its subaccount closed the position) keeps its row.
+          const s = ids[i]!;
+          if (!book.hasPositions(s)) continue;
+          screened++;
+          candidates.push(s);
+        }
+      }
     }
-    for (const s of this.overflow) visit(s);
-    const out = book.confirm(state, candidates);
+    const out = book.confirmScopes(state, candidates);
     const limit = this.autoRebaseAbove ?? Math.max(10_000, book.scopeHigh / 20);
     const rebased = limit > 0 && examined > limit;
     if (rebased) this.rebase(state);
     Object.assign(this.stats, {
       examined,
+      screened,
       confirmed: candidates.length,
       liquidatable: out.length,
       maxMove,
@@ -204,7 +275,7 @@ export class LiquidationBoundIndex implements CandidateFinder {
 
   // ---- internals ----
 
-  /** Critical moves of every scope from the book's figures, then the buckets. */
+  /** Critical moves of every scope from the book's figures, then the buckets and their rows. */
   private build(): void {
     const n = this.book.scopeHigh;
     this.ensureCapacity(n);
@@ -218,6 +289,55 @@ export class LiquidationBoundIndex implements CandidateFinder {
       this.group[s] = single[s]!;
     }
     this.rebuildBuckets();
+    this.buildRows(headroom, capMove);
+  }
+
+  /**
+   * The rows a tick streams, in walk order (the order of `ids`): per row the baseline headroom,
+   * the cap move (−∞: always re-screen), the float slack scale and the scope's linear terms.
+   */
+  private buildRows(headroom: Float64Array, capMove: Float64Array): void {
+    const book = this.book;
+    const n = book.scopeHigh;
+    const ids = this.ids;
+    const rows = ids.length;
+    // Scope-order passes stream; the walk-order ones gather one scope's packed figures each.
+    const terms = new Int32Array(n);
+    book.termCounts(terms);
+    const rowStart = new Int32Array(rows + 1);
+    const rowOf = new Int32Array(n).fill(-1);
+    for (let i = 0; i < rows; i++) {
+      const s = ids[i]!;
+      rowOf[s] = i;
+      rowStart[i + 1] = rowStart[i]! + terms[s]!;
+    }
+    const cursor = new Int32Array(n);
+    for (let s = 0; s < n; s++) cursor[s] = rowOf[s]! < 0 ? -1 : rowStart[rowOf[s]!]!;
+    const total = rowStart[rows]!;
+    const rowCol = new Int32Array(total);
+    const rowVal = new Float64Array(total);
+    const magnitude = new Float64Array(n);
+    book.linearTerms(this.tolerance, cursor, rowCol, rowVal, magnitude);
+    const packed = new Float64Array(3 * n);
+    for (let s = 0; s < n; s++) {
+      packed[3 * s] = headroom[s]!;
+      packed[3 * s + 1] = magnitude[s]!;
+      packed[3 * s + 2] = capMove[s]!;
+    }
+    const rowH0 = new Float64Array(rows);
+    const rowSlack = new Float64Array(rows);
+    const rowCap = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) {
+      const k = 3 * ids[i]!;
+      const h = packed[k]!;
+      const mag = packed[k + 1]!;
+      let finite = Number.isFinite(h) && Number.isFinite(mag);
+      for (let j = rowStart[i]!; j < rowStart[i + 1]! && finite; j++) finite = Number.isFinite(rowVal[j]!);
+      rowH0[i] = h;
+      rowSlack[i] = mag;
+      rowCap[i] = finite ? packed[k + 2]! : Number.NEGATIVE_INFINITY;
+    }
+    Object.assign(this, { rowStart, rowCol, rowVal, rowH0, rowSlack, rowCap, rowOf });
   }
 
   private rebound(s: number): void {
@@ -227,6 +347,9 @@ export class LiquidationBoundIndex implements CandidateFinder {
     if (this.inOverflow[s] === 0) {
       this.inOverflow[s] = 1;
       this.overflow.push(s);
+      // Its row (if any) is stale: the overflow list screens it every tick instead.
+      const i = s < this.rowOf.length ? this.rowOf[s]! : -1;
+      if (i >= 0) this.rowCap[i] = Number.NEGATIVE_INFINITY;
     }
   }
 

@@ -59,14 +59,7 @@
  * }
  */
 
-import {
-  crossView,
-  evaluate,
-  isLiquidatable,
-  isolatedView,
-  positionRequirement,
-  type Scope,
-} from '../core/account/figures.ts';
+import { positionRequirement, type Scope } from '../core/account/figures.ts';
 import { scopePendingFundingQuote } from '../core/account/lazy-funding.ts';
 import { assetPricePx8 } from '../core/account/prices.ts';
 import { effectiveAssetWeightPpm } from '../core/collateral/valuation.ts';
@@ -80,6 +73,8 @@ import type {
   ReadonlySubaccount,
 } from '../core/model/state.ts';
 import { divRound, PPM, PRICE_DECIMALS, QTY_DECIMALS } from '../core/num/index.ts';
+import { MaintenanceChecker } from './maintenance-check.ts';
+import { type RemarkColumns, remarkScopes } from './remark-kernel.ts';
 
 /** Models whose MM / notional does not depend on the mark price (at a fixed size). */
 const PRICE_INDEPENDENT_RATIO_MODELS: ReadonlySet<string> = new Set([
@@ -133,6 +128,12 @@ function exactOnly(ms: {
 }
 
 const QTY_SCALE = 10 ** QTY_DECIMALS;
+
+/** Whether the subaccount's cross scope holds a position (crossView(sub).positions.length > 0). */
+function hasCrossPosition(sub: ReadonlySubaccount): boolean {
+  for (const p of sub.positions.values()) if (!p.isolated) return true;
+  return false;
+}
 const PPM_NUMBER = Number(PPM);
 const CROSS: Scope = Object.freeze({ kind: 'cross' });
 
@@ -145,6 +146,11 @@ export interface RiskBookOptions {
   readonly priceBand?: number;
   /** Absolute slack added to the threshold, quote units (default 10^(quoteDecimals − 2), one cent of USDC). */
   readonly epsilonQuote?: number;
+  /**
+   * Keep the columns on SharedArrayBuffers, so re-mark workers (./parallel-remark.ts) can read
+   * and write them without copies (default false).
+   */
+  readonly shared?: boolean;
 }
 
 /** A scope the float screen flags; `key` is the subaccount key (`account/sub`). */
@@ -307,6 +313,17 @@ class MarketLists {
   }
 }
 
+/** Typed-array allocation: on a SharedArrayBuffer when the book is shared with re-mark workers. */
+interface Alloc {
+  f64(n: number): Float64Array;
+  i32(n: number): Int32Array;
+}
+const PLAIN: Alloc = { f64: (n) => new Float64Array(n), i32: (n) => new Int32Array(n) };
+const SHARED: Alloc = {
+  f64: (n) => new Float64Array(new SharedArrayBuffer(n * 8)),
+  i32: (n) => new Int32Array(new SharedArrayBuffer(n * 4)),
+};
+
 /** Positions of one market as struct-of-arrays; slots are kept dense by swap-remove. */
 class MarketSlots {
   count = 0;
@@ -323,25 +340,29 @@ class MarketSlots {
   readonly slotOf: ScopeSlots;
   /** Mark used by the last re-mark, quote units per whole base unit (NaN: no mark). */
   markQuote = Number.NaN;
+  /** Slots in ascending scope order (true after `fromState`; a swap-remove ends it). */
+  sorted = true;
 
   constructor(
     readonly id: string,
     readonly index: number,
     public priceIndependent: boolean,
     capacity: number,
+    private readonly alloc: Alloc,
     scopeCapacity = 0,
   ) {
     this.slotOf = new ScopeSlots(scopeCapacity);
-    this.scope = new Int32Array(capacity);
-    this.sizeBase = new Float64Array(capacity);
-    this.entryQuote = new Float64Array(capacity);
-    this.mmRatio = new Float64Array(capacity);
-    this.capQuote = new Float64Array(capacity);
+    this.scope = alloc.i32(capacity);
+    this.sizeBase = alloc.f64(capacity);
+    this.entryQuote = alloc.f64(capacity);
+    this.mmRatio = alloc.f64(capacity);
+    this.capQuote = alloc.f64(capacity);
   }
 
   add(scope: number, sizeBase: number, entryQuote: number, mmRatio: number, capQuote: number): void {
     if (this.count === this.scope.length) this.grow(Math.max(16, this.count * 2));
     const i = this.count++;
+    if (i > 0 && this.scope[i - 1]! > scope) this.sorted = false;
     this.scope[i] = scope;
     this.sizeBase[i] = sizeBase;
     this.entryQuote[i] = entryQuote;
@@ -356,6 +377,7 @@ class MarketSlots {
     this.slotOf.delete(scope);
     const last = --this.count;
     if (i !== last) {
+      this.sorted = false;
       const moved = this.scope[last]!;
       this.scope[i] = moved;
       this.sizeBase[i] = this.sizeBase[last]!;
@@ -373,11 +395,11 @@ class MarketSlots {
 
   private grow(capacity: number): void {
     const g64 = (a: Float64Array) => {
-      const b = new Float64Array(capacity);
+      const b = this.alloc.f64(capacity);
       b.set(a.subarray(0, this.count));
       return b;
     };
-    const scope = new Int32Array(capacity);
+    const scope = this.alloc.i32(capacity);
     scope.set(this.scope.subarray(0, this.count));
     this.scope = scope;
     this.sizeBase = g64(this.sizeBase);
@@ -392,15 +414,18 @@ export class RiskBook implements HolderIndex {
   private readonly quoteDecimals: number;
   private readonly bandPpm: bigint;
   private readonly epsilonQuote: number;
+  /** Exact maintenance-only figures for `confirm` (./maintenance-check.ts). */
+  private readonly checker = new MaintenanceChecker();
+  private readonly alloc: Alloc;
 
   // Scopes (indices 0 .. high−1; released indices are reused).
   private capacity = 0;
   private high = 0;
   private readonly freeScopes: number[] = [];
-  private settleQuote = new Float64Array(0);
-  private equityQuote = new Float64Array(0);
-  private mmQuote = new Float64Array(0);
-  private posCount = new Int32Array(0);
+  private settleQuote: Float64Array = new Float64Array(0);
+  private equityQuote: Float64Array = new Float64Array(0);
+  private mmQuote: Float64Array = new Float64Array(0);
+  private posCount: Int32Array = new Int32Array(0);
   private readonly scopeKey: (string | undefined)[] = [];
   private readonly scopeOf: Scope[] = [];
   /**
@@ -414,6 +439,8 @@ export class RiskBook implements HolderIndex {
   private readonly isolatedScopes = new Map<string, Map<string, number>>();
   /** First-seen order of subaccounts (= state order when fed by fromState/sync). */
   private readonly ordinal = new Map<string, number>();
+  /** Per scope, its subaccount's ordinal (so confirmation sorts numbers, not keys). */
+  private readonly scopeOrdinal: number[] = [];
 
   // Non-settlement collateral assets, one column each.
   private readonly assetIds: string[] = [];
@@ -434,6 +461,7 @@ export class RiskBook implements HolderIndex {
     if (!(band >= 0 && band < 100)) throw new RangeError(`priceBand ${band} must be in [0, 100)`);
     this.bandPpm = BigInt(Math.ceil(band * PPM_NUMBER));
     this.epsilonQuote = opts.epsilonQuote ?? 10 ** Math.max(0, this.quoteDecimals - 2);
+    this.alloc = opts.shared === true ? SHARED : PLAIN;
   }
 
   /**
@@ -531,19 +559,43 @@ export class RiskBook implements HolderIndex {
    * current price; per-scope equity and MM recomputed from scratch (no drift).
    */
   remarkAll(state: ReadonlyEngineState): void {
+    remarkScopes(this.remarkColumns(state), 0, this.high);
+  }
+
+  /**
+   * Reads the current marks and prices into the book and returns its columns for a full
+   * re-mark (./remark-kernel.ts): what `remarkAll` runs on one thread and the re-mark workers
+   * (./parallel-remark.ts) split by scope range. The arrays are the book's own.
+   */
+  remarkColumns(state: ReadonlyEngineState): RemarkColumns {
     this.readPrices(state);
-    const n = this.high;
-    const eq = this.equityQuote;
-    const mm = this.mmQuote;
-    eq.set(this.settleQuote.subarray(0, n));
-    mm.fill(0, 0, n);
-    for (let a = 0; a < this.assetIds.length; a++) {
-      const p = this.assetPriceQuote[a]!;
-      if (p === 0 || this.assetNonZero[a] === 0) continue;
-      const w = this.assetWeighted[a]!;
-      for (let s = 0; s < n; s++) eq[s]! += w[s]! * p;
-    }
-    for (const m of this.markets) this.markSlots(m, m.markQuote, true);
+    return {
+      n: this.high,
+      settle: this.settleQuote,
+      equity: this.equityQuote,
+      mm: this.mmQuote,
+      assets: this.assetWeighted.map((weighted, a) => ({
+        weighted,
+        price: this.assetPriceQuote[a]!,
+        used: this.assetNonZero[a]! > 0,
+      })),
+      markets: this.markets.map((m) => ({
+        count: m.count,
+        scope: m.scope,
+        size: m.sizeBase,
+        entry: m.entryQuote,
+        ratio: m.mmRatio,
+        cap: m.capQuote,
+        mark: m.markQuote,
+        priceIndependent: m.priceIndependent,
+        sorted: m.sorted,
+      })),
+    };
+  }
+
+  /** Per scope equity and MM of the last re-mark (views of the book's columns, scopes 0 .. scopeHigh − 1). */
+  figureColumns(): { equity: Float64Array; mm: Float64Array } {
+    return { equity: this.equityQuote.subarray(0, this.high), mm: this.mmQuote.subarray(0, this.high) };
   }
 
   /** Re-marks one market at its current mark (incremental: only scopes holding it change). */
@@ -619,16 +671,51 @@ export class RiskBook implements HolderIndex {
       const want = bySub.get(key)!;
       for (const p of s.positions.values()) {
         if (p.isolated && want.isolated.has(p.market)) {
-          if (isLiquidatable(evaluate(state, isolatedView(state, s, p.market)))) {
-            out.push({ ref: s.ref, scope: { kind: 'isolated', market: p.market } });
+          const scope: Scope = { kind: 'isolated', market: p.market };
+          if (this.checker.liquidatable(state, s, scope)) out.push({ ref: s.ref, scope });
+        }
+      }
+      if (want.cross && hasCrossPosition(s) && this.checker.liquidatable(state, s, CROSS))
+        out.push({ ref: s.ref, scope: CROSS });
+    }
+    return out;
+  }
+
+  /**
+   * `confirm` for candidates given as scope indices (the bound index's walk): sorted by their
+   * subaccount's ordinal as numbers, one subaccount lookup per subaccount, the exact
+   * maintenance check per scope. Same answer and order as `confirm`.
+   */
+  confirmScopes(state: ReadonlyEngineState, scopes: readonly number[]): Liquidatable[] {
+    const ord = this.scopeOrdinal;
+    // Released scopes (no key) are dropped: equal ordinals then mean one subaccount.
+    const sorted = Int32Array.from(scopes.filter((s) => this.scopeKey[s] !== undefined)).sort(
+      (a, b) => ord[a]! - ord[b]! || a - b,
+    );
+    const out: Liquidatable[] = [];
+    let isolated: Set<string> | undefined;
+    for (let i = 0; i < sorted.length; ) {
+      const o = ord[sorted[i]!]!;
+      const key = this.scopeKey[sorted[i]!]!;
+      let cross = false;
+      isolated?.clear();
+      for (; i < sorted.length && ord[sorted[i]!] === o; i++) {
+        const sc = this.scopeOf[sorted[i]!]!;
+        if (sc.kind === 'cross') cross = true;
+        else (isolated ??= new Set()).add(sc.market);
+      }
+      const sub = state.subaccounts.get(key);
+      if (!sub) continue;
+      if (isolated !== undefined && isolated.size > 0) {
+        for (const p of sub.positions.values()) {
+          if (p.isolated && isolated.has(p.market)) {
+            const scope: Scope = { kind: 'isolated', market: p.market };
+            if (this.checker.liquidatable(state, sub, scope)) out.push({ ref: sub.ref, scope });
           }
         }
       }
-      if (want.cross) {
-        const view = crossView(s);
-        if (view.positions.length > 0 && isLiquidatable(evaluate(state, view)))
-          out.push({ ref: s.ref, scope: CROSS });
-      }
+      if (cross && hasCrossPosition(sub) && this.checker.liquidatable(state, sub, CROSS))
+        out.push({ ref: sub.ref, scope: CROSS });
     }
     return out;
   }
@@ -830,6 +917,81 @@ export class RiskBook implements HolderIndex {
       }
     }
     for (let s = 0; s < n; s++) if (single[s] === -2) single[s] = -1;
+  }
+
+  /** `termCount` of every scope into out[0 .. scopeHigh − 1], streaming the columns. */
+  termCounts(out: Int32Array): void {
+    const n = this.high;
+    out.set(this.posCount.subarray(0, n));
+    for (let a = 0; a < this.assetIds.length; a++) {
+      if (this.assetNonZero[a] === 0) continue;
+      const w = this.assetWeighted[a]!;
+      for (let s = 0; s < n; s++) if (w[s] !== 0) out[s]! += 1;
+    }
+  }
+
+  /** Number of linear terms `linearTerms` writes for scope `s`: its slots + its non-zero asset columns. */
+  termCount(s: number): number {
+    let n = this.posCount[s]!;
+    for (let a = 0; a < this.assetIds.length; a++) if (this.assetWeighted[a]![s] !== 0) n++;
+    return n;
+  }
+
+  /**
+   * The screen headroom of every scope as a linear function of the signed relative moves δ of
+   * the prices it reads, at the book's marks: headroom(δ) = headroom + Σ_j val[j] × δ[col[j]],
+   * with one term per slot (col = market index, val = size·mark − (1 + tolerance)·|size|·mark·ratio:
+   * exact for a slot below its cap, since equity and MM are both linear in the mark at a fixed
+   * ratio) and one per non-zero asset column (col = markets + asset column, val = weighted
+   * balance × price). Scope s's terms are written at cursor[s], cursor[s] + 1, … (cursor[s] < 0:
+   * skip the scope), and `magnitude[s]` receives Σ of the absolute values the screen adds up
+   * (settlement, every |term|, every |entry value|), which bounds its float rounding. Streams the
+   * slot columns, like `bounds`. An infinite ratio (exact-only markets) gives a non-finite val.
+   */
+  linearTerms(
+    tolerance: number,
+    cursor: Int32Array,
+    col: Int32Array,
+    val: Float64Array,
+    magnitude: Float64Array,
+  ): void {
+    const n = this.high;
+    const k = 1 + tolerance;
+    const markets = this.markets.length;
+    const settle = this.settleQuote;
+    for (let s = 0; s < n; s++) magnitude[s] = Math.abs(settle[s]!) + this.epsilonQuote;
+    for (let a = 0; a < this.assetIds.length; a++) {
+      if (this.assetNonZero[a] === 0) continue;
+      const w = this.assetWeighted[a]!;
+      const p = this.assetPriceQuote[a]!;
+      for (let s = 0; s < n; s++) {
+        if (w[s] === 0 || cursor[s]! < 0) continue;
+        const j = cursor[s]!++;
+        const v = w[s]! * p;
+        col[j] = markets + a;
+        val[j] = v;
+        magnitude[s]! += Math.abs(v);
+      }
+    }
+    for (const m of this.markets) {
+      const mark = m.markQuote;
+      const sc = m.scope;
+      const size = m.sizeBase;
+      const entry = m.entryQuote;
+      const ratio = m.mmRatio;
+      const mi = m.index;
+      for (let i = 0; i < m.count; i++) {
+        const s = sc[i]!;
+        if (cursor[s]! < 0) continue;
+        const q = size[i]!;
+        const v = q * mark;
+        const req = Math.abs(v) * ratio[i]! * k;
+        const j = cursor[s]!++;
+        col[j] = mi;
+        val[j] = v - req;
+        magnitude[s]! += Math.abs(v) + req + Math.abs(entry[i]!);
+      }
+    }
   }
 
   /** `bounds` for one scope (after a refresh), reading its slots; `single` as in `bounds`. */
@@ -1076,6 +1238,7 @@ export class RiskBook implements HolderIndex {
       if (!m) this.isolatedScopes.set(key, (m = new Map()));
       m.set(scope.market, s);
     }
+    this.scopeOrdinal[s] = this.ordinal.get(key) ?? Number.MAX_SAFE_INTEGER;
     return s;
   }
 
@@ -1100,14 +1263,14 @@ export class RiskBook implements HolderIndex {
     if (n <= this.capacity) return;
     const cap = Math.max(n, this.capacity * 2, 64);
     const g = (a: Float64Array) => {
-      const b = new Float64Array(cap);
+      const b = this.alloc.f64(cap);
       b.set(a);
       return b;
     };
     this.settleQuote = g(this.settleQuote);
     this.equityQuote = g(this.equityQuote);
     this.mmQuote = g(this.mmQuote);
-    const pc = new Int32Array(cap);
+    const pc = this.alloc.i32(cap);
     pc.set(this.posCount);
     this.posCount = pc;
     this.assetWeighted = this.assetWeighted.map(g);
@@ -1119,7 +1282,7 @@ export class RiskBook implements HolderIndex {
     let m = this.marketById.get(id);
     const independent = PRICE_INDEPENDENT_RATIO_MODELS.has(ms.model.kind) && !exactOnly(ms);
     if (!m) {
-      m = new MarketSlots(id, this.markets.length, independent, 16, this.capacity);
+      m = new MarketSlots(id, this.markets.length, independent, 16, this.alloc, this.capacity);
       m.markQuote = this.markQuoteOf(ms);
       this.markets.push(m);
       this.marketById.set(id, m);
@@ -1137,7 +1300,7 @@ export class RiskBook implements HolderIndex {
     col = this.assetIds.length;
     this.assetIds.push(assetId);
     this.assetColumn.set(assetId, col);
-    this.assetWeighted.push(new Float64Array(this.capacity));
+    this.assetWeighted.push(this.alloc.f64(this.capacity));
     this.assetPriceQuote.push(this.assetPriceOf(state, assetId));
     this.assetNonZero.push(0);
     return col;
