@@ -57,7 +57,8 @@ function needsEvaluate(ms: ReadonlyMarketState): boolean {
     c.margin.kind === 'standardOption' ||
     c.positiveHealthWeight !== undefined ||
     c.closeFeeInMaintenance === true ||
-    c.requirementOn === 'entry'
+    c.requirementOn === 'entry' ||
+    c.marginAddOns !== undefined
   );
 }
 
@@ -104,6 +105,9 @@ export class MaintenanceChecker {
         continue;
       }
       if (balance === 0n) continue;
+      // A borrow of a non-settlement asset counts at its liability weight (with a size premium
+      // where configured): left to evaluate, as the other rarer cases are.
+      if (balance < 0n) return this.viaEvaluate(state, sub, scope);
       const asset = state.assets.get(assetId)!;
       const px = assetPricePx8(state, assetId);
       if (px === undefined) continue; // unpriced collateral counts for nothing, as in evaluate
