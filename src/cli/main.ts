@@ -22,6 +22,7 @@ import { registerAgentCommand } from './agent-command.ts';
 import { intInRange } from './args.ts';
 import { registerCalibrateCommand } from './calibrate-command.ts';
 import { registerClearingCommand } from './clearing-command.ts';
+import { registerForecastCommand } from './forecast-command.ts';
 import { DEFAULT_ACCOUNTS, DEFAULT_CRASH, DEFAULT_SEED, MAX_ACCOUNTS, runDemo } from './demo.ts';
 import { EXIT_OK, EXIT_USAGE, reportFailure } from './errors.ts';
 import { registerLiqPriceCommand } from './liq-price-command.ts';
@@ -125,6 +126,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerPortfolioCommand(program, { setExitCode });
   registerSimmCommand(program, { setExitCode });
   registerSimulateCommand(program);
+  registerForecastCommand(program, { setExitCode });
   registerCalibrateCommand(program);
   registerServeCommand(program, { setExitCode });
   registerStrategiesCommand(program);
