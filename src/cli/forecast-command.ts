@@ -38,7 +38,12 @@ export function runForecastCommand(o: ForecastCommandOptions): string {
 const iso = (s: number) => new Date(s * 1000).toISOString().slice(0, 16).replace('T', ' ');
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '—');
 
-export function formatEvaluation(id: string, description: string, ev: ForecastEvaluation, seconds: number): string {
+export function formatEvaluation(
+  id: string,
+  description: string,
+  ev: ForecastEvaluation,
+  seconds: number,
+): string {
   const lines = [
     `${id}: ${description}`,
     `  walk-forward: ${ev.testBars} test hours ${iso(ev.firstTestSec)} → ${iso(ev.lastTestSec)} UTC, ${ev.refits} refits (rolling 500 h), ${seconds.toFixed(1)} s`,
@@ -56,7 +61,9 @@ export function formatEvaluation(id: string, description: string, ev: ForecastEv
         d.distinguishable ? (d.mean < 0 ? '(learned better)' : '(learned worse)') : '(not distinguishable)'
       }`,
     );
-  lines.push('  (intervals treat hours as independent; hourly losses are autocorrelated, so they are too narrow)');
+  lines.push(
+    '  (intervals treat hours as independent; hourly losses are autocorrelated, so they are too narrow)',
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -35,5 +35,26 @@ export function forecastDataset(id: ForecastHistory, dataDir = VOL_DATA_DIR): Fo
       funding,
     };
   }
-  throw new RangeError(`unknown forecast history ${JSON.stringify(id)}; known: ${FORECAST_HISTORIES.join(', ')}`);
+  throw new RangeError(
+    `unknown forecast history ${JSON.stringify(id)}; known: ${FORECAST_HISTORIES.join(', ')}`,
+  );
+}
+
+let bitstampCache: readonly Bar[] | undefined;
+let fundingCache: readonly FundingPoint[] | undefined;
+
+/**
+ * The Bitstamp BTC/USD hourly bars that closed at or before `asOfSec`, and the funding points
+ * published by then: what a venue would have had when a run starting at `asOfSec` began.
+ */
+export function forecastTrainingBars(
+  asOfSec: number,
+  dataDir = VOL_DATA_DIR,
+): { bars: readonly Bar[]; funding: readonly FundingPoint[] } {
+  bitstampCache ??= readCddBars(`${dataDir}Bitstamp_BTCUSD_1h.csv`);
+  fundingCache ??= readFunding(`${dataDir}funding_rate_BTCUSDT.csv`);
+  return {
+    bars: bitstampCache.filter((b) => b.openSec + 3600 <= asOfSec),
+    funding: fundingCache.filter((f) => f.timeSec <= asOfSec),
+  };
 }

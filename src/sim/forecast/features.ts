@@ -18,7 +18,16 @@
  */
 import type { Bar, FundingPoint } from './bars.ts';
 
-export const FEATURE_NAMES = ['lnPk1', 'lnPk6', 'lnPk24', 'lnPk168', 'r1', 'r24', 'lnVolRatio', 'funding'] as const;
+export const FEATURE_NAMES = [
+  'lnPk1',
+  'lnPk6',
+  'lnPk24',
+  'lnPk168',
+  'r1',
+  'r24',
+  'lnVolRatio',
+  'funding',
+] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 /** Bars needed before the first forecastable bar. */
@@ -99,7 +108,10 @@ export function featuresAt(
  * Throws LookAheadError naming the feature if any feature's input time is after its
  * forecast time. Every training and test row passes through this check.
  */
-export function assertNoLookAhead(rows: readonly FeatureRow[], names: readonly string[] = FEATURE_NAMES): void {
+export function assertNoLookAhead(
+  rows: readonly FeatureRow[],
+  names: readonly string[] = FEATURE_NAMES,
+): void {
   for (const row of rows)
     row.asOfSec.forEach((s, k) => {
       if (!(s <= row.forecastSec))

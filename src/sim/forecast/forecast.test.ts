@@ -83,7 +83,8 @@ describe('walk-forward: no look-ahead', () => {
 
   it('every feature of every row is stamped at or before its forecast time', () => {
     const rows: FeatureRow[] = [];
-    for (let i = FEATURE_LOOKBACK; i < bars.length; i++) rows.push(featuresAt(bars, i, [{ timeSec: 0, rate: 1e-4 }]));
+    for (let i = FEATURE_LOOKBACK; i < bars.length; i++)
+      rows.push(featuresAt(bars, i, [{ timeSec: 0, rate: 1e-4 }]));
     expect(() => assertNoLookAhead(rows)).not.toThrow();
     for (const r of rows) for (const s of r.asOfSec) expect(s).toBeLessThanOrEqual(r.forecastSec);
   });
@@ -114,7 +115,10 @@ describe('walk-forward: no look-ahead', () => {
       const j = Math.floor(u() * (k + 1));
       [tail[k], tail[j]] = [tail[j]!, tail[k]!];
     }
-    const shuffled = [...bars.slice(0, cut + 1), ...tail].map((b, i) => ({ ...b, openSec: bars[i]!.openSec }));
+    const shuffled = [...bars.slice(0, cut + 1), ...tail].map((b, i) => ({
+      ...b,
+      openSec: bars[i]!.openSec,
+    }));
     const again = walkForward(shuffled, [], SMALL);
     const upTo = cut - (FEATURE_LOOKBACK + 120) + 1; // forecast rows for bars first..cut
     expect(again.forecasts.slice(0, upTo)).toEqual(base.forecasts.slice(0, upTo));

@@ -22,9 +22,22 @@
  */
 import { RandomForestRegression } from 'ml-random-forest';
 import { pairedDifference } from '../../analytics/stats.ts';
-import { ewmaLambdaForInterval, fitGarch, fitHar, type HarCoefficients, qlike } from '../../analytics/volatility/index.ts';
+import {
+  ewmaLambdaForInterval,
+  fitGarch,
+  fitHar,
+  type HarCoefficients,
+  qlike,
+} from '../../analytics/volatility/index.ts';
 import type { Bar, FundingPoint } from './bars.ts';
-import { assertNoLookAhead, FEATURE_LOOKBACK, FEATURE_NAMES, type FeatureRow, featuresAt, parkinsonVariance } from './features.ts';
+import {
+  assertNoLookAhead,
+  FEATURE_LOOKBACK,
+  FEATURE_NAMES,
+  type FeatureRow,
+  featuresAt,
+  parkinsonVariance,
+} from './features.ts';
 
 export const MODEL_NAMES = ['learned-rf', 'ewma', 'garch', 'har'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
@@ -131,7 +144,10 @@ export function trainForest(
     noOOB: true,
     treeOptions: { maxDepth: opts.maxDepth, minNumSamples: opts.minNumSamples },
   });
-  rf.train(X.map((r) => [...r]), [...lnY]);
+  rf.train(
+    X.map((r) => [...r]),
+    [...lnY],
+  );
   const fitted = rf.predict(X.map((r) => [...r]));
   const smear = fitted.reduce((s, p, k) => s + Math.exp(lnY[k]! - p), 0) / fitted.length;
   return { predict: (rows) => rf.predict(rows.map((r) => [...r])).map((p) => Math.exp(p) * smear) };
