@@ -4,6 +4,7 @@
  */
 import { dynamicPolicy, predictivePolicy } from './dynamic-policy.ts';
 import { learnedPolicy } from './learned-policy.ts';
+import { personalizedPolicy } from './personal-policy.ts';
 import type { MarginPolicy } from './policies.ts';
 import { staticPolicy, tieredPolicy } from './policies.ts';
 import { portfolioPolicy } from './portfolio-policy.ts';
@@ -18,6 +19,7 @@ const FACTORIES: Readonly<Record<string, () => MarginPolicy>> = {
   'predictive-ewma': () => predictivePolicy({ forecaster: 'ewma' }),
   portfolio: () => portfolioPolicy(),
   'predictive-learned': () => learnedPolicy(),
+  personalized: () => personalizedPolicy(),
 };
 
 export const POLICY_NAMES: readonly string[] = Object.keys(FACTORIES);
