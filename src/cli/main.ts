@@ -25,6 +25,7 @@ import { registerClearingCommand } from './clearing-command.ts';
 import { registerClusterCommand } from './cluster-command.ts';
 import { DEFAULT_ACCOUNTS, DEFAULT_CRASH, DEFAULT_SEED, MAX_ACCOUNTS, runDemo } from './demo.ts';
 import { EXIT_OK, EXIT_USAGE, reportFailure } from './errors.ts';
+import { registerForecastCommand } from './forecast-command.ts';
 import { registerLiqPriceCommand } from './liq-price-command.ts';
 import { registerOracleCommand } from './oracle-command.ts';
 import { registerPortfolioCommand } from './portfolio-command.ts';
@@ -126,6 +127,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerPortfolioCommand(program, { setExitCode });
   registerSimmCommand(program, { setExitCode });
   registerSimulateCommand(program);
+  registerForecastCommand(program, { setExitCode });
   registerCalibrateCommand(program);
   registerServeCommand(program, { setExitCode });
   registerStrategiesCommand(program);

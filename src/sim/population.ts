@@ -36,6 +36,7 @@
  * const engine = Engine.create(pop.config);
  * for (const c of pop.setup) engine.executeOrThrow(c);
  */
+import { personalInitialMargin } from '../analytics/personal-margin.ts';
 import { collateralValueQuote } from '../core/collateral/valuation.ts';
 import type { CommandInput } from '../core/engine/commands.ts';
 import { applyLeverageCap, createMarginModel } from '../core/margin/models.ts';
@@ -293,6 +294,11 @@ export interface MaterializeOptions {
   readonly marketMakers?: number;
   /** Fund the external-liquidity account `STREET` (default true; the demo has no book model). */
   readonly street?: boolean;
+  /**
+   * A per-trader add-on to the initial requirement, ppm of it (personalized margin): the
+   * trader's IM is `personalInitialMargin(IM, ppm)` when sizing the opening (default 0).
+   */
+  readonly initialAddOnPpm?: (intent: TraderIntent) => number;
 }
 
 const SLACK_PPM = 970_000n; // 97 %: fee rounding and a little room
@@ -326,7 +332,7 @@ export function materialize(
       : undefined;
 
   /** Notional (ceil), IM with the leverage cap, and taker fee of a size at the opening price. */
-  const cost = (qty: bigint, levPpm: bigint) => {
+  const cost = (qty: bigint, levPpm: bigint, addOnPpm = 0) => {
     const notional = divRound(qty * pricePx8, 10n ** 11n, 'ceil');
     const req = applyLeverageCap(
       model.requirement({ sizeQty9: qty, notionalQuote: notional }, { openInterestQuote: 0n }),
@@ -334,7 +340,8 @@ export function materialize(
       levPpm,
     );
     const value = divRound(qty * pricePx8, 10n ** 11n, 'halfEven');
-    return { notional, total: req.initialQuote + divRound(value * takerPpm, PPM, 'ceil') + 2n };
+    const im = addOnPpm > 0 ? personalInitialMargin(req.initialQuote, addOnPpm) : req.initialQuote;
+    return { notional, total: im + divRound(value * takerPpm, PPM, 'ceil') + 2n };
   };
   /** Initial-weight value of the BTC part (with the size haircut), USDC units. */
   const btcValue = (sats: bigint) =>
@@ -363,13 +370,14 @@ export function materialize(
     let usdc = valueUsd6 - btcPartUsd6;
     let sats = usdToSats(btcPartUsd6);
     const levPpm = BigInt(intent.leverage) * PPM;
+    const addOnPpm = opts.initialAddOnPpm?.(intent) ?? 0;
     const budget = () => ((usdc + btcValue(sats)) * SLACK_PPM) / PPM;
 
     let qty: bigint;
     const ref = reference?.get(intent.ref.account);
     if (reference) {
       qty = ref?.opened ? parseDecimalUnsafe(ref.size, 9) : 0n;
-      const need = qty > 0n ? cost(qty, levPpm).total : 0n;
+      const need = qty > 0n ? cost(qty, levPpm, addOnPpm).total : 0n;
       if (qty > 0n && budget() < need) {
         // Top up: scale both parts so the initial value covers the requirement.
         const have = budget();
@@ -388,7 +396,7 @@ export function materialize(
       let hi = (b * BigInt(intent.leverage) * 10n ** 11n) / pricePx8 / step + 2n;
       while (hi - lo > 1n) {
         const mid = (lo + hi) / 2n;
-        if (cost(mid * step, levPpm).total <= b) lo = mid;
+        if (cost(mid * step, levPpm, addOnPpm).total <= b) lo = mid;
         else hi = mid;
       }
       qty = lo * step;

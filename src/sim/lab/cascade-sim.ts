@@ -133,6 +133,9 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     timeMs: t0,
     ...(opts.sizing !== undefined ? { sizing: opts.sizing } : {}),
     ...(opts.insuranceSeed !== undefined ? { insuranceSeed: opts.insuranceSeed } : {}),
+    ...(opts.policy.initialAddOnPpm !== undefined
+      ? { initialAddOnPpm: opts.policy.initialAddOnPpm.bind(opts.policy) }
+      : {}),
   });
   const engine = Engine.create(pop.config, opts.journal ? { journal: opts.journal } : {});
   const ctx = new RunContext(engine, opts.book);

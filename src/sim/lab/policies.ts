@@ -89,6 +89,11 @@ export interface MarginPolicy {
    * the engine's IM; it does not change what the engine enforces.
    */
   accountInitialMargin?(state: ReadonlyEngineState, subaccountKey: string): number | undefined;
+  /**
+   * Optional: a per-trader add-on to the initial requirement (ppm of it) applied when the
+   * population opens under this policy (personalized margin, ./personal-policy.ts).
+   */
+  initialAddOnPpm?(intent: import('../population.ts').TraderIntent): number;
 }
 
 /** Fixed ratios: IM = notional × initial, MM = notional × maintenance (decimal fractions). */

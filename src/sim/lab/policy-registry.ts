@@ -3,6 +3,8 @@
  * Each call builds fresh instances: the dynamic policies are stateful, one per run.
  */
 import { dynamicPolicy, predictivePolicy } from './dynamic-policy.ts';
+import { learnedPolicy } from './learned-policy.ts';
+import { personalizedPolicy } from './personal-policy.ts';
 import type { MarginPolicy } from './policies.ts';
 import { staticPolicy, tieredPolicy } from './policies.ts';
 import { portfolioPolicy } from './portfolio-policy.ts';
@@ -16,6 +18,8 @@ const FACTORIES: Readonly<Record<string, () => MarginPolicy>> = {
   'dynamic-har': () => dynamicPolicy({ forecaster: 'har' }),
   'predictive-ewma': () => predictivePolicy({ forecaster: 'ewma' }),
   portfolio: () => portfolioPolicy(),
+  'predictive-learned': () => learnedPolicy(),
+  personalized: () => personalizedPolicy(),
 };
 
 export const POLICY_NAMES: readonly string[] = Object.keys(FACTORIES);

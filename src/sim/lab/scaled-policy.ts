@@ -73,5 +73,7 @@ export function scaledPolicy(policy: MarginPolicy, k: number): MarginPolicy {
     ...(policy.accountInitialMargin
       ? { accountInitialMargin: policy.accountInitialMargin.bind(policy) }
       : {}),
+    // A per-account add-on is relative to the (scaled) requirement: kept as it is.
+    ...(policy.initialAddOnPpm ? { initialAddOnPpm: policy.initialAddOnPpm.bind(policy) } : {}),
   };
 }
