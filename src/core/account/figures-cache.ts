@@ -440,14 +440,17 @@ export function crossFiguresWithChange(
     reserved += reservationOf(state, sub, positions, market, list);
   }
   if (portfolio) {
-    // The changed book in the order evaluate sees it (naiveChange: the market's position last),
-    // its rows re-derived only where they changed.
-    let book = crossPositions(sub);
-    if (next !== undefined) {
-      book = book.filter((p) => p.market !== market);
+    if (next === undefined) {
+      // Only orders change (an order check): the book is the cached one, in the same order, so
+      // its requirement is the cached figures' (computed once per book and clock, not per check).
+      im = cachedCrossFigures(state, sub).initialMarginQuote;
+    } else {
+      // The changed book in the order evaluate sees it (naiveChange: the market's position
+      // last), its rows re-derived only where they changed.
+      const book = crossPositions(sub).filter((p) => p.market !== market);
       if (next.size !== 0n) book.push(next);
+      im = portfolioFiguresQuote(state, book, undefined, sub.balances, e.portfolio).initialQuote;
     }
-    im = portfolioFiguresQuote(state, book, undefined, sub.balances, e.portfolio).initialQuote;
   }
   return {
     initialMarginQuote: im,

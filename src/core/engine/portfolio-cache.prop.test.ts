@@ -10,7 +10,8 @@
  *
  * After every step, for every subaccount: the cached figures equal `evaluate` on `crossView`
  * field by field, and a hypothetical trade in each market (the pre-trade check) computed from
- * the cached rows equals the full evaluation of the same view. The same commands then run with
+ * the cached rows equals the full evaluation of the same view, and so does an order check (the
+ * market's resting orders replaced, the book unchanged). The same commands then run with
  * the cache off: every outcome and the final state hash are the same.
  */
 import fc from 'fast-check';
@@ -189,6 +190,19 @@ function assertCacheExact(state: ReadonlyEngineState, probe: number): void {
         expect(crossFiguresWithChange(state, sub, m, n, undefined, delta)).toEqual(
           naiveChange(state, sub, m, n, undefined, delta),
         );
+      // an order check: the market's resting orders replaced, the book as it is (a portfolio
+      // book's requirement then comes from the cached figures)
+      const order = {
+        id: `probe-${k}-${j}`,
+        market: m,
+        side: (k + j) % 2 === 0 ? ('buy' as const) : ('sell' as const),
+        size: BigInt(1 + ((k * 13 + j) % 50)) * 10_000_000n,
+        pricePx8: state.markets.get(m)?.markPx8 ?? 10n ** 10n,
+        reduceOnly: false,
+      };
+      expect(crossFiguresWithChange(state, sub, m, undefined, [order], 0n)).toEqual(
+        naiveChange(state, sub, m, undefined, [order], 0n),
+      );
     }
     k += 1;
   }
