@@ -33,6 +33,7 @@ import {
   scopeFiguresFromSums,
 } from './figures.ts';
 import type { OrderLite } from './open-orders.ts';
+import { bookFiguresQuote, bookInitialWithTrade } from './portfolio-book.ts';
 import { PortfolioScopeRows, portfolioFiguresQuote } from './portfolio-scope.ts';
 import type { PositionLite } from './prices.ts';
 
@@ -303,7 +304,11 @@ export function cachedCrossFigures(state: ReadonlyEngineState, sub: ReadonlySuba
   let im = s.im;
   let mm = s.mm;
   if (e.portfolio !== undefined) {
-    const pm = portfolioFiguresQuote(state, crossPositions(sub), undefined, sub.balances, e.portfolio);
+    const book = crossPositions(sub);
+    // the kept book (portfolio-book.ts) when it reproduces the model, else the lean full path
+    const pm =
+      bookFiguresQuote(state, book, sub.balances, e.portfolio) ??
+      portfolioFiguresQuote(state, book, undefined, sub.balances, e.portfolio);
     im = pm.initialQuote;
     mm = pm.maintenanceQuote;
   }
@@ -446,10 +451,16 @@ export function crossFiguresWithChange(
       im = cachedCrossFigures(state, sub).initialMarginQuote;
     } else {
       // The changed book in the order evaluate sees it (naiveChange: the market's position
-      // last), its rows re-derived only where they changed.
-      const book = crossPositions(sub).filter((p) => p.market !== market);
-      if (next.size !== 0n) book.push(next);
-      im = portfolioFiguresQuote(state, book, undefined, sub.balances, e.portfolio).initialQuote;
+      // last): from the kept book, only the traded market's underlying re-summed
+      // (portfolio-book.ts); else its rows re-derived only where they changed.
+      const held = crossPositions(sub);
+      const fast = bookInitialWithTrade(state, held, sub.balances, e.portfolio!, market, next);
+      if (fast !== undefined) im = fast;
+      else {
+        const book = held.filter((p) => p.market !== market);
+        if (next.size !== 0n) book.push(next);
+        im = portfolioFiguresQuote(state, book, undefined, sub.balances, e.portfolio).initialQuote;
+      }
     }
   }
   return {
