@@ -304,11 +304,10 @@ export function cachedCrossFigures(state: ReadonlyEngineState, sub: ReadonlySuba
   let im = s.im;
   let mm = s.mm;
   if (e.portfolio !== undefined) {
-    const book = crossPositions(sub);
     // the kept book (portfolio-book.ts) when it reproduces the model, else the lean full path
     const pm =
-      bookFiguresQuote(state, book, sub.balances, e.portfolio) ??
-      portfolioFiguresQuote(state, book, undefined, sub.balances, e.portfolio);
+      bookFiguresQuote(state, sub, e.portfolio) ??
+      portfolioFiguresQuote(state, crossPositions(sub), undefined, sub.balances, e.portfolio);
     im = pm.initialQuote;
     mm = pm.maintenanceQuote;
   }
@@ -453,11 +452,10 @@ export function crossFiguresWithChange(
       // The changed book in the order evaluate sees it (naiveChange: the market's position
       // last): from the kept book, only the traded market's underlying re-summed
       // (portfolio-book.ts); else its rows re-derived only where they changed.
-      const held = crossPositions(sub);
-      const fast = bookInitialWithTrade(state, held, sub.balances, e.portfolio!, market, next);
+      const fast = bookInitialWithTrade(state, sub, e.portfolio!, market, next);
       if (fast !== undefined) im = fast;
       else {
-        const book = held.filter((p) => p.market !== market);
+        const book = crossPositions(sub).filter((p) => p.market !== market);
         if (next.size !== 0n) book.push(next);
         im = portfolioFiguresQuote(state, book, undefined, sub.balances, e.portfolio).initialQuote;
       }

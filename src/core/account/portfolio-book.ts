@@ -25,7 +25,7 @@
  * or closed in the book as it is. Property-tested against the full evaluation on random command
  * streams (engine/portfolio-cache.prop.test.ts).
  */
-import type { ReadonlyEngineState, ReadonlyMarketState } from '../model/state.ts';
+import type { ReadonlyEngineState, ReadonlyMarketState, ReadonlySubaccount } from '../model/state.ts';
 import { InvariantError, QTY_DECIMALS, toNumber } from '../num/index.ts';
 import {
   type AggregationState,
@@ -225,48 +225,50 @@ function rebuild(
  * rows. Writes its scenario vector, net and gross delta and strike nets.
  */
 function sumUnderlying(book: Book, k: number, skip: number, extraSize: number, extra: boolean | undefined): void {
-  const { st, config } = book;
+  const { st } = book;
   const nS = book.shell.scenarios.length;
   const out = k * nS;
   const sums = st.sums;
   for (let s = 0; s < nS; s++) sums[out + s] = 0;
-  let net = 0;
-  let gross = 0;
-  let groups = 0;
+  // accumulated in the typed arrays themselves (no closure, no boxed doubles: no allocation)
+  st.netDelta[k] = 0;
+  st.grossDelta[k] = 0;
+  book.strikeCountU[k] = 0;
+  book.seen.fill(-1);
+  const netPerStrike = book.config.shortOptionMinimum?.netPerStrike === true;
+  for (let i = 0; i < book.nPos; i++)
+    if (i !== skip && book.u[i] === k) addRow(book, k, i, book.size[i]!, out, nS, netPerStrike);
+  if (extra === true) addRow(book, k, skip, extraSize, out, nS, netPerStrike);
+  for (let i = book.nPos; i < book.n; i++)
+    if (book.u[i] === k) addRow(book, k, i, book.size[i]!, out, nS, netPerStrike);
+}
+
+/** Adds row `i` at size `sz` to underlying `k`'s sums, as portfolioMarginFigures adds a position. */
+function addRow(book: Book, k: number, i: number, sz: number, out: number, nS: number, netPerStrike: boolean): void {
+  const st = book.st;
+  const sums = st.sums;
+  const c = book.col[i]!;
+  const d = c.diffs;
+  for (let s = 0; s < nS; s++) sums[out + s]! += sz * d[s]!;
+  const option = book.isOption[i] === 1;
+  const delta = option ? sz * c.unitDelta : sz;
+  st.netDelta[k]! += delta;
+  st.grossDelta[k]! += Math.abs(delta);
+  if (!option) return;
   const nets = book.strikeNetU[k]!;
-  const netPerStrike = config.shortOptionMinimum?.netPerStrike === true;
-  const seen = book.seen;
-  seen.fill(-1);
-  const add = (i: number, sz: number) => {
-    const c = book.col[i]!;
-    const d = c.diffs;
-    for (let s = 0; s < nS; s++) sums[out + s]! += sz * d[s]!;
-    const option = book.isOption[i] === 1;
-    const delta = option ? sz * c.unitDelta : sz;
-    net += delta;
-    gross += Math.abs(delta);
-    if (option) {
-      let g = -1;
-      if (netPerStrike) {
-        const id = book.pair[i]!;
-        g = seen[id]!;
-        if (g < 0) {
-          seen[id] = g = groups++;
-          nets[g] = 0;
-        }
-      } else {
-        g = groups++;
-        nets[g] = 0;
-      }
-      nets[g]! += sz;
+  let g: number;
+  if (netPerStrike) {
+    const id = book.pair[i]!;
+    g = book.seen[id]!;
+    if (g < 0) {
+      book.seen[id] = g = book.strikeCountU[k]!++;
+      nets[g] = 0;
     }
-  };
-  for (let i = 0; i < book.nPos; i++) if (i !== skip && book.u[i] === k) add(i, book.size[i]!);
-  if (extra === true) add(skip, extraSize);
-  for (let i = book.nPos; i < book.n; i++) if (book.u[i] === k) add(i, book.size[i]!);
-  st.netDelta[k] = net;
-  st.grossDelta[k] = gross;
-  book.strikeCountU[k] = groups;
+  } else {
+    g = book.strikeCountU[k]!++;
+    nets[g] = 0;
+  }
+  nets[g]! += sz;
 }
 
 /** IM and MM from the per-underlying sums, rounded up as the full path does. */
@@ -292,16 +294,12 @@ function requirement(book: Book, state: ReadonlyEngineState): { initialQuote: bi
 }
 
 /** Does the book still describe these positions and balances (markets, marks, order, clock)? */
-function sameInputs(
-  state: ReadonlyEngineState,
-  book: Book,
-  positions: readonly PositionLite[],
-  balances: ReadonlyMap<string, bigint>,
-): boolean {
+function sameInputs(state: ReadonlyEngineState, book: Book, sub: ReadonlySubaccount): boolean {
+  const balances = sub.balances;
   if (book.config !== scenarioConfig(state.portfolio!) || book.nowMs !== Math.max(state.timeMs, 1)) return false;
   let i = 0;
-  for (const p of positions) {
-    if (p.size === 0n) continue;
+  for (const p of sub.positions.values()) {
+    if (p.isolated || p.size === 0n) continue;
     if (i >= book.nPos) return false;
     const m = book.market[i]!;
     if (m.config.id !== p.market || state.markets.get(p.market) !== m) return false;
@@ -348,26 +346,16 @@ function balancesUnchanged(state: ReadonlyEngineState, book: Book, balances: Rea
   return true;
 }
 
-function bookFor(
-  state: ReadonlyEngineState,
-  positions: readonly PositionLite[],
-  balances: ReadonlyMap<string, bigint>,
-  rows: PortfolioScopeRows,
-): Book {
+function bookFor(state: ReadonlyEngineState, sub: ReadonlySubaccount, rows: PortfolioScopeRows): Book {
   const held = books.get(rows);
-  if (held !== undefined && sameInputs(state, held, positions, balances)) {
-    if (!resize(state, held, positions)) return fresh(state, positions, balances, rows);
-    return held;
-  }
-  return fresh(state, positions, balances, rows);
+  if (held !== undefined && sameInputs(state, held, sub) && resize(state, held, sub)) return held;
+  return fresh(state, sub, rows);
 }
 
-function fresh(
-  state: ReadonlyEngineState,
-  positions: readonly PositionLite[],
-  balances: ReadonlyMap<string, bigint>,
-  rows: PortfolioScopeRows,
-): Book {
+function fresh(state: ReadonlyEngineState, sub: ReadonlySubaccount, rows: PortfolioScopeRows): Book {
+  const positions: PositionLite[] = [];
+  for (const p of sub.positions.values()) if (!p.isolated) positions.push(p);
+  const balances = sub.balances;
   const b = rebuild(state, positions, balances, rows);
   balanceMemo.set(b, balanceInputs(state, b, balances));
   books.set(rows, b);
@@ -385,11 +373,11 @@ function rowSize(book: Book, i: number, q9: bigint): number {
  * rows re-sized, their underlyings re-summed. False when a changed row is an option sharing its
  * vol with another (the mean would be re-derived: rebuild).
  */
-function resize(state: ReadonlyEngineState, book: Book, positions: readonly PositionLite[]): boolean {
+function resize(state: ReadonlyEngineState, book: Book, sub: ReadonlySubaccount): boolean {
   let i = 0;
   let dirty = 0; // bit per underlying (at most 31; more: rebuild)
-  for (const p of positions) {
-    if (p.size === 0n) continue;
+  for (const p of sub.positions.values()) {
+    if (p.isolated || p.size === 0n) continue;
     if (p.size !== book.sizeQ9[i]) {
       if (book.isOption[i] === 1 && book.pairRows[book.pair[i]!]! > 1) return false;
       const k = book.u[i]!;
@@ -400,8 +388,8 @@ function resize(state: ReadonlyEngineState, book: Book, positions: readonly Posi
   }
   if (dirty === 0) return true;
   i = 0;
-  for (const p of positions) {
-    if (p.size === 0n) continue;
+  for (const p of sub.positions.values()) {
+    if (p.isolated || p.size === 0n) continue;
     if (p.size !== book.sizeQ9[i]) {
       book.sizeQ9[i] = p.size;
       book.size[i] = rowSize(book, i, p.size);
@@ -416,35 +404,34 @@ function resize(state: ReadonlyEngineState, book: Book, positions: readonly Posi
 }
 
 /**
- * IM and MM of the scope's book (`positions`, `balances`) in quote units: equal to
- * `portfolioFiguresQuote(state, positions, undefined, balances)`; kept in `rows`' book.
+ * IM and MM of the subaccount's cross book in quote units: equal to `portfolioFiguresQuote` on its
+ * cross positions and balances; kept in `rows`' book. Undefined when the model is not the
+ * scenario risk matrix (the caller takes the full path).
  */
 export function bookFiguresQuote(
   state: ReadonlyEngineState,
-  positions: readonly PositionLite[],
-  balances: ReadonlyMap<string, bigint>,
+  sub: ReadonlySubaccount,
   rows: PortfolioScopeRows,
 ): { initialQuote: bigint; maintenanceQuote: bigint } | undefined {
   if (!supported(state)) return undefined;
-  const b = bookFor(state, positions, balances, rows);
+  const b = bookFor(state, sub, rows);
   return { initialQuote: b.initialQuote, maintenanceQuote: b.maintenanceQuote };
 }
 
 /**
- * Initial margin (quote units) of the book with `market`'s position replaced by `next` and moved
- * last (the book `naiveChange` evaluates), or undefined when that needs the full path (see the
- * header). The book as it is is `positions`.
+ * Initial margin (quote units) of the subaccount's cross book with `market`'s position replaced
+ * by `next` and moved last (the book `naiveChange` evaluates), or undefined when that needs the
+ * full path (see the header).
  */
 export function bookInitialWithTrade(
   state: ReadonlyEngineState,
-  positions: readonly PositionLite[],
-  balances: ReadonlyMap<string, bigint>,
+  sub: ReadonlySubaccount,
   rows: PortfolioScopeRows,
   market: string,
   next: PositionLite,
 ): bigint | undefined {
   if (!supported(state)) return undefined;
-  const book = bookFor(state, positions, balances, rows);
+  const book = bookFor(state, sub, rows);
   if (book.empty) return undefined;
   let j = -1;
   for (let i = 0; i < book.nPos; i++)
