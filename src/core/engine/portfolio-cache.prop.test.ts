@@ -28,6 +28,7 @@ import {
 import type { MarketConfigInput } from '../model/config.ts';
 import type { ReadonlyEngineState } from '../model/state.ts';
 import { black76Price, yearFraction } from '../pricing/black76.ts';
+import { portfolioPreset } from '../portfolio/scenarios.ts';
 import { Engine } from './engine.ts';
 
 const WHO = ['alice', 'bob', 'carol'] as const;
@@ -208,8 +209,8 @@ function assertCacheExact(state: ReadonlyEngineState, probe: number): void {
   }
 }
 
-function run(steps: Step[], deposits: number[], check: boolean, commands?: unknown[]) {
-  const e = Engine.create(config);
+function run(steps: Step[], deposits: number[], check: boolean, commands?: unknown[], cfg: object = config) {
+  const e = Engine.create(cfg);
   e.executeOrThrow({
     type: 'prices',
     timeMs: T0,
@@ -276,6 +277,38 @@ describe('cross-figures cache on portfolio-margin subaccounts', () => {
     // the sample reached books of several options margined together
     expect(coverage.options).toBeGreaterThanOrEqual(4);
   });
+
+  // The kept book (account/portfolio-book.ts) re-sums one underlying and lays strike groups out
+  // underlying by underlying: also exact without per-strike netting (span-16: one strike group
+  // per option, a short-option floor) and with a correlated pair (the joint scan reads both
+  // underlyings' vectors).
+  const models = [
+    { name: 'span-16', model: 'span-16' as const },
+    {
+      name: 'crypto-pm with BTC/ETH correlated (credit 0.5)',
+      model: { ...portfolioPreset('crypto-pm'), correlations: [{ a: 'BTC', b: 'ETH', credit: 0.5, beta: 1 }] },
+    },
+  ];
+  for (const { name, model } of models)
+    it(`equals the full recomputation on ${name}`, () => {
+      const cfg = { ...config, portfolio: { model } };
+      fc.assert(
+        fc.property(
+          fc.array(fc.integer({ min: 5_000, max: 200_000 }), { minLength: WHO.length, maxLength: WHO.length }),
+          sequences(step, 10, 30),
+          (deposits, steps) => {
+            setFiguresCacheEnabled(true);
+            const cached = run(steps, deposits, true, undefined, cfg);
+            setFiguresCacheEnabled(false);
+            const naive = run([], deposits, false, cached.issued, cfg);
+            setFiguresCacheEnabled(true);
+            expect(naive.outcomes).toEqual(cached.outcomes);
+            expect(naive.hash).toBe(cached.hash);
+          },
+        ),
+        { numRuns: propRuns(8, 0.2), seed: 1617 },
+      );
+    });
 
   it('recomputes a portfolio book when only the clock moved (a liquidation advances it without a price event)', () => {
     const e = Engine.create(config);
