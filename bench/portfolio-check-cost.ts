@@ -126,7 +126,11 @@ const calls: Record<string, () => void> = {
   },
   'trade check (crossFiguresWithChange)': () => {
     const held = sub.positions.get('BTC-PERP');
-    const next = { market: 'BTC-PERP', size: held.size + 1_000_000n, entryValue: held.entryValue + 100_000_000n };
+    const next = {
+      market: 'BTC-PERP',
+      size: held.size + 1_000_000n,
+      entryValue: held.entryValue + 100_000_000n,
+    };
     crossFiguresWithChange(engine.state, sub, 'BTC-PERP', next, undefined, 0n);
   },
   'accepted fill (execute)': () => {

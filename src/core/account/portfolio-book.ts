@@ -224,7 +224,13 @@ function rebuild(
  * it except `skip`, then (when `extraSize` is given) row `skip` with that size, then its balance
  * rows. Writes its scenario vector, net and gross delta and strike nets.
  */
-function sumUnderlying(book: Book, k: number, skip: number, extraSize: number, extra: boolean | undefined): void {
+function sumUnderlying(
+  book: Book,
+  k: number,
+  skip: number,
+  extraSize: number,
+  extra: boolean | undefined,
+): void {
   const { st } = book;
   const nS = book.shell.scenarios.length;
   const out = k * nS;
@@ -244,7 +250,15 @@ function sumUnderlying(book: Book, k: number, skip: number, extraSize: number, e
 }
 
 /** Adds row `i` at size `sz` to underlying `k`'s sums, as portfolioMarginFigures adds a position. */
-function addRow(book: Book, k: number, i: number, sz: number, out: number, nS: number, netPerStrike: boolean): void {
+function addRow(
+  book: Book,
+  k: number,
+  i: number,
+  sz: number,
+  out: number,
+  nS: number,
+  netPerStrike: boolean,
+): void {
   const st = book.st;
   const sums = st.sums;
   const c = book.col[i]!;
@@ -272,7 +286,10 @@ function addRow(book: Book, k: number, i: number, sz: number, out: number, nS: n
 }
 
 /** IM and MM from the per-underlying sums, rounded up as the full path does. */
-function requirement(book: Book, state: ReadonlyEngineState): { initialQuote: bigint; maintenanceQuote: bigint } {
+function requirement(
+  book: Book,
+  state: ReadonlyEngineState,
+): { initialQuote: bigint; maintenanceQuote: bigint } {
   if (book.empty) return { initialQuote: 0n, maintenanceQuote: 0n };
   let g = 0;
   for (let k = 0; k < book.strikeCountU.length; k++) {
@@ -296,7 +313,8 @@ function requirement(book: Book, state: ReadonlyEngineState): { initialQuote: bi
 /** Does the book still describe these positions and balances (markets, marks, order, clock)? */
 function sameInputs(state: ReadonlyEngineState, book: Book, sub: ReadonlySubaccount): boolean {
   const balances = sub.balances;
-  if (book.config !== scenarioConfig(state.portfolio!) || book.nowMs !== Math.max(state.timeMs, 1)) return false;
+  if (book.config !== scenarioConfig(state.portfolio!) || book.nowMs !== Math.max(state.timeMs, 1))
+    return false;
   let i = 0;
   for (const p of sub.positions.values()) {
     if (p.isolated || p.size === 0n) continue;
@@ -332,7 +350,11 @@ function balanceInputs(state: ReadonlyEngineState, book: Book, balances: Readonl
   }
   return out;
 }
-function balancesUnchanged(state: ReadonlyEngineState, book: Book, balances: ReadonlyMap<string, bigint>): boolean {
+function balancesUnchanged(
+  state: ReadonlyEngineState,
+  book: Book,
+  balances: ReadonlyMap<string, bigint>,
+): boolean {
   const memo = balanceMemo.get(book);
   if (memo === undefined) return false;
   let x = 0;
@@ -396,7 +418,8 @@ function resize(state: ReadonlyEngineState, book: Book, sub: ReadonlySubaccount)
     }
     i++;
   }
-  for (let k = 0; k < book.spot.length; k++) if ((dirty & (1 << k)) !== 0) sumUnderlying(book, k, -1, 0, undefined);
+  for (let k = 0; k < book.spot.length; k++)
+    if ((dirty & (1 << k)) !== 0) sumUnderlying(book, k, -1, 0, undefined);
   const r = requirement(book, state);
   book.initialQuote = r.initialQuote;
   book.maintenanceQuote = r.maintenanceQuote;

@@ -27,8 +27,8 @@ import {
 } from '../account/figures-cache.ts';
 import type { MarketConfigInput } from '../model/config.ts';
 import type { ReadonlyEngineState } from '../model/state.ts';
-import { black76Price, yearFraction } from '../pricing/black76.ts';
 import { portfolioPreset } from '../portfolio/scenarios.ts';
+import { black76Price, yearFraction } from '../pricing/black76.ts';
 import { Engine } from './engine.ts';
 
 const WHO = ['alice', 'bob', 'carol'] as const;
@@ -286,7 +286,10 @@ describe('cross-figures cache on portfolio-margin subaccounts', () => {
     { name: 'span-16', model: 'span-16' as const },
     {
       name: 'crypto-pm with BTC/ETH correlated (credit 0.5)',
-      model: { ...portfolioPreset('crypto-pm'), correlations: [{ a: 'BTC', b: 'ETH', credit: 0.5, beta: 1 }] },
+      model: {
+        ...portfolioPreset('crypto-pm'),
+        correlations: [{ a: 'BTC', b: 'ETH', credit: 0.5, beta: 1 }],
+      },
     },
   ];
   for (const { name, model } of models)
@@ -294,7 +297,10 @@ describe('cross-figures cache on portfolio-margin subaccounts', () => {
       const cfg = { ...config, portfolio: { model } };
       fc.assert(
         fc.property(
-          fc.array(fc.integer({ min: 5_000, max: 200_000 }), { minLength: WHO.length, maxLength: WHO.length }),
+          fc.array(fc.integer({ min: 5_000, max: 200_000 }), {
+            minLength: WHO.length,
+            maxLength: WHO.length,
+          }),
           sequences(step, 10, 30),
           (deposits, steps) => {
             setFiguresCacheEnabled(true);
