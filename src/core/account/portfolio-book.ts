@@ -40,7 +40,7 @@ import {
 } from '../portfolio/risk-matrix.ts';
 import type { PortfolioMarginConfig } from '../portfolio/scenarios.ts';
 import { type PortfolioScopeRows, portfolioInputs, px, scenarioConfig, toQuote } from './portfolio-scope.ts';
-import { assetPricePx8, markOf, type PositionLite } from './prices.ts';
+import { assetPricePx8, type PositionLite } from './prices.ts';
 
 const qty = (q9: bigint) => toNumber(q9, QTY_DECIMALS);
 
@@ -51,6 +51,8 @@ interface Book {
   readonly n: number;
   readonly nPos: number;
   readonly market: (ReadonlyMarketState | undefined)[];
+  /** An option row's underlying market (its mark is the row's `uPx8`). */
+  readonly underlyingMarket: (ReadonlyMarketState | undefined)[];
   readonly sizeQ9: bigint[];
   readonly markPx8: bigint[];
   readonly uPx8: bigint[];
@@ -108,6 +110,7 @@ function rebuild(
   );
   const nU = frame.underlyings.length;
   const market: (ReadonlyMarketState | undefined)[] = [];
+  const underlyingMarket: (ReadonlyMarketState | undefined)[] = [];
   const sizeQ9: bigint[] = [];
   const markPx8: bigint[] = [];
   const uPx8: bigint[] = [];
@@ -135,7 +138,9 @@ function rebuild(
         row.config = config;
       }
       col.push(row.column);
-      market.push(state.markets.get(p.id!)!);
+      const m = state.markets.get(p.id!)!;
+      market.push(m);
+      underlyingMarket.push(m.config.option ? state.markets.get(m.config.option.underlying) : undefined);
       sizeQ9.push(row.sizeQ9);
       markPx8.push(row.markPx8);
       uPx8.push(row.uPx8);
@@ -143,6 +148,7 @@ function rebuild(
     } else {
       col.push(unitColumnOf(p, snapshot, config));
       market.push(undefined);
+      underlyingMarket.push(undefined);
       sizeQ9.push(0n);
       markPx8.push(0n);
       uPx8.push(0n);
@@ -188,6 +194,7 @@ function rebuild(
     n,
     nPos,
     market,
+    underlyingMarket,
     sizeQ9,
     markPx8,
     uPx8,
@@ -320,10 +327,11 @@ function sameInputs(state: ReadonlyEngineState, book: Book, sub: ReadonlySubacco
     if (p.isolated || p.size === 0n) continue;
     if (i >= book.nPos) return false;
     const m = book.market[i]!;
-    if (m.config.id !== p.market || state.markets.get(p.market) !== m) return false;
-    if (markOf(m) !== book.markPx8[i]) return false;
-    const terms = m.config.option;
-    if (terms !== undefined && markOf(state.markets.get(terms.underlying)!) !== book.uPx8[i]) return false;
+    // A market reconfigured or a new state drops the figures cache (and this book) anyway; the
+    // marks are compared as portfolio-scope.ts's rows compare them, without a lookup per row.
+    if (m.config.id !== p.market || m.markPx8 !== book.markPx8[i]) return false;
+    const um = book.underlyingMarket[i];
+    if (um !== undefined && um.markPx8 !== book.uPx8[i]) return false;
     i++;
   }
   if (i !== book.nPos) return false;
