@@ -79,6 +79,9 @@ interface Book {
   /** Strike nets per underlying, laid out underlying by underlying: start and count. */
   readonly strikeNetU: Float64Array[];
   readonly strikeCountU: Int32Array;
+  /** Scratch: one underlying's vector and strike nets, kept while a hypothetical replaces them. */
+  readonly savedSums: Float64Array;
+  readonly savedNets: Float64Array;
   initialQuote: bigint;
   maintenanceQuote: bigint;
   /** An empty book (no rows): the requirement is 0. */
@@ -215,6 +218,8 @@ function rebuild(
     strikeUAll: new Int32Array(n),
     strikeNetU: Array.from({ length: nU }, () => new Float64Array(n)),
     strikeCountU: new Int32Array(nU),
+    savedSums: new Float64Array(nS),
+    savedNets: new Float64Array(n),
     initialQuote: 0n,
     maintenanceQuote: 0n,
     empty: n === 0,
@@ -488,9 +493,24 @@ export function bookInitialWithTrade(
   const S = ref ?? refLinear;
   if (S !== book.spot[k]) return undefined;
   const size = closing ? 0 : rowSize(book, j, next.size);
+  // keep the book's own figures of that underlying, replace them by the changed book's, aggregate,
+  // put them back (copies of the same doubles: the book is unchanged)
+  const st = book.st;
+  const nS = book.savedSums.length;
+  const nets = book.strikeNetU[k]!;
+  const count = book.strikeCountU[k]!;
+  const net = st.netDelta[k]!;
+  const gross = st.grossDelta[k]!;
+  book.savedSums.set(st.sums.subarray(k * nS, (k + 1) * nS));
+  book.savedNets.set(nets.subarray(0, count));
   sumUnderlying(book, k, j, size, !closing);
-  const r = requirement(book, state);
-  // restore the book's own sums for that underlying
-  sumUnderlying(book, k, -1, 0, undefined);
-  return r.initialQuote;
+  try {
+    return requirement(book, state).initialQuote;
+  } finally {
+    st.sums.set(book.savedSums, k * nS);
+    nets.set(book.savedNets.subarray(0, count));
+    book.strikeCountU[k] = count;
+    st.netDelta[k] = net;
+    st.grossDelta[k] = gross;
+  }
 }
