@@ -20,7 +20,8 @@
  * order (the only order its short-contract sum reads).
  *
  * Anything else is a rebuild from `portfolioInputs` (the full path's own rows): a market not yet
- * in the book, a trade that changes the shared vol of a call/put pair, a change of an
+ * in the book, a size change of an option not settled linearly (its row is rowOf's to derive),
+ * a trade that changes the shared vol of a call/put pair, a change of an
  * underlying's reference price, of marks, balances, clock or configuration, or a position opened
  * or closed in the book as it is. Property-tested against the full evaluation on random command
  * streams (engine/portfolio-cache.prop.test.ts).
@@ -397,6 +398,15 @@ function fresh(state: ReadonlyEngineState, sub: ReadonlySubaccount, rows: Portfo
   return b;
 }
 
+/**
+ * Can the row be re-sized here? A linear-settled option or a linear position: rowSize is
+ * portfolio-scope.ts rowOf's own formula for those. Any other settlement is rebuilt through rowOf.
+ */
+function resizable(book: Book, i: number): boolean {
+  const terms = book.market[i]?.config.option as { readonly settlement?: string } | undefined;
+  return terms === undefined || terms.settlement === undefined || terms.settlement === 'linear';
+}
+
 /** Float size of a position row, as portfolio-scope.ts rowOf derives it. */
 function rowSize(book: Book, i: number, q9: bigint): number {
   const S = book.spot[book.u[i]!]!;
@@ -414,6 +424,7 @@ function resize(state: ReadonlyEngineState, book: Book, sub: ReadonlySubaccount)
   for (const p of sub.positions.values()) {
     if (p.isolated || p.size === 0n) continue;
     if (p.size !== book.sizeQ9[i]) {
+      if (!resizable(book, i)) return false;
       if (book.isOption[i] === 1 && book.pairRows[book.pair[i]!]! > 1) return false;
       const k = book.u[i]!;
       if (k > 30) return false;
@@ -476,6 +487,7 @@ export function bookInitialWithTrade(
       break;
     }
   if (j < 0) return undefined; // a market not in the book: its row is derived by the full path
+  if (!resizable(book, j)) return undefined;
   const k = book.u[j]!;
   const option = book.isOption[j] === 1;
   const closing = next.size === 0n;
