@@ -8,9 +8,12 @@
  *     solved from each option's mark, full revaluation on the crypto-pm grid, rounding), and
  *   - a pre-trade check (`execute(fill)` of a small perpetual trade, accepted, with its
  *     before/after figures), the cost a portfolio account adds to order entry. The figures cache
- *     keeps the book's rows (portfolio-scope.ts PortfolioScopeRows: each market's size in units
- *     of the reference price, implied vol and priced scenario column), so a trade re-prices only
- *     its market's row and re-adds the cached columns (risk-matrix.ts portfolioMarginFigures).
+ *     keeps the book (account/portfolio-book.ts: each row's size, priced unit column and strike
+ *     group, each underlying's scenario P&L vector), so a trade re-sums only the traded
+ *     underlying's vector from cached columns, in the full recomputation's order.
+ *
+ * CPU time and allocation per call of the order check, the trade check and the accepted fill,
+ * which do not depend on the machine's load as wall times do: bench/portfolio-check-cost.ts.
  *
  * Standalone: `npx tsx bench/portfolio-engine.ts` (BENCH_QUICK=1 for a smoke run).
  */
@@ -155,7 +158,7 @@ export function benchPortfolioEngine(
     'portfolio_pretrade_p99_us',
     t.p99 / 1e3,
     'us',
-    'engine.execute(fill) of a 0.001 BTC perpetual trade on a portfolio-margin account holding 200 options and 3 perpetuals: the after-trade portfolio requirement from the cached rows (only the traded market row re-derived and re-priced, every cached column re-added), the exact checks, the state update',
+    "engine.execute(fill) of a 0.001 BTC perpetual trade on a portfolio-margin account holding 200 options and 3 perpetuals: command parsing, both sides' margin checks (the portfolio side's after-trade requirement from the kept book: only the traded underlying's scenario vector re-summed from cached columns), the state update and events, the kept book brought to the new size",
   );
   log(
     `   portfolio account in the engine (${options} option markets + 3 perps): figures median ${fmtNs(e.median)}, p99 ${fmtNs(e.p99)}; ` +

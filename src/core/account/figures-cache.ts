@@ -35,6 +35,7 @@ import {
   scopeFiguresFromSums,
 } from './figures.ts';
 import { addOrderTerms, type OrderLite, type OrderSums, reservationFromSums } from './open-orders.ts';
+import { bookFiguresQuote, bookInitialWithTrade } from './portfolio-book.ts';
 import { PortfolioScopeRows, portfolioFiguresQuote } from './portfolio-scope.ts';
 import { markOf, type PositionLite } from './prices.ts';
 
@@ -368,7 +369,10 @@ export function cachedCrossFigures(state: ReadonlyEngineState, sub: ReadonlySuba
   let im = s.im;
   let mm = s.mm;
   if (e.portfolio !== undefined) {
-    const pm = portfolioFiguresQuote(state, crossPositions(sub), undefined, sub.balances, e.portfolio);
+    // the kept book (portfolio-book.ts) when it reproduces the model, else the lean full path
+    const pm =
+      bookFiguresQuote(state, sub, e.portfolio) ??
+      portfolioFiguresQuote(state, crossPositions(sub), undefined, sub.balances, e.portfolio);
     im = pm.initialQuote;
     mm = pm.maintenanceQuote;
   }
@@ -511,14 +515,22 @@ export function crossFiguresWithChange(
     reserved += reservationOf(state, sub, positions, market, list);
   }
   if (portfolio) {
-    // The changed book in the order evaluate sees it (naiveChange: the market's position last),
-    // its rows re-derived only where they changed.
-    let book = crossPositions(sub);
-    if (next !== undefined) {
-      book = book.filter((p) => p.market !== market);
-      if (next.size !== 0n) book.push(next);
+    if (next === undefined) {
+      // Only orders change (an order check): the book is the cached one, in the same order, so
+      // its requirement is the cached figures' (computed once per book and clock, not per check).
+      im = cachedCrossFigures(state, sub).initialMarginQuote;
+    } else {
+      // The changed book in the order evaluate sees it (naiveChange: the market's position
+      // last): from the kept book, only the traded market's underlying re-summed
+      // (portfolio-book.ts); else its rows re-derived only where they changed.
+      const fast = bookInitialWithTrade(state, sub, e.portfolio!, market, next);
+      if (fast !== undefined) im = fast;
+      else {
+        const book = crossPositions(sub).filter((p) => p.market !== market);
+        if (next.size !== 0n) book.push(next);
+        im = portfolioFiguresQuote(state, book, undefined, sub.balances, e.portfolio).initialQuote;
+      }
     }
-    im = portfolioFiguresQuote(state, book, undefined, sub.balances, e.portfolio).initialQuote;
   }
   return {
     initialMarginQuote: im,

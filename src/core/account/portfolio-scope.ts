@@ -43,7 +43,7 @@ import { assetPricePx8, markOf, type PositionLite } from './prices.ts';
 const configCache = new WeakMap<EnginePortfolio, PortfolioMarginConfig>();
 /** Priced risk-matrix columns across evaluations: a trade revalues only what changed. */
 const columns = new RiskColumnCache();
-function scenarioConfig(p: EnginePortfolio): PortfolioMarginConfig {
+export function scenarioConfig(p: EnginePortfolio): PortfolioMarginConfig {
   if (typeof p.model !== 'string') return p.model;
   let c = configCache.get(p);
   if (!c) {
@@ -304,7 +304,7 @@ export function portfolioInputs(
   return { account: { collateral: 0, positions: out }, snapshot: { nowMs, rate: 0, underlyings }, memos };
 }
 
-function toQuote(state: ReadonlyEngineState, x: number): bigint {
+export function toQuote(state: ReadonlyEngineState, x: number): bigint {
   if (!Number.isFinite(x) || x < 0) throw new InvariantError(`portfolio requirement ${x} is not usable`);
   return BigInt(Math.ceil(x * Number(pow10(state.settlement.decimals))));
 }

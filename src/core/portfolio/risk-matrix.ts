@@ -225,7 +225,7 @@ function columnOf(
  * The parts of a matrix that do not depend on the positions' sizes: scenarios, weights, the
  * account's underlyings (sorted ids) with their resolved moves, and the correlation groups.
  */
-interface MatrixFrame {
+export interface MatrixFrame {
   scenarios: ScenarioTemplate[];
   weights: Float64Array;
   underlyings: UnderlyingRiskInfo[];
@@ -234,7 +234,7 @@ interface MatrixFrame {
   groupOf: Int32Array;
 }
 
-function matrixFrame(
+export function matrixFrame(
   positions: readonly PortfolioPosition[],
   snapshot: MarketSnapshot,
   config: PortfolioMarginConfig,
@@ -749,13 +749,13 @@ export function portfolioMargin(
 }
 
 /** A configuration's scenarios, weights and resolved moves per price range, kept across calls. */
-interface ConfigFrame {
+export interface ConfigFrame {
   scenarios: ScenarioTemplate[];
   weights: Float64Array;
   moves: Map<number, Float64Array>;
 }
 const configFrames = new WeakMap<PortfolioMarginConfig, ConfigFrame>();
-function configFrame(config: PortfolioMarginConfig): ConfigFrame {
+export function configFrame(config: PortfolioMarginConfig): ConfigFrame {
   let f = configFrames.get(config);
   if (!f) {
     const scenarios = scenarioTemplates(config);
@@ -765,7 +765,7 @@ function configFrame(config: PortfolioMarginConfig): ConfigFrame {
   return f;
 }
 
-function movesOf(cf: ConfigFrame, range: number): Float64Array {
+export function movesOf(cf: ConfigFrame, range: number): Float64Array {
   let m = cf.moves.get(range);
   if (!m) {
     m = Float64Array.from(cf.scenarios, (s) => resolvedMove(s, range));
