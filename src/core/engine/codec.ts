@@ -16,13 +16,15 @@ import {
 import { InvariantError } from '../num/index.ts';
 import { fromJson, toJson } from '../num/json.ts';
 import { decodeOracleState, oracleStateToPlain } from '../oracle/codec.ts';
+import { templateEventJson } from './event-json.ts';
 import type { EngineEvent } from './events.ts';
 import { addOrder } from './evolve.ts';
 import { decodeSubaccounts, encodeSubaccounts, type SubaccountTable } from './subaccount-table.ts';
 
 export { fromJson, toJson };
 
-export const encodeEvent = (e: EngineEvent): string => toJson(e);
+/** `toJson(e)`; a fill's events ('traded', 'moved') by a template that writes the same text (event-json.ts). */
+export const encodeEvent = (e: EngineEvent): string => templateEventJson(e) ?? toJson(e);
 export const decodeEvent = (json: string): EngineEvent => fromJson<EngineEvent>(json);
 
 const sorted = <V>(m: ReadonlyMap<string, V>): [string, V][] =>

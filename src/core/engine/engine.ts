@@ -187,11 +187,13 @@ export class Engine {
 
   execute(input: unknown): ExecuteResult {
     if (this.haltReason !== undefined) return refusal('ENGINE_HALTED', this.haltReason);
-    const bound = boundsProblem(input);
-    if (bound !== undefined) return refusal('MALFORMED_COMMAND', bound);
-    // fills, the most frequent command, skip zod when their plain shape is valid (fast-commands.ts)
+    // fills, the most frequent command, skip zod when their plain shape is valid (fast-commands.ts);
+    // a fill it accepts is within the bounds by construction (at most 11 keys, two refs of two, no
+    // reserved key), so only what it leaves to zod is measured first
     let command = parseFillFast(input);
     if (command === undefined) {
+      const bound = boundsProblem(input);
+      if (bound !== undefined) return refusal('MALFORMED_COMMAND', bound);
       const parsed = CommandSchema.safeParse(input);
       if (!parsed.success) return refusal('MALFORMED_COMMAND', briefError(parsed.error));
       command = parsed.data;

@@ -133,3 +133,31 @@ describe('INV-15 strict, bounded input', () => {
     expect(message.split('\n').length).toBeLessThanOrEqual(6);
   });
 });
+
+describe('fills: the bounds still apply to what the fast fill parser leaves to zod', () => {
+  const fill = {
+    type: 'fill',
+    market: 'BTC-PERP',
+    buyer: ref('a'),
+    seller: ref('b'),
+    size: '1',
+    price: '60000',
+  };
+  it('a reserved key (own, JSON-parsed) or an oversized extra value is refused as malformed', () => {
+    const e = newVenue();
+    const proto = refused(
+      e,
+      JSON.parse(
+        `{"type":"fill","market":"BTC-PERP","buyer":{"account":"a","__proto__":{}},"seller":{"account":"b"},"size":"1","price":"60000"}`,
+      ),
+      'MALFORMED_COMMAND',
+    );
+    expect(proto).toBe('key __proto__ is not allowed');
+    const huge = refused(
+      e,
+      { ...fill, extra: Array.from({ length: 250_000 }, () => 0) },
+      'MALFORMED_COMMAND',
+    );
+    expect(huge).toMatch(/command too large/);
+  });
+});

@@ -300,6 +300,14 @@ export function cancelMarketOrders(ctx: CommandContext, market: string, reason: 
 export function trimReduceOnly(ctx: CommandContext, subKey: string, market: string): void {
   const mine = ctx.state.ordersBySub.get(subKey);
   if (mine === undefined) return;
+  // most traders have no reduce-only order in the market: then there is nothing to copy or price
+  let any = false;
+  for (const o of mine.values())
+    if (o.market === market && o.reduceOnly) {
+      any = true;
+      break;
+    }
+  if (!any) return;
   const sub = ctx.state.subaccounts.get(subKey)!;
   const p = positionSize(sub, market);
   let room = p < 0n ? -p : p;
