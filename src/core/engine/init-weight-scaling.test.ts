@@ -14,6 +14,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import vectors from '../../../test/vectors/mango_v4_health.json' with { type: 'json' };
+import { marginBreakdown } from '../account/breakdown.ts';
 import { crossView, evaluate } from '../account/figures.ts';
 import { cachedCrossFigures } from '../account/figures-cache.ts';
 import {
@@ -24,6 +25,7 @@ import {
 import { mangoConfig } from '../presets/mango-v4.ts';
 import { add, cmp, mul, ratOf, sub, toScaled } from '../presets/rational.ts';
 import { type MangoToken, mangoHealth } from '../reference/mango-v4.ts';
+import { decodeSnapshot, encodeSnapshot, stateHash } from './codec.ts';
 import { ConfigError, Engine } from './engine.ts';
 import type { EngineEvent } from './events.ts';
 
@@ -186,6 +188,13 @@ describe('hand-derived: a 9-decimal asset whose bank grows and shrinks', () => {
       16_666_650_000n,
     );
   });
+  it('the margin breakdown shows the scaled init weight and its value (maintenance unscaled)', () => {
+    const sol = marginBreakdown(e.state, e.state.subaccounts.get('alice/0')!).cross.collateral.find(
+      (c) => c.asset === 'SOL',
+    )!;
+    expect([sol.initialWeight, sol.valueInitial]).toEqual(['0.222222', '16666.65']);
+    expect([sol.maintenanceWeight, sol.valueMaintenance]).toEqual(['0.7', '52500']);
+  });
   it('bob withdraws 700: bank 120,000, weight ⌊0.5 × 100/120⌋ = 0.416666 → 31,249.95', () => {
     e.executeOrThrow({ type: 'withdraw', from: ref('bob'), asset: 'SOL', amount: '700' });
     expect(bankTotals(e.state, 'SOL').deposits).toBe(800n * 10n ** 9n);
@@ -194,6 +203,29 @@ describe('hand-derived: a 9-decimal asset whose bank grows and shrinks', () => {
   it('a replayed engine builds the same totals', () => {
     const replayed = Engine.replay(log);
     expect(bankTotals(replayed, 'SOL')).toEqual(bankTotals(e.state, 'SOL'));
+  });
+});
+
+describe('the mango-v4 preset opts in (SOL: starts 5,000 / 5,000, test_health1’s token 4)', () => {
+  const e = Engine.create(mangoConfig());
+  e.executeOrThrow({ type: 'prices', timeMs: 1, assets: { SOL: '100' } });
+  e.executeOrThrow({ type: 'deposit', to: ref('alice'), asset: 'SOL', amount: '100' });
+  it('100 SOL × $100 = 10,000 > 5,000: init 0.5 × 5,000 / 10,000 = 0.25 → 2,500; maint 0.7 → 7,000', () => {
+    const f = figuresOf(e, 'alice');
+    expect(f.collateralInitialQuote).toBe(2_500n * U);
+    expect(f.collateralMaintenanceQuote).toBe(7_000n * U);
+  });
+  it('a snapshot round trip keeps the configuration, the hash and the totals', () => {
+    const back = decodeSnapshot(encodeSnapshot(e.state));
+    expect(stateHash(back)).toBe(stateHash(e.state));
+    expect(back.assets.get('SOL')!.initWeightScaling).toEqual({
+      depositScaleStartQuote: 5_000n * 10n ** 8n,
+      borrowScaleStartQuote: 5_000n * 10n ** 8n,
+    });
+    expect(bankTotals(back, 'SOL')).toEqual({ deposits: 100n * 10n ** 9n, borrows: 0n });
+    expect(evaluate(back, crossView(back.subaccounts.get('alice/0')!)).collateralInitialQuote).toBe(
+      2_500n * U,
+    );
   });
 });
 
