@@ -133,9 +133,22 @@ export function initLiabilityWeightScaled(
   return scaledInitLiabilityWeightPpm(weightPpm, t.borrows, asset.decimals, pricePx8, start);
 }
 
-/** Does any asset of the state scale its init weights (the figures cache is off for such states)? */
+const scaling = new WeakMap<object, boolean>();
+/**
+ * Does any asset of the state scale its init weights (the figures cache is off for such states)?
+ * Memoized per assets map (the figures cache asks on every read); evolve calls
+ * `forgetInitWeightScaling` when an asset's configuration is replaced.
+ */
 export function scalesInitWeights(state: ReadonlyEngineState): boolean {
-  // A loop, not a memo: an asset's configuration can be replaced by a command (a handful of assets).
-  for (const a of state.assets.values()) if (a.initWeightScaling !== undefined) return true;
-  return false;
+  const known = scaling.get(state.assets);
+  if (known !== undefined) return known;
+  let any = false;
+  for (const a of state.assets.values()) if (a.initWeightScaling !== undefined) any = true;
+  scaling.set(state.assets, any);
+  return any;
+}
+
+/** An asset of this assets map was configured again: ask `scalesInitWeights` afresh. */
+export function forgetInitWeightScaling(assets: object): void {
+  scaling.delete(assets);
 }

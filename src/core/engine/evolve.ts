@@ -5,7 +5,7 @@
  */
 import { lazyFunding, pendingFundingQuote, sideIndex } from '../account/lazy-funding.ts';
 import { applyTrade } from '../account/position.ts';
-import { noteBalanceChange } from '../collateral/bank-totals.ts';
+import { forgetInitWeightScaling, noteBalanceChange } from '../collateral/bank-totals.ts';
 import { fromScaled, RAY, toScaled } from '../collateral/interest.ts';
 import { signedValue } from '../margin/contract-value.ts';
 import { createMarginModel } from '../margin/models.ts';
@@ -595,6 +595,7 @@ export function evolve(state: EngineState, event: EngineEvent): void {
       return;
     case 'asset_configured':
       state.assets.set(event.config.id, event.config);
+      forgetInitWeightScaling(state.assets);
       if (event.config.interest) startInterest(state, event.config.id);
       if (event.config.id === state.settlement.id) state.settlement = event.config;
       return;

@@ -388,6 +388,31 @@ describe('bad configuration: typed errors, state unchanged', () => {
     expect(code(r)).toBe('INVALID_CONFIG');
     expect(e.state.assets.get('USDC')).toBe(before);
   });
+  it('set_asset can opt an asset in later: the scaling (and the cache switch) follow at once', () => {
+    const e = Engine.create(mangoConfig());
+    e.executeOrThrow({
+      type: 'set_asset',
+      config: { id: 'SOL', decimals: 9, initialWeight: '0.5', maintenanceWeight: '0.7' },
+    });
+    e.executeOrThrow({ type: 'prices', timeMs: 1, assets: { SOL: '100' } });
+    e.executeOrThrow({ type: 'deposit', to: ref('alice'), asset: 'SOL', amount: '100' });
+    const alice = () => e.state.subaccounts.get('alice/0')!;
+    expect(cachedCrossFigures(e.state, alice()).collateralInitialQuote).toBe(5_000n * U);
+    e.executeOrThrow({
+      type: 'set_asset',
+      config: {
+        id: 'SOL',
+        decimals: 9,
+        initialWeight: '0.5',
+        maintenanceWeight: '0.7',
+        initWeightScaling: { depositScaleStartQuote: '5000' },
+      },
+    });
+    expect(cachedCrossFigures(e.state, alice()).collateralInitialQuote).toBe(2_500n * U);
+    e.executeOrThrow({ type: 'deposit', to: ref('bob'), asset: 'SOL', amount: '100' });
+    // bank 20,000: 0.5 × 5,000 / 20,000 = 0.125 → 1,250 (bob's deposit reached alice's figures)
+    expect(cachedCrossFigures(e.state, alice()).collateralInitialQuote).toBe(1_250n * U);
+  });
   it('set_asset: a zero start is a malformed command', () => {
     const e = Engine.create(mangoConfig());
     const r = e.execute({
