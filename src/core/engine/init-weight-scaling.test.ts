@@ -22,6 +22,7 @@ import {
   scaledInitAssetWeightPpm,
   scaledInitLiabilityWeightPpm,
 } from '../collateral/bank-totals.ts';
+import { driftConfig } from '../presets/drift-v2.ts';
 import { mangoConfig } from '../presets/mango-v4.ts';
 import { add, cmp, mul, ratOf, sub, toScaled } from '../presets/rational.ts';
 import { type MangoToken, mangoHealth } from '../reference/mango-v4.ts';
@@ -377,6 +378,13 @@ describe('bad configuration: typed errors, state unchanged', () => {
   });
   it('refuses scaling on the settlement asset (it counts at face value)', () => {
     expect(() => Engine.create(base({ depositScaleStartQuote: '1000' }, 'USDC'))).toThrow(/face value/);
+  });
+  it('refuses it on the drift-v2 arithmetic (whose integer passes do not read bank totals)', () => {
+    const cfg = driftConfig();
+    const assets = cfg.assets!.map((a) =>
+      a.id === 'SOL' ? { ...a, initWeightScaling: { depositScaleStartQuote: '1000' } } : a,
+    );
+    expect(() => Engine.create({ ...cfg, assets })).toThrow(/drift-v2 arithmetic/);
   });
   it('set_asset: scaling on the settlement asset is rejected, the asset unchanged', () => {
     const e = Engine.create(mangoConfig());
