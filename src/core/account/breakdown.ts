@@ -18,6 +18,7 @@
  * the model computes them, and the scope's IM is that float rounded UP to a quote unit.
  */
 
+import { initAssetWeightScaled, initLiabilityWeightScaled } from '../collateral/bank-totals.ts';
 import { collateralValueQuote } from '../collateral/valuation.ts';
 import { assetWeightPpm, liabilityWeightPpm } from '../collateral/weights.ts';
 import { notionalValue } from '../margin/contract-value.ts';
@@ -517,10 +518,17 @@ function collateralBreakdown(
     }
     const px = assetPricePx8(state, assetId);
     // a deposit at its (e-mode) weight, a borrow at its liability weight (collateral/weights.ts)
+    // init weights scaled by the bank's totals when the asset says so (collateral/bank-totals.ts)
+    const scaled = (kind: 'initial' | 'maintenance', w: bigint, liability: boolean) =>
+      kind === 'maintenance' || px === undefined
+        ? w
+        : liability
+          ? initLiabilityWeightScaled(state, asset, px, w)
+          : initAssetWeightScaled(state, asset, px, w);
     const weight = (kind: 'initial' | 'maintenance') =>
       balance < 0n
-        ? liabilityWeightPpm(asset, balance, kind)
-        : assetWeightPpm(state.config, view.sub, asset, kind);
+        ? scaled(kind, liabilityWeightPpm(asset, balance, kind), true)
+        : scaled(kind, assetWeightPpm(state.config, view.sub, asset, kind), false);
     const value = (kind: 'initial' | 'maintenance') => {
       if (px === undefined || balance === 0n) return 0n;
       const c = { balance, assetDecimals: asset.decimals, pricePx8: px, quoteDecimals: qd };
@@ -528,9 +536,9 @@ function collateralBreakdown(
         ? collateralValueQuote({ ...c, weightPpm: PPM, sizeHaircutFactorPpm: 0n })
         : collateralValueQuote({
             ...c,
-            weightPpm: assetWeightPpm(state.config, view.sub, asset, kind),
+            weightPpm: scaled(kind, assetWeightPpm(state.config, view.sub, asset, kind), false),
             sizeHaircutFactorPpm: asset.sizeHaircutFactor,
-            liabilityWeightPpm: liabilityWeightPpm(asset, balance, kind),
+            liabilityWeightPpm: scaled(kind, liabilityWeightPpm(asset, balance, kind), true),
           });
     };
     out.push({

@@ -22,6 +22,7 @@
  * the cached columns, equal to the bit to the full recomputation. It reads the clock (time to
  * expiry), so those figures are also recomputed when the engine's time moved.
  */
+import { scalesInitWeights } from '../collateral/bank-totals.ts';
 import type { ReadonlyEngineState, ReadonlySubaccount } from '../model/state.ts';
 import { closeFeeMaintenanceQuote } from './close-fee.ts';
 import {
@@ -349,6 +350,9 @@ function cacheable(state: ReadonlyEngineState): boolean {
   if (state.config.marginArithmetic === 'drift-v2') return false;
   // Lazy funding adds a whole-scope term (unsettled funding), outside the per-part sums.
   if (state.config.fundingSettlement === 'lazy') return false;
+  // Init weights scaled by venue-wide bank totals (Mango): any account's deposit or borrow changes
+  // every holder's collateral, which the per-subaccount invalidation does not track.
+  if (scalesInitWeights(state)) return false;
   return enabled;
 }
 

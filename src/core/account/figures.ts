@@ -9,6 +9,7 @@
  * happens, a liquidation size being searched) cost a small copy, not a state clone.
  */
 
+import { initAssetWeightScaled, initLiabilityWeightScaled } from '../collateral/bank-totals.ts';
 import { collateralValueQuote } from '../collateral/valuation.ts';
 import { assetWeightPpm, liabilityWeightPpm } from '../collateral/weights.ts';
 import { notionalValue, signedValue } from '../margin/contract-value.ts';
@@ -250,11 +251,26 @@ export function evaluate(
     const haircut = asset.sizeHaircutFactor;
     // A borrow counts at its liability weight; a deposit at its (e-mode) weight (collateral/weights.ts).
     const liability = balance < 0n;
+    // Init weights may scale with the bank's venue-wide totals (Mango; collateral/bank-totals.ts).
     collInit += collateralValueQuote({
       ...base,
-      weightPpm: assetWeightPpm(state.config, view.sub, asset, 'initial'),
+      weightPpm: initAssetWeightScaled(
+        state,
+        asset,
+        px,
+        assetWeightPpm(state.config, view.sub, asset, 'initial'),
+      ),
       sizeHaircutFactorPpm: haircut,
-      ...(liability ? { liabilityWeightPpm: liabilityWeightPpm(asset, balance, 'initial') } : {}),
+      ...(liability
+        ? {
+            liabilityWeightPpm: initLiabilityWeightScaled(
+              state,
+              asset,
+              px,
+              liabilityWeightPpm(asset, balance, 'initial'),
+            ),
+          }
+        : {}),
     });
     collMaint += collateralValueQuote({
       ...base,

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import type { Scope } from '../account/figures.ts';
 import { invalidateAllFigures } from '../account/figures-cache.ts';
+import { dropBankTotals } from '../collateral/bank-totals.ts';
 import { exactLiquidatable } from '../liquidation/exact-scan.ts';
 import { type EngineConfig, EngineConfigSchema, type SubaccountRef } from '../model/engine-config.ts';
 import type { EngineState, ReadonlyEngineState } from '../model/state.ts';
@@ -421,6 +422,7 @@ function foldJournal(journal: JournalPort): EngineState {
 /** Makes `target` (the object callers hold through `engine.state`) equal to `source`. */
 function replaceState(target: EngineState, source: EngineState): void {
   invalidateAllFigures(target);
+  dropBankTotals(target);
   const t = target as unknown as Record<string, unknown>;
   for (const k of Object.keys(t)) if (!(k in source)) delete t[k];
   Object.assign(t, source);

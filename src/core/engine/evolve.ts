@@ -5,6 +5,7 @@
  */
 import { lazyFunding, pendingFundingQuote, sideIndex } from '../account/lazy-funding.ts';
 import { applyTrade } from '../account/position.ts';
+import { forgetInitWeightScaling, noteBalanceChange } from '../collateral/bank-totals.ts';
 import { fromScaled, RAY, toScaled } from '../collateral/interest.ts';
 import { signedValue } from '../margin/contract-value.ts';
 import { createMarginModel } from '../margin/models.ts';
@@ -148,8 +149,10 @@ function removeOrder(state: EngineState, o: Order): void {
 }
 
 function addBalance(state: EngineState, s: Subaccount, asset: string, delta: bigint): void {
-  const next = (s.balances.get(asset) ?? 0n) + delta;
+  const before = s.balances.get(asset) ?? 0n;
+  const next = before + delta;
   s.balances.set(asset, next);
+  noteBalanceChange(state, asset, before, next); // venue-wide totals (init weight scaling)
   // An interest-bearing asset keeps the scaled balance that reads back as this one exactly.
   const i = state.interest?.get(asset);
   if (i) i.scaled.set(s.key, toScaled(next, i.depositIndex, i.borrowIndex));
@@ -196,6 +199,7 @@ function accrueInterest(
     const after = fromScaled(scaled, i.depositIndex, i.borrowIndex);
     if (after === before) continue;
     s.balances.set(assetId, after);
+    noteBalanceChange(state, assetId, before, after);
     change += after - before;
   }
   state.insurance.set(assetId, (state.insurance.get(assetId) ?? 0n) - change);
@@ -591,6 +595,7 @@ export function evolve(state: EngineState, event: EngineEvent): void {
       return;
     case 'asset_configured':
       state.assets.set(event.config.id, event.config);
+      forgetInitWeightScaling(state.assets);
       if (event.config.interest) startInterest(state, event.config.id);
       if (event.config.id === state.settlement.id) state.settlement = event.config;
       return;

@@ -506,6 +506,8 @@ export function setAsset(ctx: CommandContext, c: Cmd<'set_asset'>): void {
   if (c.config.yieldBearing && !ctx.state.assets.has(c.config.yieldBearing.underlying)) {
     reject('UNKNOWN_ASSET', `unknown underlying ${c.config.yieldBearing.underlying}`);
   }
+  if (c.config.id === ctx.state.settlement.id && c.config.initWeightScaling !== undefined)
+    reject('INVALID_CONFIG', 'the settlement asset counts at face value and cannot scale its init weights');
   const gridIssue = marginArithmeticIssue(
     ctx.state.config.marginArithmetic,
     ctx.state.settlement.decimals,

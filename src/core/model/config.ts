@@ -54,6 +54,25 @@ export const AssetConfigSchema = z
         'liabilityWeight.initial must be >= liabilityWeight.maintenance',
       )
       .optional(),
+    /**
+     * Mango v4's scaling of the INIT weights by the bank's venue-wide totals
+     * (collateral/bank-totals.ts): when the asset's total deposits are worth more than
+     * `depositScaleStartQuote` (quote, decimal), the init weight of a deposit is × start /
+     * deposits value; when its total borrows are worth more than `borrowScaleStartQuote`, the
+     * init liability weight is × borrows value / start. Maintenance weights are unchanged. Not
+     * allowed on the settlement asset (it always counts at face value). Absent: no scaling.
+     */
+    initWeightScaling: z
+      .object({
+        depositScaleStartQuote: pricePx8('initWeightScaling.depositScaleStartQuote').optional(),
+        borrowScaleStartQuote: pricePx8('initWeightScaling.borrowScaleStartQuote').optional(),
+      })
+      .strict()
+      .refine(
+        (s) => s.depositScaleStartQuote !== undefined || s.borrowScaleStartQuote !== undefined,
+        'initWeightScaling needs depositScaleStartQuote or borrowScaleStartQuote',
+      )
+      .optional(),
   })
   .refine((a) => a.maintenanceWeight >= a.initialWeight, 'maintenanceWeight must be >= initialWeight');
 export type AssetConfig = z.output<typeof AssetConfigSchema>;

@@ -79,6 +79,9 @@ export function driftConfigIssue(
     if (!exact) return `market ${m.id}: drift-v2 arithmetic needs ratios and weights on the 0.0001 grid`;
   }
   for (const a of assets) {
+    // Drift's integer passes (account/drift-arithmetic.ts) do not read bank totals: refuse, not ignore.
+    if (a.initWeightScaling !== undefined)
+      return `asset ${a.id}: initWeightScaling (Mango's) is not part of the drift-v2 arithmetic`;
     if (!onGrid(a.initialWeight) || !onGrid(a.maintenanceWeight))
       return `asset ${a.id}: drift-v2 arithmetic needs weights on the 0.0001 grid`;
     if (a.liabilityWeight && !(onGrid(a.liabilityWeight.initial) && onGrid(a.liabilityWeight.maintenance)))

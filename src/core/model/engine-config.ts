@@ -352,6 +352,11 @@ export const EngineConfigSchema = z
         if (!ids.has(a))
           ctx.addIssue({ code: 'custom', message: `eMode category ${e.id}: unknown asset ${a}` });
     for (const a of c.assets) {
+      if (a.id === c.settlementAsset && a.initWeightScaling !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          message: `asset ${a.id}: the settlement asset counts at face value and cannot scale its init weights`,
+        });
       if (a.yieldBearing && !ids.has(a.yieldBearing.underlying)) {
         ctx.addIssue({
           code: 'custom',

@@ -19,8 +19,8 @@
  * market's `positiveHealthWeight` (account/pnl-haircut.ts: positive uPnL − MM, resp.
  * − IM, counts at the maint / init overall weight), so the engine's maint health is
  * Mango's (checked against mangoHealth, the tests' reference in reference/mango-v4.ts).
- * Token borrows count at the asset's liabilityWeight (above 100%); init weights scaled by the
- * bank's totals are not expressible (engineGaps).
+ * Token borrows count at the asset's liabilityWeight (above 100%); the init weights scaled by
+ * the bank's venue-wide totals are the asset's `initWeightScaling` (collateral/bank-totals.ts).
  */
 
 import type { MarketConfigInput } from '../model/config.ts';
@@ -105,6 +105,10 @@ export function mangoConfig(): EngineConfigInput {
         initialWeight: '0.5',
         maintenanceWeight: '0.7',
         liabilityWeight: { initial: '1.5', maintenance: '1.3' },
+        // test_health1 cases 10 and 11 give this mock bank (token 4, $5, weights 0.5 / 0.3)
+        // deposit_weight_scale_start_quote = borrow_weight_scale_start_quote = 5,000; load the
+        // group's real ones. Init weights only: 0.5 × 5,000 / deposits value, 1.5 × borrows value / 5,000.
+        initWeightScaling: { depositScaleStartQuote: '5000', borrowScaleStartQuote: '5000' },
       },
     ],
     markets: [mangoPerpMarket('SOL-PERP', 'SOL', MANGO_TEST_PERP_WEIGHTS)],
@@ -128,11 +132,6 @@ export const mangoV4: VenuePreset = {
   ],
   config: mangoConfig,
   engineGaps: [
-    {
-      rule: 'Init weights scale with the bank’s total deposits / borrows (deposit/borrow_weight_scale_start_quote); token borrows at liability weights above 100% are executed (asset liabilityWeight).',
-      implementedBy: 'mangoHealth (test reference, reference/mango-v4.ts)',
-      engineNeeds: 'init weights scaled by venue-wide deposit and borrow totals',
-    },
     {
       rule: 'Open orders count in the worse of "all bids fill" and "all asks fill".',
       implementedBy: 'mangoPerpHealth, bidsLots/asksLots (test reference, reference/mango-v4.ts)',

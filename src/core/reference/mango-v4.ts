@@ -15,7 +15,8 @@
  * The engine computes the same health on the mango-v4 preset (presets/mango-v4.ts: perps as the
  * `fixed` model, the overall asset weight as `positiveHealthWeight`); the tests check both
  * against Mango's `test_health1` cases (test/vectors/mango_v4_health.json) and each other.
- * Liability weights above 100%, deposit/borrow weight scaling and open orders are here only.
+ * The engine executes the liability weights (asset `liabilityWeight`), the deposit/borrow weight
+ * scaling (asset `initWeightScaling`, collateral/bank-totals.ts) and open orders (resting orders).
  *
  * Source: https://github.com/blockworks-foundation/mango-v4/tree/main/programs/mango-v4/src/health
  */
