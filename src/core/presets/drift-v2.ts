@@ -155,6 +155,10 @@ export function driftConfig(
       // Drift's liquidation_margin_buffer_ratio: liquidate until equity ≥ MM + 2 % of notional.
       target: 'maintenance_plus_notional',
       targetBuffer: '0.02',
+      // Drift liquidate_spot: a position-less scope short because of a borrow hands liability to
+      // the liquidator for collateral at the liquidator fee's premium; the IF takes 1 % of the
+      // transfer (this preset's level: a spot market's if_liquidation_fee is governance-set).
+      spotLiquidation: { kind: 'drift', ifLiquidationFee: '0.01' },
       // Drift: a bankrupt perp loss the insurance fund cannot cover goes through the funding index,
       // paid by every open base unit of both sides.
       socializeVia: 'funding_index',
