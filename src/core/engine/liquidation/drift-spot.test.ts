@@ -14,6 +14,7 @@ import { crossView, evaluate } from '../../account/figures.ts';
 import { driftConfig } from '../../presets/drift-v2.ts';
 import { driftLiabilityTransferToCoverMarginShortage } from '../../reference/drift-v2.ts';
 import { Engine } from '../engine.ts';
+import { planDriftSpotBankruptcy } from './drift-spot.ts';
 
 const U = 1_000_000n;
 
@@ -175,3 +176,94 @@ function total(e: Engine, asset: string): bigint {
   for (const s of e.state.subaccounts.values()) t += s.balances.get(asset) ?? 0n;
   return t;
 }
+
+/**
+ * resolve_spot_bankruptcy: Drift's Rust test `non_zero_total_deposits` (11 tokens of 6 decimals
+ * owed, cumulative deposit interest 1e10, 120 tokens deposited → δ = 916,666,667) through the
+ * engine. Alice borrows 16 TKN ($1, liability weights 1.3 / 1.2) against 10 ETH; ETH falls to
+ * $0.50 and a first step takes all 10 ETH for ⌊10 × 0.5 / 1⌋ = 5 TKN of liability (fees 0), so
+ * 11 TKN are left with no collateral; Bob (100) and Carol (20) hold the 120 deposited.
+ */
+function bankruptAccount(): Engine {
+  const base = driftConfig();
+  const e = Engine.create({
+    ...base,
+    assets: [
+      { id: 'USDC', decimals: 6 },
+      { id: 'ETH', decimals: 9, initialWeight: '0.7', maintenanceWeight: '0.8' },
+      { id: 'TKN', decimals: 6, liabilityWeight: { initial: '1.3', maintenance: '1.2' } },
+    ],
+    markets: [],
+    // A crash of 99.5 % in one update (the default guard refuses moves over 50 %).
+    guards: { maxPriceMove: '1' },
+    liquidation: {
+      ...base.liquidation,
+      penalty: { kind: 'drift', liquidatorFee: '0', maxLiquidatorFee: '0.05', maxInsuranceFee: '0.01' },
+      spotLiquidation: { kind: 'drift', ifLiquidationFee: '0' },
+    },
+  });
+  e.executeOrThrow({ type: 'prices', timeMs: 1, assets: { ETH: '100', TKN: '1' } });
+  e.executeOrThrow({ type: 'deposit', to: ref('alice'), asset: 'ETH', amount: '10' });
+  e.executeOrThrow({ type: 'deposit', to: ref('bob'), asset: 'TKN', amount: '100' });
+  e.executeOrThrow({ type: 'deposit', to: ref('carol'), asset: 'TKN', amount: '20' });
+  e.executeOrThrow({ type: 'deposit', to: ref('liq'), asset: 'USDC', amount: '1000' });
+  e.executeOrThrow({ type: 'borrow', subaccount: ref('alice'), asset: 'TKN', amount: '16', timeMs: 2 });
+  e.executeOrThrow({ type: 'prices', timeMs: 3, assets: { ETH: '0.5', TKN: '1' } });
+  e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), liquidator: ref('liq'), timeMs: 4 });
+  return e;
+}
+
+describe('Drift spot bankruptcy on the engine = calculate_cumulative_deposit_interest_delta_to_resolve_bankruptcy', () => {
+  const vector = bankruptcy.cases.find((c) => c.name === 'non_zero_total_deposits')!;
+
+  it('the first step takes all the collateral and leaves 11 TKN owed', () => {
+    const e = bankruptAccount();
+    expect(bal(e, 'alice/0', 'ETH')).toBe(0n);
+    expect(bal(e, 'alice/0', 'TKN')).toBe(-BigInt(vector.inputs.borrow_tokenUnits!));
+    expect(e.liquidatable().map((c) => c.ref.account)).toEqual(['alice']);
+  });
+
+  it('the second step socializes the 11 TKN through the deposit index: δ = the Rust test’s', () => {
+    const e = bankruptAccount();
+    const sub = e.state.subaccounts.get('alice/0')!;
+    const plan = planDriftSpotBankruptcy(e.state, sub)!;
+    expect(plan.depositInterest1e10).toBe(BigInt(vector.inputs.cumulativeDepositInterest_1e10!));
+    expect(plan.delta1e10).toBe(BigInt(vector.expected.delta_1e10!));
+    const totals = ['ETH', 'TKN', 'USDC'].map((a) => total(e, a));
+    e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), liquidator: ref('liq'), timeMs: 5 });
+    // By hand: Bob ⌊100e6 × 9,083,333,333 / 1e10⌋ = 90,833,333, Carol ⌊20e6 × …⌋ = 18,166,666;
+    // they pay 9,166,667 + 1,833,334 = 11,000,001: the borrow and 1 unit of rounding to the fund.
+    expect(bal(e, 'bob/0', 'TKN')).toBe(90_833_333n);
+    expect(bal(e, 'carol/0', 'TKN')).toBe(18_166_666n);
+    expect(bal(e, 'alice/0', 'TKN')).toBe(0n);
+    expect(insurance(e, 'TKN')).toBe(1n);
+    expect(['ETH', 'TKN', 'USDC'].map((a) => total(e, a))).toEqual(totals);
+    expect(e.liquidatable()).toEqual([]);
+  });
+
+  it('the insurance fund pays first; only the rest is socialized', () => {
+    const e = bankruptAccount();
+    // Dan funds the insurance fund with 11 TKN less 1 unit: 0.000001 TKN is left to socialize,
+    // δ = ⌈1e10 × 1 / 120e6⌉ = 84 (by hand); Bob and Carol each pay ⌈balance × 84 / 1e10⌉ = 1 unit.
+    e.executeOrThrow({ type: 'deposit', to: ref('dan'), asset: 'TKN', amount: '10.999999' });
+    e.executeOrThrow({ type: 'fund_insurance', from: ref('dan'), asset: 'TKN', amount: '10.999999' });
+    const plan = planDriftSpotBankruptcy(e.state, e.state.subaccounts.get('alice/0')!)!;
+    expect(plan.insuranceCover).toBe(10_999_999n);
+    expect(plan.delta1e10).toBe(84n);
+    const totals = ['ETH', 'TKN', 'USDC'].map((a) => total(e, a));
+    e.executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), liquidator: ref('liq'), timeMs: 5 });
+    expect(bal(e, 'alice/0', 'TKN')).toBe(0n);
+    expect(bal(e, 'bob/0', 'TKN')).toBe(99_999_999n);
+    expect(bal(e, 'carol/0', 'TKN')).toBe(19_999_999n);
+    expect(insurance(e, 'TKN')).toBe(1n);
+    expect(['ETH', 'TKN', 'USDC'].map((a) => total(e, a))).toEqual(totals);
+  });
+
+  it('a debt larger than all deposits goes to the waterfall, as before', () => {
+    const e = bankruptAccount();
+    e.executeOrThrow({ type: 'withdraw', from: ref('bob'), asset: 'TKN', amount: '100' });
+    e.executeOrThrow({ type: 'withdraw', from: ref('carol'), asset: 'TKN', amount: '10' });
+    // 10 TKN deposited against 11 owed: depositors cannot cover it.
+    expect(planDriftSpotBankruptcy(e.state, e.state.subaccounts.get('alice/0')!)).toBeUndefined();
+  });
+});

@@ -21,6 +21,18 @@
  * insurance fund out of it, so its borrow falls by T − fee, which is why the fee term sits in
  * the sizing's denominator; the collateral goes to the liquidator. Every asset is conserved.
  *
+ * Bankruptcy (resolve_spot_bankruptcy): a scope that owes and holds no collateral. One step
+ * clears one debt (`debtAsset`, else the largest): the insurance fund pays what it holds of the
+ * asset, and the rest B is socialized through the deposit interest index —
+ *
+ *     δ = ⌈I × B / D⌉    (calculate_cumulative_deposit_interest_delta_to_resolve_bankruptcy)
+ *
+ * with I the asset's cumulative deposit interest at Drift's 1e10 (⌊deposit index / 1e17⌋ for an
+ * interest-bearing asset, 1e10 otherwise) and D every other subaccount's deposits of it. Each
+ * depositor's balance becomes ⌊balance × (I − δ) / I⌋ (what Drift's lowered index reads), moved
+ * to the bankrupt scope; since δ rounds up they pay at least B, and the units over B go to the
+ * insurance fund. With no deposits, or a debt larger than them, the waterfall takes the scope.
+ *
  * Not Drift's here: the shortage is MM − equity without the liquidation margin buffer, and the
  * liquidator fee is the penalty's base `liquidatorFee` (no slot ramp) — docs/liquidation-policy.md.
  * Hand-written because it is Drift's integer arithmetic, step for step (reference/drift-v2.ts).
@@ -28,9 +40,12 @@
 import { crossView, type ScopeFigures } from '../../account/figures.ts';
 import { assetPricePx8 } from '../../account/prices.ts';
 import { assetWeightPpm, liabilityWeightPpm } from '../../collateral/weights.ts';
-import type { EngineState, Subaccount } from '../../model/state.ts';
-import { PPM, pow10 } from '../../num/index.ts';
-import { driftLiabilityTransferToCoverMarginShortage } from '../../reference/drift-v2.ts';
+import type { ReadonlyEngineState, ReadonlySubaccount, Subaccount } from '../../model/state.ts';
+import { InvariantError, PPM, pow10 } from '../../num/index.ts';
+import {
+  driftDepositInterestDeltaToResolveBankruptcy,
+  driftLiabilityTransferToCoverMarginShortage,
+} from '../../reference/drift-v2.ts';
 import type { CommandContext } from '../context.ts';
 import { reject } from '../errors.ts';
 
@@ -58,7 +73,7 @@ interface Holding {
   readonly value: bigint;
 }
 
-function holdingsOf(state: EngineState, sub: Subaccount) {
+function holdingsOf(state: ReadonlyEngineState, sub: ReadonlySubaccount) {
   const debts: Holding[] = [];
   const collaterals: Holding[] = [];
   for (const [id, balance] of sub.balances) {
@@ -86,7 +101,7 @@ function pick(list: readonly Holding[], named: string | undefined, what: string)
   return best;
 }
 
-function assetOf(state: EngineState, id: string) {
+function assetOf(state: ReadonlyEngineState, id: string) {
   return id === state.settlement.id ? state.settlement : state.assets.get(id)!;
 }
 
@@ -95,8 +110,8 @@ function assetOf(state: EngineState, id: string) {
  * when the scope owes nothing or holds no priced collateral (the waterfall's case).
  */
 export function planDriftSpotLiquidation(
-  state: EngineState,
-  sub: Subaccount,
+  state: ReadonlyEngineState,
+  sub: ReadonlySubaccount,
   before: ScopeFigures,
   debtAsset?: string,
   collateralAsset?: string,
@@ -219,6 +234,117 @@ export function liquidateDriftSpot(
       asset: plan.collateralAsset,
       amount: plan.assetTransfer,
       reason: 'collateral_seized',
+    });
+  return true;
+}
+
+/** One spot bankruptcy resolution (module header); what it moves. */
+export interface DriftSpotBankruptcy {
+  readonly debtAsset: string;
+  readonly debt: bigint;
+  readonly insuranceCover: bigint;
+  /** Drift's cumulative deposit interest (1e10) before and its step δ. */
+  readonly depositInterest1e10: bigint;
+  readonly delta1e10: bigint;
+  /** What each depositor pays, by subaccount key (state order). */
+  readonly charges: ReadonlyArray<readonly [string, bigint]>;
+  /** Σ charges − the socialized debt (rounding), to the insurance fund. */
+  readonly surplus: bigint;
+}
+
+const DRIFT_INTEREST_ONE = 10n ** 10n;
+const RAY_PER_1E10 = 10n ** 17n;
+
+/** The resolution resolve_spot_bankruptcy would make; undefined = the waterfall's case. */
+export function planDriftSpotBankruptcy(
+  state: ReadonlyEngineState,
+  sub: ReadonlySubaccount,
+  debtAsset?: string,
+): DriftSpotBankruptcy | undefined {
+  if (!state.policy.spotLiquidation) return undefined;
+  const { debts, collaterals } = holdingsOf(state, sub);
+  if (debts.length === 0 || collaterals.length > 0) return undefined;
+  const debt = pick(debts, debtAsset, 'debt');
+  const fund = state.insurance.get(debt.id) ?? 0n;
+  const insuranceCover = fund <= 0n ? 0n : fund < debt.amount ? fund : debt.amount;
+  const rest = debt.amount - insuranceCover;
+  const depositors: [string, bigint][] = [];
+  let deposits = 0n;
+  for (const [key, s] of state.subaccounts) {
+    const b = s.balances.get(debt.id) ?? 0n;
+    if (key !== sub.key && b > 0n) {
+      depositors.push([key, b]);
+      deposits += b;
+    }
+  }
+  if (rest > 0n && rest > deposits) return undefined;
+  const index = state.interest?.get(debt.id)?.depositIndex;
+  const I = index === undefined ? DRIFT_INTEREST_ONE : index / RAY_PER_1E10;
+  const delta = rest === 0n ? 0n : driftDepositInterestDeltaToResolveBankruptcy(rest, I, deposits);
+  const charges: [string, bigint][] = [];
+  let paid = 0n;
+  if (delta > 0n)
+    for (const [key, b] of depositors) {
+      const charge = b - (b * (I - delta)) / I;
+      if (charge > 0n) charges.push([key, charge]);
+      paid += charge;
+    }
+  return {
+    debtAsset: debt.id,
+    debt: debt.amount,
+    insuranceCover,
+    depositInterest1e10: I,
+    delta1e10: delta,
+    charges,
+    surplus: paid - rest,
+  };
+}
+
+/** Spot bankruptcy step (module header); false, having emitted nothing, for the waterfall's case. */
+export function resolveDriftSpotBankruptcy(
+  ctx: CommandContext,
+  sub: Subaccount,
+  before: ScopeFigures,
+  debtAsset: string | undefined,
+): boolean {
+  const plan = planDriftSpotBankruptcy(ctx.state, sub, debtAsset);
+  if (!plan) return false;
+  if (plan.surplus < 0n) throw new InvariantError('depositors paid less than the socialized debt');
+  ctx.emit({
+    type: 'liquidation_started',
+    sub: sub.key,
+    scope: 'cross',
+    mode: 'full',
+    equityQuote: before.equityQuote,
+    maintenanceQuote: before.maintenanceMarginQuote,
+  });
+  const ledger = { kind: 'balance', sub: sub.key } as const;
+  if (plan.insuranceCover > 0n)
+    ctx.emit({
+      type: 'moved',
+      from: { kind: 'insurance' },
+      to: ledger,
+      asset: plan.debtAsset,
+      amount: plan.insuranceCover,
+      reason: 'insurance_cover',
+    });
+  for (const [key, charge] of plan.charges)
+    ctx.emit({
+      type: 'moved',
+      from: { kind: 'balance', sub: key },
+      to: ledger,
+      asset: plan.debtAsset,
+      amount: charge,
+      reason: 'socialized_loss',
+    });
+  if (plan.surplus > 0n)
+    ctx.emit({
+      type: 'moved',
+      from: ledger,
+      to: { kind: 'insurance' },
+      asset: plan.debtAsset,
+      amount: plan.surplus,
+      reason: 'insurance_funding',
     });
   return true;
 }

@@ -22,7 +22,7 @@ import * as fmt from '../message-units.ts';
 import { cancelSubaccountOrders } from '../orders.ts';
 import { liquidationHold } from '../price-trust.ts';
 import { backstopTakeover } from './backstop.ts';
-import { liquidateDriftSpot } from './drift-spot.ts';
+import { liquidateDriftSpot, resolveDriftSpotBankruptcy } from './drift-spot.ts';
 import { dydxStep } from './dydx-step.ts';
 import { liquidateLending } from './lending.ts';
 import { partial } from './partial.ts';
@@ -78,6 +78,8 @@ export function liquidate(ctx: CommandContext, c: LiquidateCmd): void {
       reject('MALFORMED_COMMAND', 'debtToCover is for lending liquidations (policy.lending) only');
     // Drift liquidate_spot: liability for collateral; with no collateral left, the waterfall below.
     if (liquidateDriftSpot(ctx, sub, before, liquidator, c.debtAsset, c.collateralAsset)) return;
+    // resolve_spot_bankruptcy: no collateral left — the fund, then the deposit interest index.
+    if (resolveDriftSpotBankruptcy(ctx, sub, before, c.debtAsset)) return;
   }
   if (state.policy.lending && scope.kind === 'cross' && before.positions.length === 0) {
     // Aave v3: repay debt for collateral plus a bonus; with no collateral left, the waterfall below.
