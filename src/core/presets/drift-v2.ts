@@ -194,15 +194,10 @@ export const driftV2: VenuePreset = {
       engineNeeds: '—',
     },
     {
-      rule: 'Liquidation transfers spot liability for collateral (liquidate_spot); spot liabilities weighted above 100% with the size premium are executed (asset liabilityWeight).',
-      implementedBy: 'driftLiabilityTransferToCoverMarginShortage (test reference, reference/drift-v2.ts)',
-      engineNeeds: 'a spot liquidation step',
-    },
-    {
-      rule: 'A spot borrow nobody repays is socialized through the deposit interest index.',
-      implementedBy: 'driftDepositInterestDeltaToResolveBankruptcy (test reference, reference/drift-v2.ts)',
-      engineNeeds:
-        'a spot bankruptcy step that writes the borrow off by stepping the deposit index (the index and the borrows exist)',
+      rule: 'Liquidation transfers spot liability for collateral (liquidate_spot); a spot borrow nobody repays is paid by the insurance fund, then socialized through the deposit interest index (resolve_spot_bankruptcy).',
+      implementedBy:
+        "— (executed by the engine: the preset sets `spotLiquidation: { kind: 'drift' }`, engine/liquidation/drift-spot.ts; test references driftLiabilityTransferToCoverMarginShortage, driftDepositInterestDeltaToResolveBankruptcy in reference/drift-v2.ts)",
+      engineNeeds: '—',
     },
   ],
 };

@@ -35,17 +35,15 @@
  *
  * Not Drift's here: the shortage is MM − equity without the liquidation margin buffer, and the
  * liquidator fee is the penalty's base `liquidatorFee` (no slot ramp) — docs/liquidation-policy.md.
- * Hand-written because it is Drift's integer arithmetic, step for step (reference/drift-v2.ts).
+ * Hand-written because it is Drift's integer arithmetic, step for step
+ * (liquidation/drift-spot-sizing.ts; checked against reference/drift-v2.ts and Drift's Rust tests).
  */
 import { crossView, type ScopeFigures } from '../../account/figures.ts';
 import { assetPricePx8 } from '../../account/prices.ts';
 import { assetWeightPpm, liabilityWeightPpm } from '../../collateral/weights.ts';
+import { depositInterestDelta, liabilityTransferToCover } from '../../liquidation/drift-spot-sizing.ts';
 import type { ReadonlyEngineState, ReadonlySubaccount, Subaccount } from '../../model/state.ts';
 import { InvariantError, PPM, pow10 } from '../../num/index.ts';
-import {
-  driftDepositInterestDeltaToResolveBankruptcy,
-  driftLiabilityTransferToCoverMarginShortage,
-} from '../../reference/drift-v2.ts';
 import type { CommandContext } from '../context.ts';
 import { reject } from '../errors.ts';
 
@@ -144,15 +142,15 @@ export function planDriftSpotLiquidation(
   const liabMult = PPM - spot.liabilityDiscount;
   const assetW = assetWeightPpm(state.config, sub, assetOf(state, coll.id), 'maintenance');
   const liabW = liabilityWeightPpm(assetOf(state, debt.id), -debt.amount, 'maintenance');
-  const sized = driftLiabilityTransferToCoverMarginShortage({
-    shortageQuote: shortage,
+  const sized = liabilityTransferToCover({
+    shortage1e6: shortage,
     assetWeight1e4: assetW / 100n,
-    assetLiquidationMultiplier1e6: assetMult,
+    assetMultiplier1e6: assetMult,
     liabilityWeight1e4: liabW / 100n,
-    liabilityLiquidationMultiplier1e6: liabMult,
+    liabilityMultiplier1e6: liabMult,
     liabilityDecimals: debt.decimals,
     liabilityPrice1e6: debt.price1e6,
-    ifLiquidationFee1e6: spot.ifLiquidationFee,
+    ifFee1e6: spot.ifLiquidationFee,
   });
   let liability = sized === null || sized > debt.amount ? debt.amount : sized;
   const aUnit = pow10(coll.decimals);
@@ -280,7 +278,7 @@ export function planDriftSpotBankruptcy(
   if (rest > 0n && rest > deposits) return undefined;
   const index = state.interest?.get(debt.id)?.depositIndex;
   const I = index === undefined ? DRIFT_INTEREST_ONE : index / RAY_PER_1E10;
-  const delta = rest === 0n ? 0n : driftDepositInterestDeltaToResolveBankruptcy(rest, I, deposits);
+  const delta = rest === 0n ? 0n : depositInterestDelta(rest, I, deposits);
   const charges: [string, bigint][] = [];
   let paid = 0n;
   if (delta > 0n)
