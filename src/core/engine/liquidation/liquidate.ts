@@ -88,7 +88,7 @@ export function liquidate(ctx: CommandContext, c: LiquidateCmd): void {
   if (c.collateralAsset !== undefined || c.debtToCover !== undefined || c.debtAsset !== undefined)
     reject(
       'MALFORMED_COMMAND',
-      'collateralAsset, debtAsset and debtToCover are for lending liquidations (policy.lending) only',
+      'collateralAsset, debtAsset and debtToCover are for lending or spot liquidations (policy.lending, policy.spotLiquidation) only',
     );
   if (before.netValueQuote >= 0n && before.positions.length === 0) {
     // Only collateral and a debt, still covered at full value: nothing a perp liquidation can close.
