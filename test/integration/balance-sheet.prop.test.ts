@@ -18,6 +18,7 @@ import type { Sequenced } from '../../src/core/engine/events.ts';
 import { type AaveReserve, aaveConfig } from '../../src/core/presets/aave-v3.ts';
 import { driftConfig } from '../../src/core/presets/drift-v2.ts';
 import { liquidationCall } from '../../src/core/reference/aave-v3.ts';
+import { driftLiabilityTransferToCoverMarginShortage } from '../../src/core/reference/drift-v2.ts';
 import { InMemoryJournal } from '../../src/store/memory-journal.ts';
 import { assertConserved } from '../support/conservation.ts';
 import { propRuns, sequences } from '../support/prop.ts';
@@ -353,5 +354,145 @@ describe('drift-v2: SOL borrows at liability weights with SOL-PERP trading and c
     );
     expect(seen.borrows).toBeGreaterThan(0);
     expect(seen.liquidations).toBeGreaterThan(0);
+  });
+});
+
+describe('drift-v2 spot liquidation and bankruptcy: SOL borrows against USDC and SOL deposits, crashes', () => {
+  // Position-less scopes only: every liquidation is liquidate_spot (liability for collateral) or,
+  // once the collateral is gone, resolve_spot_bankruptcy through the deposit interest index.
+  const who = fc.integer({ min: 0, max: BORROWERS.length - 1 });
+  const step = fc.oneof(
+    {
+      weight: 3,
+      arbitrary: fc.record({ k: fc.constant('borrow' as const), who, pct: fc.integer({ min: 1, max: 101 }) }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({ k: fc.constant('crash' as const), pct: fc.integer({ min: -30, max: 45 }) }),
+    },
+    { weight: 3, arbitrary: fc.record({ k: fc.constant('liquidate' as const) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        k: fc.constant('bad' as const),
+        debtAsset: fc.constantFrom('USDC', 'NOPE', 'SOL'),
+        debtToCover: fc.boolean(),
+      }),
+    },
+  );
+  const setup = fc.array(fc.integer({ min: 10, max: 20_000 }), {
+    minLength: BORROWERS.length,
+    maxLength: BORROWERS.length,
+  });
+
+  it('INV-01 / INV-02 / INV-06, every step liquidate_spot or resolve_spot_bankruptcy', () => {
+    const seen = { borrows: 0, spot: 0, socialized: 0 };
+    fc.assert(
+      fc.property(
+        setup,
+        fc.integer({ min: 1, max: 500 }),
+        sequences(step, 5, 50),
+        (deposits, solPool, steps) => {
+          const journal = new InMemoryJournal();
+          const e = Engine.create(driftConfig(), { journal });
+          let price = 100;
+          let t = 1;
+          const prices = () => run(e, { type: 'prices', timeMs: t, assets: { SOL: price.toFixed(4) } });
+          prices();
+          e.executeOrThrow({ type: 'deposit', to: ref('liq'), asset: 'USDC', amount: '100000000' });
+          // SOL depositors: who absorbs a borrow nobody repays.
+          e.executeOrThrow({ type: 'deposit', to: ref('pool'), asset: 'SOL', amount: String(solPool) });
+          deposits.forEach((usdc, i) => {
+            e.executeOrThrow({
+              type: 'deposit',
+              to: ref(BORROWERS[i]!),
+              asset: 'USDC',
+              amount: String(usdc),
+            });
+          });
+          for (const s of steps) {
+            t += 1;
+            if (s.k === 'borrow') {
+              const amount = shareOfFree(e, BORROWERS[s.who]!, s.pct, price, 1.2);
+              if (
+                run(e, {
+                  type: 'borrow',
+                  subaccount: ref(BORROWERS[s.who]!),
+                  asset: 'SOL',
+                  amount,
+                  timeMs: t,
+                })
+              )
+                seen.borrows++;
+            } else if (s.k === 'crash') {
+              price = Math.max(1, price * (1 + s.pct / 100));
+              prices();
+            } else if (s.k === 'bad') {
+              const l = e.liquidatable()[0];
+              if (!l) continue;
+              const r = run(e, {
+                type: 'liquidate',
+                subaccount: l.ref,
+                liquidator: ref('liq'),
+                debtAsset: s.debtAsset,
+                ...(s.debtToCover ? { debtToCover: '1' } : {}),
+                timeMs: t,
+              });
+              if (r) seen.spot++; // a valid named debt (SOL, no debtToCover) is a normal step
+            } else {
+              for (const l of e.liquidatable()) {
+                const sub = e.state.subaccounts.get(`${l.ref.account}/0`)!;
+                const f = evaluate(e.state, crossView(sub));
+                const usdc = sub.balances.get('USDC') ?? 0n;
+                const owed = -(sub.balances.get('SOL') ?? 0n);
+                const px = e.state.assetPricesPx8.get('SOL')! / 100n;
+                const events = run(e, {
+                  type: 'liquidate',
+                  subaccount: l.ref,
+                  liquidator: ref('liq'),
+                  timeMs: t,
+                });
+                if (!events) continue;
+                const moved = events.filter((x) => x.type === 'moved');
+                if (moved.some((m) => m.type === 'moved' && m.reason === 'socialized_loss')) {
+                  seen.socialized++;
+                  continue;
+                }
+                seen.spot++;
+                // Restated from liquidate_spot with the preset's numbers: USDC weight 1, SOL liability
+                // weight 1.1, liquidator fee 1 % (asset multiplier 1.01), IF fee 1 %.
+                let T =
+                  driftLiabilityTransferToCoverMarginShortage({
+                    shortageQuote: f.maintenanceMarginQuote - f.equityQuote,
+                    assetWeight1e4: 10_000n,
+                    assetLiquidationMultiplier1e6: 1_010_000n,
+                    liabilityWeight1e4: 11_000n,
+                    liabilityLiquidationMultiplier1e6: 1_000_000n,
+                    liabilityDecimals: 9,
+                    liabilityPrice1e6: px,
+                    ifLiquidationFee1e6: 10_000n,
+                  }) ?? owed;
+                if (T > owed) T = owed;
+                let asset = (T * px * 1_010_000n) / (1_000n * 1_000_000n * 1_000_000n);
+                if (asset > usdc) {
+                  asset = usdc;
+                  T = (asset * 1_000_000n * 1_000n * 1_000_000n) / (1_010_000n * px);
+                }
+                const amount = (reason: string) =>
+                  moved.find((m) => m.type === 'moved' && m.reason === reason)?.amount ?? 0n;
+                expect(amount('debt_repaid'), 'liability transfer').toBe(T);
+                expect(amount('collateral_seized'), 'asset transfer').toBe(asset);
+                expect(amount('liquidation_fee'), 'IF fee').toBe((T * 10_000n) / 1_000_000n);
+              }
+            }
+          }
+          expect(Engine.open(journal).stateHash(), 'INV-02').toBe(e.stateHash());
+        },
+      ),
+      { numRuns: propRuns(60) },
+    );
+    expect(seen.borrows).toBeGreaterThan(0);
+    expect(seen.spot).toBeGreaterThan(0);
+    expect(seen.socialized).toBeGreaterThan(0);
   });
 });

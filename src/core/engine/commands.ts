@@ -227,14 +227,17 @@ export const CommandSchema = z.discriminatedUnion('type', [
      * the liquidatee as the fillable price (a sale at or above it, a purchase at or below it).
      */
     fillPrice: pricePx8('fillPrice').optional(),
-    /** Policy `lending` only: the collateral asset to seize (default: the largest by value). */
+    /** Policy `lending` or `spotLiquidation`: the collateral asset to seize (default: the largest by value). */
     collateralAsset: id.optional(),
     /**
      * Policy `lending` only: the most debt to repay (Aave's debtToCover, in the debt asset,
      * decimal); the step repays the smaller of it and the close factor's amount. Default: the latter.
      */
     debtToCover: z.string().optional(),
-    /** Policy `lending` only: the debt asset to repay (Aave's debtAsset; default: the largest debt by value). */
+    /**
+     * Policy `lending` or `spotLiquidation`: the debt asset to repay (Aave's debtAsset, Drift's
+     * liability market; default: the largest debt by value).
+     */
     debtAsset: id.optional(),
     timeMs: time,
   }),

@@ -6,7 +6,8 @@
  * It only reads the state, so it sits below the engine; the keeper wraps it as a finder.
  *
  * Order: subaccounts in state order; within one, isolated scopes in position order, then the
- * cross scope. Lending (policy.lending): a position-less scope with a debt and equity < 0.
+ * cross scope. Lending (policy.lending) or Drift spot liquidation (policy.spotLiquidation): a
+ * position-less scope with a debt and equity < MM.
  */
 import {
   crossView,
@@ -25,9 +26,9 @@ export interface LiquidationCandidate {
   readonly scope: Scope;
 }
 
-/** A position-less cross scope with a debt that the lending policy liquidates (equity < 0). */
+/** A position-less cross scope with a debt that the lending or spot policy liquidates (equity < MM). */
 export function isLendingLiquidatable(state: ReadonlyEngineState, sub: ReadonlySubaccount): boolean {
-  if (!state.policy.lending || sub.positions.size > 0) return false;
+  if ((!state.policy.lending && !state.policy.spotLiquidation) || sub.positions.size > 0) return false;
   let owes = false;
   for (const b of sub.balances.values()) if (b < 0n) owes = true;
   if (!owes) return false;

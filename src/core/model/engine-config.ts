@@ -181,6 +181,22 @@ export const LiquidationPolicySchema = z
       ])
       .default({ kind: 'ramp' }),
     /**
+     * Drift v2 spot liquidation (liquidate_spot) of position-less cross scopes with a borrow and
+     * collateral: the liquidator takes over liability sized by
+     * calculate_liability_transfer_to_cover_margin_shortage and receives collateral worth it ×
+     * (1 + the drift penalty's `liquidatorFee`) / (1 − `liabilityDiscount`); the insurance fund takes `ifLiquidationFee` of the
+     * transfer out of the liability (engine/liquidation/drift-spot.ts). Needs penalty `drift`.
+     * Absent = off.
+     */
+    spotLiquidation: z
+      .object({
+        kind: z.literal('drift'),
+        ifLiquidationFee: ratioPpm('ifLiquidationFee', 1_000_000n).prefault('0'),
+        /** Discount on the liability's price (liability multiplier 1 − it); the collateral's premium is the drift penalty's `liquidatorFee`. */
+        liabilityDiscount: ratioPpm('liabilityDiscount', 500_000n).prefault('0'),
+      })
+      .optional(),
+    /**
      * Lending liquidation (Aave v3.3) of position-less cross scopes with a debt (a negative
      * settlement balance, taken with `borrow`): a step repays up to `closeFactor` of the debt —
      * all of it when the health factor is ≤ `fullCloseBelowHealthFactor` or the scope's collateral

@@ -155,6 +155,10 @@ export function driftConfig(
       // Drift's liquidation_margin_buffer_ratio: liquidate until equity ≥ MM + 2 % of notional.
       target: 'maintenance_plus_notional',
       targetBuffer: '0.02',
+      // Drift liquidate_spot: a position-less scope short because of a borrow hands liability to
+      // the liquidator for collateral at the liquidator fee's premium; the IF takes 1 % of the
+      // transfer (this preset's level: a spot market's if_liquidation_fee is governance-set).
+      spotLiquidation: { kind: 'drift', ifLiquidationFee: '0.01' },
       // Drift: a bankrupt perp loss the insurance fund cannot cover goes through the funding index,
       // paid by every open base unit of both sides.
       socializeVia: 'funding_index',
@@ -190,15 +194,10 @@ export const driftV2: VenuePreset = {
       engineNeeds: '—',
     },
     {
-      rule: 'Liquidation transfers spot liability for collateral (liquidate_spot); spot liabilities weighted above 100% with the size premium are executed (asset liabilityWeight).',
-      implementedBy: 'driftLiabilityTransferToCoverMarginShortage (test reference, reference/drift-v2.ts)',
-      engineNeeds: 'a spot liquidation step',
-    },
-    {
-      rule: 'A spot borrow nobody repays is socialized through the deposit interest index.',
-      implementedBy: 'driftDepositInterestDeltaToResolveBankruptcy (test reference, reference/drift-v2.ts)',
-      engineNeeds:
-        'a spot bankruptcy step that writes the borrow off by stepping the deposit index (the index and the borrows exist)',
+      rule: 'Liquidation transfers spot liability for collateral (liquidate_spot); a spot borrow nobody repays is paid by the insurance fund, then socialized through the deposit interest index (resolve_spot_bankruptcy).',
+      implementedBy:
+        "— (executed by the engine: the preset sets `spotLiquidation: { kind: 'drift' }`, engine/liquidation/drift-spot.ts; test references driftLiabilityTransferToCoverMarginShortage, driftDepositInterestDeltaToResolveBankruptcy in reference/drift-v2.ts)",
+      engineNeeds: '—',
     },
   ],
 };

@@ -4,6 +4,7 @@
  * maintenance, no market paused or in oracle safe mode, a liquidator that is not the
  * liquidatee) and picks the kind of step the policy and the scope call for:
  * - lending (policy.lending, Aave v3), a cross scope with only collateral and debt: ./lending.ts;
+ * - Drift spot (policy.spotLiquidation), the same kind of scope: ./drift-spot.ts;
  * - dYdX (penalty 'dydx_fillable'): ./dydx-step.ts, the waterfall when the fund cannot pay (or the
  *   policy's per-window insurance-loss cap would be exceeded by a bankrupt scope);
  * - bankrupt (net value < 0): the waterfall, ./waterfall.ts;
@@ -21,6 +22,7 @@ import * as fmt from '../message-units.ts';
 import { cancelSubaccountOrders } from '../orders.ts';
 import { liquidationHold } from '../price-trust.ts';
 import { backstopTakeover } from './backstop.ts';
+import { liquidateDriftSpot, resolveDriftSpotBankruptcy } from './drift-spot.ts';
 import { dydxStep } from './dydx-step.ts';
 import { liquidateLending } from './lending.ts';
 import { partial } from './partial.ts';
@@ -71,6 +73,14 @@ export function liquidate(ctx: CommandContext, c: LiquidateCmd): void {
 
   if (c.fillPrice !== undefined && state.policy.penalty.kind !== 'dydx_fillable')
     reject('MALFORMED_COMMAND', "fillPrice is for the liquidation policy penalty 'dydx_fillable' only");
+  if (state.policy.spotLiquidation && scope.kind === 'cross' && before.positions.length === 0) {
+    if (c.debtToCover !== undefined)
+      reject('MALFORMED_COMMAND', 'debtToCover is for lending liquidations (policy.lending) only');
+    // Drift liquidate_spot: liability for collateral; with no collateral left, the waterfall below.
+    if (liquidateDriftSpot(ctx, sub, before, liquidator, c.debtAsset, c.collateralAsset)) return;
+    // resolve_spot_bankruptcy: no collateral left — the fund, then the deposit interest index.
+    if (resolveDriftSpotBankruptcy(ctx, sub, before, c.debtAsset)) return;
+  }
   if (state.policy.lending && scope.kind === 'cross' && before.positions.length === 0) {
     // Aave v3: repay debt for collateral plus a bonus; with no collateral left, the waterfall below.
     if (liquidateLending(ctx, sub, before, liquidator, c.collateralAsset, c.debtToCover, c.debtAsset)) return;
@@ -78,7 +88,7 @@ export function liquidate(ctx: CommandContext, c: LiquidateCmd): void {
   if (c.collateralAsset !== undefined || c.debtToCover !== undefined || c.debtAsset !== undefined)
     reject(
       'MALFORMED_COMMAND',
-      'collateralAsset, debtAsset and debtToCover are for lending liquidations (policy.lending) only',
+      'collateralAsset, debtAsset and debtToCover are for lending or spot liquidations (policy.lending, policy.spotLiquidation) only',
     );
   if (before.netValueQuote >= 0n && before.positions.length === 0) {
     // Only collateral and a debt, still covered at full value: nothing a perp liquidation can close.
