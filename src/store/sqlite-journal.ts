@@ -320,25 +320,33 @@ export function writerLockPath(path: string): string {
 
 /**
  * Takes the journal's writer lock: an EXCLUSIVE transaction on the companion lock database,
- * held open until close (or process death). Fails within LOCK_WAIT_MS when another connection
- * holds it. The short wait is not politeness: two openers racing on a fresh lock file can each
- * hold the SHARED lock the other needs to escalate, and with no wait at all both are refused
- * (seen in the two-process race test); with a wait, SQLite's busy handler lets exactly one win.
+ * held open until close (or process death). Fails after about LOCK_WAIT_MS when another
+ * connection holds it. Two openers racing on a fresh lock file can each hold the SHARED lock the
+ * other needs to escalate; SQLite then refuses both at once without waiting (seen in the
+ * two-process race test, under load even with a busy timeout). So a refused attempt closes its
+ * connection — dropping its SHARED lock — and tries again after a short random pause until the
+ * deadline: exactly one of the racers wins, and a lock held by a live writer still refuses.
  */
 const LOCK_WAIT_MS = 250;
+const LOCK_ATTEMPT_WAIT_MS = 50;
+const pause = new Int32Array(new SharedArrayBuffer(4));
 
 function takeWriterLock(path: string): Database.Database {
   const lockPath = writerLockPath(path);
-  const lock = new Database(lockPath);
-  try {
-    lock.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
-    lock.pragma('locking_mode = EXCLUSIVE');
-    lock.exec('BEGIN EXCLUSIVE');
-    return lock;
-  } catch (err) {
-    lock.close();
-    if ((err as { code?: unknown }).code === 'SQLITE_BUSY') throw new JournalLockedError(path);
-    throw err;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    const lock = new Database(lockPath);
+    try {
+      lock.pragma(`busy_timeout = ${LOCK_ATTEMPT_WAIT_MS}`);
+      lock.pragma('locking_mode = EXCLUSIVE');
+      lock.exec('BEGIN EXCLUSIVE');
+      return lock;
+    } catch (err) {
+      lock.close();
+      if ((err as { code?: unknown }).code !== 'SQLITE_BUSY') throw err;
+      if (Date.now() >= deadline) throw new JournalLockedError(path);
+      Atomics.wait(pause, 0, 0, 1 + Math.floor(Math.random() * 20)); // synchronous: open() is
+    }
   }
 }
 
