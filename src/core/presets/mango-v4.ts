@@ -133,9 +133,10 @@ export const mangoV4: VenuePreset = {
   config: mangoConfig,
   engineGaps: [
     {
-      rule: 'Open orders count in the worse of "all bids fill" and "all asks fill".',
+      rule: 'Open orders count in the worse of "all bids fill" and "all asks fill" in maint health too, so resting orders can make an account liquidatable.',
       implementedBy: 'mangoPerpHealth, bidsLots/asksLots (test reference, reference/mango-v4.ts)',
-      engineNeeds: 'open orders in the account state (the engine has only positions)',
+      engineNeeds:
+        'orders in the maintenance figures: the engine reserves resting orders in initial margin only (the worse side, account/open-orders.ts); maintenance and liquidation never see them',
     },
   ],
 };
