@@ -38,7 +38,7 @@
  * Hand-written because it is Drift's integer arithmetic, step for step
  * (liquidation/drift-spot-sizing.ts; checked against reference/drift-v2.ts and Drift's Rust tests).
  */
-import { crossView, type ScopeFigures } from '../../account/figures.ts';
+import type { ScopeFigures } from '../../account/figures.ts';
 import { assetPricePx8 } from '../../account/prices.ts';
 import { assetWeightPpm, liabilityWeightPpm } from '../../collateral/weights.ts';
 import { depositInterestDelta, liabilityTransferToCover } from '../../liquidation/drift-spot-sizing.ts';
@@ -46,6 +46,7 @@ import type { ReadonlyEngineState, ReadonlySubaccount, Subaccount } from '../../
 import { InvariantError, PPM, pow10 } from '../../num/index.ts';
 import type { CommandContext } from '../context.ts';
 import { reject } from '../errors.ts';
+import { emitSpotStep, requireLiquidatorMargin } from './spot-step.ts';
 
 const PX8_ONE = 10n ** 8n;
 const DRIFT_QUOTE_DECIMALS = 6;
@@ -190,49 +191,43 @@ export function liquidateDriftSpot(
   if (!plan) return false;
   if (plan.liabilityTransfer === 0n && plan.assetTransfer === 0n)
     reject('NOT_LIQUIDATABLE', 'the spot liquidation would transfer nothing');
-  const balances = new Map(liquidator.balances);
-  balances.set(plan.debtAsset, (balances.get(plan.debtAsset) ?? 0n) - plan.liabilityTransfer);
-  balances.set(plan.collateralAsset, (balances.get(plan.collateralAsset) ?? 0n) + plan.assetTransfer);
-  if (ctx.figures({ ...crossView(liquidator), balances }).freeCollateralQuote < 0n)
-    reject('LIQUIDATOR_INSUFFICIENT_MARGIN', 'the liquidator would fall below its initial margin');
-
+  requireLiquidatorMargin(
+    ctx,
+    liquidator,
+    { asset: plan.debtAsset, amount: plan.liabilityTransfer },
+    { asset: plan.collateralAsset, amount: plan.assetTransfer },
+  );
   const owed = -(sub.balances.get(plan.debtAsset) ?? 0n);
-  ctx.emit({
-    type: 'liquidation_started',
-    sub: sub.key,
-    scope: 'cross',
-    mode: plan.liabilityTransfer - plan.insuranceFee >= owed ? 'full' : 'partial',
-    equityQuote: before.equityQuote,
-    maintenanceQuote: before.maintenanceMarginQuote,
-  });
   const ledger = { kind: 'balance', sub: sub.key } as const;
-  if (plan.liabilityTransfer > 0n)
-    ctx.emit({
-      type: 'moved',
-      from: { kind: 'balance', sub: liquidator.key },
-      to: ledger,
-      asset: plan.debtAsset,
-      amount: plan.liabilityTransfer,
-      reason: 'debt_repaid',
-    });
-  if (plan.insuranceFee > 0n)
-    ctx.emit({
-      type: 'moved',
-      from: ledger,
-      to: { kind: 'insurance' },
-      asset: plan.debtAsset,
-      amount: plan.insuranceFee,
-      reason: 'liquidation_fee',
-    });
-  if (plan.assetTransfer > 0n)
-    ctx.emit({
-      type: 'moved',
-      from: ledger,
-      to: { kind: 'balance', sub: liquidator.key },
-      asset: plan.collateralAsset,
-      amount: plan.assetTransfer,
-      reason: 'collateral_seized',
-    });
+  emitSpotStep(
+    ctx,
+    sub.key,
+    plan.liabilityTransfer - plan.insuranceFee >= owed ? 'full' : 'partial',
+    before,
+    [
+      {
+        from: { kind: 'balance', sub: liquidator.key },
+        to: ledger,
+        asset: plan.debtAsset,
+        amount: plan.liabilityTransfer,
+        reason: 'debt_repaid',
+      },
+      {
+        from: ledger,
+        to: { kind: 'insurance' },
+        asset: plan.debtAsset,
+        amount: plan.insuranceFee,
+        reason: 'liquidation_fee',
+      },
+      {
+        from: ledger,
+        to: { kind: 'balance', sub: liquidator.key },
+        asset: plan.collateralAsset,
+        amount: plan.assetTransfer,
+        reason: 'collateral_seized',
+      },
+    ],
+  );
   return true;
 }
 
@@ -308,41 +303,29 @@ export function resolveDriftSpotBankruptcy(
   const plan = planDriftSpotBankruptcy(ctx.state, sub, debtAsset);
   if (!plan) return false;
   if (plan.surplus < 0n) throw new InvariantError('depositors paid less than the socialized debt');
-  ctx.emit({
-    type: 'liquidation_started',
-    sub: sub.key,
-    scope: 'cross',
-    mode: 'full',
-    equityQuote: before.equityQuote,
-    maintenanceQuote: before.maintenanceMarginQuote,
-  });
   const ledger = { kind: 'balance', sub: sub.key } as const;
-  if (plan.insuranceCover > 0n)
-    ctx.emit({
-      type: 'moved',
+  emitSpotStep(ctx, sub.key, 'full', before, [
+    {
       from: { kind: 'insurance' },
       to: ledger,
       asset: plan.debtAsset,
       amount: plan.insuranceCover,
       reason: 'insurance_cover',
-    });
-  for (const [key, charge] of plan.charges)
-    ctx.emit({
-      type: 'moved',
-      from: { kind: 'balance', sub: key },
+    },
+    ...[...plan.charges].map(([key, charge]) => ({
+      from: { kind: 'balance', sub: key } as const,
       to: ledger,
       asset: plan.debtAsset,
       amount: charge,
-      reason: 'socialized_loss',
-    });
-  if (plan.surplus > 0n)
-    ctx.emit({
-      type: 'moved',
+      reason: 'socialized_loss' as const,
+    })),
+    {
       from: ledger,
       to: { kind: 'insurance' },
       asset: plan.debtAsset,
       amount: plan.surplus,
       reason: 'insurance_funding',
-    });
+    },
+  ]);
   return true;
 }

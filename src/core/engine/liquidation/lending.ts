@@ -50,6 +50,7 @@ import type { CommandContext } from '../context.ts';
 import { reject } from '../errors.ts';
 import * as fmt from '../message-units.ts';
 import { guardValueOut } from '../price-trust.ts';
+import { emitSpotStep, requireLiquidatorMargin } from './spot-step.ts';
 
 const PX8_ONE = 10n ** 8n;
 
@@ -267,52 +268,37 @@ export function liquidateLending(
       'INSUFFICIENT_BALANCE',
       `liquidator ${plan.debtAsset} balance ${paying} < debt to repay ${plan.debtRepaid}`,
     );
-  const balances = new Map(liquidator.balances);
-  balances.set(plan.debtAsset, paying - plan.debtRepaid);
-  balances.set(
-    plan.collateralAsset,
-    (balances.get(plan.collateralAsset) ?? 0n) + plan.collateralToLiquidator,
+  requireLiquidatorMargin(
+    ctx,
+    liquidator,
+    { asset: plan.debtAsset, amount: plan.debtRepaid },
+    { asset: plan.collateralAsset, amount: plan.collateralToLiquidator },
   );
-  if (ctx.figures({ ...crossView(liquidator), balances }).freeCollateralQuote < 0n)
-    reject('LIQUIDATOR_INSUFFICIENT_MARGIN', 'the liquidator would fall below its initial margin');
-
   const debt = -(sub.balances.get(plan.debtAsset) ?? 0n);
-  ctx.emit({
-    type: 'liquidation_started',
-    sub: sub.key,
-    scope: 'cross',
-    mode: plan.debtRepaid === debt ? 'full' : 'partial',
-    equityQuote: before.equityQuote,
-    maintenanceQuote: before.maintenanceMarginQuote,
-  });
   const ledger = { kind: 'balance', sub: sub.key } as const;
-  if (plan.debtRepaid > 0n)
-    ctx.emit({
-      type: 'moved',
+  emitSpotStep(ctx, sub.key, plan.debtRepaid === debt ? 'full' : 'partial', before, [
+    {
       from: { kind: 'balance', sub: liquidator.key },
       to: ledger,
       asset: plan.debtAsset,
       amount: plan.debtRepaid,
       reason: 'debt_repaid',
-    });
-  if (plan.collateralToLiquidator > 0n)
-    ctx.emit({
-      type: 'moved',
+    },
+    {
       from: ledger,
       to: { kind: 'balance', sub: liquidator.key },
       asset: plan.collateralAsset,
       amount: plan.collateralToLiquidator,
       reason: 'collateral_seized',
-    });
-  if (plan.protocolFee > 0n)
-    ctx.emit({
-      type: 'moved',
+    },
+    {
       from: ledger,
       to: { kind: 'insurance' },
       asset: plan.collateralAsset,
       amount: plan.protocolFee,
       reason: 'liquidation_fee',
-    });
+    },
+  ]);
   return true;
 }
 
