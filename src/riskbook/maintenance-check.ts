@@ -31,7 +31,8 @@ import {
 } from '../core/account/figures.ts';
 import { scopePendingFundingQuote } from '../core/account/lazy-funding.ts';
 import { assetPricePx8 } from '../core/account/prices.ts';
-import { collateralValueQuote, weightFor } from '../core/collateral/valuation.ts';
+import { collateralValueQuote } from '../core/collateral/valuation.ts';
+import { assetWeightPpm } from '../core/collateral/weights.ts';
 import { notionalValue, signedValue } from '../core/margin/contract-value.ts';
 import { valueDivisor } from '../core/margin/notional.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState, ReadonlySubaccount } from '../core/model/state.ts';
@@ -125,7 +126,8 @@ export class MaintenanceChecker {
         assetDecimals: asset.decimals,
         pricePx8: px,
         quoteDecimals: qd,
-        weightPpm: weightFor(asset, 'maintenance'),
+        // an e-mode category's liquidation threshold where it lists the asset, as evaluate has it
+        weightPpm: assetWeightPpm(state.config, sub, asset, 'maintenance'),
         sizeHaircutFactorPpm: asset.sizeHaircutFactor,
       });
     }
