@@ -49,11 +49,13 @@
  *     2 + ratio; per collateral or funding term 1.
  * (2) Float rounding: each input is converted once (Number(bigint) rounds to nearest) and
  *     each operation rounds once, each with relative error ≤ u = 2^-53. The standard result
- *     (Higham, Accuracy and Stability of Numerical Algorithms, §3.1) for an expression of k
- *     such roundings with no cancellation inside a product: |ĝ − g| ≤ γ_k × g_abs, where
- *     γ_k = k·u / (1 − k·u) and g_abs is the expression evaluated on the absolute values of
- *     its inputs and constants. A max of such expressions errs by at most the largest error.
- *     Summing all terms into h adds at most one rounding per term to every chain.
+ *     (Higham, Accuracy and Stability of Numerical Algorithms, §3.1) for an expression of
+ *     sums and products (here divisions are only by constants) with k such roundings:
+ *     |ĝ − g| ≤ γ_k × g_abs, where γ_k = k·u / (1 − k·u) and g_abs is the expression
+ *     evaluated on the absolute values of its inputs and constants. A max of such expressions
+ *     errs by at most the largest error. Summing all terms into h adds at most one rounding
+ *     per term to every chain. (An underflow would err by at most 2^-1074 absolutely, far
+ *     inside the cushion below.)
  * Hence |h − H| ≤ U + γ_K × A with U the sum of units, A the sum of the g_abs of every term
  * (this module adds them up as it goes: |value| + |entry|, the requirement, |collateral|, …)
  * and K ≤ 16 + MAX_TERMS the longest chain of roundings. With MAX_TERMS = 1024,
@@ -145,7 +147,7 @@ function floorDiv1e5(p: number): number {
 /** The sqrtSize model's maintenance ratio (ppm) at |size| = a (an integer ≤ MAX_SQRT_SIZE), exactly. */
 function sqrtSizeRatio(k: MarketKernel, a: number): number {
   const premium = k.num + floorDiv1e5(isqrtDouble(10 * a + 1) * k.imf);
-  return premium > k.base ? premium : k.base;
+  return Math.max(premium, k.base);
 }
 
 /** Whether `evaluate` does something for this market that the float path leaves out. */

@@ -20,6 +20,11 @@
  * (`maintenanceView`): drift-v2 arithmetic, portfolio margin, options, positive-health
  * haircuts, fees to close in maintenance, entry-based requirements, and any model kind not
  * named here.
+ *
+ * The decision itself (`liquidatable`) is first taken in doubles with a proven error bound
+ * (./certified-maintenance.ts): the same integer formulas, no BigInt allocation, and the
+ * integer figures above only when the bound cannot tell (a scope within a few quote units of
+ * the line, or a case that module does not model). `figures` is always the integers.
  */
 import {
   crossView,
