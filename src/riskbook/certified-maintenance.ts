@@ -177,6 +177,14 @@ function modelMm(model: MarginModel, size: bigint, notional: bigint): bigint {
  * market unusable, so its scopes take the integer path.
  */
 function compileKernel(model: MarginModel, config: MarketConfig, quoteDecimals: number): MarketKernel {
+  try {
+    return compileChecked(model, config, quoteDecimals);
+  } catch {
+    return UNUSABLE(config); // a probe the model refuses: its scopes take the integer path
+  }
+}
+
+function compileChecked(model: MarginModel, config: MarketConfig, quoteDecimals: number): MarketKernel {
   const m = config.margin;
   if (outOfScope(config) || model.kind !== m.kind) return UNUSABLE(config);
   const base = { ...UNUSABLE(config), ok: true };
