@@ -145,9 +145,18 @@ function floorDiv1e5(p: number): number {
 }
 
 /** The sqrtSize model's maintenance ratio (ppm) at |size| = a (an integer ≤ MAX_SQRT_SIZE), exactly. */
-function sqrtSizeRatio(k: MarketKernel, a: number): number {
+function sqrtSizeRatio(k: Pick<MarketKernel, 'num' | 'imf' | 'base'>, a: number): number {
   const premium = k.num + floorDiv1e5(isqrtDouble(10 * a + 1) * k.imf);
   return Math.max(premium, k.base);
+}
+
+/**
+ * `sizePremiumRatio(size, imf, base)` (core/margin/size-premium.ts, ppm precision) in doubles,
+ * for integers size ≤ 4e14, imf < 2^26, base ≤ 2^40; exported for its property test.
+ */
+export function sizePremiumRatioDouble(sizeQty9: number, imfFactorPpm: number, baseRatioPpm: number): number {
+  const num = baseRatioPpm - Math.floor(baseRatioPpm / 5);
+  return sqrtSizeRatio({ num, imf: imfFactorPpm, base: baseRatioPpm }, sizeQty9);
 }
 
 /** Whether `evaluate` does something for this market that the float path leaves out. */

@@ -18,8 +18,9 @@ import { fc, test } from '@fast-check/vitest';
 import { expect } from 'vitest';
 import { evaluate, maintenanceView, type Scope, viewOf } from '../core/account/figures.ts';
 import type { Engine } from '../core/engine/engine.ts';
+import { sizePremiumRatio } from '../core/margin/size-premium.ts';
 import type { Position, Subaccount } from '../core/model/state.ts';
-import { CertifiedMaintenance, UNSURE } from './certified-maintenance.ts';
+import { CertifiedMaintenance, sizePremiumRatioDouble, UNSURE } from './certified-maintenance.ts';
 import { MaintenanceChecker } from './maintenance-check.ts';
 import { type AccountSpec, MARKETS, populate, priceMove, riskVenue } from './riskbook.testkit.ts';
 
@@ -239,4 +240,22 @@ test('an e-mode category weighs its collateral at its liquidation threshold, as 
   expect(fast.equityQuote).toBe(ref.equityQuote);
   expect(fast.maintenanceMarginQuote).toBe(ref.maintenanceMarginQuote);
   expectSame(engine, new MaintenanceChecker());
+});
+
+test.prop(
+  [
+    fc.oneof(
+      fc.bigInt({ min: 0n, max: 4n * 10n ** 14n }),
+      // around perfect squares of 10·size + 1, where a rounded square root would be off by one
+      fc.bigInt({ min: 1n, max: 63_245_553n }).map((r) => (r * r - 1n) / 10n),
+      fc.bigInt({ min: 1n, max: 63_245_553n }).map((r) => (r * r + 9n) / 10n),
+    ),
+    fc.bigInt({ min: 0n, max: 2n ** 26n - 1n }),
+    fc.bigInt({ min: 0n, max: 1_000_000n }),
+  ],
+  { numRuns: 2000 },
+)('the double size premium equals sizePremiumRatio to the unit', (size, imf, base) => {
+  expect(sizePremiumRatioDouble(Number(size), Number(imf), Number(base))).toBe(
+    Number(sizePremiumRatio(size, imf, base)),
+  );
 });
