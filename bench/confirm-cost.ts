@@ -6,8 +6,12 @@
  * collects the candidates the bound index hands to `RiskBook.confirmScopes` and times, on the
  * same (subaccount, scope) pairs and alternating: the certified float decision
  * (`MaintenanceChecker.liquidatable`) and the all-bigint figures (`MaintenanceChecker.figures`,
- * the exact fallback). Both answers are checked equal to `evaluate`'s before anything is timed.
- * Also times the whole index tick. Not part of `npm run bench`.
+ * the exact fallback), first on the pairs alone (subaccounts looked up beforehand), then through
+ * `RiskBook.confirmScopes` with either checker; and, for scale, the state walk without any
+ * arithmetic (look up each candidate's subaccount, iterate its positions). The certified
+ * answers are checked equal to the integer ones before anything is timed. Also times the whole
+ * index tick. Process CPU time, not wall time (the machine is shared). Not part of
+ * `npm run bench`; `PROFILE=new|old` only loops one confirmation (for `node --cpu-prof`).
  *
  *     ACCOUNTS=100000 npx tsx bench/confirm-cost.ts
  */
@@ -112,15 +116,6 @@ for (const [label, marks, assets] of scenarios) {
       for (const p of sub.positions.values()) if (p.isolated) sink++;
     }
   };
-  const subsBuf: ReadonlySubaccount[] = new Array(sortedKeys.length);
-  const stagedRun = () => {
-    for (let i = 0; i < sortedKeys.length; i++) subsBuf[i] = state.subaccounts.get(sortedKeys[i]!)!;
-    let n = 0;
-    for (let i = 0; i < sortedKeys.length; i++) n += subsBuf[i]!.positions.size;
-    for (let i = 0; i < sortedKeys.length; i++)
-      for (const p of subsBuf[i]!.positions.values()) if (p.isolated) sink++;
-    sink += n;
-  };
   const confirmOld = confirmWith(integerChecker);
   const confirmNew = confirmWith(certifiedChecker);
   if (process.env.PROFILE === 'new' || process.env.PROFILE === 'old') {
@@ -136,7 +131,6 @@ for (const [label, marks, assets] of scenarios) {
     confirmNew();
   }
   const lk: number[] = [];
-  const st: number[] = [];
   const co: number[] = [];
   const cn: number[] = [];
   const o: number[] = [];
@@ -149,7 +143,6 @@ for (const [label, marks, assets] of scenarios) {
     co.push(...cpuEach(1, confirmOld));
     cn.push(...cpuEach(1, confirmNew));
     lk.push(...cpuEach(1, lookupRun));
-    st.push(...cpuEach(1, stagedRun));
   }
   const per = (xs: number[]) => {
     const s = stats(xs);
@@ -161,7 +154,6 @@ for (const [label, marks, assets] of scenarios) {
       `  per candidate: bigint figures ${per(o)}; certified ${per(n)}\n` +
       `  confirmScopes per candidate: integer figures ${per(co)}; certified ${per(cn)}\n` +
       `  state walk alone (lookup + positions): ${per(lk)}\n` +
-      `  staged: ${per(st)}\n` +
       `  index tick (CPU): median ${(ts.median / 1e6).toFixed(2)} ms (range ${(ts.min / 1e6).toFixed(2)}–${(ts.max / 1e6).toFixed(2)})`,
   );
   if (sink === -1) console.log('');
