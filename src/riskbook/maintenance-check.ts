@@ -20,6 +20,11 @@
  * (`maintenanceView`): drift-v2 arithmetic, portfolio margin, options, positive-health
  * haircuts, fees to close in maintenance, entry-based requirements, and any model kind not
  * named here.
+ *
+ * The decision itself (`liquidatable`) is first taken in doubles with a proven error bound
+ * (./certified-maintenance.ts): the same integer formulas, no BigInt allocation, and the
+ * integer figures above only when the bound cannot tell (a scope within a few quote units of
+ * the line, or a case that module does not model). `figures` is always the integers.
  */
 import {
   crossView,
@@ -31,11 +36,13 @@ import {
 } from '../core/account/figures.ts';
 import { scopePendingFundingQuote } from '../core/account/lazy-funding.ts';
 import { assetPricePx8 } from '../core/account/prices.ts';
-import { collateralValueQuote, weightFor } from '../core/collateral/valuation.ts';
+import { collateralValueQuote } from '../core/collateral/valuation.ts';
+import { assetWeightPpm } from '../core/collateral/weights.ts';
 import { notionalValue, signedValue } from '../core/margin/contract-value.ts';
 import { valueDivisor } from '../core/margin/notional.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState, ReadonlySubaccount } from '../core/model/state.ts';
 import { PPM } from '../core/num/index.ts';
+import { CertifiedMaintenance, LIQUIDATABLE, UNSURE } from './certified-maintenance.ts';
 
 export interface MaintenanceFigures {
   readonly equityQuote: bigint;
@@ -69,12 +76,20 @@ function needsEvaluate(ms: ReadonlyMarketState): boolean {
  */
 export class MaintenanceChecker {
   private readonly ratios = new WeakMap<object, Map<bigint, bigint>>();
+  /** Undefined: every decision from the integer figures (for comparisons and benches). */
+  private readonly certified: CertifiedMaintenance | undefined;
+  /** Decisions taken by `liquidatable`, and how many of them needed the integer figures. */
+  readonly stats = { decisions: 0, fallbacks: 0 };
   /** valueDivisor of the last settlement decimals seen. */
   private qd = -1;
   private divisor = 1n;
   /** Outputs of `position` (no object per position). */
   private pnl = 0n;
   private mm = 0n;
+
+  constructor(opts: { readonly certified?: boolean } = {}) {
+    this.certified = opts.certified === false ? undefined : new CertifiedMaintenance();
+  }
 
   /** Equity and MM of the scope, as `evaluate(state, maintenanceView(viewOf(...)))` gives them. */
   figures(state: ReadonlyEngineState, sub: ReadonlySubaccount, scope: Scope): MaintenanceFigures {
@@ -116,7 +131,8 @@ export class MaintenanceChecker {
         assetDecimals: asset.decimals,
         pricePx8: px,
         quoteDecimals: qd,
-        weightPpm: weightFor(asset, 'maintenance'),
+        // an e-mode category's liquidation threshold where it lists the asset, as evaluate has it
+        weightPpm: assetWeightPpm(state.config, sub, asset, 'maintenance'),
         sizeHaircutFactorPpm: asset.sizeHaircutFactor,
       });
     }
@@ -131,8 +147,16 @@ export class MaintenanceChecker {
     return { equityQuote: equity, maintenanceMarginQuote: mm };
   }
 
-  /** Whether the scope is liquidatable: equity < MM, exactly. */
+  /**
+   * Whether the scope is liquidatable: equity < MM, exactly. Decided in doubles with a proven
+   * error bound where the bound is conclusive (./certified-maintenance.ts), from the integer
+   * figures otherwise.
+   */
   liquidatable(state: ReadonlyEngineState, sub: ReadonlySubaccount, scope: Scope): boolean {
+    this.stats.decisions++;
+    const d = this.certified === undefined ? UNSURE : this.certified.decide(state, sub, scope);
+    if (d !== UNSURE) return d === LIQUIDATABLE;
+    this.stats.fallbacks++;
     const f = this.figures(state, sub, scope);
     return f.equityQuote < f.maintenanceMarginQuote;
   }
