@@ -89,32 +89,58 @@ for (const [name, make] of FINDERS) {
     (accounts, moves) => {
       const engine = riskVenue();
       populate(engine, accounts);
-      const finder = make(engine);
-      expectAgrees(engine, finder);
-      let t = 10;
-      for (const mv of moves) {
-        t += 1_000;
-        if (!engine.execute(priceMove(engine, mv, t)).ok) continue; // a price at its one-tick floor
-        expectAgrees(engine, finder);
-        const report = keeperTick(
-          engine,
-          { timeMs: t },
-          { finder, maxRounds: 20 },
-          {
-            // Inside the loop: what the finder hands the keeper is the exact scan's actionable set.
-            onCandidates: (ready) => {
-              const exact = exactLiquidatable(engine.state).filter((c) => !isHeld(engine.state, c));
-              expect(ids(ready)).toEqual(ids(exact));
-            },
-          },
-        );
-        expectAgrees(engine, finder);
-        if (!report.capped) {
-          // The tick ends when nothing liquidatable is left, or a round changed nothing.
-          const left = exactLiquidatable(engine.state);
-          if (left.length > 0) expect(Object.keys(report.rejected).length).toBeGreaterThan(0);
-        }
-      }
+      walkAndCompare(engine, make(engine), moves);
     },
   );
+
+  // An e-mode category may weigh its collateral below the asset's own maintenance weight; the
+  // float screens must then not count the higher weight (they would miss the scope).
+  test.prop([fc.array(account, { minLength: 1, maxLength: 12 }), walk], { numRuns: Math.ceil(RUNS / 4) })(
+    `${name}: the same with half the accounts in an e-mode category whose threshold is below BTC's weight`,
+    (accounts, moves) => {
+      const engine = riskVenue({ eModeCategories: [LOW_EMODE] });
+      populate(engine, accounts);
+      accounts.forEach((_, i) => {
+        if (i % 2 === 0) engine.execute({ type: 'set_emode', subaccount: { account: `t${i}` }, category: 1 });
+      });
+      walkAndCompare(engine, make(engine), moves);
+    },
+  );
+}
+
+const LOW_EMODE = {
+  id: 1,
+  ltv: '0.4',
+  liquidationThreshold: '0.5',
+  liquidationBonus: '0.01',
+  collateralAssets: ['BTC'],
+  borrowableAssets: ['USDC'],
+};
+
+function walkAndCompare(engine: Engine, finder: CandidateFinder, moves: readonly Move[]): void {
+  expectAgrees(engine, finder);
+  let t = 10;
+  for (const mv of moves) {
+    t += 1_000;
+    if (!engine.execute(priceMove(engine, mv, t)).ok) continue; // a price at its one-tick floor
+    expectAgrees(engine, finder);
+    const report = keeperTick(
+      engine,
+      { timeMs: t },
+      { finder, maxRounds: 20 },
+      {
+        // Inside the loop: what the finder hands the keeper is the exact scan's actionable set.
+        onCandidates: (ready) => {
+          const exact = exactLiquidatable(engine.state).filter((c) => !isHeld(engine.state, c));
+          expect(ids(ready)).toEqual(ids(exact));
+        },
+      },
+    );
+    expectAgrees(engine, finder);
+    if (!report.capped) {
+      // The tick ends when nothing liquidatable is left, or a round changed nothing.
+      const left = exactLiquidatable(engine.state);
+      if (left.length > 0) expect(Object.keys(report.rejected).length).toBeGreaterThan(0);
+    }
+  }
 }

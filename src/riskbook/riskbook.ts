@@ -1192,11 +1192,17 @@ export class RiskBook implements HolderIndex {
     const col = this.ensureAsset(state, assetId);
     // Assets count at the exact effective maintenance weight (size haircut included) for this
     // balance; liabilities at their maintenance liability weight (size premium included), as
-    // collateralValueQuote values them. (An e-mode's higher asset weights are left out: that only
-    // lowers the float equity, a false positive the exact check clears.)
+    // collateralValueQuote values them. An asset counts at the lowest weight any e-mode category
+    // gives it (a scope's category is not looked up): a higher weight only lowers the float equity,
+    // a false positive the exact check clears; a lower one must be seen or the screen misses it.
     const weightPpm =
       balance > 0n
-        ? effectiveAssetWeightPpm(balance, asset.decimals, asset.maintenanceWeight, asset.sizeHaircutFactor)
+        ? effectiveAssetWeightPpm(
+            balance,
+            asset.decimals,
+            lowestMaintenanceWeightPpm(state, asset.id, asset.maintenanceWeight),
+            asset.sizeHaircutFactor,
+          )
         : liabilityWeightPpm(asset, balance, 'maintenance');
     const v = (Number(balance) / 10 ** asset.decimals) * (Number(weightPpm) / PPM_NUMBER);
     const w = this.assetWeighted[col]!;
@@ -1360,4 +1366,12 @@ export class RiskBook implements HolderIndex {
       positions,
     };
   }
+}
+
+/** The asset's maintenance weight, or an e-mode category's liquidation threshold for it if lower. */
+function lowestMaintenanceWeightPpm(state: ReadonlyEngineState, assetId: string, own: bigint): bigint {
+  let w = own;
+  for (const c of state.config.eModeCategories ?? [])
+    if (c.liquidationThreshold < w && c.collateralAssets.includes(assetId)) w = c.liquidationThreshold;
+  return w;
 }
