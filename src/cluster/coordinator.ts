@@ -205,13 +205,16 @@ export class Coordinator {
         },
       };
     }
-    const context = c.market !== undefined && c.side !== undefined ? { market: c.market, side: c.side } : undefined;
+    const context =
+      c.market !== undefined && c.side !== undefined ? { market: c.market, side: c.side } : undefined;
     const answer = await this.cover(c.partition, BigInt(c.total), context);
     if (!answer.ok || answer.kind !== 'covered') return answer;
     // re-sent on a repeat too: the partition's engine recognises the command id
     await this.payCover(c.partition, `cover:${c.partition}:${c.total}`, BigInt(answer.paid));
     const adl = await this.deleverage(c.partition, c.total);
-    return adl === undefined ? answer : { ...answer, adl: String(adl.collected), socialized: String(adl.socialized) };
+    return adl === undefined
+      ? answer
+      : { ...answer, adl: String(adl.collected), socialized: String(adl.socialized) };
   }
 
   /** A deposit of `amount` settlement units into the partition's cover account (nothing if 0). */
@@ -243,7 +246,13 @@ export class Coordinator {
   ): Promise<{ collected: bigint; socialized: bigint } | undefined> {
     const t = this.schema;
     const row = (
-      await this.db.query<{ need: string; paid: string; market: string | null; side: string | null; adl_state: string }>(
+      await this.db.query<{
+        need: string;
+        paid: string;
+        market: string | null;
+        side: string | null;
+        adl_state: string;
+      }>(
         `SELECT need::text, paid::text, market, side, adl_state FROM ${t}.covers WHERE partition = $1 AND total = $2`,
         [partition, total],
       )
@@ -263,10 +272,10 @@ export class Coordinator {
             [partition, total, l.leg, l.partition, l.account, l.sub, String(l.amount)],
           );
         }
-        await this.db.query(`UPDATE ${t}.covers SET adl_state = 'planned' WHERE partition = $1 AND total = $2`, [
-          partition,
-          total,
-        ]);
+        await this.db.query(
+          `UPDATE ${t}.covers SET adl_state = 'planned' WHERE partition = $1 AND total = $2`,
+          [partition, total],
+        );
       });
     }
     if (row.adl_state !== 'done') {
@@ -352,7 +361,8 @@ export class Coordinator {
     if (r.ok === 'pending' && r.duplicate === true) {
       r = await this.client.submitRaw(subject, body, `${id}:again:${Date.now()}`, LEG_WAIT_MS);
     }
-    if (r.ok === 'pending') throw new LegPendingError(`ADL leg ${id}: partition ${l.src_partition} did not answer`);
+    if (r.ok === 'pending')
+      throw new LegPendingError(`ADL leg ${id}: partition ${l.src_partition} did not answer`);
     return r.ok;
   }
 

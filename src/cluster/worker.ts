@@ -205,7 +205,10 @@ export class PartitionWorker {
         return { status, error: 'ranks: {market, side: "long" | "short"}' };
       }
       const reserved = new Set([COVER_ACCOUNT]);
-      return { status, ranks: publishRanks(this.engine.state, this.opts.partition, ranks.market, ranks.side, reserved) };
+      return {
+        status,
+        ranks: publishRanks(this.engine.state, this.opts.partition, ranks.market, ranks.side, reserved),
+      };
     }
     if (typeof req?.account !== 'string') return { status, ledger: ledgerJson(this.engine) };
     const subs: { sub: string; balances: Record<string, string>; positions: Record<string, string> }[] = [];
@@ -282,7 +285,10 @@ export class PartitionWorker {
     if (isAdlLeg(command)) {
       const home = partitionOf((command.from as { account: string }).account, this.opts.partitions);
       if (home !== partition) {
-        return refuse('WRONG_PARTITION', `the ADL leg's account lives in partition ${home}, not ${partition}`);
+        return refuse(
+          'WRONG_PARTITION',
+          `the ADL leg's account lives in partition ${home}, not ${partition}`,
+        );
       }
     } else if (!isCover(command)) {
       const route = routeCommand(command, this.opts.partitions);
@@ -314,7 +320,7 @@ export class PartitionWorker {
   /** Why an amend/cancel may not touch the order (another subaccount's), or undefined. */
   private orderOwner(command: Record<string, unknown>): string | undefined {
     const ref = command.subaccount as { account?: unknown; sub?: unknown } | undefined;
-    if (typeof ref?.account !== 'string') return 'the order\'s subaccount is needed to route it';
+    if (typeof ref?.account !== 'string') return "the order's subaccount is needed to route it";
     const key = subaccountKey({ account: ref.account, sub: typeof ref.sub === 'string' ? ref.sub : '0' });
     const order = this.engine.state.orders.get(String(command.orderId));
     if (order !== undefined && order.sub !== key) return `order ${order.id} is not ${key}'s`;
