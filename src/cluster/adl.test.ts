@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { newVenue, ref, venueConfig } from '../../test/support/fixtures.ts';
 import { Engine } from '../core/engine/engine.ts';
 import { adlQueueView } from '../core/liquidation/adl-queue.ts';
+import { min } from '../core/num/index.ts';
 import { type AdlRank, lossContext, planAdl, publishRanks } from './adl.ts';
 
 type Fill = [buyer: string, seller: string, size: string, price: string];
@@ -151,7 +152,7 @@ describe('planAdl', () => {
       }
       expect(legs.map((l) => ({ account: l.account, amount: l.amount }))).toEqual(expected);
       const total = ranks.reduce((s, r) => s + BigInt(r.available), 0n);
-      expect(legs.reduce((s, l) => s + l.amount, 0n)).toBe(need < total ? need : total);
+      expect(legs.reduce((s, l) => s + l.amount, 0n)).toBe(min(need, total));
       expect(legs.map((l) => l.leg)).toEqual(legs.map((_, i) => i));
       // the order ranks arrive in does not matter
       expect(planAdl([...ranks].reverse(), need)).toEqual(legs);

@@ -25,6 +25,7 @@ import { crossView, evaluate } from '../core/account/figures.ts';
 import { adlQueue } from '../core/liquidation/adl.ts';
 import { signedValue } from '../core/margin/contract-value.ts';
 import type { ReadonlyEngineState } from '../core/model/state.ts';
+import { min } from '../core/num/index.ts';
 import { ADL_ESCROW_SUB } from './partition.ts';
 
 export { ADL_ESCROW_SUB };
@@ -81,7 +82,7 @@ export function publishRanks(
     const p = s.positions.get(market)!;
     const profit = signedValue(m.config, p.size, m.markPx8, qd, 'floor') - p.entryValue;
     const free = evaluate(state, crossView(s)).freeCollateralQuote;
-    const available = profit < free ? profit : free;
+    const available = min(profit, free);
     if (available <= 0n) continue;
     out.push({
       partition,
