@@ -38,13 +38,13 @@ import pg from 'pg';
 import { z } from 'zod';
 import { formatDecimal } from '../core/num/fixed.ts';
 import { ADL_ESCROW_SUB, type AdlRank, planAdl } from './adl.ts';
-import { ClusterClient } from './client.ts';
 import type { ClusterNames } from './names.ts';
 import {
   type ClusterBus,
   connectBus,
   DEFAULT_NATS_URL,
   ensureTopology,
+  publishAndAwait,
   publishCommand,
   REPLY_HEADER,
 } from './nats.ts';
@@ -136,7 +136,6 @@ export class Coordinator {
     private readonly bus: ClusterBus,
     private readonly db: pg.Client,
     private readonly schema: string,
-    private readonly client: ClusterClient,
   ) {}
 
   static async start(opts: CoordinatorOptions): Promise<Coordinator> {
@@ -147,7 +146,7 @@ export class Coordinator {
     await migrate(db, schema);
     const bus = await connectBus(opts.natsUrl ?? DEFAULT_NATS_URL, `plimsoll-${opts.names.name}-coord`);
     await ensureTopology(bus, opts.names, opts.partitions);
-    const c = new Coordinator(opts, bus, db, schema, new ClusterClient(bus, opts.names, opts.partitions));
+    const c = new Coordinator(opts, bus, db, schema);
     const consumer = await bus.js.consumers.get(opts.names.coordinatorStream, opts.names.coordinatorConsumer);
     c.messages = await consumer.consume({ max_messages: 256 });
     c.loop = c.run(c.messages);
@@ -355,15 +354,17 @@ export class Coordinator {
       amount: formatDecimal(BigInt(l.amount), decimals),
     };
     const subject = this.opts.names.commandSubject(l.src_partition);
-    let r = await this.client.submitRaw(subject, body, id, LEG_WAIT_MS);
+    let r = await publishAndAwait(this.bus, subject, body, id, LEG_WAIT_MS);
     // a repeated message id is dropped by JetStream: ask again under a fresh one, the engine
     // answers a known command id with its first outcome
-    if (r.ok === 'pending' && r.duplicate === true) {
-      r = await this.client.submitRaw(subject, body, `${id}:again:${Date.now()}`, LEG_WAIT_MS);
+    if (r.duplicate === true) {
+      r = await publishAndAwait(this.bus, subject, body, `${id}:again:${Date.now()}`, LEG_WAIT_MS);
     }
-    if (r.ok === 'pending')
+    const answer = r.answer as { ok?: unknown } | undefined;
+    if (answer === undefined) {
       throw new LegPendingError(`ADL leg ${id}: partition ${l.src_partition} did not answer`);
-    return r.ok;
+    }
+    return answer.ok === true;
   }
 
   private async fund(id: string, amount: bigint): Promise<CoordinatorOutcome> {
