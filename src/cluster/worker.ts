@@ -114,6 +114,8 @@ export class PartitionWorker {
   private reportedShortfall = 0n;
   /** Market and side of the latest write-off (sent with the shortfall, for the coordinator's ADL). */
   private loss: LossContext | undefined;
+  /** Write-offs applied since the last report: cumulative total after each, with its context. */
+  private writeOffs: { total: bigint; loss: LossContext | undefined }[] = [];
   private fatal: Error | undefined;
 
   private constructor(
@@ -310,9 +312,12 @@ export class PartitionWorker {
       const owner = this.orderOwner(command);
       if (owner !== undefined) return refuse('ORDER_NOT_OWNED', owner);
     }
+    const written = this.engine.state.socializedLedger;
     const r = this.engine.execute(command);
-    if (r.ok && r.replayed !== true && this.engine.state.socializedLedger < 0n) {
+    if (r.ok && r.replayed !== true && this.engine.state.socializedLedger < written) {
+      // one shortfall report per write-off, each with its own market and side
       this.loss = lossContext(r.events as readonly { type: string }[]) ?? this.loss;
+      this.writeOffs.push({ total: -this.engine.state.socializedLedger, loss: this.loss });
     }
     return this.outcome(r);
   }
@@ -345,23 +350,31 @@ export class PartitionWorker {
     };
   }
 
-  /** Asks the coordinator to cover the cumulative shortfall when it grew (or always, at start). */
+  /**
+   * Asks the coordinator to cover the cumulative shortfall when it grew: one request per
+   * write-off since the last report, in order (or, at start, the current total).
+   */
   private async reportShortfall(always: boolean): Promise<void> {
     const total = -this.engine.state.socializedLedger;
-    if (total <= 0n || (!always && total <= this.reportedShortfall)) return;
-    const { names, partition } = this.opts;
-    await publishCommand(
-      this.bus,
-      names.coordinatorSubject,
-      {
-        type: SETTLEMENT_SHORTFALL,
-        partition,
-        total: String(total),
-        ...(this.loss === undefined ? {} : { market: this.loss.market, side: this.loss.side }),
-      },
-      `shortfall:${partition}:${total}`,
-    );
-    this.reportedShortfall = total;
+    // a write-off by a broadcast (an expiry settlement) is not in writeOffs: the total catches it
+    const reports = always ? [{ total, loss: this.loss }] : [...this.writeOffs, { total, loss: this.loss }];
+    for (const w of reports) {
+      if (w.total <= 0n || (!always && w.total <= this.reportedShortfall)) continue;
+      const { names, partition } = this.opts;
+      await publishCommand(
+        this.bus,
+        names.coordinatorSubject,
+        {
+          type: SETTLEMENT_SHORTFALL,
+          partition,
+          total: String(w.total),
+          ...(w.loss === undefined ? {} : { market: w.loss.market, side: w.loss.side }),
+        },
+        `shortfall:${partition}:${w.total}`,
+      );
+      this.reportedShortfall = w.total;
+    }
+    this.writeOffs = [];
   }
 
   private fail(err: Error): void {
