@@ -240,7 +240,7 @@ describe.runIf(READY)('cross-partition ADL and socialized loss (NATS JetStream +
     expect(report.partitions.map((p) => p.escrow)).toEqual([0n, 203_000_000n]);
   });
 
-  it('a partition down mid-protocol: its leg waits and applies once; what ADL cannot take stays socialized', async () => {
+  it('a partition down mid-protocol (and the coordinator restarted): its leg waits and applies once; the rest stays socialized', async () => {
     const r = await cluster();
     // frank alone, 150 of profit at 45,000; no fund: ADL takes 150, 503 − 150 = 353 stays written off
     await scenario(r, [[frank, '1000']]);
@@ -270,7 +270,18 @@ describe.runIf(READY)('cross-partition ADL and socialized loss (NATS JetStream +
     expect(await usdc(r, COVER_ACCOUNT)).toBe(0n);
     const mid = await conserved(r);
     expect(mid.adl).toEqual({ collected: 0n, paid: 0n, pending: 150_000_000n });
+    // the coordinator stops and starts again mid-protocol: the request comes again, the recorded
+    // plan is reused (the stand-in is gone, so ranking again would find nobody)
     standIn.unsubscribe();
+    await r.coordinator.stop();
+    r.coordinator = await Coordinator.start({
+      names: r.names,
+      partitions: N,
+      pgUrl: PG_URL,
+      natsUrl: NATS_URL,
+      settlement: { id: 'USDC', decimals: 6 },
+    });
+    await sleep(1500);
     r.workers[1] = await startWorker(r, 1);
     await until('the ADL cover', async () => (await usdc(r, COVER_ACCOUNT)) === 150_000_000n);
     expect(await usdc(r, frank, ADL_ESCROW_SUB)).toBe(150_000_000n);
