@@ -6,6 +6,8 @@
  * counterparties live in the other partition. Expected amounts are hand arithmetic from the
  * deposits, fills and marks of each test; after each, the conservation check must hold exactly.
  */
+import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { venueConfig } from '../../test/support/fixtures.ts';
 import { freshClusterName, NATS_URL, natsAvailable } from '../../test/support/nats.ts';
@@ -355,6 +357,39 @@ describe.runIf(READY)('cross-partition ADL and socialized loss (NATS JetStream +
     ).json<{ error?: string; ranks?: unknown }>();
     expect(bad.error).toMatch(/ranks/);
     expect(bad.ranks).toBeUndefined();
+    await conserved(r);
+  });
+
+  it('old broadcasts delivered again out of order are refused as stale, the state unchanged', async () => {
+    const r = await cluster();
+    await mark(r, 1, '60000');
+    await mark(r, 2, '61000');
+    await mark(r, 3, '60500');
+    await r.workers[1]!.stop();
+    const before = r.workers[1]!.status();
+    expect(before.broadcastHighWater).toBe(3);
+    // the partition's broadcast consumer rewound to the start: broadcasts 1, 2, 3 come again
+    const durable = r.names.consumer(1);
+    await r.client.bus.jsm.consumers.delete(r.names.broadcastStream, durable);
+    await r.client.bus.jsm.consumers.add(r.names.broadcastStream, {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: 1,
+      filter_subject: r.names.broadcastSubject,
+      ack_wait: nanos(30_000),
+    });
+    r.workers[1] = await startWorker(r, 1);
+    await until('the redelivered broadcasts acked', async () => {
+      const info = await r.client.bus.jsm.consumers.info(r.names.broadcastStream, durable);
+      return info.num_pending === 0 && info.num_ack_pending === 0 && info.delivered.stream_seq === 3;
+    });
+    const after = r.workers[1]!.status();
+    expect(after.stateHash).toBe(before.stateHash);
+    expect(after.seq).toBe(before.seq);
+    expect(after.broadcastHighWater).toBe(3);
+    expect(after.applied).toBe(0);
+    expect(r.workers[1]!.engine.state.markets.get('BTC-PERP')?.markPx8).toBe(60_500n * 10n ** 8n);
     await conserved(r);
   });
 });
