@@ -206,11 +206,13 @@ export class Coordinator {
     }
     const context =
       c.market !== undefined && c.side !== undefined ? { market: c.market, side: c.side } : undefined;
-    const answer = await this.cover(c.partition, BigInt(c.total), context);
+    // one spelling of the total for every id derived from it ("0503" and "503" are one request)
+    const total = String(BigInt(c.total));
+    const answer = await this.cover(c.partition, BigInt(total), context);
     if (!answer.ok || answer.kind !== 'covered') return answer;
     // re-sent on a repeat too: the partition's engine recognises the command id
-    await this.payCover(c.partition, `cover:${c.partition}:${c.total}`, BigInt(answer.paid));
-    const adl = await this.deleverage(c.partition, c.total);
+    await this.payCover(c.partition, `cover:${c.partition}:${total}`, BigInt(answer.paid));
+    const adl = await this.deleverage(c.partition, total);
     return adl === undefined
       ? answer
       : { ...answer, adl: String(adl.collected), socialized: String(adl.socialized) };
