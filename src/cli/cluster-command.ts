@@ -213,11 +213,14 @@ function conservationText(r: ConservationReport): string {
       .map(([a, s]) => `${a} ${s.ledger}`)
       .join(', ');
     lines.push(
-      `  partition ${p.partition}: seq ${p.seq}, ledgers ${assets}; written off ${p.shortfall}, cover ${p.cover}`,
+      `  partition ${p.partition}: seq ${p.seq}, ledgers ${assets}; written off ${p.shortfall}, cover ${p.cover}, ADL escrow ${p.escrow}`,
     );
   }
   lines.push(
     `  coordinator fund: balance ${r.fund.balance}, funded ${r.fund.funded}, paid ${r.fund.paid}; in flight ${r.inFlight}`,
+  );
+  lines.push(
+    `  cross-partition ADL: collected ${r.adl.collected}, paid ${r.adl.paid}, legs pending ${r.adl.pending}`,
   );
   for (const p of r.problems) lines.push(`  problem: ${p}`);
   return `${lines.join('\n')}\n`;

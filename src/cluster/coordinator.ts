@@ -17,22 +17,34 @@
  *    fund balance + Σ paid = Σ funded, and each partition's cover account holds exactly what the
  *    coordinator paid it (checked by conservation.ts).
  *
- * The coordinator's state is a small exact ledger of its own (not an Engine): three tables,
+ * 5. What the fund cannot pay goes to cross-partition ADL (adl.ts) when the request names the
+ *    write-off's market and side: the coordinator asks every partition for its ranks, merges them
+ *    (`planAdl`) and records the plan (one row per leg) before sending anything; each leg is an
+ *    `adl:<partition>:<total>:<leg>` transfer of a counterparty's profit into its escrow
+ *    subaccount, sent to the counterparty's partition, whose outcome (applied or refused) is
+ *    recorded; when every leg has an outcome the collected sum is paid to the bankrupt partition
+ *    as a second cover deposit (`cover:<partition>:<total>:adl`) and the rest stays written off
+ *    (socialized loss, the last resort). A leg without an answer (its partition is down) leaves
+ *    the request unacknowledged (nak with a delay): it comes again and the plan resumes from its
+ *    record; a partition's engine answers a repeated leg with its first outcome.
+ *
+ * The coordinator's state is a small exact ledger of its own (not an Engine): four tables,
  * integers as NUMERIC, read back as strings and turned into bigint.
  * A request naming a partition outside 0…N−1 (an unknown scope) or malformed is refused with a
- * typed reason and changes nothing. Not done yet: cross-partition ADL (each partition's engine
- * runs ADL among its own accounts before anything reaches the ledger).
+ * typed reason and changes nothing.
  */
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import pg from 'pg';
 import { z } from 'zod';
 import { formatDecimal } from '../core/num/fixed.ts';
+import { ADL_ESCROW_SUB, type AdlRank, planAdl } from './adl.ts';
 import type { ClusterNames } from './names.ts';
 import {
   type ClusterBus,
   connectBus,
   DEFAULT_NATS_URL,
   ensureTopology,
+  publishAndAwait,
   publishCommand,
   REPLY_HEADER,
 } from './nats.ts';
@@ -41,7 +53,14 @@ import { COVER_ACCOUNT } from './partition.ts';
 const units = z.string().regex(/^[0-9]{1,40}$/, 'an integer count of settlement-asset units');
 
 export const CoordinatorCommandSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('shortfall'), partition: z.number().int(), total: units }),
+  z.strictObject({
+    type: z.literal('shortfall'),
+    partition: z.number().int(),
+    total: units,
+    /** The write-off's market and the bankrupt side (the ADL counterparties are on the other). */
+    market: z.string().min(1).max(64).optional(),
+    side: z.enum(['long', 'short']).optional(),
+  }),
   z.strictObject({
     type: z.literal('fund'),
     id: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/),
@@ -52,7 +71,19 @@ export type CoordinatorCommand = z.output<typeof CoordinatorCommandSchema>;
 
 export type CoordinatorOutcome =
   | { ok: true; kind: 'funded'; amount: string; replayed?: true }
-  | { ok: true; kind: 'covered'; partition: number; total: string; paid: string; replayed?: true }
+  | {
+      ok: true;
+      kind: 'covered';
+      partition: number;
+      total: string;
+      /** Paid from the fund. */
+      paid: string;
+      /** Taken from other positions by cross-partition ADL and paid too. */
+      adl?: string;
+      /** Left written off in the partition (socialized loss). */
+      socialized?: string;
+      replayed?: true;
+    }
   | {
       ok: false;
       rejection: { code: 'UNKNOWN_SCOPE' | 'MALFORMED_MESSAGE' | 'STALE_SHORTFALL'; message: string };
@@ -71,9 +102,28 @@ export interface CoordinatorOptions {
 export interface CoordinatorLedger {
   readonly balance: bigint;
   readonly funded: bigint;
-  /** Σ paid per partition. */
+  /** Σ paid per partition (from the fund and by ADL). */
   readonly paid: Map<number, bigint>;
+  /** Σ paid from the fund (all partitions). */
+  readonly fundPaid: bigint;
+  /** Σ paid from ADL collections (all partitions); equals Σ collected. */
+  readonly adlPaid: bigint;
+  /** Per counterparty partition: Σ ADL legs applied (collected into escrow). */
+  readonly collected: Map<number, bigint>;
+  /** Per counterparty partition: Σ ADL legs sent and not answered yet. */
+  readonly pending: Map<number, bigint>;
 }
+
+/** An ADL leg its partition did not answer in time: the request is retried later. */
+class LegPendingError extends Error {
+  override name = 'LegPendingError';
+}
+
+/** How long the coordinator waits for a partition's ranks, and for an ADL leg's outcome. */
+const RANKS_WAIT_MS = 2000;
+const LEG_WAIT_MS = 5000;
+/** Delay before a request with an unanswered leg comes again. */
+const RETRY_DELAY_MS = 1000;
 
 export class Coordinator {
   private running = true;
@@ -114,6 +164,10 @@ export class Coordinator {
       try {
         outcome = await this.handle(msg);
       } catch (err) {
+        if (err instanceof LegPendingError) {
+          msg.nak(RETRY_DELAY_MS);
+          continue;
+        }
         this.fatal = err instanceof Error ? err : new Error(String(err));
         this.running = false;
         messages.stop();
@@ -150,26 +204,169 @@ export class Coordinator {
         },
       };
     }
-    const answer = await this.cover(c.partition, BigInt(c.total));
+    const context =
+      c.market !== undefined && c.side !== undefined ? { market: c.market, side: c.side } : undefined;
+    // one spelling of the total for every id derived from it ("0503" and "503" are one request)
+    const total = String(BigInt(c.total));
+    const answer = await this.cover(c.partition, BigInt(total), context);
     if (!answer.ok || answer.kind !== 'covered') return answer;
-    if (BigInt(answer.paid) > 0n) {
-      // re-sent on a repeat too: the partition's engine recognises the command id
-      const id = `cover:${c.partition}:${c.total}`;
-      const { id: asset, decimals } = this.opts.settlement;
-      await publishCommand(
-        this.bus,
-        this.opts.names.commandSubject(c.partition),
-        {
-          type: 'deposit',
-          commandId: id,
-          to: { account: COVER_ACCOUNT },
-          asset,
-          amount: formatDecimal(BigInt(answer.paid), decimals),
-        },
-        id,
-      );
+    // re-sent on a repeat too: the partition's engine recognises the command id
+    await this.payCover(c.partition, `cover:${c.partition}:${total}`, BigInt(answer.paid));
+    const adl = await this.deleverage(c.partition, total);
+    return adl === undefined
+      ? answer
+      : { ...answer, adl: String(adl.collected), socialized: String(adl.socialized) };
+  }
+
+  /** A deposit of `amount` settlement units into the partition's cover account (nothing if 0). */
+  private async payCover(partition: number, id: string, amount: bigint): Promise<void> {
+    if (amount <= 0n) return;
+    const { id: asset, decimals } = this.opts.settlement;
+    await publishCommand(
+      this.bus,
+      this.opts.names.commandSubject(partition),
+      {
+        type: 'deposit',
+        commandId: id,
+        to: { account: COVER_ACCOUNT },
+        asset,
+        amount: formatDecimal(amount, decimals),
+      },
+      id,
+    );
+  }
+
+  /**
+   * Cross-partition ADL for what the fund did not pay of (partition, total): rank, plan (recorded
+   * before any leg is sent), send each leg and record its outcome, pay what was collected. Resumes
+   * from the record when the request comes again. Undefined when nothing was left to deleverage.
+   */
+  private async deleverage(
+    partition: number,
+    total: string,
+  ): Promise<{ collected: bigint; socialized: bigint } | undefined> {
+    const t = this.schema;
+    const row = (
+      await this.db.query<{
+        need: string;
+        paid: string;
+        market: string | null;
+        side: string | null;
+        adl_state: string;
+      }>(
+        `SELECT need::text, paid::text, market, side, adl_state FROM ${t}.covers WHERE partition = $1 AND total = $2`,
+        [partition, total],
+      )
+    ).rows[0];
+    if (!row || row.adl_state === 'none') return undefined;
+    const left = BigInt(row.need) - BigInt(row.paid);
+    if (row.adl_state === 'pending') {
+      const legs =
+        row.market === null || (row.side !== 'long' && row.side !== 'short')
+          ? []
+          : planAdl(await this.gatherRanks(row.market, row.side), left);
+      await this.tx(async () => {
+        for (const l of legs) {
+          await this.db.query(
+            `INSERT INTO ${t}.adl_legs (partition, total, leg, src_partition, account, sub, amount, status)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'planned')`,
+            [partition, total, l.leg, l.partition, l.account, l.sub, String(l.amount)],
+          );
+        }
+        await this.db.query(
+          `UPDATE ${t}.covers SET adl_state = 'planned' WHERE partition = $1 AND total = $2`,
+          [partition, total],
+        );
+      });
     }
-    return answer;
+    if (row.adl_state !== 'done') {
+      const legs = await this.db.query<{
+        leg: number;
+        src_partition: number;
+        account: string;
+        sub: string;
+        amount: string;
+      }>(
+        `SELECT leg, src_partition, account, sub, amount::text FROM ${t}.adl_legs
+         WHERE partition = $1 AND total = $2 AND status = 'planned' ORDER BY leg`,
+        [partition, total],
+      );
+      for (const l of legs.rows) {
+        const applied = await this.sendLeg(`adl:${partition}:${total}:${l.leg}`, l);
+        await this.db.query(
+          `UPDATE ${t}.adl_legs SET status = $4 WHERE partition = $1 AND total = $2 AND leg = $3`,
+          [partition, total, l.leg, applied ? 'collected' : 'refused'],
+        );
+      }
+      await this.tx(async () => {
+        const sum = await this.db.query<{ s: string | null }>(
+          `SELECT SUM(amount)::text AS s FROM ${t}.adl_legs WHERE partition = $1 AND total = $2 AND status = 'collected'`,
+          [partition, total],
+        );
+        const collected = BigInt(sum.rows[0]?.s ?? '0');
+        await this.db.query(
+          `UPDATE ${t}.covers SET adl_state = 'done', adl_paid = $3, socialized = $4 WHERE partition = $1 AND total = $2`,
+          [partition, total, String(collected), String(left - collected)],
+        );
+      });
+    }
+    const done = (
+      await this.db.query<{ adl_paid: string; socialized: string }>(
+        `SELECT adl_paid::text, socialized::text FROM ${t}.covers WHERE partition = $1 AND total = $2`,
+        [partition, total],
+      )
+    ).rows[0]!;
+    const collected = BigInt(done.adl_paid);
+    await this.payCover(partition, `cover:${partition}:${total}:adl`, collected);
+    return { collected, socialized: BigInt(done.socialized) };
+  }
+
+  /** Every partition's ranks for a bankrupt `side` position in `market`; a silent partition offers none. */
+  private async gatherRanks(market: string, side: 'long' | 'short'): Promise<AdlRank[]> {
+    const answers = await Promise.all(
+      Array.from({ length: this.opts.partitions }, async (_, q) => {
+        try {
+          const msg = await this.bus.nc.request(
+            this.opts.names.querySubject(q),
+            JSON.stringify({ ranks: { market, side } }),
+            { timeout: RANKS_WAIT_MS },
+          );
+          const ranks = (msg.json<{ ranks?: unknown }>().ranks ?? []) as AdlRank[];
+          return Array.isArray(ranks) ? ranks.filter((r) => wellFormedRank(r, q)) : [];
+        } catch {
+          return [];
+        }
+      }),
+    );
+    return answers.flat();
+  }
+
+  /** Sends one ADL leg to its partition; true when applied, false when refused. */
+  private async sendLeg(
+    id: string,
+    l: { src_partition: number; account: string; sub: string; amount: string },
+  ): Promise<boolean> {
+    const { id: asset, decimals } = this.opts.settlement;
+    const body = {
+      type: 'transfer',
+      commandId: id,
+      from: { account: l.account, sub: l.sub },
+      to: { account: l.account, sub: ADL_ESCROW_SUB },
+      asset,
+      amount: formatDecimal(BigInt(l.amount), decimals),
+    };
+    const subject = this.opts.names.commandSubject(l.src_partition);
+    let r = await publishAndAwait(this.bus, subject, body, id, LEG_WAIT_MS);
+    // a repeated message id is dropped by JetStream: ask again under a fresh one, the engine
+    // answers a known command id with its first outcome
+    if (r.duplicate === true) {
+      r = await publishAndAwait(this.bus, subject, body, `${id}:again:${Date.now()}`, LEG_WAIT_MS);
+    }
+    const answer = r.answer as { ok?: unknown } | undefined;
+    if (answer === undefined) {
+      throw new LegPendingError(`ADL leg ${id}: partition ${l.src_partition} did not answer`);
+    }
+    return answer.ok === true;
   }
 
   private async fund(id: string, amount: bigint): Promise<CoordinatorOutcome> {
@@ -187,7 +384,11 @@ export class Coordinator {
     });
   }
 
-  private async cover(partition: number, total: bigint): Promise<CoordinatorOutcome> {
+  private async cover(
+    partition: number,
+    total: bigint,
+    context: { market: string; side: 'long' | 'short' } | undefined,
+  ): Promise<CoordinatorOutcome> {
     return this.tx(async () => {
       const fund = await this.db.query<{ balance: string }>(
         `SELECT balance::text FROM ${this.schema}.fund WHERE id = 1 FOR UPDATE`,
@@ -223,11 +424,19 @@ export class Coordinator {
       const balance = BigInt(fund.rows[0]!.balance);
       const need = total - answered;
       const paid = need < balance ? need : balance;
-      await this.db.query(`INSERT INTO ${this.schema}.covers (partition, total, paid) VALUES ($1, $2, $3)`, [
-        partition,
-        String(total),
-        String(paid),
-      ]);
+      await this.db.query(
+        `INSERT INTO ${this.schema}.covers (partition, total, paid, need, market, side, adl_state)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          partition,
+          String(total),
+          String(paid),
+          String(need),
+          context?.market ?? null,
+          context?.side ?? null,
+          paid < need ? 'pending' : 'none',
+        ],
+      );
       await this.db.query(`UPDATE ${this.schema}.fund SET balance = balance - $1 WHERE id = 1`, [
         String(paid),
       ]);
@@ -277,6 +486,24 @@ async function migrate(db: pg.Client, schema: string): Promise<void> {
         PRIMARY KEY (partition, total)
       );
       INSERT INTO ${schema}.fund (id, balance, funded) VALUES (1, 0, 0) ON CONFLICT (id) DO NOTHING;
+      ALTER TABLE ${schema}.covers
+        ADD COLUMN IF NOT EXISTS need NUMERIC(60, 0),
+        ADD COLUMN IF NOT EXISTS market TEXT,
+        ADD COLUMN IF NOT EXISTS side TEXT,
+        ADD COLUMN IF NOT EXISTS adl_state TEXT NOT NULL DEFAULT 'none',
+        ADD COLUMN IF NOT EXISTS adl_paid NUMERIC(60, 0) NOT NULL DEFAULT 0,
+        ADD COLUMN IF NOT EXISTS socialized NUMERIC(60, 0) NOT NULL DEFAULT 0;
+      CREATE TABLE IF NOT EXISTS ${schema}.adl_legs (
+        partition INTEGER NOT NULL,
+        total NUMERIC(60, 0) NOT NULL,
+        leg INTEGER NOT NULL,
+        src_partition INTEGER NOT NULL,
+        account TEXT NOT NULL,
+        sub TEXT NOT NULL,
+        amount NUMERIC(60, 0) NOT NULL CHECK (amount > 0),
+        status TEXT NOT NULL CHECK (status IN ('planned', 'collected', 'refused')),
+        PRIMARY KEY (partition, total, leg)
+      );
     `);
     await db.query('COMMIT');
   } catch (err) {
@@ -295,19 +522,60 @@ export async function readCoordinatorLedger(pgUrl: string, names: ClusterNames):
     const exists = await db.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [
       `${schema}.fund`,
     ]);
-    if (exists.rows[0]?.t == null) return { balance: 0n, funded: 0n, paid: new Map() };
+    if (exists.rows[0]?.t == null) {
+      return {
+        balance: 0n,
+        funded: 0n,
+        paid: new Map(),
+        fundPaid: 0n,
+        adlPaid: 0n,
+        collected: new Map(),
+        pending: new Map(),
+      };
+    }
     const fund = await db.query<{ balance: string; funded: string }>(
       `SELECT balance::text, funded::text FROM ${schema}.fund WHERE id = 1`,
     );
-    const covers = await db.query<{ partition: number; paid: string }>(
-      `SELECT partition, SUM(paid)::text AS paid FROM ${schema}.covers GROUP BY partition`,
+    const covers = await db.query<{ partition: number; paid: string; adl: string }>(
+      `SELECT partition, SUM(paid)::text AS paid, SUM(adl_paid)::text AS adl FROM ${schema}.covers GROUP BY partition`,
     );
+    const legs = await db.query<{ src: number; status: string; amount: string }>(
+      `SELECT src_partition AS src, status, SUM(amount)::text AS amount FROM ${schema}.adl_legs
+       WHERE status <> 'refused' GROUP BY src_partition, status`,
+    );
+    const collected = new Map<number, bigint>();
+    const pending = new Map<number, bigint>();
+    for (const r of legs.rows) (r.status === 'collected' ? collected : pending).set(r.src, BigInt(r.amount));
+    let fundPaid = 0n;
+    let adlPaid = 0n;
+    for (const r of covers.rows) {
+      fundPaid += BigInt(r.paid);
+      adlPaid += BigInt(r.adl);
+    }
     return {
       balance: BigInt(fund.rows[0]?.balance ?? '0'),
       funded: BigInt(fund.rows[0]?.funded ?? '0'),
-      paid: new Map(covers.rows.map((r) => [r.partition, BigInt(r.paid)])),
+      paid: new Map(covers.rows.map((r) => [r.partition, BigInt(r.paid) + BigInt(r.adl)])),
+      fundPaid,
+      adlPaid,
+      collected,
+      pending,
     };
   } finally {
     await db.end().catch(() => {});
   }
+}
+
+function wellFormedRank(r: unknown, partition: number): r is AdlRank {
+  if (typeof r !== 'object' || r === null) return false;
+  const x = r as Record<string, unknown>;
+  return (
+    x.partition === partition &&
+    typeof x.account === 'string' &&
+    typeof x.sub === 'string' &&
+    typeof x.score === 'string' &&
+    /^[0-9]{1,80}$/.test(x.score) &&
+    typeof x.available === 'string' &&
+    /^[0-9]{1,40}$/.test(x.available)
+  );
 }

@@ -15,7 +15,7 @@ import {
   jetstream,
   jetstreamManager,
 } from '@nats-io/jetstream';
-import { connect, headers, type NatsConnection, nanos } from '@nats-io/transport-node';
+import { connect, createInbox, headers, type NatsConnection, nanos } from '@nats-io/transport-node';
 import type { ClusterNames } from './names.ts';
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -121,6 +121,34 @@ export async function publishCommand(
   if (replyTo !== undefined) h.set(REPLY_HEADER, replyTo);
   const ack = await bus.js.publish(subject, JSON.stringify(body), { msgID, headers: h });
   return { seq: ack.seq, duplicate: ack.duplicate };
+}
+
+/**
+ * Publishes `body` with a reply subject and waits up to `waitMs` for the one answer:
+ * `{answer}`, or `{duplicate: true}` when JetStream dropped a repeated message id (no worker sees
+ * that copy), or `{}` when nothing came in time (the message is durable and will be applied).
+ */
+export async function publishAndAwait(
+  bus: ClusterBus,
+  subject: string,
+  body: unknown,
+  msgID: string,
+  waitMs: number,
+): Promise<{ answer?: unknown; duplicate?: true }> {
+  const inbox = createInbox();
+  const sub = bus.nc.subscribe(inbox, { max: 1 });
+  try {
+    const { duplicate } = await publishCommand(bus, subject, body, msgID, inbox);
+    if (duplicate) return { duplicate: true };
+    const timer = setTimeout(() => sub.unsubscribe(), waitMs);
+    for await (const m of sub) {
+      clearTimeout(timer);
+      return { answer: m.json<unknown>() };
+    }
+    return {};
+  } finally {
+    sub.unsubscribe();
+  }
 }
 
 /** Deletes a cluster's streams (and with them their consumers); missing ones are fine. */

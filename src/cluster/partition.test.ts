@@ -5,7 +5,7 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { COVER_ACCOUNT, fnv1a32, partitionOf, routeCommand } from './partition.ts';
+import { ADL_ESCROW_SUB, COVER_ACCOUNT, fnv1a32, partitionOf, routeCommand } from './partition.ts';
 import { staleBroadcast } from './worker.ts';
 
 describe('fnv1a32', () => {
@@ -73,6 +73,30 @@ describe('routeCommand', () => {
     });
     expect(routeCommand([1], N)).toMatchObject({ code: 'UNROUTABLE_COMMAND' });
     expect(routeCommand({ type: 7 }, N)).toMatchObject({ code: 'UNROUTABLE_COMMAND' });
+  });
+});
+
+describe('routeCommand: orders and the ADL escrow', () => {
+  const N = 3;
+  it('routes amend_order and cancel_order by the order subaccount, and refuses them without it', () => {
+    const sub = { account: 'acct7', sub: '2' };
+    const to = { kind: 'partition', partition: partitionOf('acct7', N) };
+    expect(routeCommand({ type: 'cancel_order', orderId: 'o1', subaccount: sub }, N)).toEqual(to);
+    expect(routeCommand({ type: 'amend_order', orderId: 'o1', price: '1', subaccount: sub }, N)).toEqual(to);
+    expect(routeCommand({ type: 'place_order', orderId: 'o1', subaccount: sub }, N)).toEqual(to);
+    expect(routeCommand({ type: 'amend_order', orderId: 'o1', price: '1' }, N)).toMatchObject({
+      code: 'UNROUTABLE_COMMAND',
+      message: expect.stringMatching(/subaccount/),
+    });
+  });
+  it('refuses any command naming the ADL escrow subaccount (only the coordinator moves money into it)', () => {
+    for (const c of [
+      { type: 'withdraw', from: { account: 'x', sub: ADL_ESCROW_SUB } },
+      { type: 'transfer', from: { account: 'x' }, to: { account: 'x', sub: ADL_ESCROW_SUB } },
+      { type: 'place_order', subaccount: { account: 'x', sub: ADL_ESCROW_SUB } },
+    ]) {
+      expect(routeCommand(c, N)).toMatchObject({ kind: 'rejected', code: 'RESERVED_ACCOUNT' });
+    }
   });
 });
 

@@ -11,6 +11,10 @@
  * oracle observations, funding, expiry, market and policy configuration: every partition applies
  * it, in one order), or refused with a typed reason (accounts in two partitions, no account to
  * route by). Pure: no I/O.
+ *
+ * `amend_order` and `cancel_order` name only an order id; in a cluster they also carry the
+ * order's `subaccount` (the engine ignores the extra field), which routes them, and the owning
+ * worker checks that the order is that subaccount's before the engine is asked.
  */
 
 const FNV_OFFSET_BASIS = 0x811c9dc5;
@@ -41,6 +45,12 @@ export function partitionOf(accountId: string, partitions: number): number {
  */
 export const COVER_ACCOUNT = 'cluster-cover';
 
+/**
+ * The subaccount name of the escrow that cross-partition ADL legs move a counterparty's profit
+ * into (adl.ts): only the coordinator's `adl:` commands may name it.
+ */
+export const ADL_ESCROW_SUB = 'cluster-adl';
+
 /** Commands every partition applies, in the broadcast stream's order. */
 export const BROADCAST_TYPES: ReadonlySet<string> = new Set([
   'prices',
@@ -65,35 +75,34 @@ export type Route =
 
 interface Ref {
   account?: unknown;
+  sub?: unknown;
+}
+
+/** The subaccount refs a command names. */
+function refsOf(command: Record<string, unknown>): unknown[] {
+  switch (command.type) {
+    case 'deposit':
+      return [command.to];
+    case 'withdraw':
+      return [command.from];
+    case 'transfer':
+      return [command.from, command.to];
+    case 'fund_insurance':
+      return [command.from];
+    case 'fill':
+      return [command.buyer, command.seller];
+    case 'liquidate':
+      return [command.subaccount, command.liquidator];
+    default:
+      // place_order, amend_order, cancel_order (routing field) and the per-subaccount settings
+      return [command.subaccount];
+  }
 }
 
 /** The account ids a command names (the subaccounts it reads or moves money of). */
 export function accountsOf(command: Record<string, unknown>): string[] {
-  const refs: unknown[] = [];
-  switch (command.type) {
-    case 'deposit':
-      refs.push(command.to);
-      break;
-    case 'withdraw':
-      refs.push(command.from);
-      break;
-    case 'transfer':
-      refs.push(command.from, command.to);
-      break;
-    case 'fund_insurance':
-      refs.push(command.from);
-      break;
-    case 'fill':
-      refs.push(command.buyer, command.seller);
-      break;
-    case 'liquidate':
-      refs.push(command.subaccount, command.liquidator);
-      break;
-    default:
-      refs.push(command.subaccount);
-  }
   const out: string[] = [];
-  for (const r of refs) {
+  for (const r of refsOf(command)) {
     const account = (r as Ref | undefined)?.account;
     if (typeof account === 'string') out.push(account);
   }
@@ -115,7 +124,17 @@ export function routeCommand(command: unknown, partitions: number): Route {
     return {
       kind: 'rejected',
       code: 'UNROUTABLE_COMMAND',
-      message: `${c.type} names no account to route by (amend_order and cancel_order are not routed by this version)`,
+      message:
+        c.type === 'amend_order' || c.type === 'cancel_order'
+          ? `${c.type} routes by the order's subaccount: give \`subaccount\` ({account, sub}) with the order id`
+          : `${c.type} names no account to route by`,
+    };
+  }
+  if (refsOf(c).some((r) => (r as Ref | undefined)?.sub === ADL_ESCROW_SUB)) {
+    return {
+      kind: 'rejected',
+      code: 'RESERVED_ACCOUNT',
+      message: `${ADL_ESCROW_SUB} is the cluster's escrow subaccount for auto-deleveraging`,
     };
   }
   if (accounts.includes(COVER_ACCOUNT)) {

@@ -15,6 +15,14 @@
  * the partition could not absorb), the worker asks the coordinator to cover the new cumulative
  * total (see coordinator.ts); it asks again at every start, which the coordinator answers once.
  *
+ * Cross-partition ADL (adl.ts): the worker answers `{ranks: {market, side}}` queries with its
+ * counterparties in the engine's ADL order, and applies the coordinator's ADL legs (`adl:`
+ * transfers of a counterparty's profit into its `cluster-adl` escrow subaccount) for its own
+ * accounts only. The shortfall it reports carries the market and side of the write-off, so the
+ * coordinator knows whom to rank; after a restart that context is read from the journal's tail.
+ * `amend_order` / `cancel_order` carry the order's subaccount; an order that is another
+ * subaccount's is refused (ORDER_NOT_OWNED) before the engine is asked.
+ *
  * A failed journal commit is fatal: the worker stops without acking, and its messages are
  * delivered again to the restarted worker, which resumes from the latest snapshot and the events
  * after it. Messages are taken in batches: one commit (one PostgreSQL transaction) per batch.
@@ -23,7 +31,9 @@ import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Subscription } from '@nats-io/transport-node';
 import { Engine, type ExecuteResult } from '../core/engine/engine.ts';
 import { ledgerSums } from '../core/engine/invariants.ts';
+import { subaccountKey } from '../core/model/state.ts';
 import { PostgresJournal } from '../store/postgres-journal.ts';
+import { ADL_ESCROW_SUB, type BankruptSide, type LossContext, lossContext, publishRanks } from './adl.ts';
 import type { ClusterNames } from './names.ts';
 import {
   type ClusterBus,
@@ -34,7 +44,7 @@ import {
   REPLY_HEADER,
   takeOverConsumer,
 } from './nats.ts';
-import { COVER_ACCOUNT, routeCommand } from './partition.ts';
+import { COVER_ACCOUNT, partitionOf, routeCommand } from './partition.ts';
 
 export interface WorkerOptions {
   readonly names: ClusterNames;
@@ -59,7 +69,8 @@ export type WorkerRejectionCode =
   | 'RESERVED_ACCOUNT'
   | 'MISSING_COMMAND_ID'
   | 'MALFORMED_MESSAGE'
-  | 'STALE_BROADCAST';
+  | 'STALE_BROADCAST'
+  | 'ORDER_NOT_OWNED';
 
 /** What a worker answers for one message (sent to the message's reply subject, if any). */
 export type WorkerOutcome =
@@ -101,6 +112,10 @@ export class PartitionWorker {
   private sinceSnapshot = 0;
   private applied = 0;
   private reportedShortfall = 0n;
+  /** Market and side of the latest write-off (sent with the shortfall, for the coordinator's ADL). */
+  private loss: LossContext | undefined;
+  /** Write-offs applied since the last report: cumulative total after each, with its context. */
+  private writeOffs: { total: bigint; loss: LossContext | undefined }[] = [];
   private fatal: Error | undefined;
 
   private constructor(
@@ -141,10 +156,11 @@ export class PartitionWorker {
     const { names, partition } = this.opts;
     const batch = this.opts.batch ?? 512;
     // a shortfall committed before a crash is asked for again (the coordinator answers it once)
+    if (this.engine.state.socializedLedger < 0n) this.loss = await lossContextFromJournal(this.journal);
     await this.reportShortfall(true);
     this.query = this.bus.nc.subscribe(names.querySubject(partition), {
       callback: (_err, msg) => {
-        const req = safeJson(msg.string()) as { account?: unknown } | undefined;
+        const req = safeJson(msg.string()) as QueryRequest | undefined;
         msg.respond(JSON.stringify(this.answer(req)));
       },
     });
@@ -183,8 +199,19 @@ export class PartitionWorker {
     return this.fatal;
   }
 
-  private answer(req: { account?: unknown } | undefined): unknown {
+  private answer(req: QueryRequest | undefined): unknown {
     const status = this.status();
+    const ranks = req?.ranks;
+    if (ranks !== undefined) {
+      if (typeof ranks?.market !== 'string' || (ranks.side !== 'long' && ranks.side !== 'short')) {
+        return { status, error: 'ranks: {market, side: "long" | "short"}' };
+      }
+      const reserved = new Set([COVER_ACCOUNT]);
+      return {
+        status,
+        ranks: publishRanks(this.engine.state, this.opts.partition, ranks.market, ranks.side, reserved),
+      };
+    }
     if (typeof req?.account !== 'string') return { status, ledger: ledgerJson(this.engine) };
     const subs: { sub: string; balances: Record<string, string>; positions: Record<string, string> }[] = [];
     for (const s of this.engine.state.subaccounts.values()) {
@@ -257,7 +284,15 @@ export class PartitionWorker {
         'a partition command needs a commandId (its redelivery must be harmless)',
       );
     }
-    if (!isCover(command)) {
+    if (isAdlLeg(command)) {
+      const home = partitionOf((command.from as { account: string }).account, this.opts.partitions);
+      if (home !== partition) {
+        return refuse(
+          'WRONG_PARTITION',
+          `the ADL leg's account lives in partition ${home}, not ${partition}`,
+        );
+      }
+    } else if (!isCover(command)) {
       const route = routeCommand(command, this.opts.partitions);
       if (route.kind === 'rejected') return refuse(route.code, route.message);
       if (route.kind === 'broadcast') {
@@ -273,7 +308,28 @@ export class PartitionWorker {
         );
       }
     }
-    return this.outcome(this.engine.execute(command));
+    if (command.type === 'amend_order' || command.type === 'cancel_order') {
+      const owner = this.orderOwner(command);
+      if (owner !== undefined) return refuse('ORDER_NOT_OWNED', owner);
+    }
+    const written = this.engine.state.socializedLedger;
+    const r = this.engine.execute(command);
+    if (r.ok && r.replayed !== true && this.engine.state.socializedLedger < written) {
+      // one shortfall report per write-off, each with its own market and side
+      this.loss = lossContext(r.events as readonly { type: string }[]) ?? this.loss;
+      this.writeOffs.push({ total: -this.engine.state.socializedLedger, loss: this.loss });
+    }
+    return this.outcome(r);
+  }
+
+  /** Why an amend/cancel may not touch the order (another subaccount's), or undefined. */
+  private orderOwner(command: Record<string, unknown>): string | undefined {
+    const ref = command.subaccount as { account?: unknown; sub?: unknown } | undefined;
+    if (typeof ref?.account !== 'string') return "the order's subaccount is needed to route it";
+    const key = subaccountKey({ account: ref.account, sub: typeof ref.sub === 'string' ? ref.sub : '0' });
+    const order = this.engine.state.orders.get(String(command.orderId));
+    if (order !== undefined && order.sub !== key) return `order ${order.id} is not ${key}'s`;
+    return undefined;
   }
 
   private outcome(r: ExecuteResult): WorkerOutcome {
@@ -294,18 +350,31 @@ export class PartitionWorker {
     };
   }
 
-  /** Asks the coordinator to cover the cumulative shortfall when it grew (or always, at start). */
+  /**
+   * Asks the coordinator to cover the cumulative shortfall when it grew: one request per
+   * write-off since the last report, in order (or, at start, the current total).
+   */
   private async reportShortfall(always: boolean): Promise<void> {
     const total = -this.engine.state.socializedLedger;
-    if (total <= 0n || (!always && total <= this.reportedShortfall)) return;
-    const { names, partition } = this.opts;
-    await publishCommand(
-      this.bus,
-      names.coordinatorSubject,
-      { type: SETTLEMENT_SHORTFALL, partition, total: String(total) },
-      `shortfall:${partition}:${total}`,
-    );
-    this.reportedShortfall = total;
+    // a write-off by a broadcast (an expiry settlement) is not in writeOffs: the total catches it
+    const reports = always ? [{ total, loss: this.loss }] : [...this.writeOffs, { total, loss: this.loss }];
+    for (const w of reports) {
+      if (w.total <= 0n || (!always && w.total <= this.reportedShortfall)) continue;
+      const { names, partition } = this.opts;
+      await publishCommand(
+        this.bus,
+        names.coordinatorSubject,
+        {
+          type: SETTLEMENT_SHORTFALL,
+          partition,
+          total: String(w.total),
+          ...(w.loss === undefined ? {} : { market: w.loss.market, side: w.loss.side }),
+        },
+        `shortfall:${partition}:${w.total}`,
+      );
+      this.reportedShortfall = w.total;
+    }
+    this.writeOffs = [];
   }
 
   private fail(err: Error): void {
@@ -341,6 +410,46 @@ export function staleBroadcast(seq: number, highWater: number): string | undefin
   if (seq <= highWater)
     return `broadcast ${seq} is at or below ${highWater}, the highest applied: a repeat or out of order`;
   return undefined;
+}
+
+interface QueryRequest {
+  account?: unknown;
+  ranks?: { market?: unknown; side?: BankruptSide } | null;
+}
+
+/**
+ * A coordinator's ADL leg: a transfer from a subaccount into the `cluster-adl` escrow subaccount
+ * of the same account, under an `adl:` command id.
+ */
+function isAdlLeg(c: Record<string, unknown>): boolean {
+  const from = c.from as { account?: unknown; sub?: unknown } | undefined;
+  const to = c.to as { account?: unknown; sub?: unknown } | undefined;
+  return (
+    c.type === 'transfer' &&
+    String(c.commandId).startsWith('adl:') &&
+    typeof from?.account === 'string' &&
+    from.account !== COVER_ACCOUNT &&
+    from.sub !== ADL_ESCROW_SUB &&
+    to?.account === from.account &&
+    to.sub === ADL_ESCROW_SUB
+  );
+}
+
+/** How far back a restarted worker looks for its latest write-off's market and side. */
+const LOSS_CONTEXT_TAIL = 20_000;
+
+/** The latest write-off's market and side, from the journal's last events (undefined if none there). */
+async function lossContextFromJournal(journal: PostgresJournal): Promise<LossContext | undefined> {
+  const last = journal.lastSeq();
+  let after = Math.max(0, last - LOSS_CONTEXT_TAIL);
+  const events: { type: string }[] = [];
+  while (after < last) {
+    const rows = await journal.readRange(after, 2000);
+    if (rows.length === 0) break;
+    for (const r of rows) events.push({ ...(safeJson(r.json) as object), type: r.type });
+    after = rows.at(-1)!.seq;
+  }
+  return lossContext(events);
 }
 
 /** A cover the coordinator pays into the partition's own cover account. */
