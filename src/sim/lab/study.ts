@@ -39,6 +39,7 @@ import { mechanismByName, NO_MECHANISM } from './mechanisms.ts';
 import { explainPopulation } from './personal-policy.ts';
 import { policiesByName, REPORT_POLICY_NAMES } from './policy-registry.ts';
 import { scaledPolicy } from './scaled-policy.ts';
+import { matchUniform, type UniformMatch } from './uniform-match.ts';
 
 export const STUDY_METRICS = [
   'badDebt',
@@ -158,6 +159,8 @@ export interface StudyTask {
   readonly mechanism?: string;
   /** Populations with behaviours and responders (`StudyOptions.behaviours`). */
   readonly behaviours?: boolean;
+  /** The scaled run is the uniform alternative to personalized margin (./uniform-match.ts). */
+  readonly uniform?: boolean;
 }
 
 /** What a run contributes to the study (plain numbers: it crosses thread boundaries). */
@@ -330,6 +333,8 @@ export interface StudyResult {
   readonly frontier: readonly FrontierPoint[];
   /** With `behaviours`: each policy against the baseline on the personalized-margin figures. */
   readonly personal: readonly PersonalComparison[];
+  /** With `behaviours` and `personalized`: the baseline's scale asking the same total margin, per history. */
+  readonly uniform: readonly (UniformMatch & { readonly history: string })[];
   /** Every run's outcome, in task order. */
   readonly runs: readonly (StudyTask & { readonly outcome: StudyOutcome })[];
 }
@@ -338,6 +343,8 @@ export interface StudyResult {
 export interface PersonalComparison {
   readonly history: string;
   readonly policy: string;
+  /** What the differences are against (the baseline, or the uniform alternative). */
+  readonly against: string;
   readonly badDebt: PairedDifference;
   /** Well-behaved traders' Σ notional at the start (USDC): the leverage they get. */
   readonly wellNotional: PairedDifference;
@@ -445,6 +452,46 @@ export async function runStudy(opts: StudyOptions): Promise<StudyResult> {
   const outcomes = await execute(tasks);
   const allTasks = [...tasks];
   const calibrations: Calibration[] = [];
+  const uniform: (UniformMatch & { history: string })[] = [];
+  {
+    const policies = opts.policies ?? REPORT_POLICY_NAMES;
+    const baseline = policies[0]!;
+    const first = opts.firstSeed ?? 1;
+    if (opts.behaviours && policies.includes(PERSONALIZED) && baseline !== PERSONALIZED && scalable(baseline)) {
+      const seeds = Array.from({ length: opts.seeds }, (_, i) => first + i);
+      const uniTasks: StudyTask[] = [];
+      for (const history of opts.histories) {
+        const runs = tasks
+          .map((t, i) => ({ t, o: outcomes[i]! }))
+          .filter(
+            ({ t }) =>
+              t.history === history &&
+              !t.latency &&
+              t.mechanism === undefined &&
+              t.scale === undefined &&
+              t.policy === PERSONALIZED,
+          );
+        const target = runs.reduce((a, r) => a + r.o.requiredImOi, 0) / runs.length;
+        const m = matchUniform(history, seeds, opts.accounts, policiesByName(baseline)[0]!, target, true);
+        uniform.push({ history, ...m });
+        if (m.scale !== null)
+          for (const seed of seeds)
+            uniTasks.push({
+              history,
+              seed,
+              policy: baseline,
+              accounts: opts.accounts,
+              scale: m.scale,
+              uniform: true,
+              behaviours: true,
+            });
+      }
+      total += uniTasks.length;
+      const uniOut = await execute(uniTasks);
+      allTasks.push(...uniTasks);
+      outcomes.push(...uniOut);
+    }
+  }
   if (opts.equalImOi) {
     const policies = opts.policies ?? REPORT_POLICY_NAMES;
     const baseline = policies[0]!;
@@ -546,8 +593,11 @@ export async function runStudy(opts: StudyOptions): Promise<StudyResult> {
       outcomes.push(...eqOut);
     }
   }
-  return summarizeStudy(opts, allTasks, outcomes, opts.resamples, calibrations);
+  return { ...summarizeStudy(opts, allTasks, outcomes, opts.resamples, calibrations), uniform };
 }
+
+/** The lab's personalized-margin policy (./personal-policy.ts). */
+export const PERSONALIZED = 'personalized';
 
 /** Whether a policy's margin can be scaled (no engine portfolio model). */
 function scalable(name: string): boolean {
@@ -582,8 +632,10 @@ export function summarizeStudy(
     `${t.history}|${
       t.mechanism !== undefined
         ? `mechanism ${t.mechanism}`
-        : t.frontier
-          ? `frontier ${t.scale}`
+        : t.uniform
+          ? 'uniform'
+          : t.frontier
+            ? `frontier ${t.scale}`
           : t.scale !== undefined
             ? EQUAL_IM_OI
             : (t.latency?.label ?? '')
@@ -710,6 +762,7 @@ export function summarizeStudy(
     mechanisms,
     frontier,
     personal: opts.behaviours ? personalComparisons(opts, byKey, baseline, policies, seeds, resamples) : [],
+    uniform: [],
     runs: tasks.map((t, i) => ({ ...t, outcome: outcomes[i]! })),
   };
 }
@@ -733,28 +786,41 @@ export function personalComparisons(
       seed: seeds[0]!,
       behaviour: DEFAULT_BEHAVIOUR,
     });
-    policies.slice(1).forEach((policy, j) => {
-      const runs = byKey.get(`${history}||${policy}`);
+    const uni = byKey.get(`${history}|uniform|${baseline}`);
+    const uniName = `${baseline} uniform`;
+    const pairs: [string, readonly StudyOutcome[] | undefined, string, readonly StudyOutcome[]][] = [
+      ...policies.slice(1).map((p) => [p, byKey.get(`${history}||${p}`), baseline, base] as const),
+      ...(uni
+        ? ([
+            [uniName, uni, baseline, base],
+            ...(byKey.get(`${history}||${PERSONALIZED}`)
+              ? [[PERSONALIZED, byKey.get(`${history}||${PERSONALIZED}`), uniName, uni] as const]
+              : []),
+          ] as const)
+        : []),
+    ].map((x) => [...x] as [string, readonly StudyOutcome[] | undefined, string, readonly StudyOutcome[]]);
+    pairs.forEach(([policy, runs, against, ref], j) => {
       if (!runs) return;
       const boot = (m: number): BootstrapOptions => ({
         seed: 9001 + h * 101 + j * 11 + m,
         ...(resamples !== undefined ? { resamples } : {}),
       });
       const diff = (f: (o: StudyOutcome) => number, m: number) =>
-        pairedDifference(runs.map(f), base.map(f), boot(m));
-      const p = policiesByName(policy)[0]!;
-      const explanation = p.initialAddOnPpm
+        pairedDifference(runs.map(f), ref.map(f), boot(m));
+      const p = policy === uniName ? undefined : policiesByName(policy)[0]!;
+      const explanation = p?.initialAddOnPpm
         ? explainPopulation(intents.filter((i) => p.initialAddOnPpm!(i) > 0))
         : { charged: 0, lines: [] };
       out.push({
         history,
         policy,
+        against,
         badDebt: diff((o) => o.badDebt, 0),
         wellNotional: diff((o) => o.wellNotional, 1),
         wellImOi: diff((o) => o.wellImOi, 2),
         requiredImOi: diff((o) => o.requiredImOi, 3),
-        baselineWellImOi: base.reduce((a, o) => a + o.wellImOi, 0) / base.length,
-        baselineRequiredImOi: base.reduce((a, o) => a + o.requiredImOi, 0) / base.length,
+        baselineWellImOi: ref.reduce((a, o) => a + o.wellImOi, 0) / ref.length,
+        baselineRequiredImOi: ref.reduce((a, o) => a + o.requiredImOi, 0) / ref.length,
         charged: runs.reduce((a, o) => a + o.charged, 0) / runs.length,
         explanation: { seed: seeds[0]!, ...explanation },
       });
@@ -908,13 +974,17 @@ export function formatStudy(s: StudyResult): string {
   if (s.personal.length > 0) {
     out.push(
       '',
-      `Personalized margin (populations with behaviours): policy − ${s.baseline}, same seed, mean [95 % paired-t interval]; well-behaved: traders with no add-on on any part`,
+      `Personalized margin (populations with behaviours): policy − reference, same seed, mean [95 % paired-t interval]; well-behaved: traders with no add-on on any part; uniform: ${s.baseline}'s ratios × k asking the same total margin as personalized at the start`,
     );
+    for (const u of s.uniform)
+      out.push(
+        `Uniform, ${u.history}: ${u.scale === null ? 'no scale in [1, 8] matched' : `ratios × ${u.scale.toPrecision(3)}`}: required IM/OI ${(u.achieved * 100).toFixed(2)}% vs personalized ${(u.target * 100).toFixed(2)}%`,
+      );
     out.push(
       table(
         [
           'history',
-          'policy',
+          'policy − against',
           'charged',
           'Δ bad debt',
           'Δ well-behaved notional',
@@ -923,7 +993,7 @@ export function formatStudy(s: StudyResult): string {
         ],
         s.personal.map((c) => [
           c.history,
-          c.policy,
+          `${c.policy} − ${c.against}`,
           c.charged.toFixed(1),
           formatDifference('badDebt', c.badDebt),
           formatDifference('adl', c.wellNotional),

@@ -218,15 +218,21 @@ function personalSection(s: StudyResult, history: string): string {
     `${esc(formatDifference(m, x))}${x.distinguishable ? '' : ' (not distinguishable)'}`;
   return [
     `<h3>${esc(history)}: personalized margin (populations with behaviours)</h3>`,
-    `<p>Policy − ${esc(s.baseline)}, same seeds, mean [95 % paired-t interval]. Well-behaved: traders with no add-on on any part (no wrong-way collateral, no leverage ramp-up, no late top-ups); their notional at the start is the leverage they get from the same collateral.</p>`,
-    '<table class="metrics"><thead><tr><th>policy</th><th>charged traders</th><th>Δ bad debt USDC</th><th>Δ well-behaved notional USDC</th><th>Δ well-behaved IM/OI</th><th>required IM/OI with add-ons</th></tr></thead><tbody>',
+    ...s.uniform
+      .filter((u) => u.history === history)
+      .map(
+        (u) =>
+          `<p>Uniform alternative: ${esc(s.baseline)}'s ratios × ${u.scale === null ? '— (no scale in [1, 8] matched)' : u.scale.toPrecision(3)} for everybody, asking ${(u.achieved * 100).toFixed(2)}% IM/OI at the start against personalized's ${(u.target * 100).toFixed(2)}% with its add-ons.</p>`,
+      ),
+    `<p>Policy − reference, same seeds, mean [95 % paired-t interval]. Well-behaved: traders with no add-on on any part (no wrong-way collateral, no leverage ramp-up, no late top-ups); their notional at the start is the leverage they get from the same collateral.</p>`,
+    '<table class="metrics"><thead><tr><th>policy − reference</th><th>charged traders</th><th>Δ bad debt USDC</th><th>Δ well-behaved notional USDC</th><th>Δ well-behaved IM/OI</th><th>required IM/OI with add-ons (reference → policy)</th></tr></thead><tbody>',
     ...rows.map(
       (c) =>
-        `<tr><th scope="row">${esc(c.policy)}</th><td>${c.charged.toFixed(1)}</td><td>${d('badDebt', c.badDebt)}</td><td>${d('adl', c.wellNotional)}</td><td>${d('imOi', c.wellImOi)}</td><td>${im(c.baselineRequiredImOi)} → ${im(c.baselineRequiredImOi + c.requiredImOi.t.mean)}</td></tr>`,
+        `<tr><th scope="row">${esc(c.policy)} − ${esc(c.against)}</th><td>${c.charged.toFixed(1)}</td><td>${d('badDebt', c.badDebt)}</td><td>${d('adl', c.wellNotional)}</td><td>${d('imOi', c.wellImOi)}</td><td>${im(c.baselineRequiredImOi)} → ${im(c.baselineRequiredImOi + c.requiredImOi.t.mean)}</td></tr>`,
     ),
     '</tbody></table>',
     ...rows
-      .filter((c) => c.explanation.lines.length > 0)
+      .filter((c) => c.explanation.lines.length > 0 && c.against === s.baseline)
       .map(
         (c) =>
           `<p>${esc(c.policy)}: ${c.explanation.charged} of ${s.accounts} traders charged on seed ${c.explanation.seed}; the largest add-ons and why:</p><pre>${esc(c.explanation.lines.join('\n'))}</pre>`,
