@@ -72,7 +72,13 @@ import { materialize } from '../population.ts';
 import { InsurancePath, RunTotals } from '../run-totals.ts';
 import { BACKSTOP, BASE_ASSET, MARKET, SETTLEMENT } from '../venue.ts';
 import { BookTrader } from './cascade/book-trader.ts';
-import { accountLevelFigures, bookRatio, openingBook, personalFigures, traderFigures } from './cascade/capital.ts';
+import {
+  accountLevelFigures,
+  bookRatio,
+  openingBook,
+  personalFigures,
+  traderFigures,
+} from './cascade/capital.ts';
 import { RunContext } from './cascade/context.ts';
 import { Episodes } from './cascade/episodes.ts';
 import { MarkDriver } from './cascade/mark.ts';
@@ -86,9 +92,9 @@ import { CascadeRounds } from './cascade/rounds.ts';
 import { MinuteTimeline } from './cascade/timeline.ts';
 import type { CascadeResult, CascadeRunOptions } from './cascade/types.ts';
 import { DEFAULT_KEEPER, DEFAULT_UNLOAD } from './cascade/types.ts';
+import { wellBehaved } from './personal-policy.ts';
 import type { PolicyUpdate } from './policies.ts';
 import { venueFor } from './policies.ts';
-import { wellBehaved } from './personal-policy.ts';
 
 export { arrayPoints, klinePoints, openPriceOf, type PricePoint } from './cascade/path.ts';
 export {

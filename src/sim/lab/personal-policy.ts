@@ -65,11 +65,13 @@ export function explainPopulation(
     .sort((x, y) => y.a.addOnPpm - x.a.addOnPpm || (x.account < y.account ? -1 : 1));
   return {
     charged: rows.length,
-    lines: rows.slice(0, limit).map(
-      (r) =>
-        `${r.account}  +${(r.a.addOnPpm / 1e4).toFixed(1)} %${r.a.capped ? ' (capped)' : ''}  ${r.a.parts
-          .map((p) => `${p.name} ${p.fraction.toFixed(3)} (${p.reason})`)
-          .join('; ')}`,
-    ),
+    lines: rows
+      .slice(0, limit)
+      .map(
+        (r) =>
+          `${r.account}  +${(r.a.addOnPpm / 1e4).toFixed(1)} %${r.a.capped ? ' (capped)' : ''}  ${r.a.parts
+            .map((p) => `${p.name} ${p.fraction.toFixed(3)} (${p.reason})`)
+            .join('; ')}`,
+      ),
   };
 }

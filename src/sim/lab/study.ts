@@ -355,7 +355,11 @@ export interface PersonalComparison {
   readonly baselineRequiredImOi: number;
   readonly charged: number;
   /** The first seed's charged traders, largest add-on first, with their parts (at most 10). */
-  readonly explanation: { readonly seed: number; readonly charged: number; readonly lines: readonly string[] };
+  readonly explanation: {
+    readonly seed: number;
+    readonly charged: number;
+    readonly lines: readonly string[];
+  };
 }
 
 /** The study's tasks, in a fixed order: history, keeper setting, seed, policy. */
@@ -457,7 +461,12 @@ export async function runStudy(opts: StudyOptions): Promise<StudyResult> {
     const policies = opts.policies ?? REPORT_POLICY_NAMES;
     const baseline = policies[0]!;
     const first = opts.firstSeed ?? 1;
-    if (opts.behaviours && policies.includes(PERSONALIZED) && baseline !== PERSONALIZED && scalable(baseline)) {
+    if (
+      opts.behaviours &&
+      policies.includes(PERSONALIZED) &&
+      baseline !== PERSONALIZED &&
+      scalable(baseline)
+    ) {
       const seeds = Array.from({ length: opts.seeds }, (_, i) => first + i);
       const uniTasks: StudyTask[] = [];
       for (const history of opts.histories) {
@@ -636,9 +645,9 @@ export function summarizeStudy(
           ? 'uniform'
           : t.frontier
             ? `frontier ${t.scale}`
-          : t.scale !== undefined
-            ? EQUAL_IM_OI
-            : (t.latency?.label ?? '')
+            : t.scale !== undefined
+              ? EQUAL_IM_OI
+              : (t.latency?.label ?? '')
     }|${t.policy}`;
   const byKey = new Map<string, StudyOutcome[]>();
   tasks.forEach((t, i) => {

@@ -72,7 +72,8 @@ export function matchUniform(
 ): UniformMatch {
   const at = (k: number) =>
     seeds.reduce(
-      (a, s) => a + requiredImOiAtStart(history, s, accounts, k === 1 ? base : scaledPolicy(base, k), behaviours),
+      (a, s) =>
+        a + requiredImOiAtStart(history, s, accounts, k === 1 ? base : scaledPolicy(base, k), behaviours),
       0,
     ) / seeds.length;
   let lo = 0;
@@ -81,11 +82,17 @@ export function matchUniform(
   let achieved = at(1);
   let it = 1;
   if (achieved >= target)
-    return { scale: Math.abs(achieved - target) <= tol * target ? 1 : null, achieved, target, iterations: it };
+    return {
+      scale: Math.abs(achieved - target) <= tol * target ? 1 : null,
+      achieved,
+      target,
+      iterations: it,
+    };
   for (; it < 30; it++) {
     k = Math.exp((lo + hi) / 2);
     achieved = at(k);
-    if (Math.abs(achieved - target) <= tol * target) return { scale: k, achieved, target, iterations: it + 1 };
+    if (Math.abs(achieved - target) <= tol * target)
+      return { scale: k, achieved, target, iterations: it + 1 };
     if (achieved < target) lo = Math.log(k);
     else hi = Math.log(k);
     if (hi - lo < 1e-4) break;

@@ -149,7 +149,12 @@ export function frontierChart(s: StudyResult, history: string): TopLevelSpec | u
     lo: Math.max(0, f.badDebt.lo),
     hi: f.badDebt.hi,
   }));
-  const x = { field: 'imOi', type: 'quantitative', title: 'IM/OI of the opening book, time mean, %', scale: { zero: false } };
+  const x = {
+    field: 'imOi',
+    type: 'quantitative',
+    title: 'IM/OI of the opening book, time mean, %',
+    scale: { zero: false },
+  };
   const color = { field: 'policy', type: 'nominal', sort: null };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

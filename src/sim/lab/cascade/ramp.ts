@@ -11,10 +11,11 @@
  * budget, else the add is halved (up to four times) or dropped. The engine checks its own IM on
  * the fill as on any other. Isolated rampers do not pyramid (their margin is fixed).
  */
+
+import { personalInitialMargin } from '../../../analytics/personal-margin.ts';
 import { crossView, evaluate, positionRequirement } from '../../../core/account/figures.ts';
 import { subaccountKey } from '../../../core/model/state.ts';
 import { formatDecimal, PPM } from '../../../core/num/index.ts';
-import { personalInitialMargin } from '../../../analytics/personal-margin.ts';
 import type { MaterializedTrader } from '../../population.ts';
 import { MARKET } from '../../venue.ts';
 import type { BookTrader } from './book-trader.ts';
