@@ -350,7 +350,7 @@ export function registerSimulateCommand(program: Command): Command {
     )
     .option(
       '--equal-im',
-      "with --study: also compare at equal capital efficiency (each policy's ratios scaled until its time-mean IM/OI matches the first policy's)",
+      "with --study: also compare at equal capital efficiency (each policy's ratios scaled until its opening book's IM/OI matches the first policy's)",
       false,
     )
     .option(

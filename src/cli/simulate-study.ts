@@ -29,7 +29,7 @@ export interface StudyCommandOptions {
   readonly policies?: readonly string[];
   readonly latencies?: readonly LatencySpec[];
   readonly workers?: number;
-  /** Also compare at equal time-mean IM/OI (ratios of each policy scaled). */
+  /** Also compare at equal opening-book IM/OI (ratios of each policy scaled). */
   readonly equalImOi?: boolean;
   /** Anti-cascade mechanisms to measure (../sim/lab/mechanisms.ts). */
   readonly mechanisms?: readonly string[];

@@ -119,7 +119,7 @@ export interface StudyOptions {
   readonly resamples?: number;
   /**
    * Also compare at equal capital efficiency: each other policy's ratios are scaled so that its
-   * time-mean IM/OI over the first `calibrationSeeds` seeds (default 3) matches the baseline's
+   * opening-book IM/OI (time mean, `imOiBook`) over the first `calibrationSeeds` seeds (default 3) matches the baseline's
    * within `tolerance` (relative, default 2 %), by bisection on the log of the scale in
    * [1/8, 8]; then it runs on every seed at that scale.
    */
@@ -131,7 +131,7 @@ export interface StudyOptions {
   readonly mechanisms?: readonly string[];
   /**
    * Pareto frontier: every scalable policy at each of these scales of its margin ratios
-   * (./scaled-policy.ts), on every seed: bad debt against time-mean IM/OI.
+   * (./scaled-policy.ts), on every seed: bad debt against the opening book's IM/OI (time mean).
    */
   readonly frontier?: readonly number[];
   /**

@@ -361,7 +361,7 @@ export async function buildStudyHtml(s: StudyResult, meta: { generatedAt?: strin
     const equal = s.cells.find((c) => c.history === h && c.keeper === EQUAL_IM_OI);
     const cal = s.calibrations.filter((c) => c.history === h);
     const equalHtml = equal
-      ? `<h3>At equal capital efficiency</h3>\n<p>Each policy's margin ratios scaled so that its time-mean IM/OI on the first seeds matches ${esc(s.baseline)}'s: ${cal
+      ? `<h3>At equal capital efficiency</h3>\n<p>Each policy's margin ratios scaled so that the IM/OI of its opening book (time mean) on the first seeds matches ${esc(s.baseline)}'s: ${cal
           .map((c) => `<strong>${esc(c.policy)}</strong> ${esc(c.note)}`)
           .join(' · ')}.</p>\n${cellTables(equal, s.baseline)}`
       : '';
