@@ -8,7 +8,7 @@ import { labProfile, personalizedPolicy, wellBehaved } from './personal-policy.t
 import { staticPolicy } from './policies.ts';
 import { DEFAULT_RESPONSE_SPEC, MarginCallDesk } from './responders.ts';
 import { scaledPolicy } from './scaled-policy.ts';
-import { personalComparisons, type StudyOutcome } from './study.ts';
+import { formatStudy, personalComparisons, runStudy, type StudyOutcome } from './study.ts';
 import { matchUniform, requiredImOiAtStart } from './uniform-match.ts';
 
 const withBehaviour = (accounts: number, seed: number) =>
@@ -296,4 +296,32 @@ describe('paired personalized comparison', () => {
     expect(q.badDebt.t.hi).toBeGreaterThan(0);
     expect(q.explanation.lines).toEqual([]);
   });
+});
+
+describe('a study with behaviours', () => {
+  it('compares personalized with static-low and with the uniform alternative, and explains the add-ons', async () => {
+    const s = await runStudy({
+      histories: ['2021-05-19'],
+      seeds: 2,
+      accounts: 20,
+      policies: ['static-low', 'personalized'],
+      behaviours: true,
+    });
+    expect(s.uniform).toHaveLength(1);
+    const u = s.uniform[0]!;
+    expect(u.scale).not.toBeNull();
+    expect(Math.abs(u.achieved - u.target)).toBeLessThanOrEqual(0.01 * u.target);
+    expect(s.personal.map((c) => `${c.policy} − ${c.against}`)).toEqual([
+      'personalized − static-low',
+      'static-low uniform − static-low',
+      'personalized − static-low uniform',
+    ]);
+    const [pers, uni] = s.personal;
+    // Well-behaved traders: the same book under personalized margin, a dearer one under the uniform rise.
+    expect(pers!.wellNotional.t.mean).toBe(0);
+    expect(uni!.wellImOi.t.mean).toBeGreaterThan(0);
+    expect(pers!.explanation.lines.length).toBeGreaterThan(0);
+    expect(s.runs.every((r) => r.outcome.conservationOk)).toBe(true);
+    expect(formatStudy(s)).toContain('personalized − static-low uniform');
+  }, 300_000);
 });
