@@ -21,19 +21,10 @@ import { MARKET } from '../../venue.ts';
 import type { BookTrader } from './book-trader.ts';
 import type { RunContext } from './context.ts';
 import type { MarkDriver } from './mark.ts';
+import type { RampMetrics } from './types.ts';
 
 const BUDGET_PPM = 970_000n;
 const MAX_ADD_PPM = 500_000n;
-
-export interface RampMetrics {
-  /** Rampers with an open cross position at the start. */
-  readonly rampers: number;
-  /** Adds executed, their total size (BTC) and notional (USDC). */
-  readonly adds: number;
-  readonly size: string;
-  readonly notional: string;
-  readonly rejected: number;
-}
 
 export class RampRunner {
   private readonly rampers: MaterializedTrader[];

@@ -246,7 +246,7 @@ export interface CascadeMetrics {
     };
   };
   /** Rampers' pyramiding adds (absent without behaviours). */
-  readonly ramp?: import('./ramp.ts').RampMetrics;
+  readonly ramp?: RampMetrics;
   readonly prices: { readonly exogenousLow: string; readonly markLow: string };
   readonly backstop: { readonly position: string; readonly pnl: string };
   /** Margin calls and the traders' responses (all zero without `responses`). */
@@ -294,4 +294,15 @@ export interface MechanismFacts {
   readonly auctionQty: string;
   /** Dynamic penalty: switches of the ramp (to the lower one and back). */
   readonly penaltySwitches: number;
+}
+
+/** Rampers' pyramiding in a run (./ramp.ts). */
+export interface RampMetrics {
+  /** Rampers with an open cross position at the start. */
+  readonly rampers: number;
+  /** Adds executed, their total size (BTC) and notional (USDC). */
+  readonly adds: number;
+  readonly size: string;
+  readonly notional: string;
+  readonly rejected: number;
 }
