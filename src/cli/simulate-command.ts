@@ -184,6 +184,7 @@ interface SimulateFlags {
   equalIm: boolean;
   mechanisms?: string;
   frontier?: string | true;
+  behaviours: boolean;
   quick: boolean;
   json: boolean;
 }
@@ -240,6 +241,7 @@ function studyAction(o: SimulateFlags): void {
       equalImOi: o.equalIm || frontier !== undefined,
       ...(mechanisms ? { mechanisms } : {}),
       ...(frontier ? { frontier } : {}),
+      ...(o.behaviours ? { behaviours: true } : {}),
       quick: o.quick,
       json: o.json,
       out: resolve(o.out),
@@ -348,7 +350,7 @@ export function registerSimulateCommand(program: Command): Command {
     )
     .option(
       '--equal-im',
-      "with --study: also compare at equal capital efficiency (each policy's ratios scaled until its time-mean IM/OI matches the first policy's)",
+      "with --study: also compare at equal capital efficiency (each policy's ratios scaled until its opening book's IM/OI matches the first policy's)",
       false,
     )
     .option(
@@ -358,6 +360,11 @@ export function registerSimulateCommand(program: Command): Command {
     .option(
       '--frontier [scales]',
       `with --study: each policy's Pareto frontier of bad debt against IM/OI, its margin ratios × each scale (no list: ${DEFAULT_FRONTIER.join(',')}); implies --equal-im`,
+    )
+    .option(
+      '--behaviours',
+      'with --study: populations with trader behaviours (15 % who ramp their leverage up and pyramid, 15 % who top up late or never) and margin-call responders; adds the personalized-margin comparison against the first policy',
+      false,
     )
     .option('--quick', 'with --study: a small study for CI (3 seeds × 50 traders unless given)', false)
     .option('--json', 'with --study: print the whole study as JSON instead of the tables', false)
@@ -381,6 +388,7 @@ export function registerSimulateCommand(program: Command): Command {
         ['--equal-im', o.equalIm],
         ['--mechanisms', o.mechanisms !== undefined],
         ['--frontier', o.frontier !== undefined],
+        ['--behaviours', o.behaviours],
         ['--quick', o.quick],
         ['--json', o.json],
       ] as const)

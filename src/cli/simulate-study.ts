@@ -29,12 +29,14 @@ export interface StudyCommandOptions {
   readonly policies?: readonly string[];
   readonly latencies?: readonly LatencySpec[];
   readonly workers?: number;
-  /** Also compare at equal time-mean IM/OI (ratios of each policy scaled). */
+  /** Also compare at equal opening-book IM/OI (ratios of each policy scaled). */
   readonly equalImOi?: boolean;
   /** Anti-cascade mechanisms to measure (../sim/lab/mechanisms.ts). */
   readonly mechanisms?: readonly string[];
   /** Scales of the Pareto frontier. */
   readonly frontier?: readonly number[];
+  /** Populations with behaviours and responders; the personalized-margin comparison. */
+  readonly behaviours?: boolean;
   readonly quick: boolean;
   readonly json: boolean;
   readonly out: string;
@@ -82,6 +84,7 @@ export async function runStudyCommand(opts: StudyCommandOptions, io: StudyIo): P
       ...(opts.equalImOi ? { equalImOi: {} } : {}),
       ...(opts.mechanisms ? { mechanisms: opts.mechanisms } : {}),
       ...(opts.frontier ? { frontier: opts.frontier } : {}),
+      ...(opts.behaviours ? { behaviours: true } : {}),
       onProgress: (done, total) => {
         if (!bar) return;
         if (!started) {
@@ -97,7 +100,7 @@ export async function runStudyCommand(opts: StudyCommandOptions, io: StudyIo): P
     bar?.stop();
   }
   const files = await writeStudyReport(opts.out, study, {
-    command: `plimsoll simulate --study --crash ${histories.join(',')} --seeds ${study.seeds.length} --seed ${opts.firstSeed} --accounts ${study.accounts} --policies ${study.policies.join(',')}${opts.equalImOi && !opts.frontier ? ' --equal-im' : ''}${opts.mechanisms ? ` --mechanisms ${opts.mechanisms.join(',')}` : ''}${opts.frontier ? ` --frontier ${opts.frontier.join(',')}` : ''}${study.latencies.length > 0 ? ` --latency ${study.latencies.map((l) => (l.blockMs !== undefined ? `block:${l.blockMs / 1000}` : `${l.latencyMs / 1000}`)).join(',')}` : ''}`,
+    command: `plimsoll simulate --study --crash ${histories.join(',')} --seeds ${study.seeds.length} --seed ${opts.firstSeed} --accounts ${study.accounts} --policies ${study.policies.join(',')}${opts.equalImOi && !opts.frontier ? ' --equal-im' : ''}${opts.mechanisms ? ` --mechanisms ${opts.mechanisms.join(',')}` : ''}${opts.frontier ? ` --frontier ${opts.frontier.join(',')}` : ''}${opts.behaviours ? ' --behaviours' : ''}${study.latencies.length > 0 ? ` --latency ${study.latencies.map((l) => (l.blockMs !== undefined ? `block:${l.blockMs / 1000}` : `${l.latencyMs / 1000}`)).join(',')}` : ''}`,
   });
   const wallSeconds = (performance.now() - t0) / 1000;
   const ok = study.cells.every((c) => c.policies.every((p) => p.conservationOk));

@@ -100,6 +100,65 @@ export interface PopulationSpec {
    * Default 0 (`--hedged` on the command lines).
    */
   readonly hedgedShare?: number;
+  /**
+   * Behaviours a personalized margin can see in an account's history (absent: none; the
+   * populations are then the same as before). Drawn from a separate stream: the other fields of
+   * every trader are the same as without it, except a ramper's leverage setting.
+   */
+  readonly behaviour?: BehaviourSpec;
+}
+
+/**
+ * Trader behaviours with a history (`PopulationSpec.behaviour`), drawn per trader from the seed:
+ * - **leverage ramp-up**: with probability `rampUpShare` a trader has raised its leverage by a
+ *   factor g (drawn from `rampFactor`) over the lookback before the run — its setting now is
+ *   g × its drawn leverage (whole number, ≤ 125) and `rampUp` = g is what a venue sees; in a run
+ *   (lab/cascade/ramp.ts) it keeps **pyramiding**: every `rampEveryMinutes` it adds to its
+ *   position as far as its equity allows under its requirement;
+ * - **late top-ups**: with probability `lateTopUpShare` a trader has met k margin calls late in
+ *   the lookback (k uniform in 1..`maxLateTopUps`); in a run it answers a margin call only with a
+ *   deposit `topUpDelayMinutes` after it (drawn from `lateDelayMinutes`: mostly after the
+ *   liquidation would have come) or, with probability `neverShare`, not at all.
+ * A trader can be both. Hedged (cash-and-carry) traders have neither.
+ */
+export interface BehaviourSpec {
+  readonly rampUpShare: number;
+  readonly rampFactor: Distribution;
+  readonly rampEveryMinutes: number;
+  readonly lateTopUpShare: number;
+  readonly maxLateTopUps: number;
+  readonly neverShare: number;
+  readonly lateDelayMinutes: Distribution;
+}
+
+/**
+ * Defaults, assumptions fixed before any run (no public data on these shares was at hand): 15 %
+ * rampers with g log-uniform in [1.5, 4] who pyramid every 30 minutes; 15 % late payers with 1–4
+ * late top-ups behind them, half of whom never top up, the others after a lognormal delay with a
+ * median of 60 minutes (σ 0.5, 15 minutes – 8 hours) — against the prompt responders' 5 minutes
+ * (lab/responders.ts).
+ */
+export const DEFAULT_BEHAVIOUR: BehaviourSpec = Object.freeze<BehaviourSpec>({
+  rampUpShare: 0.15,
+  rampFactor: { kind: 'logUniform', min: 1.5, max: 4 },
+  rampEveryMinutes: 30,
+  lateTopUpShare: 0.15,
+  maxLateTopUps: 4,
+  neverShare: 0.5,
+  lateDelayMinutes: { kind: 'lognormal', median: 60, sigma: 0.5, min: 15, max: 480 },
+});
+
+/** Throws a RangeError naming the first field of `b` out of range. */
+export function checkBehaviourSpec(b: BehaviourSpec): void {
+  const in01 = (x: number) => Number.isFinite(x) && x >= 0 && x <= 1;
+  if (!in01(b.rampUpShare)) throw new RangeError(`rampUpShare must be in [0, 1], got ${b.rampUpShare}`);
+  if (!in01(b.lateTopUpShare))
+    throw new RangeError(`lateTopUpShare must be in [0, 1], got ${b.lateTopUpShare}`);
+  if (!in01(b.neverShare)) throw new RangeError(`neverShare must be in [0, 1], got ${b.neverShare}`);
+  if (!(Number.isInteger(b.maxLateTopUps) && b.maxLateTopUps >= 1))
+    throw new RangeError(`maxLateTopUps must be a whole number >= 1, got ${b.maxLateTopUps}`);
+  if (!(Number.isInteger(b.rampEveryMinutes) && b.rampEveryMinutes >= 1))
+    throw new RangeError(`rampEveryMinutes must be a whole number >= 1, got ${b.rampEveryMinutes}`);
 }
 
 /**
@@ -180,6 +239,14 @@ export interface TraderIntent {
   readonly whale: boolean;
   /** A cash-and-carry trader (see `PopulationSpec.hedgedShare`). */
   readonly hedged?: boolean;
+  /** A ramper (`BehaviourSpec`): leverage now / leverage a lookback ago, > 1. */
+  readonly rampUp?: number;
+  /** A late payer (`BehaviourSpec`): margin calls met late in the lookback (≥ 1). */
+  readonly lateTopUps?: number;
+  /** A late payer's answer to a margin call in a run: a late deposit, or none. */
+  readonly topUp?: 'late' | 'never';
+  /** With `topUp: 'late'`: minutes from the call to the deposit. */
+  readonly topUpDelayMinutes?: number;
 }
 
 /** Draws every trader's intent from the seed (see the module header). */
@@ -193,6 +260,9 @@ export function drawTraders(spec: PopulationSpec): TraderIntent[] {
   const hedgedShare = spec.hedgedShare ?? 0;
   if (!(hedgedShare >= 0 && hedgedShare <= 1)) throw new RangeError('hedgedShare must be in [0, 1]');
   const hedgeRng = new Rng(spec.seed ^ 0x68656467);
+  const beh = spec.behaviour;
+  if (beh) checkBehaviourSpec(beh);
+  const behRng = new Rng(spec.seed ^ 0x62656876);
   const width = String(spec.accounts).length;
   const out: TraderIntent[] = [];
   for (let i = 0; i < spec.accounts; i++) {
@@ -206,6 +276,8 @@ export function drawTraders(spec: PopulationSpec): TraderIntent[] {
     const isolated = collateral === 'USDC' && rng.chance(spec.isolatedShare);
     const ref = { account: `trader-${String(i + 1).padStart(width, '0')}`, sub: '0' };
     const collateralCents = formatDecimal(BigInt(Math.max(1, Math.round(usd * 100))), 2);
+    // Behaviours: every draw is made for every trader, so each trader's draws depend only on its index.
+    const b = beh ? drawBehaviour(behRng, beh, leverage) : undefined;
     if (hedgedShare > 0 && hedgeRng.chance(hedgedShare)) {
       out.push({
         ref,
@@ -223,15 +295,40 @@ export function drawTraders(spec: PopulationSpec): TraderIntent[] {
     out.push({
       ref,
       side,
-      leverage,
+      leverage: b?.leverage ?? leverage,
       isolated,
       collateral,
       collateralUsd: collateralCents,
       btcSharePpm: BigInt(Math.round(btcShare * 1e6)),
       whale,
+      ...(b?.extra ?? {}),
     });
   }
   return out;
+}
+
+/** One trader's behaviour draws (a fixed number of draws per trader). */
+function drawBehaviour(rng: Rng, b: BehaviourSpec, leverage: number) {
+  const ramp = rng.chance(b.rampUpShare);
+  const g = sample(rng, b.rampFactor);
+  const late = rng.chance(b.lateTopUpShare);
+  const k = 1 + Math.min(b.maxLateTopUps - 1, Math.floor(rng.next() * b.maxLateTopUps));
+  const never = rng.chance(b.neverShare);
+  const delay = sample(rng, b.lateDelayMinutes);
+  const extra: {
+    -readonly [K in 'rampUp' | 'lateTopUps' | 'topUp' | 'topUpDelayMinutes']?: TraderIntent[K];
+  } = {};
+  let lev: number | undefined;
+  if (ramp && leverage < 125) {
+    lev = Math.min(125, Math.max(leverage + 1, Math.floor(leverage * g)));
+    extra.rampUp = lev / leverage;
+  }
+  if (late) {
+    extra.lateTopUps = k;
+    extra.topUp = never ? 'never' : 'late';
+    if (!never) extra.topUpDelayMinutes = delay;
+  }
+  return { leverage: lev, extra };
 }
 
 /** The external-liquidity account that takes the liquidator's unloads (the book model's other side). */

@@ -72,19 +72,27 @@ import { materialize } from '../population.ts';
 import { InsurancePath, RunTotals } from '../run-totals.ts';
 import { BACKSTOP, BASE_ASSET, MARKET, SETTLEMENT } from '../venue.ts';
 import { BookTrader } from './cascade/book-trader.ts';
-import { accountLevelFigures, traderFigures } from './cascade/capital.ts';
+import {
+  accountLevelFigures,
+  bookRatio,
+  openingBook,
+  personalFigures,
+  traderFigures,
+} from './cascade/capital.ts';
 import { RunContext } from './cascade/context.ts';
 import { Episodes } from './cascade/episodes.ts';
 import { MarkDriver } from './cascade/mark.ts';
 import { displaceInputs, type LabTick, mergeTicks } from './cascade/oracle-ticks.ts';
 import { fmtPx, openPriceOf, px8Of } from './cascade/path.ts';
 import { PenaltySwitch } from './cascade/penalty-switch.ts';
+import { RampRunner } from './cascade/ramp.ts';
 import { cascadeMetrics } from './cascade/report.ts';
 import { ResponseRunner } from './cascade/responses.ts';
 import { CascadeRounds } from './cascade/rounds.ts';
 import { MinuteTimeline } from './cascade/timeline.ts';
 import type { CascadeResult, CascadeRunOptions } from './cascade/types.ts';
 import { DEFAULT_KEEPER, DEFAULT_UNLOAD } from './cascade/types.ts';
+import { wellBehaved } from './personal-policy.ts';
 import type { PolicyUpdate } from './policies.ts';
 import { venueFor } from './policies.ts';
 
@@ -178,6 +186,10 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
   const startFig = traderFigures(state, traderKeys);
   const accountLevel = accountLevelFigures(opts.policy, state, pop, startFig, portfolioAccounts);
   const samples: { timeMs: number; ratio: number }[] = [{ timeMs: t0, ratio: startFig.ratio }];
+  const startBook = openingBook(state, traderKeys);
+  const bookSamples: number[] = [bookRatio(state, startBook)];
+  const addOnOf = opts.policy.initialAddOnPpm?.bind(opts.policy);
+  const personal = personalFigures(state, pop, addOnOf, wellBehaved);
 
   // --- the parts -----------------------------------------------------------------------
   const mark = new MarkDriver(ctx, timeline, openPx8, first.price, feed ? 'oracle' : 'prices');
@@ -218,6 +230,10 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     rounds.run(updateMs);
   };
   const responses = new ResponseRunner(ctx, opts.responses, pop, finder.book, trader, mark, step);
+  const ramp =
+    opts.rampEveryMinutes !== undefined
+      ? new RampRunner(ctx, pop.traders, (t) => addOnOf?.(t) ?? 0, trader, mark, step, opts.rampEveryMinutes)
+      : undefined;
 
   let marketInput = pop.config.markets!.find((m) => m.id === MARKET)!;
   const policyUpdate = (u: PolicyUpdate | undefined) => {
@@ -259,8 +275,10 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     /** After the minute's funding: capital samples, the policy's tick. */
     minuteReady: (m) => {
       const mt = timeline.minuteStartMs;
-      if (m > 0 && sampleEvery > 0 && m % sampleEvery === 0)
+      if (m > 0 && sampleEvery > 0 && m % sampleEvery === 0) {
         samples.push({ timeMs: mt, ratio: traderFigures(state, traderKeys).ratio });
+        bookSamples.push(bookRatio(state, startBook));
+      }
       if (opts.policy.onTick) {
         const market = ctx.market();
         policyUpdate(
@@ -276,6 +294,7 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
           }),
         );
       }
+      if (ramp && m > 0 && m % ramp.everyMinutes === 0 && ramp.run(mt)) cascade(ctx.now(mt));
     },
     tick: (tick) => {
       if (tick.kind === 'oracle') {
@@ -324,7 +343,10 @@ export function runCascade(opts: CascadeRunOptions): CascadeResult {
     samples,
     accountLevel,
     responses: responses.metrics(),
+    bookSamples,
+    personal,
   });
+  if (ramp) Object.assign(metrics, { ramp: ramp.metrics() });
   if (feed) Object.assign(metrics, { oracle: feed.facts() });
   if (mech)
     Object.assign(metrics, {

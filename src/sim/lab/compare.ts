@@ -213,6 +213,7 @@ export function runComparison(opts: CompareOptions): Comparison {
       recordLiquidations: false,
       ...(opts.prices === 'oracle' && oracleDay !== undefined ? { oracle: oracleDay } : {}),
       ...(opts.mechanism ? { mechanism: opts.mechanism } : {}),
+      ...(spec.behaviour ? { rampEveryMinutes: spec.behaviour.rampEveryMinutes } : {}),
     });
     first ??= r;
     results.push(r);

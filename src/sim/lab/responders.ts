@@ -15,6 +15,10 @@
  *   capped so that the trader's deposits over the run stay within `maxDepositMultiple` × the
  *   initial collateral value; otherwise a market order closing `reduceFraction` of the position.
  *
+ * - Late payers (a trader's `topUp`, from the population's behaviours, sim/population.ts): `'never'`
+ *   never responds; `'late'` always responds, with a deposit, its own `topUpDelayMinutes` after the
+ *   call. The share draw is still made for them, so the other traders' membership is unchanged.
+ *
  * Defaults (`DEFAULT_RESPONSE_SPEC`), assumptions stated rather than measured — no public data on
  * how many retail traders answer a margin call was at hand, so they are round, middle-of-the-road
  * figures fixed before any run: 30 % of traders respond; the call goes out at a margin ratio of
@@ -92,6 +96,8 @@ export interface PendingResponse {
 /** Decides who responds, when and how (see the module header); holds the pending responses. */
 export class MarginCallDesk {
   private readonly responders = new Set<string>();
+  /** Late payers: account → delay (ms) of their deposit. */
+  private readonly late = new Map<string, number>();
   private readonly rng: Rng;
   private readonly pending = new Map<string, PendingResponse>();
   private order = 0;
@@ -99,18 +105,33 @@ export class MarginCallDesk {
 
   constructor(
     readonly spec: ResponseSpec,
-    traders: readonly { readonly ref: SubaccountRef }[],
+    traders: readonly {
+      readonly ref: SubaccountRef;
+      readonly topUp?: 'late' | 'never';
+      readonly topUpDelayMinutes?: number;
+    }[],
   ) {
     checkResponseSpec(spec);
     // One stream for membership (fixed by the population), one for the per-call draws.
     const who = new Rng(spec.seed ^ 0x2545f491);
-    for (const t of traders) if (who.chance(spec.share)) this.responders.add(t.ref.account);
+    for (const t of traders) {
+      const drawn = who.chance(spec.share);
+      if (t.topUp === 'late') {
+        this.responders.add(t.ref.account);
+        this.late.set(t.ref.account, Math.round((t.topUpDelayMinutes ?? 0) * 60_000));
+      } else if (t.topUp !== 'never' && drawn) this.responders.add(t.ref.account);
+    }
     this.rng = new Rng(spec.seed ^ 0x5bd1e995);
   }
 
   /** Number of responding traders. */
   get responderCount(): number {
     return this.responders.size;
+  }
+
+  /** A late payer's deposit delay (ms), or undefined. */
+  lateDelayMs(account: string): number | undefined {
+    return this.late.get(account);
   }
 
   isResponder(account: string): boolean {
@@ -124,8 +145,13 @@ export class MarginCallDesk {
   /** A margin call on a scope at `timeMs`: schedules the response of a responder (none if one is pending). */
   call(scopeId: string, ref: SubaccountRef, isolatedMarket: string | undefined, timeMs: number): boolean {
     if (!this.responders.has(ref.account) || this.pending.has(scopeId)) return false;
-    const delayMs = Math.round(sample(this.rng, this.spec.delayMinutes) * 60_000);
-    const action = this.rng.chance(this.spec.depositProbability) ? 'deposit' : 'reduce';
+    let delayMs = Math.round(sample(this.rng, this.spec.delayMinutes) * 60_000);
+    let action: 'deposit' | 'reduce' = this.rng.chance(this.spec.depositProbability) ? 'deposit' : 'reduce';
+    const late = this.late.get(ref.account);
+    if (late !== undefined) {
+      delayMs = late;
+      action = 'deposit';
+    }
     this.pending.set(scopeId, {
       scopeId,
       ref,

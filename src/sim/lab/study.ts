@@ -32,11 +32,14 @@ import {
   pairedDifference,
   tInterval,
 } from '../../analytics/stats.ts';
+import { DEFAULT_BEHAVIOUR, drawTraders, LAB_POPULATION_SPEC } from '../population.ts';
 import { runComparison } from './compare.ts';
 import type { HistorySpec } from './histories.ts';
 import { mechanismByName, NO_MECHANISM } from './mechanisms.ts';
+import { explainPopulation } from './personal-policy.ts';
 import { policiesByName, REPORT_POLICY_NAMES } from './policy-registry.ts';
 import { scaledPolicy } from './scaled-policy.ts';
+import { matchUniform, type UniformMatch } from './uniform-match.ts';
 
 export const STUDY_METRICS = [
   'badDebt',
@@ -116,7 +119,7 @@ export interface StudyOptions {
   readonly resamples?: number;
   /**
    * Also compare at equal capital efficiency: each other policy's ratios are scaled so that its
-   * time-mean IM/OI over the first `calibrationSeeds` seeds (default 3) matches the baseline's
+   * opening-book IM/OI (time mean, `imOiBook`) over the first `calibrationSeeds` seeds (default 3) matches the baseline's
    * within `tolerance` (relative, default 2 %), by bisection on the log of the scale in
    * [1/8, 8]; then it runs on every seed at that scale.
    */
@@ -128,9 +131,15 @@ export interface StudyOptions {
   readonly mechanisms?: readonly string[];
   /**
    * Pareto frontier: every scalable policy at each of these scales of its margin ratios
-   * (./scaled-policy.ts), on every seed: bad debt against time-mean IM/OI.
+   * (./scaled-policy.ts), on every seed: bad debt against the opening book's IM/OI (time mean).
    */
   readonly frontier?: readonly number[];
+  /**
+   * Populations with behaviours (sim/population.ts `DEFAULT_BEHAVIOUR`: rampers who pyramid, late
+   * payers) and margin-call responders (lab/responders.ts defaults), and the personalized-margin
+   * comparison of every policy with the baseline (`personal` in the result).
+   */
+  readonly behaviours?: boolean;
   /** Called after each run: done, total (calibration runs raise the total as they are added). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -148,6 +157,10 @@ export interface StudyTask {
   readonly frontier?: boolean;
   /** An anti-cascade mechanism (./mechanisms.ts). */
   readonly mechanism?: string;
+  /** Populations with behaviours and responders (`StudyOptions.behaviours`). */
+  readonly behaviours?: boolean;
+  /** The scaled run is the uniform alternative to personalized margin (./uniform-match.ts). */
+  readonly uniform?: boolean;
 }
 
 /** What a run contributes to the study (plain numbers: it crosses thread boundaries). */
@@ -161,6 +174,18 @@ export interface StudyOutcome {
   readonly imOi: number;
   /** IM/OI at the start (before any liquidation thins out the most leveraged accounts). */
   readonly imOiStart: number;
+  /**
+   * IM/OI of the opening book under the requirement of each sample, time mean (the frontier's x
+   * and the equal-IM/OI target: it is not re-weighted toward the accounts that survive).
+   */
+  readonly imOiBook: number;
+  /** Well-behaved traders (no add-on on any part): Σ notional, USDC, and IM/OI at the start. */
+  readonly wellNotional: number;
+  readonly wellImOi: number;
+  /** Σ (IM + per-account add-on) / Σ notional over every trader at the start. */
+  readonly requiredImOi: number;
+  /** Traders charged an add-on. */
+  readonly charged: number;
   readonly conservationOk: boolean;
 }
 
@@ -170,6 +195,7 @@ export function runStudyTask(task: StudyTask): StudyOutcome {
   const mechanism = task.mechanism !== undefined ? mechanismByName(task.mechanism) : undefined;
   const cmp = runComparison({
     ...(mechanism ? { mechanism } : {}),
+    ...(task.behaviours ? { spec: { behaviour: DEFAULT_BEHAVIOUR }, responses: {} } : {}),
     crash: task.history,
     history,
     accounts: task.accounts,
@@ -195,6 +221,11 @@ export function runStudyTask(task: StudyTask): StudyOutcome {
     displacement: Math.max(Math.abs(m.cascade.maxDisplacement), m.cascade.maxDisplacementUp),
     imOi: m.capitalEfficiency.mean,
     imOiStart: m.capitalEfficiency.start.ratio,
+    imOiBook: m.capitalEfficiency.bookMean,
+    wellNotional: m.capitalEfficiency.personal?.wellBehaved.notional ?? 0,
+    wellImOi: m.capitalEfficiency.personal?.wellBehaved.ratio ?? 0,
+    requiredImOi: m.capitalEfficiency.personal?.requiredRatio ?? 0,
+    charged: m.capitalEfficiency.personal?.charged ?? 0,
     conservationOk: m.conservation.ok,
   };
 }
@@ -227,8 +258,10 @@ export interface FrontierPoint {
   readonly history: string;
   readonly policy: string;
   readonly scale: number;
-  /** Time mean of IM/OI over the run (the x of the frontier). */
+  /** Time mean of the traders' IM/OI over the run (survivors only: not monotone in the scale). */
   readonly imOi: Interval;
+  /** Time mean of the opening book's IM/OI under the requirement of each sample: the x of the frontier. */
+  readonly imOiBook: Interval;
   /**
    * IM/OI at the start. The time mean is not monotone in the scale: liquidations remove the most
    * leveraged (lowest IM/OI) accounts first, more of them at a low scale; the start is.
@@ -272,7 +305,7 @@ export interface Doubling {
 export interface Calibration {
   readonly history: string;
   readonly policy: string;
-  /** The baseline's time-mean IM/OI over the calibration seeds. */
+  /** The baseline's opening-book IM/OI (time mean) over the calibration seeds. */
   readonly target: number;
   /** null: the policy cannot be scaled (portfolio scenarios) or no scale in [1/8, 8] matched. */
   readonly scale: number | null;
@@ -298,8 +331,35 @@ export interface StudyResult {
   readonly mechanisms: readonly string[];
   /** With `frontier`: bad debt against IM/OI per history, policy and scale (means with t intervals). */
   readonly frontier: readonly FrontierPoint[];
+  /** With `behaviours`: each policy against the baseline on the personalized-margin figures. */
+  readonly personal: readonly PersonalComparison[];
+  /** With `behaviours` and `personalized`: the baseline's scale asking the same total margin, per history. */
+  readonly uniform: readonly (UniformMatch & { readonly history: string })[];
   /** Every run's outcome, in task order. */
   readonly runs: readonly (StudyTask & { readonly outcome: StudyOutcome })[];
+}
+
+/** One policy against the baseline on the figures personalized margin is judged by (paired by seed). */
+export interface PersonalComparison {
+  readonly history: string;
+  readonly policy: string;
+  /** What the differences are against (the baseline, or the uniform alternative). */
+  readonly against: string;
+  readonly badDebt: PairedDifference;
+  /** Well-behaved traders' Σ notional at the start (USDC): the leverage they get. */
+  readonly wellNotional: PairedDifference;
+  readonly wellImOi: PairedDifference;
+  /** Required IM/OI with the add-ons, every trader, at the start. */
+  readonly requiredImOi: PairedDifference;
+  readonly baselineWellImOi: number;
+  readonly baselineRequiredImOi: number;
+  readonly charged: number;
+  /** The first seed's charged traders, largest add-on first, with their parts (at most 10). */
+  readonly explanation: {
+    readonly seed: number;
+    readonly charged: number;
+    readonly lines: readonly string[];
+  };
 }
 
 /** The study's tasks, in a fixed order: history, keeper setting, seed, policy. */
@@ -308,6 +368,7 @@ export function studyTasks(opts: StudyOptions): StudyTask[] {
   const policies = opts.policies ?? REPORT_POLICY_NAMES;
   const first = opts.firstSeed ?? 1;
   const keepers: (LatencySpec | undefined)[] = [undefined, ...(opts.latencies ?? [])];
+  const beh = opts.behaviours ? { behaviours: true } : {};
   const tasks: StudyTask[] = [];
   for (const history of opts.histories)
     for (const latency of keepers)
@@ -319,17 +380,26 @@ export function studyTasks(opts: StudyOptions): StudyTask[] {
             policy,
             accounts: opts.accounts,
             ...(latency ? { latency } : {}),
+            ...(opts.behaviours ? { behaviours: true } : {}),
           });
   for (const history of opts.histories)
     for (const mechanism of opts.mechanisms ?? [])
       for (let s = 0; s < opts.seeds; s++)
         for (const policy of policies)
-          tasks.push({ history, seed: first + s, policy, accounts: opts.accounts, mechanism });
+          tasks.push({ history, seed: first + s, policy, accounts: opts.accounts, mechanism, ...beh });
   for (const history of opts.histories)
     for (const scale of opts.frontier ?? [])
       for (let s = 0; s < opts.seeds; s++)
         for (const policy of policies.filter(scalable))
-          tasks.push({ history, seed: first + s, policy, accounts: opts.accounts, scale, frontier: true });
+          tasks.push({
+            history,
+            seed: first + s,
+            policy,
+            accounts: opts.accounts,
+            scale,
+            frontier: true,
+            ...beh,
+          });
   return tasks;
 }
 
@@ -386,6 +456,51 @@ export async function runStudy(opts: StudyOptions): Promise<StudyResult> {
   const outcomes = await execute(tasks);
   const allTasks = [...tasks];
   const calibrations: Calibration[] = [];
+  const uniform: (UniformMatch & { history: string })[] = [];
+  {
+    const policies = opts.policies ?? REPORT_POLICY_NAMES;
+    const baseline = policies[0]!;
+    const first = opts.firstSeed ?? 1;
+    if (
+      opts.behaviours &&
+      policies.includes(PERSONALIZED) &&
+      baseline !== PERSONALIZED &&
+      scalable(baseline)
+    ) {
+      const seeds = Array.from({ length: opts.seeds }, (_, i) => first + i);
+      const uniTasks: StudyTask[] = [];
+      for (const history of opts.histories) {
+        const runs = tasks
+          .map((t, i) => ({ t, o: outcomes[i]! }))
+          .filter(
+            ({ t }) =>
+              t.history === history &&
+              !t.latency &&
+              t.mechanism === undefined &&
+              t.scale === undefined &&
+              t.policy === PERSONALIZED,
+          );
+        const target = runs.reduce((a, r) => a + r.o.requiredImOi, 0) / runs.length;
+        const m = matchUniform(history, seeds, opts.accounts, policiesByName(baseline)[0]!, target, true);
+        uniform.push({ history, ...m });
+        if (m.scale !== null)
+          for (const seed of seeds)
+            uniTasks.push({
+              history,
+              seed,
+              policy: baseline,
+              accounts: opts.accounts,
+              scale: m.scale,
+              uniform: true,
+              behaviours: true,
+            });
+      }
+      total += uniTasks.length;
+      const uniOut = await execute(uniTasks);
+      allTasks.push(...uniTasks);
+      outcomes.push(...uniOut);
+    }
+  }
   if (opts.equalImOi) {
     const policies = opts.policies ?? REPORT_POLICY_NAMES;
     const baseline = policies[0]!;
@@ -404,7 +519,8 @@ export async function runStudy(opts: StudyOptions): Promise<StudyResult> {
             t.policy === baseline &&
             t.seed < first + calSeeds,
         );
-      const target = baseRuns.reduce((a, r) => a + r.o.imOi, 0) / baseRuns.length;
+      // The opening book's IM/OI, not the survivors' (which falls or rises with who is liquidated).
+      const target = baseRuns.reduce((a, r) => a + r.o.imOiBook, 0) / baseRuns.length;
       const others = policies.slice(1).filter((p) => scalable(p));
       for (const p of policies.slice(1))
         if (!others.includes(p))
@@ -431,13 +547,21 @@ export async function runStudy(opts: StudyOptions): Promise<StudyResult> {
           const st = state.get(p)!;
           st.k = it === 0 ? 1 : Math.exp((st.lo + st.hi) / 2);
           for (let s = 0; s < calSeeds; s++)
-            batch.push({ history, seed: first + s, policy: p, accounts: opts.accounts, scale: st.k });
+            batch.push({
+              history,
+              seed: first + s,
+              policy: p,
+              accounts: opts.accounts,
+              scale: st.k,
+              ...(opts.behaviours ? { behaviours: true } : {}),
+            });
         }
         total += batch.length;
         const res = await execute(batch);
         active.forEach((p, j) => {
           const st = state.get(p)!;
-          const got = res.slice(j * calSeeds, (j + 1) * calSeeds).reduce((a, o) => a + o.imOi, 0) / calSeeds;
+          const got =
+            res.slice(j * calSeeds, (j + 1) * calSeeds).reduce((a, o) => a + o.imOiBook, 0) / calSeeds;
           st.achieved = got;
           st.it = it + 1;
           if (Math.abs(got - target) <= tol * target) st.done = true;
@@ -463,7 +587,14 @@ export async function runStudy(opts: StudyOptions): Promise<StudyResult> {
         });
         if (ok)
           for (let s = 0; s < opts.seeds; s++)
-            eqTasks.push({ history, seed: first + s, policy: p, accounts: opts.accounts, scale: st.k });
+            eqTasks.push({
+              history,
+              seed: first + s,
+              policy: p,
+              accounts: opts.accounts,
+              scale: st.k,
+              ...(opts.behaviours ? { behaviours: true } : {}),
+            });
       }
       total += eqTasks.length;
       const eqOut = await execute(eqTasks);
@@ -471,8 +602,11 @@ export async function runStudy(opts: StudyOptions): Promise<StudyResult> {
       outcomes.push(...eqOut);
     }
   }
-  return summarizeStudy(opts, allTasks, outcomes, opts.resamples, calibrations);
+  return { ...summarizeStudy(opts, allTasks, outcomes, opts.resamples, calibrations), uniform };
 }
+
+/** The lab's personalized-margin policy (./personal-policy.ts). */
+export const PERSONALIZED = 'personalized';
 
 /** Whether a policy's margin can be scaled (no engine portfolio model). */
 function scalable(name: string): boolean {
@@ -507,11 +641,13 @@ export function summarizeStudy(
     `${t.history}|${
       t.mechanism !== undefined
         ? `mechanism ${t.mechanism}`
-        : t.frontier
-          ? `frontier ${t.scale}`
-          : t.scale !== undefined
-            ? EQUAL_IM_OI
-            : (t.latency?.label ?? '')
+        : t.uniform
+          ? 'uniform'
+          : t.frontier
+            ? `frontier ${t.scale}`
+            : t.scale !== undefined
+              ? EQUAL_IM_OI
+              : (t.latency?.label ?? '')
     }|${t.policy}`;
   const byKey = new Map<string, StudyOutcome[]>();
   tasks.forEach((t, i) => {
@@ -617,6 +753,7 @@ export function summarizeStudy(
           policy,
           scale,
           imOi: tInterval(runs.map((o) => o.imOi)),
+          imOiBook: tInterval(runs.map((o) => o.imOiBook)),
           imOiStart: tInterval(runs.map((o) => o.imOiStart)),
           badDebt: tInterval(runs.map((o) => o.badDebt)),
         });
@@ -633,8 +770,72 @@ export function summarizeStudy(
     calibrations: [...calibrations],
     mechanisms,
     frontier,
+    personal: opts.behaviours ? personalComparisons(opts, byKey, baseline, policies, seeds, resamples) : [],
+    uniform: [],
     runs: tasks.map((t, i) => ({ ...t, outcome: outcomes[i]! })),
   };
+}
+
+/** Each policy − the baseline, paired by seed, on the personalized-margin figures (default keeper). */
+export function personalComparisons(
+  opts: Pick<StudyOptions, 'histories' | 'accounts'>,
+  byKey: ReadonlyMap<string, readonly StudyOutcome[]>,
+  baseline: string,
+  policies: readonly string[],
+  seeds: readonly number[],
+  resamples?: number,
+): PersonalComparison[] {
+  const out: PersonalComparison[] = [];
+  opts.histories.forEach((history, h) => {
+    const base = byKey.get(`${history}||${baseline}`);
+    if (!base) return;
+    const intents = drawTraders({
+      ...LAB_POPULATION_SPEC,
+      accounts: opts.accounts,
+      seed: seeds[0]!,
+      behaviour: DEFAULT_BEHAVIOUR,
+    });
+    const uni = byKey.get(`${history}|uniform|${baseline}`);
+    const uniName = `${baseline} uniform`;
+    const pairs: [string, readonly StudyOutcome[] | undefined, string, readonly StudyOutcome[]][] = [
+      ...policies.slice(1).map((p) => [p, byKey.get(`${history}||${p}`), baseline, base] as const),
+      ...(uni
+        ? ([
+            [uniName, uni, baseline, base],
+            ...(byKey.get(`${history}||${PERSONALIZED}`)
+              ? [[PERSONALIZED, byKey.get(`${history}||${PERSONALIZED}`), uniName, uni] as const]
+              : []),
+          ] as const)
+        : []),
+    ].map((x) => [...x] as [string, readonly StudyOutcome[] | undefined, string, readonly StudyOutcome[]]);
+    pairs.forEach(([policy, runs, against, ref], j) => {
+      if (!runs) return;
+      const boot = (m: number): BootstrapOptions => ({
+        seed: 9001 + h * 101 + j * 11 + m,
+        ...(resamples !== undefined ? { resamples } : {}),
+      });
+      const diff = (f: (o: StudyOutcome) => number, m: number) =>
+        pairedDifference(runs.map(f), ref.map(f), boot(m));
+      const p = policy === uniName ? undefined : policiesByName(policy)[0]!;
+      const explanation = p?.initialAddOnPpm
+        ? explainPopulation(intents.filter((i) => p.initialAddOnPpm!(i) > 0))
+        : { charged: 0, lines: [] };
+      out.push({
+        history,
+        policy,
+        against,
+        badDebt: diff((o) => o.badDebt, 0),
+        wellNotional: diff((o) => o.wellNotional, 1),
+        wellImOi: diff((o) => o.wellImOi, 2),
+        requiredImOi: diff((o) => o.requiredImOi, 3),
+        baselineWellImOi: ref.reduce((a, o) => a + o.wellImOi, 0) / ref.length,
+        baselineRequiredImOi: ref.reduce((a, o) => a + o.requiredImOi, 0) / ref.length,
+        charged: runs.reduce((a, o) => a + o.charged, 0) / runs.length,
+        explanation: { seed: seeds[0]!, ...explanation },
+      });
+    });
+  });
+  return out;
 }
 
 /** Per history and policy: the latency at which mean bad debt doubles (fixed latencies only). */
@@ -758,7 +959,7 @@ export function formatStudy(s: StudyResult): string {
   if (s.frontier.length > 0) {
     out.push(
       '',
-      'Pareto frontier: bad debt USDC against time-mean IM/OI, margin ratios × scale, mean [95 % t interval]',
+      "Pareto frontier: bad debt USDC against the opening book's IM/OI (time mean), margin ratios × scale, mean [95 % t interval]",
     );
     for (const history of s.histories) {
       const pts = s.frontier.filter((f) => f.history === history);
@@ -772,10 +973,51 @@ export function formatStudy(s: StudyResult): string {
             p,
             ...scales.map((k) => {
               const f = pts.find((x) => x.policy === p && x.scale === k)!;
-              return `${fmt('imOi', f.imOi.mean)} → ${formatInterval('badDebt', f.badDebt)}`;
+              return `${fmt('imOi', f.imOiBook.mean)} → ${formatInterval('badDebt', f.badDebt)}`;
             }),
           ]),
         ),
+      );
+    }
+  }
+  if (s.personal.length > 0) {
+    out.push(
+      '',
+      `Personalized margin (populations with behaviours): policy − reference, same seed, mean [95 % paired-t interval]; well-behaved: traders with no add-on on any part; uniform: ${s.baseline}'s ratios × k asking the same total margin as personalized at the start`,
+    );
+    for (const u of s.uniform)
+      out.push(
+        `Uniform, ${u.history}: ${u.scale === null ? 'no scale in [1, 8] matched' : `ratios × ${u.scale.toPrecision(3)}`}: required IM/OI ${(u.achieved * 100).toFixed(2)}% vs personalized ${(u.target * 100).toFixed(2)}%`,
+      );
+    out.push(
+      table(
+        [
+          'history',
+          'policy − against',
+          'charged',
+          'Δ bad debt',
+          'Δ well-behaved notional',
+          'Δ well-behaved IM/OI',
+          'required IM/OI (baseline → policy)',
+        ],
+        s.personal.map((c) => [
+          c.history,
+          `${c.policy} − ${c.against}`,
+          c.charged.toFixed(1),
+          formatDifference('badDebt', c.badDebt),
+          formatDifference('adl', c.wellNotional),
+          formatDifference('imOi', c.wellImOi),
+          `${fmt('imOi', c.baselineRequiredImOi)} → ${fmt('imOi', c.baselineRequiredImOi + c.requiredImOi.t.mean)}`,
+        ]),
+      ),
+    );
+    const shown = new Set<string>();
+    for (const c of s.personal) {
+      if (c.explanation.lines.length === 0 || shown.has(c.policy)) continue;
+      shown.add(c.policy);
+      out.push(
+        `${c.policy}: ${c.explanation.charged} of ${s.accounts} traders charged (seed ${c.explanation.seed}); the largest add-ons:`,
+        ...c.explanation.lines.map((l) => `  ${l}`),
       );
     }
   }

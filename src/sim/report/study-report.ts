@@ -137,19 +137,24 @@ export function latencyChart(s: StudyResult, history: string): TopLevelSpec | un
   } as TopLevelSpec;
 }
 
-/** Each policy's frontier: mean bad debt (95 % t interval) against mean time-mean IM/OI, one line per policy along its scales. */
+/** Each policy's frontier: mean bad debt (95 % t interval) against the opening book's IM/OI (time mean), one line per policy along its scales. */
 export function frontierChart(s: StudyResult, history: string): TopLevelSpec | undefined {
   const pts = s.frontier.filter((f) => f.history === history);
   if (pts.length === 0) return undefined;
   const values = pts.map((f) => ({
     policy: f.policy,
     scale: f.scale,
-    imOi: f.imOi.mean * 100,
+    imOi: f.imOiBook.mean * 100,
     mean: f.badDebt.mean,
     lo: Math.max(0, f.badDebt.lo),
     hi: f.badDebt.hi,
   }));
-  const x = { field: 'imOi', type: 'quantitative', title: 'IM/OI, time mean, %', scale: { zero: false } };
+  const x = {
+    field: 'imOi',
+    type: 'quantitative',
+    title: 'IM/OI of the opening book, time mean, %',
+    scale: { zero: false },
+  };
   const color = { field: 'policy', type: 'nominal', sort: null };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -191,14 +196,14 @@ function frontierSection(s: StudyResult, history: string, svg: string | undefine
       ? `<figure>${svg}<figcaption>Lower and further left is better: less bad debt for less margin.</figcaption></figure>`
       : '',
     '<table class="metrics frontier">',
-    `<thead><tr><th>policy</th>${scales.map((k) => `<th>ratios × ${k}<br>IM/OI time mean (start) · bad debt USDC [t 95 %]</th>`).join('')}</tr></thead><tbody>`,
+    `<thead><tr><th>policy</th>${scales.map((k) => `<th>ratios × ${k}<br>IM/OI: opening book, time mean (survivors' time mean; start) · bad debt USDC [t 95 %]</th>`).join('')}</tr></thead><tbody>`,
     ...pols.map(
       (p) =>
         `<tr><th scope="row">${esc(p)}</th>${scales
           .map((k) => {
             const f = pts.find((x) => x.policy === p && x.scale === k)!;
             const im = (x: number) => `${(x * 100).toFixed(2)}%`;
-            return `<td>${im(f.imOi.mean)} (${im(f.imOiStart.mean)}) · ${esc(formatInterval('badDebt', f.badDebt))}</td>`;
+            return `<td>${im(f.imOiBook.mean)} (${im(f.imOi.mean)}; ${im(f.imOiStart.mean)}) · ${esc(formatInterval('badDebt', f.badDebt))}</td>`;
           })
           .join('')}</tr>`,
     ),
@@ -206,6 +211,37 @@ function frontierSection(s: StudyResult, history: string, svg: string | undefine
     skipped.length > 0
       ? `<p>Not on the frontier (no single ratio to scale): ${esc(skipped.join(', '))}.</p>`
       : '',
+  ].join('\n');
+}
+
+/** Personalized margin: each policy − the baseline on bad debt and the well-behaved traders' figures, and who is charged why. */
+function personalSection(s: StudyResult, history: string): string {
+  const rows = s.personal.filter((c) => c.history === history);
+  if (rows.length === 0) return '';
+  const im = (x: number) => `${(x * 100).toFixed(2)}%`;
+  const d = (m: 'badDebt' | 'adl' | 'imOi', x: (typeof rows)[number]['badDebt']) =>
+    `${esc(formatDifference(m, x))}${x.distinguishable ? '' : ' (not distinguishable)'}`;
+  return [
+    `<h3>${esc(history)}: personalized margin (populations with behaviours)</h3>`,
+    ...s.uniform
+      .filter((u) => u.history === history)
+      .map(
+        (u) =>
+          `<p>Uniform alternative: ${esc(s.baseline)}'s ratios × ${u.scale === null ? '— (no scale in [1, 8] matched)' : u.scale.toPrecision(3)} for everybody, asking ${(u.achieved * 100).toFixed(2)}% IM/OI at the start against personalized's ${(u.target * 100).toFixed(2)}% with its add-ons.</p>`,
+      ),
+    `<p>Policy − reference, same seeds, mean [95 % paired-t interval]. Well-behaved: traders with no add-on on any part (no wrong-way collateral, no leverage ramp-up, no late top-ups); their notional at the start is the leverage they get from the same collateral.</p>`,
+    '<table class="metrics"><thead><tr><th>policy − reference</th><th>charged traders</th><th>Δ bad debt USDC</th><th>Δ well-behaved notional USDC</th><th>Δ well-behaved IM/OI</th><th>required IM/OI with add-ons (reference → policy)</th></tr></thead><tbody>',
+    ...rows.map(
+      (c) =>
+        `<tr><th scope="row">${esc(c.policy)} − ${esc(c.against)}</th><td>${c.charged.toFixed(1)}</td><td>${d('badDebt', c.badDebt)}</td><td>${d('adl', c.wellNotional)}</td><td>${d('imOi', c.wellImOi)}</td><td>${im(c.baselineRequiredImOi)} → ${im(c.baselineRequiredImOi + c.requiredImOi.t.mean)}</td></tr>`,
+    ),
+    '</tbody></table>',
+    ...rows
+      .filter((c) => c.explanation.lines.length > 0 && c.against === s.baseline)
+      .map(
+        (c) =>
+          `<p>${esc(c.policy)}: ${c.explanation.charged} of ${s.accounts} traders charged on seed ${c.explanation.seed}; the largest add-ons and why:</p><pre>${esc(c.explanation.lines.join('\n'))}</pre>`,
+      ),
   ].join('\n');
 }
 
@@ -325,7 +361,7 @@ export async function buildStudyHtml(s: StudyResult, meta: { generatedAt?: strin
     const equal = s.cells.find((c) => c.history === h && c.keeper === EQUAL_IM_OI);
     const cal = s.calibrations.filter((c) => c.history === h);
     const equalHtml = equal
-      ? `<h3>At equal capital efficiency</h3>\n<p>Each policy's margin ratios scaled so that its time-mean IM/OI on the first seeds matches ${esc(s.baseline)}'s: ${cal
+      ? `<h3>At equal capital efficiency</h3>\n<p>Each policy's margin ratios scaled so that the IM/OI of its opening book (time mean) on the first seeds matches ${esc(s.baseline)}'s: ${cal
           .map((c) => `<strong>${esc(c.policy)}</strong> ${esc(c.note)}`)
           .join(' · ')}.</p>\n${cellTables(equal, s.baseline)}`
       : '';
@@ -337,7 +373,7 @@ export async function buildStudyHtml(s: StudyResult, meta: { generatedAt?: strin
       )
       .join('\n');
     const mechFigure = mechanismCharts[i] ? `<figure>${mechanismCharts[i]}</figure>` : '';
-    return `<h2>${esc(h)}</h2>\n${headline(s, h)}\n<h3>Policies with the lab's default keeper</h3>\n${cellTables(main, s.baseline)}\n${equalHtml}\n${frontierSection(s, h, frontierCharts[i])}\n${mechFigure}\n${mechanisms}\n${latencySection(s, h, charts[i])}`;
+    return `<h2>${esc(h)}</h2>\n${headline(s, h)}\n<h3>Policies with the lab's default keeper</h3>\n${cellTables(main, s.baseline)}\n${equalHtml}\n${frontierSection(s, h, frontierCharts[i])}\n${personalSection(s, h)}\n${mechFigure}\n${mechanisms}\n${latencySection(s, h, charts[i])}`;
   });
   return `<!doctype html>
 <html lang="en">

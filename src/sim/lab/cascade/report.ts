@@ -37,6 +37,9 @@ export interface ReportInputs {
   readonly samples: { timeMs: number; ratio: number }[];
   readonly accountLevel: CascadeMetrics['capitalEfficiency']['accountLevel'];
   readonly responses: CascadeMetrics['responses'];
+  /** IM/OI of the opening book at each sample (./capital.ts `bookRatio`). */
+  readonly bookSamples: readonly number[];
+  readonly personal: CascadeMetrics['capitalEfficiency']['personal'];
 }
 
 export function cascadeMetrics(r: ReportInputs): CascadeMetrics {
@@ -131,6 +134,8 @@ export function cascadeMetrics(r: ReportInputs): CascadeMetrics {
       mean: ratios.reduce((a, b) => a + b, 0) / ratios.length,
       max: Math.max(...ratios),
       ...(r.accountLevel ? { accountLevel: r.accountLevel } : {}),
+      bookMean: r.bookSamples.reduce((a, b) => a + b, 0) / r.bookSamples.length,
+      ...(r.personal ? { personal: r.personal } : {}),
     },
     prices: { exogenousLow: fmtPx(mark.exoLow), markLow: fmtPx(mark.markLow) },
     backstop: {

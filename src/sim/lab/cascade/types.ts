@@ -95,6 +95,8 @@ export interface CascadeRunOptions {
   readonly oracle?: OracleReplayDay;
   /** An anti-cascade mechanism (../mechanisms.ts); absent: none. */
   readonly mechanism?: AntiCascadeMechanism;
+  /** Rampers pyramid every this many minutes (./ramp.ts; sim/population.ts `BehaviourSpec`); absent: never. */
+  readonly rampEveryMinutes?: number;
 }
 
 /** How a liquidation step closed (the engine's `liquidation_completed.mode`). */
@@ -221,7 +223,30 @@ export interface CascadeMetrics {
       /** Traders who took the engine's portfolio margin mode at the start (it lowered their IM). */
       readonly portfolioAccounts: number;
     };
+    /**
+     * IM/OI of the opening book (the start's positions, whatever happened to them since) under the
+     * market's requirement of each sample, time mean: the frontier's x (./capital.ts `bookRatio`).
+     */
+    readonly bookMean: number;
+    /** Personalized margin, at the start (./capital.ts `personalFigures`). */
+    readonly personal?: {
+      /** Traders with no add-on on any part the lab sees (lab/personal-policy.ts `wellBehaved`). */
+      readonly wellBehaved: {
+        readonly traders: number;
+        readonly initialMargin: number;
+        readonly notional: number;
+        readonly ratio: number;
+        /** Σ notional / Σ initial collateral value (the leverage they actually get). */
+        readonly notionalPerCollateral: number;
+      };
+      /** Traders charged an add-on under this policy. */
+      readonly charged: number;
+      /** Σ (engine IM + add-on) / Σ notional over every trader (the requirement the venue asks). */
+      readonly requiredRatio: number;
+    };
   };
+  /** Rampers' pyramiding adds (absent without behaviours). */
+  readonly ramp?: RampMetrics;
   readonly prices: { readonly exogenousLow: string; readonly markLow: string };
   readonly backstop: { readonly position: string; readonly pnl: string };
   /** Margin calls and the traders' responses (all zero without `responses`). */
@@ -269,4 +294,15 @@ export interface MechanismFacts {
   readonly auctionQty: string;
   /** Dynamic penalty: switches of the ramp (to the lower one and back). */
   readonly penaltySwitches: number;
+}
+
+/** Rampers' pyramiding in a run (./ramp.ts). */
+export interface RampMetrics {
+  /** Rampers with an open cross position at the start. */
+  readonly rampers: number;
+  /** Adds executed, their total size (BTC) and notional (USDC). */
+  readonly adds: number;
+  readonly size: string;
+  readonly notional: string;
+  readonly rejected: number;
 }
