@@ -435,9 +435,14 @@ export class RiskBook implements HolderIndex {
    */
   private readonly scopeMarkets: (readonly number[])[] = [];
   private readonly marketLists = new MarketLists();
-  private readonly crossScope = new Map<string, number>();
+  /**
+   * Cross scope per subaccount ordinal (scope + 1; 0 = none). Keyed through `ordinal`, so a build
+   * inserts each key into one Map, not two (a second million-entry Map was ~30 MB and a third of
+   * `allocateScope`'s time).
+   */
+  private crossByOrdinal = new Int32Array(0);
   private readonly isolatedScopes = new Map<string, Map<string, number>>();
-  /** First-seen order of subaccounts (= state order when fed by fromState/sync). */
+  /** First-seen order of subaccounts (= state order when fed by fromState/sync); never shrinks. */
   private readonly ordinal = new Map<string, number>();
   /** Per scope, its subaccount's ordinal (so confirmation sorts numbers, not keys). */
   private readonly scopeOrdinal: number[] = [];
@@ -728,7 +733,7 @@ export class RiskBook implements HolderIndex {
   /** Float figures of one scope, or undefined if the book does not hold it. */
   screen(key: string, scope: Scope): ScopeScreen | undefined {
     const s =
-      scope.kind === 'cross' ? this.crossScope.get(key) : this.isolatedScopes.get(key)?.get(scope.market);
+      scope.kind === 'cross' ? this.crossScopeOf(key) : this.isolatedScopes.get(key)?.get(scope.market);
     return s === undefined ? undefined : this.describeScope(s);
   }
 
@@ -797,7 +802,7 @@ export class RiskBook implements HolderIndex {
   /** The scope indices of a subaccount (cross first, then isolated); empty if the book lacks it. */
   scopesOf(key: string): number[] {
     const out: number[] = [];
-    const cs = this.crossScope.get(key);
+    const cs = this.crossScopeOf(key);
     if (cs !== undefined) out.push(cs);
     const iso = this.isolatedScopes.get(key);
     if (iso) for (const s of iso.values()) out.push(s);
@@ -1080,12 +1085,12 @@ export class RiskBook implements HolderIndex {
   ): void {
     const iso = fresh ? undefined : this.isolatedScopes.get(key);
     if (!sub) {
-      const cs = this.crossScope.get(key);
+      const cs = this.crossScopeOf(key);
       if (cs !== undefined) this.releaseScope(cs);
       if (iso) for (const s of [...iso.values()]) this.releaseScope(s);
       return;
     }
-    let cs = fresh ? undefined : this.crossScope.get(key);
+    let cs = fresh ? undefined : this.crossScopeOf(key);
     if (cs === undefined) cs = this.allocateScope(key, CROSS);
     this.clearScope(cs);
     // lazy funding: the scope's unsettled funding counts as the cash it becomes (account/lazy-funding.ts)
@@ -1231,15 +1236,33 @@ export class RiskBook implements HolderIndex {
     this.equityQuote[s] = 0;
     this.mmQuote[s] = 0;
     if (scope.kind === 'cross') {
-      this.crossScope.set(key, s);
-      if (!this.ordinal.has(key)) this.ordinal.set(key, this.ordinal.size);
+      let o = this.ordinal.get(key);
+      if (o === undefined) {
+        o = this.ordinal.size;
+        this.ordinal.set(key, o);
+      }
+      if (o >= this.crossByOrdinal.length) {
+        const next = new Int32Array(Math.max(o + 1, this.crossByOrdinal.length * 2, this.capacity, 64));
+        next.set(this.crossByOrdinal);
+        this.crossByOrdinal = next;
+      }
+      this.crossByOrdinal[o] = s + 1;
+      this.scopeOrdinal[s] = o;
     } else {
       let m = this.isolatedScopes.get(key);
       if (!m) this.isolatedScopes.set(key, (m = new Map()));
       m.set(scope.market, s);
+      this.scopeOrdinal[s] = this.ordinal.get(key) ?? Number.MAX_SAFE_INTEGER;
     }
-    this.scopeOrdinal[s] = this.ordinal.get(key) ?? Number.MAX_SAFE_INTEGER;
     return s;
+  }
+
+  /** The subaccount's cross scope, if the book holds one. */
+  private crossScopeOf(key: string): number | undefined {
+    const o = this.ordinal.get(key);
+    if (o === undefined || o >= this.crossByOrdinal.length) return undefined;
+    const v = this.crossByOrdinal[o]!;
+    return v === 0 ? undefined : v - 1;
   }
 
   private releaseScope(s: number): void {
@@ -1250,7 +1273,7 @@ export class RiskBook implements HolderIndex {
     this.mmQuote[s] = 0;
     this.scopeKey[s] = undefined;
     this.scopeOf[s] = CROSS;
-    if (scope.kind === 'cross') this.crossScope.delete(key);
+    if (scope.kind === 'cross') this.crossByOrdinal[this.ordinal.get(key)!] = 0;
     else {
       const m = this.isolatedScopes.get(key)!;
       m.delete(scope.market);
