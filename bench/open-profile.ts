@@ -26,6 +26,8 @@ const port: JournalPort = {
   read: () => [][Symbol.iterator](),
 };
 gc();
+const mark = (what: string) => process.env.MARKS === '1' && console.log(`-- ${what} at ${performance.now().toFixed(0)} ms`);
+mark('decode start');
 const c0 = process.cpuUsage();
 const t0 = performance.now();
 const engine = Engine.open(port);
@@ -34,11 +36,13 @@ const c1 = process.cpuUsage(c0);
 text = undefined;
 gc();
 const stateMb = process.memoryUsage().heapUsed / 2 ** 20;
+mark('index start');
 const c2 = process.cpuUsage();
 const t2 = performance.now();
 const index = new LiquidationBoundIndex(engine, { autoRebaseAbove: 0, shared: true });
 const t3 = performance.now();
 const c3 = process.cpuUsage(c2);
+mark('index end');
 gc();
 const m = process.memoryUsage();
 console.log(

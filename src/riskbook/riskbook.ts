@@ -265,8 +265,8 @@ export function touchedSubaccounts(events: readonly EngineEvent[], holders: Hold
  */
 class ScopeSlots {
   private slot1: Int32Array;
-  constructor(capacity: number) {
-    this.slot1 = new Int32Array(capacity);
+  constructor(capacity: number, alloc?: Alloc) {
+    this.slot1 = alloc ? alloc.i32(capacity) : new Int32Array(capacity);
   }
   get(scope: number): number | undefined {
     const v = scope < this.slot1.length ? this.slot1[scope]! : 0;
@@ -324,6 +324,50 @@ const SHARED: Alloc = {
   i32: (n) => new Int32Array(new SharedArrayBuffer(n * 4)),
 };
 
+/**
+ * One buffer carved into the columns of a build. Every ArrayBuffer counts as external memory,
+ * and V8 starts marking the whole heap each time external memory grows 64 MB past its level at
+ * the last mark-compact: at a million accounts the ~0.25 GB of columns `fromState` allocated one
+ * by one started several marks of a 1.3 GB heap that freed nothing. Taken from one allocation
+ * they count once. Past its end (and after `close`) it allocates as `base` does; the columns of
+ * a build are sized exactly, so nothing is left over.
+ */
+class Arena implements Alloc {
+  private buffer: ArrayBuffer | SharedArrayBuffer | undefined;
+  private used = 0;
+  constructor(
+    private readonly base: Alloc,
+    shared: boolean,
+    bytes: number,
+  ) {
+    if (bytes > 0) this.buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  }
+  /** Byte offset of `bytes` more (8-aligned), or undefined when they do not fit. */
+  private take(bytes: number): number | undefined {
+    if (this.buffer === undefined) return undefined;
+    const at = this.used;
+    const end = at + Arena.size(bytes);
+    if (end > this.buffer.byteLength) return undefined;
+    this.used = end;
+    return at;
+  }
+  f64(n: number): Float64Array {
+    const at = this.take(n * 8);
+    return at === undefined ? this.base.f64(n) : new Float64Array(this.buffer!, at, n);
+  }
+  i32(n: number): Int32Array {
+    const at = this.take(n * 4);
+    return at === undefined ? this.base.i32(n) : new Int32Array(this.buffer!, at, n);
+  }
+  close(): void {
+    this.buffer = undefined;
+  }
+  /** Bytes an array of `bytes` takes in the arena (rounded up to 8). */
+  static size(bytes: number): number {
+    return Math.ceil(bytes / 8) * 8;
+  }
+}
+
 /** Positions of one market as struct-of-arrays; slots are kept dense by swap-remove. */
 class MarketSlots {
   count = 0;
@@ -351,7 +395,7 @@ class MarketSlots {
     private readonly alloc: Alloc,
     scopeCapacity = 0,
   ) {
-    this.slotOf = new ScopeSlots(scopeCapacity);
+    this.slotOf = new ScopeSlots(scopeCapacity, alloc);
     this.scope = alloc.i32(capacity);
     this.sizeBase = alloc.f64(capacity);
     this.entryQuote = alloc.f64(capacity);
@@ -388,11 +432,6 @@ class MarketSlots {
     }
   }
 
-  /** Room for n slots without growing (a build knows each market's holder count up front). */
-  reserve(n: number): void {
-    if (n > this.scope.length) this.grow(n);
-  }
-
   private grow(capacity: number): void {
     const g64 = (a: Float64Array) => {
       const b = this.alloc.f64(capacity);
@@ -416,7 +455,7 @@ export class RiskBook implements HolderIndex {
   private readonly epsilonQuote: number;
   /** Exact maintenance-only figures for `confirm` (./maintenance-check.ts). */
   private readonly checker = new MaintenanceChecker();
-  private readonly alloc: Alloc;
+  private alloc: Alloc;
 
   // Scopes (indices 0 .. high−1; released indices are reused).
   private capacity = 0;
@@ -479,14 +518,34 @@ export class RiskBook implements HolderIndex {
     // One cross scope per subaccount plus one per isolated market: sized up front, so the
     // scope columns are not doubled past the need (a third of their memory at a million).
     let scopes = state.subaccounts.size + 16;
-    for (const sub of state.subaccounts.values()) scopes += sub.isolatedMarkets.size;
+    // Non-settlement assets some subaccount holds: one column each.
+    const held = new Set<string>();
+    const settlement = state.settlement.id;
+    for (const sub of state.subaccounts.values()) {
+      scopes += sub.isolatedMarkets.size;
+      if (sub.balances.size > 1 || !sub.balances.has(settlement))
+        for (const [a, v] of sub.balances) if (a !== settlement && v !== 0n && state.assets.has(a)) held.add(a);
+    }
+    // Every column of the build from one allocation (see Arena), sized exactly: the scope
+    // columns, one per held asset, and per market its slot columns and scope → slot map.
+    const cap = Math.max(scopes, 64);
+    let bytes = 3 * Arena.size(8 * cap) + Arena.size(4 * cap) + held.size * Arena.size(8 * cap);
+    for (const m of state.markets.values()) {
+      const n = Math.max(16, m.holders.size);
+      bytes += 4 * Arena.size(8 * n) + Arena.size(4 * n) + Arena.size(4 * cap);
+    }
+    const base = book.alloc;
+    const arena = new Arena(base, base === SHARED, bytes);
+    book.alloc = arena;
     book.ensureScopeCapacity(scopes);
     // A subaccount holds at most one position per market, so a market's holders bound its
     // slots: reserving them up front avoids the doubling copies (and the freed buffers the
     // allocator keeps resident) of a build grown slot by slot.
-    for (const m of state.markets.values()) book.ensureMarket(m).reserve(m.holders.size);
+    for (const m of state.markets.values()) book.ensureMarket(m, Math.max(16, m.holders.size));
     book.readPrices(state);
     for (const [key, sub] of state.subaccounts) book.refreshOne(state, key, sub, true);
+    arena.close();
+    book.alloc = base;
     return book;
   }
 
@@ -1300,12 +1359,12 @@ export class RiskBook implements HolderIndex {
     this.capacity = cap;
   }
 
-  private ensureMarket(ms: ReadonlyMarketState): MarketSlots {
+  private ensureMarket(ms: ReadonlyMarketState, capacity = 16): MarketSlots {
     const id = ms.config.id;
     let m = this.marketById.get(id);
     const independent = PRICE_INDEPENDENT_RATIO_MODELS.has(ms.model.kind) && !exactOnly(ms);
     if (!m) {
-      m = new MarketSlots(id, this.markets.length, independent, 16, this.alloc, this.capacity);
+      m = new MarketSlots(id, this.markets.length, independent, capacity, this.alloc, this.capacity);
       m.markQuote = this.markQuoteOf(ms);
       this.markets.push(m);
       this.marketById.set(id, m);
