@@ -524,7 +524,8 @@ export class RiskBook implements HolderIndex {
     for (const sub of state.subaccounts.values()) {
       scopes += sub.isolatedMarkets.size;
       if (sub.balances.size > 1 || !sub.balances.has(settlement))
-        for (const [a, v] of sub.balances) if (a !== settlement && v !== 0n && state.assets.has(a)) held.add(a);
+        for (const [a, v] of sub.balances)
+          if (a !== settlement && v !== 0n && state.assets.has(a)) held.add(a);
     }
     // Every column of the build from one allocation (see Arena), sized exactly: the scope
     // columns, one per held asset, and per market its slot columns and scope → slot map.
