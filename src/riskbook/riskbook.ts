@@ -265,8 +265,8 @@ export function touchedSubaccounts(events: readonly EngineEvent[], holders: Hold
  */
 class ScopeSlots {
   private slot1: Int32Array;
-  constructor(capacity: number) {
-    this.slot1 = new Int32Array(capacity);
+  constructor(capacity: number, alloc?: Alloc) {
+    this.slot1 = alloc ? alloc.i32(capacity) : new Int32Array(capacity);
   }
   get(scope: number): number | undefined {
     const v = scope < this.slot1.length ? this.slot1[scope]! : 0;
@@ -324,6 +324,50 @@ const SHARED: Alloc = {
   i32: (n) => new Int32Array(new SharedArrayBuffer(n * 4)),
 };
 
+/**
+ * One buffer carved into the columns of a build. Every ArrayBuffer counts as external memory,
+ * and V8 starts marking the whole heap each time external memory grows 64 MB past its level at
+ * the last mark-compact: at a million accounts the ~0.25 GB of columns `fromState` allocated one
+ * by one started several marks of a 1.3 GB heap that freed nothing. Taken from one allocation
+ * they count once. Past its end (and after `close`) it allocates as `base` does; the columns of
+ * a build are sized exactly, so nothing is left over.
+ */
+class Arena implements Alloc {
+  private buffer: ArrayBuffer | SharedArrayBuffer | undefined;
+  private used = 0;
+  constructor(
+    private readonly base: Alloc,
+    shared: boolean,
+    bytes: number,
+  ) {
+    if (bytes > 0) this.buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  }
+  /** Byte offset of `bytes` more (8-aligned), or undefined when they do not fit. */
+  private take(bytes: number): number | undefined {
+    if (this.buffer === undefined) return undefined;
+    const at = this.used;
+    const end = at + Arena.size(bytes);
+    if (end > this.buffer.byteLength) return undefined;
+    this.used = end;
+    return at;
+  }
+  f64(n: number): Float64Array {
+    const at = this.take(n * 8);
+    return at === undefined ? this.base.f64(n) : new Float64Array(this.buffer!, at, n);
+  }
+  i32(n: number): Int32Array {
+    const at = this.take(n * 4);
+    return at === undefined ? this.base.i32(n) : new Int32Array(this.buffer!, at, n);
+  }
+  close(): void {
+    this.buffer = undefined;
+  }
+  /** Bytes an array of `bytes` takes in the arena (rounded up to 8). */
+  static size(bytes: number): number {
+    return Math.ceil(bytes / 8) * 8;
+  }
+}
+
 /** Positions of one market as struct-of-arrays; slots are kept dense by swap-remove. */
 class MarketSlots {
   count = 0;
@@ -351,7 +395,7 @@ class MarketSlots {
     private readonly alloc: Alloc,
     scopeCapacity = 0,
   ) {
-    this.slotOf = new ScopeSlots(scopeCapacity);
+    this.slotOf = new ScopeSlots(scopeCapacity, alloc);
     this.scope = alloc.i32(capacity);
     this.sizeBase = alloc.f64(capacity);
     this.entryQuote = alloc.f64(capacity);
@@ -388,11 +432,6 @@ class MarketSlots {
     }
   }
 
-  /** Room for n slots without growing (a build knows each market's holder count up front). */
-  reserve(n: number): void {
-    if (n > this.scope.length) this.grow(n);
-  }
-
   private grow(capacity: number): void {
     const g64 = (a: Float64Array) => {
       const b = this.alloc.f64(capacity);
@@ -416,7 +455,7 @@ export class RiskBook implements HolderIndex {
   private readonly epsilonQuote: number;
   /** Exact maintenance-only figures for `confirm` (./maintenance-check.ts). */
   private readonly checker = new MaintenanceChecker();
-  private readonly alloc: Alloc;
+  private alloc: Alloc;
 
   // Scopes (indices 0 .. high−1; released indices are reused).
   private capacity = 0;
@@ -426,21 +465,26 @@ export class RiskBook implements HolderIndex {
   private equityQuote: Float64Array = new Float64Array(0);
   private mmQuote: Float64Array = new Float64Array(0);
   private posCount: Int32Array = new Int32Array(0);
-  private readonly scopeKey: (string | undefined)[] = [];
-  private readonly scopeOf: Scope[] = [];
+  private scopeKey: (string | undefined)[] = [];
+  private scopeOf: Scope[] = [];
   /**
    * Market indices per scope. Lists are replaced by concat (exact length), not pushed to: a list grown by push keeps
    * room for 17 entries (~170 bytes; 0.2 GB over a million scopes, all of it copied by the
    * young-generation collector while a build runs).
    */
-  private readonly scopeMarkets: (readonly number[])[] = [];
+  private scopeMarkets: (readonly number[])[] = [];
   private readonly marketLists = new MarketLists();
-  private readonly crossScope = new Map<string, number>();
+  /**
+   * Cross scope per subaccount ordinal (scope + 1; 0 = none). Keyed through `ordinal`, so a build
+   * inserts each key into one Map, not two (a second million-entry Map was ~30 MB and a third of
+   * `allocateScope`'s time).
+   */
+  private crossByOrdinal = new Int32Array(0);
   private readonly isolatedScopes = new Map<string, Map<string, number>>();
-  /** First-seen order of subaccounts (= state order when fed by fromState/sync). */
+  /** First-seen order of subaccounts (= state order when fed by fromState/sync); never shrinks. */
   private readonly ordinal = new Map<string, number>();
   /** Per scope, its subaccount's ordinal (so confirmation sorts numbers, not keys). */
-  private readonly scopeOrdinal: number[] = [];
+  private scopeOrdinal: number[] = [];
 
   // Non-settlement collateral assets, one column each.
   private readonly assetIds: string[] = [];
@@ -474,14 +518,42 @@ export class RiskBook implements HolderIndex {
     // One cross scope per subaccount plus one per isolated market: sized up front, so the
     // scope columns are not doubled past the need (a third of their memory at a million).
     let scopes = state.subaccounts.size + 16;
-    for (const sub of state.subaccounts.values()) scopes += sub.isolatedMarkets.size;
+    // Non-settlement assets some subaccount holds: one column each.
+    const held = new Set<string>();
+    const settlement = state.settlement.id;
+    for (const sub of state.subaccounts.values()) {
+      scopes += sub.isolatedMarkets.size;
+      if (sub.balances.size > 1 || !sub.balances.has(settlement))
+        for (const [a, v] of sub.balances)
+          if (a !== settlement && v !== 0n && state.assets.has(a)) held.add(a);
+    }
+    // Every column of the build from one allocation (see Arena), sized exactly: the scope
+    // columns, one per held asset, and per market its slot columns and scope → slot map.
+    const cap = Math.max(scopes, 64);
+    let bytes = 3 * Arena.size(8 * cap) + Arena.size(4 * cap) + held.size * Arena.size(8 * cap);
+    for (const m of state.markets.values()) {
+      const n = Math.max(16, m.holders.size);
+      bytes += 4 * Arena.size(8 * n) + Arena.size(4 * n) + Arena.size(4 * cap);
+    }
+    const base = book.alloc;
+    const arena = new Arena(base, base === SHARED, bytes);
+    book.alloc = arena;
     book.ensureScopeCapacity(scopes);
+    // The per-scope JS arrays too: filled in order, an array made with its length is as fast
+    // to read as one grown by appending, without the ~30 copies growth makes of each (a third of
+    // the old-generation garbage a million-scope build left for a full collection).
+    book.scopeKey = new Array(cap);
+    book.scopeOf = new Array(cap);
+    book.scopeMarkets = new Array(cap);
+    book.scopeOrdinal = new Array(cap);
     // A subaccount holds at most one position per market, so a market's holders bound its
     // slots: reserving them up front avoids the doubling copies (and the freed buffers the
     // allocator keeps resident) of a build grown slot by slot.
-    for (const m of state.markets.values()) book.ensureMarket(m).reserve(m.holders.size);
+    for (const m of state.markets.values()) book.ensureMarket(m, Math.max(16, m.holders.size));
     book.readPrices(state);
     for (const [key, sub] of state.subaccounts) book.refreshOne(state, key, sub, true);
+    arena.close();
+    book.alloc = base;
     return book;
   }
 
@@ -728,7 +800,7 @@ export class RiskBook implements HolderIndex {
   /** Float figures of one scope, or undefined if the book does not hold it. */
   screen(key: string, scope: Scope): ScopeScreen | undefined {
     const s =
-      scope.kind === 'cross' ? this.crossScope.get(key) : this.isolatedScopes.get(key)?.get(scope.market);
+      scope.kind === 'cross' ? this.crossScopeOf(key) : this.isolatedScopes.get(key)?.get(scope.market);
     return s === undefined ? undefined : this.describeScope(s);
   }
 
@@ -797,7 +869,7 @@ export class RiskBook implements HolderIndex {
   /** The scope indices of a subaccount (cross first, then isolated); empty if the book lacks it. */
   scopesOf(key: string): number[] {
     const out: number[] = [];
-    const cs = this.crossScope.get(key);
+    const cs = this.crossScopeOf(key);
     if (cs !== undefined) out.push(cs);
     const iso = this.isolatedScopes.get(key);
     if (iso) for (const s of iso.values()) out.push(s);
@@ -1080,12 +1152,12 @@ export class RiskBook implements HolderIndex {
   ): void {
     const iso = fresh ? undefined : this.isolatedScopes.get(key);
     if (!sub) {
-      const cs = this.crossScope.get(key);
+      const cs = this.crossScopeOf(key);
       if (cs !== undefined) this.releaseScope(cs);
       if (iso) for (const s of [...iso.values()]) this.releaseScope(s);
       return;
     }
-    let cs = fresh ? undefined : this.crossScope.get(key);
+    let cs = fresh ? undefined : this.crossScopeOf(key);
     if (cs === undefined) cs = this.allocateScope(key, CROSS);
     this.clearScope(cs);
     // lazy funding: the scope's unsettled funding counts as the cash it becomes (account/lazy-funding.ts)
@@ -1237,15 +1309,33 @@ export class RiskBook implements HolderIndex {
     this.equityQuote[s] = 0;
     this.mmQuote[s] = 0;
     if (scope.kind === 'cross') {
-      this.crossScope.set(key, s);
-      if (!this.ordinal.has(key)) this.ordinal.set(key, this.ordinal.size);
+      let o = this.ordinal.get(key);
+      if (o === undefined) {
+        o = this.ordinal.size;
+        this.ordinal.set(key, o);
+      }
+      if (o >= this.crossByOrdinal.length) {
+        const next = new Int32Array(Math.max(o + 1, this.crossByOrdinal.length * 2, this.capacity, 64));
+        next.set(this.crossByOrdinal);
+        this.crossByOrdinal = next;
+      }
+      this.crossByOrdinal[o] = s + 1;
+      this.scopeOrdinal[s] = o;
     } else {
       let m = this.isolatedScopes.get(key);
       if (!m) this.isolatedScopes.set(key, (m = new Map()));
       m.set(scope.market, s);
+      this.scopeOrdinal[s] = this.ordinal.get(key) ?? Number.MAX_SAFE_INTEGER;
     }
-    this.scopeOrdinal[s] = this.ordinal.get(key) ?? Number.MAX_SAFE_INTEGER;
     return s;
+  }
+
+  /** The subaccount's cross scope, if the book holds one. */
+  private crossScopeOf(key: string): number | undefined {
+    const o = this.ordinal.get(key);
+    if (o === undefined || o >= this.crossByOrdinal.length) return undefined;
+    const v = this.crossByOrdinal[o]!;
+    return v === 0 ? undefined : v - 1;
   }
 
   private releaseScope(s: number): void {
@@ -1256,7 +1346,7 @@ export class RiskBook implements HolderIndex {
     this.mmQuote[s] = 0;
     this.scopeKey[s] = undefined;
     this.scopeOf[s] = CROSS;
-    if (scope.kind === 'cross') this.crossScope.delete(key);
+    if (scope.kind === 'cross') this.crossByOrdinal[this.ordinal.get(key)!] = 0;
     else {
       const m = this.isolatedScopes.get(key)!;
       m.delete(scope.market);
@@ -1283,12 +1373,12 @@ export class RiskBook implements HolderIndex {
     this.capacity = cap;
   }
 
-  private ensureMarket(ms: ReadonlyMarketState): MarketSlots {
+  private ensureMarket(ms: ReadonlyMarketState, capacity = 16): MarketSlots {
     const id = ms.config.id;
     let m = this.marketById.get(id);
     const independent = PRICE_INDEPENDENT_RATIO_MODELS.has(ms.model.kind) && !exactOnly(ms);
     if (!m) {
-      m = new MarketSlots(id, this.markets.length, independent, 16, this.alloc, this.capacity);
+      m = new MarketSlots(id, this.markets.length, independent, capacity, this.alloc, this.capacity);
       m.markQuote = this.markQuoteOf(ms);
       this.markets.push(m);
       this.marketById.set(id, m);

@@ -72,3 +72,19 @@ describe('compact snapshot', () => {
     expect(() => decodeSnapshot(JSON.stringify(raw))).toThrow(InvariantError);
   });
 });
+
+describe('compact snapshot: malformed tables', () => {
+  it('rejects a count the table cannot hold, and a row cut short, with a typed error', () => {
+    const json = encodeSnapshot(busyVenue().state);
+    for (const count of [-1, 1.5, 'x', 1e12]) {
+      const raw = JSON.parse(json);
+      raw.subaccounts.count = count;
+      expect(() => decodeSnapshot(JSON.stringify(raw))).toThrow(InvariantError);
+    }
+    const raw = JSON.parse(json);
+    const chunk = raw.subaccounts.chunks[0] as unknown[];
+    // the first row's balance count announces one more balance than the row holds
+    chunk[3] = (chunk[3] as number) + 40;
+    expect(() => decodeSnapshot(JSON.stringify(raw))).toThrow(InvariantError);
+  });
+});

@@ -116,51 +116,61 @@ export function decodeSubaccounts(t: SubaccountTable): {
   subaccounts: Map<string, Subaccount>;
   keys: string[];
 } {
+  let elements = 0;
+  for (const c of t.chunks) elements += Array.isArray(c) ? c.length : 0;
+  // A row has at least 7 elements (account, sub, flag and four counts).
+  if (!Number.isSafeInteger(t.count) || t.count < 0 || t.count * 7 > elements)
+    throw new InvariantError(`snapshot: subaccount count ${String(t.count)} does not fit the table`);
   const subaccounts = new Map<string, Subaccount>();
-  const keys: string[] = [];
-  const name = (list: readonly string[], i: unknown): string => {
-    const v = typeof i === 'number' ? list[i] : undefined;
-    if (v === undefined) throw new InvariantError(`snapshot: bad name index ${String(i)}`);
-    return v;
-  };
+  // Sized up front: at a million rows, growing by push copies the array ~20 times.
+  const keys: string[] = new Array<string>(t.count);
+  let row = 0;
+  const { subs: subNames, assets, markets } = t;
   for (const c of t.chunks) {
+    // The reads are inlined (no closures over the cursor): at a million rows the closures'
+    // context loads and stores were a visible part of the decode.
     let i = 0;
     const n = c.length;
-    const int = (): number => {
-      const v = c[i++];
-      if (typeof v !== 'number') throw new InvariantError('snapshot: truncated subaccount table');
-      return v;
-    };
     while (i < n) {
       const account = c[i++];
       if (typeof account !== 'string') throw new InvariantError('snapshot: bad subaccount row');
-      const sub = name(t.subs, c[i++]);
-      const portfolioMargin = int() === 1;
+      const sub = nameAt(subNames, c[i++]);
+      const portfolioMargin = intAt(c, i++) === 1;
       const balances = new Map<string, bigint>();
-      for (let k = int(); k > 0; k--) balances.set(name(t.assets, c[i++]), toBig(c[i++]));
+      for (let k = intAt(c, i++); k > 0; k--) {
+        balances.set(nameAt(assets, c[i]), toBig(c[i + 1]));
+        i += 2;
+      }
       const positions = new Map<string, Position>();
-      for (let k = int(); k > 0; k--) {
-        const market = name(t.markets, c[i++]);
+      for (let k = intAt(c, i++); k > 0; k--) {
+        const market = nameAt(markets, c[i]);
         positions.set(market, {
           market,
-          size: toBig(c[i++]),
-          entryValue: toBig(c[i++]),
-          fundingIndex: toBig(c[i++]),
-          isolatedMargin: toBig(c[i++]),
-          isolated: c[i++] === 1,
+          size: toBig(c[i + 1]),
+          entryValue: toBig(c[i + 2]),
+          fundingIndex: toBig(c[i + 3]),
+          isolatedMargin: toBig(c[i + 4]),
+          isolated: c[i + 5] === 1,
         });
+        i += 6;
       }
       // Empty ones share one instance (state.ts NO_ISOLATED_MARKETS, copy on write).
       let isolatedMarkets = NO_ISOLATED_MARKETS as Set<string>;
-      let k = int();
+      let k = intAt(c, i++);
       if (k > 0) isolatedMarkets = new Set<string>();
-      for (; k > 0; k--) isolatedMarkets.add(name(t.markets, c[i++]));
+      for (; k > 0; k--) isolatedMarkets.add(nameAt(markets, c[i++]));
       let maxLeverage = NO_LEVERAGE_CAPS as Map<string, bigint>;
-      k = int();
+      k = intAt(c, i++);
       if (k > 0) maxLeverage = new Map<string, bigint>();
-      for (; k > 0; k--) maxLeverage.set(name(t.markets, c[i++]), toBig(c[i++]));
+      for (; k > 0; k--) {
+        maxLeverage.set(nameAt(markets, c[i]), toBig(c[i + 1]));
+        i += 2;
+      }
+      if (i > n) throw new InvariantError('snapshot: truncated subaccount table');
       const key = `${account}/${sub}`;
-      keys.push(key);
+      if (row >= t.count)
+        throw new InvariantError(`snapshot: more than the ${t.count} subaccounts announced`);
+      keys[row++] = key;
       subaccounts.set(key, {
         key,
         ref: { account, sub },
@@ -172,7 +182,18 @@ export function decodeSubaccounts(t: SubaccountTable): {
       });
     }
   }
-  if (keys.length !== t.count)
-    throw new InvariantError(`snapshot: ${keys.length} subaccounts, expected ${t.count}`);
+  if (row !== t.count) throw new InvariantError(`snapshot: ${row} subaccounts, expected ${t.count}`);
   return { subaccounts, keys };
+}
+
+function nameAt(list: readonly string[], i: unknown): string {
+  const v = typeof i === 'number' ? list[i] : undefined;
+  if (v === undefined) throw new InvariantError(`snapshot: bad name index ${String(i)}`);
+  return v;
+}
+
+function intAt(c: readonly (string | number)[], i: number): number {
+  const v = c[i];
+  if (typeof v !== 'number') throw new InvariantError('snapshot: truncated subaccount table');
+  return v;
 }
