@@ -35,6 +35,7 @@ import {
   takeOverConsumer,
 } from './nats.ts';
 import { COVER_ACCOUNT, routeCommand } from './partition.ts';
+import { type PartitionApi, servePartitionApi } from './partition-api.ts';
 
 export interface WorkerOptions {
   readonly names: ClusterNames;
@@ -97,6 +98,7 @@ export class PartitionWorker {
   private running = true;
   private readonly streams: ConsumerMessages[] = [];
   private query: Subscription | undefined;
+  private api: PartitionApi | undefined;
   private loop: Promise<void> | undefined;
   private sinceSnapshot = 0;
   private applied = 0;
@@ -147,6 +149,15 @@ export class PartitionWorker {
         const req = safeJson(msg.string()) as { account?: unknown } | undefined;
         msg.respond(JSON.stringify(this.answer(req)));
       },
+    });
+    // the HTTP API's route handlers over this engine, for the gateway (partition-api.ts)
+    this.api = servePartitionApi({
+      nc: this.bus.nc,
+      names,
+      partition,
+      engine: () => this.engine,
+      read: (after) => this.journal.read(after),
+      readRange: (after, limit) => this.journal.readRange(after, limit),
     });
     for (const [stream, broadcast, subject] of [
       [names.broadcastStream, true, names.broadcastSubject],
@@ -209,6 +220,7 @@ export class PartitionWorker {
         continue;
       }
       const taken = this.queue.splice(0, batch);
+      const before = this.engine.state.seq;
       const outcomes = taken.map((q) => this.handle(q));
       try {
         if (this.sinceSnapshot >= (this.opts.snapshotEvery ?? 1000)) {
@@ -217,6 +229,7 @@ export class PartitionWorker {
         }
         await this.journal.flush();
         await this.reportShortfall(false);
+        this.api?.committed(before);
       } catch (err) {
         this.fail(err instanceof Error ? err : new Error(String(err)));
         return;
@@ -326,6 +339,7 @@ export class PartitionWorker {
     this.wake?.();
     await this.loop;
     this.query?.unsubscribe();
+    this.api?.close();
     await this.bus.nc.drain().catch(() => {});
     await this.journal.closeAsync();
   }
