@@ -178,17 +178,23 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
     }
   };
 
+  /**
+   * Publishes a command a handler submitted. An amend or cancel names only the order: it carries
+   * the order's `subaccount` in the cluster (the engine ignores the field), which routes it to the
+   * partition holding the order, whose worker checks the order is that subaccount's.
+   */
   const submit = async (partition: number | undefined, a: ApiAnswer & { kind: 'command' }) => {
     const c = a.command;
-    // amend and cancel name only the order: they go to the partition that holds it
     if (partition !== undefined && (c.type === 'amend_order' || c.type === 'cancel_order')) {
-      const id = typeof c.commandId === 'string' ? c.commandId : `gw-${process.pid}-${Date.now()}-${++seq}`;
-      return client.submitRaw(
-        client.names.commandSubject(partition),
-        { ...c, commandId: id },
-        `c:${id}`,
-        opts.waitMs,
-      );
+      const o = await ask(partition, {
+        method: 'get',
+        path: '/v1/orders/:orderId',
+        params: { orderId: String(c.orderId) },
+        query: {},
+      });
+      if (o.kind !== 'reply') return { ok: false as const, rejection: { code: 'UNKNOWN_ORDER', message: `unknown order ${String(c.orderId)}` }, partition };
+      const ref = o.body as { account: string; sub: string };
+      return client.submit({ ...c, subaccount: { account: ref.account, sub: ref.sub } }, opts.waitMs);
     }
     return client.submit(c, opts.waitMs);
   };
@@ -256,8 +262,6 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
   return routes;
 }
 
-let seq = 0;
-
 function reply(c: Context, a: ApiAnswer): Response {
   if (a.kind === 'reply') {
     if (typeof a.body === 'string') return c.body(a.body, a.status as ContentfulStatusCode);
@@ -281,9 +285,9 @@ export function answer(r: SubmitResult): [ContentfulStatusCode, unknown] {
   if (r.ok) {
     return [200, { seq: r.seq, ...(r.replayed ? { replayed: true } : {}), events: r.events }];
   }
-  const code = r.rejection.code;
+  const { code, message, details } = r.rejection as { code: string; message: string; details?: unknown };
   const known = (HTTP_STATUS as Record<string, ContentfulStatusCode>)[code];
-  return [known ?? 422, { code, message: r.rejection.message }];
+  return [known ?? 422, { code, message, ...(details === undefined ? {} : { details }) }];
 }
 
 /** The account a request is about: path, else body or query `account`, else a fill's buyer. */
