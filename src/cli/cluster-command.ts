@@ -55,11 +55,17 @@ export async function startGateway(o: {
   nats: string;
   host: string;
   port: number;
+  /** PostgreSQL of the partitions' journals (the merged event stream reads them); default PLIMSOLL_PG_URL. */
+  pg?: string;
 }): Promise<{ url: string; close: () => Promise<void> }> {
   const names = clusterNames(o.name);
   const bus = await connectBus(o.nats, `plimsoll-${o.name}-gateway`);
   await ensureTopology(bus, names, o.workers);
-  const gw = await listenGateway(new ClusterClient(bus, names, o.workers), { host: o.host, port: o.port });
+  const gw = await listenGateway(
+    new ClusterClient(bus, names, o.workers),
+    { host: o.host, port: o.port },
+    { events: { pgUrl: o.pg ?? pgDefault } },
+  );
   return {
     url: gw.url,
     close: async () => {

@@ -23,7 +23,8 @@ import { connectBus } from './nats.ts';
 import { partitionOf } from './partition.ts';
 import { PartitionWorker } from './worker.ts';
 
-const READY = (await postgresAvailable('the gateway API tests')) && (await natsAvailable('the gateway API tests'));
+const READY =
+  (await postgresAvailable('the gateway API tests')) && (await natsAvailable('the gateway API tests'));
 const N = 2;
 
 interface Running {
@@ -59,7 +60,8 @@ async function cluster(): Promise<Running> {
 /** The first `count` ids `${prefix}N` that live in `partition`. */
 function idsIn(partition: number, prefix: string, count: number): string[] {
   const out: string[] = [];
-  for (let i = 0; out.length < count; i++) if (partitionOf(`${prefix}${i}`, N) === partition) out.push(`${prefix}${i}`);
+  for (let i = 0; out.length < count; i++)
+    if (partitionOf(`${prefix}${i}`, N) === partition) out.push(`${prefix}${i}`);
   return out;
 }
 
@@ -131,7 +133,11 @@ describe.runIf(READY)('the cluster gateway serves the single-process API', () =>
     expect(walked).toBeGreaterThan(45);
     const documented = (single.body.paths ? Object.entries(single.body.paths) : [])
       .flatMap(([p, ops]) => Object.keys(ops as object).map((m) => ({ method: m, path: p })))
-      .filter((x) => dispositionOf({ method: x.method as 'get', path: x.path.replace(/\{(\w+)\}/g, ':$1') }).kind === 'unsupported')
+      .filter(
+        (x) =>
+          dispositionOf({ method: x.method as 'get', path: x.path.replace(/\{(\w+)\}/g, ':$1') }).kind ===
+          'unsupported',
+      )
       .map((x) => `${x.method.toUpperCase()} ${x.path}`);
     expect(unsupported.sort()).toEqual(documented.sort());
     expect(unsupported.length).toBeLessThanOrEqual(8);
@@ -148,18 +154,62 @@ describe.runIf(READY)('the cluster gateway serves the single-process API', () =>
       ['POST', '/v1/deposits', { account: a, asset: 'USDT', amount: '10000', commandId: 'd1' }],
       ['POST', '/v1/deposits', { account: b, asset: 'USDT', amount: '10000', commandId: 'd2' }],
       ['POST', '/v1/deposits', { account: c, asset: 'USDT', amount: '5000', commandId: 'd3' }],
-      ['POST', '/v1/transfers', { account: c, fromSub: '0', toSub: '1', asset: 'USDT', amount: '1000', commandId: 't1' }],
-      ['POST', '/v1/prices', { marks: { BTCUSDT: '60000', ETHUSDT: '3000' }, timeMs: Date.now(), commandId: 'p1' }],
-      ['POST', '/v1/fills', { symbol: 'BTCUSDT', buyer: { account: a }, seller: { account: b }, amount: '1', price: '60000', commandId: 'f1' }],
-      ['POST', '/v1/fills', { symbol: 'ETHUSDT', buyer: { account: c }, seller: { account: c, sub: '1' }, amount: '1', price: '3000', commandId: 'f2' }],
-      ['POST', '/v1/orders', { orderId: 'o1', account: c, symbol: 'ETHUSDT', side: 'buy', amount: '1', price: '2900', commandId: 'o1' }],
+      [
+        'POST',
+        '/v1/transfers',
+        { account: c, fromSub: '0', toSub: '1', asset: 'USDT', amount: '1000', commandId: 't1' },
+      ],
+      [
+        'POST',
+        '/v1/prices',
+        { marks: { BTCUSDT: '60000', ETHUSDT: '3000' }, timeMs: Date.now(), commandId: 'p1' },
+      ],
+      [
+        'POST',
+        '/v1/fills',
+        {
+          symbol: 'BTCUSDT',
+          buyer: { account: a },
+          seller: { account: b },
+          amount: '1',
+          price: '60000',
+          commandId: 'f1',
+        },
+      ],
+      [
+        'POST',
+        '/v1/fills',
+        {
+          symbol: 'ETHUSDT',
+          buyer: { account: c },
+          seller: { account: c, sub: '1' },
+          amount: '1',
+          price: '3000',
+          commandId: 'f2',
+        },
+      ],
+      [
+        'POST',
+        '/v1/orders',
+        {
+          orderId: 'o1',
+          account: c,
+          symbol: 'ETHUSDT',
+          side: 'buy',
+          amount: '1',
+          price: '2900',
+          commandId: 'o1',
+        },
+      ],
     ];
     for (const [m, p, body] of script) {
       const x = await one(m, p, body);
       const y = await gw(m, p, body);
       expect(x.status, `${m} ${p} single: ${JSON.stringify(x.body)}`).toBe(200);
       expect(y.status, `${m} ${p} cluster: ${JSON.stringify(y.body)}`).toBe(200);
-      expect(y.body.events.map((e: { type: string }) => e.type)).toEqual(x.body.events.map((e: { type: string }) => e.type));
+      expect(y.body.events.map((e: { type: string }) => e.type)).toEqual(
+        x.body.events.map((e: { type: string }) => e.type),
+      );
     }
     // a repeat is replayed, as in the single process
     expect((await gw('POST', '/v1/deposits', script[0]![2])).body.replayed).toBe(true);
@@ -180,8 +230,17 @@ describe.runIf(READY)('the cluster gateway serves the single-process API', () =>
     await same('GET', '/v1/accounts', undefined, byId);
     await same('GET', `/v1/orders?account=${c}`);
     await same('GET', '/v1/orders/o1');
-    await same('POST', '/v1/orders/check', { orderId: 'o2', account: a, symbol: 'BTCUSDT', side: 'buy', amount: '0.5', price: '59000' });
-    await same('POST', `/v1/accounts/${a}/what-if`, { trades: [{ symbol: 'BTCUSDT', side: 'buy', amount: '1', price: '60000' }] });
+    await same('POST', '/v1/orders/check', {
+      orderId: 'o2',
+      account: a,
+      symbol: 'BTCUSDT',
+      side: 'buy',
+      amount: '0.5',
+      price: '59000',
+    });
+    await same('POST', `/v1/accounts/${a}/what-if`, {
+      trades: [{ symbol: 'BTCUSDT', side: 'buy', amount: '1', price: '60000' }],
+    });
     await same('GET', '/v1/markets'); // open interest summed over both partitions
     await same('GET', '/v1/markets/ETHUSDT');
     await same('GET', '/v1/assets');
@@ -197,7 +256,14 @@ describe.runIf(READY)('the cluster gateway serves the single-process API', () =>
     await same('POST', '/v1/deposits', { account: a, asset: 'USDT' });
     await same('GET', '/v1/orders/nope');
     // a fill across partitions is refused, typed, with nothing applied
-    const cross = await gw('POST', '/v1/fills', { symbol: 'BTCUSDT', buyer: { account: a }, seller: { account: c }, amount: '0.1', price: '60000', commandId: 'x1' });
+    const cross = await gw('POST', '/v1/fills', {
+      symbol: 'BTCUSDT',
+      buyer: { account: a },
+      seller: { account: c },
+      amount: '0.1',
+      price: '60000',
+      commandId: 'x1',
+    });
     expect(cross).toMatchObject({ status: 422, body: { code: 'CROSS_PARTITION' } });
     const report = await checkConservation(PG_URL, r.names, N);
     expect(report.problems).toEqual([]);
@@ -207,7 +273,9 @@ describe.runIf(READY)('the cluster gateway serves the single-process API', () =>
     const r = await cluster();
     const gw = gatewayCaller(r);
     const [c] = idsIn(1, 'amender', 1) as [string];
-    expect((await gw('POST', '/v1/deposits', { account: c, asset: 'USDT', amount: '5000' })).status).toBe(200);
+    expect((await gw('POST', '/v1/deposits', { account: c, asset: 'USDT', amount: '5000' })).status).toBe(
+      200,
+    );
     expect((await gw('POST', '/v1/prices', { marks: { ETHUSDT: '3000' } })).status).toBe(200);
     const place = { orderId: 'k1', account: c, symbol: 'ETHUSDT', side: 'buy', amount: '1', price: '2900' };
     expect((await gw('POST', '/v1/orders', place)).status).toBe(200);

@@ -47,8 +47,7 @@ export const CLUSTER_UNSUPPORTED = 'CLUSTER_UNSUPPORTED';
 const LOCAL = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'GET /v1/time']);
 
 const UNSUPPORTED: Record<string, string> = {
-  'GET /v1/state':
-    'a cluster has one journal position and state hash per partition: GET /v1/cluster/status',
+  'GET /v1/state': 'a cluster has one journal position and state hash per partition: GET /v1/cluster/status',
   'GET /v1/audit': 'configuration changes are not recorded in an audit trail by the cluster gateway yet',
   'GET /v1/socialized-losses':
     'socialized losses are folded per partition and covered by the coordinator; not merged yet (plimsoll cluster check)',
@@ -56,7 +55,8 @@ const UNSUPPORTED: Record<string, string> = {
     'ADL ranks are per partition (cross-partition ADL is not built): no cluster-wide queue yet',
   'GET /v1/dashboard/overview': 'the risk console overview is not merged across partitions yet',
   'GET /v1/risk/liquidation-map': 'the liquidation map is not merged across partitions yet',
-  'GET /v1/risk/cascade': 'the cascade is not merged across partitions yet (it needs every partition at once)',
+  'GET /v1/risk/cascade':
+    'the cascade is not merged across partitions yet (it needs every partition at once)',
 };
 
 const MERGE: Record<string, Disposition> = {
@@ -192,7 +192,12 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
         params: { orderId: String(c.orderId) },
         query: {},
       });
-      if (o.kind !== 'reply') return { ok: false as const, rejection: { code: 'UNKNOWN_ORDER', message: `unknown order ${String(c.orderId)}` }, partition };
+      if (o.kind !== 'reply')
+        return {
+          ok: false as const,
+          rejection: { code: 'UNKNOWN_ORDER', message: `unknown order ${String(c.orderId)}` },
+          partition,
+        };
       const ref = o.body as { account: string; sub: string };
       return client.submit({ ...c, subaccount: { account: ref.account, sub: ref.sub } }, opts.waitMs);
     }
@@ -209,7 +214,9 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
         return res;
       } catch (e) {
         const g =
-          e instanceof GatewayError ? e : new GatewayError('INTERNAL', (e as Error).message ?? String(e), 500);
+          e instanceof GatewayError
+            ? e
+            : new GatewayError('INTERNAL', (e as Error).message ?? String(e), 500);
         status = g.status;
         return c.json({ code: g.code, message: g.message }, g.status);
       } finally {
@@ -239,7 +246,13 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
       const answers = await all(req);
       const bad = answers.find((x) => x.kind !== 'reply');
       if (bad) return reply(c, bad);
-      return c.json(d.merge(answers.map((x) => (x as { body: unknown }).body), query) as object, 200);
+      return c.json(
+        d.merge(
+          answers.map((x) => (x as { body: unknown }).body),
+          query,
+        ) as object,
+        200,
+      );
     }
     if (d.kind === 'order') {
       const answers = await all(req);

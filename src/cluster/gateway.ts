@@ -13,10 +13,12 @@
  * will be applied); 400 malformed; 422 refused (engine or cluster code in `code`); 503 partition
  * silent.
  */
+import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { ClusterClient } from './client.ts';
 import { mountSingleProcessApi } from './gateway-api.ts';
+import { attachClusterEvents } from './gateway-events.ts';
 import { partitionOf } from './partition.ts';
 
 export { answer } from './gateway-api.ts';
@@ -24,6 +26,8 @@ export { answer } from './gateway-api.ts';
 export interface GatewayOptions {
   /** Milliseconds to wait for a worker's outcome before answering 202; default 10,000. */
   readonly waitMs?: number;
+  /** The merged event stream at /v1/events (gateway-events.ts): the journals' PostgreSQL. */
+  readonly events?: { readonly pgUrl: string; readonly pollMs?: number };
 }
 
 export function gatewayApp(client: ClusterClient, opts: GatewayOptions = {}): Hono {
@@ -98,9 +102,20 @@ export function listenGateway(
   const app = gatewayApp(client, opts);
   return new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, hostname: at.host, port: at.port }, (info) => {
+      const events = opts.events
+        ? attachClusterEvents(server as Server, {
+            pgUrl: opts.events.pgUrl,
+            names: client.names,
+            partitions: client.partitions,
+            ...(opts.events.pollMs === undefined ? {} : { pollMs: opts.events.pollMs }),
+          })
+        : undefined;
       resolve({
         url: `http://${at.host}:${info.port}`,
-        close: () => new Promise<void>((done) => server.close(() => done())),
+        close: async () => {
+          await events?.close();
+          await new Promise<void>((done) => server.close(() => done()));
+        },
       });
     });
   });
