@@ -120,7 +120,8 @@ describe.runIf(READY)('the merged event stream (NATS JetStream + PostgreSQL)', (
     });
     const post = async (path: string, body: unknown) => {
       const r = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      const j = await r.json();
+      // biome-ignore lint/suspicious/noExplicitAny: tests read response fields directly
+      const j = (await r.json()) as any;
       if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(j)}`);
       return j;
     };
