@@ -25,6 +25,7 @@
  *    POSTs /v1/liquidations to the gateway, each routed to its partition and committed there, then
  *    read back from the journal by the stream's poll); in the single process (`startService`,
  *    SQLite store, the built-in keeper in execute mode) at its event hub, which feeds the WebSocket.
+ * 5. The coordinator's capacity: shortfall requests answered per second (bench/cluster-coordinator.ts).
  * Every figure is printed with the 1-minute load average before and after it.
  * Each run uses its own cluster name and removes its streams and schemas afterwards.
  */
@@ -42,6 +43,7 @@ import { DEFAULT_PG_URL } from '../src/cluster/process.ts';
 import { superviseCluster } from '../src/cluster/supervisor.ts';
 import { venueConfig } from '../test/support/fixtures.ts';
 
+import { coordinatorCapacity } from './cluster-coordinator.ts';
 import { liquidationLatency } from './cluster-liquidation.ts';
 
 const args = process.argv.slice(2);
@@ -196,11 +198,15 @@ const liquidation =
   only === undefined || only === 'liquidation'
     ? await liquidationLatency({ pgUrl: PG, natsUrl: NATS, dir, rounds: ROUNDS })
     : undefined;
+const coordinator =
+  only === undefined || only === 'coordinator'
+    ? await coordinatorCapacity({ pgUrl: PG, natsUrl: NATS, requests: 2000 })
+    : undefined;
 rmSync(dir, { recursive: true, force: true });
 const load = loadavg()
   .map((x) => x.toFixed(2))
   .join(' ');
-if (JSON_OUT) process.stdout.write(`${JSON.stringify({ load, results, liquidation })}\n`);
+if (JSON_OUT) process.stdout.write(`${JSON.stringify({ load, results, liquidation, coordinator })}\n`);
 else {
   process.stdout.write(`cluster figures (load average ${load}; noisy: re-measure on an idle machine)\n`);
   for (const r of results) {
@@ -221,5 +227,9 @@ else {
           `(range ${l.allMinMs}–${l.allMaxMs}); ${l.rounds} rounds; load ${l.load}\n`,
       );
   }
+  if (coordinator)
+    process.stdout.write(
+      `  coordinator: ${coordinator.perSecond} shortfall requests/s answered (${coordinator.requests} over ${coordinator.partitions} partitions in ${coordinator.totalMs} ms); load ${coordinator.load}\n`,
+    );
 }
 process.exit(0);
