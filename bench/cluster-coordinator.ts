@@ -39,7 +39,10 @@ export async function coordinatorCapacity(o: {
   });
   const client = new ClusterClient(await connectBus(o.natsUrl), names, P);
   try {
-    const funded = await client.coordinator({ type: 'fund', id: 'seed', amount: String(10n ** 30n) }, 'f:seed');
+    const funded = await client.coordinator(
+      { type: 'fund', id: 'seed', amount: String(10n ** 30n) },
+      'f:seed',
+    );
     if (funded.ok !== true) throw new Error(`fund: ${JSON.stringify(funded)}`);
     const load0 = loadavg()[0]!;
     const totals = new Array<number>(P).fill(0);
@@ -51,9 +54,11 @@ export async function coordinatorCapacity(o: {
         totals[p]! += 1000;
         const total = String(totals[p]);
         batch.push(
-          client.coordinator({ type: 'shortfall', partition: p, total }, `shortfall:${p}:${total}`).then((r) => {
-            if (r.ok !== true) throw new Error(`shortfall ${p} ${total}: ${JSON.stringify(r)}`);
-          }),
+          client
+            .coordinator({ type: 'shortfall', partition: p, total }, `shortfall:${p}:${total}`)
+            .then((r) => {
+              if (r.ok !== true) throw new Error(`shortfall ${p} ${total}: ${JSON.stringify(r)}`);
+            }),
         );
       }
       await Promise.all(batch);

@@ -14,15 +14,16 @@
  *   goes through the command sink; the figure is when the event hub (which feeds the WebSocket)
  *   hands out the liquidation_started events.
  */
-import { join } from 'node:path';
-import { loadavg } from 'node:os';
+
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import WebSocket from 'ws';
+import { purgeCluster } from '../src/cluster/admin.ts';
 import { ClusterClient } from '../src/cluster/client.ts';
 import { listenGateway } from '../src/cluster/gateway.ts';
 import { clusterNames } from '../src/cluster/names.ts';
 import { connectBus } from '../src/cluster/nats.ts';
-import { purgeCluster } from '../src/cluster/admin.ts';
 import { partitionOf } from '../src/cluster/partition.ts';
 import { superviseCluster } from '../src/cluster/supervisor.ts';
 import { getPreset } from '../src/core/presets/index.ts';
@@ -52,7 +53,13 @@ function idsIn(partition: number, prefix: string, count: number): string[] {
   return out;
 }
 
-function figure(label: string, first: number[], all: number[], candidates: number, load0: number): LatencyFigure {
+function figure(
+  label: string,
+  first: number[],
+  all: number[],
+  candidates: number,
+  load0: number,
+): LatencyFigure {
   const med = (x: number[]) => [...x].sort((a, b) => a - b)[Math.floor(x.length / 2)]!;
   const r = (x: number) => Math.round(x * 10) / 10;
   return {
@@ -82,7 +89,13 @@ async function clusterLatency(o: { pgUrl: string; natsUrl: string; dir: string; 
   const configFile = join(o.dir, 'binance.json');
   writeFileSync(configFile, JSON.stringify(getPreset('binance-usdm')!.config()));
   const names = clusterNames(`benchliq${process.pid}`);
-  const cluster = superviseCluster({ name: names.name, workers: WORKERS, configFile, pgUrl: o.pgUrl, natsUrl: o.natsUrl });
+  const cluster = superviseCluster({
+    name: names.name,
+    workers: WORKERS,
+    configFile,
+    pgUrl: o.pgUrl,
+    natsUrl: o.natsUrl,
+  });
   await cluster.ready;
   const client = new ClusterClient(await connectBus(o.natsUrl), names, WORKERS);
   const gw = await listenGateway(client, { host: '127.0.0.1', port: 0 }, { events: { pgUrl: o.pgUrl } });
@@ -118,7 +131,9 @@ async function clusterLatency(o: { pgUrl: string; natsUrl: string; dir: string; 
               cross?: { liquidatable?: boolean };
             };
             if (s.cross?.liquidatable)
-              await post('/v1/liquidations', { account: a, liquidator: { account: keepers[p] } }).catch(() => {});
+              await post('/v1/liquidations', { account: a, liquidator: { account: keepers[p] } }).catch(
+                () => {},
+              );
           }),
         );
       })();
@@ -137,19 +152,32 @@ async function clusterLatency(o: { pgUrl: string; natsUrl: string; dir: string; 
         await post('/v1/deposits', { account: short!, asset: 'USDT', amount: '1000000' });
         for (const long of longs) {
           await post('/v1/deposits', { account: long, asset: 'USDT', amount: '1000' });
-          await post('/v1/fills', { symbol: 'BTCUSDT', buyer: { account: long }, seller: { account: short! }, amount: '1', price: '60000' });
+          await post('/v1/fills', {
+            symbol: 'BTCUSDT',
+            buyer: { account: long },
+            seller: { account: short! },
+            amount: '1',
+            price: '60000',
+          });
         }
       }
       await new Promise((r) => setTimeout(r, 200)); // the stream has shown the trades
       seen = [];
       armed = new Set(Array.from({ length: WORKERS }, (_, p) => p));
-      const r = await client.submit({ type: 'prices', timeMs: Date.now(), marks: { BTCUSDT: '59000' }, assets: {}, exchangeRates: {} });
+      const r = await client.submit({
+        type: 'prices',
+        timeMs: Date.now(),
+        marks: { BTCUSDT: '59000' },
+        assets: {},
+        exchangeRates: {},
+      });
       const accepted = performance.now();
       if (r.ok !== true) throw new Error(`crash: ${JSON.stringify(r)}`);
       const want = WORKERS * PER_PARTITION;
       const end = Date.now() + 20_000;
       while (seen.length < want && Date.now() < end) await new Promise((res) => setTimeout(res, 2));
-      if (seen.length < want) throw new Error(`cluster round ${round}: ${seen.length}/${want} liquidations seen`);
+      if (seen.length < want)
+        throw new Error(`cluster round ${round}: ${seen.length}/${want} liquidations seen`);
       first.push(Math.min(...seen) - accepted);
       all.push(Math.max(...seen) - accepted);
     }
@@ -195,26 +223,53 @@ async function singleLatency(o: { dir: string; rounds: number }) {
   try {
     await run({ type: 'deposit', to: { account: 'keeper', sub: '0' }, asset: 'USDT', amount: '10000000' });
     for (let round = 0; round < o.rounds; round++) {
-      await run({ type: 'prices', timeMs: Date.now(), marks: { BTCUSDT: '60000' }, assets: {}, exchangeRates: {} });
+      await run({
+        type: 'prices',
+        timeMs: Date.now(),
+        marks: { BTCUSDT: '60000' },
+        assets: {},
+        exchangeRates: {},
+      });
       const short = `r${round}short`;
       await run({ type: 'deposit', to: { account: short, sub: '0' }, asset: 'USDT', amount: '1000000' });
       for (let i = 0; i < WORKERS * PER_PARTITION; i++) {
         const long = `r${round}long${i}`;
         await run({ type: 'deposit', to: { account: long, sub: '0' }, asset: 'USDT', amount: '1000' });
-        await run({ type: 'fill', market: 'BTCUSDT', buyer: { account: long, sub: '0' }, seller: { account: short, sub: '0' }, size: '1', price: '60000', taker: 'buyer' });
+        await run({
+          type: 'fill',
+          market: 'BTCUSDT',
+          buyer: { account: long, sub: '0' },
+          seller: { account: short, sub: '0' },
+          size: '1',
+          price: '60000',
+          taker: 'buyer',
+        });
       }
       seen = [];
-      await run({ type: 'prices', timeMs: Date.now(), marks: { BTCUSDT: '59000' }, assets: {}, exchangeRates: {} });
+      await run({
+        type: 'prices',
+        timeMs: Date.now(),
+        marks: { BTCUSDT: '59000' },
+        assets: {},
+        exchangeRates: {},
+      });
       const accepted = performance.now();
       const want = WORKERS * PER_PARTITION;
       const end = Date.now() + 20_000;
       while (seen.length < want && Date.now() < end) await new Promise((res) => setTimeout(res, 1));
-      if (seen.length < want) throw new Error(`single round ${round}: ${seen.length}/${want} liquidations seen`);
+      if (seen.length < want)
+        throw new Error(`single round ${round}: ${seen.length}/${want} liquidations seen`);
       // events committed before the submit resolved count as 0 ms
       first.push(Math.max(0, Math.min(...seen) - accepted));
       all.push(Math.max(0, Math.max(...seen) - accepted));
     }
-    return figure('single process (plimsoll serve, SQLite, keeper execute)', first, all, WORKERS * PER_PARTITION, load0);
+    return figure(
+      'single process (plimsoll serve, SQLite, keeper execute)',
+      first,
+      all,
+      WORKERS * PER_PARTITION,
+      load0,
+    );
   } finally {
     stop();
     await svc.close();

@@ -166,7 +166,11 @@ interface CpuSnapshot {
 }
 
 function cpuSnapshot(workerPids: Record<string, number | undefined>): CpuSnapshot {
-  const byRole: Record<string, Map<number, number>> = { workers: new Map(), nats: new Map(), postgres: new Map() };
+  const byRole: Record<string, Map<number, number>> = {
+    workers: new Map(),
+    nats: new Map(),
+    postgres: new Map(),
+  };
   for (const [role, pid] of Object.entries(workerPids))
     if (pid !== undefined && role.startsWith('worker')) byRole.workers!.set(pid, ticks(pid) ?? 0);
   for (const pid of pidsOf('nats-server')) byRole.nats!.set(pid, ticks(pid) ?? 0);

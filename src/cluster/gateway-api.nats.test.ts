@@ -7,11 +7,11 @@
  * the single process's answer, not the cluster's own.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { freshClusterName, NATS_URL, natsAvailable } from '../../test/support/nats.ts';
+import { PG_URL, postgresAvailable } from '../../test/support/postgres.ts';
 import { getPreset } from '../core/presets/index.ts';
 import { openApiPath } from '../server/openapi.ts';
 import { harness } from '../server/server.testkit.ts';
-import { freshClusterName, NATS_URL, natsAvailable } from '../../test/support/nats.ts';
-import { PG_URL, postgresAvailable } from '../../test/support/postgres.ts';
 import { purgeCluster } from './admin.ts';
 import { ClusterClient } from './client.ts';
 import { checkConservation } from './conservation.ts';

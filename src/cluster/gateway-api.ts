@@ -30,8 +30,8 @@ import { openApiDocument } from '../server/openapi.ts';
 import type { RouteDef } from '../server/route.ts';
 import { allRoutes } from '../server/routes/index.ts';
 import type { ClusterClient, SubmitResult } from './client.ts';
-import { type ApiAnswer, type ApiRequest, apiSubject } from './partition-api.ts';
 import { partitionOf } from './partition.ts';
+import { type ApiAnswer, type ApiRequest, apiSubject } from './partition-api.ts';
 
 export type Disposition =
   | { readonly kind: 'local' }

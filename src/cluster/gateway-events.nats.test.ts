@@ -4,12 +4,13 @@
  * broadcast to both partitions, liquidations, and a worker restarted in between. The reference is
  * each partition's journal in PostgreSQL: every event arrives once, in journal order, with no gap.
  */
+
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import pg from 'pg';
-import { getPreset } from '../core/presets/index.ts';
 import { freshClusterName, NATS_URL, natsAvailable } from '../../test/support/nats.ts';
 import { PG_URL, postgresAvailable } from '../../test/support/postgres.ts';
+import { getPreset } from '../core/presets/index.ts';
 import { purgeCluster } from './admin.ts';
 import { ClusterClient } from './client.ts';
 import { checkConservation } from './conservation.ts';
@@ -21,7 +22,8 @@ import { connectBus } from './nats.ts';
 import { partitionOf } from './partition.ts';
 import { PartitionWorker } from './worker.ts';
 
-const READY = (await postgresAvailable('the event stream tests')) && (await natsAvailable('the event stream tests'));
+const READY =
+  (await postgresAvailable('the event stream tests')) && (await natsAvailable('the event stream tests'));
 const N = 2;
 
 interface Msg {
@@ -41,8 +43,15 @@ describe('merge order and broadcast tags', () => {
   });
   const ev = (seq: number, type: string) => ({ seq, type, json: `{"type":"${type}"}` });
 
-  it('tags a broadcast\'s events with its number and later events with the last one applied', () => {
-    const rows = [ev(5, 'moved'), accepted(6, 'c1', 5, 1), ev(7, 'prices_updated'), accepted(8, 'bcast:3', 7, 1), ev(9, 'moved'), accepted(10, 'c2', 9, 1)];
+  it("tags a broadcast's events with its number and later events with the last one applied", () => {
+    const rows = [
+      ev(5, 'moved'),
+      accepted(6, 'c1', 5, 1),
+      ev(7, 'prices_updated'),
+      accepted(8, 'bcast:3', 7, 1),
+      ev(9, 'moved'),
+      accepted(10, 'c2', 9, 1),
+    ];
     const t = tagPage(1, rows, 2, false);
     expect(t.events.map((e) => e.bcast)).toEqual([2, 2, 3, 3, 3, 3]);
     expect(t.epoch).toBe(3);
@@ -55,7 +64,13 @@ describe('merge order and broadcast tags', () => {
   });
 
   it('orders by (bcast, partition, seq) and parses cursors strictly', () => {
-    const e = (partition: number, seq: number, bcast: number) => ({ partition, seq, bcast, type: 't', json: '{}' });
+    const e = (partition: number, seq: number, bcast: number) => ({
+      partition,
+      seq,
+      bcast,
+      type: 't',
+      json: '{}',
+    });
     const sorted = [e(1, 9, 4), e(0, 20, 5), e(0, 7, 4), e(1, 3, 3)].sort(mergeOrder);
     expect(sorted.map((x) => `${x.partition}:${x.seq}`)).toEqual(['1:3', '0:7', '1:9', '0:20']);
     expect(parseCursor('0', 3)).toEqual([0, 0, 0]);
@@ -72,11 +87,15 @@ afterEach(async () => {
 
 function idsIn(partition: number, prefix: string, count: number): string[] {
   const out: string[] = [];
-  for (let i = 0; out.length < count; i++) if (partitionOf(`${prefix}${i}`, N) === partition) out.push(`${prefix}${i}`);
+  for (let i = 0; out.length < count; i++)
+    if (partitionOf(`${prefix}${i}`, N) === partition) out.push(`${prefix}${i}`);
   return out;
 }
 
-function subscribe(url: string, since: string): { messages: Msg[]; close: () => void; opened: Promise<unknown> } {
+function subscribe(
+  url: string,
+  since: string,
+): { messages: Msg[]; close: () => void; opened: Promise<unknown> } {
   const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/events?since=${since}`);
   const messages: Msg[] = [];
   let subscribed: (v: unknown) => void;
@@ -98,7 +117,7 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 15
 }
 
 describe.runIf(READY)('the merged event stream (NATS JetStream + PostgreSQL)', () => {
-  it('delivers every partition\'s events once, in journal order, across a crash tick and a worker restart', async () => {
+  it("delivers every partition's events once, in journal order, across a crash tick and a worker restart", async () => {
     const names: ClusterNames = clusterNames(freshClusterName());
     const common = { names, partitions: N, pgUrl: PG_URL, natsUrl: NATS_URL, snapshotEvery: 20 };
     const config = getPreset('binance-usdm')!.config();
@@ -107,7 +126,11 @@ describe.runIf(READY)('the merged event stream (NATS JetStream + PostgreSQL)', (
     );
     const coordinator = await Coordinator.start({ ...common, settlement: { id: 'USDT', decimals: 8 } });
     const client = new ClusterClient(await connectBus(NATS_URL), names, N);
-    const gw: RunningGateway = await listenGateway(client, { host: '127.0.0.1', port: 0 }, { events: { pgUrl: PG_URL } });
+    const gw: RunningGateway = await listenGateway(
+      client,
+      { host: '127.0.0.1', port: 0 },
+      { events: { pgUrl: PG_URL } },
+    );
     const db = new pg.Client({ connectionString: PG_URL });
     await db.connect();
     cleanups.push(async () => {
@@ -119,7 +142,11 @@ describe.runIf(READY)('the merged event stream (NATS JetStream + PostgreSQL)', (
       await purgeCluster(PG_URL, NATS_URL, names, N);
     });
     const post = async (path: string, body: unknown) => {
-      const r = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const r = await fetch(`${gw.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       // biome-ignore lint/suspicious/noExplicitAny: tests read response fields directly
       const j = (await r.json()) as any;
       if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(j)}`);
@@ -133,13 +160,33 @@ describe.runIf(READY)('the merged event stream (NATS JetStream + PostgreSQL)', (
     const pairs = [idsIn(0, 'lev', 3), idsIn(1, 'lev', 3)] as [string, string, string][];
     await post('/v1/prices', { marks: { BTCUSDT: '60000' }, timeMs: Date.now(), commandId: 'p0' });
     for (const [long, short, keeper] of pairs) {
-      await post('/v1/deposits', { account: keeper, asset: 'USDT', amount: '100000', commandId: `d-${keeper}` });
+      await post('/v1/deposits', {
+        account: keeper,
+        asset: 'USDT',
+        amount: '100000',
+        commandId: `d-${keeper}`,
+      });
       await post('/v1/deposits', { account: long, asset: 'USDT', amount: '1000', commandId: `d-${long}` });
-      await post('/v1/deposits', { account: short, asset: 'USDT', amount: '100000', commandId: `d-${short}` });
-      await post('/v1/fills', { symbol: 'BTCUSDT', buyer: { account: long }, seller: { account: short }, amount: '1', price: '60000', commandId: `f-${long}` });
+      await post('/v1/deposits', {
+        account: short,
+        asset: 'USDT',
+        amount: '100000',
+        commandId: `d-${short}`,
+      });
+      await post('/v1/fills', {
+        symbol: 'BTCUSDT',
+        buyer: { account: long },
+        seller: { account: short },
+        amount: '1',
+        price: '60000',
+        commandId: `f-${long}`,
+      });
     }
     // a resumer starts from the cursor the first subscriber has now
-    await until('the first subscriber to see the fills', () => first.messages.filter((m) => m.event.type === 'traded').length === 2);
+    await until(
+      'the first subscriber to see the fills',
+      () => first.messages.filter((m) => m.event.type === 'traded').length === 2,
+    );
     const mid = first.messages.at(-1)!.cursor;
     const resumed = subscribe(gw.url, mid);
     cleanups.push(async () => resumed.close());
@@ -149,20 +196,34 @@ describe.runIf(READY)('the merged event stream (NATS JetStream + PostgreSQL)', (
     await workers[1]!.stop();
     workers[1] = await PartitionWorker.start({ ...common, partition: 1, config });
     // the crash tick: −1,000 on a 1,000 margin wipes both longs out
-    const crash = await post('/v1/prices', { marks: { BTCUSDT: '59000' }, timeMs: Date.now(), commandId: 'p1' });
+    const crash = await post('/v1/prices', {
+      marks: { BTCUSDT: '59000' },
+      timeMs: Date.now(),
+      commandId: 'p1',
+    });
     expect(crash.events.map((e: { type: string }) => e.type)).toContain('prices_updated');
     for (const [long, , keeper] of pairs)
-      await post('/v1/liquidations', { account: long, liquidator: { account: keeper }, commandId: `l-${long}` });
+      await post('/v1/liquidations', {
+        account: long,
+        liquidator: { account: keeper },
+        commandId: `l-${long}`,
+      });
 
     // the reference: each partition's journal
     const journal = async (p: number) =>
-      (await db.query<{ seq: string; type: string }>(`SELECT seq, type FROM "${names.partitionSchema(p)}".events ORDER BY seq`)).rows.map(
-        (r) => ({ seq: Number(r.seq), type: r.type }),
-      );
+      (
+        await db.query<{ seq: string; type: string }>(
+          `SELECT seq, type FROM "${names.partitionSchema(p)}".events ORDER BY seq`,
+        )
+      ).rows.map((r) => ({ seq: Number(r.seq), type: r.type }));
     const heads = await Promise.all([0, 1].map(async (p) => (await journal(p)).length));
     const seen = (list: Msg[], p: number) => list.filter((m) => m.partition === p);
-    await until('every journal event at the first subscriber', () => [0, 1].every((p) => seen(first.messages, p).length >= heads[p]!));
-    await until('the resumer to catch up', () => [0, 1].every((p) => seen(resumed.messages, p).at(-1)?.seq === heads[p]));
+    await until('every journal event at the first subscriber', () =>
+      [0, 1].every((p) => seen(first.messages, p).length >= heads[p]!),
+    );
+    await until('the resumer to catch up', () =>
+      [0, 1].every((p) => seen(resumed.messages, p).at(-1)?.seq === heads[p]),
+    );
     const midCursor = parseCursor(mid, N);
     for (const p of [0, 1]) {
       const j = await journal(p);
@@ -171,7 +232,9 @@ describe.runIf(READY)('the merged event stream (NATS JetStream + PostgreSQL)', (
       expect(got.map((m) => m.seq)).toEqual(j.map((x) => x.seq));
       expect(got.map((m) => m.event.type)).toEqual(j.map((x) => x.type));
       // the resumer: exactly the suffix after its cursor
-      expect(seen(resumed.messages, p).map((m) => m.seq)).toEqual(j.filter((x) => x.seq > midCursor[p]!).map((x) => x.seq));
+      expect(seen(resumed.messages, p).map((m) => m.seq)).toEqual(
+        j.filter((x) => x.seq > midCursor[p]!).map((x) => x.seq),
+      );
       // broadcast numbers never go back within a partition
       const tags = got.map((m) => m.bcast);
       expect(tags).toEqual([...tags].sort((a, b) => a - b));
@@ -184,7 +247,14 @@ describe.runIf(READY)('the merged event stream (NATS JetStream + PostgreSQL)', (
       expect(liq[0]!.seq).toBeGreaterThan(crashEvents[1]!.seq);
     }
     // the single process's message shape, plus partition/bcast/cursor
-    expect(Object.keys(first.messages[0]!).sort()).toEqual(['bcast', 'cursor', 'event', 'op', 'partition', 'seq']);
+    expect(Object.keys(first.messages[0]!).sort()).toEqual([
+      'bcast',
+      'cursor',
+      'event',
+      'op',
+      'partition',
+      'seq',
+    ]);
     expect(first.messages[0]!.op).toBe('event');
     const report = await checkConservation(PG_URL, names, N);
     expect(report.problems).toEqual([]);
