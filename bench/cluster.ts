@@ -194,10 +194,8 @@ function cpuShares(a: CpuSnapshot, b: CpuSnapshot, wallMs: number): Record<strin
 const ROUNDS = Number(args[args.indexOf('--liquidation-rounds') + 1] ?? 5) || 5;
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const results = [];
-if (only === undefined || only === 'throughput') {
-  for (const w of [1, 2, 3]) results.push(await run(w, false));
-  results.push(await run(2, true));
-}
+if (only === undefined || only === 'throughput') for (const w of [1, 2, 3]) results.push(await run(w, false));
+if (only === undefined || only === 'throughput' || only === 'kill') results.push(await run(2, true));
 const liquidation =
   only === undefined || only === 'liquidation'
     ? await liquidationLatency({ pgUrl: PG, natsUrl: NATS, dir, rounds: ROUNDS })

@@ -140,14 +140,21 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
     registers: [registry],
   });
   const askMs = opts.askMs ?? 5000;
+  // a partition without a listener yet (starting, restarting) is asked again until askMs is spent
   const ask = async (p: number, req: ApiRequest): Promise<ApiAnswer> => {
-    try {
-      const m = await client.bus.nc.request(apiSubject(client.names, p), JSON.stringify(req), {
-        timeout: askMs,
-      });
-      return m.json<ApiAnswer>();
-    } catch (err) {
-      throw new GatewayError('PARTITION_UNAVAILABLE', `partition ${p}: ${(err as Error).message}`, 503);
+    const until = Date.now() + askMs;
+    for (;;) {
+      try {
+        const m = await client.bus.nc.request(apiSubject(client.names, p), JSON.stringify(req), {
+          timeout: Math.max(1, until - Date.now()),
+        });
+        return m.json<ApiAnswer>();
+      } catch (err) {
+        const noResponders = /no responders/i.test((err as Error).message);
+        if (!noResponders || Date.now() + 50 >= until)
+          throw new GatewayError('PARTITION_UNAVAILABLE', `partition ${p}: ${(err as Error).message}`, 503);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
   };
   const all = (req: ApiRequest) =>
@@ -257,7 +264,7 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
     if (d.kind === 'order') {
       const answers = await all(req);
       const found = answers.findIndex((x) => !(x.kind === 'error' && x.code === 'UNKNOWN_ORDER'));
-      partition = found < 0 ? 0 : found;
+      partition = Math.max(0, found);
       a = answers[partition]!;
     } else if (d.kind === 'account') {
       const account = accountOf(req.params, text, query);

@@ -35,7 +35,7 @@ import {
   takeOverConsumer,
 } from './nats.ts';
 import { COVER_ACCOUNT, routeCommand } from './partition.ts';
-import { type PartitionApi, servePartitionApi } from './partition-api.ts';
+import type { PartitionApi } from './partition-api.ts';
 
 export interface WorkerOptions {
   readonly names: ClusterNames;
@@ -150,14 +150,18 @@ export class PartitionWorker {
         msg.respond(JSON.stringify(this.answer(req)));
       },
     });
-    // the HTTP API's route handlers over this engine, for the gateway (partition-api.ts)
-    this.api = servePartitionApi({
-      nc: this.bus.nc,
-      names,
-      partition,
-      engine: () => this.engine,
-      read: (after) => this.journal.read(after),
-      readRange: (after, limit) => this.journal.readRange(after, limit),
+    // the HTTP API's route handlers over this engine, for the gateway (partition-api.ts); loaded
+    // after the worker consumes, so the route table's modules do not delay a restart's recovery
+    void import('./partition-api.ts').then(({ servePartitionApi }) => {
+      if (!this.running) return;
+      this.api = servePartitionApi({
+        nc: this.bus.nc,
+        names,
+        partition,
+        engine: () => this.engine,
+        read: (after) => this.journal.read(after),
+        readRange: (after, limit) => this.journal.readRange(after, limit),
+      });
     });
     for (const [stream, broadcast, subject] of [
       [names.broadcastStream, true, names.broadcastSubject],
