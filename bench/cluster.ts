@@ -2,7 +2,7 @@
  * Cluster figures on this machine (not part of `npm run bench`: it needs NATS and PostgreSQL and
  * takes a minute):
  *
- *   npx tsx bench/cluster.ts [--commands 3000] [--json]
+ *   npx tsx bench/cluster.ts [--commands 3000] [--json] [--only throughput|kill|liquidation|coordinator]
  *
  * 1. Accepted commands per second with 1, 2 and 3 partition workers (child processes, started by
  *    the supervisor, with the coordinator). Timed region: from the first publish to the moment
