@@ -70,7 +70,12 @@ async function run(workers: number, killOne: boolean) {
     pgUrl: PG,
     natsUrl: NATS,
     snapshotEvery: 1000,
+    // the restarted worker's ready line: how much of the recovery is starting the process
+    onLine: (role, line) => {
+      if (role === 'worker 0' && line.includes('"ready":true')) readyAt.push(performance.now());
+    },
   });
+  const readyAt: number[] = [];
   await cluster.ready;
   const client = new ClusterClient(await connectBus(NATS), names, workers);
   try {
@@ -118,7 +123,13 @@ async function run(workers: number, killOne: boolean) {
       publishMs: Math.round(published - t0),
       totalMs: Math.round(end - t0),
       perSecond: Math.round(COMMANDS / ((end - t0) / 1000)),
-      ...(killOne ? { recoveryMs: Math.round(end - killedAt), restarts: cluster.restarts() } : {}),
+      ...(killOne
+        ? {
+            recoveryMs: Math.round(end - killedAt),
+            readyAfterKillMs: Math.round((readyAt.find((t) => t > killedAt) ?? Number.NaN) - killedAt),
+            restarts: cluster.restarts(),
+          }
+        : {}),
       conserved: conservation.ok,
       load,
       cpu,
@@ -214,7 +225,7 @@ else {
   for (const r of results) {
     process.stdout.write(
       `  ${r.workers} worker(s): ${r.perSecond} accepted commands/s (${r.commands} in ${r.totalMs} ms, published in ${r.publishMs} ms)` +
-        `${'recoveryMs' in r ? `; kill -9 of worker 0 mid-stream → all applied ${r.recoveryMs} ms after the kill` : ''}` +
+        `${'recoveryMs' in r ? `; kill -9 of worker 0 mid-stream → all applied ${r.recoveryMs} ms after the kill (the new process ready ${r.readyAfterKillMs} ms after it)` : ''}` +
         `; conserved: ${r.conserved}; load ${r.load}` +
         `\n      CPU % of one core in the timed region: ${Object.entries(r.cpu)
           .map(([k, v]) => `${k} ${v}`)
