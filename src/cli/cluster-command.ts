@@ -160,7 +160,7 @@ export function registerClusterCommand(program: Command): void {
             process.stdout.write(
               [
                 `plimsoll cluster ${o.name} up: ${o.workers} partitions and the coordinator`,
-                `  gateway   ${gw.url} (POST /v1/deposits, /v1/withdrawals, /v1/transfers, /v1/fills, /v1/prices; GET /v1/cluster/status)`,
+                `  gateway   ${gw.url} (the single-process API, events at /v1/events; GET /v1/cluster/status)`,
                 `  journals  ${o.pg.replace(/:[^:@/]*@/, ':***@')} schemas ${clusterNames(o.name).partitionSchema(0)}…`,
                 `  stream    ${o.nats} ${clusterNames(o.name).commandStream}`,
                 '  stop      Ctrl-C',
