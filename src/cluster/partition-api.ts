@@ -73,19 +73,18 @@ export interface PartitionApi {
 
 const routeKey = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
 
-/** Serves the API routes on `<name>.api.<partition>` over the worker's engine (and journal). */
-export function servePartitionApi(opts: {
-  readonly nc: NatsConnection;
-  readonly names: ClusterNames;
-  readonly partition: number;
-  readonly engine: () => Engine;
-  readonly read: (afterSeq: number) => Iterable<JournalRecord>;
-  readonly readRange: (afterSeq: number, limit: number) => Promise<readonly JournalRecord[]>;
-}): PartitionApi {
+/**
+ * A command sink that never executes: `submit` stops the handler with the command (runRoute
+ * answers it as `{kind: 'command'}`); committed events reach the views through `listeners`.
+ */
+export function capturingSink(engine: () => Engine): {
+  sink: CommandSink;
+  listeners: Set<(events: readonly Sequenced[]) => void>;
+} {
   const listeners = new Set<(events: readonly Sequenced[]) => void>();
   const sink: CommandSink = {
     get engine() {
-      return opts.engine();
+      return engine();
     },
     submit: (command) => {
       throw new Captured(command as Record<string, unknown> & { type: string });
@@ -96,6 +95,19 @@ export function servePartitionApi(opts: {
     },
     drain: async () => {},
   };
+  return { sink, listeners };
+}
+
+/** Serves the API routes on `<name>.api.<partition>` over the worker's engine (and journal). */
+export function servePartitionApi(opts: {
+  readonly nc: NatsConnection;
+  readonly names: ClusterNames;
+  readonly partition: number;
+  readonly engine: () => Engine;
+  readonly read: (afterSeq: number) => Iterable<JournalRecord>;
+  readonly readRange: (afterSeq: number, limit: number) => Promise<readonly JournalRecord[]>;
+}): PartitionApi {
+  const { sink, listeners } = capturingSink(opts.engine);
   const ctx = createContext({ sink, readRange: opts.readRange, logger: createLogger({ level: 'silent' }) });
   const routes = new Map<string, RouteDef>();
   for (const r of allRoutes(() => ({}))) routes.set(routeKey(r.method, r.path), r);
