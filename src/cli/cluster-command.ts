@@ -55,11 +55,17 @@ export async function startGateway(o: {
   nats: string;
   host: string;
   port: number;
+  /** PostgreSQL of the partitions' journals (the merged event stream reads them); default PLIMSOLL_PG_URL. */
+  pg?: string;
 }): Promise<{ url: string; close: () => Promise<void> }> {
   const names = clusterNames(o.name);
   const bus = await connectBus(o.nats, `plimsoll-${o.name}-gateway`);
   await ensureTopology(bus, names, o.workers);
-  const gw = await listenGateway(new ClusterClient(bus, names, o.workers), { host: o.host, port: o.port });
+  const gw = await listenGateway(
+    new ClusterClient(bus, names, o.workers),
+    { host: o.host, port: o.port },
+    { events: { pgUrl: o.pg ?? pgDefault } },
+  );
   return {
     url: gw.url,
     close: async () => {
@@ -154,7 +160,7 @@ export function registerClusterCommand(program: Command): void {
             process.stdout.write(
               [
                 `plimsoll cluster ${o.name} up: ${o.workers} partitions and the coordinator`,
-                `  gateway   ${gw.url} (POST /v1/deposits, /v1/withdrawals, /v1/transfers, /v1/fills, /v1/prices; GET /v1/cluster/status)`,
+                `  gateway   ${gw.url} (the single-process API, events at /v1/events; GET /v1/cluster/status)`,
                 `  journals  ${o.pg.replace(/:[^:@/]*@/, ':***@')} schemas ${clusterNames(o.name).partitionSchema(0)}…`,
                 `  stream    ${o.nats} ${clusterNames(o.name).commandStream}`,
                 '  stop      Ctrl-C',

@@ -45,6 +45,7 @@ import {
   takeOverConsumer,
 } from './nats.ts';
 import { COVER_ACCOUNT, partitionOf, routeCommand } from './partition.ts';
+import type { PartitionApi } from './partition-api.ts';
 
 export interface WorkerOptions {
   readonly names: ClusterNames;
@@ -108,6 +109,7 @@ export class PartitionWorker {
   private running = true;
   private readonly streams: ConsumerMessages[] = [];
   private query: Subscription | undefined;
+  private api: PartitionApi | undefined;
   private loop: Promise<void> | undefined;
   private sinceSnapshot = 0;
   private applied = 0;
@@ -163,6 +165,19 @@ export class PartitionWorker {
         const req = safeJson(msg.string()) as QueryRequest | undefined;
         msg.respond(JSON.stringify(this.answer(req)));
       },
+    });
+    // the HTTP API's route handlers over this engine, for the gateway (partition-api.ts); loaded
+    // after the worker consumes, so the route table's modules do not delay a restart's recovery
+    void import('./partition-api.ts').then(({ servePartitionApi }) => {
+      if (!this.running) return;
+      this.api = servePartitionApi({
+        nc: this.bus.nc,
+        names,
+        partition,
+        engine: () => this.engine,
+        read: (after) => this.journal.read(after),
+        readRange: (after, limit) => this.journal.readRange(after, limit),
+      });
     });
     for (const [stream, broadcast, subject] of [
       [names.broadcastStream, true, names.broadcastSubject],
@@ -236,6 +251,7 @@ export class PartitionWorker {
         continue;
       }
       const taken = this.queue.splice(0, batch);
+      const before = this.engine.state.seq;
       const outcomes = taken.map((q) => this.handle(q));
       try {
         if (this.sinceSnapshot >= (this.opts.snapshotEvery ?? 1000)) {
@@ -244,6 +260,7 @@ export class PartitionWorker {
         }
         await this.journal.flush();
         await this.reportShortfall(false);
+        this.api?.committed(before);
       } catch (err) {
         this.fail(err instanceof Error ? err : new Error(String(err)));
         return;
@@ -395,6 +412,7 @@ export class PartitionWorker {
     this.wake?.();
     await this.loop;
     this.query?.unsubscribe();
+    this.api?.close();
     await this.bus.nc.drain().catch(() => {});
     await this.journal.closeAsync();
   }

@@ -135,7 +135,7 @@ function errorResponse(c: Context, e: ApiError): Response {
   return c.json(e.body(), e.status, e.headers);
 }
 
-function zodDetails(error: z.ZodError): { message: string; details: Record<string, unknown> } {
+export function zodDetails(error: z.ZodError): { message: string; details: Record<string, unknown> } {
   const issues = error.issues.slice(0, 10).map((i) => ({
     path: i.path.map(String).join('.') || '(body)',
     message: i.message,

@@ -1,0 +1,406 @@
+/**
+ * The single-process API on the cluster gateway: every route of the route table (the same list
+ * GET /openapi.json documents) is mounted with its path and method, and answered in one of these
+ * ways (`dispositionOf`):
+ *
+ * - `local`: the gateway itself (liveness, readiness of every partition, its metrics, the OpenAPI
+ *   document, the clock);
+ * - `account`: the partition owning the request's account (path `:account`, else the body's or
+ *   query's `account`, else a fill's buyer): its worker runs the route's own handler
+ *   (partition-api.ts); a command the handler submits is published through JetStream and answered
+ *   after the worker's journal commit;
+ * - `order`: the partition holding the order (every partition is asked; the one that knows it
+ *   answers); an amend or cancel goes to that partition's command subject;
+ * - `any`: partition 0 answers (configuration, marks and oracle state are the same in every
+ *   partition: they come from the broadcast stream); a command is broadcast to every partition;
+ * - `merge`: every partition answers and the gateway combines the answers exactly (account lists
+ *   concatenated, open interest and insurance balances summed as exact decimals, at-risk scopes
+ *   re-ranked by the single process's own order);
+ * - `unsupported`: a view that has no cluster meaning yet: 501 `CLUSTER_UNSUPPORTED` with the reason.
+ *
+ * The gateway has no API keys: handlers run as an operator key (bind the gateway to a private
+ * address). Errors have the single process's shape `{code, message, details?}` and statuses.
+ */
+import type { Context, Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { Counter, Registry } from 'prom-client';
+import { formatDecimal } from '../core/num/index.ts';
+import { HTTP_STATUS } from '../server/errors.ts';
+import { openApiDocument } from '../server/openapi.ts';
+import type { RouteDef } from '../server/route.ts';
+import { allRoutes } from '../server/routes/index.ts';
+import type { ClusterClient, SubmitResult } from './client.ts';
+import { partitionOf } from './partition.ts';
+import { type ApiAnswer, type ApiRequest, apiSubject } from './partition-api.ts';
+
+export type Disposition =
+  | { readonly kind: 'local' }
+  | { readonly kind: 'account' }
+  | { readonly kind: 'order' }
+  | { readonly kind: 'any' }
+  | { readonly kind: 'merge'; readonly merge: (answers: unknown[], query: Record<string, string>) => unknown }
+  | { readonly kind: 'unsupported'; readonly reason: string };
+
+/** 501: the route exists in the single process but has no cluster meaning in this version. */
+export const CLUSTER_UNSUPPORTED = 'CLUSTER_UNSUPPORTED';
+
+const LOCAL = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'GET /v1/time']);
+
+const UNSUPPORTED: Record<string, string> = {
+  'GET /v1/state': 'a cluster has one journal position and state hash per partition: GET /v1/cluster/status',
+  'GET /v1/audit': 'configuration changes are not recorded in an audit trail by the cluster gateway yet',
+  'GET /v1/socialized-losses':
+    'socialized losses are folded per partition and covered by the coordinator; not merged yet (plimsoll cluster check)',
+  'GET /v1/adl-queue':
+    'ADL ranks are per partition (cross-partition ADL is not built): no cluster-wide queue yet',
+  'GET /v1/dashboard/overview': 'the risk console overview is not merged across partitions yet',
+  'GET /v1/risk/liquidation-map': 'the liquidation map is not merged across partitions yet',
+  'GET /v1/risk/cascade':
+    'the cascade is not merged across partitions yet (it needs every partition at once)',
+};
+
+const MERGE: Record<string, Disposition> = {
+  'GET /v1/accounts': {
+    kind: 'merge',
+    merge: (answers) => ({
+      accounts: answers
+        .flatMap((a) => (a as { accounts: { account: string }[] }).accounts)
+        .sort((x, y) => (x.account < y.account ? -1 : x.account > y.account ? 1 : 0)),
+    }),
+  },
+  'GET /v1/markets': {
+    kind: 'merge',
+    merge: (answers) => ({ markets: mergeMarkets(answers.map((a) => (a as { markets: Market[] }).markets)) }),
+  },
+  'GET /v1/markets/:symbol': {
+    kind: 'merge',
+    merge: (answers) => mergeMarkets(answers.map((a) => [a as Market]))[0],
+  },
+  'GET /v1/insurance-fund': { kind: 'merge', merge: (answers) => mergeInsurance(answers as Insurance[]) },
+  'GET /v1/risk/at-risk': {
+    kind: 'merge',
+    merge: (answers, query) => mergeAtRisk(answers as AtRisk[], Number(query.limit ?? '200')),
+  },
+};
+
+const ORDER = new Set(['GET /v1/orders/:orderId', 'PATCH /v1/orders/:orderId', 'DELETE /v1/orders/:orderId']);
+
+/** How the gateway answers a route of the single-process table. */
+export function dispositionOf(r: Pick<RouteDef, 'method' | 'path'>): Disposition {
+  const key = `${r.method.toUpperCase()} ${r.path}`;
+  if (LOCAL.has(key)) return { kind: 'local' };
+  const reason = UNSUPPORTED[key];
+  if (reason !== undefined) return { kind: 'unsupported', reason };
+  const merge = MERGE[key];
+  if (merge) return merge;
+  if (ORDER.has(key)) return { kind: 'order' };
+  if (r.path.includes(':account')) return { kind: 'account' };
+  return ACCOUNT_BODY.has(key) ? { kind: 'account' } : { kind: 'any' };
+}
+
+/** Routes whose account is in the body or query. */
+const ACCOUNT_BODY = new Set([
+  'POST /v1/deposits',
+  'POST /v1/withdrawals',
+  'POST /v1/transfers',
+  'POST /v1/insurance-fund/contributions',
+  'POST /v1/orders',
+  'POST /v1/orders/check',
+  'GET /v1/orders',
+  'POST /v1/fills',
+  'POST /v1/liquidations',
+]);
+
+class GatewayError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: ContentfulStatusCode,
+  ) {
+    super(message);
+  }
+}
+
+export interface ApiMountOptions {
+  readonly waitMs: number;
+  /** Milliseconds a partition has to answer an API request (default 5,000). */
+  readonly askMs?: number;
+}
+
+/** Mounts every route of the single-process table on `app` (before the cluster-only routes). */
+export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: ApiMountOptions): RouteDef[] {
+  let doc: unknown;
+  const routes = allRoutes(() => doc);
+  doc = openApiDocument(routes, 'cluster');
+  const registry = new Registry();
+  const requests = new Counter({
+    name: 'plimsoll_gateway_requests',
+    help: 'Requests answered by the cluster gateway',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+  const askMs = opts.askMs ?? 5000;
+  // a partition without a listener yet (starting, restarting) is asked again until askMs is spent
+  const ask = async (p: number, req: ApiRequest): Promise<ApiAnswer> => {
+    const until = Date.now() + askMs;
+    for (;;) {
+      try {
+        const m = await client.bus.nc.request(apiSubject(client.names, p), JSON.stringify(req), {
+          timeout: Math.max(1, until - Date.now()),
+        });
+        return m.json<ApiAnswer>();
+      } catch (err) {
+        const noResponders = /no responders/i.test((err as Error).message);
+        if (!noResponders || Date.now() + 50 >= until)
+          throw new GatewayError('PARTITION_UNAVAILABLE', `partition ${p}: ${(err as Error).message}`, 503);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  };
+  const all = (req: ApiRequest) =>
+    Promise.all(Array.from({ length: client.partitions }, (_, p) => ask(p, req)));
+
+  const local = async (path: string): Promise<Response | unknown> => {
+    switch (path) {
+      case '/healthz':
+        return { status: 'ok' };
+      case '/readyz': {
+        const s = await Promise.all(
+          Array.from({ length: client.partitions }, (_, p) =>
+            client.query(p, undefined, 1000).catch(() => undefined),
+          ),
+        );
+        const down = s.flatMap((x, p) => (x === undefined ? [p] : []));
+        if (down.length > 0)
+          throw new GatewayError('NOT_READY', `partitions ${down.join(', ')} do not answer`, 503);
+        // progress counter: the sum of the partitions' journal positions
+        return { status: 'ready', seq: s.reduce((t, x) => t + (x?.status.seq ?? 0), 0) };
+      }
+      case '/metrics':
+        return new Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } });
+      case '/openapi.json':
+        return doc;
+      default:
+        return { serverTime: Date.now() };
+    }
+  };
+
+  /**
+   * Publishes a command a handler submitted. An amend or cancel names only the order: it carries
+   * the order's `subaccount` in the cluster (the engine ignores the field), which routes it to the
+   * partition holding the order, whose worker checks the order is that subaccount's.
+   */
+  const submit = async (partition: number | undefined, a: ApiAnswer & { kind: 'command' }) => {
+    const c = a.command;
+    if (partition !== undefined && (c.type === 'amend_order' || c.type === 'cancel_order')) {
+      const o = await ask(partition, {
+        method: 'get',
+        path: '/v1/orders/:orderId',
+        params: { orderId: String(c.orderId) },
+        query: {},
+      });
+      if (o.kind !== 'reply')
+        return {
+          ok: false as const,
+          rejection: { code: 'UNKNOWN_ORDER', message: `unknown order ${String(c.orderId)}` },
+          partition,
+        };
+      const ref = o.body as { account: string; sub: string };
+      return client.submit({ ...c, subaccount: { account: ref.account, sub: ref.sub } }, opts.waitMs);
+    }
+    return client.submit(c, opts.waitMs);
+  };
+
+  for (const r of routes) {
+    const d = dispositionOf(r);
+    app.on(r.method.toUpperCase(), r.path, async (c) => {
+      let status: ContentfulStatusCode = 200;
+      try {
+        const res = await handle(c, r, d);
+        status = res.status as ContentfulStatusCode;
+        return res;
+      } catch (e) {
+        const g =
+          e instanceof GatewayError
+            ? e
+            : new GatewayError('INTERNAL', (e as Error).message ?? String(e), 500);
+        status = g.status;
+        return c.json({ code: g.code, message: g.message }, g.status);
+      } finally {
+        requests.inc({ method: r.method, route: r.path, status: String(status) });
+      }
+    });
+  }
+
+  async function handle(c: Context, r: RouteDef, d: Disposition): Promise<Response> {
+    if (d.kind === 'unsupported') throw new GatewayError(CLUSTER_UNSUPPORTED, d.reason, 501);
+    if (d.kind === 'local') {
+      const out = await local(r.path);
+      return out instanceof Response ? out : c.json(out as object, 200);
+    }
+    const text = r.body ? await c.req.text() : undefined;
+    const query = c.req.query();
+    const req: ApiRequest = {
+      method: r.method,
+      path: r.path,
+      params: c.req.param() as Record<string, string>,
+      query,
+      ...(text === undefined ? {} : { body: text }),
+    };
+    let partition: number | undefined;
+    let a: ApiAnswer;
+    if (d.kind === 'merge') {
+      const answers = await all(req);
+      const bad = answers.find((x) => x.kind !== 'reply');
+      if (bad) return reply(c, bad);
+      return c.json(
+        d.merge(
+          answers.map((x) => (x as { body: unknown }).body),
+          query,
+        ) as object,
+        200,
+      );
+    }
+    if (d.kind === 'order') {
+      const answers = await all(req);
+      const found = answers.findIndex((x) => !(x.kind === 'error' && x.code === 'UNKNOWN_ORDER'));
+      partition = Math.max(0, found);
+      a = answers[partition]!;
+    } else if (d.kind === 'account') {
+      const account = accountOf(req.params, text, query);
+      // a malformed body has no account: any partition answers with the route's own validation error
+      partition = account === undefined ? 0 : partitionOf(account, client.partitions);
+      a = await ask(partition, req);
+    } else {
+      partition = 0;
+      a = await ask(0, req);
+    }
+    if (a.kind !== 'command') return reply(c, a);
+    const [status, body] = answer(await submit(partition, a));
+    return c.json(body as object, status === 200 ? ((r.status ?? 200) as ContentfulStatusCode) : status);
+  }
+  return routes;
+}
+
+function reply(c: Context, a: ApiAnswer): Response {
+  if (a.kind === 'reply') {
+    if (typeof a.body === 'string') return c.body(a.body, a.status as ContentfulStatusCode);
+    return c.json(a.body as object, a.status as ContentfulStatusCode);
+  }
+  if (a.kind === 'error') {
+    const status = (HTTP_STATUS as Record<string, ContentfulStatusCode>)[a.code] ?? 422;
+    return c.json({ code: a.code, message: a.message, ...(a.details ? { details: a.details } : {}) }, status);
+  }
+  throw new GatewayError('INTERNAL', 'a command where a reply was expected', 500);
+}
+
+/** The HTTP status and body for a worker's outcome. */
+export function answer(r: SubmitResult): [ContentfulStatusCode, unknown] {
+  if (r.ok === 'pending') {
+    return [
+      202,
+      { code: 'ACCEPTED', message: `durable in ${r.subject} at stream sequence ${r.streamSeq}`, ...r },
+    ];
+  }
+  if (r.ok) {
+    return [200, { seq: r.seq, ...(r.replayed ? { replayed: true } : {}), events: r.events }];
+  }
+  const { code, message, details } = r.rejection as { code: string; message: string; details?: unknown };
+  const known = (HTTP_STATUS as Record<string, ContentfulStatusCode>)[code];
+  return [known ?? 422, { code, message, ...(details === undefined ? {} : { details }) }];
+}
+
+/** The account a request is about: path, else body or query `account`, else a fill's buyer. */
+export function accountOf(
+  params: Record<string, string>,
+  text: string | undefined,
+  query: Record<string, string>,
+): string | undefined {
+  if (params.account !== undefined) return params.account;
+  let body: { account?: unknown; buyer?: { account?: unknown } } | undefined;
+  try {
+    body = text === undefined ? undefined : (JSON.parse(text) as typeof body);
+  } catch {
+    body = undefined;
+  }
+  const a = body?.account ?? body?.buyer?.account ?? query.account;
+  return typeof a === 'string' ? a : undefined;
+}
+
+// ---- exact merges ----------------------------------------------------------------------------
+
+interface Market {
+  symbol: string;
+  openInterest: string;
+}
+interface Insurance {
+  balances: Record<string, string>;
+  socializedLossTotal: string;
+  settlementAsset: string;
+}
+interface AtRiskScope {
+  rank: number;
+  account: string;
+  liquidationProbability: number;
+  score: number;
+}
+interface AtRisk {
+  seq: number;
+  timeMs: number;
+  computeMs: number;
+  total: number;
+  scopes: AtRiskScope[];
+}
+
+/** Partition 0's market views with open interest summed over every partition. */
+function mergeMarkets(lists: Market[][]): Market[] {
+  return lists[0]!.map((m) => ({
+    ...m,
+    openInterest: sumDecimals(lists.map((l) => l.find((x) => x.symbol === m.symbol)?.openInterest ?? '0')),
+  }));
+}
+
+function mergeInsurance(parts: Insurance[]): Insurance {
+  const assets = [...new Set(parts.flatMap((p) => Object.keys(p.balances)))].sort();
+  return {
+    balances: Object.fromEntries(assets.map((a) => [a, sumDecimals(parts.map((p) => p.balances[a] ?? '0'))])),
+    socializedLossTotal: sumDecimals(parts.map((p) => p.socializedLossTotal)),
+    settlementAsset: parts[0]!.settlementAsset,
+  };
+}
+
+/** Every partition's scopes in the single process's order (probability, score, account), re-ranked. */
+function mergeAtRisk(parts: AtRisk[], limit: number): unknown {
+  const scopes = parts
+    .flatMap((p) => p.scopes)
+    .sort(
+      (a, b) =>
+        b.liquidationProbability - a.liquidationProbability ||
+        b.score - a.score ||
+        (a.account < b.account ? -1 : a.account > b.account ? 1 : 0),
+    )
+    .slice(0, limit)
+    .map((s, i) => ({ ...s, rank: i + 1 }));
+  return {
+    ...parts[0],
+    seq: parts.reduce((t, p) => t + p.seq, 0),
+    timeMs: Math.max(...parts.map((p) => p.timeMs)),
+    computeMs: Math.max(...parts.map((p) => p.computeMs)),
+    total: parts.reduce((t, p) => t + p.total, 0),
+    scopes,
+  };
+}
+
+/** Exact sum of decimal strings ("-12.5", "3"): bigint at the widest scale, formatted as the API formats. */
+export function sumDecimals(values: readonly string[]): string {
+  const scale = Math.max(0, ...values.map((v) => (v.includes('.') ? v.length - v.indexOf('.') - 1 : 0)));
+  let total = 0n;
+  for (const v of values) {
+    if (!/^-?[0-9]+(\.[0-9]+)?$/.test(v)) throw new GatewayError('INTERNAL', `not a decimal: ${v}`, 500);
+    const neg = v.startsWith('-');
+    const [int, frac = ''] = (neg ? v.slice(1) : v).split('.');
+    const units = BigInt(int! + frac.padEnd(scale, '0'));
+    total += neg ? -units : units;
+  }
+  return formatDecimal(total, scale);
+}
