@@ -23,6 +23,8 @@ import { SqliteCommitWorker } from './sqlite-commit-worker.ts';
 import { SqliteJournal, type SqliteJournalInfo, type SqliteJournalOptions } from './sqlite-journal.ts';
 
 const EMPTY = Buffer.alloc(0);
+/** Records buffers kept for reuse (see `spares`). */
+const MAX_SPARES = 2;
 
 export interface DeferredSqliteJournalOptions extends SqliteJournalOptions {
   /** Commit on a worker thread (default true for files; always false for ':memory:'). */
@@ -71,8 +73,13 @@ export class DeferredSqliteJournal extends BufferedJournal {
 
   /** The pending events encoded so far (with a worker only): exactly the pending events, in order. */
   private encoder: BatchEncoder | undefined;
-  /** A records buffer the worker handed back, for the next group's encoder. */
-  private spare: Buffer | undefined;
+  /**
+   * Records buffers the worker handed back, for the next groups' encoders: a buffer already
+   * mapped and touched costs a transfer far less than a fresh one (measured ~80 µs against
+   * 250–1,600 µs of the engine thread's CPU per 900 kB group). Two circulate while one group is
+   * written and the next one fills.
+   */
+  private readonly spares: Buffer[] = [];
 
   /** True when groups are committed on a worker thread. */
   get commitsInWorker(): boolean {
@@ -119,8 +126,7 @@ export class DeferredSqliteJournal extends BufferedJournal {
   protected override stage(events: readonly StoredEvent[]): void {
     if (!this.worker) return;
     if (this.encoder === undefined) {
-      this.encoder = new BatchEncoder(this.spare);
-      this.spare = undefined;
+      this.encoder = new BatchEncoder(this.spares.pop());
     }
     this.encoder.add(events); // all or nothing: on a throw the append is refused, nothing staged
   }
@@ -150,7 +156,7 @@ export class DeferredSqliteJournal extends BufferedJournal {
     return this.worker
       .write(first, events.length, header, records, snapshots, records !== EMPTY)
       .then((spare) => {
-        if (spare !== undefined) this.spare = spare;
+        if (spare !== undefined && this.spares.length < MAX_SPARES) this.spares.push(spare);
       });
   }
 
