@@ -395,7 +395,8 @@ async function durableFills(fills: number, inFlight: number) {
     const seconds = (performance.now() - t0) / 1000;
     const mainBusy = performance.eventLoopUtilization(elu0).utilization;
     const cpu1 = threadCpuMs();
-    const mainCpuUsPerFill = cpu0 !== undefined && cpu1 !== undefined ? ((cpu1 - cpu0) * 1000) / fills : undefined;
+    const mainCpuUsPerFill =
+      cpu0 !== undefined && cpu1 !== undefined ? ((cpu1 - cpu0) * 1000) / fills : undefined;
     const groups = pipeline.stats().groups - groupsBefore;
     const sync =
       pipeline.journal instanceof DeferredSqliteJournal ? pipeline.journal.info().synchronous : '?';
