@@ -75,9 +75,9 @@ export class DeferredSqliteJournal extends BufferedJournal {
   private encoder: BatchEncoder | undefined;
   /**
    * Records buffers the worker handed back, for the next groups' encoders: a buffer already
-   * mapped and touched costs a transfer far less than a fresh one (measured ~80 µs against
-   * 250–1,600 µs of the engine thread's CPU per 900 kB group). Two circulate while one group is
-   * written and the next one fills.
+   * mapped and touched costs a transfer far less than a fresh one (in a microbenchmark ~80 µs
+   * against 250–1,600 µs of the engine thread's CPU for 900 kB). Two circulate while one group
+   * is written and the next one fills; at most two are kept (the largest groups' size each).
    */
   private readonly spares: Buffer[] = [];
 
