@@ -24,7 +24,7 @@
  * measures the hot operations again and prints its own table. The last block on stdout is a
  * plain summary with the numbers.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bench, do_not_optimize, run, summary } from 'mitata';
@@ -329,6 +329,15 @@ function journal() {
   }
 }
 
+/** CPU time this thread has run, in ms (Linux: the scheduler's own count), else undefined. */
+function threadCpuMs(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Durable accepted fills: a driver keeps `inFlight` fills submitted to the commit pipeline
  * (src/server/commit-pipeline.ts) over the group-commit SQLite journal with synchronous = FULL;
@@ -374,6 +383,7 @@ async function durableFills(fills: number, inFlight: number) {
     let next = 0;
     // how busy the main thread (the engine) was: near 1, execution limits the rate, not the commit
     const elu0 = performance.eventLoopUtilization();
+    const cpu0 = threadCpuMs();
     const t0 = performance.now();
     const worker = async () => {
       while (next < fills) {
@@ -384,6 +394,9 @@ async function durableFills(fills: number, inFlight: number) {
     await Promise.all(Array.from({ length: inFlight }, worker));
     const seconds = (performance.now() - t0) / 1000;
     const mainBusy = performance.eventLoopUtilization(elu0).utilization;
+    const cpu1 = threadCpuMs();
+    const mainCpuUsPerFill =
+      cpu0 !== undefined && cpu1 !== undefined ? ((cpu1 - cpu0) * 1000) / fills : undefined;
     const groups = pipeline.stats().groups - groupsBefore;
     const sync =
       pipeline.journal instanceof DeferredSqliteJournal ? pipeline.journal.info().synchronous : '?';
@@ -397,6 +410,7 @@ async function durableFills(fills: number, inFlight: number) {
       synchronous: sync,
       worker: inWorker,
       mainBusy,
+      mainCpuUsPerFill,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -547,13 +561,13 @@ if (runs('c')) {
     `   durable fills (group commit, synchronous = ${d.synchronous}, ${inFlight} in flight): ${d.fills} fills in ${d.seconds.toFixed(2)} s, ${d.groups} commits → ${fmtRate(d.perSecond)} fills acknowledged`,
   );
   log(
-    `     commit ${d.worker ? 'on a worker thread (one batch row per group)' : 'on the main thread'}; main thread (engine) busy ${(d.mainBusy * 100).toFixed(0)}% of the time`,
+    `     commit ${d.worker ? 'on a worker thread (one batch row per group)' : 'on the main thread'}; main thread (engine) busy ${(d.mainBusy * 100).toFixed(0)}% of the time${d.mainCpuUsPerFill === undefined ? '' : `, ${d.mainCpuUsPerFill.toFixed(1)} µs of its CPU per fill`}`,
   );
   figure(
     'durable_fills_per_s',
     d.perSecond,
     'fills/s',
-    `fills on a 10-position cross account submitted through the commit pipeline (${inFlight} in flight) over the group-commit SQLite journal, synchronous = FULL: zod parsing, both sides margin-checked, events encoded and buffered, each group encoded into one batch row and committed (one transaction, one fsync) on the commit worker thread while the next group executes, each fill acknowledged after its group committed`,
+    `fills on a 10-position cross account submitted through the commit pipeline (${inFlight} in flight) over the group-commit SQLite journal, synchronous = FULL: zod parsing, both sides margin-checked, events encoded and buffered (each append copied into the group's batch buffer at once), each group joined into one batch row, deflated and committed (one transaction, one fsync) on the commit worker thread while the next group executes, each fill acknowledged after its group committed`,
   );
   lines.push(
     `c) durable accepted fills (SQLite WAL, synchronous = FULL, group commit, ack after commit): ${fmtRate(d.perSecond)} fills (${d.fills} fills, ${d.groups} commits)`,

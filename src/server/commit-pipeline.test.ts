@@ -8,13 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { commandStream } from '../../test/support/command-stream.ts';
 import { FaultyDeferredJournal, FaultyStore } from '../../test/support/faulty-deferred-journal.ts';
 import { newVenue, venueConfig } from '../../test/support/fixtures.ts';
 import { postgresAvailable, testDatabase } from '../../test/support/postgres.ts';
 import { Engine, type ExecuteResult } from '../core/engine/engine.ts';
 import type { Sequenced } from '../core/engine/events.ts';
+import { BatchEncoder } from '../store/batch-codec.ts';
 import type { DeferredJournal } from '../store/deferred-journal.ts';
 import { DeferredSqliteJournal } from '../store/deferred-sqlite-journal.ts';
 import { InMemoryJournal } from '../store/memory-journal.ts';
@@ -489,6 +490,67 @@ describe('CommitPipeline on SQLite: faults in the commit worker', () => {
     const rb = await pipeline.submit({ type: 'deposit', to: { account: 'x' }, asset: 'USDC', amount: '5' });
     expect(rb.ok).toBe(true);
     expect(pipeline.engine.stateHash()).toBe(s.fileHash().hash);
+    await pipeline.close();
+  });
+
+  it('the_worker_dying_after_its_commit_but_before_answering_acknowledges_the_group_from_the_file', async () => {
+    const s = sqliteStore();
+    const pipeline = await CommitPipeline.start(s.opener);
+    for (const c of SETUP) expect((await pipeline.submit(c)).ok).toBe(true);
+    const heard: Sequenced[] = [];
+    pipeline.onCommitted((evs) => heard.push(...evs));
+    const startSeq = pipeline.journal.durableSeq();
+    s.opened[0]!.crashCommitWorkerAfterNextCommit();
+    // one group: every command is executed before the flush starts
+    const group = STREAM.slice(0, 40).map((c) => pipeline.submit(c));
+    const results = await Promise.all(group);
+    // the commit landed, its answer was lost: the reopened file shows it, so it is acknowledged
+    expect(s.opened.length).toBe(2);
+    expect(results.every((r) => r.ok || r.rejection.code !== 'JOURNAL_WRITE_FAILED')).toBe(true);
+    const file = s.fileHash();
+    expect(file.lastSeq).toBeGreaterThan(startSeq);
+    for (const r of results) if (r.ok) for (const e of r.events) expect(file.types[e.seq - 1]).toBe(e.type);
+    expect(heard.map((e) => e.seq)).toEqual(
+      Array.from({ length: file.lastSeq - startSeq }, (_, i) => startSeq + 1 + i),
+    );
+    expect(pipeline.engine.stateHash()).toBe(file.hash);
+    // and it goes on with the new worker
+    const more = await submitInWaves(pipeline, STREAM.slice(40, 120));
+    expect(more.some((r) => !r.ok && r.rejection.code === 'JOURNAL_WRITE_FAILED')).toBe(false);
+    await pipeline.drain();
+    expect(pipeline.engine.stateHash()).toBe(s.fileHash().hash);
+    await pipeline.close();
+  });
+
+  it('encoding_failing_in_the_middle_of_a_group_refuses_that_command_only_and_memory_stays_the_journal', async () => {
+    const s = sqliteStore();
+    const pipeline = await CommitPipeline.start(s.opener);
+    for (const c of SETUP) expect((await pipeline.submit(c)).ok).toBe(true);
+    const add = BatchEncoder.prototype.add;
+    let calls = 0;
+    // the 25th append of the stream cannot be encoded (out of memory, say): refused whole
+    const spy = vi.spyOn(BatchEncoder.prototype, 'add').mockImplementation(function (
+      this: BatchEncoder,
+      evs,
+    ) {
+      if (++calls === 25) throw new Error('cannot allocate the batch buffer');
+      add.call(this, evs);
+    });
+    let results: ExecuteResult[];
+    try {
+      // all in one burst: the failing append sits in the middle of a group
+      results = await Promise.all(STREAM.slice(0, 60).map((c) => pipeline.submit(c)));
+    } finally {
+      spy.mockRestore();
+    }
+    const failed = results.filter((r) => !r.ok && r.rejection.code === 'JOURNAL_WRITE_FAILED');
+    expect(failed.length).toBe(1);
+    await pipeline.drain();
+    const file = s.fileHash();
+    for (const r of results) if (r.ok) for (const e of r.events) expect(file.types[e.seq - 1]).toBe(e.type);
+    // the refused command left nothing: memory is the fold of the file
+    expect(pipeline.engine.stateHash()).toBe(file.hash);
+    expect(s.opened.length).toBe(1);
     await pipeline.close();
   });
 });

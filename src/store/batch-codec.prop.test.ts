@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BATCH_FORMAT,
   BATCH_FORMAT_DEFLATE,
+  BatchEncoder,
   batchCount,
   COMPRESS_MIN_BYTES,
   compressBatch,
@@ -107,5 +108,59 @@ describe('batch codec', () => {
     expect(() => decodeBatch(1, cut)).toThrow(JournalSchemaError);
     const notABatch = Buffer.concat([Buffer.from([BATCH_FORMAT_DEFLATE]), compressBatch(Buffer.alloc(0))]);
     expect(() => decodeBatch(1, notABatch)).toThrow(JournalSchemaError);
+  });
+
+  it('the_incremental_encoder_gives_exactly_the_bytes_of_encode_batch_whatever_the_appends', () => {
+    // random cuts of the batch into appends, a tiny or no spare buffer (so it grows many times)
+    fc.assert(
+      fc.property(
+        batch,
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 20 }),
+        fc.constantFrom(undefined, 0, 1024, 4096),
+        (events, cuts, spare) => {
+          const encoder = new BatchEncoder(spare === undefined ? undefined : Buffer.alloc(spare, 0xee));
+          let at = 0;
+          for (let k = 0; at < events.length; k++) {
+            const n = cuts[k % cuts.length]!;
+            encoder.add(events.slice(at, at + n));
+            at += n;
+          }
+          expect(encoder.count).toBe(events.length);
+          const { header, records } = encoder.finish();
+          expect(Buffer.concat([header, records]).equals(encodeBatch(events))).toBe(true);
+        },
+      ),
+      { seed: 1416, numRuns: 300 },
+    );
+  });
+
+  it('an_append_that_fails_part_way_leaves_the_encoder_as_it_was', () => {
+    fc.assert(
+      fc.property(batch, batch, fc.nat(), (first, second, failAt) => {
+        const encoder = new BatchEncoder();
+        encoder.add(first);
+        // the k-th json of the second append cannot be read (a getter throws): the whole append is refused
+        const k = failAt % second.length;
+        const poisoned = second.map((e, i) =>
+          i === k
+            ? {
+                type: `${e.type}-new`,
+                get json(): string {
+                  throw new Error('unreadable');
+                },
+              }
+            : { type: `${e.type}-new`, json: e.json },
+        );
+        expect(() => encoder.add(poisoned)).toThrow('unreadable');
+        expect(encoder.count).toBe(first.length);
+        const { header, records } = encoder.finish();
+        expect(Buffer.concat([header, records]).equals(encodeBatch(first))).toBe(true);
+      }),
+      { seed: 1417, numRuns: 200 },
+    );
+  });
+
+  it('an_empty_encoder_has_no_blob', () => {
+    expect(() => new BatchEncoder().finish()).toThrow();
   });
 });

@@ -65,11 +65,20 @@ export abstract class BufferedJournal implements DeferredJournal {
   protected afterDurable(_events: readonly StoredEvent[], _snapshots: readonly StoredSnapshot[]): void {}
   /** Releases the store (connections, locks). */
   protected abstract release(): void | Promise<void>;
+  /**
+   * Sees each validated append before it is buffered (a store may encode it while the engine's
+   * text is fresh); a throw refuses the append, which then buffers nothing. What it staged is
+   * dropped with the pending events (`dropStaged`); `writeGroup` receives the same events.
+   */
+  protected stage(_events: readonly StoredEvent[]): void {}
+  /** The pending events were dropped (discardPending, close): drop what `stage` kept of them. */
+  protected dropStaged(): void {}
   abstract readRange(afterSeq: number, limit: number): Promise<StoredEvent[]>;
 
   append(events: readonly StoredEvent[]): void {
     this.ensureWritable();
     validateBatch(this.lastSeq(), events);
+    this.stage(events);
     for (const e of events) this.pending.push(Object.freeze({ seq: e.seq, type: e.type, json: e.json }));
   }
 
@@ -157,6 +166,7 @@ export abstract class BufferedJournal implements DeferredJournal {
   discardPending(): void {
     this.pending = [];
     this.pendingSnapshots = [];
+    this.dropStaged();
     if (!this.writing) {
       this.inflight = [];
       this.inflightSnapshots = [];
@@ -170,6 +180,7 @@ export abstract class BufferedJournal implements DeferredJournal {
     this.isClosed = true;
     this.pending = [];
     this.pendingSnapshots = [];
+    this.dropStaged();
     // a flush being written finishes (or fails) before the store is released; otherwise the
     // release starts now (SQLite's lock is free when close() returns)
     const release = (): Promise<void> => {

@@ -4,9 +4,12 @@
  * runs while the main thread executes the next group's commands. better-sqlite3 is synchronous:
  * on the main thread every commit stopped the engine for its whole duration.
  *
- * The main thread encodes the group (batch-codec.ts) and hands the blob over without copying
- * (its ArrayBuffer is transferred); the worker deflates it (also off the engine's thread) and writes it in ONE IMMEDIATE transaction after
- * checking that it continues the journal, then answers. A write is acknowledged only after
+ * The main thread encodes the group as the engine appends it (batch-codec.ts BatchEncoder) and
+ * hands it over as a small header plus the records buffer, without copying (the buffer's
+ * ArrayBuffer is transferred); the worker joins and deflates them (off the engine's thread),
+ * writes the blob in ONE IMMEDIATE transaction after checking that it continues the journal, then
+ * answers — and hands the records buffer back, so the next group is encoded into memory that is
+ * already mapped instead of a fresh allocation per group. A write is acknowledged only after
  * SQLite's COMMIT returned, and a failed write rolls back entirely, exactly as on the main thread;
  * when the worker itself dies, every write not yet answered fails (its outcome is then decided
  * by reading the journal back, as after a lost commit answer).
@@ -47,6 +50,8 @@ interface Reply {
   readonly code?: string;
   readonly expected?: number;
   readonly actual?: number;
+  /** The records buffer of a write, handed back for reuse. */
+  readonly spare?: ArrayBuffer;
 }
 
 const WORKER_SOURCE = `
@@ -63,6 +68,9 @@ const insert = db.prepare('INSERT INTO batches (first_seq, last_seq, data) VALUE
 const snapshot = db.prepare(
   'INSERT INTO snapshots (seq, json) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET json = excluded.json');
 class SeqError extends Error {}
+// tests: end the thread right after the next commit, before answering (a crash between the
+// durable write and its acknowledgement)
+let crashAfterCommit = false;
 // batch-codec.ts compressBatch, here in the worker's thread: a large format-1 blob is stored
 // deflated (format 2) when that makes it smaller
 function compress(blob) {
@@ -87,10 +95,18 @@ parentPort.on('message', (m) => {
     parentPort.close();
     return;
   }
+  if (m.crashAfterCommit) {
+    crashAfterCommit = true;
+    return;
+  }
   try {
-    const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
-    write.immediate({ ...m, data: m.count > 0 ? compress(data) : data });
-    parentPort.postMessage({ id: m.id, ok: true });
+    const header = Buffer.from(m.header.buffer, m.header.byteOffset, m.header.byteLength);
+    const records = Buffer.from(m.records.buffer, m.records.byteOffset, m.records.byteLength);
+    const data = m.count > 0 ? compress(Buffer.concat([header, records])) : Buffer.alloc(0);
+    write.immediate({ ...m, data });
+    if (crashAfterCommit) process.exit(70);
+    if (m.transferred) parentPort.postMessage({ id: m.id, ok: true, spare: m.records.buffer }, [m.records.buffer]);
+    else parentPort.postMessage({ id: m.id, ok: true });
   } catch (err) {
     parentPort.postMessage({
       id: m.id,
@@ -107,7 +123,10 @@ parentPort.on('message', (m) => {
 
 export class SqliteCommitWorker {
   private readonly worker: Worker;
-  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
+  private readonly waiting = new Map<
+    number,
+    { resolve: (spare?: Buffer) => void; reject: (e: unknown) => void }
+  >();
   private nextId = 1;
   /** Set once the worker is gone (crashed, exited, closed): every later write fails with it. */
   private dead: Error | undefined;
@@ -133,23 +152,43 @@ export class SqliteCommitWorker {
   }
 
   /**
-   * Writes the events `firstSeq … firstSeq + count − 1` (encoded in `data`, whose buffer is
-   * transferred: do not use it afterwards) and the snapshots in one transaction; resolves after
-   * COMMIT returned in the worker, rejects when it did not (nothing of the group was written,
-   * unless the worker died after its commit: then read the journal back to know).
+   * Writes the events `firstSeq … firstSeq + count − 1` — their batch blob is
+   * `header ++ records` (BatchEncoder.finish; both empty when count is 0) — and the snapshots in
+   * one transaction. with `transfer`, `records`' ArrayBuffer is moved to the worker: do not use it
+   * afterwards. Resolves after COMMIT returned in the worker (with the records buffer handed
+   * back for reuse, when it was transferred), rejects when it did not (nothing of the group was
+   * written, unless the worker died after its commit: then read the journal back to know).
    */
-  write(firstSeq: number, count: number, data: Buffer, snapshots: readonly StoredSnapshot[]): Promise<void> {
+  write(
+    firstSeq: number,
+    count: number,
+    header: Buffer,
+    records: Buffer,
+    snapshots: readonly StoredSnapshot[],
+    /** Transfer `records`' ArrayBuffer: true only when it holds nothing but `records`' bytes (and spare room). */
+    transfer = false,
+  ): Promise<Buffer | undefined> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<Buffer | undefined>((resolve, reject) => {
       if (this.waiting.size === 0) this.worker.ref();
       this.waiting.set(id, { resolve, reject });
-      const transfer = data.byteOffset === 0 && data.buffer.byteLength === data.byteLength;
-      this.worker.postMessage(
-        { id, firstSeq, count, data, snapshots: snapshots.map((s) => ({ seq: s.seq, json: s.json })) },
-        transfer ? [data.buffer as ArrayBuffer] : [],
-      );
+      const msg = {
+        id,
+        firstSeq,
+        count,
+        header,
+        records,
+        transferred: transfer,
+        snapshots: snapshots.map((s) => ({ seq: s.seq, json: s.json })),
+      };
+      this.worker.postMessage(msg, transfer ? [records.buffer as ArrayBuffer] : []);
     });
+  }
+
+  /** Tests: the worker ends its thread right after its next commit, before answering it. */
+  crashAfterNextCommit(): void {
+    this.worker.postMessage({ crashAfterCommit: true });
   }
 
   /** Closes the worker's connection after the writes already sent, then ends the thread. */
@@ -157,7 +196,9 @@ export class SqliteCommitWorker {
     if (this.dead) return;
     const id = this.nextId++;
     if (this.waiting.size === 0) this.worker.ref();
-    const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    const done = new Promise<void>((resolve, reject) =>
+      this.waiting.set(id, { resolve: () => resolve(), reject }),
+    );
     this.worker.postMessage({ id, close: true });
     try {
       await done;
@@ -178,7 +219,7 @@ export class SqliteCommitWorker {
     if (!w) return;
     this.waiting.delete(r.id);
     if (this.waiting.size === 0) this.worker.unref();
-    if (r.ok) w.resolve();
+    if (r.ok) w.resolve(r.spare ? Buffer.from(r.spare) : undefined);
     else if (r.name === 'JournalSequenceError')
       w.reject(new JournalSequenceError(r.expected ?? 0, r.actual, r.message ?? 'sequence error'));
     else w.reject(new CommitWorkerError(r.name ?? 'Error', r.message ?? 'journal commit failed', r.code));
