@@ -178,13 +178,16 @@ function rebuild(
     strikeNet: new Float64Array(0),
     counts: new Int32Array(nU),
   };
+  const strikeNetAll = new Float64Array(n);
+  const strikeUAll = new Int32Array(n).fill(-1);
+  st.strikeNet = strikeNetAll;
   const shell: RiskMatrix = {
     config,
     scenarios: cf.scenarios,
     weights: cf.weights,
     underlyings: frame.underlyings,
     positions: [],
-    strikeGroupUnderlying: new Int32Array(0),
+    strikeGroupUnderlying: strikeUAll,
     pnl: new Float64Array(0),
     groups: frame.groups,
     groupOf: frame.groupOf,
@@ -215,8 +218,8 @@ function rebuild(
     st,
     netOfPair: new Float64Array(pairIds.size),
     seen: new Int32Array(pairIds.size),
-    strikeNetAll: new Float64Array(n),
-    strikeUAll: new Int32Array(n),
+    strikeNetAll,
+    strikeUAll,
     strikeNetU: Array.from({ length: nU }, () => new Float64Array(n)),
     strikeCountU: new Int32Array(nU),
     savedSums: new Float64Array(nS),
@@ -226,9 +229,7 @@ function rebuild(
     empty: n === 0,
   };
   for (let k = 0; k < nU; k++) sumUnderlying(book, k, -1, 0, undefined);
-  const im = requirement(book, state);
-  book.initialQuote = im.initialQuote;
-  book.maintenanceQuote = im.maintenanceQuote;
+  settle(book, state);
   return book;
 }
 
@@ -253,8 +254,8 @@ function sumUnderlying(
   st.netDelta[k] = 0;
   st.grossDelta[k] = 0;
   book.strikeCountU[k] = 0;
-  book.seen.fill(-1);
   const netPerStrike = book.config.shortOptionMinimum?.netPerStrike === true;
+  if (netPerStrike) book.seen.fill(-1);
   for (let i = 0; i < book.nPos; i++)
     if (i !== skip && book.u[i] === k) addRow(book, k, i, book.size[i]!, out, nS, netPerStrike);
   if (extra === true) addRow(book, k, skip, extraSize, out, nS, netPerStrike);
@@ -298,12 +299,14 @@ function addRow(
   nets[g]! += sz;
 }
 
-/** IM and MM from the per-underlying sums, rounded up as the full path does. */
-function requirement(
-  book: Book,
-  state: ReadonlyEngineState,
-): { initialQuote: bigint; maintenanceQuote: bigint } {
-  if (book.empty) return { initialQuote: 0n, maintenanceQuote: 0n };
+/**
+ * IM (float, quote) from the per-underlying sums. The strike groups are laid out underlying by
+ * underlying in arrays of the book's row count; the slots past the last group belong to no
+ * underlying (−1), so the short-contract sums read the same groups in the same order as with
+ * arrays of exactly that length, and no view is allocated per call.
+ */
+function requirement(book: Book): number {
+  if (book.empty) return 0;
   let g = 0;
   for (let k = 0; k < book.strikeCountU.length; k++) {
     const nets = book.strikeNetU[k]!;
@@ -312,15 +315,21 @@ function requirement(
       book.strikeUAll[g++] = k;
     }
   }
-  book.st.strikeNet = book.strikeNetAll.subarray(0, g);
-  book.shell.strikeGroupUnderlying = book.strikeUAll.subarray(0, g);
+  for (let j = g; j < book.n; j++) {
+    book.strikeNetAll[j] = 0;
+    book.strikeUAll[j] = -1;
+  }
   const im = stateInitialMargin(book.st);
   if (!(im >= 0) || !Number.isFinite(im))
     throw new InvariantError(`portfolio: initial margin ${im} is not a finite non-negative number`);
-  return {
-    initialQuote: toQuote(state, im),
-    maintenanceQuote: toQuote(state, book.config.maintenanceFraction * im),
-  };
+  return im;
+}
+
+/** The book's own IM and MM, rounded up to quote units as the full path does. */
+function settle(book: Book, state: ReadonlyEngineState): void {
+  const im = requirement(book);
+  book.initialQuote = book.empty ? 0n : toQuote(state, im);
+  book.maintenanceQuote = book.empty ? 0n : toQuote(state, book.config.maintenanceFraction * im);
 }
 
 /** Does the book still describe these positions and balances (markets, marks, order, clock)? */
@@ -444,9 +453,7 @@ function resize(state: ReadonlyEngineState, book: Book, sub: ReadonlySubaccount)
   }
   for (let k = 0; k < book.spot.length; k++)
     if ((dirty & (1 << k)) !== 0) sumUnderlying(book, k, -1, 0, undefined);
-  const r = requirement(book, state);
-  book.initialQuote = r.initialQuote;
-  book.maintenanceQuote = r.maintenanceQuote;
+  settle(book, state);
   return true;
 }
 
@@ -494,14 +501,18 @@ export function bookInitialWithTrade(
   if (option && book.pairRows[book.pair[j]!]! > (closing ? 1 : 2)) return undefined;
   // The reference price of the underlying in the changed book: its first option's underlying
   // mark, else its first linear market's mark (portfolioInputs), with row j moved last or gone.
+  // (no closure: a check allocates nothing here)
   let ref: number | undefined;
   let refLinear: number | undefined;
-  const consider = (i: number) => {
-    if (book.isOption[i] === 1) ref ??= px(book.uPx8[i]!);
+  for (let i = 0; i < book.nPos && ref === undefined; i++) {
+    if (i === j || book.u[i] !== k) continue;
+    if (book.isOption[i] === 1) ref = px(book.uPx8[i]!);
     else refLinear ??= px(book.markPx8[i]!);
-  };
-  for (let i = 0; i < book.nPos && ref === undefined; i++) if (i !== j && book.u[i] === k) consider(i);
-  if (ref === undefined && !closing) consider(j);
+  }
+  if (ref === undefined && !closing) {
+    if (option) ref = px(book.uPx8[j]!);
+    else refLinear ??= px(book.markPx8[j]!);
+  }
   const S = ref ?? refLinear;
   if (S !== book.spot[k]) return undefined;
   const size = closing ? 0 : rowSize(book, j, next.size);
@@ -513,14 +524,18 @@ export function bookInitialWithTrade(
   const count = book.strikeCountU[k]!;
   const net = st.netDelta[k]!;
   const gross = st.grossDelta[k]!;
-  book.savedSums.set(st.sums.subarray(k * nS, (k + 1) * nS));
-  book.savedNets.set(nets.subarray(0, count));
+  // (element copies, not subarray views: nothing allocated per check)
+  const saved = book.savedSums;
+  const savedNets = book.savedNets;
+  for (let s = 0; s < nS; s++) saved[s] = st.sums[k * nS + s]!;
+  for (let g = 0; g < count; g++) savedNets[g] = nets[g]!;
   sumUnderlying(book, k, j, size, !closing);
   try {
-    return requirement(book, state).initialQuote;
+    // only the IM: the check compares it with the collateral (the MM is not read)
+    return toQuote(state, requirement(book));
   } finally {
-    st.sums.set(book.savedSums, k * nS);
-    nets.set(book.savedNets.subarray(0, count));
+    for (let s = 0; s < nS; s++) st.sums[k * nS + s] = saved[s]!;
+    for (let g = 0; g < count; g++) nets[g] = savedNets[g]!;
     book.strikeCountU[k] = count;
     st.netDelta[k] = net;
     st.grossDelta[k] = gross;
