@@ -40,6 +40,7 @@ import {
   unitColumnOf,
 } from '../portfolio/risk-matrix.ts';
 import type { PortfolioMarginConfig } from '../portfolio/scenarios.ts';
+import { deribitBookQuote, deribitInitialWithTrade } from './portfolio-deribit-book.ts';
 import { type PortfolioScopeRows, portfolioInputs, px, scenarioConfig, toQuote } from './portfolio-scope.ts';
 import { assetPricePx8, type PositionLite } from './prices.ts';
 
@@ -459,14 +460,15 @@ function resize(state: ReadonlyEngineState, book: Book, sub: ReadonlySubaccount)
 
 /**
  * IM and MM of the subaccount's cross book in quote units: equal to `portfolioFiguresQuote` on its
- * cross positions and balances; kept in `rows`' book. Undefined when the model is not the
- * scenario risk matrix (the caller takes the full path).
+ * cross positions and balances; kept in `rows`' book (Deribit PM: portfolio-deribit-book.ts's).
+ * Undefined when the model is neither (the caller takes the full path).
  */
 export function bookFiguresQuote(
   state: ReadonlyEngineState,
   sub: ReadonlySubaccount,
   rows: PortfolioScopeRows,
 ): { initialQuote: bigint; maintenanceQuote: bigint } | undefined {
+  if (state.portfolio?.model === 'deribit-pm') return deribitBookQuote(state, sub, rows);
   if (!supported(state)) return undefined;
   const b = bookFor(state, sub, rows);
   return { initialQuote: b.initialQuote, maintenanceQuote: b.maintenanceQuote };
@@ -484,6 +486,7 @@ export function bookInitialWithTrade(
   market: string,
   next: PositionLite,
 ): bigint | undefined {
+  if (state.portfolio?.model === 'deribit-pm') return deribitInitialWithTrade(state, sub, rows, market, next);
   if (!supported(state)) return undefined;
   const book = bookFor(state, sub, rows);
   if (book.empty) return undefined;
