@@ -300,6 +300,21 @@ export function deribitInitialWithTrade(
   market: string,
   next: PositionLite,
 ): bigint | undefined {
+  const im = deribitTradeMargin(state, sub, rows, market, next);
+  return im === undefined ? undefined : toUnits(state, im);
+}
+
+/**
+ * The float IM (book units) behind `deribitInitialWithTrade`: `deribitScopeRequirement`'s
+ * `detail.initialMargin` of the changed book, to the bit (0 for an empty one), or undefined.
+ */
+export function deribitTradeMargin(
+  state: ReadonlyEngineState,
+  sub: ReadonlySubaccount,
+  rows: PortfolioScopeRows,
+  market: string,
+  next: PositionLite,
+): number | undefined {
   const book = bookFor(state, sub, rows);
   const { n, nV } = book;
   let j = -1;
@@ -324,7 +339,7 @@ export function deribitInitialWithTrade(
       return undefined;
   }
   const columns = n - (j >= 0 ? 1 : 0) + (adding ? 1 : 0);
-  if (columns === 0) return 0n;
+  if (columns === 0) return 0;
   if (n === 0) return undefined; // the book's currency would be the new row's: the full path's
   // the sums of rows 0…j−1, the rows after j, then row j at its new size (the full path's order)
   const start = j >= 0 ? j : n;
@@ -357,5 +372,13 @@ export function deribitInitialWithTrade(
   }
   const firstPair = j === 0 ? (n > 1 ? book.pairId[1]! : pair) : book.pairId[0]!;
   margin(book, index0Of(book, j, adding ? c : undefined, pair), pairs, firstPair);
-  return toUnits(state, book.out[0]!);
+  return book.out[0]!;
+}
+
+/**
+ * The sums the last call on `rows`' book aggregated (its own, or a hypothetical trade's): for the
+ * property test, which compares them with the full path's pre-aggregated vectors bit for bit.
+ */
+export function deribitKeptSums(rows: PortfolioScopeRows): Readonly<DeribitBookSums> | undefined {
+  return books.get(rows)?.sums;
 }
