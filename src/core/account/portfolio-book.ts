@@ -84,6 +84,9 @@ interface Book {
   /** Scratch: one underlying's vector and strike nets, kept while a hypothetical replaces them. */
   readonly savedSums: Float64Array;
   readonly savedNets: Float64Array;
+  /** Scratch of `resize`: the rows whose size changed and their new sizes. */
+  readonly changedRow: Int32Array;
+  readonly changedQ9: bigint[];
   initialQuote: bigint;
   maintenanceQuote: bigint;
   /** An empty book (no rows): the requirement is 0. */
@@ -225,6 +228,8 @@ function rebuild(
     strikeCountU: new Int32Array(nU),
     savedSums: new Float64Array(nS),
     savedNets: new Float64Array(n),
+    changedRow: new Int32Array(n),
+    changedQ9: new Array<bigint>(n).fill(0n),
     initialQuote: 0n,
     maintenanceQuote: 0n,
     empty: n === 0,
@@ -431,6 +436,8 @@ function rowSize(book: Book, i: number, q9: bigint): number {
 function resize(state: ReadonlyEngineState, book: Book, sub: ReadonlySubaccount): boolean {
   let i = 0;
   let dirty = 0; // bit per underlying (at most 31; more: rebuild)
+  let changed = 0;
+  // one pass over the positions: the changed rows and their sizes noted, applied once all hold
   for (const p of sub.positions.values()) {
     if (p.isolated || p.size === 0n) continue;
     if (p.size !== book.sizeQ9[i]) {
@@ -439,18 +446,17 @@ function resize(state: ReadonlyEngineState, book: Book, sub: ReadonlySubaccount)
       const k = book.u[i]!;
       if (k > 30) return false;
       dirty |= 1 << k;
+      book.changedRow[changed] = i;
+      book.changedQ9[changed++] = p.size;
     }
     i++;
   }
   if (dirty === 0) return true;
-  i = 0;
-  for (const p of sub.positions.values()) {
-    if (p.isolated || p.size === 0n) continue;
-    if (p.size !== book.sizeQ9[i]) {
-      book.sizeQ9[i] = p.size;
-      book.size[i] = rowSize(book, i, p.size);
-    }
-    i++;
+  for (let c = 0; c < changed; c++) {
+    const r = book.changedRow[c]!;
+    const q9 = book.changedQ9[c]!;
+    book.sizeQ9[r] = q9;
+    book.size[r] = rowSize(book, r, q9);
   }
   for (let k = 0; k < book.spot.length; k++)
     if ((dirty & (1 << k)) !== 0) sumUnderlying(book, k, -1, 0, undefined);
