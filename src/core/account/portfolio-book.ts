@@ -226,7 +226,7 @@ function rebuild(
     strikeUAll,
     strikeNetU: Array.from({ length: nU }, () => new Float64Array(n)),
     strikeCountU: new Int32Array(nU),
-    savedSums: new Float64Array(nS),
+    savedSums: new Float64Array(nS + 2),
     savedNets: new Float64Array(n),
     changedRow: new Int32Array(n),
     changedQ9: new Array<bigint>(n).fill(0n),
@@ -312,6 +312,16 @@ function addRow(
  * arrays of exactly that length, and no view is allocated per call.
  */
 function requirement(book: Book): number {
+  return checked(rawRequirement(book));
+}
+
+function checked(im: number): number {
+  if (!(im >= 0) || !Number.isFinite(im))
+    throw new InvariantError(`portfolio: initial margin ${im} is not a finite non-negative number`);
+  return im;
+}
+
+function rawRequirement(book: Book): number {
   if (book.empty) return 0;
   let g = 0;
   for (let k = 0; k < book.strikeCountU.length; k++) {
@@ -325,10 +335,7 @@ function requirement(book: Book): number {
     book.strikeNetAll[j] = 0;
     book.strikeUAll[j] = -1;
   }
-  const im = stateInitialMargin(book.st);
-  if (!(im >= 0) || !Number.isFinite(im))
-    throw new InvariantError(`portfolio: initial margin ${im} is not a finite non-negative number`);
-  return im;
+  return stateInitialMargin(book.st);
 }
 
 /** The book's own IM and MM, rounded up to quote units as the full path does. */
@@ -357,8 +364,9 @@ function sameInputs(state: ReadonlyEngineState, book: Book, sub: ReadonlySubacco
   }
   if (i !== book.nPos) return false;
   let j = book.nPos;
-  for (const [assetId, balance] of balances) {
-    if (assetId === state.settlement.id || balance === 0n) continue;
+  for (const assetId of balances.keys()) {
+    // (keys and a lookup, not entries: no [key, value] array per balance)
+    if (assetId === state.settlement.id || balances.get(assetId) === 0n) continue;
     if (!state.assets.has(assetId) || assetPricePx8(state, assetId) === undefined) continue;
     // a balance row: same asset in the same place, and its amount and price as derived
     if (j >= book.n || book.asset[j] !== assetId) return false;
@@ -510,43 +518,44 @@ export function bookInitialWithTrade(
   if (option && book.pairRows[book.pair[j]!]! > (closing ? 1 : 2)) return undefined;
   // The reference price of the underlying in the changed book: its first option's underlying
   // mark, else its first linear market's mark (portfolioInputs), with row j moved last or gone.
-  // (no closure: a check allocates nothing here)
-  let ref: number | undefined;
-  let refLinear: number | undefined;
-  for (let i = 0; i < book.nPos && ref === undefined; i++) {
+  // (no closure, and NaN rather than undefined for "none yet", so no double is boxed: a check
+  // allocates nothing here)
+  let ref = Number.NaN;
+  let refLinear = Number.NaN;
+  for (let i = 0; i < book.nPos && Number.isNaN(ref); i++) {
     if (i === j || book.u[i] !== k) continue;
     if (book.isOption[i] === 1) ref = px(book.uPx8[i]!);
-    else refLinear ??= px(book.markPx8[i]!);
+    else if (Number.isNaN(refLinear)) refLinear = px(book.markPx8[i]!);
   }
-  if (ref === undefined && !closing) {
+  if (Number.isNaN(ref) && !closing) {
     if (option) ref = px(book.uPx8[j]!);
-    else refLinear ??= px(book.markPx8[j]!);
+    else if (Number.isNaN(refLinear)) refLinear = px(book.markPx8[j]!);
   }
-  const S = ref ?? refLinear;
+  const S = Number.isNaN(ref) ? refLinear : ref;
   if (S !== book.spot[k]) return undefined;
   const size = closing ? 0 : rowSize(book, j, next.size);
   // keep the book's own figures of that underlying, replace them by the changed book's, aggregate,
   // put them back (copies of the same doubles: the book is unchanged)
   const st = book.st;
-  const nS = book.savedSums.length;
+  const nS = book.savedSums.length - 2;
   const nets = book.strikeNetU[k]!;
   const count = book.strikeCountU[k]!;
-  const net = st.netDelta[k]!;
-  const gross = st.grossDelta[k]!;
-  // (element copies, not subarray views: nothing allocated per check)
+  // (element copies into the book's scratch, not subarray views or a try/finally holding
+  // doubles: nothing allocated per check)
   const saved = book.savedSums;
   const savedNets = book.savedNets;
   for (let s = 0; s < nS; s++) saved[s] = st.sums[k * nS + s]!;
   for (let g = 0; g < count; g++) savedNets[g] = nets[g]!;
+  saved[nS] = st.netDelta[k]!;
+  saved[nS + 1] = st.grossDelta[k]!;
   sumUnderlying(book, k, j, size, !closing);
-  try {
-    // only the IM: the check compares it with the collateral (the MM is not read)
-    return toQuote(state, requirement(book));
-  } finally {
-    for (let s = 0; s < nS; s++) st.sums[k * nS + s] = saved[s]!;
-    for (let g = 0; g < count; g++) nets[g] = savedNets[g]!;
-    book.strikeCountU[k] = count;
-    st.netDelta[k] = net;
-    st.grossDelta[k] = gross;
-  }
+  // only the IM: the check compares it with the collateral (the MM is not read); checked after
+  // the book is put back, so a fault leaves it as it was
+  const im = rawRequirement(book);
+  for (let s = 0; s < nS; s++) st.sums[k * nS + s] = saved[s]!;
+  for (let g = 0; g < count; g++) nets[g] = savedNets[g]!;
+  book.strikeCountU[k] = count;
+  st.netDelta[k] = saved[nS]!;
+  st.grossDelta[k] = saved[nS + 1]!;
+  return toQuote(state, checked(im));
 }
