@@ -40,6 +40,7 @@ import {
   unitColumnOf,
 } from '../portfolio/risk-matrix.ts';
 import type { PortfolioMarginConfig } from '../portfolio/scenarios.ts';
+import { deribitBookQuote, deribitInitialWithTrade } from './portfolio-deribit-book.ts';
 import { type PortfolioScopeRows, portfolioInputs, px, scenarioConfig, toQuote } from './portfolio-scope.ts';
 import { assetPricePx8, type PositionLite } from './prices.ts';
 
@@ -83,6 +84,9 @@ interface Book {
   /** Scratch: one underlying's vector and strike nets, kept while a hypothetical replaces them. */
   readonly savedSums: Float64Array;
   readonly savedNets: Float64Array;
+  /** Scratch of `resize`: the rows whose size changed and their new sizes. */
+  readonly changedRow: Int32Array;
+  readonly changedQ9: bigint[];
   initialQuote: bigint;
   maintenanceQuote: bigint;
   /** An empty book (no rows): the requirement is 0. */
@@ -178,13 +182,16 @@ function rebuild(
     strikeNet: new Float64Array(0),
     counts: new Int32Array(nU),
   };
+  const strikeNetAll = new Float64Array(n);
+  const strikeUAll = new Int32Array(n).fill(-1);
+  st.strikeNet = strikeNetAll;
   const shell: RiskMatrix = {
     config,
     scenarios: cf.scenarios,
     weights: cf.weights,
     underlyings: frame.underlyings,
     positions: [],
-    strikeGroupUnderlying: new Int32Array(0),
+    strikeGroupUnderlying: strikeUAll,
     pnl: new Float64Array(0),
     groups: frame.groups,
     groupOf: frame.groupOf,
@@ -215,20 +222,20 @@ function rebuild(
     st,
     netOfPair: new Float64Array(pairIds.size),
     seen: new Int32Array(pairIds.size),
-    strikeNetAll: new Float64Array(n),
-    strikeUAll: new Int32Array(n),
+    strikeNetAll,
+    strikeUAll,
     strikeNetU: Array.from({ length: nU }, () => new Float64Array(n)),
     strikeCountU: new Int32Array(nU),
-    savedSums: new Float64Array(nS),
+    savedSums: new Float64Array(nS + 2),
     savedNets: new Float64Array(n),
+    changedRow: new Int32Array(n),
+    changedQ9: new Array<bigint>(n).fill(0n),
     initialQuote: 0n,
     maintenanceQuote: 0n,
     empty: n === 0,
   };
   for (let k = 0; k < nU; k++) sumUnderlying(book, k, -1, 0, undefined);
-  const im = requirement(book, state);
-  book.initialQuote = im.initialQuote;
-  book.maintenanceQuote = im.maintenanceQuote;
+  settle(book, state);
   return book;
 }
 
@@ -253,8 +260,8 @@ function sumUnderlying(
   st.netDelta[k] = 0;
   st.grossDelta[k] = 0;
   book.strikeCountU[k] = 0;
-  book.seen.fill(-1);
   const netPerStrike = book.config.shortOptionMinimum?.netPerStrike === true;
+  if (netPerStrike) book.seen.fill(-1);
   for (let i = 0; i < book.nPos; i++)
     if (i !== skip && book.u[i] === k) addRow(book, k, i, book.size[i]!, out, nS, netPerStrike);
   if (extra === true) addRow(book, k, skip, extraSize, out, nS, netPerStrike);
@@ -298,12 +305,24 @@ function addRow(
   nets[g]! += sz;
 }
 
-/** IM and MM from the per-underlying sums, rounded up as the full path does. */
-function requirement(
-  book: Book,
-  state: ReadonlyEngineState,
-): { initialQuote: bigint; maintenanceQuote: bigint } {
-  if (book.empty) return { initialQuote: 0n, maintenanceQuote: 0n };
+/**
+ * IM (float, quote) from the per-underlying sums. The strike groups are laid out underlying by
+ * underlying in arrays of the book's row count; the slots past the last group belong to no
+ * underlying (−1), so the short-contract sums read the same groups in the same order as with
+ * arrays of exactly that length, and no view is allocated per call.
+ */
+function requirement(book: Book): number {
+  return checked(rawRequirement(book));
+}
+
+function checked(im: number): number {
+  if (!(im >= 0) || !Number.isFinite(im))
+    throw new InvariantError(`portfolio: initial margin ${im} is not a finite non-negative number`);
+  return im;
+}
+
+function rawRequirement(book: Book): number {
+  if (book.empty) return 0;
   let g = 0;
   for (let k = 0; k < book.strikeCountU.length; k++) {
     const nets = book.strikeNetU[k]!;
@@ -312,15 +331,18 @@ function requirement(
       book.strikeUAll[g++] = k;
     }
   }
-  book.st.strikeNet = book.strikeNetAll.subarray(0, g);
-  book.shell.strikeGroupUnderlying = book.strikeUAll.subarray(0, g);
-  const im = stateInitialMargin(book.st);
-  if (!(im >= 0) || !Number.isFinite(im))
-    throw new InvariantError(`portfolio: initial margin ${im} is not a finite non-negative number`);
-  return {
-    initialQuote: toQuote(state, im),
-    maintenanceQuote: toQuote(state, book.config.maintenanceFraction * im),
-  };
+  for (let j = g; j < book.n; j++) {
+    book.strikeNetAll[j] = 0;
+    book.strikeUAll[j] = -1;
+  }
+  return stateInitialMargin(book.st);
+}
+
+/** The book's own IM and MM, rounded up to quote units as the full path does. */
+function settle(book: Book, state: ReadonlyEngineState): void {
+  const im = requirement(book);
+  book.initialQuote = book.empty ? 0n : toQuote(state, im);
+  book.maintenanceQuote = book.empty ? 0n : toQuote(state, book.config.maintenanceFraction * im);
 }
 
 /** Does the book still describe these positions and balances (markets, marks, order, clock)? */
@@ -342,8 +364,9 @@ function sameInputs(state: ReadonlyEngineState, book: Book, sub: ReadonlySubacco
   }
   if (i !== book.nPos) return false;
   let j = book.nPos;
-  for (const [assetId, balance] of balances) {
-    if (assetId === state.settlement.id || balance === 0n) continue;
+  for (const assetId of balances.keys()) {
+    // (keys and a lookup, not entries: no [key, value] array per balance)
+    if (assetId === state.settlement.id || balances.get(assetId) === 0n) continue;
     if (!state.assets.has(assetId) || assetPricePx8(state, assetId) === undefined) continue;
     // a balance row: same asset in the same place, and its amount and price as derived
     if (j >= book.n || book.asset[j] !== assetId) return false;
@@ -421,6 +444,8 @@ function rowSize(book: Book, i: number, q9: bigint): number {
 function resize(state: ReadonlyEngineState, book: Book, sub: ReadonlySubaccount): boolean {
   let i = 0;
   let dirty = 0; // bit per underlying (at most 31; more: rebuild)
+  let changed = 0;
+  // one pass over the positions: the changed rows and their sizes noted, applied once all hold
   for (const p of sub.positions.values()) {
     if (p.isolated || p.size === 0n) continue;
     if (p.size !== book.sizeQ9[i]) {
@@ -429,37 +454,35 @@ function resize(state: ReadonlyEngineState, book: Book, sub: ReadonlySubaccount)
       const k = book.u[i]!;
       if (k > 30) return false;
       dirty |= 1 << k;
+      book.changedRow[changed] = i;
+      book.changedQ9[changed++] = p.size;
     }
     i++;
   }
   if (dirty === 0) return true;
-  i = 0;
-  for (const p of sub.positions.values()) {
-    if (p.isolated || p.size === 0n) continue;
-    if (p.size !== book.sizeQ9[i]) {
-      book.sizeQ9[i] = p.size;
-      book.size[i] = rowSize(book, i, p.size);
-    }
-    i++;
+  for (let c = 0; c < changed; c++) {
+    const r = book.changedRow[c]!;
+    const q9 = book.changedQ9[c]!;
+    book.sizeQ9[r] = q9;
+    book.size[r] = rowSize(book, r, q9);
   }
   for (let k = 0; k < book.spot.length; k++)
     if ((dirty & (1 << k)) !== 0) sumUnderlying(book, k, -1, 0, undefined);
-  const r = requirement(book, state);
-  book.initialQuote = r.initialQuote;
-  book.maintenanceQuote = r.maintenanceQuote;
+  settle(book, state);
   return true;
 }
 
 /**
  * IM and MM of the subaccount's cross book in quote units: equal to `portfolioFiguresQuote` on its
- * cross positions and balances; kept in `rows`' book. Undefined when the model is not the
- * scenario risk matrix (the caller takes the full path).
+ * cross positions and balances; kept in `rows`' book (Deribit PM: portfolio-deribit-book.ts's).
+ * Undefined when the model is neither (the caller takes the full path).
  */
 export function bookFiguresQuote(
   state: ReadonlyEngineState,
   sub: ReadonlySubaccount,
   rows: PortfolioScopeRows,
 ): { initialQuote: bigint; maintenanceQuote: bigint } | undefined {
+  if (state.portfolio?.model === 'deribit-pm') return deribitBookQuote(state, sub, rows);
   if (!supported(state)) return undefined;
   const b = bookFor(state, sub, rows);
   return { initialQuote: b.initialQuote, maintenanceQuote: b.maintenanceQuote };
@@ -477,6 +500,7 @@ export function bookInitialWithTrade(
   market: string,
   next: PositionLite,
 ): bigint | undefined {
+  if (state.portfolio?.model === 'deribit-pm') return deribitInitialWithTrade(state, sub, rows, market, next);
   if (!supported(state)) return undefined;
   const book = bookFor(state, sub, rows);
   if (book.empty) return undefined;
@@ -494,35 +518,44 @@ export function bookInitialWithTrade(
   if (option && book.pairRows[book.pair[j]!]! > (closing ? 1 : 2)) return undefined;
   // The reference price of the underlying in the changed book: its first option's underlying
   // mark, else its first linear market's mark (portfolioInputs), with row j moved last or gone.
-  let ref: number | undefined;
-  let refLinear: number | undefined;
-  const consider = (i: number) => {
-    if (book.isOption[i] === 1) ref ??= px(book.uPx8[i]!);
-    else refLinear ??= px(book.markPx8[i]!);
-  };
-  for (let i = 0; i < book.nPos && ref === undefined; i++) if (i !== j && book.u[i] === k) consider(i);
-  if (ref === undefined && !closing) consider(j);
-  const S = ref ?? refLinear;
+  // (no closure, and NaN rather than undefined for "none yet", so no double is boxed: a check
+  // allocates nothing here)
+  let ref = Number.NaN;
+  let refLinear = Number.NaN;
+  for (let i = 0; i < book.nPos && Number.isNaN(ref); i++) {
+    if (i === j || book.u[i] !== k) continue;
+    if (book.isOption[i] === 1) ref = px(book.uPx8[i]!);
+    else if (Number.isNaN(refLinear)) refLinear = px(book.markPx8[i]!);
+  }
+  if (Number.isNaN(ref) && !closing) {
+    if (option) ref = px(book.uPx8[j]!);
+    else if (Number.isNaN(refLinear)) refLinear = px(book.markPx8[j]!);
+  }
+  const S = Number.isNaN(ref) ? refLinear : ref;
   if (S !== book.spot[k]) return undefined;
   const size = closing ? 0 : rowSize(book, j, next.size);
   // keep the book's own figures of that underlying, replace them by the changed book's, aggregate,
   // put them back (copies of the same doubles: the book is unchanged)
   const st = book.st;
-  const nS = book.savedSums.length;
+  const nS = book.savedSums.length - 2;
   const nets = book.strikeNetU[k]!;
   const count = book.strikeCountU[k]!;
-  const net = st.netDelta[k]!;
-  const gross = st.grossDelta[k]!;
-  book.savedSums.set(st.sums.subarray(k * nS, (k + 1) * nS));
-  book.savedNets.set(nets.subarray(0, count));
+  // (element copies into the book's scratch, not subarray views or a try/finally holding
+  // doubles: nothing allocated per check)
+  const saved = book.savedSums;
+  const savedNets = book.savedNets;
+  for (let s = 0; s < nS; s++) saved[s] = st.sums[k * nS + s]!;
+  for (let g = 0; g < count; g++) savedNets[g] = nets[g]!;
+  saved[nS] = st.netDelta[k]!;
+  saved[nS + 1] = st.grossDelta[k]!;
   sumUnderlying(book, k, j, size, !closing);
-  try {
-    return requirement(book, state).initialQuote;
-  } finally {
-    st.sums.set(book.savedSums, k * nS);
-    nets.set(book.savedNets.subarray(0, count));
-    book.strikeCountU[k] = count;
-    st.netDelta[k] = net;
-    st.grossDelta[k] = gross;
-  }
+  // only the IM: the check compares it with the collateral (the MM is not read); checked after
+  // the book is put back, so a fault leaves it as it was
+  const im = rawRequirement(book);
+  for (let s = 0; s < nS; s++) st.sums[k * nS + s] = saved[s]!;
+  for (let g = 0; g < count; g++) nets[g] = savedNets[g]!;
+  book.strikeCountU[k] = count;
+  st.netDelta[k] = saved[nS]!;
+  st.grossDelta[k] = saved[nS + 1]!;
+  return toQuote(state, checked(im));
 }

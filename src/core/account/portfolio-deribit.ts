@@ -58,7 +58,7 @@ export function deribitParamsOf(p: EnginePortfolio): DeribitModelParams {
   return c;
 }
 
-interface ColumnMemo {
+export interface ColumnMemo {
   markPx8: bigint;
   uPx8: bigint;
   nowMs: number;
@@ -66,6 +66,8 @@ interface ColumnMemo {
   fallbackVol: number;
   instrument: DeribitInstrument;
   unit: Valued['unit'];
+  /** The unit vector as one array: the standard entries, then the extended ones (the kept book's). */
+  flat: Float64Array;
   timeYears: number;
   delta: number;
 }
@@ -92,7 +94,7 @@ function instrumentOf(c: MarketConfig, settlementId: string): DeribitInstrument 
   return { ...base, kind: 'perpetual' };
 }
 
-function unitOf(
+export function unitOf(
   state: ReadonlyEngineState,
   m: ReadonlyMarketState,
   params: DeribitModelParams,
@@ -134,6 +136,7 @@ function unitOf(
     fallbackVol,
     instrument,
     unit: u.unit,
+    flat: Float64Array.from([...u.unit.standard, ...u.unit.extended]),
     timeYears: u.timeYears,
     delta: u.delta,
   };
@@ -142,12 +145,12 @@ function unitOf(
 }
 
 /** Deribit size of a position: coins for inverse delta-one (cv·n/P), else its size. */
-function deribitSize(c: MarketConfig, sizeQ9: bigint, markPx8: bigint): number {
+export function deribitSize(c: MarketConfig, sizeQ9: bigint, markPx8: bigint): number {
   if (c.contractType === 'inverse') return (qty(sizeQ9) * px(c.contractValue!)) / px(markPx8);
   return qty(sizeQ9);
 }
 
-function toUnits(state: ReadonlyEngineState, x: number): bigint {
+export function toUnits(state: ReadonlyEngineState, x: number): bigint {
   if (!Number.isFinite(x) || x < 0) throw new InvariantError(`deribit-pm requirement ${x} is not usable`);
   return BigInt(Math.ceil(x * Number(pow10(state.settlement.decimals))));
 }

@@ -583,6 +583,86 @@ export function deribitBookMargin(
   };
 }
 
+/** A book's currency parameters as `deribitBookMargin` picks them (a USDC/USDT book: `usd`). */
+export function deribitCurrencyParamsOf(
+  params: DeribitModelParams,
+  currency: string,
+  linear: boolean,
+): DeribitCurrencyParams {
+  const cp = params.currency[currency] ?? (linear ? params.currency.usd : undefined);
+  if (!cp) throw new PortfolioInputError('unknown_underlying', `no model_params.currency for ${currency}`);
+  return cp;
+}
+
+/**
+ * What `deribitBookMargin` needs beyond the pre-aggregated vector to state IM and MM: for a
+ * caller that keeps the vector itself (the engine's kept book, account/portfolio-deribit-book.ts).
+ */
+export interface DeribitBookSums {
+  /** Σ size × unit P&L, the standard entries (3(2N+1)) then the extended ones, summed in book order. */
+  pre: Float64Array;
+  /** Σ |size| · max(annualised_move_risk · T, min_annualised_move) (· mark, linear), in book order. */
+  roll: number;
+  /** Σ size × delta, in book order. */
+  deltaTotal: number;
+  /** The book has a linear instrument. */
+  linear: boolean;
+  /** Index of the book's first instrument's pair. */
+  index0: number;
+  /** The parameters of the book's pair when it has exactly one, else undefined. */
+  singlePair: DeribitPairParams | undefined;
+}
+
+/**
+ * IM and MM of one book (`out[0]`, `out[1]`) from its sums, equal to the bit to
+ * `deribitBookMargin`'s `initialMargin` and `maintenanceMargin` on the same columns (the property
+ * test compares them): the same offset, the same worst-case reading, the same contingencies, in
+ * the same order, without the breakdown and without allocating (no per-instrument vector, no
+ * aggregated arrays), so a margin check does not feed the collector.
+ */
+export function deribitBookFigures(
+  params: DeribitModelParams,
+  cp: DeribitCurrencyParams,
+  b: DeribitBookSums,
+  adds: { correlationContingency: number; mmpMargin: number; openOrdersMargin: number },
+  out: Float64Array,
+): void {
+  const nStd = (2 * params.general.buckets_count + 1) * 3;
+  const nExt = DERIBIT_EXTENDED_MOVES.length;
+  const pre = b.pre;
+  const usdRate = b.linear ? 1 : 1 / b.index0;
+  const cap = cp.max_offsetable_pnl * usdRate;
+  const k = cp.pnl_offset;
+  // worstOf: the first minimum of the offset standard entries (argmin's tie preference picks
+  // among equal values, which leaves the value unchanged), then the extended loss beyond it
+  let best = 0;
+  for (let s = 0; s < nStd; s++) {
+    const x = pre[s]!;
+    const v = x < 0 ? x : Math.min(k * x, cap);
+    if (s === 0 || v < best) best = v;
+  }
+  const wStd = Math.max(0, -(nStd > 0 ? best : 0));
+  let bestExt = 0;
+  for (let j = 0; j < nExt; j++) {
+    const x = pre[nStd + j]!;
+    const v = Math.min(0, (x < 0 ? x : Math.min(k * x, cap)) + wStd);
+    if (j === 0 || v < bestExt) bestExt = v;
+  }
+  const worstCase = wStd + Math.max(0, -(nExt > 0 ? bestExt : 0));
+  let deltaShock = 0;
+  const pp = b.singlePair;
+  if (pp) {
+    const usd = Math.abs(b.deltaTotal) * b.index0;
+    if (pp.delta_total_liq_shock_threshold > 0 && usd > pp.delta_total_liq_shock_threshold) {
+      const frac = Math.min(pp.max_delta_shock, pp.m_inc * Math.abs(b.deltaTotal));
+      deltaShock = Math.abs(b.deltaTotal) * frac * (b.linear ? b.index0 : 1);
+    }
+  }
+  const rmm = round9(worstCase) + b.roll + deltaShock + adds.correlationContingency;
+  out[0] = round9(rmm + adds.mmpMargin + adds.openOrdersMargin);
+  out[1] = params.general.mm_factor * rmm;
+}
+
 function crossMargin(params: DeribitModelParams, books: DeribitBookMargin[]): DeribitCrossMargin {
   const nStd = (2 * params.general.buckets_count + 1) * 3;
   const nExt = DERIBIT_EXTENDED_MOVES.length;

@@ -502,9 +502,76 @@ function groupFigures(st: AggregationState, g: number, figs: (u: number) => Unde
   return { scan, joint, jointWorst, credit, addOns, deltaFloor, somFloor, requirement, binding };
 }
 
-/** IM of one correlation group at the current state (fast path for rankings). */
+/** Scratch of `underlyingParts`: scan, delta contingency, short option minimum. */
+const parts = new Float64Array(3);
+
+/** `underlyingFigures`' scan, delta and som of underlying u into `parts` (same arithmetic, no object). */
+function underlyingParts(st: AggregationState, u: number): void {
+  const { matrix } = st;
+  const nS = matrix.scenarios.length;
+  const base = u * nS;
+  const w = matrix.weights;
+  const sums = st.sums;
+  let scan = 0;
+  for (let s = 0; s < nS; s++) {
+    const loss = -w[s]! * sums[base + s]!;
+    if (loss > scan) scan = loss;
+  }
+  const spot = matrix.underlyings[u]!.spot;
+  const net = Math.abs(st.netDelta[u]!);
+  const hedged = Math.max(0, (st.grossDelta[u]! - net) / 2);
+  const dc = matrix.config.deltaContingency;
+  const delta = dc ? (dc.netRate * net + dc.hedgedRate * hedged) * spot : 0;
+  let shortContracts = 0;
+  const nets = st.strikeNet;
+  const gu = matrix.strikeGroupUnderlying;
+  for (let g = 0; g < nets.length; g++) {
+    if (gu[g] === u) shortContracts += Math.max(0, -nets[g]!);
+  }
+  const sm = matrix.config.shortOptionMinimum;
+  parts[0] = scan;
+  parts[1] = delta;
+  parts[2] = sm ? sm.ratePerContract * spot * shortContracts : 0;
+}
+
+/**
+ * IM of one correlation group at the current state (fast path for rankings and margin checks):
+ * `groupFigures(…).requirement` term for term, in the same order, without allocating (no
+ * per-underlying or per-group object, no closure), so a check does not feed the collector.
+ */
 export function groupInitialMargin(st: AggregationState, g: number): number {
-  return groupFigures(st, g, (u) => underlyingFigures(st, u)).requirement;
+  const { matrix } = st;
+  const cfg = matrix.config;
+  const grp = matrix.groups[g]!;
+  const members = grp.members;
+  const deltaAddOn = cfg.deltaContingency?.mode === 'addOn';
+  const somAddOn = cfg.shortOptionMinimum?.mode === 'addOn';
+  let scan = 0;
+  let addOns = 0;
+  let deltaFloor = 0;
+  let somFloor = 0;
+  for (let i = 0; i < members.length; i++) {
+    underlyingParts(st, members[i]!);
+    scan += parts[0]!;
+    if (deltaAddOn) addOns += parts[1]!;
+    else deltaFloor += parts[1]!;
+    if (somAddOn) addOns += parts[2]!;
+    else somFloor += parts[2]!;
+  }
+  let credit = 0;
+  if (members.length > 1) {
+    const nS = matrix.scenarios.length;
+    let joint = 0;
+    for (let s = 0; s < nS; s++) {
+      let total = 0;
+      for (let i = 0; i < members.length; i++) total += st.sums[members[i]! * nS + s]!;
+      const loss = -matrix.weights[s]! * total;
+      if (loss > joint) joint = loss;
+    }
+    credit = grp.credit * Math.max(0, scan - joint);
+  }
+  const scanned = scan - credit + addOns;
+  return Math.max(scanned, deltaFloor, somFloor);
 }
 
 /** IM of the whole state. */
