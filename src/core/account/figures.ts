@@ -298,43 +298,23 @@ export function evaluate(
   for (const p of view.positions) {
     if (p.size === 0n) continue;
     const market = state.markets.get(p.market)!;
-    const mark = markOf(market, marks);
-    const value = signedValue(market.config, p.size, mark, qd, 'floor');
     const stored = lazy ? view.sub.positions.get(p.market) : undefined;
     // the per-position figure shows the stored position's unsettled funding (already in upnl)
     const funding = stored ? pendingFundingQuote(state, market, stored) : 0n;
-    const pnl = value - p.entryValue;
-    const req = positionRequirement(
-      state,
-      market,
-      p.size,
-      mark,
-      view.sub.maxLeverage.get(p.market),
-      p.entryValue,
-      marks,
-    );
+    const f = positionFiguresAt(state, market, view.sub, p, funding, marks);
+    const pnl = funding === 0n ? f.unrealizedPnlQuote : f.unrealizedPnlQuote - funding;
     upnl += pnl;
-    im += req.initialQuote;
-    mm += req.maintenanceQuote;
+    im += f.initialQuote;
+    mm += f.maintenanceQuote;
     const cut = positiveHealthHaircut(
       market.config.positiveHealthWeight,
       pnl,
-      req.initialQuote,
-      req.maintenanceQuote,
+      f.initialQuote,
+      f.maintenanceQuote,
     );
     haircutInit += cut.initialQuote;
     haircutMaint += cut.maintenanceQuote;
-    positions.push({
-      market: p.market,
-      size: p.size,
-      entryValue: p.entryValue,
-      markPx8: mark,
-      notionalQuote: req.notionalQuote,
-      unrealizedPnlQuote: pnl + funding,
-      initialQuote: req.initialQuote,
-      maintenanceQuote: req.maintenanceQuote,
-      ...(market.config.closeFeeInMaintenance ? { closeFeePpm: market.config.takerFee } : {}),
-    });
+    positions.push(f);
   }
   if (view.scope.kind === 'cross' && !view.standalone && view.sub.portfolioMargin && state.portfolio) {
     // One requirement for the whole book (hedges offset); per-position figures stay standalone.
@@ -357,6 +337,45 @@ export function evaluate(
     positions,
     crossCloseFees: view.scope.kind === 'cross',
   });
+}
+
+/**
+ * One (non-zero) position's figures at its market's mark: its value (rounded down) less its entry
+ * value, and its requirements with the subaccount's leverage cap. The body of `evaluate`'s loop,
+ * shared with the figures cache's per-position terms (figures-cache.ts), so both are one
+ * computation. `funding` (lazy funding, unsettled) is added to the figure's PnL only.
+ */
+export function positionFiguresAt(
+  state: ReadonlyEngineState,
+  market: ReadonlyMarketState,
+  sub: ReadonlySubaccount,
+  p: PositionLite,
+  funding: bigint,
+  marks?: ReadonlyMap<string, bigint>,
+): PositionFigures {
+  const mark = markOf(market, marks);
+  const value = signedValue(market.config, p.size, mark, state.settlement.decimals, 'floor');
+  const pnl = value - p.entryValue;
+  const req = positionRequirement(
+    state,
+    market,
+    p.size,
+    mark,
+    sub.maxLeverage.get(p.market),
+    p.entryValue,
+    marks,
+  );
+  return {
+    market: p.market,
+    size: p.size,
+    entryValue: p.entryValue,
+    markPx8: mark,
+    notionalQuote: req.notionalQuote,
+    unrealizedPnlQuote: funding === 0n ? pnl : pnl + funding,
+    initialQuote: req.initialQuote,
+    maintenanceQuote: req.maintenanceQuote,
+    ...(market.config.closeFeeInMaintenance ? { closeFeePpm: market.config.takerFee } : {}),
+  };
 }
 
 /** A scope's additive sums, from which every figure of `ScopeFigures` follows. */
