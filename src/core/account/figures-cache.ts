@@ -315,9 +315,10 @@ function refresh(state: ReadonlyEngineState, e: SubEntry): void {
       else e.reservations.delete(m);
       if (sums !== undefined) {
         // exact (bigint) patch: the sums stay Σ over the current terms
-        if (old !== undefined) addTerms(sums, old, -1n);
-        if (t !== undefined) addTerms(sums, t, 1n);
-        sums.reserved += (e.reservations.get(m) ?? 0n) - oldReserved;
+        if (old !== undefined) subtractTerms(sums, old);
+        if (t !== undefined) addTerms(sums, t);
+        const reserved = e.reservations.get(m) ?? 0n;
+        if (reserved !== oldReserved) sums.reserved += reserved - oldReserved;
         sums.positions = undefined;
       }
     }
@@ -395,12 +396,20 @@ export function cachedCrossFigures(state: ReadonlyEngineState, sub: ReadonlySuba
   return e.figures;
 }
 
-function addTerms(s: Sums, t: PositionTerms, sign: bigint): void {
-  s.upnl += sign * t.pnl;
-  s.im += sign * t.initial;
-  s.mm += sign * t.maintenance;
-  s.hcInit += sign * t.haircutInit;
-  s.hcMaint += sign * t.haircutMaint;
+function addTerms(s: Sums, t: PositionTerms): void {
+  s.upnl += t.pnl;
+  s.im += t.initial;
+  s.mm += t.maintenance;
+  if (t.haircutInit !== 0n) s.hcInit += t.haircutInit;
+  if (t.haircutMaint !== 0n) s.hcMaint += t.haircutMaint;
+}
+
+function subtractTerms(s: Sums, t: PositionTerms): void {
+  s.upnl -= t.pnl;
+  s.im -= t.initial;
+  s.mm -= t.maintenance;
+  if (t.haircutInit !== 0n) s.hcInit -= t.haircutInit;
+  if (t.haircutMaint !== 0n) s.hcMaint -= t.haircutMaint;
 }
 
 /** The subaccount's cross position figures in its position order (as evaluate lists them). */
