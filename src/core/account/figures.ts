@@ -30,6 +30,7 @@ import {
 import { positiveHealthHaircut } from './pnl-haircut.ts';
 import { portfolioFiguresQuote } from './portfolio-scope.ts';
 import { assetPricePx8, markOf, type PositionLite } from './prices.ts';
+import { safePositionFigures } from './safe-position.ts';
 
 export type Scope = { kind: 'cross' } | { kind: 'isolated'; market: string };
 
@@ -354,6 +355,63 @@ export function positionFiguresAt(
   marks?: ReadonlyMap<string, bigint>,
 ): PositionFigures {
   const mark = markOf(market, marks);
+  // Safe-integer arithmetic when the market and the figures allow it (safe-position.ts), equal to
+  // the bigint computation below to the unit (safe-position.prop.test.ts).
+  const fast =
+    funding === 0n && safeFiguresEnabled
+      ? safePositionFigures(
+          market,
+          state.settlement.decimals,
+          p.size,
+          p.entryValue,
+          mark,
+          sub.maxLeverage.size > 0 && sub.maxLeverage.has(p.market),
+        )
+      : undefined;
+  if (fast !== undefined) {
+    const cfg = market.config;
+    return cfg.closeFeeInMaintenance
+      ? {
+          market: p.market,
+          size: p.size,
+          entryValue: p.entryValue,
+          markPx8: mark,
+          notionalQuote: BigInt(fast.notional),
+          unrealizedPnlQuote: BigInt(fast.pnl),
+          initialQuote: BigInt(fast.initial),
+          maintenanceQuote: BigInt(fast.maintenance),
+          closeFeePpm: cfg.takerFee,
+        }
+      : {
+          market: p.market,
+          size: p.size,
+          entryValue: p.entryValue,
+          markPx8: mark,
+          notionalQuote: BigInt(fast.notional),
+          unrealizedPnlQuote: BigInt(fast.pnl),
+          initialQuote: BigInt(fast.initial),
+          maintenanceQuote: BigInt(fast.maintenance),
+        };
+  }
+  return positionFiguresExact(state, market, sub, p, funding, mark, marks);
+}
+
+let safeFiguresEnabled = true;
+/** Turns the safe-integer path off (every position priced in bigints) or back on: for tests. */
+export function setSafePositionFigures(on: boolean): void {
+  safeFiguresEnabled = on;
+}
+
+/** `positionFiguresAt` in bigints only: the reference the safe-integer path must equal. */
+export function positionFiguresExact(
+  state: ReadonlyEngineState,
+  market: ReadonlyMarketState,
+  sub: ReadonlySubaccount,
+  p: PositionLite,
+  funding: bigint,
+  mark: bigint,
+  marks?: ReadonlyMap<string, bigint>,
+): PositionFigures {
   const value = signedValue(market.config, p.size, mark, state.settlement.decimals, 'floor');
   const pnl = value - p.entryValue;
   const req = positionRequirement(
