@@ -30,7 +30,13 @@ import {
 import { positiveHealthHaircut } from './pnl-haircut.ts';
 import { portfolioFiguresQuote } from './portfolio-scope.ts';
 import { assetPricePx8, markOf, type PositionLite } from './prices.ts';
-import { safePositionFigures } from './safe-position.ts';
+import { safePositionFigures, safeRequirement } from './safe-position.ts';
+
+let safeFiguresEnabled = true;
+/** Turns the safe-integer path off (every position priced in bigints) or back on: for tests. */
+export function setSafePositionFigures(on: boolean): void {
+  safeFiguresEnabled = on;
+}
 
 export type Scope = { kind: 'cross' } | { kind: 'isolated'; market: string };
 
@@ -156,6 +162,16 @@ export function positionRequirement(
   marks?: ReadonlyMap<string, bigint>,
 ): { notionalQuote: bigint; initialQuote: bigint; maintenanceQuote: bigint } {
   const qd = state.settlement.decimals;
+  if (safeFiguresEnabled) {
+    // safe-integer arithmetic when the market and the figures allow it (safe-position.ts)
+    const fast = safeRequirement(market, qd, size, markPx8, maxLeverage !== undefined);
+    if (fast !== undefined)
+      return {
+        notionalQuote: BigInt(fast.notional),
+        initialQuote: BigInt(fast.initial),
+        maintenanceQuote: BigInt(fast.maintenance),
+      };
+  }
   const absSize = size < 0n ? -size : size;
   const notionalQuote = notionalValue(market.config, absSize, markPx8, qd, 'ceil');
   const terms = market.config.option;
@@ -396,13 +412,11 @@ export function positionFiguresAt(
   return positionFiguresExact(state, market, sub, p, funding, mark, marks);
 }
 
-let safeFiguresEnabled = true;
-/** Turns the safe-integer path off (every position priced in bigints) or back on: for tests. */
-export function setSafePositionFigures(on: boolean): void {
-  safeFiguresEnabled = on;
-}
-
-/** `positionFiguresAt` in bigints only: the reference the safe-integer path must equal. */
+/**
+ * `positionFiguresAt` without the safe-integer figures (its requirement still takes the
+ * safe-integer path unless setSafePositionFigures(false): the property test's reference turns
+ * it off).
+ */
 export function positionFiguresExact(
   state: ReadonlyEngineState,
   market: ReadonlyMarketState,

@@ -11,7 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { createMarginModel } from '../margin/models.ts';
 import type { MarginModelConfig } from '../model/config.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState, ReadonlySubaccount } from '../model/state.ts';
-import { positionFiguresAt, positionFiguresExact } from './figures.ts';
+import {
+  positionFiguresAt,
+  positionFiguresExact,
+  positionRequirement,
+  setSafePositionFigures,
+} from './figures.ts';
 import { safePositionFigures } from './safe-position.ts';
 
 const big = (maxDigits: number) =>
@@ -111,10 +116,20 @@ describe('safe-integer position figures', () => {
           const p = { market: 'X', size, entryValue };
           const capped = sub.maxLeverage.has('X');
           if (safePositionFigures(market, m.qd, size, entryValue, mark, capped) !== undefined) fast++;
+          const cap = sub.maxLeverage.get('X');
           const got = positionFiguresAt(state, market, sub, p, 0n, new Map([['X', mark]]));
-          const want = positionFiguresExact(state, market, sub, p, 0n, mark);
-          expect(Object.keys(got)).toEqual(Object.keys(want));
-          expect(got).toEqual(want);
+          const gotReq = positionRequirement(state, market, size, mark, cap);
+          const gotEntryReq = positionRequirement(state, market, size, mark, cap, entryValue);
+          setSafePositionFigures(false);
+          try {
+            const want = positionFiguresExact(state, market, sub, p, 0n, mark);
+            expect(Object.keys(got)).toEqual(Object.keys(want));
+            expect(got).toEqual(want);
+            expect(gotReq).toEqual(positionRequirement(state, market, size, mark, cap));
+            expect(gotEntryReq).toEqual(positionRequirement(state, market, size, mark, cap, entryValue));
+          } finally {
+            setSafePositionFigures(true);
+          }
         },
       ),
       { numRuns: 20_000 },

@@ -16,6 +16,7 @@ import type { ReadonlyMarketState } from '../model/state.ts';
 /** The position's figures in quote units (what positionFiguresAt puts in its bigints). */
 export interface SafeFigures {
   notional: number;
+  /** (safePositionFigures only) */
   pnl: number;
   initial: number;
   maintenance: number;
@@ -37,6 +38,27 @@ export function safePositionFigures(
   mark: bigint,
   capped: boolean,
 ): SafeFigures | undefined {
+  if (entryValue >= LIMIT || entryValue <= -LIMIT) return undefined;
+  if (safeRequirement(market, quoteDecimals, size, mark, capped) === undefined) return undefined;
+  // signedValue(size, mark, 'floor'); safeRequirement checked the operands and the scale
+  const value = mulDivPow10(Number(size), Number(mark), 17 - quoteDecimals, 'floor');
+  const pnl = value - Number(entryValue);
+  if (!Number.isSafeInteger(pnl)) return undefined; // NaN (did not fit) too
+  out.pnl = pnl;
+  return out;
+}
+
+/**
+ * positionRequirement's figures (notional, initial, maintenance; `pnl` is not touched) for a
+ * position of `size` at `mark`, or undefined as for safePositionFigures. Shared result object.
+ */
+export function safeRequirement(
+  market: ReadonlyMarketState,
+  quoteDecimals: number,
+  size: bigint,
+  mark: bigint,
+  capped: boolean,
+): SafeFigures | undefined {
   const cfg = market.config;
   if (
     capped ||
@@ -51,22 +73,16 @@ export function safePositionFigures(
   // (a fractional or out-of-range scale, a negative mark: the bigint path says what is wrong)
   if (!Number.isInteger(quoteDecimals) || quoteDecimals < 0 || quoteDecimals > 17) return undefined;
   if (mark < 0n || mark >= LIMIT || size >= LIMIT || size <= -LIMIT) return undefined;
-  if (entryValue >= LIMIT || entryValue <= -LIMIT) return undefined;
   const k = 17 - quoteDecimals; // qty9 × px8 → quote units (margin/notional.ts)
   const s = Number(size);
-  const m = Number(mark);
-  // notionalValue(|size|, mark, 'ceil') and signedValue(size, mark, 'floor')
-  const notional = mulDivPow10(s < 0 ? -s : s, m, k, 'ceil');
-  const value = mulDivPow10(s, m, k, 'floor');
-  const pnl = value - Number(entryValue);
+  // notionalValue(|size|, mark, 'ceil')
+  const notional = mulDivPow10(s < 0 ? -s : s, Number(mark), k, 'ceil');
   // the fixed model's ⌈notional × ratio / 1e6⌉ (models.ts ratioOf)
   const initial = mulDivPow10(notional, Number(model.initialPpm), 6, 'ceil');
   const maintenance = mulDivPow10(notional, Number(model.maintenancePpm), 6, 'ceil');
   // NaN (did not fit) fails isSafeInteger too
-  if (!Number.isSafeInteger(pnl) || !Number.isSafeInteger(initial) || !Number.isSafeInteger(maintenance))
-    return undefined;
+  if (!Number.isSafeInteger(initial) || !Number.isSafeInteger(maintenance)) return undefined;
   out.notional = notional;
-  out.pnl = pnl;
   out.initial = initial;
   out.maintenance = maintenance;
   return out;

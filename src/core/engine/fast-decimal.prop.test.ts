@@ -15,7 +15,9 @@ function reference(v: string, decimals: number, max: bigint): bigint | undefined
 }
 
 const digits = (min: number, max: number) =>
-  fc.array(fc.constantFrom('0', '1', '2', '5', '9'), { minLength: min, maxLength: max }).map((a) => a.join(''));
+  fc
+    .array(fc.constantFrom('0', '1', '2', '5', '9'), { minLength: min, maxLength: max })
+    .map((a) => a.join(''));
 const decimalLike = fc
   .tuple(
     fc.constantFrom('', '', '', '-', '+', ' '),
