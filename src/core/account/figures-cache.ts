@@ -24,11 +24,11 @@
  */
 import { scalesInitWeights } from '../collateral/bank-totals.ts';
 import type { ReadonlyEngineState, ReadonlySubaccount } from '../model/state.ts';
-import { closeFeeMaintenanceQuote } from './close-fee.ts';
 import {
   evaluate,
   marketOrdersReservation,
   type PositionFigures,
+  positionFiguresAt,
   reservationInitialAt,
   reservationPositionSize,
   type ScopeFigures,
@@ -36,6 +36,7 @@ import {
   scopeFiguresFromSums,
 } from './figures.ts';
 import { addOrderTerms, type OrderLite, type OrderSums, reservationFromSums } from './open-orders.ts';
+import { positiveHealthHaircut } from './pnl-haircut.ts';
 import { bookFiguresQuote, bookInitialWithTrade } from './portfolio-book.ts';
 import { PortfolioScopeRows, portfolioFiguresQuote } from './portfolio-scope.ts';
 import { markOf, type PositionLite } from './prices.ts';
@@ -163,7 +164,6 @@ export function invalidateSubaccount(state: ReadonlyEngineState, subKey: string)
 }
 
 const NO_ORDERS: readonly OrderLite[] = Object.freeze([]);
-const NO_BALANCES: ReadonlyMap<string, bigint> = new Map();
 const CROSS = Object.freeze({ kind: 'cross' as const });
 
 /** Is the subaccount margined on its whole book (portfolio-scope.ts)? */
@@ -195,28 +195,29 @@ function collateralOf(state: ReadonlyEngineState, sub: ReadonlySubaccount): Coll
   return { init: f.collateralInitialQuote, maint: f.collateralMaintenanceQuote, raw: f.collateralRawQuote };
 }
 
-/** The terms one cross position adds, computed by `evaluate` on a view holding only it. */
+/**
+ * The terms one (non-zero) cross position adds: what `evaluate` adds to its sums for it, by the
+ * same per-position computation (positionFiguresAt, positiveHealthHaircut). The maintenance is
+ * the position's own: the fee to close depends on the whole scope's equity and is added once, to
+ * the sums (scopeFiguresFromSums). Cached states have no lazy funding (cacheable).
+ */
 function termsOf(state: ReadonlyEngineState, sub: ReadonlySubaccount, p: PositionLite): PositionTerms {
-  const f = evaluate(state, {
-    sub,
-    scope: CROSS,
-    positions: [p],
-    balances: NO_BALANCES,
-    settlementDelta: 0n,
-    orders: NO_ORDERS,
-    standalone: true,
-  });
+  const market = state.markets.get(p.market)!;
+  const f = positionFiguresAt(state, market, sub, p, 0n);
   const pnl = f.unrealizedPnlQuote;
-  return {
-    figures: f.positions[0]!,
+  const cut = positiveHealthHaircut(
+    market.config.positiveHealthWeight,
     pnl,
-    initial: f.initialMarginQuote,
-    // The position's own maintenance: the fee to close depends on the whole scope's equity and
-    // is added once, to the sums (scopeFiguresFromSums).
-    maintenance: f.maintenanceMarginQuote - closeFeeMaintenanceQuote(f.positions, f.equityQuote),
-    // equity = collateral (0 here) + PnL − haircut
-    haircutInit: pnl - f.equityInitialQuote,
-    haircutMaint: pnl - f.equityQuote,
+    f.initialQuote,
+    f.maintenanceQuote,
+  );
+  return {
+    figures: f,
+    pnl,
+    initial: f.initialQuote,
+    maintenance: f.maintenanceQuote,
+    haircutInit: cut.initialQuote,
+    haircutMaint: cut.maintenanceQuote,
   };
 }
 
@@ -314,9 +315,10 @@ function refresh(state: ReadonlyEngineState, e: SubEntry): void {
       else e.reservations.delete(m);
       if (sums !== undefined) {
         // exact (bigint) patch: the sums stay Σ over the current terms
-        if (old !== undefined) addTerms(sums, old, -1n);
-        if (t !== undefined) addTerms(sums, t, 1n);
-        sums.reserved += (e.reservations.get(m) ?? 0n) - oldReserved;
+        if (old !== undefined) subtractTerms(sums, old);
+        if (t !== undefined) addTerms(sums, t);
+        const reserved = e.reservations.get(m) ?? 0n;
+        if (reserved !== oldReserved) sums.reserved += reserved - oldReserved;
         sums.positions = undefined;
       }
     }
@@ -394,12 +396,20 @@ export function cachedCrossFigures(state: ReadonlyEngineState, sub: ReadonlySuba
   return e.figures;
 }
 
-function addTerms(s: Sums, t: PositionTerms, sign: bigint): void {
-  s.upnl += sign * t.pnl;
-  s.im += sign * t.initial;
-  s.mm += sign * t.maintenance;
-  s.hcInit += sign * t.haircutInit;
-  s.hcMaint += sign * t.haircutMaint;
+function addTerms(s: Sums, t: PositionTerms): void {
+  s.upnl += t.pnl;
+  s.im += t.initial;
+  s.mm += t.maintenance;
+  if (t.haircutInit !== 0n) s.hcInit += t.haircutInit;
+  if (t.haircutMaint !== 0n) s.hcMaint += t.haircutMaint;
+}
+
+function subtractTerms(s: Sums, t: PositionTerms): void {
+  s.upnl -= t.pnl;
+  s.im -= t.initial;
+  s.mm -= t.maintenance;
+  if (t.haircutInit !== 0n) s.hcInit -= t.haircutInit;
+  if (t.haircutMaint !== 0n) s.hcMaint -= t.haircutMaint;
 }
 
 /** The subaccount's cross position figures in its position order (as evaluate lists them). */
@@ -478,11 +488,13 @@ export function crossFiguresWithChange(
     im = 0n;
     reserved = s.reserved;
   } else {
-    const base = cachedCrossFigures(state, sub);
+    // The cached figures' equity (initial), IM and reservation, straight from their sums
+    // (scopeFiguresFromSums) without building the figures object.
     e = entryFor(state, sub);
-    freeInit = base.equityInitialQuote + settlementDelta;
-    im = base.initialMarginQuote;
-    reserved = base.openOrderInitialMarginQuote;
+    const s = sumsOf(state, e);
+    freeInit = e.collateral!.init + s.upnl - s.hcInit + settlementDelta;
+    im = s.im;
+    reserved = s.reserved;
   }
   let positions: readonly PositionLite[] | undefined;
   if (next !== undefined) {

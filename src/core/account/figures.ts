@@ -30,6 +30,13 @@ import {
 import { positiveHealthHaircut } from './pnl-haircut.ts';
 import { portfolioFiguresQuote } from './portfolio-scope.ts';
 import { assetPricePx8, markOf, type PositionLite } from './prices.ts';
+import { safePositionFigures, safeRequirement } from './safe-position.ts';
+
+let safeFiguresEnabled = true;
+/** Turns the safe-integer path off (every position priced in bigints) or back on: for tests. */
+export function setSafePositionFigures(on: boolean): void {
+  safeFiguresEnabled = on;
+}
 
 export type Scope = { kind: 'cross' } | { kind: 'isolated'; market: string };
 
@@ -155,6 +162,16 @@ export function positionRequirement(
   marks?: ReadonlyMap<string, bigint>,
 ): { notionalQuote: bigint; initialQuote: bigint; maintenanceQuote: bigint } {
   const qd = state.settlement.decimals;
+  if (safeFiguresEnabled) {
+    // safe-integer arithmetic when the market and the figures allow it (safe-position.ts)
+    const fast = safeRequirement(market, qd, size, markPx8, maxLeverage !== undefined);
+    if (fast !== undefined)
+      return {
+        notionalQuote: BigInt(fast.notional),
+        initialQuote: BigInt(fast.initial),
+        maintenanceQuote: BigInt(fast.maintenance),
+      };
+  }
   const absSize = size < 0n ? -size : size;
   const notionalQuote = notionalValue(market.config, absSize, markPx8, qd, 'ceil');
   const terms = market.config.option;
@@ -298,43 +315,23 @@ export function evaluate(
   for (const p of view.positions) {
     if (p.size === 0n) continue;
     const market = state.markets.get(p.market)!;
-    const mark = markOf(market, marks);
-    const value = signedValue(market.config, p.size, mark, qd, 'floor');
     const stored = lazy ? view.sub.positions.get(p.market) : undefined;
     // the per-position figure shows the stored position's unsettled funding (already in upnl)
     const funding = stored ? pendingFundingQuote(state, market, stored) : 0n;
-    const pnl = value - p.entryValue;
-    const req = positionRequirement(
-      state,
-      market,
-      p.size,
-      mark,
-      view.sub.maxLeverage.get(p.market),
-      p.entryValue,
-      marks,
-    );
+    const f = positionFiguresAt(state, market, view.sub, p, funding, marks);
+    const pnl = funding === 0n ? f.unrealizedPnlQuote : f.unrealizedPnlQuote - funding;
     upnl += pnl;
-    im += req.initialQuote;
-    mm += req.maintenanceQuote;
+    im += f.initialQuote;
+    mm += f.maintenanceQuote;
     const cut = positiveHealthHaircut(
       market.config.positiveHealthWeight,
       pnl,
-      req.initialQuote,
-      req.maintenanceQuote,
+      f.initialQuote,
+      f.maintenanceQuote,
     );
     haircutInit += cut.initialQuote;
     haircutMaint += cut.maintenanceQuote;
-    positions.push({
-      market: p.market,
-      size: p.size,
-      entryValue: p.entryValue,
-      markPx8: mark,
-      notionalQuote: req.notionalQuote,
-      unrealizedPnlQuote: pnl + funding,
-      initialQuote: req.initialQuote,
-      maintenanceQuote: req.maintenanceQuote,
-      ...(market.config.closeFeeInMaintenance ? { closeFeePpm: market.config.takerFee } : {}),
-    });
+    positions.push(f);
   }
   if (view.scope.kind === 'cross' && !view.standalone && view.sub.portfolioMargin && state.portfolio) {
     // One requirement for the whole book (hedges offset); per-position figures stay standalone.
@@ -357,6 +354,100 @@ export function evaluate(
     positions,
     crossCloseFees: view.scope.kind === 'cross',
   });
+}
+
+/**
+ * One (non-zero) position's figures at its market's mark: its value (rounded down) less its entry
+ * value, and its requirements with the subaccount's leverage cap. The body of `evaluate`'s loop,
+ * shared with the figures cache's per-position terms (figures-cache.ts), so both are one
+ * computation. `funding` (lazy funding, unsettled) is added to the figure's PnL only.
+ */
+export function positionFiguresAt(
+  state: ReadonlyEngineState,
+  market: ReadonlyMarketState,
+  sub: ReadonlySubaccount,
+  p: PositionLite,
+  funding: bigint,
+  marks?: ReadonlyMap<string, bigint>,
+): PositionFigures {
+  const mark = markOf(market, marks);
+  // Safe-integer arithmetic when the market and the figures allow it (safe-position.ts), equal to
+  // the bigint computation below to the unit (safe-position.prop.test.ts).
+  const fast =
+    funding === 0n && safeFiguresEnabled
+      ? safePositionFigures(
+          market,
+          state.settlement.decimals,
+          p.size,
+          p.entryValue,
+          mark,
+          sub.maxLeverage.size > 0 && sub.maxLeverage.has(p.market),
+        )
+      : undefined;
+  if (fast !== undefined) {
+    const cfg = market.config;
+    return cfg.closeFeeInMaintenance
+      ? {
+          market: p.market,
+          size: p.size,
+          entryValue: p.entryValue,
+          markPx8: mark,
+          notionalQuote: BigInt(fast.notional),
+          unrealizedPnlQuote: BigInt(fast.pnl),
+          initialQuote: BigInt(fast.initial),
+          maintenanceQuote: BigInt(fast.maintenance),
+          closeFeePpm: cfg.takerFee,
+        }
+      : {
+          market: p.market,
+          size: p.size,
+          entryValue: p.entryValue,
+          markPx8: mark,
+          notionalQuote: BigInt(fast.notional),
+          unrealizedPnlQuote: BigInt(fast.pnl),
+          initialQuote: BigInt(fast.initial),
+          maintenanceQuote: BigInt(fast.maintenance),
+        };
+  }
+  return positionFiguresExact(state, market, sub, p, funding, mark, marks);
+}
+
+/**
+ * `positionFiguresAt` without the safe-integer figures (its requirement still takes the
+ * safe-integer path unless setSafePositionFigures(false): the property test's reference turns
+ * it off).
+ */
+export function positionFiguresExact(
+  state: ReadonlyEngineState,
+  market: ReadonlyMarketState,
+  sub: ReadonlySubaccount,
+  p: PositionLite,
+  funding: bigint,
+  mark: bigint,
+  marks?: ReadonlyMap<string, bigint>,
+): PositionFigures {
+  const value = signedValue(market.config, p.size, mark, state.settlement.decimals, 'floor');
+  const pnl = value - p.entryValue;
+  const req = positionRequirement(
+    state,
+    market,
+    p.size,
+    mark,
+    sub.maxLeverage.get(p.market),
+    p.entryValue,
+    marks,
+  );
+  return {
+    market: p.market,
+    size: p.size,
+    entryValue: p.entryValue,
+    markPx8: mark,
+    notionalQuote: req.notionalQuote,
+    unrealizedPnlQuote: funding === 0n ? pnl : pnl + funding,
+    initialQuote: req.initialQuote,
+    maintenanceQuote: req.maintenanceQuote,
+    ...(market.config.closeFeeInMaintenance ? { closeFeePpm: market.config.takerFee } : {}),
+  };
 }
 
 /** A scope's additive sums, from which every figure of `ScopeFigures` follows. */

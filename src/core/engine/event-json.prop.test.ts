@@ -122,6 +122,57 @@ describe('fill event JSON template', () => {
     expect(wrote).toBeGreaterThan(0);
   });
 
+  it('moved events whose from / to are mangled (the cached balance and fees texts): nothing or toJson', () => {
+    const ref = fc
+      .tuple(
+        ledger(anyString),
+        fc.constantFrom('reverse', 'extra', 'number', 'undefined', 'proto', 'none', 'none'),
+        fc.nat(),
+      )
+      .map(([r, how, n]) => {
+        const entries = Object.entries(r);
+        switch (how) {
+          case 'reverse':
+            return Object.fromEntries(entries.reverse());
+          case 'extra':
+            return { ...r, extra: 'x' };
+          case 'number':
+            return Object.fromEntries(entries.map(([k, v]) => [k, k === 'kind' ? v : n]));
+          case 'undefined':
+            return Object.fromEntries(entries.map(([k, v]) => [k, k === 'kind' ? v : undefined]));
+          case 'proto':
+            return Object.assign(Object.create({ inherited: 1 }), r);
+          default:
+            return r;
+        }
+      });
+    let wrote = 0;
+    fc.assert(
+      fc.property(
+        // the same few subaccounts again and again, so cached texts are met
+        fc.record({
+          type: fc.constant('moved'),
+          from: fc.oneof(ref, ledger(fc.constantFrom('a/0', 'b/0', 'a"/0'))),
+          to: fc.oneof(ref, ledger(fc.constantFrom('a/0', 'b/0'))),
+          asset: plainString,
+          amount,
+          reason: plainString,
+        }),
+        (raw) => {
+          const e = plainObject(raw);
+          const t = templateEventJson(e);
+          if (t !== undefined) {
+            wrote++;
+            expect(t).toBe(toJson(e));
+          }
+          expect(encodeEvent(e as never)).toBe(toJson(e));
+        },
+      ),
+      { numRuns: propRuns(3000) },
+    );
+    expect(wrote).toBeGreaterThan(0);
+  });
+
   it('refuses a reordered event and one with an escaped string (written by toJson instead)', () => {
     const e = {
       type: 'traded',

@@ -43,10 +43,43 @@ function traded(o: Record<string, unknown>): string | undefined {
 function moved(o: Record<string, unknown>): string | undefined {
   const { asset, amount, reason } = o;
   if (!plain(asset) || !plain(reason) || typeof amount !== 'bigint') return undefined;
-  const from = flatObject(o.from);
-  const to = flatObject(o.to);
+  const from = refText(o.from);
+  const to = refText(o.to);
   if (from === undefined || to === undefined) return undefined;
   return `{"type":"moved","from":${from},"to":${to},"asset":"${asset}","amount":{"$n":"${amount}"},"reason":"${reason}"}`;
+}
+
+const BALANCE_KEYS = ['kind', 'sub'];
+const FEES_KEYS = ['kind'];
+const FEES_TEXT = '{"kind":"fees"}';
+/**
+ * flatObject's text of `{ kind: 'balance', sub }` by `sub`, for the subaccounts that traded
+ * last (every fill moves two fees from two balances); cleared when it holds MAX_REF_TEXTS.
+ */
+const balanceTexts = new Map<string, string>();
+const MAX_REF_TEXTS = 4096;
+
+/**
+ * `flatObject(v)` for a `moved` event's `from` / `to`: the two most frequent shapes (a balance,
+ * the fees) from a cache or a constant when the object is exactly that shape, else flatObject.
+ */
+function refText(v: unknown): string | undefined {
+  if (typeof v !== 'object' || v === null || Object.getPrototypeOf(v) !== Object.prototype) return undefined;
+  const o = v as Record<string, unknown>;
+  const kind = o.kind;
+  if (kind === 'fees' && hasKeys(o, FEES_KEYS)) return FEES_TEXT;
+  if (kind !== 'balance' || !hasKeys(o, BALANCE_KEYS)) return flatObject(v);
+  const sub = o.sub;
+  if (typeof sub !== 'string') return undefined;
+  let text = balanceTexts.get(sub);
+  if (text === undefined) {
+    // a string key only after flatObject found `sub` plain (its text is then this one)
+    text = flatObject(v);
+    if (text === undefined) return undefined;
+    if (balanceTexts.size >= MAX_REF_TEXTS) balanceTexts.clear();
+    balanceTexts.set(sub, text);
+  }
+  return text;
 }
 
 /** True when `o`'s enumerable keys (own and inherited, as for…in walks them) are exactly `keys`, in order, all own. */

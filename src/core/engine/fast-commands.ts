@@ -58,10 +58,69 @@ function ref(v: unknown): { account: string; sub: string } | undefined {
   return isId(sub) ? { account, sub } : undefined;
 }
 
-function positive(v: unknown, decimals: number, max: bigint): bigint | undefined {
+/**
+ * A strictly positive decimal string at `decimals` scale below `max`, as `parseDecimal` reads it;
+ * undefined for anything else. Short canonical strings are read in safe-integer arithmetic
+ * (smallDecimal), the rest by `parseDecimal` (fast-decimal.prop.test.ts compares the two).
+ */
+export function positive(v: unknown, decimals: number, max: bigint): bigint | undefined {
   if (typeof v !== 'string') return undefined;
+  const x = smallDecimal(v, decimals);
+  if (x > 0) {
+    const b = BigInt(x);
+    return b < max ? b : undefined;
+  }
+  if (x === 0) return undefined;
   const r = parseDecimal(v, decimals);
   return r.ok && r.value > 0n && r.value < max ? r.value : undefined;
+}
+
+const P10: readonly number[] = Array.from({ length: 16 }, (_, i) => 10 ** i); // exact
+
+/**
+ * `parseDecimal(s, decimals)` for a canonical, non-negative decimal of at most 17 characters
+ * whose scaled value is a safe integer (< 2^53), as a number; −1 when it cannot say (a sign,
+ * a non-canonical form, too many decimals, too large: `parseDecimal` decides those). Canonical as
+ * num/fixed.ts's DECIMAL_RE: `0` or a digit string without a leading zero, then optionally `.`
+ * and at least one digit. Exact: every intermediate is an integer below 2^53, or (when the true
+ * value is not) a double ≥ 2^53, which the final safe-integer test refuses.
+ */
+function smallDecimal(s: string, decimals: number): number {
+  const n = s.length;
+  if (n === 0 || n > 17 || decimals > 15) return -1;
+  let i = 0;
+  let int = 0;
+  let c = s.charCodeAt(0);
+  if (c === 48) i = 1;
+  else {
+    if (c < 49 || c > 57) return -1;
+    for (; i < n; i++) {
+      c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      int = int * 10 + (c - 48);
+    }
+  }
+  let frac = 0;
+  let fracLen = 0;
+  if (i < n) {
+    if (s.charCodeAt(i) !== 46) return -1; // '.'
+    i++;
+    if (i === n) return -1; // `1.` is not canonical
+    for (; i < n; i++) {
+      c = s.charCodeAt(i);
+      if (c < 48 || c > 57) return -1;
+      frac = frac * 10 + (c - 48); // at most 15 digits: exact
+      fracLen++;
+    }
+    // trailing zeros of the fraction carry no value
+    while (fracLen > 0 && frac % 10 === 0) {
+      frac /= 10;
+      fracLen--;
+    }
+    if (fracLen > decimals) return -1;
+  }
+  const value = int * P10[decimals]! + frac * P10[decimals - fracLen]!;
+  return Number.isSafeInteger(value) ? value : -1;
 }
 
 /** The parsed `fill` command, or undefined when zod must decide (see the module header). */

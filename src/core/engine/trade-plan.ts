@@ -16,6 +16,8 @@ import type { RejectionCode } from './errors.ts';
 import * as fmt from './message-units.ts';
 import { ordersAfterFill } from './orders.ts';
 
+const NO_ORDER_VIEW: Partial<ScopeView> = Object.freeze({});
+
 export interface SidePlan {
   readonly sub: Subaccount;
   readonly isolated: boolean;
@@ -65,7 +67,7 @@ export function planSide(
   // are exactly those of a subaccount without any).
   const orderView: Partial<ScopeView> = resting
     ? { orders: ordersAfterFill(state, sub.key, resting.orderId, resting.filled) }
-    : {};
+    : NO_ORDER_VIEW;
 
   if (absAfter > market.config.maxPositionSize && addsRisk) {
     return {

@@ -63,11 +63,26 @@ function parseQuote(text: string, quoteDecimals: number, field: string): bigint 
   return r.value;
 }
 
+/** A `fixed` model, with the constant ratios its requirement applies. */
+export interface FixedMarginModel extends MarginModel {
+  readonly kind: 'fixed';
+  /** IM = ⌈notional × initialPpm / 1e6⌉, MM = ⌈notional × maintenancePpm / 1e6⌉. */
+  readonly initialPpm: bigint;
+  readonly maintenancePpm: bigint;
+}
+
+/** The model's constant ratios when it is a `fixed` one (account/safe-position.ts computes with them). */
+export function fixedRatios(model: MarginModel): FixedMarginModel | undefined {
+  return model.kind === 'fixed' && 'initialPpm' in model ? (model as FixedMarginModel) : undefined;
+}
+
 /** Constant ratios. */
-function fixedModel(initialPpm: bigint, maintenancePpm: bigint): MarginModel {
+function fixedModel(initialPpm: bigint, maintenancePpm: bigint): FixedMarginModel {
   checkMaintenance(maintenancePpm, initialPpm);
   return {
     kind: 'fixed',
+    initialPpm,
+    maintenancePpm,
     requirement: (e: PositionExposure): MarginRequirement => ({
       initialQuote: ratioOf(e.notionalQuote, initialPpm),
       maintenanceQuote: ratioOf(e.notionalQuote, maintenancePpm),

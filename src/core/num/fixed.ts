@@ -43,7 +43,7 @@ export function divRound(n: bigint, d: bigint, rounding: Rounding): bigint {
     d = -d;
   }
   const q = n / d; // truncates toward zero
-  const r = n - q * d;
+  const r = n % d; // n − q·d (the sign of n), one operation instead of two
   if (r === 0n) return q;
   switch (rounding) {
     case 'trunc':

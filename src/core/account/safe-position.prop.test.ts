@@ -1,0 +1,163 @@
+/**
+ * A position's figures through the safe-integer path (safe-position.ts, taken by
+ * positionFiguresAt when the market allows it) against the bigint computation
+ * (positionFiguresExact): the same object, key for key and to the unit, on random markets
+ * (fixed and bracket models, linear and inverse, entry-based requirements, leverage caps, close
+ * fees, quote scales 0–18) and random positions, aligned or arbitrary, up to far beyond 2^53.
+ * The engine-level check is figures-cache.prop.test.ts and the seeded mixed run.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createMarginModel } from '../margin/models.ts';
+import type { MarginModelConfig } from '../model/config.ts';
+import type { ReadonlyEngineState, ReadonlyMarketState, ReadonlySubaccount } from '../model/state.ts';
+import {
+  positionFiguresAt,
+  positionFiguresExact,
+  positionRequirement,
+  setSafePositionFigures,
+} from './figures.ts';
+import { safePositionFigures } from './safe-position.ts';
+
+const big = (maxDigits: number) =>
+  fc.oneof(
+    // step-/tick-aligned: m·10^j
+    fc
+      .tuple(fc.bigInt({ min: -9_999_999n, max: 9_999_999n }), fc.integer({ min: 0, max: 14 }))
+      .map(([m, j]) => m * 10n ** BigInt(j)),
+    fc.bigInt({ min: -(10n ** BigInt(maxDigits)), max: 10n ** BigInt(maxDigits) }),
+    fc.bigInt({ min: -(2n ** 53n) - 5n, max: 2n ** 53n + 5n }),
+  );
+
+const ppm = fc.bigInt({ min: 0n, max: 1_000_000n });
+
+const marketArb = fc.record({
+  qd: fc.constantFrom(0, 2, 6, 8, 9, 17, 18),
+  kind: fc.constantFrom('fixed', 'fixed', 'fixed', 'brackets'),
+  initial: ppm,
+  maintFraction: ppm,
+  inverse: fc.constantFrom(false, false, false, true),
+  entryBasis: fc.constantFrom(false, false, false, true),
+  closeFee: fc.boolean(),
+  cap: fc.oneof(
+    { arbitrary: fc.constant(null), weight: 4 },
+    { arbitrary: fc.bigInt({ min: 1n, max: 200_000_000n }), weight: 1 },
+  ),
+});
+
+type MarketCase = typeof marketArb extends fc.Arbitrary<infer T> ? T : never;
+
+function setup(m: MarketCase) {
+  const margin: MarginModelConfig =
+    m.kind === 'fixed'
+      ? { kind: 'fixed', initialRatio: m.initial, maintenance: { fractionOfInitial: m.maintFraction } }
+      : {
+          kind: 'brackets',
+          brackets: [{ maintenanceRatio: m.initial / 2n, initialRatio: m.initial }] as never,
+        };
+  const config = {
+    id: 'X',
+    kind: 'perpetual',
+    margin,
+    takerFee: 500n,
+    ...(m.inverse ? { contractType: 'inverse' as const, contractValue: 100_00000000n } : {}),
+    ...(m.entryBasis ? { requirementOn: 'entry' as const } : {}),
+    ...(m.closeFee ? { closeFeeInMaintenance: true } : {}),
+  };
+  const market = {
+    config,
+    model: createMarginModel(margin, m.qd),
+    openInterestQty9: 0n,
+    lastFundingRate9: 0n,
+  } as unknown as ReadonlyMarketState;
+  const state = {
+    settlement: { id: 'Q', decimals: m.qd },
+    markets: new Map([['X', market]]),
+  } as unknown as ReadonlyEngineState;
+  const sub = {
+    key: 's/0',
+    maxLeverage: m.cap === null ? new Map() : new Map([['X', m.cap]]),
+  } as unknown as ReadonlySubaccount;
+  return { state, market, sub };
+}
+
+describe('safe-integer position figures', () => {
+  it('equal the bigint figures, key for key', () => {
+    let fast = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(
+        marketArb,
+        // sizes on a 0.001 step, marks on a 0.01 tick, entries of a realistic magnitude; or anything
+        fc
+          .oneof(
+            {
+              arbitrary: fc.bigInt({ min: -1_000_000n, max: 1_000_000n }).map((m) => m * 1_000_000n),
+              weight: 3,
+            },
+            { arbitrary: big(22), weight: 1 },
+          )
+          .filter((s) => s !== 0n),
+        fc.oneof(
+          { arbitrary: fc.bigInt({ min: -(10n ** 13n), max: 10n ** 13n }), weight: 3 },
+          { arbitrary: big(22), weight: 1 },
+        ),
+        fc
+          .oneof(
+            { arbitrary: fc.bigInt({ min: 0n, max: 10_000_000n }).map((t) => t * 1_000_000n), weight: 3 },
+            { arbitrary: big(14), weight: 1 },
+          )
+          .map((x) => (x < 0n ? -x : x)),
+        (m, size, entryValue, mark) => {
+          if (m.kind === 'brackets') return; // (kept for the decline branch below)
+          const { state, market, sub } = setup(m);
+          if (m.inverse && mark === 0n) return; // an inverse market is valued at a positive price
+          runs++;
+          const p = { market: 'X', size, entryValue };
+          const capped = sub.maxLeverage.has('X');
+          if (safePositionFigures(market, m.qd, size, entryValue, mark, capped) !== undefined) fast++;
+          const cap = sub.maxLeverage.get('X');
+          const got = positionFiguresAt(state, market, sub, p, 0n, new Map([['X', mark]]));
+          const gotReq = positionRequirement(state, market, size, mark, cap);
+          const gotEntryReq = positionRequirement(state, market, size, mark, cap, entryValue);
+          setSafePositionFigures(false);
+          try {
+            const want = positionFiguresExact(state, market, sub, p, 0n, mark);
+            expect(Object.keys(got)).toEqual(Object.keys(want));
+            expect(got).toEqual(want);
+            expect(gotReq).toEqual(positionRequirement(state, market, size, mark, cap));
+            expect(gotEntryReq).toEqual(positionRequirement(state, market, size, mark, cap, entryValue));
+          } finally {
+            setSafePositionFigures(true);
+          }
+        },
+      ),
+      { numRuns: 20_000 },
+    );
+    // the safe path is actually exercised (and declines the rest)
+    expect(fast).toBeGreaterThan(runs / 20); // about 12 % of the cases
+    expect(fast).toBeLessThan(runs);
+  });
+
+  it('declines markets it does not cover', () => {
+    const base = {
+      qd: 6,
+      kind: 'fixed',
+      initial: 100_000n,
+      maintFraction: 500_000n,
+      inverse: false,
+      entryBasis: false,
+      closeFee: false,
+      cap: null,
+    };
+    const at = (m: typeof base | (typeof base & Record<string, unknown>)) => {
+      const { market } = setup(m as never);
+      return safePositionFigures(market, m.qd, 2_000_000n, 200_000n, 10_000_000_000n, m.cap !== null);
+    };
+    expect(at(base)).toEqual({ notional: 200_000, pnl: 0, initial: 20_000, maintenance: 10_000 });
+    expect(at({ ...base, kind: 'brackets' })).toBeUndefined();
+    expect(at({ ...base, inverse: true })).toBeUndefined();
+    expect(at({ ...base, entryBasis: true })).toBeUndefined();
+    expect(at({ ...base, cap: 5_000_000n } as never)).toBeUndefined();
+  });
+});
