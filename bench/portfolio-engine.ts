@@ -130,7 +130,7 @@ export function benchPortfolioEngine(
 ): PortfolioEngineBenchResult {
   const log = opts.log ?? ((s: string) => process.stdout.write(`${s}\n`));
   const options = opts.options ?? 200;
-  const runs = opts.quick ? 20 : 200;
+  const runs = opts.quick ? 20 : 2000;
   const { engine, acct, mm } = buildVenue(options, 11);
   const sub = engine.state.subaccounts.get('pm/0')!;
   let f = evaluate(engine.state, crossView(sub));
