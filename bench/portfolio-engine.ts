@@ -16,7 +16,7 @@
  *     kept book (account/portfolio-deribit-book.ts) re-adds the rows after the traded one to its
  *     running sums.
  * Each timed region is one `engine.execute(fill)`: command parsing, both sides' checks, the state
- * update, the events and the kept book brought to the new size; nothing is left out. The 200
+ * update, the events and the kept book brought to the new size; nothing is left out. The 2,000
  * timed fills follow 2,000 untimed ones (10 in quick mode), so the JIT has compiled the path.
  *
  * CPU time and allocation per call of the order check, the trade check and the accepted fill,
