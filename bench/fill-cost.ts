@@ -18,10 +18,11 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { preTradeAccount } from './support.ts';
 
 const root = resolve(process.argv[2] ?? new URL('..', import.meta.url).pathname);
 const imp = (p: string) => import(pathToFileURL(resolve(root, p)).href);
-const { benchVenue, BASE_MARK } = await imp('bench/support.ts');
+const { benchVenue } = await imp('bench/support.ts');
 const { decideOrderCheck, parseOrderCheck } = await imp('src/core/engine/order-check.ts');
 const { InMemoryJournal } = await imp('src/store/memory-journal.ts');
 
@@ -34,35 +35,8 @@ let delivered = 0;
 engine.onEvents((events: unknown[]) => {
   delivered += events.length;
 });
-const trader = { account: 'trader' };
-const maker = { account: 'maker' };
-engine.executeOrThrow({ type: 'deposit', to: trader, asset: 'USDC', amount: '100000' });
-engine.executeOrThrow({ type: 'deposit', to: maker, asset: 'USDC', amount: '10000000' });
-for (let m = 0; m < 10; m++) {
-  const long = m % 2 === 0;
-  engine.executeOrThrow({
-    type: 'fill',
-    market: `M${m}`,
-    buyer: long ? trader : maker,
-    seller: long ? maker : trader,
-    size: m === 0 ? '0.001' : '20',
-    price: String(BASE_MARK),
-  });
-}
-for (const [id, market, side] of [
-  ['r1', 'M3', 'buy'],
-  ['r2', 'M3', 'sell'],
-  ['r3', 'M7', 'buy'],
-] as const)
-  engine.executeOrThrow({
-    type: 'place_order',
-    orderId: id,
-    subaccount: trader,
-    market,
-    side,
-    size: '2',
-    price: side === 'buy' ? '99' : '101',
-  });
+// The account is set up by this checkout's bench/support.ts (only commands: any ROOT's engine takes them).
+const { trader, maker } = preTradeAccount(engine);
 
 const parsed = parseOrderCheck({
   subaccount: trader,

@@ -42,7 +42,17 @@ import { benchPortfolio } from './portfolio.ts';
 import { benchPortfolioEngine } from './portfolio-engine.ts';
 import { benchServeLoad } from './serve-load.ts';
 import { benchSim } from './sim.ts';
-import { BASE_MARK, benchConfig, benchVenue, fmtNs, fmtRate, populate, stats, timeEach } from './support.ts';
+import {
+  BASE_MARK,
+  benchConfig,
+  benchVenue,
+  fmtNs,
+  fmtRate,
+  populate,
+  preTradeAccount,
+  stats,
+  timeEach,
+} from './support.ts';
 
 const ARGS = parseBenchArgs(process.argv.slice(2));
 const QUICK = ARGS.quick || process.env.BENCH_QUICK === '1';
@@ -85,40 +95,7 @@ function preTrade() {
   engine.onEvents((events) => {
     delivered += events.length;
   });
-  const trader = { account: 'trader' };
-  const maker = { account: 'maker' };
-  engine.executeOrThrow({ type: 'deposit', to: trader, asset: 'USDC', amount: '100000' });
-  engine.executeOrThrow({ type: 'deposit', to: maker, asset: 'USDC', amount: '10000000' });
-  // Ten positions, long and short; M0 starts at +0.001 so the measured fills flip it.
-  for (let m = 0; m < 10; m++) {
-    const long = m % 2 === 0;
-    const size = m === 0 ? '0.001' : '20';
-    engine.executeOrThrow({
-      type: 'fill',
-      market: `M${m}`,
-      buyer: long ? trader : maker,
-      seller: long ? maker : trader,
-      size,
-      price: String(BASE_MARK),
-    });
-  }
-  // Three resting orders (two markets), so the check reserves against a real book.
-  for (const [id, market, side] of [
-    ['r1', 'M3', 'buy'],
-    ['r2', 'M3', 'sell'],
-    ['r3', 'M7', 'buy'],
-  ] as const)
-    engine.executeOrThrow({
-      type: 'place_order',
-      orderId: id,
-      subaccount: trader,
-      market,
-      side,
-      size: '2',
-      price: side === 'buy' ? '99' : '101',
-    });
-  if (engine.state.subaccounts.get('trader/0')!.positions.size !== 10)
-    throw new Error('trader should hold 10 positions');
+  const { trader, maker } = preTradeAccount(engine);
 
   // Pre-trade check: "may the trader place this order, and what would it reserve?" on the
   // current state, changing nothing. Wire validation (zod) and the decision are timed apart.

@@ -70,6 +70,46 @@ export function benchVenue(markets: number, journal?: JournalPort): Engine {
   return engine;
 }
 
+/**
+ * Bench block a's account (also bench/fill-cost.ts): `trader` with 10 positions, long and short,
+ * on a 10-market `benchVenue` — M0 at +0.001 so fills of 0.002 flip it — and three resting orders
+ * (two markets), so an order check reserves against a real book; `maker` is every counterparty.
+ */
+export function preTradeAccount(engine: Engine): { trader: { account: string }; maker: { account: string } } {
+  const trader = { account: 'trader' };
+  const maker = { account: 'maker' };
+  engine.executeOrThrow({ type: 'deposit', to: trader, asset: 'USDC', amount: '100000' });
+  engine.executeOrThrow({ type: 'deposit', to: maker, asset: 'USDC', amount: '10000000' });
+  for (let m = 0; m < 10; m++) {
+    const long = m % 2 === 0;
+    engine.executeOrThrow({
+      type: 'fill',
+      market: `M${m}`,
+      buyer: long ? trader : maker,
+      seller: long ? maker : trader,
+      size: m === 0 ? '0.001' : '20',
+      price: String(BASE_MARK),
+    });
+  }
+  for (const [id, market, side] of [
+    ['r1', 'M3', 'buy'],
+    ['r2', 'M3', 'sell'],
+    ['r3', 'M7', 'buy'],
+  ] as const)
+    engine.executeOrThrow({
+      type: 'place_order',
+      orderId: id,
+      subaccount: trader,
+      market,
+      side,
+      size: '2',
+      price: side === 'buy' ? '99' : '101',
+    });
+  if (engine.state.subaccounts.get('trader/0')?.positions.size !== 10)
+    throw new Error('trader should hold 10 positions');
+  return { trader, maker };
+}
+
 export interface PopulationOptions {
   accounts: number;
   markets: number;
