@@ -9,46 +9,30 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { venueConfig } from '../../test/support/fixtures.ts';
 import { freshClusterName, NATS_URL, natsAvailable } from '../../test/support/nats.ts';
 import { PG_URL, postgresAvailable } from '../../test/support/postgres.ts';
-import { purgeCluster } from './admin.ts';
-import { ClusterClient } from './client.ts';
+import type { ClusterClient } from './client.ts';
+import { startTestCluster, stopTestCluster, type TestCluster } from './cluster.testkit.ts';
 import { checkConservation } from './conservation.ts';
-import { Coordinator } from './coordinator.ts';
 import { gatewayApp } from './gateway.ts';
-import { type ClusterNames, clusterNames } from './names.ts';
-import { connectBus } from './nats.ts';
 import { COVER_ACCOUNT, partitionOf } from './partition.ts';
 import { PartitionWorker } from './worker.ts';
 
 const READY = (await postgresAvailable('the cluster tests')) && (await natsAvailable('the cluster tests'));
 const N = 2;
 
-interface Running {
-  names: ClusterNames;
-  workers: PartitionWorker[];
-  coordinator: Coordinator;
-  client: ClusterClient;
-}
+type Running = TestCluster;
 const running: Running[] = [];
 afterEach(async () => {
-  for (const r of running.splice(0)) {
-    await Promise.all(r.workers.map((w) => w.stop()));
-    await r.coordinator.stop();
-    await r.client.bus.nc.close();
-    await purgeCluster(PG_URL, NATS_URL, r.names, N);
-  }
+  for (const r of running.splice(0)) await stopTestCluster(r);
 });
 
 async function cluster(overrides: Parameters<typeof venueConfig>[0] = {}): Promise<Running> {
-  const names = clusterNames(freshClusterName());
-  const common = { names, partitions: N, pgUrl: PG_URL, natsUrl: NATS_URL, snapshotEvery: 5 };
-  const workers = await Promise.all(
-    Array.from({ length: N }, (_, p) =>
-      PartitionWorker.start({ ...common, partition: p, config: venueConfig(overrides) }),
-    ),
-  );
-  const coordinator = await Coordinator.start({ ...common, settlement: { id: 'USDC', decimals: 6 } });
-  const client = new ClusterClient(await connectBus(NATS_URL), names, N);
-  const r = { names, workers, coordinator, client };
+  const r = await startTestCluster({
+    name: freshClusterName(),
+    partitions: N,
+    config: venueConfig(overrides),
+    settlement: { id: 'USDC', decimals: 6 },
+    snapshotEvery: 5,
+  });
   running.push(r);
   return r;
 }

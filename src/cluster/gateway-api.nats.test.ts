@@ -7,52 +7,35 @@
  * the single process's answer, not the cluster's own.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { freshClusterName, NATS_URL, natsAvailable } from '../../test/support/nats.ts';
+import { freshClusterName, natsAvailable } from '../../test/support/nats.ts';
 import { PG_URL, postgresAvailable } from '../../test/support/postgres.ts';
 import { getPreset } from '../core/presets/index.ts';
 import { openApiPath } from '../server/openapi.ts';
 import { harness } from '../server/server.testkit.ts';
-import { purgeCluster } from './admin.ts';
-import { ClusterClient } from './client.ts';
+import { startTestCluster, stopTestCluster, type TestCluster } from './cluster.testkit.ts';
 import { checkConservation } from './conservation.ts';
-import { Coordinator } from './coordinator.ts';
 import { gatewayApp } from './gateway.ts';
 import { CLUSTER_UNSUPPORTED, dispositionOf, sumDecimals } from './gateway-api.ts';
-import { type ClusterNames, clusterNames } from './names.ts';
-import { connectBus } from './nats.ts';
 import { partitionOf } from './partition.ts';
-import { PartitionWorker } from './worker.ts';
 
 const READY =
   (await postgresAvailable('the gateway API tests')) && (await natsAvailable('the gateway API tests'));
 const N = 2;
 
-interface Running {
-  names: ClusterNames;
-  workers: PartitionWorker[];
-  coordinator: Coordinator;
-  client: ClusterClient;
-}
+type Running = TestCluster;
 const running: Running[] = [];
 afterEach(async () => {
-  for (const r of running.splice(0)) {
-    await Promise.all(r.workers.map((w) => w.stop()));
-    await r.coordinator.stop();
-    await r.client.bus.nc.close();
-    await purgeCluster(PG_URL, NATS_URL, r.names, N);
-  }
+  for (const r of running.splice(0)) await stopTestCluster(r);
 });
 
 async function cluster(): Promise<Running> {
-  const names = clusterNames(freshClusterName());
-  const common = { names, partitions: N, pgUrl: PG_URL, natsUrl: NATS_URL, snapshotEvery: 50 };
-  const config = getPreset('binance-usdm')!.config();
-  const workers = await Promise.all(
-    Array.from({ length: N }, (_, p) => PartitionWorker.start({ ...common, partition: p, config })),
-  );
-  const coordinator = await Coordinator.start({ ...common, settlement: { id: 'USDT', decimals: 8 } });
-  const client = new ClusterClient(await connectBus(NATS_URL), names, N);
-  const r = { names, workers, coordinator, client };
+  const r = await startTestCluster({
+    name: freshClusterName(),
+    partitions: N,
+    config: getPreset('binance-usdm')!.config(),
+    settlement: { id: 'USDT', decimals: 8 },
+    snapshotEvery: 50,
+  });
   running.push(r);
   return r;
 }
