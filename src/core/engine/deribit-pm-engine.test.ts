@@ -67,6 +67,17 @@ function book(
   for (const who of ['a', 'b'])
     e.executeOrThrow({ type: 'deposit', to: ref(who), asset: settlement, amount: '100', timeMs: nowMs });
   e.executeOrThrow({ type: 'set_portfolio_margin', subaccount: ref('a'), enabled: true, timeMs: nowMs });
+  openPositions(e, positions, marks, nowMs);
+  return e;
+}
+
+/** `a` takes each signed position from `b` at its mark ('-' = short). */
+function openPositions(
+  e: Engine,
+  positions: readonly (readonly [string, string])[],
+  prices: Readonly<Record<string, string>>,
+  timeMs: number,
+): void {
   for (const [market, size] of positions) {
     const long = !size.startsWith('-');
     e.executeOrThrow({
@@ -75,11 +86,10 @@ function book(
       buyer: ref(long ? 'a' : 'b'),
       seller: ref(long ? 'b' : 'a'),
       size: long ? size : size.slice(1),
-      price: marks[market]!,
-      timeMs: nowMs,
+      price: prices[market]!,
+      timeMs,
     });
   }
-  return e;
 }
 const figures = (e: Engine, who: string) =>
   evaluate(e.state, crossView(e.state.subaccounts.get(`${who}/0`)!));
@@ -236,19 +246,7 @@ describe('Deribit PM in the engine: coin-settled options', () => {
     for (const who of ['a', 'b'])
       e.executeOrThrow({ type: 'deposit', to: ref(who), asset: 'BTC', amount: '10', timeMs: NOW });
     e.executeOrThrow({ type: 'set_portfolio_margin', subaccount: ref('a'), enabled: true, timeMs: NOW });
-    const all: Record<string, string> = { ...marks, ...optionMarks };
-    for (const [market, size] of positions) {
-      const long = !size.startsWith('-');
-      e.executeOrThrow({
-        type: 'fill',
-        market,
-        buyer: ref(long ? 'a' : 'b'),
-        seller: ref(long ? 'b' : 'a'),
-        size: long ? size : size.slice(1),
-        price: all[market]!,
-        timeMs: NOW,
-      });
-    }
+    openPositions(e, positions, { ...marks, ...optionMarks }, NOW);
     return e;
   }
 
