@@ -20,94 +20,17 @@ import { Session } from 'node:inspector/promises';
 import { resolve } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { buildVenue, NOW } from './portfolio-engine.ts';
 
 const ROOT = resolve(process.argv[2] ?? resolve(import.meta.dirname, '..'));
 const load = (p: string) => import(pathToFileURL(resolve(ROOT, p)).href);
 const { Engine } = await load('src/core/engine/engine.ts');
 const { decideOrderCheck, parseOrderCheck } = await load('src/core/engine/order-check.ts');
 const { crossFiguresWithChange } = await load('src/core/account/figures-cache.ts');
-const { black76Price, yearFraction } = await load('src/core/pricing/black76.ts');
-const { rng } = await load('bench/support.ts');
 
-const DAY = 86_400_000;
-const NOW = Date.UTC(2026, 10, 25, 8);
-const SPOTS: Record<string, number> = { BTC: 100_000, ETH: 4_000, SOL: 200 };
-
-/** bench/portfolio-engine.ts's venue (same seed, same book), built with ROOT's engine. */
-function buildVenue(options: number, seed: number) {
-  const r = rng(seed);
-  const bases = Object.keys(SPOTS);
-  const expiries = [7, 30, 90, 180].map((d) => NOW + d * DAY);
-  const markets: unknown[] = bases.map((b) => ({
-    id: `${b}-PERP`,
-    kind: 'perpetual',
-    base: b,
-    stepSize: '0.001',
-    margin: { kind: 'fixed', initialRatio: '0.1', maintenance: { ratio: '0.05' } },
-  }));
-  const optionMarks: Record<string, string> = {};
-  const book: { id: string; size: number }[] = [];
-  for (let k = 0; k < options; k++) {
-    const base = bases[k % bases.length]!;
-    const S = SPOTS[base]!;
-    const right = r() < 0.5 ? 'call' : 'put';
-    const strike = Math.round(S * (0.7 + 0.6 * r()));
-    const expiryMs = expiries[Math.floor(r() * expiries.length)]!;
-    const id = `${base}-${expiryMs}-${strike}-${right}-${k}`;
-    markets.push({
-      id,
-      kind: 'option',
-      base,
-      stepSize: '0.1',
-      expiryMs,
-      option: { underlying: `${base}-PERP`, right, strike: String(strike) },
-      margin: { kind: 'standardOption' },
-    });
-    const vol = 0.5 + 0.35 * ((strike / S - 1) * (strike / S - 1)) + 0.1 * bases.indexOf(base);
-    const px = black76Price({ kind: right, forward: S, strike, timeYears: yearFraction(NOW, expiryMs), vol });
-    optionMarks[id] = Math.max(px, 0.01).toFixed(2);
-    book.push({ id, size: Math.round((r() - 0.5) * 40) / 10 || 0.1 });
-  }
-  const engine = Engine.create({
-    settlementAsset: 'USDC',
-    assets: [{ id: 'USDC', decimals: 6 }],
-    markets,
-    guards: { maxFillDeviation: '10' },
-    portfolio: { model: 'crypto-pm' },
-  });
-  const perpMarks = Object.fromEntries(bases.map((b) => [`${b}-PERP`, String(SPOTS[b])]));
-  engine.executeOrThrow({ type: 'prices', timeMs: NOW, marks: perpMarks });
-  engine.executeOrThrow({ type: 'prices', timeMs: NOW, marks: optionMarks });
-  const acct = { account: 'pm', sub: '0' };
-  const mm = { account: 'mm', sub: '0' };
-  engine.executeOrThrow({ type: 'deposit', to: acct, asset: 'USDC', amount: '100000000', timeMs: NOW });
-  engine.executeOrThrow({ type: 'deposit', to: mm, asset: 'USDC', amount: '10000000000', timeMs: NOW });
-  engine.executeOrThrow({ type: 'set_portfolio_margin', subaccount: acct, enabled: true });
-  for (const b of bases)
-    engine.executeOrThrow({
-      type: 'fill',
-      market: `${b}-PERP`,
-      buyer: acct,
-      seller: mm,
-      size: '1',
-      price: String(SPOTS[b]),
-      timeMs: NOW,
-    });
-  for (const p of book)
-    engine.executeOrThrow({
-      type: 'fill',
-      market: p.id,
-      buyer: p.size > 0 ? acct : mm,
-      seller: p.size > 0 ? mm : acct,
-      size: Math.abs(p.size).toFixed(1),
-      price: optionMarks[p.id]!,
-      timeMs: NOW,
-    });
-  return { engine, acct, mm };
-}
-
-const { engine, acct, mm } = buildVenue(200, 11);
-const sub = engine.state.subaccounts.get('pm/0');
+// bench/portfolio-engine.ts's venue (same seed, same book), built with ROOT's engine.
+const { engine, acct, mm } = buildVenue(200, 11, 'crypto-pm', (config) => Engine.create(config));
+const sub = engine.state.subaccounts.get('pm/0')!;
 const order = parseOrderCheck({
   subaccount: acct,
   orderId: 'probe',
@@ -125,7 +48,7 @@ const calls: Record<string, () => void> = {
     if (!r.ok) throw new Error(r.rejection.message);
   },
   'trade check (crossFiguresWithChange)': () => {
-    const held = sub.positions.get('BTC-PERP');
+    const held = sub.positions.get('BTC-PERP')!;
     const next = {
       market: 'BTC-PERP',
       size: held.size + 1_000_000n,

@@ -33,7 +33,7 @@ import { figure } from './figures.ts';
 import { fmtNs, rng, stats } from './support.ts';
 
 const DAY = 86_400_000;
-const NOW = Date.UTC(2026, 10, 25, 8);
+export const NOW = Date.UTC(2026, 10, 25, 8);
 const SPOTS = { BTC: 100_000, ETH: 4_000, SOL: 200 } as const;
 type Base = keyof typeof SPOTS;
 /** The engine's portfolio model; Deribit publishes parameters for BTC and ETH only, so its book has no SOL. */
@@ -51,7 +51,16 @@ export interface PortfolioEngineBenchResult {
   deribitPreTradeP99Ms: number;
 }
 
-export function buildVenue(options: number, seed: number, model: BenchPortfolioModel = 'crypto-pm') {
+/**
+ * The bench's venue and portfolio account. `create` makes the engine (default: this checkout's;
+ * bench/portfolio-check-cost.ts passes another checkout's, to compare two versions on one book).
+ */
+export function buildVenue(
+  options: number,
+  seed: number,
+  model: BenchPortfolioModel = 'crypto-pm',
+  create: (config: unknown) => Engine = (config) => Engine.create(config),
+) {
   const r = rng(seed);
   const bases = (Object.keys(SPOTS) as Base[]).filter((b) => model !== 'deribit-pm' || b !== 'SOL');
   const expiries = [7, 30, 90, 180].map((d) => NOW + d * DAY);
@@ -85,7 +94,7 @@ export function buildVenue(options: number, seed: number, model: BenchPortfolioM
     optionMarks[id] = Math.max(px, 0.01).toFixed(2);
     book.push({ id, size: Math.round((r() - 0.5) * 40) / 10 || 0.1 });
   }
-  const engine = Engine.create({
+  const engine = create({
     settlementAsset: 'USDC',
     assets: [{ id: 'USDC', decimals: 6 }],
     markets,
