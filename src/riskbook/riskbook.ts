@@ -1460,8 +1460,10 @@ export class RiskBook implements HolderIndex {
 
 /** The asset's maintenance weight, or an e-mode category's liquidation threshold for it if lower. */
 function lowestMaintenanceWeightPpm(state: ReadonlyEngineState, assetId: string, own: bigint): bigint {
+  const categories = state.config.eModeCategories;
+  if (categories === undefined) return own;
   let w = own;
-  for (const c of state.config.eModeCategories ?? [])
+  for (const c of categories)
     if (c.liquidationThreshold < w && c.collateralAssets.includes(assetId)) w = c.liquidationThreshold;
   return w;
 }
