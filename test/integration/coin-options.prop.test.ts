@@ -17,7 +17,7 @@ import type { MarketConfigInput } from '../../src/core/model/config.ts';
 import { black76Price, yearFraction } from '../../src/core/pricing/black76.ts';
 import { RiskBook } from '../../src/riskbook/riskbook.ts';
 import { InMemoryJournal } from '../../src/store/memory-journal.ts';
-import { assertConserved } from '../support/conservation.ts';
+import { checkedCommands } from '../support/checked-commands.ts';
 import { propRuns, sequences } from '../support/prop.ts';
 
 const NOW = Date.UTC(2026, 10, 25);
@@ -120,28 +120,7 @@ describe('coin-settled options: conservation, rejections, replay', () => {
         price: String(S),
         timeMs: t,
       });
-      const tryCommand = (c: unknown) => {
-        const before = e.stateHash();
-        const r = e.execute(c);
-        if (!r.ok) expect(e.stateHash(), `INV-06 ${JSON.stringify(r.rejection)}`).toBe(before);
-        assertConserved(e.state);
-        return r.ok;
-      };
-      const liquidateAll = () => {
-        for (let round = 0; round < 20; round++) {
-          const due = e.liquidatable();
-          expect(book.liquidatable(e.state)).toEqual(due);
-          if (due.length === 0) return;
-          for (const d of due) {
-            const inPortfolio =
-              e.state.subaccounts.get(`${d.ref.account}/${d.ref.sub}`)!.portfolioMargin === true;
-            if (tryCommand({ type: 'liquidate', subaccount: d.ref, timeMs: t })) {
-              reached.liquidations++;
-              if (inPortfolio) reached.portfolioLiquidations++;
-            }
-          }
-        }
-      };
+      const { tryCommand, liquidateAll } = checkedCommands(e, book, reached, () => t);
       for (const s of steps) {
         if (s.k === 'fill') {
           if (s.buyer === s.seller) continue;
