@@ -18,7 +18,7 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { decodeEvent } from '../core/engine/codec.ts';
 import type { Engine } from '../core/engine/engine.ts';
 import type { Sequenced } from '../core/engine/events.ts';
-import { createContext, zodDetails } from '../server/app.ts';
+import { createContext, parseRouteInput } from '../server/app.ts';
 import type { ApiKey } from '../server/auth.ts';
 import type { CommandSink } from '../server/command-sink.ts';
 import type { AppContext } from '../server/context.ts';
@@ -155,30 +155,7 @@ export async function runRoute(
   const r = req ? routes.get(routeKey(req.method, req.path)) : undefined;
   if (!req || !r) return error(new ApiError('NOT_FOUND', 'no such route in the partition API'));
   try {
-    let body: unknown;
-    if (r.body) {
-      let json: unknown;
-      try {
-        json = JSON.parse(req.body ?? '');
-      } catch {
-        throw new ApiError('MALFORMED_JSON', 'request body is not valid JSON');
-      }
-      const parsed = r.body.safeParse(json);
-      if (!parsed.success) {
-        const { message, details } = zodDetails(parsed.error);
-        throw new ApiError('INVALID_REQUEST', message, details);
-      }
-      body = parsed.data;
-    }
-    let query: unknown = {};
-    if (r.query) {
-      const parsed = r.query.safeParse(req.query);
-      if (!parsed.success) {
-        const { message, details } = zodDetails(parsed.error);
-        throw new ApiError('INVALID_REQUEST', message, details);
-      }
-      query = parsed.data;
-    }
+    const { body, query } = parseRouteInput(r, req.body ?? '', req.query);
     const out = await r.handler(ctx, { key: GATEWAY_KEY, body, query, params: req.params });
     if (out instanceof Response) {
       const text = await out.text();
