@@ -470,16 +470,7 @@ export async function runStudy(opts: StudyOptions): Promise<StudyResult> {
       const seeds = Array.from({ length: opts.seeds }, (_, i) => first + i);
       const uniTasks: StudyTask[] = [];
       for (const history of opts.histories) {
-        const runs = tasks
-          .map((t, i) => ({ t, o: outcomes[i]! }))
-          .filter(
-            ({ t }) =>
-              t.history === history &&
-              !t.latency &&
-              t.mechanism === undefined &&
-              t.scale === undefined &&
-              t.policy === PERSONALIZED,
-          );
+        const runs = plainRuns(tasks, outcomes, history, PERSONALIZED);
         const target = runs.reduce((a, r) => a + r.o.requiredImOi, 0) / runs.length;
         const m = matchUniform(history, seeds, opts.accounts, policiesByName(baseline)[0]!, target, true);
         uniform.push({ history, ...m });
@@ -508,17 +499,9 @@ export async function runStudy(opts: StudyOptions): Promise<StudyResult> {
     const tol = opts.equalImOi.tolerance ?? 0.02;
     const first = opts.firstSeed ?? 1;
     for (const history of opts.histories) {
-      const baseRuns = tasks
-        .map((t, i) => ({ t, o: outcomes[i]! }))
-        .filter(
-          ({ t }) =>
-            t.history === history &&
-            !t.latency &&
-            t.mechanism === undefined &&
-            t.scale === undefined &&
-            t.policy === baseline &&
-            t.seed < first + calSeeds,
-        );
+      const baseRuns = plainRuns(tasks, outcomes, history, baseline).filter(
+        ({ t }) => t.seed < first + calSeeds,
+      );
       // The opening book's IM/OI, not the survivors' (which falls or rises with who is liquidated).
       const target = baseRuns.reduce((a, r) => a + r.o.imOiBook, 0) / baseRuns.length;
       const others = policies.slice(1).filter((p) => scalable(p));
@@ -1056,4 +1039,23 @@ export function formatStudy(s: StudyResult): string {
     }
   }
   return out.join('\n');
+}
+
+/** The runs of `policy` on `history` with the default keeper: no latency, mechanism or scale. */
+function plainRuns<O>(
+  tasks: readonly StudyTask[],
+  outcomes: readonly O[],
+  history: string,
+  policy: string,
+): { t: StudyTask; o: O }[] {
+  return tasks
+    .map((t, i) => ({ t, o: outcomes[i]! }))
+    .filter(
+      ({ t }) =>
+        t.history === history &&
+        !t.latency &&
+        t.mechanism === undefined &&
+        t.scale === undefined &&
+        t.policy === policy,
+    );
 }
