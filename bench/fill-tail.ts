@@ -2,9 +2,11 @@
  * Where a fill's (and a check's) slow samples come from: bench block a's setup and timed
  * region, and for each sample whether a garbage collection ran inside it (the V8 heap's used
  * size fell across it: read outside the timed region). Prints the p99 of all samples and of
- * those without a collection, and how many collections there were.
+ * those without a collection, how many collections there were, and the median / p99 of each
+ * eighth of the samples in order (a start-up transient, such as code V8 has not optimized yet,
+ * shows in the first eighths).
  *
- *     node --import tsx bench/fill-tail.ts [fills]
+ *     node --import tsx bench/fill-tail.ts [samples] [warm-up calls]
  */
 import { getHeapStatistics } from 'node:v8';
 import { decideOrderCheck, parseOrderCheck } from '../src/core/engine/order-check.ts';
@@ -12,6 +14,7 @@ import { InMemoryJournal } from '../src/store/memory-journal.ts';
 import { benchVenue, preTradeAccount } from './support.ts';
 
 const n = Number(process.argv[2] ?? 20_000);
+const warm = Number(process.argv[3] ?? 20_000);
 const journal = new InMemoryJournal();
 const engine = benchVenue(10, journal);
 engine.onEvents(() => {});
@@ -38,7 +41,7 @@ const fill = () => {
 };
 
 function tail(name: string, op: () => void) {
-  for (let i = 0; i < 2_000; i++) op();
+  for (let i = 0; i < warm; i++) op();
   const t = new Float64Array(n);
   const gcd = new Uint8Array(n);
   let h = getHeapStatistics().used_heap_size;
@@ -65,6 +68,13 @@ function tail(name: string, op: () => void) {
           .filter((x) => x[1] === 1).length
       }`,
   );
+  const parts: string[] = [];
+  const step = Math.floor(n / 8);
+  for (let i = 0; i + step <= n; i += step) {
+    const part = [...t.subarray(i, i + step)].sort((a, b) => a - b);
+    parts.push(`${q(part, 0.5).toFixed(1)}/${q(part, 0.99).toFixed(1)}`);
+  }
+  console.log(`  by eighths in order, median/p99 µs: ${parts.join(' ')}`);
 }
 tail('check', check);
 tail('fill ', fill);
