@@ -2,7 +2,7 @@
  * A position's figures through the safe-integer path (safe-position.ts, taken by
  * positionFiguresAt when the market allows it) against the bigint computation
  * (positionFiguresExact): the same object, key for key and to the unit, on random markets
- * (fixed and bracket models, linear and inverse, entry-based requirements, leverage caps, close
+ * (fixed, bracket and size-premium models, linear and inverse, entry-based requirements, leverage caps, close
  * fees, quote scales 0–18) and random positions, aligned or arbitrary, up to far beyond 2^53.
  * The engine-level check is figures-cache.prop.test.ts and the seeded mixed run.
  */
