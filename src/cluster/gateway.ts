@@ -33,7 +33,7 @@ export interface GatewayOptions {
 export function gatewayApp(client: ClusterClient, opts: GatewayOptions = {}): Hono {
   const app = new Hono();
   const waitMs = opts.waitMs ?? 10_000;
-  mountSingleProcessApi(app, client, { waitMs });
+  mountSingleProcessApi(app, client, { waitMs, ...(opts.events ? { pgUrl: opts.events.pgUrl } : {}) });
 
   // the coordinator's insurance fund: a contribution in settlement-asset units (idempotent by commandId)
   app.post('/v1/cluster/insurance-fund', async (c) => {
