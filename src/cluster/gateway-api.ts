@@ -175,7 +175,10 @@ const MERGE: Record<string, Disposition> = {
     kind: 'merge',
     merge: (answers) => mergeMarkets(answers.map((a) => [a as Market]))[0],
   },
-  'GET /v1/insurance-fund': { kind: 'merge', merge: (answers) => mergeInsurance(answers as Parameters<typeof mergeInsurance>[0]) },
+  'GET /v1/insurance-fund': {
+    kind: 'merge',
+    merge: (answers) => mergeInsurance(answers as Parameters<typeof mergeInsurance>[0]),
+  },
   'GET /v1/risk/at-risk': {
     kind: 'merge',
     merge: (answers, query) => mergeAtRisk(answers as AtRisk[], Number(query.limit ?? '200')),
@@ -233,7 +236,8 @@ export interface ApiMountOptions {
 /** Mounts every route of the single-process table on `app` (before the cluster-only routes). */
 export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: ApiMountOptions): RouteDef[] {
   // the console reads the same API (its overview, at-risk, map and cascade are gathered here)
-  if (opts.dashboardDir !== false) mountDashboard(app as unknown as Hono<Env>, opts.dashboardDir ?? DEFAULT_DASHBOARD_DIR);
+  if (opts.dashboardDir !== false)
+    mountDashboard(app as unknown as Hono<Env>, opts.dashboardDir ?? DEFAULT_DASHBOARD_DIR);
   let doc: unknown;
   const routes = allRoutes(() => doc);
   doc = openApiDocument(routes, 'cluster');
@@ -273,7 +277,9 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
     all: async (path, query) => (await all({ method: 'get', path, params: {}, query })).map(bodyOf),
     one: async (p, path, query) => bodyOf(await ask(p, { method: 'get', path, params: {}, query })),
     settlementDecimals: async () => {
-      const { assets } = (await io.one(0, '/v1/assets', {})) as { assets: { decimals: number; settlement: boolean }[] };
+      const { assets } = (await io.one(0, '/v1/assets', {})) as {
+        assets: { decimals: number; settlement: boolean }[];
+      };
       const s = assets.find((a) => a.settlement);
       if (!s) throw new GatewayError('INTERNAL', 'partition 0 lists no settlement asset', 500);
       return s.decimals;
@@ -491,7 +497,6 @@ function mergeMarkets(lists: Market[][]): Market[] {
     openInterest: sumDecimals(lists.map((l) => l.find((x) => x.symbol === m.symbol)?.openInterest ?? '0')),
   }));
 }
-
 
 /** Every partition's scopes in the single process's order (probability, score, account), re-ranked. */
 function mergeAtRisk(parts: AtRisk[], limit: number): unknown {

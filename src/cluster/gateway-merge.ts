@@ -76,7 +76,7 @@ export interface PartitionState {
  */
 export function mergeState(parts: readonly PartitionState[]) {
   const h = createHash('sha256');
-  parts.forEach((p, i) => h.update(`${i}:${p.seq}:${p.stateHash}\n`));
+  for (const [i, p] of parts.entries()) h.update(`${i}:${p.seq}:${p.stateHash}\n`);
   return {
     seq: sum(parts.map((p) => p.seq)),
     timeMs: Math.max(...parts.map((p) => p.timeMs)),
@@ -173,7 +173,10 @@ export function coordinatorView(c: CoordinatorFigures, settlementDecimals: numbe
  * insurance flows summed per asset and reason. A partition's write-off is then covered by the
  * coordinator as far as its fund (and cross-partition ADL) reach: `coordinator`, when given.
  */
-export function mergeLossLedgers(parts: readonly LossLedger[], coordinator?: ReturnType<typeof coordinatorView>) {
+export function mergeLossLedgers(
+  parts: readonly LossLedger[],
+  coordinator?: ReturnType<typeof coordinatorView>,
+) {
   const entries = parts
     .flatMap((p, partition) => p.entries.map((e) => ({ ...e, partition })))
     .sort((a, b) => (a.timeMs ?? 0) - (b.timeMs ?? 0) || a.partition - b.partition || a.seq - b.seq);
@@ -360,12 +363,17 @@ export function cascadeAcross(
 
   const oiQty9 = parts.reduce((t, p) => t + decimalUnits(p.depthModel.openInterest, QTY_DECIMALS), 0n);
   const oiBase = Number(oiQty9) / 10 ** QTY_DECIMALS;
-  const depthPerPct = query.depthPerPct === undefined ? oiBase * DEPTH_SHARE_OF_OPEN_INTEREST : Number(query.depthPerPct);
+  const depthPerPct =
+    query.depthPerPct === undefined ? oiBase * DEPTH_SHARE_OF_OPEN_INTEREST : Number(query.depthPerPct);
   const exponent = query.depthExponent === undefined ? DEFAULT_DEPTH_EXPONENT : Number(query.depthExponent);
   const mark = decimalUnits(first.markPrice, PRICE_DECIMALS);
   const target = decimalUnits(first.targetPrice, PRICE_DECIMALS);
   const preview = previewCascade(
-    rows.map((r) => ({ side: r.side, size: Number(r.sizeQty9) / 10 ** QTY_DECIMALS, liqPx: Number(r.liqPx8) })),
+    rows.map((r) => ({
+      side: r.side,
+      size: Number(r.sizeQty9) / 10 ** QTY_DECIMALS,
+      liqPx: Number(r.liqPx8),
+    })),
     Number(target),
     parametricDepthSource({ depthPerPct: Math.max(depthPerPct, 1e-9), exponent }),
   );
@@ -479,7 +487,8 @@ export function mergeHistory(parts: readonly Overview['history'][]): Overview['h
     });
     const newest = latest.reduce((a, b) => (b.t > a.t ? b : a));
     const insurance: Record<string, number> = {};
-    for (const s of latest) for (const [a, v] of Object.entries(s.insurance)) insurance[a] = (insurance[a] ?? 0) + v;
+    for (const s of latest)
+      for (const [a, v] of Object.entries(s.insurance)) insurance[a] = (insurance[a] ?? 0) + v;
     const markets: Sample['markets'] = {};
     for (const [m, x] of Object.entries(newest.markets))
       markets[m] = { ...x, openInterest: sum(latest.map((s) => s.markets[m]?.openInterest ?? 0)) };
