@@ -95,6 +95,9 @@ class Refused extends Error {
   }
 }
 
+/** How old the coordinator's figures in a gathered view may be. */
+const COORDINATOR_MAX_AGE_MS = 1000;
+
 /** The most at-risk scopes a partition lists in one answer (the at-risk route's own limit). */
 const AT_RISK_MAX = 5000;
 
@@ -272,6 +275,7 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
   const all = (req: ApiRequest) =>
     Promise.all(Array.from({ length: client.partitions }, (_, p) => ask(p, req)));
 
+  let ledger: { at: number; read: ReturnType<typeof readCoordinatorLedger> } | undefined;
   const bodyOf = (a: ApiAnswer): unknown => {
     if (a.kind !== 'reply') throw new Refused(a);
     return a.body;
@@ -288,12 +292,18 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
       return s.decimals;
     },
     coordinator: async () => {
-      if (opts.pgUrl === undefined) return undefined;
-      const [ledger, qd] = await Promise.all([
-        readCoordinatorLedger(opts.pgUrl, client.names),
-        io.settlementDecimals(),
-      ]);
-      return coordinatorView(ledger, qd);
+      const pgUrl = opts.pgUrl;
+      if (pgUrl === undefined) return undefined;
+      // one read (one PostgreSQL session) a second at most, however often the console polls
+      if (!ledger || Date.now() - ledger.at > COORDINATOR_MAX_AGE_MS) {
+        const read = readCoordinatorLedger(pgUrl, client.names);
+        ledger = { at: Date.now(), read };
+        read.catch(() => {
+          if (ledger?.read === read) ledger = undefined;
+        });
+      }
+      const [figures, qd] = await Promise.all([ledger.read, io.settlementDecimals()]);
+      return coordinatorView(figures, qd);
     },
   };
 

@@ -193,6 +193,7 @@ describe.runIf(READY)('the gathered views answer like the single process', () =>
     expect(losses.coordinator).toEqual({ fundBalance: '0', funded: '0', paidFromFund: '0', paidByAdl: '0' });
     const fund = await gw('POST', '/v1/cluster/insurance-fund', { units: '12345000000', commandId: 'cf1' });
     expect(fund.status, JSON.stringify(fund.body)).toBe(200);
+    await new Promise((done) => setTimeout(done, 1100)); // the gateway reads the ledger once a second
     expect((await gw('GET', '/v1/socialized-losses')).body.coordinator).toMatchObject({
       fundBalance: '123.45',
       funded: '123.45',
