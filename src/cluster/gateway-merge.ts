@@ -536,6 +536,8 @@ export function mergeOverviews(
     seq: sum(parts.map((p) => p.seq)),
     timeMs: Math.max(...parts.map((p) => p.timeMs)),
     riskSeq: sum(parts.map((p) => p.riskSeq)),
+    // where the merged event stream (/v1/events?since=) resumes from: one position per partition
+    cursor: parts.map((p) => p.seq).join(','),
     insuranceFund: mergeInsurance(parts.map((p) => p.insuranceFund)),
     markets: first.markets.map((m) => {
       const same = parts.map((p) => p.markets.find((x) => x.symbol === m.symbol));

@@ -29,12 +29,18 @@ export interface GatewayOptions {
   readonly waitMs?: number;
   /** The merged event stream at /v1/events (gateway-events.ts): the journals' PostgreSQL. */
   readonly events?: { readonly pgUrl: string; readonly pollMs?: number };
+  /** The risk console's built files at /dashboard/ (default the package's dist/dashboard; false: none). */
+  readonly dashboardDir?: string | false;
 }
 
 export function gatewayApp(client: ClusterClient, opts: GatewayOptions = {}): Hono {
   const app = new Hono();
   const waitMs = opts.waitMs ?? 10_000;
-  mountSingleProcessApi(app, client, { waitMs, ...(opts.events ? { pgUrl: opts.events.pgUrl } : {}) });
+  mountSingleProcessApi(app, client, {
+    waitMs,
+    ...(opts.events ? { pgUrl: opts.events.pgUrl } : {}),
+    ...(opts.dashboardDir === undefined ? {} : { dashboardDir: opts.dashboardDir }),
+  });
 
   // the coordinator's insurance fund: a contribution in settlement-asset units (idempotent by commandId)
   app.post('/v1/cluster/insurance-fund', async (c) => {
