@@ -4,7 +4,7 @@
  * ways (`dispositionOf`):
  *
  * - `local`: the gateway itself (liveness, readiness of every partition, its metrics, the OpenAPI
- *   document, the clock);
+ *   document, the clock, the audit trail of the operator changes it broadcast: gateway-audit.ts);
  * - `account`: the partition owning the request's account (path `:account`, else the body's or
  *   query's `account`, else a fill's buyer): its worker runs the route's own handler
  *   (partition-api.ts); a command the handler submits is published through JetStream and answered
@@ -34,6 +34,7 @@ import type { RouteDef } from '../server/route.ts';
 import { allRoutes } from '../server/routes/index.ts';
 import type { ClusterClient, SubmitResult } from './client.ts';
 import { readCoordinatorLedger } from './coordinator.ts';
+import { GatewayAudit, memoryAuditStore, postgresAuditStore } from './gateway-audit.ts';
 import {
   type CascadeRow,
   cascadeAcross,
@@ -49,7 +50,7 @@ import {
   sumDecimals,
 } from './gateway-merge.ts';
 import { partitionOf } from './partition.ts';
-import { type ApiAnswer, type ApiRequest, apiSubject } from './partition-api.ts';
+import { type ApiAnswer, type ApiRequest, apiSubject, GATEWAY_KEY } from './partition-api.ts';
 
 export type Disposition =
   | { readonly kind: 'local' }
@@ -66,14 +67,16 @@ export type Disposition =
 /** 501: the route exists in the single process but has no cluster meaning in this version. */
 export const CLUSTER_UNSUPPORTED = 'CLUSTER_UNSUPPORTED';
 
-const LOCAL = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'GET /v1/time']);
+const LOCAL = new Set([
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
+  'GET /openapi.json',
+  'GET /v1/time',
+  'GET /v1/audit',
+]);
 
-const UNSUPPORTED: Record<string, string> = {
-  // the single process records a change after it is durable, with before/after read from its engine;
-  // a partition stops the handler at the submit, so no one records it (docs/cluster.md)
-  'GET /v1/audit':
-    'configuration changes are not recorded in an audit trail by the cluster gateway yet (each partition journals them: GET /v1/events)',
-};
+const UNSUPPORTED: Record<string, string> = {};
 
 export { sumDecimals };
 
@@ -274,6 +277,12 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
   };
   const all = (req: ApiRequest) =>
     Promise.all(Array.from({ length: client.partitions }, (_, p) => ask(p, req)));
+  const audit = new GatewayAudit({
+    store: opts.pgUrl === undefined ? memoryAuditStore() : postgresAuditStore(opts.pgUrl, client.names),
+    ask,
+    partitions: client.partitions,
+    settleMs: opts.waitMs,
+  });
 
   let ledger: { at: number; read: ReturnType<typeof readCoordinatorLedger> } | undefined;
   const bodyOf = (a: ApiAnswer): unknown => {
@@ -382,6 +391,7 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
   async function handle(c: Context, r: RouteDef, d: Disposition): Promise<Response> {
     if (d.kind === 'unsupported') throw new GatewayError(CLUSTER_UNSUPPORTED, d.reason, 501);
     if (d.kind === 'local') {
+      if (r.path === '/v1/audit') return reply(c, await audit.list(r, c.req.query()));
       const out = await local(r.path);
       return out instanceof Response ? out : c.json(out as object, 200);
     }
@@ -432,7 +442,11 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
       a = await ask(0, req);
     }
     if (a.kind !== 'command') return reply(c, a);
-    const [status, body] = answer(await submit(partition, a));
+    // an operator change (broadcast) is recorded once acknowledged, under the request's key (if any)
+    const change = d.kind === 'any' ? await audit.before(a.command) : undefined;
+    const result = await submit(partition, a);
+    await audit.after(change, (c.get('keyId') as string | undefined) ?? GATEWAY_KEY.id, result);
+    const [status, body] = answer(result);
     return c.json(body as object, status === 200 ? ((r.status ?? 200) as ContentfulStatusCode) : status);
   }
   return routes;

@@ -19,12 +19,13 @@ import { decodeEvent } from '../core/engine/codec.ts';
 import type { Engine } from '../core/engine/engine.ts';
 import type { Sequenced } from '../core/engine/events.ts';
 import { createContext, parseRouteInput } from '../server/app.ts';
+import { auditSnapshot } from '../server/audit.ts';
 import type { ApiKey } from '../server/auth.ts';
 import type { CommandSink } from '../server/command-sink.ts';
 import type { AppContext } from '../server/context.ts';
 import { ApiError } from '../server/errors.ts';
 import type { JournalRecord } from '../server/event-hub.ts';
-import { createLogger } from '../server/log.ts';
+import { createLogger, plainForLog } from '../server/log.ts';
 import type { RouteDef } from '../server/route.ts';
 import { allRoutes } from '../server/routes/index.ts';
 import type { ClusterNames } from './names.ts';
@@ -55,6 +56,13 @@ export type ApiAnswer =
       readonly message: string;
       readonly details?: Record<string, unknown>;
     };
+
+/**
+ * A request with this method (path: the command type, params.target) answers the configuration an
+ * audited operator command changes, as the single process's audit trail records it (audit.ts): the
+ * gateway's audit trail reads it from partition 0 before and after a broadcast (gateway-audit.ts).
+ */
+export const AUDIT_SNAPSHOT = 'audit-snapshot';
 
 /** Core NATS subject a partition answers API requests on. */
 export const apiSubject = (names: ClusterNames, partition: number): string =>
@@ -152,6 +160,10 @@ export async function runRoute(
     message: e.message,
     ...(e.details ? { details: e.details } : {}),
   });
+  if (req?.method === AUDIT_SNAPSHOT) {
+    const snap = auditSnapshot(ctx.sink.engine.state, req.path, req.params?.target ?? '');
+    return { kind: 'reply', status: 200, body: plainForLog(snap) ?? null };
+  }
   const r = req ? routes.get(routeKey(req.method, req.path)) : undefined;
   if (!req || !r) return error(new ApiError('NOT_FOUND', 'no such route in the partition API'));
   try {

@@ -8,6 +8,7 @@
  * own units (ppm ratios, px8 prices, qty9 sizes).
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import type { ReadonlyEngineState } from '../core/model/state.ts';
 import { plainForLog } from './log.ts';
 
 export interface AuditRecord {
@@ -58,5 +59,64 @@ export class FileAuditLog extends MemoryAuditLog {
     const plain = plainForLog(r) as AuditRecord;
     appendFileSync(this.path, `${JSON.stringify(plain)}\n`, { mode: 0o600 });
     this.records.push(plain);
+  }
+}
+
+/** The engine commands an operator route records (each with its target and snapshot below). */
+export const AUDITED_COMMANDS: ReadonlySet<string> = new Set([
+  'set_market',
+  'set_asset',
+  'set_oracle',
+  'set_policy',
+  'pause_liquidations',
+  'force_safe_mode',
+]);
+
+/** What an audited command changes: its market, asset or oracle id, or 'policy'. */
+export function auditTarget(command: Record<string, unknown> & { type: string }): string {
+  const config = (command.config ?? {}) as Record<string, unknown>;
+  switch (command.type) {
+    case 'set_market':
+    case 'set_asset':
+      return String(config.id);
+    case 'set_oracle':
+      return String(config.market);
+    case 'set_policy':
+      return 'policy';
+    default:
+      return String(command.market);
+  }
+}
+
+/**
+ * The configuration an audited command changes, read from `state` (the record's before and
+ * after; undefined when the target does not exist yet). One definition for the single process
+ * and the cluster gateway, so their trails cannot drift apart.
+ */
+export function auditSnapshot(state: ReadonlyEngineState, command: string, target: string): unknown {
+  switch (command) {
+    case 'set_market':
+      return state.markets.get(target)?.config;
+    case 'set_asset':
+      return state.assets.get(target);
+    case 'set_oracle':
+      return state.markets.get(target)?.oracle?.config;
+    case 'set_policy':
+      return { liquidation: state.policy, guards: state.guards, portfolio: state.portfolio ?? null };
+    case 'pause_liquidations': {
+      const m = state.markets.get(target);
+      return m ? { liquidationsPaused: m.liquidationsPaused } : undefined;
+    }
+    case 'force_safe_mode': {
+      const m = state.markets.get(target);
+      return m
+        ? {
+            safeModeForced: m.safeModeForced,
+            safeMode: m.safeModeForced || m.oracle?.state.safeMode.active === true,
+          }
+        : undefined;
+    }
+    default:
+      return undefined;
   }
 }

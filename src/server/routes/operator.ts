@@ -4,13 +4,12 @@
  * durable, an audit record: key id, time, command, the configuration before and after (audit.ts).
  */
 import { z } from 'zod';
+import { auditSnapshot } from '../audit.ts';
 import type { ApiKey } from '../auth.ts';
 import { type AppContext, commandIdOf, execute } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { type RouteDef, route } from '../route.ts';
 import { CommandReplySchema, ConfigBody, PauseBody, PolicyBody, SafeModeBody } from '../wire/commands.ts';
-
-type Snapshot = () => unknown;
 
 /** Runs an operator command and records before/after in the audit trail. */
 async function audited(
@@ -18,8 +17,8 @@ async function audited(
   key: ApiKey | undefined,
   command: Record<string, unknown> & { type: string },
   target: string,
-  snapshot: Snapshot,
 ) {
+  const snapshot = () => auditSnapshot(ctx.sink.engine.state, command.type, target);
   const before = snapshot();
   const { reply } = await execute(ctx, command);
   if (!reply.replayed) {
@@ -65,7 +64,7 @@ export const operatorRoutes: RouteDef[] = [
         config: { ...body.config, id: symbol },
         ...commandIdOf(body.commandId),
       };
-      return audited(ctx, key, c, symbol, () => ctx.sink.engine.state.markets.get(symbol)?.config);
+      return audited(ctx, key, c, symbol);
     },
   }),
   route({
@@ -81,7 +80,7 @@ export const operatorRoutes: RouteDef[] = [
       const asset = params.asset!;
       requireIdMatch(body.config, asset, 'asset');
       const c = { type: 'set_asset', config: { ...body.config, id: asset }, ...commandIdOf(body.commandId) };
-      return audited(ctx, key, c, asset, () => ctx.sink.engine.state.assets.get(asset));
+      return audited(ctx, key, c, asset);
     },
   }),
   route({
@@ -106,7 +105,7 @@ export const operatorRoutes: RouteDef[] = [
         config: { ...body.config, market: symbol },
         ...commandIdOf(body.commandId),
       };
-      return audited(ctx, key, c, symbol, () => ctx.sink.engine.state.markets.get(symbol)?.oracle?.config);
+      return audited(ctx, key, c, symbol);
     },
   }),
   route({
@@ -121,11 +120,7 @@ export const operatorRoutes: RouteDef[] = [
     handler: (ctx, { key, body }) => {
       const { commandId, ...rest } = body;
       const c = { type: 'set_policy', ...rest, ...commandIdOf(commandId) };
-      const snap = () => {
-        const s = ctx.sink.engine.state;
-        return { liquidation: s.policy, guards: s.guards, portfolio: s.portfolio ?? null };
-      };
-      return audited(ctx, key, c, 'policy', snap);
+      return audited(ctx, key, c, 'policy');
     },
   }),
   route({
@@ -145,10 +140,7 @@ export const operatorRoutes: RouteDef[] = [
         paused: body.paused,
         ...commandIdOf(body.commandId),
       };
-      return audited(ctx, key, c, symbol, () => {
-        const m = ctx.sink.engine.state.markets.get(symbol);
-        return m ? { liquidationsPaused: m.liquidationsPaused } : undefined;
-      });
+      return audited(ctx, key, c, symbol);
     },
   }),
   route({
@@ -169,15 +161,7 @@ export const operatorRoutes: RouteDef[] = [
         forced: body.forced,
         ...commandIdOf(body.commandId),
       };
-      return audited(ctx, key, c, symbol, () => {
-        const m = ctx.sink.engine.state.markets.get(symbol);
-        return m
-          ? {
-              safeModeForced: m.safeModeForced,
-              safeMode: m.safeModeForced || m.oracle?.state.safeMode.active === true,
-            }
-          : undefined;
-      });
+      return audited(ctx, key, c, symbol);
     },
   }),
   route({
