@@ -35,6 +35,17 @@ describe('logs', () => {
     expect(plainForLog(new Map([['a', 3n]]))).toEqual({ a: '3' });
   });
 
+  it('copies an object reached twice without a cycle, and cuts a real cycle', () => {
+    const guards = { maxPriceMove: 5n };
+    expect(plainForLog({ before: { guards }, after: { guards } })).toEqual({
+      before: { guards: { maxPriceMove: '5' } },
+      after: { guards: { maxPriceMove: '5' } },
+    });
+    const loop: Record<string, unknown> = { n: 1n };
+    loop.self = loop;
+    expect(plainForLog(loop)).toEqual({ n: '1', self: '[cycle]' });
+  });
+
   it('logs one line per request with method, route, status, ms and key id', async () => {
     const { lines, stream } = capture();
     const engine = Engine.create(getPreset('binance-usdm')!.config());

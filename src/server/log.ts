@@ -7,19 +7,27 @@ import { type DestinationStream, type Logger, pino } from 'pino';
 
 export type { Logger };
 
-/** A copy of `value` with every bigint as its decimal string (cycles cut). */
+/**
+ * A copy of `value` with every bigint as its decimal string (cycles cut). `seen` holds the
+ * ancestors only: an object reached twice without a cycle (the same guards before and after a
+ * change) is copied both times.
+ */
 export function plainForLog(value: unknown, seen = new WeakSet<object>()): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (typeof value !== 'object' || value === null) return value;
   if (value instanceof Error) return { name: value.name, message: value.message };
   if (seen.has(value)) return '[cycle]';
   seen.add(value);
-  if (Array.isArray(value)) return value.map((v) => plainForLog(v, seen));
-  if (value instanceof Map)
-    return Object.fromEntries([...value].map(([k, v]) => [String(k), plainForLog(v, seen)]));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = plainForLog(v, seen);
-  return out;
+  try {
+    if (Array.isArray(value)) return value.map((v) => plainForLog(v, seen));
+    if (value instanceof Map)
+      return Object.fromEntries([...value].map(([k, v]) => [String(k), plainForLog(v, seen)]));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = plainForLog(v, seen);
+    return out;
+  } finally {
+    seen.delete(value);
+  }
 }
 
 export interface LogOptions {
