@@ -1,7 +1,7 @@
 /**
  * The same API on the cluster gateway as on the single process: the gateway's OpenAPI document is
- * the single process's, every documented route is answered (never an unknown-route 404), the
- * routes without a cluster meaning answer 501 CLUSTER_UNSUPPORTED, and one script of requests
+ * the single process's, every documented route is answered (never an unknown-route 404, none
+ * 501 CLUSTER_UNSUPPORTED), and one script of requests
  * played against the single-process app (the test harness: in-memory engine, binance-usdm preset)
  * and against a two-partition cluster on the same preset gives the same reads — the reference is
  * the single process's answer, not the cluster's own.

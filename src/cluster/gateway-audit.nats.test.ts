@@ -127,7 +127,10 @@ describe.runIf(READY)('the gateway audit trail', () => {
       expect(x.timeMs as number).toBeLessThanOrEqual(t1);
       expect(Number.isInteger(x.seq) && (x.seq as number) > 0).toBe(true);
     }
-    expect(cluster[1]).toMatchObject({ before: { initialWeight: '900000' }, after: { initialWeight: '800000' } });
+    expect(cluster[1]).toMatchObject({
+      before: { initialWeight: '900000' },
+      after: { initialWeight: '800000' },
+    });
 
     // limit and its validation: the single process's
     const last2 = (await gw('GET', '/v1/audit?limit=2')).body.records;

@@ -29,7 +29,7 @@ import { plainForLog } from '../server/log.ts';
 import type { RouteDef } from '../server/route.ts';
 import type { SubmitResult } from './client.ts';
 import type { ClusterNames } from './names.ts';
-import { AUDIT_SNAPSHOT, type ApiAnswer, type ApiRequest } from './partition-api.ts';
+import { type ApiAnswer, type ApiRequest, AUDIT_SNAPSHOT } from './partition-api.ts';
 
 /** Where the gateway keeps its records. */
 export interface AuditStore {
@@ -93,9 +93,7 @@ export function postgresAuditStore(pgUrl: string, names: ClusterNames): AuditSto
   return {
     record: async (r) => {
       await table();
-      await pool.query(`INSERT INTO ${schema}.audit (record) VALUES ($1)`, [
-        JSON.stringify(plainForLog(r)),
-      ]);
+      await pool.query(`INSERT INTO ${schema}.audit (record) VALUES ($1)`, [JSON.stringify(plainForLog(r))]);
     },
     list: async (limit) => {
       await table();
@@ -172,16 +170,26 @@ export class GatewayAudit {
   async list(route: RouteDef, rawQuery: Record<string, string>): Promise<ApiAnswer> {
     try {
       const { query } = parseRouteInput(route, '', rawQuery) as { query: { limit?: string } };
-      return { kind: 'reply', status: 200, body: { records: await this.o.store.list(Number(query.limit ?? '100')) } };
+      return {
+        kind: 'reply',
+        status: 200,
+        body: { records: await this.o.store.list(Number(query.limit ?? '100')) },
+      };
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
-      return { kind: 'error', code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) };
+      return {
+        kind: 'error',
+        code: e.code,
+        message: e.message,
+        ...(e.details ? { details: e.details } : {}),
+      };
     }
   }
 
   private async snapshot(p: number, command: string, target: string): Promise<unknown> {
     const a = await this.o.ask(p, { method: AUDIT_SNAPSHOT, path: command, params: { target }, query: {} });
-    if (a.kind !== 'reply') throw new Error(`partition ${p} did not read the configuration: ${JSON.stringify(a)}`);
+    if (a.kind !== 'reply')
+      throw new Error(`partition ${p} did not read the configuration: ${JSON.stringify(a)}`);
     return a.body;
   }
 }
