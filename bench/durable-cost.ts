@@ -1,0 +1,24 @@
+/**
+ * What a durable fill costs, in the measures the machine's load moves least: bench block c's
+ * run (bench/durable-fills.ts: 512 fills in flight through the commit pipeline, SQLite WAL,
+ * synchronous = FULL, each acknowledged after its group's commit) repeated, printing per round
+ * the wall rate, the engine thread's CPU per fill, the time it waited for a CPU (runnable, but
+ * another thread had it), and the whole process's CPU per fill (commit worker and V8's GC
+ * helpers included).
+ *
+ *     npx tsx bench/durable-cost.ts [FILLS=40000] [ROUNDS=5]
+ *     node --cpu-prof --import tsx bench/durable-cost.ts 100000 1     # a CPU profile
+ */
+import { durableFills } from './durable-fills.ts';
+
+const fills = Number(process.argv[2] ?? 40_000);
+const rounds = Number(process.argv[3] ?? 5);
+const inFlight = Number(process.env.BENCH_DURABLE_IN_FLIGHT ?? 512);
+const f1 = (x: number | undefined) => (x === undefined ? '?' : x.toFixed(1));
+for (let r = 0; r < rounds; r++) {
+  const d = await durableFills(fills, inFlight);
+  process.stdout.write(
+    `round ${r + 1}: ${(d.perSecond / 1000).toFixed(1)} k fills/s (${d.groups} commits); per fill: engine thread CPU ${f1(d.mainCpuUsPerFill)} µs, waited for a CPU ${f1(d.mainWaitUsPerFill)} µs, all threads CPU ${f1(d.allCpuUsPerFill)} µs; engine busy ${(d.mainBusy * 100).toFixed(0)}%\n`,
+  );
+}
+
