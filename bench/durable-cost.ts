@@ -21,4 +21,3 @@ for (let r = 0; r < rounds; r++) {
     `round ${r + 1}: ${(d.perSecond / 1000).toFixed(1)} k fills/s (${d.groups} commits); per fill: engine thread CPU ${f1(d.mainCpuUsPerFill)} µs, waited for a CPU ${f1(d.mainWaitUsPerFill)} µs, all threads CPU ${f1(d.allCpuUsPerFill)} µs; engine busy ${(d.mainBusy * 100).toFixed(0)}%\n`,
   );
 }
-
