@@ -37,7 +37,19 @@ function processCpuMs(): number {
  * each fill is acknowledged (its promise resolves) only after the transaction holding its
  * events committed. Timed: from the first submit until the last acknowledgement.
  */
-export async function durableFills(fills: number, inFlight: number) {
+/** The code under test: this checkout's by default, another checkout's for an A/B run (bench/durable-cost.ts). */
+export interface DurableCode {
+  readonly Engine: typeof Engine;
+  readonly CommitPipeline: typeof CommitPipeline;
+  readonly DeferredSqliteJournal: typeof DeferredSqliteJournal;
+}
+
+export async function durableFills(
+  fills: number,
+  inFlight: number,
+  code: DurableCode = { Engine, CommitPipeline, DeferredSqliteJournal },
+) {
+  const { Engine, CommitPipeline, DeferredSqliteJournal } = code;
   const dir = mkdtempSync(join(tmpdir(), 'plimsoll-bench-durable-'));
   try {
     const path = join(dir, 'journal.sqlite');

@@ -329,9 +329,11 @@ export class CommitPipeline implements CommandSink {
     while (n < this.unpublished.length && lastSeqOf(this.unpublished[n]!) <= durable) n++;
     const batches = this.unpublished.splice(0, n);
     let events = 0;
+    // the listeners as they are now (one may unsubscribe itself while called), copied once per group
+    const listeners = this.listeners.length > 0 ? [...this.listeners] : this.listeners;
     for (const batch of batches) {
       events += batch.length;
-      for (const l of [...this.listeners]) {
+      for (const l of listeners) {
         try {
           l(batch);
         } catch {
