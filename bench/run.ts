@@ -449,7 +449,7 @@ if (runs('c')) {
     `   durable fills (group commit, synchronous = ${d.synchronous}, ${inFlight} in flight): ${d.fills} fills in ${d.seconds.toFixed(2)} s, ${d.groups} commits → ${fmtRate(d.perSecond)} fills acknowledged`,
   );
   log(
-    `     commit ${d.worker ? 'on a worker thread (one batch row per group)' : 'on the main thread'}; main thread (engine) busy ${(d.mainBusy * 100).toFixed(0)}% of the time${d.mainCpuUsPerFill === undefined ? '' : `, ${d.mainCpuUsPerFill.toFixed(1)} µs of its CPU per fill`}`,
+    `     commit ${d.worker ? 'on a worker thread (one batch row per group)' : 'on the main thread'}; main thread (engine) busy ${(d.mainBusy * 100).toFixed(0)}% of the time${d.mainCpuUsPerFill === undefined ? '' : `, ${d.mainCpuUsPerFill.toFixed(1)} µs of its CPU per fill`}${d.mainWaitUsPerFill === undefined ? '' : ` (and ${d.mainWaitUsPerFill.toFixed(1)} µs waiting for a CPU)`}; all threads ${d.allCpuUsPerFill.toFixed(1)} µs of CPU per fill`,
   );
   figure(
     'durable_fills_per_s',
