@@ -24,7 +24,7 @@
  * measures the hot operations again and prints its own table. The last block on stdout is a
  * plain summary with the numbers.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bench, do_not_optimize, run, summary } from 'mitata';
@@ -43,7 +43,6 @@ import { benchServeLoad } from './serve-load.ts';
 import { benchSim } from './sim.ts';
 import {
   BASE_MARK,
-  benchConfig,
   benchVenue,
   fmtNs,
   fmtRate,
