@@ -8,7 +8,7 @@
  * commands share one transaction (one fsync) under load, and a lone command waits for one.
  *
  * When no flush is in flight, a group is not left to grow until the commands already due have
- * all run: it is flushed as soon as it has been executing for as long as the last commit took
+ * all run: it is flushed as soon as it has been executing for as long as recent commits took
  * (and holds a minimum of events), or holds `eagerFlushEvents`. Under load the engine then
  * executes one group while the store commits the previous one — two groups alternate — instead
  * of executing everything in flight and then idling while it all commits: with N commands in
@@ -65,7 +65,7 @@ export interface CommitPipelineOptions {
   readonly eagerFlushEvents?: number;
   /**
    * When no flush is in flight and at least this many events are buffered, the flush also starts
-   * once the buffered group has been executing for as long as the last flush took (so the next
+   * once the buffered group has been executing for as long as recent flushes took (so the next
    * group executes while this one commits). Default 256; 0 turns the time rule off.
    */
   readonly overlapFlushMinEvents?: number;
@@ -138,7 +138,7 @@ export class CommitPipeline implements CommandSink {
   private readonly eagerFlush: number;
   private readonly overlapMin: number;
   private readonly now: () => number;
-  /** How long the last flush took, start to commit (ms); undefined before the first. */
+  /** How long flushes take, start to commit (ms, smoothed over the last few); undefined before the first. */
   private lastFlushMs: number | undefined;
   /** When the buffered group (not in flight) got its first command, while no flush was in flight. */
   private groupStartedAt: number | undefined;
@@ -253,7 +253,7 @@ export class CommitPipeline implements CommandSink {
   /**
    * With no flush in flight: start it now, inside the burst? Yes once `eagerFlushEvents` are
    * buffered, or once at least `overlapFlushMinEvents` are and the group has been executing for
-   * as long as the last flush took (the next group then executes while this one commits).
+   * as long as recent flushes took (the next group then executes while this one commits).
    */
   private flushEarly(buffered: number): boolean {
     if (buffered >= this.eagerFlush) return true;
@@ -310,7 +310,10 @@ export class CommitPipeline implements CommandSink {
     journal.flush().then(
       () => {
         this.flushing = false;
-        this.lastFlushMs = this.now() - started;
+        // smoothed (a quarter of each new measure), so one slow or quick commit does not swing the rule
+        const took = this.now() - started;
+        this.lastFlushMs =
+          this.lastFlushMs === undefined ? took : this.lastFlushMs + (took - this.lastFlushMs) / 4;
         this.commitUpTo(journal.durableSeq());
         this.pump();
         if (this.current.journal.pendingCount() > 0) this.flushNow();
