@@ -2,8 +2,9 @@
  * The cluster's HTTP gateway (`plimsoll serve --cluster`, `plimsoll cluster up`): the
  * single-process API — every route of its table, same paths, bodies, replies and error shapes —
  * answered by the owning partition, by any partition, merged across partitions, or refused with
- * 501 CLUSTER_UNSUPPORTED where a view has no cluster meaning yet (gateway-api.ts); the merged
- * event stream at /v1/events (gateway-events.ts); and the cluster-only routes: GET
+ * 501 CLUSTER_UNSUPPORTED where a view has no cluster meaning yet (gateway-api.ts); the risk
+ * console at /dashboard/; the merged event stream at /v1/events (gateway-events.ts); and the
+ * cluster-only routes: GET
  * /v1/cluster/status (each partition's seq, state hash and write-offs), GET
  * /v1/cluster/accounts/:account (balances and positions from the account's partition) and POST
  * /v1/cluster/insurance-fund (`{units, commandId}`: a contribution to the coordinator's fund, in
@@ -28,12 +29,18 @@ export interface GatewayOptions {
   readonly waitMs?: number;
   /** The merged event stream at /v1/events (gateway-events.ts): the journals' PostgreSQL. */
   readonly events?: { readonly pgUrl: string; readonly pollMs?: number };
+  /** The risk console's built files at /dashboard/ (default the package's dist/dashboard; false: none). */
+  readonly dashboardDir?: string | false;
 }
 
 export function gatewayApp(client: ClusterClient, opts: GatewayOptions = {}): Hono {
   const app = new Hono();
   const waitMs = opts.waitMs ?? 10_000;
-  mountSingleProcessApi(app, client, { waitMs });
+  mountSingleProcessApi(app, client, {
+    waitMs,
+    ...(opts.events ? { pgUrl: opts.events.pgUrl } : {}),
+    ...(opts.dashboardDir === undefined ? {} : { dashboardDir: opts.dashboardDir }),
+  });
 
   // the coordinator's insurance fund: a contribution in settlement-asset units (idempotent by commandId)
   app.post('/v1/cluster/insurance-fund', async (c) => {
