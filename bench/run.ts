@@ -24,18 +24,17 @@
  * measures the hot operations again and prints its own table. The last block on stdout is a
  * plain summary with the numbers.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bench, do_not_optimize, run, summary } from 'mitata';
 import { Engine, type JournalPort } from '../src/core/engine/engine.ts';
 import { decideOrderCheck, parseOrderCheck } from '../src/core/engine/order-check.ts';
 import { RiskBook } from '../src/riskbook/index.ts';
-import { CommitPipeline, type EngineOpener } from '../src/server/commit-pipeline.ts';
-import { DeferredSqliteJournal } from '../src/store/deferred-sqlite-journal.ts';
 import { InMemoryJournal } from '../src/store/memory-journal.ts';
 import { SqliteJournal } from '../src/store/sqlite-journal.ts';
 import { parseBenchArgs } from './args.ts';
+import { durableFills } from './durable-fills.ts';
 import { allFigures, figure } from './figures.ts';
 import { benchMillion, STREAM_REF_BYTES, streamReference } from './million.ts';
 import { benchPortfolio } from './portfolio.ts';
@@ -44,7 +43,6 @@ import { benchServeLoad } from './serve-load.ts';
 import { benchSim } from './sim.ts';
 import {
   BASE_MARK,
-  benchConfig,
   benchVenue,
   fmtNs,
   fmtRate,
@@ -310,94 +308,6 @@ function journal() {
   }
 }
 
-/** CPU time this thread has run, in ms (Linux: the scheduler's own count), else undefined. */
-function threadCpuMs(): number | undefined {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Durable accepted fills: a driver keeps `inFlight` fills submitted to the commit pipeline
- * (src/server/commit-pipeline.ts) over the group-commit SQLite journal with synchronous = FULL;
- * each fill is acknowledged (its promise resolves) only after the transaction holding its
- * events committed. Timed: from the first submit until the last acknowledgement.
- */
-async function durableFills(fills: number, inFlight: number) {
-  const dir = mkdtempSync(join(tmpdir(), 'plimsoll-bench-durable-'));
-  try {
-    const path = join(dir, 'journal.sqlite');
-    const opener: EngineOpener = async () => {
-      const journal = DeferredSqliteJournal.open(path, { durable: true });
-      if (journal.lastSeq() > 0) return { journal, engine: Engine.open(journal) };
-      return { journal, engine: Engine.create(benchConfig(10), { journal }) };
-    };
-    const pipeline = await CommitPipeline.start(opener);
-    const trader = { account: 'trader' };
-    const maker = { account: 'maker' };
-    const marks = Object.fromEntries(Array.from({ length: 10 }, (_, m) => [`M${m}`, String(BASE_MARK)]));
-    const setup: unknown[] = [
-      { type: 'prices', timeMs: 1, marks, assets: { ETH: '3000' } },
-      { type: 'deposit', to: trader, asset: 'USDC', amount: '100000' },
-      { type: 'deposit', to: maker, asset: 'USDC', amount: '10000000' },
-    ];
-    for (let m = 0; m < 10; m++) {
-      const long = m % 2 === 0;
-      setup.push({
-        type: 'fill',
-        market: `M${m}`,
-        buyer: long ? trader : maker,
-        seller: long ? maker : trader,
-        size: m === 0 ? '0.001' : '20',
-        price: String(BASE_MARK),
-      });
-    }
-    for (const c of setup) {
-      const r = await pipeline.submit(c);
-      if (!r.ok) throw new Error(`setup rejected: ${r.rejection.code}`);
-    }
-    const sell = { type: 'fill', market: 'M0', buyer: maker, seller: trader, size: '0.002', price: '100' };
-    const buy = { type: 'fill', market: 'M0', buyer: trader, seller: maker, size: '0.002', price: '100' };
-    const groupsBefore = pipeline.stats().groups;
-    let next = 0;
-    // how busy the main thread (the engine) was: near 1, execution limits the rate, not the commit
-    const elu0 = performance.eventLoopUtilization();
-    const cpu0 = threadCpuMs();
-    const t0 = performance.now();
-    const worker = async () => {
-      while (next < fills) {
-        const r = await pipeline.submit(next++ % 2 === 0 ? sell : buy);
-        if (!r.ok) throw new Error(`fill rejected: ${r.rejection.code}`);
-      }
-    };
-    await Promise.all(Array.from({ length: inFlight }, worker));
-    const seconds = (performance.now() - t0) / 1000;
-    const mainBusy = performance.eventLoopUtilization(elu0).utilization;
-    const cpu1 = threadCpuMs();
-    const mainCpuUsPerFill =
-      cpu0 !== undefined && cpu1 !== undefined ? ((cpu1 - cpu0) * 1000) / fills : undefined;
-    const groups = pipeline.stats().groups - groupsBefore;
-    const sync =
-      pipeline.journal instanceof DeferredSqliteJournal ? pipeline.journal.info().synchronous : '?';
-    const inWorker = pipeline.journal instanceof DeferredSqliteJournal && pipeline.journal.commitsInWorker;
-    await pipeline.close();
-    return {
-      fills,
-      seconds,
-      perSecond: fills / seconds,
-      groups,
-      synchronous: sync,
-      worker: inWorker,
-      mainBusy,
-      mainCpuUsPerFill,
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 /** A journal port whose read() first closes the iterator the previous read() returned. */
 function closingReads(j: JournalPort): JournalPort {
   let open: IterableIterator<unknown> | undefined;
@@ -542,7 +452,7 @@ if (runs('c')) {
     `   durable fills (group commit, synchronous = ${d.synchronous}, ${inFlight} in flight): ${d.fills} fills in ${d.seconds.toFixed(2)} s, ${d.groups} commits → ${fmtRate(d.perSecond)} fills acknowledged`,
   );
   log(
-    `     commit ${d.worker ? 'on a worker thread (one batch row per group)' : 'on the main thread'}; main thread (engine) busy ${(d.mainBusy * 100).toFixed(0)}% of the time${d.mainCpuUsPerFill === undefined ? '' : `, ${d.mainCpuUsPerFill.toFixed(1)} µs of its CPU per fill`}`,
+    `     commit ${d.worker ? 'on a worker thread (one batch row per group)' : 'on the main thread'}; main thread (engine) busy ${(d.mainBusy * 100).toFixed(0)}% of the time${d.mainCpuUsPerFill === undefined ? '' : `, ${d.mainCpuUsPerFill.toFixed(1)} µs of its CPU per fill`}${d.mainWaitUsPerFill === undefined ? '' : ` (and ${d.mainWaitUsPerFill.toFixed(1)} µs waiting for a CPU)`}; all threads ${d.allCpuUsPerFill.toFixed(1)} µs of CPU per fill`,
   );
   figure(
     'durable_fills_per_s',

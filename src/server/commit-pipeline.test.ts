@@ -187,6 +187,117 @@ describe('CommitPipeline: acknowledged only when durable, in order', () => {
     await pipeline.close();
   });
 
+  it('a_group_that_has_executed_as_long_as_commits_take_is_flushed_inside_the_burst', async () => {
+    for (const timeRule of [true, false]) {
+      const store = new FaultyStore();
+      store.delayMs = 'tick';
+      let t = 0;
+      const { pipeline } = await startOn(store, {
+        eagerFlushEvents: 100_000,
+        overlapFlushMinEvents: timeRule ? 4 : 0,
+        now: () => t,
+      });
+      // flushes that take 5 ms on the fake clock: the time rule's (smoothed) measure of a commit
+      // tends to 5 ms (after the setup's instant ones: 4.8 ms after twelve)
+      for (let k = 0; k < 12; k++) {
+        const first = pipeline.submit({ type: 'deposit', to: { account: 'x' }, asset: 'USDC', amount: '5' });
+        await new Promise((r) => setImmediate(r)); // its flush has started
+        t += 5;
+        expect((await first).ok).toBe(true);
+      }
+      const before = store.flushes;
+      const durableAtStart = store.events.length;
+      // one synchronous burst, each command "executing" for 1 ms
+      const acked: boolean[] = [];
+      let startedInBurst = 0;
+      let firstFlushAt = -1;
+      const burst = STREAM.slice(0, 60).map((c, i) => {
+        t += 1;
+        const p = pipeline.submit(c).then((r) => {
+          // acknowledged only once every event it journaled is in the store
+          if (r.ok) for (const e of r.events) expect(e.seq).toBeLessThanOrEqual(store.events.length);
+          acked.push(r.ok);
+          return r;
+        });
+        startedInBurst = store.flushes - before;
+        if (startedInBurst > 0 && firstFlushAt < 0) firstFlushAt = i;
+        return p;
+      });
+      const results = await Promise.all(burst);
+      await pipeline.drain();
+      if (timeRule) {
+        // the first group was handed to the store after ~5 ms of execution, the rest executed meanwhile
+        expect(startedInBurst).toBe(1);
+        // not before the group had executed for the ~5 ms commits took (commands 0…5)
+        expect(firstFlushAt).toBeGreaterThanOrEqual(5);
+        expect(firstFlushAt).toBeLessThan(15);
+        expect(store.groupSizes[before]!).toBeGreaterThanOrEqual(4);
+        expect(store.events.length - durableAtStart).toBeGreaterThan(store.groupSizes[before]!);
+      } else {
+        expect(startedInBurst).toBe(0);
+      }
+      const reference = newVenue();
+      for (let k = 0; k < 12; k++)
+        reference.execute({ type: 'deposit', to: { account: 'x' }, asset: 'USDC', amount: '5' });
+      const expected = STREAM.slice(0, 60).map((c) => reference.execute(c));
+      expect(results.map((r) => r.ok)).toEqual(expected.map((r) => r.ok));
+      expect(foldHash(store)).toBe(reference.stateHash());
+      expect(pipeline.engine.stateHash()).toBe(reference.stateHash());
+      await pipeline.close();
+    }
+  });
+
+  it('a_write_failing_while_the_next_group_executes_fails_that_group_and_every_later_command_only', async () => {
+    const store = new FaultyStore();
+    store.delayMs = 'tick';
+    let t = 0;
+    const { pipeline } = await startOn(store, { overlapFlushMinEvents: 4, now: () => t });
+    const warm = pipeline.submit({ type: 'deposit', to: { account: 'x' }, asset: 'USDC', amount: '5' });
+    t += 3;
+    expect((await warm).ok).toBe(true);
+    const heard: Sequenced[] = [];
+    pipeline.onCommitted((evs) => heard.push(...evs));
+    const durableBefore = store.events.length;
+    // the group flushed inside the burst commits; the next one, executed meanwhile, fails
+    store.failIn(2);
+    const commands = STREAM.slice(0, 80);
+    const outcome: { ok: boolean; code?: string; durableAtAck: number; seqs: number[] }[] = [];
+    const burst = commands.map((c, i) => {
+      t += 1;
+      return pipeline.submit(c).then((r) => {
+        outcome[i] = {
+          ok: r.ok,
+          ...(r.ok ? {} : { code: r.rejection.code }),
+          durableAtAck: store.events.length,
+          seqs: r.ok ? r.events.map((e) => e.seq) : [],
+        };
+      });
+    });
+    await Promise.all(burst);
+    await pipeline.drain();
+    const failed = outcome.filter((o) => o.code === 'JOURNAL_WRITE_FAILED').length;
+    expect(store.flushes).toBeGreaterThan(2);
+    expect(failed).toBeGreaterThan(0); // the second group
+    expect(outcome.filter((o) => o.ok).length).toBeGreaterThan(0); // the first group
+    // nothing acknowledged that is not in the store, nothing of the failed group was published
+    for (const o of outcome) for (const seq of o.seqs) expect(seq).toBeLessThanOrEqual(o.durableAtAck);
+    expect(heard.map((e) => e.seq)).toEqual(store.events.slice(durableBefore).map((e) => e.seq));
+    // every command after the first failure failed with it (none acknowledged out of order)
+    const firstFail = outcome.findIndex((o) => o.code === 'JOURNAL_WRITE_FAILED');
+    for (const o of outcome.slice(firstFail)) expect(o.ok && o.seqs.length > 0).toBe(false);
+    // memory is the journal's fold, and the pipeline goes on
+    expect(pipeline.engine.stateHash()).toBe(foldHash(store));
+    const again = await pipeline.submit({
+      type: 'deposit',
+      to: { account: 'y' },
+      asset: 'USDC',
+      amount: '7',
+    });
+    expect(again.ok).toBe(true);
+    expect(pipeline.engine.stateHash()).toBe(foldHash(store));
+    await pipeline.close();
+  });
+
   it('periodic_snapshots_go_through_the_same_flush_and_the_store_reopens_to_the_same_state', async () => {
     const store = new FaultyStore();
     const { pipeline } = await startOn(store, { snapshotEvery: 25 });

@@ -7,6 +7,14 @@
  * their events accumulate in the journal's buffer; the next flush takes them all, so many
  * commands share one transaction (one fsync) under load, and a lone command waits for one.
  *
+ * When no flush is in flight, a group is not left to grow until the commands already due have
+ * all run: it is flushed as soon as it has been executing for as long as recent commits took
+ * (and holds a minimum of events), or holds `eagerFlushEvents`. Under load the engine then
+ * executes one group while the store commits the previous one — two groups alternate — instead
+ * of executing everything in flight and then idling while it all commits: with N commands in
+ * flight, the engine's rate bounds the throughput once N/2 commands take as long to execute as
+ * one commit, where one group at a time gives N / (N × execute + commit).
+ *
  * What is acknowledged when:
  * - a command with events (or the marker of a rejected command with an id): after its group's
  *   flush resolved;
@@ -55,6 +63,14 @@ export interface CommitPipelineOptions {
    * then executes while the group is written (on SQLite, by the commit worker). Default 2,048.
    */
   readonly eagerFlushEvents?: number;
+  /**
+   * When no flush is in flight and at least this many events are buffered, the flush also starts
+   * once the buffered group has been executing for as long as recent flushes took (so the next
+   * group executes while this one commits). Default 256; 0 turns the time rule off.
+   */
+  readonly overlapFlushMinEvents?: number;
+  /** Milliseconds of a monotonic clock (tests); default `performance.now`. */
+  readonly now?: () => number;
   /** Snapshot the engine every this many events, in the same flush as the events; 0 (default): never. */
   readonly snapshotEvery?: number;
   /** Told about each failed flush and its outcome (reopened or halted), e.g. to log it. */
@@ -99,6 +115,7 @@ type Listener = (events: readonly Sequenced[]) => void;
 
 const DEFAULT_MAX_PENDING_EVENTS = 20_000;
 const DEFAULT_EAGER_FLUSH_EVENTS = 2_048;
+const DEFAULT_OVERLAP_FLUSH_MIN_EVENTS = 256;
 
 export class CommitPipeline implements CommandSink {
   private current: OpenedEngine;
@@ -119,6 +136,12 @@ export class CommitPipeline implements CommandSink {
   private idleWaiters: (() => void)[] = [];
   private readonly maxPending: number;
   private readonly eagerFlush: number;
+  private readonly overlapMin: number;
+  private readonly now: () => number;
+  /** How long flushes take, start to commit (ms, smoothed over the last few); undefined before the first. */
+  private lastFlushMs: number | undefined;
+  /** When the buffered group (not in flight) got its first command, while no flush was in flight. */
+  private groupStartedAt: number | undefined;
   private counters = { groups: 0, committedCommands: 0, committedEvents: 0, failedFlushes: 0 };
 
   private constructor(
@@ -129,6 +152,9 @@ export class CommitPipeline implements CommandSink {
     this.current = opened;
     this.maxPending = Math.max(1, options.maxPendingEvents ?? DEFAULT_MAX_PENDING_EVENTS);
     this.eagerFlush = Math.max(1, options.eagerFlushEvents ?? DEFAULT_EAGER_FLUSH_EVENTS);
+    const min = options.overlapFlushMinEvents ?? DEFAULT_OVERLAP_FLUSH_MIN_EVENTS;
+    this.overlapMin = min > 0 ? min : Number.POSITIVE_INFINITY;
+    this.now = options.now ?? (() => performance.now());
     this.lastSnapshotSeq = opened.journal.latestSnapshot()?.seq ?? 0;
     this.attach(opened);
   }
@@ -219,9 +245,25 @@ export class CommitPipeline implements CommandSink {
     const journaledNothing = target === before && result.replayed !== true;
     if (journaledNothing || target <= journal.durableSeq()) return Promise.resolve(result);
     const p = new Promise<ExecuteResult>((resolve) => this.waiting.push({ target, result, resolve }));
-    if (!this.flushing && !this.recovering && journal.pendingCount() >= this.eagerFlush) this.flushNow();
+    if (!this.flushing && !this.recovering && this.flushEarly(journal.pendingCount())) this.flushNow();
     else this.scheduleFlush();
     return p;
+  }
+
+  /**
+   * With no flush in flight: start it now, inside the burst? Yes once `eagerFlushEvents` are
+   * buffered, or once at least `overlapFlushMinEvents` are and the group has been executing for
+   * as long as recent flushes took (the next group then executes while this one commits).
+   */
+  private flushEarly(buffered: number): boolean {
+    if (buffered >= this.eagerFlush) return true;
+    const now = this.now();
+    this.groupStartedAt ??= now;
+    return (
+      buffered >= this.overlapMin &&
+      this.lastFlushMs !== undefined &&
+      now - this.groupStartedAt >= this.lastFlushMs
+    );
   }
 
   private maybeSnapshot(): void {
@@ -263,9 +305,15 @@ export class CommitPipeline implements CommandSink {
       return;
     }
     this.flushing = true;
+    this.groupStartedAt = undefined;
+    const started = this.now();
     journal.flush().then(
       () => {
         this.flushing = false;
+        // smoothed (a quarter of each new measure), so one slow or quick commit does not swing the rule
+        const took = this.now() - started;
+        this.lastFlushMs =
+          this.lastFlushMs === undefined ? took : this.lastFlushMs + (took - this.lastFlushMs) / 4;
         this.commitUpTo(journal.durableSeq());
         this.pump();
         if (this.current.journal.pendingCount() > 0) this.flushNow();
@@ -284,9 +332,11 @@ export class CommitPipeline implements CommandSink {
     while (n < this.unpublished.length && lastSeqOf(this.unpublished[n]!) <= durable) n++;
     const batches = this.unpublished.splice(0, n);
     let events = 0;
+    // the listeners as they are now (one may unsubscribe itself while called), copied once per group
+    const listeners = this.listeners.length > 0 ? [...this.listeners] : this.listeners;
     for (const batch of batches) {
       events += batch.length;
-      for (const l of [...this.listeners]) {
+      for (const l of listeners) {
         try {
           l(batch);
         } catch {
@@ -335,6 +385,7 @@ export class CommitPipeline implements CommandSink {
   private async recover(error: unknown): Promise<void> {
     if (this.recovering) return;
     this.recovering = true;
+    this.groupStartedAt = undefined;
     this.counters.failedFlushes += 1;
     const old = this.current;
     const victims = this.waiting.splice(0);

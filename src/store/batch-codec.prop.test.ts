@@ -134,6 +134,48 @@ describe('batch codec', () => {
     );
   });
 
+  it('the_encoder_is_exact_when_a_text_s_utf8_length_needs_a_wider_prefix_than_its_length', () => {
+    // the encoder writes a text after a length prefix as wide as for ASCII and moves it when the
+    // UTF-8 bytes need a wider one: lengths around 128 and 16,384 bytes in 1-, 2-, 3- and 4-byte characters
+    const char = fc.constantFrom('a', 'é', '€', '😀');
+    const around = fc.constantFrom(
+      40,
+      42,
+      43,
+      63,
+      64,
+      65,
+      126,
+      127,
+      128,
+      129,
+      5461,
+      5462,
+      8191,
+      8192,
+      16383,
+      16384,
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(char, around, fc.constantFrom('', 'x', 'xé')), { minLength: 1, maxLength: 6 }),
+        (parts) => {
+          const events = parts.map(([c, n, tail], i) => ({
+            seq: i + 1,
+            type: 't',
+            json: c.repeat(Math.ceil(n / c.length)) + tail,
+          }));
+          const encoder = new BatchEncoder(Buffer.alloc(1024, 0xee));
+          for (const e of events) encoder.add([e]);
+          const { header, records } = encoder.finish();
+          expect(Buffer.concat([header, records]).equals(encodeBatch(events))).toBe(true);
+          expect(decodeBatch(1, Buffer.concat([header, records]))).toEqual(events);
+        },
+      ),
+      { seed: 1417, numRuns: 200 },
+    );
+  });
+
   it('an_append_that_fails_part_way_leaves_the_encoder_as_it_was', () => {
     fc.assert(
       fc.property(batch, batch, fc.nat(), (first, second, failAt) => {

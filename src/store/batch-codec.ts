@@ -175,13 +175,18 @@ export class BatchEncoder {
       this.typeIndex.set(type, t);
       this.types.push(type);
     }
-    const n = Buffer.byteLength(json, 'utf8');
-    this.reserve(varintSize(t) + varintSize(n) + n);
-    let off = writeVarint(this.buf, this.used, t);
-    off = writeVarint(this.buf, off, n);
-    const wrote = this.buf.write(json, off, n, 'utf8');
-    if (wrote !== n) throw new Error(`batch encoding wrote ${wrote} bytes of a ${n}-byte json`);
-    this.used = off + n;
+    // One pass over the text instead of two (measuring its UTF-8 length, then writing it): room
+    // for the worst case (a UTF-16 unit is at most 3 bytes), the text written where its length
+    // prefix ends if the text is ASCII, and moved when it turned out longer (a wider prefix).
+    const max = json.length * 3;
+    this.reserve(varintSize(t) + varintSize(max) + max);
+    const start = writeVarint(this.buf, this.used, t);
+    const guess = varintSize(json.length);
+    const n = this.buf.write(json, start + guess, max, 'utf8');
+    const width = varintSize(n);
+    if (width !== guess) this.buf.copyWithin(start + width, start + guess, start + guess + n);
+    writeVarint(this.buf, start, n);
+    this.used = start + width + n;
     this.events += 1;
   }
 

@@ -56,7 +56,10 @@ export abstract class BufferedJournal implements DeferredJournal {
   protected abstract durableEvents(afterSeq: number): Iterator<StoredEvent>;
   /** The durable snapshot with the highest seq. */
   protected abstract durableSnapshot(): StoredSnapshot | undefined;
-  /** Writes a group in ONE transaction (all or nothing); events continue durableSeq(). */
+  /**
+   * Writes a group in ONE transaction (all or nothing); events continue durableSeq(). The
+   * records are the journal's own, not frozen: a store that keeps them to hand out freezes them.
+   */
   protected abstract writeGroup(
     events: readonly StoredEvent[],
     snapshots: readonly StoredSnapshot[],
@@ -79,7 +82,9 @@ export abstract class BufferedJournal implements DeferredJournal {
     this.ensureWritable();
     validateBatch(this.lastSeq(), events);
     this.stage(events);
-    for (const e of events) this.pending.push(Object.freeze({ seq: e.seq, type: e.type, json: e.json }));
+    // copies (the caller's objects may change), frozen only when read() hands them out: freezing
+    // each of a fill's events here cost more than copying it
+    for (const e of events) this.pending.push({ seq: e.seq, type: e.type, json: e.json });
   }
 
   read(afterSeq?: number): IterableIterator<StoredEvent> {
@@ -234,7 +239,7 @@ export abstract class BufferedJournal implements DeferredJournal {
     for (const e of buffered) {
       if (e.seq <= after) continue;
       this.ensureOpen();
-      yield e;
+      yield Object.freeze({ seq: e.seq, type: e.type, json: e.json });
     }
   }
 }

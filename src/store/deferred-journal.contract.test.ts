@@ -102,6 +102,20 @@ describe.each(CASES)('Deferred journal contract: $name', (c) => {
     await h.dispose();
   });
 
+  it('buffered_records_read_back_are_frozen_and_independent_of_the_caller_objects', async () => {
+    const batch = events(1, 2).map((e) => ({ ...e }));
+    journal.append(batch);
+    (batch[0] as { json: string }).json = 'mutated';
+    const buffered = [...journal.read()];
+    expect(buffered).toEqual(events(1, 2));
+    for (const e of buffered) expect(Object.isFrozen(e)).toBe(true);
+    await journal.flush();
+    journal.append(events(3, 3));
+    const all = [...journal.read()];
+    expect(all).toEqual(events(1, 3));
+    expect(Object.isFrozen(all[2])).toBe(true); // still buffered
+  });
+
   it('appends_are_pending_until_flush_then_durable', async () => {
     journal.append(events(1, 3));
     journal.saveSnapshot({ seq: 2, json: 'snap' });

@@ -258,7 +258,7 @@ export class PostgresJournal extends BufferedJournal {
     events: readonly StoredEvent[],
     snapshots: readonly StoredSnapshot[],
   ): void {
-    for (const e of events) this.memory.push(e);
+    for (const e of events) this.memory.push(Object.freeze(e)); // handed out by read()
     for (const s of snapshots) if (!this.snapshot || s.seq >= this.snapshot.seq) this.snapshot = s;
     // drop what neither the fold (after the snapshot) nor recent command ids need; in chunks
     if (!this.snapshot) return;
