@@ -205,13 +205,32 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
 
 /** `serve --cluster NAME`: the cluster's gateway (cli/cluster-command.ts) until SIGINT/SIGTERM. */
 function serveClusterGateway(o: ServeOptions): void {
-  startGateway({ name: o.cluster!, workers: o.workers ?? 3, nats: o.nats!, host: o.host, port: o.port }).then(
+  startGateway({
+    name: o.cluster!,
+    workers: o.workers ?? 3,
+    nats: o.nats!,
+    host: o.host,
+    port: o.port,
+    ...(o.keys === undefined ? {} : { keys: o.keys }),
+    ...(o.dataDir === undefined ? {} : { dataDir: o.dataDir }),
+  }).then(
     (gw) => {
-      const info = { gateway: gw.url, cluster: o.cluster, workers: o.workers };
+      const info = {
+        gateway: gw.url,
+        cluster: o.cluster,
+        workers: o.workers,
+        keysFile: gw.keysFile,
+        keysCreated: gw.keysCreated,
+        keyIds: gw.keyIds,
+      };
       process.stdout.write(
         o.json === true
           ? `${JSON.stringify(info)}\n`
-          : `plimsoll serve --cluster ${o.cluster}: gateway on ${gw.url}\n`,
+          : [
+              `plimsoll serve --cluster ${o.cluster}: gateway on ${gw.url}`,
+              `  keys      ${gw.keysFile}${gw.keysCreated ? ' (generated now: keep it secret)' : ''} — ${gw.keyIds.join(', ')}`,
+              '',
+            ].join('\n'),
       );
       const stop = () => void gw.close().then(() => process.exit(EXIT_OK));
       process.once('SIGINT', stop);
@@ -219,7 +238,7 @@ function serveClusterGateway(o: ServeOptions): void {
     },
     (e: unknown) => {
       process.stderr.write(`plimsoll: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exitCode = EXIT_FAILURE;
+      process.exitCode = e instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
     },
   );
 }

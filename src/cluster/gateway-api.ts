@@ -18,15 +18,23 @@
  *   re-ranked by the single process's own order);
  * - `unsupported`: a view that has no cluster meaning yet: 501 `CLUSTER_UNSUPPORTED` with the reason.
  *
- * The gateway has no API keys: handlers run as an operator key (bind the gateway to a private
- * address). Errors have the single process's shape `{code, message, details?}` and statuses.
+ * Given API keys (`guard`), a signed route is checked as the single process checks it, by the
+ * same code (server/request-guard.ts: signature, scope, rate limit; the body limit of
+ * server/body.ts), before it is routed, and the verified key (without its secret) goes with the
+ * request so the handler's own account checks apply in the partition. Without keys handlers run
+ * as an operator (library use; bind such a gateway to a private address). Errors have the single
+ * process's shape `{code, message, details?}` and statuses.
  */
 import type { Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { Counter, Registry } from 'prom-client';
 import { formatDecimal } from '../core/num/index.ts';
-import { HTTP_STATUS } from '../server/errors.ts';
+import { DEFAULT_MAX_BODY_BYTES } from '../server/app.ts';
+import type { ApiKey } from '../server/auth.ts';
+import { readBody } from '../server/body.ts';
+import { ApiError, HTTP_STATUS } from '../server/errors.ts';
 import { openApiDocument } from '../server/openapi.ts';
+import type { RequestGuard } from '../server/request-guard.ts';
 import type { RouteDef } from '../server/route.ts';
 import { allRoutes } from '../server/routes/index.ts';
 import type { ClusterClient, SubmitResult } from './client.ts';
@@ -125,6 +133,10 @@ export interface ApiMountOptions {
   readonly waitMs: number;
   /** Milliseconds a partition has to answer an API request (default 5,000). */
   readonly askMs?: number;
+  /** API keys: signed routes are verified (as in the single process); absent, none is. */
+  readonly guard?: RequestGuard;
+  /** Largest request body (default the single process's, 64 KiB). */
+  readonly maxBodyBytes?: number;
 }
 
 /** Mounts every route of the single-process table on `app` (before the cluster-only routes). */
@@ -220,6 +232,10 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
         status = res.status as ContentfulStatusCode;
         return res;
       } catch (e) {
+        if (e instanceof ApiError) {
+          status = e.status;
+          return c.json(e.body(), e.status, e.headers);
+        }
         const g =
           e instanceof GatewayError
             ? e
@@ -233,12 +249,23 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
   }
 
   async function handle(c: Context, r: RouteDef, d: Disposition): Promise<Response> {
+    const raw = await readBody(c, opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+    let key: ApiKey | undefined;
+    if (opts.guard !== undefined && r.auth !== 'public') {
+      const url = new URL(c.req.url);
+      key = opts.guard.check(r, {
+        method: c.req.method,
+        pathQuery: url.pathname + url.search,
+        body: raw,
+        header: (name) => c.req.header(name),
+      });
+    }
     if (d.kind === 'unsupported') throw new GatewayError(CLUSTER_UNSUPPORTED, d.reason, 501);
     if (d.kind === 'local') {
       const out = await local(r.path);
       return out instanceof Response ? out : c.json(out as object, 200);
     }
-    const text = r.body ? await c.req.text() : undefined;
+    const text = r.body ? raw : undefined;
     const query = c.req.query();
     const req: ApiRequest = {
       method: r.method,
@@ -246,6 +273,9 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
       params: c.req.param() as Record<string, string>,
       query,
       ...(text === undefined ? {} : { body: text }),
+      ...(key === undefined
+        ? {}
+        : { key: { id: key.id, scopes: key.scopes, ...(key.accounts ? { accounts: key.accounts } : {}) } }),
     };
     let partition: number | undefined;
     let a: ApiAnswer;
