@@ -181,6 +181,7 @@ export class Coordinator {
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
   private fatal: Error | undefined;
+  private roundCount = 0;
 
   private constructor(
     private readonly opts: CoordinatorOptions,
@@ -206,6 +207,11 @@ export class Coordinator {
 
   get failure(): Error | undefined {
     return this.fatal;
+  }
+
+  /** Rounds run since start (each one transaction, however many requests it took). */
+  get rounds(): number {
+    return this.roundCount;
   }
 
   /**
@@ -254,6 +260,7 @@ export class Coordinator {
 
   /** Answers one round of requests (see run). */
   private async round(msgs: readonly JsMsg[]): Promise<void> {
+    this.roundCount += 1;
     const outcomes: (CoordinatorOutcome | undefined)[] = msgs.map((m) => this.refusal(m));
     const asked: { at: number; request: RoundRequest }[] = [];
     for (const [at, m] of msgs.entries()) {
