@@ -65,6 +65,8 @@ export async function startGateway(o: {
   pg?: string;
   keys?: string;
   dataDir?: string;
+  /** Requests per second per key (burst twice that); default the service's 200. */
+  rateLimit?: number;
 }): Promise<{
   url: string;
   keysFile: string;
@@ -84,7 +86,15 @@ export async function startGateway(o: {
   const gw = await listenGateway(
     new ClusterClient(bus, names, o.workers),
     { host: o.host, port: o.port },
-    { events: { pgUrl: o.pg ?? pgDefault }, auth: { keys: opened.keys } },
+    {
+      events: { pgUrl: o.pg ?? pgDefault },
+      auth: {
+        keys: opened.keys,
+        ...(o.rateLimit === undefined
+          ? {}
+          : { rateLimit: { ratePerSec: o.rateLimit, burst: 2 * o.rateLimit } }),
+      },
+    },
   );
   return {
     url: gw.url,

@@ -213,6 +213,7 @@ function serveClusterGateway(o: ServeOptions): void {
     port: o.port,
     ...(o.keys === undefined ? {} : { keys: o.keys }),
     ...(o.dataDir === undefined ? {} : { dataDir: o.dataDir }),
+    ...(o.rateLimit === undefined ? {} : { rateLimit: o.rateLimit }),
   }).then(
     (gw) => {
       const info = {
