@@ -10,7 +10,7 @@
  * cannot be found or run, `privatePostgresUnavailable` says why; under PLIMSOLL_REQUIRE_POSTGRES=1
  * (CI) that is a failure, not a skip.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -104,14 +104,30 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const as = (cmd: string, args: string[]) =>
     ids === undefined ? run(cmd, args) : run('runuser', ['-u', 'postgres', '--', cmd, ...args]);
   const pgCtl = (...args: string[]) => as(join(bin, 'pg_ctl'), ['-D', data, ...args]);
-  await as(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`;
   let running = false;
+  // a test process that dies without dispose() must not leave the server running
+  const stopAtExit = () => {
+    if (!running) return;
+    const args = [join(bin, 'pg_ctl'), '-D', data, 'stop', '-m', 'immediate'];
+    try {
+      if (ids === undefined) execFileSync(args[0]!, args.slice(1), { stdio: 'ignore' });
+      else execFileSync('runuser', ['-u', 'postgres', '--', ...args], { stdio: 'ignore' });
+    } catch {}
+  };
+  process.once('exit', stopAtExit);
   const start = async () => {
     await pgCtl('start', '-w', '-t', '30', '-l', join(dir, 'server.log'), '-o', options);
     running = true;
   };
-  await start();
+  try {
+    await as(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
+    await start();
+  } catch (err) {
+    process.off('exit', stopAtExit);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     crash: async () => {
@@ -121,6 +137,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     start,
     dispose: async () => {
       if (running) await pgCtl('stop', '-m', 'immediate', '-w').catch(() => {});
+      running = false;
+      process.off('exit', stopAtExit);
       rmSync(dir, { recursive: true, force: true });
     },
   };
