@@ -92,7 +92,7 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
     .option('--config <file>', 'engine configuration JSON for a first start (instead of --preset)')
     .option(
       '--keys <file>',
-      'API keys JSON: [{id, secret, scopes, accounts?}] (default: generated next to the journal)',
+      'API keys JSON: [{id, secret, scopes, accounts?}] (default: generated next to the journal; with --cluster: <name>.keys.json in --data-dir or the current directory)',
     )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free port)', intInRange('--port', 0, 65535), 8080)
