@@ -123,7 +123,7 @@ describe.runIf(READY)('the cluster gateway serves the single-process API', () =>
       )
       .map((x) => `${x.method.toUpperCase()} ${x.path}`);
     expect(unsupported.sort()).toEqual(documented.sort());
-    expect(unsupported.length).toBeLessThanOrEqual(8);
+    expect(unsupported.length).toBeLessThanOrEqual(1);
   });
 
   it('answers reads like the single process after the same commands (accounts, orders, risk, what-if, merges)', async () => {
@@ -280,7 +280,8 @@ describe('route dispositions', () => {
     expect(dispositionOf({ method: 'patch', path: '/v1/orders/:orderId' }).kind).toBe('order');
     expect(dispositionOf({ method: 'post', path: '/v1/prices' }).kind).toBe('any');
     expect(dispositionOf({ method: 'get', path: '/v1/accounts' }).kind).toBe('merge');
-    expect(dispositionOf({ method: 'get', path: '/v1/state' }).kind).toBe('unsupported');
+    expect(dispositionOf({ method: 'get', path: '/v1/state' }).kind).toBe('gather');
+    expect(dispositionOf({ method: 'get', path: '/v1/audit' }).kind).toBe('unsupported');
     expect(openApiPath('/v1/orders/:orderId')).toBe('/v1/orders/{orderId}');
   });
 });

@@ -16,6 +16,9 @@
  * - `merge`: every partition answers and the gateway combines the answers exactly (account lists
  *   concatenated, open interest and insurance balances summed as exact decimals, at-risk scopes
  *   re-ranked by the single process's own order);
+ * - `gather`: a view that asks every partition (and where it needs them, partition 0's asset
+ *   list, the coordinator's ledger, or a second read) and merges the answers (gateway-merge.ts):
+ *   the state, the ADL queue, socialized losses, the overview, the liquidation map, the cascade;
  * - `unsupported`: a view that has no cluster meaning yet: 501 `CLUSTER_UNSUPPORTED` with the reason.
  *
  * Given API keys (`guard`), a signed route is checked as the single process checks it, by the
@@ -28,8 +31,7 @@
 import type { Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { Counter, Registry } from 'prom-client';
-import { formatDecimal } from '../core/num/index.ts';
-import { DEFAULT_MAX_BODY_BYTES } from '../server/app.ts';
+import { DEFAULT_DASHBOARD_DIR, DEFAULT_MAX_BODY_BYTES, type Env, mountDashboard } from '../server/app.ts';
 import type { ApiKey } from '../server/auth.ts';
 import { readBody } from '../server/body.ts';
 import { ApiError, HTTP_STATUS } from '../server/errors.ts';
@@ -38,6 +40,21 @@ import type { RequestGuard } from '../server/request-guard.ts';
 import type { RouteDef } from '../server/route.ts';
 import { allRoutes } from '../server/routes/index.ts';
 import type { ClusterClient, SubmitResult } from './client.ts';
+import { readCoordinatorLedger } from './coordinator.ts';
+import {
+  type CascadeRow,
+  cascadeAcross,
+  cascadeRows,
+  coordinatorView,
+  MergeError,
+  mergeAdlQueue,
+  mergeInsurance,
+  mergeLiquidationMaps,
+  mergeLossLedgers,
+  mergeOverviews,
+  mergeState,
+  sumDecimals,
+} from './gateway-merge.ts';
 import { partitionOf } from './partition.ts';
 import { type ApiAnswer, type ApiRequest, apiSubject } from './partition-api.ts';
 
@@ -47,6 +64,10 @@ export type Disposition =
   | { readonly kind: 'order' }
   | { readonly kind: 'any' }
   | { readonly kind: 'merge'; readonly merge: (answers: unknown[], query: Record<string, string>) => unknown }
+  | {
+      readonly kind: 'gather';
+      readonly gather: (io: GatherIO, query: Record<string, string>) => Promise<unknown>;
+    }
   | { readonly kind: 'unsupported'; readonly reason: string };
 
 /** 501: the route exists in the single process but has no cluster meaning in this version. */
@@ -55,16 +76,99 @@ export const CLUSTER_UNSUPPORTED = 'CLUSTER_UNSUPPORTED';
 const LOCAL = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'GET /v1/time']);
 
 const UNSUPPORTED: Record<string, string> = {
-  'GET /v1/state': 'a cluster has one journal position and state hash per partition: GET /v1/cluster/status',
-  'GET /v1/audit': 'configuration changes are not recorded in an audit trail by the cluster gateway yet',
-  'GET /v1/socialized-losses':
-    'socialized losses are folded per partition and covered by the coordinator; not merged yet (plimsoll cluster check)',
-  'GET /v1/adl-queue':
-    'ADL ranks are per partition (cross-partition ADL is not built): no cluster-wide queue yet',
-  'GET /v1/dashboard/overview': 'the risk console overview is not merged across partitions yet',
-  'GET /v1/risk/liquidation-map': 'the liquidation map is not merged across partitions yet',
-  'GET /v1/risk/cascade':
-    'the cascade is not merged across partitions yet (it needs every partition at once)',
+  // the single process records a change after it is durable, with before/after read from its engine;
+  // a partition stops the handler at the submit, so no one records it (docs/cluster.md)
+  'GET /v1/audit':
+    'configuration changes are not recorded in an audit trail by the cluster gateway yet (each partition journals them: GET /v1/events)',
+};
+
+export { sumDecimals };
+
+/** What a `gather` view may ask: every partition, one partition, the coordinator's ledger. */
+export interface GatherIO {
+  /** Every partition's answer to a read route (its pattern, no params); an error answer is the view's. */
+  all(path: string, query: Record<string, string>): Promise<unknown[]>;
+  one(partition: number, path: string, query: Record<string, string>): Promise<unknown>;
+  /** The settlement asset's decimals (partition 0's asset list: configuration is broadcast). */
+  settlementDecimals(): Promise<number>;
+  /** The coordinator's fund and payments, formatted; undefined when the gateway has no PostgreSQL URL. */
+  coordinator(): Promise<ReturnType<typeof coordinatorView> | undefined>;
+}
+
+/** A partition answered a gathered request with an error: the view answers it (its code and status). */
+class Refused extends Error {
+  constructor(readonly answer: ApiAnswer) {
+    super('refused');
+  }
+}
+
+/** How old the coordinator's figures in a gathered view may be. */
+const COORDINATOR_MAX_AGE_MS = 1000;
+
+/** The most at-risk scopes a partition lists in one answer (the at-risk route's own limit). */
+const AT_RISK_MAX = 5000;
+
+const GATHER: Record<string, Disposition> = {
+  'GET /v1/state': {
+    kind: 'gather',
+    gather: async (io, q) => mergeState((await io.all('/v1/state', q)) as Parameters<typeof mergeState>[0]),
+  },
+  'GET /v1/adl-queue': {
+    kind: 'gather',
+    gather: async (io, q) =>
+      mergeAdlQueue((await io.all('/v1/adl-queue', q)) as Parameters<typeof mergeAdlQueue>[0]),
+  },
+  'GET /v1/socialized-losses': {
+    kind: 'gather',
+    gather: async (io, q) => {
+      const [parts, coordinator] = await Promise.all([io.all('/v1/socialized-losses', q), io.coordinator()]);
+      return mergeLossLedgers(parts as Parameters<typeof mergeLossLedgers>[0], coordinator);
+    },
+  },
+  'GET /v1/risk/liquidation-map': {
+    kind: 'gather',
+    gather: async (io, q) =>
+      mergeLiquidationMaps(
+        (await io.all('/v1/risk/liquidation-map', q)) as Parameters<typeof mergeLiquidationMaps>[0],
+      ),
+  },
+  'GET /v1/risk/cascade': {
+    kind: 'gather',
+    gather: async (io, q) => {
+      const parts = await io.all('/v1/risk/cascade', q);
+      // the rounds after the first need every position of the market at one place: each
+      // partition's at-risk scopes in that market list them (side, exact size, liquidation price)
+      const scopes = (await io.all('/v1/risk/at-risk', {
+        symbol: q.symbol ?? '',
+        limit: String(AT_RISK_MAX),
+      })) as { total: number; scopes: Parameters<typeof cascadeRows>[0] }[];
+      const over = scopes.findIndex((s) => s.total > AT_RISK_MAX);
+      if (over >= 0)
+        throw new GatewayError(
+          CLUSTER_UNSUPPORTED,
+          `partition ${over} has more than ${AT_RISK_MAX} margin scopes in ${q.symbol}: the cascade is not gathered`,
+          501,
+        );
+      const rows: CascadeRow[] = scopes.flatMap((s) => cascadeRows(s.scopes, q.symbol ?? ''));
+      return cascadeAcross(
+        parts as Parameters<typeof cascadeAcross>[0],
+        rows,
+        q,
+        await io.settlementDecimals(),
+      );
+    },
+  },
+  'GET /v1/dashboard/overview': {
+    kind: 'gather',
+    gather: async (io, q) => {
+      const [parts, qd, coordinator] = await Promise.all([
+        io.all('/v1/dashboard/overview', q),
+        io.settlementDecimals(),
+        io.coordinator(),
+      ]);
+      return mergeOverviews(parts as Parameters<typeof mergeOverviews>[0], qd, coordinator);
+    },
+  },
 };
 
 const MERGE: Record<string, Disposition> = {
@@ -84,7 +188,10 @@ const MERGE: Record<string, Disposition> = {
     kind: 'merge',
     merge: (answers) => mergeMarkets(answers.map((a) => [a as Market]))[0],
   },
-  'GET /v1/insurance-fund': { kind: 'merge', merge: (answers) => mergeInsurance(answers as Insurance[]) },
+  'GET /v1/insurance-fund': {
+    kind: 'merge',
+    merge: (answers) => mergeInsurance(answers as Parameters<typeof mergeInsurance>[0]),
+  },
   'GET /v1/risk/at-risk': {
     kind: 'merge',
     merge: (answers, query) => mergeAtRisk(answers as AtRisk[], Number(query.limit ?? '200')),
@@ -99,7 +206,7 @@ export function dispositionOf(r: Pick<RouteDef, 'method' | 'path'>): Disposition
   if (LOCAL.has(key)) return { kind: 'local' };
   const reason = UNSUPPORTED[key];
   if (reason !== undefined) return { kind: 'unsupported', reason };
-  const merge = MERGE[key];
+  const merge = MERGE[key] ?? GATHER[key];
   if (merge) return merge;
   if (ORDER.has(key)) return { kind: 'order' };
   if (r.path.includes(':account')) return { kind: 'account' };
@@ -137,10 +244,17 @@ export interface ApiMountOptions {
   readonly guard?: RequestGuard;
   /** Largest request body (default the single process's, 64 KiB). */
   readonly maxBodyBytes?: number;
+  /** The cluster's PostgreSQL: the coordinator's fund in the overview and socialized losses. */
+  readonly pgUrl?: string;
+  /** The risk console's built files served at /dashboard/ as `plimsoll serve` does (false: not served). */
+  readonly dashboardDir?: string | false;
 }
 
 /** Mounts every route of the single-process table on `app` (before the cluster-only routes). */
 export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: ApiMountOptions): RouteDef[] {
+  // the console reads the same API (its overview, at-risk, map and cascade are gathered here)
+  if (opts.dashboardDir !== false)
+    mountDashboard(app as unknown as Hono<Env>, opts.dashboardDir ?? DEFAULT_DASHBOARD_DIR);
   let doc: unknown;
   const routes = allRoutes(() => doc);
   doc = openApiDocument(routes, 'cluster');
@@ -171,6 +285,38 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
   };
   const all = (req: ApiRequest) =>
     Promise.all(Array.from({ length: client.partitions }, (_, p) => ask(p, req)));
+
+  let ledger: { at: number; read: ReturnType<typeof readCoordinatorLedger> } | undefined;
+  const bodyOf = (a: ApiAnswer): unknown => {
+    if (a.kind !== 'reply') throw new Refused(a);
+    return a.body;
+  };
+  const io: GatherIO = {
+    all: async (path, query) => (await all({ method: 'get', path, params: {}, query })).map(bodyOf),
+    one: async (p, path, query) => bodyOf(await ask(p, { method: 'get', path, params: {}, query })),
+    settlementDecimals: async () => {
+      const { assets } = (await io.one(0, '/v1/assets', {})) as {
+        assets: { decimals: number; settlement: boolean }[];
+      };
+      const s = assets.find((a) => a.settlement);
+      if (!s) throw new GatewayError('INTERNAL', 'partition 0 lists no settlement asset', 500);
+      return s.decimals;
+    },
+    coordinator: async () => {
+      const pgUrl = opts.pgUrl;
+      if (pgUrl === undefined) return undefined;
+      // one read (one PostgreSQL session) a second at most, however often the console polls
+      if (!ledger || Date.now() - ledger.at > COORDINATOR_MAX_AGE_MS) {
+        const read = readCoordinatorLedger(pgUrl, client.names);
+        ledger = { at: Date.now(), read };
+        read.catch(() => {
+          if (ledger?.read === read) ledger = undefined;
+        });
+      }
+      const [figures, qd] = await Promise.all([ledger.read, io.settlementDecimals()]);
+      return coordinatorView(figures, qd);
+    },
+  };
 
   const local = async (path: string): Promise<Response | unknown> => {
     switch (path) {
@@ -279,6 +425,15 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
     };
     let partition: number | undefined;
     let a: ApiAnswer;
+    if (d.kind === 'gather') {
+      try {
+        return c.json((await d.gather(io, query)) as object, 200);
+      } catch (e) {
+        if (e instanceof Refused) return reply(c, e.answer);
+        if (e instanceof MergeError) throw new GatewayError('INTERNAL', e.message, 500);
+        throw e;
+      }
+    }
     if (d.kind === 'merge') {
       const answers = await all(req);
       const bad = answers.find((x) => x.kind !== 'reply');
@@ -363,11 +518,6 @@ interface Market {
   symbol: string;
   openInterest: string;
 }
-interface Insurance {
-  balances: Record<string, string>;
-  socializedLossTotal: string;
-  settlementAsset: string;
-}
 interface AtRiskScope {
   rank: number;
   account: string;
@@ -390,15 +540,6 @@ function mergeMarkets(lists: Market[][]): Market[] {
   }));
 }
 
-function mergeInsurance(parts: Insurance[]): Insurance {
-  const assets = [...new Set(parts.flatMap((p) => Object.keys(p.balances)))].sort();
-  return {
-    balances: Object.fromEntries(assets.map((a) => [a, sumDecimals(parts.map((p) => p.balances[a] ?? '0'))])),
-    socializedLossTotal: sumDecimals(parts.map((p) => p.socializedLossTotal)),
-    settlementAsset: parts[0]!.settlementAsset,
-  };
-}
-
 /** Every partition's scopes in the single process's order (probability, score, account), re-ranked. */
 function mergeAtRisk(parts: AtRisk[], limit: number): unknown {
   const scopes = parts
@@ -419,18 +560,4 @@ function mergeAtRisk(parts: AtRisk[], limit: number): unknown {
     total: parts.reduce((t, p) => t + p.total, 0),
     scopes,
   };
-}
-
-/** Exact sum of decimal strings ("-12.5", "3"): bigint at the widest scale, formatted as the API formats. */
-export function sumDecimals(values: readonly string[]): string {
-  const scale = Math.max(0, ...values.map((v) => (v.includes('.') ? v.length - v.indexOf('.') - 1 : 0)));
-  let total = 0n;
-  for (const v of values) {
-    if (!/^-?[0-9]+(\.[0-9]+)?$/.test(v)) throw new GatewayError('INTERNAL', `not a decimal: ${v}`, 500);
-    const neg = v.startsWith('-');
-    const [int, frac = ''] = (neg ? v.slice(1) : v).split('.');
-    const units = BigInt(int! + frac.padEnd(scale, '0'));
-    total += neg ? -units : units;
-  }
-  return formatDecimal(total, scale);
 }

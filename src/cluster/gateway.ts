@@ -2,8 +2,9 @@
  * The cluster's HTTP gateway (`plimsoll serve --cluster`, `plimsoll cluster up`): the
  * single-process API — every route of its table, same paths, bodies, replies and error shapes —
  * answered by the owning partition, by any partition, merged across partitions, or refused with
- * 501 CLUSTER_UNSUPPORTED where a view has no cluster meaning yet (gateway-api.ts); the merged
- * event stream at /v1/events (gateway-events.ts); and the cluster-only routes: GET
+ * 501 CLUSTER_UNSUPPORTED where a view has no cluster meaning yet (gateway-api.ts); the risk
+ * console at /dashboard/; the merged event stream at /v1/events (gateway-events.ts); and the
+ * cluster-only routes: GET
  * /v1/cluster/status (each partition's seq, state hash and write-offs), GET
  * /v1/cluster/accounts/:account (balances and positions from the account's partition) and POST
  * /v1/cluster/insurance-fund (`{units, commandId}`: a contribution to the coordinator's fund, in
@@ -42,6 +43,8 @@ export interface GatewayOptions {
     readonly windowMs?: number;
     readonly rateLimit?: RateLimitOptions;
   };
+  /** The risk console's built files at /dashboard/ (default the package's dist/dashboard; false: none). */
+  readonly dashboardDir?: string | false;
 }
 
 /** The cluster-only routes: an operator's. */
@@ -51,7 +54,12 @@ export function gatewayApp(client: ClusterClient, opts: GatewayOptions = {}): Ho
   const app = new Hono();
   const waitMs = opts.waitMs ?? 10_000;
   const guard = opts.auth === undefined ? undefined : new RequestGuard(opts.auth);
-  mountSingleProcessApi(app, client, { waitMs, ...(guard === undefined ? {} : { guard }) });
+  mountSingleProcessApi(app, client, {
+    waitMs,
+    ...(guard === undefined ? {} : { guard }),
+    ...(opts.events ? { pgUrl: opts.events.pgUrl } : {}),
+    ...(opts.dashboardDir === undefined ? {} : { dashboardDir: opts.dashboardDir }),
+  });
 
   if (guard !== undefined) {
     app.use('/v1/cluster/*', async (c, next) => {

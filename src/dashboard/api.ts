@@ -113,7 +113,7 @@ export class Api {
   }
 
   /** The event-stream URL, signed like a GET of its path and query. */
-  async streamUrl(since: number): Promise<string> {
+  async streamUrl(since: string): Promise<string> {
     const path = `/v1/events?since=${since}`;
     const base = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
     const s = await this.sign('GET', path, '');

@@ -15,7 +15,13 @@ export interface StreamEvent {
 type Listener = (events: readonly StreamEvent[]) => void;
 
 export class Live {
+  /** The journal position the console has seen (a cluster gateway's: the sum over its partitions). */
   head = 0;
+  /**
+   * A cluster gateway's stream position: one journal sequence per partition ("39,41"), what its
+   * stream resumes from (a single number is not a position there); undefined for `plimsoll serve`.
+   */
+  private cursor: string | undefined;
   /** Events received, and when the last one arrived (performance.now()). */
   received = 0;
   lastEventAt = 0;
@@ -40,8 +46,9 @@ export class Live {
   }
 
   /** Connects from the journal head now (the pages load the current state over HTTP). */
-  async start(since: number): Promise<void> {
+  async start(since: number, cursor?: string): Promise<void> {
     this.head = since;
+    this.cursor = cursor;
     await this.connect();
   }
 
@@ -58,16 +65,24 @@ export class Live {
   private async connect(): Promise<void> {
     if (this.stopped) return;
     this.status('connecting');
-    const ws = new WebSocket(await this.api.streamUrl(this.head));
+    const ws = new WebSocket(await this.api.streamUrl(this.cursor ?? String(this.head)));
     this.ws = ws;
     ws.onopen = () => {
       this.retryMs = 500;
       this.status('open');
     };
     ws.onmessage = (m) => {
-      const msg = JSON.parse(String(m.data)) as { op: string; seq?: number; event?: StreamEvent['event'] };
+      const msg = JSON.parse(String(m.data)) as {
+        op: string;
+        seq?: number;
+        event?: StreamEvent['event'];
+        cursor?: string;
+      };
       if (msg.op !== 'event' || msg.seq === undefined || !msg.event) return;
-      this.head = Math.max(this.head, msg.seq);
+      if (typeof msg.cursor === 'string') {
+        this.cursor = msg.cursor;
+        this.head = msg.cursor.split(',').reduce((t, x) => t + Number(x), 0);
+      } else this.head = Math.max(this.head, msg.seq);
       this.received++;
       this.lastEventAt = performance.now();
       this.pending.push({ seq: msg.seq, event: msg.event });

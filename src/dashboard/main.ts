@@ -146,8 +146,10 @@ async function boot(): Promise<void> {
     }, 250);
   });
   // start the stream at the journal head the pages load from
-  const head = await api.get<{ seq: number }>('/v1/dashboard/overview?since=8640000000000000');
-  await live.start(head.seq);
+  const head = await api.get<{ seq: number; cursor?: string }>(
+    '/v1/dashboard/overview?since=8640000000000000',
+  );
+  await live.start(head.seq, head.cursor);
   window.addEventListener('hashchange', route);
   route();
   renderStatus(live);

@@ -99,7 +99,7 @@ const DASHBOARD_CSP =
   "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /** Static files of the risk console, before the API routes (method ALL: not an API route). */
-function mountDashboard(app: Hono<Env>, dir: string): void {
+export function mountDashboard(app: Hono<Env>, dir: string): void {
   let files: MiddlewareHandler<Env> | undefined; // made once the files exist (it warns otherwise)
   app.use(async (c, next) => {
     const path = c.req.path;
@@ -119,7 +119,7 @@ function mountDashboard(app: Hono<Env>, dir: string): void {
   });
 }
 
-type Env = { Variables: { keyId: string | undefined } };
+export type Env = { Variables: { keyId: string | undefined } };
 
 function packageVersion(): string {
   try {

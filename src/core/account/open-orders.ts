@@ -30,7 +30,8 @@
  * floored, fee ceiled), so a full fill at the limit price at an unchanged mark never costs
  * more than its reservation released.
  */
-import { type ContractTerms, notionalValue, signedValue } from '../margin/contract-value.ts';
+import { type ContractTerms, isInverse, notionalValue, signedValue } from '../margin/contract-value.ts';
+import { mulDivPow10 } from '../margin/safe-int.ts';
 import { mulDiv, PPM } from '../num/index.ts';
 
 const LINEAR: ContractTerms = {};
@@ -122,8 +123,57 @@ export function addOrderTerms(
   if (o.reduceOnly || o.size <= 0n) return;
   if (o.side === 'buy') sums.bids += o.size;
   else sums.asks += o.size;
+  if (safeOrderTerms && safeLossAndFee(o, markPx8, takerFeePpm, quoteDecimals, terms)) {
+    if (SAFE_TERMS.loss !== 0) sums.loss += BigInt(SAFE_TERMS.loss);
+    if (SAFE_TERMS.fee !== 0) sums.fee += BigInt(SAFE_TERMS.fee);
+    return;
+  }
   sums.loss += openingLossQuote(o.side, o.size, o.pricePx8, markPx8, quoteDecimals, terms);
   sums.fee += openingFeeQuote(o.size, o.pricePx8, takerFeePpm, quoteDecimals, terms);
+}
+
+let safeOrderTerms = true;
+/** Turns the safe-integer order terms off (the bigint functions above answer) or back on: for tests. */
+export function setSafeOrderTerms(on: boolean): void {
+  safeOrderTerms = on;
+}
+
+const SAFE_LIMIT = 2n ** 52n; // mulDivPow10's operand bound
+const SAFE_TERMS = { loss: 0, fee: 0 };
+
+/**
+ * openingLossQuote and openingFeeQuote of a linear order (size > 0) in safe-integer arithmetic
+ * (margin/safe-int.ts: each a·b / 10^k with one rounding, exactly), written to SAFE_TERMS; false
+ * when the market is inverse or an operand or result does not fit, and the bigint functions
+ * answer. Why: a pre-trade check adds one order's terms, some twelve allocating bigint
+ * operations; here two conversions. open-orders.prop.test.ts compares the two on random orders.
+ */
+function safeLossAndFee(
+  o: OrderLite,
+  markPx8: bigint,
+  takerFeePpm: bigint,
+  quoteDecimals: number,
+  terms: ContractTerms,
+): boolean {
+  if (isInverse(terms) || !Number.isInteger(quoteDecimals) || quoteDecimals < 0 || quoteDecimals > 17)
+    return false;
+  const px = o.pricePx8;
+  if (o.size >= SAFE_LIMIT || px < 0n || px >= SAFE_LIMIT || markPx8 < 0n || markPx8 >= SAFE_LIMIT)
+    return false;
+  if (takerFeePpm < 0n || takerFeePpm >= SAFE_LIMIT) return false;
+  const k = 17 - quoteDecimals; // qty9 × px8 → quote units (margin/notional.ts)
+  const size = Number(o.size);
+  const signed = o.side === 'buy' ? size : -size;
+  // the fill's entry value (half-even) less the value at the mark (floored), at least 0
+  const loss =
+    mulDivPow10(signed, Number(px), k, 'halfEven') - mulDivPow10(signed, Number(markPx8), k, 'floor');
+  // the taker fee on the limit notional (half-even), ceiled
+  const fee = mulDivPow10(mulDivPow10(size, Number(px), k, 'halfEven'), Number(takerFeePpm), 6, 'ceil');
+  // NaN (did not fit) fails isSafeInteger too
+  if (!Number.isSafeInteger(loss) || !Number.isSafeInteger(fee)) return false;
+  SAFE_TERMS.loss = Math.max(loss, 0);
+  SAFE_TERMS.fee = fee;
+  return true;
 }
 
 export const NO_RESERVATION: MarketReservation = Object.freeze({

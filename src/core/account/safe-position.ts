@@ -1,7 +1,7 @@
 /**
  * A position's value, notional and requirements in safe-integer arithmetic (margin/safe-int.ts),
- * for the common market: linear, a `fixed` margin model, requirements on the mark notional, no
- * add-ons, no leverage cap on the position, no unsettled funding. Everything else, and any
+ * for the common market: linear, a `fixed`, `brackets` or `sqrtSize` margin model, requirements
+ * on the mark notional, no add-ons, no leverage cap on the position, no unsettled funding. Everything else, and any
  * figure that would not fit in a safe integer, is left to the bigint computation
  * (figures.ts positionFiguresAt), which this must equal to the unit.
  *
@@ -9,8 +9,9 @@
  * bigints that is some twenty allocating operations, here none until the four results are
  * turned into bigints. safe-position.prop.test.ts checks it against the bigint computation.
  */
-import { fixedRatios } from '../margin/models.ts';
-import { mulDivPow10, SAFE_OPERAND } from '../margin/safe-int.ts';
+import { bracketsLadder, fixedRatios, sqrtSizeParams } from '../margin/models.ts';
+import { isqrtSafe, mulDivPow10, PPM_PARTS, ppmParts, SAFE_OPERAND } from '../margin/safe-int.ts';
+import type { MarginModel } from '../model/margin-model.ts';
 import type { ReadonlyMarketState } from '../model/state.ts';
 
 /** The position's figures in quote units (what positionFiguresAt puts in its bigints). */
@@ -68,22 +69,159 @@ export function safeRequirement(
     cfg.requirementOn === 'entry'
   )
     return undefined;
-  const model = fixedRatios(market.model);
+  const model = safeModelOf(market.model);
   if (model === undefined) return undefined;
   // (a fractional or out-of-range scale, a negative mark: the bigint path says what is wrong)
   if (!Number.isInteger(quoteDecimals) || quoteDecimals < 0 || quoteDecimals > 17) return undefined;
   if (mark < 0n || mark >= LIMIT || size >= LIMIT || size <= -LIMIT) return undefined;
   const k = 17 - quoteDecimals; // qty9 × px8 → quote units (margin/notional.ts)
-  const s = Number(size);
+  const s0 = Number(size);
+  const s = s0 < 0 ? -s0 : s0;
   // notionalValue(|size|, mark, 'ceil')
-  const notional = mulDivPow10(s < 0 ? -s : s, Number(mark), k, 'ceil');
-  // the fixed model's ⌈notional × ratio / 1e6⌉ (models.ts ratioOf)
-  const initial = mulDivPow10(notional, Number(model.initialPpm), 6, 'ceil');
-  const maintenance = mulDivPow10(notional, Number(model.maintenancePpm), 6, 'ceil');
+  const notional = mulDivPow10(s, Number(mark), k, 'ceil');
+  if (!Number.isSafeInteger(notional)) return undefined;
+  let initial: number;
+  let maintenance: number;
+  switch (model.kind) {
+    case FIXED:
+      // the fixed model's ⌈notional × ratio / 1e6⌉ (models.ts ratioOf)
+      initial = mulDivPow10(notional, model.initialPpm, 6, 'ceil');
+      maintenance = mulDivPow10(notional, model.maintenancePpm, 6, 'ceil');
+      break;
+    case BRACKETS: {
+      // brackets.ts bracketsRequirement: the last bracket whose cap is above the notional (a
+      // safe integer against a cap rounded to a double: the comparison is exact, see SafeLadder)
+      const caps = model.caps;
+      let b = 0;
+      while (b < caps.length - 1 && !(notional < caps[b]!)) b++;
+      // IM ⌈notional × imr / 1e6⌉; MM max(0, ⌈(notional × mmr − amount) / 1e6⌉) with the amount
+      // split as 1e6·amountQ + amountRem: ⌈…⌉ = q − amountQ + (rem > amountRem ? 1 : 0)
+      if (!ppmParts(notional, model.initialPpm[b]!)) return undefined;
+      initial = PPM_PARTS.rem > 0 ? PPM_PARTS.q + 1 : PPM_PARTS.q;
+      const amountQ = model.amountQ[b]!;
+      if (!ppmParts(notional, model.maintenancePpm[b]!) || !Number.isSafeInteger(amountQ)) return undefined;
+      const mm = PPM_PARTS.q - amountQ + (PPM_PARTS.rem > model.amountRem[b]! ? 1 : 0);
+      maintenance = Math.max(mm, 0);
+      break;
+    }
+    case SQRT_SIZE: {
+      // size-premium.ts sizePremiumRatio: ⌊√(|size| × 10 + 1)⌋, then each ratio
+      // max(base, base − ⌊base / 5⌋ + ⌊√ × imf / 1e5⌋) (ppm precision: 1e11 / 1e6)
+      const root = isqrtSafe(s * 10 + 1); // NaN beyond 2^52 (s × 10 + 1 is exact below it)
+      const term = root * model.imfFactorPpm;
+      if (!Number.isSafeInteger(term)) return undefined;
+      const premium = (term - (term % 1e5)) / 1e5;
+      const im = premiumRatio(model.initialPpm, premium);
+      const mmRatio = premiumRatio(model.maintenancePpm, premium);
+      if (!ppmParts(notional, im)) return undefined;
+      initial = PPM_PARTS.rem > 0 ? PPM_PARTS.q + 1 : PPM_PARTS.q;
+      if (!ppmParts(notional, mmRatio)) return undefined;
+      maintenance = PPM_PARTS.rem > 0 ? PPM_PARTS.q + 1 : PPM_PARTS.q;
+      break;
+    }
+  }
   // NaN (did not fit) fails isSafeInteger too
   if (!Number.isSafeInteger(initial) || !Number.isSafeInteger(maintenance)) return undefined;
   out.notional = notional;
   out.initial = initial;
   out.maintenance = maintenance;
   return out;
+}
+
+/** max(base, base − ⌊base / 5⌋ + premium), base and premium safe integers ≥ 0 (≤ 2^53 is checked by ppmParts). */
+function premiumRatio(base: number, premium: number): number {
+  const p = base - (base - (base % 5)) / 5 + premium;
+  return Math.max(p, base);
+}
+
+const FIXED = 0;
+const BRACKETS = 1;
+const SQRT_SIZE = 2;
+
+/** A model's parameters as safe-integer numbers (each below 2^53 or the model is not covered). */
+type SafeModel =
+  | { readonly kind: typeof FIXED; readonly initialPpm: number; readonly maintenancePpm: number }
+  | SafeLadder
+  | {
+      readonly kind: typeof SQRT_SIZE;
+      readonly initialPpm: number;
+      readonly maintenancePpm: number;
+      readonly imfFactorPpm: number;
+    };
+
+/**
+ * A bracket ladder in numbers. `caps[b]` is Number(cap) (the last is +∞): for a safe-integer
+ * notional n, n < Number(cap) exactly when n < cap (a cap beyond 2^53 rounds to ≥ 2^53 > n).
+ * A maintenance amount is split as amountQ · 1e6 + amountRem; an amountQ beyond 2^53 is NaN
+ * (positions in that bracket take the bigint path).
+ */
+interface SafeLadder {
+  readonly kind: typeof BRACKETS;
+  readonly caps: readonly number[];
+  readonly initialPpm: readonly number[];
+  readonly maintenancePpm: readonly number[];
+  readonly amountQ: readonly number[];
+  readonly amountRem: readonly number[];
+}
+
+const RATIO_LIMIT = 9_000_000_000n; // ppmParts' bound on a ratio
+const compiled = new WeakMap<MarginModel, SafeModel | null>();
+
+/** The model's safe-integer form, compiled once per model; undefined when not covered. */
+function safeModelOf(model: MarginModel): SafeModel | undefined {
+  let m = compiled.get(model);
+  if (m === undefined) {
+    m = compileSafeModel(model);
+    compiled.set(model, m);
+  }
+  return m ?? undefined;
+}
+
+const ratioOk = (r: bigint) => r >= 0n && r <= RATIO_LIMIT;
+
+function compileSafeModel(model: MarginModel): SafeModel | null {
+  const fixed = fixedRatios(model);
+  if (fixed !== undefined) {
+    // mulDivPow10 declines operands beyond 2^52 itself
+    if (!ratioOk(fixed.initialPpm) || !ratioOk(fixed.maintenancePpm)) return null;
+    return {
+      kind: FIXED,
+      initialPpm: Number(fixed.initialPpm),
+      maintenancePpm: Number(fixed.maintenancePpm),
+    };
+  }
+  const ladder = bracketsLadder(model);
+  if (ladder !== undefined) {
+    const bs = ladder.brackets;
+    if (bs.length === 0) return null;
+    for (const b of bs) if (!ratioOk(b.initialRatioPpm) || !ratioOk(b.maintenanceRatioPpm)) return null;
+    for (let i = 0; i < bs.length - 1; i++) if (bs[i]!.capQuote === undefined) return null;
+    if (bs[bs.length - 1]!.capQuote !== undefined) return null; // (compileBrackets refuses it)
+    return {
+      kind: BRACKETS,
+      caps: bs.map((b) => (b.capQuote === undefined ? Number.POSITIVE_INFINITY : Number(b.capQuote))),
+      initialPpm: bs.map((b) => Number(b.initialRatioPpm)),
+      maintenancePpm: bs.map((b) => Number(b.maintenanceRatioPpm)),
+      amountQ: bs.map((b) => {
+        const a = b.maintenanceAmountQuotePpm;
+        return a >= 0n && a / 1_000_000n < LIMIT ? Number(a / 1_000_000n) : Number.NaN;
+      }),
+      amountRem: bs.map((b) =>
+        b.maintenanceAmountQuotePpm >= 0n ? Number(b.maintenanceAmountQuotePpm % 1_000_000n) : 0,
+      ),
+    };
+  }
+  const sqrt = sqrtSizeParams(model);
+  if (sqrt !== undefined) {
+    // ratios of at most 1e9 keep base + premium, and the premium's product, small (checked anyway)
+    const small = (r: bigint) => r >= 0n && r <= 1_000_000_000n;
+    if (!small(sqrt.initialPpm) || !small(sqrt.maintenancePpm) || !small(sqrt.imfFactorPpm)) return null;
+    return {
+      kind: SQRT_SIZE,
+      initialPpm: Number(sqrt.initialPpm),
+      maintenancePpm: Number(sqrt.maintenancePpm),
+      imfFactorPpm: Number(sqrt.imfFactorPpm),
+    };
+  }
+  return null;
 }

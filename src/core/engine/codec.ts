@@ -19,7 +19,7 @@ import { decodeOracleState, oracleStateToPlain } from '../oracle/codec.ts';
 import { templateEventJson } from './event-json.ts';
 import type { EngineEvent } from './events.ts';
 import { addOrder } from './evolve.ts';
-import { decodeSubaccounts, encodeSubaccounts, type SubaccountTable } from './subaccount-table.ts';
+import { decodeSnapshotTable, encodeSubaccounts, type TableOptions } from './subaccount-table.ts';
 
 export { fromJson, toJson };
 
@@ -153,8 +153,8 @@ const FORMAT_2 = '{"format":"plimsoll-snapshot/2",';
  * holders, written as row numbers of that table. A million subaccounts fit in one string and
  * decode without a reviver; `decodeSnapshot` reads this and the older all-plain form.
  */
-export function encodeSnapshot(s: ReadonlyEngineState): string {
-  const { table, order } = encodeSubaccounts(s.subaccounts.values());
+export function encodeSnapshot(s: ReadonlyEngineState, opts: TableOptions = {}): string {
+  const { table, order } = encodeSubaccounts(s.subaccounts.values(), opts);
   const header = plainState(s, undefined, (m) => [...m.holders].map((k) => order.get(k) ?? k));
   delete header.subaccounts;
   const parts: string[] = [
@@ -167,6 +167,7 @@ export function encodeSnapshot(s: ReadonlyEngineState): string {
       markets: table.markets,
       subs: table.subs,
       count: table.count,
+      ...(table.emode ? { emode: table.emode } : {}),
     }).slice(0, -1),
     ',"chunks":[',
   ];
@@ -197,26 +198,24 @@ export function decodeSnapshot(json: string): EngineState {
   let subaccounts: Map<string, Subaccount>;
   let holdersOf: (list: unknown[]) => Set<string>;
   if (json.startsWith(FORMAT_2)) {
+    // The header parsed, the subaccounts read straight from the text (./subaccount-table.ts).
+    const decoded = decodeSnapshotTable(json);
     // biome-ignore lint/suspicious/noExplicitAny: see above
-    const raw = JSON.parse(json) as any;
-    p = reviveBigints(raw.state);
-    if (
-      typeof p?.seq !== 'number' ||
-      typeof raw.subaccounts !== 'object' ||
-      !Array.isArray(raw.subaccounts.chunks)
-    )
-      throw new InvariantError('not a Plimsoll snapshot');
-    const decoded = decodeSubaccounts(raw.subaccounts as SubaccountTable);
+    p = reviveBigints((decoded.head as any)?.state);
+    if (typeof p?.seq !== 'number') throw new InvariantError('not a Plimsoll snapshot');
     subaccounts = decoded.subaccounts;
     const keys = decoded.keys;
     holdersOf = (list) => {
-      const out = new Set<string>();
-      for (const h of list) {
+      // Keys first, then one `new Set(array)`: its built-in loop over a plain array was ~1.5×
+      // faster than adding a million keys one call at a time.
+      const out = new Array<string>(list.length);
+      for (let i = 0; i < list.length; i++) {
+        const h = list[i];
         const k = typeof h === 'number' ? keys[h] : h;
         if (typeof k !== 'string') throw new InvariantError(`snapshot: bad holder ${String(h)}`);
-        out.add(k);
+        out[i] = k;
       }
-      return out;
+      return new Set(out);
     };
   } else {
     p = fromJson(json);

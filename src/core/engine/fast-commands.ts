@@ -45,12 +45,8 @@ function isPlain(v: unknown): v is Record<string, unknown> {
 
 function ref(v: unknown): { account: string; sub: string } | undefined {
   if (!isPlain(v)) return undefined;
-  let n = 0;
-  for (const k in v) {
-    if (k !== 'account' && k !== 'sub') return undefined;
-    n++;
-  }
-  if (n !== Object.keys(v).length) return undefined;
+  // every key for…in walks is own (no inherited enumerable key), without Object.keys' array
+  for (const k in v) if ((k !== 'account' && k !== 'sub') || !Object.hasOwn(v, k)) return undefined;
   const account = v.account;
   if (!isId(account)) return undefined;
   if (!('sub' in v)) return { account, sub: '0' };
@@ -126,12 +122,9 @@ function smallDecimal(s: string, decimals: number): number {
 /** The parsed `fill` command, or undefined when zod must decide (see the module header). */
 export function parseFillFast(input: unknown): Command | undefined {
   if (!isPlain(input) || input.type !== 'fill') return undefined;
-  let n = 0;
-  for (const k in input) {
-    if (!FILL_KEYS.has(k) || input[k] === undefined) return undefined;
-    n++;
-  }
-  if (n !== Object.keys(input).length) return undefined; // inherited enumerable keys: let zod decide
+  // an inherited enumerable key: let zod decide (checked per key, without Object.keys' array)
+  for (const k in input)
+    if (!FILL_KEYS.has(k) || !Object.hasOwn(input, k) || input[k] === undefined) return undefined;
   const commandId = input.commandId;
   if (commandId !== undefined && (typeof commandId !== 'string' || !COMMAND_ID_PATTERN.test(commandId)))
     return undefined;

@@ -17,6 +17,14 @@
  *     isolatedMargin, isolated (0|1),
  *   #isolatedMarkets, then market indices,
  *   #maxLeverage, then per entry: market (index), ppm.
+ * A subaccount's e-mode category is not in its row (few have one): the table's `emode` lists
+ * them as flat pairs (row, category).
+ *
+ * Reading (`decodeSnapshotTable`): the header is parsed on its own and the chunks are read
+ * straight from the snapshot text (./subaccount-text.ts), never JSON.parse'd as a whole. A
+ * million subaccounts parse into ~0.3 GB of arrays and numbers that only live until their
+ * rows are decoded; parsed at once, all of it was alive (and copied by every young-generation
+ * collection, then promoted) while the whole decode ran.
  */
 import {
   NO_ISOLATED_MARKETS,
@@ -26,6 +34,7 @@ import {
   type Subaccount,
 } from '../model/state.ts';
 import { InvariantError } from '../num/index.ts';
+import { readSubaccountRows, UnsplitTable } from './subaccount-text.ts';
 
 export interface SubaccountTable {
   readonly assets: string[];
@@ -33,10 +42,28 @@ export interface SubaccountTable {
   readonly subs: string[];
   readonly count: number;
   readonly chunks: (string | number)[][];
+  /** Subaccounts with an e-mode category as flat pairs (row, category); absent in older snapshots. */
+  readonly emode?: number[];
+}
+
+/** A table whose chunks are read one at a time (parsed from slices of the snapshot text). */
+export interface SubaccountRows {
+  readonly assets: string[];
+  readonly markets: string[];
+  readonly subs: string[];
+  readonly count: number;
+  readonly emode?: unknown;
+  readonly chunks: Iterable<unknown>;
+  /** Upper bound on the elements of all chunks (a count beyond it is refused before allocating). */
+  readonly maxElements: number;
 }
 
 /** Subaccounts per chunk: keeps each parsed array small enough for the young generation to matter little. */
 const CHUNK = 16_384;
+/** Rows per chunk (tests use small chunks to cross chunk boundaries). */
+export interface TableOptions {
+  chunkRows?: number;
+}
 const ZERO = 0n;
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -65,10 +92,15 @@ class Names {
 }
 
 /** The subaccounts (in map order) as a table; `order` maps each key to its row. */
-export function encodeSubaccounts(subs: Iterable<ReadonlySubaccount>): {
+export function encodeSubaccounts(
+  subs: Iterable<ReadonlySubaccount>,
+  opts: TableOptions = {},
+): {
   table: SubaccountTable;
   order: Map<string, number>;
 } {
+  const chunkRows = opts.chunkRows ?? CHUNK;
+  const emode: number[] = [];
   const assets = new Names();
   const markets = new Names();
   const subNames = new Names();
@@ -79,6 +111,7 @@ export function encodeSubaccounts(subs: Iterable<ReadonlySubaccount>): {
   for (const s of subs) {
     if (s.key !== `${s.ref.account}/${s.ref.sub}`)
       throw new InvariantError(`snapshot: subaccount key ${s.key} does not match its ref`);
+    if (s.eModeCategory !== undefined) emode.push(count, s.eModeCategory);
     order.set(s.key, count++);
     row.push(s.ref.account, subNames.of(s.ref.sub), s.portfolioMargin ? 1 : 0);
     row.push(s.balances.size);
@@ -99,34 +132,47 @@ export function encodeSubaccounts(subs: Iterable<ReadonlySubaccount>): {
     for (const m of s.isolatedMarkets) row.push(markets.of(m));
     row.push(s.maxLeverage.size);
     for (const [m, v] of s.maxLeverage) row.push(markets.of(m), amount(v));
-    if (count % CHUNK === 0) {
+    if (count % chunkRows === 0) {
       chunks.push(row);
       row = [];
     }
   }
   if (row.length > 0) chunks.push(row);
   return {
-    table: { assets: assets.list, markets: markets.list, subs: subNames.list, count, chunks },
+    table: {
+      assets: assets.list,
+      markets: markets.list,
+      subs: subNames.list,
+      count,
+      chunks,
+      ...(emode.length > 0 ? { emode } : {}),
+    },
     order,
   };
 }
 
 /** The subaccounts of a table, in its order (keys are built once and shared with `keys`). */
-export function decodeSubaccounts(t: SubaccountTable): {
+export function decodeSubaccounts(t: SubaccountTable | SubaccountRows): {
   subaccounts: Map<string, Subaccount>;
   keys: string[];
 } {
-  let elements = 0;
-  for (const c of t.chunks) elements += Array.isArray(c) ? c.length : 0;
+  let maxElements: number;
+  if ('maxElements' in t) maxElements = t.maxElements;
+  else {
+    maxElements = 0;
+    for (const c of t.chunks) maxElements += Array.isArray(c) ? c.length : 0;
+  }
   // A row has at least 7 elements (account, sub, flag and four counts).
-  if (!Number.isSafeInteger(t.count) || t.count < 0 || t.count * 7 > elements)
+  if (!Number.isSafeInteger(t.count) || t.count < 0 || t.count * 7 > maxElements)
     throw new InvariantError(`snapshot: subaccount count ${String(t.count)} does not fit the table`);
   const subaccounts = new Map<string, Subaccount>();
   // Sized up front: at a million rows, growing by push copies the array ~20 times.
   const keys: string[] = new Array<string>(t.count);
   let row = 0;
   const { subs: subNames, assets, markets } = t;
-  for (const c of t.chunks) {
+  for (const chunk of t.chunks) {
+    if (!Array.isArray(chunk)) throw new InvariantError('snapshot: bad subaccount chunk');
+    const c = chunk as (string | number)[];
     // The reads are inlined (no closures over the cursor): at a million rows the closures'
     // context loads and stores were a visible part of the decode.
     let i = 0;
@@ -183,7 +229,142 @@ export function decodeSubaccounts(t: SubaccountTable): {
     }
   }
   if (row !== t.count) throw new InvariantError(`snapshot: ${row} subaccounts, expected ${t.count}`);
+  applyEmode(subaccounts, keys, t.emode);
   return { subaccounts, keys };
+}
+
+/** Sets the e-mode categories of a table's `emode` pairs (row, category). */
+function applyEmode(subaccounts: Map<string, Subaccount>, keys: string[], emode: unknown): void {
+  if (emode === undefined) return;
+  if (!Array.isArray(emode) || emode.length % 2 !== 0) throw new InvariantError('snapshot: bad e-mode list');
+  for (let j = 0; j < emode.length; j += 2) {
+    const at = emode[j];
+    const category = emode[j + 1];
+    const key = typeof at === 'number' ? keys[at] : undefined;
+    if (key === undefined || !Number.isSafeInteger(category) || category <= 0)
+      throw new InvariantError(`snapshot: bad e-mode entry ${String(at)}`);
+    subaccounts.get(key)!.eModeCategory = category as number;
+  }
+}
+
+/** How `decodeSnapshotTable` reads the chunks (tests compare the three). */
+export type TableRead = 'text' | 'chunks' | 'whole';
+
+/**
+ * The subaccounts of a compact snapshot's text and the rest of it parsed (`head.state`): read
+ * straight from the text (./subaccount-text.ts), else chunk by chunk through JSON.parse, else
+ * through one JSON.parse of the whole text. Each later way decodes every text the earlier one
+ * refuses, so all three give the same state (or the same typed error).
+ */
+export function decodeSnapshotTable(
+  json: string,
+  via: TableRead = 'text',
+): { head: unknown; subaccounts: Map<string, Subaccount>; keys: string[] } {
+  const cut = via === 'whole' ? undefined : splitSnapshotTable(json);
+  if (cut !== undefined) {
+    const { rows, start, end } = cut;
+    try {
+      const read =
+        via === 'text'
+          ? readSubaccountRows(json, start, end, rows)
+          : decodeSubaccounts({ ...rows, chunks: chunksOf(json, start, end) });
+      applyEmode(read.subaccounts, read.keys, rows.emode);
+      return { head: cut.head, ...read };
+    } catch (e) {
+      if (!(e instanceof UnsplitTable)) throw e;
+    }
+    if (via === 'text') {
+      try {
+        const read = decodeSubaccounts({ ...rows, chunks: chunksOf(json, start, end) });
+        applyEmode(read.subaccounts, read.keys, rows.emode);
+        return { head: cut.head, ...read };
+      } catch (e) {
+        if (!(e instanceof UnsplitTable)) throw e;
+      }
+    }
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: checked field by field
+  const raw = JSON.parse(json) as any;
+  if (
+    typeof raw?.subaccounts !== 'object' ||
+    raw.subaccounts === null ||
+    !Array.isArray(raw.subaccounts.chunks)
+  )
+    throw new InvariantError('not a Plimsoll snapshot');
+  const read = decodeSubaccounts(raw.subaccounts as SubaccountTable);
+  applyEmode(read.subaccounts, read.keys, raw.subaccounts.emode);
+  return { head: raw, ...read };
+}
+
+const SUBACCOUNTS_AT = ',"subaccounts":{"assets":';
+const CHUNKS_AT = ',"chunks":[';
+
+/**
+ * A compact snapshot's text cut in three: the part before the subaccounts (parsed), the
+ * table's dictionaries (parsed), and its chunks, each parsed when the decode reaches it. The
+ * cuts are checked by the parses themselves: a text cut anywhere but at the top-level
+ * `"subaccounts"` key or between two chunks does not parse (the cut leaves an object or a
+ * string open). Returns undefined when the text is not laid out as `encodeSnapshot` writes it;
+ * iterating the chunks throws `UnsplitTable` when a piece does not parse (an account name
+ * holding `],[`) — either way the caller parses the whole text instead.
+ */
+function splitSnapshotTable(
+  json: string,
+): { head: unknown; rows: Omit<SubaccountRows, 'chunks'>; start: number; end: number } | undefined {
+  const at = json.indexOf(SUBACCOUNTS_AT);
+  if (at < 0) return undefined;
+  const chunksAt = json.indexOf(CHUNKS_AT, at);
+  if (chunksAt < 0 || !json.endsWith(']}}')) return undefined;
+  let head: unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: the dictionaries are checked where they are read
+  let dict: any;
+  try {
+    head = JSON.parse(`${json.slice(0, at)}}`);
+    dict = JSON.parse(`${json.slice(at + SUBACCOUNTS_AT.length - '{"assets":'.length, chunksAt)}}`);
+  } catch {
+    return undefined;
+  }
+  if (
+    dict === null ||
+    typeof dict !== 'object' ||
+    !Array.isArray(dict.assets) ||
+    !Array.isArray(dict.markets) ||
+    !Array.isArray(dict.subs)
+  )
+    return undefined;
+  const start = chunksAt + CHUNKS_AT.length - 1; // the chunk list's '['
+  const end = json.length - 3; // the list's closing ']' (then the table's and the snapshot's '}')
+  return {
+    head,
+    rows: {
+      assets: dict.assets,
+      markets: dict.markets,
+      subs: dict.subs,
+      count: dict.count,
+      emode: dict.emode,
+      // every element takes at least one character and a separator
+      maxElements: Math.ceil((end - start) / 2),
+    },
+    start,
+    end,
+  };
+}
+
+function* chunksOf(json: string, start: number, end: number): Generator<unknown> {
+  let from = start + 1; // past the list's '['
+  while (from < end) {
+    let to = json.indexOf('],[', from);
+    if (to < 0 || to > end) to = end - 1;
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(json.slice(from, to + 1));
+    } catch {
+      throw new UnsplitTable('snapshot: a subaccount chunk does not parse on its own');
+    }
+    if (!Array.isArray(chunk)) throw new UnsplitTable('snapshot: a subaccount chunk is not an array');
+    yield chunk;
+    from = to + 2;
+  }
 }
 
 function nameAt(list: readonly string[], i: unknown): string {

@@ -90,18 +90,50 @@ function fixedModel(initialPpm: bigint, maintenancePpm: bigint): FixedMarginMode
   };
 }
 
-function bracketsModel(brackets: readonly Bracket[]): MarginModel {
+/** A `brackets` model, with its ladder. */
+export interface BracketsMarginModel extends MarginModel {
+  readonly kind: 'brackets';
+  readonly brackets: readonly Bracket[];
+}
+
+/** A `sqrtSize` model, with the ratios and IMF factor its size premium applies. */
+export interface SqrtSizeMarginModel extends MarginModel {
+  readonly kind: 'sqrtSize';
+  readonly initialPpm: bigint;
+  readonly maintenancePpm: bigint;
+  readonly imfFactorPpm: bigint;
+}
+
+/** The model's ladder when it is a `brackets` one (account/safe-position.ts computes with it). */
+export function bracketsLadder(model: MarginModel): BracketsMarginModel | undefined {
+  return model.kind === 'brackets' && 'brackets' in model ? (model as BracketsMarginModel) : undefined;
+}
+
+/** The model's parameters when it is a `sqrtSize` one (account/safe-position.ts computes with them). */
+export function sqrtSizeParams(model: MarginModel): SqrtSizeMarginModel | undefined {
+  return model.kind === 'sqrtSize' && 'imfFactorPpm' in model ? (model as SqrtSizeMarginModel) : undefined;
+}
+
+function bracketsModel(brackets: readonly Bracket[]): BracketsMarginModel {
   return {
     kind: 'brackets',
+    brackets,
     requirement: (e: PositionExposure) => bracketsRequirement(brackets, e.notionalQuote),
   };
 }
 
 /** Drift's size premium on both ratios (size = |position| in qty9). */
-function sqrtSizeModel(initialPpm: bigint, maintenancePpm: bigint, imfFactorPpm: bigint): MarginModel {
+function sqrtSizeModel(
+  initialPpm: bigint,
+  maintenancePpm: bigint,
+  imfFactorPpm: bigint,
+): SqrtSizeMarginModel {
   checkMaintenance(maintenancePpm, initialPpm);
   return {
     kind: 'sqrtSize',
+    initialPpm,
+    maintenancePpm,
+    imfFactorPpm,
     requirement: (e: PositionExposure): MarginRequirement => ({
       initialQuote: ratioOf(e.notionalQuote, sizePremiumRatio(e.sizeQty9, imfFactorPpm, initialPpm)),
       maintenanceQuote: ratioOf(e.notionalQuote, sizePremiumRatio(e.sizeQty9, imfFactorPpm, maintenancePpm)),

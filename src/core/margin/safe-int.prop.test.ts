@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { divRound, type Rounding } from '../num/index.ts';
-import { mulDivPow10, SAFE_OPERAND } from './safe-int.ts';
+import { divRound, isqrt, type Rounding } from '../num/index.ts';
+import { isqrtSafe, mulDivPow10, PPM_PARTS, ppmParts, SAFE_OPERAND } from './safe-int.ts';
 
 const ROUNDINGS: Rounding[] = ['floor', 'ceil', 'trunc', 'halfEven'];
 
@@ -102,5 +102,65 @@ describe('mulDivPow10', () => {
     expect(mulDivPow10(25, 1, 1, 'halfEven')).toBe(2);
     expect(mulDivPow10(35, 1, 1, 'halfEven')).toBe(4);
     expect(mulDivPow10(-25, 1, 1, 'halfEven')).toBe(-2);
+  });
+});
+
+describe('ppmParts', () => {
+  const nonNeg = fc.oneof(
+    fc.integer({ min: 0, max: 2 ** 31 }),
+    fc.maxSafeNat(),
+    fc.constantFrom(0, 1, 999_999, 1_000_000, 1_000_001, 2 ** 52, 2 ** 53 - 1),
+    aligned.map((x) => Math.abs(x)),
+  );
+  const ratio = fc.oneof(
+    fc.integer({ min: 0, max: 1_000_000 }),
+    fc.constantFrom(0, 1, 999_999, 1_000_000, 9e9, 9e9 + 1),
+    fc.integer({ min: 0, max: 9_000_000_000 }),
+  );
+  it('splits n·r at 10^6 exactly (q·10^6 + rem = n·r, 0 ≤ rem < 10^6) whenever it answers', () => {
+    let answered = 0;
+    fc.assert(
+      fc.property(nonNeg, ratio, (n, r) => {
+        if (!ppmParts(n, r)) {
+          // declines only when the quotient is not a safe integer, or r is beyond its bound
+          expect(r > 9e9 || (BigInt(n) * BigInt(r)) / 1_000_000n > BigInt(Number.MAX_SAFE_INTEGER)).toBe(
+            true,
+          );
+          return;
+        }
+        answered++;
+        const { q, rem } = PPM_PARTS;
+        expect(Number.isSafeInteger(q) && Number.isSafeInteger(rem)).toBe(true);
+        expect(rem >= 0 && rem < 1_000_000).toBe(true);
+        expect(BigInt(q) * 1_000_000n + BigInt(rem)).toBe(BigInt(n) * BigInt(r));
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(answered).toBeGreaterThan(10_000);
+  });
+});
+
+describe('isqrtSafe', () => {
+  it('is ⌊√x⌋ below 2^52, on and around perfect squares, and NaN beyond', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: 0, max: 2 ** 31 }),
+          fc.integer({ min: 0, max: 2 ** 52 + 10 }),
+          fc
+            .tuple(fc.integer({ min: 0, max: 2 ** 26 }), fc.integer({ min: -1, max: 1 }))
+            .map(([k, d]) => Math.max(0, k * k + d)),
+        ),
+        (x) => {
+          const got = isqrtSafe(x);
+          if (x >= SAFE_OPERAND) {
+            expect(got).toBeNaN();
+            return;
+          }
+          expect(BigInt(got)).toBe(isqrt(BigInt(x)));
+        },
+      ),
+      { numRuns: 20_000 },
+    );
   });
 });

@@ -95,3 +95,37 @@ export function mulDivPow10(a: number, b: number, k: number, rounding: Rounding)
   }
   return q === 0 ? 0 : q; // no −0
 }
+
+/**
+ * n·r split at 10^6 — n·r = 10^6·q + rem with 0 ≤ rem < 10^6 — for integers 0 ≤ n < 2^53 and
+ * 0 ≤ r ≤ 9·10^9 (a ppm ratio), without forming n·r, which is often beyond 2^53 when n·r/10^6 is
+ * not: n = 10^6·h + l gives q = h·r + ⌊l·r / 10^6⌋ and rem = l·r mod 10^6 (l·r < 9·10^15). The
+ * parts are written to `PPM_PARTS`; false (parts untouched) when q would not be a safe integer.
+ * Any rounding of n·r / 10^6, and the bracket model's ⌈(n·r − amount) / 10^6⌉, follow exactly.
+ */
+export const PPM_PARTS = { q: 0, rem: 0 };
+
+export function ppmParts(n: number, r: number): boolean {
+  if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER && r >= 0 && r <= 9e9)) return false;
+  const l = n % 1e6;
+  const h = (n - l) / 1e6; // exact: n − l is a multiple of 10^6
+  const lr = l * r; // < 10^6 · 9·10^9, exact
+  const rem = lr % 1e6;
+  const q = h * r + (lr - rem) / 1e6;
+  if (!Number.isSafeInteger(q) || !Number.isSafeInteger(h * r)) return false;
+  PPM_PARTS.q = q;
+  PPM_PARTS.rem = rem;
+  return true;
+}
+
+/**
+ * ⌊√x⌋ for an integer 0 ≤ x < 2^52, or NaN beyond. Math.sqrt is correctly rounded, so its floor
+ * is within one of the root; the squares compared (≤ (2^26 + 1)^2 < 2^53) are exact.
+ */
+export function isqrtSafe(x: number): number {
+  if (!(x >= 0 && x < SAFE_OPERAND)) return Number.NaN;
+  let s = Math.floor(Math.sqrt(x));
+  if (s * s > x) s -= 1;
+  else if ((s + 1) * (s + 1) <= x) s += 1;
+  return s;
+}
