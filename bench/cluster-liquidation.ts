@@ -9,12 +9,15 @@
  *   partition's `prices_updated` it reads each of that partition's holders
  *   (GET /v1/accounts/:account/subaccounts/0) and POSTs /v1/liquidations for the liquidatable ones
  *   (through the gateway, JetStream and the partition's commit); the figure is when the stream
- *   shows their liquidation_started (the stream polls the journals every 20 ms).
+ *   shows their liquidation_started (the stream polls the journals every 20 ms). The gateway runs
+ *   with an API key, as the CLI runs it: the keeper's requests and handshake are signed and
+ *   verified (rate limit raised out of the way).
  * - Single process (`startService`, SQLite store, the built-in keeper in execute mode): the crash
  *   goes through the command sink; the figure is when the event hub (which feeds the WebSocket)
  *   hands out the liquidation_started events.
  */
 
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +30,7 @@ import { connectBus } from '../src/cluster/nats.ts';
 import { partitionOf } from '../src/cluster/partition.ts';
 import { superviseCluster } from '../src/cluster/supervisor.ts';
 import { getPreset } from '../src/core/presets/index.ts';
+import { signedHeaders } from '../src/server/auth.ts';
 import { createLogger } from '../src/server/log.ts';
 import { startService } from '../src/server/service.ts';
 
@@ -98,14 +102,23 @@ async function clusterLatency(o: { pgUrl: string; natsUrl: string; dir: string; 
   });
   await cluster.ready;
   const client = new ClusterClient(await connectBus(o.natsUrl), names, WORKERS);
-  const gw = await listenGateway(client, { host: '127.0.0.1', port: 0 }, { events: { pgUrl: o.pgUrl } });
-  const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/v1/events`);
+  // the gateway as the CLI runs it, with API keys: every request below is signed (HMAC) and verified
+  const op = { id: 'bench-op', secret: randomBytes(32).toString('hex'), scopes: ['operator' as const] };
+  const gw = await listenGateway(
+    client,
+    { host: '127.0.0.1', port: 0 },
+    { events: { pgUrl: o.pgUrl }, auth: { keys: [op], rateLimit: { ratePerSec: 1e9, burst: 1e9 } } },
+  );
+  const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/v1/events`, {
+    headers: signedHeaders(op, 'GET', '/v1/events', ''),
+  });
   await new Promise((r) => ws.once('open', r));
   const post = async (path: string, body: unknown) => {
+    const text = JSON.stringify(body);
     const res = await fetch(`${gw.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...signedHeaders(op, 'POST', path, text) },
+      body: text,
     });
     if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
     return res.json();
@@ -127,7 +140,10 @@ async function clusterLatency(o: { pgUrl: string; natsUrl: string; dir: string; 
         const mine = [...holders].filter((a) => partitionOf(a, WORKERS) === p && a !== keepers[p]);
         await Promise.all(
           mine.map(async (a) => {
-            const s = (await (await fetch(`${gw.url}/v1/accounts/${a}/subaccounts/0`)).json()) as {
+            const path = `/v1/accounts/${a}/subaccounts/0`;
+            const s = (await (
+              await fetch(`${gw.url}${path}`, { headers: signedHeaders(op, 'GET', path, '') })
+            ).json()) as {
               cross?: { liquidatable?: boolean };
             };
             if (s.cross?.liquidatable)

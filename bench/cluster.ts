@@ -242,7 +242,7 @@ else {
   }
   if (coordinator)
     process.stdout.write(
-      `  coordinator: ${coordinator.perSecond} shortfall requests/s answered (${coordinator.requests} over ${coordinator.partitions} partitions in ${coordinator.totalMs} ms); load ${coordinator.load}\n`,
+      `  coordinator: ${coordinator.perSecond} shortfall requests/s answered (${coordinator.requests} over ${coordinator.partitions} partitions, ${coordinator.inFlight} in flight, in ${coordinator.totalMs} ms); load ${coordinator.load}\n`,
     );
 }
 process.exit(0);

@@ -1,7 +1,8 @@
 /**
  * `plimsoll cluster up` as a user starts it: the real CLI in a child process starts the
- * coordinator, two workers and the gateway against the local NATS and PostgreSQL; a deposit
- * through the gateway is applied in the depositor's partition, `cluster check` finds the money
+ * coordinator, two workers and the gateway against the local NATS and PostgreSQL; the gateway
+ * takes the keys file (an unsigned deposit refused, a signed one applied in the depositor's
+ * partition; a missing keys file is a usage error), `cluster check` finds the money
  * conserved, and SIGTERM stops every process. Skipped (with the reason) without NATS/PostgreSQL.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -15,6 +16,7 @@ import { PG_URL, postgresAvailable } from '../../test/support/postgres.ts';
 import { purgeCluster } from '../cluster/admin.ts';
 import { clusterNames } from '../cluster/names.ts';
 import { partitionOf } from '../cluster/partition.ts';
+import { signedHeaders } from '../server/auth.ts';
 
 const READY =
   (await postgresAvailable('the cluster CLI test')) && (await natsAvailable('the cluster CLI test'));
@@ -25,6 +27,9 @@ describe.runIf(READY)('plimsoll cluster', () => {
     const dir = mkdtempSync(join(tmpdir(), 'plimsoll-cluster-cli-'));
     const config = join(dir, 'venue.json');
     writeFileSync(config, JSON.stringify(venueConfig()));
+    const keysFile = join(dir, 'keys.json');
+    const op = { id: 'op', secret: 'k'.repeat(64), scopes: ['operator'] as const };
+    writeFileSync(keysFile, JSON.stringify([op]));
     const name = freshClusterName();
     const common = ['--workers', '2', '--name', name, '--pg', PG_URL, '--nats', NATS_URL];
     const child = spawn(
@@ -40,31 +45,48 @@ describe.runIf(READY)('plimsoll cluster', () => {
         config,
         '--port',
         '0',
+        '--keys',
+        keysFile,
         '--json',
       ],
       { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     try {
-      const info = await new Promise<{ gateway: string; pids: Record<string, number> }>((resolve, reject) => {
-        let out = '';
-        let err = '';
-        child.stderr!.on('data', (d) => {
-          err += String(d);
-        });
-        child.stdout!.on('data', (d) => {
-          out += String(d);
-          const nl = out.indexOf('\n');
-          if (nl >= 0) resolve(JSON.parse(out.slice(0, nl)));
-        });
-        child.once('exit', (code) => reject(new Error(`cluster up exited ${code}: ${err.slice(0, 2000)}`)));
-      });
+      const info = await new Promise<{ gateway: string; pids: Record<string, number>; keyIds: string[] }>(
+        (resolve, reject) => {
+          let out = '';
+          let err = '';
+          child.stderr!.on('data', (d) => {
+            err += String(d);
+          });
+          child.stdout!.on('data', (d) => {
+            out += String(d);
+            const nl = out.indexOf('\n');
+            if (nl >= 0) resolve(JSON.parse(out.slice(0, nl)));
+          });
+          child.once('exit', (code) => reject(new Error(`cluster up exited ${code}: ${err.slice(0, 2000)}`)));
+        },
+      );
       expect(Object.keys(info.pids).sort()).toEqual(['coordinator', 'worker 0', 'worker 1']);
+      expect(info.keyIds).toEqual(['op']);
+      const body = JSON.stringify({ account: 'alice', asset: 'USDC', amount: '42', commandId: 'cli1' });
+      // the gateway takes the keys file: unsigned is refused, signed by the operator applied
+      const unsigned = await fetch(`${info.gateway}/v1/deposits`, { method: 'POST', body });
+      expect([unsigned.status, ((await unsigned.json()) as { code: string }).code]).toEqual([
+        401,
+        'UNAUTHENTICATED',
+      ]);
       const res = await fetch(`${info.gateway}/v1/deposits`, {
         method: 'POST',
-        body: JSON.stringify({ account: 'alice', asset: 'USDC', amount: '42', commandId: 'cli1' }),
+        body,
+        headers: signedHeaders(op, 'POST', '/v1/deposits', body),
       });
       expect(res.status).toBe(200);
-      const acct = (await (await fetch(`${info.gateway}/v1/cluster/accounts/alice`)).json()) as {
+      const accountPath = '/v1/cluster/accounts/alice';
+      const read = await fetch(`${info.gateway}${accountPath}`, {
+        headers: signedHeaders(op, 'GET', accountPath, ''),
+      });
+      const acct = (await read.json()) as {
         partition: number;
         subaccounts: { balances: Record<string, string> }[];
       };
@@ -83,6 +105,23 @@ describe.runIf(READY)('plimsoll cluster', () => {
       for (const pid of Object.values(info.pids)) {
         expect(() => process.kill(pid, 0)).toThrow(); // gone
       }
+      // a keys file that cannot be read: the single process's error, a usage failure, nothing started
+      const bad = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'src/cli/main.ts',
+          'serve',
+          '--cluster',
+          name,
+          '--keys',
+          join(dir, 'missing.json'),
+        ],
+        { cwd: REPO, encoding: 'utf8' },
+      );
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toContain(`cannot read keys file ${join(dir, 'missing.json')}`);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await purgeCluster(PG_URL, NATS_URL, clusterNames(name), 2);

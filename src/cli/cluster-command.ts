@@ -20,6 +20,7 @@ import { connectBus, DEFAULT_NATS_URL, ensureTopology } from '../cluster/nats.ts
 import { DEFAULT_PG_URL } from '../cluster/process.ts';
 import { superviseCluster } from '../cluster/supervisor.ts';
 import { getPreset, PRESET_IDS } from '../core/presets/index.ts';
+import { loadKeys, openKeysFile } from '../server/auth.ts';
 import { DEFAULT_PRESET } from '../server/service.ts';
 import { intInRange } from './args.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
@@ -48,7 +49,12 @@ function jsonBig(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
 }
 
-/** The gateway in front of a running cluster (`serve --cluster` and `cluster up`). */
+/**
+ * The gateway in front of a running cluster (`serve --cluster` and `cluster up`), with API keys
+ * taken as `plimsoll serve` takes them: `keys` (must exist), else `<name>.keys.json` in `dataDir`
+ * or the current directory, generated on a first start (mode 0600). A bad keys file is a
+ * UsageError, before anything connects.
+ */
 export async function startGateway(o: {
   name: string;
   workers: number;
@@ -57,17 +63,44 @@ export async function startGateway(o: {
   port: number;
   /** PostgreSQL of the partitions' journals (the merged event stream reads them); default PLIMSOLL_PG_URL. */
   pg?: string;
-}): Promise<{ url: string; close: () => Promise<void> }> {
+  keys?: string;
+  dataDir?: string;
+  /** Requests per second per key (burst twice that); default the service's 200. */
+  rateLimit?: number;
+}): Promise<{
+  url: string;
+  keysFile: string;
+  keysCreated: boolean;
+  keyIds: string[];
+  close: () => Promise<void>;
+}> {
+  let opened: ReturnType<typeof openKeysFile>;
+  try {
+    opened = openKeysFile(o.keys, join(o.dataDir ?? process.cwd(), `${o.name}.keys.json`));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const names = clusterNames(o.name);
   const bus = await connectBus(o.nats, `plimsoll-${o.name}-gateway`);
   await ensureTopology(bus, names, o.workers);
   const gw = await listenGateway(
     new ClusterClient(bus, names, o.workers),
     { host: o.host, port: o.port },
-    { events: { pgUrl: o.pg ?? pgDefault } },
+    {
+      events: { pgUrl: o.pg ?? pgDefault },
+      auth: {
+        keys: opened.keys,
+        ...(o.rateLimit === undefined
+          ? {}
+          : { rateLimit: { ratePerSec: o.rateLimit, burst: 2 * o.rateLimit } }),
+      },
+    },
   );
   return {
     url: gw.url,
+    keysFile: opened.file,
+    keysCreated: opened.created,
+    keyIds: opened.keys.map((k) => k.id),
     close: async () => {
       await gw.close();
       await bus.nc.drain().catch(() => {});
@@ -114,6 +147,10 @@ export function registerClusterCommand(program: Command): void {
     .option('--host <host>', 'gateway address', '127.0.0.1')
     .option('--port <n>', 'gateway port (0: any free port)', intInRange('--port', 0, 65535), 8090)
     .option(
+      '--keys <file>',
+      "the gateway's API keys JSON: [{id, secret, scopes, accounts?}] (default: <name>.keys.json, generated)",
+    )
+    .option(
       '--snapshot-every <n>',
       'a snapshot after this many commands per partition',
       intInRange('--snapshot-every', 1, 1e9),
@@ -128,10 +165,18 @@ export function registerClusterCommand(program: Command): void {
             host: string;
             port: number;
             snapshotEvery: number;
+            keys?: string;
           },
         ) => {
           if (o.preset !== undefined && o.config !== undefined)
             throw new UsageError('give --preset or --config, not both');
+          if (o.keys !== undefined) {
+            try {
+              loadKeys(o.keys); // a bad keys file stops us before any process starts
+            } catch (e) {
+              throw new UsageError((e as Error).message);
+            }
+          }
           let configFile = o.config;
           if (configFile === undefined) {
             const preset = getPreset(o.preset ?? DEFAULT_PRESET)!;
@@ -154,13 +199,22 @@ export function registerClusterCommand(program: Command): void {
           });
           await running.ready;
           const gw = await startGateway({ ...o });
-          const info = { cluster: o.name, workers: o.workers, gateway: gw.url, pids: running.pids() };
+          const info = {
+            cluster: o.name,
+            workers: o.workers,
+            gateway: gw.url,
+            pids: running.pids(),
+            keysFile: gw.keysFile,
+            keysCreated: gw.keysCreated,
+            keyIds: gw.keyIds,
+          };
           if (o.json === true) process.stdout.write(`${JSON.stringify(info)}\n`);
           else {
             process.stdout.write(
               [
                 `plimsoll cluster ${o.name} up: ${o.workers} partitions and the coordinator`,
                 `  gateway   ${gw.url} (the single-process API, events at /v1/events; GET /v1/cluster/status)`,
+                `  keys      ${gw.keysFile}${gw.keysCreated ? ' (generated now: keep it secret)' : ''} — ${gw.keyIds.join(', ')}`,
                 `  journals  ${o.pg.replace(/:[^:@/]*@/, ':***@')} schemas ${clusterNames(o.name).partitionSchema(0)}…`,
                 `  stream    ${o.nats} ${clusterNames(o.name).commandStream}`,
                 '  stop      Ctrl-C',

@@ -92,7 +92,7 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
     .option('--config <file>', 'engine configuration JSON for a first start (instead of --preset)')
     .option(
       '--keys <file>',
-      'API keys JSON: [{id, secret, scopes, accounts?}] (default: generated next to the journal)',
+      'API keys JSON: [{id, secret, scopes, accounts?}] (default: generated next to the journal; with --cluster: <name>.keys.json in --data-dir or the current directory)',
     )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free port)', intInRange('--port', 0, 65535), 8080)
@@ -205,13 +205,33 @@ export function registerServeCommand(program: Command, io: { setExitCode: (code:
 
 /** `serve --cluster NAME`: the cluster's gateway (cli/cluster-command.ts) until SIGINT/SIGTERM. */
 function serveClusterGateway(o: ServeOptions): void {
-  startGateway({ name: o.cluster!, workers: o.workers ?? 3, nats: o.nats!, host: o.host, port: o.port }).then(
+  startGateway({
+    name: o.cluster!,
+    workers: o.workers ?? 3,
+    nats: o.nats!,
+    host: o.host,
+    port: o.port,
+    ...(o.keys === undefined ? {} : { keys: o.keys }),
+    ...(o.dataDir === undefined ? {} : { dataDir: o.dataDir }),
+    ...(o.rateLimit === undefined ? {} : { rateLimit: o.rateLimit }),
+  }).then(
     (gw) => {
-      const info = { gateway: gw.url, cluster: o.cluster, workers: o.workers };
+      const info = {
+        gateway: gw.url,
+        cluster: o.cluster,
+        workers: o.workers,
+        keysFile: gw.keysFile,
+        keysCreated: gw.keysCreated,
+        keyIds: gw.keyIds,
+      };
       process.stdout.write(
         o.json === true
           ? `${JSON.stringify(info)}\n`
-          : `plimsoll serve --cluster ${o.cluster}: gateway on ${gw.url}\n`,
+          : [
+              `plimsoll serve --cluster ${o.cluster}: gateway on ${gw.url}`,
+              `  keys      ${gw.keysFile}${gw.keysCreated ? ' (generated now: keep it secret)' : ''} — ${gw.keyIds.join(', ')}`,
+              '',
+            ].join('\n'),
       );
       const stop = () => void gw.close().then(() => process.exit(EXIT_OK));
       process.once('SIGINT', stop);
@@ -219,7 +239,7 @@ function serveClusterGateway(o: ServeOptions): void {
     },
     (e: unknown) => {
       process.stderr.write(`plimsoll: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exitCode = EXIT_FAILURE;
+      process.exitCode = e instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
     },
   );
 }

@@ -6,9 +6,11 @@
  *    fell) publishes `{type: 'shortfall', partition, total}` on the coordinator subject, `total`
  *    being its cumulative write-off in settlement-asset units (a running total, so a repeat or a
  *    late request is recognised: message id `shortfall:<partition>:<total>`).
- * 2. The coordinator, in one PostgreSQL transaction, pays `min(fund, total − highest total it
- *    already answered for that partition)` out of the fund and records the answer under
- *    (partition, total); a request it already answered changes nothing.
+ * 2. The coordinator pays `min(fund, total − highest total it already answered for that
+ *    partition)` out of the fund and records the answer under (partition, total); a request it
+ *    already answered changes nothing. It takes every request waiting in one PostgreSQL
+ *    transaction per round (coverage-round.ts decides them as if one at a time, in order), so
+ *    the work per round is bounded however many partitions ask.
  * 3. It then publishes the payment to the partition as a `deposit` into the partition's cover
  *    account (command id and message id `cover:<partition>:<total>`), and only then acks the
  *    request; after a crash the request comes again and the recorded payment is re-sent (the
@@ -38,6 +40,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { formatDecimal } from '../core/num/fixed.ts';
 import { ADL_ESCROW_SUB, type AdlRank, planAdl } from './adl.ts';
+import { coverKey, decideRound, type RoundDecision, type RoundRequest } from './coverage-round.ts';
 import type { ClusterNames } from './names.ts';
 import {
   type ClusterBus,
@@ -124,12 +127,61 @@ const RANKS_WAIT_MS = 2000;
 const LEG_WAIT_MS = 5000;
 /** Delay before a request with an unanswered leg comes again. */
 const RETRY_DELAY_MS = 1000;
+/** Most requests decided in one round (one transaction). */
+const MAX_ROUND = 1024;
+
+/** The request in a message: the command, or why it is malformed. */
+function parseCommand(msg: JsMsg): CoordinatorCommand | { error: string } {
+  let body: unknown;
+  try {
+    body = JSON.parse(msg.string());
+  } catch {
+    return { error: 'a coordinator request is a JSON object' };
+  }
+  const parsed = CoordinatorCommandSchema.safeParse(body);
+  return parsed.success ? parsed.data : { error: z.prettifyError(parsed.error) };
+}
+
+/** A well-formed request (refusal() found nothing) as the round's input. */
+function toRoundRequest(msg: JsMsg): RoundRequest {
+  const c = parseCommand(msg) as CoordinatorCommand;
+  if (c.type === 'fund') return { type: 'fund', id: c.id, amount: BigInt(c.amount) };
+  // one spelling of the total for every id derived from it ("0503" and "503" are one request)
+  return {
+    type: 'shortfall',
+    partition: c.partition,
+    total: BigInt(c.total),
+    ...(c.market !== undefined && c.side !== undefined ? { market: c.market, side: c.side } : {}),
+  };
+}
+
+function outcomeOf(d: RoundDecision): CoordinatorOutcome {
+  if (d.kind === 'funded')
+    return { ok: true, kind: 'funded', amount: String(d.amount), ...(d.replayed ? { replayed: true } : {}) };
+  if (d.kind === 'stale')
+    return {
+      ok: false,
+      rejection: {
+        code: 'STALE_SHORTFALL',
+        message: `partition ${d.partition} already had ${d.answered} answered`,
+      },
+    };
+  return {
+    ok: true,
+    kind: 'covered',
+    partition: d.partition,
+    total: String(d.total),
+    paid: String(d.paid),
+    ...(d.replayed ? { replayed: true } : {}),
+  };
+}
 
 export class Coordinator {
   private running = true;
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
   private fatal: Error | undefined;
+  private roundCount = 0;
 
   private constructor(
     private readonly opts: CoordinatorOptions,
@@ -157,17 +209,44 @@ export class Coordinator {
     return this.fatal;
   }
 
+  /** Rounds run since start (each one transaction, however many requests it took). */
+  get rounds(): number {
+    return this.roundCount;
+  }
+
+  /**
+   * Rounds: every request waiting (up to MAX_ROUND) is decided in one PostgreSQL transaction
+   * (coverage-round.ts), then the round's covers are published, each request's ADL runs, and
+   * the requests are acked and answered. A fault before the acks leaves them all unacked: they
+   * come again and are answered from the record.
+   */
   private async run(messages: ConsumerMessages): Promise<void> {
-    for await (const msg of messages) {
-      if (!this.running) break;
-      let outcome: CoordinatorOutcome;
+    const queue: JsMsg[] = [];
+    let wake: (() => void) | undefined;
+    let ended = false;
+    void (async () => {
+      for await (const msg of messages) {
+        queue.push(msg);
+        wake?.();
+      }
+    })()
+      .catch(() => {})
+      .finally(() => {
+        ended = true;
+        wake?.();
+      });
+    while (this.running) {
+      if (queue.length === 0) {
+        if (ended) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+        continue;
+      }
       try {
-        outcome = await this.handle(msg);
+        await this.round(queue.splice(0, MAX_ROUND));
       } catch (err) {
-        if (err instanceof LegPendingError) {
-          msg.nak(RETRY_DELAY_MS);
-          continue;
-        }
         this.fatal = err instanceof Error ? err : new Error(String(err));
         this.running = false;
         messages.stop();
@@ -176,26 +255,53 @@ export class Coordinator {
         this.opts.onFatal?.(this.fatal);
         return;
       }
-      msg.ack();
-      const reply = msg.headers?.get(REPLY_HEADER);
-      if (reply) this.bus.nc.publish(reply, JSON.stringify(outcome));
     }
   }
 
-  private async handle(msg: JsMsg): Promise<CoordinatorOutcome> {
-    let body: unknown;
-    try {
-      body = JSON.parse(msg.string());
-    } catch {
-      body = undefined;
+  /** Answers one round of requests (see run). */
+  private async round(msgs: readonly JsMsg[]): Promise<void> {
+    this.roundCount += 1;
+    const outcomes: (CoordinatorOutcome | undefined)[] = msgs.map((m) => this.refusal(m));
+    const asked: { at: number; request: RoundRequest }[] = [];
+    for (const [at, m] of msgs.entries()) {
+      if (outcomes[at] === undefined) asked.push({ at, request: toRoundRequest(m) });
     }
-    const parsed = CoordinatorCommandSchema.safeParse(body);
-    if (!parsed.success) {
-      return { ok: false, rejection: { code: 'MALFORMED_MESSAGE', message: z.prettifyError(parsed.error) } };
+    if (asked.length > 0) {
+      const decided = await this.tx(() => this.decide(asked.map((a) => a.request)));
+      for (const [i, d] of decided.entries()) outcomes[asked[i]!.at] = outcomeOf(d);
     }
-    const c = parsed.data;
-    if (c.type === 'fund') return this.fund(c.id, BigInt(c.amount));
-    if (c.partition < 0 || c.partition >= this.opts.partitions) {
+    const covered = outcomes.flatMap((o, at) => (o?.ok === true && o.kind === 'covered' ? [{ o, at }] : []));
+    // re-sent on a repeat too: the partition's engine recognises the command id
+    await Promise.all(
+      covered.map(({ o }) => this.payCover(o.partition, `cover:${o.partition}:${o.total}`, BigInt(o.paid))),
+    );
+    const pending = new Set<number>();
+    for (const { o, at } of covered) {
+      try {
+        const adl = await this.deleverage(o.partition, o.total);
+        if (adl !== undefined)
+          outcomes[at] = { ...o, adl: String(adl.collected), socialized: String(adl.socialized) };
+      } catch (err) {
+        if (!(err instanceof LegPendingError)) throw err;
+        pending.add(at);
+      }
+    }
+    for (const [at, msg] of msgs.entries()) {
+      if (pending.has(at)) {
+        msg.nak(RETRY_DELAY_MS);
+        continue;
+      }
+      msg.ack();
+      const reply = msg.headers?.get(REPLY_HEADER);
+      if (reply) this.bus.nc.publish(reply, JSON.stringify(outcomes[at]));
+    }
+  }
+
+  /** Why a request is refused before the ledger is asked (malformed, unknown partition), or undefined. */
+  private refusal(msg: JsMsg): CoordinatorOutcome | undefined {
+    const c = parseCommand(msg);
+    if ('error' in c) return { ok: false, rejection: { code: 'MALFORMED_MESSAGE', message: c.error } };
+    if (c.type === 'shortfall' && (c.partition < 0 || c.partition >= this.opts.partitions)) {
       return {
         ok: false,
         rejection: {
@@ -204,18 +310,74 @@ export class Coordinator {
         },
       };
     }
-    const context =
-      c.market !== undefined && c.side !== undefined ? { market: c.market, side: c.side } : undefined;
-    // one spelling of the total for every id derived from it ("0503" and "503" are one request)
-    const total = String(BigInt(c.total));
-    const answer = await this.cover(c.partition, BigInt(total), context);
-    if (!answer.ok || answer.kind !== 'covered') return answer;
-    // re-sent on a repeat too: the partition's engine recognises the command id
-    await this.payCover(c.partition, `cover:${c.partition}:${total}`, BigInt(answer.paid));
-    const adl = await this.deleverage(c.partition, total);
-    return adl === undefined
-      ? answer
-      : { ...answer, adl: String(adl.collected), socialized: String(adl.socialized) };
+    return undefined;
+  }
+
+  /**
+   * One round's decisions (inside its transaction): reads the fund, the named partitions' highest
+   * answered totals, the recorded answers and contribution ids the round names, decides
+   * (decideRound) and records the new rows — seven statements at most, however many requests.
+   */
+  private async decide(requests: readonly RoundRequest[]): Promise<readonly RoundDecision[]> {
+    const t = this.schema;
+    const shortfalls = requests.filter((r) => r.type === 'shortfall');
+    const fundIds = requests.flatMap((r) => (r.type === 'fund' ? [r.id] : []));
+    const fund = await this.db.query<{ balance: string }>(
+      `SELECT balance::text FROM ${t}.fund WHERE id = 1 FOR UPDATE`,
+    );
+    const highest = new Map<number, bigint>();
+    const answered = new Map<string, bigint>();
+    if (shortfalls.length > 0) {
+      const high = await this.db.query<{ partition: number; m: string }>(
+        `SELECT partition, MAX(total)::text AS m FROM ${t}.covers WHERE partition = ANY($1::int[]) GROUP BY partition`,
+        [[...new Set(shortfalls.map((r) => r.partition))]],
+      );
+      for (const r of high.rows) highest.set(r.partition, BigInt(r.m));
+      const prior = await this.db.query<{ partition: number; total: string; paid: string }>(
+        `SELECT c.partition, c.total::text, c.paid::text FROM ${t}.covers c
+         JOIN unnest($1::int[], $2::numeric[]) AS r(p, t) ON c.partition = r.p AND c.total = r.t`,
+        [shortfalls.map((r) => r.partition), shortfalls.map((r) => String(r.total))],
+      );
+      for (const r of prior.rows) answered.set(coverKey(r.partition, BigInt(r.total)), BigInt(r.paid));
+    }
+    const funded = new Set<string>();
+    if (fundIds.length > 0) {
+      const known = await this.db.query<{ id: string }>(
+        `SELECT id FROM ${t}.funding WHERE id = ANY($1::text[])`,
+        [fundIds],
+      );
+      for (const r of known.rows) funded.add(r.id);
+    }
+    const out = decideRound({ balance: BigInt(fund.rows[0]!.balance), highest, answered, funded }, requests);
+    if (out.funding.length > 0) {
+      await this.db.query(
+        `INSERT INTO ${t}.funding (id, amount) SELECT * FROM unnest($1::text[], $2::numeric[])`,
+        [out.funding.map((f) => f.id), out.funding.map((f) => String(f.amount))],
+      );
+    }
+    if (out.covers.length > 0) {
+      const c = out.covers;
+      await this.db.query(
+        `INSERT INTO ${t}.covers (partition, total, paid, need, market, side, adl_state)
+         SELECT * FROM unnest($1::int[], $2::numeric[], $3::numeric[], $4::numeric[], $5::text[], $6::text[], $7::text[])`,
+        [
+          c.map((x) => x.partition),
+          c.map((x) => String(x.total)),
+          c.map((x) => String(x.paid)),
+          c.map((x) => String(x.need)),
+          c.map((x) => x.market),
+          c.map((x) => x.side),
+          c.map((x) => (x.paid < x.need ? 'pending' : 'none')),
+        ],
+      );
+    }
+    if (out.funding.length > 0 || out.covers.length > 0) {
+      await this.db.query(`UPDATE ${t}.fund SET balance = $1, funded = funded + $2 WHERE id = 1`, [
+        String(out.balance),
+        String(out.fundedDelta),
+      ]);
+    }
+    return out.decisions;
   }
 
   /** A deposit of `amount` settlement units into the partition's cover account (nothing if 0). */
@@ -367,81 +529,6 @@ export class Coordinator {
       throw new LegPendingError(`ADL leg ${id}: partition ${l.src_partition} did not answer`);
     }
     return answer.ok === true;
-  }
-
-  private async fund(id: string, amount: bigint): Promise<CoordinatorOutcome> {
-    return this.tx(async () => {
-      const done = await this.db.query(
-        `INSERT INTO ${this.schema}.funding (id, amount) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`,
-        [id, String(amount)],
-      );
-      if (done.rowCount === 0) return { ok: true, kind: 'funded', amount: String(amount), replayed: true };
-      await this.db.query(
-        `UPDATE ${this.schema}.fund SET balance = balance + $1, funded = funded + $1 WHERE id = 1`,
-        [String(amount)],
-      );
-      return { ok: true, kind: 'funded', amount: String(amount) };
-    });
-  }
-
-  private async cover(
-    partition: number,
-    total: bigint,
-    context: { market: string; side: 'long' | 'short' } | undefined,
-  ): Promise<CoordinatorOutcome> {
-    return this.tx(async () => {
-      const fund = await this.db.query<{ balance: string }>(
-        `SELECT balance::text FROM ${this.schema}.fund WHERE id = 1 FOR UPDATE`,
-      );
-      const prior = await this.db.query<{ paid: string }>(
-        `SELECT paid::text FROM ${this.schema}.covers WHERE partition = $1 AND total = $2`,
-        [partition, String(total)],
-      );
-      if (prior.rows[0]) {
-        return {
-          ok: true,
-          kind: 'covered',
-          partition,
-          total: String(total),
-          paid: prior.rows[0].paid,
-          replayed: true,
-        };
-      }
-      const high = await this.db.query<{ m: string | null }>(
-        `SELECT MAX(total)::text AS m FROM ${this.schema}.covers WHERE partition = $1`,
-        [partition],
-      );
-      const answered = BigInt(high.rows[0]?.m ?? '0');
-      if (total <= answered) {
-        return {
-          ok: false,
-          rejection: {
-            code: 'STALE_SHORTFALL',
-            message: `partition ${partition} already had ${answered} answered`,
-          },
-        };
-      }
-      const balance = BigInt(fund.rows[0]!.balance);
-      const need = total - answered;
-      const paid = need < balance ? need : balance;
-      await this.db.query(
-        `INSERT INTO ${this.schema}.covers (partition, total, paid, need, market, side, adl_state)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [
-          partition,
-          String(total),
-          String(paid),
-          String(need),
-          context?.market ?? null,
-          context?.side ?? null,
-          paid < need ? 'pending' : 'none',
-        ],
-      );
-      await this.db.query(`UPDATE ${this.schema}.fund SET balance = balance - $1 WHERE id = 1`, [
-        String(paid),
-      ]);
-      return { ok: true, kind: 'covered', partition, total: String(total), paid: String(paid) };
-    });
   }
 
   private async tx<T>(body: () => Promise<T>): Promise<T> {

@@ -1,7 +1,8 @@
 /**
  * Infrastructure faults, with in-process workers: a partition worker's PostgreSQL connection is
- * killed (pg_terminate_backend, as a database restart or a network cut would) in the middle of a
- * stream; and the NATS server itself is restarted (a private nats-server with its own store, so
+ * killed (pg_terminate_backend, as a network cut would) in the middle of a stream; the PostgreSQL
+ * server itself crashes and starts again (a private server in a temporary directory,
+ * test/support/private-postgres.ts); and the NATS server itself is restarted (a private nats-server with its own store, so
  * other users of the machine's server are not disturbed). After each, every published command is
  * applied exactly once (one `command_accepted` per id in the journal, balances equal to the hand
  * sums) and the cluster's money is conserved.
@@ -14,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { venueConfig } from '../../test/support/fixtures.ts';
 import { freshClusterName, NATS_URL, natsAvailable } from '../../test/support/nats.ts';
 import { PG_URL, postgresAvailable, runSql } from '../../test/support/postgres.ts';
+import { privatePostgresAvailable, startPrivatePostgres } from '../../test/support/private-postgres.ts';
 import { PostgresJournal } from '../store/postgres-journal.ts';
 import { purgeCluster } from './admin.ts';
 import { ClusterClient } from './client.ts';
@@ -25,16 +27,23 @@ import { PartitionWorker } from './worker.ts';
 
 const READY =
   (await postgresAvailable('the cluster fault tests')) && (await natsAvailable('the cluster fault tests'));
+const PRIVATE_PG = READY && (await privatePostgresAvailable('the PostgreSQL restart fault test'));
 const N = 2;
 const NATS_BIN = ['/usr/sbin/nats-server', '/usr/bin/nats-server'].find((p) => existsSync(p));
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
-function workerOf(names: ClusterNames, natsUrl: string, partition: number, failures: Error[]) {
+function workerOf(
+  names: ClusterNames,
+  natsUrl: string,
+  partition: number,
+  failures: Error[],
+  pgUrl = PG_URL,
+) {
   return PartitionWorker.start({
     names,
     partitions: N,
-    pgUrl: PG_URL,
+    pgUrl,
     natsUrl,
     partition,
     config: venueConfig(),
@@ -49,6 +58,7 @@ async function settled(
   names: ClusterNames,
   expected: Map<string, bigint>,
   ids: Set<string>,
+  pgUrl = PG_URL,
 ): Promise<void> {
   const balanceOf = async (account: string) => {
     const q = await client.query(partitionOf(account, N), account).catch(() => undefined);
@@ -62,7 +72,7 @@ async function settled(
   for (const [a, v] of expected) expect(await balanceOf(a)).toBe(v);
   const accepted = new Map<string, number>();
   for (let p = 0; p < N; p++) {
-    const journal = await PostgresJournal.open(PG_URL, { schema: names.partitionSchema(p), readOnly: true });
+    const journal = await PostgresJournal.open(pgUrl, { schema: names.partitionSchema(p), readOnly: true });
     try {
       for (const e of journal.read(0)) {
         if (e.type !== 'command_accepted') continue;
@@ -75,7 +85,7 @@ async function settled(
   }
   expect([...accepted.keys()].sort()).toEqual([...ids].sort());
   expect([...accepted.values()].every((n) => n === 1)).toBe(true);
-  const report = await checkConservation(PG_URL, names, N);
+  const report = await checkConservation(pgUrl, names, N);
   expect(report.problems).toEqual([]);
 }
 
@@ -133,6 +143,49 @@ describe.runIf(READY)('cluster infrastructure faults', () => {
       await purgeCluster(PG_URL, NATS_URL, names, N);
     }
   }, 120_000);
+
+  it.runIf(PRIVATE_PG)(
+    'the PostgreSQL server crashed (pg_ctl stop -m immediate) and started mid-stream: workers stop unacked, resume, nothing lost or doubled',
+    async () => {
+      const server = await startPrivatePostgres();
+      const names = clusterNames(freshClusterName());
+      const failures: Error[] = [];
+      const workers: PartitionWorker[] = [];
+      const client = new ClusterClient(await connectBus(NATS_URL), names, N);
+      const expected = new Map<string, bigint>();
+      const ids = new Set<string>();
+      try {
+        for (let p = 0; p < N; p++) workers.push(await workerOf(names, NATS_URL, p, failures, server.url));
+        const commands = deposits(0, 240, expected, ids);
+        for (const [i, c] of commands.entries()) {
+          expect((await client.submit(c, 0)).ok).toBe('pending');
+          if (i === 100) await server.crash();
+        }
+        // both partitions got commands after the crash: each worker's next commit fails and it stops
+        for (let i = 0; i < 200 && failures.length < N; i++) await sleep(50);
+        expect(failures.length).toBe(N);
+        // ... without acking: what it took after the crash is still pending in its consumer
+        for (let p = 0; p < N; p++) {
+          const info = await client.bus.jsm.consumers.info(names.commandStream, names.consumer(p));
+          expect(info.num_ack_pending + info.num_pending).toBeGreaterThan(0);
+        }
+        // while the database is down a worker cannot start (its journal cannot be opened)
+        await expect(workerOf(names, NATS_URL, 0, failures, server.url)).rejects.toThrow();
+        await server.start();
+        for (let p = 0; p < N; p++) workers[p] = await workerOf(names, NATS_URL, p, failures, server.url);
+        for (const c of deposits(240, 300, expected, ids))
+          expect((await client.submit(c, 0)).ok).toBe('pending');
+        await settled(client, names, expected, ids, server.url);
+        expect(failures.length).toBe(N); // the restarted workers did not fail
+      } finally {
+        await Promise.all(workers.map((w) => w.stop()));
+        await client.bus.nc.close();
+        await purgeCluster(server.url, NATS_URL, names, N).catch(() => {});
+        await server.dispose();
+      }
+    },
+    60_000,
+  );
 
   it.runIf(NATS_BIN !== undefined)(
     'the NATS server restarted mid-stream: workers and client reconnect, nothing lost or doubled',

@@ -21,15 +21,22 @@
  *   the state, the ADL queue, socialized losses, the overview, the liquidation map, the cascade;
  * - `unsupported`: a view that has no cluster meaning yet: 501 `CLUSTER_UNSUPPORTED` with the reason.
  *
- * The gateway has no API keys: handlers run as an operator key (bind the gateway to a private
- * address). Errors have the single process's shape `{code, message, details?}` and statuses.
+ * Given API keys (`guard`), a signed route is checked as the single process checks it, by the
+ * same code (server/request-guard.ts: signature, scope, rate limit; the body limit of
+ * server/body.ts), before it is routed, and the verified key (without its secret) goes with the
+ * request so the handler's own account checks apply in the partition. Without keys handlers run
+ * as an operator (library use; bind such a gateway to a private address). Errors have the single
+ * process's shape `{code, message, details?}` and statuses.
  */
 import type { Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { Counter, Registry } from 'prom-client';
-import { DEFAULT_DASHBOARD_DIR, type Env, mountDashboard } from '../server/app.ts';
-import { HTTP_STATUS } from '../server/errors.ts';
+import { DEFAULT_DASHBOARD_DIR, DEFAULT_MAX_BODY_BYTES, type Env, mountDashboard } from '../server/app.ts';
+import type { ApiKey } from '../server/auth.ts';
+import { readBody } from '../server/body.ts';
+import { ApiError, HTTP_STATUS } from '../server/errors.ts';
 import { openApiDocument } from '../server/openapi.ts';
+import type { RequestGuard } from '../server/request-guard.ts';
 import type { RouteDef } from '../server/route.ts';
 import { allRoutes } from '../server/routes/index.ts';
 import type { ClusterClient, SubmitResult } from './client.ts';
@@ -236,6 +243,10 @@ export interface ApiMountOptions {
   readonly waitMs: number;
   /** Milliseconds a partition has to answer an API request (default 5,000). */
   readonly askMs?: number;
+  /** API keys: signed routes are verified (as in the single process); absent, none is. */
+  readonly guard?: RequestGuard;
+  /** Largest request body (default the single process's, 64 KiB). */
+  readonly maxBodyBytes?: number;
   /** The cluster's PostgreSQL: the coordinator's fund in the overview and socialized losses. */
   readonly pgUrl?: string;
   /** The risk console's built files served at /dashboard/ as `plimsoll serve` does (false: not served). */
@@ -376,6 +387,10 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
         status = res.status as ContentfulStatusCode;
         return res;
       } catch (e) {
+        if (e instanceof ApiError) {
+          status = e.status;
+          return c.json(e.body(), e.status, e.headers);
+        }
         const g =
           e instanceof GatewayError
             ? e
@@ -389,13 +404,24 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
   }
 
   async function handle(c: Context, r: RouteDef, d: Disposition): Promise<Response> {
+    const raw = await readBody(c, opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+    let key: ApiKey | undefined;
+    if (opts.guard !== undefined && r.auth !== 'public') {
+      const url = new URL(c.req.url);
+      key = opts.guard.check(r, {
+        method: c.req.method,
+        pathQuery: url.pathname + url.search,
+        body: raw,
+        header: (name) => c.req.header(name),
+      });
+    }
     if (d.kind === 'unsupported') throw new GatewayError(CLUSTER_UNSUPPORTED, d.reason, 501);
     if (d.kind === 'local') {
       if (r.path === '/v1/audit') return reply(c, await audit.list(r, c.req.query()));
       const out = await local(r.path);
       return out instanceof Response ? out : c.json(out as object, 200);
     }
-    const text = r.body ? await c.req.text() : undefined;
+    const text = r.body ? raw : undefined;
     const query = c.req.query();
     const req: ApiRequest = {
       method: r.method,
@@ -403,6 +429,9 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
       params: c.req.param() as Record<string, string>,
       query,
       ...(text === undefined ? {} : { body: text }),
+      ...(key === undefined
+        ? {}
+        : { key: { id: key.id, scopes: key.scopes, ...(key.accounts ? { accounts: key.accounts } : {}) } }),
     };
     let partition: number | undefined;
     let a: ApiAnswer;
@@ -445,7 +474,7 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
     // an operator change (broadcast) is recorded once acknowledged, under the request's key (if any)
     const change = d.kind === 'any' ? await audit.before(a.command) : undefined;
     const result = await submit(partition, a);
-    await audit.after(change, (c.get('keyId') as string | undefined) ?? GATEWAY_KEY.id, result);
+    await audit.after(change, key?.id ?? (c.get('keyId') as string | undefined) ?? GATEWAY_KEY.id, result);
     const [status, body] = answer(result);
     return c.json(body as object, status === 200 ? ((r.status ?? 200) as ContentfulStatusCode) : status);
   }

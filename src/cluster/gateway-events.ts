@@ -215,6 +215,8 @@ export interface ClusterEventsOptions {
   readonly pollMs?: number;
   /** A subscriber with more than this buffered is closed (4008, resume with the cursor); default 8 MiB. */
   readonly maxBufferedBytes?: number;
+  /** Whether a handshake may subscribe (else HTTP 401, nothing upgraded); absent: everyone may. */
+  readonly authorize?: (req: IncomingMessage) => boolean;
 }
 
 /** Attaches the merged stream to the gateway's http server ('upgrade'). */
@@ -294,6 +296,10 @@ export function attachClusterEvents(server: Server, opts: ClusterEventsOptions):
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== path) return;
     socket.on('error', () => socket.destroy());
+    if (opts.authorize !== undefined && !opts.authorize(req)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, url));
   };
   server.on('upgrade', onUpgrade);

@@ -8,15 +8,23 @@
  * /v1/cluster/status (each partition's seq, state hash and write-offs), GET
  * /v1/cluster/accounts/:account (balances and positions from the account's partition) and POST
  * /v1/cluster/insurance-fund (`{units, commandId}`: a contribution to the coordinator's fund, in
- * settlement-asset units). No API keys: bind the gateway to a private address.
+ * settlement-asset units). With API keys (`auth`; the CLI always gives them) requests are signed
+ * and checked as the single process checks them (server/request-guard.ts), the cluster-only
+ * routes need an operator key, and the event stream an operator or venue key (it has no
+ * per-account filtering); without keys, bind the gateway to a private address.
  *
  * Command statuses: 200 applied; 202 durable in the stream but not answered within the wait (it
  * will be applied); 400 malformed; 422 refused (engine or cluster code in `code`); 503 partition
  * silent.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import type { ApiKey } from '../server/auth.ts';
+import { ApiError } from '../server/errors.ts';
+import { handshakeAuthenticator } from '../server/live.ts';
+import type { RateLimitOptions } from '../server/rate-limit.ts';
+import { RequestGuard } from '../server/request-guard.ts';
 import type { ClusterClient } from './client.ts';
 import { mountSingleProcessApi } from './gateway-api.ts';
 import { attachClusterEvents } from './gateway-events.ts';
@@ -29,18 +37,52 @@ export interface GatewayOptions {
   readonly waitMs?: number;
   /** The merged event stream at /v1/events (gateway-events.ts): the journals' PostgreSQL. */
   readonly events?: { readonly pgUrl: string; readonly pollMs?: number };
+  /** API keys, as the single process takes them (server/auth.ts); absent: no authentication. */
+  readonly auth?: {
+    readonly keys: readonly ApiKey[];
+    readonly windowMs?: number;
+    readonly rateLimit?: RateLimitOptions;
+  };
   /** The risk console's built files at /dashboard/ (default the package's dist/dashboard; false: none). */
   readonly dashboardDir?: string | false;
 }
 
+/** The cluster-only routes: an operator's. */
+const CLUSTER_ROUTE_SCOPES = ['operator'] as const;
+
 export function gatewayApp(client: ClusterClient, opts: GatewayOptions = {}): Hono {
   const app = new Hono();
   const waitMs = opts.waitMs ?? 10_000;
+  const guard = opts.auth === undefined ? undefined : new RequestGuard(opts.auth);
   mountSingleProcessApi(app, client, {
     waitMs,
+    ...(guard === undefined ? {} : { guard }),
     ...(opts.events ? { pgUrl: opts.events.pgUrl } : {}),
     ...(opts.dashboardDir === undefined ? {} : { dashboardDir: opts.dashboardDir }),
   });
+
+  if (guard !== undefined) {
+    app.use('/v1/cluster/*', async (c, next) => {
+      try {
+        const url = new URL(c.req.url);
+        // hono keeps the text: the handler's c.req.json() reads it again
+        const body = c.req.method === 'GET' ? '' : await c.req.text();
+        guard.check(
+          { auth: CLUSTER_ROUTE_SCOPES, method: c.req.method.toLowerCase() as 'get', path: url.pathname },
+          {
+            method: c.req.method,
+            pathQuery: url.pathname + url.search,
+            body,
+            header: (n) => c.req.header(n),
+          },
+        );
+      } catch (e) {
+        if (e instanceof ApiError) return c.json(e.body(), e.status, e.headers);
+        throw e;
+      }
+      await next();
+    });
+  }
 
   // the coordinator's insurance fund: a contribution in settlement-asset units (idempotent by commandId)
   app.post('/v1/cluster/insurance-fund', async (c) => {
@@ -112,6 +154,7 @@ export function listenGateway(
       const events = opts.events
         ? attachClusterEvents(server as Server, {
             pgUrl: opts.events.pgUrl,
+            ...(opts.auth === undefined ? {} : { authorize: operatorHandshake(opts.auth) }),
             names: client.names,
             partitions: client.partitions,
             ...(opts.events.pollMs === undefined ? {} : { pollMs: opts.events.pollMs }),
@@ -126,4 +169,17 @@ export function listenGateway(
       });
     });
   });
+}
+
+/**
+ * The merged stream has no per-account filtering yet: a handshake signed (as the single
+ * process's, server/live.ts) by an operator or venue key may subscribe; an unsigned one or
+ * another key's is refused.
+ */
+function operatorHandshake(auth: NonNullable<GatewayOptions['auth']>): (req: IncomingMessage) => boolean {
+  const viewer = handshakeAuthenticator(
+    auth.keys,
+    auth.windowMs === undefined ? {} : { windowMs: auth.windowMs },
+  );
+  return (req) => viewer(req)?.operator === true;
 }

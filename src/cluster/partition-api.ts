@@ -30,7 +30,7 @@ import type { RouteDef } from '../server/route.ts';
 import { allRoutes } from '../server/routes/index.ts';
 import type { ClusterNames } from './names.ts';
 
-/** The gateway's identity toward the handlers: it has no API keys of its own (bind it privately). */
+/** The gateway's identity toward the handlers when it runs without API keys (bind it privately). */
 export const GATEWAY_KEY: ApiKey = Object.freeze({
   id: 'cluster-gateway',
   secret: 'x'.repeat(32),
@@ -45,6 +45,12 @@ export interface ApiRequest {
   readonly query: Record<string, string>;
   /** The raw request body (JSON text), when the route has one. */
   readonly body?: string;
+  /**
+   * The key the gateway verified the request with (its secret left out): the handler's own
+   * access checks (which accounts it may read or move) use it. Absent: the gateway runs without
+   * keys and the handler acts as an operator.
+   */
+  readonly key?: Pick<ApiKey, 'id' | 'scopes' | 'accounts'>;
 }
 
 export type ApiAnswer =
@@ -168,7 +174,8 @@ export async function runRoute(
   if (!req || !r) return error(new ApiError('NOT_FOUND', 'no such route in the partition API'));
   try {
     const { body, query } = parseRouteInput(r, req.body ?? '', req.query);
-    const out = await r.handler(ctx, { key: GATEWAY_KEY, body, query, params: req.params });
+    const key: ApiKey = req.key === undefined ? GATEWAY_KEY : { ...req.key, secret: GATEWAY_KEY.secret };
+    const out = await r.handler(ctx, { key, body, query, params: req.params });
     if (out instanceof Response) {
       const text = await out.text();
       return { kind: 'reply', status: out.status, body: text };

@@ -20,7 +20,7 @@ import type { z } from 'zod';
 import { foldLossLedger, lossLedgerFrom } from '../core/engine/loss-ledger.ts';
 import { AgentDecisionLog } from './agent-decisions.ts';
 import { type AuditLog, MemoryAuditLog } from './audit.ts';
-import { type ApiKey, Authenticator, hasScope } from './auth.ts';
+import type { ApiKey } from './auth.ts';
 import { readBody } from './body.ts';
 import type { CommandSink } from './command-sink.ts';
 import type { AppContext } from './context.ts';
@@ -31,7 +31,8 @@ import { ApiError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type ServerMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
-import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.ts';
+import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.ts';
+import { RequestGuard } from './request-guard.ts';
 import type { RouteDef } from './route.ts';
 import { allRoutes } from './routes/index.ts';
 
@@ -188,12 +189,12 @@ export interface PlimsollApp {
 
 export function createApp(ctx: AppContext, opts: AppOptions): PlimsollApp {
   const app = new Hono<Env>();
-  const auth = new Authenticator({
+  const guard = new RequestGuard({
     keys: opts.keys,
     ...(opts.authWindowMs === undefined ? {} : { windowMs: opts.authWindowMs }),
+    rateLimit: opts.rateLimit ?? DEFAULT_RATE_LIMIT,
     now: ctx.now,
   });
-  const limiter = new RateLimiter({ ...(opts.rateLimit ?? DEFAULT_RATE_LIMIT), now: ctx.now });
   let doc: unknown;
   const routes: RouteDef[] = [...allRoutes(() => doc), ...(opts.extraRoutes ?? [])];
   doc = openApiDocument(routes, packageVersion());
@@ -220,19 +221,16 @@ export function createApp(ctx: AppContext, opts: AppOptions): PlimsollApp {
       let key: ApiKey | undefined;
       if (r.auth !== 'public') {
         const url = new URL(c.req.url);
-        key = auth.verify({
-          method: c.req.method,
-          pathQuery: url.pathname + url.search,
-          body: text,
-          header: (name) => c.req.header(name),
-        });
-        c.set('keyId', key.id);
-        if (!hasScope(key, r.auth))
-          throw new ApiError(
-            'FORBIDDEN',
-            `this key's scopes (${key.scopes.join(', ')}) may not call ${r.method.toUpperCase()} ${r.path}`,
-          );
-        limiter.take(key.id);
+        key = guard.check(
+          r,
+          {
+            method: c.req.method,
+            pathQuery: url.pathname + url.search,
+            body: text,
+            header: (name) => c.req.header(name),
+          },
+          (k) => c.set('keyId', k.id),
+        );
       }
       const { body, query } = parseRouteInput(r, text, c.req.query());
       if (r.mutates && ctx.shuttingDown) throw new ApiError('SHUTTING_DOWN', 'the server is shutting down');

@@ -15,6 +15,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ApiError } from './errors.ts';
 import { idString } from './wire/common.ts';
@@ -213,4 +214,22 @@ export function ensureKeysFile(path: string): { keys: ApiKey[]; created: boolean
   writeFileSync(path, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(path, 0o600);
   return { keys, created: true };
+}
+
+/**
+ * The keys a service answers with: the `explicit` file (which must exist and hold keys), or the
+ * `fallback` file, generated on a first start. Throws Error with a readable message; the
+ * single-process service and the cluster gateway take their keys this same way.
+ */
+export function openKeysFile(
+  explicit: string | undefined,
+  fallback: string,
+): { keys: ApiKey[]; file: string; created: boolean } {
+  const file = resolve(explicit ?? fallback);
+  let keys: ApiKey[];
+  let created = false;
+  if (explicit !== undefined) keys = loadKeys(file);
+  else ({ keys, created } = ensureKeysFile(file));
+  if (keys.length === 0) throw new Error(`no API keys in ${file}`);
+  return { keys, file, created };
 }

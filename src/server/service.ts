@@ -18,7 +18,7 @@ import {
   startServer,
 } from './app.ts';
 import { FileAuditLog } from './audit.ts';
-import { type ApiKey, ensureKeysFile, loadKeys } from './auth.ts';
+import { type ApiKey, openKeysFile } from './auth.ts';
 import { CommitPipeline, type CommitStats } from './commit-pipeline.ts';
 import { attachLive, type Live } from './live.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -95,16 +95,13 @@ export function defaultKeysFile(store: string, dataDir?: string): string {
 
 export async function startService(opts: ServiceOptions): Promise<RunningService> {
   const store = isPostgresUrl(opts.store) ? opts.store : resolve(opts.store);
-  const keysFile = resolve(opts.keysFile ?? defaultKeysFile(store, opts.dataDir));
-  let keys: ApiKey[];
-  let keysCreated = false;
+  let opened: ReturnType<typeof openKeysFile>;
   try {
-    if (opts.keysFile !== undefined) keys = loadKeys(keysFile);
-    else ({ keys, created: keysCreated } = ensureKeysFile(keysFile));
+    opened = openKeysFile(opts.keysFile, defaultKeysFile(store, opts.dataDir));
   } catch (e) {
     throw new ServiceConfigError((e as Error).message);
   }
-  if (keys.length === 0) throw new ServiceConfigError(`no API keys in ${keysFile}`);
+  const { keys, file: keysFile, created: keysCreated } = opened;
   const now = opts.now ?? Date.now;
   const logger = opts.logger ?? createLogger();
   const config = opts.config ?? presetConfig(opts.preset ?? DEFAULT_PRESET);
