@@ -168,6 +168,19 @@ describe.runIf(READY)('gateway API keys, as the single process checks them', () 
     expect([hs.status, hg.status]).toEqual([200, 200]);
   }, 60_000);
 
+  it("an operator change is audited under the signing key's id, as the single process records it", async () => {
+    const [s, g] = await both(key('op'), 'PUT', '/v1/markets/BTCUSDT/liquidations', {
+      paused: true,
+      commandId: 'audit-key-1',
+    });
+    expect(s.status).toBe(200);
+    expect([200, 202]).toContain(g.status);
+    const [sa, ga] = await both(key('op'), 'GET', '/v1/audit');
+    const last = (r: Reply) => r.body.records.at(-1);
+    expect(last(sa)).toMatchObject({ keyId: 'op', command: 'pause_liquidations' });
+    expect(last(ga)).toMatchObject({ keyId: 'op', command: 'pause_liquidations' });
+  });
+
   it('the cluster-only routes take an operator key', async () => {
     const status = (k: ApiKey | undefined) =>
       send(gw, 'GET', '/v1/cluster/status', undefined, headersFor(k, 'GET', '/v1/cluster/status', ''));
