@@ -38,6 +38,7 @@ import * as h from './handlers.ts';
 import { accrueInterest } from './interest.ts';
 import { borrow, setEMode } from './liquidation/lending.ts';
 import { liquidate } from './liquidation/liquidate.ts';
+import { adlLeg } from './liquidation/adl-leg.ts';
 import { checkOrder, type OrderCheck, type OrderCheckInput } from './order-check.ts';
 import * as orders from './orders.ts';
 import { trimReduceOnlyAfterTrades } from './orders.ts';
@@ -518,6 +519,7 @@ const HANDLERS: { [T in Command['type']]: Handler<T> } = {
   settle_funding: h.settleFunding,
   accrue_interest: accrueInterest,
   liquidate,
+  adl_leg: adlLeg,
   borrow,
   set_emode: setEMode,
   oracle: h.oracle,
