@@ -226,7 +226,9 @@ function conservationText(r: ConservationReport): string {
     `  coordinator fund: balance ${r.fund.balance}, funded ${r.fund.funded}, paid ${r.fund.paid}; in flight ${r.inFlight}`,
   );
   for (const [m, a] of Object.entries(r.adl)) {
-    lines.push(`  cross-partition ADL ${m}: clearing positions sum ${a.clearing}, legs in flight ${a.inFlight}`);
+    lines.push(
+      `  cross-partition ADL ${m}: clearing positions sum ${a.clearing}, legs in flight ${a.inFlight}`,
+    );
   }
   for (const p of r.problems) lines.push(`  problem: ${p}`);
   return `${lines.join('\n')}\n`;

@@ -11,9 +11,9 @@ import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { venueConfig } from '../../test/support/fixtures.ts';
-import { Engine } from '../core/engine/engine.ts';
 import { freshClusterName, NATS_URL, natsAvailable } from '../../test/support/nats.ts';
 import { PG_URL, postgresAvailable } from '../../test/support/postgres.ts';
+import { Engine } from '../core/engine/engine.ts';
 import { purgeCluster } from './admin.ts';
 import { ClusterClient } from './client.ts';
 import { checkConservation } from './conservation.ts';
@@ -128,7 +128,9 @@ async function accounts(r: Running, who: readonly string[]) {
       .filter((x) => x.ref.account === a)
       .map((x) => ({
         sub: x.ref.sub,
-        balances: Object.fromEntries([...x.balances].filter(([, v]) => v !== 0n).map(([k, v]) => [k, String(v)])),
+        balances: Object.fromEntries(
+          [...x.balances].filter(([, v]) => v !== 0n).map(([k, v]) => [k, String(v)]),
+        ),
         positions: Object.fromEntries(
           [...x.positions].filter(([, p]) => p.size !== 0n).map(([k, p]) => [k, String(p.size)]),
         ),
@@ -147,10 +149,14 @@ const Q = 10n ** 9n;
 const EVERYONE = [alice, bob, carol, dave, erin, backstop, frank, henry, grace, gabe];
 
 async function clearingDone(r: Running) {
-  await until('the clearing position deleveraged', async () => {
-    const l = await readCoordinatorLedger(PG_URL, r.names);
-    return l.clearings.length === 1 && l.clearings[0]!.state === 'done';
-  }, 60_000);
+  await until(
+    'the clearing position deleveraged',
+    async () => {
+      const l = await readCoordinatorLedger(PG_URL, r.names);
+      return l.clearings.length === 1 && l.clearings[0]!.state === 'done';
+    },
+    60_000,
+  );
   return (await readCoordinatorLedger(PG_URL, r.names)).clearings[0]!;
 }
 
@@ -214,7 +220,8 @@ async function scenario(r: Running, shorts: [string, string, string?][]): Promis
     await ok(r, { type: 'deposit', commandId: `d${i + 1}`, to: { account: who }, asset: 'USDC', amount });
   }
   await fill(r, 'f1', alice, bob, '0.1', '60000');
-  for (const [i, [who, , size]] of shorts.entries()) await fill(r, `g${i}`, grace, who, size ?? '0.01', '60000');
+  for (const [i, [who, , size]] of shorts.entries())
+    await fill(r, `g${i}`, grace, who, size ?? '0.01', '60000');
   await mark(r, 2, '44000');
   await fill(r, 'f2', bob, carol, '0.1', '44000', 'seller');
   await fill(r, 'f3', erin, dave, '0.2', '44000');
@@ -247,7 +254,13 @@ describe.runIf(READY)('cross-partition ADL and socialized loss (NATS JetStream +
     // nobody the last 0.08: the clearing subaccount is liquidated to the backstop at the mark
     // (3,600), 503 × 8/10 = 402.4 written off, 300 of it paid by the fund
     const rec = await clearingDone(r);
-    expect(rec).toMatchObject({ side: 'long', size: Q / 10n, value: 5_003_000_000n, applied: Q / 50n, rest: (8n * Q) / 100n });
+    expect(rec).toMatchObject({
+      side: 'long',
+      size: Q / 10n,
+      value: 5_003_000_000n,
+      applied: Q / 50n,
+      rest: (8n * Q) / 100n,
+    });
     expect(rec.appliedValue).toBe(1_000_600_000n);
     await until('the fund cover', async () => (await usdc(r, COVER_ACCOUNT)) === 300_000_000n);
     expect(await btc(r, frank)).toBe(0n);
@@ -275,7 +288,11 @@ describe.runIf(READY)('cross-partition ADL and socialized loss (NATS JetStream +
     });
     // the same leg sent to the wrong partition: refused before the engine
     const hash0 = r.workers[0]!.status().stateHash;
-    const wrong = await r.client.submitRaw(r.names.commandSubject(0), { ...leg, commandId: 'adl:x:1' }, 'wrong-leg');
+    const wrong = await r.client.submitRaw(
+      r.names.commandSubject(0),
+      { ...leg, commandId: 'adl:x:1' },
+      'wrong-leg',
+    );
     expect(wrong).toMatchObject({ ok: false, cluster: true, rejection: { code: 'WRONG_PARTITION' } });
     expect(r.workers[0]!.status().stateHash).toBe(hash0);
     // a leg for an unknown scope, and for one with no opposite position: typed, nothing moves
@@ -360,7 +377,11 @@ describe.runIf(READY)('cross-partition ADL and socialized loss (NATS JetStream +
     // (2,501.5); ranked again, nobody has the last 0.03: liquidated to the backstop at 1,350,
     // 1,500.9 − 1,350 = 150.9 written off (in one engine: 503 − 503 × 7/10)
     const rec = await clearingDone(r);
-    expect(rec).toMatchObject({ applied: (7n * Q) / 100n, appliedValue: 3_502_100_000n, rest: (3n * Q) / 100n });
+    expect(rec).toMatchObject({
+      applied: (7n * Q) / 100n,
+      appliedValue: 3_502_100_000n,
+      rest: (3n * Q) / 100n,
+    });
     expect(await btc(r, frank)).toBe(0n);
     expect(await btc(r, henry)).toBe(0n);
     const { cluster: got, single } = await accounts(r, EVERYONE);
@@ -378,7 +399,10 @@ describe.runIf(READY)('cross-partition ADL and socialized loss (NATS JetStream +
     r.workers[1] = undefined;
     await ok(r, { type: 'liquidate', commandId: 'l1', subaccount: { account: alice }, timeMs: 3 });
     await sleep(3000); // the first rank requests go unanswered
-    expect((await readCoordinatorLedger(PG_URL, r.names)).clearings[0]).toMatchObject({ state: 'open', applied: 0n });
+    expect((await readCoordinatorLedger(PG_URL, r.names)).clearings[0]).toMatchObject({
+      state: 'open',
+      applied: 0n,
+    });
     r.workers[1] = await startWorker(r, 1);
     const rec = await clearingDone(r);
     // frank was asked again and took his 0.01
@@ -436,7 +460,15 @@ describe.runIf(READY)('cross-partition ADL and socialized loss (NATS JetStream +
         'm2',
       ),
     ).toMatchObject({ ok: false, rejection: { code: 'UNKNOWN_SCOPE' } });
-    const clearing = { type: 'clearing', partition: 0, sub: 'b9', market: 'BTC-PERP', side: 'long', size: '1', value: '1' };
+    const clearing = {
+      type: 'clearing',
+      partition: 0,
+      sub: 'b9',
+      market: 'BTC-PERP',
+      side: 'long',
+      size: '1',
+      value: '1',
+    };
     expect(await r.client.coordinator({ ...clearing, partition: 5 }, 'm3')).toMatchObject({
       ok: false,
       rejection: { code: 'UNKNOWN_SCOPE' },

@@ -82,7 +82,12 @@ describe('publishRanks', () => {
     };
     expect(all).toEqual(scores(publishRanks(single.state, 0, 'BTC-PERP', 'long')));
     // what each can give is its whole position
-    expect(merged.map((l) => l.size)).toEqual([(4n * Q) / 10n, (3n * Q) / 10n, (3n * Q) / 10n, (2n * Q) / 10n]);
+    expect(merged.map((l) => l.size)).toEqual([
+      (4n * Q) / 10n,
+      (3n * Q) / 10n,
+      (3n * Q) / 10n,
+      (2n * Q) / 10n,
+    ]);
   });
 
   it('offers nobody for a losing side, an unknown market or one without a mark; never a reserved account', () => {
@@ -101,7 +106,14 @@ describe('publishRanks', () => {
     e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'BTC-PERP': '60000' } });
     e.executeOrThrow({ type: 'deposit', to: ref('a'), asset: 'USDC', amount: '100000' });
     e.executeOrThrow({ type: 'deposit', to: ref('b'), asset: 'USDC', amount: '100000' });
-    e.executeOrThrow({ type: 'fill', market: 'BTC-PERP', buyer: ref('a'), seller: ref('b'), size: '0.1', price: '60000' });
+    e.executeOrThrow({
+      type: 'fill',
+      market: 'BTC-PERP',
+      buyer: ref('a'),
+      seller: ref('b'),
+      size: '0.1',
+      price: '60000',
+    });
     // the pair subaccount takes b's short over by an ADL leg: a clearing position, never ranked
     e.executeOrThrow({
       type: 'adl_leg',
@@ -174,7 +186,14 @@ describe('adl_leg', () => {
     e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'BTC-PERP': '60000' } });
     e.executeOrThrow({ type: 'deposit', to: ref('a'), asset: 'USDC', amount: '100000' });
     e.executeOrThrow({ type: 'deposit', to: ref('b'), asset: 'USDC', amount: '100000' });
-    e.executeOrThrow({ type: 'fill', market: 'BTC-PERP', buyer: ref('a'), seller: ref('b'), size: '0.01', price: '60000' });
+    e.executeOrThrow({
+      type: 'fill',
+      market: 'BTC-PERP',
+      buyer: ref('a'),
+      seller: ref('b'),
+      size: '0.01',
+      price: '60000',
+    });
     return e;
   }
   const leg = (over: Record<string, unknown> = {}) => ({
@@ -223,7 +242,14 @@ describe('adl_leg', () => {
     expect(e.stateHash()).toBe(hash);
     expect(e.state.seq).toBe(seq);
     // a position of nothing: a's long closed first by a fill, then a leg for it
-    e.executeOrThrow({ type: 'fill', market: 'BTC-PERP', buyer: ref('b'), seller: ref('a'), size: '0.01', price: '60000' });
+    e.executeOrThrow({
+      type: 'fill',
+      market: 'BTC-PERP',
+      buyer: ref('b'),
+      seller: ref('a'),
+      size: '0.01',
+      price: '60000',
+    });
     const after = e.stateHash();
     expect(e.execute(leg({ subaccount: ref('a'), side: 'long' }))).toMatchObject({
       ok: false,
@@ -391,7 +417,8 @@ describe('ADL over partitions, against one engine', () => {
     expect(one.socialized).toBe(-402_400_000n);
     expect(two.socialized).toBe(-402_400_000n);
     // the clearing pair subaccounts hold equal and opposite positions at the same value
-    const pair = (e: Engine) => e.state.subaccounts.get(`${ADL_CLEARING_ACCOUNT}/0`)?.positions.get('BTC-PERP');
+    const pair = (e: Engine) =>
+      e.state.subaccounts.get(`${ADL_CLEARING_ACCOUNT}/0`)?.positions.get('BTC-PERP');
     expect(pair(two.engines[0]!)).toMatchObject({ size: (2n * Q) / 100n, entryValue: 1_000_600_000n });
     expect(pair(two.engines[1]!)).toMatchObject({ size: (-2n * Q) / 100n, entryValue: -1_000_600_000n });
   });
@@ -410,7 +437,8 @@ describe('ADL over partitions, against one engine', () => {
     expect(one.socialized).toBe(0n);
     expect(three.socialized).toBe(0n);
     const net = three.engines.reduce(
-      (s, e) => s + (e.state.subaccounts.get(`${ADL_CLEARING_ACCOUNT}/0`)?.positions.get('BTC-PERP')?.size ?? 0n),
+      (s, e) =>
+        s + (e.state.subaccounts.get(`${ADL_CLEARING_ACCOUNT}/0`)?.positions.get('BTC-PERP')?.size ?? 0n),
       0n,
     );
     expect(net).toBe(0n);

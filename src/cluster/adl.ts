@@ -66,7 +66,13 @@ export function publishRanks(
   for (const c of adlQueue(state, m, side === 'long' ? 1n : -1n, '', state.policy.adlRanking)) {
     const s = state.subaccounts.get(c.sub)!;
     if (reserved.has(s.ref.account) || s.ref.account === ADL_CLEARING_ACCOUNT) continue;
-    out.push({ partition, account: s.ref.account, sub: s.ref.sub, score: String(c.score), size: String(c.available) });
+    out.push({
+      partition,
+      account: s.ref.account,
+      sub: s.ref.sub,
+      score: String(c.score),
+      size: String(c.available),
+    });
   }
   return out;
 }

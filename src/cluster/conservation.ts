@@ -127,6 +127,7 @@ export async function checkConservation(
   if (ledger.balance + ledger.fundPaid !== ledger.funded) {
     problems.push(`fund: balance ${ledger.balance} + paid ${ledger.fundPaid} ≠ funded ${ledger.funded}`);
   }
+  if (paid !== ledger.fundPaid) problems.push(`covers: paid ${paid} ≠ paid from the fund ${ledger.fundPaid}`);
   const adl = checkClearing(parts, ledger.clearings, problems);
   if (settlement !== '') {
     total[settlement] = (total[settlement] ?? 0n) + ledger.balance + inFlight;
@@ -182,7 +183,9 @@ function checkClearing(
       const held = part.clearing[r.sub]?.[r.market] ?? 0n;
       const want = sign * (r.size - r.moved - r.rest);
       if (held !== want)
-        problems.push(`ADL: ${ADL_CLEARING_ACCOUNT}/${r.sub} in partition ${r.partition} holds ${held} ≠ ${want}`);
+        problems.push(
+          `ADL: ${ADL_CLEARING_ACCOUNT}/${r.sub} in partition ${r.partition} holds ${held} ≠ ${want}`,
+        );
     }
   }
   for (const x of parts) {
@@ -200,7 +203,9 @@ function checkClearing(
     const lo = hi - sl;
     const [min, max] = lo < hi ? [lo, hi] : [hi, lo];
     if (a < min || a > max)
-      problems.push(`ADL ${m}: clearing positions sum to ${a}, outside [${min}, ${max}] (the record, legs in flight)`);
+      problems.push(
+        `ADL ${m}: clearing positions sum to ${a}, outside [${min}, ${max}] (the record, legs in flight)`,
+      );
     out[m] = { clearing: a, inFlight: sl < 0n ? -sl : sl };
   }
   return out;

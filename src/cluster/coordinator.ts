@@ -437,7 +437,8 @@ export class Coordinator {
           value: formatDecimal(BigInt(l.value), this.opts.settlement.decimals),
           clearing: { account: ADL_CLEARING_ACCOUNT, sub: ADL_PAIR_SUB },
         });
-        const traded = answer.ok === true ? (answer as { traded?: { size: string; value: string } }).traded : undefined;
+        const traded =
+          answer.ok === true ? (answer as { traded?: { size: string; value: string } }).traded : undefined;
         size = traded === undefined ? 0n : BigInt(traded.size);
         value = traded === undefined ? 0n : BigInt(traded.value);
         await this.db.query(

@@ -348,7 +348,8 @@ export class PartitionWorker {
     const r = this.engine.execute(command);
     if (r.ok && r.replayed !== true) {
       // one shortfall report per write-off
-      if (this.engine.state.socializedLedger < written) this.writeOffs.push(-this.engine.state.socializedLedger);
+      if (this.engine.state.socializedLedger < written)
+        this.writeOffs.push(-this.engine.state.socializedLedger);
       for (const e of r.events) {
         if (e.type === 'subaccount_opened' && isClearingSub(e.ref)) this.clearings.push(e.ref.sub);
       }

@@ -22,7 +22,8 @@ import { emitTrade } from './step.ts';
 export function adlLeg(ctx: CommandContext, c: Extract<Command, { type: 'adl_leg' }>): void {
   const state = ctx.state;
   const clearing = state.config.adlClearing;
-  if (clearing === undefined) reject('MALFORMED_COMMAND', 'adl_leg needs an ADL clearing account (config adlClearing)');
+  if (clearing === undefined)
+    reject('MALFORMED_COMMAND', 'adl_leg needs an ADL clearing account (config adlClearing)');
   if (c.clearing.account !== clearing.account)
     reject('MALFORMED_COMMAND', `an ADL leg's other side is a subaccount of ${clearing.account}`);
   const market = ctx.market(c.market);
