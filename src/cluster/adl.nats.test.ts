@@ -317,6 +317,7 @@ describe.runIf(READY)('cross-partition ADL and socialized loss (NATS JetStream +
     // the worker restarts and reports its clearing subaccount again: answered from the record
     await r.workers[0]!.stop();
     r.workers[0] = await startWorker(r, 0);
+    expect(r.workers[0].engine.state.config.adlClearing).toEqual({ account: ADL_CLEARING_ACCOUNT });
     await sleep(500);
     expect((await accounts(r, EVERYONE)).cluster).toEqual(got);
     const report = await conserved(r);

@@ -647,10 +647,6 @@ async function migrate(db: pg.Client, schema: string): Promise<void> {
       INSERT INTO ${schema}.fund (id, balance, funded) VALUES (1, 0, 0) ON CONFLICT (id) DO NOTHING;
       ALTER TABLE ${schema}.covers
         ADD COLUMN IF NOT EXISTS need NUMERIC(60, 0),
-        ADD COLUMN IF NOT EXISTS market TEXT,
-        ADD COLUMN IF NOT EXISTS side TEXT,
-        ADD COLUMN IF NOT EXISTS adl_state TEXT NOT NULL DEFAULT 'none',
-        ADD COLUMN IF NOT EXISTS adl_paid NUMERIC(60, 0) NOT NULL DEFAULT 0,
         ADD COLUMN IF NOT EXISTS socialized NUMERIC(60, 0) NOT NULL DEFAULT 0;
       CREATE TABLE IF NOT EXISTS ${schema}.clearings (
         partition INTEGER NOT NULL,
