@@ -473,7 +473,9 @@ export class Coordinator {
         type: 'liquidate',
         subaccount: { account: ADL_CLEARING_ACCOUNT, sub: rec.sub },
       });
-      if (answer.ok === true) rest = left;
+      // a partial liquidation (the clearing subaccount is no longer bankrupt) closes less: it keeps the rest
+      const traded = answer.ok === true ? (answer as { traded?: { size: string } }).traded : undefined;
+      rest = traded === undefined ? 0n : BigInt(traded.size);
     }
     await this.db.query(
       `UPDATE ${this.schema}.clearings SET state = 'done', rest = $3 WHERE partition = $1 AND sub = $2`,

@@ -84,7 +84,7 @@ export type WorkerOutcome =
       seq: number;
       events: { seq: number; type: string }[];
       replayed?: true;
-      /** An ADL leg's trade: the size (qty9) and value (settlement units) it closed, as it applied. */
+      /** A coordinator's ADL command: the size (qty9) and value (settlement units) its trades closed. */
       traded?: { size: string; value: string };
     }
   | {
@@ -355,12 +355,16 @@ export class PartitionWorker {
       }
     }
     const out = this.outcome(r);
-    if (out.ok && r.ok && command.type === 'adl_leg') {
-      const t = r.events.find((e) => e.type === 'traded');
-      if (t?.type === 'traded') {
-        const value = t.valueQuote < 0n ? -t.valueQuote : t.valueQuote;
-        return { ...out, traded: { size: String(t.sizeQty9), value: String(value) } };
+    if (out.ok && r.ok && isAdlCommand(command)) {
+      // what the coordinator's leg (or the rest's liquidation) closed: every trade of the command
+      let size = 0n;
+      let value = 0n;
+      for (const e of r.events) {
+        if (e.type !== 'traded') continue;
+        size += e.sizeQty9;
+        value += e.valueQuote < 0n ? -e.valueQuote : e.valueQuote;
       }
+      return { ...out, traded: { size: String(size), value: String(value) } };
     }
     return out;
   }
