@@ -483,65 +483,72 @@ describe('ADL over partitions, against one engine (random counterparties)', () =
     deposit: fc.integer({ min: 1, max: 50_000 }),
     p: fc.integer({ min: 0, max: 1 }),
   });
-  test.prop([fc.array(short, { minLength: 1, maxLength: 5 }), fc.integer({ min: 2, max: 3 })], {
+  test.prop([fc.array(short, { minLength: 1, maxLength: 5 }), fc.integer({ min: 2, max: 3 }), fc.boolean()], {
     numRuns: 40,
-  })('every account ends with the same balances and positions, and the same write-off', (shorts, n) => {
-    const names = shorts.map((x, i) => `s${i}p${1 + (x.p % (n - 1))}`);
-    const home = (who: string) => (NEIGHBOURS.includes(who) ? 0 : Number(who.slice(who.indexOf('p') + 1)));
-    const run = (parts: number) => {
-      const engines = Array.from({ length: parts }, () =>
-        Engine.create(parts === 1 ? base : { ...base, adlClearing: { account: ADL_CLEARING_ACCOUNT } }),
-      );
-      const at = (who: string) => engines[parts === 1 ? 0 : home(who.replace(/^g/, ''))]!;
-      const all = (c: Record<string, unknown>) => {
-        for (const e of engines) e.executeOrThrow(c);
+  })(
+    'every account ends with the same balances and positions, and the same write-off (a bankrupt long or short)',
+    (shorts, n, mirrored) => {
+      // mirrored: alice short at 60,000, every other side swapped, the marks 76,000 then 75,000
+      const [hi, at2] = mirrored ? ['76000', '75000'] : ['44000', '45000'];
+      const trade = (buyer: string, seller: string): [string, string] =>
+        mirrored ? [seller, buyer] : [buyer, seller];
+      const names = shorts.map((x, i) => `s${i}p${1 + (x.p % (n - 1))}`);
+      const home = (who: string) => (NEIGHBOURS.includes(who) ? 0 : Number(who.slice(who.indexOf('p') + 1)));
+      const run = (parts: number) => {
+        const engines = Array.from({ length: parts }, () =>
+          Engine.create(parts === 1 ? base : { ...base, adlClearing: { account: ADL_CLEARING_ACCOUNT } }),
+        );
+        const at = (who: string) => engines[parts === 1 ? 0 : home(who.replace(/^g/, ''))]!;
+        const all = (c: Record<string, unknown>) => {
+          for (const e of engines) e.executeOrThrow(c);
+        };
+        const fill = (buyer: string, seller: string, size: string, price: string) =>
+          at(buyer).executeOrThrow({
+            type: 'fill',
+            market: 'BTC-PERP',
+            buyer: ref(buyer),
+            seller: ref(seller),
+            size,
+            price,
+          });
+        all({ type: 'prices', timeMs: 1, marks: { 'BTC-PERP': '60000' } });
+        const deposits: [string, string][] = [
+          ['backstop', '10000000'],
+          ['alice', '1000'],
+          ['bob', '100000'],
+          ['carol', '10000'],
+          ['dave', '10000'],
+          ['erin', '10000'],
+        ];
+        for (const [i, s] of shorts.entries())
+          deposits.push([names[i]!, String(s.deposit + 7 * s.milli)], [`g${names[i]}`, '100000']);
+        for (const [who, amount] of deposits)
+          at(who).executeOrThrow({ type: 'deposit', to: ref(who), asset: 'USDC', amount });
+        fill(...trade('alice', 'bob'), '0.1', '60000');
+        for (const [i, s] of shorts.entries())
+          fill(...trade(`g${names[i]}`, names[i]!), (s.milli / 1000).toFixed(3), '60000');
+        all({ type: 'prices', timeMs: 2, marks: { 'BTC-PERP': hi } });
+        fill(...trade('bob', 'carol'), '0.1', hi);
+        fill(...trade('erin', 'dave'), '0.2', hi);
+        all({ type: 'prices', timeMs: 3, marks: { 'BTC-PERP': at2 } });
+        at('alice').executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 3 });
+        if (parts > 1) deleverageInMemory(engines);
+        return { engines, socialized: engines.reduce((x, e) => x + e.state.socializedLedger, 0n) };
       };
-      const fill = (buyer: string, seller: string, size: string, price: string) =>
-        at(buyer).executeOrThrow({
-          type: 'fill',
-          market: 'BTC-PERP',
-          buyer: ref(buyer),
-          seller: ref(seller),
-          size,
-          price,
-        });
-      all({ type: 'prices', timeMs: 1, marks: { 'BTC-PERP': '60000' } });
-      const deposits: [string, string][] = [
-        ['backstop', '10000000'],
-        ['alice', '1000'],
-        ['bob', '100000'],
-        ['carol', '10000'],
-        ['dave', '10000'],
-        ['erin', '10000'],
-      ];
-      for (const [i, s] of shorts.entries())
-        deposits.push([names[i]!, String(s.deposit + 7 * s.milli)], [`g${names[i]}`, '100000']);
-      for (const [who, amount] of deposits)
-        at(who).executeOrThrow({ type: 'deposit', to: ref(who), asset: 'USDC', amount });
-      fill('alice', 'bob', '0.1', '60000');
-      for (const [i, s] of shorts.entries())
-        fill(`g${names[i]}`, names[i]!, (s.milli / 1000).toFixed(3), '60000');
-      all({ type: 'prices', timeMs: 2, marks: { 'BTC-PERP': '44000' } });
-      fill('bob', 'carol', '0.1', '44000');
-      fill('erin', 'dave', '0.2', '44000');
-      all({ type: 'prices', timeMs: 3, marks: { 'BTC-PERP': '45000' } });
-      at('alice').executeOrThrow({ type: 'liquidate', subaccount: ref('alice'), timeMs: 3 });
-      if (parts > 1) deleverageInMemory(engines);
-      return { engines, socialized: engines.reduce((x, e) => x + e.state.socializedLedger, 0n) };
-    };
-    const one = run(1);
-    const many = run(n);
-    expect(accounts(many.engines)).toEqual(accounts(one.engines));
-    expect(many.socialized).toBe(one.socialized);
-    // per market the clearing positions sum to zero over the partitions: Σ long = Σ short
-    const net = many.engines.reduce(
-      (x, e) =>
-        x +
-        [...e.state.subaccounts.values()]
-          .filter((s) => s.ref.account === ADL_CLEARING_ACCOUNT)
-          .reduce((y, s) => y + (s.positions.get('BTC-PERP')?.size ?? 0n), 0n),
-      0n,
-    );
-    expect(net).toBe(0n);
-  });
+      const one = run(1);
+      const many = run(n);
+      expect(accounts(many.engines)).toEqual(accounts(one.engines));
+      expect(many.socialized).toBe(one.socialized);
+      // per market the clearing positions sum to zero over the partitions: Σ long = Σ short
+      const net = many.engines.reduce(
+        (x, e) =>
+          x +
+          [...e.state.subaccounts.values()]
+            .filter((s) => s.ref.account === ADL_CLEARING_ACCOUNT)
+            .reduce((y, s) => y + (s.positions.get('BTC-PERP')?.size ?? 0n), 0n),
+        0n,
+      );
+      expect(net).toBe(0n);
+    },
+  );
 });

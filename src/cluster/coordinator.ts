@@ -307,10 +307,12 @@ export class Coordinator {
        ON CONFLICT (partition, sub) DO NOTHING`,
       [...key, c.market, c.side, String(BigInt(c.size)), String(BigInt(c.value))],
     );
-    const replayed = inserted.rowCount === 0;
+    // answered before: recorded and done when this delivery came
+    let replayed = inserted.rowCount === 0;
     for (;;) {
       const rec = await this.clearingRow(c.partition, c.sub);
       if (rec.state === 'done') break;
+      replayed = false;
       await this.finishLegs(rec);
       const now = await this.clearingRow(c.partition, c.sub);
       const left = now.size - now.applied;
