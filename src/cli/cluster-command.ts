@@ -273,15 +273,17 @@ function conservationText(r: ConservationReport): string {
       .map(([a, s]) => `${a} ${s.ledger}`)
       .join(', ');
     lines.push(
-      `  partition ${p.partition}: seq ${p.seq}, ledgers ${assets}; written off ${p.shortfall}, cover ${p.cover}, ADL escrow ${p.escrow}`,
+      `  partition ${p.partition}: seq ${p.seq}, ledgers ${assets}; written off ${p.shortfall}, cover ${p.cover}`,
     );
   }
   lines.push(
     `  coordinator fund: balance ${r.fund.balance}, funded ${r.fund.funded}, paid ${r.fund.paid}; in flight ${r.inFlight}`,
   );
-  lines.push(
-    `  cross-partition ADL: collected ${r.adl.collected}, paid ${r.adl.paid}, legs pending ${r.adl.pending}`,
-  );
+  for (const [m, a] of Object.entries(r.adl)) {
+    lines.push(
+      `  cross-partition ADL ${m}: clearing positions sum ${a.clearing}, legs in flight ${a.inFlight}`,
+    );
+  }
   for (const p of r.problems) lines.push(`  problem: ${p}`);
   return `${lines.join('\n')}\n`;
 }

@@ -5,21 +5,24 @@
  * 2. the coordinator's fund: balance + Σ paid = Σ funded;
  * 3. what the coordinator paid each partition is what sits in that partition's cover account
  *    (a difference is a cover in flight: published, not yet applied);
- * 4. cross-partition ADL (adl.ts): what the coordinator paid from ADL equals what it recorded
- *    collected, and each partition's escrow subaccounts (`cluster-adl`) hold at least what was
- *    collected from it and at most that plus the legs still unanswered (applied, not recorded);
- * so, per asset, Σ partitions' ledgers − Σ collected escrow + the fund's balance + covers in
- * flight = money that came in from outside (partitions' net deposits minus covers, plus the
- * fund's contributions): nothing created or destroyed between partitions. Money collected by ADL
- * still sits in its partition's escrow (the ledgers there stay balanced) and is counted once, as
- * the cover it paid.
+ * so, per asset, Σ partitions' ledgers + the fund's balance + covers in flight = money that came
+ * in from outside: nothing created or destroyed between partitions. Cross-partition ADL moves no
+ * money between partitions (each leg's cash stays in its own partition's ledgers).
+ * 4. Positions, per market: every trade inside a partition is two-sided, so the cluster's
+ *    accounts are long as much as short exactly when the clearing account's positions (adl.ts)
+ *    sum to zero over the partitions. They do once every clearing position is deleveraged; while
+ *    one is open the sum is what the coordinator's record says is still to be placed, less what
+ *    may have applied without its answer being recorded yet (legs in flight, and the rest's
+ *    liquidation of an open one). A clearing position the coordinator has no record of yet (its
+ *    report in flight) counts at its size. A finished one's clearing subaccount holds exactly its
+ *    size less what was moved and what the rest's liquidation closed.
  */
 import { Engine } from '../core/engine/engine.ts';
 import { ledgerSums } from '../core/engine/invariants.ts';
 import { PostgresJournal } from '../store/postgres-journal.ts';
-import { readCoordinatorLedger } from './coordinator.ts';
+import { type ClearingRecord, readCoordinatorLedger } from './coordinator.ts';
 import type { ClusterNames } from './names.ts';
-import { ADL_ESCROW_SUB, COVER_ACCOUNT } from './partition.ts';
+import { ADL_CLEARING_ACCOUNT, ADL_PAIR_SUB, COVER_ACCOUNT } from './partition.ts';
 
 export interface PartitionMoney {
   readonly partition: number;
@@ -31,8 +34,8 @@ export interface PartitionMoney {
   readonly cover: bigint;
   /** Settlement units written off (−socialized ledger). */
   readonly shortfall: bigint;
-  /** Settlement units in the partition's ADL escrow subaccounts. */
-  readonly escrow: bigint;
+  /** The clearing account's positions: per subaccount, per market, signed size (qty9). */
+  readonly clearing: Record<string, Record<string, bigint>>;
 }
 
 export interface ConservationReport {
@@ -41,8 +44,12 @@ export interface ConservationReport {
   readonly partitions: PartitionMoney[];
   /** The fund: `paid` is what it paid (ADL payments are in `adl`). */
   readonly fund: { balance: bigint; funded: bigint; paid: bigint };
-  /** Cross-partition ADL: collected into escrow (and paid as cover), and legs not yet answered. */
-  readonly adl: { collected: bigint; paid: bigint; pending: bigint };
+  /**
+   * Cross-partition ADL, per market: the clearing account's positions summed over the partitions
+   * (signed qty9; 0 when Σ long = Σ short over the cluster's accounts), and the size of legs in
+   * flight (planned or sent, no answer recorded).
+   */
+  readonly adl: Record<string, { clearing: bigint; inFlight: bigint }>;
   /** Settlement units paid by the coordinator and not yet in a cover account. */
   readonly inFlight: bigint;
   /** Per asset: Σ partitions' ledgers + fund balance (settlement asset). */
@@ -77,10 +84,15 @@ export async function checkConservation(
         external[asset] = (external[asset] ?? 0n) + s.netDeposits;
       }
       let cover = 0n;
-      let escrow = 0n;
+      const clearing: Record<string, Record<string, bigint>> = {};
       for (const s of st.subaccounts.values()) {
         if (s.ref.account === COVER_ACCOUNT) cover += s.balances.get(settlement) ?? 0n;
-        if (s.ref.sub === ADL_ESCROW_SUB) escrow += s.balances.get(settlement) ?? 0n;
+        if (s.ref.account !== ADL_CLEARING_ACCOUNT) continue;
+        for (const pos of s.positions.values()) {
+          if (pos.size === 0n) continue;
+          clearing[s.ref.sub] ??= {};
+          clearing[s.ref.sub]![pos.market] = pos.size;
+        }
       }
       external[settlement] = (external[settlement] ?? 0n) - cover;
       parts.push({
@@ -90,7 +102,7 @@ export async function checkConservation(
         assets,
         cover,
         shortfall: -st.socializedLedger,
-        escrow,
+        clearing,
       });
     } catch (err) {
       problems.push(`partition ${p}: ${err instanceof Error ? err.message : String(err)}`);
@@ -115,30 +127,10 @@ export async function checkConservation(
   if (ledger.balance + ledger.fundPaid !== ledger.funded) {
     problems.push(`fund: balance ${ledger.balance} + paid ${ledger.fundPaid} ≠ funded ${ledger.funded}`);
   }
-  if (paid !== ledger.fundPaid + ledger.adlPaid) {
-    problems.push(`covers: paid ${paid} ≠ fund ${ledger.fundPaid} + ADL ${ledger.adlPaid}`);
-  }
-  let collected = 0n;
-  let pending = 0n;
-  for (const x of parts) {
-    const got = ledger.collected.get(x.partition) ?? 0n;
-    const open = ledger.pending.get(x.partition) ?? 0n;
-    collected += got;
-    pending += open;
-    if (x.escrow < got || x.escrow > got + open) {
-      problems.push(
-        `partition ${x.partition}: ADL escrow ${x.escrow} outside [collected ${got}, collected + pending ${got + open}]`,
-      );
-    }
-  }
-  for (const p of [...ledger.collected.keys(), ...ledger.pending.keys()]) {
-    if (!parts.some((x) => x.partition === p)) problems.push(`ADL legs recorded for unknown partition ${p}`);
-  }
-  if (collected !== ledger.adlPaid) {
-    problems.push(`ADL: paid ${ledger.adlPaid} ≠ collected ${collected}`);
-  }
+  if (paid !== ledger.fundPaid) problems.push(`covers: paid ${paid} ≠ paid from the fund ${ledger.fundPaid}`);
+  const adl = checkClearing(parts, ledger.clearings, problems);
   if (settlement !== '') {
-    total[settlement] = (total[settlement] ?? 0n) + ledger.balance + inFlight - collected;
+    total[settlement] = (total[settlement] ?? 0n) + ledger.balance + inFlight;
     external[settlement] = (external[settlement] ?? 0n) + ledger.funded;
     for (const asset of Object.keys(total)) {
       if (total[asset] !== external[asset])
@@ -150,9 +142,71 @@ export async function checkConservation(
     problems,
     partitions: parts,
     fund: { balance: ledger.balance, funded: ledger.funded, paid: ledger.fundPaid },
-    adl: { collected, paid: ledger.adlPaid, pending },
+    adl,
     inFlight,
     total,
     external,
   };
+}
+
+/**
+ * Invariant 4 (positions): per market, the clearing positions summed over the partitions against
+ * the coordinator's record of what is still to be placed; problems are pushed to `problems`.
+ */
+function checkClearing(
+  parts: readonly PartitionMoney[],
+  records: readonly ClearingRecord[],
+  problems: string[],
+): Record<string, { clearing: bigint; inFlight: bigint }> {
+  const actual = new Map<string, bigint>();
+  for (const x of parts) {
+    for (const positions of Object.values(x.clearing)) {
+      for (const [m, size] of Object.entries(positions)) actual.set(m, (actual.get(m) ?? 0n) + size);
+    }
+  }
+  // expected: Σ sign × (size − applied − rest), less up to `slack` in flight (same sign)
+  const expected = new Map<string, bigint>();
+  const slack = new Map<string, bigint>();
+  const known = new Set<string>();
+  for (const r of records) {
+    known.add(`${r.partition}/${r.sub}`);
+    const sign = r.side === 'long' ? 1n : -1n;
+    expected.set(r.market, (expected.get(r.market) ?? 0n) + sign * (r.size - r.applied - r.rest));
+    const open = r.state === 'done' ? r.pending : r.size - r.applied;
+    slack.set(r.market, (slack.get(r.market) ?? 0n) + sign * open);
+    const part = parts.find((x) => x.partition === r.partition);
+    if (part === undefined) {
+      problems.push(`ADL: clearing position ${r.partition}/${r.sub} recorded for an unknown partition`);
+      continue;
+    }
+    if (r.state === 'done') {
+      const held = part.clearing[r.sub]?.[r.market] ?? 0n;
+      const want = sign * (r.size - r.moved - r.rest);
+      if (held !== want)
+        problems.push(
+          `ADL: ${ADL_CLEARING_ACCOUNT}/${r.sub} in partition ${r.partition} holds ${held} ≠ ${want}`,
+        );
+    }
+  }
+  for (const x of parts) {
+    for (const [sub, positions] of Object.entries(x.clearing)) {
+      if (sub === ADL_PAIR_SUB || known.has(`${x.partition}/${sub}`)) continue;
+      // reported, not recorded yet (or its report in flight): it counts at its size
+      for (const [m, size] of Object.entries(positions)) expected.set(m, (expected.get(m) ?? 0n) + size);
+    }
+  }
+  const out: Record<string, { clearing: bigint; inFlight: bigint }> = {};
+  for (const m of new Set([...actual.keys(), ...expected.keys(), ...slack.keys()])) {
+    const a = actual.get(m) ?? 0n;
+    const hi = expected.get(m) ?? 0n;
+    const sl = slack.get(m) ?? 0n;
+    const lo = hi - sl;
+    const [min, max] = lo < hi ? [lo, hi] : [hi, lo];
+    if (a < min || a > max)
+      problems.push(
+        `ADL ${m}: clearing positions sum to ${a}, outside [${min}, ${max}] (the record, legs in flight)`,
+      );
+    out[m] = { clearing: a, inFlight: sl < 0n ? -sl : sl };
+  }
+  return out;
 }

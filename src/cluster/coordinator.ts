@@ -6,11 +6,9 @@
  *    fell) publishes `{type: 'shortfall', partition, total}` on the coordinator subject, `total`
  *    being its cumulative write-off in settlement-asset units (a running total, so a repeat or a
  *    late request is recognised: message id `shortfall:<partition>:<total>`).
- * 2. The coordinator pays `min(fund, total − highest total it already answered for that
- *    partition)` out of the fund and records the answer under (partition, total); a request it
- *    already answered changes nothing. It takes every request waiting in one PostgreSQL
- *    transaction per round (coverage-round.ts decides them as if one at a time, in order), so
- *    the work per round is bounded however many partitions ask.
+ * 2. The coordinator, in one PostgreSQL transaction, pays `min(fund, total − highest total it
+ *    already answered for that partition)` out of the fund and records the answer under
+ *    (partition, total); a request it already answered changes nothing.
  * 3. It then publishes the payment to the partition as a `deposit` into the partition's cover
  *    account (command id and message id `cover:<partition>:<total>`), and only then acks the
  *    request; after a crash the request comes again and the recorded payment is re-sent (the
@@ -19,16 +17,21 @@
  *    fund balance + Σ paid = Σ funded, and each partition's cover account holds exactly what the
  *    coordinator paid it (checked by conservation.ts).
  *
- * 5. What the fund cannot pay goes to cross-partition ADL (adl.ts) when the request names the
- *    write-off's market and side: the coordinator asks every partition for its ranks, merges them
- *    (`planAdl`) and records the plan (one row per leg) before sending anything; each leg is an
- *    `adl:<partition>:<total>:<leg>` transfer of a counterparty's profit into its escrow
- *    subaccount, sent to the counterparty's partition, whose outcome (applied or refused) is
- *    recorded; when every leg has an outcome the collected sum is paid to the bankrupt partition
- *    as a second cover deposit (`cover:<partition>:<total>:adl`) and the rest stays written off
- *    (socialized loss, the last resort). A leg without an answer (its partition is down) leaves
- *    the request unacknowledged (nak with a delay): it comes again and the plan resumes from its
- *    record; a partition's engine answers a repeated leg with its first outcome.
+ * 5. Cross-partition ADL (adl.ts): a partition whose waterfall closed a bankrupt position's
+ *    rest to a clearing subaccount publishes `{type: 'clearing', partition, sub, market, side,
+ *    size, value}` (message id `clearing:<partition>:<sub>`; the first report is recorded). The
+ *    coordinator asks every partition for its ranks (a partition that does not answer is asked
+ *    again: twice per delivery, the request itself retried up to RANK_DELIVERIES times before it
+ *    plans without it), plans legs (`planAdl`) and records them before sending any. Each leg is
+ *    an `adl_leg` in the counterparty's partition (`adl:<p>:<sub>:<leg>`), whose answer says what
+ *    it closed (clamped when the position shrank since it was ranked, refused when none is left),
+ *    then the same size and value moved off the clearing subaccount in the bankrupt's partition
+ *    (`adl:<p>:<sub>:<leg>:move`). What a clamped or refused leg did not place is ranked again,
+ *    up to MAX_ROUNDS rounds; what nobody takes is closed by liquidating the clearing subaccount
+ *    (`adl:<p>:<sub>:rest`: the backstop at the mark, its loss written off and reported as a
+ *    shortfall). A leg without an answer (its partition is down) leaves the request
+ *    unacknowledged (nak with a delay): it comes again and resumes from the record; a
+ *    partition's engine answers a repeated command id with its first outcome.
  *
  * The coordinator's state is a small exact ledger of its own (not an Engine): four tables,
  * integers as NUMERIC, read back as strings and turned into bigint.
@@ -39,7 +42,7 @@ import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import pg from 'pg';
 import { z } from 'zod';
 import { formatDecimal } from '../core/num/fixed.ts';
-import { ADL_ESCROW_SUB, type AdlRank, planAdl } from './adl.ts';
+import { ADL_CLEARING_ACCOUNT, ADL_PAIR_SUB, type AdlRank, planAdl } from './adl.ts';
 import { coverKey, decideRound, type RoundDecision, type RoundRequest } from './coverage-round.ts';
 import type { ClusterNames } from './names.ts';
 import {
@@ -60,9 +63,22 @@ export const CoordinatorCommandSchema = z.discriminatedUnion('type', [
     type: z.literal('shortfall'),
     partition: z.number().int(),
     total: units,
-    /** The write-off's market and the bankrupt side (the ADL counterparties are on the other). */
+    /** Sent by earlier versions (ADL that moved money only); ignored. */
     market: z.string().min(1).max(64).optional(),
     side: z.enum(['long', 'short']).optional(),
+  }),
+  z.strictObject({
+    type: z.literal('clearing'),
+    partition: z.number().int(),
+    /** The clearing subaccount (`b<seq>`) holding what the partition's ADL queue could not take. */
+    sub: z.string().regex(/^b[0-9]{1,20}$/),
+    market: z.string().regex(/^[A-Za-z0-9_.:/-]{1,64}$/),
+    /** The bankrupt side (the clearing subaccount's; its counterparties are on the other). */
+    side: z.enum(['long', 'short']),
+    /** Its size, base units at 9 decimals. */
+    size: units,
+    /** Its entry value: the bankruptcy value of `size`, settlement units. */
+    value: units,
   }),
   z.strictObject({
     type: z.literal('fund'),
@@ -71,6 +87,7 @@ export const CoordinatorCommandSchema = z.discriminatedUnion('type', [
   }),
 ]);
 export type CoordinatorCommand = z.output<typeof CoordinatorCommandSchema>;
+type ClearingCommand = Extract<CoordinatorCommand, { type: 'clearing' }>;
 
 export type CoordinatorOutcome =
   | { ok: true; kind: 'funded'; amount: string; replayed?: true }
@@ -81,10 +98,20 @@ export type CoordinatorOutcome =
       total: string;
       /** Paid from the fund. */
       paid: string;
-      /** Taken from other positions by cross-partition ADL and paid too. */
-      adl?: string;
       /** Left written off in the partition (socialized loss). */
       socialized?: string;
+      replayed?: true;
+    }
+  | {
+      ok: true;
+      kind: 'deleveraged';
+      partition: number;
+      sub: string;
+      /** Size (qty9) and value placed with counterparties by ADL legs. */
+      placed: string;
+      placedValue: string;
+      /** Size nobody took (closed to the backstop by liquidating the clearing subaccount). */
+      rest: string;
       replayed?: true;
     }
   | {
@@ -105,19 +132,38 @@ export interface CoordinatorOptions {
 export interface CoordinatorLedger {
   readonly balance: bigint;
   readonly funded: bigint;
-  /** Σ paid per partition (from the fund and by ADL). */
+  /** Σ paid per partition (from the fund). */
   readonly paid: Map<number, bigint>;
   /** Σ paid from the fund (all partitions). */
   readonly fundPaid: bigint;
-  /** Σ paid from ADL collections (all partitions); equals Σ collected. */
-  readonly adlPaid: bigint;
-  /** Per counterparty partition: Σ ADL legs applied (collected into escrow). */
-  readonly collected: Map<number, bigint>;
-  /** Per counterparty partition: Σ ADL legs sent and not answered yet. */
-  readonly pending: Map<number, bigint>;
+  /** Cross-partition ADL, one entry per clearing position reported (adl.ts). */
+  readonly clearings: ClearingRecord[];
 }
 
-/** An ADL leg its partition did not answer in time: the request is retried later. */
+/** A clearing position as the coordinator recorded it, and how far its ADL has gone. */
+export interface ClearingRecord {
+  readonly partition: number;
+  readonly sub: string;
+  readonly market: string;
+  readonly side: 'long' | 'short';
+  readonly size: bigint;
+  readonly value: bigint;
+  /** Size and value applied in counterparties' partitions (legs answered). */
+  readonly applied: bigint;
+  readonly appliedValue: bigint;
+  /** Size and value of legs sent or planned and not answered yet. */
+  readonly pending: bigint;
+  readonly pendingValue: bigint;
+  /** Size and value moved off the clearing subaccount in its own partition. */
+  readonly moved: bigint;
+  readonly movedValue: bigint;
+  /** 'open', or 'done' (placed, and any rest liquidated). */
+  readonly state: string;
+  /** Size closed by liquidating the clearing subaccount (nobody took it); 0 if none. */
+  readonly rest: bigint;
+}
+
+/** An ADL leg or a rank request its partition did not answer in time: the request is retried later. */
 class LegPendingError extends Error {
   override name = 'LegPendingError';
 }
@@ -127,6 +173,13 @@ const RANKS_WAIT_MS = 2000;
 const LEG_WAIT_MS = 5000;
 /** Delay before a request with an unanswered leg comes again. */
 const RETRY_DELAY_MS = 1000;
+/** Rank requests per partition in one delivery of a clearing request. */
+const RANK_TRIES = 2;
+/** Deliveries of a clearing request that wait for a silent partition's ranks before planning without it. */
+const RANK_DELIVERIES = 5;
+/** Rounds of ranking and legs for one clearing position (clamped legs leave a rest to rank again). */
+const MAX_ROUNDS = 3;
+
 /** Most requests decided in one round (one transaction). */
 const MAX_ROUND = 1024;
 
@@ -143,8 +196,7 @@ function parseCommand(msg: JsMsg): CoordinatorCommand | { error: string } {
 }
 
 /** A well-formed request (refusal() found nothing) as the round's input. */
-function toRoundRequest(msg: JsMsg): RoundRequest {
-  const c = parseCommand(msg) as CoordinatorCommand;
+function toRoundRequest(c: Exclude<CoordinatorCommand, { type: 'clearing' }>): RoundRequest {
   if (c.type === 'fund') return { type: 'fund', id: c.id, amount: BigInt(c.amount) };
   // one spelling of the total for every id derived from it ("0503" and "503" are one request)
   return {
@@ -209,17 +261,11 @@ export class Coordinator {
     return this.fatal;
   }
 
-  /** Rounds run since start (each one transaction, however many requests it took). */
+  /** Rounds answered since start (each one transaction, however many requests it held). */
   get rounds(): number {
     return this.roundCount;
   }
 
-  /**
-   * Rounds: every request waiting (up to MAX_ROUND) is decided in one PostgreSQL transaction
-   * (coverage-round.ts), then the round's covers are published, each request's ADL runs, and
-   * the requests are acked and answered. A fault before the acks leaves them all unacked: they
-   * come again and are answered from the record.
-   */
   private async run(messages: ConsumerMessages): Promise<void> {
     const queue: JsMsg[] = [];
     let wake: (() => void) | undefined;
@@ -263,24 +309,28 @@ export class Coordinator {
     this.roundCount += 1;
     const outcomes: (CoordinatorOutcome | undefined)[] = msgs.map((m) => this.refusal(m));
     const asked: { at: number; request: RoundRequest }[] = [];
+    const clearings: number[] = [];
     for (const [at, m] of msgs.entries()) {
-      if (outcomes[at] === undefined) asked.push({ at, request: toRoundRequest(m) });
+      if (outcomes[at] !== undefined) continue;
+      const c = parseCommand(m) as CoordinatorCommand;
+      if (c.type === 'clearing') clearings.push(at);
+      else asked.push({ at, request: toRoundRequest(c) });
     }
     if (asked.length > 0) {
       const decided = await this.tx(() => this.decide(asked.map((a) => a.request)));
       for (const [i, d] of decided.entries()) outcomes[asked[i]!.at] = outcomeOf(d);
     }
-    const covered = outcomes.flatMap((o, at) => (o?.ok === true && o.kind === 'covered' ? [{ o, at }] : []));
+    const covered = outcomes.flatMap((o) => (o?.ok === true && o.kind === 'covered' ? [o] : []));
     // re-sent on a repeat too: the partition's engine recognises the command id
     await Promise.all(
-      covered.map(({ o }) => this.payCover(o.partition, `cover:${o.partition}:${o.total}`, BigInt(o.paid))),
+      covered.map((o) => this.payCover(o.partition, `cover:${o.partition}:${o.total}`, BigInt(o.paid))),
     );
+    // clearing positions (cross-partition ADL), one at a time after the round's covers: each
+    // resumes from its record, so a leg still unanswered sends the request back later
     const pending = new Set<number>();
-    for (const { o, at } of covered) {
+    for (const at of clearings) {
       try {
-        const adl = await this.deleverage(o.partition, o.total);
-        if (adl !== undefined)
-          outcomes[at] = { ...o, adl: String(adl.collected), socialized: String(adl.socialized) };
+        outcomes[at] = await this.deleverage(parseCommand(msgs[at]!) as ClearingCommand);
       } catch (err) {
         if (!(err instanceof LegPendingError)) throw err;
         pending.add(at);
@@ -301,7 +351,7 @@ export class Coordinator {
   private refusal(msg: JsMsg): CoordinatorOutcome | undefined {
     const c = parseCommand(msg);
     if ('error' in c) return { ok: false, rejection: { code: 'MALFORMED_MESSAGE', message: c.error } };
-    if (c.type === 'shortfall' && (c.partition < 0 || c.partition >= this.opts.partitions)) {
+    if (c.type !== 'fund' && (c.partition < 0 || c.partition >= this.opts.partitions)) {
       return {
         ok: false,
         rejection: {
@@ -358,16 +408,14 @@ export class Coordinator {
     if (out.covers.length > 0) {
       const c = out.covers;
       await this.db.query(
-        `INSERT INTO ${t}.covers (partition, total, paid, need, market, side, adl_state)
-         SELECT * FROM unnest($1::int[], $2::numeric[], $3::numeric[], $4::numeric[], $5::text[], $6::text[], $7::text[])`,
+        `INSERT INTO ${t}.covers (partition, total, paid, need, socialized)
+         SELECT * FROM unnest($1::int[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[])`,
         [
           c.map((x) => x.partition),
           c.map((x) => String(x.total)),
           c.map((x) => String(x.paid)),
           c.map((x) => String(x.need)),
-          c.map((x) => x.market),
-          c.map((x) => x.side),
-          c.map((x) => (x.paid < x.need ? 'pending' : 'none')),
+          c.map((x) => String(x.need - x.paid)),
         ],
       );
     }
@@ -399,136 +447,255 @@ export class Coordinator {
   }
 
   /**
-   * Cross-partition ADL for what the fund did not pay of (partition, total): rank, plan (recorded
-   * before any leg is sent), send each leg and record its outcome, pay what was collected. Resumes
-   * from the record when the request comes again. Undefined when nothing was left to deleverage.
+   * Cross-partition ADL of one clearing position: record it (the first report wins), then in
+   * rounds — finish the recorded legs (each counterparty's leg, then its move off the clearing
+   * subaccount), rank again for what is left, plan and record — until all is placed, nobody
+   * offers, or MAX_ROUNDS; what is left is closed by liquidating the clearing subaccount. Resumes
+   * from the record when the request comes again.
    */
-  private async deleverage(
-    partition: number,
-    total: string,
-  ): Promise<{ collected: bigint; socialized: bigint } | undefined> {
+  private async deleverage(c: {
+    partition: number;
+    sub: string;
+    market: string;
+    side: 'long' | 'short';
+    size: string;
+    value: string;
+  }): Promise<CoordinatorOutcome> {
     const t = this.schema;
-    const row = (
-      await this.db.query<{
-        need: string;
-        paid: string;
-        market: string | null;
-        side: string | null;
-        adl_state: string;
-      }>(
-        `SELECT need::text, paid::text, market, side, adl_state FROM ${t}.covers WHERE partition = $1 AND total = $2`,
-        [partition, total],
-      )
-    ).rows[0];
-    if (!row || row.adl_state === 'none') return undefined;
-    const left = BigInt(row.need) - BigInt(row.paid);
-    if (row.adl_state === 'pending') {
-      const legs =
-        row.market === null || (row.side !== 'long' && row.side !== 'short')
-          ? []
-          : planAdl(await this.gatherRanks(row.market, row.side), left);
-      await this.tx(async () => {
-        for (const l of legs) {
+    const key = [c.partition, c.sub];
+    const inserted = await this.db.query(
+      `INSERT INTO ${t}.clearings (partition, sub, market, side, size, value) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (partition, sub) DO NOTHING`,
+      [...key, c.market, c.side, String(BigInt(c.size)), String(BigInt(c.value))],
+    );
+    // answered before: recorded and done when this delivery came
+    let replayed = inserted.rowCount === 0;
+    for (;;) {
+      const rec = await this.clearingRow(c.partition, c.sub);
+      if (rec.state === 'done') break;
+      replayed = false;
+      await this.finishLegs(rec);
+      const now = await this.clearingRow(c.partition, c.sub);
+      const left = now.size - now.applied;
+      const valueLeft = now.value - now.appliedValue;
+      let legs: ReturnType<typeof planAdl> = [];
+      if (left > 0n && now.rounds < MAX_ROUNDS) {
+        const { ranks, missing } = await this.gatherRanks(now.market, now.side);
+        if (missing.length > 0 && now.rankDeliveries + 1 < RANK_DELIVERIES) {
           await this.db.query(
-            `INSERT INTO ${t}.adl_legs (partition, total, leg, src_partition, account, sub, amount, status)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'planned')`,
-            [partition, total, l.leg, l.partition, l.account, l.sub, String(l.amount)],
+            `UPDATE ${t}.clearings SET rank_deliveries = rank_deliveries + 1 WHERE partition = $1 AND sub = $2`,
+            key,
           );
+          throw new LegPendingError(`partitions ${missing.join(', ')} did not answer the rank request`);
         }
-        await this.db.query(
-          `UPDATE ${t}.covers SET adl_state = 'planned' WHERE partition = $1 AND total = $2`,
-          [partition, total],
-        );
-      });
-    }
-    if (row.adl_state !== 'done') {
-      const legs = await this.db.query<{
-        leg: number;
-        src_partition: number;
-        account: string;
-        sub: string;
-        amount: string;
-      }>(
-        `SELECT leg, src_partition, account, sub, amount::text FROM ${t}.adl_legs
-         WHERE partition = $1 AND total = $2 AND status = 'planned' ORDER BY leg`,
-        [partition, total],
-      );
-      for (const l of legs.rows) {
-        const applied = await this.sendLeg(`adl:${partition}:${total}:${l.leg}`, l);
-        await this.db.query(
-          `UPDATE ${t}.adl_legs SET status = $4 WHERE partition = $1 AND total = $2 AND leg = $3`,
-          [partition, total, l.leg, applied ? 'collected' : 'refused'],
-        );
+        legs = planAdl(ranks, left, valueLeft);
+      }
+      if (legs.length === 0) {
+        await this.closeRest(now, left);
+        break;
       }
       await this.tx(async () => {
-        const sum = await this.db.query<{ s: string | null }>(
-          `SELECT SUM(amount)::text AS s FROM ${t}.adl_legs WHERE partition = $1 AND total = $2 AND status = 'collected'`,
-          [partition, total],
-        );
-        const collected = BigInt(sum.rows[0]?.s ?? '0');
+        const base = now.legs;
+        for (const [i, l] of legs.entries()) {
+          await this.db.query(
+            `INSERT INTO ${t}.clearing_legs (partition, sub, leg, round, src_partition, account, acc_sub, size, value, status)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'planned')`,
+            [...key, base + i, now.rounds, l.partition, l.account, l.sub, String(l.size), String(l.value)],
+          );
+        }
         await this.db.query(
-          `UPDATE ${t}.covers SET adl_state = 'done', adl_paid = $3, socialized = $4 WHERE partition = $1 AND total = $2`,
-          [partition, total, String(collected), String(left - collected)],
+          `UPDATE ${t}.clearings SET rounds = rounds + 1, rank_deliveries = 0 WHERE partition = $1 AND sub = $2`,
+          key,
         );
       });
     }
-    const done = (
-      await this.db.query<{ adl_paid: string; socialized: string }>(
-        `SELECT adl_paid::text, socialized::text FROM ${t}.covers WHERE partition = $1 AND total = $2`,
-        [partition, total],
+    const done = await this.clearingRow(c.partition, c.sub);
+    return {
+      ok: true,
+      kind: 'deleveraged',
+      partition: c.partition,
+      sub: c.sub,
+      placed: String(done.applied),
+      placedValue: String(done.appliedValue),
+      rest: String(done.rest),
+      ...(replayed ? { replayed: true as const } : {}),
+    };
+  }
+
+  private async clearingRow(partition: number, sub: string) {
+    const t = this.schema;
+    const r = (
+      await this.db.query<{
+        market: string;
+        side: 'long' | 'short';
+        size: string;
+        value: string;
+        rounds: number;
+        rank_deliveries: number;
+        state: string;
+        rest: string;
+        applied: string | null;
+        applied_value: string | null;
+        legs: string;
+      }>(
+        `SELECT c.market, c.side, c.size::text, c.value::text, c.rounds, c.rank_deliveries, c.state, c.rest::text,
+           (SELECT SUM(applied_size)::text FROM ${t}.clearing_legs l WHERE l.partition = c.partition AND l.sub = c.sub) AS applied,
+           (SELECT SUM(applied_value)::text FROM ${t}.clearing_legs l WHERE l.partition = c.partition AND l.sub = c.sub) AS applied_value,
+           (SELECT COUNT(*)::text FROM ${t}.clearing_legs l WHERE l.partition = c.partition AND l.sub = c.sub) AS legs
+         FROM ${t}.clearings c WHERE c.partition = $1 AND c.sub = $2`,
+        [partition, sub],
       )
     ).rows[0]!;
-    const collected = BigInt(done.adl_paid);
-    await this.payCover(partition, `cover:${partition}:${total}:adl`, collected);
-    return { collected, socialized: BigInt(done.socialized) };
+    return {
+      partition,
+      sub,
+      market: r.market,
+      side: r.side,
+      size: BigInt(r.size),
+      value: BigInt(r.value),
+      rounds: r.rounds,
+      rankDeliveries: r.rank_deliveries,
+      state: r.state,
+      rest: BigInt(r.rest),
+      applied: BigInt(r.applied ?? '0'),
+      appliedValue: BigInt(r.applied_value ?? '0'),
+      legs: Number(r.legs),
+    };
   }
 
-  /** Every partition's ranks for a bankrupt `side` position in `market`; a silent partition offers none. */
-  private async gatherRanks(market: string, side: 'long' | 'short'): Promise<AdlRank[]> {
+  /**
+   * Sends every recorded leg of the clearing position that has no answer yet to its
+   * counterparty's partition and records what it closed (0 when refused), then moves each
+   * applied size off the clearing subaccount in the bankrupt's partition.
+   */
+  private async finishLegs(rec: { partition: number; sub: string; market: string; side: 'long' | 'short' }) {
+    const t = this.schema;
+    const legs = await this.db.query<{
+      leg: number;
+      src_partition: number;
+      account: string;
+      acc_sub: string;
+      size: string;
+      value: string;
+      status: string;
+      applied_size: string;
+      applied_value: string;
+    }>(
+      `SELECT leg, src_partition, account, acc_sub, size::text, value::text, status, applied_size::text, applied_value::text
+       FROM ${t}.clearing_legs WHERE partition = $1 AND sub = $2 AND status IN ('planned', 'applied') ORDER BY leg`,
+      [rec.partition, rec.sub],
+    );
+    const counterSide = rec.side === 'long' ? 'short' : 'long';
+    for (const l of legs.rows) {
+      const id = `adl:${rec.partition}:${rec.sub}:${l.leg}`;
+      let size = BigInt(l.applied_size);
+      let value = BigInt(l.applied_value);
+      if (l.status === 'planned') {
+        const answer = await this.send(l.src_partition, id, {
+          type: 'adl_leg',
+          market: rec.market,
+          subaccount: { account: l.account, sub: l.acc_sub },
+          side: counterSide,
+          size: formatDecimal(BigInt(l.size), 9),
+          value: formatDecimal(BigInt(l.value), this.opts.settlement.decimals),
+          clearing: { account: ADL_CLEARING_ACCOUNT, sub: ADL_PAIR_SUB },
+        });
+        const traded =
+          answer.ok === true ? (answer as { traded?: { size: string; value: string } }).traded : undefined;
+        size = traded === undefined ? 0n : BigInt(traded.size);
+        value = traded === undefined ? 0n : BigInt(traded.value);
+        await this.db.query(
+          `UPDATE ${t}.clearing_legs SET status = $4, applied_size = $5, applied_value = $6
+           WHERE partition = $1 AND sub = $2 AND leg = $3`,
+          [rec.partition, rec.sub, l.leg, size > 0n ? 'applied' : 'refused', String(size), String(value)],
+        );
+        if (size === 0n) continue;
+      }
+      // the clearing subaccount gives up what the counterparty took, at the same value
+      const moved = await this.send(rec.partition, `${id}:move`, {
+        type: 'adl_leg',
+        market: rec.market,
+        subaccount: { account: ADL_CLEARING_ACCOUNT, sub: rec.sub },
+        side: rec.side,
+        size: formatDecimal(size, 9),
+        value: formatDecimal(value, this.opts.settlement.decimals),
+        clearing: { account: ADL_CLEARING_ACCOUNT, sub: ADL_PAIR_SUB },
+      });
+      await this.db.query(
+        `UPDATE ${t}.clearing_legs SET status = $4 WHERE partition = $1 AND sub = $2 AND leg = $3`,
+        [rec.partition, rec.sub, l.leg, moved.ok === true ? 'moved' : 'move_refused'],
+      );
+    }
+  }
+
+  /** Liquidates the clearing subaccount for what nobody took (`left` > 0), then marks the position done. */
+  private async closeRest(rec: { partition: number; sub: string }, left: bigint): Promise<void> {
+    let rest = 0n;
+    if (left > 0n) {
+      const answer = await this.send(rec.partition, `adl:${rec.partition}:${rec.sub}:rest`, {
+        type: 'liquidate',
+        subaccount: { account: ADL_CLEARING_ACCOUNT, sub: rec.sub },
+      });
+      // a partial liquidation (the clearing subaccount is no longer bankrupt) closes less: it keeps the rest
+      const traded = answer.ok === true ? (answer as { traded?: { size: string } }).traded : undefined;
+      rest = traded === undefined ? 0n : BigInt(traded.size);
+    }
+    await this.db.query(
+      `UPDATE ${this.schema}.clearings SET state = 'done', rest = $3 WHERE partition = $1 AND sub = $2`,
+      [rec.partition, rec.sub, String(rest)],
+    );
+  }
+
+  /**
+   * Every partition's ranks for a bankrupt `side` position in `market`; a partition that does
+   * not answer is asked again (RANK_TRIES), and listed in `missing` if it never does.
+   */
+  private async gatherRanks(
+    market: string,
+    side: 'long' | 'short',
+  ): Promise<{ ranks: AdlRank[]; missing: number[] }> {
     const answers = await Promise.all(
       Array.from({ length: this.opts.partitions }, async (_, q) => {
-        try {
-          const msg = await this.bus.nc.request(
-            this.opts.names.querySubject(q),
-            JSON.stringify({ ranks: { market, side } }),
-            { timeout: RANKS_WAIT_MS },
-          );
-          const ranks = (msg.json<{ ranks?: unknown }>().ranks ?? []) as AdlRank[];
-          return Array.isArray(ranks) ? ranks.filter((r) => wellFormedRank(r, q)) : [];
-        } catch {
-          return [];
+        for (let attempt = 0; attempt < RANK_TRIES; attempt++) {
+          try {
+            const msg = await this.bus.nc.request(
+              this.opts.names.querySubject(q),
+              JSON.stringify({ ranks: { market, side } }),
+              { timeout: RANKS_WAIT_MS },
+            );
+            const ranks = msg.json<{ ranks?: unknown }>().ranks;
+            return Array.isArray(ranks) ? ranks.filter((r) => wellFormedRank(r, q)) : [];
+          } catch {
+            // no answer (the partition is down or slow): ask again
+          }
         }
+        return undefined;
       }),
     );
-    return answers.flat();
+    const missing = answers.flatMap((a, q) => (a === undefined ? [q] : []));
+    return { ranks: answers.flatMap((a) => a ?? []), missing };
   }
 
-  /** Sends one ADL leg to its partition; true when applied, false when refused. */
-  private async sendLeg(
+  /**
+   * Sends one coordinator command to a partition and returns the worker's answer; a partition
+   * that does not answer in time leaves the request pending (it comes again).
+   */
+  private async send(
+    partition: number,
     id: string,
-    l: { src_partition: number; account: string; sub: string; amount: string },
-  ): Promise<boolean> {
-    const { id: asset, decimals } = this.opts.settlement;
-    const body = {
-      type: 'transfer',
-      commandId: id,
-      from: { account: l.account, sub: l.sub },
-      to: { account: l.account, sub: ADL_ESCROW_SUB },
-      asset,
-      amount: formatDecimal(BigInt(l.amount), decimals),
-    };
-    const subject = this.opts.names.commandSubject(l.src_partition);
+    command: Record<string, unknown>,
+  ): Promise<{ ok?: unknown; rejection?: unknown }> {
+    const body = { ...command, commandId: id };
+    const subject = this.opts.names.commandSubject(partition);
     let r = await publishAndAwait(this.bus, subject, body, id, LEG_WAIT_MS);
     // a repeated message id is dropped by JetStream: ask again under a fresh one, the engine
     // answers a known command id with its first outcome
     if (r.duplicate === true) {
       r = await publishAndAwait(this.bus, subject, body, `${id}:again:${Date.now()}`, LEG_WAIT_MS);
     }
-    const answer = r.answer as { ok?: unknown } | undefined;
-    if (answer === undefined) {
-      throw new LegPendingError(`ADL leg ${id}: partition ${l.src_partition} did not answer`);
-    }
-    return answer.ok === true;
+    const answer = r.answer as { ok?: unknown; rejection?: unknown } | undefined;
+    if (answer === undefined) throw new LegPendingError(`${id}: partition ${partition} did not answer`);
+    return answer;
   }
 
   private async tx<T>(body: () => Promise<T>): Promise<T> {
@@ -575,21 +742,34 @@ async function migrate(db: pg.Client, schema: string): Promise<void> {
       INSERT INTO ${schema}.fund (id, balance, funded) VALUES (1, 0, 0) ON CONFLICT (id) DO NOTHING;
       ALTER TABLE ${schema}.covers
         ADD COLUMN IF NOT EXISTS need NUMERIC(60, 0),
-        ADD COLUMN IF NOT EXISTS market TEXT,
-        ADD COLUMN IF NOT EXISTS side TEXT,
-        ADD COLUMN IF NOT EXISTS adl_state TEXT NOT NULL DEFAULT 'none',
-        ADD COLUMN IF NOT EXISTS adl_paid NUMERIC(60, 0) NOT NULL DEFAULT 0,
         ADD COLUMN IF NOT EXISTS socialized NUMERIC(60, 0) NOT NULL DEFAULT 0;
-      CREATE TABLE IF NOT EXISTS ${schema}.adl_legs (
+      CREATE TABLE IF NOT EXISTS ${schema}.clearings (
         partition INTEGER NOT NULL,
-        total NUMERIC(60, 0) NOT NULL,
+        sub TEXT NOT NULL,
+        market TEXT NOT NULL,
+        side TEXT NOT NULL CHECK (side IN ('long', 'short')),
+        size NUMERIC(60, 0) NOT NULL CHECK (size > 0),
+        value NUMERIC(60, 0) NOT NULL CHECK (value >= 0),
+        rounds INTEGER NOT NULL DEFAULT 0,
+        rank_deliveries INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'done')),
+        rest NUMERIC(60, 0) NOT NULL DEFAULT 0,
+        PRIMARY KEY (partition, sub)
+      );
+      CREATE TABLE IF NOT EXISTS ${schema}.clearing_legs (
+        partition INTEGER NOT NULL,
+        sub TEXT NOT NULL,
         leg INTEGER NOT NULL,
+        round INTEGER NOT NULL,
         src_partition INTEGER NOT NULL,
         account TEXT NOT NULL,
-        sub TEXT NOT NULL,
-        amount NUMERIC(60, 0) NOT NULL CHECK (amount > 0),
-        status TEXT NOT NULL CHECK (status IN ('planned', 'collected', 'refused')),
-        PRIMARY KEY (partition, total, leg)
+        acc_sub TEXT NOT NULL,
+        size NUMERIC(60, 0) NOT NULL CHECK (size > 0),
+        value NUMERIC(60, 0) NOT NULL CHECK (value >= 0),
+        status TEXT NOT NULL CHECK (status IN ('planned', 'applied', 'refused', 'moved', 'move_refused')),
+        applied_size NUMERIC(60, 0) NOT NULL DEFAULT 0,
+        applied_value NUMERIC(60, 0) NOT NULL DEFAULT 0,
+        PRIMARY KEY (partition, sub, leg)
       );
     `);
     await db.query('COMMIT');
@@ -610,43 +790,84 @@ export async function readCoordinatorLedger(pgUrl: string, names: ClusterNames):
       `${schema}.fund`,
     ]);
     if (exists.rows[0]?.t == null) {
-      return {
-        balance: 0n,
-        funded: 0n,
-        paid: new Map(),
-        fundPaid: 0n,
-        adlPaid: 0n,
-        collected: new Map(),
-        pending: new Map(),
-      };
+      return { balance: 0n, funded: 0n, paid: new Map(), fundPaid: 0n, clearings: [] };
     }
     const fund = await db.query<{ balance: string; funded: string }>(
       `SELECT balance::text, funded::text FROM ${schema}.fund WHERE id = 1`,
     );
-    const covers = await db.query<{ partition: number; paid: string; adl: string }>(
-      `SELECT partition, SUM(paid)::text AS paid, SUM(adl_paid)::text AS adl FROM ${schema}.covers GROUP BY partition`,
+    const covers = await db.query<{ partition: number; paid: string }>(
+      `SELECT partition, SUM(paid)::text AS paid FROM ${schema}.covers GROUP BY partition`,
     );
-    const legs = await db.query<{ src: number; status: string; amount: string }>(
-      `SELECT src_partition AS src, status, SUM(amount)::text AS amount FROM ${schema}.adl_legs
-       WHERE status <> 'refused' GROUP BY src_partition, status`,
-    );
-    const collected = new Map<number, bigint>();
-    const pending = new Map<number, bigint>();
-    for (const r of legs.rows) (r.status === 'collected' ? collected : pending).set(r.src, BigInt(r.amount));
     let fundPaid = 0n;
-    let adlPaid = 0n;
-    for (const r of covers.rows) {
-      fundPaid += BigInt(r.paid);
-      adlPaid += BigInt(r.adl);
-    }
+    for (const r of covers.rows) fundPaid += BigInt(r.paid);
+    const rows = await db.query<{
+      partition: number;
+      sub: string;
+      market: string;
+      side: 'long' | 'short';
+      size: string;
+      value: string;
+      state: string;
+      rest: string;
+    }>(
+      `SELECT partition, sub, market, side, size::text, value::text, state, rest::text FROM ${schema}.clearings
+       ORDER BY partition, sub`,
+    );
+    const legs = await db.query<{
+      partition: number;
+      sub: string;
+      status: string;
+      size: string;
+      value: string;
+      applied_size: string;
+      applied_value: string;
+    }>(
+      `SELECT partition, sub, status, size::text, value::text, applied_size::text, applied_value::text
+       FROM ${schema}.clearing_legs`,
+    );
+    const clearings: ClearingRecord[] = rows.rows.map((r) => {
+      let applied = 0n;
+      let appliedValue = 0n;
+      let pending = 0n;
+      let pendingValue = 0n;
+      let moved = 0n;
+      let movedValue = 0n;
+      for (const l of legs.rows) {
+        if (l.partition !== r.partition || l.sub !== r.sub) continue;
+        applied += BigInt(l.applied_size);
+        appliedValue += BigInt(l.applied_value);
+        if (l.status === 'planned') {
+          pending += BigInt(l.size);
+          pendingValue += BigInt(l.value);
+        }
+        if (l.status === 'moved') {
+          moved += BigInt(l.applied_size);
+          movedValue += BigInt(l.applied_value);
+        }
+      }
+      return {
+        partition: r.partition,
+        sub: r.sub,
+        market: r.market,
+        side: r.side,
+        size: BigInt(r.size),
+        value: BigInt(r.value),
+        applied,
+        appliedValue,
+        pending,
+        pendingValue,
+        moved,
+        movedValue,
+        state: r.state,
+        rest: BigInt(r.rest),
+      };
+    });
     return {
       balance: BigInt(fund.rows[0]?.balance ?? '0'),
       funded: BigInt(fund.rows[0]?.funded ?? '0'),
-      paid: new Map(covers.rows.map((r) => [r.partition, BigInt(r.paid) + BigInt(r.adl)])),
+      paid: new Map(covers.rows.map((r) => [r.partition, BigInt(r.paid)])),
       fundPaid,
-      adlPaid,
-      collected,
-      pending,
+      clearings,
     };
   } finally {
     await db.end().catch(() => {});
@@ -662,7 +883,7 @@ function wellFormedRank(r: unknown, partition: number): r is AdlRank {
     typeof x.sub === 'string' &&
     typeof x.score === 'string' &&
     /^[0-9]{1,80}$/.test(x.score) &&
-    typeof x.available === 'string' &&
-    /^[0-9]{1,40}$/.test(x.available)
+    typeof x.size === 'string' &&
+    /^[1-9][0-9]{0,39}$/.test(x.size)
   );
 }

@@ -153,17 +153,18 @@ export interface CoordinatorFigures {
   balance: bigint;
   funded: bigint;
   fundPaid: bigint;
-  adlPaid: bigint;
+  /** Cross-partition ADL's clearing positions (`done` once placed or closed). */
+  clearings: readonly { readonly state: string }[];
 }
 
-/** The coordinator's fund and what it paid the partitions, as decimals of the settlement asset. */
+/** The coordinator's fund and what it paid the partitions (decimals of the settlement asset), and its cross-partition ADL still open. */
 export function coordinatorView(c: CoordinatorFigures, settlementDecimals: number) {
   const q = (v: bigint) => formatDecimal(v, settlementDecimals);
   return {
     fundBalance: q(c.balance),
     funded: q(c.funded),
     paidFromFund: q(c.fundPaid),
-    paidByAdl: q(c.adlPaid),
+    adlClearingsOpen: c.clearings.filter((x) => x.state !== 'done').length,
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { ADL_ESCROW_SUB, COVER_ACCOUNT, fnv1a32, partitionOf, routeCommand } from './partition.ts';
+import { ADL_CLEARING_ACCOUNT, COVER_ACCOUNT, fnv1a32, partitionOf, routeCommand } from './partition.ts';
 import { staleBroadcast } from './worker.ts';
 
 describe('fnv1a32', () => {
@@ -89,11 +89,13 @@ describe('routeCommand: orders and the ADL escrow', () => {
       message: expect.stringMatching(/subaccount/),
     });
   });
-  it('refuses any command naming the ADL escrow subaccount (only the coordinator moves money into it)', () => {
+  it('refuses any command naming the ADL clearing account, and any adl_leg (only the coordinator sends those)', () => {
     for (const c of [
-      { type: 'withdraw', from: { account: 'x', sub: ADL_ESCROW_SUB } },
-      { type: 'transfer', from: { account: 'x' }, to: { account: 'x', sub: ADL_ESCROW_SUB } },
-      { type: 'place_order', subaccount: { account: 'x', sub: ADL_ESCROW_SUB } },
+      { type: 'withdraw', from: { account: ADL_CLEARING_ACCOUNT, sub: 'b7' } },
+      { type: 'transfer', from: { account: 'x' }, to: { account: ADL_CLEARING_ACCOUNT } },
+      { type: 'place_order', subaccount: { account: ADL_CLEARING_ACCOUNT } },
+      { type: 'liquidate', subaccount: { account: ADL_CLEARING_ACCOUNT, sub: 'b7' } },
+      { type: 'adl_leg', subaccount: { account: 'x' }, clearing: { account: 'y' } },
     ]) {
       expect(routeCommand(c, N)).toMatchObject({ kind: 'rejected', code: 'RESERVED_ACCOUNT' });
     }

@@ -46,10 +46,14 @@ export function partitionOf(accountId: string, partitions: number): number {
 export const COVER_ACCOUNT = 'cluster-cover';
 
 /**
- * The subaccount name of the escrow that cross-partition ADL legs move a counterparty's profit
- * into (adl.ts): only the coordinator's `adl:` commands may name it.
+ * The account every partition holds for cross-partition ADL (adl.ts; the engine's `adlClearing`):
+ * its subaccount `b<seq>` holds what one bankruptcy's ADL queue could not take, its pair
+ * subaccount `0` the other side of the legs that moved it on. Exempt from the partition function,
+ * refused at the gateway: only the engine's waterfall and the coordinator's `adl:` legs touch it.
  */
-export const ADL_ESCROW_SUB = 'cluster-adl';
+export const ADL_CLEARING_ACCOUNT = 'cluster-adl';
+/** The clearing account's subaccount that takes the other side of every ADL leg in its partition. */
+export const ADL_PAIR_SUB = '0';
 
 /** Commands every partition applies, in the broadcast stream's order. */
 export const BROADCAST_TYPES: ReadonlySet<string> = new Set([
@@ -130,11 +134,11 @@ export function routeCommand(command: unknown, partitions: number): Route {
           : `${c.type} names no account to route by`,
     };
   }
-  if (refsOf(c).some((r) => (r as Ref | undefined)?.sub === ADL_ESCROW_SUB)) {
+  if (c.type === 'adl_leg' || accounts.includes(ADL_CLEARING_ACCOUNT)) {
     return {
       kind: 'rejected',
       code: 'RESERVED_ACCOUNT',
-      message: `${ADL_ESCROW_SUB} is the cluster's escrow subaccount for auto-deleveraging`,
+      message: `${ADL_CLEARING_ACCOUNT} and adl_leg are the cluster's own, for auto-deleveraging`,
     };
   }
   if (accounts.includes(COVER_ACCOUNT)) {

@@ -15,11 +15,14 @@
  * the partition could not absorb), the worker asks the coordinator to cover the new cumulative
  * total (see coordinator.ts); it asks again at every start, which the coordinator answers once.
  *
- * Cross-partition ADL (adl.ts): the worker answers `{ranks: {market, side}}` queries with its
- * counterparties in the engine's ADL order, and applies the coordinator's ADL legs (`adl:`
- * transfers of a counterparty's profit into its `cluster-adl` escrow subaccount) for its own
- * accounts only. The shortfall it reports carries the market and side of the write-off, so the
- * coordinator knows whom to rank; after a restart that context is read from the journal's tail.
+ * Cross-partition ADL (adl.ts): the engine is created with the clearing account `cluster-adl`
+ * (config `adlClearing`), so a bankruptcy's waterfall closes what the partition's own ADL queue
+ * cannot take to a clearing subaccount `cluster-adl/b<seq>` at the bankruptcy value. The worker
+ * reports each such clearing position to the coordinator after the commit that opened it (and
+ * again at every start while it is open), answers `{ranks: {market, side}}` queries with its
+ * counterparties in the engine's ADL order, and applies the coordinator's `adl:` commands: an
+ * `adl_leg` for one of its own accounts or its clearing account, and the `liquidate` of a
+ * clearing subaccount whose rest nobody in the cluster could take.
  * `amend_order` / `cancel_order` carry the order's subaccount; an order that is another
  * subaccount's is refused (ORDER_NOT_OWNED) before the engine is asked.
  *
@@ -33,7 +36,7 @@ import { Engine, type ExecuteResult } from '../core/engine/engine.ts';
 import { ledgerSums } from '../core/engine/invariants.ts';
 import { subaccountKey } from '../core/model/state.ts';
 import { PostgresJournal } from '../store/postgres-journal.ts';
-import { ADL_ESCROW_SUB, type BankruptSide, type LossContext, lossContext, publishRanks } from './adl.ts';
+import { ADL_CLEARING_ACCOUNT, ADL_PAIR_SUB, type BankruptSide, publishRanks } from './adl.ts';
 import type { ClusterNames } from './names.ts';
 import {
   type ClusterBus,
@@ -75,7 +78,15 @@ export type WorkerRejectionCode =
 
 /** What a worker answers for one message (sent to the message's reply subject, if any). */
 export type WorkerOutcome =
-  | { ok: true; partition: number; seq: number; events: { seq: number; type: string }[]; replayed?: true }
+  | {
+      ok: true;
+      partition: number;
+      seq: number;
+      events: { seq: number; type: string }[];
+      replayed?: true;
+      /** A coordinator's ADL command: the size (qty9) and value (settlement units) its trades closed. */
+      traded?: { size: string; value: string };
+    }
   | {
       ok: false;
       partition: number;
@@ -114,10 +125,10 @@ export class PartitionWorker {
   private sinceSnapshot = 0;
   private applied = 0;
   private reportedShortfall = 0n;
-  /** Market and side of the latest write-off (sent with the shortfall, for the coordinator's ADL). */
-  private loss: LossContext | undefined;
-  /** Write-offs applied since the last report: cumulative total after each, with its context. */
-  private writeOffs: { total: bigint; loss: LossContext | undefined }[] = [];
+  /** Write-offs applied since the last report: the cumulative total after each. */
+  private writeOffs: bigint[] = [];
+  /** Clearing subaccounts opened since the last report (the coordinator deleverages each). */
+  private clearings: string[] = [];
   private fatal: Error | undefined;
 
   private constructor(
@@ -138,7 +149,7 @@ export class PartitionWorker {
     let engine: Engine;
     try {
       if (journal.lastSeq() === 0) {
-        engine = Engine.create(opts.config, { journal });
+        engine = Engine.create(withClearing(opts.config), { journal });
         await journal.flush();
       } else {
         engine = Engine.open(journal);
@@ -157,9 +168,11 @@ export class PartitionWorker {
   private async begin(): Promise<void> {
     const { names, partition } = this.opts;
     const batch = this.opts.batch ?? 512;
-    // a shortfall committed before a crash is asked for again (the coordinator answers it once)
-    if (this.engine.state.socializedLedger < 0n) this.loss = await lossContextFromJournal(this.journal);
+    // a shortfall or a clearing position committed before a crash is reported again (the
+    // coordinator answers each once)
     await this.reportShortfall(true);
+    this.clearings = openClearings(this.engine);
+    await this.reportClearings();
     this.query = this.bus.nc.subscribe(names.querySubject(partition), {
       callback: (_err, msg) => {
         const req = safeJson(msg.string()) as QueryRequest | undefined;
@@ -221,7 +234,7 @@ export class PartitionWorker {
       if (typeof ranks?.market !== 'string' || (ranks.side !== 'long' && ranks.side !== 'short')) {
         return { status, error: 'ranks: {market, side: "long" | "short"}' };
       }
-      const reserved = new Set([COVER_ACCOUNT]);
+      const reserved = new Set([COVER_ACCOUNT, ADL_CLEARING_ACCOUNT]);
       return {
         status,
         ranks: publishRanks(this.engine.state, this.opts.partition, ranks.market, ranks.side, reserved),
@@ -260,6 +273,7 @@ export class PartitionWorker {
         }
         await this.journal.flush();
         await this.reportShortfall(false);
+        await this.reportClearings();
         this.api?.committed(before);
       } catch (err) {
         this.fail(err instanceof Error ? err : new Error(String(err)));
@@ -301,8 +315,9 @@ export class PartitionWorker {
         'a partition command needs a commandId (its redelivery must be harmless)',
       );
     }
-    if (isAdlLeg(command)) {
-      const home = partitionOf((command.from as { account: string }).account, this.opts.partitions);
+    if (isAdlCommand(command)) {
+      const account = (command.subaccount as { account: string }).account;
+      const home = account === ADL_CLEARING_ACCOUNT ? partition : partitionOf(account, this.opts.partitions);
       if (home !== partition) {
         return refuse(
           'WRONG_PARTITION',
@@ -331,12 +346,27 @@ export class PartitionWorker {
     }
     const written = this.engine.state.socializedLedger;
     const r = this.engine.execute(command);
-    if (r.ok && r.replayed !== true && this.engine.state.socializedLedger < written) {
-      // one shortfall report per write-off, each with its own market and side
-      this.loss = lossContext(r.events as readonly { type: string }[]) ?? this.loss;
-      this.writeOffs.push({ total: -this.engine.state.socializedLedger, loss: this.loss });
+    if (r.ok && r.replayed !== true) {
+      // one shortfall report per write-off
+      if (this.engine.state.socializedLedger < written)
+        this.writeOffs.push(-this.engine.state.socializedLedger);
+      for (const e of r.events) {
+        if (e.type === 'subaccount_opened' && isClearingSub(e.ref)) this.clearings.push(e.ref.sub);
+      }
     }
-    return this.outcome(r);
+    const out = this.outcome(r);
+    if (out.ok && r.ok && isAdlCommand(command)) {
+      // what the coordinator's leg (or the rest's liquidation) closed: every trade of the command
+      let size = 0n;
+      let value = 0n;
+      for (const e of r.events) {
+        if (e.type !== 'traded') continue;
+        size += e.sizeQty9;
+        value += e.valueQuote < 0n ? -e.valueQuote : e.valueQuote;
+      }
+      return { ...out, traded: { size: String(size), value: String(value) } };
+    }
+    return out;
   }
 
   /** Why an amend/cancel may not touch the order (another subaccount's), or undefined. */
@@ -374,24 +404,48 @@ export class PartitionWorker {
   private async reportShortfall(always: boolean): Promise<void> {
     const total = -this.engine.state.socializedLedger;
     // a write-off by a broadcast (an expiry settlement) is not in writeOffs: the total catches it
-    const reports = always ? [{ total, loss: this.loss }] : [...this.writeOffs, { total, loss: this.loss }];
+    const reports = always ? [total] : [...this.writeOffs, total];
     for (const w of reports) {
-      if (w.total <= 0n || (!always && w.total <= this.reportedShortfall)) continue;
+      if (w <= 0n || (!always && w <= this.reportedShortfall)) continue;
       const { names, partition } = this.opts;
       await publishCommand(
         this.bus,
         names.coordinatorSubject,
-        {
-          type: SETTLEMENT_SHORTFALL,
-          partition,
-          total: String(w.total),
-          ...(w.loss === undefined ? {} : { market: w.loss.market, side: w.loss.side }),
-        },
-        `shortfall:${partition}:${w.total}`,
+        { type: SETTLEMENT_SHORTFALL, partition, total: String(w) },
+        `shortfall:${partition}:${w}`,
       );
-      this.reportedShortfall = w.total;
+      this.reportedShortfall = w;
     }
     this.writeOffs = [];
+  }
+
+  /**
+   * Asks the coordinator to deleverage each clearing position opened since the last report: its
+   * market, the bankrupt side, size and bankruptcy value, as the waterfall opened it (message id
+   * `clearing:<partition>:<sub>`; the coordinator keeps the first report of a subaccount).
+   */
+  private async reportClearings(): Promise<void> {
+    const { names, partition } = this.opts;
+    for (const sub of this.clearings) {
+      const s = this.engine.state.subaccounts.get(`${ADL_CLEARING_ACCOUNT}/${sub}`);
+      const p = s === undefined ? undefined : [...s.positions.values()].find((x) => x.size !== 0n);
+      if (p === undefined) continue;
+      await publishCommand(
+        this.bus,
+        names.coordinatorSubject,
+        {
+          type: 'clearing',
+          partition,
+          sub,
+          market: p.market,
+          side: p.size > 0n ? 'long' : 'short',
+          size: String(p.size < 0n ? -p.size : p.size),
+          value: String(p.entryValue < 0n ? -p.entryValue : p.entryValue),
+        },
+        `clearing:${partition}:${sub}`,
+      );
+    }
+    this.clearings = [];
   }
 
   private fail(err: Error): void {
@@ -436,38 +490,37 @@ interface QueryRequest {
 }
 
 /**
- * A coordinator's ADL leg: a transfer from a subaccount into the `cluster-adl` escrow subaccount
- * of the same account, under an `adl:` command id.
+ * A coordinator's ADL command (adl.ts), under an `adl:` command id: an `adl_leg` whose other side
+ * is the clearing account, or the `liquidate` of a clearing subaccount (what nobody took).
  */
-function isAdlLeg(c: Record<string, unknown>): boolean {
-  const from = c.from as { account?: unknown; sub?: unknown } | undefined;
-  const to = c.to as { account?: unknown; sub?: unknown } | undefined;
-  return (
-    c.type === 'transfer' &&
-    String(c.commandId).startsWith('adl:') &&
-    typeof from?.account === 'string' &&
-    from.account !== COVER_ACCOUNT &&
-    from.sub !== ADL_ESCROW_SUB &&
-    to?.account === from.account &&
-    to.sub === ADL_ESCROW_SUB
-  );
+function isAdlCommand(c: Record<string, unknown>): boolean {
+  const ref = c.subaccount as { account?: unknown; sub?: unknown } | undefined;
+  const clearing = c.clearing as { account?: unknown } | undefined;
+  if (!String(c.commandId).startsWith('adl:') || typeof ref?.account !== 'string') return false;
+  if (ref.account === COVER_ACCOUNT) return false;
+  if (c.type === 'adl_leg') return clearing?.account === ADL_CLEARING_ACCOUNT;
+  return c.type === 'liquidate' && ref.account === ADL_CLEARING_ACCOUNT && ref.sub !== ADL_PAIR_SUB;
 }
 
-/** How far back a restarted worker looks for its latest write-off's market and side. */
-const LOSS_CONTEXT_TAIL = 20_000;
+/** A clearing subaccount one bankruptcy opened (not the pair subaccount). */
+function isClearingSub(ref: { account: string; sub: string }): boolean {
+  return ref.account === ADL_CLEARING_ACCOUNT && ref.sub !== ADL_PAIR_SUB;
+}
 
-/** The latest write-off's market and side, from the journal's last events (undefined if none there). */
-async function lossContextFromJournal(journal: PostgresJournal): Promise<LossContext | undefined> {
-  const last = journal.lastSeq();
-  let after = Math.max(0, last - LOSS_CONTEXT_TAIL);
-  const events: { type: string }[] = [];
-  while (after < last) {
-    const rows = await journal.readRange(after, 2000);
-    if (rows.length === 0) break;
-    for (const r of rows) events.push({ ...(safeJson(r.json) as object), type: r.type });
-    after = rows.at(-1)!.seq;
+/** The clearing subaccounts still holding a position (reported again at a start). */
+function openClearings(engine: Engine): string[] {
+  const out: string[] = [];
+  for (const s of engine.state.subaccounts.values()) {
+    if (!isClearingSub(s.ref)) continue;
+    if ([...s.positions.values()].some((p) => p.size !== 0n)) out.push(s.ref.sub);
   }
-  return lossContext(events);
+  return out;
+}
+
+/** The engine configuration with the cluster's ADL clearing account (config `adlClearing`). */
+function withClearing(config: unknown): unknown {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) return config;
+  return { ...config, adlClearing: { account: ADL_CLEARING_ACCOUNT } };
 }
 
 /** A cover the coordinator pays into the partition's own cover account. */

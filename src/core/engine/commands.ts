@@ -242,6 +242,24 @@ export const CommandSchema = z.discriminatedUnion('type', [
     timeMs: time,
   }),
   /**
+   * One leg of ADL through an ADL clearing account (config `adlClearing`, a cluster's
+   * coordinator): `subaccount`'s `side` position in `market` is reduced by up to `size` at the
+   * bankruptcy value `value` (settlement asset, for the whole `size`; pro rata, rounded half-even,
+   * when the position is smaller), the clearing subaccount `clearing` taking the other side. No
+   * fee, no margin check (as ADL in the waterfall).
+   */
+  z.object({
+    type: z.literal('adl_leg'),
+    commandId: commandIdSchema,
+    market: id,
+    subaccount: SubaccountRefSchema,
+    side: z.enum(['long', 'short']),
+    size: qty9('size'),
+    value: amount,
+    clearing: SubaccountRefSchema,
+    timeMs: time,
+  }),
+  /**
    * Borrows `amount` of `asset` (default: the settlement asset) out of the subaccount (its
    * balance may go negative: a debt), within its free collateral at initial weights (Aave's LTV).
    * The settlement asset needs policy `lending`; another asset needs a `liabilityWeight`.

@@ -36,6 +36,7 @@ import { evolve, initialState } from './evolve.ts';
 import { parseFillFast } from './fast-commands.ts';
 import * as h from './handlers.ts';
 import { accrueInterest } from './interest.ts';
+import { adlLeg } from './liquidation/adl-leg.ts';
 import { borrow, setEMode } from './liquidation/lending.ts';
 import { liquidate } from './liquidation/liquidate.ts';
 import { checkOrder, type OrderCheck, type OrderCheckInput } from './order-check.ts';
@@ -518,6 +519,7 @@ const HANDLERS: { [T in Command['type']]: Handler<T> } = {
   settle_funding: h.settleFunding,
   accrue_interest: accrueInterest,
   liquidate,
+  adl_leg: adlLeg,
   borrow,
   set_emode: setEMode,
   oracle: h.oracle,

@@ -22,7 +22,7 @@ const SCALE = 10n ** 12n;
 
 /**
  * Opposing, profitable positions in `market` (opposite sign to `bankruptSide`),
- * ranked best-first, excluding `exclude`.
+ * ranked best-first, excluding `exclude` and the ADL clearing account's subaccounts.
  */
 export function adlQueue(
   state: ReadonlyEngineState,
@@ -34,9 +34,12 @@ export function adlQueue(
   const mark = market.markPx8!;
   const qd = state.settlement.decimals;
   const out: AdlCandidate[] = [];
+  // an ADL clearing account's positions are ADL in flight (engine-config adlClearing): never ranked
+  const clearing = state.config.adlClearing?.account;
   for (const key of market.holders) {
     if (key === exclude) continue;
     const s = state.subaccounts.get(key)!;
+    if (s.ref.account === clearing) continue;
     const p = s.positions.get(market.config.id)!;
     if (p.size === 0n || (p.size > 0n ? 1n : -1n) === bankruptSide) continue;
     const pnl = signedValue(market.config, p.size, mark, qd, 'floor') - p.entryValue;

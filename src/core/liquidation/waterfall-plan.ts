@@ -34,6 +34,11 @@ export function planCloses(
   subKey: string,
   cashView: ScopeView,
   uncoveredDeficit: bigint,
+  /**
+   * An ADL clearing subaccount (engine-config adlClearing): it takes what the queue cannot, at
+   * the bankruptcy value, as the queue's last counterparty (a cluster's link to other partitions).
+   */
+  clearing?: string,
 ): PlannedClose[] {
   const qd = state.settlement.decimals;
   let uncovered = uncoveredDeficit;
@@ -73,6 +78,10 @@ export function planCloses(
         adl.push({ counterparty: cand.sub, qty: q, value: v, score: cand.score });
         rest -= q;
         valueLeft -= v;
+      }
+      if (rest > 0n && clearing !== undefined && clearing !== subKey) {
+        adl.push({ counterparty: clearing, qty: rest, value: max(least, valueLeft), score: 0n });
+        rest = 0n;
       }
       const absorbed = absSize - rest;
       uncovered = absorbed === absSize ? 0n : uncovered - mulDiv(uncovered, absorbed, absSize, 'floor');

@@ -275,6 +275,14 @@ export const EngineConfigSchema = z
     /** Backstop liquidator (e.g. a vault) used when a liquidation step names no liquidator. */
     backstop: SubaccountRefSchema.optional(),
     /**
+     * An ADL clearing account (a cluster partition's link to the counterparties in other
+     * partitions, docs/cluster.md). When set, the bankruptcy waterfall closes what its ADL queue
+     * cannot take to a fresh subaccount of this account (`b<seq>`) at the bankruptcy value, as if
+     * it were the last counterparty in the queue, instead of to the backstop at the mark; its
+     * positions are never ranked for ADL, and `adl_leg` commands move them on. Absent: the backstop.
+     */
+    adlClearing: z.object({ account: id }).optional(),
+    /**
      * How many client command ids the engine remembers (docs/durability.md); absent = 100,000.
      * The oldest id is forgotten first; a forgotten id is a new command again.
      */

@@ -19,7 +19,7 @@ import {
   socializationPayers,
 } from '../../liquidation/waterfall-plan.ts';
 import { notionalValue } from '../../margin/contract-value.ts';
-import type { Subaccount } from '../../model/state.ts';
+import { type Subaccount, subaccountKey } from '../../model/state.ts';
 import { max, min } from '../../num/index.ts';
 import type { CommandContext } from '../context.ts';
 import type { Ledger } from '../events.ts';
@@ -52,7 +52,18 @@ export function bankrupt(
   const cover = coverFromInsurance(ctx, ledger, room === undefined ? deficit : min(deficit, room));
   const uncovered = deficit - cover;
   // 4. Plan the closes: the largest position absorbs the uncovered deficit at its bankruptcy value via ADL.
-  const plans = planCloses(state, sub.key, cashView, uncovered);
+  // A cluster partition (config adlClearing): what the queue cannot take goes at the bankruptcy
+  // value to a fresh clearing subaccount, for the coordinator's ADL in other partitions — unless
+  // the bankrupt scope is itself a clearing subaccount (what nobody took: to the backstop).
+  const clearingRef =
+    state.config.adlClearing !== undefined && sub.ref.account !== state.config.adlClearing.account
+      ? { account: state.config.adlClearing.account, sub: `b${state.seq}` }
+      : undefined;
+  const clearingKey = clearingRef === undefined ? undefined : subaccountKey(clearingRef);
+  const plans = planCloses(state, sub.key, cashView, uncovered, clearingKey);
+  if (clearingRef !== undefined && plans.some((p) => p.adl.some((a) => a.counterparty === clearingKey))) {
+    if (!state.subaccounts.has(clearingKey!)) ctx.emit({ type: 'subaccount_opened', ref: clearingRef });
+  }
   // 5. Whatever the closes leave negative is socialized (recorded before the closes so the scope never goes below 0).
   // Re-read the scope: the insurance cover above changed it (an isolated view is a copy).
   socializeLoss(ctx, sub, ledger, plans, cashAfterCloses(state, viewOf(state, sub, scope), plans));
