@@ -120,7 +120,7 @@ describe.runIf(READY)('coordinator rounds', () => {
       for (const r of await Promise.all(Array.from({ length: 80 }, (_, i) => ask(i))))
         expect(r).toMatchObject({ ok: true, kind: 'covered' });
       await runSql(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query LIKE $1`,
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND application_name LIKE $1`,
         [`%${names.coordinatorSchema}%`],
       );
       // the next round's transaction fails: the coordinator stops without acking any of it

@@ -244,7 +244,12 @@ export class Coordinator {
 
   static async start(opts: CoordinatorOptions): Promise<Coordinator> {
     const schema = `"${opts.names.coordinatorSchema}"`;
-    const db = new pg.Client({ connectionString: opts.pgUrl, connectionTimeoutMillis: 10_000 });
+    // named in pg_stat_activity, so an operator (or a fault test) can find this session
+    const db = new pg.Client({
+      connectionString: opts.pgUrl,
+      connectionTimeoutMillis: 10_000,
+      application_name: `plimsoll-coordinator ${opts.names.coordinatorSchema}`.slice(0, 63),
+    });
     db.on('error', () => {});
     await db.connect();
     await migrate(db, schema);
