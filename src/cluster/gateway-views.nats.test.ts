@@ -190,7 +190,12 @@ describe.runIf(READY)('the gathered views answer like the single process', () =>
     // socialized losses: the partitions' ledgers and flows summed; the coordinator's fund beside
     const noCoordinator: Strip = ({ coordinator, ...rest }) => rest;
     const [, losses] = await same('/v1/socialized-losses', noCoordinator);
-    expect(losses.coordinator).toEqual({ fundBalance: '0', funded: '0', paidFromFund: '0', adlClearingsOpen: 0 });
+    expect(losses.coordinator).toEqual({
+      fundBalance: '0',
+      funded: '0',
+      paidFromFund: '0',
+      adlClearingsOpen: 0,
+    });
     const fund = await gw('POST', '/v1/cluster/insurance-fund', { units: '12345000000', commandId: 'cf1' });
     expect(fund.status, JSON.stringify(fund.body)).toBe(200);
     await new Promise((done) => setTimeout(done, 1100)); // the gateway reads the ledger once a second
