@@ -63,7 +63,7 @@ import { positionRequirement, type Scope } from '../core/account/figures.ts';
 import { scopePendingFundingQuote } from '../core/account/lazy-funding.ts';
 import { assetPricePx8 } from '../core/account/prices.ts';
 import { effectiveAssetWeightPpm } from '../core/collateral/valuation.ts';
-import { liabilityWeightPpm } from '../core/collateral/weights.ts';
+import { assetWeightPpm, liabilityWeightPpm } from '../core/collateral/weights.ts';
 import type { EngineEvent, Ledger } from '../core/engine/events.ts';
 import type { SubaccountRef } from '../core/model/engine-config.ts';
 import type {
@@ -73,6 +73,7 @@ import type {
   ReadonlySubaccount,
 } from '../core/model/state.ts';
 import { divRound, PPM, PRICE_DECIMALS, QTY_DECIMALS } from '../core/num/index.ts';
+import { CertifiedMaintenance, type Decision, LIQUIDATABLE, UNSURE } from './certified-maintenance.ts';
 import { MaintenanceChecker } from './maintenance-check.ts';
 import { type RemarkColumns, remarkScopes } from './remark-kernel.ts';
 
@@ -128,6 +129,13 @@ function exactOnly(ms: {
 }
 
 const QTY_SCALE = 10 ** QTY_DECIMALS;
+/**
+ * A slot's size in qty9 units is read back from its column as round(sizeBase × 10^9): sizeBase
+ * is Number(size) / 10^9 (one rounding), so for |size| < 2^50 the product is within
+ * |size| × 2^-52 < 1/4 of the integer and rounds back to it exactly; a result of 2^50 or more
+ * (a larger size) is left to the subaccount.
+ */
+const MAX_COLUMN_SIZE = 2 ** 50;
 
 /** Whether the subaccount's cross scope holds a position (crossView(sub).positions.length > 0). */
 function hasCrossPosition(sub: ReadonlySubaccount): boolean {
@@ -455,6 +463,10 @@ export class RiskBook implements HolderIndex {
   private readonly epsilonQuote: number;
   /** Exact maintenance-only figures for `confirm` (./maintenance-check.ts). */
   private readonly checker = new MaintenanceChecker();
+  /** The certified float decision taken from the book's own columns in `confirmScopes`. */
+  private readonly certified = new CertifiedMaintenance();
+  /** How `confirmScopes` decided: from the columns, or by reading the subaccount. */
+  readonly confirmStats = { fromColumns: 0, fromSubaccount: 0 };
   private alloc: Alloc;
 
   // Scopes (indices 0 .. high−1; released indices are reused).
@@ -467,6 +479,13 @@ export class RiskBook implements HolderIndex {
   private posCount: Int32Array = new Int32Array(0);
   private scopeKey: (string | undefined)[] = [];
   private scopeOf: Scope[] = [];
+  /** The subaccount's ref per scope (the state's own object), for `confirmScopes`' answers. */
+  private scopeRef: (Readonly<SubaccountRef> | undefined)[] = [];
+  /**
+   * Per scope, 1 when `confirmScopes` may decide it from the columns: not a portfolio-margin
+   * cross scope, every collateral balance of an asset the state knows.
+   */
+  private certOk = new Uint8Array(0);
   /**
    * Market indices per scope. Lists are replaced by concat (exact length), not pushed to: a list grown by push keeps
    * room for 17 entries (~170 bytes; 0.2 GB over a million scopes, all of it copied by the
@@ -490,6 +509,12 @@ export class RiskBook implements HolderIndex {
   private readonly assetIds: string[] = [];
   private readonly assetColumn = new Map<string, number>();
   private assetWeighted: Float64Array[] = [];
+  /**
+   * Per column and scope, the certified decision's collateral input: Number(balance) ×
+   * Number(the scope's own maintenance weight, ppm) — NaN where that decision does not model
+   * the balance (a borrow, a weight outside [0, 1]).
+   */
+  private assetCert: Float64Array[] = [];
   /** Price used by the last re-mark, quote units per whole token (0: unpriced). */
   private readonly assetPriceQuote: number[] = [];
   /** Number of scopes with a non-zero entry in each column. */
@@ -530,7 +555,7 @@ export class RiskBook implements HolderIndex {
     // Every column of the build from one allocation (see Arena), sized exactly: the scope
     // columns, one per held asset, and per market its slot columns and scope → slot map.
     const cap = Math.max(scopes, 64);
-    let bytes = 3 * Arena.size(8 * cap) + Arena.size(4 * cap) + held.size * Arena.size(8 * cap);
+    let bytes = 3 * Arena.size(8 * cap) + Arena.size(4 * cap) + 2 * held.size * Arena.size(8 * cap);
     for (const m of state.markets.values()) {
       const n = Math.max(16, m.holders.size);
       bytes += 4 * Arena.size(8 * n) + Arena.size(4 * n) + Arena.size(4 * cap);
@@ -544,6 +569,7 @@ export class RiskBook implements HolderIndex {
     // the old-generation garbage a million-scope build left for a full collection).
     book.scopeKey = new Array(cap);
     book.scopeOf = new Array(cap);
+    book.scopeRef = new Array(cap);
     book.scopeMarkets = new Array(cap);
     book.scopeOrdinal = new Array(cap);
     // A subaccount holds at most one position per market, so a market's holders bound its
@@ -754,42 +780,131 @@ export class RiskBook implements HolderIndex {
   }
 
   /**
-   * `confirm` for candidates given as scope indices (the bound index's walk): sorted by their
-   * subaccount's ordinal as numbers, one subaccount lookup per subaccount, the exact
-   * maintenance check per scope. Same answer and order as `confirm`.
+   * `confirm` for candidates given as scope indices (the bound index's walk), same answer and
+   * order. Sorted by their subaccount's ordinal as numbers; each scope is first decided from the
+   * book's own columns, without reading the subaccount (`columnDecide`): the certified float
+   * decision (./certified-maintenance.ts) on the inputs the book keeps in step with the state
+   * through `refresh`. Only a scope that decision cannot settle (near the line, or a case it
+   * does not model) reads its subaccount and takes the exact maintenance check; so does a
+   * subaccount with two or more isolated candidates (their order is the state's position order).
    */
   confirmScopes(state: ReadonlyEngineState, scopes: readonly number[]): Liquidatable[] {
     const ord = this.scopeOrdinal;
+    const keyOf = this.scopeKey;
+    // Sort keys ordinal × span + scope: exact integers below 2^53, sorted numerically.
+    const span = this.high;
+    let live = 0;
+    for (const s of scopes) if (keyOf[s] !== undefined) live++;
+    const sorted = new Float64Array(live);
+    live = 0;
     // Released scopes (no key) are dropped: equal ordinals then mean one subaccount.
-    const sorted = Int32Array.from(scopes.filter((s) => this.scopeKey[s] !== undefined)).sort(
-      (a, b) => ord[a]! - ord[b]! || a - b,
-    );
+    for (const s of scopes) if (keyOf[s] !== undefined) sorted[live++] = ord[s]! * span + s;
+    if (!(this.ordinal.size * span < 2 ** 53)) throw new RangeError('risk book: too many scopes to sort');
+    sorted.sort();
+    const columns = this.certified.beginColumns(state, this.marketIds(), this.assetIds);
     const out: Liquidatable[] = [];
-    let isolated: Set<string> | undefined;
     for (let i = 0; i < sorted.length; ) {
-      const o = ord[sorted[i]!]!;
-      const key = this.scopeKey[sorted[i]!]!;
-      let cross = false;
-      isolated?.clear();
-      for (; i < sorted.length && ord[sorted[i]!] === o; i++) {
-        const sc = this.scopeOf[sorted[i]!]!;
-        if (sc.kind === 'cross') cross = true;
-        else (isolated ??= new Set()).add(sc.market);
-      }
-      const sub = state.subaccounts.get(key);
-      if (!sub) continue;
-      if (isolated !== undefined && isolated.size > 0) {
-        for (const p of sub.positions.values()) {
-          if (p.isolated && isolated.has(p.market)) {
-            const scope: Scope = { kind: 'isolated', market: p.market };
-            if (this.checker.liquidatable(state, sub, scope)) out.push({ ref: sub.ref, scope });
-          }
+      // `%` of integer doubles is exact, so is the scope; the ordinal is the book's own.
+      const first = sorted[i]! % span;
+      const o = ord[first]!;
+      let cross = -1;
+      let isolated = -1;
+      let isolatedCount = 0;
+      for (; i < sorted.length && ord[sorted[i]! % span] === o; i++) {
+        const s = sorted[i]! % span;
+        if (this.scopeOf[s]!.kind === 'cross') cross = s;
+        else {
+          isolated = s;
+          isolatedCount++;
         }
       }
-      if (cross && hasCrossPosition(sub) && this.checker.liquidatable(state, sub, CROSS))
-        out.push({ ref: sub.ref, scope: CROSS });
+      const scopeless =
+        (cross >= 0 && this.posCount[cross] === 0) || (isolated >= 0 && this.posCount[isolated] === 0);
+      if (!columns || isolatedCount > 1 || scopeless) {
+        this.confirmFromSubaccount(state, sorted, i, o, span, out);
+        continue;
+      }
+      // Isolated scopes before the cross scope, as `confirm` orders them.
+      const key = keyOf[first]!;
+      if (isolated >= 0 && this.decideScope(state, key, isolated))
+        out.push({ ref: this.scopeRef[isolated]!, scope: this.scopeOf[isolated]! });
+      if (cross >= 0 && this.decideScope(state, key, cross))
+        out.push({ ref: this.scopeRef[cross]!, scope: CROSS });
     }
     return out;
+  }
+
+  /** Whether scope `s` (of subaccount `key`) is liquidatable: from the columns, else from the subaccount. */
+  private decideScope(state: ReadonlyEngineState, key: string, s: number): boolean {
+    const d = this.columnDecide(s);
+    if (d !== UNSURE) {
+      this.confirmStats.fromColumns++;
+      return d === LIQUIDATABLE;
+    }
+    this.confirmStats.fromSubaccount++;
+    const sub = state.subaccounts.get(key);
+    return sub !== undefined && this.checker.liquidatable(state, sub, this.scopeOf[s]!);
+  }
+
+  /**
+   * The certified decision of scope `s` from the book's columns alone: its settlement cash
+   * (`settleQuote`: Number(balance) of a cross scope, Number(isolated margin) of an isolated
+   * one, with no pending funding since `beginColumns` refuses lazy funding), its collateral
+   * (`assetCert`) and per slot the size, read back exactly (MAX_COLUMN_SIZE), and
+   * Number(entry value) (`entryQuote`) — the same roundings of the same integers as
+   * `CertifiedMaintenance.decide` reads from the subaccount.
+   */
+  private columnDecide(s: number): Decision {
+    if (this.certOk[s] === 0 || this.posCount[s] === 0) return UNSURE;
+    const c = this.certified;
+    c.columnScope(this.settleQuote[s]!);
+    const cert = this.assetCert;
+    for (let a = 0; a < cert.length; a++) {
+      const bw = cert[a]![s]!;
+      if (bw !== 0 && !c.columnCollateral(a, bw)) return UNSURE;
+    }
+    for (const mi of this.scopeMarkets[s]!) {
+      const m = this.markets[mi]!;
+      const i = m.slotOf.get(s)!;
+      const q = Math.round(m.sizeBase[i]! * QTY_SCALE);
+      if (!(Math.abs(q) < MAX_COLUMN_SIZE) || !c.columnPosition(mi, q, m.entryQuote[i]!)) return UNSURE;
+    }
+    return c.columnDecision();
+  }
+
+  /** One subaccount's candidates (sorted[..end) with ordinal o) decided from the subaccount, as `confirm`. */
+  private confirmFromSubaccount(
+    state: ReadonlyEngineState,
+    sorted: Float64Array,
+    end: number,
+    o: number,
+    span: number,
+    out: Liquidatable[],
+  ): void {
+    const ord = this.scopeOrdinal;
+    let start = end;
+    while (start > 0 && ord[sorted[start - 1]! % span] === o) start--;
+    const first = sorted[start]! % span;
+    const sub = state.subaccounts.get(this.scopeKey[first]!);
+    if (!sub) return;
+    let cross = false;
+    const isolated = new Set<string>();
+    for (let i = start; i < end; i++) {
+      const sc = this.scopeOf[sorted[i]! % span]!;
+      if (sc.kind === 'cross') cross = true;
+      else isolated.add(sc.market);
+    }
+    this.confirmStats.fromSubaccount += end - start;
+    if (isolated.size > 0) {
+      for (const p of sub.positions.values()) {
+        if (p.isolated && isolated.has(p.market)) {
+          const scope: Scope = { kind: 'isolated', market: p.market };
+          if (this.checker.liquidatable(state, sub, scope)) out.push({ ref: sub.ref, scope });
+        }
+      }
+    }
+    if (cross && hasCrossPosition(sub) && this.checker.liquidatable(state, sub, CROSS))
+      out.push({ ref: sub.ref, scope: CROSS });
   }
 
   /** `confirm(state, candidates(tolerance))`: the fast path to `Engine.liquidatable()`. */
@@ -1160,13 +1275,15 @@ export class RiskBook implements HolderIndex {
     let cs = fresh ? undefined : this.crossScopeOf(key);
     if (cs === undefined) cs = this.allocateScope(key, CROSS);
     this.clearScope(cs);
+    this.scopeRef[cs] = sub.ref;
+    this.certOk[cs] = sub.portfolioMargin === true ? 0 : 1;
     // lazy funding: the scope's unsettled funding counts as the cash it becomes (account/lazy-funding.ts)
     this.settleQuote[cs] = Number(
       (sub.balances.get(this.settlementId) ?? 0n) + scopePendingFundingQuote(state, sub, CROSS),
     );
     for (const [assetId, balance] of sub.balances) {
       if (assetId === this.settlementId || balance === 0n) continue;
-      this.setWeighted(state, cs, assetId, balance);
+      this.setWeighted(state, sub, cs, assetId, balance);
     }
     let wanted: Set<string> | undefined;
     for (const p of sub.positions.values()) {
@@ -1179,6 +1296,8 @@ export class RiskBook implements HolderIndex {
       let s = fresh ? undefined : this.isolatedScopes.get(key)?.get(p.market);
       if (s === undefined) s = this.allocateScope(key, { kind: 'isolated', market: p.market });
       this.clearScope(s);
+      this.scopeRef[s] = sub.ref;
+      this.certOk[s] = 1;
       this.settleQuote[s] = Number(
         p.isolatedMargin + scopePendingFundingQuote(state, sub, { kind: 'isolated', market: p.market }),
       );
@@ -1258,10 +1377,22 @@ export class RiskBook implements HolderIndex {
     this.mmQuote[s] = mm;
   }
 
-  private setWeighted(state: ReadonlyEngineState, s: number, assetId: string, balance: bigint): void {
+  private setWeighted(
+    state: ReadonlyEngineState,
+    sub: ReadonlySubaccount,
+    s: number,
+    assetId: string,
+    balance: bigint,
+  ): void {
     const asset = state.assets.get(assetId);
-    if (!asset) return;
+    if (!asset) {
+      this.certOk[s] = 0;
+      return;
+    }
     const col = this.ensureAsset(state, assetId);
+    const certW = assetWeightPpm(state.config, sub, asset, 'maintenance');
+    this.assetCert[col]![s] =
+      balance > 0n && certW >= 0n && certW <= PPM ? Number(balance) * Number(certW) : Number.NaN;
     // Assets count at the exact effective maintenance weight (size haircut included) for this
     // balance; liabilities at their maintenance liability weight (size premium included), as
     // collateralValueQuote values them. An asset counts at the lowest weight any e-mode category
@@ -1287,7 +1418,9 @@ export class RiskBook implements HolderIndex {
     this.scopeMarkets[s] = this.marketLists.empty;
     this.posCount[s] = 0;
     this.settleQuote[s] = 0;
+    this.certOk[s] = 0;
     for (let a = 0; a < this.assetIds.length; a++) {
+      this.assetCert[a]![s] = 0;
       const w = this.assetWeighted[a]!;
       if (w[s] !== 0) {
         w[s] = 0;
@@ -1345,6 +1478,7 @@ export class RiskBook implements HolderIndex {
     this.equityQuote[s] = 0;
     this.mmQuote[s] = 0;
     this.scopeKey[s] = undefined;
+    this.scopeRef[s] = undefined;
     this.scopeOf[s] = CROSS;
     if (scope.kind === 'cross') this.crossByOrdinal[this.ordinal.get(key)!] = 0;
     else {
@@ -1370,6 +1504,10 @@ export class RiskBook implements HolderIndex {
     pc.set(this.posCount);
     this.posCount = pc;
     this.assetWeighted = this.assetWeighted.map(g);
+    this.assetCert = this.assetCert.map(g);
+    const ok = new Uint8Array(cap);
+    ok.set(this.certOk);
+    this.certOk = ok;
     this.capacity = cap;
   }
 
@@ -1397,6 +1535,7 @@ export class RiskBook implements HolderIndex {
     this.assetIds.push(assetId);
     this.assetColumn.set(assetId, col);
     this.assetWeighted.push(this.alloc.f64(this.capacity));
+    this.assetCert.push(this.alloc.f64(this.capacity));
     this.assetPriceQuote.push(this.assetPriceOf(state, assetId));
     this.assetNonZero.push(0);
     return col;
