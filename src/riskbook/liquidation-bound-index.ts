@@ -54,6 +54,13 @@
 import type { EngineEvent } from '../core/engine/events.ts';
 import type { CandidateFinder, EventSource } from '../core/keeper/finder.ts';
 import type { ReadonlyEngineState } from '../core/model/state.ts';
+import {
+  CertifiedMaintenance,
+  type Decision,
+  LIQUIDATABLE,
+  NOT_LIQUIDATABLE,
+  UNSURE,
+} from './certified-maintenance.ts';
 import { type Liquidatable, RiskBook, type RiskBookOptions } from './riskbook.ts';
 
 export interface LiquidationBoundIndexOptions extends RiskBookOptions {
@@ -74,6 +81,8 @@ export interface BoundTickStats {
   screened: number;
   /** Screen candidates confirmed with the exact figures. */
   confirmed: number;
+  /** Of those, decided from their rows' exact inputs (the certified float decision), without the book or the subaccount. */
+  decidedFromRows: number;
   /** Exactly liquidatable scopes returned. */
   liquidatable: number;
   /** Largest relative move of any mark or asset price since the baseline. */
@@ -135,11 +144,24 @@ export class LiquidationBoundIndex implements CandidateFinder {
   private rowSlack = new Float64Array(0);
   private rowCap = new Float64Array(0);
   private rowOf = new Int32Array(0);
+  /**
+   * The exact inputs of each row's certified decision, next to its terms (./riskbook.ts
+   * `linearTerms`, `columnScopeInputs`): per term the size in qty9 and Number(entry value) of a
+   * position, or Number(balance) × Number(weight) of a collateral asset; per row the settlement
+   * cash (NaN: decide from the book) and ordinal × 2 + (1 for cross), the candidate's sort key.
+   * A stale row (rowCap −∞) is never decided from them.
+   */
+  private rowSize = new Float64Array(0);
+  private rowEntry = new Float64Array(0);
+  private rowCash = new Float64Array(0);
+  private rowOrdKind = new Int32Array(0);
+  private readonly certified = new CertifiedMaintenance();
 
   readonly stats: BoundTickStats = {
     examined: 0,
     screened: 0,
     confirmed: 0,
+    decidedFromRows: 0,
     liquidatable: 0,
     maxMove: 0,
     rebased: false,
@@ -217,6 +239,10 @@ export class LiquidationBoundIndex implements CandidateFinder {
     const tick = ++this.tick;
     const stamp = this.stamp;
     const candidates: number[] = [];
+    // Candidates of fresh rows decided from their exact inputs: liquidatable ones as confirmation keys.
+    const columns = this.certified.beginColumns(state, book.marketIds(), book.assetColumns());
+    const sure: number[] = [];
+    let decidedNot = 0;
     let examined = 0;
     let screened = 0;
     const screen = (s: number) => {
@@ -254,18 +280,27 @@ export class LiquidationBoundIndex implements CandidateFinder {
           const s = ids[i]!;
           if (!book.hasPositions(s)) continue;
           screened++;
-          candidates.push(s);
+          // Its exact inputs are read while the walk is on its row: no subaccount, no book column.
+          const d = columns ? this.decideRow(i, nm) : UNSURE;
+          if (d === NOT_LIQUIDATABLE) decidedNot++;
+          else if (d === LIQUIDATABLE) sure.push(book.confirmKey(s, true, this.rowOrdKind[i]!));
+          else candidates.push(s);
         }
       }
     }
-    const out = book.confirmScopes(state, candidates);
+    const keys = new Float64Array(sure.length + candidates.length);
+    keys.set(sure);
+    let n = sure.length;
+    for (const s of candidates) if (book.isLive(s)) keys[n++] = book.confirmKey(s, false);
+    const out = book.confirmKeyed(state, keys.subarray(0, n));
     const limit = this.autoRebaseAbove ?? Math.max(10_000, book.scopeHigh / 20);
     const rebased = limit > 0 && examined > limit;
     if (rebased) this.rebase(state);
     Object.assign(this.stats, {
       examined,
       screened,
-      confirmed: candidates.length,
+      confirmed: candidates.length + sure.length + decidedNot,
+      decidedFromRows: sure.length + decidedNot,
       liquidatable: out.length,
       maxMove,
       rebased,
@@ -274,6 +309,25 @@ export class LiquidationBoundIndex implements CandidateFinder {
   }
 
   // ---- internals ----
+
+  /** The certified decision of row i from its exact inputs (after `beginColumns`); nm: markets. */
+  private decideRow(i: number, nm: number): Decision {
+    const cash = this.rowCash[i]!;
+    if (Number.isNaN(cash)) return UNSURE;
+    const c = this.certified;
+    c.columnScope(cash);
+    const { rowCol, rowSize, rowEntry } = this;
+    const end = this.rowStart[i + 1]!;
+    for (let j = this.rowStart[i]!; j < end; j++) {
+      const col = rowCol[j]!;
+      const ok =
+        col < nm
+          ? c.columnPosition(col, rowSize[j]!, rowEntry[j]!)
+          : c.columnCollateral(col - nm, rowSize[j]!);
+      if (!ok) return UNSURE;
+    }
+    return c.columnDecision();
+  }
 
   /** Critical moves of every scope from the book's figures, then the buckets and their rows. */
   private build(): void {
@@ -316,28 +370,51 @@ export class LiquidationBoundIndex implements CandidateFinder {
     const total = rowStart[rows]!;
     const rowCol = new Int32Array(total);
     const rowVal = new Float64Array(total);
+    const rowSize = new Float64Array(total);
+    const rowEntry = new Float64Array(total);
     const magnitude = new Float64Array(n);
-    book.linearTerms(this.tolerance, cursor, rowCol, rowVal, magnitude);
-    const packed = new Float64Array(3 * n);
+    book.linearTerms(this.tolerance, cursor, rowCol, rowVal, magnitude, { size: rowSize, entry: rowEntry });
+    const ordKind = new Int32Array(n);
+    const cash = new Float64Array(n);
+    book.columnScopeInputs(ordKind, cash);
+    const packed = new Float64Array(5 * n);
     for (let s = 0; s < n; s++) {
-      packed[3 * s] = headroom[s]!;
-      packed[3 * s + 1] = magnitude[s]!;
-      packed[3 * s + 2] = capMove[s]!;
+      packed[5 * s] = headroom[s]!;
+      packed[5 * s + 1] = magnitude[s]!;
+      packed[5 * s + 2] = capMove[s]!;
+      packed[5 * s + 3] = cash[s]!;
+      packed[5 * s + 4] = ordKind[s]!;
     }
     const rowH0 = new Float64Array(rows);
     const rowSlack = new Float64Array(rows);
     const rowCap = new Float64Array(rows);
+    const rowCash = new Float64Array(rows);
+    const rowOrdKind = new Int32Array(rows);
     for (let i = 0; i < rows; i++) {
-      const k = 3 * ids[i]!;
+      const k = 5 * ids[i]!;
       const h = packed[k]!;
       const mag = packed[k + 1]!;
+      rowCash[i] = packed[k + 3]!;
+      rowOrdKind[i] = packed[k + 4]!;
       let finite = Number.isFinite(h) && Number.isFinite(mag);
       for (let j = rowStart[i]!; j < rowStart[i + 1]! && finite; j++) finite = Number.isFinite(rowVal[j]!);
       rowH0[i] = h;
       rowSlack[i] = mag;
       rowCap[i] = finite ? packed[k + 2]! : Number.NEGATIVE_INFINITY;
     }
-    Object.assign(this, { rowStart, rowCol, rowVal, rowH0, rowSlack, rowCap, rowOf });
+    Object.assign(this, {
+      rowStart,
+      rowCol,
+      rowVal,
+      rowH0,
+      rowSlack,
+      rowCap,
+      rowOf,
+      rowSize,
+      rowEntry,
+      rowCash,
+      rowOrdKind,
+    });
   }
 
   private rebound(s: number): void {

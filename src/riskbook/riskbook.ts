@@ -781,54 +781,93 @@ export class RiskBook implements HolderIndex {
 
   /**
    * `confirm` for candidates given as scope indices (the bound index's walk), same answer and
-   * order. Sorted by their subaccount's ordinal as numbers; each scope is first decided from the
-   * book's own columns, without reading the subaccount (`columnDecide`): the certified float
-   * decision (./certified-maintenance.ts) on the inputs the book keeps in step with the state
-   * through `refresh`. Only a scope that decision cannot settle (near the line, or a case it
-   * does not model) reads its subaccount and takes the exact maintenance check; so does a
-   * subaccount with two or more isolated candidates (their order is the state's position order).
+   * order: `confirmKeyed` of their keys, none decided yet.
    */
   confirmScopes(state: ReadonlyEngineState, scopes: readonly number[]): Liquidatable[] {
-    const ord = this.scopeOrdinal;
-    const keyOf = this.scopeKey;
-    // Sort keys ordinal × span + scope: exact integers below 2^53, sorted numerically.
+    const keys = new Float64Array(scopes.length);
+    let n = 0;
+    // Released scopes (no key) are dropped.
+    for (const s of scopes) if (this.scopeKey[s] !== undefined) keys[n++] = this.confirmKey(s, false);
+    return this.confirmKeyed(state, keys.subarray(0, n));
+  }
+
+  /**
+   * Per scope, what `confirmKey` needs of it: ordinal × 2 + (1 for a cross scope), written to
+   * ordKind[s]; and the settlement cash of the column decision (NaN: the scope cannot be
+   * decided from columns) to cash[s]. Streams the scope columns (for the bound index's rows).
+   */
+  columnScopeInputs(ordKind: Int32Array, cash: Float64Array): void {
+    for (let s = 0; s < this.high; s++) {
+      const live = this.scopeKey[s] !== undefined;
+      ordKind[s] = live ? 2 * this.scopeOrdinal[s]! + (this.scopeOf[s]!.kind === 'cross' ? 1 : 0) : 0;
+      cash[s] = live && this.certOk[s] === 1 ? this.settleQuote[s]! : Number.NaN;
+    }
+  }
+
+  /**
+   * The sort key of candidate scope `s` for `confirmKeyed`: ((ordinal × 2 + cross) × scopeHigh +
+   * s) × 2 + (1 when already decided liquidatable). Exact integers (checked against 2^53), so
+   * a numeric sort orders candidates by subaccount, isolated scopes before the cross scope.
+   */
+  confirmKey(s: number, liquidatable: boolean, ordKind?: number): number {
+    const ok = ordKind ?? 2 * this.scopeOrdinal[s]! + (this.scopeOf[s]!.kind === 'cross' ? 1 : 0);
+    return (ok * this.high + s) * 2 + (liquidatable ? 1 : 0);
+  }
+
+  /**
+   * The liquidatable scopes among candidates given as `confirmKey`s, in the engine's order
+   * (`confirm`'s). A key marked decided is liquidatable (the bound index decided it from its
+   * rows with the certified float decision); every other scope is first decided from the book's
+   * own columns without reading the subaccount (`columnDecide`). Only a scope that decision
+   * cannot settle (near the line, or a case it does not model) reads its subaccount and takes
+   * the exact maintenance check; so do the candidates of a subaccount with two or more isolated
+   * candidates (their order is the state's position order).
+   */
+  confirmKeyed(state: ReadonlyEngineState, keys: Float64Array): Liquidatable[] {
     const span = this.high;
-    let live = 0;
-    for (const s of scopes) if (keyOf[s] !== undefined) live++;
-    const sorted = new Float64Array(live);
-    live = 0;
-    // Released scopes (no key) are dropped: equal ordinals then mean one subaccount.
-    for (const s of scopes) if (keyOf[s] !== undefined) sorted[live++] = ord[s]! * span + s;
-    if (!(this.ordinal.size * span < 2 ** 53)) throw new RangeError('risk book: too many scopes to sort');
-    sorted.sort();
+    if (!(4 * (this.ordinal.size + 1) * (span + 1) < 2 ** 53))
+      throw new RangeError('risk book: too many scopes for confirmation keys');
+    keys.sort();
     const columns = this.certified.beginColumns(state, this.marketIds(), this.assetIds);
     const out: Liquidatable[] = [];
-    for (let i = 0; i < sorted.length; ) {
-      // `%` of integer doubles is exact, so is the scope; the ordinal is the book's own.
-      const first = sorted[i]! % span;
-      const o = ord[first]!;
+    const group: number[] = [];
+    for (let i = 0; i < keys.length; ) {
+      // Decode (exact: every step is an integer double).
+      const o = Math.floor(keys[i]! / (4 * span));
       let cross = -1;
+      let crossSure = false;
       let isolated = -1;
+      let isolatedSure = false;
       let isolatedCount = 0;
-      for (; i < sorted.length && ord[sorted[i]! % span] === o; i++) {
-        const s = sorted[i]! % span;
-        if (this.scopeOf[s]!.kind === 'cross') cross = s;
-        else {
+      group.length = 0;
+      for (; i < keys.length && Math.floor(keys[i]! / (4 * span)) === o; i++) {
+        const k = keys[i]!;
+        const sure = k % 2 === 1;
+        const t = (k - (sure ? 1 : 0)) / 2;
+        const s = t % span;
+        // The same scope twice (decided and not): one entry, decided if either was.
+        if (group.length === 0 || group[group.length - 1] !== s) group.push(s);
+        if (((t - s) / span) % 2 === 1) {
+          cross = s;
+          crossSure ||= sure;
+        } else {
+          if (isolated !== s) isolatedCount++;
           isolated = s;
-          isolatedCount++;
+          isolatedSure ||= sure;
         }
       }
-      const scopeless =
+      // A scope without positions in the book (`confirm` asks the subaccount whether it has one).
+      const empty =
         (cross >= 0 && this.posCount[cross] === 0) || (isolated >= 0 && this.posCount[isolated] === 0);
-      if (!columns || isolatedCount > 1 || scopeless) {
-        this.confirmFromSubaccount(state, sorted, i, o, span, out);
+      if (!columns || isolatedCount > 1 || empty) {
+        this.confirmFromSubaccount(state, group, out);
         continue;
       }
+      const key = this.scopeKey[group[0]!]!;
       // Isolated scopes before the cross scope, as `confirm` orders them.
-      const key = keyOf[first]!;
-      if (isolated >= 0 && this.decideScope(state, key, isolated))
+      if (isolated >= 0 && (isolatedSure || this.decideScope(state, key, isolated)))
         out.push({ ref: this.scopeRef[isolated]!, scope: this.scopeOf[isolated]! });
-      if (cross >= 0 && this.decideScope(state, key, cross))
+      if (cross >= 0 && (crossSure || this.decideScope(state, key, cross)))
         out.push({ ref: this.scopeRef[cross]!, scope: CROSS });
     }
     return out;
@@ -855,7 +894,7 @@ export class RiskBook implements HolderIndex {
    * `CertifiedMaintenance.decide` reads from the subaccount.
    */
   private columnDecide(s: number): Decision {
-    if (this.certOk[s] === 0 || this.posCount[s] === 0) return UNSURE;
+    if (this.certOk[s] === 0) return UNSURE;
     const c = this.certified;
     c.columnScope(this.settleQuote[s]!);
     const cert = this.assetCert;
@@ -872,29 +911,22 @@ export class RiskBook implements HolderIndex {
     return c.columnDecision();
   }
 
-  /** One subaccount's candidates (sorted[..end) with ordinal o) decided from the subaccount, as `confirm`. */
+  /** One subaccount's candidate scopes decided from the subaccount, in `confirm`'s order. */
   private confirmFromSubaccount(
     state: ReadonlyEngineState,
-    sorted: Float64Array,
-    end: number,
-    o: number,
-    span: number,
+    scopes: readonly number[],
     out: Liquidatable[],
   ): void {
-    const ord = this.scopeOrdinal;
-    let start = end;
-    while (start > 0 && ord[sorted[start - 1]! % span] === o) start--;
-    const first = sorted[start]! % span;
-    const sub = state.subaccounts.get(this.scopeKey[first]!);
+    const sub = state.subaccounts.get(this.scopeKey[scopes[0]!]!);
     if (!sub) return;
     let cross = false;
     const isolated = new Set<string>();
-    for (let i = start; i < end; i++) {
-      const sc = this.scopeOf[sorted[i]! % span]!;
+    for (const s of scopes) {
+      const sc = this.scopeOf[s]!;
       if (sc.kind === 'cross') cross = true;
       else isolated.add(sc.market);
     }
-    this.confirmStats.fromSubaccount += end - start;
+    this.confirmStats.fromSubaccount += scopes.length;
     if (isolated.size > 0) {
       for (const p of sub.positions.values()) {
         if (p.isolated && isolated.has(p.market)) {
@@ -974,6 +1006,11 @@ export class RiskBook implements HolderIndex {
   /** One past the highest scope index in use (scopes are 0 .. scopeHigh − 1, some released). */
   get scopeHigh(): number {
     return this.high;
+  }
+
+  /** Whether scope index `s` holds a live scope. */
+  isLive(s: number): boolean {
+    return this.scopeKey[s] !== undefined;
   }
 
   /** Whether scope index `s` holds a live scope with positions. */
@@ -1134,6 +1171,10 @@ export class RiskBook implements HolderIndex {
    * skip the scope), and `magnitude[s]` receives Σ of the absolute values the screen adds up
    * (settlement, every |term|, every |entry value|), which bounds its float rounding. Streams the
    * slot columns, like `bounds`. An infinite ratio (exact-only markets) gives a non-finite val.
+   *
+   * With `exact`, each term also gets the column decision's inputs (`columnDecide`) at the same
+   * index: per slot the size in qty9 (NaN past MAX_COLUMN_SIZE) and Number(entry value); per
+   * asset term Number(balance) × Number(weight ppm) in `size` (NaN: not modelled).
    */
   linearTerms(
     tolerance: number,
@@ -1141,6 +1182,7 @@ export class RiskBook implements HolderIndex {
     col: Int32Array,
     val: Float64Array,
     magnitude: Float64Array,
+    exact?: { readonly size: Float64Array; readonly entry: Float64Array },
   ): void {
     const n = this.high;
     const k = 1 + tolerance;
@@ -1150,6 +1192,7 @@ export class RiskBook implements HolderIndex {
     for (let a = 0; a < this.assetIds.length; a++) {
       if (this.assetNonZero[a] === 0) continue;
       const w = this.assetWeighted[a]!;
+      const cert = this.assetCert[a]!;
       const p = this.assetPriceQuote[a]!;
       for (let s = 0; s < n; s++) {
         if (w[s] === 0 || cursor[s]! < 0) continue;
@@ -1158,6 +1201,10 @@ export class RiskBook implements HolderIndex {
         col[j] = markets + a;
         val[j] = v;
         magnitude[s]! += Math.abs(v);
+        if (exact) {
+          exact.size[j] = cert[s]!;
+          exact.entry[j] = 0;
+        }
       }
     }
     for (const m of this.markets) {
@@ -1177,6 +1224,11 @@ export class RiskBook implements HolderIndex {
         col[j] = mi;
         val[j] = v - req;
         magnitude[s]! += Math.abs(v) + req + Math.abs(entry[i]!);
+        if (exact) {
+          const qty = Math.round(q * QTY_SCALE);
+          exact.size[j] = Math.abs(qty) < MAX_COLUMN_SIZE ? qty : Number.NaN;
+          exact.entry[j] = entry[i]!;
+        }
       }
     }
   }
@@ -1411,6 +1463,8 @@ export class RiskBook implements HolderIndex {
     const w = this.assetWeighted[col]!;
     if (w[s] === 0 && v !== 0) this.assetNonZero[col]! += 1;
     w[s] = v;
+    // The rows (linearTerms) carry an asset term only where the screen's weight is non-zero.
+    if (v === 0 && this.assetCert[col]![s] !== 0) this.certOk[s] = 0;
   }
 
   private clearScope(s: number): void {
