@@ -61,7 +61,7 @@ import {
   NOT_LIQUIDATABLE,
   UNSURE,
 } from './certified-maintenance.ts';
-import { type Liquidatable, RiskBook, type RiskBookOptions } from './riskbook.ts';
+import { type ColumnInputs, type Liquidatable, RiskBook, type RiskBookOptions } from './riskbook.ts';
 
 export interface LiquidationBoundIndexOptions extends RiskBookOptions {
   /** Relative slack on MM of the float screen (fraction, default 0.02; see RiskBook.candidates). */
@@ -305,6 +305,37 @@ export class LiquidationBoundIndex implements CandidateFinder {
       maxMove,
       rebased,
     } satisfies BoundTickStats);
+    return out;
+  }
+
+  /**
+   * Every row a tick may decide from its exact inputs (a live scope not changed since the
+   * build, with inputs), the inputs as the row holds them and the decision they give at the
+   * state's prices. For the property test that checks them against the state after every
+   * command.
+   */
+  rowInputs(state: ReadonlyEngineState): (ColumnInputs & { decision: Decision })[] {
+    const book = this.book;
+    const markets = book.marketIds();
+    const assets = book.assetColumns();
+    const nm = markets.length;
+    const columns = this.certified.beginColumns(state, markets, assets);
+    const out: (ColumnInputs & { decision: Decision })[] = [];
+    for (let i = 0; i < this.ids.length; i++) {
+      const s = this.ids[i]!;
+      if (!book.hasPositions(s) || this.inOverflow[s] === 1 || Number.isNaN(this.rowCash[i]!)) continue;
+      const { key, scope } = book.candidateOf(s);
+      const collateral: { asset: string; value: number }[] = [];
+      const positions: { market: string; size: number; entry: number }[] = [];
+      for (let j = this.rowStart[i]!; j < this.rowStart[i + 1]!; j++) {
+        const col = this.rowCol[j]!;
+        if (col < nm)
+          positions.push({ market: markets[col]!, size: this.rowSize[j]!, entry: this.rowEntry[j]! });
+        else collateral.push({ asset: assets[col - nm]!, value: this.rowSize[j]! });
+      }
+      const decision = columns ? this.decideRow(i, nm) : UNSURE;
+      out.push({ key, scope, cash: this.rowCash[i]!, collateral, positions, decision });
+    }
     return out;
   }
 

@@ -173,6 +173,19 @@ export interface Liquidatable {
   readonly scope: Scope;
 }
 
+/**
+ * What the certified decision reads of one scope, from the book's columns or the bound index's
+ * rows: settlement cash, per non-settlement asset Number(balance) × Number(maintenance weight
+ * ppm), per position size (qty9) and Number(entry value). For tests.
+ */
+export interface ColumnInputs {
+  readonly key: string;
+  readonly scope: Scope;
+  readonly cash: number;
+  readonly collateral: readonly { readonly asset: string; readonly value: number }[];
+  readonly positions: readonly { readonly market: string; readonly size: number; readonly entry: number }[];
+}
+
 /** Float figures of one scope, for inspection and tests. */
 export interface ScopeScreen {
   readonly key: string;
@@ -1006,6 +1019,39 @@ export class RiskBook implements HolderIndex {
   /** One past the highest scope index in use (scopes are 0 .. scopeHigh − 1, some released). */
   get scopeHigh(): number {
     return this.high;
+  }
+
+  /**
+   * The inputs `columnDecide` reads for scope `s`, as the book holds them (for the property
+   * test that checks them against the state after every command); undefined: not decidable
+   * from columns.
+   */
+  columnInputs(s: number): ColumnInputs | undefined {
+    if (this.scopeKey[s] === undefined || this.certOk[s] === 0) return undefined;
+    const collateral: { asset: string; value: number }[] = [];
+    for (let a = 0; a < this.assetIds.length; a++) {
+      const bw = this.assetCert[a]![s]!;
+      if (bw !== 0) collateral.push({ asset: this.assetIds[a]!, value: bw });
+    }
+    const positions = this.scopeMarkets[s]!.map((mi) => {
+      const m = this.markets[mi]!;
+      const i = m.slotOf.get(s)!;
+      const q = Math.round(m.sizeBase[i]! * QTY_SCALE);
+      return { market: m.id, size: Math.abs(q) < MAX_COLUMN_SIZE ? q : Number.NaN, entry: m.entryQuote[i]! };
+    });
+    return {
+      key: this.scopeKey[s]!,
+      scope: this.scopeOf[s]!,
+      cash: this.settleQuote[s]!,
+      collateral,
+      positions,
+    };
+  }
+
+  /** The column decision of scope `s` at the state's prices (for tests; `confirmKeyed` uses it). */
+  columnDecisionAt(state: ReadonlyEngineState, s: number): Decision {
+    if (!this.certified.beginColumns(state, this.marketIds(), this.assetIds)) return UNSURE;
+    return this.columnDecide(s);
   }
 
   /** Whether scope index `s` holds a live scope. */
