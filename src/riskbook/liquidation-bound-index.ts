@@ -71,6 +71,11 @@ export interface LiquidationBoundIndexOptions extends RiskBookOptions {
    * the scopes)); 0 or Infinity: only when `rebase()` is called.
    */
   readonly autoRebaseAbove?: number;
+  /**
+   * Decide candidates from their rows' exact inputs during the walk (default true); false hands
+   * every candidate to the book (`RiskBook.confirmScopes`), for comparisons.
+   */
+  readonly decideFromRows?: boolean;
 }
 
 /** What the last tick did. */
@@ -117,6 +122,7 @@ export class LiquidationBoundIndex implements CandidateFinder {
   readonly book: RiskBook;
   private readonly tolerance: number;
   private readonly autoRebaseAbove: number | undefined;
+  private readonly decideFromRows: boolean;
 
   /** Per scope: critical move and group (market index of a single-market scope, −1 otherwise). */
   private crit = new Float64Array(0);
@@ -174,6 +180,7 @@ export class LiquidationBoundIndex implements CandidateFinder {
     this.book = RiskBook.fromState(engine.state, opts);
     this.tolerance = opts.tolerance ?? 0.02;
     this.autoRebaseAbove = opts.autoRebaseAbove;
+    this.decideFromRows = opts.decideFromRows !== false;
     this.build();
     engine.onEvents((events) => this.observe(events));
   }
@@ -240,7 +247,8 @@ export class LiquidationBoundIndex implements CandidateFinder {
     const stamp = this.stamp;
     const candidates: number[] = [];
     // Candidates of fresh rows decided from their exact inputs: liquidatable ones as confirmation keys.
-    const columns = this.certified.beginColumns(state, book.marketIds(), book.assetColumns());
+    const columns =
+      this.decideFromRows && this.certified.beginColumns(state, book.marketIds(), book.assetColumns());
     const sure: number[] = [];
     let decidedNot = 0;
     let examined = 0;
@@ -288,11 +296,14 @@ export class LiquidationBoundIndex implements CandidateFinder {
         }
       }
     }
-    const keys = new Float64Array(sure.length + candidates.length);
-    keys.set(sure);
-    let n = sure.length;
-    for (const s of candidates) if (book.isLive(s)) keys[n++] = book.confirmKey(s, false);
-    const out = book.confirmKeyed(state, keys.subarray(0, n));
+    let out: Liquidatable[];
+    if (columns) {
+      const keys = new Float64Array(sure.length + candidates.length);
+      keys.set(sure);
+      let n = sure.length;
+      for (const s of candidates) if (book.isLive(s)) keys[n++] = book.confirmKey(s, false);
+      out = book.confirmKeyed(state, keys.subarray(0, n));
+    } else out = book.confirmScopes(state, candidates);
     const limit = this.autoRebaseAbove ?? Math.max(10_000, book.scopeHigh / 20);
     const rebased = limit > 0 && examined > limit;
     if (rebased) this.rebase(state);
@@ -405,28 +416,23 @@ export class LiquidationBoundIndex implements CandidateFinder {
     const rowEntry = new Float64Array(total);
     const magnitude = new Float64Array(n);
     book.linearTerms(this.tolerance, cursor, rowCol, rowVal, magnitude, { size: rowSize, entry: rowEntry });
-    const ordKind = new Int32Array(n);
-    const cash = new Float64Array(n);
-    book.columnScopeInputs(ordKind, cash);
-    const packed = new Float64Array(5 * n);
+    // Written straight into walk order (no scope-order copy to gather from).
+    const rowCash = new Float64Array(rows);
+    const rowOrdKind = new Int32Array(rows);
+    book.columnScopeInputs(rowOf, rowOrdKind, rowCash);
+    const packed = new Float64Array(3 * n);
     for (let s = 0; s < n; s++) {
-      packed[5 * s] = headroom[s]!;
-      packed[5 * s + 1] = magnitude[s]!;
-      packed[5 * s + 2] = capMove[s]!;
-      packed[5 * s + 3] = cash[s]!;
-      packed[5 * s + 4] = ordKind[s]!;
+      packed[3 * s] = headroom[s]!;
+      packed[3 * s + 1] = magnitude[s]!;
+      packed[3 * s + 2] = capMove[s]!;
     }
     const rowH0 = new Float64Array(rows);
     const rowSlack = new Float64Array(rows);
     const rowCap = new Float64Array(rows);
-    const rowCash = new Float64Array(rows);
-    const rowOrdKind = new Int32Array(rows);
     for (let i = 0; i < rows; i++) {
-      const k = 5 * ids[i]!;
+      const k = 3 * ids[i]!;
       const h = packed[k]!;
       const mag = packed[k + 1]!;
-      rowCash[i] = packed[k + 3]!;
-      rowOrdKind[i] = packed[k + 4]!;
       let finite = Number.isFinite(h) && Number.isFinite(mag);
       for (let j = rowStart[i]!; j < rowStart[i + 1]! && finite; j++) finite = Number.isFinite(rowVal[j]!);
       rowH0[i] = h;

@@ -805,15 +805,18 @@ export class RiskBook implements HolderIndex {
   }
 
   /**
-   * Per scope, what `confirmKey` needs of it: ordinal × 2 + (1 for a cross scope), written to
-   * ordKind[s]; and the settlement cash of the column decision (NaN: the scope cannot be
-   * decided from columns) to cash[s]. Streams the scope columns (for the bound index's rows).
+   * Per scope s with row[s] ≥ 0, what `confirmKey` needs of it: ordinal × 2 + (1 for a cross
+   * scope), written to ordKind[row[s]]; and the settlement cash of the column decision (NaN: the
+   * scope cannot be decided from columns) to cash[row[s]]. Streams the scope columns (for the
+   * bound index's rows).
    */
-  columnScopeInputs(ordKind: Int32Array, cash: Float64Array): void {
+  columnScopeInputs(row: Int32Array, ordKind: Int32Array, cash: Float64Array): void {
     for (let s = 0; s < this.high; s++) {
+      const i = row[s]!;
+      if (i < 0) continue;
       const live = this.scopeKey[s] !== undefined;
-      ordKind[s] = live ? 2 * this.scopeOrdinal[s]! + (this.scopeOf[s]!.kind === 'cross' ? 1 : 0) : 0;
-      cash[s] = live && this.certOk[s] === 1 ? this.settleQuote[s]! : Number.NaN;
+      ordKind[i] = live ? 2 * this.scopeOrdinal[s]! + (this.scopeOf[s]!.kind === 'cross' ? 1 : 0) : 0;
+      cash[i] = live && this.certOk[s] === 1 ? this.settleQuote[s]! : Number.NaN;
     }
   }
 
