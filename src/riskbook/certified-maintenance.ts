@@ -16,6 +16,14 @@
  * in ./maintenance-check.prop.test.ts, including scopes placed within a few units of the line
  * (they must come back "unsure").
  *
+ * The same decision is also taken from copies of the inputs kept in typed columns
+ * (`beginColumns`, `columnScope`, `columnCollateral`, `columnPosition`, `columnDecision`): the
+ * bound index's rows and the risk book's columns hold the same doubles this module would convert
+ * from the subaccount (Number of each integer, one rounding each; sizes exactly), so reading a
+ * candidate costs a few typed-array loads instead of a subaccount lookup and its objects. Those
+ * callers keep the copies in step through the engine's events (property-tested in
+ * ./column-confirm.prop.test.ts against the state after every command).
+ *
  * Chosen over exact integer arithmetic in limbs or a WebAssembly i64 kernel: a double per
  * term, no allocation, and the bound costs two extra adds per term; the fallback keeps all the
  * integer code in one place.

@@ -30,9 +30,17 @@
  * marks at a fixed ratio, so headroom(δ) = h + Σ S_m δ_m, with the *signed* move of each
  * market: a long is pushed by a fall only, a hedged book by the difference of its legs'
  * moves. A scope whose row stays above a relative float slack (1e-9 of the magnitudes the
- * screen adds up) is not a screen candidate; the rest are confirmed with the exact
- * maintenance figures (`RiskBook.confirmScopes`, ./maintenance-check.ts) — the only thing that
- * decides liquidatable. Scopes whose row cannot be trusted are re-screened from their slots
+ * screen adds up) is not a screen candidate; the rest are confirmed exactly — the only thing
+ * that decides liquidatable. Each row also holds its scope's exact confirmation inputs (per
+ * position the size in qty9 and Number(entry value), per collateral asset Number(balance) ×
+ * Number(maintenance weight), the settlement cash, the subaccount's ordinal), so a candidate is
+ * decided while the walk is on its row, by the certified float decision
+ * (./certified-maintenance.ts: the integer formulas in doubles with a proven error bound),
+ * without reading the subaccount or the book. Only a candidate that decision cannot settle
+ * (within a few quote units of the line, or a case it does not model) goes to the book
+ * (`RiskBook.confirmKeyed`: its own columns, then the subaccount and the integer figures).
+ * The inputs are copies; they are trusted only in a row no event has touched since the build
+ * (an event makes the row stale, below). Scopes whose row cannot be trusted are re-screened from their slots
  * (`RiskBook.headroomAt`): a bracket slot that may have passed its cap (c's cap move ≤ the
  * largest mark rise), a non-finite figure (no mark, exact-only markets), a row made stale by
  * an event.

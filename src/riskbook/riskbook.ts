@@ -21,6 +21,9 @@
  *     equity_f < MM_f × (1 + tolerance) + ε          (or either side is NaN)
  *
  * and candidates are CONFIRMED with the exact figures (`evaluate`) before anything acts.
+ * (`confirmKeyed` first takes the certified float decision from the book's own columns —
+ * settlement cash, sizes read back exactly, entry values, collateral balance × weight — and
+ * reads the subaccount only when that decision cannot tell.)
  *
  * Why there are no false negatives. With exact figures E, M and float figures e, m:
  * - collateral: the float value b·p·w differs from the exact ⌊b·p·w⌋ by < 1 quote unit per
@@ -821,13 +824,21 @@ export class RiskBook implements HolderIndex {
   }
 
   /**
-   * The sort key of candidate scope `s` for `confirmKeyed`: ((ordinal × 2 + cross) × scopeHigh +
-   * s) × 2 + (1 when already decided liquidatable). Exact integers (checked against 2^53), so
-   * a numeric sort orders candidates by subaccount, isolated scopes before the cross scope.
+   * The sort key of candidate scope `s` for `confirmKeyed`: (ordinal × 2 + cross) × P + s × 2 +
+   * (1 when already decided liquidatable), with P the power of two above 2 × scopeHigh + 1
+   * (`keySpan`). Exact integers (checked against 2^53), so a numeric sort orders candidates by
+   * subaccount, isolated scopes before the cross scope, and decoding needs no remainder of doubles.
    */
   confirmKey(s: number, liquidatable: boolean, ordKind?: number): number {
     const ok = ordKind ?? 2 * this.scopeOrdinal[s]! + (this.scopeOf[s]!.kind === 'cross' ? 1 : 0);
-    return (ok * this.high + s) * 2 + (liquidatable ? 1 : 0);
+    return ok * this.keySpan() + (2 * s + (liquidatable ? 1 : 0));
+  }
+
+  /** P of `confirmKey`: a power of two > 2 × scopeHigh + 1 (and ≥ 2^20, so it rarely changes). */
+  private keySpan(): number {
+    let p = 2 ** 20;
+    while (p <= 2 * this.high + 1) p *= 2;
+    return p;
   }
 
   /**
@@ -840,30 +851,32 @@ export class RiskBook implements HolderIndex {
    * candidates (their order is the state's position order).
    */
   confirmKeyed(state: ReadonlyEngineState, keys: Float64Array): Liquidatable[] {
-    const span = this.high;
-    if (!(4 * (this.ordinal.size + 1) * (span + 1) < 2 ** 53))
+    const span = this.keySpan();
+    if (!(2 * (this.ordinal.size + 1) * span < 2 ** 53 && span <= 2 ** 31))
       throw new RangeError('risk book: too many scopes for confirmation keys');
     keys.sort();
     const columns = this.certified.beginColumns(state, this.marketIds(), this.assetIds);
     const out: Liquidatable[] = [];
     const group: number[] = [];
     for (let i = 0; i < keys.length; ) {
-      // Decode (exact: every step is an integer double).
-      const o = Math.floor(keys[i]! / (4 * span));
+      // Decode: span is a power of two, so the division and the floor are exact.
+      const o = Math.floor(Math.floor(keys[i]! / span) / 2);
       let cross = -1;
       let crossSure = false;
       let isolated = -1;
       let isolatedSure = false;
       let isolatedCount = 0;
       group.length = 0;
-      for (; i < keys.length && Math.floor(keys[i]! / (4 * span)) === o; i++) {
+      for (; i < keys.length; i++) {
         const k = keys[i]!;
-        const sure = k % 2 === 1;
-        const t = (k - (sure ? 1 : 0)) / 2;
-        const s = t % span;
+        const ok = Math.floor(k / span);
+        if (ok >>> 1 !== o) break;
+        const low = k - ok * span; // 2 × s + decided, below 2^31
+        const s = low >>> 1;
+        const sure = (low & 1) === 1;
         // The same scope twice (decided and not): one entry, decided if either was.
         if (group.length === 0 || group[group.length - 1] !== s) group.push(s);
-        if (((t - s) / span) % 2 === 1) {
+        if ((ok & 1) === 1) {
           cross = s;
           crossSure ||= sure;
         } else {
@@ -879,25 +892,24 @@ export class RiskBook implements HolderIndex {
         this.confirmFromSubaccount(state, group, out);
         continue;
       }
-      const key = this.scopeKey[group[0]!]!;
       // Isolated scopes before the cross scope, as `confirm` orders them.
-      if (isolated >= 0 && (isolatedSure || this.decideScope(state, key, isolated)))
+      if (isolated >= 0 && (isolatedSure || this.decideScope(state, isolated)))
         out.push({ ref: this.scopeRef[isolated]!, scope: this.scopeOf[isolated]! });
-      if (cross >= 0 && (crossSure || this.decideScope(state, key, cross)))
+      if (cross >= 0 && (crossSure || this.decideScope(state, cross)))
         out.push({ ref: this.scopeRef[cross]!, scope: CROSS });
     }
     return out;
   }
 
-  /** Whether scope `s` (of subaccount `key`) is liquidatable: from the columns, else from the subaccount. */
-  private decideScope(state: ReadonlyEngineState, key: string, s: number): boolean {
+  /** Whether scope `s` is liquidatable: from the columns, else from the subaccount. */
+  private decideScope(state: ReadonlyEngineState, s: number): boolean {
     const d = this.columnDecide(s);
     if (d !== UNSURE) {
       this.confirmStats.fromColumns++;
       return d === LIQUIDATABLE;
     }
     this.confirmStats.fromSubaccount++;
-    const sub = state.subaccounts.get(key);
+    const sub = state.subaccounts.get(this.scopeKey[s]!);
     return sub !== undefined && this.checker.liquidatable(state, sub, this.scopeOf[s]!);
   }
 
