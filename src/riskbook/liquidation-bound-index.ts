@@ -198,8 +198,13 @@ export class LiquidationBoundIndex implements CandidateFinder {
     const touched = this.book.touchedSubaccounts(events);
     if (touched.size === 0) return;
     const state = this.engine.state;
+    // The scopes before the refresh too: one it releases must not keep a fresh row (the walk
+    // decides fresh rows without asking the book whether their scope still exists).
+    const before: number[] = [];
+    for (const key of touched) for (const s of this.book.scopesOf(key)) before.push(s);
     this.book.refresh(state, touched);
     this.ensureCapacity(this.book.scopeHigh);
+    for (const s of before) this.rebound(s);
     for (const key of touched) for (const s of this.book.scopesOf(key)) this.rebound(s);
     if (this.overflow.length > Math.max(4096, this.book.scopeHigh / 8)) this.build();
   }
@@ -292,9 +297,9 @@ export class LiquidationBoundIndex implements CandidateFinder {
         // candidate without re-reading its slots. Within the slack of zero it may be a false
         // candidate, which only costs its exact check.
         if (!(h > rowSlack[i]! * slack)) {
-          // A scope released since the build (its subaccount closed the position) keeps its row.
+          // A fresh row's scope is live with positions: an event that releases a scope, or
+          // empties it, makes its row stale (observe).
           const s = ids[i]!;
-          if (!book.hasPositions(s)) continue;
           screened++;
           // Its exact inputs are read while the walk is on its row: no subaccount, no book column.
           const d = columns ? this.decideRow(i, nm) : UNSURE;
@@ -342,7 +347,8 @@ export class LiquidationBoundIndex implements CandidateFinder {
     const out: (ColumnInputs & { decision: Decision })[] = [];
     for (let i = 0; i < this.ids.length; i++) {
       const s = this.ids[i]!;
-      if (!book.hasPositions(s) || this.inOverflow[s] === 1 || Number.isNaN(this.rowCash[i]!)) continue;
+      // Not `hasPositions`: a fresh row must belong to a live scope with positions, and the test checks it.
+      if (this.inOverflow[s] === 1 || Number.isNaN(this.rowCash[i]!)) continue;
       const { key, scope } = book.candidateOf(s);
       const collateral: { asset: string; value: number }[] = [];
       const positions: { market: string; size: number; entry: number }[] = [];

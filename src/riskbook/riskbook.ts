@@ -887,7 +887,8 @@ export class RiskBook implements HolderIndex {
       }
       // A scope without positions in the book (`confirm` asks the subaccount whether it has one).
       const empty =
-        (cross >= 0 && this.posCount[cross] === 0) || (isolated >= 0 && this.posCount[isolated] === 0);
+        (cross >= 0 && !crossSure && this.posCount[cross] === 0) ||
+        (isolated >= 0 && !isolatedSure && this.posCount[isolated] === 0);
       if (!columns || isolatedCount > 1 || empty) {
         this.confirmFromSubaccount(state, group, out);
         continue;
