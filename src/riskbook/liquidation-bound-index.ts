@@ -260,8 +260,8 @@ export class LiquidationBoundIndex implements CandidateFinder {
     const stamp = this.stamp;
     const candidates: number[] = [];
     // Candidates of fresh rows decided from their exact inputs: liquidatable ones as confirmation keys.
-    const columns =
-      this.decideFromRows && this.certified.beginColumns(state, book.marketIds(), book.assetColumns());
+    // Read the tick's market models and prices for the row decisions at the first candidate.
+    let columns: boolean | undefined = this.decideFromRows ? undefined : false;
     const sure: number[] = [];
     let decidedNot = 0;
     let examined = 0;
@@ -302,6 +302,7 @@ export class LiquidationBoundIndex implements CandidateFinder {
           const s = ids[i]!;
           screened++;
           // Its exact inputs are read while the walk is on its row: no subaccount, no book column.
+          columns ??= this.certified.beginColumns(state, book.marketIds(), book.assetColumns());
           const d = columns ? this.decideRow(i, nm) : UNSURE;
           if (d === NOT_LIQUIDATABLE) decidedNot++;
           else if (d === LIQUIDATABLE) sure.push(book.confirmKey(s, true, this.rowOrdKind[i]!));
@@ -310,7 +311,7 @@ export class LiquidationBoundIndex implements CandidateFinder {
       }
     }
     let out: Liquidatable[];
-    if (columns) {
+    if (columns !== false) {
       const keys = new Float64Array(sure.length + candidates.length);
       keys.set(sure);
       let n = sure.length;

@@ -854,6 +854,7 @@ export class RiskBook implements HolderIndex {
     const span = this.keySpan();
     if (!(2 * (this.ordinal.size + 1) * span < 2 ** 53 && span <= 2 ** 31))
       throw new RangeError('risk book: too many scopes for confirmation keys');
+    if (keys.length === 0) return [];
     keys.sort();
     const columns = this.certified.beginColumns(state, this.marketIds(), this.assetIds);
     const out: Liquidatable[] = [];
