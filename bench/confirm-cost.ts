@@ -3,14 +3,16 @@
  * per candidate, on the block-h population (bench/million-population.ts) at a chosen size.
  *
  * Opens the population's snapshot, applies block h's 5 % fall and crash from the baseline,
- * collects the candidates the bound index hands to `RiskBook.confirmScopes` and times, on the
- * same (subaccount, scope) pairs and alternating: the certified float decision
- * (`MaintenanceChecker.liquidatable`) and the all-bigint figures (`MaintenanceChecker.figures`,
- * the exact fallback), first on the pairs alone (subaccounts looked up beforehand), then through
- * `RiskBook.confirmScopes` with either checker; and, for scale, the state walk without any
- * arithmetic (look up each candidate's subaccount, iterate its positions). The certified
- * answers are checked equal to the integer ones before anything is timed. Also times the whole
- * index tick. Process CPU time, not wall time (the machine is shared). Not part of
+ * collects the candidates a bound index that does not decide from its rows
+ * (`decideFromRows: false`) hands to `RiskBook.confirmScopes` and times, on the same
+ * (subaccount, scope) pairs and alternating: the certified float decision read from the
+ * subaccount (`MaintenanceChecker.liquidatable`) and the all-bigint figures
+ * (`MaintenanceChecker.figures`, the exact fallback), on the pairs alone (subaccounts looked up
+ * beforehand); `RiskBook.confirmScopes` (the decision from the book's own columns); and, for
+ * scale, the state walk without any arithmetic (look up each candidate's subaccount, iterate its
+ * positions). The certified answers are checked equal to the integer ones before anything is
+ * timed. Also times the whole index tick, with candidates decided from the rows (the default)
+ * and without. Process CPU time, not wall time (the machine is shared). Not part of
  * `npm run bench`; `PROFILE=new|old` only loops one confirmation (for `node --cpu-prof`).
  *
  *     ACCOUNTS=100000 npx tsx bench/confirm-cost.ts
@@ -49,7 +51,8 @@ const port: JournalPort = {
 const engine = Engine.open(port);
 pop.json = '';
 const index = new LiquidationBoundIndex(engine, { autoRebaseAbove: 0 });
-const book = index.book;
+const plain = new LiquidationBoundIndex(engine, { autoRebaseAbove: 0, decideFromRows: false });
+const book = plain.book;
 let captured: number[] = [];
 const confirmScopes = book.confirmScopes.bind(book);
 book.confirmScopes = (state, scopes) => {
@@ -68,6 +71,10 @@ for (const [label, marks, assets] of scenarios) {
   const exact = engine.liquidatable();
   const fast = index.liquidatable(state);
   if (JSON.stringify(fast) !== JSON.stringify(exact)) throw new Error(`${label}: index disagrees`);
+  const rowsDecided = index.stats.decidedFromRows;
+  const viaBook = plain.liquidatable(state);
+  if (JSON.stringify(viaBook) !== JSON.stringify(exact))
+    throw new Error(`${label}: index (no rows) disagrees`);
   // The candidates as (subaccount, scope) pairs.
   const pairs: { sub: ReadonlySubaccount; scope: Scope }[] = [];
   for (const s of captured) {
@@ -97,14 +104,12 @@ for (const [label, marks, assets] of scenarios) {
   const tickRun = () => {
     sink += index.liquidatable(state).length;
   };
-  // RiskBook.confirmScopes itself (sorted by subaccount, one lookup per subaccount) with either checker.
-  const bookChecker = book as unknown as { checker: MaintenanceChecker };
-  const certifiedChecker = bookChecker.checker;
-  const integerChecker = new MaintenanceChecker({ certified: false });
-  const confirmWith = (c: MaintenanceChecker) => () => {
-    bookChecker.checker = c;
+  const tickPlainRun = () => {
+    sink += plain.liquidatable(state).length;
+  };
+  // RiskBook.confirmScopes itself: sorted by subaccount, each scope decided from the book's columns.
+  const confirmNew = () => {
     sink += confirmScopes(state, captured).length;
-    bookChecker.checker = certifiedChecker;
   };
   // The state walk alone: one subaccount lookup per candidate (in confirmScopes' order) and a touch of its positions.
   const ord = (book as unknown as { scopeOrdinal: number[] }).scopeOrdinal;
@@ -116,10 +121,8 @@ for (const [label, marks, assets] of scenarios) {
       for (const p of sub.positions.values()) if (p.isolated) sink++;
     }
   };
-  const confirmOld = confirmWith(integerChecker);
-  const confirmNew = confirmWith(certifiedChecker);
   if (process.env.PROFILE === 'new' || process.env.PROFILE === 'old') {
-    const fn = process.env.PROFILE === 'new' ? confirmNew : confirmOld;
+    const fn = process.env.PROFILE === 'new' ? tickRun : tickPlainRun;
     for (let i = 0; i < rounds * 10; i++) fn();
     continue;
   }
@@ -127,11 +130,11 @@ for (const [label, marks, assets] of scenarios) {
     oldRun();
     newRun();
     tickRun();
-    confirmOld();
+    tickPlainRun();
     confirmNew();
   }
   const lk: number[] = [];
-  const co: number[] = [];
+  const tp: number[] = [];
   const cn: number[] = [];
   const o: number[] = [];
   const n: number[] = [];
@@ -140,7 +143,7 @@ for (const [label, marks, assets] of scenarios) {
     o.push(...cpuEach(1, oldRun));
     n.push(...cpuEach(1, newRun));
     t.push(...cpuEach(1, tickRun));
-    co.push(...cpuEach(1, confirmOld));
+    tp.push(...cpuEach(1, tickPlainRun));
     cn.push(...cpuEach(1, confirmNew));
     lk.push(...cpuEach(1, lookupRun));
   }
@@ -149,12 +152,14 @@ for (const [label, marks, assets] of scenarios) {
     return `median ${(s.median / pairs.length).toFixed(0)} ns of CPU (range ${(s.min / pairs.length).toFixed(0)}–${(s.max / pairs.length).toFixed(0)})`;
   };
   const ts = stats(t);
+  const tps = stats(tp);
   console.log(
     `${label}: ${pairs.length} candidates (${agree} checked), ${exact.length} liquidatable, ${checker.stats.fallbacks} fallbacks / ${checker.stats.decisions} decisions\n` +
       `  per candidate: bigint figures ${per(o)}; certified ${per(n)}\n` +
-      `  confirmScopes per candidate: integer figures ${per(co)}; certified ${per(cn)}\n` +
+      `  RiskBook.confirmScopes (book columns) per candidate: ${per(cn)}\n` +
       `  state walk alone (lookup + positions): ${per(lk)}\n` +
-      `  index tick (CPU): median ${(ts.median / 1e6).toFixed(2)} ms (range ${(ts.min / 1e6).toFixed(2)}–${(ts.max / 1e6).toFixed(2)})`,
+      `  index tick (CPU), ${rowsDecided} decided from rows: median ${(ts.median / 1e6).toFixed(2)} ms (range ${(ts.min / 1e6).toFixed(2)}–${(ts.max / 1e6).toFixed(2)})\n` +
+      `  index tick (CPU), every candidate to the book's columns: median ${(tps.median / 1e6).toFixed(2)} ms (range ${(tps.min / 1e6).toFixed(2)}–${(tps.max / 1e6).toFixed(2)})`,
   );
   if (sink === -1) console.log('');
 }

@@ -182,7 +182,7 @@ export async function benchMillion(o: { quick: boolean; log: (s: string) => void
     const cpuMs = (cpu1.user + cpu1.system) / 1e3 / runs;
     const ms = ns.median / 1e6;
     log(
-      `   ${label}: ${exact.length} liquidatable (= exact scan, ${exactScanMs.toFixed(0)} ms); index tick ${fmtNs(ns.median)} (mean CPU ${cpuMs.toFixed(2)} ms; walked ${examined} scopes' linear bounds, re-screened ${index.stats.screened}, confirmed ${index.stats.confirmed} exactly)`,
+      `   ${label}: ${exact.length} liquidatable (= exact scan, ${exactScanMs.toFixed(0)} ms); index tick ${fmtNs(ns.median)} (mean CPU ${cpuMs.toFixed(2)} ms; walked ${examined} scopes' linear bounds, re-screened ${index.stats.screened}, confirmed ${index.stats.confirmed} exactly, ${index.stats.decidedFromRows} of them from their rows)`,
     );
     ticks.push({ label, ms, liquidatable: exact.length, examined, exactScanMs });
     return { ms, liquidatable: exact.length };

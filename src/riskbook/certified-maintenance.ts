@@ -16,6 +16,14 @@
  * in ./maintenance-check.prop.test.ts, including scopes placed within a few units of the line
  * (they must come back "unsure").
  *
+ * The same decision is also taken from copies of the inputs kept in typed columns
+ * (`beginColumns`, `columnScope`, `columnCollateral`, `columnPosition`, `columnDecision`): the
+ * bound index's rows and the risk book's columns hold the same doubles this module would convert
+ * from the subaccount (Number of each integer, one rounding each; sizes exactly), so reading a
+ * candidate costs a few typed-array loads instead of a subaccount lookup and its objects. Those
+ * callers keep the copies in step through the engine's events (property-tested in
+ * ./column-confirm.prop.test.ts against the state after every command).
+ *
  * Chosen over exact integer arithmetic in limbs or a WebAssembly i64 kernel: a double per
  * term, no allocation, and the bound costs two extra adds per term; the fallback keeps all the
  * integer code in one place.
@@ -387,16 +395,40 @@ export class CertifiedMaintenance {
     const ms: ReadonlyMarketState = state.markets.get(marketId)!;
     const markPx8 = ms.markPx8;
     if (markPx8 === undefined || markPx8 < 0n) return false;
+    const k = this.kernelOf(ms, qd);
+    const s = Number(size);
+    if (!k.ok || !this.positionTerms(k, Number(markPx8), s, Number(entryValue))) return false;
+    if (lazy) {
+      const side = size < 0n ? (ms.fundingIndexShort ?? ms.fundingIndex) : ms.fundingIndex;
+      if (side !== fundingIndex) {
+        // ⌊−size × Δindex / 10^(27 − qd)⌋: one floor.
+        const f = (-s * Number(side - fundingIndex)) / this.fundingD;
+        this.h += f;
+        this.mag += Math.abs(f);
+        this.units += 1;
+        this.terms++;
+      }
+    }
+    return true;
+  }
+
+  /** The market model's float parameters (compiled once per model object and configuration). */
+  private kernelOf(ms: ReadonlyMarketState, qd: number): MarketKernel {
     let k = this.kernels.get(ms.model);
     if (k === undefined || k.config !== ms.config) {
       k = compileKernel(ms.model, ms.config, qd);
       this.kernels.set(ms.model, k);
     }
-    if (!k.ok) return false;
-    const s = Number(size);
-    const e = Number(entryValue);
+    return k;
+  }
+
+  /**
+   * Adds one position's pnl and − MM: s = Number(size) (qty9), e = Number(entry value), mark
+   * = Number(markPx8) ≥ 0, each one rounding of the integer input; false: the integers decide.
+   */
+  private positionTerms(k: MarketKernel, mark: number, s: number, e: number): boolean {
     // value ≈ ⌊V / D⌋ (1 unit), notional x ≈ ⌈|V| / D⌉ (1 unit, passed on to MM times the ratio).
-    const val = (s * Number(markPx8)) / this.valueD;
+    const val = (s * mark) / this.valueD;
     const x = Math.abs(val);
     let mm: number;
     let mmAbs: number;
@@ -426,24 +458,103 @@ export class CertifiedMaintenance {
       mmAbs = (x * mmr[mmr.length - 1]! + k.amountMax) / 1e6;
       ratioUnits = k.ratioUnits;
     }
-    let h = val - e - mm;
-    let mag = x + Math.abs(e) + mmAbs;
-    let units = 2 + ratioUnits;
-    if (lazy) {
-      const side = size < 0n ? (ms.fundingIndexShort ?? ms.fundingIndex) : ms.fundingIndex;
-      if (side !== fundingIndex) {
-        // ⌊−size × Δindex / 10^(27 − qd)⌋: one floor.
-        const f = (-s * Number(side - fundingIndex)) / this.fundingD;
-        h += f;
-        mag += Math.abs(f);
-        units += 1;
-        this.terms++;
-      }
-    }
-    this.h += h;
-    this.mag += mag;
-    this.units += units;
+    this.h += val - e - mm;
+    this.mag += x + Math.abs(e) + mmAbs;
+    this.units += 2 + ratioUnits;
     this.terms += 3;
     return true;
+  }
+
+  // ---- the same decision from the risk book's columns (./column-confirm.ts) ----
+
+  /** Per book market: kernel (undefined: positions there are unsure) and Number(markPx8). */
+  private colKernel: (MarketKernel | undefined)[] = [];
+  private colMark = new Float64Array(0);
+  /** Per book asset column: Number(px8) × the value scale (0: unpriced, NaN: unsure). */
+  private colAsset = new Float64Array(0);
+
+  /**
+   * Reads the prices and market models of a tick for `columnDecision`. False: nothing of this
+   * state can be decided from the columns (other margin arithmetic, lazy funding — the columns
+   * hold no funding index —, unusual settlement decimals); every scope then takes `decide`.
+   */
+  beginColumns(
+    state: ReadonlyEngineState,
+    marketIds: readonly string[],
+    assetIds: readonly string[],
+  ): boolean {
+    if (state.config.marginArithmetic === 'drift-v2' || state.config.fundingSettlement === 'lazy')
+      return false;
+    const qd = state.settlement.decimals;
+    if (qd !== this.qd && !this.divisors(qd)) return false;
+    const nm = marketIds.length;
+    if (this.colMark.length < nm) this.colMark = new Float64Array(nm);
+    this.colKernel.length = nm;
+    for (let m = 0; m < nm; m++) {
+      const ms = state.markets.get(marketIds[m]!);
+      const px = ms?.markPx8;
+      if (ms === undefined || px === undefined || px < 0n) {
+        this.colKernel[m] = undefined;
+        continue;
+      }
+      const k = this.kernelOf(ms, qd);
+      this.colKernel[m] = k.ok ? k : undefined;
+      this.colMark[m] = Number(px);
+    }
+    const na = assetIds.length;
+    if (this.colAsset.length < na) this.colAsset = new Float64Array(na);
+    for (let a = 0; a < na; a++) {
+      const asset = state.assets.get(assetIds[a]!);
+      const px = assetPricePx8(state, assetIds[a]!);
+      if (asset === undefined || asset.sizeHaircutFactor !== 0n || (px !== undefined && px < 0n)) {
+        this.colAsset[a] = Number.NaN;
+        continue;
+      }
+      const shift = asset.decimals + 8 - qd;
+      const scale = shift >= 0 ? 1 / (Number(pow10(shift)) * 1e6) : Number(pow10(-shift)) / 1e6;
+      // Unpriced collateral counts for nothing, as in evaluate.
+      this.colAsset[a] = px === undefined ? 0 : Number(px) * scale;
+    }
+    return true;
+  }
+
+  /** Starts a scope of the column decision with its settlement cash (Number of the integer). */
+  columnScope(cash: number): void {
+    this.h = cash;
+    this.units = 1;
+    this.mag = Math.abs(cash);
+    this.terms = 1;
+  }
+
+  /**
+   * Adds a collateral term: bw = Number(balance) × Number(maintenance weight ppm) (balance > 0,
+   * weight in [0, 10^6]) of asset column `a`. Its value Number(balance) × Number(px) × Number(w) ×
+   * scale is the same product of the same four roundings as in `decide`, in another order
+   * (the bound of the module comment holds for any order). False: unsure.
+   */
+  columnCollateral(a: number, bw: number): boolean {
+    const value = bw * this.colAsset[a]!;
+    if (!(value >= 0)) return false; // NaN: an asset this path does not model
+    this.h += value;
+    this.mag += value;
+    this.units += 1;
+    this.terms++;
+    return true;
+  }
+
+  /** Adds a position of book market `m`: size (qty9, a safe integer) and Number(entry value). False: unsure. */
+  columnPosition(m: number, size: number, entry: number): boolean {
+    const k = this.colKernel[m];
+    return k !== undefined && this.positionTerms(k, this.colMark[m]!, size, entry);
+  }
+
+  /** The decision of the scope the column calls built. */
+  columnDecision(): Decision {
+    if (this.terms > MAX_TERMS) return UNSURE;
+    const h = this.h;
+    const bound = this.units + EPS * this.mag;
+    if (h > bound) return NOT_LIQUIDATABLE;
+    if (h < -bound) return LIQUIDATABLE;
+    return UNSURE;
   }
 }

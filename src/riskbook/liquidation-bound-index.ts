@@ -30,9 +30,17 @@
  * marks at a fixed ratio, so headroom(δ) = h + Σ S_m δ_m, with the *signed* move of each
  * market: a long is pushed by a fall only, a hedged book by the difference of its legs'
  * moves. A scope whose row stays above a relative float slack (1e-9 of the magnitudes the
- * screen adds up) is not a screen candidate; the rest are confirmed with the exact
- * maintenance figures (`RiskBook.confirmScopes`, ./maintenance-check.ts) — the only thing that
- * decides liquidatable. Scopes whose row cannot be trusted are re-screened from their slots
+ * screen adds up) is not a screen candidate; the rest are confirmed exactly — the only thing
+ * that decides liquidatable. Each row also holds its scope's exact confirmation inputs (per
+ * position the size in qty9 and Number(entry value), per collateral asset Number(balance) ×
+ * Number(maintenance weight), the settlement cash, the subaccount's ordinal), so a candidate is
+ * decided while the walk is on its row, by the certified float decision
+ * (./certified-maintenance.ts: the integer formulas in doubles with a proven error bound),
+ * without reading the subaccount or the book. Only a candidate that decision cannot settle
+ * (within a few quote units of the line, or a case it does not model) goes to the book
+ * (`RiskBook.confirmKeyed`: its own columns, then the subaccount and the integer figures).
+ * The inputs are copies; they are trusted only in a row no event has touched since the build
+ * (an event makes the row stale, below). Scopes whose row cannot be trusted are re-screened from their slots
  * (`RiskBook.headroomAt`): a bracket slot that may have passed its cap (c's cap move ≤ the
  * largest mark rise), a non-finite figure (no mark, exact-only markets), a row made stale by
  * an event.
@@ -54,7 +62,14 @@
 import type { EngineEvent } from '../core/engine/events.ts';
 import type { CandidateFinder, EventSource } from '../core/keeper/finder.ts';
 import type { ReadonlyEngineState } from '../core/model/state.ts';
-import { type Liquidatable, RiskBook, type RiskBookOptions } from './riskbook.ts';
+import {
+  CertifiedMaintenance,
+  type Decision,
+  LIQUIDATABLE,
+  NOT_LIQUIDATABLE,
+  UNSURE,
+} from './certified-maintenance.ts';
+import { type ColumnInputs, type Liquidatable, RiskBook, type RiskBookOptions } from './riskbook.ts';
 
 export interface LiquidationBoundIndexOptions extends RiskBookOptions {
   /** Relative slack on MM of the float screen (fraction, default 0.02; see RiskBook.candidates). */
@@ -64,6 +79,11 @@ export interface LiquidationBoundIndexOptions extends RiskBookOptions {
    * the scopes)); 0 or Infinity: only when `rebase()` is called.
    */
   readonly autoRebaseAbove?: number;
+  /**
+   * Decide candidates from their rows' exact inputs during the walk (default true); false hands
+   * every candidate to the book (`RiskBook.confirmScopes`), for comparisons.
+   */
+  readonly decideFromRows?: boolean;
 }
 
 /** What the last tick did. */
@@ -74,6 +94,8 @@ export interface BoundTickStats {
   screened: number;
   /** Screen candidates confirmed with the exact figures. */
   confirmed: number;
+  /** Of those, decided from their rows' exact inputs (the certified float decision), without the book or the subaccount. */
+  decidedFromRows: number;
   /** Exactly liquidatable scopes returned. */
   liquidatable: number;
   /** Largest relative move of any mark or asset price since the baseline. */
@@ -108,6 +130,7 @@ export class LiquidationBoundIndex implements CandidateFinder {
   readonly book: RiskBook;
   private readonly tolerance: number;
   private readonly autoRebaseAbove: number | undefined;
+  private readonly decideFromRows: boolean;
 
   /** Per scope: critical move and group (market index of a single-market scope, −1 otherwise). */
   private crit = new Float64Array(0);
@@ -135,11 +158,24 @@ export class LiquidationBoundIndex implements CandidateFinder {
   private rowSlack = new Float64Array(0);
   private rowCap = new Float64Array(0);
   private rowOf = new Int32Array(0);
+  /**
+   * The exact inputs of each row's certified decision, next to its terms (./riskbook.ts
+   * `linearTerms`, `columnScopeInputs`): per term the size in qty9 and Number(entry value) of a
+   * position, or Number(balance) × Number(weight) of a collateral asset; per row the settlement
+   * cash (NaN: decide from the book) and ordinal × 2 + (1 for cross), the candidate's sort key.
+   * A stale row (rowCap −∞) is never decided from them.
+   */
+  private rowSize = new Float64Array(0);
+  private rowEntry = new Float64Array(0);
+  private rowCash = new Float64Array(0);
+  private rowOrdKind = new Int32Array(0);
+  private readonly certified = new CertifiedMaintenance();
 
   readonly stats: BoundTickStats = {
     examined: 0,
     screened: 0,
     confirmed: 0,
+    decidedFromRows: 0,
     liquidatable: 0,
     maxMove: 0,
     rebased: false,
@@ -152,6 +188,7 @@ export class LiquidationBoundIndex implements CandidateFinder {
     this.book = RiskBook.fromState(engine.state, opts);
     this.tolerance = opts.tolerance ?? 0.02;
     this.autoRebaseAbove = opts.autoRebaseAbove;
+    this.decideFromRows = opts.decideFromRows !== false;
     this.build();
     engine.onEvents((events) => this.observe(events));
   }
@@ -161,8 +198,13 @@ export class LiquidationBoundIndex implements CandidateFinder {
     const touched = this.book.touchedSubaccounts(events);
     if (touched.size === 0) return;
     const state = this.engine.state;
+    // The scopes before the refresh too: one it releases must not keep a fresh row (the walk
+    // decides fresh rows without asking the book whether their scope still exists).
+    const before: number[] = [];
+    for (const key of touched) for (const s of this.book.scopesOf(key)) before.push(s);
     this.book.refresh(state, touched);
     this.ensureCapacity(this.book.scopeHigh);
+    for (const s of before) this.rebound(s);
     for (const key of touched) for (const s of this.book.scopesOf(key)) this.rebound(s);
     if (this.overflow.length > Math.max(4096, this.book.scopeHigh / 8)) this.build();
   }
@@ -217,6 +259,11 @@ export class LiquidationBoundIndex implements CandidateFinder {
     const tick = ++this.tick;
     const stamp = this.stamp;
     const candidates: number[] = [];
+    // Candidates of fresh rows decided from their exact inputs: liquidatable ones as confirmation keys.
+    // Read the tick's market models and prices for the row decisions at the first candidate.
+    let columns: boolean | undefined = this.decideFromRows ? undefined : false;
+    const sure: number[] = [];
+    let decidedNot = 0;
     let examined = 0;
     let screened = 0;
     const screen = (s: number) => {
@@ -250,22 +297,35 @@ export class LiquidationBoundIndex implements CandidateFinder {
         // candidate without re-reading its slots. Within the slack of zero it may be a false
         // candidate, which only costs its exact check.
         if (!(h > rowSlack[i]! * slack)) {
-          // A scope released since the build (its subaccount closed the position) keeps its row.
+          // A fresh row's scope is live with positions: an event that releases a scope, or
+          // empties it, makes its row stale (observe).
           const s = ids[i]!;
-          if (!book.hasPositions(s)) continue;
           screened++;
-          candidates.push(s);
+          // Its exact inputs are read while the walk is on its row: no subaccount, no book column.
+          columns ??= this.certified.beginColumns(state, book.marketIds(), book.assetColumns());
+          const d = columns ? this.decideRow(i, nm) : UNSURE;
+          if (d === NOT_LIQUIDATABLE) decidedNot++;
+          else if (d === LIQUIDATABLE) sure.push(book.confirmKey(s, true, this.rowOrdKind[i]!));
+          else candidates.push(s);
         }
       }
     }
-    const out = book.confirmScopes(state, candidates);
+    let out: Liquidatable[];
+    if (columns !== false) {
+      const keys = new Float64Array(sure.length + candidates.length);
+      keys.set(sure);
+      let n = sure.length;
+      for (const s of candidates) if (book.isLive(s)) keys[n++] = book.confirmKey(s, false);
+      out = book.confirmKeyed(state, keys.subarray(0, n));
+    } else out = book.confirmScopes(state, candidates);
     const limit = this.autoRebaseAbove ?? Math.max(10_000, book.scopeHigh / 20);
     const rebased = limit > 0 && examined > limit;
     if (rebased) this.rebase(state);
     Object.assign(this.stats, {
       examined,
       screened,
-      confirmed: candidates.length,
+      confirmed: candidates.length + sure.length + decidedNot,
+      decidedFromRows: sure.length + decidedNot,
       liquidatable: out.length,
       maxMove,
       rebased,
@@ -273,7 +333,58 @@ export class LiquidationBoundIndex implements CandidateFinder {
     return out;
   }
 
+  /**
+   * Every row a tick may decide from its exact inputs (a live scope not changed since the
+   * build, with inputs), the inputs as the row holds them and the decision they give at the
+   * state's prices. For the property test that checks them against the state after every
+   * command.
+   */
+  rowInputs(state: ReadonlyEngineState): (ColumnInputs & { decision: Decision })[] {
+    const book = this.book;
+    const markets = book.marketIds();
+    const assets = book.assetColumns();
+    const nm = markets.length;
+    const columns = this.certified.beginColumns(state, markets, assets);
+    const out: (ColumnInputs & { decision: Decision })[] = [];
+    for (let i = 0; i < this.ids.length; i++) {
+      const s = this.ids[i]!;
+      // Not `hasPositions`: a fresh row must belong to a live scope with positions, and the test checks it.
+      if (this.inOverflow[s] === 1 || Number.isNaN(this.rowCash[i]!)) continue;
+      const { key, scope } = book.candidateOf(s);
+      const collateral: { asset: string; value: number }[] = [];
+      const positions: { market: string; size: number; entry: number }[] = [];
+      for (let j = this.rowStart[i]!; j < this.rowStart[i + 1]!; j++) {
+        const col = this.rowCol[j]!;
+        if (col < nm)
+          positions.push({ market: markets[col]!, size: this.rowSize[j]!, entry: this.rowEntry[j]! });
+        else collateral.push({ asset: assets[col - nm]!, value: this.rowSize[j]! });
+      }
+      const decision = columns ? this.decideRow(i, nm) : UNSURE;
+      out.push({ key, scope, cash: this.rowCash[i]!, collateral, positions, decision });
+    }
+    return out;
+  }
+
   // ---- internals ----
+
+  /** The certified decision of row i from its exact inputs (after `beginColumns`); nm: markets. */
+  private decideRow(i: number, nm: number): Decision {
+    const cash = this.rowCash[i]!;
+    if (Number.isNaN(cash)) return UNSURE;
+    const c = this.certified;
+    c.columnScope(cash);
+    const { rowCol, rowSize, rowEntry } = this;
+    const end = this.rowStart[i + 1]!;
+    for (let j = this.rowStart[i]!; j < end; j++) {
+      const col = rowCol[j]!;
+      const ok =
+        col < nm
+          ? c.columnPosition(col, rowSize[j]!, rowEntry[j]!)
+          : c.columnCollateral(col - nm, rowSize[j]!);
+      if (!ok) return UNSURE;
+    }
+    return c.columnDecision();
+  }
 
   /** Critical moves of every scope from the book's figures, then the buckets and their rows. */
   private build(): void {
@@ -316,8 +427,14 @@ export class LiquidationBoundIndex implements CandidateFinder {
     const total = rowStart[rows]!;
     const rowCol = new Int32Array(total);
     const rowVal = new Float64Array(total);
+    const rowSize = new Float64Array(total);
+    const rowEntry = new Float64Array(total);
     const magnitude = new Float64Array(n);
-    book.linearTerms(this.tolerance, cursor, rowCol, rowVal, magnitude);
+    book.linearTerms(this.tolerance, cursor, rowCol, rowVal, magnitude, { size: rowSize, entry: rowEntry });
+    // Written straight into walk order (no scope-order copy to gather from).
+    const rowCash = new Float64Array(rows);
+    const rowOrdKind = new Int32Array(rows);
+    book.columnScopeInputs(rowOf, rowOrdKind, rowCash);
     const packed = new Float64Array(3 * n);
     for (let s = 0; s < n; s++) {
       packed[3 * s] = headroom[s]!;
@@ -337,7 +454,19 @@ export class LiquidationBoundIndex implements CandidateFinder {
       rowSlack[i] = mag;
       rowCap[i] = finite ? packed[k + 2]! : Number.NEGATIVE_INFINITY;
     }
-    Object.assign(this, { rowStart, rowCol, rowVal, rowH0, rowSlack, rowCap, rowOf });
+    Object.assign(this, {
+      rowStart,
+      rowCol,
+      rowVal,
+      rowH0,
+      rowSlack,
+      rowCap,
+      rowOf,
+      rowSize,
+      rowEntry,
+      rowCash,
+      rowOrdKind,
+    });
   }
 
   private rebound(s: number): void {

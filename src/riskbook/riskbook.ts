@@ -21,6 +21,9 @@
  *     equity_f < MM_f × (1 + tolerance) + ε          (or either side is NaN)
  *
  * and candidates are CONFIRMED with the exact figures (`evaluate`) before anything acts.
+ * (`confirmKeyed` first takes the certified float decision from the book's own columns —
+ * settlement cash, sizes read back exactly, entry values, collateral balance × weight — and
+ * reads the subaccount only when that decision cannot tell.)
  *
  * Why there are no false negatives. With exact figures E, M and float figures e, m:
  * - collateral: the float value b·p·w differs from the exact ⌊b·p·w⌋ by < 1 quote unit per
@@ -63,7 +66,7 @@ import { positionRequirement, type Scope } from '../core/account/figures.ts';
 import { scopePendingFundingQuote } from '../core/account/lazy-funding.ts';
 import { assetPricePx8 } from '../core/account/prices.ts';
 import { effectiveAssetWeightPpm } from '../core/collateral/valuation.ts';
-import { liabilityWeightPpm } from '../core/collateral/weights.ts';
+import { assetWeightPpm, liabilityWeightPpm } from '../core/collateral/weights.ts';
 import type { EngineEvent, Ledger } from '../core/engine/events.ts';
 import type { SubaccountRef } from '../core/model/engine-config.ts';
 import type {
@@ -73,6 +76,7 @@ import type {
   ReadonlySubaccount,
 } from '../core/model/state.ts';
 import { divRound, PPM, PRICE_DECIMALS, QTY_DECIMALS } from '../core/num/index.ts';
+import { CertifiedMaintenance, type Decision, LIQUIDATABLE, UNSURE } from './certified-maintenance.ts';
 import { MaintenanceChecker } from './maintenance-check.ts';
 import { type RemarkColumns, remarkScopes } from './remark-kernel.ts';
 
@@ -128,6 +132,13 @@ function exactOnly(ms: {
 }
 
 const QTY_SCALE = 10 ** QTY_DECIMALS;
+/**
+ * A slot's size in qty9 units is read back from its column as round(sizeBase × 10^9): sizeBase
+ * is Number(size) / 10^9 (one rounding), so for |size| < 2^50 the product is within
+ * |size| × 2^-52 < 1/4 of the integer and rounds back to it exactly; a result of 2^50 or more
+ * (a larger size) is left to the subaccount.
+ */
+const MAX_COLUMN_SIZE = 2 ** 50;
 
 /** Whether the subaccount's cross scope holds a position (crossView(sub).positions.length > 0). */
 function hasCrossPosition(sub: ReadonlySubaccount): boolean {
@@ -163,6 +174,19 @@ export interface Candidate {
 export interface Liquidatable {
   readonly ref: SubaccountRef;
   readonly scope: Scope;
+}
+
+/**
+ * What the certified decision reads of one scope, from the book's columns or the bound index's
+ * rows: settlement cash, per non-settlement asset Number(balance) × Number(maintenance weight
+ * ppm), per position size (qty9) and Number(entry value). For tests.
+ */
+export interface ColumnInputs {
+  readonly key: string;
+  readonly scope: Scope;
+  readonly cash: number;
+  readonly collateral: readonly { readonly asset: string; readonly value: number }[];
+  readonly positions: readonly { readonly market: string; readonly size: number; readonly entry: number }[];
 }
 
 /** Float figures of one scope, for inspection and tests. */
@@ -455,6 +479,10 @@ export class RiskBook implements HolderIndex {
   private readonly epsilonQuote: number;
   /** Exact maintenance-only figures for `confirm` (./maintenance-check.ts). */
   private readonly checker = new MaintenanceChecker();
+  /** The certified float decision taken from the book's own columns in `confirmScopes`. */
+  private readonly certified = new CertifiedMaintenance();
+  /** How `confirmScopes` decided: from the columns, or by reading the subaccount. */
+  readonly confirmStats = { fromColumns: 0, fromSubaccount: 0 };
   private alloc: Alloc;
 
   // Scopes (indices 0 .. high−1; released indices are reused).
@@ -467,6 +495,13 @@ export class RiskBook implements HolderIndex {
   private posCount: Int32Array = new Int32Array(0);
   private scopeKey: (string | undefined)[] = [];
   private scopeOf: Scope[] = [];
+  /** The subaccount's ref per scope (the state's own object), for `confirmScopes`' answers. */
+  private scopeRef: (Readonly<SubaccountRef> | undefined)[] = [];
+  /**
+   * Per scope, 1 when `confirmScopes` may decide it from the columns: not a portfolio-margin
+   * cross scope, every collateral balance of an asset the state knows.
+   */
+  private certOk = new Uint8Array(0);
   /**
    * Market indices per scope. Lists are replaced by concat (exact length), not pushed to: a list grown by push keeps
    * room for 17 entries (~170 bytes; 0.2 GB over a million scopes, all of it copied by the
@@ -490,6 +525,12 @@ export class RiskBook implements HolderIndex {
   private readonly assetIds: string[] = [];
   private readonly assetColumn = new Map<string, number>();
   private assetWeighted: Float64Array[] = [];
+  /**
+   * Per column and scope, the certified decision's collateral input: Number(balance) ×
+   * Number(the scope's own maintenance weight, ppm) — NaN where that decision does not model
+   * the balance (a borrow, a weight outside [0, 1]).
+   */
+  private assetCert: Float64Array[] = [];
   /** Price used by the last re-mark, quote units per whole token (0: unpriced). */
   private readonly assetPriceQuote: number[] = [];
   /** Number of scopes with a non-zero entry in each column. */
@@ -530,7 +571,7 @@ export class RiskBook implements HolderIndex {
     // Every column of the build from one allocation (see Arena), sized exactly: the scope
     // columns, one per held asset, and per market its slot columns and scope → slot map.
     const cap = Math.max(scopes, 64);
-    let bytes = 3 * Arena.size(8 * cap) + Arena.size(4 * cap) + held.size * Arena.size(8 * cap);
+    let bytes = 3 * Arena.size(8 * cap) + Arena.size(4 * cap) + 2 * held.size * Arena.size(8 * cap);
     for (const m of state.markets.values()) {
       const n = Math.max(16, m.holders.size);
       bytes += 4 * Arena.size(8 * n) + Arena.size(4 * n) + Arena.size(4 * cap);
@@ -544,6 +585,7 @@ export class RiskBook implements HolderIndex {
     // the old-generation garbage a million-scope build left for a full collection).
     book.scopeKey = new Array(cap);
     book.scopeOf = new Array(cap);
+    book.scopeRef = new Array(cap);
     book.scopeMarkets = new Array(cap);
     book.scopeOrdinal = new Array(cap);
     // A subaccount holds at most one position per market, so a market's holders bound its
@@ -754,42 +796,177 @@ export class RiskBook implements HolderIndex {
   }
 
   /**
-   * `confirm` for candidates given as scope indices (the bound index's walk): sorted by their
-   * subaccount's ordinal as numbers, one subaccount lookup per subaccount, the exact
-   * maintenance check per scope. Same answer and order as `confirm`.
+   * `confirm` for candidates given as scope indices (the bound index's walk), same answer and
+   * order: `confirmKeyed` of their keys, none decided yet.
    */
   confirmScopes(state: ReadonlyEngineState, scopes: readonly number[]): Liquidatable[] {
-    const ord = this.scopeOrdinal;
-    // Released scopes (no key) are dropped: equal ordinals then mean one subaccount.
-    const sorted = Int32Array.from(scopes.filter((s) => this.scopeKey[s] !== undefined)).sort(
-      (a, b) => ord[a]! - ord[b]! || a - b,
-    );
+    const keys = new Float64Array(scopes.length);
+    let n = 0;
+    // Released scopes (no key) are dropped.
+    for (const s of scopes) if (this.scopeKey[s] !== undefined) keys[n++] = this.confirmKey(s, false);
+    return this.confirmKeyed(state, keys.subarray(0, n));
+  }
+
+  /**
+   * Per scope s with row[s] ≥ 0, what `confirmKey` needs of it: ordinal × 2 + (1 for a cross
+   * scope), written to ordKind[row[s]]; and the settlement cash of the column decision (NaN: the
+   * scope cannot be decided from columns) to cash[row[s]]. Streams the scope columns (for the
+   * bound index's rows).
+   */
+  columnScopeInputs(row: Int32Array, ordKind: Int32Array, cash: Float64Array): void {
+    for (let s = 0; s < this.high; s++) {
+      const i = row[s]!;
+      if (i < 0) continue;
+      const live = this.scopeKey[s] !== undefined;
+      ordKind[i] = live ? 2 * this.scopeOrdinal[s]! + (this.scopeOf[s]!.kind === 'cross' ? 1 : 0) : 0;
+      cash[i] = live && this.certOk[s] === 1 ? this.settleQuote[s]! : Number.NaN;
+    }
+  }
+
+  /**
+   * The sort key of candidate scope `s` for `confirmKeyed`: (ordinal × 2 + cross) × P + s × 2 +
+   * (1 when already decided liquidatable), with P the power of two above 2 × scopeHigh + 1
+   * (`keySpan`). Exact integers (checked against 2^53), so a numeric sort orders candidates by
+   * subaccount, isolated scopes before the cross scope, and decoding needs no remainder of doubles.
+   */
+  confirmKey(s: number, liquidatable: boolean, ordKind?: number): number {
+    const ok = ordKind ?? 2 * this.scopeOrdinal[s]! + (this.scopeOf[s]!.kind === 'cross' ? 1 : 0);
+    return ok * this.keySpan() + (2 * s + (liquidatable ? 1 : 0));
+  }
+
+  /** P of `confirmKey`: a power of two > 2 × scopeHigh + 1 (and ≥ 2^20, so it rarely changes). */
+  private keySpan(): number {
+    let p = 2 ** 20;
+    while (p <= 2 * this.high + 1) p *= 2;
+    return p;
+  }
+
+  /**
+   * The liquidatable scopes among candidates given as `confirmKey`s, in the engine's order
+   * (`confirm`'s). A key marked decided is liquidatable (the bound index decided it from its
+   * rows with the certified float decision); every other scope is first decided from the book's
+   * own columns without reading the subaccount (`columnDecide`). Only a scope that decision
+   * cannot settle (near the line, or a case it does not model) reads its subaccount and takes
+   * the exact maintenance check; so do the candidates of a subaccount with two or more isolated
+   * candidates (their order is the state's position order).
+   */
+  confirmKeyed(state: ReadonlyEngineState, keys: Float64Array): Liquidatable[] {
+    const span = this.keySpan();
+    if (!(2 * (this.ordinal.size + 1) * span < 2 ** 53 && span <= 2 ** 31))
+      throw new RangeError('risk book: too many scopes for confirmation keys');
+    if (keys.length === 0) return [];
+    keys.sort();
+    const columns = this.certified.beginColumns(state, this.marketIds(), this.assetIds);
     const out: Liquidatable[] = [];
-    let isolated: Set<string> | undefined;
-    for (let i = 0; i < sorted.length; ) {
-      const o = ord[sorted[i]!]!;
-      const key = this.scopeKey[sorted[i]!]!;
-      let cross = false;
-      isolated?.clear();
-      for (; i < sorted.length && ord[sorted[i]!] === o; i++) {
-        const sc = this.scopeOf[sorted[i]!]!;
-        if (sc.kind === 'cross') cross = true;
-        else (isolated ??= new Set()).add(sc.market);
-      }
-      const sub = state.subaccounts.get(key);
-      if (!sub) continue;
-      if (isolated !== undefined && isolated.size > 0) {
-        for (const p of sub.positions.values()) {
-          if (p.isolated && isolated.has(p.market)) {
-            const scope: Scope = { kind: 'isolated', market: p.market };
-            if (this.checker.liquidatable(state, sub, scope)) out.push({ ref: sub.ref, scope });
-          }
+    const group: number[] = [];
+    for (let i = 0; i < keys.length; ) {
+      // Decode: span is a power of two, so the division and the floor are exact.
+      const o = Math.floor(Math.floor(keys[i]! / span) / 2);
+      let cross = -1;
+      let crossSure = false;
+      let isolated = -1;
+      let isolatedSure = false;
+      let isolatedCount = 0;
+      group.length = 0;
+      for (; i < keys.length; i++) {
+        const k = keys[i]!;
+        const ok = Math.floor(k / span);
+        if (ok >>> 1 !== o) break;
+        const low = k - ok * span; // 2 × s + decided, below 2^31
+        const s = low >>> 1;
+        const sure = (low & 1) === 1;
+        // The same scope twice (decided and not): one entry, decided if either was.
+        if (group.length === 0 || group[group.length - 1] !== s) group.push(s);
+        if ((ok & 1) === 1) {
+          cross = s;
+          crossSure ||= sure;
+        } else {
+          if (isolated !== s) isolatedCount++;
+          isolated = s;
+          isolatedSure ||= sure;
         }
       }
-      if (cross && hasCrossPosition(sub) && this.checker.liquidatable(state, sub, CROSS))
-        out.push({ ref: sub.ref, scope: CROSS });
+      // A scope without positions in the book (`confirm` asks the subaccount whether it has one).
+      const empty =
+        (cross >= 0 && !crossSure && this.posCount[cross] === 0) ||
+        (isolated >= 0 && !isolatedSure && this.posCount[isolated] === 0);
+      if (!columns || isolatedCount > 1 || empty) {
+        this.confirmFromSubaccount(state, group, out);
+        continue;
+      }
+      // Isolated scopes before the cross scope, as `confirm` orders them.
+      if (isolated >= 0 && (isolatedSure || this.decideScope(state, isolated)))
+        out.push({ ref: this.scopeRef[isolated]!, scope: this.scopeOf[isolated]! });
+      if (cross >= 0 && (crossSure || this.decideScope(state, cross)))
+        out.push({ ref: this.scopeRef[cross]!, scope: CROSS });
     }
     return out;
+  }
+
+  /** Whether scope `s` is liquidatable: from the columns, else from the subaccount. */
+  private decideScope(state: ReadonlyEngineState, s: number): boolean {
+    const d = this.columnDecide(s);
+    if (d !== UNSURE) {
+      this.confirmStats.fromColumns++;
+      return d === LIQUIDATABLE;
+    }
+    this.confirmStats.fromSubaccount++;
+    const sub = state.subaccounts.get(this.scopeKey[s]!);
+    return sub !== undefined && this.checker.liquidatable(state, sub, this.scopeOf[s]!);
+  }
+
+  /**
+   * The certified decision of scope `s` from the book's columns alone: its settlement cash
+   * (`settleQuote`: Number(balance) of a cross scope, Number(isolated margin) of an isolated
+   * one, with no pending funding since `beginColumns` refuses lazy funding), its collateral
+   * (`assetCert`) and per slot the size, read back exactly (MAX_COLUMN_SIZE), and
+   * Number(entry value) (`entryQuote`) — the same roundings of the same integers as
+   * `CertifiedMaintenance.decide` reads from the subaccount.
+   */
+  private columnDecide(s: number): Decision {
+    if (this.certOk[s] === 0) return UNSURE;
+    const c = this.certified;
+    c.columnScope(this.settleQuote[s]!);
+    const cert = this.assetCert;
+    for (let a = 0; a < cert.length; a++) {
+      const bw = cert[a]![s]!;
+      if (bw !== 0 && !c.columnCollateral(a, bw)) return UNSURE;
+    }
+    for (const mi of this.scopeMarkets[s]!) {
+      const m = this.markets[mi]!;
+      const i = m.slotOf.get(s)!;
+      const q = Math.round(m.sizeBase[i]! * QTY_SCALE);
+      if (!(Math.abs(q) < MAX_COLUMN_SIZE) || !c.columnPosition(mi, q, m.entryQuote[i]!)) return UNSURE;
+    }
+    return c.columnDecision();
+  }
+
+  /** One subaccount's candidate scopes decided from the subaccount, in `confirm`'s order. */
+  private confirmFromSubaccount(
+    state: ReadonlyEngineState,
+    scopes: readonly number[],
+    out: Liquidatable[],
+  ): void {
+    const sub = state.subaccounts.get(this.scopeKey[scopes[0]!]!);
+    if (!sub) return;
+    let cross = false;
+    const isolated = new Set<string>();
+    for (const s of scopes) {
+      const sc = this.scopeOf[s]!;
+      if (sc.kind === 'cross') cross = true;
+      else isolated.add(sc.market);
+    }
+    this.confirmStats.fromSubaccount += scopes.length;
+    if (isolated.size > 0) {
+      for (const p of sub.positions.values()) {
+        if (p.isolated && isolated.has(p.market)) {
+          const scope: Scope = { kind: 'isolated', market: p.market };
+          if (this.checker.liquidatable(state, sub, scope)) out.push({ ref: sub.ref, scope });
+        }
+      }
+    }
+    if (cross && hasCrossPosition(sub) && this.checker.liquidatable(state, sub, CROSS))
+      out.push({ ref: sub.ref, scope: CROSS });
   }
 
   /** `confirm(state, candidates(tolerance))`: the fast path to `Engine.liquidatable()`. */
@@ -859,6 +1036,44 @@ export class RiskBook implements HolderIndex {
   /** One past the highest scope index in use (scopes are 0 .. scopeHigh − 1, some released). */
   get scopeHigh(): number {
     return this.high;
+  }
+
+  /**
+   * The inputs `columnDecide` reads for scope `s`, as the book holds them (for the property
+   * test that checks them against the state after every command); undefined: not decidable
+   * from columns.
+   */
+  columnInputs(s: number): ColumnInputs | undefined {
+    if (this.scopeKey[s] === undefined || this.certOk[s] === 0) return undefined;
+    const collateral: { asset: string; value: number }[] = [];
+    for (let a = 0; a < this.assetIds.length; a++) {
+      const bw = this.assetCert[a]![s]!;
+      if (bw !== 0) collateral.push({ asset: this.assetIds[a]!, value: bw });
+    }
+    const positions = this.scopeMarkets[s]!.map((mi) => {
+      const m = this.markets[mi]!;
+      const i = m.slotOf.get(s)!;
+      const q = Math.round(m.sizeBase[i]! * QTY_SCALE);
+      return { market: m.id, size: Math.abs(q) < MAX_COLUMN_SIZE ? q : Number.NaN, entry: m.entryQuote[i]! };
+    });
+    return {
+      key: this.scopeKey[s]!,
+      scope: this.scopeOf[s]!,
+      cash: this.settleQuote[s]!,
+      collateral,
+      positions,
+    };
+  }
+
+  /** The column decision of scope `s` at the state's prices (for tests; `confirmKeyed` uses it). */
+  columnDecisionAt(state: ReadonlyEngineState, s: number): Decision {
+    if (!this.certified.beginColumns(state, this.marketIds(), this.assetIds)) return UNSURE;
+    return this.columnDecide(s);
+  }
+
+  /** Whether scope index `s` holds a live scope. */
+  isLive(s: number): boolean {
+    return this.scopeKey[s] !== undefined;
   }
 
   /** Whether scope index `s` holds a live scope with positions. */
@@ -1019,6 +1234,10 @@ export class RiskBook implements HolderIndex {
    * skip the scope), and `magnitude[s]` receives Σ of the absolute values the screen adds up
    * (settlement, every |term|, every |entry value|), which bounds its float rounding. Streams the
    * slot columns, like `bounds`. An infinite ratio (exact-only markets) gives a non-finite val.
+   *
+   * With `exact`, each term also gets the column decision's inputs (`columnDecide`) at the same
+   * index: per slot the size in qty9 (NaN past MAX_COLUMN_SIZE) and Number(entry value); per
+   * asset term Number(balance) × Number(weight ppm) in `size` (NaN: not modelled).
    */
   linearTerms(
     tolerance: number,
@@ -1026,6 +1245,7 @@ export class RiskBook implements HolderIndex {
     col: Int32Array,
     val: Float64Array,
     magnitude: Float64Array,
+    exact?: { readonly size: Float64Array; readonly entry: Float64Array },
   ): void {
     const n = this.high;
     const k = 1 + tolerance;
@@ -1035,6 +1255,7 @@ export class RiskBook implements HolderIndex {
     for (let a = 0; a < this.assetIds.length; a++) {
       if (this.assetNonZero[a] === 0) continue;
       const w = this.assetWeighted[a]!;
+      const cert = this.assetCert[a]!;
       const p = this.assetPriceQuote[a]!;
       for (let s = 0; s < n; s++) {
         if (w[s] === 0 || cursor[s]! < 0) continue;
@@ -1043,6 +1264,10 @@ export class RiskBook implements HolderIndex {
         col[j] = markets + a;
         val[j] = v;
         magnitude[s]! += Math.abs(v);
+        if (exact) {
+          exact.size[j] = cert[s]!;
+          exact.entry[j] = 0;
+        }
       }
     }
     for (const m of this.markets) {
@@ -1062,6 +1287,11 @@ export class RiskBook implements HolderIndex {
         col[j] = mi;
         val[j] = v - req;
         magnitude[s]! += Math.abs(v) + req + Math.abs(entry[i]!);
+        if (exact) {
+          const qty = Math.round(q * QTY_SCALE);
+          exact.size[j] = Math.abs(qty) < MAX_COLUMN_SIZE ? qty : Number.NaN;
+          exact.entry[j] = entry[i]!;
+        }
       }
     }
   }
@@ -1160,13 +1390,15 @@ export class RiskBook implements HolderIndex {
     let cs = fresh ? undefined : this.crossScopeOf(key);
     if (cs === undefined) cs = this.allocateScope(key, CROSS);
     this.clearScope(cs);
+    this.scopeRef[cs] = sub.ref;
+    this.certOk[cs] = sub.portfolioMargin === true ? 0 : 1;
     // lazy funding: the scope's unsettled funding counts as the cash it becomes (account/lazy-funding.ts)
     this.settleQuote[cs] = Number(
       (sub.balances.get(this.settlementId) ?? 0n) + scopePendingFundingQuote(state, sub, CROSS),
     );
     for (const [assetId, balance] of sub.balances) {
       if (assetId === this.settlementId || balance === 0n) continue;
-      this.setWeighted(state, cs, assetId, balance);
+      this.setWeighted(state, sub, cs, assetId, balance);
     }
     let wanted: Set<string> | undefined;
     for (const p of sub.positions.values()) {
@@ -1179,6 +1411,8 @@ export class RiskBook implements HolderIndex {
       let s = fresh ? undefined : this.isolatedScopes.get(key)?.get(p.market);
       if (s === undefined) s = this.allocateScope(key, { kind: 'isolated', market: p.market });
       this.clearScope(s);
+      this.scopeRef[s] = sub.ref;
+      this.certOk[s] = 1;
       this.settleQuote[s] = Number(
         p.isolatedMargin + scopePendingFundingQuote(state, sub, { kind: 'isolated', market: p.market }),
       );
@@ -1258,10 +1492,22 @@ export class RiskBook implements HolderIndex {
     this.mmQuote[s] = mm;
   }
 
-  private setWeighted(state: ReadonlyEngineState, s: number, assetId: string, balance: bigint): void {
+  private setWeighted(
+    state: ReadonlyEngineState,
+    sub: ReadonlySubaccount,
+    s: number,
+    assetId: string,
+    balance: bigint,
+  ): void {
     const asset = state.assets.get(assetId);
-    if (!asset) return;
+    if (!asset) {
+      this.certOk[s] = 0;
+      return;
+    }
     const col = this.ensureAsset(state, assetId);
+    const certW = assetWeightPpm(state.config, sub, asset, 'maintenance');
+    this.assetCert[col]![s] =
+      balance > 0n && certW >= 0n && certW <= PPM ? Number(balance) * Number(certW) : Number.NaN;
     // Assets count at the exact effective maintenance weight (size haircut included) for this
     // balance; liabilities at their maintenance liability weight (size premium included), as
     // collateralValueQuote values them. An asset counts at the lowest weight any e-mode category
@@ -1280,6 +1526,8 @@ export class RiskBook implements HolderIndex {
     const w = this.assetWeighted[col]!;
     if (w[s] === 0 && v !== 0) this.assetNonZero[col]! += 1;
     w[s] = v;
+    // The rows (linearTerms) carry an asset term only where the screen's weight is non-zero.
+    if (v === 0 && this.assetCert[col]![s] !== 0) this.certOk[s] = 0;
   }
 
   private clearScope(s: number): void {
@@ -1287,7 +1535,9 @@ export class RiskBook implements HolderIndex {
     this.scopeMarkets[s] = this.marketLists.empty;
     this.posCount[s] = 0;
     this.settleQuote[s] = 0;
+    this.certOk[s] = 0;
     for (let a = 0; a < this.assetIds.length; a++) {
+      this.assetCert[a]![s] = 0;
       const w = this.assetWeighted[a]!;
       if (w[s] !== 0) {
         w[s] = 0;
@@ -1345,6 +1595,7 @@ export class RiskBook implements HolderIndex {
     this.equityQuote[s] = 0;
     this.mmQuote[s] = 0;
     this.scopeKey[s] = undefined;
+    this.scopeRef[s] = undefined;
     this.scopeOf[s] = CROSS;
     if (scope.kind === 'cross') this.crossByOrdinal[this.ordinal.get(key)!] = 0;
     else {
@@ -1370,6 +1621,10 @@ export class RiskBook implements HolderIndex {
     pc.set(this.posCount);
     this.posCount = pc;
     this.assetWeighted = this.assetWeighted.map(g);
+    this.assetCert = this.assetCert.map(g);
+    const ok = new Uint8Array(cap);
+    ok.set(this.certOk);
+    this.certOk = ok;
     this.capacity = cap;
   }
 
@@ -1397,6 +1652,7 @@ export class RiskBook implements HolderIndex {
     this.assetIds.push(assetId);
     this.assetColumn.set(assetId, col);
     this.assetWeighted.push(this.alloc.f64(this.capacity));
+    this.assetCert.push(this.alloc.f64(this.capacity));
     this.assetPriceQuote.push(this.assetPriceOf(state, assetId));
     this.assetNonZero.push(0);
     return col;
