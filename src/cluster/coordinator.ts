@@ -45,7 +45,6 @@ import { formatDecimal } from '../core/num/fixed.ts';
 import { ADL_CLEARING_ACCOUNT, ADL_PAIR_SUB, type AdlRank, planAdl } from './adl.ts';
 import { coverKey, decideRound, type RoundDecision, type RoundRequest } from './coverage-round.ts';
 import type { ClusterNames } from './names.ts';
-import { outCommand, pairsCommandId, payCommand, planPayouts, settleCommand } from './pairs.ts';
 import {
   type ClusterBus,
   connectBus,
@@ -55,6 +54,7 @@ import {
   publishCommand,
   REPLY_HEADER,
 } from './nats.ts';
+import { outCommand, pairsCommandId, payCommand, planPayouts, settleCommand } from './pairs.ts';
 import { COVER_ACCOUNT } from './partition.ts';
 
 const units = z.string().regex(/^[0-9]{1,40}$/, 'an integer count of settlement-asset units');
@@ -603,7 +603,10 @@ export class Coordinator {
           `SELECT COALESCE(MAX(round), 0) + 1 AS r FROM ${t}.pair_rounds`,
         );
         const round = next.rows[0]!.r;
-        await this.db.query(`INSERT INTO ${t}.pair_rounds (round, request) VALUES ($1, $2)`, [round, request]);
+        await this.db.query(`INSERT INTO ${t}.pair_rounds (round, request) VALUES ($1, $2)`, [
+          round,
+          request,
+        ]);
         await this.db.query(
           `INSERT INTO ${t}.pair_steps (round, partition) SELECT $1, p FROM generate_series(0, $2::int - 1) p`,
           [round, n],
@@ -658,31 +661,47 @@ export class Coordinator {
         p,
         ...values,
       ]);
+    // each partition on its own: one that does not answer holds back only the payouts
+    const waiting: number[] = [];
     for (const s of await read()) {
-      let status = s.status;
-      let out = BigInt(s.out);
-      if (status === 'planned') {
-        const answer = await this.send(s.partition, pairsCommandId(round, s.partition, 'settle'), settleCommand(round, s.partition));
-        const settled = (answer as { settled?: { out: string; cash: string } }).settled;
-        // refused (no pair subaccount there, no mark): nothing collected, no hole recorded
-        out = answer.ok === true && settled !== undefined ? BigInt(settled.out) : 0n;
-        const cash = answer.ok === true && settled !== undefined ? BigInt(settled.cash) : 0n;
-        status = 'collected';
-        await set(s.partition, `status = 'collected', out = $3, need = $4`, [String(out), String(cash < 0n ? -cash : 0n)]);
-      }
-      if (status === 'collected') {
-        if (out > 0n) {
+      try {
+        let status = s.status;
+        let out = BigInt(s.out);
+        if (status === 'planned') {
           const answer = await this.send(
             s.partition,
-            pairsCommandId(round, s.partition, 'out'),
-            outCommand(round, s.partition, asset, decimals, out),
+            pairsCommandId(round, s.partition, 'settle'),
+            settleCommand(round, s.partition),
           );
-          // refused (it cannot be: the transit subaccount holds it): the money stays there
-          status = answer.ok === true ? 'out' : 'stuck';
-        } else status = 'out';
-        await set(s.partition, `status = $3`, [status]);
+          const settled = (answer as { settled?: { out: string; cash: string } }).settled;
+          // refused (no pair subaccount there, no mark): nothing collected, no hole recorded
+          out = answer.ok === true && settled !== undefined ? BigInt(settled.out) : 0n;
+          const cash = answer.ok === true && settled !== undefined ? BigInt(settled.cash) : 0n;
+          status = 'collected';
+          await set(s.partition, `status = 'collected', out = $3, need = $4`, [
+            String(out),
+            String(cash < 0n ? -cash : 0n),
+          ]);
+        }
+        if (status === 'collected') {
+          if (out > 0n) {
+            const answer = await this.send(
+              s.partition,
+              pairsCommandId(round, s.partition, 'out'),
+              outCommand(round, s.partition, asset, decimals, out),
+            );
+            // refused (it cannot be: the transit subaccount holds it): the money stays there
+            status = answer.ok === true ? 'out' : 'stuck';
+          } else status = 'out';
+          await set(s.partition, `status = $3`, [status]);
+        }
+      } catch (err) {
+        if (!(err instanceof LegPendingError)) throw err;
+        waiting.push(s.partition);
       }
     }
+    if (waiting.length > 0)
+      throw new LegPendingError(`pairs round ${round}: partitions ${waiting.join(', ')} did not answer`);
     const steps = await read();
     if (steps.some((s) => s.status === 'out')) {
       await this.tx(async () => {
@@ -704,7 +723,8 @@ export class Coordinator {
           .filter((s) => s.status === 'out')
           .map((s) => ({ partition: s.partition, need: BigInt(s.need) }));
         const pays = new Map(planPayouts(holes, pool).map((x) => [x.partition, x.pay]));
-        for (const h of holes) await set(h.partition, `status = 'paying', pay = $3`, [String(pays.get(h.partition) ?? 0n)]);
+        for (const h of holes)
+          await set(h.partition, `status = 'paying', pay = $3`, [String(pays.get(h.partition) ?? 0n)]);
       });
     }
     for (const s of await read()) {
@@ -716,7 +736,8 @@ export class Coordinator {
           pairsCommandId(round, s.partition, 'pay'),
           payCommand(round, s.partition, asset, decimals, pay),
         );
-        if (answer.ok !== true) throw new Error(`pairs round ${round}: the deposit into partition ${s.partition} was refused`);
+        if (answer.ok !== true)
+          throw new Error(`pairs round ${round}: the deposit into partition ${s.partition} was refused`);
       }
       await set(s.partition, `status = 'paid'`, []);
     }
@@ -1006,7 +1027,15 @@ export async function readCoordinatorLedger(pgUrl: string, names: ClusterNames):
       `${schema}.fund`,
     ]);
     if (exists.rows[0]?.t == null) {
-      return { balance: 0n, funded: 0n, paid: new Map(), fundPaid: 0n, clearings: [], pairSteps: [], pairPool: 0n };
+      return {
+        balance: 0n,
+        funded: 0n,
+        paid: new Map(),
+        fundPaid: 0n,
+        clearings: [],
+        pairSteps: [],
+        pairPool: 0n,
+      };
     }
     const fund = await db.query<{ balance: string; funded: string }>(
       `SELECT balance::text, funded::text FROM ${schema}.fund WHERE id = 1`,

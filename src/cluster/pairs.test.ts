@@ -14,14 +14,7 @@ import { Engine } from '../core/engine/engine.ts';
 import { ledgerSums } from '../core/engine/invariants.ts';
 import { signedValue } from '../core/margin/contract-value.ts';
 import { ADL_CLEARING_ACCOUNT, ADL_PAIR_SUB } from './adl.ts';
-import {
-  outCommand,
-  PAIR_TRANSIT_SUB,
-  payCommand,
-  planPayouts,
-  settleCommand,
-  settledOf,
-} from './pairs.ts';
+import { outCommand, PAIR_TRANSIT_SUB, payCommand, planPayouts, settleCommand, settledOf } from './pairs.ts';
 
 const Q = 10n ** 9n;
 const fmt9 = (x: bigint) => `${x / Q}.${String(x % Q).padStart(9, '0')}`;
@@ -56,8 +49,20 @@ function cluster(n: number): { engines: Engine[]; external: bigint } {
 function leg(engines: Engine[], a: number, b: number, size: bigint, value: bigint): void {
   const common = { market: 'BTC-PERP', size: fmt9(size), value: fmt6(value) };
   const clearing = ref(ADL_CLEARING_ACCOUNT, ADL_PAIR_SUB);
-  engines[a]!.executeOrThrow({ type: 'adl_leg', ...common, subaccount: ref(`u${a}`), side: 'long', clearing });
-  engines[b]!.executeOrThrow({ type: 'adl_leg', ...common, subaccount: ref(`s${b}`), side: 'short', clearing });
+  engines[a]!.executeOrThrow({
+    type: 'adl_leg',
+    ...common,
+    subaccount: ref(`u${a}`),
+    side: 'long',
+    clearing,
+  });
+  engines[b]!.executeOrThrow({
+    type: 'adl_leg',
+    ...common,
+    subaccount: ref(`s${b}`),
+    side: 'short',
+    clearing,
+  });
 }
 
 /** The coordinator's record in memory: its pool, and what each round decided. */

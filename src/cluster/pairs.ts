@@ -50,7 +50,13 @@ export function settleCommand(round: number, partition: number) {
 }
 
 /** Step 2: the recorded surplus leaves the partition (`amount` settlement units > 0). */
-export function outCommand(round: number, partition: number, asset: string, decimals: number, amount: bigint) {
+export function outCommand(
+  round: number,
+  partition: number,
+  asset: string,
+  decimals: number,
+  amount: bigint,
+) {
   return {
     type: 'withdraw' as const,
     commandId: pairsCommandId(round, partition, 'out'),
@@ -61,7 +67,13 @@ export function outCommand(round: number, partition: number, asset: string, deci
 }
 
 /** Step 3: the pool pays the pair subaccount's hole (`amount` settlement units > 0). */
-export function payCommand(round: number, partition: number, asset: string, decimals: number, amount: bigint) {
+export function payCommand(
+  round: number,
+  partition: number,
+  asset: string,
+  decimals: number,
+  amount: bigint,
+) {
   return {
     type: 'deposit' as const,
     commandId: pairsCommandId(round, partition, 'pay'),

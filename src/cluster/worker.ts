@@ -40,7 +40,6 @@ import { subaccountKey } from '../core/model/state.ts';
 import { PostgresJournal } from '../store/postgres-journal.ts';
 import { ADL_CLEARING_ACCOUNT, ADL_PAIR_SUB, type BankruptSide, publishRanks } from './adl.ts';
 import type { ClusterNames } from './names.ts';
-import { PAIR_TRANSIT_SUB, settledOf } from './pairs.ts';
 import {
   type ClusterBus,
   connectBus,
@@ -50,6 +49,7 @@ import {
   REPLY_HEADER,
   takeOverConsumer,
 } from './nats.ts';
+import { PAIR_TRANSIT_SUB, settledOf } from './pairs.ts';
 import { COVER_ACCOUNT, partitionOf, routeCommand } from './partition.ts';
 import type { PartitionApi } from './partition-api.ts';
 
@@ -379,7 +379,10 @@ export class PartitionWorker {
     }
     if (out.ok && r.ok && command.type === 'settle_clearing') {
       const pair = this.engine.state.subaccounts.get(`${ADL_CLEARING_ACCOUNT}/${ADL_PAIR_SUB}`);
-      const { out: moved, cash } = settledOf(r.events, pair?.balances.get(this.engine.state.settlement.id) ?? 0n);
+      const { out: moved, cash } = settledOf(
+        r.events,
+        pair?.balances.get(this.engine.state.settlement.id) ?? 0n,
+      );
       return { ...out, settled: { out: String(moved), cash: String(cash) } };
     }
     return out;
