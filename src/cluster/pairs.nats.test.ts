@@ -5,7 +5,8 @@
  * USDC the short pair lost from the long pair's partition to the short's. Then the round is asked
  * for again and a step is redelivered (each applied once), and a round is interrupted by a
  * partition down and a coordinator restart, and resumes from its record. The conservation check
- * holds exactly at every step, with the round's money in flight.
+ * holds exactly at every step, with the round's money in flight. The gateway's merged open
+ * interest leaves the pair positions out and reports them beside it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { venueConfig } from '../../test/support/fixtures.ts';
@@ -14,6 +15,7 @@ import { PG_URL, postgresAvailable } from '../../test/support/postgres.ts';
 import { startTestCluster, startTestWorker, stopTestCluster, type TestCluster } from './cluster.testkit.ts';
 import { checkConservation } from './conservation.ts';
 import { Coordinator, readCoordinatorLedger } from './coordinator.ts';
+import { gatewayApp } from './gateway.ts';
 import { pairsCommandId, payCommand } from './pairs.ts';
 import { ADL_CLEARING_ACCOUNT, ADL_PAIR_SUB, partitionOf } from './partition.ts';
 
@@ -191,6 +193,23 @@ describe.runIf(READY)('pair settlement through the coordinator (NATS JetStream +
     expect(c.workers[0]!.engine.stateHash()).not.toBe(''); // worker 0 remembers the refused id only
     expect(c.workers[1]!.engine.stateHash()).toBe(hashes[1]);
     await conserved(c);
+    // the gateway: open interest is the traders' (u0 0.9 + m1 1 long), the pair's 0.1 beside it
+    const app = gatewayApp(c.client);
+    const get = async (path: string) => (await app.request(path)).json() as Promise<Record<string, unknown>>;
+    expect(await get('/v1/markets/BTC-PERP')).toMatchObject({
+      openInterest: '1.9',
+      clearingOpenInterest: '0.1',
+    });
+    const listed = (await get('/v1/markets')).markets as Record<string, unknown>[];
+    expect(listed.find((m) => m.symbol === 'BTC-PERP')).toMatchObject({
+      openInterest: '1.9',
+      clearingOpenInterest: '0.1',
+    });
+    const ov = (await get('/v1/dashboard/overview')).markets as Record<string, unknown>[];
+    expect(ov.find((m) => m.symbol === 'BTC-PERP')).toMatchObject({
+      openInterest: '1.9',
+      clearingOpenInterest: '0.1',
+    });
   }, 120_000);
 
   it('a round interrupted (a partition down, the coordinator restarted) resumes from its record: each step once, conserved in flight', async () => {
