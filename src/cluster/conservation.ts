@@ -6,8 +6,9 @@
  * 3. what the coordinator paid each partition is what sits in that partition's cover account
  *    (a difference is a cover in flight: published, not yet applied);
  * so, per asset, Σ partitions' ledgers + the fund's balance + covers in flight = money that came
- * in from outside: nothing created or destroyed between partitions. Cross-partition ADL moves no
- * money between partitions (each leg's cash stays in its own partition's ledgers).
+ * in from outside: nothing created or destroyed between partitions. Cross-partition ADL's legs
+ * move no money between partitions (each leg's cash stays in its own partition's ledgers); pair
+ * settlement does, through the coordinator's pool (5. below).
  * 4. Positions, per market: every trade inside a partition is two-sided, so the cluster's
  *    accounts are long as much as short exactly when the clearing account's positions (adl.ts)
  *    sum to zero over the partitions. They do once every clearing position is deleveraged; while

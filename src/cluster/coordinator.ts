@@ -33,7 +33,13 @@
  *    unacknowledged (nak with a delay): it comes again and resumes from the record; a
  *    partition's engine answers a repeated command id with its first outcome.
  *
- * The coordinator's state is a small exact ledger of its own (not an Engine): four tables,
+ * 6. Pair settlement (pairs.ts): after each clearing position, and on a `settle_pairs` request
+ *    (idempotent by its id), a round numbered by the record realizes every partition's pair
+ *    subaccount's PnL at the marks (`pairs:<round>:<p>`), withdraws the surplus into the pair
+ *    pool (`…:out`), then, with every partition collected, decides and records the payouts and
+ *    deposits them into the holes (`…:pay`). Resumed from the record on redelivery.
+ *
+ * The coordinator's state is a small exact ledger of its own (not an Engine): six tables,
  * integers as NUMERIC, read back as strings and turned into bigint.
  * A request naming a partition outside 0…N−1 (an unknown scope) or malformed is refused with a
  * typed reason and changes nothing.
