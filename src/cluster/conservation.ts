@@ -6,8 +6,9 @@
  * 3. what the coordinator paid each partition is what sits in that partition's cover account
  *    (a difference is a cover in flight: published, not yet applied);
  * so, per asset, Σ partitions' ledgers + the fund's balance + covers in flight = money that came
- * in from outside: nothing created or destroyed between partitions. Cross-partition ADL moves no
- * money between partitions (each leg's cash stays in its own partition's ledgers).
+ * in from outside: nothing created or destroyed between partitions. Cross-partition ADL's legs
+ * move no money between partitions (each leg's cash stays in its own partition's ledgers); pair
+ * settlement does, through the coordinator's pool (5. below).
  * 4. Positions, per market: every trade inside a partition is two-sided, so the cluster's
  *    accounts are long as much as short exactly when the clearing account's positions (adl.ts)
  *    sum to zero over the partitions. They do once every clearing position is deleveraged; while
@@ -16,12 +17,16 @@
  *    liquidation of an open one). A clearing position the coordinator has no record of yet (its
  *    report in flight) counts at its size. A finished one's clearing subaccount holds exactly its
  *    size less what was moved and what the rest's liquidation closed.
+ * 5. Pair settlement (pairs.ts) moves money between partitions through the coordinator's pool:
+ *    Σ partitions' ledgers + fund + covers in flight + pool + pair money in flight = money from
+ *    outside (pairMoney says how in-flight amounts are counted).
  */
 import { Engine } from '../core/engine/engine.ts';
 import { ledgerSums } from '../core/engine/invariants.ts';
 import { PostgresJournal } from '../store/postgres-journal.ts';
-import { type ClearingRecord, readCoordinatorLedger } from './coordinator.ts';
+import { type ClearingRecord, type PairStepRecord, readCoordinatorLedger } from './coordinator.ts';
 import type { ClusterNames } from './names.ts';
+import { pairsCommandId } from './pairs.ts';
 import { ADL_CLEARING_ACCOUNT, ADL_PAIR_SUB, COVER_ACCOUNT } from './partition.ts';
 
 export interface PartitionMoney {
@@ -36,6 +41,8 @@ export interface PartitionMoney {
   readonly shortfall: bigint;
   /** The clearing account's positions: per subaccount, per market, signed size (qty9). */
   readonly clearing: Record<string, Record<string, bigint>>;
+  /** The coordinator's pair settlement command ids (`pairs:`) the partition's engine applied. */
+  readonly pairIds: ReadonlySet<string>;
 }
 
 export interface ConservationReport {
@@ -52,6 +59,12 @@ export interface ConservationReport {
   readonly adl: Record<string, { clearing: bigint; inFlight: bigint }>;
   /** Settlement units paid by the coordinator and not yet in a cover account. */
   readonly inFlight: bigint;
+  /**
+   * Pair settlement (pairs.ts): the coordinator's pool, and settlement units in flight: withdrawn
+   * from a transit subaccount but not yet recorded as out (`out`), or recorded as paid but not
+   * yet deposited (`pay`).
+   */
+  readonly pairs: { pool: bigint; out: bigint; pay: bigint };
   /** Per asset: Σ partitions' ledgers + fund balance (settlement asset). */
   readonly total: Record<string, bigint>;
   /** Per asset: money from outside (net deposits − covers received + funded). */
@@ -95,8 +108,11 @@ export async function checkConservation(
         }
       }
       external[settlement] = (external[settlement] ?? 0n) - cover;
+      const pairIds = new Set<string>();
+      for (const id of st.commandIds.keys()) if (id.startsWith('pairs:')) pairIds.add(id);
       parts.push({
         partition: p,
+        pairIds,
         seq: st.seq,
         stateHash: engine.stateHash(),
         assets,
@@ -129,9 +145,12 @@ export async function checkConservation(
   }
   if (paid !== ledger.fundPaid) problems.push(`covers: paid ${paid} ≠ paid from the fund ${ledger.fundPaid}`);
   const adl = checkClearing(parts, ledger.clearings, problems);
+  const pairs = pairMoney(parts, ledger.pairSteps, ledger.pairPool, problems);
   if (settlement !== '') {
-    total[settlement] = (total[settlement] ?? 0n) + ledger.balance + inFlight;
-    external[settlement] = (external[settlement] ?? 0n) + ledger.funded;
+    total[settlement] =
+      (total[settlement] ?? 0n) + ledger.balance + inFlight + pairs.pool + pairs.out + pairs.pay;
+    // the pairs' withdrawals and deposits are in the partitions' net deposits: not from outside
+    external[settlement] = (external[settlement] ?? 0n) + ledger.funded + pairs.applied;
     for (const asset of Object.keys(total)) {
       if (total[asset] !== external[asset])
         problems.push(`${asset}: cluster total ${total[asset]} ≠ external ${external[asset]}`);
@@ -144,9 +163,55 @@ export async function checkConservation(
     fund: { balance: ledger.balance, funded: ledger.funded, paid: ledger.fundPaid },
     adl,
     inFlight,
+    pairs: { pool: pairs.pool, out: pairs.out, pay: pairs.pay },
     total,
     external,
   };
+}
+
+/**
+ * Invariant 5 (pair settlement, pairs.ts): the money a round moves between partitions is, at every
+ * moment, in exactly one place: in a partition (its transit or pair subaccount, in its ledgers),
+ * in the coordinator's pool (withdrawn and recorded as out, not yet decided as paid), or in
+ * flight. A step's withdrawal `pairs:<r>:<p>:out` is applied in the partition (its engine knows
+ * the command id) before the coordinator records it: while it is not recorded (status
+ * `collected`) the amount counts in flight out. A payout is recorded (status `paying`, taken out
+ * of the pool) before its deposit `pairs:<r>:<p>:pay` is sent: while the partition's engine does
+ * not know that id it counts in flight in. The partitions are read before the coordinator's
+ * record, so the record may be ahead of a partition: a withdrawal recorded as out that the
+ * partition had not applied is still in the partition, and counts −amount in flight (the pool
+ * holds it too). `applied` is what the partitions' net deposits hold of it (withdrawals
+ * positive here), taken off what came in from outside.
+ */
+function pairMoney(
+  parts: readonly PartitionMoney[],
+  steps: readonly PairStepRecord[],
+  pool: bigint,
+  problems: string[],
+): { pool: bigint; out: bigint; pay: bigint; applied: bigint } {
+  let out = 0n;
+  let pay = 0n;
+  let applied = 0n;
+  for (const x of steps) {
+    const part = parts.find((q) => q.partition === x.partition);
+    if (part === undefined) {
+      problems.push(`pairs round ${x.round}: partition ${x.partition} is unknown`);
+      continue;
+    }
+    const outDone = part.pairIds.has(pairsCommandId(x.round, x.partition, 'out'));
+    const payDone = part.pairIds.has(pairsCommandId(x.round, x.partition, 'pay'));
+    const inPool = x.status === 'out' || x.status === 'paying' || x.status === 'paid';
+    if (x.out > 0n && outDone) {
+      applied += x.out;
+      if (!inPool) out += x.out; // withdrawn, its answer not recorded yet
+    }
+    // recorded in the pool, but the partition (read first) had not applied it yet: still there
+    if (x.out > 0n && !outDone && inPool) out -= x.out;
+    if (x.pay > 0n && payDone) applied -= x.pay;
+    if (x.pay > 0n && !payDone) pay += x.pay;
+  }
+  if (pool < 0n) problems.push(`pairs: the pool is ${pool} < 0`);
+  return { pool, out, pay, applied };
 }
 
 /**

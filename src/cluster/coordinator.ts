@@ -33,7 +33,13 @@
  *    unacknowledged (nak with a delay): it comes again and resumes from the record; a
  *    partition's engine answers a repeated command id with its first outcome.
  *
- * The coordinator's state is a small exact ledger of its own (not an Engine): four tables,
+ * 6. Pair settlement (pairs.ts): after each clearing position, and on a `settle_pairs` request
+ *    (idempotent by its id), a round numbered by the record realizes every partition's pair
+ *    subaccount's PnL at the marks (`pairs:<round>:<p>`), withdraws the surplus into the pair
+ *    pool (`…:out`), then, with every partition collected, decides and records the payouts and
+ *    deposits them into the holes (`…:pay`). Resumed from the record on redelivery.
+ *
+ * The coordinator's state is a small exact ledger of its own (not an Engine): six tables,
  * integers as NUMERIC, read back as strings and turned into bigint.
  * A request naming a partition outside 0…N−1 (an unknown scope) or malformed is refused with a
  * typed reason and changes nothing.
@@ -54,6 +60,7 @@ import {
   publishCommand,
   REPLY_HEADER,
 } from './nats.ts';
+import { outCommand, pairsCommandId, payCommand, planPayouts, settleCommand } from './pairs.ts';
 import { COVER_ACCOUNT } from './partition.ts';
 
 const units = z.string().regex(/^[0-9]{1,40}$/, 'an integer count of settlement-asset units');
@@ -81,6 +88,11 @@ export const CoordinatorCommandSchema = z.discriminatedUnion('type', [
     value: units,
   }),
   z.strictObject({
+    /** A variation settlement round of the ADL pair subaccounts (pairs.ts), idempotent by `id`. */
+    type: z.literal('settle_pairs'),
+    id: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/),
+  }),
+  z.strictObject({
     type: z.literal('fund'),
     id: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/),
     amount: units,
@@ -88,6 +100,7 @@ export const CoordinatorCommandSchema = z.discriminatedUnion('type', [
 ]);
 export type CoordinatorCommand = z.output<typeof CoordinatorCommandSchema>;
 type ClearingCommand = Extract<CoordinatorCommand, { type: 'clearing' }>;
+type PairsRequest = Extract<CoordinatorCommand, { type: 'settle_pairs' }>;
 
 export type CoordinatorOutcome =
   | { ok: true; kind: 'funded'; amount: string; replayed?: true }
@@ -115,6 +128,18 @@ export type CoordinatorOutcome =
       replayed?: true;
     }
   | {
+      ok: true;
+      kind: 'pairs_settled';
+      round: number;
+      /** Settlement units the round took out of the partitions' pair subaccounts into the pool. */
+      collected: string;
+      /** Settlement units the round paid from the pool into pair subaccounts' holes. */
+      paid: string;
+      /** The pool after the round (rounding the holes did not need). */
+      pool: string;
+      replayed?: true;
+    }
+  | {
       ok: false;
       rejection: { code: 'UNKNOWN_SCOPE' | 'MALFORMED_MESSAGE' | 'STALE_SHORTFALL'; message: string };
     };
@@ -138,6 +163,30 @@ export interface CoordinatorLedger {
   readonly fundPaid: bigint;
   /** Cross-partition ADL, one entry per clearing position reported (adl.ts). */
   readonly clearings: ClearingRecord[];
+  /** Pair settlement (pairs.ts): every round's step per partition, and the pool. */
+  readonly pairSteps: PairStepRecord[];
+  readonly pairPool: bigint;
+}
+
+/** One partition's part of a pair settlement round, as the coordinator recorded it. */
+export interface PairStepRecord {
+  readonly round: number;
+  readonly partition: number;
+  /** planned → collected (settled: out, need recorded) → out (withdrawn) → paying (pay decided) → paid; or stuck. */
+  readonly status: string;
+  readonly out: bigint;
+  readonly need: bigint;
+  readonly pay: bigint;
+}
+
+/** The pool: Σ withdrawn out of partitions − Σ paid into them (decided), over every round. */
+export function pairPoolOf(steps: readonly PairStepRecord[]): bigint {
+  let pool = 0n;
+  for (const x of steps) {
+    if (x.status === 'out' || x.status === 'paying' || x.status === 'paid') pool += x.out;
+    if (x.status === 'paying' || x.status === 'paid') pool -= x.pay;
+  }
+  return pool;
 }
 
 /** A clearing position as the coordinator recorded it, and how far its ADL has gone. */
@@ -196,7 +245,7 @@ function parseCommand(msg: JsMsg): CoordinatorCommand | { error: string } {
 }
 
 /** A well-formed request (refusal() found nothing) as the round's input. */
-function toRoundRequest(c: Exclude<CoordinatorCommand, { type: 'clearing' }>): RoundRequest {
+function toRoundRequest(c: Exclude<CoordinatorCommand, { type: 'clearing' | 'settle_pairs' }>): RoundRequest {
   if (c.type === 'fund') return { type: 'fund', id: c.id, amount: BigInt(c.amount) };
   // one spelling of the total for every id derived from it ("0503" and "503" are one request)
   return {
@@ -315,10 +364,12 @@ export class Coordinator {
     const outcomes: (CoordinatorOutcome | undefined)[] = msgs.map((m) => this.refusal(m));
     const asked: { at: number; request: RoundRequest }[] = [];
     const clearings: number[] = [];
+    const pairs: number[] = [];
     for (const [at, m] of msgs.entries()) {
       if (outcomes[at] !== undefined) continue;
       const c = parseCommand(m) as CoordinatorCommand;
       if (c.type === 'clearing') clearings.push(at);
+      else if (c.type === 'settle_pairs') pairs.push(at);
       else asked.push({ at, request: toRoundRequest(c) });
     }
     if (asked.length > 0) {
@@ -335,7 +386,18 @@ export class Coordinator {
     const pending = new Set<number>();
     for (const at of clearings) {
       try {
-        outcomes[at] = await this.deleverage(parseCommand(msgs[at]!) as ClearingCommand);
+        const c = parseCommand(msgs[at]!) as ClearingCommand;
+        outcomes[at] = await this.deleverage(c);
+        // each ADL leaves pairs: settle them (a round per clearing position, resumed on redelivery)
+        await this.settlePairs(`adl:${c.partition}:${c.sub}`);
+      } catch (err) {
+        if (!(err instanceof LegPendingError)) throw err;
+        pending.add(at);
+      }
+    }
+    for (const at of pairs) {
+      try {
+        outcomes[at] = await this.settlePairs((parseCommand(msgs[at]!) as PairsRequest).id);
       } catch (err) {
         if (!(err instanceof LegPendingError)) throw err;
         pending.add(at);
@@ -356,7 +418,7 @@ export class Coordinator {
   private refusal(msg: JsMsg): CoordinatorOutcome | undefined {
     const c = parseCommand(msg);
     if ('error' in c) return { ok: false, rejection: { code: 'MALFORMED_MESSAGE', message: c.error } };
-    if (c.type !== 'fund' && (c.partition < 0 || c.partition >= this.opts.partitions)) {
+    if ('partition' in c && (c.partition < 0 || c.partition >= this.opts.partitions)) {
       return {
         ok: false,
         rejection: {
@@ -525,6 +587,167 @@ export class Coordinator {
       rest: String(done.rest),
       ...(replayed ? { replayed: true as const } : {}),
     };
+  }
+
+  /**
+   * A variation settlement round of the pair subaccounts (pairs.ts) for request `request`: the
+   * round is recorded under the request (a repeat finds it), open rounds are finished oldest
+   * first, each from its record. A partition that does not answer leaves the request pending.
+   */
+  private async settlePairs(request: string): Promise<CoordinatorOutcome> {
+    const t = this.schema;
+    const n = this.opts.partitions;
+    let known = await this.db.query<{ round: number; state: string }>(
+      `SELECT round, state FROM ${t}.pair_rounds WHERE request = $1`,
+      [request],
+    );
+    const replayed = known.rows[0]?.state === 'done';
+    if (known.rows.length === 0) {
+      await this.tx(async () => {
+        await this.db.query(`LOCK TABLE ${t}.pair_rounds IN EXCLUSIVE MODE`);
+        const next = await this.db.query<{ r: number }>(
+          `SELECT COALESCE(MAX(round), 0) + 1 AS r FROM ${t}.pair_rounds`,
+        );
+        const round = next.rows[0]!.r;
+        await this.db.query(`INSERT INTO ${t}.pair_rounds (round, request) VALUES ($1, $2)`, [
+          round,
+          request,
+        ]);
+        await this.db.query(
+          `INSERT INTO ${t}.pair_steps (round, partition) SELECT $1, p FROM generate_series(0, $2::int - 1) p`,
+          [round, n],
+        );
+      });
+      known = await this.db.query(`SELECT round, state FROM ${t}.pair_rounds WHERE request = $1`, [request]);
+    }
+    const round = known.rows[0]!.round;
+    const open = await this.db.query<{ round: number }>(
+      `SELECT round FROM ${t}.pair_rounds WHERE state = 'open' AND round <= $1 ORDER BY round`,
+      [round],
+    );
+    for (const r of open.rows) await this.finishPairRound(r.round);
+    const steps = await this.db.query<{ out: string; pay: string; pool: string }>(
+      `SELECT COALESCE(SUM(out) FILTER (WHERE round = $1 AND status IN ('out', 'paying', 'paid')), 0)::text AS out,
+              COALESCE(SUM(pay) FILTER (WHERE round = $1 AND status IN ('paying', 'paid')), 0)::text AS pay,
+              (COALESCE(SUM(out) FILTER (WHERE status IN ('out', 'paying', 'paid')), 0)
+               - COALESCE(SUM(pay) FILTER (WHERE status IN ('paying', 'paid')), 0))::text AS pool
+       FROM ${t}.pair_steps`,
+      [round],
+    );
+    const x = steps.rows[0]!;
+    return {
+      ok: true,
+      kind: 'pairs_settled',
+      round,
+      collected: x.out,
+      paid: x.pay,
+      pool: x.pool,
+      ...(replayed ? { replayed: true as const } : {}),
+    };
+  }
+
+  /**
+   * Finishes one pair settlement round from its record: every partition's settlement, then its
+   * surplus withdrawn from the transit subaccount; once all are collected, the payouts decided
+   * and recorded (one transaction), then each deposited. Every step's command id is the record's.
+   */
+  private async finishPairRound(round: number): Promise<void> {
+    const t = this.schema;
+    const { id: asset, decimals } = this.opts.settlement;
+    const read = async () =>
+      (
+        await this.db.query<{ partition: number; status: string; out: string; need: string; pay: string }>(
+          `SELECT partition, status, out::text, need::text, pay::text FROM ${t}.pair_steps WHERE round = $1 ORDER BY partition`,
+          [round],
+        )
+      ).rows;
+    const set = (p: number, fields: string, values: unknown[]) =>
+      this.db.query(`UPDATE ${t}.pair_steps SET ${fields} WHERE round = $1 AND partition = $2`, [
+        round,
+        p,
+        ...values,
+      ]);
+    // each partition on its own: one that does not answer holds back only the payouts
+    const waiting: number[] = [];
+    for (const s of await read()) {
+      try {
+        let status = s.status;
+        let out = BigInt(s.out);
+        if (status === 'planned') {
+          const answer = await this.send(
+            s.partition,
+            pairsCommandId(round, s.partition, 'settle'),
+            settleCommand(round, s.partition),
+          );
+          const settled = (answer as { settled?: { out: string; cash: string } }).settled;
+          // refused (no pair subaccount there, no mark): nothing collected, no hole recorded
+          out = answer.ok === true && settled !== undefined ? BigInt(settled.out) : 0n;
+          const cash = answer.ok === true && settled !== undefined ? BigInt(settled.cash) : 0n;
+          status = 'collected';
+          await set(s.partition, `status = 'collected', out = $3, need = $4`, [
+            String(out),
+            String(cash < 0n ? -cash : 0n),
+          ]);
+        }
+        if (status === 'collected') {
+          if (out > 0n) {
+            const answer = await this.send(
+              s.partition,
+              pairsCommandId(round, s.partition, 'out'),
+              outCommand(round, s.partition, asset, decimals, out),
+            );
+            // refused (it cannot be: the transit subaccount holds it): the money stays there
+            status = answer.ok === true ? 'out' : 'stuck';
+          } else status = 'out';
+          await set(s.partition, `status = $3`, [status]);
+        }
+      } catch (err) {
+        if (!(err instanceof LegPendingError)) throw err;
+        waiting.push(s.partition);
+      }
+    }
+    if (waiting.length > 0)
+      throw new LegPendingError(`pairs round ${round}: partitions ${waiting.join(', ')} did not answer`);
+    const steps = await read();
+    if (steps.some((s) => s.status === 'out')) {
+      await this.tx(async () => {
+        await this.db.query(`LOCK TABLE ${t}.pair_steps IN EXCLUSIVE MODE`);
+        const all = await this.db.query<{ status: string; out: string; pay: string }>(
+          `SELECT status, out::text, pay::text FROM ${t}.pair_steps`,
+        );
+        const pool = pairPoolOf(
+          all.rows.map((r) => ({
+            round,
+            partition: 0,
+            status: r.status,
+            out: BigInt(r.out),
+            need: 0n,
+            pay: BigInt(r.pay),
+          })),
+        );
+        const holes = steps
+          .filter((s) => s.status === 'out')
+          .map((s) => ({ partition: s.partition, need: BigInt(s.need) }));
+        const pays = new Map(planPayouts(holes, pool).map((x) => [x.partition, x.pay]));
+        for (const h of holes)
+          await set(h.partition, `status = 'paying', pay = $3`, [String(pays.get(h.partition) ?? 0n)]);
+      });
+    }
+    for (const s of await read()) {
+      if (s.status !== 'paying') continue;
+      const pay = BigInt(s.pay);
+      if (pay > 0n) {
+        const answer = await this.send(
+          s.partition,
+          pairsCommandId(round, s.partition, 'pay'),
+          payCommand(round, s.partition, asset, decimals, pay),
+        );
+        if (answer.ok !== true)
+          throw new Error(`pairs round ${round}: the deposit into partition ${s.partition} was refused`);
+      }
+      await set(s.partition, `status = 'paid'`, []);
+    }
+    await this.db.query(`UPDATE ${t}.pair_rounds SET state = 'done' WHERE round = $1`, [round]);
   }
 
   private async clearingRow(partition: number, sub: string) {
@@ -776,6 +999,21 @@ async function migrate(db: pg.Client, schema: string): Promise<void> {
         applied_value NUMERIC(60, 0) NOT NULL DEFAULT 0,
         PRIMARY KEY (partition, sub, leg)
       );
+      CREATE TABLE IF NOT EXISTS ${schema}.pair_rounds (
+        round INTEGER PRIMARY KEY,
+        request TEXT NOT NULL UNIQUE,
+        state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'done'))
+      );
+      CREATE TABLE IF NOT EXISTS ${schema}.pair_steps (
+        round INTEGER NOT NULL,
+        partition INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'planned'
+          CHECK (status IN ('planned', 'collected', 'out', 'stuck', 'paying', 'paid')),
+        out NUMERIC(60, 0) NOT NULL DEFAULT 0 CHECK (out >= 0),
+        need NUMERIC(60, 0) NOT NULL DEFAULT 0 CHECK (need >= 0),
+        pay NUMERIC(60, 0) NOT NULL DEFAULT 0 CHECK (pay >= 0),
+        PRIMARY KEY (round, partition)
+      );
     `);
     await db.query('COMMIT');
   } catch (err) {
@@ -795,7 +1033,15 @@ export async function readCoordinatorLedger(pgUrl: string, names: ClusterNames):
       `${schema}.fund`,
     ]);
     if (exists.rows[0]?.t == null) {
-      return { balance: 0n, funded: 0n, paid: new Map(), fundPaid: 0n, clearings: [] };
+      return {
+        balance: 0n,
+        funded: 0n,
+        paid: new Map(),
+        fundPaid: 0n,
+        clearings: [],
+        pairSteps: [],
+        pairPool: 0n,
+      };
     }
     const fund = await db.query<{ balance: string; funded: string }>(
       `SELECT balance::text, funded::text FROM ${schema}.fund WHERE id = 1`,
@@ -867,7 +1113,27 @@ export async function readCoordinatorLedger(pgUrl: string, names: ClusterNames):
         rest: BigInt(r.rest),
       };
     });
+    const pairRows = await db.query<{
+      round: number;
+      partition: number;
+      status: string;
+      out: string;
+      need: string;
+      pay: string;
+    }>(
+      `SELECT round, partition, status, out::text, need::text, pay::text FROM ${schema}.pair_steps ORDER BY round, partition`,
+    );
+    const pairSteps = pairRows.rows.map((r) => ({
+      round: r.round,
+      partition: r.partition,
+      status: r.status,
+      out: BigInt(r.out),
+      need: BigInt(r.need),
+      pay: BigInt(r.pay),
+    }));
     return {
+      pairSteps,
+      pairPool: pairPoolOf(pairSteps),
       balance: BigInt(fund.rows[0]?.balance ?? '0'),
       funded: BigInt(fund.rows[0]?.funded ?? '0'),
       paid: new Map(covers.rows.map((r) => [r.partition, BigInt(r.paid)])),

@@ -31,6 +31,7 @@
 import type { Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { Counter, Registry } from 'prom-client';
+import { formatDecimal, QTY_DECIMALS } from '../core/num/index.ts';
 import { DEFAULT_DASHBOARD_DIR, DEFAULT_MAX_BODY_BYTES, type Env, mountDashboard } from '../server/app.ts';
 import type { ApiKey } from '../server/auth.ts';
 import { readBody } from '../server/body.ts';
@@ -47,6 +48,7 @@ import {
   cascadeAcross,
   cascadeRows,
   coordinatorView,
+  decimalUnits,
   MergeError,
   mergeAdlQueue,
   mergeInsurance,
@@ -56,7 +58,7 @@ import {
   mergeState,
   sumDecimals,
 } from './gateway-merge.ts';
-import { partitionOf } from './partition.ts';
+import { ADL_CLEARING_ACCOUNT, partitionOf } from './partition.ts';
 import { type ApiAnswer, type ApiRequest, apiSubject, GATEWAY_KEY } from './partition-api.ts';
 
 export type Disposition =
@@ -64,7 +66,10 @@ export type Disposition =
   | { readonly kind: 'account' }
   | { readonly kind: 'order' }
   | { readonly kind: 'any' }
-  | { readonly kind: 'merge'; readonly merge: (answers: unknown[], query: Record<string, string>) => unknown }
+  | {
+      readonly kind: 'merge';
+      readonly merge: (answers: unknown[], query: Record<string, string>, io: GatherIO) => unknown;
+    }
   | {
       readonly kind: 'gather';
       readonly gather: (io: GatherIO, query: Record<string, string>) => Promise<unknown>;
@@ -96,6 +101,11 @@ export interface GatherIO {
   settlementDecimals(): Promise<number>;
   /** The coordinator's fund and payments, formatted; undefined when the gateway has no PostgreSQL URL. */
   coordinator(): Promise<ReturnType<typeof coordinatorView> | undefined>;
+  /**
+   * Per market, the long size (qty9) the ADL clearing account holds over every partition (its
+   * pair subaccounts, and any clearing subaccount still open): positions that are not traders'.
+   */
+  clearingLongs(): Promise<Map<string, bigint>>;
 }
 
 /** A partition answered a gathered request with an error: the view answers it (its code and status). */
@@ -164,12 +174,13 @@ const GATHER: Record<string, Disposition> = {
   'GET /v1/dashboard/overview': {
     kind: 'gather',
     gather: async (io, q) => {
-      const [parts, qd, coordinator] = await Promise.all([
+      const [parts, qd, coordinator, clearing] = await Promise.all([
         io.all('/v1/dashboard/overview', q),
         io.settlementDecimals(),
         io.coordinator(),
+        io.clearingLongs(),
       ]);
-      return mergeOverviews(parts as Parameters<typeof mergeOverviews>[0], qd, coordinator);
+      return mergeOverviews(parts as Parameters<typeof mergeOverviews>[0], qd, coordinator, clearing);
     },
   },
 };
@@ -185,11 +196,20 @@ const MERGE: Record<string, Disposition> = {
   },
   'GET /v1/markets': {
     kind: 'merge',
-    merge: (answers) => ({ markets: mergeMarkets(answers.map((a) => (a as { markets: Market[] }).markets)) }),
+    merge: async (answers, _q, io) => ({
+      markets: mergeMarkets(
+        answers.map((a) => (a as { markets: Market[] }).markets),
+        await io.clearingLongs(),
+      ),
+    }),
   },
   'GET /v1/markets/:symbol': {
     kind: 'merge',
-    merge: (answers) => mergeMarkets(answers.map((a) => [a as Market]))[0],
+    merge: async (answers, _q, io) =>
+      mergeMarkets(
+        answers.map((a) => [a as Market]),
+        await io.clearingLongs(),
+      )[0],
   },
   'GET /v1/insurance-fund': {
     kind: 'merge',
@@ -296,6 +316,7 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
   });
 
   let ledger: { at: number; read: ReturnType<typeof readCoordinatorLedger> } | undefined;
+  let clearing: { at: number; read: Promise<Map<string, bigint>> } | undefined;
   const bodyOf = (a: ApiAnswer): unknown => {
     if (a.kind !== 'reply') throw new Refused(a);
     return a.body;
@@ -324,6 +345,18 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
       }
       const [figures, qd] = await Promise.all([ledger.read, io.settlementDecimals()]);
       return coordinatorView(figures, qd);
+    },
+    clearingLongs: async () => {
+      // each partition lists the clearing account's subaccounts (a scan of its subaccounts):
+      // one read a second at most, however often the console polls
+      if (!clearing || Date.now() - clearing.at > COORDINATOR_MAX_AGE_MS) {
+        const read = clearingLongsOf(client);
+        clearing = { at: Date.now(), read };
+        read.catch(() => {
+          if (clearing?.read === read) clearing = undefined;
+        });
+      }
+      return clearing.read;
     },
   };
 
@@ -449,10 +482,11 @@ export function mountSingleProcessApi(app: Hono, client: ClusterClient, opts: Ap
       const bad = answers.find((x) => x.kind !== 'reply');
       if (bad) return reply(c, bad);
       return c.json(
-        d.merge(
+        (await d.merge(
           answers.map((x) => (x as { body: unknown }).body),
           query,
-        ) as object,
+          io,
+        )) as object,
         200,
       );
     }
@@ -526,6 +560,23 @@ export function accountOf(
   return typeof a === 'string' ? a : undefined;
 }
 
+/** Per market, the clearing account's long size over every partition (GatherIO.clearingLongs). */
+async function clearingLongsOf(client: ClusterClient): Promise<Map<string, bigint>> {
+  const out = new Map<string, bigint>();
+  const answers = await Promise.all(
+    Array.from({ length: client.partitions }, (_, p) => client.query(p, ADL_CLEARING_ACCOUNT)),
+  );
+  for (const a of answers) {
+    for (const s of a.subaccounts ?? []) {
+      for (const [m, size] of Object.entries(s.positions)) {
+        const q = BigInt(size);
+        if (q > 0n) out.set(m, (out.get(m) ?? 0n) + q);
+      }
+    }
+  }
+  return out;
+}
+
 // ---- exact merges ----------------------------------------------------------------------------
 
 interface Market {
@@ -546,12 +597,25 @@ interface AtRisk {
   scopes: AtRiskScope[];
 }
 
-/** Partition 0's market views with open interest summed over every partition. */
-function mergeMarkets(lists: Market[][]): Market[] {
-  return lists[0]!.map((m) => ({
-    ...m,
-    openInterest: sumDecimals(lists.map((l) => l.find((x) => x.symbol === m.symbol)?.openInterest ?? '0')),
-  }));
+/**
+ * Partition 0's market views with open interest summed over every partition, less the ADL
+ * clearing account's longs (`clearing`): open interest is traders' positions, as in the single
+ * process (which has no clearing account); the clearing account's is reported beside it.
+ */
+function mergeMarkets(lists: Market[][], clearing: ReadonlyMap<string, bigint>): Market[] {
+  return lists[0]!.map((m) => {
+    const held = clearing.get(m.symbol) ?? 0n;
+    const all = decimalUnits(
+      sumDecimals(lists.map((l) => l.find((x) => x.symbol === m.symbol)?.openInterest ?? '0')),
+      QTY_DECIMALS,
+    );
+    return {
+      ...m,
+      openInterest: formatDecimal(all - held, QTY_DECIMALS),
+      // the single process has no clearing account: the field is there only when it holds some
+      ...(held > 0n ? { clearingOpenInterest: formatDecimal(held, QTY_DECIMALS) } : {}),
+    };
+  });
 }
 
 /** Every partition's scopes in the single process's order (probability, score, account), re-ranked. */

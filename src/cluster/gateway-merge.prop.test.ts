@@ -71,6 +71,7 @@ function gatherOver(parts: readonly Harness[]): GatherIO {
     one: (p, path, q) => get(parts[p]!, `${path}${qs(q)}`),
     settlementDecimals: async () => 8,
     coordinator: async () => undefined,
+    clearingLongs: async () => new Map(),
   };
   return io;
 }

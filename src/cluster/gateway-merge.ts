@@ -526,6 +526,8 @@ export function mergeOverviews(
   parts: readonly Overview[],
   settlementDecimals: number,
   coordinator?: ReturnType<typeof coordinatorView>,
+  /** Per market, the ADL clearing account's long size (qty9): out of open interest, reported beside it. */
+  clearing: ReadonlyMap<string, bigint> = new Map(),
 ) {
   const first = parts[0]!;
   const qd = settlementDecimals;
@@ -549,9 +551,13 @@ export function mergeOverviews(
       return {
         ...m,
         openInterest: formatDecimal(
-          units((x) => x.openInterest, QTY_DECIMALS),
+          units((x) => x.openInterest, QTY_DECIMALS) - (clearing.get(m.symbol) ?? 0n),
           QTY_DECIMALS,
         ),
+        // the single process has no clearing account: the field is there only when it holds some
+        ...(clearing.has(m.symbol)
+          ? { clearingOpenInterest: formatDecimal(clearing.get(m.symbol)!, QTY_DECIMALS) }
+          : {}),
         positionsNotional: formatDecimal(notional, qd),
         initialMargin: formatDecimal(im, qd),
         imOverNotional: notional === 0n ? null : Number(im) / Number(notional),

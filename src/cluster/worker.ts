@@ -22,7 +22,9 @@
  * again at every start while it is open), answers `{ranks: {market, side}}` queries with its
  * counterparties in the engine's ADL order, and applies the coordinator's `adl:` commands: an
  * `adl_leg` for one of its own accounts or its clearing account, and the `liquidate` of a
- * clearing subaccount whose rest nobody in the cluster could take.
+ * clearing subaccount whose rest nobody in the cluster could take; and its `pairs:` commands
+ * (pairs.ts): the variation settlement of the pair subaccount, the transit subaccount's
+ * withdrawal, the pool's deposit.
  * `amend_order` / `cancel_order` carry the order's subaccount; an order that is another
  * subaccount's is refused (ORDER_NOT_OWNED) before the engine is asked.
  *
@@ -47,6 +49,7 @@ import {
   REPLY_HEADER,
   takeOverConsumer,
 } from './nats.ts';
+import { PAIR_TRANSIT_SUB, settledOf } from './pairs.ts';
 import { COVER_ACCOUNT, partitionOf, routeCommand } from './partition.ts';
 import type { PartitionApi } from './partition-api.ts';
 
@@ -86,6 +89,11 @@ export type WorkerOutcome =
       replayed?: true;
       /** A coordinator's ADL command: the size (qty9) and value (settlement units) its trades closed. */
       traded?: { size: string; value: string };
+      /**
+       * A coordinator's pair settlement (pairs.ts): settlement units moved to the transit
+       * subaccount, and the pair subaccount's balance now (may be < 0: a hole the pool pays).
+       */
+      settled?: { out: string; cash: string };
     }
   | {
       ok: false;
@@ -324,6 +332,9 @@ export class PartitionWorker {
           `the ADL leg's account lives in partition ${home}, not ${partition}`,
         );
       }
+    } else if (isPairsCommand(command)) {
+      // the coordinator's variation settlement of the pair subaccount (pairs.ts): the clearing
+      // account is every partition's own, so it is not routed
     } else if (!isCover(command)) {
       const route = routeCommand(command, this.opts.partitions);
       if (route.kind === 'rejected') return refuse(route.code, route.message);
@@ -365,6 +376,14 @@ export class PartitionWorker {
         value += e.valueQuote < 0n ? -e.valueQuote : e.valueQuote;
       }
       return { ...out, traded: { size: String(size), value: String(value) } };
+    }
+    if (out.ok && r.ok && command.type === 'settle_clearing') {
+      const pair = this.engine.state.subaccounts.get(`${ADL_CLEARING_ACCOUNT}/${ADL_PAIR_SUB}`);
+      const { out: moved, cash } = settledOf(
+        r.events,
+        pair?.balances.get(this.engine.state.settlement.id) ?? 0n,
+      );
+      return { ...out, settled: { out: String(moved), cash: String(cash) } };
     }
     return out;
   }
@@ -502,9 +521,22 @@ function isAdlCommand(c: Record<string, unknown>): boolean {
   return c.type === 'liquidate' && ref.account === ADL_CLEARING_ACCOUNT && ref.sub !== ADL_PAIR_SUB;
 }
 
-/** A clearing subaccount one bankruptcy opened (not the pair subaccount). */
+/**
+ * A coordinator's pair settlement step (pairs.ts), under a `pairs:` command id: the
+ * `settle_clearing` of the pair subaccount, the `withdraw` from the transit subaccount, or the
+ * `deposit` into the pair subaccount; only the clearing account's subaccounts.
+ */
+function isPairsCommand(c: Record<string, unknown>): boolean {
+  if (!String(c.commandId).startsWith('pairs:')) return false;
+  const of = (x: unknown) => (x as { account?: unknown } | undefined)?.account === ADL_CLEARING_ACCOUNT;
+  if (c.type === 'settle_clearing') return of(c.subaccount) && of(c.transit);
+  if (c.type === 'withdraw') return of(c.from);
+  return c.type === 'deposit' && of(c.to);
+}
+
+/** A clearing subaccount one bankruptcy opened (not the pair subaccount, not the pairs' transit). */
 function isClearingSub(ref: { account: string; sub: string }): boolean {
-  return ref.account === ADL_CLEARING_ACCOUNT && ref.sub !== ADL_PAIR_SUB;
+  return ref.account === ADL_CLEARING_ACCOUNT && ref.sub !== ADL_PAIR_SUB && ref.sub !== PAIR_TRANSIT_SUB;
 }
 
 /** The clearing subaccounts still holding a position (reported again at a start). */

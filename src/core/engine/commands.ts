@@ -260,6 +260,19 @@ export const CommandSchema = z.discriminatedUnion('type', [
     timeMs: time,
   }),
   /**
+   * Variation settlement of an ADL clearing account's pair subaccount (config `adlClearing`, a
+   * cluster's coordinator): every position's entry value moves to its value at the mark (rounded
+   * up), the difference realized into its cash, and a positive settlement balance moves to the
+   * `transit` subaccount of the same account. No fee, no margin check.
+   */
+  z.object({
+    type: z.literal('settle_clearing'),
+    commandId: commandIdSchema,
+    subaccount: SubaccountRefSchema,
+    transit: SubaccountRefSchema,
+    timeMs: time,
+  }),
+  /**
    * Borrows `amount` of `asset` (default: the settlement asset) out of the subaccount (its
    * balance may go negative: a debt), within its free collateral at initial weights (Aave's LTV).
    * The settlement asset needs policy `lending`; another asset needs a `liabilityWeight`.

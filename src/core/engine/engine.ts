@@ -37,6 +37,7 @@ import { parseFillFast } from './fast-commands.ts';
 import * as h from './handlers.ts';
 import { accrueInterest } from './interest.ts';
 import { adlLeg } from './liquidation/adl-leg.ts';
+import { settleClearing } from './liquidation/clearing-settle.ts';
 import { borrow, setEMode } from './liquidation/lending.ts';
 import { liquidate } from './liquidation/liquidate.ts';
 import { checkOrder, type OrderCheck, type OrderCheckInput } from './order-check.ts';
@@ -520,6 +521,7 @@ const HANDLERS: { [T in Command['type']]: Handler<T> } = {
   accrue_interest: accrueInterest,
   liquidate,
   adl_leg: adlLeg,
+  settle_clearing: settleClearing,
   borrow,
   set_emode: setEMode,
   oracle: h.oracle,
