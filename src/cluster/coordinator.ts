@@ -382,7 +382,12 @@ export class Coordinator {
       try {
         if (await this.pairsNeedSettling()) {
           const id = pairTimerId(slot);
-          await publishCommand(this.bus, this.opts.names.coordinatorSubject, { type: 'settle_pairs', id }, id);
+          await publishCommand(
+            this.bus,
+            this.opts.names.coordinatorSubject,
+            { type: 'settle_pairs', id },
+            id,
+          );
           this.pairCounts = { ...this.pairCounts, published: this.pairCounts.published + 1, lastId: id };
         } else this.pairCounts = { ...this.pairCounts, skipped: this.pairCounts.skipped + 1 };
         this.pairSlot = slot;
