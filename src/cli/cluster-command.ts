@@ -3,6 +3,7 @@
  * (docs/cluster.md).
  *
  *   plimsoll cluster up --workers 3 [--port 8090] [--preset ID | --config FILE] [--name NAME] [--json]
+ *                       [--pair-settle-ms MS]
  *   plimsoll cluster check --workers 3 [--name NAME] [--json]     conservation across partitions
  *   plimsoll cluster purge --workers 3 [--name NAME]              delete the streams and schemas
  *   plimsoll serve --cluster NAME --workers 3 [--port 8080]       the gateway alone
@@ -14,6 +15,7 @@ import { type Command, Option } from 'commander';
 import { purgeCluster } from '../cluster/admin.ts';
 import { ClusterClient } from '../cluster/client.ts';
 import { type ConservationReport, checkConservation } from '../cluster/conservation.ts';
+import { DEFAULT_PAIR_SETTLE_INTERVAL_MS } from '../cluster/coordinator.ts';
 import { listenGateway } from '../cluster/gateway.ts';
 import { clusterNames } from '../cluster/names.ts';
 import { connectBus, DEFAULT_NATS_URL, ensureTopology } from '../cluster/nats.ts';
@@ -156,6 +158,12 @@ export function registerClusterCommand(program: Command): void {
       intInRange('--snapshot-every', 1, 1e9),
       1000,
     )
+    .option(
+      '--pair-settle-ms <ms>',
+      'milliseconds between timed settlements of the ADL pair subaccounts (0: off)',
+      intInRange('--pair-settle-ms', 0, 86_400_000),
+      DEFAULT_PAIR_SETTLE_INTERVAL_MS,
+    )
     .action(
       later(
         async (
@@ -165,6 +173,7 @@ export function registerClusterCommand(program: Command): void {
             host: string;
             port: number;
             snapshotEvery: number;
+            pairSettleMs: number;
             keys?: string;
           },
         ) => {
@@ -195,6 +204,7 @@ export function registerClusterCommand(program: Command): void {
             pgUrl: o.pg,
             natsUrl: o.nats,
             snapshotEvery: o.snapshotEvery,
+            pairSettleIntervalMs: o.pairSettleMs,
             onLine: (role, line) => say(`[${role}] ${line}`),
           });
           await running.ready;

@@ -27,6 +27,8 @@ export interface TestClusterOptions {
   readonly config: unknown;
   readonly settlement: { readonly id: string; readonly decimals: number };
   readonly snapshotEvery?: number;
+  /** The coordinator's pair timer (default: the coordinator's own). */
+  readonly pairSettleIntervalMs?: number;
 }
 
 /** Starts partition `p`'s worker of `c` (again, after a test stopped it). */
@@ -59,6 +61,7 @@ export async function startTestCluster(o: TestClusterOptions): Promise<TestClust
     natsUrl: NATS_URL,
     settlement: o.settlement,
     ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
+    ...(o.pairSettleIntervalMs === undefined ? {} : { pairSettleIntervalMs: o.pairSettleIntervalMs }),
   });
   const client = new ClusterClient(await connectBus(NATS_URL), names, o.partitions);
   return { ...base, workers, coordinator, client };

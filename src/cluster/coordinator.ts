@@ -39,6 +39,14 @@
  *    pool (`…:out`), then, with every partition collected, decides and records the payouts and
  *    deposits them into the holes (`…:pay`). Resumed from the record on redelivery.
  *
+ * 7. The pair timer: every `pairSettleIntervalMs` (default 60 s; 0 off), at the start of each
+ *    time slot and once at start, the coordinator publishes `{type: 'settle_pairs', id:
+ *    'timer:<slot start ms>'}` on its own subject (message id the same), unless its record says
+ *    no partition's pair subaccount holds a position, or a round is still open (its request is
+ *    pending and finishes it). Every coordinator derives the same id for a slot, so a second
+ *    coordinator or a restart within the slot is one round: JetStream drops the repeated message
+ *    id, and the record answers a known request id with its round.
+ *
  * The coordinator's state is a small exact ledger of its own (not an Engine): six tables,
  * integers as NUMERIC, read back as strings and turned into bigint.
  * A request naming a partition outside 0…N−1 (an unknown scope) or malformed is refused with a
@@ -152,6 +160,32 @@ export interface CoordinatorOptions {
   /** Settlement asset and its decimals (covers are deposits of it). */
   readonly settlement: { readonly id: string; readonly decimals: number };
   readonly onFatal?: (err: Error) => void;
+  /**
+   * Milliseconds between timed pair settlement rounds (default DEFAULT_PAIR_SETTLE_INTERVAL_MS);
+   * 0 turns the timer off (rounds then run only after an ADL and on request).
+   */
+  readonly pairSettleIntervalMs?: number;
+}
+
+/**
+ * One minute: a pair subaccount's unrealized loss between rounds is at most one minute's price
+ * move on the pair positions (small next to the margin the bankrupt's counterparties carried),
+ * while an idle round costs only one `settle_clearing` per partition per minute.
+ */
+export const DEFAULT_PAIR_SETTLE_INTERVAL_MS = 60_000;
+
+/** The `settle_pairs` request id of the timer's slot starting at `slotStartMs` (the same on every coordinator). */
+export function pairTimerId(slotStartMs: number): string {
+  return `timer:${slotStartMs}`;
+}
+
+/** What the pair timer did since this coordinator started (tests, status). */
+export interface PairTimerCounts {
+  /** Slots whose request was published (a repeat of a known id included). */
+  readonly published: number;
+  /** Slots skipped: no pair position in the record, or a round still open. */
+  readonly skipped: number;
+  readonly lastId?: string;
 }
 
 export interface CoordinatorLedger {
@@ -283,6 +317,13 @@ export class Coordinator {
   private loop: Promise<void> | undefined;
   private fatal: Error | undefined;
   private roundCount = 0;
+  private pairTimer: ReturnType<typeof setTimeout> | undefined;
+  private pairTick: Promise<void> | undefined;
+  private pairSlot = -1;
+  private pairCounts: { published: number; skipped: number; lastId?: string } = {
+    published: 0,
+    skipped: 0,
+  };
 
   private constructor(
     private readonly opts: CoordinatorOptions,
@@ -308,7 +349,81 @@ export class Coordinator {
     const consumer = await bus.js.consumers.get(opts.names.coordinatorStream, opts.names.coordinatorConsumer);
     c.messages = await consumer.consume({ max_messages: 256 });
     c.loop = c.run(c.messages);
+    const every = opts.pairSettleIntervalMs ?? DEFAULT_PAIR_SETTLE_INTERVAL_MS;
+    if (!Number.isSafeInteger(every) || every < 0)
+      throw new Error(`pairSettleIntervalMs: a whole number of milliseconds ≥ 0, not ${every}`);
+    if (every > 0) c.schedulePairTick(every, 0);
     return c;
+  }
+
+  /** The pair timer's counts since start. */
+  get pairTimerCounts(): PairTimerCounts {
+    return { ...this.pairCounts };
+  }
+
+  private schedulePairTick(every: number, delayMs: number): void {
+    if (!this.running) return;
+    this.pairTimer = setTimeout(() => {
+      this.pairTick = this.pairTickOnce(every);
+    }, delayMs);
+    this.pairTimer.unref?.();
+  }
+
+  /**
+   * One tick of the pair timer: for a slot not handled yet, publish its request when the record
+   * says a pair position exists and no round is open; then sleep to the next slot's start. A
+   * failed look-up or publish (the database or NATS briefly away) is tried again within the slot.
+   */
+  private async pairTickOnce(every: number): Promise<void> {
+    const now = Date.now();
+    const slot = now - (now % every);
+    let retry = false;
+    if (slot !== this.pairSlot) {
+      try {
+        if (await this.pairsNeedSettling()) {
+          const id = pairTimerId(slot);
+          await publishCommand(
+            this.bus,
+            this.opts.names.coordinatorSubject,
+            { type: 'settle_pairs', id },
+            id,
+          );
+          this.pairCounts = { ...this.pairCounts, published: this.pairCounts.published + 1, lastId: id };
+        } else this.pairCounts = { ...this.pairCounts, skipped: this.pairCounts.skipped + 1 };
+        this.pairSlot = slot;
+      } catch {
+        retry = true;
+      }
+    }
+    const toNext = slot + every - Date.now();
+    this.schedulePairTick(every, retry ? Math.min(1000, Math.max(toNext, 0)) : Math.max(toNext, 0) + 1);
+  }
+
+  /**
+   * Whether a timed round has anything to do, from the record alone (no partition asked): some
+   * partition's pair subaccount holds a net position in some market — each leg a counterparty
+   * took puts its size on the counterparty side in the counterparty's partition, and each move
+   * off a clearing subaccount the bankrupt side in the bankrupt's — and no round is open.
+   */
+  private async pairsNeedSettling(): Promise<boolean> {
+    const t = this.schema;
+    const r = await this.db.query<{ open: boolean; held: boolean }>(
+      `WITH q AS (
+         SELECT l.src_partition AS p, c.market,
+                CASE WHEN c.side = 'long' THEN -l.applied_size ELSE l.applied_size END AS size
+         FROM ${t}.clearing_legs l JOIN ${t}.clearings c ON c.partition = l.partition AND c.sub = l.sub
+         WHERE l.applied_size > 0
+         UNION ALL
+         SELECT l.partition, c.market,
+                CASE WHEN c.side = 'long' THEN l.applied_size ELSE -l.applied_size END
+         FROM ${t}.clearing_legs l JOIN ${t}.clearings c ON c.partition = l.partition AND c.sub = l.sub
+         WHERE l.status = 'moved'
+       )
+       SELECT EXISTS (SELECT 1 FROM ${t}.pair_rounds WHERE state = 'open') AS open,
+              EXISTS (SELECT 1 FROM q GROUP BY p, market HAVING SUM(size) <> 0) AS held`,
+    );
+    const x = r.rows[0]!;
+    return x.held && !x.open;
   }
 
   get failure(): Error | undefined {
@@ -941,6 +1056,8 @@ export class Coordinator {
   async stop(): Promise<void> {
     if (this.fatal) return;
     this.running = false;
+    clearTimeout(this.pairTimer);
+    await this.pairTick;
     this.messages?.stop();
     await this.loop;
     await this.bus.nc.drain().catch(() => {});

@@ -6,7 +6,8 @@
  *   node dist/cluster/process.js coordinator --name plimsoll --partitions 3 --config venue.json
  *
  * Options: --pg URL (default postgres://postgres@127.0.0.1:5432/postgres), --nats URL (default
- * nats://127.0.0.1:4222), --snapshot-every N. Prints one JSON line when it consumes
+ * nats://127.0.0.1:4222), --snapshot-every N, --pair-settle-ms MS (coordinator: timed pair settlement,
+ * 0 off). Prints one JSON line when it consumes
  * (`{"ready":true,...}`); exits 1 on a fault (a failed journal commit, a lost database), so that
  * its supervisor starts it again from the journal and the stream; stops cleanly on SIGTERM/SIGINT.
  */
@@ -14,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseEngineConfig } from '../core/engine/engine.ts';
-import { Coordinator } from './coordinator.ts';
+import { Coordinator, DEFAULT_PAIR_SETTLE_INTERVAL_MS } from './coordinator.ts';
 import { clusterNames } from './names.ts';
 import { DEFAULT_NATS_URL } from './nats.ts';
 import { PartitionWorker } from './worker.ts';
@@ -40,6 +41,7 @@ export async function runClusterProcess(argv: string[]): Promise<void> {
       pg: { type: 'string', default: process.env.PLIMSOLL_PG_URL ?? DEFAULT_PG_URL },
       nats: { type: 'string', default: process.env.PLIMSOLL_NATS_URL ?? DEFAULT_NATS_URL },
       'snapshot-every': { type: 'string', default: '1000' },
+      'pair-settle-ms': { type: 'string', default: String(DEFAULT_PAIR_SETTLE_INTERVAL_MS) },
     },
   });
   const role = positionals[0];
@@ -70,7 +72,11 @@ export async function runClusterProcess(argv: string[]): Promise<void> {
       `${JSON.stringify({ ready: true, role, partition, pid: process.pid, seq: s.seq, startMs: Math.round(performance.now() - t0) })}\n`,
     );
   } else {
-    const c = await Coordinator.start({ ...common, settlement: settlementOf(config) });
+    const c = await Coordinator.start({
+      ...common,
+      settlement: settlementOf(config),
+      pairSettleIntervalMs: Number(values['pair-settle-ms']),
+    });
     stop = () => c.stop();
     process.stdout.write(`${JSON.stringify({ ready: true, role, pid: process.pid })}\n`);
   }

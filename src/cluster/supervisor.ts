@@ -16,6 +16,8 @@ export interface SupervisorOptions {
   readonly pgUrl: string;
   readonly natsUrl: string;
   readonly snapshotEvery?: number;
+  /** The coordinator's milliseconds between timed pair settlement rounds (0 off); default its own. */
+  readonly pairSettleIntervalMs?: number;
   /** Called with each child's lines (its ready line, its errors). */
   readonly onLine?: (role: string, line: string) => void;
   /** Milliseconds before a child that exited is started again; default 500. */
@@ -86,7 +88,11 @@ export function superviseCluster(opts: SupervisorOptions): RunningCluster {
     });
   };
 
-  readyWaits.push(new Promise((resolve) => start('coordinator', ['coordinator'], resolve)));
+  const coordinatorArgs =
+    opts.pairSettleIntervalMs === undefined
+      ? ['coordinator']
+      : ['coordinator', '--pair-settle-ms', String(opts.pairSettleIntervalMs)];
+  readyWaits.push(new Promise((resolve) => start('coordinator', coordinatorArgs, resolve)));
   for (let p = 0; p < opts.workers; p++) {
     readyWaits.push(
       new Promise((resolve) => start(`worker ${p}`, ['worker', '--partition', String(p)], resolve)),
