@@ -27,6 +27,8 @@ export interface TestClusterOptions {
   readonly config: unknown;
   readonly settlement: { readonly id: string; readonly decimals: number };
   readonly snapshotEvery?: number;
+  /** The partition consumers' `ack_wait` (default the production 30 s). */
+  readonly ackWaitMs?: number;
   /** The coordinator's pair timer (default: the coordinator's own). */
   readonly pairSettleIntervalMs?: number;
 }
@@ -36,6 +38,7 @@ export function startTestWorker(
   c: Pick<TestCluster, 'names' | 'partitions' | 'config'>,
   p: number,
   snapshotEvery = 5,
+  ackWaitMs?: number,
 ): Promise<PartitionWorker> {
   return PartitionWorker.start({
     names: c.names,
@@ -45,6 +48,7 @@ export function startTestWorker(
     partition: p,
     config: c.config,
     snapshotEvery,
+    ...(ackWaitMs === undefined ? {} : { ackWaitMs }),
   });
 }
 
@@ -52,7 +56,7 @@ export async function startTestCluster(o: TestClusterOptions): Promise<TestClust
   const names = clusterNames(o.name);
   const base = { names, partitions: o.partitions, config: o.config };
   const workers = await Promise.all(
-    Array.from({ length: o.partitions }, (_, p) => startTestWorker(base, p, o.snapshotEvery)),
+    Array.from({ length: o.partitions }, (_, p) => startTestWorker(base, p, o.snapshotEvery, o.ackWaitMs)),
   );
   const coordinator = await Coordinator.start({
     names,

@@ -23,7 +23,16 @@ export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 export const REPLY_HEADER = 'Plimsoll-Reply';
 /** How long JetStream remembers a message id to drop a repeated publish. */
 const DUPLICATE_WINDOW_MS = 120_000;
-const ACK_WAIT_MS = 30_000;
+/** How long a partition's consumer waits for an ack before delivering a message again (production). */
+export const ACK_WAIT_MS = 30_000;
+
+export interface TopologyOptions {
+  /**
+   * The partition consumers' `ack_wait` (default ACK_WAIT_MS), applied when a consumer is created
+   * (an existing consumer keeps its own). Tests shorten it to make a slow commit outlast it.
+   */
+  readonly ackWaitMs?: number;
+}
 
 export interface ClusterBus {
   readonly nc: NatsConnection;
@@ -49,6 +58,7 @@ export async function ensureTopology(
   bus: ClusterBus,
   names: ClusterNames,
   partitions: number,
+  options: TopologyOptions = {},
 ): Promise<void> {
   const streams: [string, string][] = [
     [names.commandStream, `${names.name}.cmd.*`],
@@ -62,22 +72,30 @@ export async function ensureTopology(
       await bus.jsm.streams.add({ name, subjects: [subject], duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
     }
   }
-  const consumers: [string, string, string][] = [];
+  const consumers: [string, string, string, number][] = [];
+  const partitionAckWait = options.ackWaitMs ?? ACK_WAIT_MS;
   for (let p = 0; p < partitions; p++) {
-    consumers.push([names.commandStream, names.consumer(p), names.commandSubject(p)]);
-    consumers.push([names.broadcastStream, names.consumer(p), names.broadcastSubject]);
+    consumers.push([names.commandStream, names.consumer(p), names.commandSubject(p), partitionAckWait]);
+    consumers.push([names.broadcastStream, names.consumer(p), names.broadcastSubject, partitionAckWait]);
   }
-  consumers.push([names.coordinatorStream, names.coordinatorConsumer, names.coordinatorSubject]);
-  for (const [stream, durable, subject] of consumers) {
+  consumers.push([names.coordinatorStream, names.coordinatorConsumer, names.coordinatorSubject, ACK_WAIT_MS]);
+  for (const [stream, durable, subject, ackWaitMs] of consumers) {
     try {
       await bus.jsm.consumers.info(stream, durable);
     } catch {
-      await addConsumer(bus, stream, durable, subject);
+      await addConsumer(bus, stream, durable, subject, ackWaitMs);
     }
   }
 }
 
-function addConsumer(bus: ClusterBus, stream: string, durable: string, subject: string, startSeq?: number) {
+function addConsumer(
+  bus: ClusterBus,
+  stream: string,
+  durable: string,
+  subject: string,
+  ackWaitMs: number,
+  startSeq?: number,
+) {
   return bus.jsm.consumers.add(stream, {
     durable_name: durable,
     ack_policy: AckPolicy.Explicit,
@@ -85,7 +103,7 @@ function addConsumer(bus: ClusterBus, stream: string, durable: string, subject: 
       ? { deliver_policy: DeliverPolicy.All }
       : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq }),
     filter_subject: subject,
-    ack_wait: nanos(ACK_WAIT_MS),
+    ack_wait: nanos(ackWaitMs),
     max_ack_pending: 10_000,
   });
 }
@@ -106,7 +124,9 @@ export async function takeOverConsumer(
   const info = await bus.jsm.consumers.info(stream, durable);
   if (info.num_ack_pending === 0) return;
   await bus.jsm.consumers.delete(stream, durable);
-  await addConsumer(bus, stream, durable, subject, info.ack_floor.stream_seq + 1);
+  // the recreated consumer keeps the old one's ack_wait (nanoseconds in the info)
+  const ackWaitMs = Math.round(Number(info.config.ack_wait ?? nanos(ACK_WAIT_MS)) / 1e6);
+  await addConsumer(bus, stream, durable, subject, ackWaitMs, info.ack_floor.stream_seq + 1);
 }
 
 /** Publishes `body` as JSON with a message id (and a reply subject for the outcome, if given). */

@@ -65,6 +65,11 @@ export interface WorkerOptions {
   readonly snapshotEvery?: number;
   /** Most messages per commit; default 512. */
   readonly batch?: number;
+  /**
+   * The partition consumers' JetStream `ack_wait` when this worker creates them (default 30 s,
+   * ACK_WAIT_MS in nats.ts): a message not acked by then is delivered again. Tests shorten it.
+   */
+  readonly ackWaitMs?: number;
   /** Called when the worker stops on a fault (the process should exit and be restarted). */
   readonly onFatal?: (err: Error) => void;
 }
@@ -132,6 +137,7 @@ export class PartitionWorker {
   private loop: Promise<void> | undefined;
   private sinceSnapshot = 0;
   private applied = 0;
+  private redelivered = 0;
   private reportedShortfall = 0n;
   /** Write-offs applied since the last report: the cumulative total after each. */
   private writeOffs: bigint[] = [];
@@ -167,7 +173,12 @@ export class PartitionWorker {
       throw err;
     }
     const bus = await connectBus(opts.natsUrl ?? DEFAULT_NATS_URL, `plimsoll-${names.name}-p${partition}`);
-    await ensureTopology(bus, names, partitions);
+    await ensureTopology(
+      bus,
+      names,
+      partitions,
+      opts.ackWaitMs === undefined ? {} : { ackWaitMs: opts.ackWaitMs },
+    );
     const worker = new PartitionWorker(opts, bus, journal, engine, highWaterOf(engine));
     await worker.begin();
     return worker;
@@ -210,6 +221,7 @@ export class PartitionWorker {
       this.streams.push(messages);
       void (async () => {
         for await (const msg of messages) {
+          if (msg.info.redelivered) this.redelivered += 1;
           this.queue.push({ msg, broadcast });
           this.wake?.();
         }
@@ -228,6 +240,14 @@ export class PartitionWorker {
       shortfall: String(-this.engine.state.socializedLedger),
       applied: this.applied,
     };
+  }
+
+  /**
+   * Messages JetStream delivered again (not acked within `ack_wait`: a slow commit, or a previous
+   * owner that died); each executes as a repeat of its command id.
+   */
+  get redeliveries(): number {
+    return this.redelivered;
   }
 
   /** Why the worker stopped on a fault, if it did. */
