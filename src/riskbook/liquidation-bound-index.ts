@@ -422,7 +422,7 @@ export class LiquidationBoundIndex implements CandidateFinder {
         i32(rows) +
         4 * f64(rows),
     );
-    const scratch = new Arena(PLAIN_ALLOC, false, 7 * f64(n) + 2 * i32(n));
+    const scratch = new Arena(PLAIN_ALLOC, false, 6 * f64(n) + i32(n));
     const headroom = scratch.f64(n);
     const sensitivity = scratch.f64(n);
     const capMove = scratch.f64(n);
@@ -433,7 +433,8 @@ export class LiquidationBoundIndex implements CandidateFinder {
       this.group[s] = single[s]!;
     }
     this.rebuildBuckets(keep);
-    this.buildRows(keep, scratch, terms, headroom, capMove, total);
+    // sensitivity and single are dead now: the rows' magnitudes and cursors reuse them.
+    this.buildRows(keep, scratch, terms, headroom, capMove, total, sensitivity, single);
     keep.close();
     scratch.close();
   }
@@ -441,7 +442,8 @@ export class LiquidationBoundIndex implements CandidateFinder {
   /**
    * The rows a tick streams, in walk order (the order of `ids`): per row the baseline headroom,
    * the cap move (−∞: always re-screen), the float slack scale and the scope's linear terms.
-   * `keep` and `scratch` are sized by `build` (terms: `termCounts`; total: their sum over rows).
+   * `keep` and `scratch` are sized by `build` (terms: `termCounts`; total: their sum over rows);
+   * `magnitude` and `cursor` are scratch of n, every entry overwritten here.
    */
   private buildRows(
     keep: Alloc,
@@ -450,6 +452,8 @@ export class LiquidationBoundIndex implements CandidateFinder {
     headroom: Float64Array,
     capMove: Float64Array,
     total: number,
+    magnitude: Float64Array,
+    cursor: Int32Array,
   ): void {
     const book = this.book;
     const n = book.scopeHigh;
@@ -465,13 +469,11 @@ export class LiquidationBoundIndex implements CandidateFinder {
     }
     if (rowStart[rows] !== total)
       throw new Error('liquidation bound index: term count changed during the build');
-    const cursor = scratch.i32(n);
     for (let s = 0; s < n; s++) cursor[s] = rowOf[s]! < 0 ? -1 : rowStart[rowOf[s]!]!;
     const rowCol = keep.i32(total);
     const rowVal = keep.f64(total);
     const rowSize = keep.f64(total);
     const rowEntry = keep.f64(total);
-    const magnitude = scratch.f64(n);
     book.linearTerms(this.tolerance, cursor, rowCol, rowVal, magnitude, { size: rowSize, entry: rowEntry });
     // Written straight into walk order (no scope-order copy to gather from).
     const rowCash = keep.f64(rows);
