@@ -62,6 +62,7 @@
 import type { EngineEvent } from '../core/engine/events.ts';
 import type { CandidateFinder, EventSource } from '../core/keeper/finder.ts';
 import type { ReadonlyEngineState } from '../core/model/state.ts';
+import { type Alloc, Arena, PLAIN_ALLOC } from './arena.ts';
 import {
   CertifiedMaintenance,
   type Decision,
@@ -141,8 +142,8 @@ export class LiquidationBoundIndex implements CandidateFinder {
   /** Groups at the last build: per market, then the multi-market group last. */
   private groups = 0;
   /** CSR of scope ids per (group, bucket). */
-  private offsets = new Int32Array(0);
-  private ids = new Int32Array(0);
+  private offsets: Int32Array = new Int32Array(0);
+  private ids: Int32Array = new Int32Array(0);
   /** Scopes refreshed since the last build (their bucket entry may be stale). */
   private overflow: number[] = [];
   private inOverflow = new Uint8Array(0);
@@ -151,13 +152,13 @@ export class LiquidationBoundIndex implements CandidateFinder {
    * (rowCol, rowVal), the baseline headroom, the float slack scale and the cap move (−∞: the
    * scope is re-screened whenever its bucket is walked). rowOf: scope → row (−1: none).
    */
-  private rowStart = new Int32Array(1);
-  private rowCol = new Int32Array(0);
-  private rowVal = new Float64Array(0);
-  private rowH0 = new Float64Array(0);
-  private rowSlack = new Float64Array(0);
-  private rowCap = new Float64Array(0);
-  private rowOf = new Int32Array(0);
+  private rowStart: Int32Array = new Int32Array(1);
+  private rowCol: Int32Array = new Int32Array(0);
+  private rowVal: Float64Array = new Float64Array(0);
+  private rowH0: Float64Array = new Float64Array(0);
+  private rowSlack: Float64Array = new Float64Array(0);
+  private rowCap: Float64Array = new Float64Array(0);
+  private rowOf: Int32Array = new Int32Array(0);
   /**
    * The exact inputs of each row's certified decision, next to its terms (./riskbook.ts
    * `linearTerms`, `columnScopeInputs`): per term the size in qty9 and Number(entry value) of a
@@ -165,10 +166,10 @@ export class LiquidationBoundIndex implements CandidateFinder {
    * cash (NaN: decide from the book) and ordinal × 2 + (1 for cross), the candidate's sort key.
    * A stale row (rowCap −∞) is never decided from them.
    */
-  private rowSize = new Float64Array(0);
-  private rowEntry = new Float64Array(0);
-  private rowCash = new Float64Array(0);
-  private rowOrdKind = new Int32Array(0);
+  private rowSize: Float64Array = new Float64Array(0);
+  private rowEntry: Float64Array = new Float64Array(0);
+  private rowCash: Float64Array = new Float64Array(0);
+  private rowOrdKind: Int32Array = new Int32Array(0);
   private readonly certified = new CertifiedMaintenance();
 
   readonly stats: BoundTickStats = {
@@ -386,64 +387,107 @@ export class LiquidationBoundIndex implements CandidateFinder {
     return c.columnDecision();
   }
 
-  /** Critical moves of every scope from the book's figures, then the buckets and their rows. */
+  /**
+   * Critical moves of every scope from the book's figures, then the buckets and their rows.
+   * The arrays the build keeps and its temporaries come from two allocations made back to back
+   * (./arena.ts): one growth of external memory, one full mark at most, instead of one per 64 MB
+   * of ~25 separate arrays (at a million accounts, each a mark of the whole state heap).
+   */
   private build(): void {
-    const n = this.book.scopeHigh;
+    const book = this.book;
+    const n = book.scopeHigh;
     this.ensureCapacity(n);
-    const headroom = new Float64Array(n);
-    const sensitivity = new Float64Array(n);
-    const capMove = new Float64Array(n);
-    const single = new Int32Array(n);
-    this.book.bounds(this.tolerance, headroom, sensitivity, capMove, single);
+    // Sizes first: rows are the live scopes (rebuildBuckets), their terms `termCounts`.
+    const terms = new Int32Array(n);
+    book.termCounts(terms);
+    let rows = 0;
+    let total = 0;
+    for (let s = 0; s < n; s++) {
+      if (!book.hasPositions(s)) continue;
+      rows++;
+      total += terms[s]!;
+    }
+    const offsetCount = (book.marketIds().length + 1) * (BUCKETS + 1) + 1;
+    const f64 = (k: number) => Arena.size(8 * k);
+    const i32 = (k: number) => Arena.size(4 * k);
+    const keep = new Arena(
+      PLAIN_ALLOC,
+      false,
+      i32(offsetCount) +
+        i32(rows) +
+        i32(rows + 1) +
+        i32(n) +
+        i32(total) +
+        3 * f64(total) +
+        i32(rows) +
+        4 * f64(rows),
+    );
+    const scratch = new Arena(PLAIN_ALLOC, false, 6 * f64(n) + i32(n));
+    const headroom = scratch.f64(n);
+    const sensitivity = scratch.f64(n);
+    const capMove = scratch.f64(n);
+    const single = scratch.i32(n);
+    book.bounds(this.tolerance, headroom, sensitivity, capMove, single);
     for (let s = 0; s < n; s++) {
       this.crit[s] = criticalMove(headroom[s]!, sensitivity[s]!, capMove[s]!);
       this.group[s] = single[s]!;
     }
-    this.rebuildBuckets();
-    this.buildRows(headroom, capMove);
+    this.rebuildBuckets(keep);
+    // sensitivity and single are dead now: the rows' magnitudes and cursors reuse them.
+    this.buildRows(keep, scratch, terms, headroom, capMove, total, sensitivity, single);
+    keep.close();
+    scratch.close();
   }
 
   /**
    * The rows a tick streams, in walk order (the order of `ids`): per row the baseline headroom,
    * the cap move (−∞: always re-screen), the float slack scale and the scope's linear terms.
+   * `keep` and `scratch` are sized by `build` (terms: `termCounts`; total: their sum over rows);
+   * `magnitude` and `cursor` are scratch of n, every entry overwritten here.
    */
-  private buildRows(headroom: Float64Array, capMove: Float64Array): void {
+  private buildRows(
+    keep: Alloc,
+    scratch: Alloc,
+    terms: Int32Array,
+    headroom: Float64Array,
+    capMove: Float64Array,
+    total: number,
+    magnitude: Float64Array,
+    cursor: Int32Array,
+  ): void {
     const book = this.book;
     const n = book.scopeHigh;
     const ids = this.ids;
     const rows = ids.length;
     // Scope-order passes stream; the walk-order ones gather one scope's packed figures each.
-    const terms = new Int32Array(n);
-    book.termCounts(terms);
-    const rowStart = new Int32Array(rows + 1);
-    const rowOf = new Int32Array(n).fill(-1);
+    const rowStart = keep.i32(rows + 1);
+    const rowOf = keep.i32(n).fill(-1);
     for (let i = 0; i < rows; i++) {
       const s = ids[i]!;
       rowOf[s] = i;
       rowStart[i + 1] = rowStart[i]! + terms[s]!;
     }
-    const cursor = new Int32Array(n);
+    if (rowStart[rows] !== total)
+      throw new Error('liquidation bound index: term count changed during the build');
     for (let s = 0; s < n; s++) cursor[s] = rowOf[s]! < 0 ? -1 : rowStart[rowOf[s]!]!;
-    const total = rowStart[rows]!;
-    const rowCol = new Int32Array(total);
-    const rowVal = new Float64Array(total);
-    const rowSize = new Float64Array(total);
-    const rowEntry = new Float64Array(total);
-    const magnitude = new Float64Array(n);
+    const rowCol = keep.i32(total);
+    const rowVal = keep.f64(total);
+    const rowSize = keep.f64(total);
+    const rowEntry = keep.f64(total);
     book.linearTerms(this.tolerance, cursor, rowCol, rowVal, magnitude, { size: rowSize, entry: rowEntry });
     // Written straight into walk order (no scope-order copy to gather from).
-    const rowCash = new Float64Array(rows);
-    const rowOrdKind = new Int32Array(rows);
+    const rowCash = keep.f64(rows);
+    const rowOrdKind = keep.i32(rows);
     book.columnScopeInputs(rowOf, rowOrdKind, rowCash);
-    const packed = new Float64Array(3 * n);
+    const packed = scratch.f64(3 * n);
     for (let s = 0; s < n; s++) {
       packed[3 * s] = headroom[s]!;
       packed[3 * s + 1] = magnitude[s]!;
       packed[3 * s + 2] = capMove[s]!;
     }
-    const rowH0 = new Float64Array(rows);
-    const rowSlack = new Float64Array(rows);
-    const rowCap = new Float64Array(rows);
+    const rowH0 = keep.f64(rows);
+    const rowSlack = keep.f64(rows);
+    const rowCap = keep.f64(rows);
     for (let i = 0; i < rows; i++) {
       const k = 3 * ids[i]!;
       const h = packed[k]!;
@@ -483,7 +527,7 @@ export class LiquidationBoundIndex implements CandidateFinder {
   }
 
   /** Counting sort of live scopes into (group, bucket); clears the overflow list. */
-  private rebuildBuckets(): void {
+  private rebuildBuckets(keep: Alloc): void {
     const n = this.book.scopeHigh;
     const markets = this.book.marketIds().length;
     const groups = markets + 1;
@@ -491,7 +535,7 @@ export class LiquidationBoundIndex implements CandidateFinder {
       const g = this.group[s]!;
       return (g >= 0 && g < markets ? g : markets) * (BUCKETS + 1) + bucketOf(this.crit[s]!);
     };
-    const offsets = new Int32Array(groups * (BUCKETS + 1) + 1);
+    const offsets = keep.i32(groups * (BUCKETS + 1) + 1);
     let live = 0;
     for (let s = 0; s < n; s++) {
       if (!this.book.hasPositions(s)) continue;
@@ -500,7 +544,7 @@ export class LiquidationBoundIndex implements CandidateFinder {
     }
     for (let i = 1; i < offsets.length; i++) offsets[i]! += offsets[i - 1]!;
     const fill = offsets.slice(0, offsets.length - 1);
-    const ids = new Int32Array(live);
+    const ids = keep.i32(live);
     for (let s = 0; s < n; s++) {
       if (!this.book.hasPositions(s)) continue;
       ids[fill[slot(s)]!++] = s;

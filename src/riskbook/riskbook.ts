@@ -76,6 +76,7 @@ import type {
   ReadonlySubaccount,
 } from '../core/model/state.ts';
 import { divRound, PPM, PRICE_DECIMALS, QTY_DECIMALS } from '../core/num/index.ts';
+import { type Alloc, Arena, PLAIN_ALLOC } from './arena.ts';
 import { CertifiedMaintenance, type Decision, LIQUIDATABLE, UNSURE } from './certified-maintenance.ts';
 import { MaintenanceChecker } from './maintenance-check.ts';
 import { type RemarkColumns, remarkScopes } from './remark-kernel.ts';
@@ -338,59 +339,11 @@ class MarketLists {
 }
 
 /** Typed-array allocation: on a SharedArrayBuffer when the book is shared with re-mark workers. */
-interface Alloc {
-  f64(n: number): Float64Array;
-  i32(n: number): Int32Array;
-}
-const PLAIN: Alloc = { f64: (n) => new Float64Array(n), i32: (n) => new Int32Array(n) };
+const PLAIN = PLAIN_ALLOC;
 const SHARED: Alloc = {
   f64: (n) => new Float64Array(new SharedArrayBuffer(n * 8)),
   i32: (n) => new Int32Array(new SharedArrayBuffer(n * 4)),
 };
-
-/**
- * One buffer carved into the columns of a build. Every ArrayBuffer counts as external memory,
- * and V8 starts marking the whole heap each time external memory grows 64 MB past its level at
- * the last mark-compact: at a million accounts the ~0.25 GB of columns `fromState` allocated one
- * by one started several marks of a 1.3 GB heap that freed nothing. Taken from one allocation
- * they count once. Past its end (and after `close`) it allocates as `base` does; the columns of
- * a build are sized exactly, so nothing is left over.
- */
-class Arena implements Alloc {
-  private buffer: ArrayBuffer | SharedArrayBuffer | undefined;
-  private used = 0;
-  constructor(
-    private readonly base: Alloc,
-    shared: boolean,
-    bytes: number,
-  ) {
-    if (bytes > 0) this.buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
-  }
-  /** Byte offset of `bytes` more (8-aligned), or undefined when they do not fit. */
-  private take(bytes: number): number | undefined {
-    if (this.buffer === undefined) return undefined;
-    const at = this.used;
-    const end = at + Arena.size(bytes);
-    if (end > this.buffer.byteLength) return undefined;
-    this.used = end;
-    return at;
-  }
-  f64(n: number): Float64Array {
-    const at = this.take(n * 8);
-    return at === undefined ? this.base.f64(n) : new Float64Array(this.buffer!, at, n);
-  }
-  i32(n: number): Int32Array {
-    const at = this.take(n * 4);
-    return at === undefined ? this.base.i32(n) : new Int32Array(this.buffer!, at, n);
-  }
-  close(): void {
-    this.buffer = undefined;
-  }
-  /** Bytes an array of `bytes` takes in the arena (rounded up to 8). */
-  static size(bytes: number): number {
-    return Math.ceil(bytes / 8) * 8;
-  }
-}
 
 /** Positions of one market as struct-of-arrays; slots are kept dense by swap-remove. */
 class MarketSlots {

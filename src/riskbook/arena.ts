@@ -1,0 +1,57 @@
+/**
+ * Typed arrays carved from one buffer. Every ArrayBuffer counts as external memory, and V8
+ * starts marking the whole heap each time external memory grows 64 MB past its level at the
+ * last mark-compact: at a million accounts the ~0.25 GB of columns a build allocates one by one
+ * start several full marks of a 1.3 GB heap that free nothing. Taken from one allocation they
+ * count once. Used by the risk book's build (./riskbook.ts `fromState`) and the liquidation
+ * bound index's (./liquidation-bound-index.ts `build`).
+ */
+
+/** Typed-array allocation (plain, shared, or carved from an Arena). */
+export interface Alloc {
+  f64(n: number): Float64Array;
+  i32(n: number): Int32Array;
+}
+
+/** Plain typed arrays, each with its own ArrayBuffer. */
+export const PLAIN_ALLOC: Alloc = { f64: (n) => new Float64Array(n), i32: (n) => new Int32Array(n) };
+
+/**
+ * One buffer carved into the arrays of a build (see the module header). Past its end (and after
+ * `close`) it allocates as `base` does; callers size it exactly, so nothing is left over.
+ */
+export class Arena implements Alloc {
+  private buffer: ArrayBuffer | SharedArrayBuffer | undefined;
+  private used = 0;
+  constructor(
+    private readonly base: Alloc,
+    shared: boolean,
+    bytes: number,
+  ) {
+    if (bytes > 0) this.buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  }
+  /** Byte offset of `bytes` more (8-aligned), or undefined when they do not fit. */
+  private take(bytes: number): number | undefined {
+    if (this.buffer === undefined) return undefined;
+    const at = this.used;
+    const end = at + Arena.size(bytes);
+    if (end > this.buffer.byteLength) return undefined;
+    this.used = end;
+    return at;
+  }
+  f64(n: number): Float64Array {
+    const at = this.take(n * 8);
+    return at === undefined ? this.base.f64(n) : new Float64Array(this.buffer!, at, n);
+  }
+  i32(n: number): Int32Array {
+    const at = this.take(n * 4);
+    return at === undefined ? this.base.i32(n) : new Int32Array(this.buffer!, at, n);
+  }
+  close(): void {
+    this.buffer = undefined;
+  }
+  /** Bytes an array of `bytes` takes in the arena (rounded up to 8). */
+  static size(bytes: number): number {
+    return Math.ceil(bytes / 8) * 8;
+  }
+}
