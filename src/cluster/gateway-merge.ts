@@ -17,11 +17,8 @@
  * partitions' positions in that market. Everything here is pure (tested without NATS).
  */
 import { createHash } from 'node:crypto';
-import { previewCascade } from '../analytics/liquidity/cascade-preview.ts';
-import { parametricDepthSource } from '../analytics/liquidity/depth-model.ts';
-import { valueDivisor } from '../core/margin/notional.ts';
 import { formatDecimal, PRICE_DECIMALS, QTY_DECIMALS } from '../core/num/index.ts';
-import { DEFAULT_DEPTH_EXPONENT, DEPTH_SHARE_OF_OPEN_INTEREST } from '../server/routes/dashboard.ts';
+import { cascadeDepth, cascadeRounds } from '../server/dashboard/cascade-rounds.ts';
 
 /** A body that is not what the view's handler returns (a partition of another version). */
 export class MergeError extends Error {
@@ -354,7 +351,6 @@ export function cascadeAcross(
       throw new MergeError(`partitions disagree on ${first.symbol}'s mark`);
   const qd = settlementDecimals;
   const qty = (v: bigint) => formatDecimal(v, QTY_DECIMALS);
-  const px = (v: bigint) => formatDecimal(v, PRICE_DECIMALS);
   const f = parts.map((p) => p.firstRound);
   const total = (g: (x: Cascade['firstRound']) => string) => sumDecimals(f.map(g));
   const largest = f
@@ -363,32 +359,13 @@ export function cascadeAcross(
     .slice(0, 20);
 
   const oiQty9 = parts.reduce((t, p) => t + decimalUnits(p.depthModel.openInterest, QTY_DECIMALS), 0n);
-  const oiBase = Number(oiQty9) / 10 ** QTY_DECIMALS;
-  const depthPerPct =
-    query.depthPerPct === undefined ? oiBase * DEPTH_SHARE_OF_OPEN_INTEREST : Number(query.depthPerPct);
-  const exponent = query.depthExponent === undefined ? DEFAULT_DEPTH_EXPONENT : Number(query.depthExponent);
+  const depth = cascadeDepth(
+    oiQty9,
+    query.depthPerPct === undefined ? undefined : Number(query.depthPerPct),
+    query.depthExponent === undefined ? undefined : Number(query.depthExponent),
+  );
   const mark = decimalUnits(first.markPrice, PRICE_DECIMALS);
   const target = decimalUnits(first.targetPrice, PRICE_DECIMALS);
-  const preview = previewCascade(
-    rows.map((r) => ({
-      side: r.side,
-      size: Number(r.sizeQty9) / 10 ** QTY_DECIMALS,
-      liqPx: Number(r.liqPx8),
-    })),
-    Number(target),
-    parametricDepthSource({ depthPerPct: Math.max(depthPerPct, 1e-9), exponent }),
-  );
-  const modelPx = (x: number) => px(BigInt(Math.max(1, Math.round(x))));
-  const sizes = (rs: readonly CascadeRow[]) => ({
-    sellSize: qty(rs.filter((r) => r.side === 'long').reduce((t, r) => t + r.sizeQty9, 0n)),
-    buySize: qty(rs.filter((r) => r.side === 'short').reduce((t, r) => t + r.sizeQty9, 0n)),
-  });
-  const notional = (rs: readonly CascadeRow[]) =>
-    formatDecimal(
-      rs.reduce((t, r) => t + (r.sizeQty9 * r.liqPx8) / valueDivisor(qd), 0n),
-      qd,
-    );
-  const cascaded = preview.rounds.flatMap((rd) => rd.positions.map((i) => rows[i]!));
   return {
     ...first,
     seq: sum(parts.map((p) => p.seq)),
@@ -401,28 +378,8 @@ export function cascadeAcross(
       notionalAtLiquidationPrices: total((x) => x.notionalAtLiquidationPrices),
       largest,
     },
-    afterCascade: {
-      positions: cascaded.length,
-      scopes: new Set(cascaded.map((r) => r.scope)).size,
-      ...sizes(cascaded),
-      notionalAtLiquidationPrices: notional(cascaded),
-      rounds: preview.rounds.length,
-      finalPrice: modelPx(preview.finalPx),
-      finalMovePct: (preview.finalPx / Number(mark) - 1) * 100,
-      truncated: preview.truncated,
-      byRound: preview.rounds.map((rd) => {
-        const rs = rd.positions.map((i) => rows[i]!);
-        return {
-          round: rd.round,
-          triggerPrice: modelPx(rd.triggerPx),
-          positions: rs.length,
-          ...sizes(rs),
-          notionalAtLiquidationPrices: notional(rs),
-          priceAfter: modelPx(rd.priceAfter),
-        };
-      }),
-    },
-    depthModel: { ...first.depthModel, depthPerPct, exponent, openInterest: qty(oiQty9) },
+    afterCascade: cascadeRounds(rows, (r) => r.scope, mark, target, depth, qd),
+    depthModel: { ...first.depthModel, ...depth, openInterest: qty(oiQty9) },
   };
 }
 

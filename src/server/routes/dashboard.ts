@@ -13,8 +13,6 @@
  */
 import { z } from 'zod';
 import { DAYS_PER_YEAR, HOURS_PER_YEAR, MINUTES_PER_YEAR } from '../../analytics/first-passage.ts';
-import { previewCascade } from '../../analytics/liquidity/cascade-preview.ts';
-import { parametricDepthSource } from '../../analytics/liquidity/depth-model.ts';
 import { type AccountRiskInput, rankAccounts } from '../../analytics/score.ts';
 import { valueDivisor } from '../../core/margin/notional.ts';
 import type { ReadonlyEngineState } from '../../core/model/state.ts';
@@ -23,6 +21,12 @@ import { PRICE_DECIMALS, QTY_DECIMALS } from '../../core/num/units.ts';
 import { mayRead, requireRead } from '../access.ts';
 import type { ApiKey } from '../auth.ts';
 import type { AppContext } from '../context.ts';
+import {
+  cascadeDepth,
+  cascadeRounds,
+  cascadeSizes,
+  notionalAtLiquidation,
+} from '../dashboard/cascade-rounds.ts';
 import { accountEventsFromJournal } from '../dashboard/journal-history.ts';
 import type { RiskRow } from '../dashboard/risk-snapshot.ts';
 import { ApiError } from '../errors.ts';
@@ -82,16 +86,6 @@ const CascadeQuery = z.strictObject({
   /** Depth within k % = depthPerPct × k^depthExponent (default 0.85). */
   depthExponent: numberText('depthExponent', 0.1, 3).optional(),
 });
-
-/**
- * The cascade preview's default book, scaled to the market: within k % of the mark,
- * DEPTH_SHARE_OF_OPEN_INTEREST × open interest × k^0.85 base units on each side. The shape
- * and the share come from Binance BTCUSDT on 2025-10-10: median bid depth 2,521 / 5,810 /
- * 8,355 / 9,348 / 10,051 BTC within 1..5 % of the mid before the crash (data/BTCUSDT-bookDepth-
- * 2025-10-10.csv, fitted by 2,500 × k^0.85) against an open interest of the order of 90,000 BTC.
- */
-export const DEPTH_SHARE_OF_OPEN_INTEREST = 2_500 / 90_000;
-export const DEFAULT_DEPTH_EXPONENT = 0.85;
 
 /** Distance from the mark to the liquidation price, in percent of the mark (≤ 0: already there). */
 function distancePct(r: RiskRow): number | null {
@@ -327,40 +321,14 @@ function cascade(ctx: AppContext, q: z.infer<typeof CascadeQuery>) {
       (r.side === 'long' ? r.liqPx8 >= target : r.liqPx8 <= target),
   );
   const already = hit.filter((r) => (r.side === 'long' ? r.liqPx8! >= mark : r.liqPx8! <= mark));
-  const sum = (rs: RiskRow[], f: (r: RiskRow) => bigint) => rs.reduce((s, r) => s + f(r), 0n);
-  const notional = (rs: RiskRow[]) => sum(rs, (r) => notionalAt(r.sizeQty9, r.liqPx8!, qd));
-  const sizes = (rs: RiskRow[]) => ({
-    sellSize: qty(
-      sum(
-        rs.filter((r) => r.side === 'long'),
-        (r) => r.sizeQty9,
-      ),
-    ), // a long's liquidation sells
-    buySize: qty(
-      sum(
-        rs.filter((r) => r.side === 'short'),
-        (r) => r.sizeQty9,
-      ),
-    ),
-  });
-  const scopes = (rs: RiskRow[]) => new Set(rs.map((r) => `${r.subKey}|${r.scope}`)).size;
+  const scopeOf = (r: RiskRow) => `${r.subKey}|${r.scope}`;
   // The cascade: the model walks px8 prices as plain numbers (exact up to 2^53), so its first
-  // round is exactly `hit`; the rows it liquidates are summed exactly here.
-  const rows = snap.rows.filter((r) => r.market === q.symbol && r.liqPx8 !== null);
-  const oiBase = Number(m.openInterestQty9) / 10 ** QTY_DECIMALS;
-  const depthPerPct = q.depthPerPct ?? oiBase * DEPTH_SHARE_OF_OPEN_INTEREST;
-  const exponent = q.depthExponent ?? DEFAULT_DEPTH_EXPONENT;
-  const preview = previewCascade(
-    rows.map((r) => ({
-      side: r.side,
-      size: Number(r.sizeQty9) / 10 ** QTY_DECIMALS,
-      liqPx: Number(r.liqPx8!),
-    })),
-    Number(target),
-    parametricDepthSource({ depthPerPct: Math.max(depthPerPct, 1e-9), exponent }),
-  );
-  const modelPx = (x: number) => px(BigInt(Math.max(1, Math.round(x))));
-  const cascaded = preview.rounds.flatMap((rd) => rd.positions.map((i) => rows[i]!));
+  // round is exactly `hit`; the rows it liquidates are summed exactly (cascade-rounds.ts).
+  const rows = snap.rows.filter((r) => r.market === q.symbol && r.liqPx8 !== null) as (RiskRow & {
+    liqPx8: bigint;
+  })[];
+  const depth = cascadeDepth(m.openInterestQty9, q.depthPerPct, q.depthExponent);
+  const hitRows = hit as (RiskRow & { liqPx8: bigint })[];
   return {
     seq: snap.seq,
     symbol: q.symbol,
@@ -370,10 +338,10 @@ function cascade(ctx: AppContext, q: z.infer<typeof CascadeQuery>) {
     settlementAsset: state.settlement.id,
     firstRound: {
       positions: hit.length,
-      scopes: scopes(hit),
+      scopes: new Set(hit.map(scopeOf)).size,
       alreadyLiquidatable: already.length,
-      ...sizes(hit),
-      notionalAtLiquidationPrices: formatDecimal(notional(hit), qd),
+      ...cascadeSizes(hitRows),
+      notionalAtLiquidationPrices: formatDecimal(notionalAtLiquidation(hitRows, qd), qd),
       largest: [...hit]
         .sort((a, b) => (b.notionalQuote > a.notionalQuote ? 1 : b.notionalQuote < a.notionalQuote ? -1 : 0))
         .slice(0, 20)
@@ -387,31 +355,10 @@ function cascade(ctx: AppContext, q: z.infer<typeof CascadeQuery>) {
           notional: formatDecimal(r.notionalQuote, qd),
         })),
     },
-    afterCascade: {
-      positions: cascaded.length,
-      scopes: scopes(cascaded),
-      ...sizes(cascaded),
-      notionalAtLiquidationPrices: formatDecimal(notional(cascaded), qd),
-      rounds: preview.rounds.length,
-      finalPrice: modelPx(preview.finalPx),
-      finalMovePct: (preview.finalPx / Number(mark) - 1) * 100,
-      truncated: preview.truncated,
-      byRound: preview.rounds.map((rd) => {
-        const rs = rd.positions.map((i) => rows[i]!);
-        return {
-          round: rd.round,
-          triggerPrice: modelPx(rd.triggerPx),
-          positions: rs.length,
-          ...sizes(rs),
-          notionalAtLiquidationPrices: formatDecimal(notional(rs), qd),
-          priceAfter: modelPx(rd.priceAfter),
-        };
-      }),
-    },
+    afterCascade: cascadeRounds(rows, scopeOf, mark, target, depth, qd),
     depthModel: {
       kind: 'parametric',
-      depthPerPct,
-      exponent,
+      ...depth,
       basis: q.depthPerPct === undefined ? 'open interest' : 'request',
       openInterest: qty(m.openInterestQty9),
       note: 'each liquidated position is closed in full into the book (an upper bound of partial liquidations); nothing refills between rounds',
