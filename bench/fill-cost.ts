@@ -18,7 +18,7 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { preTradeAccount } from './support.ts';
+import { preTradeAccount, preTradeOps } from './support.ts';
 
 const root = resolve(process.argv[2] ?? new URL('..', import.meta.url).pathname);
 const imp = (p: string) => import(pathToFileURL(resolve(root, p)).href);
@@ -36,27 +36,7 @@ engine.onEvents((events: unknown[]) => {
   delivered += events.length;
 });
 // The account is set up by this checkout's bench/support.ts (only commands: any ROOT's engine takes them).
-const { trader, maker } = preTradeAccount(engine);
-
-const parsed = parseOrderCheck({
-  subaccount: trader,
-  market: 'M3',
-  orderId: 'q1',
-  side: 'buy',
-  size: '1',
-  price: '99.5',
-});
-const check = () => {
-  const r = decideOrderCheck(engine.state, parsed);
-  if (!r.ok) throw new Error(r.rejection.code);
-};
-const sell = { type: 'fill', market: 'M0', buyer: maker, seller: trader, size: '0.002', price: '100' };
-const buy = { type: 'fill', market: 'M0', buyer: trader, seller: maker, size: '0.002', price: '100' };
-let flip = 0;
-const fill = () => {
-  const r = engine.execute(flip++ % 2 === 0 ? sell : buy);
-  if (!r.ok) throw new Error(r.rejection.code);
-};
+const { check, fill } = preTradeOps(engine, preTradeAccount(engine), { decideOrderCheck, parseOrderCheck });
 
 function measure(name: string, op: () => void, n: number) {
   for (let i = 0; i < 5_000; i++) op(); // warm-up

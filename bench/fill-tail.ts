@@ -9,36 +9,15 @@
  *     node --import tsx bench/fill-tail.ts [samples] [warm-up calls]
  */
 import { getHeapStatistics } from 'node:v8';
-import { decideOrderCheck, parseOrderCheck } from '../src/core/engine/order-check.ts';
 import { InMemoryJournal } from '../src/store/memory-journal.ts';
-import { benchVenue, preTradeAccount } from './support.ts';
+import { benchVenue, preTradeAccount, preTradeOps } from './support.ts';
 
 const n = Number(process.argv[2] ?? 20_000);
 const warm = Number(process.argv[3] ?? 20_000);
 const journal = new InMemoryJournal();
 const engine = benchVenue(10, journal);
 engine.onEvents(() => {});
-const { trader, maker } = preTradeAccount(engine);
-const parsed = parseOrderCheck({
-  subaccount: trader,
-  market: 'M3',
-  orderId: 'q1',
-  side: 'buy',
-  size: '1',
-  price: '99.5',
-});
-if ('rejection' in parsed) throw new Error(parsed.rejection.code);
-const check = () => {
-  const r = decideOrderCheck(engine.state, parsed);
-  if (!r.ok) throw new Error(r.rejection.code);
-};
-const sell = { type: 'fill', market: 'M0', buyer: maker, seller: trader, size: '0.002', price: '100' };
-const buy = { type: 'fill', market: 'M0', buyer: trader, seller: maker, size: '0.002', price: '100' };
-let flip = 0;
-const fill = () => {
-  const r = engine.execute(flip++ % 2 === 0 ? sell : buy);
-  if (!r.ok) throw new Error(r.rejection.code);
-};
+const { check, fill } = preTradeOps(engine, preTradeAccount(engine));
 
 function tail(name: string, op: () => void) {
   for (let i = 0; i < warm; i++) op();

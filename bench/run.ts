@@ -29,7 +29,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bench, do_not_optimize, run, summary } from 'mitata';
 import { Engine, type JournalPort } from '../src/core/engine/engine.ts';
-import { decideOrderCheck, parseOrderCheck } from '../src/core/engine/order-check.ts';
+import { parseOrderCheck } from '../src/core/engine/order-check.ts';
 import { RiskBook } from '../src/riskbook/index.ts';
 import { InMemoryJournal } from '../src/store/memory-journal.ts';
 import { SqliteJournal } from '../src/store/sqlite-journal.ts';
@@ -48,6 +48,7 @@ import {
   fmtRate,
   populate,
   preTradeAccount,
+  preTradeOps,
   stats,
   timeEach,
 } from './support.ts';
@@ -93,25 +94,10 @@ function preTrade() {
   engine.onEvents((events) => {
     delivered += events.length;
   });
-  const { trader, maker } = preTradeAccount(engine);
-
   // Pre-trade check: "may the trader place this order, and what would it reserve?" on the
   // current state, changing nothing. Wire validation (zod) and the decision are timed apart.
-  const order = {
-    subaccount: trader,
-    market: 'M3',
-    orderId: 'q1',
-    side: 'buy' as const,
-    size: '1',
-    price: '99.5',
-  };
-  const parsedOrder = parseOrderCheck(order);
-  if ('rejection' in parsedOrder) throw new Error(`order refused: ${parsedOrder.rejection.code}`);
-  const decide = () => {
-    const r = decideOrderCheck(engine.state, parsedOrder);
-    if (!r.ok) throw new Error(`check refused: ${r.rejection.code}`);
-    return r;
-  };
+  // The fills flip both sides of M0 (bench/support.ts preTradeOps).
+  const { order, check: decide, fill: once } = preTradeOps(engine, preTradeAccount(engine));
   const parse = () => parseOrderCheck(order);
   // Warm-up to steady state: V8 finishes optimizing the check and the fill (TurboFan) only after
   // a few thousand calls; with 2,000 the first ~5,000 timed calls still ran unoptimized code
@@ -126,17 +112,6 @@ function preTrade() {
   );
   log(`   check (zod validation of the order): median ${fmtNs(parseNs.median)}, p99 ${fmtNs(parseNs.p99)}`);
 
-  // Selling 0.002 takes M0 from +0.001 to −0.001 and buying 0.002 takes it back: every fill
-  // flips both sides, so both are margin-checked (planSide: a flip adds risk), and the
-  // state stays bounded (two states, plus fees).
-  const sell = { type: 'fill', market: 'M0', buyer: maker, seller: trader, size: '0.002', price: '100' };
-  const buy = { type: 'fill', market: 'M0', buyer: trader, seller: maker, size: '0.002', price: '100' };
-  let flip = 0;
-  const once = () => {
-    const r = engine.execute(flip++ % 2 === 0 ? sell : buy);
-    if (!r.ok) throw new Error(`fill rejected: ${r.rejection.code}`);
-    return r;
-  };
   timeEach(warm, once); // warm-up (see the check's)
   const before = delivered;
   const ns = stats(timeEach(SIZES.fills, once));

@@ -5,6 +5,7 @@
 
 import { seededUniform } from '../src/analytics/stats.ts';
 import { Engine, type JournalPort } from '../src/core/engine/engine.ts';
+import * as orderCheck from '../src/core/engine/order-check.ts';
 import type { MarginModelConfigInput } from '../src/core/model/config.ts';
 import type { EngineConfigInput } from '../src/core/model/engine-config.ts';
 
@@ -217,4 +218,43 @@ export function fmtRate(perSecond: number): string {
   if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(2)} M/s`;
   if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)} k/s`;
   return `${perSecond.toFixed(0)} /s`;
+}
+
+/**
+ * Bench block a's timed operations on `preTradeAccount`'s book: the order (a buy of 1 M3 at 99.5),
+ * its check (`decideOrderCheck` on the validated order) and fills of 0.002 in M0 — selling takes
+ * M0 from +0.001 to −0.001, buying takes it back, so every fill flips both sides (both
+ * margin-checked) and the state stays bounded (two states, plus fees). `checks` defaults to this
+ * checkout's order-check module; bench/fill-cost.ts passes another checkout's.
+ */
+export function preTradeOps(
+  engine: Pick<Engine, 'execute' | 'state'>,
+  accounts: { trader: { account: string }; maker: { account: string } },
+  checks: Pick<typeof orderCheck, 'decideOrderCheck' | 'parseOrderCheck'> = orderCheck,
+) {
+  const { trader, maker } = accounts;
+  const order = {
+    subaccount: trader,
+    market: 'M3',
+    orderId: 'q1',
+    side: 'buy' as const,
+    size: '1',
+    price: '99.5',
+  };
+  const parsed = checks.parseOrderCheck(order);
+  if ('rejection' in parsed) throw new Error(`order refused: ${parsed.rejection.code}`);
+  const check = () => {
+    const r = checks.decideOrderCheck(engine.state, parsed);
+    if (!r.ok) throw new Error(`check refused: ${r.rejection.code}`);
+    return r;
+  };
+  const sell = { type: 'fill', market: 'M0', buyer: maker, seller: trader, size: '0.002', price: '100' };
+  const buy = { type: 'fill', market: 'M0', buyer: trader, seller: maker, size: '0.002', price: '100' };
+  let flip = 0;
+  const fill = () => {
+    const r = engine.execute(flip++ % 2 === 0 ? sell : buy);
+    if (!r.ok) throw new Error(`fill rejected: ${r.rejection.code}`);
+    return r;
+  };
+  return { order, check, fill };
 }
