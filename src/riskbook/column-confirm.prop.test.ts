@@ -25,30 +25,12 @@ import type { ReadonlyEngineState } from '../core/model/state.ts';
 import { PPM } from '../core/num/index.ts';
 import { LIQUIDATABLE, NOT_LIQUIDATABLE, UNSURE } from './certified-maintenance.ts';
 import { LiquidationBoundIndex } from './liquidation-bound-index.ts';
-import {
-  type AccountSpec,
-  MARKET_SPEC,
-  MARKETS,
-  populate,
-  priceMove,
-  riskVenue,
-} from './riskbook.testkit.ts';
+import { accountArb, MARKET_SPEC, MARKETS, populate, priceMove, riskVenue } from './riskbook.testkit.ts';
 import type { ColumnInputs } from './riskbook.ts';
 
 const RUNS = Number(process.env.PROP_RUNS ?? 25);
 
-const leg = fc.record({
-  market: fc.integer({ min: 0, max: MARKETS.length - 1 }),
-  isolated: fc.boolean(),
-  long: fc.boolean(),
-  leverage10: fc.integer({ min: 5, max: 250 }),
-});
-const account: fc.Arbitrary<AccountSpec> = fc.record({
-  usdc: fc.integer({ min: 0, max: 20_000 }),
-  btcMilli: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 300 })),
-  stethCenti: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 500 })),
-  legs: fc.array(leg, { minLength: 1, maxLength: 4 }),
-});
+const account = accountArb(4);
 const factor = fc.integer({ min: 700_000, max: 1_300_000 });
 const who = fc.integer({ min: 0, max: 30 });
 

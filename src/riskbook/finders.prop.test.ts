@@ -17,22 +17,11 @@ import { subaccountKey } from '../core/model/state.ts';
 import { LiquidationBoundIndex } from './liquidation-bound-index.ts';
 import { LiquidationPriceIndex } from './liquidation-price-index.ts';
 import { RiskBookFinder } from './risk-book-finder.ts';
-import { type AccountSpec, MARKETS, populate, priceMove, riskVenue } from './riskbook.testkit.ts';
+import { accountArb, MARKETS, populate, priceMove, riskVenue } from './riskbook.testkit.ts';
 
 const RUNS = Number(process.env.PROP_RUNS ?? 40);
 
-const leg = fc.record({
-  market: fc.integer({ min: 0, max: MARKETS.length - 1 }),
-  isolated: fc.boolean(),
-  long: fc.boolean(),
-  leverage10: fc.integer({ min: 5, max: 250 }),
-});
-const account: fc.Arbitrary<AccountSpec> = fc.record({
-  usdc: fc.integer({ min: 0, max: 20_000 }),
-  btcMilli: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 300 })),
-  stethCenti: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 500 })),
-  legs: fc.array(leg, { minLength: 1, maxLength: 3 }),
-});
+const account = accountArb(3);
 type Move = { markets: number[]; btc: number; eth: number; stethRate: number };
 const factor = fc.integer({ min: 700_000, max: 1_300_000 });
 const ordinary: fc.Arbitrary<Move[]> = fc

@@ -13,7 +13,7 @@ import { fc, test } from '@fast-check/vitest';
 import { expect } from 'vitest';
 import type { Engine } from '../core/engine/engine.ts';
 import {
-  type AccountSpec,
+  accountArb,
   diffScreens,
   MARKET_SPEC,
   MARKETS,
@@ -25,18 +25,7 @@ import { RiskBook } from './riskbook.ts';
 
 const RUNS = Number(process.env.PROP_RUNS ?? 60);
 
-const leg = fc.record({
-  market: fc.integer({ min: 0, max: MARKETS.length - 1 }),
-  isolated: fc.boolean(),
-  long: fc.boolean(),
-  leverage10: fc.integer({ min: 5, max: 250 }),
-});
-const account: fc.Arbitrary<AccountSpec> = fc.record({
-  usdc: fc.integer({ min: 0, max: 20_000 }),
-  btcMilli: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 300 })),
-  stethCenti: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 500 })),
-  legs: fc.array(leg, { minLength: 1, maxLength: 4 }),
-});
+const account = accountArb(4);
 /** A price factor in ppm within ±30%. */
 const factor = fc.integer({ min: 700_000, max: 1_300_000 });
 const move = fc.record({

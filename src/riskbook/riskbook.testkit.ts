@@ -4,6 +4,7 @@
  * haircut) and stETH (yield-bearing), and a population builder driven by plain specs so
  * fast-check can generate them.
  */
+import fc from 'fast-check';
 import { venueConfig } from '../../test/support/fixtures.ts';
 import { Engine } from '../core/engine/engine.ts';
 import type { EngineConfigInput } from '../core/model/engine-config.ts';
@@ -226,4 +227,23 @@ export function diffScreens(a: readonly ScopeScreen[], b: readonly ScopeScreen[]
     }
   }
   return out;
+}
+
+/**
+ * A random account of `populate`'s shape for the property tests: USDC, maybe BTC and stETH
+ * collateral, and 1…maxLegs positions, each cross or isolated, long or short, at 0.5–25× leverage.
+ */
+export function accountArb(maxLegs: number): fc.Arbitrary<AccountSpec> {
+  const leg = fc.record({
+    market: fc.integer({ min: 0, max: MARKETS.length - 1 }),
+    isolated: fc.boolean(),
+    long: fc.boolean(),
+    leverage10: fc.integer({ min: 5, max: 250 }),
+  });
+  return fc.record({
+    usdc: fc.integer({ min: 0, max: 20_000 }),
+    btcMilli: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 300 })),
+    stethCenti: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 500 })),
+    legs: fc.array(leg, { minLength: 1, maxLength: maxLegs }),
+  });
 }

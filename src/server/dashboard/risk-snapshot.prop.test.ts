@@ -9,29 +9,12 @@ import { fc, test } from '@fast-check/vitest';
 import { expect } from 'vitest';
 import { exactScan } from '../../core/keeper/exact-scan.ts';
 import { keeperTick } from '../../core/keeper/loop.ts';
-import {
-  type AccountSpec,
-  MARKETS,
-  populate,
-  priceMove,
-  riskVenue,
-} from '../../riskbook/riskbook.testkit.ts';
+import { accountArb, MARKETS, populate, priceMove, riskVenue } from '../../riskbook/riskbook.testkit.ts';
 import { RiskSnapshots } from './risk-snapshot.ts';
 
 const RUNS = Number(process.env.PROP_RUNS ?? 20);
 
-const leg = fc.record({
-  market: fc.integer({ min: 0, max: MARKETS.length - 1 }),
-  isolated: fc.boolean(),
-  long: fc.boolean(),
-  leverage10: fc.integer({ min: 5, max: 250 }),
-});
-const account: fc.Arbitrary<AccountSpec> = fc.record({
-  usdc: fc.integer({ min: 0, max: 20_000 }),
-  btcMilli: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 300 })),
-  stethCenti: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 500 })),
-  legs: fc.array(leg, { minLength: 1, maxLength: 3 }),
-});
+const account = accountArb(3);
 const factor = fc.integer({ min: 800_000, max: 1_200_000 });
 const step = fc.oneof(
   fc.record({
