@@ -48,6 +48,23 @@ const DEPOSITS: [string, string][] = [
 ];
 const Q = 10n ** 9n;
 
+/** A venue with the ADL clearing account: a long `a` and a short `b` of `size` BTC at 60,000. */
+function clearingVenue(size = '0.01') {
+  const e = Engine.create({ ...venueConfig(), adlClearing: { account: ADL_CLEARING_ACCOUNT } });
+  e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'BTC-PERP': '60000' } });
+  e.executeOrThrow({ type: 'deposit', to: ref('a'), asset: 'USDC', amount: '100000' });
+  e.executeOrThrow({ type: 'deposit', to: ref('b'), asset: 'USDC', amount: '100000' });
+  e.executeOrThrow({
+    type: 'fill',
+    market: 'BTC-PERP',
+    buyer: ref('a'),
+    seller: ref('b'),
+    size,
+    price: '60000',
+  });
+  return e;
+}
+
 describe('publishRanks', () => {
   it('split over two partitions, the merged ranks are the single process ADL order, score for score', () => {
     const single = venue(DEPOSITS, [
@@ -102,18 +119,7 @@ describe('publishRanks', () => {
   });
 
   it('never offers a clearing subaccount', () => {
-    const e = Engine.create({ ...venueConfig(), adlClearing: { account: ADL_CLEARING_ACCOUNT } });
-    e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'BTC-PERP': '60000' } });
-    e.executeOrThrow({ type: 'deposit', to: ref('a'), asset: 'USDC', amount: '100000' });
-    e.executeOrThrow({ type: 'deposit', to: ref('b'), asset: 'USDC', amount: '100000' });
-    e.executeOrThrow({
-      type: 'fill',
-      market: 'BTC-PERP',
-      buyer: ref('a'),
-      seller: ref('b'),
-      size: '0.1',
-      price: '60000',
-    });
+    const e = clearingVenue('0.1');
     // the pair subaccount takes b's short over by an ADL leg: a clearing position, never ranked
     e.executeOrThrow({
       type: 'adl_leg',
@@ -181,21 +187,6 @@ describe('planAdl', () => {
 });
 
 describe('adl_leg', () => {
-  function clearingVenue() {
-    const e = Engine.create({ ...venueConfig(), adlClearing: { account: ADL_CLEARING_ACCOUNT } });
-    e.executeOrThrow({ type: 'prices', timeMs: 1, marks: { 'BTC-PERP': '60000' } });
-    e.executeOrThrow({ type: 'deposit', to: ref('a'), asset: 'USDC', amount: '100000' });
-    e.executeOrThrow({ type: 'deposit', to: ref('b'), asset: 'USDC', amount: '100000' });
-    e.executeOrThrow({
-      type: 'fill',
-      market: 'BTC-PERP',
-      buyer: ref('a'),
-      seller: ref('b'),
-      size: '0.01',
-      price: '60000',
-    });
-    return e;
-  }
   const leg = (over: Record<string, unknown> = {}) => ({
     type: 'adl_leg',
     market: 'BTC-PERP',
