@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Engine } from '../src/core/engine/engine.ts';
 import { CommitPipeline, type EngineOpener } from '../src/server/commit-pipeline.ts';
 import { DeferredSqliteJournal } from '../src/store/deferred-sqlite-journal.ts';
-import { BASE_MARK, benchConfig } from './support.ts';
+import { BASE_MARK, benchConfig, preTradeBook } from './support.ts';
 
 /** CPU time this thread has run, in ms (Linux: the scheduler's own count), else undefined. */
 export function threadCpuMs(): number | undefined {
@@ -63,22 +63,10 @@ export async function durableFills(
     const trader = { account: 'trader' };
     const maker = { account: 'maker' };
     const marks = Object.fromEntries(Array.from({ length: 10 }, (_, m) => [`M${m}`, String(BASE_MARK)]));
-    const setup: unknown[] = [
+    const setup = [
       { type: 'prices', timeMs: 1, marks, assets: { ETH: '3000' } },
-      { type: 'deposit', to: trader, asset: 'USDC', amount: '100000' },
-      { type: 'deposit', to: maker, asset: 'USDC', amount: '10000000' },
+      ...preTradeBook(trader, maker),
     ];
-    for (let m = 0; m < 10; m++) {
-      const long = m % 2 === 0;
-      setup.push({
-        type: 'fill',
-        market: `M${m}`,
-        buyer: long ? trader : maker,
-        seller: long ? maker : trader,
-        size: m === 0 ? '0.001' : '20',
-        price: String(BASE_MARK),
-      });
-    }
     for (const c of setup) {
       const r = await pipeline.submit(c);
       if (!r.ok) throw new Error(`setup rejected: ${r.rejection.code}`);

@@ -72,18 +72,18 @@ export function benchVenue(markets: number, journal?: JournalPort): Engine {
 }
 
 /**
- * Bench block a's account (also bench/fill-cost.ts): `trader` with 10 positions, long and short,
- * on a 10-market `benchVenue` — M0 at +0.001 so fills of 0.002 flip it — and three resting orders
- * (two markets), so an order check reserves against a real book; `maker` is every counterparty.
+ * The commands that fund `trader` and `maker` and give `trader` its 10 positions, long and short
+ * (M0 at +0.001 so fills of 0.002 flip it): preTradeAccount's book, also submitted through the
+ * commit pipeline by bench/durable-fills.ts.
  */
-export function preTradeAccount(engine: Engine): { trader: { account: string }; maker: { account: string } } {
-  const trader = { account: 'trader' };
-  const maker = { account: 'maker' };
-  engine.executeOrThrow({ type: 'deposit', to: trader, asset: 'USDC', amount: '100000' });
-  engine.executeOrThrow({ type: 'deposit', to: maker, asset: 'USDC', amount: '10000000' });
+export function preTradeBook(trader: { account: string }, maker: { account: string }) {
+  const commands: Record<string, unknown>[] = [
+    { type: 'deposit', to: trader, asset: 'USDC', amount: '100000' },
+    { type: 'deposit', to: maker, asset: 'USDC', amount: '10000000' },
+  ];
   for (let m = 0; m < 10; m++) {
     const long = m % 2 === 0;
-    engine.executeOrThrow({
+    commands.push({
       type: 'fill',
       market: `M${m}`,
       buyer: long ? trader : maker,
@@ -92,6 +92,18 @@ export function preTradeAccount(engine: Engine): { trader: { account: string }; 
       price: String(BASE_MARK),
     });
   }
+  return commands;
+}
+
+/**
+ * Bench block a's account (also bench/fill-cost.ts): `trader` with 10 positions, long and short,
+ * on a 10-market `benchVenue` — M0 at +0.001 so fills of 0.002 flip it — and three resting orders
+ * (two markets), so an order check reserves against a real book; `maker` is every counterparty.
+ */
+export function preTradeAccount(engine: Engine): { trader: { account: string }; maker: { account: string } } {
+  const trader = { account: 'trader' };
+  const maker = { account: 'maker' };
+  for (const c of preTradeBook(trader, maker)) engine.executeOrThrow(c);
   for (const [id, market, side] of [
     ['r1', 'M3', 'buy'],
     ['r2', 'M3', 'sell'],

@@ -635,14 +635,7 @@ export class Coordinator {
    * offers, or MAX_ROUNDS; what is left is closed by liquidating the clearing subaccount. Resumes
    * from the record when the request comes again.
    */
-  private async deleverage(c: {
-    partition: number;
-    sub: string;
-    market: string;
-    side: 'long' | 'short';
-    size: string;
-    value: string;
-  }): Promise<CoordinatorOutcome> {
+  private async deleverage(c: ClearingCommand): Promise<CoordinatorOutcome> {
     const t = this.schema;
     const key = [c.partition, c.sub];
     const inserted = await this.db.query(
