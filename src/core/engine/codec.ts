@@ -3,6 +3,7 @@
  */
 
 import { createMarginModel } from '../margin/models.ts';
+import { HolderSet } from '../model/holder-set.ts';
 import {
   type EngineState,
   type MarketState,
@@ -192,11 +193,18 @@ function reviveBigints(v: unknown): unknown {
   return v;
 }
 
+/** A market's decoded holders; each must hold a position in the market. */
+function holderSet(market: string, subaccounts: Map<string, Subaccount>, subs: Subaccount[]): HolderSet {
+  const set = HolderSet.fromList(market, (k) => subaccounts.get(k), subs);
+  if (set === undefined) throw new InvariantError(`snapshot: a holder of ${market} has no position in it`);
+  return set;
+}
+
 export function decodeSnapshot(json: string): EngineState {
   // biome-ignore lint/suspicious/noExplicitAny: a decoded snapshot is checked field by field below
   let p: any;
   let subaccounts: Map<string, Subaccount>;
-  let holdersOf: (list: unknown[]) => Set<string>;
+  let holdersOf: (market: string, list: unknown) => HolderSet;
   if (json.startsWith(FORMAT_2)) {
     // The header parsed, the subaccounts read straight from the text (./subaccount-table.ts).
     const decoded = decodeSnapshotTable(json);
@@ -205,17 +213,26 @@ export function decodeSnapshot(json: string): EngineState {
     if (typeof p?.seq !== 'number') throw new InvariantError('not a Plimsoll snapshot');
     subaccounts = decoded.subaccounts;
     const keys = decoded.keys;
-    holdersOf = (list) => {
-      // Keys first, then one `new Set(array)`: its built-in loop over a plain array was ~1.5×
-      // faster than adding a million keys one call at a time.
-      const out = new Array<string>(list.length);
+    // The holders by row: each row's subaccount, in the order the rows were read.
+    const byRow = [...subaccounts.values()];
+    if (byRow.length !== keys.length) throw new InvariantError('snapshot: duplicate subaccount keys');
+    const listed = new Uint8Array(byRow.length);
+    // The encoder writes row numbers; a key is accepted too (looked up through one map of rows).
+    let rowOfKey: Map<string, number> | undefined;
+    const rowOf = (k: string) => (rowOfKey ??= new Map(keys.map((x, i) => [x, i]))).get(k) ?? -1;
+    holdersOf = (market, list) => {
+      if (!Array.isArray(list)) throw new InvariantError(`snapshot: bad holders of ${market}`);
+      listed.fill(0);
+      const subs = new Array<Subaccount>(list.length);
       for (let i = 0; i < list.length; i++) {
         const h = list[i];
-        const k = typeof h === 'number' ? keys[h] : h;
-        if (typeof k !== 'string') throw new InvariantError(`snapshot: bad holder ${String(h)}`);
-        out[i] = k;
+        const row = typeof h === 'number' ? h : typeof h === 'string' ? rowOf(h) : -1;
+        if (!Number.isInteger(row) || row < 0 || row >= byRow.length || listed[row] !== 0)
+          throw new InvariantError(`snapshot: bad holder ${String(h)} of ${market}`);
+        listed[row] = 1;
+        subs[i] = byRow[row]!;
       }
-      return new Set(out);
+      return holderSet(market, subaccounts, subs);
     };
   } else {
     p = fromJson(json);
@@ -237,7 +254,13 @@ export function decodeSnapshot(json: string): EngineState {
         ...(typeof x.eModeCategory === 'number' ? { eModeCategory: x.eModeCategory } : {}),
       });
     }
-    holdersOf = (list) => new Set(list as string[]);
+    holdersOf = (market, list) => {
+      if (!Array.isArray(list)) throw new InvariantError(`snapshot: bad holders of ${market}`);
+      const subs = list.map((k) => subaccounts.get(k as string));
+      if (new Set(subs).size !== subs.length || subs.some((x) => x === undefined))
+        throw new InvariantError(`snapshot: bad holders of ${market}`);
+      return holderSet(market, subaccounts, subs as Subaccount[]);
+    };
   }
   const markets = new Map<string, MarketState>();
   // biome-ignore lint/suspicious/noExplicitAny: see above
@@ -252,7 +275,7 @@ export function decodeSnapshot(json: string): EngineState {
       lastFundingRate9: m.lastFundingRate9,
       lastFundingMs: m.lastFundingMs,
       openInterestQty9: m.openInterestQty9,
-      holders: holdersOf(m.holders),
+      holders: holdersOf(id, m.holders),
       settledPx8: m.settledPx8 ?? undefined,
       liquidationsPaused: m.liquidationsPaused,
       safeModeForced: m.safeModeForced === true,

@@ -11,6 +11,7 @@ import { signedValue } from '../margin/contract-value.ts';
 import { createMarginModel } from '../margin/models.ts';
 import type { MarketConfig } from '../model/config.ts';
 import type { EngineConfig } from '../model/engine-config.ts';
+import { HolderSet } from '../model/holder-set.ts';
 import {
   type CommandOutcome,
   DEFAULT_COMMAND_ID_RETENTION,
@@ -92,7 +93,7 @@ function configureMarket(state: EngineState, config: MarketConfig): void {
     lastFundingRate9: 0n,
     lastFundingMs: 0,
     openInterestQty9: 0n,
-    holders: new Set(),
+    holders: new HolderSet(config.id, (k) => state.subaccounts.get(k)),
     settledPx8: undefined,
     liquidationsPaused: false,
     safeModeForced: false,
@@ -260,7 +261,7 @@ function updatePosition(
       isolated: s.isolatedMarkets.has(market.config.id),
     };
     s.positions.set(market.config.id, p);
-    market.holders.add(s.key);
+    market.holders.enter(s, p);
   }
   const lazy = lazyFunding(state);
   // Lazy funding settles before the position changes (its size is what owed it).
@@ -282,7 +283,7 @@ function closePosition(state: EngineState, s: Subaccount, market: MarketState, p
   if (p.entryValue !== 0n) throw new InvariantError('closed position kept an entry value');
   if (p.isolated && p.isolatedMargin !== 0n) addBalance(state, s, state.settlement.id, p.isolatedMargin);
   s.positions.delete(p.market);
-  market.holders.delete(s.key);
+  market.holders.leave();
   // Lazy funding: with no position left every claim is settled, and the pool holds only the
   // rounding (≥ 0: everyone was credited the floor of its claim); it goes to the fee pool.
   if (market.holders.size === 0 && market.fundingPool !== undefined && market.fundingPool !== 0n) {

@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { newVenue } from '../../../test/support/fixtures.ts';
 import { propRuns } from '../../../test/support/prop.ts';
+import { HolderSet } from '../model/holder-set.ts';
 import {
   type EngineState,
   NO_ISOLATED_MARKETS,
@@ -90,8 +91,9 @@ function stateWith(subs: Subaccount[]): EngineState {
   state.subaccounts.clear();
   for (const s of subs) if (!state.subaccounts.has(s.key)) state.subaccounts.set(s.key, s);
   for (const m of state.markets.values()) {
-    m.holders.clear();
-    for (const s of state.subaccounts.values()) if (s.positions.has(m.config.id)) m.holders.add(s.key);
+    const held = [...state.subaccounts.values()].filter((s) => s.positions.has(m.config.id));
+    const holders = HolderSet.fromList(m.config.id, (k) => state.subaccounts.get(k), held);
+    Object.assign(m, { holders });
   }
   return state;
 }

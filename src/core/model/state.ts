@@ -20,6 +20,7 @@ import type {
   LiquidationPolicy,
   SubaccountRef,
 } from './engine-config.ts';
+import type { HolderSet } from './holder-set.ts';
 import type { MarginModel } from './margin-model.ts';
 import type { Rejection } from './rejection.ts';
 
@@ -83,8 +84,8 @@ export interface MarketState {
   lastFundingMs: number;
   /** Σ long sizes (= Σ |short sizes|), qty9. */
   openInterestQty9: bigint;
-  /** Subaccount keys holding a position, in order of first entry. */
-  readonly holders: Set<string>;
+  /** Subaccount keys holding a position, in order of first entry (./holder-set.ts). */
+  readonly holders: HolderSet;
   /** Set when a dated future has been settled at expiry. */
   settledPx8: bigint | undefined;
   liquidationsPaused: boolean;

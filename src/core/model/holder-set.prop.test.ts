@@ -1,0 +1,114 @@
+/**
+ * HolderSet (./holder-set.ts) against the `Set<string>` it replaced: on random sequences of
+ * positions opened and closed (the way evolve calls enter and leave), with enough churn to
+ * compact, iteration order, size and membership equal the Set's at every step; an iteration
+ * started before positions close (compaction included) still yields only live holders.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { propRuns } from '../../../test/support/prop.ts';
+import { HolderSet } from './holder-set.ts';
+import { NO_ISOLATED_MARKETS, NO_LEVERAGE_CAPS, type Position, type Subaccount } from './state.ts';
+
+const MARKET = 'M';
+
+function subaccount(key: string): Subaccount {
+  return {
+    key,
+    ref: { account: key, sub: '0' },
+    balances: new Map(),
+    positions: new Map(),
+    isolatedMarkets: NO_ISOLATED_MARKETS as Set<string>,
+    maxLeverage: NO_LEVERAGE_CAPS as Map<string, bigint>,
+  };
+}
+
+function position(): Position {
+  return { market: MARKET, size: 1n, entryValue: 1n, fundingIndex: 0n, isolatedMargin: 0n, isolated: false };
+}
+
+/** Opens (or, if open, closes) the position of subaccount `i`, as evolve does, in both. */
+function toggle(subs: Subaccount[], set: HolderSet, model: Set<string>, i: number): void {
+  const s = subs[i]!;
+  if (s.positions.has(MARKET)) {
+    s.positions.delete(MARKET);
+    set.leave();
+    model.delete(s.key);
+  } else {
+    const p = position();
+    s.positions.set(MARKET, p);
+    set.enter(s, p);
+    model.add(s.key);
+  }
+}
+
+describe('HolderSet', () => {
+  it('is the Set of holders it replaced, step by step', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.array(fc.nat(), { minLength: 0, maxLength: 1500 }),
+        (count, steps) => {
+          const subs = Array.from({ length: count }, (_, i) => subaccount(`a${i}/0`));
+          const byKey = new Map(subs.map((s) => [s.key, s]));
+          const set = new HolderSet(MARKET, (k) => byKey.get(k));
+          const model = new Set<string>();
+          for (const n of steps) {
+            toggle(subs, set, model, n % count);
+            expect(set.size).toBe(model.size);
+          }
+          expect([...set]).toEqual([...model]);
+          expect([...set.values()]).toEqual([...model]);
+          expect([...set.entries()]).toEqual([...model.entries()]);
+          const seen: string[] = [];
+          set.forEach((v, k) => {
+            expect(v).toBe(k);
+            seen.push(k);
+          });
+          expect(seen).toEqual([...model]);
+          for (const s of subs) expect(set.has(s.key)).toBe(model.has(s.key));
+          expect(set.has('unknown')).toBe(false);
+          // A decoded snapshot's list gives the same set.
+          const again = HolderSet.fromList(
+            MARKET,
+            (k) => byKey.get(k),
+            [...model].map((k) => byKey.get(k)!),
+          );
+          expect([...again!]).toEqual([...model]);
+          expect(again!.size).toBe(model.size);
+        },
+      ),
+      { numRuns: propRuns(100) },
+    );
+  });
+
+  it('an iteration in progress sees positions closed under it (compaction included)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 70, max: 400 }), fc.integer({ min: 0, max: 1000 }), (count, seed) => {
+        const subs = Array.from({ length: count }, (_, i) => subaccount(`a${i}/0`));
+        const set = new HolderSet(MARKET, () => undefined);
+        const model = new Set<string>();
+        for (let i = 0; i < count; i++) toggle(subs, set, model, i);
+        // While iterating, close every holder the walk has not reached yet with a step of 1..3
+        // (enough leaves to compact), and check each yielded key was still a holder.
+        const stride = 1 + (seed % 3);
+        let at = 0;
+        for (const k of set) {
+          expect(model.has(k)).toBe(true);
+          for (let j = at + 1; j < count; j += stride) {
+            if (subs[j]!.positions.has(MARKET)) toggle(subs, set, model, j);
+          }
+          at = count;
+        }
+        expect(set.size).toBe(model.size);
+        expect([...set]).toEqual([...model]);
+      }),
+      { numRuns: propRuns(50) },
+    );
+  });
+
+  it('fromList refuses a listed subaccount without a position in the market', () => {
+    const a = subaccount('a/0');
+    expect(HolderSet.fromList(MARKET, () => a, [a])).toBeUndefined();
+  });
+});
