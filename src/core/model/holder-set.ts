@@ -17,21 +17,29 @@
  * while holders enter may not visit them (a Set would); evolve's loops that change holders
  * iterate a copy.
  */
-import type { Position, Subaccount } from './state.ts';
+
+/**
+ * What the set needs of a subaccount (model/state.ts Subaccount; not imported, which would be a
+ * cycle): its key and its positions by market, compared by identity.
+ */
+export interface Holder {
+  readonly key: string;
+  readonly positions: ReadonlyMap<string, object>;
+}
 
 export class HolderSet implements ReadonlySet<string> {
   // Private (#) so that structural comparisons (test `toEqual`) see only what iteration yields.
-  #subs: Subaccount[];
-  #held: Position[];
+  #subs: Holder[];
+  #held: object[];
   #live: number;
   readonly #market: string;
-  readonly #lookup: (key: string) => Subaccount | undefined;
+  readonly #lookup: (key: string) => Holder | undefined;
 
   /**
    * @param market the market's id
    * @param lookup the state's subaccount by key (for `has`)
    */
-  constructor(market: string, lookup: (key: string) => Subaccount | undefined) {
+  constructor(market: string, lookup: (key: string) => Holder | undefined) {
     this.#market = market;
     this.#lookup = lookup;
     this.#subs = [];
@@ -46,10 +54,10 @@ export class HolderSet implements ReadonlySet<string> {
    */
   static fromList(
     market: string,
-    lookup: (key: string) => Subaccount | undefined,
-    subs: Subaccount[],
+    lookup: (key: string) => Holder | undefined,
+    subs: Holder[],
   ): HolderSet | undefined {
-    const held = new Array<Position>(subs.length);
+    const held = new Array<object>(subs.length);
     for (let i = 0; i < subs.length; i++) {
       const p = subs[i]!.positions.get(market);
       if (p === undefined) return undefined;
@@ -71,7 +79,7 @@ export class HolderSet implements ReadonlySet<string> {
   }
 
   /** `sub` has just been given `position`, its first in this market. */
-  enter(sub: Subaccount, position: Position): void {
+  enter(sub: Holder, position: object): void {
     this.#subs.push(sub);
     this.#held.push(position);
     this.#live++;
@@ -117,8 +125,8 @@ export class HolderSet implements ReadonlySet<string> {
   }
 
   private compact(): void {
-    const subs: Subaccount[] = [];
-    const held: Position[] = [];
+    const subs: Holder[] = [];
+    const held: object[] = [];
     const market = this.#market;
     for (let i = 0; i < this.#subs.length; i++) {
       const s = this.#subs[i]!;
