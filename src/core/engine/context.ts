@@ -23,16 +23,24 @@ import { evolve } from './evolve.ts';
 
 export class CommandContext {
   readonly events: EngineEvent[] = [];
+  /**
+   * Journal texts handlers gave with their events, by the event's index (holes: none given);
+   * undefined when no event has one. A text must be `toJson(event)` exactly (event-json.ts
+   * writes them for the events a fill builds, and falls back to undefined).
+   */
+  texts: (string | undefined)[] | undefined;
   private firstEmit: (() => void) | undefined;
   constructor(readonly state: EngineState) {}
 
-  emit(event: EngineEvent): void {
+  /** @param text the event's journal text when the handler knows it (see `texts`), else encoded at commit. */
+  emit(event: EngineEvent, text?: string): void {
     const first = this.firstEmit;
     if (first !== undefined) {
       this.firstEmit = undefined;
       first();
     }
     evolve(this.state, event);
+    if (text !== undefined) (this.texts ??= [])[this.events.length] = text;
     this.events.push(event);
   }
 

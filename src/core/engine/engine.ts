@@ -240,7 +240,7 @@ export class Engine {
       const count = ctx.events.length;
       ctx.emit({ type: 'command_accepted', commandId, digest, firstSeq: this.st.seq + 1, count });
     }
-    const r = this.commit(ctx.events);
+    const r = this.commit(ctx.events, ctx.texts);
     if (r.ok && commandId !== undefined && !this.journal) this.rememberReply(commandId, r.events);
     return r;
   }
@@ -294,16 +294,19 @@ export class Engine {
    * Sequences events already applied to the state, appends them to the journal and only then
    * acknowledges them (advances seq, calls listeners). A failed append restores the state.
    */
-  private commit(events: EngineEvent[]): ExecuteResult {
+  private commit(events: EngineEvent[], texts?: readonly (string | undefined)[]): ExecuteResult {
     const before = this.st.seq;
     // The events are sequenced in place (their objects are the command's own, built by its
     // handler and referenced by nothing else), after the journal's text was encoded without it.
     const out = events as Sequenced[];
     if (this.journal && out.length > 0) {
-      // The journal's text is the event without its seq: `events` are exactly that until sequenced.
+      // The journal's text is the event without its seq: `events` are exactly that until sequenced
+      // (a handler may have written it already: CommandContext.texts).
       const records = new Array<{ seq: number; type: string; json: string }>(events.length);
-      for (let i = 0; i < events.length; i++)
-        records[i] = { seq: before + 1 + i, type: events[i]!.type, json: encodeEvent(events[i]!) };
+      for (let i = 0; i < events.length; i++) {
+        const e = events[i]!;
+        records[i] = { seq: before + 1 + i, type: e.type, json: texts?.[i] ?? encodeEvent(e) };
+      }
       try {
         this.journal.append(records);
       } catch (e) {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { propRuns } from '../../../test/support/prop.ts';
 import { toJson } from '../num/json.ts';
 import { encodeEvent } from './codec.ts';
-import { templateEventJson } from './event-json.ts';
+import { feeMovedJson, templateEventJson, tradedJson } from './event-json.ts';
 
 /** Strings JSON writes as they are, and strings it must escape (quote, backslash, control, lone surrogate). */
 const plainString = fc.oneof(
@@ -191,5 +191,59 @@ describe('fill event JSON template', () => {
     expect(templateEventJson({ ...rest, market })).toBeUndefined();
     expect(templateEventJson({ ...e, buyer: 'a"b' })).toBeUndefined();
     expect(encodeEvent({ ...e, buyer: 'a"b' } as never)).toContain('"buyer":"a\\"b"');
+  });
+
+  it("a fill's texts from their values (tradedJson, feeMovedJson): nothing or toJson of the object it builds", () => {
+    let wrote = 0;
+    let fellBack = 0;
+    fc.assert(
+      fc.property(
+        anyString,
+        anyString,
+        anyString,
+        amount,
+        amount,
+        amount,
+        anyString,
+        (market, buyer, seller, sizeQty9, pricePx8, valueQuote, reason) => {
+          const e = { type: 'traded', market, buyer, seller, sizeQty9, pricePx8, valueQuote, reason };
+          const t = tradedJson(market, buyer, seller, sizeQty9, pricePx8, valueQuote, reason);
+          if (t === undefined) fellBack++;
+          else {
+            wrote++;
+            expect(t).toBe(toJson(e));
+          }
+        },
+      ),
+      { numRuns: propRuns(1000) },
+    );
+    fc.assert(
+      fc.property(
+        // the same few subaccounts again and again, so cached prefixes are met, one needing escapes
+        fc.oneof(fc.constantFrom('a/0', 'b/0', 'a"/0', 'é/1'), anyString),
+        anyString,
+        amount,
+        anyString,
+        (sub, asset, amt, reason) => {
+          const e = {
+            type: 'moved',
+            from: { kind: 'balance', sub },
+            to: { kind: 'fees' },
+            asset,
+            amount: amt,
+            reason,
+          };
+          const t = feeMovedJson(sub, asset, amt, reason);
+          if (t === undefined) fellBack++;
+          else {
+            wrote++;
+            expect(t).toBe(toJson(e));
+          }
+        },
+      ),
+      { numRuns: propRuns(2000) },
+    );
+    expect(wrote).toBeGreaterThan(0);
+    expect(fellBack).toBeGreaterThan(0);
   });
 });

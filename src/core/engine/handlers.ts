@@ -18,6 +18,7 @@ import { increasesRisk } from '../oracle/safe-mode.ts';
 import type { Command } from './commands.ts';
 import type { CommandContext } from './context.ts';
 import { reject } from './errors.ts';
+import { tradedJson } from './event-json.ts';
 import type { Ledger, MoveReason } from './events.ts';
 import { inverseMarketIssue, inversePolicyIssue } from './inverse-checks.ts';
 import { checkOpen, checkSizeAndTick } from './market-checks.ts';
@@ -285,16 +286,20 @@ export function fill(ctx: CommandContext, c: Cmd<'fill'>): void {
       refuseWhileCrossUnsafe(ctx, cfg.id, plan.sub, now, 'a risk-increasing fill', plan.sub.key);
     else refuseWhileUnsafe(ctx, [cfg.id], now, 'a risk-increasing fill', plan.sub.key);
   }
-  ctx.emit({
-    type: 'traded',
-    market: cfg.id,
-    buyer: buyer.key,
-    seller: seller.key,
-    sizeQty9: c.size,
-    pricePx8: c.price,
-    valueQuote: value,
-    reason: 'fill',
-  });
+  // with its journal text, written from the same values (event-json.ts tradedJson)
+  ctx.emit(
+    {
+      type: 'traded',
+      market: cfg.id,
+      buyer: buyer.key,
+      seller: seller.key,
+      sizeQty9: c.size,
+      pricePx8: c.price,
+      valueQuote: value,
+      reason: 'fill',
+    },
+    tradedJson(cfg.id, buyer.key, seller.key, c.size, c.price, value, 'fill'),
+  );
   if (buyOrder) ctx.emit({ type: 'order_filled', orderId: buyOrder.id, sizeQty9: c.size });
   if (sellOrder) ctx.emit({ type: 'order_filled', orderId: sellOrder.id, sizeQty9: c.size });
   emitSideCashflows(ctx, plans[0]!, cfg.id, buyerFee);

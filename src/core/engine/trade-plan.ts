@@ -13,6 +13,7 @@ import type { MarketState, Subaccount } from '../model/state.ts';
 import { max } from '../num/index.ts';
 import type { CommandContext } from './context.ts';
 import type { RejectionCode } from './errors.ts';
+import { feeMovedJson } from './event-json.ts';
 import * as fmt from './message-units.ts';
 import { ordersAfterFill } from './orders.ts';
 
@@ -136,7 +137,10 @@ export function emitSideCashflows(ctx: CommandContext, plan: SidePlan, market: s
   const asset = ctx.state.settlement.id;
   const bal = { kind: 'balance', sub: plan.sub.key } as const;
   if (fee > 0n)
-    ctx.emit({ type: 'moved', from: bal, to: { kind: 'fees' }, asset, amount: fee, reason: 'trading_fee' });
+    ctx.emit(
+      { type: 'moved', from: bal, to: { kind: 'fees' }, asset, amount: fee, reason: 'trading_fee' },
+      feeMovedJson(plan.sub.key, asset, fee, 'trading_fee'),
+    );
   if (plan.isolatedTopUp > 0n && plan.newSize !== 0n) {
     ctx.emit({
       type: 'moved',
