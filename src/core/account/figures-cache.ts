@@ -100,6 +100,18 @@ interface PendingTerms {
   readonly entryValue: bigint;
   readonly cap: bigint | undefined;
   readonly terms: PositionTerms;
+  /**
+   * The sums the check read (the entry's own object, not patched since: every refresh drops
+   * `pending`), the market's terms it replaced, and the patched sums it computed for its own
+   * figures: PnL, initial margin and initial haircut with `terms` in place of `old`. A refresh
+   * whose only change is the position becoming exactly this one takes them instead of adding
+   * and subtracting the same bigints again.
+   */
+  readonly sums: Sums;
+  readonly old: PositionTerms | undefined;
+  readonly upnl: bigint;
+  readonly im: bigint;
+  readonly hcInit: bigint;
 }
 
 interface Sums {
@@ -293,18 +305,23 @@ function refresh(state: ReadonlyEngineState, e: SubEntry): void {
       const old = e.positions.get(m);
       const oldReserved = e.reservations.get(m) ?? 0n;
       let t: PositionTerms | undefined;
+      let patched: PendingTerms | undefined;
       if (p !== undefined && !p.isolated && p.size !== 0n) {
         // The terms depend on the position's market, size and entry value, the leverage cap and
         // the market (its mark and configuration: any change to those drops the whole cache).
         const q = e.pending;
-        t =
+        if (
           q !== undefined &&
           q.market === m &&
           q.size === p.size &&
           q.entryValue === p.entryValue &&
           q.cap === sub.maxLeverage.get(m)
-            ? q.terms
-            : termsOf(state, sub, p);
+        ) {
+          t = q.terms;
+          // the check's patched sums hold when they were computed from these very sums and terms
+          // and this market is the only change
+          if (q.sums === sums && q.old === old && e.dirty.size === 1) patched = q;
+        } else t = termsOf(state, sub, p);
         e.positions.set(m, t);
       } else e.positions.delete(m);
       if (hasOrdersIn(state, sub.key, m))
@@ -315,8 +332,21 @@ function refresh(state: ReadonlyEngineState, e: SubEntry): void {
       else e.reservations.delete(m);
       if (sums !== undefined) {
         // exact (bigint) patch: the sums stay Σ over the current terms
-        if (old !== undefined) subtractTerms(sums, old);
-        if (t !== undefined) addTerms(sums, t);
+        if (patched !== undefined && t !== undefined) {
+          // the same patch, its PnL, initial margin and haircut already formed by the check
+          sums.upnl = patched.upnl;
+          sums.im = patched.im;
+          sums.hcInit = patched.hcInit;
+          if (old !== undefined) {
+            sums.mm -= old.maintenance;
+            if (old.haircutMaint !== 0n) sums.hcMaint -= old.haircutMaint;
+          }
+          sums.mm += t.maintenance;
+          if (t.haircutMaint !== 0n) sums.hcMaint += t.haircutMaint;
+        } else {
+          if (old !== undefined) subtractTerms(sums, old);
+          if (t !== undefined) addTerms(sums, t);
+        }
         const reserved = e.reservations.get(m) ?? 0n;
         if (reserved !== oldReserved) sums.reserved += reserved - oldReserved;
         sums.positions = undefined;
@@ -479,6 +509,8 @@ export function crossFiguresWithChange(
   let im: bigint;
   let reserved: bigint;
   let e: SubEntry;
+  /** The new position's terms are already in freeInit and im (a margined account's fill check). */
+  let termsIn = false;
   const portfolio = isPortfolio(state, sub);
   if (portfolio) {
     // Only the additive sums: the book's requirement is computed once, on the changed book, below.
@@ -492,25 +524,55 @@ export function crossFiguresWithChange(
     // (scopeFiguresFromSums) without building the figures object.
     e = entryFor(state, sub);
     const s = sumsOf(state, e);
-    freeInit = e.collateral!.init + s.upnl - s.hcInit + settlementDelta;
-    im = s.im;
     reserved = s.reserved;
+    if (next !== undefined && next.size !== 0n) {
+      // The fill's check: the sums patched with the new position's terms, kept for the refresh
+      // after the trade (the same values it would form).
+      const old = e.positions.get(market);
+      const t = termsOf(state, sub, next);
+      let upnl = s.upnl;
+      let hcInit = s.hcInit;
+      im = s.im;
+      if (old !== undefined) {
+        upnl -= old.pnl;
+        im -= old.initial;
+        if (old.haircutInit !== 0n) hcInit -= old.haircutInit;
+      }
+      upnl += t.pnl;
+      im += t.initial;
+      if (t.haircutInit !== 0n) hcInit += t.haircutInit;
+      freeInit = e.collateral!.init + upnl - hcInit + settlementDelta;
+      const cap = sub.maxLeverage.get(market);
+      e.pending = {
+        market,
+        size: next.size,
+        entryValue: next.entryValue,
+        cap,
+        terms: t,
+        sums: s,
+        old,
+        upnl,
+        im,
+        hcInit,
+      };
+      termsIn = true;
+    } else {
+      freeInit = e.collateral!.init + s.upnl - s.hcInit + settlementDelta;
+      im = s.im;
+    }
   }
   let positions: readonly PositionLite[] | undefined;
-  if (next !== undefined) {
+  if (next !== undefined && !termsIn) {
     const old = e.positions.get(market);
     if (old !== undefined) {
       freeInit -= old.pnl - old.haircutInit;
       im -= old.initial;
     }
+    // (a portfolio book's change, or a position closed: nothing kept for the refresh)
     if (next.size !== 0n) {
       const t = termsOf(state, sub, next);
       freeInit += t.pnl - t.haircutInit;
       im += t.initial;
-      if (!portfolio) {
-        const cap = sub.maxLeverage.get(market);
-        e.pending = { market, size: next.size, entryValue: next.entryValue, cap, terms: t };
-      }
     }
   }
   const held = sub.positions.get(market);

@@ -80,11 +80,11 @@ export function tradedJson(
 }
 
 /**
- * The text of a fee's `moved` event up to its asset's value, by subaccount: every fill moves
- * two fees from two balances, and the prefix is most of the text (fewer pieces to join and
- * flatten). Cleared when it holds MAX_REF_TEXTS.
+ * The text of a fee's `moved` event up to its amount's digits, by subaccount (with the asset it
+ * was written for): every fill moves two fees from two balances, and the prefix is most of the
+ * text (fewer pieces to join and flatten). Cleared when it holds MAX_REF_TEXTS.
  */
-const feePrefixes = new Map<string, string>();
+const feePrefixes = new Map<string, { readonly asset: string; readonly text: string }>();
 
 /**
  * `toJson` of `{ type: 'moved', from: { kind: 'balance', sub }, to: { kind: 'fees' }, asset,
@@ -93,18 +93,24 @@ const feePrefixes = new Map<string, string>();
  */
 export function feeMovedJson(sub: string, asset: string, amount: bigint, reason: string): string | undefined {
   let prefix = feePrefixes.get(sub);
-  if (prefix === undefined) {
-    if (!plain(sub)) return undefined;
-    prefix = `{"type":"moved","from":{"kind":"balance","sub":"${sub}"},"to":${FEES_TEXT},"asset":"`;
-    prefix.charCodeAt(prefix.length >> 1);
+  if (prefix === undefined || prefix.asset !== asset) {
+    // a string key only once both strings are plain (the prefix is then their text)
+    if (!plain(sub) || !plain(asset)) return undefined;
+    const text = `{"type":"moved","from":{"kind":"balance","sub":"${sub}"},"to":${FEES_TEXT},"asset":"${asset}","amount":{"$n":"`;
+    text.charCodeAt(text.length >> 1);
+    prefix = { asset, text };
     if (feePrefixes.size >= MAX_REF_TEXTS) feePrefixes.clear();
     feePrefixes.set(sub, prefix);
   }
-  if (!plain(asset) || !plain(reason)) return undefined;
-  const text = `${prefix}${asset}","amount":{"$n":"${amount}"},"reason":"${reason}"}`;
+  const suffix =
+    reason === 'trading_fee' ? TRADING_FEE_SUFFIX : plain(reason) ? `"},"reason":"${reason}"}` : undefined;
+  if (suffix === undefined) return undefined;
+  const text = prefix.text + amount + suffix;
   text.charCodeAt(text.length >> 1);
   return text;
 }
+
+const TRADING_FEE_SUFFIX = '"},"reason":"trading_fee"}';
 
 function moved(o: Record<string, unknown>): string | undefined {
   const { asset, amount, reason } = o;

@@ -23,7 +23,7 @@
  *    cannot be the cause of a liquidation.
  */
 import { crossView, evaluate, isLiquidatable, type ScopeView } from '../account/figures.ts';
-import type { ReadonlyEngineState, ReadonlySubaccount } from '../model/state.ts';
+import type { ReadonlyEngineState, ReadonlyMarketState, ReadonlySubaccount } from '../model/state.ts';
 import { assessAt } from '../oracle/oracle.ts';
 import type { SafeModeReason } from '../oracle/state.ts';
 import type { CommandContext } from './context.ts';
@@ -80,9 +80,11 @@ export function refuseWhileCrossUnsafe(
   if (!unsafe)
     for (const p of sub.positions.values()) {
       if (p.isolated) continue;
-      if (unsafeAt(state, p.market, nowMs)) unsafe = true;
+      // one lookup of the position's market for both questions (its own price, its underlying)
+      const m = state.markets.get(p.market);
+      if (marketUnsafe(m, nowMs)) unsafe = true;
       else {
-        const underlying = state.markets.get(p.market)?.config.option?.underlying;
+        const underlying = m?.config.option?.underlying;
         if (underlying !== undefined && unsafeAt(state, underlying, nowMs)) unsafe = true;
       }
       if (unsafe) break;
@@ -92,7 +94,10 @@ export function refuseWhileCrossUnsafe(
 }
 
 function unsafeAt(state: ReadonlyEngineState, id: string, nowMs: number): boolean {
-  const m = state.markets.get(id);
+  return marketUnsafe(state.markets.get(id), nowMs);
+}
+
+function marketUnsafe(m: ReadonlyMarketState | undefined, nowMs: number): boolean {
   if (m?.safeModeForced) return true;
   const oracle = m?.oracle;
   return oracle !== undefined && assessAt(oracle.config, oracle.state, nowMs).safeMode;
