@@ -300,10 +300,11 @@ function refresh(state: ReadonlyEngineState, e: SubEntry): void {
     let cross: PositionLite[] | undefined; // only markets with orders read it
     const sums = e.sums;
     for (const m of e.dirty) {
-      e.orderParts.delete(m);
+      // (empty maps, the common case of an account without resting orders, are not searched)
+      if (e.orderParts.size > 0) e.orderParts.delete(m);
       const p = sub.positions.get(m);
       const old = e.positions.get(m);
-      const oldReserved = e.reservations.get(m) ?? 0n;
+      const oldReserved = e.reservations.size > 0 ? (e.reservations.get(m) ?? 0n) : 0n;
       let t: PositionTerms | undefined;
       let patched: PendingTerms | undefined;
       if (p !== undefined && !p.isolated && p.size !== 0n) {
@@ -329,7 +330,7 @@ function refresh(state: ReadonlyEngineState, e: SubEntry): void {
           m,
           reservationOf(state, sub, (cross ??= crossPositions(sub)), m, ordersIn(state, sub.key, m)),
         );
-      else e.reservations.delete(m);
+      else if (e.reservations.size > 0) e.reservations.delete(m);
       if (sums !== undefined) {
         // exact (bigint) patch: the sums stay Σ over the current terms
         if (patched !== undefined && t !== undefined) {
@@ -347,7 +348,7 @@ function refresh(state: ReadonlyEngineState, e: SubEntry): void {
           if (old !== undefined) subtractTerms(sums, old);
           if (t !== undefined) addTerms(sums, t);
         }
-        const reserved = e.reservations.get(m) ?? 0n;
+        const reserved = e.reservations.size > 0 ? (e.reservations.get(m) ?? 0n) : 0n;
         if (reserved !== oldReserved) sums.reserved += reserved - oldReserved;
         sums.positions = undefined;
       }

@@ -3,8 +3,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { propRuns } from '../../../test/support/prop.ts';
 import { toJson } from '../num/json.ts';
+import { id } from '../num/schema.ts';
 import { CommandSchema } from './commands.ts';
-import { parseFillFast } from './fast-commands.ts';
+import { isId, parseFillFast } from './fast-commands.ts';
 
 const idLike = fc.oneof(
   fc.constantFrom(
@@ -141,5 +142,23 @@ describe('parseFillFast', () => {
     expect(parseFillFast({ ...fill, market: '__proto__' })).toBeUndefined();
     expect(parseFillFast({ ...fill, extra: 1 })).toBeUndefined();
     expect(parseFillFast({ ...fill, type: 'deposit' })).toBeUndefined();
+  });
+
+  it('isId accepts exactly what the id schema accepts', () => {
+    const near = fc.oneof(
+      idLike,
+      fc.string({
+        unit: fc.constantFrom('a', 'Z', '0', '9', ':', ';', '/', '@', '[', '`', '{', '_', '.', '-', ' '),
+        maxLength: 70,
+      }),
+      fc.string({ unit: 'binary', maxLength: 66 }),
+      fc.constantFrom('prototype', '__proto__x', 'xconstructor', 'Prototype', 'a'.repeat(64), 'a'.repeat(65)),
+    );
+    fc.assert(
+      fc.property(near, (s) => {
+        expect(isId(s)).toBe(id.safeParse(s).success);
+      }),
+      { numRuns: propRuns(3000) },
+    );
   });
 });

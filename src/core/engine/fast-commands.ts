@@ -12,8 +12,6 @@
 import { PRICE_DECIMALS, parseDecimal, QTY_DECIMALS } from '../num/index.ts';
 import { COMMAND_ID_PATTERN, type Command } from './commands.ts';
 
-/** The `id` schema's rule (num/schema.ts): 1–64 letters, digits and _ . : -, no prototype names. */
-const ID_RE = /^(?!(?:__proto__|constructor|prototype)$)[A-Za-z0-9_.:-]+$/;
 const MAX_TIME_MS = 8_640_000_000_000_000;
 const QTY_MAX = 10n ** 27n;
 const PX_MAX = 10n ** 24n;
@@ -33,8 +31,32 @@ const FILL_KEYS: ReadonlySet<string> = new Set([
 
 type Fill = Extract<Command, { type: 'fill' }>;
 
-function isId(v: unknown): v is string {
-  return typeof v === 'string' && v.length >= 1 && v.length <= 64 && ID_RE.test(v);
+/**
+ * The `id` schema's rule (num/schema.ts): 1–64 letters, digits and _ . : -, not __proto__,
+ * constructor or prototype. A loop over the characters instead of the schema's regular expression
+ * (a few percent of a fill's parse); fast-commands.prop.test.ts checks it against the schema on
+ * arbitrary strings.
+ */
+export function isId(v: unknown): v is string {
+  if (typeof v !== 'string') return false;
+  const n = v.length;
+  if (n < 1 || n > 64) return false;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    // a-z, A-Z, 0-9 and ':' (48–58), '_', '.', '-'
+    if (
+      !(
+        (c >= 97 && c <= 122) ||
+        (c >= 65 && c <= 90) ||
+        (c >= 48 && c <= 58) ||
+        c === 95 ||
+        c === 46 ||
+        c === 45
+      )
+    )
+      return false;
+  }
+  return v !== '__proto__' && v !== 'constructor' && v !== 'prototype';
 }
 
 function isPlain(v: unknown): v is Record<string, unknown> {

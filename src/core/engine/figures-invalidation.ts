@@ -37,10 +37,11 @@ export function noteEvent(state: EngineState, event: EngineEvent): void {
         invalidateAllFigures(state);
         return;
       }
-      for (const s of [event.buyer, event.seller]) {
-        invalidateMarket(state, s, event.market);
-        invalidateCollateral(state, s); // realized PnL, released isolated margin
-      }
+      // realized PnL and released isolated margin change the collateral too
+      invalidateMarket(state, event.buyer, event.market);
+      invalidateCollateral(state, event.buyer);
+      invalidateMarket(state, event.seller, event.market);
+      invalidateCollateral(state, event.seller);
       return;
     }
     case 'order_placed':
