@@ -28,7 +28,7 @@ export class CommandContext {
    * undefined when no event has one. A text must be `toJson(event)` exactly (event-json.ts
    * writes them for the events a fill builds, and falls back to undefined).
    */
-  texts: (string | undefined)[] | undefined;
+  texts: (string | undefined)[] | undefined = undefined;
   private firstEmit: (() => void) | undefined;
   constructor(readonly state: EngineState) {}
 

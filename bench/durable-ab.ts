@@ -1,0 +1,105 @@
+/**
+ * Two checkouts' durable fill paths in ONE process, alternating bursts, so both meet the same
+ * load: on a shared machine, separate runs of bench/durable-cost.ts minutes apart differ by more
+ * than the change being measured. Each checkout gets bench block c's setup (bench/durable-fills.ts:
+ * its engine, commit pipeline and group-commit SQLite journal, synchronous = FULL, commit worker,
+ * 512 fills in flight, each acknowledged after its group's commit) on its own file, a warm-up of
+ * 20,000 fills, then BURSTS bursts of FILLS fills each, A then B, then B then A, and so on.
+ *
+ *     npx tsx bench/durable-ab.ts ROOT_A ROOT_B [BURSTS=20] [FILLS=5000]
+ *
+ * Printed per checkout: the engine thread's CPU per fill (Linux scheduler count, /proc), its wait
+ * for a CPU, the whole process's CPU per fill while that checkout's bursts ran (its commit worker
+ * and V8's GC helpers; the heap is shared, so a collection may fall in the other's burst) and the
+ * wall rate. The engine thread's figure is the one to compare; the rates mean little when loaded.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const roots = [process.argv[2], process.argv[3]];
+if (roots[0] === undefined || roots[1] === undefined)
+  throw new Error('usage: npx tsx bench/durable-ab.ts ROOT_A ROOT_B [BURSTS] [FILLS]');
+const bursts = Number(process.argv[4] ?? 20);
+const burst = Number(process.argv[5] ?? 5000);
+const inFlight = 512;
+
+/** This thread's [ns on a CPU, ns runnable but waiting] (Linux). */
+const sched = (): number[] => readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
+const processCpuUs = (): number => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+interface Setup {
+  readonly close: () => Promise<void>;
+  readonly drive: (count: number) => Promise<void>;
+}
+
+async function setUp(root: string, dir: string): Promise<Setup> {
+  const imp = (p: string) => import(pathToFileURL(resolve(root, p)).href);
+  const { Engine } = await imp('src/core/engine/engine.ts');
+  const { CommitPipeline } = await imp('src/server/commit-pipeline.ts');
+  const { DeferredSqliteJournal } = await imp('src/store/deferred-sqlite-journal.ts');
+  const { benchConfig, preTradeBook, BASE_MARK } = await imp('bench/support.ts');
+  const path = join(dir, 'journal.sqlite');
+  const pipeline = await CommitPipeline.start(async () => {
+    const journal = DeferredSqliteJournal.open(path, { durable: true });
+    if (journal.lastSeq() > 0) return { journal, engine: Engine.open(journal) };
+    return { journal, engine: Engine.create(benchConfig(10), { journal }) };
+  });
+  const trader = { account: 'trader' };
+  const maker = { account: 'maker' };
+  const marks = Object.fromEntries(Array.from({ length: 10 }, (_, m) => [`M${m}`, String(BASE_MARK)]));
+  for (const c of [
+    { type: 'prices', timeMs: 1, marks, assets: { ETH: '3000' } },
+    ...preTradeBook(trader, maker),
+  ]) {
+    const r = await pipeline.submit(c);
+    if (!r.ok) throw new Error(`setup rejected: ${r.rejection.code}`);
+  }
+  const sell = { type: 'fill', market: 'M0', buyer: maker, seller: trader, size: '0.002', price: '100' };
+  const buy = { type: 'fill', market: 'M0', buyer: trader, seller: maker, size: '0.002', price: '100' };
+  const drive = async (count: number) => {
+    let next = 0;
+    const client = async () => {
+      while (next < count) {
+        const r = await pipeline.submit(next++ % 2 === 0 ? sell : buy);
+        if (!r.ok) throw new Error(`fill rejected: ${r.rejection.code}`);
+      }
+    };
+    await Promise.all(Array.from({ length: inFlight }, client));
+  };
+  return { drive, close: () => pipeline.close() };
+}
+
+const dirs = roots.map(() => mkdtempSync(join(tmpdir(), 'plimsoll-bench-durable-ab-')));
+try {
+  const setups: Setup[] = [];
+  for (const [j, root] of roots.entries()) setups.push(await setUp(root!, dirs[j]!));
+  for (const s of setups) await s.drive(20_000); // warm-up, an even count: positions as they were
+  const acc = setups.map(() => ({ cpu: 0, wait: 0, all: 0, ms: 0, fills: 0 }));
+  for (let b = 0; b < bursts; b++) {
+    for (const j of b % 2 === 0 ? [0, 1] : [1, 0]) {
+      const s0 = sched();
+      const p0 = processCpuUs();
+      const t0 = performance.now();
+      await setups[j]!.drive(burst);
+      const s1 = sched();
+      const a = acc[j]!;
+      a.all += processCpuUs() - p0;
+      a.ms += performance.now() - t0;
+      a.cpu += (s1[0]! - s0[0]!) / 1e3;
+      a.wait += (s1[1]! - s0[1]!) / 1e3;
+      a.fills += burst;
+    }
+  }
+  for (const [j, a] of acc.entries())
+    process.stdout.write(
+      `${roots[j]}: engine thread CPU ${(a.cpu / a.fills).toFixed(2)} µs/fill, waited for a CPU ${(a.wait / a.fills).toFixed(2)} µs, all threads CPU ${(a.all / a.fills).toFixed(2)} µs; ${(a.fills / a.ms).toFixed(1)} k fills/s\n`,
+    );
+  for (const s of setups) await s.close();
+} finally {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
