@@ -253,9 +253,14 @@ function reservationOf(
   return marketOrdersReservation(state, view, market, orders).totalQuote;
 }
 
+/** The subaccount's leverage cap in `market` (most have none: the empty map is not searched). */
+function capOf(sub: ReadonlySubaccount, market: string): bigint | undefined {
+  return sub.maxLeverage.size > 0 ? sub.maxLeverage.get(market) : undefined;
+}
+
 /** Does the subaccount have resting orders in `market`? (without building their list) */
 function hasOrdersIn(state: ReadonlyEngineState, subKey: string, market: string): boolean {
-  const mine = state.ordersBySub.get(subKey);
+  const mine = state.ordersBySub.size > 0 ? state.ordersBySub.get(subKey) : undefined;
   if (mine !== undefined) for (const o of mine.values()) if (o.market === market) return true;
   return false;
 }
@@ -316,7 +321,7 @@ function refresh(state: ReadonlyEngineState, e: SubEntry): void {
           q.market === m &&
           q.size === p.size &&
           q.entryValue === p.entryValue &&
-          q.cap === sub.maxLeverage.get(m)
+          q.cap === capOf(sub, m)
         ) {
           t = q.terms;
           // the check's patched sums hold when they were computed from these very sums and terms
@@ -543,7 +548,7 @@ export function crossFiguresWithChange(
       im += t.initial;
       if (t.haircutInit !== 0n) hcInit += t.haircutInit;
       freeInit = e.collateral!.init + upnl - hcInit + settlementDelta;
-      const cap = sub.maxLeverage.get(market);
+      const cap = capOf(sub, market);
       e.pending = {
         market,
         size: next.size,
@@ -584,7 +589,7 @@ export function crossFiguresWithChange(
     ? (orders ?? (hasOrdersIn(state, sub.key, market) ? ordersIn(state, sub.key, market) : NO_ORDERS))
     : undefined;
   // no orders there, before or after: nothing reserved to reprice (the common fill)
-  if (list !== undefined && (list.length > 0 || e.reservations.has(market))) {
+  if (list !== undefined && (list.length > 0 || (e.reservations.size > 0 && e.reservations.has(market)))) {
     if (next !== undefined && !isolated) {
       const cross = crossPositions(sub).filter((p) => p.market !== market);
       if (next.size !== 0n) cross.push(next);
