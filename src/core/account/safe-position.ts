@@ -25,6 +25,8 @@ export interface SafeFigures {
 
 const LIMIT = BigInt(SAFE_OPERAND);
 const out: SafeFigures = { notional: 0, pnl: 0, initial: 0, maintenance: 0 };
+/** The size and mark safeRequirement last converted to numbers (read at once by safePositionFigures). */
+const converted = { size: 0, mark: 0 };
 
 /**
  * The figures of a (non-zero) position of `size` and `entryValue` at `mark`, or undefined when
@@ -41,8 +43,9 @@ export function safePositionFigures(
 ): SafeFigures | undefined {
   if (entryValue >= LIMIT || entryValue <= -LIMIT) return undefined;
   if (safeRequirement(market, quoteDecimals, size, mark, capped) === undefined) return undefined;
-  // signedValue(size, mark, 'floor'); safeRequirement checked the operands and the scale
-  const value = mulDivPow10(Number(size), Number(mark), 17 - quoteDecimals, 'floor');
+  // signedValue(size, mark, 'floor'); safeRequirement checked the operands and the scale, and left
+  // them converted (a bigint's conversion to a number is a runtime call, some 50 ns each)
+  const value = mulDivPow10(converted.size, converted.mark, 17 - quoteDecimals, 'floor');
   const pnl = value - Number(entryValue);
   if (!Number.isSafeInteger(pnl)) return undefined; // NaN (did not fit) too
   out.pnl = pnl;
@@ -77,8 +80,11 @@ export function safeRequirement(
   const k = 17 - quoteDecimals; // qty9 × px8 → quote units (margin/notional.ts)
   const s0 = Number(size);
   const s = s0 < 0 ? -s0 : s0;
+  const px = Number(mark);
+  converted.size = s0;
+  converted.mark = px;
   // notionalValue(|size|, mark, 'ceil')
-  const notional = mulDivPow10(s, Number(mark), k, 'ceil');
+  const notional = mulDivPow10(s, px, k, 'ceil');
   if (!Number.isSafeInteger(notional)) return undefined;
   let initial: number;
   let maintenance: number;
