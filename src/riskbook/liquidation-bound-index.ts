@@ -46,9 +46,10 @@
  * an event.
  *
  * Events: the book re-reads every subaccount an event touches (trades, transfers, funding,
- * configuration — `touchedSubaccounts`) at the baseline marks, and the index recomputes those
- * scopes' c and keeps them on an overflow list walked every tick until the next rebuild. Price
- * events need nothing: a tick reads the marks from the state.
+ * configuration — `touchedSubaccounts`) at the baseline marks, and the index keeps those scopes
+ * on an overflow list screened every tick until the next rebuild (their c is not needed until
+ * then: the build computes every c afresh). Price events need nothing: a tick reads the marks
+ * from the state.
  *
  * Rebase: as prices wander from the baseline the walked prefix grows; after a tick that walked
  * more than `autoRebaseAbove` scopes the index re-marks the book and recomputes every c (a
@@ -133,9 +134,6 @@ export class LiquidationBoundIndex implements CandidateFinder {
   private readonly autoRebaseAbove: number | undefined;
   private readonly decideFromRows: boolean;
 
-  /** Per scope: critical move and group (market index of a single-market scope, −1 otherwise). */
-  private crit = new Float64Array(0);
-  private group = new Int32Array(0);
   /** Tick stamp per scope, to visit a scope once per tick. */
   private stamp = new Uint32Array(0);
   private tick = 0;
@@ -428,11 +426,15 @@ export class LiquidationBoundIndex implements CandidateFinder {
     const capMove = scratch.f64(n);
     const single = scratch.i32(n);
     book.bounds(this.tolerance, headroom, sensitivity, capMove, single);
+    // Each scope's (group, bucket) of its critical move, in place of `single`: only the
+    // counting sort reads them (a refreshed scope goes to the overflow list until the next build).
+    const markets = book.marketIds().length;
     for (let s = 0; s < n; s++) {
-      this.crit[s] = criticalMove(headroom[s]!, sensitivity[s]!, capMove[s]!);
-      this.group[s] = single[s]!;
+      const g = single[s]!;
+      const c = criticalMove(headroom[s]!, sensitivity[s]!, capMove[s]!);
+      single[s] = (g >= 0 && g < markets ? g : markets) * (BUCKETS + 1) + bucketOf(c);
     }
-    this.rebuildBuckets(keep);
+    this.rebuildBuckets(keep, single);
     // sensitivity and single are dead now: the rows' magnitudes and cursors reuse them.
     this.buildRows(keep, scratch, terms, headroom, capMove, total, sensitivity, single);
     keep.close();
@@ -513,10 +515,8 @@ export class LiquidationBoundIndex implements CandidateFinder {
     });
   }
 
+  /** Scope s changed (or was released): the overflow list screens it every tick until the next build. */
   private rebound(s: number): void {
-    const b = this.book.scopeBound(s, this.tolerance);
-    this.crit[s] = criticalMove(b.headroom, b.sensitivity, b.capMove);
-    this.group[s] = b.single;
     if (this.inOverflow[s] === 0) {
       this.inOverflow[s] = 1;
       this.overflow.push(s);
@@ -526,15 +526,11 @@ export class LiquidationBoundIndex implements CandidateFinder {
     }
   }
 
-  /** Counting sort of live scopes into (group, bucket); clears the overflow list. */
-  private rebuildBuckets(keep: Alloc): void {
+  /** Counting sort of live scopes into (group, bucket) (`slotOf[s]`); clears the overflow list. */
+  private rebuildBuckets(keep: Alloc, slotOf: Int32Array): void {
     const n = this.book.scopeHigh;
-    const markets = this.book.marketIds().length;
-    const groups = markets + 1;
-    const slot = (s: number): number => {
-      const g = this.group[s]!;
-      return (g >= 0 && g < markets ? g : markets) * (BUCKETS + 1) + bucketOf(this.crit[s]!);
-    };
+    const groups = this.book.marketIds().length + 1;
+    const slot = (s: number): number => slotOf[s]!;
     const offsets = keep.i32(groups * (BUCKETS + 1) + 1);
     let live = 0;
     for (let s = 0; s < n; s++) {
@@ -557,14 +553,8 @@ export class LiquidationBoundIndex implements CandidateFinder {
   }
 
   private ensureCapacity(n: number): void {
-    if (n <= this.crit.length) return;
-    const cap = Math.max(n, this.crit.length * 2, 64);
-    const crit = new Float64Array(cap);
-    crit.set(this.crit);
-    this.crit = crit;
-    const group = new Int32Array(cap);
-    group.set(this.group);
-    this.group = group;
+    if (n <= this.stamp.length) return;
+    const cap = Math.max(n, this.stamp.length * 2, 64);
     const stamp = new Uint32Array(cap);
     stamp.set(this.stamp);
     this.stamp = stamp;

@@ -62,7 +62,7 @@
  * }
  */
 
-import { positionRequirement, type Scope } from '../core/account/figures.ts';
+import { type MaintenanceNumbers, maintenanceNumbers, type Scope } from '../core/account/figures.ts';
 import { scopePendingFundingQuote } from '../core/account/lazy-funding.ts';
 import { assetPricePx8 } from '../core/account/prices.ts';
 import { effectiveAssetWeightPpm } from '../core/collateral/valuation.ts';
@@ -78,6 +78,7 @@ import type {
 import { divRound, PPM, PRICE_DECIMALS, QTY_DECIMALS } from '../core/num/index.ts';
 import { type Alloc, Arena, PLAIN_ALLOC } from './arena.ts';
 import { CertifiedMaintenance, type Decision, LIQUIDATABLE, UNSURE } from './certified-maintenance.ts';
+import { KeyOrdinals } from './key-ordinals.ts';
 import { MaintenanceChecker } from './maintenance-check.ts';
 import { type RemarkColumns, remarkScopes } from './remark-kernel.ts';
 
@@ -91,7 +92,7 @@ const PRICE_INDEPENDENT_RATIO_MODELS: ReadonlySet<string> = new Set([
 /**
  * How fast one slot can move its scope's screen headroom per unit of relative price move:
  * |size|·mark (equity) plus |size|·mark·ratio·(1 + tolerance) (maintenance), so |Δheadroom| ≤
- * this × δ for a move of at most δ. Shared by `bounds` (all scopes) and `scopeBound` (one).
+ * this × δ for a move of at most δ (`bounds`).
  */
 function slotSensitivity(absSize: number, mark: number, k: number, ratio: number): number {
   return absSize * mark * (1 + k * ratio);
@@ -130,6 +131,11 @@ function exactOnly(ms: {
     ms.config.marginAddOns !== undefined ||
     ms.config.option !== undefined
   );
+}
+
+/** Whether the book's slots of this market need no caps: a price-independent ratio, not exact-only. */
+function priceIndependent(ms: ReadonlyMarketState): boolean {
+  return PRICE_INDEPENDENT_RATIO_MODELS.has(ms.model.kind) && !exactOnly(ms);
 }
 
 const QTY_SCALE = 10 ** QTY_DECIMALS;
@@ -355,8 +361,13 @@ class MarketSlots {
   entryQuote: Float64Array;
   /** Exact MM / notional at the last exact refresh (upper bound up to capQuote). */
   mmRatio: Float64Array;
-  /** Notional (quote units) above which mmRatio is no longer a proven bound; +∞ for price-independent models. */
+  /**
+   * Notional (quote units) above which mmRatio is no longer a proven bound; +∞ for
+   * price-independent models. Empty while the market is price-independent and has never been
+   * otherwise (`hasCaps` false): every cap would be +∞ and nothing reads them (8 bytes per slot).
+   */
   capQuote: Float64Array;
+  hasCaps: boolean;
   /** scope index → slot. */
   readonly slotOf: ScopeSlots;
   /** Mark used by the last re-mark, quote units per whole base unit (NaN: no mark). */
@@ -377,7 +388,20 @@ class MarketSlots {
     this.sizeBase = alloc.f64(capacity);
     this.entryQuote = alloc.f64(capacity);
     this.mmRatio = alloc.f64(capacity);
-    this.capQuote = alloc.f64(capacity);
+    this.hasCaps = !priceIndependent;
+    this.capQuote = alloc.f64(this.hasCaps ? capacity : 0);
+  }
+
+  /** Cap of slot i (+∞ when the market holds no caps). */
+  capOf(i: number): number {
+    return this.hasCaps ? this.capQuote[i]! : Number.POSITIVE_INFINITY;
+  }
+
+  /** The market may depend on notional from now on: its caps, +∞ for the slots it holds. */
+  ensureCaps(): void {
+    if (this.hasCaps) return;
+    this.capQuote = this.alloc.f64(this.scope.length).fill(Number.POSITIVE_INFINITY);
+    this.hasCaps = true;
   }
 
   add(scope: number, sizeBase: number, entryQuote: number, mmRatio: number, capQuote: number): void {
@@ -388,7 +412,7 @@ class MarketSlots {
     this.sizeBase[i] = sizeBase;
     this.entryQuote[i] = entryQuote;
     this.mmRatio[i] = mmRatio;
-    this.capQuote[i] = capQuote;
+    if (this.hasCaps) this.capQuote[i] = capQuote;
     this.slotOf.set(scope, i);
   }
 
@@ -404,7 +428,7 @@ class MarketSlots {
       this.sizeBase[i] = this.sizeBase[last]!;
       this.entryQuote[i] = this.entryQuote[last]!;
       this.mmRatio[i] = this.mmRatio[last]!;
-      this.capQuote[i] = this.capQuote[last]!;
+      if (this.hasCaps) this.capQuote[i] = this.capQuote[last]!;
       this.slotOf.set(moved, i);
     }
   }
@@ -421,7 +445,7 @@ class MarketSlots {
     this.sizeBase = g64(this.sizeBase);
     this.entryQuote = g64(this.entryQuote);
     this.mmRatio = g64(this.mmRatio);
-    this.capQuote = g64(this.capQuote);
+    if (this.hasCaps) this.capQuote = g64(this.capQuote);
   }
 }
 
@@ -464,15 +488,20 @@ export class RiskBook implements HolderIndex {
   private readonly marketLists = new MarketLists();
   /**
    * Cross scope per subaccount ordinal (scope + 1; 0 = none). Keyed through `ordinal`, so a build
-   * inserts each key into one Map, not two (a second million-entry Map was ~30 MB and a third of
-   * `allocateScope`'s time).
+   * inserts each key into one table, not two.
    */
   private crossByOrdinal = new Int32Array(0);
-  private readonly isolatedScopes = new Map<string, Map<string, number>>();
+  /**
+   * A subaccount's isolated scopes as a chain in the order they were allocated (a Map of them per
+   * subaccount was ~130 bytes of heap and an allocation per subaccount with an isolated
+   * position): the first per ordinal and the next per scope, each scope + 1 (0 = none).
+   */
+  private isoFirst = new Int32Array(0);
+  private isoNext: Int32Array = new Int32Array(0);
   /** First-seen order of subaccounts (= state order when fed by fromState/sync); never shrinks. */
-  private readonly ordinal = new Map<string, number>();
+  private readonly ordinal = new KeyOrdinals();
   /** Per scope, its subaccount's ordinal (so confirmation sorts numbers, not keys). */
-  private scopeOrdinal: number[] = [];
+  private scopeOrdinal: Int32Array = new Int32Array(0);
 
   // Non-settlement collateral assets, one column each.
   private readonly assetIds: string[] = [];
@@ -524,10 +553,10 @@ export class RiskBook implements HolderIndex {
     // Every column of the build from one allocation (see Arena), sized exactly: the scope
     // columns, one per held asset, and per market its slot columns and scope → slot map.
     const cap = Math.max(scopes, 64);
-    let bytes = 3 * Arena.size(8 * cap) + Arena.size(4 * cap) + 2 * held.size * Arena.size(8 * cap);
+    let bytes = 3 * Arena.size(8 * cap) + 3 * Arena.size(4 * cap) + 2 * held.size * Arena.size(8 * cap);
     for (const m of state.markets.values()) {
       const n = Math.max(16, m.holders.size);
-      bytes += 4 * Arena.size(8 * n) + Arena.size(4 * n) + Arena.size(4 * cap);
+      bytes += (priceIndependent(m) ? 3 : 4) * Arena.size(8 * n) + Arena.size(4 * n) + Arena.size(4 * cap);
     }
     const base = book.alloc;
     const arena = new Arena(base, base === SHARED, bytes);
@@ -540,13 +569,19 @@ export class RiskBook implements HolderIndex {
     book.scopeOf = new Array(cap);
     book.scopeRef = new Array(cap);
     book.scopeMarkets = new Array(cap);
-    book.scopeOrdinal = new Array(cap);
+    book.ordinal.reserve(state.subaccounts.size);
+    book.ensureOrdinalCapacity(state.subaccounts.size);
     // A subaccount holds at most one position per market, so a market's holders bound its
     // slots: reserving them up front avoids the doubling copies (and the freed buffers the
     // allocator keeps resident) of a build grown slot by slot.
-    for (const m of state.markets.values()) book.ensureMarket(m, Math.max(16, m.holders.size));
+    book.building = new Map();
+    for (const [id, ms] of state.markets) {
+      const m = book.ensureMarket(ms, Math.max(16, ms.holders.size));
+      book.building.set(id, { ms, m, exact: exactOnly(ms) });
+    }
     book.readPrices(state);
     for (const [key, sub] of state.subaccounts) book.refreshOne(state, key, sub, true);
+    book.building = undefined;
     arena.close();
     book.alloc = base;
     return book;
@@ -929,8 +964,7 @@ export class RiskBook implements HolderIndex {
 
   /** Float figures of one scope, or undefined if the book does not hold it. */
   screen(key: string, scope: Scope): ScopeScreen | undefined {
-    const s =
-      scope.kind === 'cross' ? this.crossScopeOf(key) : this.isolatedScopes.get(key)?.get(scope.market);
+    const s = scope.kind === 'cross' ? this.crossScopeOf(key) : this.isolatedScopeOf(key, scope.market);
     return s === undefined ? undefined : this.describeScope(s);
   }
 
@@ -1039,8 +1073,8 @@ export class RiskBook implements HolderIndex {
     const out: number[] = [];
     const cs = this.crossScopeOf(key);
     if (cs !== undefined) out.push(cs);
-    const iso = this.isolatedScopes.get(key);
-    if (iso) for (const s of iso.values()) out.push(s);
+    const o = this.ordinal.get(key);
+    if (o !== undefined) this.isolatedOf(o, out);
     return out;
   }
 
@@ -1249,41 +1283,6 @@ export class RiskBook implements HolderIndex {
     }
   }
 
-  /** `bounds` for one scope (after a refresh), reading its slots; `single` as in `bounds`. */
-  scopeBound(
-    s: number,
-    tolerance: number,
-  ): { headroom: number; sensitivity: number; capMove: number; single: number } {
-    const k = 1 + tolerance;
-    let sensitivity = 0;
-    let capMove = Number.POSITIVE_INFINITY;
-    let other = false;
-    for (let a = 0; a < this.assetIds.length; a++) {
-      const w = this.assetWeighted[a]![s]!;
-      if (w !== 0) {
-        sensitivity += Math.abs(w) * this.assetPriceQuote[a]!;
-        other = true;
-      }
-    }
-    const mkts = this.scopeMarkets[s]!;
-    for (const mi of mkts) {
-      const m = this.markets[mi]!;
-      const i = m.slotOf.get(s)!;
-      const aq = Math.abs(m.sizeBase[i]!);
-      sensitivity += slotSensitivity(aq, m.markQuote, k, m.mmRatio[i]!);
-      if (!m.priceIndependent) {
-        const room = capRoom(m.capQuote[i]!, aq, m.markQuote);
-        if (!(room >= capMove)) capMove = room;
-      }
-    }
-    return {
-      headroom: this.equityQuote[s]! - (this.mmQuote[s]! * k + this.epsilonQuote),
-      sensitivity,
-      capMove,
-      single: !other && mkts.length === 1 ? mkts[0]! : -1,
-    };
-  }
-
   // ---- internals ----
 
   /** Adds (or with absolute=false, adds the change of) every slot's contribution at `markOrDelta`. */
@@ -1333,15 +1332,17 @@ export class RiskBook implements HolderIndex {
     /** The book has no scope of this key yet (a build): skips the lookups that must miss. */
     fresh = false,
   ): void {
-    const iso = fresh ? undefined : this.isolatedScopes.get(key);
+    const ord = fresh ? undefined : this.ordinal.get(key);
+    const iso = ord === undefined ? undefined : this.isolatedOf(ord, []);
     if (!sub) {
       const cs = this.crossScopeOf(key);
       if (cs !== undefined) this.releaseScope(cs);
-      if (iso) for (const s of [...iso.values()]) this.releaseScope(s);
+      if (iso) for (const s of iso) this.releaseScope(s);
       return;
     }
     let cs = fresh ? undefined : this.crossScopeOf(key);
     if (cs === undefined) cs = this.allocateScope(key, CROSS);
+    const o = this.scopeOrdinal[cs]!;
     this.clearScope(cs);
     this.scopeRef[cs] = sub.ref;
     this.certOk[cs] = sub.portfolioMargin === true ? 0 : 1;
@@ -1361,8 +1362,8 @@ export class RiskBook implements HolderIndex {
         continue;
       }
       if (!fresh) (wanted ??= new Set()).add(p.market);
-      let s = fresh ? undefined : this.isolatedScopes.get(key)?.get(p.market);
-      if (s === undefined) s = this.allocateScope(key, { kind: 'isolated', market: p.market });
+      let s = fresh ? undefined : this.isolatedScopeOf(key, p.market);
+      if (s === undefined) s = this.allocateScope(key, { kind: 'isolated', market: p.market }, o);
       this.clearScope(s);
       this.scopeRef[s] = sub.ref;
       this.certOk[s] = 1;
@@ -1373,17 +1374,22 @@ export class RiskBook implements HolderIndex {
       this.recompute(s);
     }
     this.recompute(cs);
-    const isoNow = fresh ? undefined : this.isolatedScopes.get(key);
-    if (isoNow) {
-      for (const [market, s] of [...isoNow]) if (!wanted?.has(market)) this.releaseScope(s);
+    if (iso) {
+      for (const s of iso) {
+        const sc = this.scopeOf[s]!;
+        if (sc.kind === 'isolated' && !wanted?.has(sc.market)) this.releaseScope(s);
+      }
     }
   }
 
   private addSlot(state: ReadonlyEngineState, sub: ReadonlySubaccount, s: number, p: ReadonlyPosition): void {
-    const ms = state.markets.get(p.market)!;
-    const m = this.ensureMarket(ms);
+    // A build reads each market's state, slots and kind once (`building`), not once per position.
+    const b = this.building?.get(p.market);
+    const ms = b !== undefined ? b.ms : state.markets.get(p.market)!;
+    const m = b !== undefined ? b.m : this.ensureMarket(ms);
+    const exact = b !== undefined ? b.exact : exactOnly(ms);
     const mark = ms.markPx8;
-    if (exactOnly(ms) || sub.portfolioMargin === true) {
+    if (exact || sub.portfolioMargin === true) {
       // No per-slot ratio bounds these (see exactOnly; a portfolio scope has one requirement for
       // the whole book). An infinite ratio makes the scope's MM +∞ — or NaN (0·∞, ∞ − ∞ in
       // incremental re-marks), which screens as a candidate too — so it is always confirmed
@@ -1397,21 +1403,26 @@ export class RiskBook implements HolderIndex {
     let ratio = Number.NaN;
     let cap = Number.POSITIVE_INFINITY;
     if (mark !== undefined) {
-      const lev = sub.maxLeverage.get(p.market);
-      const r = positionRequirement(state, ms, p.size, mark, lev);
-      ratio = r.notionalQuote > 0n ? Number(r.maintenanceQuote) / Number(r.notionalQuote) : 0;
+      const lev = sub.maxLeverage.size === 0 ? undefined : sub.maxLeverage.get(p.market);
+      // Number(MM) / Number(notional) of positionRequirement, without its bigints (figures.ts).
+      const r = maintenanceNumbers(state, ms, p.size, mark, lev, this.req);
+      ratio = r.notional > 0 ? r.maintenance / r.notional : 0;
       if (!m.priceIndependent) {
         const bandMark = this.bandMarkOf(mark);
-        const rb = positionRequirement(state, ms, p.size, bandMark, lev);
-        if (rb.notionalQuote > 0n)
-          ratio = Math.max(ratio, Number(rb.maintenanceQuote) / Number(rb.notionalQuote));
-        cap = Number(rb.notionalQuote);
+        const rb = maintenanceNumbers(state, ms, p.size, bandMark, lev, this.req);
+        if (rb.notional > 0) ratio = Math.max(ratio, rb.maintenance / rb.notional);
+        cap = rb.notional;
       }
     }
     m.add(s, Number(p.size) / QTY_SCALE, Number(p.entryValue), ratio, cap);
     this.scopeMarkets[s] = this.marketLists.append(this.scopeMarkets[s]!, m.index);
     this.posCount[s]! += 1;
   }
+
+  /** `maintenanceNumbers`' result, reused (read at once). */
+  private readonly req: MaintenanceNumbers = { notional: 0, maintenance: 0 };
+  /** Per market id during `fromState`: its state, its slots and whether it is exact-only. */
+  private building: Map<string, { ms: ReadonlyMarketState; m: MarketSlots; exact: boolean }> | undefined;
 
   /** mark × (1 + band), rounded up; the last one is kept (a build asks for the same few marks millions of times). */
   private bandMarkFor: bigint | undefined;
@@ -1499,7 +1510,8 @@ export class RiskBook implements HolderIndex {
     }
   }
 
-  private allocateScope(key: string, scope: Scope): number {
+  /** Allocates a scope of `key`; an isolated one may be given its subaccount's ordinal (`ord`). */
+  private allocateScope(key: string, scope: Scope, ord?: number): number {
     let s = this.freeScopes.pop();
     if (s === undefined) {
       s = this.high++;
@@ -1511,26 +1523,32 @@ export class RiskBook implements HolderIndex {
     this.posCount[s] = 0;
     this.equityQuote[s] = 0;
     this.mmQuote[s] = 0;
-    if (scope.kind === 'cross') {
-      let o = this.ordinal.get(key);
-      if (o === undefined) {
-        o = this.ordinal.size;
-        this.ordinal.set(key, o);
+    this.isoNext[s] = 0;
+    const o = ord ?? this.ordinal.add(key);
+    this.ensureOrdinalCapacity(o + 1);
+    this.scopeOrdinal[s] = o;
+    if (scope.kind === 'cross') this.crossByOrdinal[o] = s + 1;
+    else {
+      // appended, so a subaccount's isolated scopes keep the order they were allocated in
+      let t = this.isoFirst[o]!;
+      if (t === 0) this.isoFirst[o] = s + 1;
+      else {
+        while (this.isoNext[t - 1] !== 0) t = this.isoNext[t - 1]!;
+        this.isoNext[t - 1] = s + 1;
       }
-      if (o >= this.crossByOrdinal.length) {
-        const next = new Int32Array(Math.max(o + 1, this.crossByOrdinal.length * 2, this.capacity, 64));
-        next.set(this.crossByOrdinal);
-        this.crossByOrdinal = next;
-      }
-      this.crossByOrdinal[o] = s + 1;
-      this.scopeOrdinal[s] = o;
-    } else {
-      let m = this.isolatedScopes.get(key);
-      if (!m) this.isolatedScopes.set(key, (m = new Map()));
-      m.set(scope.market, s);
-      this.scopeOrdinal[s] = this.ordinal.get(key) ?? Number.MAX_SAFE_INTEGER;
     }
     return s;
+  }
+
+  private ensureOrdinalCapacity(n: number): void {
+    if (n <= this.crossByOrdinal.length) return;
+    const cap = Math.max(n, this.crossByOrdinal.length * 2, 64);
+    const cross = new Int32Array(cap);
+    cross.set(this.crossByOrdinal);
+    this.crossByOrdinal = cross;
+    const first = new Int32Array(cap);
+    first.set(this.isoFirst);
+    this.isoFirst = first;
   }
 
   /** The subaccount's cross scope, if the book holds one. */
@@ -1541,20 +1559,43 @@ export class RiskBook implements HolderIndex {
     return v === 0 ? undefined : v - 1;
   }
 
+  /** The isolated scopes of ordinal `o`, appended to `out` in the order they were allocated. */
+  private isolatedOf(o: number, out: number[]): number[] {
+    if (o >= this.isoFirst.length) return out;
+    for (let t = this.isoFirst[o]!; t !== 0; t = this.isoNext[t - 1]!) out.push(t - 1);
+    return out;
+  }
+
+  /** The subaccount's isolated scope on `market`, if the book holds one. */
+  private isolatedScopeOf(key: string, market: string): number | undefined {
+    const o = this.ordinal.get(key);
+    if (o === undefined || o >= this.isoFirst.length) return undefined;
+    for (let t = this.isoFirst[o]!; t !== 0; t = this.isoNext[t - 1]!) {
+      const sc = this.scopeOf[t - 1]!;
+      if (sc.kind === 'isolated' && sc.market === market) return t - 1;
+    }
+    return undefined;
+  }
+
   private releaseScope(s: number): void {
-    const key = this.scopeKey[s]!;
     const scope = this.scopeOf[s]!;
+    const o = this.scopeOrdinal[s]!;
     this.clearScope(s);
     this.equityQuote[s] = 0;
     this.mmQuote[s] = 0;
     this.scopeKey[s] = undefined;
     this.scopeRef[s] = undefined;
     this.scopeOf[s] = CROSS;
-    if (scope.kind === 'cross') this.crossByOrdinal[this.ordinal.get(key)!] = 0;
+    if (scope.kind === 'cross') this.crossByOrdinal[o] = 0;
     else {
-      const m = this.isolatedScopes.get(key)!;
-      m.delete(scope.market);
-      if (m.size === 0) this.isolatedScopes.delete(key);
+      // unlink s from its subaccount's chain
+      if (this.isoFirst[o] === s + 1) this.isoFirst[o] = this.isoNext[s]!;
+      else {
+        let t = this.isoFirst[o]!;
+        while (this.isoNext[t - 1] !== s + 1) t = this.isoNext[t - 1]!;
+        this.isoNext[t - 1] = this.isoNext[s]!;
+      }
+      this.isoNext[s] = 0;
     }
     this.freeScopes.push(s);
   }
@@ -1570,9 +1611,14 @@ export class RiskBook implements HolderIndex {
     this.settleQuote = g(this.settleQuote);
     this.equityQuote = g(this.equityQuote);
     this.mmQuote = g(this.mmQuote);
-    const pc = this.alloc.i32(cap);
-    pc.set(this.posCount);
-    this.posCount = pc;
+    const gi = (a: Int32Array) => {
+      const b = this.alloc.i32(cap);
+      b.set(a);
+      return b;
+    };
+    this.posCount = gi(this.posCount);
+    this.scopeOrdinal = gi(this.scopeOrdinal);
+    this.isoNext = gi(this.isoNext);
     this.assetWeighted = this.assetWeighted.map(g);
     this.assetCert = this.assetCert.map(g);
     const ok = new Uint8Array(cap);
@@ -1584,7 +1630,7 @@ export class RiskBook implements HolderIndex {
   private ensureMarket(ms: ReadonlyMarketState, capacity = 16): MarketSlots {
     const id = ms.config.id;
     let m = this.marketById.get(id);
-    const independent = PRICE_INDEPENDENT_RATIO_MODELS.has(ms.model.kind) && !exactOnly(ms);
+    const independent = priceIndependent(ms);
     if (!m) {
       m = new MarketSlots(id, this.markets.length, independent, capacity, this.alloc, this.capacity);
       m.markQuote = this.markQuoteOf(ms);
@@ -1594,6 +1640,7 @@ export class RiskBook implements HolderIndex {
       // A model change (market_configured) refreshes every holder; a market whose model may
       // depend on notional keeps capped slots from then on (conservative).
       m.priceIndependent = independent;
+      if (!independent) m.ensureCaps();
     }
     return m;
   }
@@ -1651,7 +1698,7 @@ export class RiskBook implements HolderIndex {
         sizeBase: m.sizeBase[i]!,
         entryQuote: m.entryQuote[i]!,
         mmRatio: m.mmRatio[i]!,
-        capQuote: m.capQuote[i]!,
+        capQuote: m.capOf(i),
       };
     });
     positions.sort((a, b) => (a.market < b.market ? -1 : a.market > b.market ? 1 : 0));
