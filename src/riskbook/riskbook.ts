@@ -1350,9 +1350,12 @@ export class RiskBook implements HolderIndex {
     this.settleQuote[cs] = Number(
       (sub.balances.get(this.settlementId) ?? 0n) + scopePendingFundingQuote(state, sub, CROSS),
     );
-    for (const [assetId, balance] of sub.balances) {
-      if (assetId === this.settlementId || balance === 0n) continue;
-      this.setWeighted(state, sub, cs, assetId, balance);
+    // (most subaccounts hold the settlement asset alone: no iteration)
+    if (sub.balances.size > 1 || !sub.balances.has(this.settlementId)) {
+      for (const [assetId, balance] of sub.balances) {
+        if (assetId === this.settlementId || balance === 0n) continue;
+        this.setWeighted(state, sub, cs, assetId, balance);
+      }
     }
     let wanted: Set<string> | undefined;
     for (const p of sub.positions.values()) {
@@ -1402,19 +1405,20 @@ export class RiskBook implements HolderIndex {
     }
     let ratio = Number.NaN;
     let cap = Number.POSITIVE_INFINITY;
+    const size = Number(p.size);
     if (mark !== undefined) {
       const lev = sub.maxLeverage.size === 0 ? undefined : sub.maxLeverage.get(p.market);
       // Number(MM) / Number(notional) of positionRequirement, without its bigints (figures.ts).
-      const r = maintenanceNumbers(state, ms, p.size, mark, lev, this.req);
+      const r = maintenanceNumbers(state, ms, p.size, size, mark, this.numberOf(mark), lev, this.req);
       ratio = r.notional > 0 ? r.maintenance / r.notional : 0;
       if (!m.priceIndependent) {
         const bandMark = this.bandMarkOf(mark);
-        const rb = maintenanceNumbers(state, ms, p.size, bandMark, lev, this.req);
+        const rb = maintenanceNumbers(state, ms, p.size, size, bandMark, this.bandMarkNumber, lev, this.req);
         if (rb.notional > 0) ratio = Math.max(ratio, rb.maintenance / rb.notional);
         cap = rb.notional;
       }
     }
-    m.add(s, Number(p.size) / QTY_SCALE, Number(p.entryValue), ratio, cap);
+    m.add(s, size / QTY_SCALE, Number(p.entryValue), ratio, cap);
     this.scopeMarkets[s] = this.marketLists.append(this.scopeMarkets[s]!, m.index);
     this.posCount[s]! += 1;
   }
@@ -1427,12 +1431,25 @@ export class RiskBook implements HolderIndex {
   /** mark × (1 + band), rounded up; the last one is kept (a build asks for the same few marks millions of times). */
   private bandMarkFor: bigint | undefined;
   private bandMarkValue = 0n;
+  private bandMarkNumber = 0;
   private bandMarkOf(mark: bigint): bigint {
     if (mark !== this.bandMarkFor) {
       this.bandMarkFor = mark;
       this.bandMarkValue = mark + divRound(mark * this.bandPpm, PPM, 'ceil');
+      this.bandMarkNumber = Number(this.bandMarkValue);
     }
     return this.bandMarkValue;
+  }
+
+  /** Number(mark), the last one kept (as `bandMarkOf`). */
+  private numberFor: bigint | undefined;
+  private numberValue = 0;
+  private numberOf(mark: bigint): number {
+    if (mark !== this.numberFor) {
+      this.numberFor = mark;
+      this.numberValue = Number(mark);
+    }
+    return this.numberValue;
   }
 
   /** Equity and MM of one scope from its arrays at the book's current marks and prices. */

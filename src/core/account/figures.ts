@@ -30,7 +30,7 @@ import {
 import { positiveHealthHaircut } from './pnl-haircut.ts';
 import { portfolioFiguresQuote } from './portfolio-scope.ts';
 import { assetPricePx8, markOf, type PositionLite } from './prices.ts';
-import { safePositionFigures, safeRequirement } from './safe-position.ts';
+import { safeMaintenanceOf, safePositionFigures, safeRequirement } from './safe-position.ts';
 
 let safeFiguresEnabled = true;
 /** Turns the safe-integer path off (every position priced in bigints) or back on: for tests. */
@@ -209,27 +209,35 @@ export interface MaintenanceNumbers {
 
 /**
  * positionRequirement's notional and maintenance as numbers — exactly Number() of its bigints —
- * written into `out`. Where the safe-integer path covers the position its results are those
- * numbers already (safe integers), so no bigint is made: the risk book's build (riskbook
- * `addSlot`) reads these two for every position of a million-account state, twice on a
- * bracket market, and the six bigints per call were a third of its cost and garbage.
+ * written into `out`; `sizeNumber` and `markNumber` are Number(size) and Number(markPx8), which
+ * the caller converts once for many calls. Where the safe-integer path covers the position
+ * (safe-position.ts safeMaintenanceOf) no bigint is made: the risk book's build (riskbook
+ * `addSlot`) reads these two for every position of a million-account state, twice on a bracket
+ * market, and positionRequirement's bigints (and its initial requirement) were a third of its
+ * cost and of its garbage.
  */
 export function maintenanceNumbers(
   state: ReadonlyEngineState,
   market: ReadonlyMarketState,
   size: bigint,
+  sizeNumber: number,
   markPx8: bigint,
+  markNumber: number,
   maxLeverage: bigint | undefined,
   out: MaintenanceNumbers,
 ): MaintenanceNumbers {
-  if (safeFiguresEnabled) {
-    const fast = safeRequirement(market, state.settlement.decimals, size, markPx8, maxLeverage !== undefined);
-    if (fast !== undefined) {
-      out.notional = fast.notional;
-      out.maintenance = fast.maintenance;
-      return out;
-    }
-  }
+  if (
+    safeFiguresEnabled &&
+    safeMaintenanceOf(
+      market,
+      state.settlement.decimals,
+      sizeNumber,
+      markNumber,
+      maxLeverage !== undefined,
+      out,
+    )
+  )
+    return out;
   const r = positionRequirement(state, market, size, markPx8, maxLeverage);
   out.notional = Number(r.notionalQuote);
   out.maintenance = Number(r.maintenanceQuote);

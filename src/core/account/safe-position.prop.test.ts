@@ -4,7 +4,9 @@
  * (positionFiguresExact): the same object, key for key and to the unit, on random markets
  * (fixed, bracket and size-premium models, linear and inverse, entry-based requirements, leverage caps, close
  * fees, quote scales 0–18) and random positions, aligned or arbitrary, up to far beyond 2^53.
- * The engine-level check is figures-cache.prop.test.ts and the seeded mixed run.
+ * The engine-level check is figures-cache.prop.test.ts and the seeded mixed run. The same
+ * comparisons cover `maintenanceNumbers` (the risk book's build: safeMaintenanceOf on sizes and
+ * marks given as numbers) against Number() of the bigint requirement.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +15,7 @@ import type { MarginModelConfig } from '../model/config.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState, ReadonlySubaccount } from '../model/state.ts';
 import { formatDecimal } from '../num/index.ts';
 import {
+  maintenanceNumbers,
   positionFiguresAt,
   positionFiguresExact,
   positionRequirement,
@@ -128,8 +131,15 @@ describe('safe-integer position figures', () => {
           const got = positionFiguresAt(state, market, sub, p, 0n, new Map([['X', mark]]));
           const gotReq = positionRequirement(state, market, size, mark, cap);
           const gotEntryReq = positionRequirement(state, market, size, mark, cap, entryValue);
+          const nums = { notional: -1, maintenance: -1 };
+          maintenanceNumbers(state, market, size, Number(size), mark, Number(mark), cap, nums);
           setSafePositionFigures(false);
           try {
+            const r = positionRequirement(state, market, size, mark, cap);
+            expect(nums).toEqual({
+              notional: Number(r.notionalQuote),
+              maintenance: Number(r.maintenanceQuote),
+            });
             const want = positionFiguresExact(state, market, sub, p, 0n, mark);
             expect(Object.keys(got)).toEqual(Object.keys(want));
             expect(got).toEqual(want);
@@ -232,9 +242,16 @@ function compareRequirement(
   const fast = safeRequirement(market, qd, size, mark, false);
   const answered = fast !== undefined;
   const got = positionRequirement(state, market, size, mark, undefined);
+  const nums = { notional: -1, maintenance: -1 };
+  maintenanceNumbers(state, market, size, Number(size), mark, Number(mark), undefined, nums);
   setSafePositionFigures(false);
   try {
-    expect(got).toEqual(positionRequirement(state, market, size, mark, undefined));
+    const want = positionRequirement(state, market, size, mark, undefined);
+    expect(got).toEqual(want);
+    expect(nums).toEqual({
+      notional: Number(want.notionalQuote),
+      maintenance: Number(want.maintenanceQuote),
+    });
   } finally {
     setSafePositionFigures(true);
   }

@@ -231,3 +231,71 @@ function compileSafeModel(model: MarginModel): SafeModel | null {
   }
   return null;
 }
+
+/**
+ * safeRequirement's notional and maintenance, written to `out`, for a position of `size` (qty9)
+ * at `mark` (px8) given as numbers — Number() of the bigints — so a caller pricing many
+ * positions converts each size and mark once: the risk book's build (riskbook `addSlot`) prices
+ * every position at its market's mark and, on a bracket market, at the mark × (1 + band) too.
+ * False (`out` untouched) where safeRequirement returns undefined for the maintenance's sake;
+ * the initial requirement is not computed, so a position whose initial alone does not fit is
+ * still answered (its maintenance is exact all the same). Same arithmetic as safeRequirement;
+ * safe-position.prop.test.ts checks both against the bigint computation.
+ */
+export function safeMaintenanceOf(
+  market: ReadonlyMarketState,
+  quoteDecimals: number,
+  size: number,
+  mark: number,
+  capped: boolean,
+  out: { notional: number; maintenance: number },
+): boolean {
+  const cfg = market.config;
+  if (
+    capped ||
+    cfg.contractType === 'inverse' ||
+    cfg.option !== undefined ||
+    cfg.marginAddOns !== undefined ||
+    cfg.requirementOn === 'entry'
+  )
+    return false;
+  const model = safeModelOf(market.model);
+  if (model === undefined) return false;
+  if (!Number.isInteger(quoteDecimals) || quoteDecimals < 0 || quoteDecimals > 17) return false;
+  // Number() of an integer bigint is ≥ 2^52 exactly when the bigint is (2^52 is a double and the
+  // conversion is monotonic), so these are safeRequirement's bounds on the bigints
+  if (!(mark >= 0 && mark < SAFE_OPERAND && size < SAFE_OPERAND && size > -SAFE_OPERAND)) return false;
+  const k = 17 - quoteDecimals;
+  const s = size < 0 ? -size : size;
+  const notional = mulDivPow10(s, mark, k, 'ceil');
+  if (!Number.isSafeInteger(notional)) return false;
+  let maintenance: number;
+  switch (model.kind) {
+    case FIXED:
+      maintenance = mulDivPow10(notional, model.maintenancePpm, 6, 'ceil');
+      break;
+    case BRACKETS: {
+      const caps = model.caps;
+      let b = 0;
+      while (b < caps.length - 1 && !(notional < caps[b]!)) b++;
+      const amountQ = model.amountQ[b]!;
+      if (!ppmParts(notional, model.maintenancePpm[b]!) || !Number.isSafeInteger(amountQ)) return false;
+      const mm = PPM_PARTS.q - amountQ + (PPM_PARTS.rem > model.amountRem[b]! ? 1 : 0);
+      maintenance = Math.max(mm, 0);
+      break;
+    }
+    case SQRT_SIZE: {
+      const root = isqrtSafe(s * 10 + 1);
+      const term = root * model.imfFactorPpm;
+      if (!Number.isSafeInteger(term)) return false;
+      const premium = (term - (term % 1e5)) / 1e5;
+      if (!ppmParts(notional, premiumRatio(model.maintenancePpm, premium))) return false;
+      maintenance = PPM_PARTS.rem > 0 ? PPM_PARTS.q + 1 : PPM_PARTS.q;
+      break;
+    }
+  }
+  if (!Number.isSafeInteger(maintenance)) return false;
+  out.notional = notional;
+  out.maintenance = maintenance;
+  return true;
+}
