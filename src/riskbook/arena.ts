@@ -3,9 +3,22 @@
  * starts marking the whole heap each time external memory grows 64 MB past its level at the
  * last mark-compact: at a million accounts the ~0.25 GB of columns a build allocates one by one
  * start several full marks of a 1.3 GB heap that free nothing. Taken from one allocation they
- * count once. Used by the risk book's build (./riskbook.ts `fromState`) and the liquidation
- * bound index's (./liquidation-bound-index.ts `build`).
+ * count once — or, shared (BUILD_SHARED below), not at all. Used by the risk book's build
+ * (./riskbook.ts `fromState`) and the liquidation bound index's (./liquidation-bound-index.ts
+ * `build`).
  */
+
+/**
+ * Whether builds carve their arenas from SharedArrayBuffers even when nothing shares them. V8
+ * (Node 20, V8 11.3) counts a plain ArrayBuffer's bytes as external memory, and a build's one
+ * growth of a few hundred MB still starts a full mark-compact of the heap — at a million
+ * accounts a 1.3 GB heap of state, 0.7–2.2 s on the loaded machine (load average 4–9), freeing
+ * ~20 MB. A SharedArrayBuffer's backing store is not counted there (measured: with the bound
+ * index's two arenas shared, the open of bench/open-profile.ts at a million accounts ran no
+ * mark-compact at all). Typed arrays read and write the same on either; a V8 that counted
+ * shared memory too would only bring the collection back.
+ */
+export const BUILD_SHARED = true;
 
 /** Typed-array allocation (plain, shared, or carved from an Arena). */
 export interface Alloc {

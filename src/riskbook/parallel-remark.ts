@@ -164,7 +164,7 @@ export class ParallelRemark {
     for (const m of c.markets) views.push(m.scope, m.size, m.entry, m.ratio, m.cap);
     const need = 1 + 4 * c.markets.length + 2 * c.assets.length;
     if (this.workers.length > 0) {
-      if (views.some((v) => !(v.buffer instanceof SharedArrayBuffer)))
+      if (!book.shared || views.some((v) => !(v.buffer instanceof SharedArrayBuffer)))
         throw new Error('parallel re-mark: the book was not built with shared: true');
       if (
         views.length !== this.sent.length ||

@@ -76,7 +76,7 @@ import type {
   ReadonlySubaccount,
 } from '../core/model/state.ts';
 import { divRound, PPM, PRICE_DECIMALS, QTY_DECIMALS } from '../core/num/index.ts';
-import { type Alloc, Arena, PLAIN_ALLOC } from './arena.ts';
+import { type Alloc, Arena, BUILD_SHARED, PLAIN_ALLOC } from './arena.ts';
 import { CertifiedMaintenance, type Decision, LIQUIDATABLE, UNSURE } from './certified-maintenance.ts';
 import { KeyOrdinals } from './key-ordinals.ts';
 import { MaintenanceChecker } from './maintenance-check.ts';
@@ -528,8 +528,16 @@ export class RiskBook implements HolderIndex {
     if (!(band >= 0 && band < 100)) throw new RangeError(`priceBand ${band} must be in [0, 100)`);
     this.bandPpm = BigInt(Math.ceil(band * PPM_NUMBER));
     this.epsilonQuote = opts.epsilonQuote ?? 10 ** Math.max(0, this.quoteDecimals - 2);
-    this.alloc = opts.shared === true ? SHARED : PLAIN;
+    this.shared = opts.shared === true;
+    this.alloc = this.shared ? SHARED : PLAIN;
   }
+
+  /**
+   * Whether the book was built with `shared: true`: every column on SharedArrayBuffers, then and
+   * after any growth. (A build carves its columns from a shared arena either way, ./arena.ts
+   * BUILD_SHARED; only a shared book keeps them shared as it grows.)
+   */
+  readonly shared: boolean;
 
   /**
    * Builds the book from a state: every subaccount is read exactly once.
@@ -559,7 +567,8 @@ export class RiskBook implements HolderIndex {
       bytes += (priceIndependent(m) ? 3 : 4) * Arena.size(8 * n) + Arena.size(4 * n) + Arena.size(4 * cap);
     }
     const base = book.alloc;
-    const arena = new Arena(base, base === SHARED, bytes);
+    // Shared in any case: a SharedArrayBuffer does not count as external memory (./arena.ts).
+    const arena = new Arena(base, BUILD_SHARED || base === SHARED, bytes);
     book.alloc = arena;
     book.ensureScopeCapacity(scopes);
     // The per-scope JS arrays too: filled in order, an array made with its length is as fast
