@@ -4,6 +4,7 @@
  * of the integer (units are the field's own). Tests pass `level: 'silent'`.
  */
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { InlineMap } from '../core/model/inline-map.ts';
 
 export type { Logger };
 
@@ -20,7 +21,7 @@ export function plainForLog(value: unknown, seen = new WeakSet<object>()): unkno
   seen.add(value);
   try {
     if (Array.isArray(value)) return value.map((v) => plainForLog(v, seen));
-    if (value instanceof Map)
+    if (value instanceof Map || value instanceof InlineMap)
       return Object.fromEntries([...value].map(([k, v]) => [String(k), plainForLog(v, seen)]));
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = plainForLog(v, seen);

@@ -23,6 +23,7 @@
  * expiry), so those figures are also recomputed when the engine's time moved.
  */
 import { scalesInitWeights } from '../collateral/bank-totals.ts';
+import { InlineMap } from '../model/inline-map.ts';
 import type { ReadonlyEngineState, ReadonlySubaccount } from '../model/state.ts';
 import {
   evaluate,
@@ -60,7 +61,7 @@ interface Collateral {
 interface SubEntry {
   readonly sub: ReadonlySubaccount;
   collateral: Collateral | undefined;
-  readonly positions: Map<string, PositionTerms>;
+  readonly positions: InlineMap<string, PositionTerms>;
   /** Reservation per market with resting orders (cross scope). */
   readonly reservations: Map<string, bigint>;
   /**
@@ -276,7 +277,7 @@ function fresh(state: ReadonlyEngineState, sub: ReadonlySubaccount): SubEntry {
   const e: SubEntry = {
     sub,
     collateral: undefined,
-    positions: new Map(),
+    positions: new InlineMap(),
     reservations: new Map(),
     orderParts: new Map(),
     pending: undefined,

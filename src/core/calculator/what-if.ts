@@ -32,6 +32,7 @@ import { applyTrade } from '../account/position.ts';
 import { type ScopeReport, type SubaccountReport, subaccountReport } from '../account/report.ts';
 import { buySign, notionalValue } from '../margin/contract-value.ts';
 import type { SubaccountRef } from '../model/engine-config.ts';
+import { InlineMap } from '../model/inline-map.ts';
 import type {
   Position,
   ReadonlyEngineState,
@@ -152,8 +153,8 @@ class OverlayMap<K, V> implements ReadonlyMap<K, V> {
 
 interface MutableSub {
   readonly base: ReadonlySubaccount;
-  readonly balances: Map<string, bigint>;
-  readonly positions: Map<string, Position>;
+  readonly balances: InlineMap<string, bigint>;
+  readonly positions: InlineMap<string, Position>;
 }
 
 function parseOr(code: WhatIfErrorCode, text: string, decimals: number, what: string): bigint {
@@ -331,8 +332,8 @@ export function whatIf(
   const before = subaccountReport(state, base);
   const sub: MutableSub = {
     base,
-    balances: new Map(base.balances),
-    positions: new Map(base.positions as ReadonlyMap<string, Position>),
+    balances: InlineMap.from(base.balances),
+    positions: InlineMap.from(base.positions as ReadonlyMap<string, Position>),
   };
   const markets = new Map<string, ReadonlyMarketState>();
   const assetPrices = new Map<string, bigint>();

@@ -26,6 +26,8 @@
  * rows are decoded; parsed at once, all of it was alive (and copied by every young-generation
  * collection, then promoted) while the whole decode ran.
  */
+
+import { InlineMap } from '../model/inline-map.ts';
 import {
   NO_ISOLATED_MARKETS,
   NO_LEVERAGE_CAPS,
@@ -182,12 +184,12 @@ export function decodeSubaccounts(t: SubaccountTable | SubaccountRows): {
       if (typeof account !== 'string') throw new InvariantError('snapshot: bad subaccount row');
       const sub = nameAt(subNames, c[i++]);
       const portfolioMargin = intAt(c, i++) === 1;
-      const balances = new Map<string, bigint>();
+      const balances = new InlineMap<string, bigint>();
       for (let k = intAt(c, i++); k > 0; k--) {
         balances.set(nameAt(assets, c[i]), toBig(c[i + 1]));
         i += 2;
       }
-      const positions = new Map<string, Position>();
+      const positions = new InlineMap<string, Position>();
       for (let k = intAt(c, i++); k > 0; k--) {
         const market = nameAt(markets, c[i]);
         positions.set(market, {

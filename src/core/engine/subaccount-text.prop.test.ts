@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { newVenue } from '../../../test/support/fixtures.ts';
 import { propRuns } from '../../../test/support/prop.ts';
 import { HolderSet } from '../model/holder-set.ts';
+import { InlineMap } from '../model/inline-map.ts';
 import {
   type EngineState,
   NO_ISOLATED_MARKETS,
@@ -73,8 +74,8 @@ const subaccount = fc
       const s: Subaccount = {
         key: `${r.account}/${r.sub}`,
         ref: { account: r.account, sub: r.sub },
-        balances: new Map(r.balances),
-        positions: new Map(ps.map((p) => [p.market, p])),
+        balances: new InlineMap(r.balances),
+        positions: new InlineMap(ps.map((p) => [p.market, p])),
         isolatedMarkets: r.isolated.length > 0 ? new Set(r.isolated) : (NO_ISOLATED_MARKETS as Set<string>),
         maxLeverage: r.caps.length > 0 ? new Map(r.caps) : (NO_LEVERAGE_CAPS as Map<string, bigint>),
         portfolioMargin: r.portfolioMargin,
@@ -150,8 +151,8 @@ describe('compact snapshot read from its text', () => {
       {
         key: 'plain/0',
         ref: { account: 'plain', sub: '0' },
-        balances: new Map([['USDC', 2n ** 60n]]),
-        positions: new Map([
+        balances: new InlineMap([['USDC', 2n ** 60n]]),
+        positions: new InlineMap([
           [
             'BTC-PERP',
             {
@@ -191,8 +192,8 @@ describe('compact snapshot read from its text', () => {
     const s: Subaccount = {
       key: 'e/0',
       ref: { account: 'e', sub: '0' },
-      balances: new Map([['USDC', 5n]]),
-      positions: new Map(),
+      balances: new InlineMap([['USDC', 5n]]),
+      positions: new InlineMap(),
       isolatedMarkets: NO_ISOLATED_MARKETS as Set<string>,
       maxLeverage: NO_LEVERAGE_CAPS as Map<string, bigint>,
       portfolioMargin: false,

@@ -11,6 +11,8 @@
  * the same text through JSON.parse (./subaccount-table.ts decodeSubaccounts), which gives the
  * same state or the typed error for it.
  */
+
+import { InlineMap } from '../model/inline-map.ts';
 import { NO_ISOLATED_MARKETS, NO_LEVERAGE_CAPS, type Position, type Subaccount } from '../model/state.ts';
 
 /** The text is not exactly as `encodeSnapshot` writes it: decode it through JSON.parse. */
@@ -144,7 +146,7 @@ export function readSubaccountRows(
       const flag = c.int();
       if (flag !== 0 && flag !== 1) fail();
       c.skip(44);
-      const balances = new Map<string, bigint>();
+      const balances = new InlineMap<string, bigint>();
       for (let k = c.int(); k > 0; k--) {
         c.skip(44);
         const asset = c.name(assets);
@@ -152,7 +154,7 @@ export function readSubaccountRows(
         balances.set(asset, c.amount());
       }
       c.skip(44);
-      const positions = new Map<string, Position>();
+      const positions = new InlineMap<string, Position>();
       for (let k = c.int(); k > 0; k--) {
         c.skip(44);
         const market = c.name(markets);

@@ -21,6 +21,7 @@ import type {
   SubaccountRef,
 } from './engine-config.ts';
 import type { HolderSet } from './holder-set.ts';
+import { InlineMap } from './inline-map.ts';
 import type { MarginModel } from './margin-model.ts';
 import type { Rejection } from './rejection.ts';
 
@@ -46,9 +47,14 @@ export interface Position {
 export interface Subaccount {
   readonly key: string;
   readonly ref: SubaccountRef;
-  /** Collateral balances per asset in the asset's smallest unit (settlement asset may go negative). */
-  readonly balances: Map<string, bigint>;
-  readonly positions: Map<string, Position>;
+  /**
+   * Collateral balances per asset in the asset's smallest unit (settlement asset may go negative).
+   * Both maps are `InlineMap`s (a `Map` with its first four entries in its own fields): a million
+   * subaccounts hold two million of them, and every creation site uses the one class so the hot
+   * loops over them stay monomorphic.
+   */
+  readonly balances: InlineMap<string, bigint>;
+  readonly positions: InlineMap<string, Position>;
   /**
    * Markets this subaccount trades in isolated mode. While empty it may be the one shared
    * `NO_ISOLATED_MARKETS` set: change it only through `ownIsolatedMarkets` (copy on write).
@@ -321,8 +327,8 @@ export function emptySubaccount(ref: SubaccountRef): Subaccount {
   return {
     key: subaccountKey(ref),
     ref: { account: ref.account, sub: ref.sub },
-    balances: new Map(),
-    positions: new Map(),
+    balances: new InlineMap(),
+    positions: new InlineMap(),
     isolatedMarkets: NO_ISOLATED_MARKETS as Set<string>,
     maxLeverage: NO_LEVERAGE_CAPS as Map<string, bigint>,
     portfolioMargin: false,
