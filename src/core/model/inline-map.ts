@@ -60,7 +60,9 @@ export class InlineMap<K, V> implements Map<K, V> {
   /** A copy of `source` (a `Map` or an `InlineMap`), compacted. */
   static from<K, V>(source: ReadonlyMap<K, V>): InlineMap<K, V> {
     const m = new InlineMap<K, V>();
-    source.forEach((v, k) => m.set(k, v));
+    source.forEach((v, k) => {
+      m.set(k, v);
+    });
     return m;
   }
 
@@ -175,7 +177,7 @@ export class InlineMap<K, V> implements Map<K, V> {
   }
 
   has(key: K): boolean {
-    return this.find(key) >= 0 || (this.o !== null && this.o.has(key));
+    return this.find(key) >= 0 || this.o?.has(key) === true;
   }
 
   set(key: K, value: V): this {
@@ -211,7 +213,11 @@ export class InlineMap<K, V> implements Map<K, V> {
         vs.push(this.valueAt(i));
       }
     }
-    if (this.o !== null) for (const [k, v] of this.o) ks.push(k), vs.push(v);
+    if (this.o !== null)
+      for (const [k, v] of this.o) {
+        ks.push(k);
+        vs.push(v);
+      }
     ks.push(key);
     vs.push(value);
     const m = Math.min(ks.length, INLINE);
@@ -263,7 +269,10 @@ export class InlineMap<K, V> implements Map<K, V> {
         if (k !== HOLE) callback.call(thisArg, this.valueAt(i), k as K, this);
       }
       const o = this.o;
-      if (o !== null) o.forEach((v, k) => callback.call(thisArg, v, k, this));
+      if (o !== null)
+        o.forEach((v, k) => {
+          callback.call(thisArg, v, k, this);
+        });
     } finally {
       this.s -= ITER;
     }
