@@ -279,19 +279,19 @@ export class InlineMap<K, V> implements Map<K, V> {
   }
 
   entries(): MapIterator<[K, V]> {
-    return new InlineMapIterator<K, V, [K, V]>(this, ENTRIES);
+    return new InlineMapEntries<K, V>(this);
   }
 
   keys(): MapIterator<K> {
-    return new InlineMapIterator<K, V, K>(this, KEYS);
+    return new InlineMapKeys<K, V>(this);
   }
 
   values(): MapIterator<V> {
-    return new InlineMapIterator<K, V, V>(this, VALUES);
+    return new InlineMapValues<K, V>(this);
   }
 
   [Symbol.iterator](): MapIterator<[K, V]> {
-    return new InlineMapIterator<K, V, [K, V]>(this, ENTRIES);
+    return new InlineMapEntries<K, V>(this);
   }
 
   get [Symbol.toStringTag](): string {
@@ -299,41 +299,35 @@ export class InlineMap<K, V> implements Map<K, V> {
   }
 }
 
-const KEYS = 0;
-const VALUES = 1;
-const ENTRIES = 2;
-
-class InlineMapIterator<K, V, T> implements MapIterator<T> {
-  private map: InlineMap<K, V> | null;
+/**
+ * Iterators, one class per kind so `next` stays small enough for TurboFan to inline into the
+ * caller's loop (and drop the result objects): the inline slots in `next`, the overflow and the
+ * end in the shared `tail`.
+ */
+abstract class InlineMapIterator<K, V, T> implements MapIterator<T> {
+  protected map: InlineMap<K, V> | null;
   /** Next inline slot to look at. */
-  private i = 0;
+  protected i = 0;
   /** The overflow's own iterator, once the inline slots are done. */
   private rest: Iterator<T> | null = null;
 
-  constructor(
-    map: InlineMap<K, V>,
-    private readonly kind: number,
-  ) {
+  constructor(map: InlineMap<K, V>) {
     this.map = map;
     map.iterStart();
   }
 
-  next(): IteratorResult<T, undefined> {
+  abstract next(): IteratorResult<T, undefined>;
+
+  protected abstract overflowIterator(o: Map<K, V>): Iterator<T>;
+
+  /** After the inline slots: the overflow, then done (for good, as a Map iterator). */
+  protected tail(): IteratorResult<T, undefined> {
     const m = this.map;
     if (m === null) return { value: undefined, done: true };
     if (this.rest === null) {
-      while (this.i < m.used()) {
-        const i = this.i++;
-        const k = m.keyAt(i);
-        if (k === HOLE) continue;
-        const value = (this.kind === KEYS ? k : this.kind === VALUES ? m.valueAt(i) : [k, m.valueAt(i)]) as T;
-        return { value, done: false };
-      }
       const o = m.overflow();
       if (o === null) return this.finish();
-      this.rest = (
-        this.kind === KEYS ? o.keys() : this.kind === VALUES ? o.values() : o.entries()
-      ) as Iterator<T>;
+      this.rest = this.overflowIterator(o);
     }
     const r = this.rest.next();
     return r.done === true ? this.finish() : r;
@@ -356,5 +350,55 @@ class InlineMapIterator<K, V, T> implements MapIterator<T> {
 
   get [Symbol.toStringTag](): string {
     return 'Map Iterator';
+  }
+}
+
+class InlineMapEntries<K, V> extends InlineMapIterator<K, V, [K, V]> {
+  next(): IteratorResult<[K, V], undefined> {
+    const m = this.map;
+    // this.i stays at `used` once past the inline slots, so the overflow phase skips this loop.
+    if (m !== null)
+      for (const n = m.used(); this.i < n; ) {
+        const i = this.i++;
+        const k = m.keyAt(i);
+        if (k !== HOLE) return { value: [k as K, m.valueAt(i)], done: false };
+      }
+    return this.tail();
+  }
+
+  protected overflowIterator(o: Map<K, V>): Iterator<[K, V]> {
+    return o.entries();
+  }
+}
+
+class InlineMapKeys<K, V> extends InlineMapIterator<K, V, K> {
+  next(): IteratorResult<K, undefined> {
+    const m = this.map;
+    if (m !== null)
+      for (const n = m.used(); this.i < n; ) {
+        const k = m.keyAt(this.i++);
+        if (k !== HOLE) return { value: k as K, done: false };
+      }
+    return this.tail();
+  }
+
+  protected overflowIterator(o: Map<K, V>): Iterator<K> {
+    return o.keys();
+  }
+}
+
+class InlineMapValues<K, V> extends InlineMapIterator<K, V, V> {
+  next(): IteratorResult<V, undefined> {
+    const m = this.map;
+    if (m !== null)
+      for (const n = m.used(); this.i < n; ) {
+        const i = this.i++;
+        if (m.keyAt(i) !== HOLE) return { value: m.valueAt(i), done: false };
+      }
+    return this.tail();
+  }
+
+  protected overflowIterator(o: Map<K, V>): Iterator<V> {
+    return o.values();
   }
 }
