@@ -16,8 +16,12 @@
  *   used (holes included) or the overflow exists — to the overflow `Map`, after every inline
  *   slot, which is where iteration order puts it. The overflow's own iterators are `Map`'s.
  * - The map counts its live iterators (created and not yet done or returned). Only when none is
- *   live does it reclaim holes: trimming trailing ones on delete and compacting inline slots
- *   and the overflow back into the fields when a new key would otherwise spill.
+ *   live does it reclaim holes: trimming trailing ones on delete and, when a new key would
+ *   otherwise overflow, packing every entry into the fields if they fit — or else moving them
+ *   all into the overflow ("spilled"). A spilled map is a `Map` behind one indirection: every
+ *   operation, `entries()`/`keys()`/`values()` included, is the `Map`'s own, so a subaccount
+ *   with ten positions iterates at `Map` speed. It stays spilled (Map iterators handed out are
+ *   not counted, so its entries never move back).
  *   Iterators have `return()` (Map's have none), so a `for…of` left by break releases the map.
  *   An iterator abandoned unfinished otherwise (`m.keys().next()`) keeps the count up for good;
  *   that map then never compacts — still correct, only larger.
@@ -188,7 +192,7 @@ export class InlineMap<K, V> implements Map<K, V> {
       return this;
     }
     if (this.o !== null) {
-      if (this.o.has(key) || this.s >= ITER) this.o.set(key, value);
+      if ((this.s & USED) === 0 || this.s >= ITER || this.o.has(key)) this.o.set(key, value);
       else this.appendCompacting(key, value);
       return this;
     }
@@ -201,7 +205,10 @@ export class InlineMap<K, V> implements Map<K, V> {
     return this;
   }
 
-  /** Appends a new key with no iterator live: entries packed into the fields, the rest overflow. */
+  /**
+   * Appends a new key with no iterator of ours live: all entries in the fields if they fit, else
+   * all in the overflow (spilled, for good: a `Map` iterator handed out may be live on it).
+   */
   private appendCompacting(key: K, value: V): void {
     const ks: K[] = [];
     const vs: V[] = [];
@@ -220,13 +227,13 @@ export class InlineMap<K, V> implements Map<K, V> {
       }
     ks.push(key);
     vs.push(value);
-    const m = Math.min(ks.length, INLINE);
+    const m = ks.length <= INLINE ? ks.length : 0;
     for (let i = 0; i < INLINE; i++) this.put(i, i < m ? ks[i] : undefined, i < m ? vs[i] : undefined);
     this.s = m;
-    if (ks.length <= INLINE) this.o = null;
+    if (m > 0) this.o = null;
     else {
       const o = new Map<K, V>();
-      for (let i = INLINE; i < ks.length; i++) o.set(ks[i] as K, vs[i] as V);
+      for (let i = 0; i < ks.length; i++) o.set(ks[i] as K, vs[i] as V);
       this.o = o;
     }
   }
@@ -235,7 +242,8 @@ export class InlineMap<K, V> implements Map<K, V> {
     const i = this.find(key);
     if (i < 0) {
       if (this.o === null || !this.o.delete(key)) return false;
-      if (this.o.size === 0 && this.s < ITER) this.o = null;
+      // A mixed map's emptied overflow goes (only our iterators reach it); a spilled map stays.
+      if (this.o.size === 0 && this.s < ITER && (this.s & USED) !== 0) this.o = null;
       return true;
     }
     this.put(i, HOLE, undefined);
@@ -249,6 +257,10 @@ export class InlineMap<K, V> implements Map<K, V> {
   }
 
   clear(): void {
+    if (this.o !== null && (this.s & USED) === 0) {
+      this.o.clear(); // spilled: Map's own iterators may be live on it
+      return;
+    }
     if (this.s < ITER) {
       for (let i = 0; i < INLINE; i++) this.put(i, undefined, undefined);
       this.s = 0;
@@ -279,18 +291,22 @@ export class InlineMap<K, V> implements Map<K, V> {
   }
 
   entries(): MapIterator<[K, V]> {
+    if (this.o !== null && (this.s & USED) === 0) return this.o.entries();
     return new InlineMapEntries<K, V>(this);
   }
 
   keys(): MapIterator<K> {
+    if (this.o !== null && (this.s & USED) === 0) return this.o.keys();
     return new InlineMapKeys<K, V>(this);
   }
 
   values(): MapIterator<V> {
+    if (this.o !== null && (this.s & USED) === 0) return this.o.values();
     return new InlineMapValues<K, V>(this);
   }
 
   [Symbol.iterator](): MapIterator<[K, V]> {
+    if (this.o !== null && (this.s & USED) === 0) return this.o.entries();
     return new InlineMapEntries<K, V>(this);
   }
 
