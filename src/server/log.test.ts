@@ -2,6 +2,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../core/engine/engine.ts';
+import { InlineMap } from '../core/model/inline-map.ts';
 import { getPreset } from '../core/presets/index.ts';
 import { createApp, createContext } from './app.ts';
 import { signedHeaders } from './auth.ts';
@@ -33,6 +34,7 @@ describe('logs', () => {
     expect(line.amount).toBe('12345678901234567890123');
     expect(line.nested.list).toEqual(['1', '-2']);
     expect(plainForLog(new Map([['a', 3n]]))).toEqual({ a: '3' });
+    expect(plainForLog(new InlineMap([['a', 3n]]))).toEqual({ a: '3' });
   });
 
   it('copies an object reached twice without a cycle, and cuts a real cycle', () => {
