@@ -135,7 +135,7 @@ describe('InlineMap', () => {
     );
   });
 
-  it('copies in order, reports Map as its tag, and needs no Map to compare', () => {
+  it('copies in order, reports Map as its tag, serializes to JSON as Map does', () => {
     const m = new InlineMap<string, number>([
       ['x', 1],
       ['y', 2],
@@ -146,6 +146,9 @@ describe('InlineMap', () => {
       ['y', 2],
     ]);
     expect(Object.prototype.toString.call(m)).toBe('[object Map]');
+    expect(JSON.stringify({ m: new InlineMap([['a', 1n]]) })).toBe(
+      JSON.stringify({ m: new Map([['a', 1n]]) }),
+    );
     const big = new Map(Array.from({ length: 9 }, (_, i) => [`k${i}`, i] as const));
     expect([...InlineMap.from(big)]).toEqual([...big]);
     expect([...InlineMap.from(big).keys()]).toEqual([...big.keys()]);

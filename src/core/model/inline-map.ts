@@ -313,6 +313,11 @@ export class InlineMap<K, V> implements Map<K, V> {
   get [Symbol.toStringTag](): string {
     return 'Map';
   }
+
+  /** What `JSON.stringify` makes of a `Map` (`{}`), rather than the slots (bigints would throw). */
+  toJSON(): Record<string, never> {
+    return {};
+  }
 }
 
 /**
