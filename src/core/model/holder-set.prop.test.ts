@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { propRuns } from '../../../test/support/prop.ts';
 import { HolderSet } from './holder-set.ts';
+import { InlineMap } from './inline-map.ts';
 import { NO_ISOLATED_MARKETS, NO_LEVERAGE_CAPS, type Position, type Subaccount } from './state.ts';
 
 const MARKET = 'M';
@@ -16,8 +17,8 @@ function subaccount(key: string): Subaccount {
   return {
     key,
     ref: { account: key, sub: '0' },
-    balances: new Map(),
-    positions: new Map(),
+    balances: new InlineMap(),
+    positions: new InlineMap(),
     isolatedMarkets: NO_ISOLATED_MARKETS as Set<string>,
     maxLeverage: NO_LEVERAGE_CAPS as Map<string, bigint>,
   };
