@@ -53,6 +53,30 @@ export function safePositionFigures(
 }
 
 /**
+ * The safe-integer model of a position the fast paths (safeRequirement, safeMaintenanceOf) can
+ * price, or undefined where only the bigint path can: a user leverage cap, an inverse or option
+ * market, margin add-ons, a requirement on the entry value, a model without a safe form, or a
+ * fractional or out-of-range quote scale (the bigint path says what is wrong).
+ */
+function safeModelFor(
+  market: ReadonlyMarketState,
+  quoteDecimals: number,
+  capped: boolean,
+): SafeModel | undefined {
+  const cfg = market.config;
+  if (
+    capped ||
+    cfg.contractType === 'inverse' ||
+    cfg.option !== undefined ||
+    cfg.marginAddOns !== undefined ||
+    cfg.requirementOn === 'entry'
+  )
+    return undefined;
+  if (!Number.isInteger(quoteDecimals) || quoteDecimals < 0 || quoteDecimals > 17) return undefined;
+  return safeModelOf(market.model);
+}
+
+/**
  * positionRequirement's figures (notional, initial, maintenance; `pnl` is not touched) for a
  * position of `size` at `mark`, or undefined as for safePositionFigures. Shared result object.
  */
@@ -63,19 +87,9 @@ export function safeRequirement(
   mark: bigint,
   capped: boolean,
 ): SafeFigures | undefined {
-  const cfg = market.config;
-  if (
-    capped ||
-    cfg.contractType === 'inverse' ||
-    cfg.option !== undefined ||
-    cfg.marginAddOns !== undefined ||
-    cfg.requirementOn === 'entry'
-  )
-    return undefined;
-  const model = safeModelOf(market.model);
+  const model = safeModelFor(market, quoteDecimals, capped);
   if (model === undefined) return undefined;
-  // (a fractional or out-of-range scale, a negative mark: the bigint path says what is wrong)
-  if (!Number.isInteger(quoteDecimals) || quoteDecimals < 0 || quoteDecimals > 17) return undefined;
+  // (a negative mark: the bigint path says what is wrong)
   if (mark < 0n || mark >= LIMIT || size >= LIMIT || size <= -LIMIT) return undefined;
   const k = 17 - quoteDecimals; // qty9 × px8 → quote units (margin/notional.ts)
   const s0 = Number(size);
@@ -250,18 +264,8 @@ export function safeMaintenanceOf(
   capped: boolean,
   out: { notional: number; maintenance: number },
 ): boolean {
-  const cfg = market.config;
-  if (
-    capped ||
-    cfg.contractType === 'inverse' ||
-    cfg.option !== undefined ||
-    cfg.marginAddOns !== undefined ||
-    cfg.requirementOn === 'entry'
-  )
-    return false;
-  const model = safeModelOf(market.model);
+  const model = safeModelFor(market, quoteDecimals, capped);
   if (model === undefined) return false;
-  if (!Number.isInteger(quoteDecimals) || quoteDecimals < 0 || quoteDecimals > 17) return false;
   // Number() of an integer bigint is ≥ 2^52 exactly when the bigint is (2^52 is a double and the
   // conversion is monotonic), so these are safeRequirement's bounds on the bigints
   if (!(mark >= 0 && mark < SAFE_OPERAND && size < SAFE_OPERAND && size > -SAFE_OPERAND)) return false;
