@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { type DurableCode, durableSetup } from './durable-fills.ts';
 
 const roots = [process.argv[2], process.argv[3]];
 if (roots[0] === undefined || roots[1] === undefined)
@@ -39,38 +40,13 @@ interface Setup {
 
 async function setUp(root: string, dir: string): Promise<Setup> {
   const imp = (p: string) => import(pathToFileURL(resolve(root, p)).href);
-  const { Engine } = await imp('src/core/engine/engine.ts');
-  const { CommitPipeline } = await imp('src/server/commit-pipeline.ts');
-  const { DeferredSqliteJournal } = await imp('src/store/deferred-sqlite-journal.ts');
-  const { benchConfig, preTradeBook, BASE_MARK } = await imp('bench/support.ts');
-  const path = join(dir, 'journal.sqlite');
-  const pipeline = await CommitPipeline.start(async () => {
-    const journal = DeferredSqliteJournal.open(path, { durable: true });
-    if (journal.lastSeq() > 0) return { journal, engine: Engine.open(journal) };
-    return { journal, engine: Engine.create(benchConfig(10), { journal }) };
-  });
-  const trader = { account: 'trader' };
-  const maker = { account: 'maker' };
-  const marks = Object.fromEntries(Array.from({ length: 10 }, (_, m) => [`M${m}`, String(BASE_MARK)]));
-  for (const c of [
-    { type: 'prices', timeMs: 1, marks, assets: { ETH: '3000' } },
-    ...preTradeBook(trader, maker),
-  ]) {
-    const r = await pipeline.submit(c);
-    if (!r.ok) throw new Error(`setup rejected: ${r.rejection.code}`);
-  }
-  const sell = { type: 'fill', market: 'M0', buyer: maker, seller: trader, size: '0.002', price: '100' };
-  const buy = { type: 'fill', market: 'M0', buyer: trader, seller: maker, size: '0.002', price: '100' };
-  const drive = async (count: number) => {
-    let next = 0;
-    const client = async () => {
-      while (next < count) {
-        const r = await pipeline.submit(next++ % 2 === 0 ? sell : buy);
-        if (!r.ok) throw new Error(`fill rejected: ${r.rejection.code}`);
-      }
-    };
-    await Promise.all(Array.from({ length: inFlight }, client));
+  const code: DurableCode = {
+    Engine: (await imp('src/core/engine/engine.ts')).Engine,
+    CommitPipeline: (await imp('src/server/commit-pipeline.ts')).CommitPipeline,
+    DeferredSqliteJournal: (await imp('src/store/deferred-sqlite-journal.ts')).DeferredSqliteJournal,
   };
+  // block c's setup and driver (this checkout's bench code, ROOT's engine, pipeline and journal)
+  const { pipeline, drive } = await durableSetup(code, join(dir, 'journal.sqlite'), inFlight);
   return { drive, close: () => pipeline.close() };
 }
 

@@ -45,45 +45,56 @@ export interface DurableCode {
   readonly DeferredSqliteJournal: typeof DeferredSqliteJournal;
 }
 
+/**
+ * Block c's durable setup on the journal file `path`: the commit pipeline over `code`'s engine and
+ * group-commit SQLite journal (synchronous = FULL), block a's book (prices, the trader's and the
+ * maker's positions and orders), and `drive(count)`: `inFlight` clients, each submitting its next
+ * 0.002 M0 fill (alternately selling and buying it back) once the previous one is acknowledged.
+ * Shared with bench/durable-ab.ts, which runs two checkouts' code side by side.
+ */
+export async function durableSetup(code: DurableCode, path: string, inFlight: number) {
+  const { Engine, CommitPipeline, DeferredSqliteJournal } = code;
+  const opener: EngineOpener = async () => {
+    const journal = DeferredSqliteJournal.open(path, { durable: true });
+    if (journal.lastSeq() > 0) return { journal, engine: Engine.open(journal) };
+    return { journal, engine: Engine.create(benchConfig(10), { journal }) };
+  };
+  const pipeline = await CommitPipeline.start(opener);
+  const trader = { account: 'trader' };
+  const maker = { account: 'maker' };
+  const marks = Object.fromEntries(Array.from({ length: 10 }, (_, m) => [`M${m}`, String(BASE_MARK)]));
+  const setup = [
+    { type: 'prices', timeMs: 1, marks, assets: { ETH: '3000' } },
+    ...preTradeBook(trader, maker),
+  ];
+  for (const c of setup) {
+    const r = await pipeline.submit(c);
+    if (!r.ok) throw new Error(`setup rejected: ${r.rejection.code}`);
+  }
+  const sell = { type: 'fill', market: 'M0', buyer: maker, seller: trader, size: '0.002', price: '100' };
+  const buy = { type: 'fill', market: 'M0', buyer: trader, seller: maker, size: '0.002', price: '100' };
+  const drive = async (count: number) => {
+    let next = 0;
+    const client = async () => {
+      while (next < count) {
+        const r = await pipeline.submit(next++ % 2 === 0 ? sell : buy);
+        if (!r.ok) throw new Error(`fill rejected: ${r.rejection.code}`);
+      }
+    };
+    await Promise.all(Array.from({ length: inFlight }, client));
+  };
+  return { pipeline, drive };
+}
+
 export async function durableFills(
   fills: number,
   inFlight: number,
   code: DurableCode = { Engine, CommitPipeline, DeferredSqliteJournal },
 ) {
-  const { Engine, CommitPipeline, DeferredSqliteJournal } = code;
+  const { DeferredSqliteJournal } = code;
   const dir = mkdtempSync(join(tmpdir(), 'plimsoll-bench-durable-'));
   try {
-    const path = join(dir, 'journal.sqlite');
-    const opener: EngineOpener = async () => {
-      const journal = DeferredSqliteJournal.open(path, { durable: true });
-      if (journal.lastSeq() > 0) return { journal, engine: Engine.open(journal) };
-      return { journal, engine: Engine.create(benchConfig(10), { journal }) };
-    };
-    const pipeline = await CommitPipeline.start(opener);
-    const trader = { account: 'trader' };
-    const maker = { account: 'maker' };
-    const marks = Object.fromEntries(Array.from({ length: 10 }, (_, m) => [`M${m}`, String(BASE_MARK)]));
-    const setup = [
-      { type: 'prices', timeMs: 1, marks, assets: { ETH: '3000' } },
-      ...preTradeBook(trader, maker),
-    ];
-    for (const c of setup) {
-      const r = await pipeline.submit(c);
-      if (!r.ok) throw new Error(`setup rejected: ${r.rejection.code}`);
-    }
-    const sell = { type: 'fill', market: 'M0', buyer: maker, seller: trader, size: '0.002', price: '100' };
-    const buy = { type: 'fill', market: 'M0', buyer: trader, seller: maker, size: '0.002', price: '100' };
-    // `inFlight` clients, each submitting its next fill once the previous one is acknowledged
-    const drive = async (count: number) => {
-      let next = 0;
-      const client = async () => {
-        while (next < count) {
-          const r = await pipeline.submit(next++ % 2 === 0 ? sell : buy);
-          if (!r.ok) throw new Error(`fill rejected: ${r.rejection.code}`);
-        }
-      };
-      await Promise.all(Array.from({ length: inFlight }, client));
-    };
+    const { pipeline, drive } = await durableSetup(code, join(dir, 'journal.sqlite'), inFlight);
     // Warm-up to steady state, untimed, through the same pipeline (as block a's: V8 optimizes the
     // fill only after a few thousand calls); an even count leaves the positions as they were.
     await drive(2 * Math.floor(Math.min(20_000, fills) / 2));
