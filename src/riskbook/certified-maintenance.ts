@@ -359,12 +359,7 @@ export class CertifiedMaintenance {
         if (!this.position(state, p.market, p.size, p.entryValue, p.fundingIndex, lazy, qd)) return UNSURE;
       }
     }
-    if (this.terms > MAX_TERMS) return UNSURE;
-    const h = this.h;
-    const bound = this.units + EPS * this.mag;
-    if (h > bound) return NOT_LIQUIDATABLE;
-    if (h < -bound) return LIQUIDATABLE;
-    return UNSURE;
+    return this.headroomDecision();
   }
 
   private divisors(qd: number): boolean {
@@ -550,6 +545,11 @@ export class CertifiedMaintenance {
 
   /** The decision of the scope the column calls built. */
   columnDecision(): Decision {
+    return this.headroomDecision();
+  }
+
+  /** The sign of the headroom summed so far, where it clears its error bound; else unsure. */
+  private headroomDecision(): Decision {
     if (this.terms > MAX_TERMS) return UNSURE;
     const h = this.h;
     const bound = this.units + EPS * this.mag;
