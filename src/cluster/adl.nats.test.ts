@@ -16,6 +16,7 @@ import { PG_URL, postgresAvailable } from '../../test/support/postgres.ts';
 import { Engine } from '../core/engine/engine.ts';
 import { purgeCluster } from './admin.ts';
 import { ClusterClient } from './client.ts';
+import { inPartition as kitInPartition, until } from './cluster.testkit.ts';
 import { checkConservation } from './conservation.ts';
 import { Coordinator, readCoordinatorLedger } from './coordinator.ts';
 import { type ClusterNames, clusterNames } from './names.ts';
@@ -47,9 +48,7 @@ afterEach(async () => {
 });
 
 /** The first `prefix<i>` living in `partition`. */
-function inPartition(prefix: string, partition: number): string {
-  for (let i = 0; ; i++) if (partitionOf(`${prefix}${i}`, N) === partition) return `${prefix}${i}`;
-}
+const inPartition = (prefix: string, partition: number) => kitInPartition(prefix, partition, N);
 
 const [alice, bob, carol, dave, erin, backstop] = ['alice', 'bob', 'carol', 'dave', 'erin', 'backstop'].map(
   (p) => inPartition(p, 0),
@@ -92,14 +91,6 @@ async function cluster(): Promise<Running> {
 }
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
-
-async function until(what: string, test: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await test())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** USDC units of one subaccount (`sub`) of an account, or of all of its subaccounts. */
 async function usdc(r: Running, account: string, sub?: string): Promise<bigint> {

@@ -10,6 +10,7 @@ import { ClusterClient } from './client.ts';
 import { Coordinator } from './coordinator.ts';
 import { type ClusterNames, clusterNames } from './names.ts';
 import { connectBus } from './nats.ts';
+import { partitionOf } from './partition.ts';
 import { PartitionWorker } from './worker.ts';
 
 export interface TestCluster {
@@ -76,4 +77,22 @@ export async function stopTestCluster(c: TestCluster): Promise<void> {
   await c.coordinator.stop();
   await c.client.bus.nc.close();
   await purgeCluster(PG_URL, NATS_URL, c.names, c.partitions);
+}
+
+/** The first `${prefix}${i}` account name that falls in `partition` of `partitions`. */
+export function inPartition(prefix: string, partition: number, partitions: number): string {
+  for (let i = 0; ; i++) if (partitionOf(`${prefix}${i}`, partitions) === partition) return `${prefix}${i}`;
+}
+
+/** Polls `test` every 100 ms until it holds; throws after `ms`. */
+export async function until(
+  what: string,
+  test: () => boolean | Promise<boolean>,
+  ms = 30_000,
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await test())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
 }

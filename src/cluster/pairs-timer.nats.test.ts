@@ -11,10 +11,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { venueConfig } from '../../test/support/fixtures.ts';
 import { freshClusterName, NATS_URL, natsAvailable } from '../../test/support/nats.ts';
 import { PG_URL, postgresAvailable } from '../../test/support/postgres.ts';
-import { startTestCluster, stopTestCluster, type TestCluster } from './cluster.testkit.ts';
+import {
+  inPartition as kitInPartition,
+  startTestCluster,
+  stopTestCluster,
+  type TestCluster,
+  until,
+} from './cluster.testkit.ts';
 import { checkConservation } from './conservation.ts';
 import { Coordinator, pairTimerId, readCoordinatorLedger } from './coordinator.ts';
-import { ADL_CLEARING_ACCOUNT, ADL_PAIR_SUB, partitionOf } from './partition.ts';
+import { ADL_CLEARING_ACCOUNT, ADL_PAIR_SUB } from './partition.ts';
 
 const READY =
   (await postgresAvailable('the pair timer tests')) && (await natsAvailable('the pair timer tests'));
@@ -24,23 +30,13 @@ afterEach(async () => {
   for (const c of running.splice(0)) await stopTestCluster(c);
 });
 
-function inPartition(prefix: string, partition: number): string {
-  for (let i = 0; ; i++) if (partitionOf(`${prefix}${i}`, N) === partition) return `${prefix}${i}`;
-}
+const inPartition = (prefix: string, partition: number) => kitInPartition(prefix, partition, N);
 const [alice, bob, carol, dave, erin, backstop] = ['alice', 'bob', 'carol', 'dave', 'erin', 'backstop'].map(
   (p) => inPartition(p, 0),
 ) as [string, string, string, string, string, string];
 const [henry, grace] = ['henry', 'grace'].map((p) => inPartition(p, 1)) as [string, string];
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
-async function until(what: string, test: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await test())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
 const PAIR = `${ADL_CLEARING_ACCOUNT}/${ADL_PAIR_SUB}`;
 const pair = (c: TestCluster, p: number) => c.workers[p]!.engine.state.subaccounts.get(PAIR);
 const pairCash = (c: TestCluster, p: number) => pair(c, p)?.balances.get('USDC') ?? 0n;

@@ -12,12 +12,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { venueConfig } from '../../test/support/fixtures.ts';
 import { freshClusterName, NATS_URL, natsAvailable } from '../../test/support/nats.ts';
 import { PG_URL, postgresAvailable } from '../../test/support/postgres.ts';
-import { startTestCluster, startTestWorker, stopTestCluster, type TestCluster } from './cluster.testkit.ts';
+import {
+  inPartition as kitInPartition,
+  startTestCluster,
+  startTestWorker,
+  stopTestCluster,
+  type TestCluster,
+  until,
+} from './cluster.testkit.ts';
 import { checkConservation } from './conservation.ts';
 import { Coordinator, readCoordinatorLedger } from './coordinator.ts';
 import { gatewayApp } from './gateway.ts';
 import { pairsCommandId, payCommand } from './pairs.ts';
-import { ADL_CLEARING_ACCOUNT, ADL_PAIR_SUB, partitionOf } from './partition.ts';
+import { ADL_CLEARING_ACCOUNT, ADL_PAIR_SUB } from './partition.ts';
 
 const READY =
   (await postgresAvailable('the pair settlement tests')) &&
@@ -28,20 +35,9 @@ afterEach(async () => {
   for (const c of running.splice(0)) await stopTestCluster(c);
 });
 
-function inPartition(prefix: string, partition: number): string {
-  for (let i = 0; ; i++) if (partitionOf(`${prefix}${i}`, N) === partition) return `${prefix}${i}`;
-}
+const inPartition = (prefix: string, partition: number) => kitInPartition(prefix, partition, N);
 const [u0, m0] = [inPartition('u', 0), inPartition('m', 0)];
 const [s1, m1] = [inPartition('s', 1), inPartition('m', 1)];
-const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
-async function until(what: string, test: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await test())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
 const PAIR = `${ADL_CLEARING_ACCOUNT}/${ADL_PAIR_SUB}`;
 const pairCash = (c: TestCluster, p: number) =>
   c.workers[p]!.engine.state.subaccounts.get(PAIR)?.balances.get('USDC') ?? 0n;
