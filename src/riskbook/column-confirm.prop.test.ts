@@ -25,7 +25,15 @@ import type { ReadonlyEngineState } from '../core/model/state.ts';
 import { PPM } from '../core/num/index.ts';
 import { LIQUIDATABLE, NOT_LIQUIDATABLE, UNSURE } from './certified-maintenance.ts';
 import { LiquidationBoundIndex } from './liquidation-bound-index.ts';
-import { accountArb, MARKET_SPEC, MARKETS, populate, priceMove, riskVenue } from './riskbook.testkit.ts';
+import {
+  accountArb,
+  LOW_EMODE,
+  MARKET_SPEC,
+  MARKETS,
+  populate,
+  priceMove,
+  riskVenue,
+} from './riskbook.testkit.ts';
 import type { ColumnInputs } from './riskbook.ts';
 
 const RUNS = Number(process.env.PROP_RUNS ?? 25);
@@ -135,14 +143,6 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
 
 const ASSETS = ['USDC', 'BTC', 'stETH'] as const;
 const ASSET_UNIT = { USDC: 1, BTC: 0.0001, stETH: 0.001 } as const;
-const LOW_EMODE = {
-  id: 1,
-  ltv: '0.4',
-  liquidationThreshold: '0.5',
-  liquidationBonus: '0.01',
-  collateralAssets: ['BTC'],
-  borrowableAssets: ['USDC'],
-};
 
 /** A price on the market's tick near its mark (a fill there moves no one's equity much). */
 function markPrice(engine: Engine, market: string): string {

@@ -17,7 +17,7 @@ import { subaccountKey } from '../core/model/state.ts';
 import { LiquidationBoundIndex } from './liquidation-bound-index.ts';
 import { LiquidationPriceIndex } from './liquidation-price-index.ts';
 import { RiskBookFinder } from './risk-book-finder.ts';
-import { accountArb, MARKETS, populate, priceMove, riskVenue } from './riskbook.testkit.ts';
+import { accountArb, LOW_EMODE, MARKETS, populate, priceMove, riskVenue } from './riskbook.testkit.ts';
 
 const RUNS = Number(process.env.PROP_RUNS ?? 40);
 
@@ -96,15 +96,6 @@ for (const [name, make] of FINDERS) {
     },
   );
 }
-
-const LOW_EMODE = {
-  id: 1,
-  ltv: '0.4',
-  liquidationThreshold: '0.5',
-  liquidationBonus: '0.01',
-  collateralAssets: ['BTC'],
-  borrowableAssets: ['USDC'],
-};
 
 function walkAndCompare(engine: Engine, finder: CandidateFinder, moves: readonly Move[]): void {
   expectAgrees(engine, finder);

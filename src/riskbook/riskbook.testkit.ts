@@ -247,3 +247,13 @@ export function accountArb(maxLegs: number): fc.Arbitrary<AccountSpec> {
     legs: fc.array(leg, { minLength: 1, maxLength: maxLegs }),
   });
 }
+
+/** An e-mode category that lowers BTC's weights (0.5 liquidation threshold) against USDC debt. */
+export const LOW_EMODE = {
+  id: 1,
+  ltv: '0.4',
+  liquidationThreshold: '0.5',
+  liquidationBonus: '0.01',
+  collateralAssets: ['BTC'],
+  borrowableAssets: ['USDC'],
+};
