@@ -4,10 +4,12 @@
  * - open: the population's engine snapshot (bench/million-population.ts: built once through the
  *   engine, cached in the OS temp dir) → Engine.open → LiquidationBoundIndex (risk book +
  *   critical moves). Timed from the snapshot text in memory to a ready index.
- * - memory: RSS and heap after open, with the snapshot text dropped and a full GC.
+ * - memory: RSS and heap after open, with the snapshot text dropped, a full GC and the RSS settled
+ *   (V8 hands freed pages back on a background thread); also the peak RSS.
  * - ticks: a 1 % fall of every mark, a 5 % fall, and a crash (block d's: M0 −18 %, M1 +12 %,
  *   M2 −12 %, ETH −10 %), each from the baseline; the index's answer is checked equal to the
- *   exact scan (engine.liquidatable()) before it is timed.
+ *   exact scan (engine.liquidatable()) before it is timed; the tick is warmed up first at other
+ *   prices (three moves, three ticks each, untimed), as it is in a venue that ticks all day.
  * - full re-mark: RiskBook.remarkAll, bytes read and written per second, against a streaming
  *   read measured in the same run (`streamReference`); then the same re-mark on every core
  *   (ParallelRemark), checked bit-identical to the one-thread result.
@@ -73,6 +75,30 @@ export function streamReference(
 /** Bytes of the streaming reference: well above any last-level cache this bench reports on. */
 export const STREAM_REF_BYTES = 1 << 30;
 
+/**
+ * Resident memory once it has settled, MiB: V8 returns the pages a full GC freed to the system
+ * on a background thread (at a million accounts ~250 MiB, 0.1–0.5 s after the GC), so the RSS
+ * read right after it still counts memory the process is giving back. Polled every 100 ms until
+ * two readings agree within 1 MiB (at most 5 s).
+ */
+async function settledRssMb(): Promise<number> {
+  let last = process.memoryUsage().rss;
+  for (let i = 0; i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = process.memoryUsage().rss;
+    if (Math.abs(now - last) < 2 ** 20) return now / 2 ** 20;
+    last = now;
+  }
+  return last / 2 ** 20;
+}
+
+/** The warm-up ticks' prices (marks, ETH): other moves than the timed scenarios', mixed ones too. */
+const WARM_UP_TICKS: [Record<string, string>, string][] = [
+  [{ M0: '97', M1: '97', M2: '97', M3: '97' }, '3000'],
+  [{ M0: '94', M1: '94', M2: '94', M3: '94' }, '3000'],
+  [{ M0: '85', M1: '110', M2: '90', M3: '100' }, '2800'],
+];
+
 /** A journal port that holds one snapshot and keeps later events in memory (the bench's ticks). */
 function snapshotPort(json: string): JournalPort & { drop(): void } {
   const m = /"seq":(\d+)/.exec(json.slice(0, 1_000_000));
@@ -104,6 +130,7 @@ export interface MillionResult {
   decodeSeconds: number;
   indexSeconds: number;
   rssMb: number;
+  peakRssMb: number;
   heapMb: number;
   ticks: { label: string; ms: number; liquidatable: number; examined: number; exactScanMs: number }[];
   rebaseMs: number;
@@ -155,11 +182,15 @@ export async function benchMillion(o: { quick: boolean; log: (s: string) => void
     `   open: Engine.open ${((t1 - t0) / 1000).toFixed(2)} s + index (risk book, critical moves) ${((t2 - t1b) / 1000).toFixed(2)} s = ${openSeconds.toFixed(2)} s wall (process CPU time ${openCpuSeconds.toFixed(1)} s, GC threads included); ${engine.state.subaccounts.size} subaccounts, ${book.scopeCount} scopes, ${book.slotCount} slots`,
   );
   gc();
+  const rssAfterGcMb = process.memoryUsage().rss / 2 ** 20;
+  const rssMb = await settledRssMb();
   const mem = process.memoryUsage();
-  const rssMb = mem.rss / 2 ** 20;
   const heapMb = mem.heapUsed / 2 ** 20;
+  // The process's high-water mark: reading and parsing the snapshot text (and building the
+  // population, when this run built it) included.
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
   log(
-    `   memory after open + GC: RSS ${rssMb.toFixed(0)} MiB, heap used ${heapMb.toFixed(0)} MiB (engine state alone ${stateHeapMb.toFixed(0)} MiB), typed arrays ${(mem.arrayBuffers / 2 ** 20).toFixed(0)} MiB`,
+    `   memory after open + GC: RSS ${rssMb.toFixed(0)} MiB once settled (${rssAfterGcMb.toFixed(0)} MiB right after the GC, before V8 returned the freed pages; peak ${peakRssMb.toFixed(0)} MiB), heap used ${heapMb.toFixed(0)} MiB (engine state alone ${stateHeapMb.toFixed(0)} MiB), typed arrays ${(mem.arrayBuffers / 2 ** 20).toFixed(0)} MiB`,
   );
 
   const ticks: MillionResult['ticks'] = [];
@@ -188,6 +219,14 @@ export async function benchMillion(o: { quick: boolean; log: (s: string) => void
     return { ms, liquidatable: exact.length };
   };
   const all = (px: string) => ({ M0: px, M1: px, M2: px, M3: px });
+  // Untimed warm-up of the tick: V8 optimizes its loops only after a few calls, and the first
+  // ticks at this size ran 2–9× slower in unoptimized code (allocating a boxed number per
+  // float operation); a running venue ticks on every price update. At other prices than the
+  // timed scenarios', so the timed ticks compute nothing a warm-up computed.
+  for (const [marks, eth] of WARM_UP_TICKS) {
+    engine.executeOrThrow({ type: 'prices', timeMs: time++, marks, assets: { ETH: eth } });
+    for (let i = 0; i < 3; i++) index.liquidatable(engine.state);
+  }
   const one = scenario('1% fall of every mark', all('99'), { ETH: '3000' });
   const five = scenario('5% fall of every mark', all('95'), { ETH: '3000' });
   const crash = scenario(
@@ -250,7 +289,13 @@ export async function benchMillion(o: { quick: boolean; log: (s: string) => void
     `rss_${tag}_mb`,
     rssMb,
     'MiB',
-    'process RSS after open and a full GC: engine state + risk book + index, snapshot text dropped',
+    'process RSS after open and a full GC, once settled (V8 has returned the freed pages): engine state + risk book + index, snapshot text dropped',
+  );
+  figure(
+    `rss_peak_${tag}_mb`,
+    peakRssMb,
+    'MiB',
+    "the process's peak RSS up to that point: the snapshot text read and parsed (and the population built, when not cached)",
   );
   figure(
     `tick_1pct_${tag}_ms`,
@@ -328,6 +373,7 @@ export async function benchMillion(o: { quick: boolean; log: (s: string) => void
     decodeSeconds: (t1 - t0) / 1000,
     indexSeconds: (t2 - t1b) / 1000,
     rssMb,
+    peakRssMb,
     heapMb,
     ticks,
     rebaseMs,

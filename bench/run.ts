@@ -499,7 +499,7 @@ if (QUICK ? runs('h') : ONLY?.includes('h') === true) {
   results.million = h;
   const tk = (i: number) => h.ticks[i]!;
   lines.push(
-    `h) ${h.accounts.toLocaleString('en-US')} accounts x 4 positions (${h.scopes} scopes): open from snapshot ${h.openSeconds.toFixed(2)} s (decode ${h.decodeSeconds.toFixed(2)} s + index ${h.indexSeconds.toFixed(2)} s), RSS ${h.rssMb.toFixed(0)} MiB`,
+    `h) ${h.accounts.toLocaleString('en-US')} accounts x 4 positions (${h.scopes} scopes): open from snapshot ${h.openSeconds.toFixed(2)} s (decode ${h.decodeSeconds.toFixed(2)} s + index ${h.indexSeconds.toFixed(2)} s), RSS ${h.rssMb.toFixed(0)} MiB settled (peak ${h.peakRssMb.toFixed(0)} MiB)`,
     `   ticks (exact answers = engine.liquidatable()): 1% ${tk(0).ms.toFixed(2)} ms (${tk(0).liquidatable} liq.), 5% ${tk(1).ms.toFixed(2)} ms (${tk(1).liquidatable}), crash ${tk(2).ms.toFixed(1)} ms (${tk(2).liquidatable}); exact scan ${tk(2).exactScanMs.toFixed(0)} ms; rebase ${h.rebaseMs.toFixed(0)} ms`,
     `   full re-mark ${h.remarkMs.toFixed(1)} ms, ${(h.remarkBytesPerSecond / 1e9).toFixed(2)} GB/s read+written vs stream reference ${(h.streamBytesPerSecond / 1e9).toFixed(2)} GB/s: ratio ${h.ratio.toFixed(2)}`,
     `   full re-mark on ${h.remarkThreads} threads ${h.remarkThreadsMs.toFixed(1)} ms, ${(h.remarkThreadsBytesPerSecond / 1e9).toFixed(2)} GB/s: ratio ${h.ratioThreads.toFixed(2)}`,
