@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { propRuns } from '../../../test/support/prop.ts';
 import { HolderSet } from './holder-set.ts';
-import { InlineMap } from './inline-map.ts';
+import { InlineMap, InlineMap2 } from './inline-map.ts';
 import { NO_ISOLATED_MARKETS, NO_LEVERAGE_CAPS, type Position, type Subaccount } from './state.ts';
 
 const MARKET = 'M';
@@ -17,7 +17,7 @@ function subaccount(key: string): Subaccount {
   return {
     key,
     ref: { account: key, sub: '0' },
-    balances: new InlineMap(),
+    balances: new InlineMap2(),
     positions: new InlineMap(),
     isolatedMarkets: NO_ISOLATED_MARKETS as Set<string>,
     maxLeverage: NO_LEVERAGE_CAPS as Map<string, bigint>,
