@@ -60,6 +60,11 @@ export class Arena implements Alloc {
     const at = this.take(n * 4);
     return at === undefined ? this.base.i32(n) : new Int32Array(this.buffer!, at, n);
   }
+  /** Int16 (narrow indices); past the end a plain array, whatever `base` is. */
+  i16(n: number): Int16Array {
+    const at = this.take(n * 2);
+    return at === undefined ? new Int16Array(n) : new Int16Array(this.buffer!, at, n);
+  }
   close(): void {
     this.buffer = undefined;
   }

@@ -1238,7 +1238,8 @@ export class RiskBook implements HolderIndex {
   linearTerms(
     tolerance: number,
     cursor: Int32Array,
-    col: Int32Array,
+    /** Int16 when the columns fit (the bound index's rows), else Int32. */
+    col: Int16Array | Int32Array,
     val: Float64Array,
     magnitude: Float64Array,
     exact?: { readonly size: Float64Array; readonly entry: Float64Array },

@@ -15,7 +15,7 @@ import { assetWeightPpm, liabilityWeightPpm } from '../collateral/weights.ts';
 import { notionalValue, signedValue } from '../margin/contract-value.ts';
 import { applyLeverageCap } from '../margin/models.ts';
 import { optionPositionRequirement } from '../margin/option-margin.ts';
-import { InlineMap } from '../model/inline-map.ts';
+import { InlineMap2 } from '../model/inline-map.ts';
 import type { ReadonlyEngineState, ReadonlyMarketState, ReadonlySubaccount } from '../model/state.ts';
 import { max, mulDiv, PPM } from '../num/index.ts';
 import { closeFeeMaintenanceQuote } from './close-fee.ts';
@@ -129,7 +129,7 @@ export function isolatedView(
     sub,
     scope: { kind: 'isolated', market },
     positions: p?.isolated === true ? [p] : [],
-    balances: new InlineMap<string, bigint>().set(state.settlement.id, margin),
+    balances: new InlineMap2<string, bigint>().set(state.settlement.id, margin),
     settlementDelta,
   };
 }

@@ -32,7 +32,7 @@ import { applyTrade } from '../account/position.ts';
 import { type ScopeReport, type SubaccountReport, subaccountReport } from '../account/report.ts';
 import { buySign, notionalValue } from '../margin/contract-value.ts';
 import type { SubaccountRef } from '../model/engine-config.ts';
-import { InlineMap } from '../model/inline-map.ts';
+import { InlineMap, InlineMap2 } from '../model/inline-map.ts';
 import type {
   Position,
   ReadonlyEngineState,
@@ -153,7 +153,7 @@ class OverlayMap<K, V> implements ReadonlyMap<K, V> {
 
 interface MutableSub {
   readonly base: ReadonlySubaccount;
-  readonly balances: InlineMap<string, bigint>;
+  readonly balances: InlineMap2<string, bigint>;
   readonly positions: InlineMap<string, Position>;
 }
 
@@ -332,7 +332,7 @@ export function whatIf(
   const before = subaccountReport(state, base);
   const sub: MutableSub = {
     base,
-    balances: InlineMap.from(base.balances),
+    balances: InlineMap2.from(base.balances),
     positions: InlineMap.from(base.positions as ReadonlyMap<string, Position>),
   };
   const markets = new Map<string, ReadonlyMarketState>();

@@ -4,7 +4,7 @@
 
 import { createMarginModel } from '../margin/models.ts';
 import { HolderSet } from '../model/holder-set.ts';
-import { InlineMap } from '../model/inline-map.ts';
+import { InlineMap, InlineMap2 } from '../model/inline-map.ts';
 import {
   type EngineState,
   type MarketState,
@@ -245,7 +245,7 @@ export function decodeSnapshot(json: string): EngineState {
       subaccounts.set(x.key, {
         key: x.key,
         ref: x.ref,
-        balances: new InlineMap(x.balances),
+        balances: new InlineMap2(x.balances),
         positions: new InlineMap(x.positions),
         isolatedMarkets:
           x.isolatedMarkets.length > 0 ? new Set(x.isolatedMarkets) : (NO_ISOLATED_MARKETS as Set<string>),

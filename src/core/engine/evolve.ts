@@ -261,7 +261,7 @@ function updatePosition(
       isolated: s.isolatedMarkets.has(market.config.id),
     };
     s.positions.set(market.config.id, p);
-    market.holders.enter(s, p);
+    market.holders.enter(s);
   }
   const lazy = lazyFunding(state);
   // Lazy funding settles before the position changes (its size is what owed it).
@@ -283,7 +283,7 @@ function closePosition(state: EngineState, s: Subaccount, market: MarketState, p
   if (p.entryValue !== 0n) throw new InvariantError('closed position kept an entry value');
   if (p.isolated && p.isolatedMargin !== 0n) addBalance(state, s, state.settlement.id, p.isolatedMargin);
   s.positions.delete(p.market);
-  market.holders.leave();
+  market.holders.leave(s);
   // Lazy funding: with no position left every claim is settled, and the pool holds only the
   // rounding (≥ 0: everyone was credited the floor of its claim); it goes to the fee pool.
   if (market.holders.size === 0 && market.fundingPool !== undefined && market.fundingPool !== 0n) {

@@ -27,7 +27,7 @@
  * collection, then promoted) while the whole decode ran.
  */
 
-import { InlineMap } from '../model/inline-map.ts';
+import { InlineMap, InlineMap2 } from '../model/inline-map.ts';
 import {
   NO_ISOLATED_MARKETS,
   NO_LEVERAGE_CAPS,
@@ -184,7 +184,7 @@ export function decodeSubaccounts(t: SubaccountTable | SubaccountRows): {
       if (typeof account !== 'string') throw new InvariantError('snapshot: bad subaccount row');
       const sub = nameAt(subNames, c[i++]);
       const portfolioMargin = intAt(c, i++) === 1;
-      const balances = new InlineMap<string, bigint>();
+      const balances = new InlineMap2<string, bigint>();
       for (let k = intAt(c, i++); k > 0; k--) {
         balances.set(nameAt(assets, c[i]), toBig(c[i + 1]));
         i += 2;

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { newVenue } from '../../../test/support/fixtures.ts';
 import { propRuns } from '../../../test/support/prop.ts';
 import { HolderSet } from '../model/holder-set.ts';
-import { InlineMap } from '../model/inline-map.ts';
+import { InlineMap, InlineMap2 } from '../model/inline-map.ts';
 import {
   type EngineState,
   NO_ISOLATED_MARKETS,
@@ -74,7 +74,7 @@ const subaccount = fc
       const s: Subaccount = {
         key: `${r.account}/${r.sub}`,
         ref: { account: r.account, sub: r.sub },
-        balances: new InlineMap(r.balances),
+        balances: new InlineMap2(r.balances),
         positions: new InlineMap(ps.map((p) => [p.market, p])),
         isolatedMarkets: r.isolated.length > 0 ? new Set(r.isolated) : (NO_ISOLATED_MARKETS as Set<string>),
         maxLeverage: r.caps.length > 0 ? new Map(r.caps) : (NO_LEVERAGE_CAPS as Map<string, bigint>),
@@ -151,7 +151,7 @@ describe('compact snapshot read from its text', () => {
       {
         key: 'plain/0',
         ref: { account: 'plain', sub: '0' },
-        balances: new InlineMap([['USDC', 2n ** 60n]]),
+        balances: new InlineMap2([['USDC', 2n ** 60n]]),
         positions: new InlineMap([
           [
             'BTC-PERP',
@@ -192,7 +192,7 @@ describe('compact snapshot read from its text', () => {
     const s: Subaccount = {
       key: 'e/0',
       ref: { account: 'e', sub: '0' },
-      balances: new InlineMap([['USDC', 5n]]),
+      balances: new InlineMap2([['USDC', 5n]]),
       positions: new InlineMap(),
       isolatedMarkets: NO_ISOLATED_MARKETS as Set<string>,
       maxLeverage: NO_LEVERAGE_CAPS as Map<string, bigint>,

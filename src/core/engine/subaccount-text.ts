@@ -12,7 +12,7 @@
  * same state or the typed error for it.
  */
 
-import { InlineMap } from '../model/inline-map.ts';
+import { InlineMap, InlineMap2 } from '../model/inline-map.ts';
 import { NO_ISOLATED_MARKETS, NO_LEVERAGE_CAPS, type Position, type Subaccount } from '../model/state.ts';
 
 /** The text is not exactly as `encodeSnapshot` writes it: decode it through JSON.parse. */
@@ -146,7 +146,7 @@ export function readSubaccountRows(
       const flag = c.int();
       if (flag !== 0 && flag !== 1) fail();
       c.skip(44);
-      const balances = new InlineMap<string, bigint>();
+      const balances = new InlineMap2<string, bigint>();
       for (let k = c.int(); k > 0; k--) {
         c.skip(44);
         const asset = c.name(assets);

@@ -2,13 +2,14 @@
  * HolderSet (./holder-set.ts) against the `Set<string>` it replaced: on random sequences of
  * positions opened and closed (the way evolve calls enter and leave), with enough churn to
  * compact, iteration order, size and membership equal the Set's at every step; an iteration
- * started before positions close (compaction included) still yields only live holders.
+ * started before positions close (compaction included) still yields only live holders, and
+ * under random opens and closes (re-entries included) yields only holders, each untouched one once.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { propRuns } from '../../../test/support/prop.ts';
 import { HolderSet } from './holder-set.ts';
-import { InlineMap } from './inline-map.ts';
+import { InlineMap, InlineMap2 } from './inline-map.ts';
 import { NO_ISOLATED_MARKETS, NO_LEVERAGE_CAPS, type Position, type Subaccount } from './state.ts';
 
 const MARKET = 'M';
@@ -17,7 +18,7 @@ function subaccount(key: string): Subaccount {
   return {
     key,
     ref: { account: key, sub: '0' },
-    balances: new InlineMap(),
+    balances: new InlineMap2(),
     positions: new InlineMap(),
     isolatedMarkets: NO_ISOLATED_MARKETS as Set<string>,
     maxLeverage: NO_LEVERAGE_CAPS as Map<string, bigint>,
@@ -33,12 +34,12 @@ function toggle(subs: Subaccount[], set: HolderSet, model: Set<string>, i: numbe
   const s = subs[i]!;
   if (s.positions.has(MARKET)) {
     s.positions.delete(MARKET);
-    set.leave();
+    set.leave(s);
     model.delete(s.key);
   } else {
     const p = position();
     s.positions.set(MARKET, p);
-    set.enter(s, p);
+    set.enter(s);
     model.add(s.key);
   }
 }
@@ -106,6 +107,59 @@ describe('HolderSet', () => {
       }),
       { numRuns: propRuns(50) },
     );
+  });
+
+  it('an iteration in progress under random opens and closes (compactions included)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 150 }),
+        fc.array(fc.nat(), { maxLength: 600 }),
+        // up to ~100 toggles per step: compactions happen inside the walk, re-entries across them
+        fc.array(fc.array(fc.nat(), { maxLength: 100 }), { maxLength: 150 }),
+        (count, before, during) => {
+          const subs = Array.from({ length: count }, (_, i) => subaccount(`a${i}/0`));
+          const set = new HolderSet(MARKET, () => undefined);
+          const model = new Set<string>();
+          for (const n of before) toggle(subs, set, model, n % count);
+          // Holders from the start that never leave during the walk must each be seen once;
+          // every key seen must be a holder when it is yielded.
+          const start = new Set(model);
+          const touched = new Set<string>();
+          const seen: string[] = [];
+          let step = 0;
+          for (const k of set) {
+            expect(model.has(k)).toBe(true);
+            seen.push(k);
+            for (const n of during[step++] ?? []) {
+              touched.add(subs[n % count]!.key);
+              toggle(subs, set, model, n % count);
+            }
+          }
+          const steady = [...start].filter((k) => !touched.has(k));
+          for (const k of steady) expect(seen.filter((x) => x === k)).toHaveLength(1);
+          expect(set.size).toBe(model.size);
+          expect([...set]).toEqual([...model]);
+        },
+      ),
+      { numRuns: propRuns(100) },
+    );
+  });
+
+  it("a walk across a compaction still tells a re-entered holder's old entry from its new one", () => {
+    const subs = Array.from({ length: 100 }, (_, i) => subaccount(`a${i}/0`));
+    const set = new HolderSet(MARKET, () => undefined);
+    const model = new Set<string>();
+    for (let i = 0; i < 100; i++) toggle(subs, set, model, i);
+    toggle(subs, set, model, 50); // a50 leaves (a dead entry at 50) …
+    toggle(subs, set, model, 50); // … and enters again (its entry at 100)
+    const seen: string[] = [];
+    for (const k of set) {
+      seen.push(k);
+      // enough closes to compact while the walk is before a50's dead entry
+      if (k === 'a0/0') for (let i = 1; i < 80; i++) if (i !== 50) toggle(subs, set, model, i);
+    }
+    expect(seen).toEqual(['a0/0', ...Array.from({ length: 20 }, (_, i) => `a${80 + i}/0`), 'a50/0']);
+    expect([...set]).toEqual([...model]);
   });
 
   it('fromList refuses a listed subaccount without a position in the market', () => {

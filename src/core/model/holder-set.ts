@@ -6,16 +6,23 @@
  * ~21 bytes per entry and, worse, opening a snapshot spent ~1.5 s of a 1M-account decode
  * inserting keys into the tables one cache miss at a time. A holder is exactly a subaccount
  * whose `positions` has the market (evolve keeps the two in step), so the order is all this
- * needs to store: two arrays, the subaccount and the very Position object it entered with. An
- * entry is live while that subaccount's position in the market is still that object; closing the
- * position leaves a dead entry behind (no search), and re-entering appends a new one (a new
- * Position object), which is the Set's delete-then-add order. Dead entries are dropped when they
- * outnumber the live ones.
+ * needs to store: one array of subaccounts, 8 bytes per holder (it also held each holder's
+ * Position object, for telling a dead entry from a live one: another 32 MiB at a million
+ * accounts × 4 markets). Closing a position leaves a dead entry behind (no search), re-entering
+ * appends a new one, which is the Set's delete-then-add order, and dead entries are dropped when
+ * they outnumber the live ones.
+ *
+ * Which entry is live: a subaccount that has not left since the last compaction has one entry,
+ * live while it holds the market. One that left is remembered (`left`, only those: the churn
+ * since the compaction); if it entered again, the index of its newest entry too (`newest`), and
+ * only that entry can be live. A compaction starts a new epoch (arrays and both collections
+ * new), so an iteration in progress keeps judging its old array by the old epoch.
  *
  * Contract (what evolve does): `enter` only when the subaccount has just been given a position
  * in the market it did not have; `leave` after that position was removed. An iteration that runs
- * while holders enter may not visit them (a Set would); evolve's loops that change holders
- * iterate a copy.
+ * while holders enter may not visit them (a Set would), and one that re-enters across a
+ * compaction may be visited at its old place rather than at the end; evolve's loops that change
+ * holders iterate a copy.
  */
 
 /**
@@ -27,10 +34,18 @@ export interface Holder {
   readonly positions: ReadonlyMap<string, object>;
 }
 
+/** The entries since the last compaction, and how to tell the live ones (see the header). */
+interface Epoch {
+  readonly subs: Holder[];
+  /** Subaccounts that left since the epoch began (null: none). */
+  left: Set<Holder> | null;
+  /** Of those that entered again, the index of their newest entry. */
+  newest: Map<Holder, number> | null;
+}
+
 export class HolderSet implements ReadonlySet<string> {
   // Private (#) so that structural comparisons (test `toEqual`) see only what iteration yields.
-  #subs: Holder[];
-  #held: object[];
+  #epoch: Epoch;
   #live: number;
   readonly #market: string;
   readonly #lookup: (key: string) => Holder | undefined;
@@ -42,8 +57,7 @@ export class HolderSet implements ReadonlySet<string> {
   constructor(market: string, lookup: (key: string) => Holder | undefined) {
     this.#market = market;
     this.#lookup = lookup;
-    this.#subs = [];
-    this.#held = [];
+    this.#epoch = { subs: [], left: null, newest: null };
     this.#live = 0;
   }
 
@@ -57,15 +71,9 @@ export class HolderSet implements ReadonlySet<string> {
     lookup: (key: string) => Holder | undefined,
     subs: Holder[],
   ): HolderSet | undefined {
-    const held = new Array<object>(subs.length);
-    for (let i = 0; i < subs.length; i++) {
-      const p = subs[i]!.positions.get(market);
-      if (p === undefined) return undefined;
-      held[i] = p;
-    }
+    for (let i = 0; i < subs.length; i++) if (!subs[i]!.positions.has(market)) return undefined;
     const out = new HolderSet(market, lookup);
-    out.#subs = subs;
-    out.#held = held;
+    out.#epoch = { subs, left: null, newest: null };
     out.#live = subs.length;
     return out;
   }
@@ -78,17 +86,20 @@ export class HolderSet implements ReadonlySet<string> {
     return 'HolderSet';
   }
 
-  /** `sub` has just been given `position`, its first in this market. */
-  enter(sub: Holder, position: object): void {
-    this.#subs.push(sub);
-    this.#held.push(position);
+  /** `sub` has just been given its first position in this market. */
+  enter(sub: Holder): void {
+    const e = this.#epoch;
+    if (e.left?.has(sub) === true) (e.newest ??= new Map()).set(sub, e.subs.length);
+    e.subs.push(sub);
     this.#live++;
   }
 
   /** `sub`'s position in this market has just been removed. */
-  leave(): void {
+  leave(sub: Holder): void {
+    const e = this.#epoch;
+    (e.left ??= new Set()).add(sub);
     this.#live--;
-    const dead = this.#subs.length - this.#live;
+    const dead = e.subs.length - this.#live;
     if (dead > 64 && dead > this.#live) this.compact();
   }
 
@@ -97,14 +108,14 @@ export class HolderSet implements ReadonlySet<string> {
   }
 
   *keys(): SetIterator<string> {
-    // The arrays are read afresh each step: a compaction (new arrays) during the iteration is
-    // followed from the old ones, which still say who was live.
-    const subs = this.#subs;
-    const held = this.#held;
+    // The epoch is read once: after a compaction (a new epoch) the iteration goes on through the
+    // old one, whose array and collections still say who was live.
+    const e = this.#epoch;
+    const subs = e.subs;
     const market = this.#market;
     for (let i = 0; i < subs.length; i++) {
       const s = subs[i]!;
-      if (s.positions.get(market) === held[i]) yield s.key;
+      if (liveAt(e, s, i, market)) yield s.key;
     }
   }
 
@@ -125,18 +136,21 @@ export class HolderSet implements ReadonlySet<string> {
   }
 
   private compact(): void {
+    const e = this.#epoch;
     const subs: Holder[] = [];
-    const held: object[] = [];
     const market = this.#market;
-    for (let i = 0; i < this.#subs.length; i++) {
-      const s = this.#subs[i]!;
-      const p = this.#held[i]!;
-      if (s.positions.get(market) !== p) continue;
-      subs.push(s);
-      held.push(p);
+    for (let i = 0; i < e.subs.length; i++) {
+      const s = e.subs[i]!;
+      if (liveAt(e, s, i, market)) subs.push(s);
     }
-    // New arrays, not in place: an iteration in progress keeps walking the old ones.
-    this.#subs = subs;
-    this.#held = held;
+    // A new epoch, not in place: an iteration in progress keeps walking the old one.
+    this.#epoch = { subs, left: null, newest: null };
   }
+}
+
+/** Whether entry `i` (subaccount `s`) of the epoch is live. */
+function liveAt(e: Epoch, s: Holder, i: number, market: string): boolean {
+  if (!s.positions.has(market)) return false;
+  if (e.left === null || !e.left.has(s)) return true;
+  return e.newest?.get(s) === i;
 }

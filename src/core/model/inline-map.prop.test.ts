@@ -1,5 +1,5 @@
 /**
- * InlineMap against the built-in `Map` over random operation sequences: set (new key, existing
+ * InlineMap (four inline slots) and InlineMap2 (two) against the built-in `Map` over random operation sequences: set (new key, existing
  * key, a key deleted before), delete, clear, get/has/size, and up to three iterators of each
  * kind held open at once and stepped, returned or abandoned in between — so sets, deletes and
  * clears land while iterators are suspended mid-way, in the inline slots and in the overflow,
@@ -11,11 +11,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { propRuns, sequences } from '../../../test/support/prop.ts';
-import { InlineMap } from './inline-map.ts';
+import { InlineMap, InlineMap2 } from './inline-map.ts';
 
 const KEYS: unknown[] = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', Number.NaN, 0, -0, undefined];
 const key = fc.integer({ min: 0, max: KEYS.length - 1 }).map((i) => KEYS[i]);
-/** Mostly few distinct keys, so maps hover around the four inline slots. */
+/** Mostly few distinct keys, so maps hover around their two or four inline slots. */
 const narrowKey = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom<unknown>('a', 'b', 'c', 'd', 'e') },
   { weight: 1, arbitrary: key },
@@ -115,12 +115,25 @@ class Side {
 
 const clone = (o: Op): Op => (o.op === 'forEach' ? { op: 'forEach', inner: o.inner.map(clone) } : { ...o });
 
-describe('InlineMap', () => {
+const VARIANTS = [
+  {
+    name: 'InlineMap',
+    make: <K, V>(e?: Iterable<readonly [K, V]>) => new InlineMap<K, V>(e),
+    from: InlineMap.from,
+  },
+  {
+    name: 'InlineMap2',
+    make: <K, V>(e?: Iterable<readonly [K, V]>) => new InlineMap2<K, V>(e),
+    from: InlineMap2.from,
+  },
+];
+
+describe.each(VARIANTS)('$name', ({ make, from }) => {
   it('behaves exactly as Map over random operations, iterators suspended across changes', () => {
     fc.assert(
       fc.property(sequences(op, 1, 80), (ops) => {
         const ref = new Side(new Map());
-        const sut = new Side(new InlineMap() as Map<unknown, number>);
+        const sut = new Side(make() as Map<unknown, number>);
         for (const o of ops) {
           const a: unknown[] = [];
           const b: unknown[] = [];
@@ -136,7 +149,7 @@ describe('InlineMap', () => {
   });
 
   it('copies in order, reports Map as its tag, serializes to JSON as Map does', () => {
-    const m = new InlineMap<string, number>([
+    const m = make<string, number>([
       ['x', 1],
       ['y', 2],
       ['x', 3],
@@ -146,12 +159,10 @@ describe('InlineMap', () => {
       ['y', 2],
     ]);
     expect(Object.prototype.toString.call(m)).toBe('[object Map]');
-    expect(JSON.stringify({ m: new InlineMap([['a', 1n]]) })).toBe(
-      JSON.stringify({ m: new Map([['a', 1n]]) }),
-    );
+    expect(JSON.stringify({ m: make([['a', 1n]]) })).toBe(JSON.stringify({ m: new Map([['a', 1n]]) }));
     const big = new Map(Array.from({ length: 9 }, (_, i) => [`k${i}`, i] as const));
-    expect([...InlineMap.from(big)]).toEqual([...big]);
-    expect([...InlineMap.from(big).keys()]).toEqual([...big.keys()]);
-    expect([...InlineMap.from(big).values()]).toEqual([...big.values()]);
+    expect([...from(big)]).toEqual([...big]);
+    expect([...from(big).keys()]).toEqual([...big.keys()]);
+    expect([...from(big).values()]).toEqual([...big.values()]);
   });
 });

@@ -1,18 +1,23 @@
 /**
- * An ordered map that keeps up to four entries in its own fields, with a real `Map` for the rest.
+ * An ordered map that keeps up to four entries in its own fields, with a real `Map` for the rest;
+ * `InlineMap2` is the same with two fields, for balances.
  *
  * Why: every subaccount holds two maps (balances, positions), almost always of one to four
  * entries. A `Map` costs ~182 B however few entries it holds (the JSMap plus its smallest
  * OrderedHashMap table); this object costs 104 B (header + 10 fields), and is one heap object
  * instead of two for the young-generation collector to copy while a snapshot decodes. At a
- * million accounts that is ~150 MiB of resident memory and ~2M fewer objects.
+ * million accounts that is ~150 MiB of resident memory and ~2M fewer objects. Balances are
+ * almost always one or two assets, so they take `InlineMap2` (72 B: header + 6 fields), another
+ * ~30 MiB at a million; positions keep four slots (a venue's account often holds four markets).
+ * Both share every method (`InlineMapBase`); only the slot accessors differ, so a call site that
+ * sees both stays polymorphic over two classes, not megamorphic.
  *
  * Semantics are exactly `Map`'s, including live iteration: entries deleted before they are
  * reached are skipped, entries added during iteration are visited, a key deleted and set again
  * moves to the end. How, without a hash table's iterator transitions:
  *
  * - Inline slots never move while an iterator may be suspended on them. Deleting an inline
- *   entry leaves a hole; a new key goes to the next free inline slot, or — once the four are
+ *   entry leaves a hole; a new key goes to the next free inline slot, or — once all are
  *   used (holes included) or the overflow exists — to the overflow `Map`, after every inline
  *   slot, which is where iteration order puts it. The overflow's own iterators are `Map`'s.
  * - The map counts its live iterators (created and not yet done or returned). Only when none is
@@ -35,7 +40,6 @@ type Slot<K> = K | typeof HOLE | undefined;
 const USED = 7;
 const ITER_SHIFT = 3;
 const ITER = 1 << ITER_SHIFT;
-const INLINE = 4;
 
 /** SameValueZero, `Map`'s key equality (NaN equals NaN; -0 was normalised to 0 on set). */
 function same(a: unknown, b: unknown): boolean {
@@ -43,31 +47,36 @@ function same(a: unknown, b: unknown): boolean {
   return a === b || (a !== a && b !== b);
 }
 
-export class InlineMap<K, V> implements Map<K, V> {
-  private k0: Slot<K> = undefined;
-  private v0: V | undefined = undefined;
-  private k1: Slot<K> = undefined;
-  private v1: V | undefined = undefined;
-  private k2: Slot<K> = undefined;
-  private v2: V | undefined = undefined;
-  private k3: Slot<K> = undefined;
-  private v3: V | undefined = undefined;
+/**
+ * Everything but the slots past the first two: `InlineMap` (four) and `InlineMap2` (two) add
+ * them and their accessors. The first two slots are fields here, at the same offsets in both.
+ */
+export abstract class InlineMapBase<K, V> implements Map<K, V> {
+  protected k0: Slot<K> = undefined;
+  protected v0: V | undefined = undefined;
+  protected k1: Slot<K> = undefined;
+  protected v1: V | undefined = undefined;
   /** Used inline slots | live iterators << ITER_SHIFT. */
-  private s = 0;
-  /** Entries after the inline slots, in insertion order; only while all four slots are used. */
-  private o: Map<K, V> | null = null;
+  protected s = 0;
+  /** Entries after the inline slots, in insertion order; only while all inline slots are used. */
+  protected o: Map<K, V> | null = null;
 
-  constructor(entries?: Iterable<readonly [K, V]> | null) {
-    if (entries != null) for (const [k, v] of entries) this.set(k, v);
-  }
+  /** Inline slots of this class (2 or 4). A method, not a field: it costs no memory per map. */
+  protected abstract inline(): number;
 
-  /** A copy of `source` (a `Map` or an `InlineMap`), compacted. */
-  static from<K, V>(source: ReadonlyMap<K, V>): InlineMap<K, V> {
-    const m = new InlineMap<K, V>();
-    source.forEach((v, k) => {
-      m.set(k, v);
-    });
-    return m;
+  /** @internal Key in inline slot i (HOLE or undefined if none). */
+  abstract keyAt(i: number): Slot<K>;
+
+  /** @internal Value in inline slot i. */
+  abstract valueAt(i: number): V;
+
+  protected abstract put(i: number, k: Slot<K>, v: V | undefined): void;
+
+  protected abstract putValue(i: number, v: V): void;
+
+  /** Inline slot of `key` past the first two, or -1 (only called when more than two are used). */
+  protected findHigh(_key: unknown): number {
+    return -1;
   }
 
   get size(): number {
@@ -75,8 +84,7 @@ export class InlineMap<K, V> implements Map<K, V> {
     let c = 0;
     if (n > 0 && this.k0 !== HOLE) c++;
     if (n > 1 && this.k1 !== HOLE) c++;
-    if (n > 2 && this.k2 !== HOLE) c++;
-    if (n > 3 && this.k3 !== HOLE) c++;
+    for (let i = 2; i < n; i++) if (this.keyAt(i) !== HOLE) c++;
     return this.o === null ? c : c + this.o.size;
   }
 
@@ -85,73 +93,7 @@ export class InlineMap<K, V> implements Map<K, V> {
     const n = this.s & USED;
     if (n > 0 && same(this.k0, key)) return 0;
     if (n > 1 && same(this.k1, key)) return 1;
-    if (n > 2 && same(this.k2, key)) return 2;
-    if (n > 3 && same(this.k3, key)) return 3;
-    return -1;
-  }
-
-  /** @internal Key in inline slot i (HOLE or undefined if none). */
-  keyAt(i: number): Slot<K> {
-    switch (i) {
-      case 0:
-        return this.k0;
-      case 1:
-        return this.k1;
-      case 2:
-        return this.k2;
-      default:
-        return this.k3;
-    }
-  }
-
-  /** @internal Value in inline slot i. */
-  valueAt(i: number): V {
-    switch (i) {
-      case 0:
-        return this.v0 as V;
-      case 1:
-        return this.v1 as V;
-      case 2:
-        return this.v2 as V;
-      default:
-        return this.v3 as V;
-    }
-  }
-
-  private put(i: number, k: Slot<K>, v: V | undefined): void {
-    switch (i) {
-      case 0:
-        this.k0 = k;
-        this.v0 = v;
-        return;
-      case 1:
-        this.k1 = k;
-        this.v1 = v;
-        return;
-      case 2:
-        this.k2 = k;
-        this.v2 = v;
-        return;
-      default:
-        this.k3 = k;
-        this.v3 = v;
-    }
-  }
-
-  private putValue(i: number, v: V): void {
-    switch (i) {
-      case 0:
-        this.v0 = v;
-        return;
-      case 1:
-        this.v1 = v;
-        return;
-      case 2:
-        this.v2 = v;
-        return;
-      default:
-        this.v3 = v;
-    }
+    return n > 2 ? this.findHigh(key) : -1;
   }
 
   /** @internal The overflow map, for iterators. */
@@ -197,7 +139,7 @@ export class InlineMap<K, V> implements Map<K, V> {
       return this;
     }
     const n = this.s & USED;
-    if (n < INLINE) {
+    if (n < this.inline()) {
       this.put(n, key, value);
       this.s++;
     } else if (this.s < ITER) this.appendCompacting(key, value);
@@ -227,8 +169,9 @@ export class InlineMap<K, V> implements Map<K, V> {
       }
     ks.push(key);
     vs.push(value);
-    const m = ks.length <= INLINE ? ks.length : 0;
-    for (let i = 0; i < INLINE; i++) this.put(i, i < m ? ks[i] : undefined, i < m ? vs[i] : undefined);
+    const inline = this.inline();
+    const m = ks.length <= inline ? ks.length : 0;
+    for (let i = 0; i < inline; i++) this.put(i, i < m ? ks[i] : undefined, i < m ? vs[i] : undefined);
     this.s = m;
     if (m > 0) this.o = null;
     else {
@@ -262,7 +205,7 @@ export class InlineMap<K, V> implements Map<K, V> {
       return;
     }
     if (this.s < ITER) {
-      for (let i = 0; i < INLINE; i++) this.put(i, undefined, undefined);
+      for (let i = 0; i < this.inline(); i++) this.put(i, undefined, undefined);
       this.s = 0;
       this.o = null;
       return;
@@ -320,19 +263,158 @@ export class InlineMap<K, V> implements Map<K, V> {
   }
 }
 
+/** Four entries in fields (104 B), then a `Map`: a subaccount's positions. */
+export class InlineMap<K, V> extends InlineMapBase<K, V> {
+  private k2: Slot<K> = undefined;
+  private v2: V | undefined = undefined;
+  private k3: Slot<K> = undefined;
+  private v3: V | undefined = undefined;
+
+  constructor(entries?: Iterable<readonly [K, V]> | null) {
+    super();
+    if (entries != null) for (const [k, v] of entries) this.set(k, v);
+  }
+
+  /** A copy of `source` (a `Map` or an inline map), compacted. */
+  static from<K, V>(source: ReadonlyMap<K, V>): InlineMap<K, V> {
+    const m = new InlineMap<K, V>();
+    source.forEach((v, k) => {
+      m.set(k, v);
+    });
+    return m;
+  }
+
+  protected inline(): number {
+    return 4;
+  }
+
+  protected override findHigh(key: unknown): number {
+    const n = this.s & USED;
+    if (same(this.k2, key)) return 2;
+    if (n > 3 && same(this.k3, key)) return 3;
+    return -1;
+  }
+
+  keyAt(i: number): Slot<K> {
+    switch (i) {
+      case 0:
+        return this.k0;
+      case 1:
+        return this.k1;
+      case 2:
+        return this.k2;
+      default:
+        return this.k3;
+    }
+  }
+
+  valueAt(i: number): V {
+    switch (i) {
+      case 0:
+        return this.v0 as V;
+      case 1:
+        return this.v1 as V;
+      case 2:
+        return this.v2 as V;
+      default:
+        return this.v3 as V;
+    }
+  }
+
+  protected put(i: number, k: Slot<K>, v: V | undefined): void {
+    switch (i) {
+      case 0:
+        this.k0 = k;
+        this.v0 = v;
+        return;
+      case 1:
+        this.k1 = k;
+        this.v1 = v;
+        return;
+      case 2:
+        this.k2 = k;
+        this.v2 = v;
+        return;
+      default:
+        this.k3 = k;
+        this.v3 = v;
+    }
+  }
+
+  protected putValue(i: number, v: V): void {
+    switch (i) {
+      case 0:
+        this.v0 = v;
+        return;
+      case 1:
+        this.v1 = v;
+        return;
+      case 2:
+        this.v2 = v;
+        return;
+      default:
+        this.v3 = v;
+    }
+  }
+}
+
+/** Two entries in fields (72 B), then a `Map`: a subaccount's balances (one or two assets, mostly). */
+export class InlineMap2<K, V> extends InlineMapBase<K, V> {
+  constructor(entries?: Iterable<readonly [K, V]> | null) {
+    super();
+    if (entries != null) for (const [k, v] of entries) this.set(k, v);
+  }
+
+  /** A copy of `source` (a `Map` or an inline map), compacted. */
+  static from<K, V>(source: ReadonlyMap<K, V>): InlineMap2<K, V> {
+    const m = new InlineMap2<K, V>();
+    source.forEach((v, k) => {
+      m.set(k, v);
+    });
+    return m;
+  }
+
+  protected inline(): number {
+    return 2;
+  }
+
+  keyAt(i: number): Slot<K> {
+    return i === 0 ? this.k0 : this.k1;
+  }
+
+  valueAt(i: number): V {
+    return (i === 0 ? this.v0 : this.v1) as V;
+  }
+
+  protected put(i: number, k: Slot<K>, v: V | undefined): void {
+    if (i === 0) {
+      this.k0 = k;
+      this.v0 = v;
+    } else {
+      this.k1 = k;
+      this.v1 = v;
+    }
+  }
+
+  protected putValue(i: number, v: V): void {
+    if (i === 0) this.v0 = v;
+    else this.v1 = v;
+  }
+}
+
 /**
  * Iterators, one class per kind so `next` stays small enough for TurboFan to inline into the
  * caller's loop (and drop the result objects): the inline slots in `next`, the overflow and the
  * end in the shared `tail`.
  */
 abstract class InlineMapIterator<K, V, T> implements MapIterator<T> {
-  protected map: InlineMap<K, V> | null;
+  protected map: InlineMapBase<K, V> | null;
   /** Next inline slot to look at. */
   protected i = 0;
   /** The overflow's own iterator, once the inline slots are done. */
   private rest: Iterator<T> | null = null;
 
-  constructor(map: InlineMap<K, V>) {
+  constructor(map: InlineMapBase<K, V>) {
     this.map = map;
     map.iterStart();
   }

@@ -21,7 +21,7 @@ import type {
   SubaccountRef,
 } from './engine-config.ts';
 import type { HolderSet } from './holder-set.ts';
-import { InlineMap } from './inline-map.ts';
+import { InlineMap, InlineMap2 } from './inline-map.ts';
 import type { MarginModel } from './margin-model.ts';
 import type { Rejection } from './rejection.ts';
 
@@ -49,11 +49,12 @@ export interface Subaccount {
   readonly ref: SubaccountRef;
   /**
    * Collateral balances per asset in the asset's smallest unit (settlement asset may go negative).
-   * Both maps are `InlineMap`s (a `Map` with its first four entries in its own fields): a million
-   * subaccounts hold two million of them, and every creation site uses the one class so the hot
-   * loops over them stay monomorphic.
+   * Both maps are inline maps (a `Map` with its first entries in its own fields): a million
+   * subaccounts hold two million of them. Balances are an `InlineMap2` (two fields: one or two
+   * assets, mostly), positions an `InlineMap` (four); every creation site uses that class, so
+   * each map's hot loops stay monomorphic.
    */
-  readonly balances: InlineMap<string, bigint>;
+  readonly balances: InlineMap2<string, bigint>;
   readonly positions: InlineMap<string, Position>;
   /**
    * Markets this subaccount trades in isolated mode. While empty it may be the one shared
@@ -327,7 +328,7 @@ export function emptySubaccount(ref: SubaccountRef): Subaccount {
   return {
     key: subaccountKey(ref),
     ref: { account: ref.account, sub: ref.sub },
-    balances: new InlineMap(),
+    balances: new InlineMap2(),
     positions: new InlineMap(),
     isolatedMarkets: NO_ISOLATED_MARKETS as Set<string>,
     maxLeverage: NO_LEVERAGE_CAPS as Map<string, bigint>,

@@ -43,7 +43,7 @@ import { assetPricePx8 } from '../../account/prices.ts';
 import { HEALTH_FACTOR_ONE, healthFactor } from '../../collateral/health-factor.ts';
 import { collateralValueQuote } from '../../collateral/valuation.ts';
 import { assetWeightPpm, eModeCategoryOf, liquidationBonusPpm } from '../../collateral/weights.ts';
-import { InlineMap } from '../../model/inline-map.ts';
+import { InlineMap2 } from '../../model/inline-map.ts';
 import type { EngineState, Subaccount } from '../../model/state.ts';
 import { formatDecimal, PPM, parseDecimalUnsafe, pow10 } from '../../num/index.ts';
 import type { Command } from '../commands.ts';
@@ -333,7 +333,7 @@ export function borrow(ctx: CommandContext, c: BorrowCmd): void {
     ? crossView(sub, -amount)
     : {
         ...crossView(sub),
-        balances: InlineMap.from(sub.balances).set(assetId, (sub.balances.get(assetId) ?? 0n) - amount),
+        balances: InlineMap2.from(sub.balances).set(assetId, (sub.balances.get(assetId) ?? 0n) - amount),
       };
   guardValueOut(ctx, crossView(sub), after, c.timeMs, 'borrow');
   const f = ctx.figures(after);
