@@ -218,3 +218,32 @@ export function readSubaccountRows(
   if (c.pos !== end || row !== count) fail();
   return { subaccounts, keys };
 }
+
+/**
+ * The lists of row numbers `[[r,…],…]` (format 3's holders) whose outer '[' is at `start` and
+ * which end just before `end`. The rows are read as integers only; the caller checks them
+ * against the table.
+ */
+export function readRowLists(json: string, start: number, end: number): number[][] {
+  const c = new Cursor(json, start);
+  const lists: number[][] = [];
+  c.skip(91);
+  if (c.peek() !== 93)
+    for (;;) {
+      c.skip(91);
+      const list: number[] = [];
+      if (c.peek() !== 93)
+        for (;;) {
+          list.push(c.int());
+          if (c.peek() !== 44) break;
+          c.pos++;
+        }
+      c.skip(93);
+      lists.push(list);
+      if (c.peek() !== 44) break;
+      c.pos++;
+    }
+  c.skip(93);
+  if (c.pos !== end) fail();
+  return lists;
+}
