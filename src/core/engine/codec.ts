@@ -241,7 +241,9 @@ export function decodeSnapshot(json: string): EngineState {
     let rowOfKey: Map<string, number> | undefined;
     const rowOf = (k: string) => (rowOfKey ??= new Map(keys.map((x, i) => [x, i]))).get(k) ?? -1;
     holdersOf = (market, list) => {
-      if (!Array.isArray(list)) throw new InvariantError(`snapshot: bad holders of ${market}`);
+      // format 2: a parsed array; format 3: rows read from the text (or a parsed array if it was parsed whole)
+      if (!Array.isArray(list) && !(list instanceof Int32Array))
+        throw new InvariantError(`snapshot: bad holders of ${market}`);
       listed.fill(0);
       const subs = new Array<Subaccount>(list.length);
       for (let i = 0; i < list.length; i++) {

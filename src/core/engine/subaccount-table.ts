@@ -325,7 +325,7 @@ function splitSnapshotTable(
 ):
   | {
       head: unknown;
-      holders: number[][] | undefined;
+      holders: Int32Array[] | undefined;
       rows: Omit<SubaccountRows, 'chunks'>;
       start: number;
       end: number;
@@ -338,7 +338,7 @@ function splitSnapshotTable(
   // Format 3: the holder lists end where the subaccounts start; they hold nothing but digits,
   // commas and brackets, so the last `"holders"` key before that is theirs.
   let headEnd = at;
-  let holders: number[][] | undefined;
+  let holders: Int32Array[] | undefined;
   if (format === 3) {
     headEnd = json.lastIndexOf(HOLDERS_AT, at);
     if (headEnd < 0) return undefined;

@@ -24,7 +24,7 @@ import {
 import { toJson } from '../num/json.ts';
 import { decodeSnapshot, encodeSnapshot, stateHash, stateToPlain } from './codec.ts';
 import { decodeSnapshotTable, type TableRead } from './subaccount-table.ts';
-import { readSubaccountRows, UnsplitTable } from './subaccount-text.ts';
+import { readRowLists, readSubaccountRows, UnsplitTable } from './subaccount-text.ts';
 
 const MARKETS = ['BTC-PERP', 'ETH-PERP', 'SOL-PERP'];
 const ASSETS = ['USDC', 'ETH', 'BTC'];
@@ -231,6 +231,79 @@ describe('compact snapshot read from its text', () => {
     state.subaccounts.set(s.key, s);
     const back = decodeSnapshot(encodeSnapshot(state));
     expect(back.subaccounts.get('e/0')!.eModeCategory).toBe(3);
+    expect(stateHash(back)).toBe(stateHash(state));
+  });
+
+  it('reads format 3 row lists as JSON.parse does, and refuses every other spelling', () => {
+    const rowLists = fc.array(fc.array(fc.integer({ min: 0, max: 2 ** 31 - 1 }), { maxLength: 8 }), {
+      maxLength: 5,
+    });
+    fc.assert(
+      fc.property(rowLists, fc.string({ maxLength: 4 }), (lists, pad) => {
+        const text = JSON.stringify(lists);
+        // the lists sit inside a larger text, as in a snapshot
+        const json = `${pad}${text}${pad}`;
+        const read = readRowLists(json, pad.length, pad.length + text.length);
+        expect(read.map((l) => [...l])).toEqual(lists);
+      }),
+      { numRuns: propRuns(200) },
+    );
+    for (const bad of [
+      '[[1,]]',
+      '[[01]]',
+      '[[2147483648]]',
+      '[[1.5]]',
+      '[[-1]]',
+      '[1]',
+      '[[1]',
+      '[[1] ]',
+      '[["1"]]',
+      '[[1e2]]',
+    ])
+      expect(() => readRowLists(bad, 0, bad.length), bad).toThrow(UnsplitTable);
+  });
+
+  it('decodes a format 3 snapshot whose holder lists the text reader refuses through JSON.parse, to the same state', () => {
+    const state = stateWith(
+      [0, 1, 2].map(
+        (i): Subaccount => ({
+          key: `u${i}/0`,
+          ref: { account: `u${i}`, sub: '0' },
+          balances: new InlineMap([['USDC', 5n]]),
+          positions: new InlineMap([
+            [
+              'BTC-PERP',
+              {
+                market: 'BTC-PERP',
+                size: BigInt(i + 1),
+                entryValue: 7n,
+                fundingIndex: 0n,
+                isolatedMargin: 0n,
+                isolated: false,
+              },
+            ],
+          ]),
+          isolatedMarkets: NO_ISOLATED_MARKETS as Set<string>,
+          maxLeverage: NO_LEVERAGE_CAPS as Map<string, bigint>,
+          portfolioMargin: false,
+        }),
+      ),
+      3,
+    );
+    const json = encodeSnapshot(state);
+    const raw = JSON.parse(json);
+    const btc = raw.state.markets.findIndex(([id]: [string]) => id === 'BTC-PERP');
+    expect(raw.holders[btc]).toHaveLength(3);
+    // a holder named by its key (the encoder's spelling for a key it has no row for)
+    const [first] = raw.holders[btc];
+    const byKey = json.replace(
+      JSON.stringify(raw.holders),
+      JSON.stringify(
+        raw.holders.map((l: number[], i: number) => (i === btc ? [`u${first}/0`, ...l.slice(1)] : l)),
+      ),
+    );
+    expect(byKey).not.toBe(json);
+    const back = decodeSnapshot(byKey);
     expect(stateHash(back)).toBe(stateHash(state));
   });
 });
