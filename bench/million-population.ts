@@ -13,7 +13,7 @@ import { encodeSnapshot } from '../src/core/engine/codec.ts';
 import { benchVenue, type PopulationOptions, populate } from './support.ts';
 
 /** Bump when the population recipe or the snapshot format changes. */
-const RECIPE = 'h1';
+const RECIPE = 'h3';
 
 export function populationOptions(accounts: number): PopulationOptions {
   return {
@@ -31,7 +31,7 @@ export function populationOptions(accounts: number): PopulationOptions {
 export interface CachedPopulation {
   /** Path of the snapshot file. */
   path: string;
-  /** Snapshot text (engine snapshot, format 2). */
+  /** Snapshot text (engine snapshot, format 3). */
   json: string;
   /** Seconds spent building through the engine in this run (0 when the cache was used). */
   buildSeconds: number;

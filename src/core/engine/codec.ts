@@ -53,7 +53,7 @@ export function stateToPlain(s: ReadonlyEngineState): unknown {
 function plainState(
   s: ReadonlyEngineState,
   subaccounts: unknown,
-  holders: (m: ReadonlyMarketState) => unknown[],
+  holders: (m: ReadonlyMarketState) => unknown[] | undefined,
 ): Record<string, unknown> {
   const market = (m: ReadonlyMarketState) => ({
     config: m.config,
@@ -146,23 +146,33 @@ export function textHash(text: string): string {
   return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
-/** First characters of a compact snapshot (format 2); anything else is read as the plain form. */
+/** First characters of a compact snapshot (format 2: holders in the markets' plain form). */
 const FORMAT_2 = '{"format":"plimsoll-snapshot/2",';
+/** First characters of a compact snapshot (format 3: holders after the plain part, as row lists). */
+const FORMAT_3 = '{"format":"plimsoll-snapshot/3",';
 
 /**
- * The state as a snapshot string: the plain form (stateToPlain) for everything but the
- * subaccounts, which are written as a compact table (./subaccount-table.ts), and the markets'
- * holders, written as row numbers of that table. A million subaccounts fit in one string and
- * decode without a reviver; `decodeSnapshot` reads this and the older all-plain form.
+ * The state as a snapshot string (format 3): the plain form (stateToPlain) for everything but
+ * the subaccounts, which are written as a compact table (./subaccount-table.ts), and the
+ * markets' holders, written as lists of row numbers of that table, one per market in the plain
+ * form's market order, between the two. A million subaccounts fit in one string and decode
+ * without a reviver; `decodeSnapshot` reads this, format 2 and the older all-plain form.
+ *
+ * Why the holders left the markets' plain form (format 2 had them there): at a million
+ * accounts they are 4 M row numbers, 27 MB of the plain part, which was copied and JSON.parse'd
+ * into arrays (then walked for bigints) only to be read once; read from the text straight into
+ * number lists (./subaccount-text.ts readRowLists) the plain part is a few KB.
  */
 export function encodeSnapshot(s: ReadonlyEngineState, opts: TableOptions = {}): string {
   const { table, order } = encodeSubaccounts(s.subaccounts.values(), opts);
-  const header = plainState(s, undefined, (m) => [...m.holders].map((k) => order.get(k) ?? k));
+  const header = plainState(s, undefined, () => undefined);
   delete header.subaccounts;
-  const parts: string[] = [
-    FORMAT_2,
-    '"state":',
-    toJson(header),
+  const parts: string[] = [FORMAT_3, '"state":', toJson(header), ',"holders":['];
+  sorted(s.markets).forEach(([, m], i) => {
+    parts.push(i === 0 ? '' : ',', JSON.stringify([...m.holders].map((k) => order.get(k) ?? k)));
+  });
+  parts.push(
+    ']',
     ',"subaccounts":',
     JSON.stringify({
       assets: table.assets,
@@ -172,7 +182,7 @@ export function encodeSnapshot(s: ReadonlyEngineState, opts: TableOptions = {}):
       ...(table.emode ? { emode: table.emode } : {}),
     }).slice(0, -1),
     ',"chunks":[',
-  ];
+  );
   for (let i = 0; i < table.chunks.length; i++)
     parts.push(i === 0 ? '' : ',', JSON.stringify(table.chunks[i]));
   parts.push(']}}');
@@ -206,12 +216,21 @@ export function decodeSnapshot(json: string): EngineState {
   let p: any;
   let subaccounts: Map<string, Subaccount>;
   let holdersOf: (market: string, list: unknown) => HolderSet;
-  if (json.startsWith(FORMAT_2)) {
+  // Format 3's holder lists, one per market in the plain form's order (format 2 has them in the markets).
+  let holderLists: unknown[] | undefined;
+  const format = json.startsWith(FORMAT_3) ? 3 : json.startsWith(FORMAT_2) ? 2 : undefined;
+  if (format !== undefined) {
     // The header parsed, the subaccounts read straight from the text (./subaccount-table.ts).
-    const decoded = decodeSnapshotTable(json);
+    const decoded = decodeSnapshotTable(json, 'text', format);
     // biome-ignore lint/suspicious/noExplicitAny: see above
     p = reviveBigints((decoded.head as any)?.state);
-    if (typeof p?.seq !== 'number') throw new InvariantError('not a Plimsoll snapshot');
+    if (typeof p?.seq !== 'number' || !Array.isArray(p.markets))
+      throw new InvariantError('not a Plimsoll snapshot');
+    if (format === 3) {
+      if (!Array.isArray(decoded.holders) || decoded.holders.length !== p.markets.length)
+        throw new InvariantError('snapshot: holder lists do not match the markets');
+      holderLists = decoded.holders;
+    }
     subaccounts = decoded.subaccounts;
     const keys = decoded.keys;
     // The holders by row: each row's subaccount, in the order the rows were read.
@@ -222,7 +241,9 @@ export function decodeSnapshot(json: string): EngineState {
     let rowOfKey: Map<string, number> | undefined;
     const rowOf = (k: string) => (rowOfKey ??= new Map(keys.map((x, i) => [x, i]))).get(k) ?? -1;
     holdersOf = (market, list) => {
-      if (!Array.isArray(list)) throw new InvariantError(`snapshot: bad holders of ${market}`);
+      // format 2: a parsed array; format 3: rows read from the text (or a parsed array if it was parsed whole)
+      if (!Array.isArray(list) && !(list instanceof Int32Array))
+        throw new InvariantError(`snapshot: bad holders of ${market}`);
       listed.fill(0);
       const subs = new Array<Subaccount>(list.length);
       for (let i = 0; i < list.length; i++) {
@@ -265,7 +286,7 @@ export function decodeSnapshot(json: string): EngineState {
   }
   const markets = new Map<string, MarketState>();
   // biome-ignore lint/suspicious/noExplicitAny: see above
-  for (const [id, m] of p.markets as [string, any][]) {
+  for (const [i, [id, m]] of (p.markets as [string, any][]).entries()) {
     markets.set(id, {
       config: m.config,
       model: createMarginModel(m.config.margin, p.settlement.decimals),
@@ -276,7 +297,7 @@ export function decodeSnapshot(json: string): EngineState {
       lastFundingRate9: m.lastFundingRate9,
       lastFundingMs: m.lastFundingMs,
       openInterestQty9: m.openInterestQty9,
-      holders: holdersOf(id, m.holders),
+      holders: holdersOf(id, holderLists === undefined ? m.holders : holderLists[i]),
       settledPx8: m.settledPx8 ?? undefined,
       liquidationsPaused: m.liquidationsPaused,
       safeModeForced: m.safeModeForced === true,

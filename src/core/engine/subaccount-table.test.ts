@@ -1,7 +1,9 @@
 /**
- * The compact snapshot (format 2: subaccounts as a table, ./subaccount-table.ts) decodes to the
- * state it was taken from, and snapshots in the older all-plain form still decode.
+ * The compact snapshot (format 3: subaccounts as a table, ./subaccount-table.ts, holders as row
+ * lists) decodes to the state it was taken from, and snapshots in format 2 and in the older
+ * all-plain form still decode.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { newVenue, ref } from '../../../test/support/fixtures.ts';
 import { InvariantError } from '../num/index.ts';
@@ -41,7 +43,7 @@ describe('compact snapshot', () => {
   it('round-trips a state with cross, isolated, multi-asset and large balances (equal state hash)', () => {
     const e = busyVenue();
     const json = encodeSnapshot(e.state);
-    expect(json.startsWith('{"format":"plimsoll-snapshot/2",')).toBe(true);
+    expect(json.startsWith('{"format":"plimsoll-snapshot/3",')).toBe(true);
     const back = decodeSnapshot(json);
     expect(stateHash(back)).toBe(e.stateHash());
     expect(back.subaccounts.get('whale/0')!.balances.get('USDC')! > 2n ** 53n).toBe(true);
@@ -61,6 +63,52 @@ describe('compact snapshot', () => {
     const e = busyVenue();
     const old = toJson(stateToPlain(e.state));
     expect(stateHash(decodeSnapshot(old))).toBe(e.stateHash());
+  });
+
+  it('still opens a format-2 snapshot (written by the previous writer) to the same state', () => {
+    // busyVenue plus bob/hedge buying ETH-PERP from alice, written by encodeSnapshot at cb269a3;
+    // its state hash is the one that engine reported for it
+    const old = readFileSync(
+      new URL('../../../test/vectors/snapshot_format2_busy_venue.json', import.meta.url),
+      'utf8',
+    );
+    expect(old.startsWith('{"format":"plimsoll-snapshot/2",')).toBe(true);
+    const e = busyVenue();
+    e.executeOrThrow({
+      type: 'fill',
+      market: 'ETH-PERP',
+      buyer: ref('bob', 'hedge'),
+      seller: ref('alice'),
+      size: '0.5',
+      price: '3001',
+    });
+    expect(stateHash(decodeSnapshot(old))).toBe('334f24359d4629a2');
+    expect(stateHash(decodeSnapshot(old))).toBe(e.stateHash());
+    // written again, it is format 3, and opens to the same state
+    const again = encodeSnapshot(decodeSnapshot(old));
+    expect(again.startsWith('{"format":"plimsoll-snapshot/3",')).toBe(true);
+    expect(stateHash(decodeSnapshot(again))).toBe('334f24359d4629a2');
+  });
+
+  it('rejects format-3 holder lists that do not match the markets or the rows, with a typed error', () => {
+    const json = encodeSnapshot(busyVenue().state);
+    const raw = JSON.parse(json);
+    const rewrite = (f: (r: typeof raw) => void) => {
+      const copy = JSON.parse(json);
+      f(copy);
+      return JSON.stringify(copy);
+    };
+    expect(() => decodeSnapshot(rewrite((r) => r.holders.pop()))).toThrow(InvariantError);
+    expect(() => decodeSnapshot(rewrite((r) => r.holders[0].push(99)))).toThrow(InvariantError);
+    expect(() => decodeSnapshot(rewrite((r) => r.holders[0].push(r.holders[0][0])))).toThrow(InvariantError);
+    expect(() => decodeSnapshot(rewrite((r) => (r.holders[0][0] = -1)))).toThrow(InvariantError);
+    expect(() => decodeSnapshot(rewrite((r) => (r.holders[0] = 'x')))).toThrow(InvariantError);
+    expect(() => decodeSnapshot(rewrite((r) => delete r.holders))).toThrow(InvariantError);
+    // a holder without a position in the market: bob/hedge holds no ETH-PERP
+    const eth = raw.state.markets.findIndex(([id]: [string]) => id === 'ETH-PERP');
+    const bob = [...busyVenue().state.subaccounts.keys()].indexOf('bob/hedge');
+    expect(bob).toBeGreaterThanOrEqual(0);
+    expect(() => decodeSnapshot(rewrite((r) => r.holders[eth].push(bob)))).toThrow(InvariantError);
   });
 
   it('rejects a truncated table with a typed error', () => {

@@ -36,7 +36,7 @@ import {
   type Subaccount,
 } from '../model/state.ts';
 import { InvariantError } from '../num/index.ts';
-import { readSubaccountRows, UnsplitTable } from './subaccount-text.ts';
+import { readRowLists, readSubaccountRows, UnsplitTable } from './subaccount-text.ts';
 
 export interface SubaccountTable {
   readonly assets: string[];
@@ -261,8 +261,15 @@ export type TableRead = 'text' | 'chunks' | 'whole';
 export function decodeSnapshotTable(
   json: string,
   via: TableRead = 'text',
-): { head: unknown; subaccounts: Map<string, Subaccount>; keys: string[] } {
-  const cut = via === 'whole' ? undefined : splitSnapshotTable(json);
+  format: 2 | 3 = 2,
+): {
+  head: unknown;
+  subaccounts: Map<string, Subaccount>;
+  keys: string[];
+  /** Format 3: the `holders` lists (checked by the caller). */
+  holders?: unknown;
+} {
+  const cut = via === 'whole' ? undefined : splitSnapshotTable(json, format);
   if (cut !== undefined) {
     const { rows, start, end } = cut;
     try {
@@ -271,7 +278,7 @@ export function decodeSnapshotTable(
           ? readSubaccountRows(json, start, end, rows)
           : decodeSubaccounts({ ...rows, chunks: chunksOf(json, start, end) });
       applyEmode(read.subaccounts, read.keys, rows.emode);
-      return { head: cut.head, ...read };
+      return { head: cut.head, holders: cut.holders, ...read };
     } catch (e) {
       if (!(e instanceof UnsplitTable)) throw e;
     }
@@ -279,7 +286,7 @@ export function decodeSnapshotTable(
       try {
         const read = decodeSubaccounts({ ...rows, chunks: chunksOf(json, start, end) });
         applyEmode(read.subaccounts, read.keys, rows.emode);
-        return { head: cut.head, ...read };
+        return { head: cut.head, holders: cut.holders, ...read };
       } catch (e) {
         if (!(e instanceof UnsplitTable)) throw e;
       }
@@ -295,10 +302,12 @@ export function decodeSnapshotTable(
     throw new InvariantError('not a Plimsoll snapshot');
   const read = decodeSubaccounts(raw.subaccounts as SubaccountTable);
   applyEmode(read.subaccounts, read.keys, raw.subaccounts.emode);
-  return { head: raw, ...read };
+  return { head: raw, ...(format === 3 ? { holders: raw.holders } : {}), ...read };
 }
 
 const SUBACCOUNTS_AT = ',"subaccounts":{"assets":';
+/** Format 3: the markets' holder lists, right before the subaccounts. */
+const HOLDERS_AT = ',"holders":[';
 const CHUNKS_AT = ',"chunks":[';
 
 /**
@@ -312,16 +321,39 @@ const CHUNKS_AT = ',"chunks":[';
  */
 function splitSnapshotTable(
   json: string,
-): { head: unknown; rows: Omit<SubaccountRows, 'chunks'>; start: number; end: number } | undefined {
+  format: 2 | 3,
+):
+  | {
+      head: unknown;
+      holders: Int32Array[] | undefined;
+      rows: Omit<SubaccountRows, 'chunks'>;
+      start: number;
+      end: number;
+    }
+  | undefined {
   const at = json.indexOf(SUBACCOUNTS_AT);
   if (at < 0) return undefined;
   const chunksAt = json.indexOf(CHUNKS_AT, at);
   if (chunksAt < 0 || !json.endsWith(']}}')) return undefined;
+  // Format 3: the holder lists end where the subaccounts start; they hold nothing but digits,
+  // commas and brackets, so the last `"holders"` key before that is theirs.
+  let headEnd = at;
+  let holders: Int32Array[] | undefined;
+  if (format === 3) {
+    headEnd = json.lastIndexOf(HOLDERS_AT, at);
+    if (headEnd < 0) return undefined;
+    try {
+      holders = readRowLists(json, headEnd + HOLDERS_AT.length - 1, at);
+    } catch (e) {
+      if (e instanceof UnsplitTable) return undefined;
+      throw e;
+    }
+  }
   let head: unknown;
   // biome-ignore lint/suspicious/noExplicitAny: the dictionaries are checked where they are read
   let dict: any;
   try {
-    head = JSON.parse(`${json.slice(0, at)}}`);
+    head = JSON.parse(`${json.slice(0, headEnd)}}`);
     dict = JSON.parse(`${json.slice(at + SUBACCOUNTS_AT.length - '{"assets":'.length, chunksAt)}}`);
   } catch {
     return undefined;
@@ -338,6 +370,7 @@ function splitSnapshotTable(
   const end = json.length - 3; // the list's closing ']' (then the table's and the snapshot's '}')
   return {
     head,
+    holders,
     rows: {
       assets: dict.assets,
       markets: dict.markets,

@@ -24,7 +24,7 @@ import {
 import { toJson } from '../num/json.ts';
 import { decodeSnapshot, encodeSnapshot, stateHash, stateToPlain } from './codec.ts';
 import { decodeSnapshotTable, type TableRead } from './subaccount-table.ts';
-import { readSubaccountRows, UnsplitTable } from './subaccount-text.ts';
+import { readRowLists, readSubaccountRows, UnsplitTable } from './subaccount-text.ts';
 
 const MARKETS = ['BTC-PERP', 'ETH-PERP', 'SOL-PERP'];
 const ASSETS = ['USDC', 'ETH', 'BTC'];
@@ -85,14 +85,23 @@ const subaccount = fc
     }),
   );
 
-/** A venue's state with these subaccounts (unique keys) and each market's holders a subset of them. */
-function stateWith(subs: Subaccount[]): EngineState {
+/**
+ * A venue's state with these subaccounts (unique keys) and each market's holders a subset of
+ * them: in row order, or shuffled by `seed` (holders enter markets in any order).
+ */
+function stateWith(subs: Subaccount[], seed = 0): EngineState {
   // a fresh venue's own state, changed in place (its engine is not used again)
   const state = newVenue().state as EngineState;
   state.subaccounts.clear();
   for (const s of subs) if (!state.subaccounts.has(s.key)) state.subaccounts.set(s.key, s);
+  let r = seed;
   for (const m of state.markets.values()) {
     const held = [...state.subaccounts.values()].filter((s) => s.positions.has(m.config.id));
+    for (let i = held.length - 1; seed !== 0 && i > 0; i--) {
+      r = (Math.imul(r, 1103515245) + 12345) >>> 0;
+      const j = r % (i + 1);
+      [held[i], held[j]] = [held[j]!, held[i]!];
+    }
     const holders = HolderSet.fromList(m.config.id, (k) => state.subaccounts.get(k), held);
     Object.assign(m, { holders });
   }
@@ -101,20 +110,40 @@ function stateWith(subs: Subaccount[]): EngineState {
 
 const READS: TableRead[] = ['text', 'chunks', 'whole'];
 
+/**
+ * The same snapshot in format 2, as the previous writer laid it out: the holder lists inside the
+ * markets' plain form instead of after it (the key order within a market does not matter to a
+ * reader; test/vectors/snapshot_format2_busy_venue.json is a file that writer wrote).
+ */
+function asFormat2(json: string): string {
+  const raw = JSON.parse(json);
+  raw.state.markets.forEach((entry: [string, Record<string, unknown>], i: number) => {
+    entry[1].holders = raw.holders[i];
+  });
+  return JSON.stringify({ format: 'plimsoll-snapshot/2', state: raw.state, subaccounts: raw.subaccounts });
+}
+
 describe('compact snapshot read from its text', () => {
   it('decodes random subaccounts to the state they were written from, by every read', () => {
     fc.assert(
       fc.property(
         fc.array(subaccount, { maxLength: 25 }),
         fc.integer({ min: 1, max: 6 }),
-        (subs, chunkRows) => {
-          const state = stateWith(subs);
+        fc.nat(),
+        (subs, chunkRows, seed) => {
+          const state = stateWith(subs, seed);
           const want = toJson(stateToPlain(state));
           const json = encodeSnapshot(state, { chunkRows });
+          expect(json.startsWith('{"format":"plimsoll-snapshot/3",')).toBe(true);
           expect(toJson(stateToPlain(decodeSnapshot(json)))).toBe(want);
           expect(stateHash(decodeSnapshot(json))).toBe(stateHash(state));
+          // the same state from the same snapshot in format 2 (older snapshots still open)
+          const v2 = asFormat2(json);
+          expect(toJson(stateToPlain(decodeSnapshot(v2)))).toBe(want);
+          for (const via of READS)
+            expect(decodeSnapshotTable(v2, via, 2).keys).toEqual(decodeSnapshotTable(json, via, 3).keys);
           const plain = (via: TableRead) => {
-            const t = decodeSnapshotTable(json, via);
+            const t = decodeSnapshotTable(json, via, 3);
             return toJson(
               [...t.subaccounts.values()].map((s) => [
                 s.key,
@@ -202,6 +231,79 @@ describe('compact snapshot read from its text', () => {
     state.subaccounts.set(s.key, s);
     const back = decodeSnapshot(encodeSnapshot(state));
     expect(back.subaccounts.get('e/0')!.eModeCategory).toBe(3);
+    expect(stateHash(back)).toBe(stateHash(state));
+  });
+
+  it('reads format 3 row lists as JSON.parse does, and refuses every other spelling', () => {
+    const rowLists = fc.array(fc.array(fc.integer({ min: 0, max: 2 ** 31 - 1 }), { maxLength: 8 }), {
+      maxLength: 5,
+    });
+    fc.assert(
+      fc.property(rowLists, fc.string({ maxLength: 4 }), (lists, pad) => {
+        const text = JSON.stringify(lists);
+        // the lists sit inside a larger text, as in a snapshot
+        const json = `${pad}${text}${pad}`;
+        const read = readRowLists(json, pad.length, pad.length + text.length);
+        expect(read.map((l) => [...l])).toEqual(lists);
+      }),
+      { numRuns: propRuns(200) },
+    );
+    for (const bad of [
+      '[[1,]]',
+      '[[01]]',
+      '[[2147483648]]',
+      '[[1.5]]',
+      '[[-1]]',
+      '[1]',
+      '[[1]',
+      '[[1] ]',
+      '[["1"]]',
+      '[[1e2]]',
+    ])
+      expect(() => readRowLists(bad, 0, bad.length), bad).toThrow(UnsplitTable);
+  });
+
+  it('decodes a format 3 snapshot whose holder lists the text reader refuses through JSON.parse, to the same state', () => {
+    const state = stateWith(
+      [0, 1, 2].map(
+        (i): Subaccount => ({
+          key: `u${i}/0`,
+          ref: { account: `u${i}`, sub: '0' },
+          balances: new InlineMap([['USDC', 5n]]),
+          positions: new InlineMap([
+            [
+              'BTC-PERP',
+              {
+                market: 'BTC-PERP',
+                size: BigInt(i + 1),
+                entryValue: 7n,
+                fundingIndex: 0n,
+                isolatedMargin: 0n,
+                isolated: false,
+              },
+            ],
+          ]),
+          isolatedMarkets: NO_ISOLATED_MARKETS as Set<string>,
+          maxLeverage: NO_LEVERAGE_CAPS as Map<string, bigint>,
+          portfolioMargin: false,
+        }),
+      ),
+      3,
+    );
+    const json = encodeSnapshot(state);
+    const raw = JSON.parse(json);
+    const btc = raw.state.markets.findIndex(([id]: [string]) => id === 'BTC-PERP');
+    expect(raw.holders[btc]).toHaveLength(3);
+    // a holder named by its key (the encoder's spelling for a key it has no row for)
+    const [first] = raw.holders[btc];
+    const byKey = json.replace(
+      JSON.stringify(raw.holders),
+      JSON.stringify(
+        raw.holders.map((l: number[], i: number) => (i === btc ? [`u${first}/0`, ...l.slice(1)] : l)),
+      ),
+    );
+    expect(byKey).not.toBe(json);
+    const back = decodeSnapshot(byKey);
     expect(stateHash(back)).toBe(stateHash(state));
   });
 });

@@ -218,3 +218,48 @@ export function readSubaccountRows(
   if (c.pos !== end || row !== count) fail();
   return { subaccounts, keys };
 }
+
+/**
+ * The lists of row numbers `[[r,…],…]` (format 3's holders) whose outer '[' is at `start` and
+ * which end just before `end`, as views of one Int32Array. Rows are non-negative integers below
+ * 2^31 written as JSON.stringify writes them; anything else throws UnsplitTable (the caller
+ * then parses the whole text). One loop over the characters, no intermediate arrays: JSON.parse
+ * of the same 4 M rows (27 MB) took ~0.4 s, this ~0.1 s.
+ */
+export function readRowLists(json: string, start: number, end: number): Int32Array[] {
+  // every row takes at least one digit and one separator
+  const rows = new Int32Array(Math.max(0, (end - start) >> 1));
+  const lists: Int32Array[] = [];
+  let n = 0;
+  let p = start;
+  if (json.charCodeAt(p++) !== 91) fail();
+  if (json.charCodeAt(p) === 93) p++;
+  else
+    for (;;) {
+      if (json.charCodeAt(p++) !== 91) fail();
+      const from = n;
+      let c = json.charCodeAt(p);
+      if (c !== 93)
+        for (;;) {
+          // one row: digits, no leading zero, below 2^31
+          const first = p;
+          let v = 0;
+          while (c >= 48 && c <= 57) {
+            v = v * 10 + (c - 48);
+            c = json.charCodeAt(++p);
+          }
+          if (p === first || (p - first > 1 && json.charCodeAt(first) === 48) || v > 0x7fffffff) fail();
+          rows[n++] = v;
+          if (c !== 44) break;
+          c = json.charCodeAt(++p);
+        }
+      if (c !== 93) fail();
+      p++;
+      lists.push(rows.subarray(from, n));
+      c = json.charCodeAt(p++);
+      if (c === 93) break;
+      if (c !== 44) fail();
+    }
+  if (p !== end) fail();
+  return lists;
+}
