@@ -269,7 +269,7 @@ describe('compact snapshot read from its text', () => {
         (i): Subaccount => ({
           key: `u${i}/0`,
           ref: { account: `u${i}`, sub: '0' },
-          balances: new InlineMap([['USDC', 5n]]),
+          balances: new InlineMap2([['USDC', 5n]]),
           positions: new InlineMap([
             [
               'BTC-PERP',
