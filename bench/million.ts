@@ -78,13 +78,14 @@ export const STREAM_REF_BYTES = 1 << 30;
 /**
  * Resident memory once it has settled, MiB: V8 returns the pages a full GC freed to the system
  * on a background thread (at a million accounts ~250 MiB, 0.1–0.5 s after the GC), so the RSS
- * read right after it still counts memory the process is giving back. Polled every 100 ms until
- * two readings agree within 1 MiB (at most 5 s).
+ * read right after it still counts memory the process is giving back. Polled every 100 ms, each
+ * after a full GC, until two readings agree within 1 MiB (at most 5 s).
  */
 async function settledRssMb(): Promise<number> {
   let last = process.memoryUsage().rss;
   for (let i = 0; i < 50; i++) {
     await new Promise((r) => setTimeout(r, 100));
+    gc(); // a shared buffer the index build let go of is freed only when a collection finds it
     const now = process.memoryUsage().rss;
     if (Math.abs(now - last) < 2 ** 20) return now / 2 ** 20;
     last = now;
