@@ -106,15 +106,14 @@ export async function durableFills(
   const dir = mkdtempSync(join(tmpdir(), 'plimsoll-bench-durable-'));
   try {
     const { pipeline, drive } = await durableSetup(code, join(dir, 'journal.sqlite'), inFlight);
+    // What earlier work in this process left behind is collected first: in bench block c the
+    // journal part (a 20,000-account engine written and replayed) runs just before, and its garbage
+    // and heap layout raised the durable run's engine CPU per fill (docs/scale.md, 8 Dec). Then the
+    // warm-up, so the timed region starts from the fills' own steady state, not from a collection.
+    collectGarbage();
     // Warm-up to steady state, untimed, through the same pipeline (as block a's: V8 optimizes the
     // fill only after a few thousand calls); an even count leaves the positions as they were.
     await drive(2 * Math.floor(Math.min(20_000, fills) / 2));
-    // What earlier work in this process left behind is collected before the clock starts: in bench
-    // block c the journal part (a 20,000-account engine written and replayed) leaves ~100 MB of
-    // dead objects in the old generation, and collecting them fell inside this timed region (its
-    // sweeping and marking took the second core from the commit worker and raised the engine
-    // thread's CPU per fill by a fifth to a half). The fills' own garbage is all collected inside it.
-    collectGarbage();
     const groupsBefore = pipeline.stats().groups;
     // how busy the main thread (the engine) was: near 1, execution limits the rate, not the commit
     const elu0 = performance.eventLoopUtilization();
