@@ -5,8 +5,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Engine } from '../src/core/engine/engine.ts';
 import { CommitPipeline, type EngineOpener } from '../src/server/commit-pipeline.ts';
 import { DeferredSqliteJournal } from '../src/store/deferred-sqlite-journal.ts';
@@ -25,15 +23,6 @@ function schedstat(): [number, number] | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * A full garbage collection, as bench/million.ts takes one (the flag applies to contexts created
- * after it is set, hence the new context).
- */
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
 }
 
 /** CPU time of the whole process (every thread: engine, commit worker, V8's GC helpers), in ms. */
@@ -106,11 +95,6 @@ export async function durableFills(
   const dir = mkdtempSync(join(tmpdir(), 'plimsoll-bench-durable-'));
   try {
     const { pipeline, drive } = await durableSetup(code, join(dir, 'journal.sqlite'), inFlight);
-    // What earlier work in this process left behind is collected first: in bench block c the
-    // journal part (a 20,000-account engine written and replayed) runs just before, and its garbage
-    // and heap layout raised the durable run's engine CPU per fill (docs/scale.md, 8 Dec). Then the
-    // warm-up, so the timed region starts from the fills' own steady state, not from a collection.
-    collectGarbage();
     // Warm-up to steady state, untimed, through the same pipeline (as block a's: V8 optimizes the
     // fill only after a few thousand calls); an even count leaves the positions as they were.
     await drive(2 * Math.floor(Math.min(20_000, fills) / 2));
