@@ -124,7 +124,7 @@ export class CommitPipeline implements CommandSink {
   /** Executed commands waiting for durability, in target order. */
   private waiting: Waiter[] = [];
   /** Event batches applied but not yet durable, in seq order. */
-  private unpublished: Sequenced[][] = [];
+  private unpublished: (readonly Sequenced[])[] = [];
   /** Commands not executed yet (group full, or a reopen in progress). */
   private readonly queue: Queued[] = [];
   private flushing = false;
@@ -439,8 +439,10 @@ export class CommitPipeline implements CommandSink {
   }
 
   private attach(opened: OpenedEngine): void {
+    // The engine's own array (the command's result holds it too), not a copy: nothing changes it
+    // before it is published, since the command's result reaches its caller only after that.
     this.unsubscribeEngine = opened.engine.onEvents((events) => {
-      if (events.length > 0) this.unpublished.push([...events]);
+      if (events.length > 0) this.unpublished.push(events);
     });
   }
 
