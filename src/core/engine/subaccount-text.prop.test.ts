@@ -108,6 +108,24 @@ function stateWith(subs: Subaccount[], seed = 0): EngineState {
   return state;
 }
 
+/** A cross subaccount `${account}/0` with a USDC balance and one BTC-PERP position of `size`. */
+function btcHolder(account: string, usdc: bigint, size: bigint): Subaccount {
+  return {
+    key: `${account}/0`,
+    ref: { account, sub: '0' },
+    balances: new InlineMap2([['USDC', usdc]]),
+    positions: new InlineMap([
+      [
+        'BTC-PERP',
+        { market: 'BTC-PERP', size, entryValue: 7n, fundingIndex: 0n, isolatedMargin: 0n, isolated: false },
+      ],
+    ]),
+    isolatedMarkets: NO_ISOLATED_MARKETS as Set<string>,
+    maxLeverage: NO_LEVERAGE_CAPS as Map<string, bigint>,
+    portfolioMargin: false,
+  };
+}
+
 const READS: TableRead[] = ['text', 'chunks', 'whole'];
 
 /**
@@ -176,29 +194,7 @@ describe('compact snapshot read from its text', () => {
   });
 
   it('reads a table of plain names itself (it does not fall back), and refuses escapes, so the others read them', () => {
-    const state = stateWith([
-      {
-        key: 'plain/0',
-        ref: { account: 'plain', sub: '0' },
-        balances: new InlineMap2([['USDC', 2n ** 60n]]),
-        positions: new InlineMap([
-          [
-            'BTC-PERP',
-            {
-              market: 'BTC-PERP',
-              size: -(2n ** 55n),
-              entryValue: 7n,
-              fundingIndex: 0n,
-              isolatedMargin: 0n,
-              isolated: false,
-            },
-          ],
-        ]),
-        isolatedMarkets: NO_ISOLATED_MARKETS as Set<string>,
-        maxLeverage: NO_LEVERAGE_CAPS as Map<string, bigint>,
-        portfolioMargin: false,
-      },
-    ]);
+    const state = stateWith([btcHolder('plain', 2n ** 60n, -(2n ** 55n))]);
     const json = encodeSnapshot(state);
     const at = json.indexOf(',"chunks":[') + ',"chunks":['.length - 1;
     const end = json.length - 3;
@@ -265,29 +261,7 @@ describe('compact snapshot read from its text', () => {
 
   it('decodes a format 3 snapshot whose holder lists the text reader refuses through JSON.parse, to the same state', () => {
     const state = stateWith(
-      [0, 1, 2].map(
-        (i): Subaccount => ({
-          key: `u${i}/0`,
-          ref: { account: `u${i}`, sub: '0' },
-          balances: new InlineMap2([['USDC', 5n]]),
-          positions: new InlineMap([
-            [
-              'BTC-PERP',
-              {
-                market: 'BTC-PERP',
-                size: BigInt(i + 1),
-                entryValue: 7n,
-                fundingIndex: 0n,
-                isolatedMargin: 0n,
-                isolated: false,
-              },
-            ],
-          ]),
-          isolatedMarkets: NO_ISOLATED_MARKETS as Set<string>,
-          maxLeverage: NO_LEVERAGE_CAPS as Map<string, bigint>,
-          portfolioMargin: false,
-        }),
-      ),
+      [0, 1, 2].map((i) => btcHolder(`u${i}`, 5n, BigInt(i + 1))),
       3,
     );
     const json = encodeSnapshot(state);
