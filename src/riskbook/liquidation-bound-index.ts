@@ -71,6 +71,7 @@ import {
   NOT_LIQUIDATABLE,
   UNSURE,
 } from './certified-maintenance.ts';
+import { grown } from './grow.ts';
 import { type ColumnInputs, type Liquidatable, RiskBook, type RiskBookOptions } from './riskbook.ts';
 
 export interface LiquidationBoundIndexOptions extends RiskBookOptions {
@@ -567,13 +568,7 @@ export class LiquidationBoundIndex implements CandidateFinder {
   }
 
   private ensureCapacity(n: number): void {
-    if (n <= this.stamp.length) return;
-    const cap = Math.max(n, this.stamp.length * 2, 64);
-    const stamp = new Uint32Array(cap);
-    stamp.set(this.stamp);
-    this.stamp = stamp;
-    const inOverflow = new Uint8Array(cap);
-    inOverflow.set(this.inOverflow);
-    this.inOverflow = inOverflow;
+    this.stamp = grown(this.stamp, n);
+    this.inOverflow = grown(this.inOverflow, n);
   }
 }

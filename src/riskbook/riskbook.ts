@@ -78,6 +78,7 @@ import type {
 import { divRound, PPM, PRICE_DECIMALS, QTY_DECIMALS } from '../core/num/index.ts';
 import { type Alloc, Arena, BUILD_SHARED, PLAIN_ALLOC } from './arena.ts';
 import { CertifiedMaintenance, type Decision, LIQUIDATABLE, UNSURE } from './certified-maintenance.ts';
+import { grown } from './grow.ts';
 import { KeyOrdinals } from './key-ordinals.ts';
 import { MaintenanceChecker } from './maintenance-check.ts';
 import { type RemarkColumns, remarkScopes } from './remark-kernel.ts';
@@ -304,11 +305,7 @@ class ScopeSlots {
     return v === 0 ? undefined : v - 1;
   }
   set(scope: number, slot: number): void {
-    if (scope >= this.slot1.length) {
-      const next = new Int32Array(Math.max(scope + 1, this.slot1.length * 2, 64));
-      next.set(this.slot1);
-      this.slot1 = next;
-    }
+    this.slot1 = grown(this.slot1, scope + 1);
     this.slot1[scope] = slot + 1;
   }
   delete(scope: number): void {
@@ -1568,14 +1565,8 @@ export class RiskBook implements HolderIndex {
   }
 
   private ensureOrdinalCapacity(n: number): void {
-    if (n <= this.crossByOrdinal.length) return;
-    const cap = Math.max(n, this.crossByOrdinal.length * 2, 64);
-    const cross = new Int32Array(cap);
-    cross.set(this.crossByOrdinal);
-    this.crossByOrdinal = cross;
-    const first = new Int32Array(cap);
-    first.set(this.isoFirst);
-    this.isoFirst = first;
+    this.crossByOrdinal = grown(this.crossByOrdinal, n);
+    this.isoFirst = grown(this.isoFirst, n);
   }
 
   /** The subaccount's cross scope, if the book holds one. */
