@@ -7,7 +7,7 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { expect } from 'vitest';
-import { type AccountSpec, MARKETS, populate, priceMove, riskVenue } from './riskbook.testkit.ts';
+import { type AccountSpec, MARKETS, moveArb, populate, priceMove, riskVenue } from './riskbook.testkit.ts';
 import { RiskBook } from './riskbook.ts';
 
 const RUNS = Number(process.env.PROP_RUNS ?? 40);
@@ -27,13 +27,7 @@ const account: fc.Arbitrary<AccountSpec> = fc.record({
     { minLength: 1, maxLength: 4 },
   ),
 });
-const factor = fc.integer({ min: 700_000, max: 1_300_000 }); // the engine refuses larger steps (price guard)
-const move = fc.record({
-  markets: fc.array(factor, { minLength: MARKETS.length, maxLength: MARKETS.length }),
-  btc: factor,
-  eth: factor,
-  stethRate: fc.integer({ min: 900_000, max: 1_100_000 }),
-});
+const move = moveArb(300_000, 100_000);
 
 let moved = 0;
 test.prop([fc.array(account, { minLength: 1, maxLength: 16 }), move], { numRuns: RUNS })(

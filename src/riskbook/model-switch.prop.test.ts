@@ -13,7 +13,7 @@ import { exactLiquidatable } from '../core/keeper/exact-scan.ts';
 import { type LiquidationCandidate, scopeId } from '../core/keeper/finder.ts';
 import { subaccountKey } from '../core/model/state.ts';
 import { LiquidationBoundIndex } from './liquidation-bound-index.ts';
-import { accountArb, MARKETS, populate, priceMove, riskVenue } from './riskbook.testkit.ts';
+import { accountArb, MARKETS, moveArb, populate, priceMove, riskVenue } from './riskbook.testkit.ts';
 import { RiskBook } from './riskbook.ts';
 
 const ids = (xs: readonly LiquidationCandidate[]) =>
@@ -44,13 +44,7 @@ const btcSlots = (book: RiskBook, positionsOnly: boolean) =>
             : { key: x.key, scope: x.scope, ...p },
         ),
     );
-const factor = fc.integer({ min: 750_000, max: 1_250_000 });
-const move = fc.record({
-  markets: fc.array(factor, { minLength: MARKETS.length, maxLength: MARKETS.length }),
-  btc: factor,
-  eth: factor,
-  stethRate: fc.integer({ min: 950_000, max: 1_050_000 }),
-});
+const move = moveArb(250_000, 50_000);
 const step = fc.oneof(
   fc.record({ kind: fc.constant('brackets' as const) }),
   fc.record({ kind: fc.constant('fixed' as const) }),

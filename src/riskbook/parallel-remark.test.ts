@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { keeperTick } from '../core/keeper/loop.ts';
 import { ParallelRemark } from './parallel-remark.ts';
 import { RiskBookFinder } from './risk-book-finder.ts';
-import { type AccountSpec, MARKETS, populate, priceMove, riskVenue } from './riskbook.testkit.ts';
+import { type AccountSpec, MARKETS, moveArb, populate, priceMove, riskVenue } from './riskbook.testkit.ts';
 import { RiskBook } from './riskbook.ts';
 
 const RUNS = Number(process.env.PROP_RUNS ?? 25);
@@ -38,13 +38,7 @@ const account: fc.Arbitrary<AccountSpec> = fc.record({
     { minLength: 1, maxLength: 4 },
   ),
 });
-const factor = fc.integer({ min: 700_000, max: 1_300_000 });
-const move = fc.record({
-  markets: fc.array(factor, { minLength: MARKETS.length, maxLength: MARKETS.length }),
-  btc: factor,
-  eth: factor,
-  stethRate: fc.integer({ min: 950_000, max: 1_050_000 }),
-});
+const move = moveArb();
 
 const bytes = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 

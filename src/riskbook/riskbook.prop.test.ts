@@ -17,6 +17,7 @@ import {
   diffScreens,
   MARKET_SPEC,
   MARKETS,
+  moveArb,
   populate,
   priceMove,
   riskVenue,
@@ -26,14 +27,7 @@ import { RiskBook } from './riskbook.ts';
 const RUNS = Number(process.env.PROP_RUNS ?? 60);
 
 const account = accountArb(4);
-/** A price factor in ppm within ±30%. */
-const factor = fc.integer({ min: 700_000, max: 1_300_000 });
-const move = fc.record({
-  markets: fc.array(factor, { minLength: MARKETS.length, maxLength: MARKETS.length }),
-  btc: factor,
-  eth: factor,
-  stethRate: fc.integer({ min: 950_000, max: 1_050_000 }),
-});
+const move = moveArb();
 
 function expectScreenSound(engine: Engine, book: RiskBook): void {
   const exact = engine.liquidatable();

@@ -194,6 +194,20 @@ export function priceMove(
   };
 }
 
+/**
+ * A move for `priceMove`: every mark, BTC and ETH by a factor in ppm within ±spreadPpm of 1e6
+ * (the engine refuses steps beyond ±30 %: price guard), the stETH rate within ±rateSpreadPpm.
+ */
+export function moveArb(spreadPpm = 300_000, rateSpreadPpm = 50_000) {
+  const factor = fc.integer({ min: 1_000_000 - spreadPpm, max: 1_000_000 + spreadPpm });
+  return fc.record({
+    markets: fc.array(factor, { minLength: MARKETS.length, maxLength: MARKETS.length }),
+    btc: factor,
+    eth: factor,
+    stethRate: fc.integer({ min: 1_000_000 - rateSpreadPpm, max: 1_000_000 + rateSpreadPpm }),
+  });
+}
+
 /** True when two floats agree to 1e-9 relative (or 1e-3 absolute, quote units); ∞ and NaN must match. */
 export function close(a: number, b: number): boolean {
   if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
